@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Config } from '../config/schema.js';
+import { aad } from '../crypto/envelope.js';
+import { Keyring } from '../crypto/keyring.js';
+import {
+  createMasterKeyFile,
+  MASTER_KEY_FILE,
+  MasterKeyError,
+  parseMasterKey,
+  readMasterKeyFile,
+} from '../crypto/master-key.js';
+import { isAppError } from '../errors/app-error.js';
+import type { Storage } from '../storage/ports.js';
+import { openSqlite } from '../storage/sqlite/open.js';
+
+export const DATABASE_FILE = 'keyhold.db';
+const KEY_CHECK = 'master_key_check';
+
+export interface OpenStore {
+  storage: Storage;
+  keyring: Keyring;
+}
+
+export const databasePath = (dataDir: string) => join(dataDir, DATABASE_FILE);
+export const masterKeyPath = (dataDir: string) => join(dataDir, MASTER_KEY_FILE);
+export const isInitialized = (dataDir: string) => existsSync(databasePath(dataDir));
+
+/**
+ * Creates a new data directory: master key (from KEYHOLD_MASTER_KEY, else a new key file with
+ * mode 0600), then the database with a key-check value sealed under the master key, so a later
+ * start with the wrong key is refused before anything is written.
+ */
+export async function createDataDir(config: Config): Promise<OpenStore & { masterKeyFile: string | null }> {
+  if (isInitialized(config.dataDir)) {
+    throw new MasterKeyError(`${config.dataDir} already holds a Keyhold database; refusing to initialise it again`);
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  let masterKeyFile: string | null = null;
+  let master: Buffer;
+  if (config.masterKey !== undefined) {
+    master = parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
+  } else {
+    masterKeyFile = masterKeyPath(config.dataDir);
+    master = existsSync(masterKeyFile) ? readMasterKeyFile(masterKeyFile) : createMasterKeyFile(masterKeyFile);
+  }
+  const keyring = new Keyring(master);
+  const storage = await openSqlite(databasePath(config.dataDir));
+  const check = keyring.sealWithMaster(randomBytes(32), aad.masterKeyCheck());
+  await storage.meta.insert(KEY_CHECK, check.toString('base64'));
+  return { storage, keyring, masterKeyFile };
+}
+
+/**
+ * Opens an existing data directory. The master key is checked against the stored key-check
+ * value through a read-only connection first: a wrong or missing key stops start-up with a
+ * clear message and nothing — not even a migration — touches the database.
+ */
+export async function openDataDir(config: Config): Promise<OpenStore> {
+  const file = databasePath(config.dataDir);
+  if (!existsSync(file)) {
+    throw new MasterKeyError(`no Keyhold database in ${config.dataDir}; run \`keyhold init\` or \`keyhold serve\` first`);
+  }
+  const keyring = new Keyring(loadMasterKey(config));
+  verifyMasterKey(file, keyring);
+  return { storage: await openSqlite(file), keyring };
+}
+
+function loadMasterKey(config: Config): Buffer {
+  if (config.masterKey !== undefined) return parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
+  const keyFile = masterKeyPath(config.dataDir);
+  if (!existsSync(keyFile)) {
+    throw new MasterKeyError(
+      `the master key is missing: KEYHOLD_MASTER_KEY is not set and ${keyFile} does not exist; the database in ${config.dataDir} cannot be opened without the key it was created with`,
+    );
+  }
+  return readMasterKeyFile(keyFile);
+}
+
+function verifyMasterKey(file: string, keyring: Keyring): void {
+  const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('select value from meta where key = ?').get(KEY_CHECK) as { value: string } | undefined;
+    if (!row) throw new MasterKeyError(`${file} is not a Keyhold database (no master key check)`);
+    keyring.openWithMaster(Buffer.from(row.value, 'base64'), aad.masterKeyCheck(), 'master key check');
+  } catch (error) {
+    if (isAppError(error) && error.code === 'integrity_error') {
+      throw new MasterKeyError(`the master key does not match the database in ${file}; use the key it was created with`);
+    }
+    if (error instanceof MasterKeyError) throw error;
+    throw new MasterKeyError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    db.close();
+  }
+}

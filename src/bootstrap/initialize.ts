@@ -1,0 +1,57 @@
+import { newId } from '../crypto/ids.js';
+import { issueAdminToken } from '../domain/admin-tokens/admin-token-service.js';
+import { recordAudit } from '../domain/audit/audit-log.js';
+import { systemContext } from '../domain/context.js';
+import { generatePassword, hashPassword } from '../domain/users/passwords.js';
+import type { Storage } from '../storage/ports.js';
+
+export interface BootstrapCredentials {
+  accountId: string;
+  accountName: string;
+  ownerId: string;
+  ownerEmail: string;
+  /** Present only when it was generated; shown once. */
+  ownerPassword?: string;
+  /** Admin API token with the operator role; shown once. */
+  adminToken: string;
+}
+
+/**
+ * Creates the first account, its owner and an operator admin token in one transaction, so a
+ * failure leaves no half-made account behind.
+ */
+export async function initializeAccount(
+  storage: Storage,
+  input: { accountName: string; ownerEmail: string; ownerPassword?: string },
+): Promise<BootstrapCredentials> {
+  const now = new Date().toISOString();
+  const accountId = newId();
+  const ownerId = newId();
+  const generated = input.ownerPassword === undefined ? generatePassword() : undefined;
+  const passwordHash = await hashPassword(input.ownerPassword ?? (generated as string));
+  const token = issueAdminToken(accountId, 'bootstrap operator token', true);
+  const ctx = systemContext(accountId);
+  await storage.transaction(async (tx) => {
+    await tx.accounts.insert({ id: accountId, name: input.accountName, createdAt: now });
+    await tx.users.insert({
+      id: ownerId,
+      accountId,
+      email: input.ownerEmail,
+      passwordHash,
+      role: 'owner',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await tx.adminTokens.insert(token.record);
+    await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'ACCOUNT', resourceId: accountId, result: 'SUCCESS' });
+    await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'USER', resourceId: ownerId, result: 'SUCCESS' });
+  });
+  return {
+    accountId,
+    accountName: input.accountName,
+    ownerId,
+    ownerEmail: input.ownerEmail,
+    ...(generated === undefined ? {} : { ownerPassword: generated }),
+    adminToken: token.secret,
+  };
+}

@@ -1,0 +1,60 @@
+import { CliError } from './errors.js';
+
+export const DEFAULT_ADDR = 'http://127.0.0.1:8300';
+
+export interface ClientOptions {
+  addr?: string;
+  token?: string;
+}
+
+/**
+ * The CLI's client for the admin API. Address and token come from `--addr`/`--token` or
+ * KEYHOLD_ADDR/KEYHOLD_TOKEN. Server errors surface as their one-line message.
+ */
+export class AdminClient {
+  readonly #base: string;
+  readonly #token: string;
+
+  constructor(options: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
+    const addr = options.addr ?? env.KEYHOLD_ADDR ?? DEFAULT_ADDR;
+    try {
+      this.#base = new URL('/api/admin/', addr).toString();
+    } catch {
+      throw new CliError(`--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`);
+    }
+    const token = options.token ?? env.KEYHOLD_TOKEN;
+    if (!token) throw new CliError('no admin token: pass --token or set KEYHOLD_TOKEN (keyhold init prints one)');
+    this.#token = token;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
+    const url = new URL(path.replace(/^\//, ''), this.#base);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    let payload: string | Buffer | undefined;
+    if (Buffer.isBuffer(body)) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = body;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+    } catch (error) {
+      const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new CliError(`cannot reach ${url.origin} (${reason}); is \`keyhold serve\` running there?`);
+    }
+    if (response.status === 204) return undefined as T;
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!response.ok) {
+      const detail = contentType.includes('json')
+        ? ((await response.json()) as { message?: string }).message
+        : await response.text();
+      throw new CliError(`${response.status} ${detail ?? response.statusText}`);
+    }
+    if (contentType.includes('json')) return (await response.json()) as T;
+    return Buffer.from(await response.arrayBuffer()) as T;
+  }
+}

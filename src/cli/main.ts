@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { MasterKeyError } from '../crypto/master-key.js';
+import { VERSION } from '../version.js';
+import { registerRemoteCommands } from './commands/remote.js';
+import { registerInit } from './commands/init.js';
+import { registerServe } from './commands/serve.js';
+import { CliError } from './errors.js';
+
+const program = new Command('keyhold')
+  .description('Keyhold: self-hosted secrets service (Connect-compatible servers, OAuth 2.0 authorization server)')
+  .version(VERSION)
+  .exitOverride()
+  .showHelpAfterError(false);
+
+registerInit(program);
+registerServe(program);
+registerRemoteCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help/version text).
+    process.exit(error.exitCode);
+  }
+  const known = error instanceof CliError || error instanceof ConfigError || error instanceof MasterKeyError;
+  const message = known ? (error as Error).message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+  process.stderr.write(`keyhold: ${message}\n`);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
+}

@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+import { type Config, SETTINGS, type SettingName } from './schema.js';
+
+/** A setting has a value that is not allowed. The message names the setting and what it accepts. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Builds the frozen configuration: flags override environment, environment overrides defaults.
+ * Every value is validated; the first wrong one stops start-up with its name and what is allowed.
+ * A secret (the master key) is never echoed back.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  flags: Partial<Record<SettingName, string | undefined>> = {},
+): Config {
+  const values: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const fromFlag = flags[name];
+    const fromEnv = env[setting.env];
+    const raw = fromFlag ?? (fromEnv === '' ? undefined : fromEnv) ?? setting.default;
+    const source = fromFlag !== undefined && setting.flag ? setting.flag : setting.env;
+    const parsed = setting.schema.safeParse(raw);
+    if (!parsed.success) {
+      const shown = name === 'masterKey' ? '' : ` (got ${JSON.stringify(raw)})`;
+      throw new ConfigError(`${source} is invalid${shown}: must be ${setting.allowed}`);
+    }
+    values[name] = parsed.data;
+  }
+  values.dataDir = resolve(values.dataDir as string);
+  return Object.freeze(values) as unknown as Config;
+}

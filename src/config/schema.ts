@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of `keyhold serve`, in one place: its environment variable, its flag, its default
+ * and what is allowed. `docs/configuration.md` is written from this table; a test keeps them equal.
+ */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveBytes = z.coerce.number().int().min(1024).max(1024 * 1024 * 1024);
+
+export const SETTINGS = {
+  dataDir: {
+    env: 'KEYHOLD_DATA_DIR',
+    flag: '--data-dir',
+    default: './data',
+    schema: z.string().min(1),
+    allowed: 'a directory path',
+    doc: 'Where the SQLite database and the master key file live.',
+  },
+  host: {
+    env: 'KEYHOLD_HOST',
+    flag: '--host',
+    default: '127.0.0.1',
+    schema: z.string().min(1),
+    allowed: 'a host name or IP address',
+    doc: 'Address the central service listens on.',
+  },
+  port: {
+    env: 'KEYHOLD_PORT',
+    flag: '--port',
+    default: '8300',
+    schema: port,
+    allowed: 'an integer from 0 to 65535',
+    doc: 'Port the central service listens on (0 picks a free port).',
+  },
+  masterKey: {
+    env: 'KEYHOLD_MASTER_KEY',
+    flag: undefined,
+    default: undefined,
+    schema: z.string().min(1).optional(),
+    allowed: 'the base64 of 32 random bytes',
+    doc: 'Master key. When unset, the key file `master.key` in the data directory is used (created by init, mode 0600).',
+  },
+  logLevel: {
+    env: 'KEYHOLD_LOG_LEVEL',
+    flag: '--log-level',
+    default: 'info',
+    schema: z.enum(LOG_LEVELS),
+    allowed: LOG_LEVELS.join(', '),
+    doc: 'Log level. Logs are JSON lines on standard output; secrets and query strings are never logged.',
+  },
+  bodyLimit: {
+    env: 'KEYHOLD_BODY_LIMIT',
+    flag: undefined,
+    default: '1048576',
+    schema: positiveBytes,
+    allowed: 'bytes, from 1024 to 1073741824',
+    doc: 'Largest JSON request body accepted; larger bodies get 413.',
+  },
+  maxFileSize: {
+    env: 'KEYHOLD_MAX_FILE_SIZE',
+    flag: undefined,
+    default: '5242880',
+    schema: positiveBytes,
+    allowed: 'bytes, from 1024 to 1073741824',
+    doc: 'Largest file that can be uploaded to an item; larger uploads get 413.',
+  },
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export interface Config {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly masterKey: string | undefined;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly bodyLimit: number;
+  readonly maxFileSize: number;
+}

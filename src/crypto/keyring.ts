@@ -1,0 +1,48 @@
+import { aad, newDataKey, open, seal } from './envelope.js';
+
+/**
+ * Holds the master key and the unwrapped vault data keys. Data keys are unwrapped on first use
+ * and kept in a bounded cache: unwrapping is cheap, but not free on the hot read path.
+ */
+export class Keyring {
+  readonly #master: Buffer;
+  readonly #vaultKeys = new Map<string, Buffer>();
+  readonly #maxCached: number;
+
+  constructor(masterKey: Buffer, maxCached = 10_000) {
+    this.#master = masterKey;
+    this.#maxCached = maxCached;
+  }
+
+  /** A fresh data key for a new vault, and its wrapped form to store. */
+  newVaultKey(accountId: string, vaultId: string): { key: Buffer; wrapped: Buffer } {
+    const key = newDataKey();
+    return { key, wrapped: seal(this.#master, key, aad.vaultKey(accountId, vaultId)) };
+  }
+
+  vaultKey(vault: { id: string; accountId: string; wrappedKey: Buffer }): Buffer {
+    const cached = this.#vaultKeys.get(vault.id);
+    if (cached) return cached;
+    const key = open(this.#master, vault.wrappedKey, aad.vaultKey(vault.accountId, vault.id), `vault ${vault.id} key`);
+    if (this.#vaultKeys.size >= this.#maxCached) {
+      const oldest = this.#vaultKeys.keys().next().value;
+      if (oldest !== undefined) this.#vaultKeys.delete(oldest);
+    }
+    this.#vaultKeys.set(vault.id, key);
+    return key;
+  }
+
+  forgetVault(vaultId: string): void {
+    this.#vaultKeys.get(vaultId)?.fill(0);
+    this.#vaultKeys.delete(vaultId);
+  }
+
+  /** Seals a value directly under the master key (used for the key check and account keys). */
+  sealWithMaster(plaintext: Buffer, context: string): Buffer {
+    return seal(this.#master, plaintext, context);
+  }
+
+  openWithMaster(sealed: Buffer, context: string, what: string): Buffer {
+    return open(this.#master, sealed, context, what);
+  }
+}

@@ -1,0 +1,45 @@
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { KEY_BYTES } from './envelope.js';
+
+/** A problem with the master key; stops the process with a message that says what to fix. */
+export class MasterKeyError extends Error {
+  override readonly name = 'MasterKeyError';
+}
+
+export const MASTER_KEY_FILE = 'master.key';
+
+/** Decodes a base64 master key, insisting on exactly 32 bytes. `source` names where it came from. */
+export function parseMasterKey(text: string, source: string): Buffer {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) && !/^[A-Za-z0-9_-]+$/.test(trimmed)) {
+    throw new MasterKeyError(`${source} is not base64; it must be the base64 of 32 random bytes`);
+  }
+  const key = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+  if (key.length !== KEY_BYTES) {
+    throw new MasterKeyError(`${source} decodes to ${key.length} bytes; it must be exactly ${KEY_BYTES} bytes`);
+  }
+  return key;
+}
+
+export function readMasterKeyFile(path: string): Buffer {
+  return parseMasterKey(readFileSync(path, 'utf8'), `master key file ${path}`);
+}
+
+/**
+ * Creates a new key file with mode 0600. `wx` fails if the file exists, so an existing key is
+ * never overwritten (overwriting it would make every stored secret unreadable).
+ */
+export function createMasterKeyFile(path: string): Buffer {
+  if (existsSync(path)) throw new MasterKeyError(`master key file ${path} already exists; refusing to overwrite it`);
+  const key = randomBytes(KEY_BYTES);
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, `${key.toString('base64')}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return key;
+}
+
+export const generateMasterKey = (): string => randomBytes(KEY_BYTES).toString('base64');

@@ -1,0 +1,30 @@
+import { forbidden, notFound } from '../../errors/app-error.js';
+import type { Stores, VaultRow } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import { type VaultAction, decide } from './decide.js';
+
+/**
+ * Loads a vault of the caller's account and applies `decide`. A vault of another account is
+ * simply not found (its existence is not revealed); a denial is audited like a success.
+ */
+export async function authorizeVault(
+  stores: Pick<Stores, 'vaults' | 'audit'>,
+  ctx: RequestContext,
+  vaultId: string,
+  action: VaultAction,
+): Promise<VaultRow> {
+  const vault = await stores.vaults.get(ctx.actor.accountId, vaultId);
+  if (!vault) throw notFound(`vault ${vaultId} not found`);
+  const decision = decide(ctx.principal, action, vault);
+  if (!decision.allow) {
+    await recordAudit(stores.audit, ctx, {
+      action: action === 'read' ? 'READ' : 'UPDATE',
+      resourceType: 'VAULT',
+      vaultId,
+      result: 'DENY',
+    });
+    throw forbidden(decision.reason);
+  }
+  return vault;
+}

@@ -1,0 +1,38 @@
+import type { VaultPermission } from '../../storage/ports.js';
+
+/**
+ * The one authorization decision. Every route that touches a vault reduces its caller to a
+ * Principal and asks `decide`; nothing checks permissions any other way. Pure, so it is tested
+ * as a table.
+ */
+export type VaultAction = VaultPermission;
+
+export type Principal =
+  /** An account's admin API token: full control of the account's own vaults. */
+  | { kind: 'admin'; accountId: string }
+  /** A user, limited to the vaults and permissions granted to them. */
+  | { kind: 'user'; accountId: string; vaults: ReadonlyMap<string, ReadonlySet<VaultPermission>> };
+
+export interface VaultRef {
+  id: string;
+  accountId: string;
+}
+
+export type Decision = { allow: true } | { allow: false; reason: string };
+
+const ALLOW: Decision = { allow: true };
+
+export function decide(principal: Principal, action: VaultAction, vault: VaultRef): Decision {
+  if (principal.accountId !== vault.accountId) return { allow: false, reason: 'vault belongs to another account' };
+  switch (principal.kind) {
+    case 'admin':
+      return ALLOW;
+    case 'user': {
+      const granted = principal.vaults.get(vault.id);
+      if (!granted || granted.size === 0) return { allow: false, reason: `vault ${vault.id} is not in scope` };
+      // `manage` implies read and write: a vault manager can always see and edit its content.
+      if (granted.has(action) || granted.has('manage')) return ALLOW;
+      return { allow: false, reason: `no ${action} permission on vault ${vault.id}` };
+    }
+  }
+}

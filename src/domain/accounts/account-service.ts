@@ -1,0 +1,63 @@
+import { newId } from '../../crypto/ids.js';
+import { conflict, forbidden, notFound } from '../../errors/app-error.js';
+import type { AccountRecord, Storage } from '../../storage/ports.js';
+import { issueAdminToken } from '../admin-tokens/admin-token-service.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+
+export interface CreatedAccount extends AccountRecord {
+  /** The account's first admin API token; shown once. */
+  adminToken: string;
+}
+
+export interface AccountService {
+  create(ctx: RequestContext, name: string, options?: { operator?: boolean }): Promise<CreatedAccount>;
+  list(ctx: RequestContext): Promise<AccountRecord[]>;
+  delete(ctx: RequestContext, accountId: string): Promise<void>;
+}
+
+const requireOperator = (ctx: RequestContext) => {
+  if (!ctx.actor.operator) throw forbidden('managing accounts needs the operator token printed by `keyhold init`');
+};
+
+export function accountService(storage: Storage): AccountService {
+  return {
+    async create(ctx, name, options = {}) {
+      requireOperator(ctx);
+      const account: AccountRecord = { id: newId(), name, createdAt: new Date().toISOString() };
+      const token = issueAdminToken(account.id, 'initial admin token', options.operator ?? false);
+      await storage.transaction(async (tx) => {
+        await tx.accounts.insert(account);
+        await tx.adminTokens.insert(token.record);
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'ACCOUNT',
+          resourceId: account.id,
+          result: 'SUCCESS',
+        });
+      });
+      return { ...account, adminToken: token.secret };
+    },
+
+    async list(ctx) {
+      requireOperator(ctx);
+      return storage.accounts.list();
+    },
+
+    async delete(ctx, accountId) {
+      requireOperator(ctx);
+      if (accountId === ctx.actor.accountId) {
+        throw conflict('refusing to delete the account of the token making the request', 'own_account');
+      }
+      await storage.transaction(async (tx) => {
+        if (!(await tx.accounts.delete(accountId))) throw notFound(`account ${accountId} not found`);
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'ACCOUNT',
+          resourceId: accountId,
+          result: 'SUCCESS',
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { Principal } from './access/decide.js';
+
+/**
+ * Who is acting and through which request. Every service call that reads a secret or changes
+ * anything takes one, because every such call writes an audit event.
+ */
+export type ActorType = 'admin_token' | 'user' | 'connect_token' | 'oauth_token' | 'system';
+
+export interface Actor {
+  type: ActorType;
+  /** The acting principal: admin token id, user id, … */
+  id: string;
+  accountId: string;
+  /** The credential used, when it is not the actor itself (a user's session or token). */
+  tokenId: string | null;
+  /** Operators manage accounts; only the token printed by `init` has this. */
+  operator: boolean;
+}
+
+export interface RequestContext {
+  actor: Actor;
+  /** What the actor may do, resolved once when the request is authenticated. */
+  principal: Principal;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Internal work done by the service itself (bootstrap), audited as the system. */
+export const systemContext = (accountId: string): RequestContext => ({
+  actor: { type: 'system', id: 'system', accountId, tokenId: null, operator: true },
+  principal: { kind: 'admin', accountId },
+  requestId: null,
+  ip: null,
+  userAgent: null,
+});

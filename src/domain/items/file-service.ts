@@ -1,0 +1,134 @@
+import type { Keyring } from '../../crypto/keyring.js';
+import { aad, open, openJson, seal, sealJson } from '../../crypto/envelope.js';
+import { newId } from '../../crypto/ids.js';
+import { notFound } from '../../errors/app-error.js';
+import type { FileRecord, Storage, VaultRow } from '../../storage/ports.js';
+import { authorizeVault } from '../access/authorize.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import type { FileMeta } from './types.js';
+
+/** The Connect file shape. */
+export interface FileView {
+  id: string;
+  name: string;
+  size: number;
+  content_path: string;
+  section?: { id: string };
+}
+
+export interface FileService {
+  /** Uploading files is something Connect itself cannot do. */
+  add(
+    ctx: RequestContext,
+    vaultId: string,
+    itemId: string,
+    file: { name: string; sectionId?: string; content: Buffer },
+  ): Promise<FileView>;
+  list(ctx: RequestContext, vaultId: string, itemId: string): Promise<FileView[]>;
+  get(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<FileView>;
+  content(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<{ file: FileView; content: Buffer }>;
+  delete(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<void>;
+}
+
+interface SealedFileMeta {
+  name: string;
+  sectionId?: string;
+}
+
+export const contentPath = (vaultId: string, itemId: string, fileId: string) =>
+  `/v1/vaults/${vaultId}/items/${itemId}/files/${fileId}/content`;
+
+export const toFileView = (vaultId: string, f: FileMeta): FileView => ({
+  id: f.id,
+  name: f.name,
+  size: f.size,
+  content_path: contentPath(vaultId, f.itemId, f.id),
+  ...(f.sectionId ? { section: { id: f.sectionId } } : {}),
+});
+
+const openFileMeta = (key: Buffer, vault: VaultRow, f: FileRecord): FileMeta => {
+  const meta = openJson<SealedFileMeta>(key, f.meta, aad.file(vault.accountId, vault.id, f.itemId, f.id, 'meta'), `file ${f.id}`);
+  return { id: f.id, itemId: f.itemId, name: meta.name, size: f.size, createdAt: f.createdAt, ...(meta.sectionId ? { sectionId: meta.sectionId } : {}) };
+};
+
+/** The decrypted metadata of an item's files (no content), for item views. */
+export async function listFileMetas(storage: Storage, keyring: Keyring, vault: VaultRow, itemId: string): Promise<FileMeta[]> {
+  const records = await storage.files.list(itemId);
+  if (records.length === 0) return [];
+  const key = keyring.vaultKey(vault);
+  return records.map((f) => openFileMeta(key, vault, f));
+}
+
+export function fileService(storage: Storage, keyring: Keyring): FileService {
+  const requireItem = async (vaultId: string, itemId: string) => {
+    if (!(await storage.items.get(vaultId, itemId, false))) throw notFound(`item ${itemId} not found`);
+  };
+  const loadFile = async (vault: VaultRow, itemId: string, fileId: string) => {
+    await requireItem(vault.id, itemId);
+    const record = await storage.files.get(itemId, fileId);
+    if (!record) throw notFound(`file ${fileId} not found`);
+    return record;
+  };
+
+  return {
+    async add(ctx, vaultId, itemId, file) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
+      await requireItem(vaultId, itemId);
+      const key = keyring.vaultKey(vault);
+      const id = newId();
+      const now = new Date().toISOString();
+      const meta: SealedFileMeta = { name: file.name, ...(file.sectionId ? { sectionId: file.sectionId } : {}) };
+      const record: FileRecord = {
+        id,
+        itemId,
+        vaultId,
+        meta: sealJson(key, meta, aad.file(vault.accountId, vaultId, itemId, id, 'meta')),
+        size: file.content.length,
+        createdAt: now,
+      };
+      const sealedContent = seal(key, file.content, aad.file(vault.accountId, vaultId, itemId, id, 'content'));
+      await storage.transaction(async (tx) => {
+        await tx.files.insert(record, sealedContent);
+        await tx.vaults.touchContent(vaultId, now);
+        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'FILE', vaultId, itemId, resourceId: id, result: 'SUCCESS' });
+      });
+      return toFileView(vaultId, { id, itemId, name: file.name, size: record.size, createdAt: now, ...(meta.sectionId ? { sectionId: meta.sectionId } : {}) });
+    },
+
+    async list(ctx, vaultId, itemId) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      await requireItem(vaultId, itemId);
+      return (await listFileMetas(storage, keyring, vault, itemId)).map((f) => toFileView(vaultId, f));
+    },
+
+    async get(ctx, vaultId, itemId, fileId) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const record = await loadFile(vault, itemId, fileId);
+      return toFileView(vaultId, openFileMeta(keyring.vaultKey(vault), vault, record));
+    },
+
+    async content(ctx, vaultId, itemId, fileId) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const record = await loadFile(vault, itemId, fileId);
+      const key = keyring.vaultKey(vault);
+      const sealed = await storage.files.content(itemId, fileId);
+      if (!sealed) throw notFound(`file ${fileId} not found`);
+      const content = open(key, sealed, aad.file(vault.accountId, vaultId, itemId, fileId, 'content'), `file ${fileId}`);
+      const file = toFileView(vaultId, openFileMeta(key, vault, record));
+      await recordAudit(storage.audit, ctx, { action: 'READ', resourceType: 'FILE', vaultId, itemId, resourceId: fileId, result: 'SUCCESS' });
+      return { file, content };
+    },
+
+    async delete(ctx, vaultId, itemId, fileId) {
+      await authorizeVault(storage, ctx, vaultId, 'write');
+      await requireItem(vaultId, itemId);
+      const now = new Date().toISOString();
+      await storage.transaction(async (tx) => {
+        if (!(await tx.files.delete(itemId, fileId))) throw notFound(`file ${fileId} not found`);
+        await tx.vaults.touchContent(vaultId, now);
+        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'FILE', vaultId, itemId, resourceId: fileId, result: 'SUCCESS' });
+      });
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import type { Keyring } from '../../crypto/keyring.js';
+import { newId } from '../../crypto/ids.js';
+import { conflict, notFound } from '../../errors/app-error.js';
+import type { ItemRow, Storage, VaultRow } from '../../storage/ports.js';
+import { authorizeVault } from '../access/authorize.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import { listFileMetas } from './file-service.js';
+import { buildItemContent, type ItemInput } from './input.js';
+import { toFullItem, toItemSummary } from './present.js';
+import { type ItemPlace, openDetails, openOverview, sealItem } from './sealing.js';
+import type { ItemContent, ItemMeta } from './types.js';
+
+export type FullItem = ReturnType<typeof toFullItem>;
+export type ItemSummary = ReturnType<typeof toItemSummary>;
+
+export interface ItemVersionView {
+  version: number;
+  title: string;
+  createdAt: string;
+  editedBy: string;
+}
+
+export interface ItemService {
+  create(ctx: RequestContext, vaultId: string, input: ItemInput): Promise<FullItem>;
+  list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
+  get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
+  /** Replaces the item's content; a stale `input.version` is a 409, never a silent overwrite. */
+  replace(ctx: RequestContext, vaultId: string, itemId: string, input: ItemInput): Promise<FullItem>;
+  delete(ctx: RequestContext, vaultId: string, itemId: string): Promise<void>;
+  history(ctx: RequestContext, vaultId: string, itemId: string): Promise<ItemVersionView[]>;
+  getVersion(ctx: RequestContext, vaultId: string, itemId: string, version: number): Promise<FullItem>;
+}
+
+const placeOf = (row: ItemRow): ItemPlace => ({
+  accountId: row.accountId,
+  vaultId: row.vaultId,
+  itemId: row.id,
+  version: row.version,
+});
+
+const metaOf = (row: ItemRow): ItemMeta => ({
+  id: row.id,
+  vaultId: row.vaultId,
+  version: row.version,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+  lastEditedBy: row.lastEditedBy,
+});
+
+export function itemService(storage: Storage, keyring: Keyring): ItemService {
+  const load = async (vault: VaultRow, itemId: string, withDetails: boolean): Promise<ItemRow> => {
+    const row = await storage.items.get(vault.id, itemId, withDetails);
+    if (!row) throw notFound(`item ${itemId} not found`);
+    return row;
+  };
+
+  const openContent = (vault: VaultRow, row: ItemRow): ItemContent => {
+    const key = keyring.vaultKey(vault);
+    const place = placeOf(row);
+    return {
+      overview: openOverview(key, place, row.overview),
+      details: openDetails(key, place, row.details as Buffer),
+    };
+  };
+
+  const present = async (vault: VaultRow, row: ItemRow, content: ItemContent) =>
+    toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now());
+
+  return {
+    async create(ctx, vaultId, input) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
+      const content = buildItemContent(input, { creating: true });
+      const now = new Date().toISOString();
+      const row: ItemRow = {
+        id: newId(),
+        vaultId,
+        accountId: vault.accountId,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        lastEditedBy: ctx.actor.id,
+        overview: Buffer.alloc(0),
+      };
+      const sealed = sealItem(keyring.vaultKey(vault), placeOf(row), content);
+      await storage.transaction(async (tx) => {
+        await tx.items.insert(row, {
+          itemId: row.id,
+          version: 1,
+          ...sealed,
+          createdAt: now,
+          editedBy: ctx.actor.id,
+        });
+        await tx.vaults.touchContent(vaultId, now);
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'ITEM',
+          vaultId,
+          itemId: row.id,
+          itemVersion: 1,
+          result: 'SUCCESS',
+        });
+      });
+      return toFullItem(metaOf(row), content, [], Date.now());
+    },
+
+    async list(ctx, vaultId) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const key = keyring.vaultKey(vault);
+      const rows = await storage.items.list(vaultId);
+      const summaries = rows.map((row) => toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview)));
+      await recordAudit(storage.audit, ctx, { action: 'READ', resourceType: 'VAULT', vaultId, result: 'SUCCESS' });
+      return summaries;
+    },
+
+    async get(ctx, vaultId, itemId) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const row = await load(vault, itemId, true);
+      const item = await present(vault, row, openContent(vault, row));
+      // Fail closed: the secret leaves only once its read is on record.
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'ITEM',
+        vaultId,
+        itemId,
+        itemVersion: row.version,
+        result: 'SUCCESS',
+      });
+      return item;
+    },
+
+    async replace(ctx, vaultId, itemId, input) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
+      const current = await load(vault, itemId, true);
+      const stale = () =>
+        conflict(
+          `item ${itemId} has changed: it is at version ${current.version}, the update was based on version ${input.version}; fetch it again and retry`,
+          'version_conflict',
+        );
+      if (input.version !== undefined && input.version !== current.version) throw stale();
+      const previous = openContent(vault, current);
+      const content = buildItemContent(input, { creating: false, previous: previous.details });
+      const now = new Date().toISOString();
+      const next: ItemRow = {
+        ...current,
+        version: current.version + 1,
+        updatedAt: now,
+        lastEditedBy: ctx.actor.id,
+      };
+      const sealed = sealItem(keyring.vaultKey(vault), placeOf(next), content);
+      await storage.transaction(async (tx) => {
+        const moved = await tx.items.update(next, current.version, {
+          itemId,
+          version: next.version,
+          ...sealed,
+          createdAt: now,
+          editedBy: ctx.actor.id,
+        });
+        if (!moved) throw stale();
+        await tx.vaults.touchContent(vaultId, now);
+        await recordAudit(tx.audit, ctx, {
+          action: 'UPDATE',
+          resourceType: 'ITEM',
+          vaultId,
+          itemId,
+          itemVersion: next.version,
+          result: 'SUCCESS',
+        });
+      });
+      return present(vault, next, content);
+    },
+
+    async delete(ctx, vaultId, itemId) {
+      await authorizeVault(storage, ctx, vaultId, 'write');
+      const now = new Date().toISOString();
+      await storage.transaction(async (tx) => {
+        if (!(await tx.items.delete(vaultId, itemId))) throw notFound(`item ${itemId} not found`);
+        await tx.vaults.touchContent(vaultId, now);
+        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'ITEM', vaultId, itemId, result: 'SUCCESS' });
+      });
+    },
+
+    async history(ctx, vaultId, itemId) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const row = await load(vault, itemId, false);
+      const key = keyring.vaultKey(vault);
+      const versions = await storage.items.versions(itemId);
+      const views = versions.map((v) => ({
+        version: v.version,
+        title: openOverview(key, { ...placeOf(row), version: v.version }, v.overview).title,
+        createdAt: v.createdAt,
+        editedBy: v.editedBy,
+      }));
+      await recordAudit(storage.audit, ctx, { action: 'READ', resourceType: 'ITEM', vaultId, itemId, result: 'SUCCESS' });
+      return views;
+    },
+
+    async getVersion(ctx, vaultId, itemId, version) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const row = await load(vault, itemId, false);
+      const old = await storage.items.getVersion(itemId, version);
+      if (!old) throw notFound(`item ${itemId} has no version ${version}`);
+      const asOf: ItemRow = {
+        ...row,
+        version,
+        updatedAt: old.createdAt,
+        lastEditedBy: old.editedBy,
+        overview: old.overview,
+        details: old.details,
+      };
+      const item = await present(vault, asOf, openContent(vault, asOf));
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'ITEM',
+        vaultId,
+        itemId,
+        itemVersion: version,
+        result: 'SUCCESS',
+      });
+      return item;
+    },
+  };
+}

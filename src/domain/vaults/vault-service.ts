@@ -1,0 +1,100 @@
+import type { Keyring } from '../../crypto/keyring.js';
+import { aad, openJson, sealJson } from '../../crypto/envelope.js';
+import { newId } from '../../crypto/ids.js';
+import { notFound } from '../../errors/app-error.js';
+import type { Storage, VaultRow } from '../../storage/ports.js';
+import { authorizeVault } from '../access/authorize.js';
+import { decide } from '../access/decide.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+
+/** The Connect vault shape. */
+export interface VaultView {
+  id: string;
+  name: string;
+  description: string;
+  attributeVersion: number;
+  contentVersion: number;
+  items: number;
+  type: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface VaultAttributes {
+  name: string;
+  description: string;
+}
+
+export interface VaultService {
+  create(ctx: RequestContext, input: VaultAttributes): Promise<VaultView>;
+  list(ctx: RequestContext): Promise<VaultView[]>;
+  get(ctx: RequestContext, vaultId: string): Promise<VaultView>;
+  delete(ctx: RequestContext, vaultId: string): Promise<void>;
+}
+
+/** Vault names and descriptions are sealed under the vault's own data key, like its items. */
+export function vaultService(storage: Storage, keyring: Keyring): VaultService {
+  const view = (v: VaultRow): VaultView => {
+    const attrs = openJson<VaultAttributes>(
+      keyring.vaultKey(v),
+      v.attributes,
+      aad.vaultAttributes(v.accountId, v.id),
+      `vault ${v.id} attributes`,
+    );
+    return {
+      id: v.id,
+      name: attrs.name,
+      description: attrs.description,
+      attributeVersion: v.attributeVersion,
+      contentVersion: v.contentVersion,
+      items: v.itemCount,
+      type: v.type,
+      createdAt: v.createdAt,
+      updatedAt: v.updatedAt,
+    };
+  };
+
+  return {
+    async create(ctx, input) {
+      const accountId = ctx.actor.accountId;
+      const id = newId();
+      const now = new Date().toISOString();
+      const { key, wrapped } = keyring.newVaultKey(accountId, id);
+      const attributes = sealJson(key, input, aad.vaultAttributes(accountId, id));
+      await storage.transaction(async (tx) => {
+        await tx.vaults.insert({
+          id,
+          accountId,
+          wrappedKey: wrapped,
+          attributes,
+          type: 'USER_CREATED',
+          attributeVersion: 1,
+          contentVersion: 1,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'VAULT', vaultId: id, result: 'SUCCESS' });
+      });
+      return this.get(ctx, id);
+    },
+
+    async list(ctx) {
+      const rows = await storage.vaults.list(ctx.actor.accountId);
+      return rows.filter((v) => decide(ctx.principal, 'read', v).allow).map(view);
+    },
+
+    async get(ctx, vaultId) {
+      return view(await authorizeVault(storage, ctx, vaultId, 'read'));
+    },
+
+    async delete(ctx, vaultId) {
+      await authorizeVault(storage, ctx, vaultId, 'manage');
+      await storage.transaction(async (tx) => {
+        if (!(await tx.vaults.delete(ctx.actor.accountId, vaultId))) throw notFound(`vault ${vaultId} not found`);
+        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'VAULT', vaultId, result: 'SUCCESS' });
+      });
+      keyring.forgetVault(vaultId);
+    },
+  };
+}

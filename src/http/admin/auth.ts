@@ -1,0 +1,38 @@
+import type { FastifyRequest } from 'fastify';
+import { authenticateAdminToken } from '../../domain/admin-tokens/admin-token-service.js';
+import type { RequestContext } from '../../domain/context.js';
+import { unauthorized } from '../../errors/app-error.js';
+import type { AdminTokenStore } from '../../storage/ports.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the admin authentication hook before any admin route runs. */
+    ctx: RequestContext;
+  }
+}
+
+/** Extracts the bearer secret of an `Authorization: Bearer …` header, or undefined. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer +([^\s]+) *$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * Authenticates an admin API request: the bearer must be a live admin token. Its account is the
+ * only account the request can see; its operator flag is the only way to manage accounts.
+ */
+export async function authenticateAdmin(store: AdminTokenStore, request: FastifyRequest): Promise<RequestContext> {
+  const secret = bearerToken(request);
+  if (!secret) throw unauthorized('Missing bearer token: send `Authorization: Bearer <admin token>`');
+  const token = await authenticateAdminToken(store, secret);
+  if (!token) throw unauthorized('Invalid admin token');
+  return {
+    actor: { type: 'admin_token', id: token.id, accountId: token.accountId, tokenId: token.id, operator: token.operator },
+    principal: { kind: 'admin', accountId: token.accountId },
+    requestId: request.id,
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? null,
+  };
+}

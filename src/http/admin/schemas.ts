@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '../../crypto/ids.js';
+import { displayName, emailAddress, freeText } from '../../domain/text.js';
+import { USER_ROLES, VAULT_PERMISSIONS } from '../../storage/ports.js';
+
+/** Request schemas of the admin API. Objects are strict: an unknown field is an error, not ignored. */
+export const id = z.string().regex(ID_PATTERN, 'must be a 26-character id of a-z and 0-9');
+
+export const vaultParams = z.strictObject({ vaultId: id });
+export const itemParams = z.strictObject({ vaultId: id, itemId: id });
+export const fileParams = z.strictObject({ vaultId: id, itemId: id, fileId: id });
+export const versionParams = z.strictObject({
+  vaultId: id,
+  itemId: id,
+  version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer').transform(Number),
+});
+export const accountParams = z.strictObject({ accountId: id });
+export const userParams = z.strictObject({ userId: id });
+export const userVaultParams = z.strictObject({ userId: id, vaultId: id });
+
+export const createAccountBody = z.strictObject({ name: displayName(200) });
+export const createVaultBody = z.strictObject({
+  name: displayName(255),
+  description: freeText(4096).optional(),
+});
+export const createUserBody = z.strictObject({
+  email: emailAddress,
+  role: z.enum(USER_ROLES).default('member'),
+  password: z.string().optional(),
+});
+export const grantBody = z.strictObject({
+  permissions: z.array(z.enum(VAULT_PERMISSIONS)).max(VAULT_PERMISSIONS.length * 2),
+});
+export const userQuery = z.strictObject({ email: emailAddress.optional() });
+export const fileUploadQuery = z.strictObject({
+  name: displayName(255),
+  section: z.string().min(1).max(200).optional(),
+});
+export const auditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  before: z.coerce.number().int().min(1).optional(),
+});

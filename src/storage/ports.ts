@@ -1,0 +1,231 @@
+/**
+ * The storage ports: one narrow interface per aggregate. Domain services depend on these only;
+ * each backend (SQLite today, PostgreSQL next) implements all of them and must pass the contract
+ * suite in `test/contract`. Storage never sees plaintext secrets: every `Buffer` here is sealed
+ * by the domain before it arrives.
+ *
+ * Dates are RFC 3339 UTC strings; ids are 26-char [a-z0-9] strings.
+ */
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface AccountStore {
+  insert(account: AccountRecord): Promise<void>;
+  get(id: string): Promise<AccountRecord | undefined>;
+  list(): Promise<AccountRecord[]>;
+  /** Deletes the account and, by cascade, everything it owns. Returns false if it did not exist. */
+  delete(id: string): Promise<boolean>;
+}
+
+export const USER_ROLES = ['owner', 'admin', 'member'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export interface UserRecord {
+  id: string;
+  accountId: string;
+  /** Lower-cased; unique across the whole service so a login needs no account selector. */
+  email: string;
+  passwordHash: string;
+  role: UserRole;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserStore {
+  insert(user: UserRecord): Promise<void>;
+  get(accountId: string, id: string): Promise<UserRecord | undefined>;
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  list(accountId: string): Promise<UserRecord[]>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export interface AdminTokenRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  /** SHA-256 of the bearer secret. */
+  tokenHash: Buffer;
+  /** Operator tokens may create and delete accounts. */
+  operator: boolean;
+  createdAt: string;
+}
+
+export interface AdminTokenStore {
+  insert(token: AdminTokenRecord): Promise<void>;
+  findByHash(tokenHash: Buffer): Promise<AdminTokenRecord | undefined>;
+  list(accountId: string): Promise<AdminTokenRecord[]>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export const VAULT_TYPES = ['USER_CREATED', 'PERSONAL', 'EVERYONE', 'TRANSFER'] as const;
+export type VaultType = (typeof VAULT_TYPES)[number];
+
+export interface VaultRecord {
+  id: string;
+  accountId: string;
+  /** The vault's data key, wrapped (sealed) by the master key. */
+  wrappedKey: Buffer;
+  /** Sealed `{name, description}`. */
+  attributes: Buffer;
+  type: VaultType;
+  attributeVersion: number;
+  contentVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface VaultRow extends VaultRecord {
+  itemCount: number;
+}
+
+export interface VaultStore {
+  insert(vault: VaultRecord): Promise<void>;
+  get(accountId: string, id: string): Promise<VaultRow | undefined>;
+  list(accountId: string): Promise<VaultRow[]>;
+  /** Replaces attributes and bumps `attributeVersion`. */
+  updateAttributes(accountId: string, id: string, attributes: Buffer, updatedAt: string): Promise<boolean>;
+  /** Bumps `contentVersion` after any change to the vault's items or files. */
+  touchContent(vaultId: string, updatedAt: string): Promise<void>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export const VAULT_PERMISSIONS = ['read', 'write', 'manage'] as const;
+export type VaultPermission = (typeof VAULT_PERMISSIONS)[number];
+
+export interface VaultAccessRecord {
+  vaultId: string;
+  userId: string;
+  permissions: VaultPermission[];
+}
+
+export interface VaultAccessStore {
+  /** Sets (replaces) a user's permissions on a vault; an empty list removes the access. */
+  set(access: VaultAccessRecord): Promise<void>;
+  listForUser(userId: string): Promise<VaultAccessRecord[]>;
+  listForVault(vaultId: string): Promise<VaultAccessRecord[]>;
+}
+
+/** One version of an item: sealed overview and details, bound by AAD to this exact version. */
+export interface ItemVersionRecord {
+  itemId: string;
+  version: number;
+  overview: Buffer;
+  details: Buffer;
+  createdAt: string;
+  editedBy: string;
+}
+
+export interface ItemRecord {
+  id: string;
+  vaultId: string;
+  accountId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  lastEditedBy: string;
+}
+
+/** An item with its current version's sealed overview (and details when asked for). */
+export interface ItemRow extends ItemRecord {
+  overview: Buffer;
+  details?: Buffer;
+}
+
+export interface ItemStore {
+  /** Inserts the item and its version 1. */
+  insert(item: ItemRecord, first: ItemVersionRecord): Promise<void>;
+  get(vaultId: string, id: string, withDetails: boolean): Promise<ItemRow | undefined>;
+  /** Current versions' overviews of every item in the vault. */
+  list(vaultId: string): Promise<ItemRow[]>;
+  /**
+   * Moves the item to `next.version` only if it is still at `expectedVersion` (optimistic
+   * concurrency). Returns false when another writer got there first.
+   */
+  update(item: ItemRecord, expectedVersion: number, next: ItemVersionRecord): Promise<boolean>;
+  delete(vaultId: string, id: string): Promise<boolean>;
+  versions(itemId: string): Promise<ItemVersionRecord[]>;
+  getVersion(itemId: string, version: number): Promise<ItemVersionRecord | undefined>;
+}
+
+export interface FileRecord {
+  id: string;
+  itemId: string;
+  vaultId: string;
+  /** Sealed `{name, sectionId}`. */
+  meta: Buffer;
+  size: number;
+  createdAt: string;
+}
+
+export interface FileStore {
+  insert(file: FileRecord, content: Buffer): Promise<void>;
+  list(itemId: string): Promise<FileRecord[]>;
+  get(itemId: string, id: string): Promise<FileRecord | undefined>;
+  /** The sealed content. */
+  content(itemId: string, id: string): Promise<Buffer | undefined>;
+  delete(itemId: string, id: string): Promise<boolean>;
+}
+
+export const AUDIT_ACTIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export const AUDIT_RESULTS = ['SUCCESS', 'DENY'] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
+export const AUDIT_RESOURCE_TYPES = ['ACCOUNT', 'USER', 'TOKEN', 'VAULT', 'ITEM', 'FILE'] as const;
+export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
+
+/** An audit event. Never holds a secret value: only ids, verbs and request facts. */
+export interface AuditEventInput {
+  occurredAt: string;
+  accountId: string | null;
+  actorType: string;
+  actorId: string;
+  tokenId: string | null;
+  action: AuditAction;
+  resourceType: AuditResourceType;
+  resourceId: string | null;
+  vaultId: string | null;
+  itemId: string | null;
+  itemVersion: number | null;
+  result: AuditResult;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  /** Monotonic sequence number, assigned on append. */
+  seq: number;
+}
+
+export interface AuditStore {
+  append(event: AuditEventInput): Promise<void>;
+  /** Newest first; `beforeSeq` pages backwards. */
+  list(accountId: string, options: { limit: number; beforeSeq?: number }): Promise<AuditEvent[]>;
+}
+
+export interface MetaStore {
+  get(key: string): Promise<string | undefined>;
+  insert(key: string, value: string): Promise<void>;
+}
+
+export interface Stores {
+  readonly accounts: AccountStore;
+  readonly users: UserStore;
+  readonly adminTokens: AdminTokenStore;
+  readonly vaults: VaultStore;
+  readonly vaultAccess: VaultAccessStore;
+  readonly items: ItemStore;
+  readonly files: FileStore;
+  readonly audit: AuditStore;
+  readonly meta: MetaStore;
+}
+
+export interface Storage extends Stores {
+  /** Runs `work` atomically: every write in it lands, or none does. */
+  transaction<T>(work: (tx: Stores) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { AccountRecord, AccountStore } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function accountStore(db: Kysely<Database>): AccountStore {
+  const toRecord = (r: Database['accounts']): AccountRecord => ({ id: r.id, name: r.name, createdAt: r.created_at });
+  return {
+    async insert(a) {
+      await db.insertInto('accounts').values({ id: a.id, name: a.name, created_at: a.createdAt }).execute();
+    },
+    async get(id) {
+      const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async list() {
+      const rows = await db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.map(toRecord);
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}

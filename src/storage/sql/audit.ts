@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { AuditAction, AuditEvent, AuditResourceType, AuditResult, AuditStore } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function auditStore(db: Kysely<Database>): AuditStore {
+  return {
+    async append(e) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          occurred_at: e.occurredAt,
+          account_id: e.accountId,
+          actor_type: e.actorType,
+          actor_id: e.actorId,
+          token_id: e.tokenId,
+          action: e.action,
+          resource_type: e.resourceType,
+          resource_id: e.resourceId,
+          vault_id: e.vaultId,
+          item_id: e.itemId,
+          item_version: e.itemVersion,
+          result: e.result,
+          request_id: e.requestId,
+          ip: e.ip,
+          user_agent: e.userAgent,
+        })
+        .execute();
+    },
+    async list(accountId, { limit, beforeSeq }) {
+      let query = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
+      if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
+      const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
+      return rows.map(
+        (r): AuditEvent => ({
+          seq: Number(r.seq),
+          occurredAt: r.occurred_at,
+          accountId: r.account_id,
+          actorType: r.actor_type,
+          actorId: r.actor_id,
+          tokenId: r.token_id,
+          action: r.action as AuditAction,
+          resourceType: r.resource_type as AuditResourceType,
+          resourceId: r.resource_id,
+          vaultId: r.vault_id,
+          itemId: r.item_id,
+          itemVersion: r.item_version,
+          result: r.result as AuditResult,
+          requestId: r.request_id,
+          ip: r.ip,
+          userAgent: r.user_agent,
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { FileRecord, FileStore } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function fileStore(db: Kysely<Database>): FileStore {
+  const columns = ['id', 'item_id', 'vault_id', 'meta', 'size', 'created_at'] as const;
+  const toRecord = (r: Pick<Database['files'], (typeof columns)[number]>): FileRecord => ({
+    id: r.id,
+    itemId: r.item_id,
+    vaultId: r.vault_id,
+    meta: r.meta,
+    size: r.size,
+    createdAt: r.created_at,
+  });
+  return {
+    async insert(f, content) {
+      await db
+        .insertInto('files')
+        .values({
+          id: f.id,
+          item_id: f.itemId,
+          vault_id: f.vaultId,
+          meta: f.meta,
+          size: f.size,
+          content,
+          created_at: f.createdAt,
+        })
+        .execute();
+    },
+    async list(itemId) {
+      const rows = await db
+        .selectFrom('files')
+        .select(columns)
+        .where('item_id', '=', itemId)
+        .orderBy('created_at')
+        .execute();
+      return rows.map(toRecord);
+    },
+    async get(itemId, id) {
+      const row = await db
+        .selectFrom('files')
+        .select(columns)
+        .where('item_id', '=', itemId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async content(itemId, id) {
+      const row = await db
+        .selectFrom('files')
+        .select('content')
+        .where('item_id', '=', itemId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row?.content;
+    },
+    async delete(itemId, id) {
+      const result = await db.deleteFrom('files').where('item_id', '=', itemId).where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+import type { ItemRecord, ItemRow, ItemStore, ItemVersionRecord } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function itemStore(db: Kysely<Database>): ItemStore {
+  const insertVersion = (v: ItemVersionRecord) =>
+    db
+      .insertInto('item_versions')
+      .values({
+        item_id: v.itemId,
+        version: v.version,
+        overview: v.overview,
+        details: v.details,
+        created_at: v.createdAt,
+        edited_by: v.editedBy,
+      })
+      .execute();
+
+  // The current content is the version row the item points at; there is no second copy.
+  const current = () =>
+    db
+      .selectFrom('items')
+      .innerJoin('item_versions', (join) =>
+        join.onRef('item_versions.item_id', '=', 'items.id').onRef('item_versions.version', '=', 'items.version'),
+      )
+      .selectAll('items')
+      .select('item_versions.overview');
+
+  const toRow = (r: Database['items'] & { overview: Buffer; details?: Buffer }): ItemRow => ({
+    id: r.id,
+    vaultId: r.vault_id,
+    accountId: r.account_id,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastEditedBy: r.last_edited_by,
+    overview: r.overview,
+    ...(r.details ? { details: r.details } : {}),
+  });
+  const toVersion = (r: Database['item_versions']): ItemVersionRecord => ({
+    itemId: r.item_id,
+    version: r.version,
+    overview: r.overview,
+    details: r.details,
+    createdAt: r.created_at,
+    editedBy: r.edited_by,
+  });
+
+  return {
+    async insert(item, first) {
+      await db
+        .insertInto('items')
+        .values({
+          id: item.id,
+          vault_id: item.vaultId,
+          account_id: item.accountId,
+          version: item.version,
+          created_at: item.createdAt,
+          updated_at: item.updatedAt,
+          last_edited_by: item.lastEditedBy,
+        })
+        .execute();
+      await insertVersion(first);
+    },
+    async get(vaultId, id, withDetails) {
+      const query = current().where('items.vault_id', '=', vaultId).where('items.id', '=', id);
+      const row = withDetails
+        ? await query.select('item_versions.details').executeTakeFirst()
+        : await query.executeTakeFirst();
+      return row && toRow(row);
+    },
+    async list(vaultId) {
+      const rows = await current().where('items.vault_id', '=', vaultId).orderBy('items.created_at').execute();
+      return rows.map(toRow);
+    },
+    async update(item: ItemRecord, expectedVersion, next) {
+      const result = await db
+        .updateTable('items')
+        .set({ version: item.version, updated_at: item.updatedAt, last_edited_by: item.lastEditedBy })
+        .where('id', '=', item.id)
+        .where('vault_id', '=', item.vaultId)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return false;
+      await insertVersion(next);
+      return true;
+    },
+    async delete(vaultId, id) {
+      const result = await db
+        .deleteFrom('items')
+        .where('vault_id', '=', vaultId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+    async versions(itemId) {
+      const rows = await db
+        .selectFrom('item_versions')
+        .selectAll()
+        .where('item_id', '=', itemId)
+        .orderBy('version', 'desc')
+        .execute();
+      return rows.map(toVersion);
+    },
+    async getVersion(itemId, version) {
+      const row = await db
+        .selectFrom('item_versions')
+        .selectAll()
+        .where('item_id', '=', itemId)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return row && toVersion(row);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { type Kysely, Migrator } from 'kysely';
+import type { Storage, Stores } from '../ports.js';
+import { accountStore } from './accounts.js';
+import { adminTokenStore } from './admin-tokens.js';
+import { auditStore } from './audit.js';
+import { fileStore } from './files.js';
+import { itemStore } from './items.js';
+import { metaStore } from './meta.js';
+import { type DialectTypes, migrationProvider } from './migrations.js';
+import type { Database } from './tables.js';
+import { userStore } from './users.js';
+import { vaultAccessStore } from './vault-access.js';
+import { vaultStore } from './vaults.js';
+
+function stores(db: Kysely<Database>): Stores {
+  return {
+    accounts: accountStore(db),
+    users: userStore(db),
+    adminTokens: adminTokenStore(db),
+    vaults: vaultStore(db),
+    vaultAccess: vaultAccessStore(db),
+    items: itemStore(db),
+    files: fileStore(db),
+    audit: auditStore(db),
+    meta: metaStore(db),
+  };
+}
+
+/** Brings the schema up to date; a failed migration stops start-up with its name. */
+export async function migrate(db: Kysely<Database>, types: DialectTypes): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(types) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The Storage of any Kysely dialect: the dialect-specific opener hands in a ready `db`. */
+export function kyselyStorage(db: Kysely<Database>): Storage {
+  return {
+    ...stores(db),
+    transaction: (work) => db.transaction().execute((trx) => work(stores(trx))),
+    close: () => db.destroy(),
+  };
+}

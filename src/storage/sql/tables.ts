@@ -1,0 +1,80 @@
+import type { Generated } from 'kysely';
+
+/** Kysely's view of the schema. Column names are snake_case; booleans are 0/1 integers. */
+export interface Database {
+  meta: { key: string; value: string };
+  accounts: { id: string; name: string; created_at: string };
+  users: {
+    id: string;
+    account_id: string;
+    email: string;
+    password_hash: string;
+    role: string;
+    created_at: string;
+    updated_at: string;
+  };
+  admin_tokens: {
+    id: string;
+    account_id: string;
+    name: string;
+    token_hash: Buffer;
+    operator: number;
+    created_at: string;
+  };
+  vaults: {
+    id: string;
+    account_id: string;
+    wrapped_key: Buffer;
+    attributes: Buffer;
+    type: string;
+    attribute_version: number;
+    content_version: number;
+    created_at: string;
+    updated_at: string;
+  };
+  vault_access: { vault_id: string; user_id: string; permissions: string };
+  items: {
+    id: string;
+    vault_id: string;
+    account_id: string;
+    version: number;
+    created_at: string;
+    updated_at: string;
+    last_edited_by: string;
+  };
+  item_versions: {
+    item_id: string;
+    version: number;
+    overview: Buffer;
+    details: Buffer;
+    created_at: string;
+    edited_by: string;
+  };
+  files: {
+    id: string;
+    item_id: string;
+    vault_id: string;
+    meta: Buffer;
+    size: number;
+    content: Buffer;
+    created_at: string;
+  };
+  audit_events: {
+    seq: Generated<number>;
+    occurred_at: string;
+    account_id: string | null;
+    actor_type: string;
+    actor_id: string;
+    token_id: string | null;
+    action: string;
+    resource_type: string;
+    resource_id: string | null;
+    vault_id: string | null;
+    item_id: string | null;
+    item_version: number | null;
+    result: string;
+    request_id: string | null;
+    ip: string | null;
+    user_agent: string | null;
+  };
+}

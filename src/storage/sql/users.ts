@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import type { UserRecord, UserRole, UserStore } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function userStore(db: Kysely<Database>): UserStore {
+  const toRecord = (r: Database['users']): UserRecord => ({
+    id: r.id,
+    accountId: r.account_id,
+    email: r.email,
+    passwordHash: r.password_hash,
+    role: r.role as UserRole,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+  return {
+    async insert(u) {
+      await db
+        .insertInto('users')
+        .values({
+          id: u.id,
+          account_id: u.accountId,
+          email: u.email,
+          password_hash: u.passwordHash,
+          role: u.role,
+          created_at: u.createdAt,
+          updated_at: u.updatedAt,
+        })
+        .execute();
+    },
+    async get(accountId, id) {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async findByEmail(email) {
+      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async list(accountId) {
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('email')
+        .execute();
+      return rows.map(toRecord);
+    },
+    async delete(accountId, id) {
+      const result = await db
+        .deleteFrom('users')
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}

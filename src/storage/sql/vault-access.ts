@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { VaultAccessRecord, VaultAccessStore, VaultPermission } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function vaultAccessStore(db: Kysely<Database>): VaultAccessStore {
+  const toRecord = (r: Database['vault_access']): VaultAccessRecord => ({
+    vaultId: r.vault_id,
+    userId: r.user_id,
+    permissions: r.permissions.split(',').filter(Boolean) as VaultPermission[],
+  });
+  return {
+    async set(a) {
+      await db
+        .deleteFrom('vault_access')
+        .where('vault_id', '=', a.vaultId)
+        .where('user_id', '=', a.userId)
+        .execute();
+      if (a.permissions.length === 0) return;
+      await db
+        .insertInto('vault_access')
+        .values({ vault_id: a.vaultId, user_id: a.userId, permissions: a.permissions.join(',') })
+        .execute();
+    },
+    async listForUser(userId) {
+      const rows = await db.selectFrom('vault_access').selectAll().where('user_id', '=', userId).execute();
+      return rows.map(toRecord);
+    },
+    async listForVault(vaultId) {
+      const rows = await db.selectFrom('vault_access').selectAll().where('vault_id', '=', vaultId).execute();
+      return rows.map(toRecord);
+    },
+  };
+}

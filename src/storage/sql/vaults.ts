@@ -1,0 +1,81 @@
+import { type Kysely, sql } from 'kysely';
+import type { VaultRow, VaultStore, VaultType } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function vaultStore(db: Kysely<Database>): VaultStore {
+  // The item count is derived, never stored, so it cannot drift from the items table.
+  const selectVaults = () =>
+    db
+      .selectFrom('vaults')
+      .selectAll('vaults')
+      .select((eb) =>
+        eb
+          .selectFrom('items')
+          .select(sql<number>`count(*)`.as('n'))
+          .whereRef('items.vault_id', '=', 'vaults.id')
+          .as('item_count'),
+      );
+  type Row = Database['vaults'] & { item_count: number | string | null };
+  const toRow = (r: Row): VaultRow => ({
+    id: r.id,
+    accountId: r.account_id,
+    wrappedKey: r.wrapped_key,
+    attributes: r.attributes,
+    type: r.type as VaultType,
+    attributeVersion: r.attribute_version,
+    contentVersion: r.content_version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    itemCount: Number(r.item_count ?? 0),
+  });
+  return {
+    async insert(v) {
+      await db
+        .insertInto('vaults')
+        .values({
+          id: v.id,
+          account_id: v.accountId,
+          wrapped_key: v.wrappedKey,
+          attributes: v.attributes,
+          type: v.type,
+          attribute_version: v.attributeVersion,
+          content_version: v.contentVersion,
+          created_at: v.createdAt,
+          updated_at: v.updatedAt,
+        })
+        .execute();
+    },
+    async get(accountId, id) {
+      const row = await selectVaults().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      return row && toRow(row);
+    },
+    async list(accountId) {
+      const rows = await selectVaults().where('account_id', '=', accountId).orderBy('created_at').execute();
+      return rows.map(toRow);
+    },
+    async updateAttributes(accountId, id, attributes, updatedAt) {
+      const result = await db
+        .updateTable('vaults')
+        .set((eb) => ({ attributes, updated_at: updatedAt, attribute_version: eb('attribute_version', '+', 1) }))
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async touchContent(vaultId, updatedAt) {
+      await db
+        .updateTable('vaults')
+        .set((eb) => ({ updated_at: updatedAt, content_version: eb('content_version', '+', 1) }))
+        .where('id', '=', vaultId)
+        .execute();
+    },
+    async delete(accountId, id) {
+      const result = await db
+        .deleteFrom('vaults')
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}

@@ -1,0 +1,247 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto/ids.js';
+import type { AuditEventInput, ItemRecord, Storage, VaultRecord } from '../../src/storage/ports.js';
+
+/**
+ * The storage contract: every backend runs this same suite against a real database. A backend
+ * is done when it passes; a skip must state its reason.
+ */
+export function storageContract(backend: string, open: () => Promise<Storage>): void {
+  describe(`storage contract: ${backend}`, () => {
+    let storage: Storage;
+    const now = '2026-01-02T03:04:05.000Z';
+    const bytes = (s: string) => Buffer.from(s, 'utf8');
+
+    beforeEach(async () => {
+      storage = await open();
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    const account = async () => {
+      const a = { id: newId(), name: 'Acme', createdAt: now };
+      await storage.accounts.insert(a);
+      return a;
+    };
+    const vault = async (accountId: string): Promise<VaultRecord> => {
+      const v: VaultRecord = {
+        id: newId(),
+        accountId,
+        wrappedKey: bytes('wrapped'),
+        attributes: bytes('attrs'),
+        type: 'USER_CREATED',
+        attributeVersion: 1,
+        contentVersion: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await storage.vaults.insert(v);
+      return v;
+    };
+    const item = async (v: VaultRecord, title = 'x'): Promise<ItemRecord> => {
+      const i: ItemRecord = {
+        id: newId(),
+        vaultId: v.id,
+        accountId: v.accountId,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        lastEditedBy: 'tester',
+      };
+      await storage.items.insert(i, {
+        itemId: i.id,
+        version: 1,
+        overview: bytes(`o:${title}`),
+        details: bytes(`d:${title}`),
+        createdAt: now,
+        editedBy: 'tester',
+      });
+      return i;
+    };
+    const event = (accountId: string, n: number): AuditEventInput => ({
+      occurredAt: now,
+      accountId,
+      actorType: 'admin_token',
+      actorId: `actor${n}`,
+      tokenId: null,
+      action: 'READ',
+      resourceType: 'ITEM',
+      resourceId: null,
+      vaultId: null,
+      itemId: null,
+      itemVersion: n,
+      result: 'SUCCESS',
+      requestId: `r${n}`,
+      ip: '127.0.0.1',
+      userAgent: 'ua',
+    });
+
+    it('stores and lists accounts; deleting one reports whether it existed', async () => {
+      const a = await account();
+      expect(await storage.accounts.get(a.id)).toEqual(a);
+      expect((await storage.accounts.list()).map((x) => x.id)).toContain(a.id);
+      expect(await storage.accounts.delete(a.id)).toBe(true);
+      expect(await storage.accounts.delete(a.id)).toBe(false);
+      expect(await storage.accounts.get(a.id)).toBeUndefined();
+    });
+
+    it('deleting an account cascades to its users, tokens, vaults, items and files', async () => {
+      const a = await account();
+      await storage.users.insert({
+        id: newId(),
+        accountId: a.id,
+        email: 'a@example.com',
+        passwordHash: 'h',
+        role: 'owner',
+        createdAt: now,
+        updatedAt: now,
+      });
+      const hash = bytes('0123456789abcdef0123456789abcdef');
+      await storage.adminTokens.insert({ id: newId(), accountId: a.id, name: 't', tokenHash: hash, operator: false, createdAt: now });
+      const v = await vault(a.id);
+      const i = await item(v);
+      await storage.files.insert({ id: newId(), itemId: i.id, vaultId: v.id, meta: bytes('m'), size: 1, createdAt: now }, bytes('c'));
+      await storage.accounts.delete(a.id);
+      expect(await storage.users.findByEmail('a@example.com')).toBeUndefined();
+      expect(await storage.adminTokens.findByHash(hash)).toBeUndefined();
+      expect(await storage.vaults.get(a.id, v.id)).toBeUndefined();
+      expect(await storage.items.versions(i.id)).toEqual([]);
+      expect(await storage.files.list(i.id)).toEqual([]);
+    });
+
+    it('keeps emails unique across accounts', async () => {
+      const a = await account();
+      const b = await account();
+      const user = { passwordHash: 'h', role: 'member' as const, createdAt: now, updatedAt: now, email: 'same@example.com' };
+      await storage.users.insert({ ...user, id: newId(), accountId: a.id });
+      await expect(storage.users.insert({ ...user, id: newId(), accountId: b.id })).rejects.toThrow();
+    });
+
+    it('scopes vault lookups to their account and counts items', async () => {
+      const a = await account();
+      const b = await account();
+      const v = await vault(a.id);
+      await item(v);
+      await item(v);
+      const row = await storage.vaults.get(a.id, v.id);
+      expect(row?.itemCount).toBe(2);
+      expect(row?.wrappedKey.equals(bytes('wrapped'))).toBe(true);
+      expect(await storage.vaults.get(b.id, v.id)).toBeUndefined();
+      expect(await storage.vaults.list(b.id)).toEqual([]);
+    });
+
+    it('bumps content and attribute versions', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      await storage.vaults.touchContent(v.id, '2026-02-01T00:00:00.000Z');
+      expect(await storage.vaults.updateAttributes(a.id, v.id, bytes('new'), '2026-02-02T00:00:00.000Z')).toBe(true);
+      const row = await storage.vaults.get(a.id, v.id);
+      expect(row).toMatchObject({ contentVersion: 2, attributeVersion: 2, updatedAt: '2026-02-02T00:00:00.000Z' });
+      expect(row?.attributes.toString()).toBe('new');
+    });
+
+    it('reads the current item version and keeps every version', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const i = await item(v, 'first');
+      const moved = await storage.items.update({ ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' }, 1, {
+        itemId: i.id,
+        version: 2,
+        overview: bytes('o:second'),
+        details: bytes('d:second'),
+        createdAt: 'later',
+        editedBy: 'other',
+      });
+      expect(moved).toBe(true);
+      const current = await storage.items.get(v.id, i.id, true);
+      expect(current?.version).toBe(2);
+      expect(current?.overview.toString()).toBe('o:second');
+      expect(current?.details?.toString()).toBe('d:second');
+      expect((await storage.items.get(v.id, i.id, false))?.details).toBeUndefined();
+      expect((await storage.items.versions(i.id)).map((x) => x.version)).toEqual([2, 1]);
+      expect((await storage.items.getVersion(i.id, 1))?.overview.toString()).toBe('o:first');
+      expect((await storage.items.list(v.id)).map((x) => x.overview.toString())).toEqual(['o:second']);
+    });
+
+    it('refuses an update based on a stale version and changes nothing', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const i = await item(v);
+      const next = { itemId: i.id, version: 2, overview: bytes('o'), details: bytes('d'), createdAt: now, editedBy: 'x' };
+      expect(await storage.items.update({ ...i, version: 2 }, 1, next)).toBe(true);
+      expect(await storage.items.update({ ...i, version: 2 }, 1, next)).toBe(false);
+      expect((await storage.items.versions(i.id)).length).toBe(2);
+    });
+
+    it('does not find an item through another vault', async () => {
+      const a = await account();
+      const v1 = await vault(a.id);
+      const v2 = await vault(a.id);
+      const i = await item(v1);
+      expect(await storage.items.get(v2.id, i.id, true)).toBeUndefined();
+      expect(await storage.items.delete(v2.id, i.id)).toBe(false);
+      expect(await storage.items.delete(v1.id, i.id)).toBe(true);
+    });
+
+    it('stores files with their content apart from their metadata', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const i = await item(v);
+      const f = { id: newId(), itemId: i.id, vaultId: v.id, meta: bytes('meta'), size: 3, createdAt: now };
+      await storage.files.insert(f, bytes('abc'));
+      expect(await storage.files.list(i.id)).toEqual([f]);
+      expect(await storage.files.get(i.id, f.id)).toEqual(f);
+      expect((await storage.files.content(i.id, f.id))?.toString()).toBe('abc');
+      expect(await storage.files.delete(i.id, f.id)).toBe(true);
+      expect(await storage.files.content(i.id, f.id)).toBeUndefined();
+    });
+
+    it('replaces vault permissions and removes them with an empty list', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const userId = newId();
+      await storage.users.insert({ id: userId, accountId: a.id, email: `${userId}@example.com`, passwordHash: 'h', role: 'member', createdAt: now, updatedAt: now });
+      await storage.vaultAccess.set({ vaultId: v.id, userId, permissions: ['read'] });
+      await storage.vaultAccess.set({ vaultId: v.id, userId, permissions: ['read', 'write'] });
+      expect(await storage.vaultAccess.listForUser(userId)).toEqual([{ vaultId: v.id, userId, permissions: ['read', 'write'] }]);
+      await storage.vaultAccess.set({ vaultId: v.id, userId, permissions: [] });
+      expect(await storage.vaultAccess.listForVault(v.id)).toEqual([]);
+    });
+
+    it('appends audit events in order and pages newest first', async () => {
+      const a = await account();
+      for (let n = 1; n <= 5; n++) await storage.audit.append(event(a.id, n));
+      const page1 = await storage.audit.list(a.id, { limit: 2 });
+      expect(page1.map((e) => e.itemVersion)).toEqual([5, 4]);
+      const page2 = await storage.audit.list(a.id, { limit: 10, beforeSeq: page1[1]?.seq as number });
+      expect(page2.map((e) => e.itemVersion)).toEqual([3, 2, 1]);
+      expect(page2[0]).toMatchObject({ ...event(a.id, 3) });
+    });
+
+    it('keeps the audit trail of a deleted account', async () => {
+      const a = await account();
+      await storage.audit.append(event(a.id, 1));
+      await storage.accounts.delete(a.id);
+      expect(await storage.audit.list(a.id, { limit: 10 })).toHaveLength(1);
+    });
+
+    it('rolls a transaction back entirely when any step fails', async () => {
+      const a = await account();
+      await expect(
+        storage.transaction(async (tx) => {
+          await tx.audit.append(event(a.id, 1));
+          await tx.accounts.insert({ id: a.id, name: 'duplicate id', createdAt: now });
+        }),
+      ).rejects.toThrow();
+      expect(await storage.audit.list(a.id, { limit: 10 })).toEqual([]);
+    });
+
+    it('stores meta values once', async () => {
+      await storage.meta.insert('k', 'v');
+      expect(await storage.meta.get('k')).toBe('v');
+      await expect(storage.meta.insert('k', 'other')).rejects.toThrow();
+      expect(await storage.meta.get('missing')).toBeUndefined();
+    });
+  });
+}
