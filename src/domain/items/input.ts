@@ -69,7 +69,7 @@ const nullAbsent = <T extends z.ZodType>(schema: T) =>
 const emptyAbsent = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === null || value === '' ? undefined : value), schema.optional());
 /** Read-only attributes clients echo on PUT: accepted, never read. */
-const echoed = z.unknown();
+const echoed = z.unknown().optional();
 
 const lineText = (max: number) =>
   z

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { buildApp } from '../../src/http/app.js';
+import { initDataDir } from '../../src/main.js';
+import { buildServices, type Services } from '../../src/services.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  config: Config;
+  /** Operator admin token of the first account. */
+  token: string;
+  accountId: string;
+  dir: string;
+  /** Every log line the app wrote. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The real application over a real SQLite database in a fresh temporary data directory, driven
+ * with `app.inject` (real routing, parsing and serialisation; no socket).
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-http-'));
+  const config = loadConfig({ KEYHOLD_DATA_DIR: dir, KEYHOLD_LOG_LEVEL: 'info', ...env });
+  const init = await initDataDir(config, { ownerPassword: 'correct horse battery staple' });
+  const services = buildServices(init.storage, init.keyring);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const app = buildApp({
+    services,
+    logger: pino({ level: 'info' }, sink),
+    limits: { json: config.bodyLimit, file: config.maxFileSize },
+  });
+  await app.ready();
+  return {
+    app,
+    services,
+    config,
+    token: init.adminToken,
+    accountId: init.accountId,
+    dir,
+    logs,
+    async close() {
+      await app.close();
+      await init.storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An authenticated request helper bound to one token. */
+export function client(app: FastifyInstance, token: string) {
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+    app.inject({
+      method,
+      url: `/api/admin${url}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
+  return {
+    get: (url: string) => call('GET', url),
+    post: (url: string, body?: unknown) => call('POST', url, body ?? {}),
+    put: (url: string, body: unknown) => call('PUT', url, body),
+    delete: (url: string) => call('DELETE', url),
+  };
+}
