@@ -30,7 +30,14 @@ describe('parseItemInput', () => {
           generate: true,
           recipe: { length: 20, characterSets: ['LETTERS', 'DIGITS'], excludeCharacters: '' },
         },
-        { type: 'STRING', purpose: '', label: 'host', value: 'db', generate: false, section: { id: 'Section_a1b2c3' } },
+        {
+          type: 'STRING',
+          purpose: '',
+          label: 'host',
+          value: 'db',
+          generate: false,
+          section: { id: 'Section_a1b2c3' },
+        },
       ],
     };
     expect(parseItemInput(body)).toEqual(body);
@@ -45,7 +52,9 @@ describe('parseItemInput', () => {
       urls: null,
       createdAt: '0001-01-01T00:00:00Z',
       updatedAt: '0001-01-01T00:00:00Z',
-      fields: [{ id: '', type: '', purpose: '', label: null, value: null, section: { id: '' }, recipe: null }],
+      fields: [
+        { id: '', type: '', purpose: '', label: null, value: null, section: { id: '' }, recipe: null },
+      ],
       sections: [{ id: '', label: null }],
     });
     expect(parsed.id).toBeUndefined();
@@ -75,7 +84,10 @@ describe('parseItemInput', () => {
 
   it('refuses unknown keys, naming them', () => {
     expectInvalid(() => parseItemInput({ title: 'x', titel: 'y' }), 'unknown field "titel"');
-    expectInvalid(() => parseItemInput({ title: 'x', fields: [{ lable: 'y' }] }), 'fields.0: unknown field "lable"');
+    expectInvalid(
+      () => parseItemInput({ title: 'x', fields: [{ lable: 'y' }] }),
+      'fields.0: unknown field "lable"',
+    );
     expectInvalid(
       () => parseItemInput({ title: 'x', fields: [{ generate: true, recipe: { size: 3 } }] }),
       'fields.0.recipe: unknown field "size"',
@@ -106,7 +118,10 @@ describe('parseItemInput', () => {
 
     it('is at most 1000 characters', () => {
       expect(parseItemInput({ title: 'x'.repeat(1000) }).title).toHaveLength(1000);
-      expectInvalid(() => parseItemInput({ title: 'x'.repeat(1001) }), 'title: must be at most 1000 characters long');
+      expectInvalid(
+        () => parseItemInput({ title: 'x'.repeat(1001) }),
+        'title: must be at most 1000 characters long',
+      );
     });
   });
 
@@ -115,7 +130,10 @@ describe('parseItemInput', () => {
       () => parseItemInput({ title: 'x', category: 'Login' }),
       `category: must be one of ${CATEGORIES.join(', ')} (got "Login")`,
     );
-    expectInvalid(() => parseItemInput({ title: 'x', fields: [{ type: 'FOO' }] }), `fields.0.type: must be one of ${TYPES} (got "FOO")`);
+    expectInvalid(
+      () => parseItemInput({ title: 'x', fields: [{ type: 'FOO' }] }),
+      `fields.0.type: must be one of ${TYPES} (got "FOO")`,
+    );
     expectInvalid(
       () => parseItemInput({ title: 'x', fields: [{ purpose: 'OWNER' }] }),
       'fields.0.purpose: must be one of "", USERNAME, PASSWORD, NOTES (got "OWNER")',
@@ -124,9 +142,15 @@ describe('parseItemInput', () => {
 
   describe('tags', () => {
     it('are non-empty single-line strings of at most 256 characters, at most 100 of them', () => {
-      expectInvalid(() => parseItemInput({ title: 'x', tags: ['ok', ''] }), 'tags.1: must not be empty or only whitespace');
+      expectInvalid(
+        () => parseItemInput({ title: 'x', tags: ['ok', ''] }),
+        'tags.1: must not be empty or only whitespace',
+      );
       expectInvalid(() => parseItemInput({ title: 'x', tags: ['a\tb'] }), `tags.0: ${SINGLE_LINE}`);
-      expectInvalid(() => parseItemInput({ title: 'x', tags: ['t'.repeat(257)] }), 'tags.0: must be at most 256 characters long');
+      expectInvalid(
+        () => parseItemInput({ title: 'x', tags: ['t'.repeat(257)] }),
+        'tags.0: must be at most 256 characters long',
+      );
       const many = Array.from({ length: 101 }, (_, i) => `t${i}`);
       expectInvalid(() => parseItemInput({ title: 'x', tags: many }), 'tags: must have at most 100 items');
       expect(parseItemInput({ title: 'x', tags: many.slice(0, 100) }).tags).toHaveLength(100);
@@ -135,8 +159,14 @@ describe('parseItemInput', () => {
 
   describe('urls', () => {
     it('need a non-empty href of at most 2048 characters', () => {
-      expectInvalid(() => parseItemInput({ title: 'x', urls: [{ label: 'a' }] }), 'urls.0.href: required (expected string)');
-      expectInvalid(() => parseItemInput({ title: 'x', urls: [{ href: '' }] }), 'urls.0.href: must not be empty');
+      expectInvalid(
+        () => parseItemInput({ title: 'x', urls: [{ label: 'a' }] }),
+        'urls.0.href: required (expected string)',
+      );
+      expectInvalid(
+        () => parseItemInput({ title: 'x', urls: [{ href: '' }] }),
+        'urls.0.href: must not be empty',
+      );
       expectInvalid(
         () => parseItemInput({ title: 'x', urls: [{ href: `https://x/${'a'.repeat(2039)}` }] }),
         'urls.0.href: must be at most 2048 characters long',
@@ -150,9 +180,9 @@ describe('parseItemInput', () => {
 
   describe('values', () => {
     it('may hold newlines and tabs but not U+0000', () => {
-      expect(parseItemInput({ title: 'x', fields: [{ value: 'line 1\nline 2\tend' }] }).fields?.[0]?.value).toBe(
-        'line 1\nline 2\tend',
-      );
+      expect(
+        parseItemInput({ title: 'x', fields: [{ value: 'line 1\nline 2\tend' }] }).fields?.[0]?.value,
+      ).toBe('line 1\nline 2\tend');
       expectInvalid(
         () => parseItemInput({ title: 'x', fields: [{ type: 'CONCEALED', value: 'hunter2\u0000' }] }),
         'fields.0.value: must not contain U+0000',
@@ -168,7 +198,10 @@ describe('parseItemInput', () => {
     });
 
     it('are never echoed in type errors', () => {
-      expectInvalid(() => parseItemInput({ title: 'x', fields: [{ value: 123456 }] }), 'fields.0.value: expected string, got number');
+      expectInvalid(
+        () => parseItemInput({ title: 'x', fields: [{ value: 123456 }] }),
+        'fields.0.value: expected string, got number',
+      );
     });
   });
 
@@ -181,9 +214,18 @@ describe('parseItemInput', () => {
 
   it('checks version, favorite and ids', () => {
     expectInvalid(() => parseItemInput({ title: 'x', version: -1 }), 'version: must be at least 1 (got -1)');
-    expectInvalid(() => parseItemInput({ title: 'x', version: 1.5 }), 'version: expected integer, got number (1.5)');
-    expectInvalid(() => parseItemInput({ title: 'x', favorite: 'yes' }), 'favorite: expected boolean, got string');
-    expectInvalid(() => parseItemInput({ title: 'x', fields: [{ id: 'a\nb' }] }), `fields.0.id: ${SINGLE_LINE}`);
+    expectInvalid(
+      () => parseItemInput({ title: 'x', version: 1.5 }),
+      'version: expected integer, got number (1.5)',
+    );
+    expectInvalid(
+      () => parseItemInput({ title: 'x', favorite: 'yes' }),
+      'favorite: expected boolean, got string',
+    );
+    expectInvalid(
+      () => parseItemInput({ title: 'x', fields: [{ id: 'a\nb' }] }),
+      `fields.0.id: ${SINGLE_LINE}`,
+    );
     expectInvalid(
       () => parseItemInput({ title: 'x', sections: [{ id: 's'.repeat(257) }] }),
       'sections.0.id: must be at most 256 characters long',

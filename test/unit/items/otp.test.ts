@@ -54,7 +54,13 @@ describe('currentTotp', () => {
 
 describe('validateOtpUri', () => {
   it('accepts otpauth://totp URIs and bare base32 secrets', () => {
-    for (const value of [uri8, `otpauth://totp/Example?secret=${RFC_SHA1}&period=60&digits=7`, RFC_SHA1, 'JBSWY3DPEHPK3PXP', `OTPAUTH://TOTP/x?secret=${RFC_SHA1}`]) {
+    for (const value of [
+      uri8,
+      `otpauth://totp/Example?secret=${RFC_SHA1}&period=60&digits=7`,
+      RFC_SHA1,
+      'JBSWY3DPEHPK3PXP',
+      `OTPAUTH://TOTP/x?secret=${RFC_SHA1}`,
+    ]) {
       expect(() => validateOtpUri(value, 'fields[0].value')).not.toThrow();
     }
   });
@@ -64,7 +70,10 @@ describe('validateOtpUri', () => {
       () => validateOtpUri('my-secret-1', 'fields[2].value'),
       `fields[2].value: ${EXPECTED}; the value is neither (base32 uses only A-Z and 2-7)`,
     );
-    expectInvalid(() => validateOtpUri('   ', 'fields[2].value'), `fields[2].value: ${EXPECTED}; got an empty value`);
+    expectInvalid(
+      () => validateOtpUri('   ', 'fields[2].value'),
+      `fields[2].value: ${EXPECTED}; got an empty value`,
+    );
   });
 
   it('refuses secrets shorter than 80 bits', () => {

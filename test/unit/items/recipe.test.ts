@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHARACTER_POOLS, DEFAULT_RECIPE, generatePassword, parseRecipe } from '../../../src/domain/items/recipe.js';
+import {
+  CHARACTER_POOLS,
+  DEFAULT_RECIPE,
+  generatePassword,
+  parseRecipe,
+} from '../../../src/domain/items/recipe.js';
 import { CHARACTER_SETS, type CharacterSet, type PasswordRecipe } from '../../../src/domain/items/types.js';
 import { expectInvalid } from './helpers.js';
 
@@ -25,7 +30,9 @@ describe('parseRecipe', () => {
     expect(parseRecipe(undefined, 'recipe')).toEqual(defaults);
     expect(parseRecipe(null, 'recipe')).toEqual(defaults);
     expect(parseRecipe({}, 'recipe')).toEqual(defaults);
-    expect(parseRecipe({ length: null, characterSets: null, excludeCharacters: null }, 'recipe')).toEqual(defaults);
+    expect(parseRecipe({ length: null, characterSets: null, excludeCharacters: null }, 'recipe')).toEqual(
+      defaults,
+    );
   });
 
   it('returns a fresh recipe, never the shared default', () => {
@@ -43,12 +50,15 @@ describe('parseRecipe', () => {
   });
 
   it('refuses lengths outside 1–64 and non-integers', () => {
-    expectInvalid(() => parseRecipe({ length: 0 }, 'fields[1].recipe'), 'fields[1].recipe.length: must be at least 1 (got 0)');
-    expectInvalid(() => parseRecipe({ length: 65 }, 'fields[1].recipe'), 'fields[1].recipe.length: must be at most 64 (got 65)');
     expectInvalid(
-      () => parseRecipe({ length: 7.5 }, 'r'),
-      'r.length: expected integer, got number (7.5)',
+      () => parseRecipe({ length: 0 }, 'fields[1].recipe'),
+      'fields[1].recipe.length: must be at least 1 (got 0)',
     );
+    expectInvalid(
+      () => parseRecipe({ length: 65 }, 'fields[1].recipe'),
+      'fields[1].recipe.length: must be at most 64 (got 65)',
+    );
+    expectInvalid(() => parseRecipe({ length: 7.5 }, 'r'), 'r.length: expected integer, got number (7.5)');
     expectInvalid(() => parseRecipe({ length: '12' }, 'r'), 'r.length: expected number, got string');
     expect(parseRecipe({ length: 1 }, 'r').length).toBe(1);
     expect(parseRecipe({ length: 64 }, 'r').length).toBe(64);
@@ -76,13 +86,17 @@ describe('parseRecipe', () => {
 
   it('refuses exclusions that empty a requested set', () => {
     expectInvalid(
-      () => parseRecipe({ characterSets: ['LETTERS', 'DIGITS'], excludeCharacters: '0123456789' }, 'fields[0].recipe'),
+      () =>
+        parseRecipe(
+          { characterSets: ['LETTERS', 'DIGITS'], excludeCharacters: '0123456789' },
+          'fields[0].recipe',
+        ),
       'fields[0].recipe.excludeCharacters: excludes every character of DIGITS; drop DIGITS from characterSets or exclude fewer characters',
     );
     // The same exclusions are fine when DIGITS was not asked for.
-    expect(parseRecipe({ characterSets: ['LETTERS'], excludeCharacters: '0123456789' }, 'r').characterSets).toEqual([
-      'LETTERS',
-    ]);
+    expect(
+      parseRecipe({ characterSets: ['LETTERS'], excludeCharacters: '0123456789' }, 'r').characterSets,
+    ).toEqual(['LETTERS']);
   });
 });
 
@@ -94,7 +108,9 @@ describe('generatePassword', () => {
       excludeCharacters: fc.string({ unit: fc.constantFrom(...ALL_CHARS, 'é', ' ', '"'), maxLength: 40 }),
     })
     .filter((recipe: PasswordRecipe) =>
-      recipe.characterSets.every((set) => [...CHARACTER_POOLS[set]].some((c) => !recipe.excludeCharacters.includes(c))),
+      recipe.characterSets.every((set) =>
+        [...CHARACTER_POOLS[set]].some((c) => !recipe.excludeCharacters.includes(c)),
+      ),
     );
 
   it('honours length, sets and exclusions, and includes every requested set when it fits', () => {
@@ -142,7 +158,9 @@ describe('generatePassword', () => {
   });
 
   it('has zero entropy when only one character is left', () => {
-    expect(generatePassword({ length: 5, characterSets: ['DIGITS'], excludeCharacters: '012345689' })).toEqual({
+    expect(
+      generatePassword({ length: 5, characterSets: ['DIGITS'], excludeCharacters: '012345689' }),
+    ).toEqual({
       value: '77777',
       entropy: 0,
     });
@@ -151,7 +169,11 @@ describe('generatePassword', () => {
   it('places the guaranteed characters at random positions', () => {
     const digitAt = new Set<number>();
     for (let i = 0; i < 200; i++) {
-      const { value } = generatePassword({ length: 2, characterSets: ['LETTERS', 'DIGITS'], excludeCharacters: '' });
+      const { value } = generatePassword({
+        length: 2,
+        characterSets: ['LETTERS', 'DIGITS'],
+        excludeCharacters: '',
+      });
       // Both positions are taken by guaranteed characters: exactly one letter and one digit.
       const index = [...value].findIndex((c) => CHARACTER_POOLS.DIGITS.includes(c));
       expect(CHARACTER_POOLS.LETTERS).toContain(value[1 - index]);
@@ -164,7 +186,8 @@ describe('generatePassword', () => {
     const counts = new Map<string, number>();
     const runs = 200;
     for (let i = 0; i < runs; i++) {
-      for (const c of generatePassword({ length: 64, characterSets: ['DIGITS'], excludeCharacters: '' }).value) {
+      for (const c of generatePassword({ length: 64, characterSets: ['DIGITS'], excludeCharacters: '' })
+        .value) {
         counts.set(c, (counts.get(c) ?? 0) + 1);
       }
     }
@@ -183,7 +206,12 @@ describe('generatePassword', () => {
       'recipe.characterSets: must name at least one of LETTERS, DIGITS, SYMBOLS',
     );
     expectInvalid(
-      () => generatePassword({ length: 8, characterSets: ['SYMBOLS'], excludeCharacters: CHARACTER_POOLS.SYMBOLS }),
+      () =>
+        generatePassword({
+          length: 8,
+          characterSets: ['SYMBOLS'],
+          excludeCharacters: CHARACTER_POOLS.SYMBOLS,
+        }),
       'recipe.excludeCharacters: excludes every character of SYMBOLS; drop SYMBOLS from characterSets or exclude fewer characters',
     );
   });

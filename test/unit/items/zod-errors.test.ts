@@ -6,8 +6,14 @@ const schema = z.strictObject({
   name: z.string().min(1).max(5).optional(),
   kind: z.enum(['', 'A', 'B']).optional(),
   count: z.number().int().min(1).max(10).optional(),
-  list: z.array(z.strictObject({ value: z.string().max(3), label: z.string().optional() })).max(2).optional(),
-  code: z.string().regex(/^[a-z]+$/).optional(),
+  list: z
+    .array(z.strictObject({ value: z.string().max(3), label: z.string().optional() }))
+    .max(2)
+    .optional(),
+  code: z
+    .string()
+    .regex(/^[a-z]+$/)
+    .optional(),
   either: z.union([z.string(), z.number()]).optional(),
   picky: z
     .string()
@@ -48,7 +54,9 @@ describe('formatZodError', () => {
     expect(message({ name: 'abcdef' })).toBe('name: must be at most 5 characters long');
     expect(message({ count: 0 })).toBe('count: must be at least 1 (got 0)');
     expect(message({ count: 11 })).toBe('count: must be at most 10 (got 11)');
-    expect(message({ list: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })).toBe('list: must have at most 2 items');
+    expect(message({ list: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })).toBe(
+      'list: must have at most 2 items',
+    );
   });
 
   it('reports formats, unions and custom refinements', () => {
@@ -70,7 +78,9 @@ describe('formatZodError', () => {
   });
 
   it('prefixes a base path', () => {
-    expect(message({ count: 0 }, 'fields[1].recipe')).toBe('fields[1].recipe.count: must be at least 1 (got 0)');
+    expect(message({ count: 0 }, 'fields[1].recipe')).toBe(
+      'fields[1].recipe.count: must be at least 1 (got 0)',
+    );
     expect(message({ nmae: 1 }, 'fields[1].recipe')).toBe('fields[1].recipe: unknown field "nmae"');
   });
 

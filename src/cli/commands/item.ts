@@ -1,0 +1,296 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { MAX_LENGTH, MIN_LENGTH } from '../../domain/items/recipe.js';
+import { CATEGORIES, CHARACTER_SETS, FIELD_TYPES } from '../../domain/items/types.js';
+import { CliError } from '../errors.js';
+import { emit, table } from '../output.js';
+import { apiPath, clientFor, collect, integerFlag, type RemoteOptions, remote } from './remote.js';
+
+/** The Connect item shape, as far as the human rendering needs it (`--json` prints all of it). */
+interface Field {
+  id: string;
+  type: string;
+  purpose?: string;
+  label: string;
+  value: string;
+  entropy?: number;
+}
+interface FileView {
+  id: string;
+  name: string;
+  size: number;
+}
+interface ItemSummary {
+  id: string;
+  title: string;
+  vault: { id: string };
+  category: string;
+  urls?: { href: string }[];
+  tags: string[];
+  version: number;
+  updatedAt: string;
+}
+interface Item extends ItemSummary {
+  fields: Field[];
+  files?: FileView[];
+}
+
+/** A field as the API takes it on create. */
+interface FieldInput {
+  id?: string;
+  type: string;
+  purpose?: string;
+  label: string;
+  value?: string;
+  generate?: boolean;
+  recipe?: { length?: number; characterSets?: string[] };
+}
+
+/**
+ * `--field LABEL=VALUE` or `--field LABEL:TYPE=VALUE`. The split is on the first `=` (values may
+ * contain `=`), the type on the last `:` before it, so a label with a colon needs an explicit type
+ * (`db:host:STRING=x`). Messages never quote the value: it may be a secret.
+ */
+export function parseField(spec: string): FieldInput {
+  const eq = spec.indexOf('=');
+  if (eq < 0) throw new CliError('--field must be LABEL=VALUE or LABEL:TYPE=VALUE (no "=" found)');
+  const left = spec.slice(0, eq);
+  const value = spec.slice(eq + 1);
+  const colon = left.lastIndexOf(':');
+  const label = colon < 0 ? left : left.slice(0, colon);
+  const type = colon < 0 ? 'STRING' : left.slice(colon + 1).toUpperCase();
+  if (!(FIELD_TYPES as readonly string[]).includes(type)) {
+    throw new CliError(
+      `--field ${JSON.stringify(left)}: unknown field type ${JSON.stringify(type)}; allowed: ${FIELD_TYPES.join(', ')} (a label with ":" needs a type, e.g. a:b:STRING=…)`,
+    );
+  }
+  if (label.trim() === '') throw new CliError('--field needs a label before "=" (LABEL=VALUE)');
+  return { type, label, value };
+}
+
+/** `--password-recipe length=40,sets=LETTERS+DIGITS`; anything left out takes the server default. */
+export function parseRecipe(spec: string): NonNullable<FieldInput['recipe']> {
+  const recipe: NonNullable<FieldInput['recipe']> = {};
+  for (const part of spec.split(',').filter((p) => p.trim() !== '')) {
+    const [key, value = ''] = part.split('=', 2).map((s) => s.trim());
+    if (key === 'length') {
+      recipe.length = integerFlag('--password-recipe length', value, MIN_LENGTH, MAX_LENGTH);
+    } else if (key === 'sets') {
+      const sets = value.split('+').map((s) => s.trim().toUpperCase());
+      const unknown = sets.find((s) => !(CHARACTER_SETS as readonly string[]).includes(s));
+      if (unknown !== undefined) {
+        throw new CliError(
+          `--password-recipe sets: unknown set ${JSON.stringify(unknown)}; allowed: ${CHARACTER_SETS.join(', ')}, joined with +`,
+        );
+      }
+      recipe.characterSets = sets;
+    } else {
+      throw new CliError(`--password-recipe: unknown key ${JSON.stringify(key)}; expected length=N,sets=LETTERS+DIGITS+SYMBOLS`);
+    }
+  }
+  return recipe;
+}
+
+interface CreateOptions extends RemoteOptions {
+  vault: string;
+  title: string;
+  category: string;
+  field?: string[];
+  password?: string;
+  generatePassword?: boolean;
+  passwordRecipe?: string;
+  username?: string;
+  notes?: string;
+  url?: string;
+  tag?: string[];
+  reveal?: boolean;
+}
+
+/** The create body from the flags; the built-in fields use the ids and labels 1Password gives them. */
+function itemBody(opts: CreateOptions) {
+  if (opts.password !== undefined && opts.generatePassword) {
+    throw new CliError('give either --password or --generate-password, not both');
+  }
+  if (opts.passwordRecipe !== undefined && !opts.generatePassword) {
+    throw new CliError('--password-recipe only applies with --generate-password');
+  }
+  const category = opts.category.toUpperCase();
+  if (!(CATEGORIES as readonly string[]).includes(category)) {
+    throw new CliError(`--category ${JSON.stringify(opts.category)} is not a category; allowed: ${CATEGORIES.join(', ')}`);
+  }
+  const password = { id: 'password', purpose: 'PASSWORD', type: 'CONCEALED', label: 'password' };
+  const fields: FieldInput[] = [
+    ...(opts.username === undefined
+      ? []
+      : [{ id: 'username', purpose: 'USERNAME', type: 'STRING', label: 'username', value: opts.username }]),
+    ...(opts.password === undefined ? [] : [{ ...password, value: opts.password }]),
+    ...(opts.generatePassword
+      ? [{ ...password, generate: true, ...(opts.passwordRecipe ? { recipe: parseRecipe(opts.passwordRecipe) } : {}) }]
+      : []),
+    ...(opts.field ?? []).map(parseField),
+    ...(opts.notes === undefined
+      ? []
+      : [{ id: 'notesPlain', purpose: 'NOTES', type: 'STRING', label: 'notesPlain', value: opts.notes }]),
+  ];
+  return {
+    title: opts.title,
+    category,
+    fields,
+    ...(opts.url === undefined ? {} : { urls: [{ href: opts.url, primary: true }] }),
+    ...(opts.tag ? { tags: opts.tag } : {}),
+  };
+}
+
+/** The values the server treats as secret: hidden from the human rendering unless `--reveal`. */
+const isSecret = (f: Field) => f.type === 'CONCEALED' || f.type === 'OTP' || f.purpose === 'PASSWORD';
+const oneLine = (text: string) => text.replace(/\r?\n/g, '\\n');
+
+export function renderItem(item: Item, reveal: boolean): string {
+  const fields = item.fields.map((f) => [
+    f.label || f.id,
+    f.type,
+    isSecret(f) && !reveal ? '********' : oneLine(f.value),
+  ]);
+  return [
+    `${item.title} (${item.id})`,
+    `  vault:    ${item.vault.id}`,
+    `  category: ${item.category}`,
+    `  version:  ${item.version} (updated ${item.updatedAt})`,
+    ...(item.tags.length > 0 ? [`  tags:     ${item.tags.join(', ')}`] : []),
+    ...(item.urls?.length ? [`  urls:     ${item.urls.map((u) => u.href).join(', ')}`] : []),
+    '',
+    table(['FIELD', 'TYPE', 'VALUE'], fields),
+    ...(item.files?.length
+      ? ['', table(['FILE ID', 'NAME', 'SIZE'], item.files.map((f) => [f.id, f.name, f.size]))]
+      : []),
+  ].join('\n');
+}
+
+/** `keyhold item …`: items of a vault, their history and their files. */
+export function registerItem(program: Command): void {
+  const item = program.command('item').description('manage the items of a vault');
+
+  remote(
+    item
+      .command('create')
+      .description('create an item and print it')
+      .requiredOption('--vault <id>', 'vault to create the item in')
+      .requiredOption('--title <title>', 'item title')
+      .option('--category <category>', `one of ${CATEGORIES.filter((c) => c !== 'CUSTOM' && c !== 'DOCUMENT').join(', ')}`, 'LOGIN')
+      .option(
+        '--field <spec>',
+        `add a field, repeatable: LABEL=VALUE (a STRING field) or LABEL:TYPE=VALUE with TYPE one of ${FIELD_TYPES.join(', ')}; split on the first "="`,
+        collect,
+      )
+      .option('--password <value>', 'the password field (CONCEALED); visible in the process list, prefer --generate-password')
+      .option('--generate-password', 'let the server generate the password field (default: 32 characters, letters, digits, symbols)')
+      .option(
+        '--password-recipe <recipe>',
+        `with --generate-password: length=N (${MIN_LENGTH}-${MAX_LENGTH}) and/or sets=${CHARACTER_SETS.join('+')} (any of them, joined with +), comma-separated, e.g. length=40,sets=LETTERS+DIGITS`,
+      )
+      .option('--username <username>', 'the username field')
+      .option('--notes <text>', 'the notes field')
+      .option('--url <url>', 'the primary website of the item')
+      .option('--tag <tag>', 'add a tag, repeatable', collect)
+      .option('--reveal', 'show concealed values in the human output'),
+  ).action(async (opts: CreateOptions) => {
+    const body = itemBody(opts);
+    const created = await clientFor(opts).request<Item>('POST', apiPath('vaults', opts.vault, 'items'), body);
+    emit(created, opts, (i) => renderItem(i, opts.reveal === true));
+  });
+
+  remote(
+    item
+      .command('get <vault> <item>')
+      .description('show an item with its fields; concealed values show as ******** unless --reveal')
+      .option('--reveal', 'show concealed values in the human output'),
+  ).action(async (vault: string, id: string, opts: RemoteOptions & { reveal?: boolean }) => {
+    const found = await clientFor(opts).request<Item>('GET', apiPath('vaults', vault, 'items', id));
+    emit(found, opts, (i) => renderItem(i, opts.reveal === true));
+  });
+
+  remote(item.command('list <vault>').description('list the items of a vault (titles only, no field values)')).action(
+    async (vault: string, opts: RemoteOptions) => {
+      const items = await clientFor(opts).request<ItemSummary[]>('GET', apiPath('vaults', vault, 'items'));
+      emit(items, opts, (list) =>
+        table(
+          ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
+          list.map((i) => [i.id, i.title, i.category, i.version, i.updatedAt]),
+        ),
+      );
+    },
+  );
+
+  remote(item.command('delete <vault> <item>').description('delete an item with its history and files')).action(
+    async (vault: string, id: string, opts: RemoteOptions) => {
+      await clientFor(opts).request('DELETE', apiPath('vaults', vault, 'items', id));
+      emit({ id, deleted: true }, opts, () => `Item ${id} deleted`);
+    },
+  );
+
+  remote(item.command('history <vault> <item>').description("list an item's versions, oldest first")).action(
+    async (vault: string, id: string, opts: RemoteOptions) => {
+      type Version = { version: number; title: string; createdAt: string; editedBy: string };
+      const versions = await clientFor(opts).request<Version[]>('GET', apiPath('vaults', vault, 'items', id, 'versions'));
+      emit(versions, opts, (list) =>
+        table(['VERSION', 'TITLE', 'CREATED', 'EDITED BY'], list.map((v) => [v.version, v.title, v.createdAt, v.editedBy])),
+      );
+    },
+  );
+
+  registerFiles(item);
+}
+
+function registerFiles(item: Command): void {
+  const file = item.command('file').description('attach files to an item and download them');
+
+  remote(
+    file
+      .command('add <vault> <item> <path>')
+      .description('upload a file (its bytes, unchanged) and attach it to the item')
+      .option('--name <name>', 'file name to store (default: the base name of PATH)'),
+  ).action(async (vault: string, id: string, path: string, opts: RemoteOptions & { name?: string }) => {
+    let content: Buffer;
+    try {
+      content = readFileSync(path);
+    } catch (error) {
+      throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const name = opts.name ?? basename(path);
+    const added = await clientFor(opts).request<FileView>('POST', apiPath('vaults', vault, 'items', id, 'files'), content, {
+      name,
+    });
+    emit(added, opts, (f) => `File ${f.name} (${f.id}, ${f.size} bytes) added`);
+  });
+
+  remote(
+    file
+      .command('get <vault> <item> <file>')
+      .description(
+        'download a file: to --out PATH (created with mode 0600), else raw to stdout; with --json, its metadata plus base64 "content" (or "savedTo" with --out)',
+      )
+      .option('--out <path>', 'write the content to this file (overwritten if it exists)'),
+  ).action(async (vault: string, id: string, fileId: string, opts: RemoteOptions & { out?: string }) => {
+    const client = clientFor(opts);
+    const base = apiPath('vaults', vault, 'items', id, 'files', fileId);
+    const content = await client.request<Buffer>('GET', `${base}/content`);
+    if (opts.out !== undefined) {
+      try {
+        // The content is a secret: readable by its owner only.
+        writeFileSync(opts.out, content, { mode: 0o600 });
+      } catch (error) {
+        throw new CliError(`cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    }
+    if (opts.json) {
+      const meta = await client.request<FileView>('GET', base);
+      const extra = opts.out === undefined ? { content: content.toString('base64') } : { savedTo: opts.out };
+      emit({ ...meta, ...extra }, opts, () => '');
+    } else if (opts.out !== undefined) {
+      process.stdout.write(`Wrote ${content.length} bytes to ${opts.out}\n`);
+    } else {
+      process.stdout.write(content);
+    }
+  });
+}

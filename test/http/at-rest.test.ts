@@ -1,0 +1,147 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { client, startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+let api: ReturnType<typeof client>;
+beforeEach(async () => {
+  t = await startTestApp();
+  api = client(t.app, t.token);
+});
+afterEach(() => t.close());
+
+// Distinctive markers: if any of them appears in a file, that file holds plaintext.
+const SECRETS = {
+  vaultName: 'VaultNameMarker-7f3a',
+  vaultDescription: 'VaultDescriptionMarker-19bd',
+  title: 'TitleMarker-c0ffee',
+  password: 'PasswordMarker-deadbeef',
+  notes: 'NotesMarker-a11ce',
+  section: 'SectionLabelMarker-b0b',
+  fieldLabel: 'FieldLabelMarker-e66',
+  url: 'https://UrlMarker-9aa.example.com',
+  tag: 'TagMarker-5eed',
+  fileName: 'FileNameMarker-f17e.txt',
+  fileContent: 'FileContentMarker-c0de',
+};
+
+async function writeSecrets() {
+  const vault = (await api.post('/vaults', { name: SECRETS.vaultName, description: SECRETS.vaultDescription })).json();
+  const item = (
+    await api.post(`/vaults/${vault.id}/items`, {
+      title: SECRETS.title,
+      category: 'LOGIN',
+      urls: [{ href: SECRETS.url, primary: true }],
+      tags: [SECRETS.tag],
+      sections: [{ id: 'extra', label: SECRETS.section }],
+      fields: [
+        { purpose: 'PASSWORD', type: 'CONCEALED', value: SECRETS.password },
+        { purpose: 'NOTES', value: SECRETS.notes },
+        { label: SECRETS.fieldLabel, value: 'x', section: { id: 'extra' } },
+      ],
+    })
+  ).json();
+  await t.app.inject({
+    method: 'POST',
+    url: `/api/admin/vaults/${vault.id}/items/${item.id}/files?name=${SECRETS.fileName}`,
+    headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/octet-stream' },
+    payload: Buffer.from(SECRETS.fileContent),
+  });
+  // Read everything back so read paths log too.
+  await api.get(`/vaults/${vault.id}/items/${item.id}`);
+  await api.get(`/vaults/${vault.id}/items?filter=${encodeURIComponent(`title eq "${SECRETS.title}"`)}`);
+  return { vault, item };
+}
+
+function needles(): Buffer[] {
+  return Object.values(SECRETS).flatMap((s) => [Buffer.from(s, 'utf8'), Buffer.from(s, 'utf16le')]);
+}
+
+describe('encryption at rest', () => {
+  it('leaves no plaintext title, name, note, field, URL, tag, file name or content in the database, its WAL or the logs', async () => {
+    await writeSecrets();
+    // Scan while the WAL still holds the recent writes, then again after a checkpoint.
+    const files = readdirSync(t.dir).filter((f) => f.startsWith('keyhold.db'));
+    expect(files).toContain('keyhold.db-wal');
+    const scan = () => {
+      for (const f of readdirSync(t.dir)) {
+        const bytes = readFileSync(join(t.dir, f));
+        for (const needle of needles()) expect(bytes.includes(needle), `${needle.toString()} found in ${f}`).toBe(false);
+      }
+    };
+    scan();
+    const raw = new Database(join(t.dir, 'keyhold.db'));
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.close();
+    scan();
+    const logs = t.logs.join('');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const s of Object.values(SECRETS)) expect(logs).not.toContain(s);
+    expect(logs).not.toContain(t.token);
+  });
+});
+
+describe('tampering', () => {
+  it('a flipped byte in a stored ciphertext is an integrity error, never garbage', async () => {
+    const { vault, item } = await writeSecrets();
+    const raw = new Database(join(t.dir, 'keyhold.db'));
+    const row = raw.prepare('select details from item_versions where item_id = ?').get(item.id) as { details: Buffer };
+    const tampered = Buffer.from(row.details);
+    tampered[20] = (tampered[20] as number) ^ 0xff;
+    raw.prepare('update item_versions set details = ? where item_id = ?').run(tampered, item.id);
+    raw.close();
+    const res = await api.get(`/vaults/${vault.id}/items/${item.id}`);
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ status: 500, code: 'integrity_error', message: `Integrity check failed for item ${item.id}` });
+  });
+
+  it('a ciphertext moved to another row does not open there', async () => {
+    const { vault, item } = await writeSecrets();
+    const other = (await api.post(`/vaults/${vault.id}/items`, { title: 'other', fields: [] })).json();
+    const raw = new Database(join(t.dir, 'keyhold.db'));
+    const source = raw.prepare('select overview, details from item_versions where item_id = ?').get(item.id) as {
+      overview: Buffer;
+      details: Buffer;
+    };
+    raw.prepare('update item_versions set overview = ?, details = ? where item_id = ?').run(source.overview, source.details, other.id);
+    raw.close();
+    const res = await api.get(`/vaults/${vault.id}/items/${other.id}`);
+    expect(res.statusCode).toBe(500);
+    expect(res.json().code).toBe('integrity_error');
+    expect(res.body).not.toContain(SECRETS.password);
+    // The original row is untouched and still opens.
+    expect((await api.get(`/vaults/${vault.id}/items/${item.id}`)).json().title).toBe(SECRETS.title);
+  });
+
+  it('a vault key moved to another vault does not unwrap', async () => {
+    const a = (await api.post('/vaults', { name: 'A' })).json();
+    const b = (await api.post('/vaults', { name: 'B' })).json();
+    const item = (await api.post(`/vaults/${b.id}/items`, { title: 't', fields: [] })).json();
+    // A fresh app so no unwrapped key is cached.
+    const raw = new Database(join(t.dir, 'keyhold.db'));
+    const key = raw.prepare('select wrapped_key from vaults where id = ?').get(a.id) as { wrapped_key: Buffer };
+    raw.prepare('update vaults set wrapped_key = ? where id = ?').run(key.wrapped_key, b.id);
+    raw.close();
+    const { buildServices } = await import('../../src/services.js');
+    const { openDataDir } = await import('../../src/bootstrap/data-dir.js');
+    const opened = await openDataDir(t.config);
+    try {
+      const services = buildServices(opened.storage, opened.keyring);
+      const ctx = {
+        actor: { type: 'admin_token' as const, id: 'x', accountId: t.accountId, tokenId: null, operator: false },
+        principal: { kind: 'admin' as const, accountId: t.accountId },
+        requestId: null,
+        ip: null,
+        userAgent: null,
+      };
+      await expect(services.items.get(ctx, b.id, item.id)).rejects.toMatchObject({
+        code: 'integrity_error',
+        message: `Integrity check failed for vault ${b.id} key`,
+      });
+    } finally {
+      await opened.storage.close();
+    }
+  });
+});
