@@ -39,7 +39,14 @@ function joinPath(basePath: string, path: readonly PathSegment[]): string {
   return rest ? `${basePath}.${rest}` : basePath;
 }
 
+/**
+ * zod's own English messages start like this; anything else was written by the schema's author
+ * for clients (`.regex(re, 'must be a 26-character id …')`) and is used as it is.
+ */
+const ZOD_DEFAULT_MESSAGE = /^(Invalid|Too (big|small)|Unrecognized|Expected)/;
+
 function describe(issue: Issue): string {
+  if (issue.code !== 'custom' && issue.message && !ZOD_DEFAULT_MESSAGE.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
       return invalidType(issue);
@@ -119,8 +126,12 @@ function got(issue: Issue, withParens = true): string {
   return withParens ? ` (got ${shown})` : ` (${shown})`;
 }
 
+/** Keys whose values are secrets: never echoed, whatever the rule that failed. */
+const SECRET_KEYS = new Set(['value', 'password', 'secret', 'token', 'clientSecret', 'client_secret']);
+
 function isValuePath(path: readonly PathSegment[]): boolean {
-  return path.length > 0 && path[path.length - 1] === 'value';
+  const last = path[path.length - 1];
+  return typeof last === 'string' && SECRET_KEYS.has(last);
 }
 
 function echo(input: unknown): string | undefined {

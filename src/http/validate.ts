@@ -7,7 +7,7 @@ import { formatZodError } from '../errors/zod.js';
  * (`body`, `query`, `path`) so the client knows which part of the request was wrong.
  */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) throw invalidInput(`${where}: ${formatZodError(result.error)}`);
   return result.data;
 }
