@@ -4,12 +4,32 @@
  * message may be shown (`expose`). Anything that is not an AppError is a bug and is reported as
  * a generic 500 without detail.
  */
+export const ERROR_CODES = {
+  bad_request: 'The request is malformed in a way no more specific code covers.',
+  invalid_input: 'A field, parameter or query value is wrong; the message names it and what is allowed.',
+  invalid_json: 'The body is not valid JSON, or holds a forbidden `__proto__`/`constructor` key.',
+  invalid_utf8: 'The body is not valid UTF-8.',
+  unauthorized: 'No credential, or one that is unknown, expired or revoked.',
+  forbidden: 'The credential is valid but does not allow this action.',
+  not_found: 'No such route, or no such resource in the caller’s account.',
+  conflict: 'The request conflicts with the current state.',
+  version_conflict: 'The update was based on an older version of the item; fetch it again and retry.',
+  email_taken: 'A user with this email already exists.',
+  own_account: 'An operator cannot delete the account its own token belongs to.',
+  payload_too_large: 'The body is over the configured limit.',
+  unsupported_media_type: 'The Content-Type is not one the route accepts.',
+  integrity_error: 'A stored ciphertext failed authentication: storage was altered. Nothing is returned.',
+  audit_unavailable: 'The audit event could not be recorded, so the request was refused (fail-closed).',
+  internal_error: 'An unexpected fault; details are logged on the server, never sent.',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export class AppError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly expose: boolean;
 
-  constructor(status: number, code: string, message: string, options?: { cause?: unknown; expose?: boolean }) {
+  constructor(status: number, code: ErrorCode, message: string, options?: { cause?: unknown; expose?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.status = status;
@@ -18,12 +38,12 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, code = 'bad_request') => new AppError(400, code, message);
+export const badRequest = (message: string, code: ErrorCode = 'bad_request') => new AppError(400, code, message);
 export const invalidInput = (message: string) => new AppError(400, 'invalid_input', message);
 export const unauthorized = (message = 'Authentication required') => new AppError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
 export const notFound = (message: string) => new AppError(404, 'not_found', message);
-export const conflict = (message: string, code = 'conflict') => new AppError(409, code, message);
+export const conflict = (message: string, code: ErrorCode = 'conflict') => new AppError(409, code, message);
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const unsupportedMediaType = (message: string) => new AppError(415, 'unsupported_media_type', message);
 

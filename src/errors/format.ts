@@ -1,14 +1,14 @@
-import { AppError, isAppError } from './app-error.js';
+import { AppError, type ErrorCode, isAppError } from './app-error.js';
 
 /** The body every admin API error has: `{status, code, message}`. */
 export interface ErrorBody {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
 /** Fastify's own client errors (body too large, bad media type, …) mapped to stable codes. */
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',

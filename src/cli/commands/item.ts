@@ -229,7 +229,7 @@ export function registerItem(program: Command): void {
     },
   );
 
-  remote(item.command('history <vault> <item>').description("list an item's versions, oldest first")).action(
+  remote(item.command('history <vault> <item>').description("list an item's versions, newest first")).action(
     async (vault: string, id: string, opts: RemoteOptions) => {
       type Version = { version: number; title: string; createdAt: string; editedBy: string };
       const versions = await clientFor(opts).request<Version[]>('GET', apiPath('vaults', vault, 'items', id, 'versions'));
