@@ -1,0 +1,473 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, type RunResult, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
+
+/**
+ * The `keyhold` CLI end to end: a real `init`, a real `serve` on that directory, and every remote
+ * command run as its own process against it. Tests in this file build on each other, in order.
+ */
+
+interface Initialized {
+  accountId: string;
+  adminToken: string;
+  dataDir: string;
+  masterKeyFile: string;
+}
+interface Field {
+  id: string;
+  type: string;
+  purpose?: string;
+  label: string;
+  value: string;
+  entropy?: number;
+}
+interface Item {
+  id: string;
+  title: string;
+  category: string;
+  vault: { id: string };
+  version: number;
+  tags: string[];
+  urls?: { href: string; primary?: boolean }[];
+  fields: Field[];
+  files?: { id: string; name: string; size: number }[];
+}
+interface AuditEvent {
+  seq: number;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  vaultId: string | null;
+  itemId: string | null;
+  result: string;
+}
+
+const ID = /^[a-z0-9]{26}$/;
+
+let dataDir: string;
+let initResult: RunResult;
+let init: Initialized;
+let server: Server;
+/** Every secret value handed to the server; none may show up in the audit trail. */
+const secrets: string[] = [];
+
+/** Runs a remote command against the test server with `--addr` and `--token`. */
+const kh = (args: string[], token = init.adminToken) => runCli([...args, '--addr', server.url, '--token', token]);
+
+/** Runs a remote command with `--json`, insists on success and parses what it printed. */
+async function json<T>(args: string[], token?: string): Promise<T> {
+  const result = await kh([...args, '--json'], token);
+  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** A failed command: non-zero exit and exactly one line on standard error, which is returned. */
+function failure(result: RunResult): string {
+  expect(result.code, result.stdout).not.toBe(0);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  return lines[0] as string;
+}
+
+const field = (item: Item, label: string): Field => {
+  const found = item.fields.find((f) => f.label === label);
+  if (!found) throw new Error(`item ${item.title} has no field ${label}`);
+  return found;
+};
+
+/** A local port nothing listens on. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+beforeAll(async () => {
+  dataDir = tempDataDir();
+  initResult = await runCli(['init', '--data-dir', dataDir, '--json']);
+  init = JSON.parse(initResult.stdout) as Initialized;
+  secrets.push(init.adminToken);
+  server = await startServer(dataDir);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await cleanup();
+});
+
+describe('keyhold init', () => {
+  it('prints the new credentials as JSON and writes the master key with mode 0600', () => {
+    expect(initResult.code, initResult.stderr).toBe(0);
+    expect(Object.keys(init).sort()).toEqual(
+      ['accountId', 'accountName', 'adminToken', 'dataDir', 'masterKeyFile', 'ownerEmail', 'ownerId', 'ownerPassword'].sort(),
+    );
+    expect(init).toMatchObject({ accountName: 'Default', ownerEmail: 'owner@keyhold.local', dataDir });
+    expect(init.accountId).toMatch(ID);
+    expect(init.adminToken).toMatch(/^khadm_[A-Za-z0-9_-]{20,}$/);
+    expect(init.masterKeyFile).toBe(path.join(dataDir, 'master.key'));
+    expect(fs.statSync(init.masterKeyFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses to initialise the same directory twice, in one line', async () => {
+    const again = await runCli(['init', '--data-dir', dataDir, '--json']);
+    expect(failure(again)).toMatch(/^keyhold: .* already holds a Keyhold database; refusing to initialise it again$/);
+    expect(again.stdout).toBe('');
+  });
+});
+
+describe('keyhold vault', () => {
+  let vaultId: string;
+
+  it('creates, lists, shows and deletes vaults', async () => {
+    const created = await json<{ id: string; name: string; description: string; items: number }>([
+      'vault', 'create', 'Payments', '--description', 'card processors',
+    ]);
+    expect(created).toMatchObject({ name: 'Payments', description: 'card processors', items: 0 });
+    expect(created.id).toMatch(ID);
+    vaultId = created.id;
+
+    const human = await kh(['vault', 'create', 'Scratch']);
+    expect(human.code, human.stderr).toBe(0);
+    const scratchId = /^Vault Scratch \(([a-z0-9]{26})\) created$/.exec(human.stdout.trim())?.[1] as string;
+    expect(scratchId).toMatch(ID);
+
+    const [list, table, shown, shownHuman] = await Promise.all([
+      json<{ id: string; name: string }[]>(['vault', 'list']),
+      kh(['vault', 'list']),
+      json<{ id: string; name: string }>(['vault', 'get', vaultId]),
+      kh(['vault', 'get', vaultId]),
+    ]);
+    expect(list.map((v) => [v.id, v.name]).sort()).toEqual([[vaultId, 'Payments'], [scratchId, 'Scratch']].sort());
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+ITEMS\s+UPDATED$/m);
+    expect(table.stdout).toMatch(new RegExp(`^${vaultId}\\s+Payments\\s+0\\s`, 'm'));
+    expect(shown).toMatchObject({ id: vaultId, name: 'Payments', description: 'card processors' });
+    expect(shownHuman.stdout).toContain(`Payments (${vaultId})`);
+    expect(shownHuman.stdout).toContain('description: card processors');
+
+    const deleted = await kh(['vault', 'delete', scratchId]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout.trim()).toBe(`Vault ${scratchId} deleted`);
+    expect(failure(await kh(['vault', 'get', scratchId]))).toBe(`keyhold: 404 vault ${scratchId} not found`);
+    expect((await json<{ id: string }[]>(['vault', 'list'])).map((v) => v.id)).toEqual([vaultId]);
+  });
+
+  describe('keyhold item', () => {
+    const password = 'pw-S3cret=with=equals';
+    const pin = '8264';
+    let item: Item;
+    let generated: Item;
+
+    it('creates an item from flags: fields (split on the first "="), typed fields, password, username, notes, url, tags', async () => {
+      secrets.push(password, pin);
+      item = await json<Item>([
+        'item', 'create', '--vault', vaultId, '--title', 'Stripe API', '--category', 'API_CREDENTIAL',
+        '--username', 'ops@example.com', '--password', password,
+        '--field', 'endpoint=https://api.stripe.com/v1?a=b',
+        '--field', `pin:CONCEALED=${pin}`,
+        '--field', 'expires:DATE=2030-01-31',
+        '--field', 'db:host:STRING=db1',
+        '--notes', 'rotate yearly', '--url', 'https://dashboard.stripe.com', '--tag', 'prod', '--tag', 'payments',
+      ]);
+      expect(item.id).toMatch(ID);
+      expect(item).toMatchObject({
+        title: 'Stripe API',
+        category: 'API_CREDENTIAL',
+        vault: { id: vaultId },
+        version: 1,
+        tags: ['prod', 'payments'],
+        urls: [{ href: 'https://dashboard.stripe.com', primary: true }],
+      });
+      expect(field(item, 'password')).toEqual({ id: 'password', purpose: 'PASSWORD', type: 'CONCEALED', label: 'password', value: password });
+      expect(field(item, 'username')).toMatchObject({ id: 'username', purpose: 'USERNAME', type: 'STRING', value: 'ops@example.com' });
+      expect(field(item, 'endpoint')).toMatchObject({ type: 'STRING', value: 'https://api.stripe.com/v1?a=b' });
+      expect(field(item, 'pin')).toMatchObject({ type: 'CONCEALED', value: pin });
+      expect(field(item, 'expires')).toMatchObject({ type: 'DATE', value: '2030-01-31' });
+      expect(field(item, 'db:host')).toMatchObject({ type: 'STRING', value: 'db1' });
+      expect(field(item, 'notesPlain')).toMatchObject({ purpose: 'NOTES', value: 'rotate yearly' });
+    });
+
+    it('generates passwords on the server: 32 characters of every set by default, or a recipe', async () => {
+      generated = await json<Item>(['item', 'create', '--vault', vaultId, '--title', 'Generated', '--generate-password']);
+      const pw = field(generated, 'password');
+      secrets.push(pw.value);
+      expect(generated.category).toBe('LOGIN');
+      expect(pw).toMatchObject({ id: 'password', purpose: 'PASSWORD', type: 'CONCEALED', label: 'password' });
+      expect(pw.value).toHaveLength(32);
+      expect(pw.value).toMatch(/[a-zA-Z]/);
+      expect(pw.value).toMatch(/[0-9]/);
+      expect(pw.value).toMatch(/[^a-zA-Z0-9]/);
+      // 29 characters from all 90, plus one guaranteed from each set (recipe.ts documents the bound).
+      const bits = 29 * Math.log2(90) + Math.log2(52) + Math.log2(10) + Math.log2(28);
+      expect(pw.entropy).toBe(Math.floor(bits * 100) / 100);
+
+      const custom = await json<Item>([
+        'item', 'create', '--vault', vaultId, '--title', 'Custom recipe', '--generate-password',
+        '--password-recipe', 'length=40,sets=LETTERS+DIGITS',
+      ]);
+      const customPw = field(custom, 'password');
+      secrets.push(customPw.value);
+      expect(customPw.value).toMatch(/^[A-Za-z0-9]{40}$/);
+      expect(customPw.entropy).toBeGreaterThan(230);
+    });
+
+    it('refuses contradictory or malformed flags before sending anything', async () => {
+      const [both, badType, noEquals, badRecipe] = await Promise.all([
+        kh(['item', 'create', '--vault', vaultId, '--title', 'x', '--password', 'p', '--generate-password']),
+        kh(['item', 'create', '--vault', vaultId, '--title', 'x', '--field', 'pin:SECRET=1']),
+        kh(['item', 'create', '--vault', vaultId, '--title', 'x', '--field', 'just-a-label']),
+        kh(['item', 'create', '--vault', vaultId, '--title', 'x', '--generate-password', '--password-recipe', 'length=abc']),
+      ]);
+      expect(failure(both)).toBe('keyhold: give either --password or --generate-password, not both');
+      expect(failure(badType)).toContain('unknown field type "SECRET"; allowed: STRING, EMAIL, CONCEALED, URL, OTP, DATE, MONTH_YEAR, MENU');
+      expect(failure(noEquals)).toContain('--field must be LABEL=VALUE or LABEL:TYPE=VALUE');
+      expect(failure(badRecipe)).toContain('--password-recipe length must be a whole number from 1 to 64');
+      expect((await json<Item[]>(['item', 'list', vaultId])).map((i) => i.title).sort()).toEqual(
+        ['Custom recipe', 'Generated', 'Stripe API'],
+      );
+    });
+
+    it('shows an item with concealed values hidden unless --reveal; --json has them', async () => {
+      const [hidden, revealed, asJson] = await Promise.all([
+        kh(['item', 'get', vaultId, item.id]),
+        kh(['item', 'get', vaultId, item.id, '--reveal']),
+        json<Item>(['item', 'get', vaultId, item.id]),
+      ]);
+      expect(hidden.code, hidden.stderr).toBe(0);
+      expect(hidden.stdout).toContain(`Stripe API (${item.id})`);
+      expect(hidden.stdout).toMatch(/^username\s+STRING\s+ops@example\.com$/m);
+      expect(hidden.stdout).toMatch(/^password\s+CONCEALED\s+\*{8}$/m);
+      expect(hidden.stdout).toMatch(/^pin\s+CONCEALED\s+\*{8}$/m);
+      expect(hidden.stdout).not.toContain(password);
+      expect(hidden.stdout).not.toContain(pin);
+      expect(revealed.stdout).toMatch(new RegExp(`^password\\s+CONCEALED\\s+${password}$`, 'm'));
+      expect(revealed.stdout).toMatch(new RegExp(`^pin\\s+CONCEALED\\s+${pin}$`, 'm'));
+      expect(asJson).toEqual(item);
+    });
+
+    it('lists the items of a vault without their fields', async () => {
+      const [list, table] = await Promise.all([json<Item[]>(['item', 'list', vaultId]), kh(['item', 'list', vaultId])]);
+      const stripe = list.find((i) => i.id === item.id);
+      expect(stripe).toMatchObject({ title: 'Stripe API', category: 'API_CREDENTIAL', version: 1 });
+      expect(stripe).not.toHaveProperty('fields');
+      expect(JSON.stringify(list)).not.toContain(password);
+      expect(table.stdout).toMatch(new RegExp(`^${item.id}\\s+Stripe API\\s+API_CREDENTIAL\\s+1\\s`, 'm'));
+    });
+
+    it('lists the versions of an item after an update', async () => {
+      // The CLI has no update command yet; version 2 is made through the admin API directly.
+      const url = `${server.url}/api/admin/vaults/${vaultId}/items/${item.id}`;
+      const headers = { authorization: `Bearer ${init.adminToken}`, 'content-type': 'application/json' };
+      const current = (await (await fetch(url, { headers })).json()) as Item;
+      const response = await fetch(url, { method: 'PUT', headers, body: JSON.stringify({ ...current, title: 'Stripe API (rotated)' }) });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as Item).version).toBe(2);
+
+      const history = await json<{ version: number; title: string; editedBy: string }[]>(['item', 'history', vaultId, item.id]);
+      expect(history.map((v) => [v.version, v.title])).toEqual([
+        [2, 'Stripe API (rotated)'],
+        [1, 'Stripe API'],
+      ]);
+      const table = await kh(['item', 'history', vaultId, item.id]);
+      expect(table.stdout).toMatch(/^VERSION\s+TITLE\s+CREATED\s+EDITED BY$/m);
+      expect(table.stdout).toMatch(/^2\s+Stripe API \(rotated\)\s/m);
+    });
+
+    it('uploads a file and downloads exactly the same bytes, to a file, to stdout and as JSON', async () => {
+      // Every byte value, then random bytes: nothing may be re-encoded on the way.
+      const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(70_000)]);
+      const source = path.join(dataDir, 'upload.bin');
+      fs.writeFileSync(source, bytes);
+      const added = await json<{ id: string; name: string; size: number }>([
+        'item', 'file', 'add', vaultId, generated.id, source, '--name', 'client cert.p12',
+      ]);
+      expect(added).toMatchObject({ name: 'client cert.p12', size: bytes.length });
+      expect(added.id).toMatch(ID);
+
+      const out = path.join(dataDir, 'download.bin');
+      const [toFile, toStdout, asJson, withFiles] = await Promise.all([
+        kh(['item', 'file', 'get', vaultId, generated.id, added.id, '--out', out]),
+        kh(['item', 'file', 'get', vaultId, generated.id, added.id]),
+        json<{ id: string; name: string; size: number; content: string }>(['item', 'file', 'get', vaultId, generated.id, added.id]),
+        json<Item>(['item', 'get', vaultId, generated.id]),
+      ]);
+      expect(toFile.code, toFile.stderr).toBe(0);
+      expect(toFile.stdout.trim()).toBe(`Wrote ${bytes.length} bytes to ${out}`);
+      expect(fs.readFileSync(out).equals(bytes)).toBe(true);
+      expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+      expect(toStdout.stdoutBytes.equals(bytes)).toBe(true);
+      expect(asJson).toMatchObject({ id: added.id, name: 'client cert.p12', size: bytes.length });
+      expect(Buffer.from(asJson.content, 'base64').equals(bytes)).toBe(true);
+      expect(withFiles.files).toEqual([expect.objectContaining({ id: added.id, name: 'client cert.p12', size: bytes.length })]);
+
+      expect(failure(await kh(['item', 'file', 'add', vaultId, generated.id, path.join(dataDir, 'missing.bin')]))).toBe(
+        `keyhold: cannot read ${path.join(dataDir, 'missing.bin')}: ENOENT`,
+      );
+    });
+
+    it('deletes an item', async () => {
+      const deleted = await kh(['item', 'delete', vaultId, item.id]);
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(deleted.stdout.trim()).toBe(`Item ${item.id} deleted`);
+      expect(failure(await kh(['item', 'get', vaultId, item.id]))).toBe(`keyhold: 404 item ${item.id} not found`);
+    });
+
+    it('refuses ids that would resolve to another resource', async () => {
+      expect(failure(await kh(['item', 'delete', vaultId, '..']))).toBe('keyhold: ".." is not a valid id');
+      expect((await json<{ id: string }>(['vault', 'get', vaultId])).id).toBe(vaultId);
+    });
+  });
+
+  describe('keyhold user', () => {
+    it('creates users (a generated password is returned once), lists them and grants vault access', async () => {
+      const [alice, bob] = await Promise.all([
+        json<{ id: string; email: string; role: string; password?: string }>(['user', 'create', 'alice@example.com', '--role', 'admin']),
+        json<{ id: string; email: string; role: string; password?: string }>([
+          'user', 'create', 'bob@example.com', '--password', 'correct horse battery staple',
+        ]),
+      ]);
+      secrets.push(alice.password as string, 'correct horse battery staple');
+      expect(alice).toMatchObject({ email: 'alice@example.com', role: 'admin' });
+      expect(alice.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+      expect(bob).toMatchObject({ email: 'bob@example.com', role: 'member' });
+      expect(bob).not.toHaveProperty('password');
+
+      const [list, table] = await Promise.all([json<{ id: string; email: string; role: string }[]>(['user', 'list']), kh(['user', 'list'])]);
+      expect(list.map((u) => [u.email, u.role]).sort()).toEqual([
+        ['alice@example.com', 'admin'],
+        ['bob@example.com', 'member'],
+        ['owner@keyhold.local', 'owner'],
+      ]);
+      expect(table.stdout).toMatch(new RegExp(`^${alice.id}\\s+alice@example\\.com\\s+admin\\s`, 'm'));
+
+      const grant = await json<{ userId: string; vaultId: string; permissions: string[] }>([
+        'user', 'grant', 'alice@example.com', '--vault', vaultId, '--permissions', 'write,read',
+      ]);
+      expect(grant).toEqual({ userId: alice.id, vaultId, permissions: ['read', 'write'] });
+      const human = await kh(['user', 'grant', 'bob@example.com', '--vault', vaultId, '--permissions', 'read']);
+      expect(human.stdout.trim()).toBe(`bob@example.com now has read on vault ${vaultId}`);
+    });
+
+    it('checks roles and permission names client-side and reports unknown users', async () => {
+      const [badPermission, badRole, unknown] = await Promise.all([
+        kh(['user', 'grant', 'alice@example.com', '--vault', vaultId, '--permissions', 'read,admin']),
+        kh(['user', 'create', 'carol@example.com', '--role', 'root']),
+        kh(['user', 'grant', 'nobody@example.com', '--vault', vaultId, '--permissions', 'read']),
+      ]);
+      expect(failure(badPermission)).toBe(
+        'keyhold: --permissions: expected a comma-separated list of read, write, manage, got "admin"',
+      );
+      expect(failure(badRole)).toBe('keyhold: --role "root" is not a role; allowed: owner, admin, member');
+      expect(failure(unknown)).toBe('keyhold: 404 user nobody@example.com not found');
+    });
+  });
+
+  describe('keyhold account', () => {
+    it("creates an account whose admin token works, sees none of the first account's vaults, and deletes it", async () => {
+      const acme = await json<{ id: string; name: string; createdAt: string; adminToken: string }>(['account', 'create', 'Acme']);
+      secrets.push(acme.adminToken);
+      expect(Object.keys(acme).sort()).toEqual(['adminToken', 'createdAt', 'id', 'name']);
+      expect(acme.name).toBe('Acme');
+      expect(acme.adminToken).not.toBe(init.adminToken);
+
+      const env = { KEYHOLD_ADDR: server.url, KEYHOLD_TOKEN: acme.adminToken };
+      const [accounts, fromEnv, foreign, notOperator] = await Promise.all([
+        json<{ id: string; name: string }[]>(['account', 'list']),
+        // Address and token from the environment only.
+        runCli(['vault', 'list', '--json'], { env }),
+        runCli(['vault', 'get', vaultId], { env }),
+        runCli(['account', 'list'], { env }),
+      ]);
+      expect(accounts.map((a) => [a.id, a.name]).sort()).toEqual([[acme.id, 'Acme'], [init.accountId, 'Default']].sort());
+      expect(fromEnv.code, fromEnv.stderr).toBe(0);
+      expect(JSON.parse(fromEnv.stdout)).toEqual([]);
+      expect(failure(foreign)).toMatch(/^keyhold: 40[34] /);
+      expect(failure(notOperator)).toMatch(/^keyhold: 403 managing accounts needs the operator token/);
+
+      const deleted = await kh(['account', 'delete', acme.id]);
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(deleted.stdout.trim()).toBe(`Account ${acme.id} deleted`);
+      expect((await json<{ id: string }[]>(['account', 'list'])).map((a) => a.id)).toEqual([init.accountId]);
+      expect(failure(await runCli(['vault', 'list'], { env }))).toBe('keyhold: 401 Invalid admin token');
+    });
+  });
+
+  describe('keyhold audit', () => {
+    it('lists what was done, all SUCCESS, with no secret value anywhere in it', async () => {
+      const events = await json<AuditEvent[]>(['audit', 'list', '--limit', '1000']);
+      const has = (action: string, resourceType: string, match: Partial<AuditEvent> = {}) =>
+        events.some(
+          (e) =>
+            e.action === action &&
+            e.resourceType === resourceType &&
+            Object.entries(match).every(([k, v]) => e[k as keyof AuditEvent] === v),
+        );
+      expect(has('CREATE', 'VAULT', { vaultId })).toBe(true);
+      expect(has('DELETE', 'VAULT')).toBe(true);
+      expect(has('READ', 'VAULT', { vaultId })).toBe(true);
+      expect(has('CREATE', 'ITEM', { vaultId })).toBe(true);
+      expect(has('READ', 'ITEM', { vaultId })).toBe(true);
+      expect(has('UPDATE', 'ITEM', { vaultId })).toBe(true);
+      expect(has('DELETE', 'ITEM', { vaultId })).toBe(true);
+      expect(has('CREATE', 'FILE', { vaultId })).toBe(true);
+      expect(has('READ', 'FILE', { vaultId })).toBe(true);
+      expect(has('CREATE', 'USER')).toBe(true);
+      expect(has('CREATE', 'ACCOUNT')).toBe(true);
+      expect(has('DELETE', 'ACCOUNT')).toBe(true);
+      expect(events.every((e) => e.result === 'SUCCESS')).toBe(true);
+      expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => b - a));
+
+      const text = JSON.stringify(events);
+      expect(secrets.length).toBeGreaterThanOrEqual(8);
+      for (const secret of secrets) expect(text).not.toContain(secret);
+    });
+
+    it('pages with --limit and --before, and renders a table', async () => {
+      const [firstPage, table] = await Promise.all([
+        json<AuditEvent[]>(['audit', 'list', '--limit', '2']),
+        kh(['audit', 'list', '--limit', '5']),
+      ]);
+      expect(firstPage).toHaveLength(2);
+      const last = firstPage[1] as AuditEvent;
+      const next = await json<AuditEvent[]>(['audit', 'list', '--limit', '3', '--before', String(last.seq)]);
+      expect(next).toHaveLength(3);
+      expect(next.every((e) => e.seq < last.seq)).toBe(true);
+      expect(table.stdout).toMatch(/^SEQ\s+TIME\s+ACTION\s+RESOURCE\s+ID\s+RESULT\s+ACTOR$/m);
+      expect(table.stdout.trim().split('\n')).toHaveLength(6);
+    });
+  });
+});
+
+describe('failures are one line on stderr and a non-zero exit', () => {
+  it('without a token, names KEYHOLD_TOKEN', async () => {
+    const result = await runCli(['vault', 'list', '--addr', server.url]);
+    expect(failure(result)).toContain('KEYHOLD_TOKEN');
+  });
+
+  it("with a wrong token, prints the server's 401 message", async () => {
+    expect(failure(await kh(['vault', 'list'], 'khadm_not-a-real-token'))).toBe('keyhold: 401 Invalid admin token');
+  });
+
+  it('with an unreachable address, says so', async () => {
+    const port = await closedPort();
+    const result = await runCli(['vault', 'list', '--addr', `http://127.0.0.1:${port}`, '--token', init.adminToken]);
+    expect(failure(result)).toBe(
+      `keyhold: cannot reach http://127.0.0.1:${port} (ECONNREFUSED); is \`keyhold serve\` running there?`,
+    );
+  });
+
+  it("with a malformed vault id, prints the server's 400 message", async () => {
+    expect(failure(await kh(['vault', 'get', 'not-a-vault-id']))).toMatch(/^keyhold: 400 path: vaultId: /);
+  });
+
+  it('checks numbers client-side: --limit abc never reaches the server', async () => {
+    const port = await closedPort();
+    const result = await runCli(['audit', 'list', '--limit', 'abc', '--addr', `http://127.0.0.1:${port}`, '--token', 'x']);
+    expect(failure(result)).toBe('keyhold: --limit must be a whole number from 1 to 1000, got "abc"');
+    expect(failure(await kh(['audit', 'list', '--before', '-3']))).toContain('--before must be a whole number');
+  });
+});
