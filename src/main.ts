@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
+import { createDataDir, isInitialized, type OpenStore, openDataDir } from './bootstrap/data-dir.js';
 import { type BootstrapCredentials, initializeAccount } from './bootstrap/initialize.js';
-import { createDataDir, isInitialized, openDataDir, type OpenStore } from './bootstrap/data-dir.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { buildServices } from './services.js';
@@ -22,7 +22,10 @@ export interface Initialized extends BootstrapCredentials {
 }
 
 /** `keyhold init`: a new data directory with its master key, database, first account and owner. */
-export async function initDataDir(config: Config, options: InitOptions = {}): Promise<Initialized & OpenStore> {
+export async function initDataDir(
+  config: Config,
+  options: InitOptions = {},
+): Promise<Initialized & OpenStore> {
   const opened = await createDataDir(config);
   try {
     const credentials = await initializeAccount(opened.storage, {
@@ -42,7 +45,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
     level: config.logLevel,
     base: { service: 'keyhold' },
     // Defence in depth: nothing logs these paths today, and nothing ever should.
-    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.token', '*.value'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.token', '*.value'],
+      censor: '[redacted]',
+    },
   });
 }
 
@@ -58,7 +64,10 @@ export interface RunningService {
  * Composition root: config → storage → services → HTTP → listen. Initialises the data directory
  * on first start; otherwise opens it, refusing a wrong master key before touching anything.
  */
-export async function startService(config: Config, logger: Logger = createLogger(config)): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  logger: Logger = createLogger(config),
+): Promise<RunningService> {
   let bootstrap: Initialized | undefined;
   let opened: OpenStore;
   if (isInitialized(config.dataDir)) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
@@ -35,7 +35,9 @@ export const isInitialized = (dataDir: string) => existsSync(databasePath(dataDi
  */
 export async function createDataDir(config: Config): Promise<OpenStore & { masterKeyFile: string | null }> {
   if (isInitialized(config.dataDir)) {
-    throw new MasterKeyError(`${config.dataDir} already holds a Keyhold database; refusing to initialise it again`);
+    throw new MasterKeyError(
+      `${config.dataDir} already holds a Keyhold database; refusing to initialise it again`,
+    );
   }
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   let masterKeyFile: string | null = null;
@@ -44,7 +46,9 @@ export async function createDataDir(config: Config): Promise<OpenStore & { maste
     master = parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
   } else {
     masterKeyFile = masterKeyPath(config.dataDir);
-    master = existsSync(masterKeyFile) ? readMasterKeyFile(masterKeyFile) : createMasterKeyFile(masterKeyFile);
+    master = existsSync(masterKeyFile)
+      ? readMasterKeyFile(masterKeyFile)
+      : createMasterKeyFile(masterKeyFile);
   }
   const keyring = new Keyring(master);
   const storage = await openSqlite(databasePath(config.dataDir));
@@ -61,7 +65,9 @@ export async function createDataDir(config: Config): Promise<OpenStore & { maste
 export async function openDataDir(config: Config): Promise<OpenStore> {
   const file = databasePath(config.dataDir);
   if (!existsSync(file)) {
-    throw new MasterKeyError(`no Keyhold database in ${config.dataDir}; run \`keyhold init\` or \`keyhold serve\` first`);
+    throw new MasterKeyError(
+      `no Keyhold database in ${config.dataDir}; run \`keyhold init\` or \`keyhold serve\` first`,
+    );
   }
   const keyring = new Keyring(loadMasterKey(config));
   verifyMasterKey(file, keyring);
@@ -80,18 +86,29 @@ function loadMasterKey(config: Config): Buffer {
 }
 
 function verifyMasterKey(file: string, keyring: Keyring): void {
+  // A read-only connection to a WAL database still creates empty -wal/-shm files; remove the ones
+  // this check made, so a refused start leaves the directory exactly as it found it.
+  const sidecars = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
   const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare('select value from meta where key = ?').get(KEY_CHECK) as { value: string } | undefined;
+    const row = db.prepare('select value from meta where key = ?').get(KEY_CHECK) as
+      | { value: string }
+      | undefined;
     if (!row) throw new MasterKeyError(`${file} is not a Keyhold database (no master key check)`);
     keyring.openWithMaster(Buffer.from(row.value, 'base64'), aad.masterKeyCheck(), 'master key check');
   } catch (error) {
     if (isAppError(error) && error.code === 'integrity_error') {
-      throw new MasterKeyError(`the master key does not match the database in ${file}; use the key it was created with`);
+      throw new MasterKeyError(
+        `the master key does not match the database in ${file}; use the key it was created with`,
+      );
     }
     if (error instanceof MasterKeyError) throw error;
-    throw new MasterKeyError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new MasterKeyError(
+      `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     db.close();
+    for (const f of sidecars)
+      if (existsSync(f) && (f.endsWith('-shm') || statSync(f).size === 0)) unlinkSync(f);
   }
 }

@@ -43,8 +43,18 @@ export async function initializeAccount(
       updatedAt: now,
     });
     await tx.adminTokens.insert(token.record);
-    await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'ACCOUNT', resourceId: accountId, result: 'SUCCESS' });
-    await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'USER', resourceId: ownerId, result: 'SUCCESS' });
+    await recordAudit(tx.audit, ctx, {
+      action: 'CREATE',
+      resourceType: 'ACCOUNT',
+      resourceId: accountId,
+      result: 'SUCCESS',
+    });
+    await recordAudit(tx.audit, ctx, {
+      action: 'CREATE',
+      resourceType: 'USER',
+      resourceId: ownerId,
+      result: 'SUCCESS',
+    });
   });
   return {
     accountId,

@@ -20,14 +20,22 @@ export class AdminClient {
     try {
       this.#base = new URL('/api/admin/', addr).toString();
     } catch {
-      throw new CliError(`--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`);
+      throw new CliError(
+        `--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`,
+      );
     }
     const token = options.token ?? env.KEYHOLD_TOKEN;
-    if (!token) throw new CliError('no admin token: pass --token or set KEYHOLD_TOKEN (keyhold init prints one)');
+    if (!token)
+      throw new CliError('no admin token: pass --token or set KEYHOLD_TOKEN (keyhold init prints one)');
     this.#token = token;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Record<string, string | undefined>,
+  ): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.#base);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
@@ -43,7 +51,8 @@ export class AdminClient {
     try {
       response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
     } catch (error) {
-      const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
       throw new CliError(`cannot reach ${url.origin} (${reason}); is \`keyhold serve\` running there?`);
     }
     if (response.status === 204) return undefined as T;

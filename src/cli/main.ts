@@ -3,13 +3,15 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MasterKeyError } from '../crypto/master-key.js';
 import { VERSION } from '../version.js';
-import { registerRemoteCommands } from './commands/remote.js';
 import { registerInit } from './commands/init.js';
+import { registerRemoteCommands } from './commands/remote.js';
 import { registerServe } from './commands/serve.js';
 import { CliError } from './errors.js';
 
 const program = new Command('keyhold')
-  .description('Keyhold: self-hosted secrets service (Connect-compatible servers, OAuth 2.0 authorization server)')
+  .description(
+    'Keyhold: self-hosted secrets service (Connect-compatible servers, OAuth 2.0 authorization server)',
+  )
   .version(VERSION)
   .exitOverride()
   .showHelpAfterError(false);
@@ -26,7 +28,9 @@ try {
     process.exit(error.exitCode);
   }
   const known = error instanceof CliError || error instanceof ConfigError || error instanceof MasterKeyError;
-  const message = known ? (error as Error).message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+  const message = known
+    ? (error as Error).message
+    : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
   process.stderr.write(`keyhold: ${message}\n`);
   process.exit(error instanceof CliError ? error.exitCode : 1);
 }

@@ -7,7 +7,11 @@ import { z } from 'zod';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
-const positiveBytes = z.coerce.number().int().min(1024).max(1024 * 1024 * 1024);
+const positiveBytes = z.coerce
+  .number()
+  .int()
+  .min(1024)
+  .max(1024 * 1024 * 1024);
 
 export const SETTINGS = {
   dataDir: {

@@ -23,7 +23,12 @@ export class Keyring {
   vaultKey(vault: { id: string; accountId: string; wrappedKey: Buffer }): Buffer {
     const cached = this.#vaultKeys.get(vault.id);
     if (cached) return cached;
-    const key = open(this.#master, vault.wrappedKey, aad.vaultKey(vault.accountId, vault.id), `vault ${vault.id} key`);
+    const key = open(
+      this.#master,
+      vault.wrappedKey,
+      aad.vaultKey(vault.accountId, vault.id),
+      `vault ${vault.id} key`,
+    );
     if (this.#vaultKeys.size >= this.#maxCached) {
       const oldest = this.#vaultKeys.keys().next().value;
       if (oldest !== undefined) this.#vaultKeys.delete(oldest);

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { KEY_BYTES } from './envelope.js';
 
 /** A problem with the master key; stops the process with a message that says what to fix. */
@@ -17,7 +17,9 @@ export function parseMasterKey(text: string, source: string): Buffer {
   }
   const key = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
   if (key.length !== KEY_BYTES) {
-    throw new MasterKeyError(`${source} decodes to ${key.length} bytes; it must be exactly ${KEY_BYTES} bytes`);
+    throw new MasterKeyError(
+      `${source} decodes to ${key.length} bytes; it must be exactly ${KEY_BYTES} bytes`,
+    );
   }
   return key;
 }
@@ -31,7 +33,8 @@ export function readMasterKeyFile(path: string): Buffer {
  * never overwritten (overwriting it would make every stored secret unreadable).
  */
 export function createMasterKeyFile(path: string): Buffer {
-  if (existsSync(path)) throw new MasterKeyError(`master key file ${path} already exists; refusing to overwrite it`);
+  if (existsSync(path))
+    throw new MasterKeyError(`master key file ${path} already exists; refusing to overwrite it`);
   const key = randomBytes(KEY_BYTES);
   const fd = openSync(path, 'wx', 0o600);
   try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 /** C0/C1 control characters and the Unicode line/paragraph separators: never valid in a name. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
@@ -20,6 +21,7 @@ export const freeText = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     .refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'must not contain control characters');
 
 export const emailAddress = z
@@ -27,4 +29,7 @@ export const emailAddress = z
   .trim()
   .toLowerCase()
   .max(254, 'must be at most 254 characters')
-  .regex(/^[^\s@"<>()\\,;:]+@[^\s@"<>()\\,;:]+\.[^\s@"<>()\\,;:]+$/, 'must be an email address like ada@example.com');
+  .regex(
+    /^[^\s@"<>()\\,;:]+@[^\s@"<>()\\,;:]+\.[^\s@"<>()\\,;:]+$/,
+    'must be an email address like ada@example.com',
+  );

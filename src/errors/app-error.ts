@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   not_found: 'No such route, or no such resource in the caller’s account.',
   conflict: 'The request conflicts with the current state.',
   version_conflict: 'The update was based on an older version of the item; fetch it again and retry.',
-  email_taken: 'A user with this email already exists.',
+  email_taken: 'A user with this email already exists in the account.',
   own_account: 'An operator cannot delete the account its own token belongs to.',
   payload_too_large: 'The body is over the configured limit.',
   unsupported_media_type: 'The Content-Type is not one the route accepts.',
@@ -29,7 +29,12 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly expose: boolean;
 
-  constructor(status: number, code: ErrorCode, message: string, options?: { cause?: unknown; expose?: boolean }) {
+  constructor(
+    status: number,
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; expose?: boolean },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.status = status;
@@ -38,9 +43,11 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, code: ErrorCode = 'bad_request') => new AppError(400, code, message);
+export const badRequest = (message: string, code: ErrorCode = 'bad_request') =>
+  new AppError(400, code, message);
 export const invalidInput = (message: string) => new AppError(400, 'invalid_input', message);
-export const unauthorized = (message = 'Authentication required') => new AppError(401, 'unauthorized', message);
+export const unauthorized = (message = 'Authentication required') =>
+  new AppError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
 export const notFound = (message: string) => new AppError(404, 'not_found', message);
 export const conflict = (message: string, code: ErrorCode = 'conflict') => new AppError(409, code, message);

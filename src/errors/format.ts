@@ -34,5 +34,9 @@ export function toAppError(error: unknown): AppError {
 }
 
 export function errorBody(error: AppError): ErrorBody {
-  return { status: error.status, code: error.code, message: error.expose ? error.message : 'Internal server error' };
+  return {
+    status: error.status,
+    code: error.code,
+    message: error.expose ? error.message : 'Internal server error',
+  };
 }

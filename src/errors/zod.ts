@@ -46,7 +46,8 @@ function joinPath(basePath: string, path: readonly PathSegment[]): string {
 const ZOD_DEFAULT_MESSAGE = /^(Invalid|Too (big|small)|Unrecognized|Expected)/;
 
 function describe(issue: Issue): string {
-  if (issue.code !== 'custom' && issue.message && !ZOD_DEFAULT_MESSAGE.test(issue.message)) return issue.message;
+  if (issue.code !== 'custom' && issue.message && !ZOD_DEFAULT_MESSAGE.test(issue.message))
+    return issue.message;
   switch (issue.code) {
     case 'invalid_type':
       return invalidType(issue);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, toAppError } from '../errors/format.js';
 import type { Services } from '../services.js';
@@ -25,7 +25,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.limits.json,
     // Connect clients send trailing slashes; `/x/` and `/x` are the same route.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    disableRequestLogging: true,
+    // Fastify's own request lines would log the full URL (query strings can hold item titles).
+    logController: new LogController({ disableRequestLogging: true }),
   });
   registerBodyParsers(app, options.limits);
 
@@ -36,7 +37,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
@@ -49,7 +55,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.status(appError.status).send(errorBody(appError));
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ status: 404, code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+    reply.status(404).send({
+      status: 404,
+      code: 'not_found',
+      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+    });
   });
 
   app.register(healthRoutes);

@@ -13,22 +13,29 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function registerBodyParsers(app: FastifyInstance, limits: { json: number; file: number }): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limits.json }, (_req, body, done) => {
-    const bytes = body as Buffer;
-    if (bytes.length === 0) return done(null, undefined);
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      return done(badRequest('Request body is not valid UTF-8', 'invalid_utf8'), undefined);
-    }
-    try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch (error) {
-      const detail = error instanceof SyntaxError ? error.message : 'it contains a forbidden __proto__ or constructor key';
-      done(new AppError(400, 'invalid_json', `Request body is not valid JSON: ${detail}`), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: limits.json },
+    (_req, body, done) => {
+      const bytes = body as Buffer;
+      if (bytes.length === 0) return done(null, undefined);
+      let text: string;
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        return done(badRequest('Request body is not valid UTF-8', 'invalid_utf8'), undefined);
+      }
+      try {
+        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch (error) {
+        const detail =
+          error instanceof SyntaxError
+            ? error.message
+            : 'it contains a forbidden __proto__ or constructor key';
+        done(new AppError(400, 'invalid_json', `Request body is not valid JSON: ${detail}`), undefined);
+      }
+    },
+  );
   app.addContentTypeParser(
     'application/octet-stream',
     { parseAs: 'buffer', bodyLimit: limits.file },

@@ -27,7 +27,7 @@ export type UserRole = (typeof USER_ROLES)[number];
 export interface UserRecord {
   id: string;
   accountId: string;
-  /** Lower-cased; unique across the whole service so a login needs no account selector. */
+  /** Lower-cased; unique within the account. */
   email: string;
   passwordHash: string;
   role: UserRole;
@@ -38,7 +38,7 @@ export interface UserRecord {
 export interface UserStore {
   insert(user: UserRecord): Promise<void>;
   get(accountId: string, id: string): Promise<UserRecord | undefined>;
-  findByEmail(email: string): Promise<UserRecord | undefined>;
+  findByEmail(accountId: string, email: string): Promise<UserRecord | undefined>;
   list(accountId: string): Promise<UserRecord[]>;
   delete(accountId: string, id: string): Promise<boolean>;
 }

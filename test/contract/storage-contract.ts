@@ -98,24 +98,44 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         updatedAt: now,
       });
       const hash = bytes('0123456789abcdef0123456789abcdef');
-      await storage.adminTokens.insert({ id: newId(), accountId: a.id, name: 't', tokenHash: hash, operator: false, createdAt: now });
+      await storage.adminTokens.insert({
+        id: newId(),
+        accountId: a.id,
+        name: 't',
+        tokenHash: hash,
+        operator: false,
+        createdAt: now,
+      });
       const v = await vault(a.id);
       const i = await item(v);
-      await storage.files.insert({ id: newId(), itemId: i.id, vaultId: v.id, meta: bytes('m'), size: 1, createdAt: now }, bytes('c'));
+      await storage.files.insert(
+        { id: newId(), itemId: i.id, vaultId: v.id, meta: bytes('m'), size: 1, createdAt: now },
+        bytes('c'),
+      );
       await storage.accounts.delete(a.id);
-      expect(await storage.users.findByEmail('a@example.com')).toBeUndefined();
+      expect(await storage.users.findByEmail(a.id, 'a@example.com')).toBeUndefined();
       expect(await storage.adminTokens.findByHash(hash)).toBeUndefined();
       expect(await storage.vaults.get(a.id, v.id)).toBeUndefined();
       expect(await storage.items.versions(i.id)).toEqual([]);
       expect(await storage.files.list(i.id)).toEqual([]);
     });
 
-    it('keeps emails unique across accounts', async () => {
+    it('keeps emails unique within an account, and apart between accounts', async () => {
       const a = await account();
       const b = await account();
-      const user = { passwordHash: 'h', role: 'member' as const, createdAt: now, updatedAt: now, email: 'same@example.com' };
+      const user = {
+        passwordHash: 'h',
+        role: 'member' as const,
+        createdAt: now,
+        updatedAt: now,
+        email: 'same@example.com',
+      };
       await storage.users.insert({ ...user, id: newId(), accountId: a.id });
-      await expect(storage.users.insert({ ...user, id: newId(), accountId: b.id })).rejects.toThrow();
+      await expect(storage.users.insert({ ...user, id: newId(), accountId: a.id })).rejects.toThrow();
+      const inB = { ...user, id: newId(), accountId: b.id };
+      await storage.users.insert(inB);
+      expect(await storage.users.findByEmail(b.id, 'same@example.com')).toEqual(inB);
+      expect((await storage.users.findByEmail(a.id, 'same@example.com'))?.accountId).toBe(a.id);
     });
 
     it('scopes vault lookups to their account and counts items', async () => {
@@ -135,9 +155,15 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const a = await account();
       const v = await vault(a.id);
       await storage.vaults.touchContent(v.id, '2026-02-01T00:00:00.000Z');
-      expect(await storage.vaults.updateAttributes(a.id, v.id, bytes('new'), '2026-02-02T00:00:00.000Z')).toBe(true);
+      expect(
+        await storage.vaults.updateAttributes(a.id, v.id, bytes('new'), '2026-02-02T00:00:00.000Z'),
+      ).toBe(true);
       const row = await storage.vaults.get(a.id, v.id);
-      expect(row).toMatchObject({ contentVersion: 2, attributeVersion: 2, updatedAt: '2026-02-02T00:00:00.000Z' });
+      expect(row).toMatchObject({
+        contentVersion: 2,
+        attributeVersion: 2,
+        updatedAt: '2026-02-02T00:00:00.000Z',
+      });
       expect(row?.attributes.toString()).toBe('new');
     });
 
@@ -145,14 +171,18 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const a = await account();
       const v = await vault(a.id);
       const i = await item(v, 'first');
-      const moved = await storage.items.update({ ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' }, 1, {
-        itemId: i.id,
-        version: 2,
-        overview: bytes('o:second'),
-        details: bytes('d:second'),
-        createdAt: 'later',
-        editedBy: 'other',
-      });
+      const moved = await storage.items.update(
+        { ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' },
+        1,
+        {
+          itemId: i.id,
+          version: 2,
+          overview: bytes('o:second'),
+          details: bytes('d:second'),
+          createdAt: 'later',
+          editedBy: 'other',
+        },
+      );
       expect(moved).toBe(true);
       const current = await storage.items.get(v.id, i.id, true);
       expect(current?.version).toBe(2);
@@ -168,7 +198,14 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const a = await account();
       const v = await vault(a.id);
       const i = await item(v);
-      const next = { itemId: i.id, version: 2, overview: bytes('o'), details: bytes('d'), createdAt: now, editedBy: 'x' };
+      const next = {
+        itemId: i.id,
+        version: 2,
+        overview: bytes('o'),
+        details: bytes('d'),
+        createdAt: now,
+        editedBy: 'x',
+      };
       expect(await storage.items.update({ ...i, version: 2 }, 1, next)).toBe(true);
       expect(await storage.items.update({ ...i, version: 2 }, 1, next)).toBe(false);
       expect((await storage.items.versions(i.id)).length).toBe(2);
@@ -201,10 +238,20 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const a = await account();
       const v = await vault(a.id);
       const userId = newId();
-      await storage.users.insert({ id: userId, accountId: a.id, email: `${userId}@example.com`, passwordHash: 'h', role: 'member', createdAt: now, updatedAt: now });
+      await storage.users.insert({
+        id: userId,
+        accountId: a.id,
+        email: `${userId}@example.com`,
+        passwordHash: 'h',
+        role: 'member',
+        createdAt: now,
+        updatedAt: now,
+      });
       await storage.vaultAccess.set({ vaultId: v.id, userId, permissions: ['read'] });
       await storage.vaultAccess.set({ vaultId: v.id, userId, permissions: ['read', 'write'] });
-      expect(await storage.vaultAccess.listForUser(userId)).toEqual([{ vaultId: v.id, userId, permissions: ['read', 'write'] }]);
+      expect(await storage.vaultAccess.listForUser(userId)).toEqual([
+        { vaultId: v.id, userId, permissions: ['read', 'write'] },
+      ]);
       await storage.vaultAccess.set({ vaultId: v.id, userId, permissions: [] });
       expect(await storage.vaultAccess.listForVault(v.id)).toEqual([]);
     });

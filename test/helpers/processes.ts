@@ -66,7 +66,12 @@ export function runCli(
       clearTimeout(timer);
       children.delete(child);
       const stdoutBytes = Buffer.concat(out);
-      resolve({ code, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
+      resolve({
+        code,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+      });
     });
   });
 }
@@ -139,7 +144,10 @@ export function startServer(
       child.kill('SIGKILL');
       reject(new Error(`keyhold serve ${why}\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr}`));
     };
-    const timer = setTimeout(() => fail('did not report "keyhold listening" in time'), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(
+      () => fail('did not report "keyhold listening" in time'),
+      options.timeoutMs ?? 20_000,
+    );
     onEarlyExit = (code) => fail(`exited with ${code} before listening`);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');

@@ -58,7 +58,9 @@ describe('vaults', () => {
       type: 'USER_CREATED',
     });
     expect(created.id).toMatch(/^[a-z0-9]{26}$/);
-    expect((created as unknown as { createdAt: string }).createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect((created as unknown as { createdAt: string }).createdAt).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    );
     expect((await api.get('/vaults')).json()).toEqual([created]);
     expect((await api.get(`/vaults/${created.id}`)).json()).toEqual(created);
     expect((await api.delete(`/vaults/${created.id}`)).statusCode).toBe(204);
@@ -137,7 +139,9 @@ describe('items', () => {
     const item = (
       await api.post(`/vaults/${vault.id}/items`, {
         title: 'With OTP',
-        fields: [{ type: 'OTP', label: 'one-time password', value: 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXP' }],
+        fields: [
+          { type: 'OTP', label: 'one-time password', value: 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXP' },
+        ],
       })
     ).json();
     expect(item.fields[0].totp).toMatch(/^\d{6}$/);
@@ -225,7 +229,9 @@ describe('users and vault permissions', () => {
     expect(user.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect((await api.get(`/users/${user.id}`)).json()).not.toHaveProperty('password');
     expect((await api.get('/users?email=ada@example.com')).json()[0].id).toBe(user.id);
-    const grant = await api.put(`/users/${user.id}/vaults/${vault.id}`, { permissions: ['write', 'read', 'read'] });
+    const grant = await api.put(`/users/${user.id}/vaults/${vault.id}`, {
+      permissions: ['write', 'read', 'read'],
+    });
     expect(grant.json()).toEqual({ userId: user.id, vaultId: vault.id, permissions: ['read', 'write'] });
     expect((await api.get(`/users/${user.id}/vaults`)).json()).toEqual([grant.json()]);
     const dup = await api.post('/users', { email: 'ada@example.com' });
@@ -234,7 +240,9 @@ describe('users and vault permissions', () => {
   });
 
   it('stores the password as argon2id', async () => {
-    const user = (await api.post('/users', { email: 'b@example.com', password: 'long enough password' })).json();
+    const user = (
+      await api.post('/users', { email: 'b@example.com', password: 'long enough password' })
+    ).json();
     const record = await t.services.storage.users.get(t.accountId, user.id);
     expect(record?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(user).not.toHaveProperty('password');
@@ -260,7 +268,10 @@ describe('accounts', () => {
     expect((await b.get(`/vaults/${operatorVault.id}`)).statusCode).toBe(404);
     expect((await b.get('/accounts')).statusCode).toBe(403);
     expect((await b.post('/accounts', { name: 'x' })).statusCode).toBe(403);
-    expect((await api.get('/accounts')).json().map((a: { name: string }) => a.name)).toEqual(['Default', 'Tenant B']);
+    expect((await api.get('/accounts')).json().map((a: { name: string }) => a.name)).toEqual([
+      'Default',
+      'Tenant B',
+    ]);
   });
 
   it('deletes an account with everything in it; its token stops working at once', async () => {

@@ -28,7 +28,9 @@ const SECRETS = {
 };
 
 async function writeSecrets() {
-  const vault = (await api.post('/vaults', { name: SECRETS.vaultName, description: SECRETS.vaultDescription })).json();
+  const vault = (
+    await api.post('/vaults', { name: SECRETS.vaultName, description: SECRETS.vaultDescription })
+  ).json();
   const item = (
     await api.post(`/vaults/${vault.id}/items`, {
       title: SECRETS.title,
@@ -68,7 +70,8 @@ describe('encryption at rest', () => {
     const scan = () => {
       for (const f of readdirSync(t.dir)) {
         const bytes = readFileSync(join(t.dir, f));
-        for (const needle of needles()) expect(bytes.includes(needle), `${needle.toString()} found in ${f}`).toBe(false);
+        for (const needle of needles())
+          expect(bytes.includes(needle), `${needle.toString()} found in ${f}`).toBe(false);
       }
     };
     scan();
@@ -87,25 +90,35 @@ describe('tampering', () => {
   it('a flipped byte in a stored ciphertext is an integrity error, never garbage', async () => {
     const { vault, item } = await writeSecrets();
     const raw = new Database(join(t.dir, 'keyhold.db'));
-    const row = raw.prepare('select details from item_versions where item_id = ?').get(item.id) as { details: Buffer };
+    const row = raw.prepare('select details from item_versions where item_id = ?').get(item.id) as {
+      details: Buffer;
+    };
     const tampered = Buffer.from(row.details);
     tampered[20] = (tampered[20] as number) ^ 0xff;
     raw.prepare('update item_versions set details = ? where item_id = ?').run(tampered, item.id);
     raw.close();
     const res = await api.get(`/vaults/${vault.id}/items/${item.id}`);
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ status: 500, code: 'integrity_error', message: `Integrity check failed for item ${item.id}` });
+    expect(res.json()).toEqual({
+      status: 500,
+      code: 'integrity_error',
+      message: `Integrity check failed for item ${item.id}`,
+    });
   });
 
   it('a ciphertext moved to another row does not open there', async () => {
     const { vault, item } = await writeSecrets();
     const other = (await api.post(`/vaults/${vault.id}/items`, { title: 'other', fields: [] })).json();
     const raw = new Database(join(t.dir, 'keyhold.db'));
-    const source = raw.prepare('select overview, details from item_versions where item_id = ?').get(item.id) as {
+    const source = raw
+      .prepare('select overview, details from item_versions where item_id = ?')
+      .get(item.id) as {
       overview: Buffer;
       details: Buffer;
     };
-    raw.prepare('update item_versions set overview = ?, details = ? where item_id = ?').run(source.overview, source.details, other.id);
+    raw
+      .prepare('update item_versions set overview = ?, details = ? where item_id = ?')
+      .run(source.overview, source.details, other.id);
     raw.close();
     const res = await api.get(`/vaults/${vault.id}/items/${other.id}`);
     expect(res.statusCode).toBe(500);
@@ -121,7 +134,9 @@ describe('tampering', () => {
     const item = (await api.post(`/vaults/${b.id}/items`, { title: 't', fields: [] })).json();
     // A fresh app so no unwrapped key is cached.
     const raw = new Database(join(t.dir, 'keyhold.db'));
-    const key = raw.prepare('select wrapped_key from vaults where id = ?').get(a.id) as { wrapped_key: Buffer };
+    const key = raw.prepare('select wrapped_key from vaults where id = ?').get(a.id) as {
+      wrapped_key: Buffer;
+    };
     raw.prepare('update vaults set wrapped_key = ? where id = ?').run(key.wrapped_key, b.id);
     raw.close();
     const { buildServices } = await import('../../src/services.js');
@@ -130,7 +145,13 @@ describe('tampering', () => {
     try {
       const services = buildServices(opened.storage, opened.keyring);
       const ctx = {
-        actor: { type: 'admin_token' as const, id: 'x', accountId: t.accountId, tokenId: null, operator: false },
+        actor: {
+          type: 'admin_token' as const,
+          id: 'x',
+          accountId: t.accountId,
+          tokenId: null,
+          operator: false,
+        },
         principal: { kind: 'admin' as const, accountId: t.accountId },
         requestId: null,
         ip: null,

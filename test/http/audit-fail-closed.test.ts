@@ -14,7 +14,9 @@ afterEach(() => t.close());
 /** Makes every audit insert fail, the way a full disk or a broken table would. */
 function breakAudit(dir: string) {
   const raw = new Database(join(dir, 'keyhold.db'));
-  raw.exec(`create trigger audit_down before insert on audit_events begin select raise(abort, 'audit store down'); end`);
+  raw.exec(
+    `create trigger audit_down before insert on audit_events begin select raise(abort, 'audit store down'); end`,
+  );
   raw.close();
 }
 

@@ -23,12 +23,24 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const TABLES = ['accounts', 'users', 'admin_tokens', 'vaults', 'vault_access', 'items', 'item_versions', 'files'];
+const TABLES = [
+  'accounts',
+  'users',
+  'admin_tokens',
+  'vaults',
+  'vault_access',
+  'items',
+  'item_versions',
+  'files',
+];
 function rowCounts(): Record<string, number> {
   const raw = new Database(join(t.dir, 'keyhold.db'), { readonly: true });
   try {
     return Object.fromEntries(
-      TABLES.map((table) => [table, (raw.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n]),
+      TABLES.map((table) => [
+        table,
+        (raw.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n,
+      ]),
     );
   } finally {
     raw.close();
@@ -46,19 +58,72 @@ function expectClientError(res: { statusCode: number; json(): unknown; body: str
 
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
-  fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '\u202e', 'x'.repeat(5000), '../../etc/passwd', "'; drop table items; --", '__proto__', '\ud800'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\u202e',
+    'x'.repeat(5000),
+    '../../etc/passwd',
+    "'; drop table items; --",
+    '__proto__',
+    '\ud800',
+  ),
 );
 // A value of the wrong kind for a string field.
-const notAString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
+const notAString = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+);
 
 /** Valid bodies, each broken in one of the ways clients break them. */
-const routes: { method: 'POST' | 'PUT'; name: string; url: () => string; valid: Record<string, unknown>; required: string[] }[] = [
-  { method: 'POST', name: '/vaults', url: () => '/vaults', valid: { name: 'n', description: 'd' }, required: ['name'] },
-  { method: 'POST', name: '/vaults/:vault/items', url: () => `/vaults/${vaultId}/items`, valid: { title: 't', category: 'LOGIN', fields: [] }, required: ['title'] },
-  { method: 'PUT', name: '/vaults/:vault/items/:item', url: () => `/vaults/${vaultId}/items/${itemId}`, valid: { title: 't', fields: [] }, required: ['title'] },
-  { method: 'POST', name: '/users', url: () => '/users', valid: { email: 'new@example.com', role: 'member' }, required: ['email'] },
+const routes: {
+  method: 'POST' | 'PUT';
+  name: string;
+  url: () => string;
+  valid: Record<string, unknown>;
+  required: string[];
+}[] = [
+  {
+    method: 'POST',
+    name: '/vaults',
+    url: () => '/vaults',
+    valid: { name: 'n', description: 'd' },
+    required: ['name'],
+  },
+  {
+    method: 'POST',
+    name: '/vaults/:vault/items',
+    url: () => `/vaults/${vaultId}/items`,
+    valid: { title: 't', category: 'LOGIN', fields: [] },
+    required: ['title'],
+  },
+  {
+    method: 'PUT',
+    name: '/vaults/:vault/items/:item',
+    url: () => `/vaults/${vaultId}/items/${itemId}`,
+    valid: { title: 't', fields: [] },
+    required: ['title'],
+  },
+  {
+    method: 'POST',
+    name: '/users',
+    url: () => '/users',
+    valid: { email: 'new@example.com', role: 'member' },
+    required: ['email'],
+  },
   { method: 'POST', name: '/accounts', url: () => '/accounts', valid: { name: 'acct' }, required: ['name'] },
-  { method: 'PUT', name: '/users/:user/vaults/:vault', url: () => `/users/${userId}/vaults/${vaultId}`, valid: { permissions: ['read'] }, required: ['permissions'] },
+  {
+    method: 'PUT',
+    name: '/users/:user/vaults/:vault',
+    url: () => `/users/${userId}/vaults/${vaultId}`,
+    valid: { permissions: ['read'] },
+    required: ['permissions'],
+  },
 ];
 
 const send = (method: string, url: string, payload: unknown, contentType = 'application/json') =>
@@ -74,15 +139,37 @@ describe('bad input never yields a 5xx or a partial write', () => {
     it(`${route.method} ${route.name}: wrong types, missing and unknown fields, hostile strings`, async () => {
       const broken = fc.oneof(
         // wrong type for a required field
-        fc.tuple(fc.constantFrom(...route.required), notAString).map(([k, v]) => ({ ...route.valid, [k]: v })),
+        fc
+          .tuple(fc.constantFrom(...route.required), notAString)
+          .map(([k, v]) => ({ ...route.valid, [k]: v })),
         // a required field missing
-        fc.constantFrom(...route.required).map((k) => Object.fromEntries(Object.entries(route.valid).filter(([key]) => key !== k))),
+        fc
+          .constantFrom(...route.required)
+          .map((k) => Object.fromEntries(Object.entries(route.valid).filter(([key]) => key !== k))),
         // an unknown field
-        fc.string({ minLength: 1, maxLength: 20 })
-          .filter((k) => !(k in route.valid) && !['version', 'urls', 'tags', 'favorite', 'sections', 'fields', 'category', 'description', 'role', 'password'].includes(k))
+        fc
+          .string({ minLength: 1, maxLength: 20 })
+          .filter(
+            (k) =>
+              !(k in route.valid) &&
+              ![
+                'version',
+                'urls',
+                'tags',
+                'favorite',
+                'sections',
+                'fields',
+                'category',
+                'description',
+                'role',
+                'password',
+              ].includes(k),
+          )
           .map((k) => ({ ...route.valid, [k]: 1 })),
         // a hostile string where a string belongs, or a non-object body
-        fc.tuple(fc.constantFrom(...route.required), hostileString).map(([k, v]) => ({ ...route.valid, [k]: v })),
+        fc
+          .tuple(fc.constantFrom(...route.required), hostileString)
+          .map(([k, v]) => ({ ...route.valid, [k]: v })),
         fc.oneof(fc.constant(null), fc.integer(), fc.string(), fc.array(fc.anything(), { maxLength: 3 })),
       );
       await fc.assert(
@@ -103,14 +190,23 @@ describe('bad input never yields a 5xx or a partial write', () => {
 
   it('every rejected request leaves every table exactly as it was', async () => {
     const rejected = [
-      () => send('POST', `/vaults/${vaultId}/items`, { title: 't', fields: [{ type: 'DATE', value: '2023-02-30' }] }),
+      () =>
+        send('POST', `/vaults/${vaultId}/items`, {
+          title: 't',
+          fields: [{ type: 'DATE', value: '2023-02-30' }],
+        }),
       () => send('POST', `/vaults/${vaultId}/items`, { title: 't', fields: [{ id: 'a' }, { id: 'a' }] }),
       () => send('POST', `/vaults/${vaultId}/items`, { title: 't', fields: [{ section: { id: 'nope' } }] }),
       () => send('PUT', `/vaults/${vaultId}/items/${itemId}`, { title: '', fields: [] }),
       () => send('PUT', `/vaults/${vaultId}/items/${itemId}`, { title: 't', version: 99 }),
       () => send('POST', '/users', { email: 'u@example.com' }),
       () => send('POST', '/vaults', { name: 'x', extra: true }),
-      () => send('POST', '/vaults', Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])),
+      () =>
+        send(
+          'POST',
+          '/vaults',
+          Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+        ),
       () => send('POST', '/vaults', '{"name": "x",'),
       () => send('POST', '/vaults', '{"__proto__": {"admin": true}, "name": "x"}'),
       () => send('PUT', `/users/${userId}/vaults/${vaultId}`, { permissions: ['read', 'root'] }),
@@ -126,11 +222,19 @@ describe('bad input never yields a 5xx or a partial write', () => {
   it('invalid UTF-8 is refused, not silently replaced', async () => {
     const res = await send('POST', '/vaults', Buffer.from('{"name":"\xff\xfe"}', 'latin1'));
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ status: 400, code: 'invalid_utf8', message: 'Request body is not valid UTF-8' });
+    expect(res.json()).toEqual({
+      status: 400,
+      code: 'invalid_utf8',
+      message: 'Request body is not valid UTF-8',
+    });
   });
 
   it('a body over the documented limit gets 413', async () => {
-    const res = await send('POST', '/vaults', JSON.stringify({ name: 'x', description: 'y'.repeat(t.config.bodyLimit) }));
+    const res = await send(
+      'POST',
+      '/vaults',
+      JSON.stringify({ name: 'x', description: 'y'.repeat(t.config.bodyLimit) }),
+    );
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('payload_too_large');
   });
@@ -148,7 +252,12 @@ describe('bad input never yields a 5xx or a partial write', () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 100 }), async (raw) => {
         const id = encodeURIComponent(raw);
-        for (const url of [`/vaults/${id}`, `/vaults/${vaultId}/items/${id}`, `/vaults/${id}/items`, `/users/${id}`]) {
+        for (const url of [
+          `/vaults/${id}`,
+          `/vaults/${vaultId}/items/${id}`,
+          `/vaults/${id}/items`,
+          `/users/${id}`,
+        ]) {
           const r = await api.get(url);
           expect(r.statusCode, `${url} → ${r.body}`).toBeGreaterThanOrEqual(400);
           expect(r.statusCode, `${url} → ${r.body}`).toBeLessThan(500);

@@ -30,7 +30,10 @@ describe('decide()', () => {
   });
 
   it('explains a denial', () => {
-    expect(decide(user(['read']), 'write', vault)).toEqual({ allow: false, reason: 'no write permission on vault v1' });
+    expect(decide(user(['read']), 'write', vault)).toEqual({
+      allow: false,
+      reason: 'no write permission on vault v1',
+    });
     expect(decide(user([]), 'read', vault)).toEqual({ allow: false, reason: 'vault v1 is not in scope' });
   });
 });

@@ -38,7 +38,9 @@ describe('envelope sealing (AES-256-GCM)', () => {
 
   it('refuses a ciphertext opened under another AAD (moved to another row)', () => {
     const sealed = sealJson(key, { password: 'hunter2' }, aad.item('acc', 'vault', 'item1', 1, 'details'));
-    expect(openJson(key, sealed, aad.item('acc', 'vault', 'item1', 1, 'details'), 'i')).toEqual({ password: 'hunter2' });
+    expect(openJson(key, sealed, aad.item('acc', 'vault', 'item1', 1, 'details'), 'i')).toEqual({
+      password: 'hunter2',
+    });
     for (const other of [
       aad.item('acc', 'vault', 'item2', 1, 'details'),
       aad.item('acc', 'vault', 'item1', 2, 'details'),

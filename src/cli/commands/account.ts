@@ -12,27 +12,39 @@ interface Account {
 export function registerAccount(program: Command): void {
   const account = program.command('account').description('manage accounts (needs the operator admin token)');
 
-  remote(account.command('create <name>').description('create an account and print its first admin token (shown once)'))
-    .action(async (name: string, opts: RemoteOptions) => {
-      const created = await clientFor(opts).request<Account & { adminToken: string }>('POST', 'accounts', { name });
-      emit(created, opts, (a) =>
-        [
-          `Account ${a.name} (${a.id}) created`,
-          `  admin token: ${a.adminToken}`,
-          'The token is shown once. Store it now.',
-        ].join('\n'),
-      );
+  remote(
+    account
+      .command('create <name>')
+      .description('create an account and print its first admin token (shown once)'),
+  ).action(async (name: string, opts: RemoteOptions) => {
+    const created = await clientFor(opts).request<Account & { adminToken: string }>('POST', 'accounts', {
+      name,
     });
+    emit(created, opts, (a) =>
+      [
+        `Account ${a.name} (${a.id}) created`,
+        `  admin token: ${a.adminToken}`,
+        'The token is shown once. Store it now.',
+      ].join('\n'),
+    );
+  });
 
   remote(account.command('list').description('list all accounts')).action(async (opts: RemoteOptions) => {
     const accounts = await clientFor(opts).request<Account[]>('GET', 'accounts');
-    emit(accounts, opts, (list) => table(['ID', 'NAME', 'CREATED'], list.map((a) => [a.id, a.name, a.createdAt])));
+    emit(accounts, opts, (list) =>
+      table(
+        ['ID', 'NAME', 'CREATED'],
+        list.map((a) => [a.id, a.name, a.createdAt]),
+      ),
+    );
   });
 
   remote(
     account
       .command('delete <id>')
-      .description("delete an account with all its vaults, items, users and tokens (not the token's own account)"),
+      .description(
+        "delete an account with all its vaults, items, users and tokens (not the token's own account)",
+      ),
   ).action(async (id: string, opts: RemoteOptions) => {
     await clientFor(opts).request('DELETE', apiPath('accounts', id));
     emit({ id, deleted: true }, opts, () => `Account ${id} deleted`);

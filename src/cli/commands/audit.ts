@@ -31,13 +31,24 @@ export function registerAudit(program: Command): void {
   ).action(async (opts: RemoteOptions & { limit: string; before?: string }) => {
     const query = {
       limit: String(integerFlag('--limit', opts.limit, 1, 1000)),
-      before: opts.before === undefined ? undefined : String(integerFlag('--before', opts.before, 1, Number.MAX_SAFE_INTEGER)),
+      before:
+        opts.before === undefined
+          ? undefined
+          : String(integerFlag('--before', opts.before, 1, Number.MAX_SAFE_INTEGER)),
     };
     const events = await clientFor(opts).request<AuditEvent[]>('GET', 'audit', undefined, query);
     emit(events, opts, (list) =>
       table(
         ['SEQ', 'TIME', 'ACTION', 'RESOURCE', 'ID', 'RESULT', 'ACTOR'],
-        list.map((e) => [e.seq, e.occurredAt, e.action, e.resourceType, target(e), e.result, `${e.actorType}:${e.actorId}`]),
+        list.map((e) => [
+          e.seq,
+          e.occurredAt,
+          e.action,
+          e.resourceType,
+          target(e),
+          e.result,
+          `${e.actorType}:${e.actorId}`,
+        ]),
       ),
     );
   });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { displayName, emailAddress } from '../../domain/text.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../domain/users/passwords.js';
-import { type Initialized, initDataDir } from '../../main.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../domain/users/password-policy.js';
+import type { Initialized } from '../../main.js';
 import { CliError } from '../errors.js';
 import { emit } from '../output.js';
 import { configFrom } from '../settings.js';
@@ -9,14 +9,24 @@ import { configFrom } from '../settings.js';
 export const renderCredentials = (c: Initialized): string =>
   [
     `Keyhold initialised in ${c.dataDir}`,
-    c.masterKeyFile ? `  master key file: ${c.masterKeyFile} (back it up; without it the data is unreadable)` : '  master key: from KEYHOLD_MASTER_KEY',
+    c.masterKeyFile
+      ? `  master key file: ${c.masterKeyFile} (back it up; without it the data is unreadable)`
+      : '  master key: from KEYHOLD_MASTER_KEY',
     `  account:         ${c.accountName} (${c.accountId})`,
     `  owner:           ${c.ownerEmail}${c.ownerPassword ? `  password: ${c.ownerPassword}` : ''}`,
     `  admin token:     ${c.adminToken}`,
     'These credentials are shown once. Store them now.',
   ].join('\n');
 
-function validated<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, flag: string): T {
+function validated<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+  },
+  value: unknown,
+  flag: string,
+): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new CliError(`${flag}: ${result.error.issues[0]?.message ?? 'invalid'}`);
   return result.data;
@@ -25,26 +35,50 @@ function validated<T>(schema: { safeParse(v: unknown): { success: true; data: T 
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('create the data directory: master key, database, first account, its owner and an admin token')
+    .description(
+      'create the data directory: master key, database, first account, its owner and an admin token',
+    )
     .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR)')
     .option('--account-name <name>', 'name of the first account', 'Default')
     .option('--admin-email <email>', 'email of the account owner', 'owner@keyhold.local')
-    .option('--admin-password <password>', `owner password (${MIN_PASSWORD_LENGTH}+ characters); generated and shown once when omitted`)
+    .option(
+      '--admin-password <password>',
+      `owner password (${MIN_PASSWORD_LENGTH}+ characters); generated and shown once when omitted`,
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dataDir?: string; accountName: string; adminEmail: string; adminPassword?: string; json?: boolean }) => {
-      const config = configFrom({ dataDir: opts.dataDir });
-      const ownerEmail = validated(emailAddress, opts.adminEmail, '--admin-email');
-      const accountName = validated(displayName(200), opts.accountName, '--account-name');
-      const password = opts.adminPassword;
-      if (password !== undefined && (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH)) {
-        throw new CliError(`--admin-password: must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
-      }
-      const { storage, keyring: _keyring, ...result } = await initDataDir(config, {
-        accountName,
-        ownerEmail,
-        ...(password === undefined ? {} : { ownerPassword: password }),
-      });
-      await storage.close();
-      emit(result, opts, renderCredentials);
-    });
+    .action(
+      async (opts: {
+        dataDir?: string;
+        accountName: string;
+        adminEmail: string;
+        adminPassword?: string;
+        json?: boolean;
+      }) => {
+        const config = configFrom({ dataDir: opts.dataDir });
+        const ownerEmail = validated(emailAddress, opts.adminEmail, '--admin-email');
+        const accountName = validated(displayName(200), opts.accountName, '--account-name');
+        const password = opts.adminPassword;
+        if (
+          password !== undefined &&
+          (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH)
+        ) {
+          throw new CliError(
+            `--admin-password: must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+          );
+        }
+        // Loaded on demand: the server's modules (fastify, kysely, argon2) would slow every other command.
+        const { initDataDir } = await import('../../main.js');
+        const {
+          storage,
+          keyring: _keyring,
+          ...result
+        } = await initDataDir(config, {
+          accountName,
+          ownerEmail,
+          ...(password === undefined ? {} : { ownerPassword: password }),
+        });
+        await storage.close();
+        emit(result, opts, renderCredentials);
+      },
+    );
 }

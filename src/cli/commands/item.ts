@@ -86,7 +86,9 @@ export function parseRecipe(spec: string): NonNullable<FieldInput['recipe']> {
       }
       recipe.characterSets = sets;
     } else {
-      throw new CliError(`--password-recipe: unknown key ${JSON.stringify(key)}; expected length=N,sets=LETTERS+DIGITS+SYMBOLS`);
+      throw new CliError(
+        `--password-recipe: unknown key ${JSON.stringify(key)}; expected length=N,sets=LETTERS+DIGITS+SYMBOLS`,
+      );
     }
   }
   return recipe;
@@ -117,7 +119,9 @@ function itemBody(opts: CreateOptions) {
   }
   const category = opts.category.toUpperCase();
   if (!(CATEGORIES as readonly string[]).includes(category)) {
-    throw new CliError(`--category ${JSON.stringify(opts.category)} is not a category; allowed: ${CATEGORIES.join(', ')}`);
+    throw new CliError(
+      `--category ${JSON.stringify(opts.category)} is not a category; allowed: ${CATEGORIES.join(', ')}`,
+    );
   }
   const password = { id: 'password', purpose: 'PASSWORD', type: 'CONCEALED', label: 'password' };
   const fields: FieldInput[] = [
@@ -126,7 +130,13 @@ function itemBody(opts: CreateOptions) {
       : [{ id: 'username', purpose: 'USERNAME', type: 'STRING', label: 'username', value: opts.username }]),
     ...(opts.password === undefined ? [] : [{ ...password, value: opts.password }]),
     ...(opts.generatePassword
-      ? [{ ...password, generate: true, ...(opts.passwordRecipe ? { recipe: parseRecipe(opts.passwordRecipe) } : {}) }]
+      ? [
+          {
+            ...password,
+            generate: true,
+            ...(opts.passwordRecipe ? { recipe: parseRecipe(opts.passwordRecipe) } : {}),
+          },
+        ]
       : []),
     ...(opts.field ?? []).map(parseField),
     ...(opts.notes === undefined
@@ -162,7 +172,13 @@ export function renderItem(item: Item, reveal: boolean): string {
     '',
     table(['FIELD', 'TYPE', 'VALUE'], fields),
     ...(item.files?.length
-      ? ['', table(['FILE ID', 'NAME', 'SIZE'], item.files.map((f) => [f.id, f.name, f.size]))]
+      ? [
+          '',
+          table(
+            ['FILE ID', 'NAME', 'SIZE'],
+            item.files.map((f) => [f.id, f.name, f.size]),
+          ),
+        ]
       : []),
   ].join('\n');
 }
@@ -177,14 +193,24 @@ export function registerItem(program: Command): void {
       .description('create an item and print it')
       .requiredOption('--vault <id>', 'vault to create the item in')
       .requiredOption('--title <title>', 'item title')
-      .option('--category <category>', `one of ${CATEGORIES.filter((c) => c !== 'CUSTOM' && c !== 'DOCUMENT').join(', ')}`, 'LOGIN')
+      .option(
+        '--category <category>',
+        `one of ${CATEGORIES.filter((c) => c !== 'CUSTOM' && c !== 'DOCUMENT').join(', ')}`,
+        'LOGIN',
+      )
       .option(
         '--field <spec>',
         `add a field, repeatable: LABEL=VALUE (a STRING field) or LABEL:TYPE=VALUE with TYPE one of ${FIELD_TYPES.join(', ')}; split on the first "="`,
         collect,
       )
-      .option('--password <value>', 'the password field (CONCEALED); visible in the process list, prefer --generate-password')
-      .option('--generate-password', 'let the server generate the password field (default: 32 characters, letters, digits, symbols)')
+      .option(
+        '--password <value>',
+        'the password field (CONCEALED); visible in the process list, prefer --generate-password',
+      )
+      .option(
+        '--generate-password',
+        'let the server generate the password field (default: 32 characters, letters, digits, symbols)',
+      )
       .option(
         '--password-recipe <recipe>',
         `with --generate-password: length=N (${MIN_LENGTH}-${MAX_LENGTH}) and/or sets=${CHARACTER_SETS.join('+')} (any of them, joined with +), comma-separated, e.g. length=40,sets=LETTERS+DIGITS`,
@@ -210,31 +236,37 @@ export function registerItem(program: Command): void {
     emit(found, opts, (i) => renderItem(i, opts.reveal === true));
   });
 
-  remote(item.command('list <vault>').description('list the items of a vault (titles only, no field values)')).action(
-    async (vault: string, opts: RemoteOptions) => {
-      const items = await clientFor(opts).request<ItemSummary[]>('GET', apiPath('vaults', vault, 'items'));
-      emit(items, opts, (list) =>
-        table(
-          ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
-          list.map((i) => [i.id, i.title, i.category, i.version, i.updatedAt]),
-        ),
-      );
-    },
-  );
+  remote(
+    item.command('list <vault>').description('list the items of a vault (titles only, no field values)'),
+  ).action(async (vault: string, opts: RemoteOptions) => {
+    const items = await clientFor(opts).request<ItemSummary[]>('GET', apiPath('vaults', vault, 'items'));
+    emit(items, opts, (list) =>
+      table(
+        ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
+        list.map((i) => [i.id, i.title, i.category, i.version, i.updatedAt]),
+      ),
+    );
+  });
 
-  remote(item.command('delete <vault> <item>').description('delete an item with its history and files')).action(
-    async (vault: string, id: string, opts: RemoteOptions) => {
-      await clientFor(opts).request('DELETE', apiPath('vaults', vault, 'items', id));
-      emit({ id, deleted: true }, opts, () => `Item ${id} deleted`);
-    },
-  );
+  remote(
+    item.command('delete <vault> <item>').description('delete an item with its history and files'),
+  ).action(async (vault: string, id: string, opts: RemoteOptions) => {
+    await clientFor(opts).request('DELETE', apiPath('vaults', vault, 'items', id));
+    emit({ id, deleted: true }, opts, () => `Item ${id} deleted`);
+  });
 
   remote(item.command('history <vault> <item>').description("list an item's versions, newest first")).action(
     async (vault: string, id: string, opts: RemoteOptions) => {
       type Version = { version: number; title: string; createdAt: string; editedBy: string };
-      const versions = await clientFor(opts).request<Version[]>('GET', apiPath('vaults', vault, 'items', id, 'versions'));
+      const versions = await clientFor(opts).request<Version[]>(
+        'GET',
+        apiPath('vaults', vault, 'items', id, 'versions'),
+      );
       emit(versions, opts, (list) =>
-        table(['VERSION', 'TITLE', 'CREATED', 'EDITED BY'], list.map((v) => [v.version, v.title, v.createdAt, v.editedBy])),
+        table(
+          ['VERSION', 'TITLE', 'CREATED', 'EDITED BY'],
+          list.map((v) => [v.version, v.title, v.createdAt, v.editedBy]),
+        ),
       );
     },
   );
@@ -255,12 +287,19 @@ function registerFiles(item: Command): void {
     try {
       content = readFileSync(path);
     } catch (error) {
-      throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new CliError(
+        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     const name = opts.name ?? basename(path);
-    const added = await clientFor(opts).request<FileView>('POST', apiPath('vaults', vault, 'items', id, 'files'), content, {
-      name,
-    });
+    const added = await clientFor(opts).request<FileView>(
+      'POST',
+      apiPath('vaults', vault, 'items', id, 'files'),
+      content,
+      {
+        name,
+      },
+    );
     emit(added, opts, (f) => `File ${f.name} (${f.id}, ${f.size} bytes) added`);
   });
 
@@ -280,7 +319,9 @@ function registerFiles(item: Command): void {
         // The content is a secret: readable by its owner only.
         writeFileSync(opts.out, content, { mode: 0o600 });
       } catch (error) {
-        throw new CliError(`cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new CliError(
+          `cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
     }
     if (opts.json) {

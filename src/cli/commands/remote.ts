@@ -25,7 +25,7 @@ export function remote(command: Command): Command {
       '--token <token>',
       'admin API token (env KEYHOLD_TOKEN; prefer the variable: arguments are visible in the process list)',
     )
-    .option('--json', 'print the API result as JSON');
+    .option('--json', 'print the result as JSON instead of text');
 }
 
 /** The admin API client for a command's options (address and token fall back to the environment). */

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger, startService } from '../../main.js';
 import { configFrom } from '../settings.js';
 import { renderCredentials } from './init.js';
 
@@ -13,6 +12,7 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'log level (env KEYHOLD_LOG_LEVEL, default info)')
     .action(async (opts: { dataDir?: string; host?: string; port?: string; logLevel?: string }) => {
       const config = configFrom(opts);
+      const { createLogger, startService } = await import('../../main.js');
       const logger = createLogger(config);
       const service = await startService(config, logger);
       if (service.bootstrap) {

@@ -13,11 +13,16 @@ interface User {
 
 /** `--permissions read,write`: checked here so a typo names the allowed values before any request. */
 export function parsePermissions(spec: string): string[] {
-  const names = spec.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+  const names = spec
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter((p) => p !== '');
   const unknown = names.find((p) => !(VAULT_PERMISSIONS as readonly string[]).includes(p));
   if (unknown !== undefined || names.length === 0) {
     const got = unknown === undefined ? 'nothing' : JSON.stringify(unknown);
-    throw new CliError(`--permissions: expected a comma-separated list of ${VAULT_PERMISSIONS.join(', ')}, got ${got}`);
+    throw new CliError(
+      `--permissions: expected a comma-separated list of ${VAULT_PERMISSIONS.join(', ')}, got ${got}`,
+    );
   }
   return [...new Set(names)];
 }
@@ -34,9 +39,15 @@ export function registerUser(program: Command): void {
       .option('--password <password>', 'initial password, 12+ characters (visible in the process list)'),
   ).action(async (email: string, opts: RemoteOptions & { role: string; password?: string }) => {
     if (!(USER_ROLES as readonly string[]).includes(opts.role)) {
-      throw new CliError(`--role ${JSON.stringify(opts.role)} is not a role; allowed: ${USER_ROLES.join(', ')}`);
+      throw new CliError(
+        `--role ${JSON.stringify(opts.role)} is not a role; allowed: ${USER_ROLES.join(', ')}`,
+      );
     }
-    const body = { email, role: opts.role, ...(opts.password === undefined ? {} : { password: opts.password }) };
+    const body = {
+      email,
+      role: opts.role,
+      ...(opts.password === undefined ? {} : { password: opts.password }),
+    };
     const created = await clientFor(opts).request<User & { password?: string }>('POST', 'users', body);
     emit(created, opts, (u) =>
       [
@@ -49,7 +60,10 @@ export function registerUser(program: Command): void {
   remote(user.command('list').description('list users')).action(async (opts: RemoteOptions) => {
     const users = await clientFor(opts).request<User[]>('GET', 'users');
     emit(users, opts, (list) =>
-      table(['ID', 'EMAIL', 'ROLE', 'CREATED'], list.map((u) => [u.id, u.email, u.role, u.createdAt])),
+      table(
+        ['ID', 'EMAIL', 'ROLE', 'CREATED'],
+        list.map((u) => [u.id, u.email, u.role, u.createdAt]),
+      ),
     );
   });
 
@@ -66,7 +80,9 @@ export function registerUser(program: Command): void {
     const [found] = await client.request<User[]>('GET', 'users', undefined, { email });
     if (!found) throw new CliError(`user ${email} not found`);
     type Grant = { userId: string; vaultId: string; permissions: string[] };
-    const grant = await client.request<Grant>('PUT', apiPath('users', found.id, 'vaults', opts.vault), { permissions });
+    const grant = await client.request<Grant>('PUT', apiPath('users', found.id, 'vaults', opts.vault), {
+      permissions,
+    });
     emit(grant, opts, (g) => `${found.email} now has ${g.permissions.join(', ')} on vault ${g.vaultId}`);
   });
 }

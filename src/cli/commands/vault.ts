@@ -42,14 +42,19 @@ export function registerVault(program: Command): void {
   remote(vault.command('list').description('list vaults')).action(async (opts: RemoteOptions) => {
     const vaults = await clientFor(opts).request<Vault[]>('GET', 'vaults');
     emit(vaults, opts, (list) =>
-      table(['ID', 'NAME', 'ITEMS', 'UPDATED'], list.map((v) => [v.id, v.name, v.items, v.updatedAt])),
+      table(
+        ['ID', 'NAME', 'ITEMS', 'UPDATED'],
+        list.map((v) => [v.id, v.name, v.items, v.updatedAt]),
+      ),
     );
   });
 
-  remote(vault.command('get <id>').description('show one vault')).action(async (id: string, opts: RemoteOptions) => {
-    const found = await clientFor(opts).request<Vault>('GET', apiPath('vaults', id));
-    emit(found, opts, describeVault);
-  });
+  remote(vault.command('get <id>').description('show one vault')).action(
+    async (id: string, opts: RemoteOptions) => {
+      const found = await clientFor(opts).request<Vault>('GET', apiPath('vaults', id));
+      emit(found, opts, describeVault);
+    },
+  );
 
   remote(vault.command('delete <id>').description('delete a vault and every item and file in it')).action(
     async (id: string, opts: RemoteOptions) => {

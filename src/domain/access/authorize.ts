@@ -2,7 +2,7 @@ import { forbidden, notFound } from '../../errors/app-error.js';
 import type { Stores, VaultRow } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
-import { type VaultAction, decide } from './decide.js';
+import { decide, type VaultAction } from './decide.js';
 
 /**
  * Loads a vault of the caller's account and applies `decide`. A vault of another account is

@@ -23,13 +23,15 @@ export type Decision = { allow: true } | { allow: false; reason: string };
 const ALLOW: Decision = { allow: true };
 
 export function decide(principal: Principal, action: VaultAction, vault: VaultRef): Decision {
-  if (principal.accountId !== vault.accountId) return { allow: false, reason: 'vault belongs to another account' };
+  if (principal.accountId !== vault.accountId)
+    return { allow: false, reason: 'vault belongs to another account' };
   switch (principal.kind) {
     case 'admin':
       return ALLOW;
     case 'user': {
       const granted = principal.vaults.get(vault.id);
-      if (!granted || granted.size === 0) return { allow: false, reason: `vault ${vault.id} is not in scope` };
+      if (!granted || granted.size === 0)
+        return { allow: false, reason: `vault ${vault.id} is not in scope` };
       // `manage` implies read and write: a vault manager can always see and edit its content.
       if (granted.has(action) || granted.has('manage')) return ALLOW;
       return { allow: false, reason: `no ${action} permission on vault ${vault.id}` };

@@ -17,7 +17,8 @@ export interface AccountService {
 }
 
 const requireOperator = (ctx: RequestContext) => {
-  if (!ctx.actor.operator) throw forbidden('managing accounts needs the operator token printed by `keyhold init`');
+  if (!ctx.actor.operator)
+    throw forbidden('managing accounts needs the operator token printed by `keyhold init`');
 };
 
 export function accountService(storage: Storage): AccountService {

@@ -1,6 +1,6 @@
-import type { Keyring } from '../../crypto/keyring.js';
 import { aad, open, openJson, seal, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
+import type { Keyring } from '../../crypto/keyring.js';
 import { notFound } from '../../errors/app-error.js';
 import type { FileRecord, Storage, VaultRow } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
@@ -27,7 +27,12 @@ export interface FileService {
   ): Promise<FileView>;
   list(ctx: RequestContext, vaultId: string, itemId: string): Promise<FileView[]>;
   get(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<FileView>;
-  content(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<{ file: FileView; content: Buffer }>;
+  content(
+    ctx: RequestContext,
+    vaultId: string,
+    itemId: string,
+    fileId: string,
+  ): Promise<{ file: FileView; content: Buffer }>;
   delete(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<void>;
 }
 
@@ -48,12 +53,29 @@ export const toFileView = (vaultId: string, f: FileMeta): FileView => ({
 });
 
 const openFileMeta = (key: Buffer, vault: VaultRow, f: FileRecord): FileMeta => {
-  const meta = openJson<SealedFileMeta>(key, f.meta, aad.file(vault.accountId, vault.id, f.itemId, f.id, 'meta'), `file ${f.id}`);
-  return { id: f.id, itemId: f.itemId, name: meta.name, size: f.size, createdAt: f.createdAt, ...(meta.sectionId ? { sectionId: meta.sectionId } : {}) };
+  const meta = openJson<SealedFileMeta>(
+    key,
+    f.meta,
+    aad.file(vault.accountId, vault.id, f.itemId, f.id, 'meta'),
+    `file ${f.id}`,
+  );
+  return {
+    id: f.id,
+    itemId: f.itemId,
+    name: meta.name,
+    size: f.size,
+    createdAt: f.createdAt,
+    ...(meta.sectionId ? { sectionId: meta.sectionId } : {}),
+  };
 };
 
 /** The decrypted metadata of an item's files (no content), for item views. */
-export async function listFileMetas(storage: Storage, keyring: Keyring, vault: VaultRow, itemId: string): Promise<FileMeta[]> {
+export async function listFileMetas(
+  storage: Storage,
+  keyring: Keyring,
+  vault: VaultRow,
+  itemId: string,
+): Promise<FileMeta[]> {
   const records = await storage.files.list(itemId);
   if (records.length === 0) return [];
   const key = keyring.vaultKey(vault);
@@ -78,7 +100,10 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       const key = keyring.vaultKey(vault);
       const id = newId();
       const now = new Date().toISOString();
-      const meta: SealedFileMeta = { name: file.name, ...(file.sectionId ? { sectionId: file.sectionId } : {}) };
+      const meta: SealedFileMeta = {
+        name: file.name,
+        ...(file.sectionId ? { sectionId: file.sectionId } : {}),
+      };
       const record: FileRecord = {
         id,
         itemId,
@@ -87,13 +112,31 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
         size: file.content.length,
         createdAt: now,
       };
-      const sealedContent = seal(key, file.content, aad.file(vault.accountId, vaultId, itemId, id, 'content'));
+      const sealedContent = seal(
+        key,
+        file.content,
+        aad.file(vault.accountId, vaultId, itemId, id, 'content'),
+      );
       await storage.transaction(async (tx) => {
         await tx.files.insert(record, sealedContent);
         await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'FILE', vaultId, itemId, resourceId: id, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'FILE',
+          vaultId,
+          itemId,
+          resourceId: id,
+          result: 'SUCCESS',
+        });
       });
-      return toFileView(vaultId, { id, itemId, name: file.name, size: record.size, createdAt: now, ...(meta.sectionId ? { sectionId: meta.sectionId } : {}) });
+      return toFileView(vaultId, {
+        id,
+        itemId,
+        name: file.name,
+        size: record.size,
+        createdAt: now,
+        ...(meta.sectionId ? { sectionId: meta.sectionId } : {}),
+      });
     },
 
     async list(ctx, vaultId, itemId) {
@@ -114,9 +157,21 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       const key = keyring.vaultKey(vault);
       const sealed = await storage.files.content(itemId, fileId);
       if (!sealed) throw notFound(`file ${fileId} not found`);
-      const content = open(key, sealed, aad.file(vault.accountId, vaultId, itemId, fileId, 'content'), `file ${fileId}`);
+      const content = open(
+        key,
+        sealed,
+        aad.file(vault.accountId, vaultId, itemId, fileId, 'content'),
+        `file ${fileId}`,
+      );
       const file = toFileView(vaultId, openFileMeta(key, vault, record));
-      await recordAudit(storage.audit, ctx, { action: 'READ', resourceType: 'FILE', vaultId, itemId, resourceId: fileId, result: 'SUCCESS' });
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'FILE',
+        vaultId,
+        itemId,
+        resourceId: fileId,
+        result: 'SUCCESS',
+      });
       return { file, content };
     },
 
@@ -127,7 +182,14 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       await storage.transaction(async (tx) => {
         if (!(await tx.files.delete(itemId, fileId))) throw notFound(`file ${fileId} not found`);
         await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'FILE', vaultId, itemId, resourceId: fileId, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'FILE',
+          vaultId,
+          itemId,
+          resourceId: fileId,
+          result: 'SUCCESS',
+        });
       });
     },
   };

@@ -1,5 +1,5 @@
-import type { Keyring } from '../../crypto/keyring.js';
 import { newId } from '../../crypto/ids.js';
+import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, notFound } from '../../errors/app-error.js';
 import type { ItemRow, Storage, VaultRow } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
@@ -108,8 +108,15 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
       const key = keyring.vaultKey(vault);
       const rows = await storage.items.list(vaultId);
-      const summaries = rows.map((row) => toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview)));
-      await recordAudit(storage.audit, ctx, { action: 'READ', resourceType: 'VAULT', vaultId, result: 'SUCCESS' });
+      const summaries = rows.map((row) =>
+        toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview)),
+      );
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'VAULT',
+        vaultId,
+        result: 'SUCCESS',
+      });
       return summaries;
     },
 
@@ -176,7 +183,13 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       await storage.transaction(async (tx) => {
         if (!(await tx.items.delete(vaultId, itemId))) throw notFound(`item ${itemId} not found`);
         await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'ITEM', vaultId, itemId, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'ITEM',
+          vaultId,
+          itemId,
+          result: 'SUCCESS',
+        });
       });
     },
 
@@ -191,7 +204,13 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         createdAt: v.createdAt,
         editedBy: v.editedBy,
       }));
-      await recordAudit(storage.audit, ctx, { action: 'READ', resourceType: 'ITEM', vaultId, itemId, result: 'SUCCESS' });
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'ITEM',
+        vaultId,
+        itemId,
+        result: 'SUCCESS',
+      });
       return views;
     },
 

@@ -9,7 +9,11 @@ export interface ItemPlace {
   version: number;
 }
 
-export function sealItem(key: Buffer, place: ItemPlace, content: ItemContent): { overview: Buffer; details: Buffer } {
+export function sealItem(
+  key: Buffer,
+  place: ItemPlace,
+  content: ItemContent,
+): { overview: Buffer; details: Buffer } {
   const { accountId, vaultId, itemId, version } = place;
   return {
     overview: sealJson(key, content.overview, aad.item(accountId, vaultId, itemId, version, 'overview')),

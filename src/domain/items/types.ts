@@ -32,7 +32,16 @@ export type Category = (typeof CATEGORIES)[number];
 /** Categories that exist on read but cannot be created through the API (as in Connect). */
 export const UNCREATABLE_CATEGORIES: ReadonlySet<Category> = new Set(['CUSTOM', 'DOCUMENT']);
 
-export const FIELD_TYPES = ['STRING', 'EMAIL', 'CONCEALED', 'URL', 'OTP', 'DATE', 'MONTH_YEAR', 'MENU'] as const;
+export const FIELD_TYPES = [
+  'STRING',
+  'EMAIL',
+  'CONCEALED',
+  'URL',
+  'OTP',
+  'DATE',
+  'MONTH_YEAR',
+  'MENU',
+] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export const FIELD_PURPOSES = ['', 'USERNAME', 'PASSWORD', 'NOTES'] as const;

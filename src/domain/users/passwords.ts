@@ -17,6 +17,3 @@ export const verifyPassword = async (passwordHash: string, password: string): Pr
 
 /** A generated password for users created without one: 24 base64url characters (144 bits). */
 export const generatePassword = (): string => randomBytes(18).toString('base64url');
-
-export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 1024;

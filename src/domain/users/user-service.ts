@@ -1,11 +1,12 @@
 import { newId } from '../../crypto/ids.js';
 import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
-import type { Storage, UserRecord, UserRole, VaultPermission } from '../../storage/ports.js';
 import { isUniqueViolation } from '../../storage/errors.js';
+import type { Storage, UserRecord, UserRole, VaultPermission } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
-import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
+import { generatePassword, hashPassword } from './passwords.js';
 
 export interface UserView {
   id: string;
@@ -27,11 +28,19 @@ export interface VaultGrantView {
 }
 
 export interface UserService {
-  create(ctx: RequestContext, input: { email: string; role: UserRole; password?: string }): Promise<CreatedUser>;
+  create(
+    ctx: RequestContext,
+    input: { email: string; role: UserRole; password?: string },
+  ): Promise<CreatedUser>;
   list(ctx: RequestContext): Promise<UserView[]>;
   get(ctx: RequestContext, userId: string): Promise<UserView>;
   findByEmail(ctx: RequestContext, email: string): Promise<UserView>;
-  grantVault(ctx: RequestContext, userId: string, vaultId: string, permissions: VaultPermission[]): Promise<VaultGrantView>;
+  grantVault(
+    ctx: RequestContext,
+    userId: string,
+    vaultId: string,
+    permissions: VaultPermission[],
+  ): Promise<VaultGrantView>;
   vaultGrants(ctx: RequestContext, userId: string): Promise<VaultGrantView[]>;
 }
 
@@ -57,8 +66,8 @@ export function userService(storage: Storage): UserService {
       if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
         throw invalidInput(`password: must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
       }
-      if (await storage.users.findByEmail(input.email)) {
-        throw conflict(`a user with email ${input.email} already exists`, 'email_taken');
+      if (await storage.users.findByEmail(ctx.actor.accountId, input.email)) {
+        throw conflict(`a user with email ${input.email} already exists in this account`, 'email_taken');
       }
       const now = new Date().toISOString();
       const user: UserRecord = {
@@ -73,11 +82,17 @@ export function userService(storage: Storage): UserService {
       try {
         await storage.transaction(async (tx) => {
           await tx.users.insert(user);
-          await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'USER', resourceId: user.id, result: 'SUCCESS' });
+          await recordAudit(tx.audit, ctx, {
+            action: 'CREATE',
+            resourceType: 'USER',
+            resourceId: user.id,
+            result: 'SUCCESS',
+          });
         });
       } catch (error) {
         // Two requests raced for the same email: the unique index decided.
-        if (isUniqueViolation(error)) throw conflict(`a user with email ${input.email} already exists`, 'email_taken');
+        if (isUniqueViolation(error))
+          throw conflict(`a user with email ${input.email} already exists in this account`, 'email_taken');
         throw error;
       }
       return generated === undefined ? view(user) : { ...view(user), password: generated };
@@ -92,8 +107,8 @@ export function userService(storage: Storage): UserService {
     },
 
     async findByEmail(ctx, email) {
-      const user = await storage.users.findByEmail(email);
-      if (!user || user.accountId !== ctx.actor.accountId) throw notFound(`user ${email} not found`);
+      const user = await storage.users.findByEmail(ctx.actor.accountId, email);
+      if (!user) throw notFound(`user ${email} not found`);
       return view(user);
     },
 

@@ -1,6 +1,6 @@
-import type { Keyring } from '../../crypto/keyring.js';
 import { aad, openJson, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
+import type { Keyring } from '../../crypto/keyring.js';
 import { notFound } from '../../errors/app-error.js';
 import type { Storage, VaultRow } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
@@ -74,7 +74,12 @@ export function vaultService(storage: Storage, keyring: Keyring): VaultService {
           createdAt: now,
           updatedAt: now,
         });
-        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'VAULT', vaultId: id, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'VAULT',
+          vaultId: id,
+          result: 'SUCCESS',
+        });
       });
       return this.get(ctx, id);
     },
@@ -91,8 +96,14 @@ export function vaultService(storage: Storage, keyring: Keyring): VaultService {
     async delete(ctx, vaultId) {
       await authorizeVault(storage, ctx, vaultId, 'manage');
       await storage.transaction(async (tx) => {
-        if (!(await tx.vaults.delete(ctx.actor.accountId, vaultId))) throw notFound(`vault ${vaultId} not found`);
-        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'VAULT', vaultId, result: 'SUCCESS' });
+        if (!(await tx.vaults.delete(ctx.actor.accountId, vaultId)))
+          throw notFound(`vault ${vaultId} not found`);
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'VAULT',
+          vaultId,
+          result: 'SUCCESS',
+        });
       });
       keyring.forgetVault(vaultId);
     },

@@ -7,6 +7,9 @@ import { auditQuery } from './schemas.js';
 export function auditRoutes(app: FastifyInstance, { storage }: Services): void {
   app.get('/audit', async (request) => {
     const { limit, before } = parseInput(auditQuery, request.query, 'query');
-    return storage.audit.list(request.ctx.actor.accountId, { limit, ...(before === undefined ? {} : { beforeSeq: before }) });
+    return storage.audit.list(request.ctx.actor.accountId, {
+      limit,
+      ...(before === undefined ? {} : { beforeSeq: before }),
+    });
   });
 }

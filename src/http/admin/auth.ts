@@ -23,13 +23,22 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * Authenticates an admin API request: the bearer must be a live admin token. Its account is the
  * only account the request can see; its operator flag is the only way to manage accounts.
  */
-export async function authenticateAdmin(store: AdminTokenStore, request: FastifyRequest): Promise<RequestContext> {
+export async function authenticateAdmin(
+  store: AdminTokenStore,
+  request: FastifyRequest,
+): Promise<RequestContext> {
   const secret = bearerToken(request);
   if (!secret) throw unauthorized('Missing bearer token: send `Authorization: Bearer <admin token>`');
   const token = await authenticateAdminToken(store, secret);
   if (!token) throw unauthorized('Invalid admin token');
   return {
-    actor: { type: 'admin_token', id: token.id, accountId: token.accountId, tokenId: token.id, operator: token.operator },
+    actor: {
+      type: 'admin_token',
+      id: token.id,
+      accountId: token.accountId,
+      tokenId: token.id,
+      operator: token.operator,
+    },
     principal: { kind: 'admin', accountId: token.accountId },
     requestId: request.id,
     ip: request.ip,

@@ -20,7 +20,9 @@ export function fileRoutes(app: FastifyInstance, { files }: Services): void {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
     const query = parseInput(fileUploadQuery, request.query, 'query');
     if (!Buffer.isBuffer(request.body)) {
-      throw unsupportedMediaType('Upload the file as the request body with Content-Type: application/octet-stream');
+      throw unsupportedMediaType(
+        'Upload the file as the request body with Content-Type: application/octet-stream',
+      );
     }
     reply.status(201);
     return files.add(request.ctx, vaultId, itemId, {

@@ -12,7 +12,10 @@ export const fileParams = z.strictObject({ vaultId: id, itemId: id, fileId: id }
 export const versionParams = z.strictObject({
   vaultId: id,
   itemId: id,
-  version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer').transform(Number),
+  version: z
+    .string()
+    .regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer')
+    .transform(Number),
 });
 export const accountParams = z.strictObject({ accountId: id });
 export const userParams = z.strictObject({ userId: id });

@@ -3,7 +3,11 @@ import type { AccountRecord, AccountStore } from '../ports.js';
 import type { Database } from './tables.js';
 
 export function accountStore(db: Kysely<Database>): AccountStore {
-  const toRecord = (r: Database['accounts']): AccountRecord => ({ id: r.id, name: r.name, createdAt: r.created_at });
+  const toRecord = (r: Database['accounts']): AccountRecord => ({
+    id: r.id,
+    name: r.name,
+    createdAt: r.created_at,
+  });
   return {
     async insert(a) {
       await db.insertInto('accounts').values({ id: a.id, name: a.name, created_at: a.createdAt }).execute();

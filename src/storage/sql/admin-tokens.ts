@@ -26,7 +26,11 @@ export function adminTokenStore(db: Kysely<Database>): AdminTokenStore {
         .execute();
     },
     async findByHash(tokenHash) {
-      const row = await db.selectFrom('admin_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('admin_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
       return row && toRecord(row);
     },
     async list(accountId) {

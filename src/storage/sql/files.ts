@@ -55,7 +55,11 @@ export function fileStore(db: Kysely<Database>): FileStore {
       return row?.content;
     },
     async delete(itemId, id) {
-      const result = await db.deleteFrom('files').where('item_id', '=', itemId).where('id', '=', id).executeTakeFirst();
+      const result = await db
+        .deleteFrom('files')
+        .where('item_id', '=', itemId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
   };

@@ -21,7 +21,9 @@ export function itemStore(db: Kysely<Database>): ItemStore {
     db
       .selectFrom('items')
       .innerJoin('item_versions', (join) =>
-        join.onRef('item_versions.item_id', '=', 'items.id').onRef('item_versions.version', '=', 'items.version'),
+        join
+          .onRef('item_versions.item_id', '=', 'items.id')
+          .onRef('item_versions.version', '=', 'items.version'),
       )
       .selectAll('items')
       .select('item_versions.overview');
@@ -70,7 +72,10 @@ export function itemStore(db: Kysely<Database>): ItemStore {
       return row && toRow(row);
     },
     async list(vaultId) {
-      const rows = await current().where('items.vault_id', '=', vaultId).orderBy('items.created_at').execute();
+      const rows = await current()
+        .where('items.vault_id', '=', vaultId)
+        .orderBy('items.created_at')
+        .execute();
       return rows.map(toRow);
     },
     async update(item: ItemRecord, expectedVersion, next) {

@@ -27,13 +27,19 @@ const initial = (t: DialectTypes): Migration => ({
       .createTable('users')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
-      .addColumn('email', 'text', (c) => c.notNull().unique())
+      .addColumn('email', 'text', (c) => c.notNull())
       .addColumn('password_hash', 'text', (c) => c.notNull())
       .addColumn('role', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('users_account').on('users').column('account_id').execute();
+    // Unique per account, not globally: a global index would let one tenant probe another's users.
+    await db.schema
+      .createIndex('users_account_email')
+      .on('users')
+      .columns(['account_id', 'email'])
+      .unique()
+      .execute();
     await db.schema
       .createTable('admin_tokens')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -116,7 +122,11 @@ const initial = (t: DialectTypes): Migration => ({
       .addColumn('ip', 'text')
       .addColumn('user_agent', 'text')
       .execute();
-    await db.schema.createIndex('audit_account_seq').on('audit_events').columns(['account_id', 'seq']).execute();
+    await db.schema
+      .createIndex('audit_account_seq')
+      .on('audit_events')
+      .columns(['account_id', 'seq'])
+      .execute();
   },
 });
 

@@ -36,8 +36,13 @@ export function userStore(db: Kysely<Database>): UserStore {
         .executeTakeFirst();
       return row && toRecord(row);
     },
-    async findByEmail(email) {
-      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    async findByEmail(accountId, email) {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('email', '=', email)
+        .executeTakeFirst();
       return row && toRecord(row);
     },
     async list(accountId) {

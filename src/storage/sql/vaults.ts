@@ -46,7 +46,10 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
         .execute();
     },
     async get(accountId, id) {
-      const row = await selectVaults().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      const row = await selectVaults()
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row && toRow(row);
     },
     async list(accountId) {
@@ -56,7 +59,11 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
     async updateAttributes(accountId, id, attributes, updatedAt) {
       const result = await db
         .updateTable('vaults')
-        .set((eb) => ({ attributes, updated_at: updatedAt, attribute_version: eb('attribute_version', '+', 1) }))
+        .set((eb) => ({
+          attributes,
+          updated_at: updatedAt,
+          attribute_version: eb('attribute_version', '+', 1),
+        }))
         .where('account_id', '=', accountId)
         .where('id', '=', id)
         .executeTakeFirst();

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Storage } from '../ports.js';
@@ -11,8 +12,11 @@ import type { Database } from '../sql/tables.js';
  * - synchronous=FULL: a commit is on disk before the request that made it is answered, so an
  *   acknowledged write survives a crash or power loss, not only a killed process.
  * - foreign_keys=ON: deleting an account or vault cascades to everything under it.
+ * - mode 0600: SQLite gives the -wal and -shm files the database file's mode, so creating the
+ *   file owner-only first keeps all three private even in a world-readable directory.
  */
 export async function openSqlite(file: string): Promise<Storage> {
+  closeSync(openSync(file, 'a', 0o600));
   const database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
