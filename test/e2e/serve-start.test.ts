@@ -15,16 +15,15 @@ let firstStart: string[];
 let adminToken: string;
 
 /**
- * The database and its WAL, hashed: a refused start must not change a byte of either. An empty WAL
- * counts as no WAL: it holds no frames, so nothing was written. (The read-only connection that
- * checks the key leaves an empty -wal and a -shm behind when the database had none; harmless, but
- * reported.)
+ * The data directory as a refused start must leave it: the same files, and the same bytes in the
+ * database and its WAL.
  */
 const fingerprint = () => {
   const wal = path.join(dataDir, 'keyhold.db-wal');
   return {
+    files: fs.readdirSync(dataDir).sort(),
     db: sha256File(path.join(dataDir, 'keyhold.db')),
-    wal: fs.existsSync(wal) && fs.statSync(wal).size > 0 ? sha256File(wal) : null,
+    wal: fs.existsSync(wal) ? sha256File(wal) : null,
   };
 };
 
@@ -97,8 +96,8 @@ describe('keyhold serve', () => {
   });
 
   it('refuses to start when the key file is gone, without touching the database', async () => {
-    const before = fingerprint();
     fs.renameSync(path.join(dataDir, 'master.key'), path.join(dataDir, 'master.key.moved'));
+    const before = fingerprint();
     try {
       const result = await refusedServe({});
       expect(result.code).not.toBe(0);
