@@ -3,7 +3,10 @@ import { type Logger, pino } from 'pino';
 import { createDataDir, isInitialized, type OpenStore, openDataDir } from './bootstrap/data-dir.js';
 import { type BootstrapCredentials, initializeAccount } from './bootstrap/initialize.js';
 import type { Config } from './config/schema.js';
+import { inProcessCentral } from './connect-server/in-process-client.js';
+import { readCredentialsFile } from './connect-server/credentials.js';
 import { buildApp } from './http/app.js';
+import { buildConnectApp } from './http/connect/app.js';
 import { buildServices } from './services.js';
 
 /** What the first start of an uninitialised data directory creates. */
@@ -52,9 +55,17 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   });
 }
 
+/** A Connect server hosted inside `keyhold serve`, from `--connect FILE[:PORT]`. */
+export interface HostedConnect {
+  credentialsFile: string;
+  port: number;
+}
+
 export interface RunningService {
   app: FastifyInstance;
   url: string;
+  /** URLs of the Connect servers hosted in this process, in the order they were given. */
+  connectUrls: string[];
   /** Set when this start initialised the data directory: shown once, then gone. */
   bootstrap?: Initialized;
   close(): Promise<void>;
@@ -67,6 +78,7 @@ export interface RunningService {
 export async function startService(
   config: Config,
   logger: Logger = createLogger(config),
+  hosted: HostedConnect[] = [],
 ): Promise<RunningService> {
   let bootstrap: Initialized | undefined;
   let opened: OpenStore;
@@ -80,22 +92,42 @@ export async function startService(
   }
   const services = buildServices(opened.storage, opened.keyring);
   const app = buildApp({ services, logger, limits: { json: config.bodyLimit, file: config.maxFileSize } });
-  try {
-    await app.listen({ host: config.host, port: config.port });
-  } catch (error) {
+  const connectApps: FastifyInstance[] = [];
+  const close = async () => {
+    for (const c of connectApps) await c.close();
+    await app.close();
     await opened.storage.close();
+  };
+  try {
+    for (const h of hosted) {
+      const credentials = readCredentialsFile(h.credentialsFile);
+      const server = await opened.storage.connectServers.get(credentials.accountId, credentials.serverId);
+      if (!server) throw new Error(`${h.credentialsFile}: server ${credentials.serverId} does not exist in this service`);
+      connectApps.push(
+        buildConnectApp({
+          central: inProcessCentral(services, server.id),
+          logger: logger.child({ connectServer: server.id }),
+          limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
+        }),
+      );
+    }
+    await app.listen({ host: config.host, port: config.port });
+    for (const [i, c] of connectApps.entries()) await c.listen({ host: config.host, port: hosted[i]?.port ?? 0 });
+  } catch (error) {
+    await close();
     throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,
-    url: `http://${host}:${port}`,
+    url: listeningUrl(app, config.host),
+    connectUrls: connectApps.map((c) => listeningUrl(c, config.host)),
     ...(bootstrap ? { bootstrap } : {}),
-    async close() {
-      await app.close();
-      await opened.storage.close();
-    },
+    close,
   };
+}
+
+export function listeningUrl(app: FastifyInstance, host: string): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

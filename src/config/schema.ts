@@ -70,6 +70,14 @@ export const SETTINGS = {
     allowed: 'bytes, from 1024 to 1073741824',
     doc: 'Largest file that can be uploaded to an item; larger uploads get 413.',
   },
+  maxInlineFileSize: {
+    env: 'KEYHOLD_MAX_INLINE_FILE_SIZE',
+    flag: undefined,
+    default: '102400',
+    schema: positiveBytes,
+    allowed: 'bytes, from 1024 to 1073741824',
+    doc: 'Largest file the Connect API returns inline (`inline_files=true`); larger ones get 413 and must be fetched from their content route.',
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -82,4 +90,5 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly bodyLimit: number;
   readonly maxFileSize: number;
+  readonly maxInlineFileSize: number;
 }

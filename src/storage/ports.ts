@@ -174,7 +174,7 @@ export const AUDIT_ACTIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AUDIT_RESULTS = ['SUCCESS', 'DENY'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
-export const AUDIT_RESOURCE_TYPES = ['ACCOUNT', 'USER', 'TOKEN', 'VAULT', 'ITEM', 'FILE'] as const;
+export const AUDIT_RESOURCE_TYPES = ['ACCOUNT', 'USER', 'TOKEN', 'SERVER', 'SIGNING_KEY', 'VAULT', 'ITEM', 'FILE'] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 
 /** An audit event. Never holds a secret value: only ids, verbs and request facts. */
@@ -205,6 +205,81 @@ export interface AuditStore {
   append(event: AuditEventInput): Promise<void>;
   /** Newest first; `beforeSeq` pages backwards. */
   list(accountId: string, options: { limit: number; beforeSeq?: number }): Promise<AuditEvent[]>;
+  /** Events made with any of these tokens, newest first, with the total for paging. */
+  listByTokens(
+    accountId: string,
+    tokenIds: string[],
+    options: { limit: number; offset: number },
+  ): Promise<{ events: AuditEvent[]; total: number }>;
+}
+
+/** An account's ES256 signing key. The private JWK is sealed under the master key. */
+export interface SigningKeyRecord {
+  kid: string;
+  accountId: string;
+  /** Public JWK as JSON text; published in the account's JWKS. */
+  publicJwk: string;
+  privateKey: Buffer;
+  createdAt: string;
+  /** Set when a newer key took over signing; a retired key still verifies the tokens it signed. */
+  retiredAt: string | null;
+}
+
+export interface SigningKeyStore {
+  insert(key: SigningKeyRecord): Promise<void>;
+  get(kid: string): Promise<SigningKeyRecord | undefined>;
+  /** Newest first. */
+  list(accountId: string): Promise<SigningKeyRecord[]>;
+  retireAll(accountId: string, at: string): Promise<void>;
+}
+
+export interface ConnectServerRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  /** SHA-256 of the server secret held in its credentials file. */
+  secretHash: Buffer;
+  createdAt: string;
+}
+
+export interface ConnectServerStore {
+  insert(server: ConnectServerRecord, vaultIds: string[]): Promise<void>;
+  get(accountId: string, id: string): Promise<ConnectServerRecord | undefined>;
+  findBySecretHash(secretHash: Buffer): Promise<ConnectServerRecord | undefined>;
+  list(accountId: string): Promise<ConnectServerRecord[]>;
+  vaults(serverId: string): Promise<string[]>;
+  addVault(serverId: string, vaultId: string): Promise<void>;
+  removeVault(serverId: string, vaultId: string): Promise<void>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export const CONNECT_PERMISSIONS = ['read', 'write'] as const;
+export type ConnectPermission = (typeof CONNECT_PERMISSIONS)[number];
+
+export interface ConnectGrant {
+  vaultId: string;
+  permissions: ConnectPermission[];
+}
+
+export interface ConnectTokenRecord {
+  /** The token's `jti`. */
+  id: string;
+  accountId: string;
+  serverId: string;
+  name: string;
+  grants: ConnectGrant[];
+  /** SHA-256 of the JWT's signature: the token itself is never stored. */
+  signatureHash: Buffer;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ConnectTokenStore {
+  insert(token: ConnectTokenRecord): Promise<void>;
+  get(id: string): Promise<ConnectTokenRecord | undefined>;
+  list(serverId: string): Promise<ConnectTokenRecord[]>;
+  revoke(accountId: string, id: string, at: string): Promise<boolean>;
 }
 
 export interface MetaStore {
@@ -222,6 +297,9 @@ export interface Stores {
   readonly files: FileStore;
   readonly audit: AuditStore;
   readonly meta: MetaStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly connectServers: ConnectServerStore;
+  readonly connectTokens: ConnectTokenStore;
 }
 
 export interface Storage extends Stores {

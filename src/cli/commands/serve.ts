@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CliError } from '../errors.js';
 import { configFrom } from '../settings.js';
 import { renderCredentials } from './init.js';
 
@@ -10,16 +11,25 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'listen address (env KEYHOLD_HOST, default 127.0.0.1)')
     .option('--port <port>', 'listen port (env KEYHOLD_PORT, default 8300)')
     .option('--log-level <level>', 'log level (env KEYHOLD_LOG_LEVEL, default info)')
-    .action(async (opts: { dataDir?: string; host?: string; port?: string; logLevel?: string }) => {
-      const config = configFrom(opts);
+    .option(
+      '--connect <file[:port]>',
+      'also host the Connect server of this credentials file on PORT (default 8080); repeatable',
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
+    .action(async (opts: { dataDir?: string; host?: string; port?: string; logLevel?: string; connect: string[] }) => {
+      const { connect, ...settings } = opts;
+      const config = configFrom(settings);
+      const hosted = connect.map(parseHosted);
       const { createLogger, startService } = await import('../../main.js');
       const logger = createLogger(config);
-      const service = await startService(config, logger);
+      const service = await startService(config, logger, hosted);
       if (service.bootstrap) {
         // Printed once, outside the structured log, which must never carry secrets.
         process.stdout.write(`${renderCredentials(service.bootstrap)}\n`);
       }
-      logger.info({ url: service.url, dataDir: config.dataDir }, 'keyhold listening');
+      for (const url of service.connectUrls) logger.info({ url }, 'connect server listening');
+      logger.info({ url: service.url, connectUrls: service.connectUrls, dataDir: config.dataDir }, 'keyhold listening');
       const stop = async (signal: string) => {
         logger.info({ signal }, 'shutting down');
         await service.close();
@@ -28,4 +38,14 @@ export function registerServe(program: Command): void {
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** `FILE[:PORT]`: the port is taken only when what follows the last colon is a number. */
+export function parseHosted(spec: string): { credentialsFile: string; port: number } {
+  const match = /^(.+?)(?::(\d+))?$/.exec(spec);
+  const file = match?.[1];
+  if (!file) throw new CliError(`--connect ${JSON.stringify(spec)}: expected FILE or FILE:PORT`);
+  const port = match?.[2] === undefined ? 8080 : Number(match[2]);
+  if (port > 65535) throw new CliError(`--connect ${JSON.stringify(spec)}: port must be 0 to 65535`);
+  return { credentialsFile: file, port };
 }

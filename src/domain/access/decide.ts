@@ -1,4 +1,4 @@
-import type { VaultPermission } from '../../storage/ports.js';
+import type { ConnectPermission, VaultPermission } from '../../storage/ports.js';
 
 /**
  * The one authorization decision. Every route that touches a vault reduces its caller to a
@@ -11,7 +11,18 @@ export type Principal =
   /** An account's admin API token: full control of the account's own vaults. */
   | { kind: 'admin'; accountId: string }
   /** A user, limited to the vaults and permissions granted to them. */
-  | { kind: 'user'; accountId: string; vaults: ReadonlyMap<string, ReadonlySet<VaultPermission>> };
+  | { kind: 'user'; accountId: string; vaults: ReadonlyMap<string, ReadonlySet<VaultPermission>> }
+  /**
+   * A Connect token: its signed vault grants, limited to the vaults its server may reach *now*
+   * (re-read on every request, so shrinking a server's vault set takes effect at once).
+   */
+  | {
+      kind: 'connect';
+      accountId: string;
+      serverId: string;
+      grants: ReadonlyMap<string, ReadonlySet<ConnectPermission>>;
+      serverVaults: ReadonlySet<string>;
+    };
 
 export interface VaultRef {
   id: string;
@@ -35,6 +46,13 @@ export function decide(principal: Principal, action: VaultAction, vault: VaultRe
       // `manage` implies read and write: a vault manager can always see and edit its content.
       if (granted.has(action) || granted.has('manage')) return ALLOW;
       return { allow: false, reason: `no ${action} permission on vault ${vault.id}` };
+    }
+    case 'connect': {
+      const granted = principal.grants.get(vault.id);
+      if (!granted || !principal.serverVaults.has(vault.id)) return { allow: false, reason: `vault ${vault.id} is not in scope` };
+      if (action === 'manage') return { allow: false, reason: 'Connect tokens cannot manage vaults' };
+      if (granted.has(action)) return ALLOW;
+      return { allow: false, reason: `token has no ${action} access to vault ${vault.id}` };
     }
   }
 }

@@ -3,6 +3,7 @@ import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, notFound } from '../../errors/app-error.js';
 import type { ItemRow, Storage, VaultRow } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
+import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { listFileMetas } from './file-service.js';
@@ -14,6 +15,15 @@ import type { ItemContent, ItemMeta } from './types.js';
 export type FullItem = ReturnType<typeof toFullItem>;
 export type ItemSummary = ReturnType<typeof toItemSummary>;
 
+/** What a writer without read access gets back: proof of the write, none of the content. */
+export interface WriteReceipt {
+  id: string;
+  vault: { id: string };
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface ItemVersionView {
   version: number;
   title: string;
@@ -22,11 +32,21 @@ export interface ItemVersionView {
 }
 
 export interface ItemService {
-  create(ctx: RequestContext, vaultId: string, input: ItemInput): Promise<FullItem>;
+  create(ctx: RequestContext, vaultId: string, input: ItemInput): Promise<FullItem | WriteReceipt>;
   list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
   get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
   /** Replaces the item's content; a stale `input.version` is a 409, never a silent overwrite. */
-  replace(ctx: RequestContext, vaultId: string, itemId: string, input: ItemInput): Promise<FullItem>;
+  replace(ctx: RequestContext, vaultId: string, itemId: string, input: ItemInput): Promise<FullItem | WriteReceipt>;
+  /**
+   * Applies `change` to the current item (as Connect JSON) and stores the result as the next
+   * version. Needs only write access: a write-only caller never sees the item, only a receipt.
+   */
+  patch(
+    ctx: RequestContext,
+    vaultId: string,
+    itemId: string,
+    change: (current: FullItem) => ItemInput,
+  ): Promise<FullItem | WriteReceipt>;
   delete(ctx: RequestContext, vaultId: string, itemId: string): Promise<void>;
   history(ctx: RequestContext, vaultId: string, itemId: string): Promise<ItemVersionView[]>;
   getVersion(ctx: RequestContext, vaultId: string, itemId: string, version: number): Promise<FullItem>;
@@ -48,6 +68,12 @@ const metaOf = (row: ItemRow): ItemMeta => ({
   lastEditedBy: row.lastEditedBy,
 });
 
+const staleVersion = (itemId: string, current: number, basedOn: number | undefined) =>
+  conflict(
+    `item ${itemId} has changed: it is at version ${current}, the update was based on version ${basedOn}; fetch it again and retry`,
+    'version_conflict',
+  );
+
 export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const load = async (vault: VaultRow, itemId: string, withDetails: boolean): Promise<ItemRow> => {
     const row = await storage.items.get(vault.id, itemId, withDetails);
@@ -66,6 +92,51 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
 
   const present = async (vault: VaultRow, row: ItemRow, content: ItemContent) =>
     toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now());
+
+  /** The full item for callers that may read the vault; a receipt for write-only callers. */
+  const answer = async (
+    ctx: RequestContext,
+    vault: VaultRow,
+    row: ItemRow,
+    full: () => FullItem | Promise<FullItem>,
+  ): Promise<FullItem | WriteReceipt> =>
+    decide(ctx.principal, 'read', vault).allow
+      ? full()
+      : { id: row.id, vault: { id: row.vaultId }, version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt };
+
+  /** Stores `input` as the version after `current`, unless another writer got there first. */
+  const commit = async (
+    ctx: RequestContext,
+    vault: VaultRow,
+    current: ItemRow,
+    previous: ItemContent,
+    input: ItemInput,
+  ): Promise<FullItem | WriteReceipt> => {
+    const content = buildItemContent(input, { creating: false, previous: previous.details });
+    const now = new Date().toISOString();
+    const next: ItemRow = { ...current, version: current.version + 1, updatedAt: now, lastEditedBy: ctx.actor.id };
+    const sealed = sealItem(keyring.vaultKey(vault), placeOf(next), content);
+    await storage.transaction(async (tx) => {
+      const moved = await tx.items.update(next, current.version, {
+        itemId: current.id,
+        version: next.version,
+        ...sealed,
+        createdAt: now,
+        editedBy: ctx.actor.id,
+      });
+      if (!moved) throw staleVersion(current.id, current.version + 1, current.version);
+      await tx.vaults.touchContent(vault.id, now);
+      await recordAudit(tx.audit, ctx, {
+        action: 'UPDATE',
+        resourceType: 'ITEM',
+        vaultId: vault.id,
+        itemId: current.id,
+        itemVersion: next.version,
+        result: 'SUCCESS',
+      });
+    });
+    return answer(ctx, vault, next, () => present(vault, next, content));
+  };
 
   return {
     async create(ctx, vaultId, input) {
@@ -101,7 +172,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
           result: 'SUCCESS',
         });
       });
-      return toFullItem(metaOf(row), content, [], Date.now());
+      return answer(ctx, vault, row, () => toFullItem(metaOf(row), content, [], Date.now()));
     },
 
     async list(ctx, vaultId) {
@@ -139,42 +210,18 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     async replace(ctx, vaultId, itemId, input) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'write');
       const current = await load(vault, itemId, true);
-      const stale = () =>
-        conflict(
-          `item ${itemId} has changed: it is at version ${current.version}, the update was based on version ${input.version}; fetch it again and retry`,
-          'version_conflict',
-        );
-      if (input.version !== undefined && input.version !== current.version) throw stale();
+      if (input.version !== undefined && input.version !== current.version) {
+        throw staleVersion(itemId, current.version, input.version);
+      }
+      return commit(ctx, vault, current, openContent(vault, current), input);
+    },
+
+    async patch(ctx, vaultId, itemId, change) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
+      const current = await load(vault, itemId, true);
       const previous = openContent(vault, current);
-      const content = buildItemContent(input, { creating: false, previous: previous.details });
-      const now = new Date().toISOString();
-      const next: ItemRow = {
-        ...current,
-        version: current.version + 1,
-        updatedAt: now,
-        lastEditedBy: ctx.actor.id,
-      };
-      const sealed = sealItem(keyring.vaultKey(vault), placeOf(next), content);
-      await storage.transaction(async (tx) => {
-        const moved = await tx.items.update(next, current.version, {
-          itemId,
-          version: next.version,
-          ...sealed,
-          createdAt: now,
-          editedBy: ctx.actor.id,
-        });
-        if (!moved) throw stale();
-        await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, {
-          action: 'UPDATE',
-          resourceType: 'ITEM',
-          vaultId,
-          itemId,
-          itemVersion: next.version,
-          result: 'SUCCESS',
-        });
-      });
-      return present(vault, next, content);
+      const input = change(await present(vault, current, previous));
+      return commit(ctx, vault, current, previous, input);
     },
 
     async delete(ctx, vaultId, itemId) {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { authenticateAdminToken } from '../../domain/admin-tokens/admin-token-service.js';
 import type { RequestContext } from '../../domain/context.js';
 import { unauthorized } from '../../errors/app-error.js';
+import { bearerToken } from '../bearer.js';
 import type { AdminTokenStore } from '../../storage/ports.js';
 
 declare module 'fastify' {
@@ -9,14 +10,6 @@ declare module 'fastify' {
     /** Set by the admin authentication hook before any admin route runs. */
     ctx: RequestContext;
   }
-}
-
-/** Extracts the bearer secret of an `Authorization: Bearer …` header, or undefined. */
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer +([^\s]+) *$/i.exec(header);
-  return match?.[1];
 }
 
 /**

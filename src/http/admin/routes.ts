@@ -3,6 +3,7 @@ import type { Services } from '../../services.js';
 import { accountRoutes } from './accounts.js';
 import { auditRoutes } from './audit.js';
 import { authenticateAdmin } from './auth.js';
+import { connectAdminRoutes } from './connect-admin.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
 import { userRoutes } from './users.js';
@@ -26,5 +27,6 @@ export function adminRoutes(services: Services) {
     fileRoutes(app, services);
     userRoutes(app, services);
     auditRoutes(app, services);
+    connectAdminRoutes(app, services);
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AuditAction, AuditEvent, AuditResourceType, AuditResult, AuditStore } from '../ports.js';
 import type { Database } from './tables.js';
 
@@ -30,26 +30,38 @@ export function auditStore(db: Kysely<Database>): AuditStore {
       let query = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
       if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
       const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
-      return rows.map(
-        (r): AuditEvent => ({
-          seq: Number(r.seq),
-          occurredAt: r.occurred_at,
-          accountId: r.account_id,
-          actorType: r.actor_type,
-          actorId: r.actor_id,
-          tokenId: r.token_id,
-          action: r.action as AuditAction,
-          resourceType: r.resource_type as AuditResourceType,
-          resourceId: r.resource_id,
-          vaultId: r.vault_id,
-          itemId: r.item_id,
-          itemVersion: r.item_version,
-          result: r.result as AuditResult,
-          requestId: r.request_id,
-          ip: r.ip,
-          userAgent: r.user_agent,
-        }),
-      );
+      return rows.map(toEvent);
+    },
+    async listByTokens(accountId, tokenIds, { limit, offset }) {
+      if (tokenIds.length === 0) return { events: [], total: 0 };
+      const scope = db
+        .selectFrom('audit_events')
+        .where('account_id', '=', accountId)
+        .where('token_id', 'in', tokenIds);
+      const rows = await scope.selectAll().orderBy('seq', 'desc').limit(limit).offset(offset).execute();
+      const count = await scope
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return { events: rows.map(toEvent), total: Number(count.n) };
     },
   };
 }
+
+const toEvent = (r: Selectable<Database['audit_events']>): AuditEvent => ({
+  seq: Number(r.seq),
+  occurredAt: r.occurred_at,
+  accountId: r.account_id,
+  actorType: r.actor_type,
+  actorId: r.actor_id,
+  tokenId: r.token_id,
+  action: r.action as AuditAction,
+  resourceType: r.resource_type as AuditResourceType,
+  resourceId: r.resource_id,
+  vaultId: r.vault_id,
+  itemId: r.item_id,
+  itemVersion: r.item_version,
+  result: r.result as AuditResult,
+  requestId: r.request_id,
+  ip: r.ip,
+  userAgent: r.user_agent,
+});

@@ -3,10 +3,13 @@ import type { Storage, Stores } from '../ports.js';
 import { accountStore } from './accounts.js';
 import { adminTokenStore } from './admin-tokens.js';
 import { auditStore } from './audit.js';
+import { connectServerStore } from './connect-servers.js';
+import { connectTokenStore } from './connect-tokens.js';
 import { fileStore } from './files.js';
 import { itemStore } from './items.js';
 import { metaStore } from './meta.js';
 import { type DialectTypes, migrationProvider } from './migrations.js';
+import { signingKeyStore } from './signing-keys.js';
 import type { Database } from './tables.js';
 import { userStore } from './users.js';
 import { vaultAccessStore } from './vault-access.js';
@@ -23,6 +26,9 @@ function stores(db: Kysely<Database>): Stores {
     files: fileStore(db),
     audit: auditStore(db),
     meta: metaStore(db),
+    signingKeys: signingKeyStore(db),
+    connectServers: connectServerStore(db),
+    connectTokens: connectTokenStore(db),
   };
 }
 

@@ -77,4 +77,25 @@ export interface Database {
     ip: string | null;
     user_agent: string | null;
   };
+  signing_keys: {
+    kid: string;
+    account_id: string;
+    public_jwk: string;
+    private_key: Buffer;
+    created_at: string;
+    retired_at: string | null;
+  };
+  connect_servers: { id: string; account_id: string; name: string; secret_hash: Buffer; created_at: string };
+  connect_server_vaults: { server_id: string; vault_id: string };
+  connect_tokens: {
+    id: string;
+    account_id: string;
+    server_id: string;
+    name: string;
+    grants: string;
+    signature_hash: Buffer;
+    created_at: string;
+    expires_at: string | null;
+    revoked_at: string | null;
+  };
 }

@@ -1,0 +1,42 @@
+import type { FileView } from '../domain/items/file-service.js';
+import type { FullItem, ItemSummary, WriteReceipt } from '../domain/items/item-service.js';
+import type { VaultView } from '../domain/vaults/vault-service.js';
+import type { AuditEvent } from '../storage/ports.js';
+
+/**
+ * One Connect API call as the central service needs to see it: the caller's bearer token (the
+ * central service verifies it again, so revocation is immediate) and the request facts for the
+ * audit trail.
+ */
+export interface ConnectCall {
+  token: string;
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * The narrow seam between a Connect server and the central service. Two implementations: in
+ * process (`keyhold serve --connect …`) and over HTTP (`keyhold connect`). Every method takes
+ * the call, authenticates it for this server, and returns plain JSON-able values.
+ */
+export interface CentralClient {
+  listVaults(call: ConnectCall): Promise<VaultView[]>;
+  getVault(call: ConnectCall, vaultId: string): Promise<VaultView>;
+  listItems(call: ConnectCall, vaultId: string): Promise<ItemSummary[]>;
+  getItem(call: ConnectCall, vaultId: string, itemId: string): Promise<FullItem>;
+  createItem(call: ConnectCall, vaultId: string, body: unknown): Promise<FullItem | WriteReceipt>;
+  replaceItem(call: ConnectCall, vaultId: string, itemId: string, body: unknown): Promise<FullItem | WriteReceipt>;
+  patchItem(call: ConnectCall, vaultId: string, itemId: string, operations: unknown): Promise<FullItem | WriteReceipt>;
+  deleteItem(call: ConnectCall, vaultId: string, itemId: string): Promise<void>;
+  listFiles(call: ConnectCall, vaultId: string, itemId: string): Promise<FileView[]>;
+  getFile(call: ConnectCall, vaultId: string, itemId: string, fileId: string): Promise<FileView>;
+  fileContent(
+    call: ConnectCall,
+    vaultId: string,
+    itemId: string,
+    fileId: string,
+  ): Promise<{ file: FileView; content: Buffer }>;
+  addFile(call: ConnectCall, vaultId: string, itemId: string, file: { name: string; content: Buffer }): Promise<FileView>;
+  activity(call: ConnectCall, page: { limit: number; offset: number }): Promise<{ events: AuditEvent[]; total: number }>;
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ConnectCredentials } from '../domain/connect/server-service.js';
+
+/** The credentials file could not be used; the message says what to fix. */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+}
+
+const credentialsSchema = z.object({
+  kind: z.literal('keyhold-connect-credentials'),
+  version: z.literal(1),
+  serverId: z.string().regex(/^[a-z0-9]{26}$/),
+  accountId: z.string().regex(/^[a-z0-9]{26}$/),
+  serverSecret: z.string().regex(/^khsrv_[A-Za-z0-9_-]{43}$/),
+  central: z.string().nullable(),
+});
+
+function parseDocument(text: string, source: string): ConnectCredentials {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CredentialsError(`${source} is not JSON; expected a Keyhold credentials file (1password-credentials.json)`);
+  }
+  const parsed = credentialsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CredentialsError(
+      `${source} is not a Keyhold credentials file: ${issue?.path.join('.') || 'document'} is missing or wrong`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Reads a credentials file from a path. */
+export function readCredentialsFile(path: string): ConnectCredentials {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CredentialsError(`cannot read credentials file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseDocument(text, `credentials file ${path}`);
+}
+
+/**
+ * `OP_SESSION` holds either a path to the credentials file or the base64 of its content (a
+ * frequent source of confusion with Connect). Try the path first, then base64, and when neither
+ * works say both what was tried and why each failed.
+ */
+export function readCredentialsFromSession(value: string): ConnectCredentials {
+  const trimmed = value.trim();
+  let pathProblem: string;
+  try {
+    return readCredentialsFile(trimmed);
+  } catch (error) {
+    pathProblem = (error as Error).message;
+  }
+  if (!/^[A-Za-z0-9+/=_-]+$/.test(trimmed)) {
+    throw new CredentialsError(`OP_SESSION is neither a readable credentials file nor base64 (${pathProblem})`);
+  }
+  const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
+  try {
+    return parseDocument(decoded, 'OP_SESSION (decoded from base64)');
+  } catch (error) {
+    throw new CredentialsError(
+      `OP_SESSION is neither a readable credentials file (${pathProblem}) nor the base64 of one (${(error as Error).message})`,
+    );
+  }
+}

@@ -1,0 +1,125 @@
+import { newId } from '../../crypto/ids.js';
+import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
+import { invalidInput, notFound } from '../../errors/app-error.js';
+import type { ConnectServerRecord, Storage } from '../../storage/ports.js';
+import { requireAdministrator } from '../admin-only.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+
+export interface ServerView {
+  id: string;
+  name: string;
+  vaults: string[];
+  createdAt: string;
+}
+
+/**
+ * What a Connect server needs to prove its identity to the central service: never the master key,
+ * never a vault key. Written to `1password-credentials.json` (mode 0600); see docs/connect.md.
+ */
+export interface ConnectCredentials {
+  kind: 'keyhold-connect-credentials';
+  version: 1;
+  serverId: string;
+  accountId: string;
+  /** Bearer secret the server presents to the central service; only its hash is stored. */
+  serverSecret: string;
+  /** Where the central service was reached when the server was created (may be overridden). */
+  central: string | null;
+}
+
+export interface ServerService {
+  create(ctx: RequestContext, input: { name: string; vaultIds: string[] }): Promise<ServerView & { credentials: ConnectCredentials }>;
+  list(ctx: RequestContext): Promise<ServerView[]>;
+  get(ctx: RequestContext, serverId: string): Promise<ServerView>;
+  update(ctx: RequestContext, serverId: string, change: { addVaults: string[]; removeVaults: string[] }): Promise<ServerView>;
+  delete(ctx: RequestContext, serverId: string): Promise<void>;
+  /** The server a credentials secret belongs to, or undefined. */
+  authenticate(secret: string): Promise<ConnectServerRecord | undefined>;
+}
+
+export const SERVER_SECRET_PREFIX = 'khsrv';
+const SERVER_SECRET_PATTERN = /^khsrv_[A-Za-z0-9_-]{43}$/;
+
+export function serverService(storage: Storage): ServerService {
+  const view = async (s: ConnectServerRecord): Promise<ServerView> => ({
+    id: s.id,
+    name: s.name,
+    vaults: await storage.connectServers.vaults(s.id),
+    createdAt: s.createdAt,
+  });
+  const load = async (ctx: RequestContext, serverId: string) => {
+    const server = await storage.connectServers.get(ctx.actor.accountId, serverId);
+    if (!server) throw notFound(`server ${serverId} not found`);
+    return server;
+  };
+  const requireVaults = async (ctx: RequestContext, vaultIds: string[]) => {
+    for (const id of vaultIds) {
+      if (!(await storage.vaults.get(ctx.actor.accountId, id))) throw invalidInput(`vault ${id} not found in this account`);
+    }
+  };
+
+  return {
+    async create(ctx, input) {
+      requireAdministrator(ctx);
+      const vaultIds = [...new Set(input.vaultIds)];
+      await requireVaults(ctx, vaultIds);
+      const secret = newBearerSecret(SERVER_SECRET_PREFIX);
+      const server: ConnectServerRecord = {
+        id: newId(),
+        accountId: ctx.actor.accountId,
+        name: input.name,
+        secretHash: hashSecret(secret),
+        createdAt: new Date().toISOString(),
+      };
+      await storage.transaction(async (tx) => {
+        await tx.connectServers.insert(server, vaultIds);
+        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'SERVER', resourceId: server.id, result: 'SUCCESS' });
+      });
+      const credentials: ConnectCredentials = {
+        kind: 'keyhold-connect-credentials',
+        version: 1,
+        serverId: server.id,
+        accountId: server.accountId,
+        serverSecret: secret,
+        central: null,
+      };
+      return { ...(await view(server)), credentials };
+    },
+
+    async list(ctx) {
+      requireAdministrator(ctx);
+      return Promise.all((await storage.connectServers.list(ctx.actor.accountId)).map(view));
+    },
+
+    async get(ctx, serverId) {
+      requireAdministrator(ctx);
+      return view(await load(ctx, serverId));
+    },
+
+    async update(ctx, serverId, change) {
+      requireAdministrator(ctx);
+      const server = await load(ctx, serverId);
+      await requireVaults(ctx, change.addVaults);
+      await storage.transaction(async (tx) => {
+        for (const v of change.addVaults) await tx.connectServers.addVault(serverId, v);
+        for (const v of change.removeVaults) await tx.connectServers.removeVault(serverId, v);
+        await recordAudit(tx.audit, ctx, { action: 'UPDATE', resourceType: 'SERVER', resourceId: serverId, result: 'SUCCESS' });
+      });
+      return view(server);
+    },
+
+    async delete(ctx, serverId) {
+      requireAdministrator(ctx);
+      await storage.transaction(async (tx) => {
+        if (!(await tx.connectServers.delete(ctx.actor.accountId, serverId))) throw notFound(`server ${serverId} not found`);
+        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'SERVER', resourceId: serverId, result: 'SUCCESS' });
+      });
+    },
+
+    async authenticate(secret) {
+      if (!SERVER_SECRET_PATTERN.test(secret)) return undefined;
+      return storage.connectServers.findBySecretHash(hashSecret(secret));
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { newId } from '../../crypto/ids.js';
+import { invalidInput, notFound } from '../../errors/app-error.js';
+import type { ConnectGrant, ConnectTokenRecord, Storage } from '../../storage/ports.js';
+import { requireAdministrator } from '../admin-only.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import {
+  CLAIM_ACCOUNT,
+  CLAIM_FEATURES,
+  CLAIM_VAULTS,
+  FEATURE_VAULT_ACCESS,
+  grantsToClaims,
+  TOKEN_ISSUER,
+} from './claims.js';
+import type { SigningKeys } from './signing-keys.js';
+
+export interface TokenView {
+  id: string;
+  name: string;
+  serverId: string;
+  vaults: ConnectGrant[];
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface TokenService {
+  /** Issues a token; the JWT is returned once and never stored (only its jti and a hash). */
+  create(
+    ctx: RequestContext,
+    input: { name: string; serverId: string; grants: ConnectGrant[]; expiresInSeconds?: number },
+  ): Promise<TokenView & { token: string }>;
+  list(ctx: RequestContext, serverId: string): Promise<TokenView[]>;
+  revoke(ctx: RequestContext, tokenId: string): Promise<void>;
+}
+
+/** Tokens are registered by a hash of their signature, which is what revocation keys on. */
+export const signatureHash = (jwt: string): Buffer =>
+  createHash('sha256').update(jwt.slice(jwt.lastIndexOf('.') + 1), 'utf8').digest();
+
+const view = (t: ConnectTokenRecord): TokenView => ({
+  id: t.id,
+  name: t.name,
+  serverId: t.serverId,
+  vaults: t.grants,
+  createdAt: t.createdAt,
+  expiresAt: t.expiresAt,
+  revokedAt: t.revokedAt,
+});
+
+export function tokenService(storage: Storage, keys: SigningKeys): TokenService {
+  return {
+    async create(ctx, input) {
+      requireAdministrator(ctx);
+      const accountId = ctx.actor.accountId;
+      const server = await storage.connectServers.get(accountId, input.serverId);
+      if (!server) throw notFound(`server ${input.serverId} not found`);
+      // Guarantee 3 at creation: a token can be granted only vaults its server can access.
+      const reachable = new Set(await storage.connectServers.vaults(server.id));
+      const grants = mergeGrants(input.grants);
+      for (const g of grants) {
+        if (!reachable.has(g.vaultId)) {
+          throw invalidInput(`vault ${g.vaultId} is not accessible to server ${server.id}; add it to the server first`);
+        }
+      }
+      const signer = await keys.signer(accountId);
+      const jti = newId();
+      const issuedAt = Math.floor(Date.now() / 1000);
+      const expiresAt = input.expiresInSeconds === undefined ? undefined : issuedAt + input.expiresInSeconds;
+      let jwt = new SignJWT({
+        [CLAIM_ACCOUNT]: accountId,
+        [CLAIM_FEATURES]: [FEATURE_VAULT_ACCESS],
+        [CLAIM_VAULTS]: grantsToClaims(grants),
+      })
+        .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'JWT' })
+        .setIssuer(TOKEN_ISSUER)
+        .setSubject(server.id)
+        .setAudience([server.id])
+        .setJti(jti)
+        .setIssuedAt(issuedAt);
+      if (expiresAt !== undefined) jwt = jwt.setExpirationTime(expiresAt);
+      const token = await jwt.sign(signer.privateKey);
+      const record: ConnectTokenRecord = {
+        id: jti,
+        accountId,
+        serverId: server.id,
+        name: input.name,
+        grants,
+        signatureHash: signatureHash(token),
+        createdAt: new Date(issuedAt * 1000).toISOString(),
+        expiresAt: expiresAt === undefined ? null : new Date(expiresAt * 1000).toISOString(),
+        revokedAt: null,
+      };
+      await storage.transaction(async (tx) => {
+        await tx.connectTokens.insert(record);
+        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'TOKEN', resourceId: jti, result: 'SUCCESS' });
+      });
+      return { ...view(record), token };
+    },
+
+    async list(ctx, serverId) {
+      requireAdministrator(ctx);
+      if (!(await storage.connectServers.get(ctx.actor.accountId, serverId))) throw notFound(`server ${serverId} not found`);
+      return (await storage.connectTokens.list(serverId)).map(view);
+    },
+
+    async revoke(ctx, tokenId) {
+      requireAdministrator(ctx);
+      await storage.transaction(async (tx) => {
+        const token = await tx.connectTokens.get(tokenId);
+        if (!token || token.accountId !== ctx.actor.accountId) throw notFound(`token ${tokenId} not found`);
+        await tx.connectTokens.revoke(ctx.actor.accountId, tokenId, new Date().toISOString());
+        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'TOKEN', resourceId: tokenId, result: 'SUCCESS' });
+      });
+    },
+  };
+}
+
+/** One grant per vault: `--vault V:read --vault V:write` is the same as `--vault V:read,write`. */
+function mergeGrants(grants: ConnectGrant[]): ConnectGrant[] {
+  const byVault = new Map<string, Set<ConnectGrant['permissions'][number]>>();
+  for (const g of grants) {
+    const set = byVault.get(g.vaultId) ?? new Set();
+    for (const p of g.permissions) set.add(p);
+    byVault.set(g.vaultId, set);
+  }
+  if (byVault.size === 0) throw invalidInput('a token needs at least one vault grant');
+  return [...byVault].map(([vaultId, set]) => {
+    if (set.size === 0) throw invalidInput(`vault ${vaultId}: a grant needs read, write or both`);
+    return { vaultId, permissions: (['read', 'write'] as const).filter((p) => set.has(p)) };
+  });
+}

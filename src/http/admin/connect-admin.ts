@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { requireAdministrator } from '../../domain/admin-only.js';
+import { recordAudit } from '../../domain/audit/audit-log.js';
+import { displayName } from '../../domain/text.js';
+import { CONNECT_PERMISSIONS } from '../../storage/ports.js';
+import type { Services } from '../../services.js';
+import { parseInput } from '../validate.js';
+import { id } from './schemas.js';
+
+const serverParams = z.strictObject({ serverId: id });
+const tokenParams = z.strictObject({ tokenId: id });
+const createServerBody = z.strictObject({ name: displayName(200), vaults: z.array(id).max(1000) });
+const updateServerBody = z.strictObject({
+  addVaults: z.array(id).max(1000).default([]),
+  removeVaults: z.array(id).max(1000).default([]),
+});
+const createTokenBody = z.strictObject({
+  name: displayName(200),
+  vaults: z
+    .array(z.strictObject({ vaultId: id, permissions: z.array(z.enum(CONNECT_PERMISSIONS)).min(1).max(4) }))
+    .min(1)
+    .max(1000),
+  /** Lifetime in seconds; absent = no expiry. At most ten years. */
+  expiresIn: z.number().int().min(60).max(10 * 366 * 24 * 3600).optional(),
+});
+
+/** Connect servers, their tokens and the account's signing keys (see docs/connect.md). */
+export function connectAdminRoutes(app: FastifyInstance, { servers, tokens, signingKeys, storage }: Services): void {
+  app.post('/servers', async (request, reply) => {
+    const body = parseInput(createServerBody, request.body, 'body');
+    reply.status(201);
+    return servers.create(request.ctx, { name: body.name, vaultIds: body.vaults });
+  });
+  app.get('/servers', async (request) => servers.list(request.ctx));
+  app.get('/servers/:serverId', async (request) => {
+    const { serverId } = parseInput(serverParams, request.params, 'path');
+    return servers.get(request.ctx, serverId);
+  });
+  app.patch('/servers/:serverId', async (request) => {
+    const { serverId } = parseInput(serverParams, request.params, 'path');
+    const body = parseInput(updateServerBody, request.body ?? {}, 'body');
+    return servers.update(request.ctx, serverId, body);
+  });
+  app.delete('/servers/:serverId', async (request, reply) => {
+    const { serverId } = parseInput(serverParams, request.params, 'path');
+    await servers.delete(request.ctx, serverId);
+    reply.status(204).send();
+  });
+
+  app.post('/servers/:serverId/tokens', async (request, reply) => {
+    const { serverId } = parseInput(serverParams, request.params, 'path');
+    const body = parseInput(createTokenBody, request.body, 'body');
+    reply.status(201);
+    return tokens.create(request.ctx, {
+      name: body.name,
+      serverId,
+      grants: body.vaults,
+      ...(body.expiresIn === undefined ? {} : { expiresInSeconds: body.expiresIn }),
+    });
+  });
+  app.get('/servers/:serverId/tokens', async (request) => {
+    const { serverId } = parseInput(serverParams, request.params, 'path');
+    return tokens.list(request.ctx, serverId);
+  });
+  app.delete('/tokens/:tokenId', async (request, reply) => {
+    const { tokenId } = parseInput(tokenParams, request.params, 'path');
+    await tokens.revoke(request.ctx, tokenId);
+    reply.status(204).send();
+  });
+
+  app.get('/keys', async (request) => {
+    requireAdministrator(request.ctx);
+    return signingKeys.jwks(request.ctx.actor.accountId);
+  });
+  app.post('/keys/rotate', async (request, reply) => {
+    requireAdministrator(request.ctx);
+    const accountId = request.ctx.actor.accountId;
+    const record = await storage.transaction(async (tx) => {
+      const created = await signingKeys.rotate(accountId, tx);
+      await recordAudit(tx.audit, request.ctx, { action: 'CREATE', resourceType: 'SIGNING_KEY', resourceId: created.kid, result: 'SUCCESS' });
+      return created;
+    });
+    reply.status(201);
+    return { kid: record.kid, createdAt: record.createdAt, publicJwk: JSON.parse(record.publicJwk) };
+  });
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { CentralClient, ConnectCall } from '../../connect-server/central-client.js';
+import { unauthorized } from '../../errors/app-error.js';
+import { registerBodyParsers } from '../body-parsers.js';
+import { bearerToken } from '../bearer.js';
+import { activityRoutes } from './activity.js';
+import { connectErrorHandling } from './errors.js';
+import { fileRoutes } from './files.js';
+import { itemRoutes } from './items.js';
+import { registerMetrics } from './metrics.js';
+import { probeRoutes } from './probes.js';
+import { vaultRoutes } from './vaults.js';
+
+/** The Connect API version whose wire format this server speaks; the Go SDK needs ≥ 1.3.0. */
+export const CONNECT_API_VERSION = '1.8.1';
+
+export interface ConnectAppOptions {
+  central: CentralClient;
+  logger: Logger;
+  limits: { json: number; file: number; inlineFile: number };
+}
+
+export interface ConnectRouteContext {
+  central: CentralClient;
+  limits: ConnectAppOptions['limits'];
+  /** The call to forward to the central service; 401 without a bearer token. */
+  call(request: FastifyRequest): ConnectCall;
+}
+
+/**
+ * One Connect server's HTTP face (`/v1/…`, probes, metrics), on its own listener. It holds no
+ * data and makes no authorization decision of its own: every call goes to the central service
+ * through `central`, which verifies the token for this server and decides.
+ */
+export function buildConnectApp(options: ConnectAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    bodyLimit: options.limits.json,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  registerBodyParsers(app, options.limits);
+  connectErrorHandling(app);
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('1Password-Connect-Version', CONNECT_API_VERSION);
+    reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  registerMetrics(app);
+
+  const context: ConnectRouteContext = {
+    central: options.central,
+    limits: options.limits,
+    call(request) {
+      const token = bearerToken(request);
+      if (!token) throw unauthorized('Invalid bearer token: send `Authorization: Bearer <Connect token>`');
+      return { token, requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+    },
+  };
+  probeRoutes(app);
+  vaultRoutes(app, context);
+  itemRoutes(app, context);
+  fileRoutes(app, context);
+  activityRoutes(app, context);
+  return app;
+}

@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import type { SigningKeyRecord, SigningKeyStore } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
+  const toRecord = (r: Database['signing_keys']): SigningKeyRecord => ({
+    kid: r.kid,
+    accountId: r.account_id,
+    publicJwk: r.public_jwk,
+    privateKey: r.private_key,
+    createdAt: r.created_at,
+    retiredAt: r.retired_at,
+  });
+  return {
+    async insert(k) {
+      await db
+        .insertInto('signing_keys')
+        .values({
+          kid: k.kid,
+          account_id: k.accountId,
+          public_jwk: k.publicJwk,
+          private_key: k.privateKey,
+          created_at: k.createdAt,
+          retired_at: k.retiredAt,
+        })
+        .execute();
+    },
+    async get(kid) {
+      const row = await db.selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async list(accountId) {
+      const rows = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .orderBy('kid', 'desc')
+        .execute();
+      return rows.map(toRecord);
+    },
+    async retireAll(accountId, at) {
+      await db
+        .updateTable('signing_keys')
+        .set({ retired_at: at })
+        .where('account_id', '=', accountId)
+        .where('retired_at', 'is', null)
+        .execute();
+    },
+  };
+}
