@@ -3,8 +3,8 @@ import { type Logger, pino } from 'pino';
 import { createDataDir, isInitialized, type OpenStore, openDataDir } from './bootstrap/data-dir.js';
 import { type BootstrapCredentials, initializeAccount } from './bootstrap/initialize.js';
 import type { Config } from './config/schema.js';
-import { inProcessCentral } from './connect-server/in-process-client.js';
 import { readCredentialsFile } from './connect-server/credentials.js';
+import { inProcessCentral } from './connect-server/in-process-client.js';
 import { buildApp } from './http/app.js';
 import { buildConnectApp } from './http/connect/app.js';
 import { buildServices } from './services.js';
@@ -102,7 +102,10 @@ export async function startService(
     for (const h of hosted) {
       const credentials = readCredentialsFile(h.credentialsFile);
       const server = await opened.storage.connectServers.get(credentials.accountId, credentials.serverId);
-      if (!server) throw new Error(`${h.credentialsFile}: server ${credentials.serverId} does not exist in this service`);
+      if (!server)
+        throw new Error(
+          `${h.credentialsFile}: server ${credentials.serverId} does not exist in this service`,
+        );
       connectApps.push(
         buildConnectApp({
           central: inProcessCentral(services, server.id),
@@ -112,7 +115,8 @@ export async function startService(
       );
     }
     await app.listen({ host: config.host, port: config.port });
-    for (const [i, c] of connectApps.entries()) await c.listen({ host: config.host, port: hosted[i]?.port ?? 0 });
+    for (const [i, c] of connectApps.entries())
+      await c.listen({ host: config.host, port: hosted[i]?.port ?? 0 });
   } catch (error) {
     await close();
     throw error;

@@ -26,8 +26,18 @@ export interface CentralClient {
   listItems(call: ConnectCall, vaultId: string): Promise<ItemSummary[]>;
   getItem(call: ConnectCall, vaultId: string, itemId: string): Promise<FullItem>;
   createItem(call: ConnectCall, vaultId: string, body: unknown): Promise<FullItem | WriteReceipt>;
-  replaceItem(call: ConnectCall, vaultId: string, itemId: string, body: unknown): Promise<FullItem | WriteReceipt>;
-  patchItem(call: ConnectCall, vaultId: string, itemId: string, operations: unknown): Promise<FullItem | WriteReceipt>;
+  replaceItem(
+    call: ConnectCall,
+    vaultId: string,
+    itemId: string,
+    body: unknown,
+  ): Promise<FullItem | WriteReceipt>;
+  patchItem(
+    call: ConnectCall,
+    vaultId: string,
+    itemId: string,
+    operations: unknown,
+  ): Promise<FullItem | WriteReceipt>;
   deleteItem(call: ConnectCall, vaultId: string, itemId: string): Promise<void>;
   listFiles(call: ConnectCall, vaultId: string, itemId: string): Promise<FileView[]>;
   getFile(call: ConnectCall, vaultId: string, itemId: string, fileId: string): Promise<FileView>;
@@ -37,6 +47,14 @@ export interface CentralClient {
     itemId: string,
     fileId: string,
   ): Promise<{ file: FileView; content: Buffer }>;
-  addFile(call: ConnectCall, vaultId: string, itemId: string, file: { name: string; content: Buffer }): Promise<FileView>;
-  activity(call: ConnectCall, page: { limit: number; offset: number }): Promise<{ events: AuditEvent[]; total: number }>;
+  addFile(
+    call: ConnectCall,
+    vaultId: string,
+    itemId: string,
+    file: { name: string; content: Buffer },
+  ): Promise<FileView>;
+  activity(
+    call: ConnectCall,
+    page: { limit: number; offset: number },
+  ): Promise<{ events: AuditEvent[]; total: number }>;
 }

@@ -21,7 +21,9 @@ function parseDocument(text: string, source: string): ConnectCredentials {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new CredentialsError(`${source} is not JSON; expected a Keyhold credentials file (1password-credentials.json)`);
+    throw new CredentialsError(
+      `${source} is not JSON; expected a Keyhold credentials file (1password-credentials.json)`,
+    );
   }
   const parsed = credentialsSchema.safeParse(json);
   if (!parsed.success) {
@@ -39,7 +41,9 @@ export function readCredentialsFile(path: string): ConnectCredentials {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CredentialsError(`cannot read credentials file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CredentialsError(
+      `cannot read credentials file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parseDocument(text, `credentials file ${path}`);
 }
@@ -58,7 +62,9 @@ export function readCredentialsFromSession(value: string): ConnectCredentials {
     pathProblem = (error as Error).message;
   }
   if (!/^[A-Za-z0-9+/=_-]+$/.test(trimmed)) {
-    throw new CredentialsError(`OP_SESSION is neither a readable credentials file nor base64 (${pathProblem})`);
+    throw new CredentialsError(
+      `OP_SESSION is neither a readable credentials file nor base64 (${pathProblem})`,
+    );
   }
   const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
   try {

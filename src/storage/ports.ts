@@ -174,7 +174,16 @@ export const AUDIT_ACTIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AUDIT_RESULTS = ['SUCCESS', 'DENY'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
-export const AUDIT_RESOURCE_TYPES = ['ACCOUNT', 'USER', 'TOKEN', 'SERVER', 'SIGNING_KEY', 'VAULT', 'ITEM', 'FILE'] as const;
+export const AUDIT_RESOURCE_TYPES = [
+  'ACCOUNT',
+  'USER',
+  'TOKEN',
+  'SERVER',
+  'SIGNING_KEY',
+  'VAULT',
+  'ITEM',
+  'FILE',
+] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 
 /** An audit event. Never holds a secret value: only ids, verbs and request facts. */
@@ -245,6 +254,7 @@ export interface ConnectServerRecord {
 export interface ConnectServerStore {
   insert(server: ConnectServerRecord, vaultIds: string[]): Promise<void>;
   get(accountId: string, id: string): Promise<ConnectServerRecord | undefined>;
+  findById(id: string): Promise<ConnectServerRecord | undefined>;
   findBySecretHash(secretHash: Buffer): Promise<ConnectServerRecord | undefined>;
   list(accountId: string): Promise<ConnectServerRecord[]>;
   vaults(serverId: string): Promise<string[]>;

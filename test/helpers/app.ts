@@ -63,7 +63,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
 /** An authenticated request helper bound to one token. */
 export function client(app: FastifyInstance, token: string) {
-  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
     app.inject({
       method,
       url: `/api/admin${url}`,
@@ -74,6 +74,7 @@ export function client(app: FastifyInstance, token: string) {
     get: (url: string) => call('GET', url),
     post: (url: string, body?: unknown) => call('POST', url, body ?? {}),
     put: (url: string, body: unknown) => call('PUT', url, body),
+    patch: (url: string, body: unknown) => call('PATCH', url, body),
     delete: (url: string) => call('DELETE', url),
   };
 }

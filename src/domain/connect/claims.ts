@@ -11,7 +11,10 @@ export const CLAIM_VAULTS = '1password.com/vts';
 export const FEATURE_VAULT_ACCESS = 'vaultaccess';
 export const TOKEN_ISSUER = 'keyhold';
 
-export const PERMISSION_BITS: Readonly<Record<ConnectPermission, number>> = Object.freeze({ read: 1, write: 2 });
+export const PERMISSION_BITS: Readonly<Record<ConnectPermission, number>> = Object.freeze({
+  read: 1,
+  write: 2,
+});
 const ALL_BITS = PERMISSION_BITS.read | PERMISSION_BITS.write;
 
 export interface VaultClaim {
@@ -27,8 +30,11 @@ export function claimsToGrants(claims: unknown): ConnectGrant[] | undefined {
   if (!Array.isArray(claims)) return undefined;
   const grants: ConnectGrant[] = [];
   for (const c of claims as VaultClaim[]) {
-    if (typeof c?.u !== 'string' || !Number.isInteger(c.a) || c.a <= 0 || (c.a & ~ALL_BITS) !== 0) return undefined;
-    const permissions = (Object.keys(PERMISSION_BITS) as ConnectPermission[]).filter((p) => c.a & PERMISSION_BITS[p]);
+    if (typeof c?.u !== 'string' || !Number.isInteger(c.a) || c.a <= 0 || (c.a & ~ALL_BITS) !== 0)
+      return undefined;
+    const permissions = (Object.keys(PERMISSION_BITS) as ConnectPermission[]).filter(
+      (p) => c.a & PERMISSION_BITS[p],
+    );
     grants.push({ vaultId: c.u, permissions });
   }
   return grants;

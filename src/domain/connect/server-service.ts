@@ -29,10 +29,17 @@ export interface ConnectCredentials {
 }
 
 export interface ServerService {
-  create(ctx: RequestContext, input: { name: string; vaultIds: string[] }): Promise<ServerView & { credentials: ConnectCredentials }>;
+  create(
+    ctx: RequestContext,
+    input: { name: string; vaultIds: string[] },
+  ): Promise<ServerView & { credentials: ConnectCredentials }>;
   list(ctx: RequestContext): Promise<ServerView[]>;
   get(ctx: RequestContext, serverId: string): Promise<ServerView>;
-  update(ctx: RequestContext, serverId: string, change: { addVaults: string[]; removeVaults: string[] }): Promise<ServerView>;
+  update(
+    ctx: RequestContext,
+    serverId: string,
+    change: { addVaults: string[]; removeVaults: string[] },
+  ): Promise<ServerView>;
   delete(ctx: RequestContext, serverId: string): Promise<void>;
   /** The server a credentials secret belongs to, or undefined. */
   authenticate(secret: string): Promise<ConnectServerRecord | undefined>;
@@ -55,7 +62,8 @@ export function serverService(storage: Storage): ServerService {
   };
   const requireVaults = async (ctx: RequestContext, vaultIds: string[]) => {
     for (const id of vaultIds) {
-      if (!(await storage.vaults.get(ctx.actor.accountId, id))) throw invalidInput(`vault ${id} not found in this account`);
+      if (!(await storage.vaults.get(ctx.actor.accountId, id)))
+        throw invalidInput(`vault ${id} not found in this account`);
     }
   };
 
@@ -74,7 +82,12 @@ export function serverService(storage: Storage): ServerService {
       };
       await storage.transaction(async (tx) => {
         await tx.connectServers.insert(server, vaultIds);
-        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'SERVER', resourceId: server.id, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'SERVER',
+          resourceId: server.id,
+          result: 'SUCCESS',
+        });
       });
       const credentials: ConnectCredentials = {
         kind: 'keyhold-connect-credentials',
@@ -104,7 +117,12 @@ export function serverService(storage: Storage): ServerService {
       await storage.transaction(async (tx) => {
         for (const v of change.addVaults) await tx.connectServers.addVault(serverId, v);
         for (const v of change.removeVaults) await tx.connectServers.removeVault(serverId, v);
-        await recordAudit(tx.audit, ctx, { action: 'UPDATE', resourceType: 'SERVER', resourceId: serverId, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'UPDATE',
+          resourceType: 'SERVER',
+          resourceId: serverId,
+          result: 'SUCCESS',
+        });
       });
       return view(server);
     },
@@ -112,8 +130,14 @@ export function serverService(storage: Storage): ServerService {
     async delete(ctx, serverId) {
       requireAdministrator(ctx);
       await storage.transaction(async (tx) => {
-        if (!(await tx.connectServers.delete(ctx.actor.accountId, serverId))) throw notFound(`server ${serverId} not found`);
-        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'SERVER', resourceId: serverId, result: 'SUCCESS' });
+        if (!(await tx.connectServers.delete(ctx.actor.accountId, serverId)))
+          throw notFound(`server ${serverId} not found`);
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'SERVER',
+          resourceId: serverId,
+          result: 'SUCCESS',
+        });
       });
     },
 

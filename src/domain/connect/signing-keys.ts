@@ -1,7 +1,7 @@
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import type { Keyring } from '../../crypto/keyring.js';
 import { aad } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
+import type { Keyring } from '../../crypto/keyring.js';
 import type { SigningKeyRecord, Stores } from '../../storage/ports.js';
 
 type Key = CryptoKey;
@@ -39,13 +39,18 @@ export class SigningKeys {
     const [current] = await this.#stores.signingKeys.list(accountId);
     const record = current && current.retiredAt === null ? current : await this.rotate(accountId);
     const jwk = JSON.parse(
-      this.#keyring.openWithMaster(record.privateKey, aad.accountKey(accountId, record.kid), `signing key ${record.kid}`).toString('utf8'),
+      this.#keyring
+        .openWithMaster(record.privateKey, aad.accountKey(accountId, record.kid), `signing key ${record.kid}`)
+        .toString('utf8'),
     ) as JWK;
     return { kid: record.kid, accountId, privateKey: (await importJWK(jwk, 'ES256')) as Key };
   }
 
   /** Retires the signer (if any) and creates a new one; returns the new key's record. */
-  async rotate(accountId: string, stores: Pick<Stores, 'signingKeys'> = this.#stores): Promise<SigningKeyRecord> {
+  async rotate(
+    accountId: string,
+    stores: Pick<Stores, 'signingKeys'> = this.#stores,
+  ): Promise<SigningKeyRecord> {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const kid = newId();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
@@ -82,7 +87,8 @@ export class SigningKeys {
 
   /** Forgets cached keys of an account (it was deleted). */
   forgetAccount(accountId: string): void {
-    for (const [kid, key] of this.#verification) if (key.accountId === accountId) this.#verification.delete(kid);
+    for (const [kid, key] of this.#verification)
+      if (key.accountId === accountId) this.#verification.delete(kid);
   }
 
   /** The account's public keys as a JWKS document. */

@@ -38,7 +38,9 @@ export interface TokenService {
 
 /** Tokens are registered by a hash of their signature, which is what revocation keys on. */
 export const signatureHash = (jwt: string): Buffer =>
-  createHash('sha256').update(jwt.slice(jwt.lastIndexOf('.') + 1), 'utf8').digest();
+  createHash('sha256')
+    .update(jwt.slice(jwt.lastIndexOf('.') + 1), 'utf8')
+    .digest();
 
 const view = (t: ConnectTokenRecord): TokenView => ({
   id: t.id,
@@ -62,7 +64,9 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
       const grants = mergeGrants(input.grants);
       for (const g of grants) {
         if (!reachable.has(g.vaultId)) {
-          throw invalidInput(`vault ${g.vaultId} is not accessible to server ${server.id}; add it to the server first`);
+          throw invalidInput(
+            `vault ${g.vaultId} is not accessible to server ${server.id}; add it to the server first`,
+          );
         }
       }
       const signer = await keys.signer(accountId);
@@ -95,14 +99,20 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
       };
       await storage.transaction(async (tx) => {
         await tx.connectTokens.insert(record);
-        await recordAudit(tx.audit, ctx, { action: 'CREATE', resourceType: 'TOKEN', resourceId: jti, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'TOKEN',
+          resourceId: jti,
+          result: 'SUCCESS',
+        });
       });
       return { ...view(record), token };
     },
 
     async list(ctx, serverId) {
       requireAdministrator(ctx);
-      if (!(await storage.connectServers.get(ctx.actor.accountId, serverId))) throw notFound(`server ${serverId} not found`);
+      if (!(await storage.connectServers.get(ctx.actor.accountId, serverId)))
+        throw notFound(`server ${serverId} not found`);
       return (await storage.connectTokens.list(serverId)).map(view);
     },
 
@@ -112,7 +122,12 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
         const token = await tx.connectTokens.get(tokenId);
         if (!token || token.accountId !== ctx.actor.accountId) throw notFound(`token ${tokenId} not found`);
         await tx.connectTokens.revoke(ctx.actor.accountId, tokenId, new Date().toISOString());
-        await recordAudit(tx.audit, ctx, { action: 'DELETE', resourceType: 'TOKEN', resourceId: tokenId, result: 'SUCCESS' });
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'TOKEN',
+          resourceId: tokenId,
+          result: 'SUCCESS',
+        });
       });
     },
   };

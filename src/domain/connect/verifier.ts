@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
-import { unauthorized } from '../../errors/app-error.js';
 import { safeEqual } from '../../crypto/secrets.js';
+import { unauthorized } from '../../errors/app-error.js';
 import type { ConnectPermission, Stores } from '../../storage/ports.js';
 import type { Principal } from '../access/decide.js';
 import type { Actor } from '../context.js';
 import { CLAIM_ACCOUNT, TOKEN_ISSUER } from './claims.js';
-import { signatureHash } from './token-service.js';
 import type { SigningKeys } from './signing-keys.js';
+import { signatureHash } from './token-service.js';
 
 export interface VerifiedConnectToken {
   actor: Actor;
@@ -46,6 +46,8 @@ export class ConnectVerifier {
   }
 
   async verify(token: string, serverId: string): Promise<VerifiedConnectToken> {
+    if (token === '')
+      throw unauthorized('Invalid bearer token: send `Authorization: Bearer <Connect token>`');
     const verified = await this.#verifySignature(token, serverId);
     const record = await this.#stores.connectTokens.get(verified.jti);
     if (!record || record.serverId !== serverId || !safeEqual(record.signatureHash, signatureHash(token))) {
@@ -57,8 +59,20 @@ export class ConnectVerifier {
       record.grants.map((g) => [g.vaultId, new Set(g.permissions)]),
     );
     return {
-      actor: { type: 'connect_token', id: record.id, accountId: record.accountId, tokenId: record.id, operator: false },
-      principal: { kind: 'connect', accountId: record.accountId, serverId, grants, serverVaults: new Set(serverVaults) },
+      actor: {
+        type: 'connect_token',
+        id: record.id,
+        accountId: record.accountId,
+        tokenId: record.id,
+        operator: false,
+      },
+      principal: {
+        kind: 'connect',
+        accountId: record.accountId,
+        serverId,
+        grants,
+        serverVaults: new Set(serverVaults),
+      },
     };
   }
 
@@ -67,8 +81,10 @@ export class ConnectVerifier {
     const cached = this.#signatures.get(cacheKey);
     const now = Math.floor(Date.now() / 1000);
     if (cached) {
-      if (cached.exp !== undefined && now >= cached.exp) throw unauthorized('Invalid token: the token has expired');
-      if (cached.nbf !== undefined && now < cached.nbf) throw unauthorized('Invalid token: the token is not valid yet');
+      if (cached.exp !== undefined && now >= cached.exp)
+        throw unauthorized('Invalid token: the token has expired');
+      if (cached.nbf !== undefined && now < cached.nbf)
+        throw unauthorized('Invalid token: the token is not valid yet');
       return cached;
     }
     let kid: unknown;
@@ -95,8 +111,14 @@ export class ConnectVerifier {
     if (payload[CLAIM_ACCOUNT] !== key.accountId || typeof payload.jti !== 'string') {
       throw unauthorized('Invalid token signature');
     }
-    const result: VerifiedSignature = { jti: payload.jti, accountId: key.accountId, exp: payload.exp, nbf: payload.nbf };
-    if (this.#signatures.size >= MAX_CACHED) this.#signatures.delete(this.#signatures.keys().next().value as string);
+    const result: VerifiedSignature = {
+      jti: payload.jti,
+      accountId: key.accountId,
+      exp: payload.exp,
+      nbf: payload.nbf,
+    };
+    if (this.#signatures.size >= MAX_CACHED)
+      this.#signatures.delete(this.#signatures.keys().next().value as string);
     this.#signatures.set(cacheKey, result);
     return result;
   }

@@ -36,7 +36,12 @@ export interface ItemService {
   list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
   get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
   /** Replaces the item's content; a stale `input.version` is a 409, never a silent overwrite. */
-  replace(ctx: RequestContext, vaultId: string, itemId: string, input: ItemInput): Promise<FullItem | WriteReceipt>;
+  replace(
+    ctx: RequestContext,
+    vaultId: string,
+    itemId: string,
+    input: ItemInput,
+  ): Promise<FullItem | WriteReceipt>;
   /**
    * Applies `change` to the current item (as Connect JSON) and stores the result as the next
    * version. Needs only write access: a write-only caller never sees the item, only a receipt.
@@ -102,7 +107,13 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   ): Promise<FullItem | WriteReceipt> =>
     decide(ctx.principal, 'read', vault).allow
       ? full()
-      : { id: row.id, vault: { id: row.vaultId }, version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt };
+      : {
+          id: row.id,
+          vault: { id: row.vaultId },
+          version: row.version,
+          createdAt: row.createdAt,
+          updatedAt: row.updatedAt,
+        };
 
   /** Stores `input` as the version after `current`, unless another writer got there first. */
   const commit = async (
@@ -114,7 +125,12 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   ): Promise<FullItem | WriteReceipt> => {
     const content = buildItemContent(input, { creating: false, previous: previous.details });
     const now = new Date().toISOString();
-    const next: ItemRow = { ...current, version: current.version + 1, updatedAt: now, lastEditedBy: ctx.actor.id };
+    const next: ItemRow = {
+      ...current,
+      version: current.version + 1,
+      updatedAt: now,
+      lastEditedBy: ctx.actor.id,
+    };
     const sealed = sealItem(keyring.vaultKey(vault), placeOf(next), content);
     await storage.transaction(async (tx) => {
       const moved = await tx.items.update(next, current.version, {

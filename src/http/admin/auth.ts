@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { authenticateAdminToken } from '../../domain/admin-tokens/admin-token-service.js';
 import type { RequestContext } from '../../domain/context.js';
 import { unauthorized } from '../../errors/app-error.js';
-import { bearerToken } from '../bearer.js';
 import type { AdminTokenStore } from '../../storage/ports.js';
+import { bearerToken } from '../bearer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { requireAdministrator } from '../../domain/admin-only.js';
 import { recordAudit } from '../../domain/audit/audit-log.js';
 import { displayName } from '../../domain/text.js';
-import { CONNECT_PERMISSIONS } from '../../storage/ports.js';
 import type { Services } from '../../services.js';
+import { CONNECT_PERMISSIONS } from '../../storage/ports.js';
 import { parseInput } from '../validate.js';
 import { id } from './schemas.js';
 
@@ -22,11 +22,19 @@ const createTokenBody = z.strictObject({
     .min(1)
     .max(1000),
   /** Lifetime in seconds; absent = no expiry. At most ten years. */
-  expiresIn: z.number().int().min(60).max(10 * 366 * 24 * 3600).optional(),
+  expiresIn: z
+    .number()
+    .int()
+    .min(60)
+    .max(10 * 366 * 24 * 3600)
+    .optional(),
 });
 
 /** Connect servers, their tokens and the account's signing keys (see docs/connect.md). */
-export function connectAdminRoutes(app: FastifyInstance, { servers, tokens, signingKeys, storage }: Services): void {
+export function connectAdminRoutes(
+  app: FastifyInstance,
+  { servers, tokens, signingKeys, storage }: Services,
+): void {
   app.post('/servers', async (request, reply) => {
     const body = parseInput(createServerBody, request.body, 'body');
     reply.status(201);
@@ -78,7 +86,12 @@ export function connectAdminRoutes(app: FastifyInstance, { servers, tokens, sign
     const accountId = request.ctx.actor.accountId;
     const record = await storage.transaction(async (tx) => {
       const created = await signingKeys.rotate(accountId, tx);
-      await recordAudit(tx.audit, request.ctx, { action: 'CREATE', resourceType: 'SIGNING_KEY', resourceId: created.kid, result: 'SUCCESS' });
+      await recordAudit(tx.audit, request.ctx, {
+        action: 'CREATE',
+        resourceType: 'SIGNING_KEY',
+        resourceId: created.kid,
+        result: 'SUCCESS',
+      });
       return created;
     });
     reply.status(201);

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { CentralClient, ConnectCall } from '../../connect-server/central-client.js';
-import { unauthorized } from '../../errors/app-error.js';
-import { registerBodyParsers } from '../body-parsers.js';
 import { bearerToken } from '../bearer.js';
+import { registerBodyParsers } from '../body-parsers.js';
 import { activityRoutes } from './activity.js';
 import { connectErrorHandling } from './errors.js';
 import { fileRoutes } from './files.js';
@@ -25,7 +29,10 @@ export interface ConnectAppOptions {
 export interface ConnectRouteContext {
   central: CentralClient;
   limits: ConnectAppOptions['limits'];
-  /** The call to forward to the central service; 401 without a bearer token. */
+  /**
+   * The call to forward to the central service. A missing token is forwarded as empty, not
+   * refused here: the central service refuses it and records the DENY like any other.
+   */
   call(request: FastifyRequest): ConnectCall;
 }
 
@@ -50,7 +57,12 @@ export function buildConnectApp(options: ConnectAppOptions): FastifyInstance {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
@@ -60,9 +72,12 @@ export function buildConnectApp(options: ConnectAppOptions): FastifyInstance {
     central: options.central,
     limits: options.limits,
     call(request) {
-      const token = bearerToken(request);
-      if (!token) throw unauthorized('Invalid bearer token: send `Authorization: Bearer <Connect token>`');
-      return { token, requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+      return {
+        token: bearerToken(request) ?? '',
+        requestId: request.id,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      };
     },
   };
   probeRoutes(app);

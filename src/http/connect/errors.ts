@@ -8,13 +8,16 @@ import { toAppError } from '../../errors/format.js';
 export function connectErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
+    if (appError.status >= 500)
+      request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
     reply.status(appError.status).send({
       status: appError.status,
       message: appError.expose ? appError.message : 'Internal server error',
     });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ status: 404, message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+    reply
+      .status(404)
+      .send({ status: 404, message: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 }

@@ -8,7 +8,12 @@ import { fileParams, inlineQuery, itemParams, uploadQuery } from './schemas.js';
 
 export function fileRoutes(app: FastifyInstance, { central, call, limits }: ConnectRouteContext): void {
   /** Adds base64 content when asked; a file over the inline limit must be fetched from its content route. */
-  const inline = async (request: Parameters<ConnectRouteContext['call']>[0], vaultId: string, itemId: string, file: FileView) => {
+  const inline = async (
+    request: Parameters<ConnectRouteContext['call']>[0],
+    vaultId: string,
+    itemId: string,
+    file: FileView,
+  ) => {
     if (file.size > limits.inlineFile) {
       throw payloadTooLarge(
         `file ${file.id} is ${file.size} bytes, over the inline limit of ${limits.inlineFile}; fetch it from ${file.content_path}`,
@@ -41,7 +46,9 @@ export function fileRoutes(app: FastifyInstance, { central, call, limits }: Conn
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
     const { name } = parseInput(uploadQuery, request.query, 'query');
     if (!Buffer.isBuffer(request.body)) {
-      throw unsupportedMediaType('Upload the file as the request body with Content-Type: application/octet-stream');
+      throw unsupportedMediaType(
+        'Upload the file as the request body with Content-Type: application/octet-stream',
+      );
     }
     reply.status(201);
     return central.addFile(call(request), vaultId, itemId, { name, content: request.body });

@@ -20,13 +20,11 @@ export function rawFilter(url: string): string | undefined {
     const amp = raw.indexOf('&');
     if (amp >= 0) raw = raw.slice(0, amp);
   }
-  return raw
-    .replaceAll('+', ' ')
-    .replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-      try {
-        return decodeURIComponent(run);
-      } catch {
-        return run;
-      }
-    });
+  return raw.replaceAll('+', ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../crypto/ids.js';
 
-const id = (what: string) => z.string().regex(ID_PATTERN, `Invalid ${what} UUID: expected 26 characters of a-z and 0-9`);
+const id = (what: string) =>
+  z.string().regex(ID_PATTERN, `Invalid ${what} UUID: expected 26 characters of a-z and 0-9`);
 
 export const vaultParams = z.object({ vaultId: id('Vault') });
 export const itemParams = z.object({ vaultId: id('Vault'), itemId: id('Item') });

@@ -14,7 +14,13 @@ export function connectServerStore(db: Kysely<Database>): ConnectServerStore {
     async insert(s, vaultIds) {
       await db
         .insertInto('connect_servers')
-        .values({ id: s.id, account_id: s.accountId, name: s.name, secret_hash: s.secretHash, created_at: s.createdAt })
+        .values({
+          id: s.id,
+          account_id: s.accountId,
+          name: s.name,
+          secret_hash: s.secretHash,
+          created_at: s.createdAt,
+        })
         .execute();
       if (vaultIds.length > 0) {
         await db
@@ -32,8 +38,16 @@ export function connectServerStore(db: Kysely<Database>): ConnectServerStore {
         .executeTakeFirst();
       return row && toRecord(row);
     },
+    async findById(id) {
+      const row = await db.selectFrom('connect_servers').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toRecord(row);
+    },
     async findBySecretHash(secretHash) {
-      const row = await db.selectFrom('connect_servers').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('connect_servers')
+        .selectAll()
+        .where('secret_hash', '=', secretHash)
+        .executeTakeFirst();
       return row && toRecord(row);
     },
     async list(accountId) {

@@ -151,7 +151,11 @@ const connect = (t: DialectTypes): Migration => ({
       .addColumn('secret_hash', t.blob, (c) => c.notNull().unique())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('connect_servers_account').on('connect_servers').column('account_id').execute();
+    await db.schema
+      .createIndex('connect_servers_account')
+      .on('connect_servers')
+      .column('account_id')
+      .execute();
     await db.schema
       .createTable('connect_server_vaults')
       .addColumn('server_id', 'text', (c) => c.notNull().references('connect_servers.id').onDelete('cascade'))

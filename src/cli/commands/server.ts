@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ID_PATTERN } from '../../crypto/ids.js';
+import type { ConnectCredentials } from '../../domain/connect/server-service.js';
+import { DEFAULT_ADDR } from '../client.js';
+import { CliError } from '../errors.js';
+import { emit, table } from '../output.js';
+import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
+
+interface Server {
+  id: string;
+  name: string;
+  vaults: string[];
+  createdAt: string;
+}
+
+export const DEFAULT_CREDENTIALS_FILE = '1password-credentials.json';
+
+const describeServer = (s: Server): string =>
+  [
+    `${s.name} (${s.id})`,
+    `  vaults:  ${s.vaults.length > 0 ? s.vaults.join(', ') : '(none)'}`,
+    `  created: ${s.createdAt}`,
+  ].join('\n');
+
+/** A vault id from a flag, checked here so the message names the flag rather than a body path. */
+function vaultId(flag: string, raw: string): string {
+  const value = raw.trim();
+  if (!ID_PATTERN.test(value)) {
+    throw new CliError(`${flag} ${JSON.stringify(raw)} is not a vault id (26 characters of a-z and 0-9)`);
+  }
+  return value;
+}
+
+/** `--vaults V1,V2`: at least one id, duplicates dropped. */
+export function parseVaultList(raw: string): string[] {
+  const ids = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (ids.length === 0) throw new CliError('--vaults needs at least one vault id (--vaults V1,V2)');
+  return [...new Set(ids.map((v) => vaultId('--vaults', v)))];
+}
+
+/** The central address the CLI talks to, as a Connect server should reach it (no path, no slash). */
+function centralAddress(opts: RemoteOptions): string {
+  const addr = opts.addr ?? process.env.KEYHOLD_ADDR ?? DEFAULT_ADDR;
+  try {
+    return new URL(addr).origin;
+  } catch {
+    throw new CliError(`--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`);
+  }
+}
+
+/** Whether anything (a dangling symlink included) is at `file`. */
+function occupied(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+/**
+ * Writes the credentials with mode 0600. Without `force` the file is created exclusively (an
+ * existing file or symlink is never followed or replaced). With `force` the document goes to a new
+ * 0600 file beside the target, renamed over it: the target never holds a partial document and
+ * never keeps the looser mode of the file it replaces.
+ */
+function writeCredentials(file: string, credentials: ConnectCredentials, force: boolean): void {
+  const text = `${JSON.stringify(credentials, null, 2)}\n`;
+  if (!force) {
+    writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+    return;
+  }
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+const refuseOverwrite = (file: string) =>
+  new CliError(`${file} already exists; refusing to overwrite it (pass --force to replace it)`);
+
+interface CreateOptions extends RemoteOptions {
+  vaults: string;
+  out?: string;
+  force?: boolean;
+}
+
+/** `keyhold server …`: the account's Connect servers. */
+export function registerServer(program: Command): void {
+  const server = program
+    .command('server')
+    .description("manage the Connect servers of the admin token's account");
+
+  remote(
+    server
+      .command('create <name>')
+      .description(
+        'create a Connect server and write its credentials file (mode 0600); the server secret is never printed',
+      )
+      .requiredOption('--vaults <ids>', 'comma-separated ids of the vaults the server may access')
+      .option('--out <file>', `where to write the credentials file (default ./${DEFAULT_CREDENTIALS_FILE})`)
+      .option('--force', 'replace the credentials file if it exists'),
+  ).action(async (name: string, opts: CreateOptions) => {
+    const vaults = parseVaultList(opts.vaults);
+    const file = resolve(opts.out ?? DEFAULT_CREDENTIALS_FILE);
+    const central = centralAddress(opts);
+    // Checked before the server exists: its secret is returned once, so a file that cannot be
+    // written afterwards would leave a server nobody can use.
+    if (!opts.force && occupied(file)) throw refuseOverwrite(file);
+    const client = clientFor(opts);
+    const created = await client.request<Server & { credentials: ConnectCredentials }>('POST', 'servers', {
+      name,
+      vaults,
+    });
+    try {
+      writeCredentials(file, { ...created.credentials, central }, opts.force === true);
+    } catch (error) {
+      // Without its credentials the server is useless: take it back rather than leave it behind.
+      const undone = await client.request('DELETE', apiPath('servers', created.id)).then(
+        () => 'it was deleted again',
+        () => `delete it with: keyhold server delete ${created.id}`,
+      );
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new CliError(`${file} appeared while the server was created; refusing to overwrite it (${undone})`);
+      }
+      throw new CliError(`cannot write ${file}: ${errno(error)}; server ${created.id} has no credentials (${undone})`);
+    }
+    const result = { id: created.id, name: created.name, vaults: created.vaults, credentialsFile: file };
+    emit(result, opts, (s) =>
+      [
+        `Server ${s.name} (${s.id}) created with access to ${s.vaults.length} vault(s): ${s.vaults.join(', ')}`,
+        `Credentials written to ${s.credentialsFile} (mode 0600). Keep this file secret; it cannot be downloaded again.`,
+        'Next, issue a token for it:',
+        `  keyhold token create <token-name> --server ${s.id} --vault ${s.vaults[0] ?? '<vault-id>'}:read`,
+      ].join('\n'),
+    );
+  });
+
+  remote(server.command('list').description('list Connect servers')).action(async (opts: RemoteOptions) => {
+    const servers = await clientFor(opts).request<Server[]>('GET', 'servers');
+    emit(servers, opts, (list) =>
+      table(
+        ['ID', 'NAME', 'VAULTS', 'CREATED'],
+        list.map((s) => [s.id, s.name, s.vaults.join(',') || '-', s.createdAt]),
+      ),
+    );
+  });
+
+  remote(server.command('get <server>').description('show one Connect server and the vaults it may access')).action(
+    async (id: string, opts: RemoteOptions) => {
+      const found = await clientFor(opts).request<Server>('GET', apiPath('servers', id));
+      emit(found, opts, describeServer);
+    },
+  );
+
+  remote(
+    server
+      .command('update <server>')
+      .description(
+        "change the vaults a Connect server may access; tokens lose access to a removed vault at their next request",
+      )
+      .option('--add-vault <id>', 'give the server access to this vault, repeatable', collect)
+      .option('--remove-vault <id>', 'take this vault away from the server, repeatable', collect),
+  ).action(async (id: string, opts: RemoteOptions & { addVault?: string[]; removeVault?: string[] }) => {
+    const addVaults = [...new Set((opts.addVault ?? []).map((v) => vaultId('--add-vault', v)))];
+    const removeVaults = [...new Set((opts.removeVault ?? []).map((v) => vaultId('--remove-vault', v)))];
+    if (addVaults.length === 0 && removeVaults.length === 0) {
+      throw new CliError('nothing to change: pass --add-vault and/or --remove-vault');
+    }
+    const both = addVaults.find((v) => removeVaults.includes(v));
+    if (both !== undefined) throw new CliError(`vault ${both} is both in --add-vault and --remove-vault`);
+    const updated = await clientFor(opts).request<Server>('PATCH', apiPath('servers', id), {
+      addVaults,
+      removeVaults,
+    });
+    emit(updated, opts, (s) => `Server ${s.name} (${s.id}) updated\n${describeServer(s)}`);
+  });
+
+  remote(
+    server
+      .command('delete <server>')
+      .description('delete a Connect server; its tokens stop working at their next request'),
+  ).action(async (id: string, opts: RemoteOptions) => {
+    await clientFor(opts).request('DELETE', apiPath('servers', id));
+    emit({ id, deleted: true }, opts, () => `Server ${id} deleted`);
+  });
+}

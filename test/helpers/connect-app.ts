@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
+import { buildConnectApp } from '../../src/http/connect/app.js';
+import { client, type TestApp } from './app.js';
+
+/** A Connect server of `serverId`, hosted in process over the test app's services. */
+export async function connectAppFor(t: TestApp, serverId: string): Promise<FastifyInstance> {
+  const app = buildConnectApp({
+    central: inProcessCentral(t.services, serverId),
+    logger: pino({ level: 'silent' }),
+    limits: { json: t.config.bodyLimit, file: t.config.maxFileSize, inlineFile: t.config.maxInlineFileSize },
+  });
+  await app.ready();
+  return app;
+}
+
+/** Admin-side setup through the real admin API. */
+export function adminSetup(t: TestApp, token = t.token) {
+  const api = client(t.app, token);
+  const ok = async (res: Awaited<ReturnType<typeof api.get>>) => {
+    if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  return {
+    api,
+    vault: async (name: string) => (await ok(await api.post('/vaults', { name }))) as { id: string },
+    item: async (vaultId: string, body: unknown) =>
+      (await ok(await api.post(`/vaults/${vaultId}/items`, body))) as { id: string },
+    server: async (vaults: string[], name = 'srv') =>
+      (await ok(await api.post('/servers', { name, vaults }))) as { id: string },
+    token: async (
+      serverId: string,
+      vaults: { vaultId: string; permissions: string[] }[],
+      expiresIn?: number,
+    ) =>
+      (await ok(
+        await api.post(`/servers/${serverId}/tokens`, {
+          name: 'tok',
+          vaults,
+          ...(expiresIn ? { expiresIn } : {}),
+        }),
+      )) as { id: string; token: string },
+  };
+}
