@@ -5,6 +5,9 @@ import type { OutputOptions } from '../output.js';
 import { registerAccount } from './account.js';
 import { registerAudit } from './audit.js';
 import { registerItem } from './item.js';
+import { registerKeys } from './keys.js';
+import { registerServer } from './server.js';
+import { registerToken } from './token.js';
 import { registerUser } from './user.js';
 import { registerVault } from './vault.js';
 
@@ -74,4 +77,7 @@ export function registerRemoteCommands(program: Command): void {
   registerItem(program);
   registerUser(program);
   registerAudit(program);
+  registerServer(program);
+  registerToken(program);
+  registerKeys(program);
 }

@@ -1,0 +1,140 @@
+import type { Command } from 'commander';
+import { ID_PATTERN } from '../../crypto/ids.js';
+import { CONNECT_PERMISSIONS, type ConnectPermission } from '../../storage/ports.js';
+import { CliError } from '../errors.js';
+import { emit, table } from '../output.js';
+import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
+
+interface Grant {
+  vaultId: string;
+  permissions: ConnectPermission[];
+}
+
+interface TokenView {
+  id: string;
+  name: string;
+  serverId: string;
+  vaults: Grant[];
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Longest lifetime the server accepts: ten years of 366 days. */
+export const MAX_EXPIRES_IN = 10 * 366 * 24 * 3600;
+export const MIN_EXPIRES_IN = 60;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/**
+ * `--vault VAULT_ID:PERMS`, PERMS a comma list of read and write (`V:read`, `V:read,write`).
+ * The same vault given twice is merged by the server.
+ */
+export function parseGrant(spec: string): Grant {
+  const usage = `--vault ${JSON.stringify(spec)}: expected VAULT_ID:PERMS with PERMS a comma list of ${CONNECT_PERMISSIONS.join(', ')} (e.g. --vault VAULT_ID:read,write)`;
+  const parts = spec.split(':');
+  if (parts.length !== 2) throw new CliError(usage);
+  const vaultId = (parts[0] ?? '').trim();
+  const perms = (parts[1] ?? '').split(',').map((p) => p.trim().toLowerCase());
+  if (!ID_PATTERN.test(vaultId)) {
+    throw new CliError(
+      `--vault ${JSON.stringify(spec)}: ${JSON.stringify(vaultId)} is not a vault id (26 characters of a-z and 0-9)`,
+    );
+  }
+  const unknown = perms.find((p) => !(CONNECT_PERMISSIONS as readonly string[]).includes(p));
+  if (unknown !== undefined) {
+    throw new CliError(
+      unknown === ''
+        ? usage
+        : `--vault ${JSON.stringify(spec)}: unknown permission ${JSON.stringify(unknown)}; allowed: ${CONNECT_PERMISSIONS.join(', ')}`,
+    );
+  }
+  return { vaultId, permissions: [...new Set(perms as ConnectPermission[])] };
+}
+
+/** `--expires-in 90d` (or 12h, 30m, 3600s) in seconds, from one minute to ten years. */
+export function parseDuration(raw: string): number {
+  const match = /^([0-9]{1,12})([smhd])$/.exec(raw.trim());
+  if (!match) {
+    throw new CliError(
+      `--expires-in ${JSON.stringify(raw)}: expected a whole number and a unit s, m, h or d (e.g. 90d, 12h, 30m, 3600s)`,
+    );
+  }
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+  if (seconds < MIN_EXPIRES_IN) throw new CliError(`--expires-in ${JSON.stringify(raw)}: must be at least 60s (1m)`);
+  if (seconds > MAX_EXPIRES_IN) {
+    throw new CliError(`--expires-in ${JSON.stringify(raw)}: must be at most 10 years (${MAX_EXPIRES_IN / 86_400}d)`);
+  }
+  return seconds;
+}
+
+const grantText = (g: Grant) => `${g.vaultId}:${g.permissions.join(',')}`;
+
+/** A listing never carries a token, even if a server were to send one. */
+const withoutSecret = ({ token: _token, ...rest }: TokenView & { token?: unknown }): TokenView => rest;
+
+interface CreateOptions extends RemoteOptions {
+  server: string;
+  vault: string[];
+  expiresIn?: string;
+}
+
+/** `keyhold token …`: Connect tokens. Tokens are immutable: rotate by creating a new one and revoking the old. */
+export function registerToken(program: Command): void {
+  const token = program
+    .command('token')
+    .description('issue, list and revoke Connect tokens (immutable: rotate = create new, move references, revoke old)');
+
+  remote(
+    token
+      .command('create <name>')
+      .description('issue a Connect token for a server; the token is printed once and cannot be retrieved again')
+      .requiredOption('--server <id>', 'the Connect server the token is valid on')
+      .requiredOption(
+        '--vault <spec>',
+        'grant VAULT_ID:PERMS, PERMS a comma list of read and write (e.g. V:read, V:read,write); repeatable',
+        collect,
+      )
+      .option('--expires-in <duration>', 'lifetime: a number and s, m, h or d (e.g. 90d, 12h), 1m to 10 years; default never'),
+  ).action(async (name: string, opts: CreateOptions) => {
+    const vaults = opts.vault.map(parseGrant);
+    const expiresIn = opts.expiresIn === undefined ? undefined : parseDuration(opts.expiresIn);
+    const created = await clientFor(opts).request<TokenView & { token: string }>(
+      'POST',
+      apiPath('servers', opts.server, 'tokens'),
+      { name, vaults, ...(expiresIn === undefined ? {} : { expiresIn }) },
+    );
+    emit(created, opts, (t) =>
+      [
+        `Token ${t.name} (${t.id}) created for server ${t.serverId}`,
+        `  vaults:  ${t.vaults.map(grantText).join(' ')}`,
+        `  expires: ${t.expiresAt ?? 'never'}`,
+        'This token is shown only once; store it now (keyhold cannot show it again):',
+        t.token,
+      ].join('\n'),
+    );
+  });
+
+  remote(
+    token
+      .command('list')
+      .description("list a server's tokens (never the tokens themselves)")
+      .requiredOption('--server <id>', 'the Connect server'),
+  ).action(async (opts: RemoteOptions & { server: string }) => {
+    const tokens = (
+      await clientFor(opts).request<TokenView[]>('GET', apiPath('servers', opts.server, 'tokens'))
+    ).map(withoutSecret);
+    emit(tokens, opts, (list) =>
+      table(
+        ['ID', 'NAME', 'VAULTS', 'EXPIRES', 'REVOKED'],
+        list.map((t) => [t.id, t.name, t.vaults.map(grantText).join(' '), t.expiresAt ?? 'never', t.revokedAt ?? 'no']),
+      ),
+    );
+  });
+
+  remote(
+    token.command('revoke <id>').description('revoke a token; it stops working at its next request'),
+  ).action(async (id: string, opts: RemoteOptions) => {
+    await clientFor(opts).request('DELETE', apiPath('tokens', id));
+    emit({ id, revoked: true }, opts, () => `Token ${id} revoked`);
+  });
+}
