@@ -7,6 +7,7 @@ import { readCredentialsFile } from './connect-server/credentials.js';
 import { inProcessCentral } from './connect-server/in-process-client.js';
 import { buildApp } from './http/app.js';
 import { buildConnectApp } from './http/connect/app.js';
+import { listeningUrl } from './http/listening-url.js';
 import { buildServices } from './services.js';
 
 /** What the first start of an uninitialised data directory creates. */
@@ -128,10 +129,4 @@ export async function startService(
     ...(bootstrap ? { bootstrap } : {}),
     close,
   };
-}
-
-export function listeningUrl(app: FastifyInstance, host: string): string {
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MasterKeyError } from '../crypto/master-key.js';
 import { VERSION } from '../version.js';
+import { registerConnect } from './commands/connect.js';
 import { registerInit } from './commands/init.js';
 import { registerRemoteCommands } from './commands/remote.js';
 import { registerServe } from './commands/serve.js';
@@ -18,6 +19,7 @@ const program = new Command('keyhold')
 
 registerInit(program);
 registerServe(program);
+registerConnect(program);
 registerRemoteCommands(program);
 
 try {

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 'The Content-Type is not one the route accepts.',
   integrity_error: 'A stored ciphertext failed authentication: storage was altered. Nothing is returned.',
   audit_unavailable: 'The audit event could not be recorded, so the request was refused (fail-closed).',
+  central_unavailable:
+    'A remote Connect server could not reach the central service, or got an answer it could not read.',
   internal_error: 'An unexpected fault; details are logged on the server, never sent.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

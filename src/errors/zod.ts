@@ -43,7 +43,8 @@ function joinPath(basePath: string, path: readonly PathSegment[]): string {
  * zod's own English messages start like this; anything else was written by the schema's author
  * for clients (`.regex(re, 'must be a 26-character id …')`) and is used as it is.
  */
-const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|string|option|key|element|value|type|format|union|discriminator)\b|Too (big|small)|Unrecognized key|Expected)/;
+const ZOD_DEFAULT_MESSAGE =
+  /^(Invalid (input|string|option|key|element|value|type|format|union|discriminator)\b|Too (big|small)|Unrecognized key|Expected)/;
 
 function describe(issue: Issue): string {
   if (issue.code !== 'custom' && issue.message && !ZOD_DEFAULT_MESSAGE.test(issue.message))

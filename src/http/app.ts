@@ -5,6 +5,7 @@ import { errorBody, toAppError } from '../errors/format.js';
 import type { Services } from '../services.js';
 import { adminRoutes } from './admin/routes.js';
 import { registerBodyParsers } from './body-parsers.js';
+import { connectServerRpc } from './connect-server-rpc.js';
 import { healthRoutes } from './health.js';
 
 export interface AppOptions {
@@ -64,5 +65,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.register(healthRoutes);
   app.register(adminRoutes(options.services), { prefix: '/api/admin' });
+  app.register(connectServerRpc(options.services, options.limits.file), { prefix: '/api/connect-server/v1' });
   return app;
 }

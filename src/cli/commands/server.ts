@@ -50,7 +50,9 @@ function centralAddress(opts: RemoteOptions): string {
   try {
     return new URL(addr).origin;
   } catch {
-    throw new CliError(`--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`);
+    throw new CliError(
+      `--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`,
+    );
   }
 }
 
@@ -133,9 +135,13 @@ export function registerServer(program: Command): void {
         () => `delete it with: keyhold server delete ${created.id}`,
       );
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new CliError(`${file} appeared while the server was created; refusing to overwrite it (${undone})`);
+        throw new CliError(
+          `${file} appeared while the server was created; refusing to overwrite it (${undone})`,
+        );
       }
-      throw new CliError(`cannot write ${file}: ${errno(error)}; server ${created.id} has no credentials (${undone})`);
+      throw new CliError(
+        `cannot write ${file}: ${errno(error)}; server ${created.id} has no credentials (${undone})`,
+      );
     }
     const result = { id: created.id, name: created.name, vaults: created.vaults, credentialsFile: file };
     emit(result, opts, (s) =>
@@ -158,18 +164,18 @@ export function registerServer(program: Command): void {
     );
   });
 
-  remote(server.command('get <server>').description('show one Connect server and the vaults it may access')).action(
-    async (id: string, opts: RemoteOptions) => {
-      const found = await clientFor(opts).request<Server>('GET', apiPath('servers', id));
-      emit(found, opts, describeServer);
-    },
-  );
+  remote(
+    server.command('get <server>').description('show one Connect server and the vaults it may access'),
+  ).action(async (id: string, opts: RemoteOptions) => {
+    const found = await clientFor(opts).request<Server>('GET', apiPath('servers', id));
+    emit(found, opts, describeServer);
+  });
 
   remote(
     server
       .command('update <server>')
       .description(
-        "change the vaults a Connect server may access; tokens lose access to a removed vault at their next request",
+        'change the vaults a Connect server may access; tokens lose access to a removed vault at their next request',
       )
       .option('--add-vault <id>', 'give the server access to this vault, repeatable', collect)
       .option('--remove-vault <id>', 'take this vault away from the server, repeatable', collect),

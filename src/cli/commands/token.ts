@@ -60,9 +60,12 @@ export function parseDuration(raw: string): number {
     );
   }
   const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
-  if (seconds < MIN_EXPIRES_IN) throw new CliError(`--expires-in ${JSON.stringify(raw)}: must be at least 60s (1m)`);
+  if (seconds < MIN_EXPIRES_IN)
+    throw new CliError(`--expires-in ${JSON.stringify(raw)}: must be at least 60s (1m)`);
   if (seconds > MAX_EXPIRES_IN) {
-    throw new CliError(`--expires-in ${JSON.stringify(raw)}: must be at most 10 years (${MAX_EXPIRES_IN / 86_400}d)`);
+    throw new CliError(
+      `--expires-in ${JSON.stringify(raw)}: must be at most 10 years (${MAX_EXPIRES_IN / 86_400}d)`,
+    );
   }
   return seconds;
 }
@@ -82,19 +85,26 @@ interface CreateOptions extends RemoteOptions {
 export function registerToken(program: Command): void {
   const token = program
     .command('token')
-    .description('issue, list and revoke Connect tokens (immutable: rotate = create new, move references, revoke old)');
+    .description(
+      'issue, list and revoke Connect tokens (immutable: rotate = create new, move references, revoke old)',
+    );
 
   remote(
     token
       .command('create <name>')
-      .description('issue a Connect token for a server; the token is printed once and cannot be retrieved again')
+      .description(
+        'issue a Connect token for a server; the token is printed once and cannot be retrieved again',
+      )
       .requiredOption('--server <id>', 'the Connect server the token is valid on')
       .requiredOption(
         '--vault <spec>',
         'grant VAULT_ID:PERMS, PERMS a comma list of read and write (e.g. V:read, V:read,write); repeatable',
         collect,
       )
-      .option('--expires-in <duration>', 'lifetime: a number and s, m, h or d (e.g. 90d, 12h), 1m to 10 years; default never'),
+      .option(
+        '--expires-in <duration>',
+        'lifetime: a number and s, m, h or d (e.g. 90d, 12h), 1m to 10 years; default never',
+      ),
   ).action(async (name: string, opts: CreateOptions) => {
     const vaults = opts.vault.map(parseGrant);
     const expiresIn = opts.expiresIn === undefined ? undefined : parseDuration(opts.expiresIn);
@@ -126,7 +136,13 @@ export function registerToken(program: Command): void {
     emit(tokens, opts, (list) =>
       table(
         ['ID', 'NAME', 'VAULTS', 'EXPIRES', 'REVOKED'],
-        list.map((t) => [t.id, t.name, t.vaults.map(grantText).join(' '), t.expiresAt ?? 'never', t.revokedAt ?? 'no']),
+        list.map((t) => [
+          t.id,
+          t.name,
+          t.vaults.map(grantText).join(' '),
+          t.expiresAt ?? 'never',
+          t.revokedAt ?? 'no',
+        ]),
       ),
     );
   });

@@ -24,6 +24,8 @@ export interface ConnectAppOptions {
   central: CentralClient;
   logger: Logger;
   limits: { json: number; file: number; inlineFile: number };
+  /** TLS certificate and key (OP_TLS_CERT_FILE / OP_TLS_KEY_FILE) to serve HTTPS. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export interface ConnectRouteContext {
@@ -43,6 +45,7 @@ export interface ConnectRouteContext {
  */
 export function buildConnectApp(options: ConnectAppOptions): FastifyInstance {
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     bodyLimit: options.limits.json,

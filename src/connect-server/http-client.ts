@@ -1,0 +1,85 @@
+import { AppError, type ErrorCode } from '../errors/app-error.js';
+import type { CentralClient, ConnectCall } from './central-client.js';
+import { RPC_PATH, type RpcMethod } from './rpc.js';
+
+/** The central service could not be reached or answered nonsense: a 503 to the Connect client. */
+const unavailable = (detail: string) =>
+  new AppError(503, 'central_unavailable', `The central service is unavailable: ${detail}`);
+
+/**
+ * The central service over HTTP, for `keyhold connect` on another machine. Errors come back as
+ * the same AppError (status, code, message) the in-process client would have thrown.
+ */
+export function httpCentral(options: { central: string; serverSecret: string }): CentralClient & {
+  /** Checks the credentials: which server the central service takes us for. */
+  whoami(): Promise<{ serverId: string; accountId: string; name: string }>;
+} {
+  const base = new URL(
+    RPC_PATH.replace(/^\//, ''),
+    options.central.endsWith('/') ? options.central : `${options.central}/`,
+  );
+
+  const request = async <T>(url: string, body?: unknown): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          authorization: `Bearer ${options.serverSecret}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw unavailable(cause?.code ?? cause?.message ?? (error as Error).message);
+    }
+    const text = await response.text();
+    let json: T & { status?: number; code?: ErrorCode; message?: string };
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw unavailable(`HTTP ${response.status} with a body that is not JSON`);
+    }
+    if (!response.ok) {
+      throw new AppError(
+        response.status,
+        json.code ?? 'bad_request',
+        json.message ?? `HTTP ${response.status}`,
+      );
+    }
+    return json as T;
+  };
+  const rpc = async <T>(method: RpcMethod, call: ConnectCall, args: unknown[]): Promise<T> =>
+    (await request<{ result: T }>(`${base.href}/${method}`, { call, args })).result;
+
+  return {
+    whoami: () => request(new URL('whoami', base.href.replace(/rpc$/, '')).href),
+    listVaults: (call) => rpc('listVaults', call, []),
+    getVault: (call, vaultId) => rpc('getVault', call, [vaultId]),
+    listItems: (call, vaultId) => rpc('listItems', call, [vaultId]),
+    getItem: (call, vaultId, itemId) => rpc('getItem', call, [vaultId, itemId]),
+    createItem: (call, vaultId, body) => rpc('createItem', call, [vaultId, body ?? null]),
+    replaceItem: (call, vaultId, itemId, body) => rpc('replaceItem', call, [vaultId, itemId, body ?? null]),
+    patchItem: (call, vaultId, itemId, operations) =>
+      rpc('patchItem', call, [vaultId, itemId, operations ?? null]),
+    deleteItem: (call, vaultId, itemId) => rpc('deleteItem', call, [vaultId, itemId]),
+    listFiles: (call, vaultId, itemId) => rpc('listFiles', call, [vaultId, itemId]),
+    getFile: (call, vaultId, itemId, fileId) => rpc('getFile', call, [vaultId, itemId, fileId]),
+    fileContent: async (call, vaultId, itemId, fileId) => {
+      const r = await rpc<{ file: Awaited<ReturnType<CentralClient['getFile']>>; contentBase64: string }>(
+        'fileContent',
+        call,
+        [vaultId, itemId, fileId],
+      );
+      return { file: r.file, content: Buffer.from(r.contentBase64, 'base64') };
+    },
+    addFile: (call, vaultId, itemId, file) =>
+      rpc('addFile', call, [
+        vaultId,
+        itemId,
+        { name: file.name, contentBase64: file.content.toString('base64') },
+      ]),
+    activity: (call, page) => rpc('activity', call, [page]),
+  };
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '../crypto/ids.js';
+
+/**
+ * The wire format between a remote Connect server (`keyhold connect`) and the central service:
+ * `POST /api/connect-server/v1/rpc/{method}` with `{call, args}`, answered `{result}`. One method
+ * per `CentralClient` method; binary content travels as base64. Both sides import this file, so
+ * the two cannot drift apart.
+ */
+const id = z.string().regex(ID_PATTERN, 'must be a 26-character id');
+
+export const RPC_ARGS = {
+  listVaults: z.tuple([]),
+  getVault: z.tuple([id]),
+  listItems: z.tuple([id]),
+  getItem: z.tuple([id, id]),
+  createItem: z.tuple([id, z.unknown()]),
+  replaceItem: z.tuple([id, id, z.unknown()]),
+  patchItem: z.tuple([id, id, z.unknown()]),
+  deleteItem: z.tuple([id, id]),
+  listFiles: z.tuple([id, id]),
+  getFile: z.tuple([id, id, id]),
+  fileContent: z.tuple([id, id, id]),
+  addFile: z.tuple([id, id, z.strictObject({ name: z.string().min(1).max(255), contentBase64: z.base64() })]),
+  activity: z.tuple([
+    z.strictObject({ limit: z.number().int().min(1).max(1000), offset: z.number().int().min(0) }),
+  ]),
+} as const;
+
+export type RpcMethod = keyof typeof RPC_ARGS;
+export const RPC_METHODS = Object.keys(RPC_ARGS) as RpcMethod[];
+
+export const rpcCall = z.strictObject({
+  token: z.string().max(16_384),
+  requestId: z.string().min(1).max(200),
+  ip: z.string().max(100).nullable(),
+  userAgent: z.string().max(1000).nullable(),
+});
+
+export const RPC_PATH = '/api/connect-server/v1/rpc';
