@@ -266,6 +266,25 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(page2[0]).toMatchObject({ ...event(a.id, 3) });
     });
 
+    it('commits concurrent audit appends together, each resolving only once its event is stored', async () => {
+      const a = await account();
+      const seen: number[] = [];
+      await Promise.all(
+        Array.from({ length: 120 }, async (_, n) => {
+          await storage.audit.append(event(a.id, n));
+          // Once append resolves, the event is committed: a read sees it.
+          const stored = await storage.audit.list(a.id, { limit: 1000 });
+          expect(stored.some((e) => e.itemVersion === n)).toBe(true);
+          seen.push(n);
+        }),
+      );
+      expect(seen).toHaveLength(120);
+      const all = await storage.audit.list(a.id, { limit: 1000 });
+      expect(all.map((e) => e.itemVersion).sort((x, y) => (x as number) - (y as number))).toEqual([
+        ...Array(120).keys(),
+      ]);
+    });
+
     it('keeps the audit trail of a deleted account', async () => {
       const a = await account();
       await storage.audit.append(event(a.id, 1));

@@ -1,30 +1,36 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AuditAction, AuditEvent, AuditResourceType, AuditResult, AuditStore } from '../ports.js';
+import type {
+  AuditAction,
+  AuditEvent,
+  AuditEventInput,
+  AuditResourceType,
+  AuditResult,
+  AuditStore,
+} from '../ports.js';
 import type { Database } from './tables.js';
+
+const toRow = (e: AuditEventInput) => ({
+  occurred_at: e.occurredAt,
+  account_id: e.accountId,
+  actor_type: e.actorType,
+  actor_id: e.actorId,
+  token_id: e.tokenId,
+  action: e.action,
+  resource_type: e.resourceType,
+  resource_id: e.resourceId,
+  vault_id: e.vaultId,
+  item_id: e.itemId,
+  item_version: e.itemVersion,
+  result: e.result,
+  request_id: e.requestId,
+  ip: e.ip,
+  user_agent: e.userAgent,
+});
 
 export function auditStore(db: Kysely<Database>): AuditStore {
   return {
     async append(e) {
-      await db
-        .insertInto('audit_events')
-        .values({
-          occurred_at: e.occurredAt,
-          account_id: e.accountId,
-          actor_type: e.actorType,
-          actor_id: e.actorId,
-          token_id: e.tokenId,
-          action: e.action,
-          resource_type: e.resourceType,
-          resource_id: e.resourceId,
-          vault_id: e.vaultId,
-          item_id: e.itemId,
-          item_version: e.itemVersion,
-          result: e.result,
-          request_id: e.requestId,
-          ip: e.ip,
-          user_agent: e.userAgent,
-        })
-        .execute();
+      await db.insertInto('audit_events').values(toRow(e)).execute();
     },
     async list(accountId, { limit, beforeSeq }) {
       let query = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
@@ -65,3 +71,48 @@ const toEvent = (r: Selectable<Database['audit_events']>): AuditEvent => ({
   ip: r.ip,
   userAgent: r.user_agent,
 });
+
+/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit (15 columns each). */
+const MAX_BATCH = 500;
+
+/**
+ * Group commit for audit events written outside a transaction (the events of secret reads).
+ * Each event must be durable before its request is answered, and with synchronous=FULL every
+ * commit costs an fsync; so events that arrive while a commit is in flight wait and are written
+ * together in the next one. Every caller still resolves only after the commit holding its event,
+ * and a failed commit rejects every event in it: fail-closed is kept, per event.
+ */
+export function groupCommitAudit(db: Kysely<Database>, store: AuditStore): AuditStore {
+  let queue: { event: AuditEventInput; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let flushing = false;
+  const flush = async () => {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(batch.length);
+      try {
+        await db
+          .insertInto('audit_events')
+          .values(batch.map((b) => toRow(b.event)))
+          .execute();
+        for (const b of batch) b.resolve();
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+    flushing = false;
+  };
+  return {
+    ...store,
+    append: (event) =>
+      new Promise<void>((resolve, reject) => {
+        queue.push({ event, resolve, reject });
+        // Start the commit after this event-loop turn, not now: the SQLite driver is synchronous,
+        // so an immediate flush would always commit alone. Deferred, every request that reached
+        // its audit event in the same turn shares the commit (and its fsync).
+        if (!flushing) {
+          flushing = true;
+          setImmediate(() => void flush());
+        }
+      }),
+  };
+}

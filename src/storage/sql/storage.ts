@@ -2,7 +2,7 @@ import { type Kysely, Migrator } from 'kysely';
 import type { Storage, Stores } from '../ports.js';
 import { accountStore } from './accounts.js';
 import { adminTokenStore } from './admin-tokens.js';
-import { auditStore } from './audit.js';
+import { auditStore, groupCommitAudit } from './audit.js';
 import { connectServerStore } from './connect-servers.js';
 import { connectTokenStore } from './connect-tokens.js';
 import { fileStore } from './files.js';
@@ -46,8 +46,12 @@ export async function migrate(db: Kysely<Database>, types: DialectTypes): Promis
 
 /** The Storage of any Kysely dialect: the dialect-specific opener hands in a ready `db`. */
 export function kyselyStorage(db: Kysely<Database>): Storage {
+  const top = stores(db);
   return {
-    ...stores(db),
+    ...top,
+    // Outside transactions (secret reads), audit events share commits; inside, they are part of
+    // the transaction's own commit already.
+    audit: groupCommitAudit(db, top.audit),
     transaction: (work) => db.transaction().execute((trx) => work(stores(trx))),
     close: () => db.destroy(),
   };

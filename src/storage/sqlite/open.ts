@@ -22,7 +22,7 @@ export async function openSqlite(file: string): Promise<Storage> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   try {
     await migrate(db, { blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
   } catch (error) {
@@ -30,4 +30,27 @@ export async function openSqlite(file: string): Promise<Storage> {
     throw error;
   }
   return kyselyStorage(db);
+}
+
+const MAX_STATEMENTS = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs about as much as running a small query. The
+ * queries are parameterised, so their SQL text repeats: keep prepared statements by SQL text
+ * (bounded, oldest dropped first).
+ */
+function withStatementCache(database: BetterSqlite3.Database) {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        if (statements.size >= MAX_STATEMENTS) statements.delete(statements.keys().next().value as string);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }

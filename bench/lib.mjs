@@ -1,0 +1,194 @@
+// Shared helpers for the benchmarks: start real keyhold processes, seed data through the admin
+// API, run wrk, and read a process's RSS. Plain ESM over dist/ so a bench needs only `npm ci`.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+export function requireWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      console.error('wrk is needed as the load generator: apt-get install wrk');
+      process.exit(2);
+    }
+  }
+}
+
+/** Starts a process and resolves once a JSON log line with `msg` appears; returns that line. */
+export function startLogged(args, msg, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let buffer = '';
+    let found = false;
+    const timer = setTimeout(
+      () => reject(new Error(`${args.join(' ')}: no "${msg}" within 20 s\n${buffer}`)),
+      20_000,
+    );
+    child.stdout.on('data', (chunk) => {
+      if (found) return; // keep draining, stop parsing
+      buffer += chunk;
+      for (const line of buffer.split('\n')) {
+        if (!line.includes(`"msg":"${msg}"`)) continue;
+        found = true;
+        clearTimeout(timer);
+        resolve({ child, line: JSON.parse(line), output: buffer });
+      }
+    });
+    child.stderr.on('data', (chunk) => {
+      buffer += chunk;
+    });
+    child.on('exit', (code) => {
+      children.delete(child);
+      if (!found) reject(new Error(`${args.join(' ')} exited ${code}\n${buffer}`));
+    });
+  });
+}
+
+export const keyhold = (...args) => [CLI, ...args];
+
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function api(base, token, method, path, body) {
+  const res = await fetch(`${base}/api/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * A data directory with one vault, one item, one Connect server (credentials file written) and a
+ * read token for it. Returns what a benchmark needs to start the hostings.
+ */
+export async function seed() {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
+  const dataDir = join(dir, 'data');
+  const init = JSON.parse(
+    execFileSync(process.execPath, keyhold('init', '--data-dir', dataDir, '--json'), { encoding: 'utf8' }),
+  );
+  const { child, line } = await startLogged(
+    keyhold('serve', '--data-dir', dataDir, '--port', '0'),
+    'keyhold listening',
+  );
+  const token = init.adminToken;
+  const vault = await api(line.url, token, 'POST', '/vaults', { name: 'bench' });
+  const item = await api(line.url, token, 'POST', `/vaults/${vault.id}/items`, {
+    title: 'Postgres (bench)',
+    category: 'DATABASE',
+    tags: ['bench'],
+    urls: [{ href: 'postgres://db.internal:5432/app', primary: true }],
+    fields: [
+      { purpose: 'USERNAME', value: 'app' },
+      { purpose: 'PASSWORD', generate: true },
+      { label: 'host', value: 'db.internal' },
+      { label: 'port', value: '5432' },
+    ],
+  });
+  const server = await api(line.url, token, 'POST', '/servers', { name: 'bench', vaults: [vault.id] });
+  const credentialsFile = join(dir, 'credentials.json');
+  writeFileSync(credentialsFile, JSON.stringify(server.credentials), { mode: 0o600 });
+  const issued = await api(line.url, token, 'POST', `/servers/${server.id}/tokens`, {
+    name: 'bench',
+    vaults: [{ vaultId: vault.id, permissions: ['read'] }],
+  });
+  await stop(child);
+  return {
+    dataDir,
+    credentialsFile,
+    connectToken: issued.token,
+    path: `/v1/vaults/${vault.id}/items/${item.id}`,
+  };
+}
+
+/** A bare node:http server answering every request with `body` (the baseline). */
+export function startBare(body) {
+  const script = `
+    const http = require('node:http');
+    const body = ${JSON.stringify(body)};
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'bare listening', url: 'http://127.0.0.1:' + server.address().port })));
+  `;
+  return startLogged(['-e', script], 'bare listening');
+}
+
+/**
+ * Runs wrk and returns requests/s, p50 and p99 latency in ms, and the request count. Asynchronous
+ * on purpose: this process must keep draining the servers' log pipes while wrk runs, or their
+ * logger blocks on a full pipe and the benchmark measures the harness.
+ */
+export async function wrk(url, { connections, seconds, token }) {
+  const { stdout: out } = await promisify(execFile)(
+    'wrk',
+    [
+      '-t1',
+      `-c${connections}`,
+      `-d${seconds}s`,
+      '--latency',
+      ...(token ? ['-H', `Authorization: Bearer ${token}`] : []),
+      url,
+    ],
+    { encoding: 'utf8' },
+  );
+  const ms = (label) => {
+    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    if (!m) throw new Error(`no ${label}% latency in wrk output:\n${out}`);
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  if (non2xx) throw new Error(`${non2xx[1]} failed responses from ${url}:\n${out}`);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: ms('50'),
+    p99: ms('99'),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+  };
+}
+
+/** Resident set size of a process, in MiB (Linux). */
+export function rssMiB(pid) {
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return kb / 1024;
+}
+
+export function parseArgs(defaults) {
+  const out = { ...defaults };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, '');
+    if (!(key in defaults)) {
+      console.error(
+        `unknown option ${argv[i]}; options: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
+      process.exit(2);
+    }
+    out[key] = Number(argv[i + 1]);
+  }
+  return out;
+}
