@@ -95,9 +95,25 @@ export interface Server {
  */
 export function startServer(
   dataDir: string,
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; extraArgs?: string[] } = {},
+): Promise<Server> {
+  return startKeyhold(
+    ['serve', '--data-dir', dataDir, '--port', '0', ...(options.extraArgs ?? [])],
+    'keyhold listening',
+    options,
+  );
+}
+
+/**
+ * Starts `keyhold ARGS…` and resolves once its log has a line with `"msg": ready` and a `url`
+ * (e.g. `keyhold connect …` with `connect server listening`).
+ */
+export function startKeyhold(
+  args: string[],
+  ready: string,
   options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
 ): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: REPO_ROOT,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -142,19 +158,16 @@ export function startServer(
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`keyhold serve ${why}\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr}`));
+      reject(new Error(`keyhold ${args[0]} ${why}\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr}`));
     };
-    const timer = setTimeout(
-      () => fail('did not report "keyhold listening" in time'),
-      options.timeoutMs ?? 20_000,
-    );
+    const timer = setTimeout(() => fail(`did not report "${ready}" in time`), options.timeoutMs ?? 20_000);
     onEarlyExit = (code) => fail(`exited with ${code} before listening`);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');
       partial = parts.pop() ?? '';
       for (const line of parts) {
         lines.push(line);
-        const url = listeningUrl(line);
+        const url = listeningUrl(line, ready);
         if (url !== undefined && !listening) {
           listening = true;
           clearTimeout(timer);
@@ -165,12 +178,12 @@ export function startServer(
   });
 }
 
-/** The URL of pino's `keyhold listening` line; undefined for any other line (including plain text). */
-function listeningUrl(line: string): string | undefined {
+/** The URL of pino's `ready` line; undefined for any other line (including plain text). */
+function listeningUrl(line: string, ready: string): string | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
-    return entry.msg === 'keyhold listening' && typeof entry.url === 'string' ? entry.url : undefined;
+    return entry.msg === ready && typeof entry.url === 'string' ? entry.url : undefined;
   } catch {
     return undefined;
   }

@@ -1,0 +1,168 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cleanup,
+  runCli,
+  type Server,
+  startKeyhold,
+  startServer,
+  tempDataDir,
+} from '../helpers/processes.js';
+
+/**
+ * `keyhold connect` as its own process, serving from a `keyhold serve` over HTTP: the same API,
+ * and revocation reaching it at once.
+ */
+let dir: string;
+let central: Server;
+let remote: Server;
+let admin: string;
+let vault: string;
+let item: string;
+let serverId: string;
+let credentialsFile: string;
+
+const adminApi = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${central.url}/api/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return res.status === 204 ? undefined : res.json();
+};
+const connectGet = (path: string, token: string) =>
+  fetch(`${remote.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+const newToken = async (permissions = ['read', 'write']) =>
+  (await adminApi('POST', `/servers/${serverId}/tokens`, {
+    name: 't',
+    vaults: [{ vaultId: vault, permissions }],
+  })) as {
+    id: string;
+    token: string;
+  };
+
+beforeAll(async () => {
+  dir = tempDataDir();
+  central = await startServer(join(dir, 'data'));
+  admin = /admin token:\s+(\S+)/.exec(central.lines.join('\n'))?.[1] as string;
+  vault = ((await adminApi('POST', '/vaults', { name: 'remote' })) as { id: string }).id;
+  item = (
+    (await adminApi('POST', `/vaults/${vault}/items`, {
+      title: 'db',
+      fields: [{ purpose: 'PASSWORD', value: 'pw-remote' }],
+    })) as { id: string }
+  ).id;
+  const server = (await adminApi('POST', '/servers', { name: 'edge', vaults: [vault] })) as {
+    id: string;
+    credentials: unknown;
+  };
+  serverId = server.id;
+  credentialsFile = join(dir, 'credentials.json');
+  writeFileSync(credentialsFile, JSON.stringify(server.credentials), { mode: 0o600 });
+  remote = await startKeyhold(
+    ['connect', '--credentials', credentialsFile, '--central', central.url, '--port', '0'],
+    'connect server listening',
+  );
+}, 60_000);
+afterAll(cleanup);
+
+describe('keyhold connect', () => {
+  it('serves items, creates and patches through the central service', async () => {
+    const { token } = await newToken();
+    const res = await connectGet(`/v1/vaults/${vault}/items/${item}`, token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('1password-connect-version')).toBe('1.8.1');
+    expect((await res.json()).fields[0].value).toBe('pw-remote');
+    const created = await fetch(`${remote.url}/v1/vaults/${vault}/items`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'made remotely', fields: [{ purpose: 'PASSWORD', generate: true }] }),
+    });
+    expect(created.status).toBe(200);
+    const made = await created.json();
+    expect(made.fields[0].value).toHaveLength(32);
+    const upload = await fetch(`${remote.url}/v1/vaults/${vault}/items/${made.id}/files?name=a.bin`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: Buffer.from([0, 255, 1]),
+    });
+    const file = await upload.json();
+    const content = await connectGet(file.content_path, token);
+    expect(Buffer.from(await content.arrayBuffer()).equals(Buffer.from([0, 255, 1]))).toBe(true);
+  });
+
+  it('relays refusals with their status and message', async () => {
+    const { token } = await newToken(['read']);
+    const res = await fetch(`${remote.url}/v1/vaults/${vault}/items`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'no' }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ status: 403, message: `token has no write access to vault ${vault}` });
+    expect((await connectGet('/v1/vaults', 'garbage')).status).toBe(401);
+  });
+
+  it('refuses a revoked token within a second of the revocation', async () => {
+    const issued = await newToken();
+    expect((await connectGet('/v1/vaults', issued.token)).status).toBe(200);
+    await adminApi('DELETE', `/tokens/${issued.id}`);
+    const revokedAt = Date.now();
+    const res = await connectGet('/v1/vaults', issued.token);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    expect(res.status).toBe(401);
+    expect((await res.json()).message).toBe('Invalid token: the token has been revoked');
+  });
+
+  it('reads credentials from OP_SESSION as base64, and says what is wrong with a bad one', async () => {
+    const { readFileSync } = await import('node:fs');
+    const b64 = readFileSync(credentialsFile).toString('base64');
+    const second = await startKeyhold(
+      ['connect', '--central', central.url, '--port', '0'],
+      'connect server listening',
+      {
+        env: { OP_SESSION: b64 },
+      },
+    );
+    const { token } = await newToken();
+    expect(
+      (await fetch(`${second.url}/v1/vaults`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
+    await second.stop();
+    const bad = await runCli(['connect', '--central', central.url, '--port', '0'], {
+      env: { OP_SESSION: 'bm90IGpzb24=' },
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /^keyhold: OP_SESSION is neither a readable credentials file \(.*\) nor the base64 of one/,
+    );
+  });
+
+  it('refuses to start with credentials the central service does not know', async () => {
+    const forged = join(dir, 'forged.json');
+    writeFileSync(
+      forged,
+      JSON.stringify({
+        kind: 'keyhold-connect-credentials',
+        version: 1,
+        serverId,
+        accountId: serverId,
+        serverSecret: `khsrv_${'A'.repeat(43)}`,
+        central: null,
+      }),
+    );
+    const res = await runCli(['connect', '--credentials', forged, '--central', central.url, '--port', '0']);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(
+      `keyhold: the central service at ${central.url} refused or did not answer: Invalid Connect server credentials`,
+    );
+  });
+
+  it('stops serving every token once its server is deleted', async () => {
+    const { token } = await newToken();
+    expect((await connectGet('/v1/vaults', token)).status).toBe(200);
+    await adminApi('DELETE', `/servers/${serverId}`);
+    expect((await connectGet('/v1/vaults', token)).status).toBe(401);
+  });
+});
