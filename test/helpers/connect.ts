@@ -88,7 +88,9 @@ export function startConnectService(
         listening = true;
         clearTimeout(timer);
         if (found.connectUrls.length !== credentialsFiles.length) {
-          fail(`reported ${found.connectUrls.length} Connect URLs for ${credentialsFiles.length} --connect flags`);
+          fail(
+            `reported ${found.connectUrls.length} Connect URLs for ${credentialsFiles.length} --connect flags`,
+          );
           continue;
         }
         resolve({ ...found, child, lines, stderr: () => stderr, stop });
@@ -151,7 +153,7 @@ export function adminClient(baseUrl: string, adminToken: string): AdminClient {
   const request = async <T>(
     method: string,
     route: string,
-    init: { body?: BodyInit; type?: string },
+    init: { body?: string | Uint8Array; type?: string },
     expected: number,
   ): Promise<T> => {
     const headers: Record<string, string> = { authorization: `Bearer ${adminToken}` };
