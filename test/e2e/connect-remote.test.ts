@@ -73,21 +73,21 @@ describe('keyhold connect', () => {
     const res = await connectGet(`/v1/vaults/${vault}/items/${item}`, token);
     expect(res.status).toBe(200);
     expect(res.headers.get('1password-connect-version')).toBe('1.8.1');
-    expect((await res.json()).fields[0].value).toBe('pw-remote');
+    expect(((await res.json()) as { fields: { value: string }[] }).fields[0]?.value).toBe('pw-remote');
     const created = await fetch(`${remote.url}/v1/vaults/${vault}/items`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'made remotely', fields: [{ purpose: 'PASSWORD', generate: true }] }),
     });
     expect(created.status).toBe(200);
-    const made = await created.json();
-    expect(made.fields[0].value).toHaveLength(32);
+    const made = (await created.json()) as { id: string; fields: { value: string }[] };
+    expect(made.fields[0]?.value).toHaveLength(32);
     const upload = await fetch(`${remote.url}/v1/vaults/${vault}/items/${made.id}/files?name=a.bin`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
       body: Buffer.from([0, 255, 1]),
     });
-    const file = await upload.json();
+    const file = (await upload.json()) as { content_path: string };
     const content = await connectGet(file.content_path, token);
     expect(Buffer.from(await content.arrayBuffer()).equals(Buffer.from([0, 255, 1]))).toBe(true);
   });
@@ -112,7 +112,7 @@ describe('keyhold connect', () => {
     const res = await connectGet('/v1/vaults', issued.token);
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(res.status).toBe(401);
-    expect((await res.json()).message).toBe('Invalid token: the token has been revoked');
+    expect(((await res.json()) as { message: string }).message).toBe('Invalid token: the token has been revoked');
   });
 
   it('reads credentials from OP_SESSION as base64, and says what is wrong with a bad one', async () => {
