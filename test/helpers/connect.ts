@@ -255,6 +255,11 @@ export class ConnectFixture {
     });
   }
 
+  /** The credentials files of the servers created so far, in creation order. */
+  get credentialsFiles(): string[] {
+    return this.servers.map((s) => s.credentialsFile);
+  }
+
   async hostConnect(): Promise<ConnectService> {
     const code = await this.stopFirst?.();
     if (code !== 0) throw new Error(`the first keyhold serve stopped with ${code}`);
