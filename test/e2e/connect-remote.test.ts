@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -112,7 +114,9 @@ describe('keyhold connect', () => {
     const res = await connectGet('/v1/vaults', issued.token);
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { message: string }).message).toBe('Invalid token: the token has been revoked');
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'Invalid token: the token has been revoked',
+    );
   });
 
   it('reads credentials from OP_SESSION as base64, and says what is wrong with a bad one', async () => {
@@ -137,6 +141,60 @@ describe('keyhold connect', () => {
     expect(bad.stderr).toMatch(
       /^keyhold: OP_SESSION is neither a readable credentials file \(.*\) nor the base64 of one/,
     );
+  });
+
+  it('serves HTTPS with OP_TLS_CERT_FILE and OP_TLS_KEY_FILE', async () => {
+    const cert = join(dir, 'tls.crt');
+    const key = join(dir, 'tls.key');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const tls = await startKeyhold(
+      ['connect', '--credentials', credentialsFile, '--central', central.url, '--port', '0'],
+      'connect server listening',
+      { env: { OP_TLS_CERT_FILE: cert, OP_TLS_KEY_FILE: key } },
+    );
+    expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const { token } = await newToken(['read']);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        `${tls.url}/v1/vaults`,
+        { ca: readFileSync(cert), headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    await tls.stop();
+    const half = await runCli(['connect', '--credentials', credentialsFile, '--central', central.url], {
+      env: { OP_TLS_CERT_FILE: cert },
+    });
+    expect(half.code).toBe(1);
+    expect(half.stderr.trim()).toBe('keyhold: OP_TLS_CERT_FILE and OP_TLS_KEY_FILE must be set together');
   });
 
   it('refuses to start with credentials the central service does not know', async () => {
