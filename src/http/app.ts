@@ -7,6 +7,7 @@ import { adminRoutes } from './admin/routes.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { connectServerRpc } from './connect-server-rpc.js';
 import { healthRoutes } from './health.js';
+import { jwksRoutes } from './jwks.js';
 
 export interface AppOptions {
   services: Services;
@@ -64,6 +65,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.register(healthRoutes);
+  app.register(jwksRoutes(options.services));
   app.register(adminRoutes(options.services), { prefix: '/api/admin' });
   app.register(connectServerRpc(options.services, options.limits.file), { prefix: '/api/connect-server/v1' });
   return app;

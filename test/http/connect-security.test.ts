@@ -360,5 +360,14 @@ describe('signing key rotation', () => {
       expect.arrayContaining([kid(before.token), rotated.kid]),
     );
     expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+    const published = await t.app.inject({ url: `/api/accounts/${t.accountId}/jwks.json` });
+    expect(published.statusCode).toBe(200);
+    expect(published.json()).toEqual(jwks);
+    expect(
+      published
+        .json()
+        .keys.every((k: Record<string, unknown>) => k.kty === 'EC' && k.crv === 'P-256' && !('d' in k)),
+    ).toBe(true);
+    expect((await t.app.inject({ url: `/api/accounts/${'z'.repeat(26)}/jwks.json` })).statusCode).toBe(404);
   });
 });
