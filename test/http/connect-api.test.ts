@@ -67,7 +67,10 @@ describe('vaults', () => {
       message: 'path: vaultId: Invalid Vault UUID: expected 26 characters of a-z and 0-9',
     });
     const unknown = 'a'.repeat(26);
-    expect((await req('GET', `/v1/vaults/${unknown}`)).json()).toEqual({ status: 404, message: `vault ${unknown} not found` });
+    expect((await req('GET', `/v1/vaults/${unknown}`)).json()).toEqual({
+      status: 404,
+      message: `vault ${unknown} not found`,
+    });
   });
 });
 
@@ -84,8 +87,19 @@ describe('items', () => {
       updatedAt: '0001-01-01T00:00:00Z',
       sections: [{ id: 'Section_ab12', label: 'conn' }],
       fields: [
-        { id: '', type: '', purpose: '', label: 'host', value: 'db.internal', section: { id: 'Section_ab12' } },
-        { purpose: 'PASSWORD', generate: true, recipe: { length: 20, characterSets: ['DIGITS'], excludeCharacters: '' } },
+        {
+          id: '',
+          type: '',
+          purpose: '',
+          label: 'host',
+          value: 'db.internal',
+          section: { id: 'Section_ab12' },
+        },
+        {
+          purpose: 'PASSWORD',
+          generate: true,
+          recipe: { length: 20, characterSets: ['DIGITS'], excludeCharacters: '' },
+        },
       ],
     });
     expect(res.statusCode).toBe(200);
@@ -103,8 +117,12 @@ describe('items', () => {
     expect(all[0]).not.toHaveProperty('fields');
     expect(all[0].vault).toEqual({ id: vault });
     const titles = async (filter: string) =>
-      (await req('GET', `/v1/vaults/${vault}/items?filter=${filter}`)).json().map((i: { title: string }) => i.title);
-    expect(await titles('title eq "R&D "db" #1"'.replaceAll(' ', '%20').replaceAll('#', '%23'))).toEqual(['R&D "db" #1']);
+      (await req('GET', `/v1/vaults/${vault}/items?filter=${filter}`))
+        .json()
+        .map((i: { title: string }) => i.title);
+    expect(await titles('title eq "R&D "db" #1"'.replaceAll(' ', '%20').replaceAll('#', '%23'))).toEqual([
+      'R&D "db" #1',
+    ]);
     expect(await titles('title+co+%22r%26d%22')).toEqual(['R&D "db" #1']);
     expect(await titles('tag%20eq%20%22misc%22')).toEqual(['Other thing']);
     expect(await titles('title%20eq%20%22R%26D%22')).toEqual([]);
@@ -116,9 +134,14 @@ describe('items', () => {
     expect(updated.statusCode).toBe(200);
     expect(updated.json()).toMatchObject({ title: 'renamed', version: 2 });
     expect(updated.json().fields[1].value).toBe(current.fields[1].value);
-    const stale = await req('PUT', `/v1/vaults/${vault}/items/${itemId}`, { ...current, title: 'lost update' });
+    const stale = await req('PUT', `/v1/vaults/${vault}/items/${itemId}`, {
+      ...current,
+      title: 'lost update',
+    });
     expect(stale.statusCode).toBe(409);
-    expect(stale.json().message).toMatch(/has changed: it is at version 2, the update was based on version 1/);
+    expect(stale.json().message).toMatch(
+      /has changed: it is at version 2, the update was based on version 1/,
+    );
   });
 
   it('patches with RFC 6902 operations; an empty patch returns the item', async () => {
@@ -134,7 +157,9 @@ describe('items', () => {
     expect(item.fields.find((f: { id: string }) => f.id === 'password')).not.toHaveProperty('entropy');
     const empty = await req('PATCH', `/v1/vaults/${vault}/items/${itemId}`, []);
     expect(empty.json().title).toBe('patched');
-    const bad = await req('PATCH', `/v1/vaults/${vault}/items/${itemId}`, [{ op: 'replace', path: '/vault', value: {} }]);
+    const bad = await req('PATCH', `/v1/vaults/${vault}/items/${itemId}`, [
+      { op: 'replace', path: '/vault', value: {} },
+    ]);
     expect(bad.statusCode).toBe(400);
   });
 
@@ -142,7 +167,9 @@ describe('items', () => {
     const item = (
       await req('POST', `/v1/vaults/${vault}/items`, {
         title: 'otp',
-        fields: [{ type: 'OTP', label: 'otp', value: 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }],
+        fields: [
+          { type: 'OTP', label: 'otp', value: 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' },
+        ],
       })
     ).json();
     expect(item.fields[0].totp).toMatch(/^\d{6}$/);
@@ -176,7 +203,9 @@ describe('files', () => {
     expect(small.content_path).toBe(`/v1/vaults/${vault}/items/${item.id}/files/${small.id}/content`);
     const listed = (await req('GET', `/v1/vaults/${vault}/items/${item.id}/files?inline_files=true`)).json();
     expect(listed).toEqual([{ ...small, content: Buffer.from([1, 2, 3, 250]).toString('base64') }]);
-    const one = (await req('GET', `/v1/vaults/${vault}/items/${item.id}/files/${small.id}?inline_content=true`)).json();
+    const one = (
+      await req('GET', `/v1/vaults/${vault}/items/${item.id}/files/${small.id}?inline_content=true`)
+    ).json();
     expect(one.content).toBe('AQID+g==');
     const content = await req('GET', small.content_path);
     expect(content.rawPayload.equals(Buffer.from([1, 2, 3, 250]))).toBe(true);
@@ -185,7 +214,9 @@ describe('files', () => {
     const tooBig = await req('GET', `/v1/vaults/${vault}/items/${item.id}/files/${big.id}?inline_files=true`);
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json().message).toContain(big.content_path);
-    expect((await req('GET', `/v1/vaults/${vault}/items/${item.id}/files/${big.id}`)).json()).not.toHaveProperty('content');
+    expect(
+      (await req('GET', `/v1/vaults/${vault}/items/${item.id}/files/${big.id}`)).json(),
+    ).not.toHaveProperty('content');
   });
 });
 
@@ -196,7 +227,10 @@ describe('activity, probes, metrics', () => {
     const events = page.json();
     expect(events).toHaveLength(2);
     expect(page.headers['content-range']).toMatch(/^2-3\/\d+$/);
-    expect(events[0]).toMatchObject({ action: expect.stringMatching(/^(READ|CREATE|UPDATE|DELETE)$/), result: 'SUCCESS' });
+    expect(events[0]).toMatchObject({
+      action: expect.stringMatching(/^(READ|CREATE|UPDATE|DELETE)$/),
+      result: 'SUCCESS',
+    });
     expect(events[0].actor).toHaveProperty('jti');
     expect(JSON.stringify(events)).not.toContain('set-by-patch');
   });
@@ -206,13 +240,18 @@ describe('activity, probes, metrics', () => {
     expect(heartbeat.body).toBe('.');
     expect(heartbeat.headers['content-type']).toMatch(/^text\/plain/);
     for (const url of ['/health', '/v1/health']) {
-      expect((await connect.inject({ url })).json()).toMatchObject({ name: 'Keyhold Connect', dependencies: [{ status: 'ACTIVE' }] });
+      expect((await connect.inject({ url })).json()).toMatchObject({
+        name: 'Keyhold Connect',
+        dependencies: [{ status: 'ACTIVE' }],
+      });
     }
   });
 
   it('exports Prometheus metrics with route templates, never concrete ids', async () => {
     const text = (await connect.inject({ url: '/metrics' })).body;
-    expect(text).toContain('keyhold_connect_requests_total{method="GET",route="/v1/vaults/:vaultId/items",status="200"}');
+    expect(text).toContain(
+      'keyhold_connect_requests_total{method="GET",route="/v1/vaults/:vaultId/items",status="200"}',
+    );
     expect(text).not.toContain(vault);
     expect(text).toContain('process_resident_memory_bytes');
   });

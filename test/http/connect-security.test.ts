@@ -321,6 +321,27 @@ describe('attacks that must fail with 401', () => {
     expect(await expectRefused(() => get('/v1/vaults', issued.token), 401)).toBe(
       'Invalid token: the token has been revoked',
     );
+    // Revoking again is idempotent: 204, and no second event.
+    const events = async () =>
+      (await setup.api.get('/audit?limit=1000'))
+        .json()
+        .filter((e: { resourceId: string }) => e.resourceId === issued.id).length;
+    const before = await events();
+    expect((await setup.api.delete(`/tokens/${issued.id}`)).statusCode).toBe(204);
+    expect(await events()).toBe(before);
+  });
+
+  it('refuses a server update that changes nothing or removes a vault the server does not have', async () => {
+    expect((await setup.api.patch(`/servers/${serverId}`, {})).json()).toMatchObject({
+      status: 400,
+      message: 'nothing to change: give addVaults, removeVaults or both',
+    });
+    expect(
+      (await setup.api.patch(`/servers/${serverId}`, { removeVaults: [vaultOff] })).json(),
+    ).toMatchObject({
+      status: 400,
+      message: `vault ${vaultOff} is not on server ${serverId}`,
+    });
   });
 
   it('every token of a deleted server', async () => {

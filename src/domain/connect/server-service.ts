@@ -113,7 +113,14 @@ export function serverService(storage: Storage): ServerService {
     async update(ctx, serverId, change) {
       requireAdministrator(ctx);
       const server = await load(ctx, serverId);
+      if (change.addVaults.length === 0 && change.removeVaults.length === 0) {
+        throw invalidInput('nothing to change: give addVaults, removeVaults or both');
+      }
       await requireVaults(ctx, change.addVaults);
+      const current = new Set(await storage.connectServers.vaults(serverId));
+      for (const v of change.removeVaults) {
+        if (!current.has(v)) throw invalidInput(`vault ${v} is not on server ${serverId}`);
+      }
       await storage.transaction(async (tx) => {
         for (const v of change.addVaults) await tx.connectServers.addVault(serverId, v);
         for (const v of change.removeVaults) await tx.connectServers.removeVault(serverId, v);

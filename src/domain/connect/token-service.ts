@@ -121,6 +121,8 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
       await storage.transaction(async (tx) => {
         const token = await tx.connectTokens.get(tokenId);
         if (!token || token.accountId !== ctx.actor.accountId) throw notFound(`token ${tokenId} not found`);
+        // Revoking twice is not an error (DELETE is idempotent), and not a second event either.
+        if (token.revokedAt !== null) return;
         await tx.connectTokens.revoke(ctx.actor.accountId, tokenId, new Date().toISOString());
         await recordAudit(tx.audit, ctx, {
           action: 'DELETE',
