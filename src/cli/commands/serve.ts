@@ -17,27 +17,38 @@ export function registerServe(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [] as string[],
     )
-    .action(async (opts: { dataDir?: string; host?: string; port?: string; logLevel?: string; connect: string[] }) => {
-      const { connect, ...settings } = opts;
-      const config = configFrom(settings);
-      const hosted = connect.map(parseHosted);
-      const { createLogger, startService } = await import('../../main.js');
-      const logger = createLogger(config);
-      const service = await startService(config, logger, hosted);
-      if (service.bootstrap) {
-        // Printed once, outside the structured log, which must never carry secrets.
-        process.stdout.write(`${renderCredentials(service.bootstrap)}\n`);
-      }
-      for (const url of service.connectUrls) logger.info({ url }, 'connect server listening');
-      logger.info({ url: service.url, connectUrls: service.connectUrls, dataDir: config.dataDir }, 'keyhold listening');
-      const stop = async (signal: string) => {
-        logger.info({ signal }, 'shutting down');
-        await service.close();
-        process.exit(0);
-      };
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      process.once('SIGINT', () => void stop('SIGINT'));
-    });
+    .action(
+      async (opts: {
+        dataDir?: string;
+        host?: string;
+        port?: string;
+        logLevel?: string;
+        connect: string[];
+      }) => {
+        const { connect, ...settings } = opts;
+        const config = configFrom(settings);
+        const hosted = connect.map(parseHosted);
+        const { createLogger, startService } = await import('../../main.js');
+        const logger = createLogger(config);
+        const service = await startService(config, logger, hosted);
+        if (service.bootstrap) {
+          // Printed once, outside the structured log, which must never carry secrets.
+          process.stdout.write(`${renderCredentials(service.bootstrap)}\n`);
+        }
+        for (const url of service.connectUrls) logger.info({ url }, 'connect server listening');
+        logger.info(
+          { url: service.url, connectUrls: service.connectUrls, dataDir: config.dataDir },
+          'keyhold listening',
+        );
+        const stop = async (signal: string) => {
+          logger.info({ signal }, 'shutting down');
+          await service.close();
+          process.exit(0);
+        };
+        process.once('SIGTERM', () => void stop('SIGTERM'));
+        process.once('SIGINT', () => void stop('SIGINT'));
+      },
+    );
 }
 
 /** `FILE[:PORT]`: the port is taken only when what follows the last colon is a number. */

@@ -49,7 +49,8 @@ export function decide(principal: Principal, action: VaultAction, vault: VaultRe
     }
     case 'connect': {
       const granted = principal.grants.get(vault.id);
-      if (!granted || !principal.serverVaults.has(vault.id)) return { allow: false, reason: `vault ${vault.id} is not in scope` };
+      if (!granted || !principal.serverVaults.has(vault.id))
+        return { allow: false, reason: `vault ${vault.id} is not in scope` };
       if (action === 'manage') return { allow: false, reason: 'Connect tokens cannot manage vaults' };
       if (granted.has(action)) return ALLOW;
       return { allow: false, reason: `token has no ${action} access to vault ${vault.id}` };
