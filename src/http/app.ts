@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, toAppError } from '../errors/format.js';
 import type { Services } from '../services.js';
 import { adminRoutes } from './admin/routes.js';
-import { registerBodyParsers } from './body-parsers.js';
+import { baseApp } from './base-app.js';
 import { connectServerRpc } from './connect-server-rpc.js';
 import { healthRoutes } from './health.js';
 import { jwksRoutes } from './jwks.js';
@@ -16,38 +15,11 @@ export interface AppOptions {
 }
 
 /**
- * The central service's HTTP application. The only place Fastify is configured; routes live in
- * one plugin per API family. Request logs carry method, path (never the query string, which can
- * hold item titles), status and timing — never headers or bodies.
+ * The central service's HTTP application: the shared base (`baseApp`), the admin API error
+ * shape, and one plugin per API family.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
-    genReqId: () => randomUUID(),
-    bodyLimit: options.limits.json,
-    // Connect clients send trailing slashes; `/x/` and `/x` are the same route.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // Fastify's own request lines would log the full URL (query strings can hold item titles).
-    logController: new LogController({ disableRequestLogging: true }),
-  });
-  registerBodyParsers(app, options.limits);
-
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
-  });
+  const app = baseApp(options);
 
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, childEnv, REPO_ROOT, runCli, startServer, tempDataDir } from './processes.js';
+import { runCli, type Server, startServer, tempDataDir } from './processes.js';
 
 /**
  * A Keyhold service hosting a Connect server, for end-to-end tests that drive the Connect API
@@ -9,124 +8,43 @@ import { CLI, childEnv, REPO_ROOT, runCli, startServer, tempDataDir } from './pr
  * through `keyhold init`, the admin API and what `keyhold serve` prints.
  */
 
-const children = new Set<ChildProcess>();
+const started = new Set<Server>();
 
 /** A `keyhold serve --connect …` process: the central service and its hosted Connect servers. */
-export interface ConnectService {
-  /** The central service (admin API). */
-  url: string;
+export interface ConnectService extends Server {
   /** The hosted Connect servers, in the order of the `--connect` flags. */
   connectUrls: string[];
-  child: ChildProcess;
-  lines: string[];
-  stderr(): string;
-  /** SIGTERM, then the exit code (SIGKILL if the process lingers past 10 s). */
-  stop(): Promise<number | null>;
 }
 
 /**
  * Starts `keyhold serve --data-dir DIR --port 0 --connect FILE:0 …` and resolves once the
- * `keyhold listening` log line reports the central URL and every Connect URL. Rejects, with what
- * the process printed, if it exits or stays silent first. Stop it with `stopConnectServices()`.
+ * `keyhold listening` log line reports the central URL and every Connect URL. Stop it with
+ * `stopConnectServices()`.
  */
-export function startConnectService(
+export async function startConnectService(
   dataDir: string,
   credentialsFiles: string[],
   options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
 ): Promise<ConnectService> {
-  const args = ['serve', '--data-dir', dataDir, '--port', '0'];
-  for (const file of credentialsFiles) args.push('--connect', `${file}:0`);
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: childEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServer(dataDir, {
+    ...options,
+    extraArgs: credentialsFiles.flatMap((file) => ['--connect', `${file}:0`]),
   });
-  children.add(child);
-  const lines: string[] = [];
-  let stderr = '';
-  let partial = '';
-  let listening = false;
-  let onEarlyExit: (code: number | null) => void = () => {};
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('close', (code) => {
-      children.delete(child);
-      if (!listening) onEarlyExit(code);
-      resolve(code);
-    });
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`keyhold serve --connect ${why}\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr}`));
-    };
-    const timer = setTimeout(
-      () => fail('did not report "keyhold listening" in time'),
-      options.timeoutMs ?? 20_000,
+  started.add(server);
+  const connectUrls = Array.isArray(server.ready.connectUrls) ? (server.ready.connectUrls as string[]) : [];
+  if (connectUrls.length !== credentialsFiles.length) {
+    await server.kill();
+    throw new Error(
+      `keyhold serve reported ${connectUrls.length} Connect URLs for ${credentialsFiles.length} --connect flags`,
     );
-    onEarlyExit = (code) => fail(`exited with ${code} before listening`);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        const found = listening ? undefined : listeningUrls(line);
-        if (found === undefined) continue;
-        listening = true;
-        clearTimeout(timer);
-        if (found.connectUrls.length !== credentialsFiles.length) {
-          fail(
-            `reported ${found.connectUrls.length} Connect URLs for ${credentialsFiles.length} --connect flags`,
-          );
-          continue;
-        }
-        resolve({ ...found, child, lines, stderr: () => stderr, stop });
-      }
-    });
-  });
-}
-
-/** The URLs of the `keyhold listening` log line; undefined for any other line. */
-function listeningUrls(line: string): { url: string; connectUrls: string[] } | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const entry = JSON.parse(line) as { msg?: unknown; url?: unknown; connectUrls?: unknown };
-    if (entry.msg !== 'keyhold listening' || typeof entry.url !== 'string') return undefined;
-    const connectUrls = Array.isArray(entry.connectUrls)
-      ? entry.connectUrls.filter((u): u is string => typeof u === 'string')
-      : [];
-    return { url: entry.url, connectUrls };
-  } catch {
-    return undefined;
   }
+  return { ...server, connectUrls };
 }
 
 /** Kills every process `startConnectService` started that is still running. Call in `afterAll`. */
 export async function stopConnectServices(): Promise<void> {
-  await Promise.all(
-    [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
-  children.clear();
+  await Promise.all([...started].map((s) => s.kill()));
+  started.clear();
 }
 
 /** A failed admin API call: the method, path, status and body, so a test failure says what happened. */

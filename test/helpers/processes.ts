@@ -78,6 +78,8 @@ export function runCli(
 
 export interface Server {
   url: string;
+  /** The whole JSON log line that said the process was ready. */
+  ready: Record<string, unknown>;
   child: ChildProcess;
   /** Every line the server has written to standard output so far (credentials block, then JSON logs). */
   lines: string[];
@@ -132,7 +134,7 @@ export function startKeyhold(
       resolve(code);
     });
   });
-  const server: Omit<Server, 'url'> = {
+  const server: Omit<Server, 'url' | 'ready'> = {
     child,
     lines,
     stderr: () => stderr,
@@ -167,23 +169,23 @@ export function startKeyhold(
       partial = parts.pop() ?? '';
       for (const line of parts) {
         lines.push(line);
-        const url = listeningUrl(line, ready);
-        if (url !== undefined && !listening) {
+        const entry = readyLine(line, ready);
+        if (entry !== undefined && !listening) {
           listening = true;
           clearTimeout(timer);
-          resolve({ ...server, url });
+          resolve({ ...server, url: entry.url as string, ready: entry });
         }
       }
     });
   });
 }
 
-/** The URL of pino's `ready` line; undefined for any other line (including plain text). */
-function listeningUrl(line: string, ready: string): string | undefined {
+/** Pino's `ready` line (with a `url`) parsed; undefined for any other line (including plain text). */
+function readyLine(line: string, ready: string): Record<string, unknown> | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
-    return entry.msg === ready && typeof entry.url === 'string' ? entry.url : undefined;
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    return entry.msg === ready && typeof entry.url === 'string' ? entry : undefined;
   } catch {
     return undefined;
   }

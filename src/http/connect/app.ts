@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -7,8 +6,8 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { CentralClient, ConnectCall } from '../../connect-server/central-client.js';
+import { baseApp } from '../base-app.js';
 import { bearerToken } from '../bearer.js';
-import { registerBodyParsers } from '../body-parsers.js';
 import { activityRoutes } from './activity.js';
 import { connectErrorHandling } from './errors.js';
 import { fileRoutes } from './files.js';
@@ -44,30 +43,10 @@ export interface ConnectRouteContext {
  * through `central`, which verifies the token for this server and decides.
  */
 export function buildConnectApp(options: ConnectAppOptions): FastifyInstance {
-  const app = Fastify({
-    ...(options.https ? { https: options.https } : {}),
-    loggerInstance: options.logger as FastifyBaseLogger,
-    genReqId: () => randomUUID(),
-    bodyLimit: options.limits.json,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    logController: new LogController({ disableRequestLogging: true }),
-  });
-  registerBodyParsers(app, options.limits);
+  const app = baseApp(options);
   connectErrorHandling(app);
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('1Password-Connect-Version', CONNECT_API_VERSION);
-    reply.header('cache-control', 'no-store');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
   });
   registerMetrics(app);
 

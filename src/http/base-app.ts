@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { registerBodyParsers } from './body-parsers.js';
+
+export interface BaseAppOptions {
+  logger: Logger;
+  limits: { json: number; file: number };
+  /** TLS certificate and key to serve HTTPS. */
+  https?: { cert: Buffer; key: Buffer };
+}
+
+/**
+ * What every Keyhold listener shares: strict body parsing, a request id on every request and
+ * response, `no-store` caching, and one request log line carrying method, path (never the query
+ * string, which can hold item titles), status and time — never headers or bodies.
+ */
+export function baseApp(options: BaseAppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    bodyLimit: options.limits.json,
+    // Connect clients send trailing slashes; `/x/` and `/x` are the same route.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Fastify's own request lines would log the full URL.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  registerBodyParsers(app, options.limits);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+  return app;
+}
