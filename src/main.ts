@@ -32,7 +32,7 @@ export async function initDataDir(
 ): Promise<Initialized & OpenStore> {
   const opened = await createDataDir(config);
   try {
-    const credentials = await initializeAccount(opened.storage, {
+    const credentials = await initializeAccount(opened.storage, opened.keyring, {
       accountName: options.accountName ?? DEFAULT_ACCOUNT_NAME,
       ownerEmail: options.ownerEmail ?? DEFAULT_OWNER_EMAIL,
       ...(options.ownerPassword === undefined ? {} : { ownerPassword: options.ownerPassword }),

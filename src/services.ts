@@ -32,7 +32,7 @@ export function buildServices(storage: Storage, keyring: Keyring): Services {
     tokens: tokenService(storage, signingKeys),
     connectVerifier: new ConnectVerifier(storage, signingKeys),
     storage,
-    accounts: accountService(storage),
+    accounts: accountService(storage, signingKeys),
     users: userService(storage),
     vaults: vaultService(storage, keyring),
     items: itemService(storage, keyring),

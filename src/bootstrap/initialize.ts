@@ -1,6 +1,8 @@
 import { newId } from '../crypto/ids.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { issueAdminToken } from '../domain/admin-tokens/admin-token-service.js';
 import { recordAudit } from '../domain/audit/audit-log.js';
+import { SigningKeys } from '../domain/connect/signing-keys.js';
 import { systemContext } from '../domain/context.js';
 import { generatePassword, hashPassword } from '../domain/users/passwords.js';
 import type { Storage } from '../storage/ports.js';
@@ -17,11 +19,12 @@ export interface BootstrapCredentials {
 }
 
 /**
- * Creates the first account, its owner and an operator admin token in one transaction, so a
- * failure leaves no half-made account behind.
+ * Creates the first account, its owner, its token-signing key and an operator admin token in
+ * one transaction, so a failure leaves no half-made account behind.
  */
 export async function initializeAccount(
   storage: Storage,
+  keyring: Keyring,
   input: { accountName: string; ownerEmail: string; ownerPassword?: string },
 ): Promise<BootstrapCredentials> {
   const now = new Date().toISOString();
@@ -43,6 +46,7 @@ export async function initializeAccount(
       updatedAt: now,
     });
     await tx.adminTokens.insert(token.record);
+    const key = await new SigningKeys(tx, keyring).rotate(accountId, tx);
     await recordAudit(tx.audit, ctx, {
       action: 'CREATE',
       resourceType: 'ACCOUNT',

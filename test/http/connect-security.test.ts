@@ -362,7 +362,24 @@ describe('attacks that must fail with 401', () => {
   });
 });
 
-describe('signing key rotation', () => {
+describe('signing keys', () => {
+  it('every account is created with one signing key, audited; issuing tokens creates none', async () => {
+    const created = (await setup.api.post('/accounts', { name: 'with key' })).json();
+    const other = adminSetup(t, created.adminToken);
+    const keys = (await other.api.get('/keys')).json().keys;
+    expect(keys).toHaveLength(1);
+    const events = (await setup.api.get('/audit?limit=5')).json();
+    expect(events.find((e: { resourceType: string }) => e.resourceType === 'SIGNING_KEY')).toMatchObject({
+      action: 'CREATE',
+      resourceId: keys[0].kid,
+      result: 'SUCCESS',
+    });
+    const v = (await other.vault('v')).id;
+    const s = (await other.server([v])).id;
+    await other.token(s, [{ vaultId: v, permissions: ['read'] }]);
+    expect((await other.api.get('/keys')).json().keys).toEqual(keys);
+  });
+
   it('keeps tokens signed by the old key working and signs new ones with the new key', async () => {
     const before = await setup.token(serverId, [{ vaultId: vaultA, permissions: ['read'] }]);
     const rotated = (await setup.api.post('/keys/rotate')).json();

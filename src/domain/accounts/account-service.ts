@@ -3,6 +3,7 @@ import { conflict, forbidden, notFound } from '../../errors/app-error.js';
 import type { AccountRecord, Storage } from '../../storage/ports.js';
 import { issueAdminToken } from '../admin-tokens/admin-token-service.js';
 import { recordAudit } from '../audit/audit-log.js';
+import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 
 export interface CreatedAccount extends AccountRecord {
@@ -21,7 +22,7 @@ const requireOperator = (ctx: RequestContext) => {
     throw forbidden('managing accounts needs the operator token printed by `keyhold init`');
 };
 
-export function accountService(storage: Storage): AccountService {
+export function accountService(storage: Storage, signingKeys: SigningKeys): AccountService {
   return {
     async create(ctx, name, options = {}) {
       requireOperator(ctx);
@@ -30,10 +31,17 @@ export function accountService(storage: Storage): AccountService {
       await storage.transaction(async (tx) => {
         await tx.accounts.insert(account);
         await tx.adminTokens.insert(token.record);
+        const key = await signingKeys.rotate(account.id, tx);
         await recordAudit(tx.audit, ctx, {
           action: 'CREATE',
           resourceType: 'ACCOUNT',
           resourceId: account.id,
+          result: 'SUCCESS',
+        });
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'SIGNING_KEY',
+          resourceId: key.kid,
           result: 'SUCCESS',
         });
       });

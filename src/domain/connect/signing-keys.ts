@@ -2,6 +2,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 
 import { aad } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
+import { AppError } from '../../errors/app-error.js';
 import type { SigningKeyRecord, Stores } from '../../storage/ports.js';
 
 type Key = CryptoKey;
@@ -34,10 +35,17 @@ export class SigningKeys {
     this.#keyring = keyring;
   }
 
-  /** The account's current signing key, created on first use. */
+  /**
+   * The account's current signing key. Every account gets one when it is created (in the same
+   * transaction, audited), so a missing key means the database was altered.
+   */
   async signer(accountId: string): Promise<SigningKey> {
-    const [current] = await this.#stores.signingKeys.list(accountId);
-    const record = current && current.retiredAt === null ? current : await this.rotate(accountId);
+    const [record] = await this.#stores.signingKeys.list(accountId);
+    if (!record || record.retiredAt !== null) {
+      throw new AppError(500, 'integrity_error', `account ${accountId} has no current signing key`, {
+        expose: true,
+      });
+    }
     const jwk = JSON.parse(
       this.#keyring
         .openWithMaster(record.privateKey, aad.accountKey(accountId, record.kid), `signing key ${record.kid}`)
