@@ -84,6 +84,9 @@ export interface VaultRow extends VaultRecord {
 
 export interface VaultStore {
   insert(vault: VaultRecord): Promise<void>;
+  /** The vault without its item count: what authorization and decryption need, in O(1). */
+  find(accountId: string, id: string): Promise<VaultRecord | undefined>;
+  /** The vault with its item count (counted, so O(items)): for vault views only. */
   get(accountId: string, id: string): Promise<VaultRow | undefined>;
   list(accountId: string): Promise<VaultRow[]>;
   /** Replaces attributes and bumps `attributeVersion`. */

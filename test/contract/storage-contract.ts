@@ -149,6 +149,9 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(row?.wrappedKey.equals(bytes('wrapped'))).toBe(true);
       expect(await storage.vaults.get(b.id, v.id)).toBeUndefined();
       expect(await storage.vaults.list(b.id)).toEqual([]);
+      const { itemCount: _count, ...record } = row as NonNullable<typeof row>;
+      expect(await storage.vaults.find(a.id, v.id)).toEqual(record);
+      expect(await storage.vaults.find(b.id, v.id)).toBeUndefined();
     });
 
     it('bumps content and attribute versions', async () => {

@@ -1,5 +1,5 @@
 import { forbidden, notFound } from '../../errors/app-error.js';
-import type { Stores, VaultRow } from '../../storage/ports.js';
+import type { Stores, VaultRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { decide, type VaultAction } from './decide.js';
@@ -13,8 +13,8 @@ export async function authorizeVault(
   ctx: RequestContext,
   vaultId: string,
   action: VaultAction,
-): Promise<VaultRow> {
-  const vault = await stores.vaults.get(ctx.actor.accountId, vaultId);
+): Promise<VaultRecord> {
+  const vault = await stores.vaults.find(ctx.actor.accountId, vaultId);
   if (!vault) throw notFound(`vault ${vaultId} not found`);
   const decision = decide(ctx.principal, action, vault);
   if (!decision.allow) {

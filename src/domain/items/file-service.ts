@@ -2,7 +2,7 @@ import { aad, open, openJson, seal, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { notFound } from '../../errors/app-error.js';
-import type { FileRecord, Storage, VaultRow } from '../../storage/ports.js';
+import type { FileRecord, Storage, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -52,7 +52,7 @@ export const toFileView = (vaultId: string, f: FileMeta): FileView => ({
   ...(f.sectionId ? { section: { id: f.sectionId } } : {}),
 });
 
-const openFileMeta = (key: Buffer, vault: VaultRow, f: FileRecord): FileMeta => {
+const openFileMeta = (key: Buffer, vault: VaultRecord, f: FileRecord): FileMeta => {
   const meta = openJson<SealedFileMeta>(
     key,
     f.meta,
@@ -73,7 +73,7 @@ const openFileMeta = (key: Buffer, vault: VaultRow, f: FileRecord): FileMeta => 
 export async function listFileMetas(
   storage: Storage,
   keyring: Keyring,
-  vault: VaultRow,
+  vault: VaultRecord,
   itemId: string,
 ): Promise<FileMeta[]> {
   const records = await storage.files.list(itemId);
@@ -86,7 +86,7 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
   const requireItem = async (vaultId: string, itemId: string) => {
     if (!(await storage.items.get(vaultId, itemId, false))) throw notFound(`item ${itemId} not found`);
   };
-  const loadFile = async (vault: VaultRow, itemId: string, fileId: string) => {
+  const loadFile = async (vault: VaultRecord, itemId: string, fileId: string) => {
     await requireItem(vault.id, itemId);
     const record = await storage.files.get(itemId, fileId);
     if (!record) throw notFound(`file ${fileId} not found`);

@@ -1,7 +1,7 @@
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, notFound } from '../../errors/app-error.js';
-import type { ItemRow, Storage, VaultRow } from '../../storage/ports.js';
+import type { ItemRow, Storage, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -80,13 +80,13 @@ const staleVersion = (itemId: string, current: number, basedOn: number | undefin
   );
 
 export function itemService(storage: Storage, keyring: Keyring): ItemService {
-  const load = async (vault: VaultRow, itemId: string, withDetails: boolean): Promise<ItemRow> => {
+  const load = async (vault: VaultRecord, itemId: string, withDetails: boolean): Promise<ItemRow> => {
     const row = await storage.items.get(vault.id, itemId, withDetails);
     if (!row) throw notFound(`item ${itemId} not found`);
     return row;
   };
 
-  const openContent = (vault: VaultRow, row: ItemRow): ItemContent => {
+  const openContent = (vault: VaultRecord, row: ItemRow): ItemContent => {
     const key = keyring.vaultKey(vault);
     const place = placeOf(row);
     return {
@@ -95,13 +95,13 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     };
   };
 
-  const present = async (vault: VaultRow, row: ItemRow, content: ItemContent) =>
+  const present = async (vault: VaultRecord, row: ItemRow, content: ItemContent) =>
     toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now());
 
   /** The full item for callers that may read the vault; a receipt for write-only callers. */
   const answer = async (
     ctx: RequestContext,
-    vault: VaultRow,
+    vault: VaultRecord,
     row: ItemRow,
     full: () => FullItem | Promise<FullItem>,
   ): Promise<FullItem | WriteReceipt> =>
@@ -118,7 +118,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   /** Stores `input` as the version after `current`, unless another writer got there first. */
   const commit = async (
     ctx: RequestContext,
-    vault: VaultRow,
+    vault: VaultRecord,
     current: ItemRow,
     previous: ItemContent,
     input: ItemInput,

@@ -90,7 +90,10 @@ export function vaultService(storage: Storage, keyring: Keyring): VaultService {
     },
 
     async get(ctx, vaultId) {
-      return view(await authorizeVault(storage, ctx, vaultId, 'read'));
+      await authorizeVault(storage, ctx, vaultId, 'read');
+      const row = await storage.vaults.get(ctx.actor.accountId, vaultId);
+      if (!row) throw notFound(`vault ${vaultId} not found`);
+      return view(row);
     },
 
     async delete(ctx, vaultId) {

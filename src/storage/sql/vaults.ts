@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { VaultRow, VaultStore, VaultType } from '../ports.js';
+import type { VaultRecord, VaultRow, VaultStore, VaultType } from '../ports.js';
 import type { Database } from './tables.js';
 
 export function vaultStore(db: Kysely<Database>): VaultStore {
@@ -15,8 +15,7 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
           .whereRef('items.vault_id', '=', 'vaults.id')
           .as('item_count'),
       );
-  type Row = Database['vaults'] & { item_count: number | string | null };
-  const toRow = (r: Row): VaultRow => ({
+  const toRecord = (r: Database['vaults']): VaultRecord => ({
     id: r.id,
     accountId: r.account_id,
     wrappedKey: r.wrapped_key,
@@ -26,6 +25,9 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
     contentVersion: r.content_version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+  });
+  const toRow = (r: Database['vaults'] & { item_count: number | string | null }): VaultRow => ({
+    ...toRecord(r),
     itemCount: Number(r.item_count ?? 0),
   });
   return {
@@ -44,6 +46,15 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
           updated_at: v.updatedAt,
         })
         .execute();
+    },
+    async find(accountId, id) {
+      const row = await db
+        .selectFrom('vaults')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toRecord(row);
     },
     async get(accountId, id) {
       const row = await selectVaults()
