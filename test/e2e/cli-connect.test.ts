@@ -7,6 +7,7 @@ import {
   CLI,
   childEnv,
   cleanup,
+  cmd,
   type RunResult,
   runCli,
   type Server,
@@ -74,14 +75,6 @@ let vault: Record<'A' | 'B' | 'C' | 'D', string>;
 let web: ServerView;
 /** Every token the CLI printed; none may show up again in a listing. */
 const issued: string[] = [];
-
-/** A command line split on whitespace; each `${value}` is one argument as is. */
-function cmd(literals: TemplateStringsArray, ...values: (string | number)[]): string[] {
-  return literals.flatMap((text, i) => [
-    ...text.split(/\s+/).filter((word) => word !== ''),
-    ...(i < values.length ? [String(values[i])] : []),
-  ]);
-}
 
 /** Runs a remote command against the test server with `--addr` and `--token`. */
 const kh = (args: string[], addr = server.url) =>

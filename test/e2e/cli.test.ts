@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanup,
+  cmd,
   type RunResult,
   runCli,
   type Server,
@@ -60,17 +61,6 @@ let init: Initialized;
 let server: Server;
 /** Every secret value handed to the server; none may show up in the audit trail. */
 const secrets: string[] = [];
-
-/**
- * A command line: the literal text splits on whitespace, each `${value}` is one argument as is
- * (so values with spaces or shell characters need no quoting).
- */
-function cmd(literals: TemplateStringsArray, ...values: (string | number)[]): string[] {
-  return literals.flatMap((text, i) => [
-    ...text.split(/\s+/).filter((word) => word !== ''),
-    ...(i < values.length ? [String(values[i])] : []),
-  ]);
-}
 
 /** Runs a remote command against the test server with `--addr` and `--token`. */
 const kh = (args: string[], token = init.adminToken) =>

@@ -212,3 +212,14 @@ export async function cleanup(): Promise<void> {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }
+
+/**
+ * A command line as an argument list: the literal text splits on whitespace, each `${value}` is
+ * one argument as is (so values with spaces or shell characters need no quoting).
+ */
+export function cmd(literals: TemplateStringsArray, ...values: (string | number)[]): string[] {
+  return literals.flatMap((text, i) => [
+    ...text.split(/\s+/).filter((word) => word !== ''),
+    ...(i < values.length ? [String(values[i])] : []),
+  ]);
+}
