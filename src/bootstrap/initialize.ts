@@ -59,6 +59,12 @@ export async function initializeAccount(
       resourceId: ownerId,
       result: 'SUCCESS',
     });
+    await recordAudit(tx.audit, ctx, {
+      action: 'CREATE',
+      resourceType: 'SIGNING_KEY',
+      resourceId: key.kid,
+      result: 'SUCCESS',
+    });
   });
   return {
     accountId,

@@ -40,6 +40,16 @@ describe('authentication', () => {
     }
   });
 
+  it('audits the bootstrap: the account, its owner and its signing key', async () => {
+    const events = (await api.get('/audit?limit=10')).json();
+    const created = events.map(
+      (e: { action: string; resourceType: string }) => `${e.action} ${e.resourceType}`,
+    );
+    expect(created).toEqual(expect.arrayContaining(['CREATE ACCOUNT', 'CREATE USER', 'CREATE SIGNING_KEY']));
+    const kid = events.find((e: { resourceType: string }) => e.resourceType === 'SIGNING_KEY').resourceId;
+    expect((await api.get('/keys')).json().keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
+  });
+
   it('tells who the token belongs to', async () => {
     const res = await api.get('/whoami');
     expect(res.json()).toMatchObject({ accountId: t.accountId, operator: true });
