@@ -1,5 +1,6 @@
 import { newId } from '../crypto/ids.js';
 import type { Keyring } from '../crypto/keyring.js';
+import { foundAccount } from '../domain/accounts/account-service.js';
 import { issueAdminToken } from '../domain/admin-tokens/admin-token-service.js';
 import { recordAudit } from '../domain/audit/audit-log.js';
 import { SigningKeys } from '../domain/connect/signing-keys.js';
@@ -35,7 +36,8 @@ export async function initializeAccount(
   const token = issueAdminToken(accountId, 'bootstrap operator token', true);
   const ctx = systemContext(accountId);
   await storage.transaction(async (tx) => {
-    await tx.accounts.insert({ id: accountId, name: input.accountName, createdAt: now });
+    const account = { id: accountId, name: input.accountName, createdAt: now };
+    await foundAccount(tx, new SigningKeys(tx, keyring), ctx, account, token.record);
     await tx.users.insert({
       id: ownerId,
       accountId,
@@ -45,24 +47,10 @@ export async function initializeAccount(
       createdAt: now,
       updatedAt: now,
     });
-    await tx.adminTokens.insert(token.record);
-    const key = await new SigningKeys(tx, keyring).rotate(accountId, tx);
-    await recordAudit(tx.audit, ctx, {
-      action: 'CREATE',
-      resourceType: 'ACCOUNT',
-      resourceId: accountId,
-      result: 'SUCCESS',
-    });
     await recordAudit(tx.audit, ctx, {
       action: 'CREATE',
       resourceType: 'USER',
       resourceId: ownerId,
-      result: 'SUCCESS',
-    });
-    await recordAudit(tx.audit, ctx, {
-      action: 'CREATE',
-      resourceType: 'SIGNING_KEY',
-      resourceId: key.kid,
       result: 'SUCCESS',
     });
   });

@@ -1,6 +1,6 @@
 import { newId } from '../../crypto/ids.js';
 import { conflict, forbidden, notFound } from '../../errors/app-error.js';
-import type { AccountRecord, Storage } from '../../storage/ports.js';
+import type { AccountRecord, AdminTokenRecord, Storage, Stores } from '../../storage/ports.js';
 import { issueAdminToken } from '../admin-tokens/admin-token-service.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
@@ -12,9 +12,38 @@ export interface CreatedAccount extends AccountRecord {
 }
 
 export interface AccountService {
-  create(ctx: RequestContext, name: string, options?: { operator?: boolean }): Promise<CreatedAccount>;
+  create(ctx: RequestContext, name: string): Promise<CreatedAccount>;
   list(ctx: RequestContext): Promise<AccountRecord[]>;
   delete(ctx: RequestContext, accountId: string): Promise<void>;
+}
+
+/**
+ * What every new account is made of, written inside the caller's transaction: the account, its
+ * first admin token and its token-signing key, each with its audit event. `keyhold init` and
+ * `POST /api/admin/accounts` both found accounts through here.
+ */
+export async function foundAccount(
+  tx: Stores,
+  signingKeys: SigningKeys,
+  ctx: RequestContext,
+  account: AccountRecord,
+  adminToken: AdminTokenRecord,
+): Promise<void> {
+  await tx.accounts.insert(account);
+  await tx.adminTokens.insert(adminToken);
+  const key = await signingKeys.rotate(account.id, tx);
+  await recordAudit(tx.audit, ctx, {
+    action: 'CREATE',
+    resourceType: 'ACCOUNT',
+    resourceId: account.id,
+    result: 'SUCCESS',
+  });
+  await recordAudit(tx.audit, ctx, {
+    action: 'CREATE',
+    resourceType: 'SIGNING_KEY',
+    resourceId: key.kid,
+    result: 'SUCCESS',
+  });
 }
 
 const requireOperator = (ctx: RequestContext) => {
@@ -24,27 +53,11 @@ const requireOperator = (ctx: RequestContext) => {
 
 export function accountService(storage: Storage, signingKeys: SigningKeys): AccountService {
   return {
-    async create(ctx, name, options = {}) {
+    async create(ctx, name) {
       requireOperator(ctx);
       const account: AccountRecord = { id: newId(), name, createdAt: new Date().toISOString() };
-      const token = issueAdminToken(account.id, 'initial admin token', options.operator ?? false);
-      await storage.transaction(async (tx) => {
-        await tx.accounts.insert(account);
-        await tx.adminTokens.insert(token.record);
-        const key = await signingKeys.rotate(account.id, tx);
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'ACCOUNT',
-          resourceId: account.id,
-          result: 'SUCCESS',
-        });
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'SIGNING_KEY',
-          resourceId: key.kid,
-          result: 'SUCCESS',
-        });
-      });
+      const token = issueAdminToken(account.id, 'initial admin token', false);
+      await storage.transaction((tx) => foundAccount(tx, signingKeys, ctx, account, token.record));
       return { ...account, adminToken: token.secret };
     },
 
