@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ConnectCredentials } from '../domain/connect/server-service.js';
+import { ID_PATTERN } from '../crypto/ids.js';
+import { type ConnectCredentials, SERVER_SECRET_PATTERN } from '../domain/connect/server-service.js';
 
 /** The credentials file could not be used; the message says what to fix. */
 export class CredentialsError extends Error {
@@ -10,9 +11,9 @@ export class CredentialsError extends Error {
 const credentialsSchema = z.object({
   kind: z.literal('keyhold-connect-credentials'),
   version: z.literal(1),
-  serverId: z.string().regex(/^[a-z0-9]{26}$/),
-  accountId: z.string().regex(/^[a-z0-9]{26}$/),
-  serverSecret: z.string().regex(/^khsrv_[A-Za-z0-9_-]{43}$/),
+  serverId: z.string().regex(ID_PATTERN),
+  accountId: z.string().regex(ID_PATTERN),
+  serverSecret: z.string().regex(SERVER_SECRET_PATTERN),
   central: z.string().nullable(),
 });
 

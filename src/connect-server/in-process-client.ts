@@ -1,3 +1,4 @@
+import { isId } from '../crypto/ids.js';
 import { recordAudit } from '../domain/audit/audit-log.js';
 import { applyItemPatch } from '../domain/connect/patch.js';
 import type { RequestContext } from '../domain/context.js';
@@ -129,7 +130,7 @@ function readableJti(token: string): string | null {
   if (!payload) return null;
   try {
     const jti = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { jti?: unknown }).jti;
-    return typeof jti === 'string' && /^[a-z0-9]{26}$/.test(jti) ? jti : null;
+    return typeof jti === 'string' && isId(jti) ? jti : null;
   } catch {
     return null;
   }

@@ -46,7 +46,7 @@ export interface ServerService {
 }
 
 export const SERVER_SECRET_PREFIX = 'khsrv';
-const SERVER_SECRET_PATTERN = /^khsrv_[A-Za-z0-9_-]{43}$/;
+export const SERVER_SECRET_PATTERN = /^khsrv_[A-Za-z0-9_-]{43}$/;
 
 export function serverService(storage: Storage): ServerService {
   const view = async (s: ConnectServerRecord): Promise<ServerView> => ({

@@ -20,6 +20,8 @@ interface VerifiedSignature {
   /** Seconds since the epoch, or undefined for a token without expiry. */
   exp: number | undefined;
   nbf: number | undefined;
+  /** SHA-256 of the signature, compared with the registration on every request. */
+  signatureHash: Buffer;
 }
 
 const MAX_CACHED = 50_000;
@@ -50,7 +52,7 @@ export class ConnectVerifier {
       throw unauthorized('Invalid bearer token: send `Authorization: Bearer <Connect token>`');
     const verified = await this.#verifySignature(token, serverId);
     const record = await this.#stores.connectTokens.get(verified.jti);
-    if (!record || record.serverId !== serverId || !safeEqual(record.signatureHash, signatureHash(token))) {
+    if (!record || record.serverId !== serverId || !safeEqual(record.signatureHash, verified.signatureHash)) {
       throw unauthorized('Invalid token: not issued for this server');
     }
     if (record.revokedAt !== null) throw unauthorized('Invalid token: the token has been revoked');
@@ -116,6 +118,7 @@ export class ConnectVerifier {
       accountId: key.accountId,
       exp: payload.exp,
       nbf: payload.nbf,
+      signatureHash: signatureHash(token),
     };
     if (this.#signatures.size >= MAX_CACHED)
       this.#signatures.delete(this.#signatures.keys().next().value as string);
