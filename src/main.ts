@@ -91,8 +91,10 @@ export async function startService(
     opened = { storage, keyring };
     bootstrap = credentials;
   }
-  const services = buildServices(opened.storage, opened.keyring);
-  const app = buildApp({ services, logger, limits: { json: config.bodyLimit, file: config.maxFileSize } });
+  const services = buildServices(opened.storage, opened.keyring, {
+    publicUrl: () => config.publicUrl ?? listeningUrl(app, config.host),
+  });
+  const app: FastifyInstance = buildApp({ services, logger, limits: { json: config.bodyLimit, file: config.maxFileSize } });
   const connectApps: FastifyInstance[] = [];
   const close = async () => {
     for (const c of connectApps) await c.close();

@@ -6,6 +6,11 @@ import { type TokenService, tokenService } from './domain/connect/token-service.
 import { ConnectVerifier } from './domain/connect/verifier.js';
 import { type FileService, fileService } from './domain/items/file-service.js';
 import { type ItemService, itemService } from './domain/items/item-service.js';
+import { LoginService } from './domain/login/login-service.js';
+import { ClientAuthenticator } from './domain/oauth/client-auth.js';
+import { type ClientService, clientService } from './domain/oauth/client-service.js';
+import type { OAuthDeps } from './domain/oauth/context.js';
+import { type ResourceServerService, resourceServerService } from './domain/oauth/resource-server-service.js';
 import { type UserService, userService } from './domain/users/user-service.js';
 import { type VaultService, vaultService } from './domain/vaults/vault-service.js';
 import type { Storage } from './storage/ports.js';
@@ -22,11 +27,29 @@ export interface Services {
   servers: ServerService;
   tokens: TokenService;
   connectVerifier: ConnectVerifier;
+  resourceServers: ResourceServerService;
+  clients: ClientService;
+  login: LoginService;
+  oauth: OAuthDeps;
 }
 
-export function buildServices(storage: Storage, keyring: Keyring): Services {
+export interface ServiceOptions {
+  /** Where clients reach the central service; OAuth issuers are built from it. */
+  publicUrl: () => string;
+}
+
+export function buildServices(storage: Storage, keyring: Keyring, options: ServiceOptions): Services {
   const signingKeys = new SigningKeys(storage, keyring);
   return {
+    resourceServers: resourceServerService(storage),
+    clients: clientService(storage),
+    login: new LoginService(storage),
+    oauth: {
+      storage,
+      keys: signingKeys,
+      clientAuth: new ClientAuthenticator(storage),
+      issuer: (accountId) => `${options.publicUrl()}/oauth/${accountId}`,
+    },
     signingKeys,
     servers: serverService(storage),
     tokens: tokenService(storage, signingKeys),

@@ -38,6 +38,17 @@ export const SETTINGS = {
     allowed: 'an integer from 0 to 65535',
     doc: 'Port the central service listens on (0 picks a free port).',
   },
+  publicUrl: {
+    env: 'KEYHOLD_PUBLIC_URL',
+    flag: '--public-url',
+    default: undefined,
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*[^/?#\s])?$/)
+      .optional(),
+    allowed: 'an http(s) URL without query, fragment or trailing slash, e.g. https://keyhold.example.com',
+    doc: 'The URL clients reach the central service at; OAuth issuer identifiers are built from it (`{url}/oauth/{accountId}`). When unset, the listening address is used: set it behind a proxy or TLS terminator.',
+  },
   masterKey: {
     env: 'KEYHOLD_MASTER_KEY',
     flag: undefined,
@@ -86,6 +97,7 @@ export interface Config {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
+  readonly publicUrl: string | undefined;
   readonly masterKey: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly bodyLimit: number;

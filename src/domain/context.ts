@@ -4,7 +4,7 @@ import type { Principal } from './access/decide.js';
  * Who is acting and through which request. Every service call that reads a secret or changes
  * anything takes one, because every such call writes an audit event.
  */
-export type ActorType = 'admin_token' | 'user' | 'connect_token' | 'oauth_token' | 'system';
+export type ActorType = 'admin_token' | 'user' | 'connect_token' | 'oauth_client' | 'oauth_token' | 'system';
 
 export interface Actor {
   type: ActorType;

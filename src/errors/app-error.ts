@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   email_taken: 'A user with this email already exists in the account.',
   own_account: 'An operator cannot delete the account its own token belongs to.',
   payload_too_large: 'The body is over the configured limit.',
+  too_many_requests: 'Too many failed attempts from this caller; wait for the time the message gives.',
   unsupported_media_type: 'The Content-Type is not one the route accepts.',
   integrity_error: 'A stored ciphertext failed authentication: storage was altered. Nothing is returned.',
   audit_unavailable: 'The audit event could not be recorded, so the request was refused (fail-closed).',

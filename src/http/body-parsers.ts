@@ -10,6 +10,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  *   store the corruption); `__proto__` / `constructor.prototype` keys are refused.
  * - An empty body is no body: clients send `Content-Type: application/json` on GET and DELETE.
  * - `application/octet-stream` arrives as a Buffer (file uploads), with its own size limit.
+ * - `application/x-www-form-urlencoded` (OAuth endpoints and pages) arrives as URLSearchParams of
+ *   strictly decoded UTF-8; duplicate parameters are left for the route to refuse.
  */
 export function registerBodyParsers(app: FastifyInstance, limits: { json: number; file: number }): void {
   app.removeAllContentTypeParsers();
@@ -40,5 +42,23 @@ export function registerBodyParsers(app: FastifyInstance, limits: { json: number
     'application/octet-stream',
     { parseAs: 'buffer', bodyLimit: limits.file },
     (_req, body, done) => done(null, body),
+  );
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit: limits.json },
+    (_req, body, done) => {
+      let form: URLSearchParams;
+      try {
+        form = new URLSearchParams(utf8.decode(body as Buffer));
+      } catch {
+        return done(badRequest('Request body is not valid UTF-8', 'invalid_utf8'), undefined);
+      }
+      // URLSearchParams turns percent-encoded bad UTF-8 into U+FFFD silently: refuse instead.
+      for (const [key, value] of form) {
+        if (key.includes('\uFFFD') || value.includes('\uFFFD'))
+          return done(badRequest('A form parameter is not valid UTF-8', 'invalid_utf8'), undefined);
+      }
+      done(null, form);
+    },
   );
 }

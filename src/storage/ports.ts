@@ -7,6 +7,10 @@
  * Dates are RFC 3339 UTC strings; ids are 26-char [a-z0-9] strings.
  */
 
+import type { OAuthStores } from './oauth-ports.js';
+
+export * from './oauth-ports.js';
+
 export interface AccountRecord {
   id: string;
   name: string;
@@ -186,6 +190,11 @@ export const AUDIT_RESOURCE_TYPES = [
   'VAULT',
   'ITEM',
   'FILE',
+  'RESOURCE_SERVER',
+  'OAUTH_CLIENT',
+  'OAUTH_GRANT',
+  'OAUTH_TOKEN',
+  'LOGIN_SESSION',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 
@@ -300,7 +309,7 @@ export interface MetaStore {
   insert(key: string, value: string): Promise<void>;
 }
 
-export interface Stores {
+export interface Stores extends OAuthStores {
   readonly accounts: AccountStore;
   readonly users: UserStore;
   readonly adminTokens: AdminTokenStore;

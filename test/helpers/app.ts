@@ -10,6 +10,9 @@ import { buildApp } from '../../src/http/app.js';
 import { initDataDir } from '../../src/main.js';
 import { buildServices, type Services } from '../../src/services.js';
 
+/** The public URL injected requests are made against (no socket is opened). */
+export const TEST_PUBLIC_URL = 'http://keyhold.test';
+
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
@@ -31,7 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-http-'));
   const config = loadConfig({ KEYHOLD_DATA_DIR: dir, KEYHOLD_LOG_LEVEL: 'info', ...env });
   const init = await initDataDir(config, { ownerPassword: 'correct horse battery staple' });
-  const services = buildServices(init.storage, init.keyring);
+  const services = buildServices(init.storage, init.keyring, { publicUrl: () => TEST_PUBLIC_URL });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

@@ -1,4 +1,5 @@
 import type { ConnectPermission, VaultPermission } from '../../storage/ports.js';
+import type { VaultScopeGrant } from '../oauth/vault-api.js';
 
 /**
  * The one authorization decision. Every route that touches a vault reduces its caller to a
@@ -22,6 +23,17 @@ export type Principal =
       serverId: string;
       grants: ReadonlyMap<string, ReadonlySet<ConnectPermission>>;
       serverVaults: ReadonlySet<string>;
+    }
+  /**
+   * An OAuth access token for the vault API: what its granted scopes allow, intersected with
+   * what its user may do in each vault *now* (re-read per request, like a Connect server's set).
+   */
+  | {
+      kind: 'oauth';
+      accountId: string;
+      userId: string;
+      scopes: VaultScopeGrant;
+      userVaults: ReadonlyMap<string, ReadonlySet<VaultPermission>>;
     };
 
 export interface VaultRef {
@@ -39,13 +51,14 @@ export function decide(principal: Principal, action: VaultAction, vault: VaultRe
   switch (principal.kind) {
     case 'admin':
       return ALLOW;
-    case 'user': {
-      const granted = principal.vaults.get(vault.id);
-      if (!granted || granted.size === 0)
-        return { allow: false, reason: `vault ${vault.id} is not in scope` };
-      // `manage` implies read and write: a vault manager can always see and edit its content.
-      if (granted.has(action) || granted.has('manage')) return ALLOW;
-      return { allow: false, reason: `no ${action} permission on vault ${vault.id}` };
+    case 'user':
+      return decideForUser(principal.vaults, action, vault);
+    case 'oauth': {
+      if (action === 'manage') return { allow: false, reason: 'OAuth tokens cannot manage vaults' };
+      const scoped =
+        principal.scopes.everyVault.has(action) || principal.scopes.perVault.get(vault.id)?.has(action);
+      if (!scoped) return { allow: false, reason: `no granted scope allows ${action} on vault ${vault.id}` };
+      return decideForUser(principal.userVaults, action, vault);
     }
     case 'connect': {
       const granted = principal.grants.get(vault.id);
@@ -56,4 +69,16 @@ export function decide(principal: Principal, action: VaultAction, vault: VaultRe
       return { allow: false, reason: `token has no ${action} access to vault ${vault.id}` };
     }
   }
+}
+
+function decideForUser(
+  vaults: ReadonlyMap<string, ReadonlySet<VaultPermission>>,
+  action: VaultAction,
+  vault: VaultRef,
+): Decision {
+  const granted = vaults.get(vault.id);
+  if (!granted || granted.size === 0) return { allow: false, reason: `vault ${vault.id} is not in scope` };
+  // `manage` implies read and write: a vault manager can always see and edit its content.
+  if (granted.has(action) || granted.has('manage')) return ALLOW;
+  return { allow: false, reason: `no ${action} permission on vault ${vault.id}` };
 }

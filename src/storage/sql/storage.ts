@@ -8,6 +8,7 @@ import { connectTokenStore } from './connect-tokens.js';
 import { fileStore } from './files.js';
 import { itemStore } from './items.js';
 import { metaStore } from './meta.js';
+import { oauthStores } from './oauth/index.js';
 import { type DialectTypes, migrationProvider } from './migrations.js';
 import { signingKeyStore } from './signing-keys.js';
 import type { Database } from './tables.js';
@@ -29,6 +30,7 @@ function stores(db: Kysely<Database>): Stores {
     signingKeys: signingKeyStore(db),
     connectServers: connectServerStore(db),
     connectTokens: connectTokenStore(db),
+    ...oauthStores(db),
   };
 }
 

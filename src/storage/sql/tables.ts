@@ -98,4 +98,84 @@ export interface Database {
     expires_at: string | null;
     revoked_at: string | null;
   };
+  oauth_resource_servers: {
+    id: string;
+    account_id: string;
+    identifier: string;
+    name: string;
+    token_format: string;
+    access_token_ttl: number;
+    secret_hash: Buffer;
+    created_at: string;
+  };
+  oauth_scopes: {
+    account_id: string;
+    name: string;
+    resource_server_id: string;
+    description: string;
+    exclusive: number;
+    created_at: string;
+  };
+  oauth_clients: {
+    id: string;
+    account_id: string;
+    name: string;
+    auth_method: string;
+    secret_hash: Buffer | null;
+    jwks: string | null;
+    redirect_uris: string;
+    grant_types: string;
+    scopes: string;
+    created_at: string;
+  };
+  oauth_grants: {
+    id: string;
+    account_id: string;
+    user_id: string;
+    client_id: string;
+    resource: string;
+    scopes: string;
+    created_at: string;
+    updated_at: string;
+  };
+  oauth_codes: {
+    id: string;
+    code_hash: Buffer;
+    account_id: string;
+    client_id: string;
+    user_id: string;
+    grant_id: string;
+    redirect_uri: string;
+    resource: string;
+    scopes: string;
+    code_challenge: string;
+    created_at: string;
+    expires_at: string;
+    consumed_at: string | null;
+  };
+  oauth_tokens: {
+    id: string;
+    token_hash: Buffer;
+    kind: string;
+    account_id: string;
+    client_id: string;
+    user_id: string | null;
+    grant_id: string | null;
+    code_id: string | null;
+    resource: string;
+    scopes: string;
+    created_at: string;
+    expires_at: string;
+    revoked_at: string | null;
+    rotated_at: string | null;
+  };
+  login_sessions: {
+    id: string;
+    secret_hash: Buffer;
+    account_id: string;
+    user_id: string;
+    csrf_token: string;
+    created_at: string;
+    expires_at: string;
+  };
 }

@@ -1,0 +1,130 @@
+import { newId } from '../../crypto/ids.js';
+import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
+import { AppError } from '../../errors/app-error.js';
+import type { LoginSessionRecord, Storage, UserRecord, VaultPermission } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import { hashPassword, verifyPassword } from '../users/passwords.js';
+import { LoginThrottle } from './throttle.js';
+
+export const SESSION_PREFIX = 'khss';
+const SESSION_PATTERN = /^khss_[A-Za-z0-9_-]{43}$/;
+/** A login lasts a working day; then the user signs in again. */
+export const SESSION_TTL_SECONDS = 8 * 3600;
+
+export interface LoginFacts {
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+}
+
+export interface Session {
+  record: LoginSessionRecord;
+  user: UserRecord;
+  /** The user acting through this session, with their vault permissions. */
+  ctx: RequestContext;
+}
+
+/** The login could not be tried now: too many failures. */
+export const tooManyAttempts = (retryAfterMs: number) =>
+  new AppError(429, 'too_many_requests', `Too many failed logins; try again in ${Math.ceil(retryAfterMs / 1000)} s`);
+
+/**
+ * Password login for the users of an account (the IdP side of the authorization server) and the
+ * sessions it opens. Sessions are bearer secrets in an http-only cookie; only their hash is
+ * stored. Accounts' admins log in here too: nothing on this path depends on any client or scope,
+ * so no registration mistake can lock anyone out (the seed's lockout story).
+ */
+export class LoginService {
+  readonly #storage: Storage;
+  readonly #throttle: LoginThrottle;
+  /** Verified against when the email is unknown, so both cases take the same time. */
+  readonly #decoy: Promise<string>;
+
+  constructor(storage: Storage, throttle = new LoginThrottle()) {
+    this.#storage = storage;
+    this.#throttle = throttle;
+    this.#decoy = hashPassword(newBearerSecret('decoy'));
+  }
+
+  /** Returns the new session's cookie value, or undefined when email or password is wrong. */
+  async login(accountId: string, email: string, password: string, facts: LoginFacts): Promise<string | undefined> {
+    const normalized = email.trim().toLowerCase();
+    const wait = this.#throttle.retryAfter(accountId, normalized, facts.ip);
+    if (wait > 0) throw tooManyAttempts(wait);
+    const user = await this.#storage.users.findByEmail(accountId, normalized);
+    const ok = await verifyPassword(user?.passwordHash ?? (await this.#decoy), password);
+    if (!user || !ok) {
+      this.#throttle.fail(accountId, normalized, facts.ip);
+      if (user) await this.#audit(user, facts, 'DENY', null);
+      return undefined;
+    }
+    this.#throttle.succeed(accountId, normalized, facts.ip);
+    const secret = newBearerSecret(SESSION_PREFIX);
+    const now = Date.now();
+    const record: LoginSessionRecord = {
+      id: newId(),
+      secretHash: hashSecret(secret),
+      accountId,
+      userId: user.id,
+      csrfToken: newBearerSecret('csrf'),
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + SESSION_TTL_SECONDS * 1000).toISOString(),
+    };
+    await this.#storage.transaction(async (tx) => {
+      await tx.loginSessions.insert(record);
+      await this.#audit(user, facts, 'SUCCESS', record.id, tx);
+    });
+    return secret;
+  }
+
+  /** The live session a cookie value belongs to in this account, or undefined. */
+  async session(accountId: string, cookie: string | undefined, facts: LoginFacts): Promise<Session | undefined> {
+    if (!cookie || !SESSION_PATTERN.test(cookie)) return undefined;
+    const record = await this.#storage.loginSessions.findByHash(hashSecret(cookie));
+    if (!record || record.accountId !== accountId) return undefined;
+    if (record.expiresAt <= new Date().toISOString()) {
+      await this.#storage.loginSessions.delete(record.id);
+      return undefined;
+    }
+    const user = await this.#storage.users.get(accountId, record.userId);
+    if (!user) return undefined;
+    const access = await this.#storage.vaultAccess.listForUser(user.id);
+    const vaults = new Map<string, ReadonlySet<VaultPermission>>(access.map((a) => [a.vaultId, new Set(a.permissions)]));
+    return {
+      record,
+      user,
+      ctx: {
+        actor: { type: 'user', id: user.id, accountId, tokenId: record.id, operator: false },
+        principal: { kind: 'user', accountId, vaults },
+        requestId: facts.requestId,
+        ip: facts.ip,
+        userAgent: facts.userAgent,
+      },
+    };
+  }
+
+  async logout(session: Session): Promise<void> {
+    await this.#storage.loginSessions.delete(session.record.id);
+  }
+
+  async #audit(
+    user: UserRecord,
+    facts: LoginFacts,
+    result: 'SUCCESS' | 'DENY',
+    sessionId: string | null,
+    stores: Pick<Storage, 'audit'> = this.#storage,
+  ): Promise<void> {
+    await recordAudit(
+      stores.audit,
+      {
+        actor: { type: 'user', id: user.id, accountId: user.accountId, tokenId: null, operator: false },
+        principal: { kind: 'user', accountId: user.accountId, vaults: new Map() },
+        requestId: facts.requestId,
+        ip: facts.ip,
+        userAgent: facts.userAgent,
+      },
+      { action: 'CREATE', resourceType: 'LOGIN_SESSION', resourceId: sessionId, result },
+    );
+  }
+}

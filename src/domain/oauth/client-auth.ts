@@ -1,0 +1,139 @@
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import { hashSecret, safeEqual } from '../../crypto/secrets.js';
+import type { ClientAuthMethod, ClientRecord, Stores } from '../../storage/ports.js';
+import { CLIENT_SECRET_PATTERN } from './client-service.js';
+import { invalidClient, invalidRequest } from './oauth-error.js';
+import { JtiReplayCache } from './replay-cache.js';
+
+/** What a request to the token, introspection or revocation endpoint presents as a client. */
+export interface ClientCredentials {
+  /** The `Authorization` header, if any. */
+  authorization: string | undefined;
+  form: URLSearchParams;
+}
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/**
+ * Authenticates the client of a back-channel request with the one method it is registered for
+ * (RFC 6749 §2.3, RFC 7523 for private_key_jwt). A request that uses more than one method is
+ * malformed; a client using another method than its own is refused, so a client registered for
+ * `private_key_jwt` can never be reached with a guessed secret.
+ */
+export class ClientAuthenticator {
+  readonly #stores: Pick<Stores, 'clients'>;
+  readonly #replays = new JtiReplayCache();
+
+  constructor(stores: Pick<Stores, 'clients'>) {
+    this.#stores = stores;
+  }
+
+  /** `audiences`: the values a client assertion's `aud` may hold (issuer, endpoint URL). */
+  async authenticate(
+    accountId: string,
+    credentials: ClientCredentials,
+    audiences: string[],
+  ): Promise<ClientRecord> {
+    const presented = readCredentials(credentials);
+    const client = await this.#stores.clients.findById(presented.clientId);
+    if (!client || client.accountId !== accountId) throw invalidClient('unknown client');
+    if (client.authMethod !== presented.method) {
+      throw invalidClient(
+        `client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`,
+      );
+    }
+    switch (presented.method) {
+      case 'client_secret_basic':
+      case 'client_secret_post':
+        if (
+          !client.secretHash ||
+          !CLIENT_SECRET_PATTERN.test(presented.secret) ||
+          !safeEqual(hashSecret(presented.secret), client.secretHash)
+        )
+          throw invalidClient('client authentication failed');
+        return client;
+      case 'private_key_jwt':
+        await this.#verifyAssertion(client, presented.assertion, audiences);
+        return client;
+      case 'none':
+        return client;
+    }
+  }
+
+  async #verifyAssertion(client: ClientRecord, assertion: string, audiences: string[]): Promise<void> {
+    if (!client.jwks) throw invalidClient('client authentication failed');
+    const keys = createLocalJWKSet(JSON.parse(client.jwks) as JSONWebKeySet);
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    try {
+      ({ payload } = await jwtVerify(assertion, keys, {
+        issuer: client.id,
+        subject: client.id,
+        audience: audiences,
+        algorithms: ['ES256', 'RS256', 'PS256'],
+        requiredClaims: ['exp', 'jti'],
+        maxTokenAge: '10m',
+      }));
+    } catch {
+      throw invalidClient('client assertion is invalid, expired or not meant for this server');
+    }
+    // RFC 7523 §3: a jti is used once; a replayed assertion authenticates nothing.
+    if (!this.#replays.claim(`${client.id}\0${payload.jti}`, payload.exp as number)) {
+      throw invalidClient('client assertion was already used');
+    }
+  }
+}
+
+type Presented =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
+  | { method: 'private_key_jwt'; clientId: string; assertion: string }
+  | { method: 'none'; clientId: string };
+
+function readCredentials({ authorization, form }: ClientCredentials): Presented {
+  const basic = authorization?.match(/^Basic ([A-Za-z0-9+/]+=*)$/i);
+  const assertionType = form.get('client_assertion_type');
+  const used = [basic, form.has('client_secret'), assertionType !== null].filter(Boolean).length;
+  if (authorization !== undefined && !basic) throw invalidClient('unsupported Authorization scheme');
+  if (used > 1) throw invalidRequest('use exactly one client authentication method');
+  const formClientId = form.get('client_id');
+  if (basic?.[1]) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw invalidClient('malformed Basic credentials');
+    // RFC 6749 §2.3.1: id and secret are form-urlencoded inside the Basic credentials.
+    const clientId = formDecode(decoded.slice(0, colon));
+    if (formClientId !== null && formClientId !== clientId)
+      throw invalidRequest('client_id differs from the authenticated client');
+    return { method: 'client_secret_basic', clientId, secret: formDecode(decoded.slice(colon + 1)) };
+  }
+  if (assertionType !== null) {
+    if (assertionType !== JWT_BEARER_ASSERTION)
+      throw invalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+    const assertion = form.get('client_assertion');
+    if (!assertion) throw invalidRequest('client_assertion is missing');
+    const clientId = formClientId ?? unverifiedIssuer(assertion);
+    return { method: 'private_key_jwt', clientId, assertion };
+  }
+  if (formClientId === null) throw invalidClient('no client authentication: give client_id and credentials');
+  const secret = form.get('client_secret');
+  if (secret !== null) return { method: 'client_secret_post', clientId: formClientId, secret };
+  return { method: 'none', clientId: formClientId };
+}
+
+function formDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw invalidClient('malformed Basic credentials');
+  }
+}
+
+/** The `iss` of an assertion, read only to find the client whose keys then verify it. */
+function unverifiedIssuer(assertion: string): string {
+  try {
+    const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    if (typeof payload?.iss === 'string') return payload.iss;
+  } catch {
+    // fall through
+  }
+  throw invalidClient('client assertion is malformed');
+}

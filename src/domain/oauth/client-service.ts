@@ -1,0 +1,177 @@
+import { newId } from '../../crypto/ids.js';
+import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
+import { invalidInput, notFound } from '../../errors/app-error.js';
+import type { ClientAuthMethod, ClientRecord, GrantType, Storage } from '../../storage/ports.js';
+import { requireAdministrator } from '../admin-only.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import { findScope, loadCatalog } from './catalog.js';
+import { parseClientJwks } from './client-jwks.js';
+import { didYouMean } from './near-miss.js';
+import { validateRedirectUri } from './redirect-uris.js';
+import { quoted } from './scope-names.js';
+
+export interface ClientInput {
+  name: string;
+  redirectUris: string[];
+  scopes: string[];
+  /** Defaults: authorization_code + refresh_token with redirect URIs, else client_credentials. */
+  grantTypes?: GrantType[];
+  /** Defaults: `none` for public clients, `private_key_jwt` with a JWKS, else client_secret_basic. */
+  authMethod?: ClientAuthMethod;
+  public: boolean;
+  /** Public keys (JWK Set JSON) of a private_key_jwt client. */
+  jwks?: string;
+}
+
+export interface ClientView {
+  clientId: string;
+  name: string;
+  authMethod: ClientAuthMethod;
+  redirectUris: string[];
+  grantTypes: GrantType[];
+  scopes: string[];
+  createdAt: string;
+}
+
+export interface ClientService {
+  /** Registers a client; a confidential client's secret is returned once. */
+  create(ctx: RequestContext, input: ClientInput): Promise<ClientView & { clientSecret?: string }>;
+  list(ctx: RequestContext): Promise<ClientView[]>;
+  get(ctx: RequestContext, clientId: string): Promise<ClientView>;
+  delete(ctx: RequestContext, clientId: string): Promise<void>;
+}
+
+export const CLIENT_ID_PREFIX = 'kc-';
+export const CLIENT_SECRET_PREFIX = 'khcs';
+export const CLIENT_SECRET_PATTERN = /^khcs_[A-Za-z0-9_-]{43}$/;
+
+export const clientView = (c: ClientRecord): ClientView => ({
+  clientId: c.id,
+  name: c.name,
+  authMethod: c.authMethod,
+  redirectUris: c.redirectUris,
+  grantTypes: c.grantTypes,
+  scopes: c.scopes,
+  createdAt: c.createdAt,
+});
+
+export function clientService(storage: Storage): ClientService {
+  /**
+   * The seed's lockout starts here: a client registered with a scope the catalog lacks. Refuse
+   * it, naming the scope it was probably meant to be.
+   */
+  const checkScopes = async (accountId: string, scopes: string[]) => {
+    const catalog = await loadCatalog(storage, accountId);
+    const names = catalog.scopes.map((s) => s.name);
+    for (const scope of scopes) {
+      if (!findScope(catalog, scope)) {
+        throw invalidInput(`scope ${quoted(scope)} is not in the catalog${didYouMean(scope, names)}`);
+      }
+    }
+  };
+
+  return {
+    async create(ctx, input) {
+      requireAdministrator(ctx);
+      const accountId = ctx.actor.accountId;
+      const scopes = [...new Set(input.scopes)];
+      await checkScopes(accountId, scopes);
+      const redirectUris = [...new Set(input.redirectUris.map(validateRedirectUri))];
+      const grantTypes = input.grantTypes
+        ? [...new Set(input.grantTypes)]
+        : redirectUris.length > 0
+          ? (['authorization_code', 'refresh_token'] as GrantType[])
+          : (['client_credentials'] as GrantType[]);
+      const authMethod =
+        input.authMethod ?? (input.public ? 'none' : input.jwks ? 'private_key_jwt' : 'client_secret_basic');
+      checkShape({ ...input, grantTypes, authMethod, redirectUris });
+      const jwks = authMethod === 'private_key_jwt' ? parseClientJwks(input.jwks ?? '') : null;
+      const clientSecret =
+        authMethod === 'client_secret_basic' || authMethod === 'client_secret_post'
+          ? newBearerSecret(CLIENT_SECRET_PREFIX)
+          : undefined;
+      const client: ClientRecord = {
+        id: `${CLIENT_ID_PREFIX}${newId()}`,
+        accountId,
+        name: input.name,
+        authMethod,
+        secretHash: clientSecret === undefined ? null : hashSecret(clientSecret),
+        jwks,
+        redirectUris,
+        grantTypes,
+        scopes,
+        createdAt: new Date().toISOString(),
+      };
+      await storage.transaction(async (tx) => {
+        await tx.clients.insert(client);
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'OAUTH_CLIENT',
+          resourceId: client.id,
+          result: 'SUCCESS',
+        });
+      });
+      return { ...clientView(client), ...(clientSecret === undefined ? {} : { clientSecret }) };
+    },
+
+    async list(ctx) {
+      requireAdministrator(ctx);
+      return (await storage.clients.list(ctx.actor.accountId)).map(clientView);
+    },
+
+    async get(ctx, clientId) {
+      requireAdministrator(ctx);
+      const client = await storage.clients.findById(clientId);
+      if (!client || client.accountId !== ctx.actor.accountId) throw notFound(`client ${clientId} not found`);
+      return clientView(client);
+    },
+
+    async delete(ctx, clientId) {
+      requireAdministrator(ctx);
+      await storage.transaction(async (tx) => {
+        if (!(await tx.clients.delete(ctx.actor.accountId, clientId)))
+          throw notFound(`client ${clientId} not found`);
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'OAUTH_CLIENT',
+          resourceId: clientId,
+          result: 'SUCCESS',
+        });
+      });
+    },
+  };
+}
+
+/** The combinations RFC 9700 and RFC 6749 rule out, refused at registration. */
+function checkShape(c: {
+  public: boolean;
+  authMethod: ClientAuthMethod;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  jwks?: string;
+}): void {
+  if (c.public !== (c.authMethod === 'none')) {
+    throw invalidInput(
+      c.public
+        ? 'a public client has no credential: its authMethod must be `none`'
+        : 'authMethod `none` is for public clients: register the client as public',
+    );
+  }
+  if (c.public && c.grantTypes.includes('client_credentials')) {
+    throw invalidInput('a public client cannot use client_credentials: it cannot keep a secret');
+  }
+  if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) {
+    throw invalidInput('the authorization_code grant needs at least one redirect URI');
+  }
+  if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) {
+    throw invalidInput('refresh_token comes with authorization_code: a refresh token is issued only for a user grant');
+  }
+  if (c.authMethod === 'private_key_jwt' && !c.jwks) {
+    throw invalidInput('private_key_jwt needs the client’s public keys (jwks)');
+  }
+  if (c.authMethod !== 'private_key_jwt' && c.jwks) {
+    throw invalidInput('jwks is only for private_key_jwt clients');
+  }
+  if (c.grantTypes.length === 0) throw invalidInput('give the client at least one grant type');
+}

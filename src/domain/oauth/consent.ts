@@ -1,0 +1,181 @@
+import { newId } from '../../crypto/ids.js';
+import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
+import { badRequest } from '../../errors/app-error.js';
+import type { GrantRecord, Storage, VaultPermission } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import type { VaultService } from '../vaults/vault-service.js';
+import type { AuthorizationRequest } from './authorization-request.js';
+import { findScope } from './catalog.js';
+import { VAULT_API_RESOURCE } from './vault-api.js';
+
+/** One requested scope as the consent page shows it: what it means and what it reaches. */
+export interface ConsentItem {
+  requested: string;
+  description: string;
+  /** What the user can approve for it: the scope itself, or one choice per vault. */
+  options: { scope: string; label: string }[];
+  /** Already granted earlier: shown ticked. */
+  granted: string[];
+}
+
+export interface ConsentPlan {
+  items: ConsentItem[];
+  grant: GrantRecord | undefined;
+  /** False when every requested scope was granted before (remembered consent). */
+  needed: boolean;
+}
+
+const VAULT_WIDE = /^vault:(read|write)$/;
+const PER_VAULT = /^vault:([a-z0-9]{26}):(read|write)$/;
+/** A code is exchanged at once by a working client; a minute is plenty (RFC 6749 §4.1.2). */
+export const CODE_TTL_SECONDS = 60;
+export const CODE_PREFIX = 'khac';
+
+/**
+ * What to ask the user. Vault scopes are shown as the user's own vault names, each selectable,
+ * so approving `vault:read` for one of two vaults grants `vault:{id}:read` for that vault only.
+ */
+export async function planConsent(
+  storage: Storage,
+  vaults: VaultService,
+  userCtx: RequestContext,
+  request: AuthorizationRequest,
+): Promise<ConsentPlan> {
+  const userId = userCtx.actor.id;
+  const grant = await storage.grants.find(userId, request.client.id, request.resource.identifier);
+  const granted = grant?.scopes ?? [];
+  const vaultOptions =
+    request.resource.identifier === VAULT_API_RESOURCE ? await userVaults(vaults, userCtx) : undefined;
+  const items = request.scopes.map((requested): ConsentItem => {
+    const description = findScope(request.catalog, requested)?.description ?? requested;
+    let options = [{ scope: requested, label: requested }];
+    if (vaultOptions) {
+      const wide = VAULT_WIDE.exec(requested);
+      const one = PER_VAULT.exec(requested);
+      if (wide?.[1]) {
+        const permission = wide[1] as VaultPermission;
+        options = vaultOptions
+          .filter((v) => v.permissions.has(permission) || v.permissions.has('manage'))
+          .map((v) => ({ scope: `vault:${v.id}:${permission}`, label: v.name }));
+      } else if (one?.[1] && one[2]) {
+        const vault = vaultOptions.find((v) => v.id === one[1]);
+        const permission = one[2] as VaultPermission;
+        options =
+          vault && (vault.permissions.has(permission) || vault.permissions.has('manage'))
+            ? [{ scope: requested, label: vault.name }]
+            : [];
+      }
+    }
+    return { requested, description, options, granted: options.map((o) => o.scope).filter((s) => granted.includes(s)) };
+  });
+  const plan = { items, grant, needed: true };
+  plan.needed =
+    !grant ||
+    request.prompt === 'consent' ||
+    items.some((i) => i.granted.length === 0 && i.options.length > 0) ||
+    coveredScopes(plan, granted).length === 0;
+  return plan;
+}
+
+/**
+ * Records what the user approved (added to what they approved before) and returns a code for
+ * the scopes of this request that the grant now covers. An empty approval is a denial.
+ */
+export async function approve(
+  storage: Storage,
+  userCtx: RequestContext,
+  request: AuthorizationRequest,
+  plan: ConsentPlan,
+  selected: string[],
+): Promise<{ code: string; scopes: string[] } | undefined> {
+  const offered = new Set(plan.items.flatMap((i) => i.options.map((o) => o.scope)));
+  for (const scope of selected) {
+    if (!offered.has(scope)) throw badRequest(`scope ${scope} was not offered on this consent page`);
+  }
+  const scopes = [...new Set(selected)];
+  if (scopes.length === 0) return undefined;
+  const now = new Date().toISOString();
+  const merged = [...new Set([...(plan.grant?.scopes ?? []), ...scopes])];
+  return storage.transaction(async (tx) => {
+    let grant = plan.grant;
+    if (grant) {
+      await tx.grants.updateScopes(grant.id, merged, now);
+    } else {
+      grant = {
+        id: newId(),
+        accountId: request.client.accountId,
+        userId: userCtx.actor.id,
+        clientId: request.client.id,
+        resource: request.resource.identifier,
+        scopes: merged,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await tx.grants.insert(grant);
+    }
+    await recordAudit(tx.audit, userCtx, {
+      action: plan.grant ? 'UPDATE' : 'CREATE',
+      resourceType: 'OAUTH_GRANT',
+      resourceId: grant.id,
+      result: 'SUCCESS',
+    });
+    const code = await createCode(tx, request, { ...grant, scopes: merged }, coveredScopes(plan, merged));
+    return { code, scopes: coveredScopes(plan, merged) };
+  });
+}
+
+/** The code for a request whose scopes an existing grant already covers (no page shown). */
+export async function reuseGrant(storage: Storage, request: AuthorizationRequest, plan: ConsentPlan) {
+  if (!plan.grant) throw new Error('reuseGrant needs a grant');
+  const scopes = coveredScopes(plan, plan.grant.scopes);
+  return createCode(storage, request, plan.grant, scopes);
+}
+
+/** The scopes a grant covers for this request: what the code and its tokens carry. */
+function coveredScopes(plan: ConsentPlan, grantScopes: string[]): string[] {
+  return [
+    ...new Set(plan.items.flatMap((i) => i.options.map((o) => o.scope).filter((s) => grantScopes.includes(s)))),
+  ];
+}
+
+async function createCode(
+  stores: Pick<Storage, 'authorizationCodes'>,
+  request: AuthorizationRequest,
+  grant: GrantRecord,
+  scopes: string[],
+): Promise<string> {
+  const code = newBearerSecret(CODE_PREFIX);
+  const now = Date.now();
+  await stores.authorizationCodes.insert({
+    id: newId(),
+    codeHash: hashSecret(code),
+    accountId: grant.accountId,
+    clientId: request.client.id,
+    userId: grant.userId,
+    grantId: grant.id,
+    redirectUri: request.redirectUri,
+    resource: request.resource.identifier,
+    scopes,
+    codeChallenge: request.codeChallenge,
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + CODE_TTL_SECONDS * 1000).toISOString(),
+  });
+  return code;
+}
+
+interface UserVault {
+  id: string;
+  name: string;
+  permissions: ReadonlySet<VaultPermission>;
+}
+
+async function userVaults(vaults: VaultService, userCtx: RequestContext): Promise<UserVault[]> {
+  if (userCtx.principal.kind !== 'user') return [];
+  const access = userCtx.principal.vaults;
+  return (await vaults.list(userCtx)).map((v) => ({
+    id: v.id,
+    name: v.name,
+    permissions: access.get(v.id) ?? new Set(),
+  }));
+}

@@ -1,0 +1,72 @@
+import { hashSecret } from '../../crypto/secrets.js';
+import type { ClientRecord } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { loadCatalog } from './catalog.js';
+import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
+import { invalidGrant, invalidRequest, invalidTarget } from './oauth-error.js';
+import { isCodeVerifier, verifierMatches } from './pkce.js';
+import { issueTokens, type TokenResponse } from './token-issuer.js';
+
+/**
+ * RFC 6749 §4.1.3 with PKCE (RFC 7636) required. A code is single-use: presenting it again
+ * revokes every token issued from it (RFC 9700 §4.5), since a second redemption means it leaked.
+ */
+export async function redeemAuthorizationCode(
+  deps: OAuthDeps,
+  client: ClientRecord,
+  facts: CallFacts,
+): Promise<TokenResponse> {
+  const { form } = facts;
+  const code = form.get('code');
+  const verifier = form.get('code_verifier');
+  const redirectUri = form.get('redirect_uri');
+  if (!code) throw invalidRequest('code is missing');
+  if (verifier === null) throw invalidGrant('code_verifier is missing: PKCE is required');
+  const record = await deps.storage.authorizationCodes.findByHash(hashSecret(code));
+  // One answer for unknown, foreign and expired codes: the caller learns nothing about codes.
+  if (!record || record.clientId !== client.id) throw invalidGrant('the code is invalid or expired');
+  const ctx = clientContext(client.accountId, client.id, facts);
+  const now = new Date().toISOString();
+  if (record.consumedAt !== null) {
+    await deps.storage.transaction(async (tx) => {
+      await tx.oauthTokens.revokeByCode(record.id, now);
+      await recordAudit(tx.audit, ctx, {
+        action: 'CREATE',
+        resourceType: 'OAUTH_TOKEN',
+        resourceId: record.id,
+        result: 'DENY',
+      });
+    });
+    throw invalidGrant('the code was already used; the tokens issued from it are revoked');
+  }
+  if (record.expiresAt <= now) throw invalidGrant('the code is invalid or expired');
+  if (redirectUri !== record.redirectUri) {
+    throw invalidGrant('redirect_uri differs from the one of the authorization request');
+  }
+  if (!isCodeVerifier(verifier) || !verifierMatches(verifier, record.codeChallenge)) {
+    throw invalidGrant('code_verifier does not match the code_challenge');
+  }
+  const resourceParams = form.getAll('resource');
+  if (resourceParams.length > 1 || (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)) {
+    throw invalidTarget(`the code was issued for ${record.resource}`);
+  }
+  const catalog = await loadCatalog(deps.storage, client.accountId);
+  const resource = catalog.resourceServers.find((s) => s.identifier === record.resource);
+  if (!resource) throw invalidGrant(`resource server ${record.resource} no longer exists`);
+  return deps.storage.transaction(async (tx) => {
+    // Consumed inside the transaction that issues: two racing redemptions cannot both win.
+    if (!(await tx.authorizationCodes.consume(record.id, now))) {
+      throw invalidGrant('the code was already used');
+    }
+    return issueTokens(tx, deps.keys, ctx, {
+      issuer: deps.issuer(client.accountId),
+      client,
+      userId: record.userId,
+      grantId: record.grantId,
+      codeId: record.id,
+      resource,
+      scopes: record.scopes,
+      withRefreshToken: client.grantTypes.includes('refresh_token'),
+    });
+  });
+}

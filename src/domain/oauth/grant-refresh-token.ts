@@ -1,0 +1,78 @@
+import { hashSecret } from '../../crypto/secrets.js';
+import type { ClientRecord } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { loadCatalog } from './catalog.js';
+import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
+import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from './oauth-error.js';
+import { resolveScopes } from './requested-scopes.js';
+import { issueTokens, type TokenResponse } from './token-issuer.js';
+
+/**
+ * RFC 6749 §6 with rotation: each refresh token works once and is replaced. A rotated token
+ * presented again means it was stolen, so the whole grant is revoked (RFC 9700 §4.14.2) and the
+ * user must consent again. A refresh can narrow the scope, never widen it or change the resource.
+ */
+export async function redeemRefreshToken(
+  deps: OAuthDeps,
+  client: ClientRecord,
+  facts: CallFacts,
+): Promise<TokenResponse> {
+  const { form } = facts;
+  const presented = form.get('refresh_token');
+  if (!presented) throw invalidRequest('refresh_token is missing');
+  const record = await deps.storage.oauthTokens.findByHash(hashSecret(presented));
+  const now = new Date().toISOString();
+  if (!record || record.kind !== 'refresh' || record.clientId !== client.id || record.revokedAt !== null) {
+    throw invalidGrant('the refresh token is invalid, expired or revoked');
+  }
+  const ctx = clientContext(client.accountId, client.id, facts);
+  if (record.rotatedAt !== null) {
+    await revokeGrant(deps, ctx, record.grantId);
+    throw invalidGrant('the refresh token was already used; the grant is revoked');
+  }
+  if (record.expiresAt <= now) throw invalidGrant('the refresh token is invalid, expired or revoked');
+
+  const resourceParams = form.getAll('resource');
+  if (resourceParams.length > 1 || (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)) {
+    throw invalidTarget(`the refresh token was issued for ${record.resource}`);
+  }
+  const scopeParam = form.get('scope');
+  const catalog = await loadCatalog(deps.storage, client.accountId);
+  // Re-resolved against today's catalog and client: a scope removed since stops here.
+  const { resource, scopes } = resolveScopes(catalog, client, scopeParam ?? record.scopes.join(' '), [
+    record.resource,
+  ]);
+  const wider = scopes.filter((s) => !record.scopes.includes(s));
+  if (wider.length > 0) {
+    throw invalidScope(`a refresh cannot add scopes: \`${wider.join(' ')}\` was not granted`);
+  }
+  return deps.storage.transaction(async (tx) => {
+    if (!(await tx.oauthTokens.rotate(record.id, now))) {
+      throw invalidGrant('the refresh token was already used');
+    }
+    return issueTokens(tx, deps.keys, ctx, {
+      issuer: deps.issuer(client.accountId),
+      client,
+      userId: record.userId,
+      grantId: record.grantId,
+      codeId: record.codeId,
+      resource,
+      scopes,
+      withRefreshToken: true,
+    });
+  });
+}
+
+async function revokeGrant(deps: OAuthDeps, ctx: ReturnType<typeof clientContext>, grantId: string | null) {
+  if (grantId === null) return;
+  await deps.storage.transaction(async (tx) => {
+    // Deleting the grant takes its codes and tokens with it (cascade).
+    await tx.grants.delete(ctx.actor.accountId, grantId);
+    await recordAudit(tx.audit, ctx, {
+      action: 'DELETE',
+      resourceType: 'OAUTH_GRANT',
+      resourceId: grantId,
+      result: 'SUCCESS',
+    });
+  });
+}

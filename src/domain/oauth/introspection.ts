@@ -1,0 +1,94 @@
+import { hashSecret } from '../../crypto/secrets.js';
+import type { OAuthTokenRecord, ResourceServerRecord } from '../../storage/ports.js';
+import type { CallFacts, OAuthDeps } from './context.js';
+import { invalidClient, invalidRequest } from './oauth-error.js';
+import type { ResourceServerService } from './resource-server-service.js';
+import { refuseRepeatedParameters } from './token-endpoint.js';
+
+/** RFC 7662 §2.2. An inactive token gets `{active: false}` and nothing else. */
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      sub: string;
+      aud: string;
+      iss: string;
+      exp: number;
+      iat: number;
+      jti: string;
+      token_type: 'Bearer' | 'refresh_token';
+    };
+
+const INACTIVE = { active: false } as const;
+
+/**
+ * `POST /introspect`. The caller authenticates as a resource server (HTTP Basic: its id and
+ * secret), which may introspect access tokens issued for it, or as a client, which may introspect
+ * its own tokens. Anything else about a token — unknown, expired, revoked, someone else's — is
+ * the same `{active: false}`, so introspection reveals nothing to a caller it is not for.
+ */
+export async function introspect(
+  deps: OAuthDeps,
+  resourceServers: ResourceServerService,
+  accountId: string,
+  facts: CallFacts,
+): Promise<IntrospectionResponse> {
+  refuseRepeatedParameters(facts.form);
+  const caller = await authenticateCaller(deps, resourceServers, accountId, facts);
+  const token = facts.form.get('token');
+  if (!token) throw invalidRequest('token is missing');
+  const record = await deps.storage.oauthTokens.findByHash(hashSecret(token));
+  if (!record || record.accountId !== accountId || !isActive(record)) return INACTIVE;
+  const allowed =
+    caller.kind === 'resource_server'
+      ? record.kind === 'access' && record.resource === caller.server.identifier
+      : record.clientId === caller.clientId;
+  if (!allowed) return INACTIVE;
+  return {
+    active: true,
+    scope: record.scopes.join(' '),
+    client_id: record.clientId,
+    sub: record.userId ?? record.clientId,
+    aud: record.resource,
+    iss: deps.issuer(accountId),
+    exp: Math.floor(Date.parse(record.expiresAt) / 1000),
+    iat: Math.floor(Date.parse(record.createdAt) / 1000),
+    jti: record.id,
+    token_type: record.kind === 'access' ? 'Bearer' : 'refresh_token',
+  };
+}
+
+export const isActive = (record: OAuthTokenRecord, now = new Date().toISOString()) =>
+  record.revokedAt === null && record.rotatedAt === null && record.expiresAt > now;
+
+type Caller = { kind: 'resource_server'; server: ResourceServerRecord } | { kind: 'client'; clientId: string };
+
+async function authenticateCaller(
+  deps: OAuthDeps,
+  resourceServers: ResourceServerService,
+  accountId: string,
+  facts: CallFacts,
+): Promise<Caller> {
+  const basic = facts.authorization?.match(/^Basic ([A-Za-z0-9+/]+=*)$/i)?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const username = decoded.slice(0, colon);
+    // A resource server's id is a bare 26-character id; a client id starts with `kc-`.
+    if (colon > 0 && /^[a-z0-9]{26}$/.test(username)) {
+      const server = await resourceServers.authenticate(decoded.slice(colon + 1));
+      if (!server || server.id !== username || server.accountId !== accountId) {
+        throw invalidClient('resource server authentication failed');
+      }
+      return { kind: 'resource_server', server };
+    }
+  }
+  const client = await deps.clientAuth.authenticate(accountId, facts, [deps.issuer(accountId), facts.endpointUrl]);
+  if (client.authMethod === 'none') {
+    throw invalidClient('a public client cannot introspect: introspection needs an authenticated caller');
+  }
+  return { kind: 'client', clientId: client.id };
+}
+

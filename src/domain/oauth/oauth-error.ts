@@ -1,0 +1,39 @@
+/**
+ * Errors of the OAuth endpoints, in RFC 6749's vocabulary. They are answered as
+ * `{error, error_description}` (token, introspection, revocation) or as redirect parameters
+ * (authorization endpoint), never in the admin API's shape, because OAuth clients parse them.
+ */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'unsupported_response_type',
+  'invalid_scope',
+  'invalid_target',
+  'access_denied',
+  'server_error',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode;
+  readonly status: number;
+
+  constructor(error: OAuthErrorCode, description: string, status = error === 'invalid_client' ? 401 : 400) {
+    super(description);
+    this.name = 'OAuthError';
+    this.error = error;
+    this.status = status;
+  }
+}
+
+export const isOAuthError = (e: unknown): e is OAuthError => e instanceof OAuthError;
+
+export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
+export const invalidClient = (description: string) => new OAuthError('invalid_client', description);
+export const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
+export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
+export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);

@@ -1,0 +1,49 @@
+import type { ClientRecord, GrantType } from '../../storage/ports.js';
+import type { CallFacts, OAuthDeps } from './context.js';
+import { redeemAuthorizationCode } from './grant-authorization-code.js';
+import { issueClientCredentials } from './grant-client-credentials.js';
+import { redeemRefreshToken } from './grant-refresh-token.js';
+import { invalidRequest, OAuthError, unauthorizedClient } from './oauth-error.js';
+import type { TokenResponse } from './token-issuer.js';
+
+/** The grants this server implements; implicit and password are refused by name (RFC 9700). */
+const GRANTS: Record<GrantType, (deps: OAuthDeps, client: ClientRecord, facts: CallFacts) => Promise<TokenResponse>> =
+  {
+    authorization_code: redeemAuthorizationCode,
+    refresh_token: redeemRefreshToken,
+    client_credentials: issueClientCredentials,
+  };
+
+/**
+ * `POST /token`, as ordered steps: refuse repeated parameters, know the grant type,
+ * authenticate the client, check it may use the grant, then run the grant.
+ */
+export async function tokenEndpoint(deps: OAuthDeps, accountId: string, facts: CallFacts): Promise<TokenResponse> {
+  refuseRepeatedParameters(facts.form, ['resource']);
+  const grantType = facts.form.get('grant_type');
+  if (grantType === null) throw invalidRequest('grant_type is missing');
+  if (!Object.hasOwn(GRANTS, grantType)) {
+    throw new OAuthError(
+      'unsupported_grant_type',
+      `grant_type ${grantType} is not supported; use authorization_code, refresh_token or client_credentials`,
+    );
+  }
+  const client = await deps.clientAuth.authenticate(accountId, facts, [
+    deps.issuer(accountId),
+    facts.endpointUrl,
+  ]);
+  const grant = grantType as GrantType;
+  if (!client.grantTypes.includes(grant)) {
+    throw unauthorizedClient(`client ${client.id} is not registered for the ${grant} grant`);
+  }
+  return GRANTS[grant](deps, client, facts);
+}
+
+/** RFC 6749 §3.2: parameters must not be repeated (RFC 8707 lets `resource` repeat). */
+export function refuseRepeatedParameters(form: URLSearchParams, repeatable: string[] = []): void {
+  const seen = new Set<string>();
+  for (const key of form.keys()) {
+    if (seen.has(key) && !repeatable.includes(key)) throw invalidRequest(`parameter ${key} is repeated`);
+    seen.add(key);
+  }
+}

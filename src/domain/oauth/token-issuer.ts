@@ -1,0 +1,122 @@
+import { SignJWT } from 'jose';
+import { newId } from '../../crypto/ids.js';
+import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
+import type { ClientRecord, OAuthTokenRecord, Stores } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+import type { SigningKeys } from '../connect/signing-keys.js';
+import type { ResourceServerInfo } from './catalog.js';
+
+/** The RFC 6749 §5.1 token response. `scope` is always present. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+export interface IssueRequest {
+  issuer: string;
+  client: ClientRecord;
+  /** The user the tokens act for; null for client credentials. */
+  userId: string | null;
+  grantId: string | null;
+  codeId: string | null;
+  resource: ResourceServerInfo;
+  scopes: string[];
+  withRefreshToken: boolean;
+}
+
+export const ACCESS_TOKEN_PREFIX = 'khat';
+export const REFRESH_TOKEN_PREFIX = 'khrt';
+/** Refresh tokens rotate on every use; an unused one ends after 30 days. */
+export const REFRESH_TOKEN_TTL = 30 * 24 * 3600;
+
+/**
+ * Issues an access token (opaque, or an RFC 9068 JWT when the resource server asks for one) and
+ * optionally a refresh token. Both are registered by the SHA-256 of the string the client holds,
+ * so introspection and revocation work the same for either format; the registration and its
+ * audit event commit together before the client sees a token.
+ */
+export async function issueTokens(
+  stores: Pick<Stores, 'oauthTokens' | 'audit'>,
+  keys: SigningKeys,
+  ctx: RequestContext,
+  request: IssueRequest,
+): Promise<TokenResponse> {
+  const now = Math.floor(Date.now() / 1000);
+  const ttl = request.resource.accessTokenTtl;
+  const accessId = newId();
+  const accessToken =
+    request.resource.tokenFormat === 'jwt'
+      ? await signAccessToken(keys, request, accessId, now)
+      : newBearerSecret(ACCESS_TOKEN_PREFIX);
+  const base = {
+    accountId: request.client.accountId,
+    clientId: request.client.id,
+    userId: request.userId,
+    grantId: request.grantId,
+    codeId: request.codeId,
+    resource: request.resource.identifier,
+    scopes: request.scopes,
+    createdAt: new Date(now * 1000).toISOString(),
+    revokedAt: null,
+    rotatedAt: null,
+  };
+  const records: OAuthTokenRecord[] = [
+    {
+      ...base,
+      id: accessId,
+      tokenHash: hashSecret(accessToken),
+      kind: 'access',
+      expiresAt: new Date((now + ttl) * 1000).toISOString(),
+    },
+  ];
+  let refreshToken: string | undefined;
+  if (request.withRefreshToken) {
+    refreshToken = newBearerSecret(REFRESH_TOKEN_PREFIX);
+    records.push({
+      ...base,
+      id: newId(),
+      tokenHash: hashSecret(refreshToken),
+      kind: 'refresh',
+      expiresAt: new Date((now + REFRESH_TOKEN_TTL) * 1000).toISOString(),
+    });
+  }
+  for (const record of records) {
+    await stores.oauthTokens.insert(record);
+    await recordAudit(stores.audit, ctx, {
+      action: 'CREATE',
+      resourceType: 'OAUTH_TOKEN',
+      resourceId: record.id,
+      result: 'SUCCESS',
+    });
+  }
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: ttl,
+    scope: request.scopes.join(' '),
+    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+  };
+}
+
+/** RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope. */
+async function signAccessToken(
+  keys: SigningKeys,
+  request: IssueRequest,
+  jti: string,
+  now: number,
+): Promise<string> {
+  const signer = await keys.signer(request.client.accountId);
+  return new SignJWT({ client_id: request.client.id, scope: request.scopes.join(' ') })
+    .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
+    .setIssuer(request.issuer)
+    .setSubject(request.userId ?? request.client.id)
+    .setAudience(request.resource.identifier)
+    .setIssuedAt(now)
+    .setExpirationTime(now + request.resource.accessTokenTtl)
+    .setJti(jti)
+    .sign(signer.privateKey);
+}

@@ -1,0 +1,48 @@
+/**
+ * The central service's own resource server: the user vault API at `/api/v1`. It is part of
+ * every account's catalog without being registered, and cannot be deleted or shadowed: its
+ * identifier and scope names are reserved.
+ */
+export const VAULT_API_RESOURCE = 'urn:keyhold:vault-api';
+export const VAULT_API_NAME = 'Keyhold vault API';
+/** Access tokens for the vault API live an hour; refresh tokens renew them. */
+export const VAULT_API_TOKEN_TTL = 3600;
+
+export const VAULT_API_SCOPES = [
+  { name: 'vault:read', description: 'Read the items in your vaults', exclusive: false },
+  { name: 'vault:write', description: 'Create, change and delete items in your vaults', exclusive: false },
+  { name: 'vault:*:read', description: 'Read the items in one vault', exclusive: false },
+  { name: 'vault:*:write', description: 'Create, change and delete items in one vault', exclusive: false },
+] as const;
+
+export type VaultApiPermission = 'read' | 'write';
+
+/** What a set of granted vault scopes allows: every vault the user may use, or named ones. */
+export interface VaultScopeGrant {
+  everyVault: ReadonlySet<VaultApiPermission>;
+  perVault: ReadonlyMap<string, ReadonlySet<VaultApiPermission>>;
+}
+
+const PER_VAULT = /^vault:([a-z0-9]{26}):(read|write)$/;
+
+/**
+ * Reads granted scopes as vault permissions. Scopes of other resource servers are ignored here:
+ * a token's audience was checked before its scopes are read.
+ */
+export function vaultScopeGrant(scopes: readonly string[]): VaultScopeGrant {
+  const everyVault = new Set<VaultApiPermission>();
+  const perVault = new Map<string, Set<VaultApiPermission>>();
+  for (const scope of scopes) {
+    if (scope === 'vault:read') everyVault.add('read');
+    else if (scope === 'vault:write') everyVault.add('write');
+    else {
+      const match = PER_VAULT.exec(scope);
+      if (!match) continue;
+      const [, vaultId, permission] = match as unknown as [string, string, VaultApiPermission];
+      const set = perVault.get(vaultId) ?? new Set<VaultApiPermission>();
+      set.add(permission);
+      perVault.set(vaultId, set);
+    }
+  }
+  return { everyVault, perVault };
+}

@@ -1,0 +1,194 @@
+/**
+ * Storage ports of the OAuth authorization server: the scope catalog (resource servers and their
+ * scopes), clients, grants, authorization codes, tokens and login sessions. Like every port,
+ * they hold no secret in the clear: codes, tokens, session ids and client secrets are stored
+ * as SHA-256 hashes of high-entropy values.
+ */
+
+export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
+export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
+
+export interface ResourceServerRecord {
+  id: string;
+  accountId: string;
+  /** The RFC 8707 resource indicator: an absolute URI, unique within the account. */
+  identifier: string;
+  name: string;
+  tokenFormat: AccessTokenFormat;
+  /** Access-token lifetime in seconds. */
+  accessTokenTtl: number;
+  /** SHA-256 of the secret the resource server presents at introspection. */
+  secretHash: Buffer;
+  createdAt: string;
+}
+
+export interface ScopeRecord {
+  accountId: string;
+  /** Exact, case-sensitive; one `*` segment makes it dynamic (`vault:*:read`). */
+  name: string;
+  resourceServerId: string;
+  description: string;
+  /** Exclusive scopes may be requested only by clients explicitly allowed them. */
+  exclusive: boolean;
+  createdAt: string;
+}
+
+export interface ResourceServerStore {
+  /** Inserts the resource server and its scopes together. */
+  insert(server: ResourceServerRecord, scopes: ScopeRecord[]): Promise<void>;
+  get(accountId: string, id: string): Promise<ResourceServerRecord | undefined>;
+  findByIdentifier(accountId: string, identifier: string): Promise<ResourceServerRecord | undefined>;
+  findBySecretHash(secretHash: Buffer): Promise<ResourceServerRecord | undefined>;
+  list(accountId: string): Promise<ResourceServerRecord[]>;
+  /** Every registered scope of the account (the built-in vault API's are not stored). */
+  scopes(accountId: string): Promise<ScopeRecord[]>;
+  /** Deletes the resource server, its scopes and (by cascade) nothing else. */
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export const CLIENT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export interface ClientRecord {
+  /** `kc-` + an id: never the shape of a user id, so a client can never pass for a user. */
+  id: string;
+  accountId: string;
+  name: string;
+  authMethod: ClientAuthMethod;
+  /** SHA-256 of the client secret; null for public and private_key_jwt clients. */
+  secretHash: Buffer | null;
+  /** The public JWK Set (JSON text) of a private_key_jwt client. */
+  jwks: string | null;
+  redirectUris: string[];
+  grantTypes: GrantType[];
+  /** The scopes this client may request: a subset of the catalog. */
+  scopes: string[];
+  createdAt: string;
+}
+
+export interface ClientStore {
+  insert(client: ClientRecord): Promise<void>;
+  /** By client id alone: the token endpoint learns the account from the client. */
+  findById(id: string): Promise<ClientRecord | undefined>;
+  list(accountId: string): Promise<ClientRecord[]>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+/** What a user approved for one client at one resource server. */
+export interface GrantRecord {
+  id: string;
+  accountId: string;
+  userId: string;
+  clientId: string;
+  resource: string;
+  scopes: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GrantStore {
+  insert(grant: GrantRecord): Promise<void>;
+  get(accountId: string, id: string): Promise<GrantRecord | undefined>;
+  find(userId: string, clientId: string, resource: string): Promise<GrantRecord | undefined>;
+  /** Replaces the approved scopes of an existing grant (consent to more scopes). */
+  updateScopes(id: string, scopes: string[], updatedAt: string): Promise<void>;
+  listForUser(accountId: string, userId: string): Promise<GrantRecord[]>;
+  listForAccount(accountId: string): Promise<GrantRecord[]>;
+  /** Deletes the grant; its codes and tokens go with it (cascade). */
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export interface AuthorizationCodeRecord {
+  id: string;
+  codeHash: Buffer;
+  accountId: string;
+  clientId: string;
+  userId: string;
+  grantId: string;
+  redirectUri: string;
+  resource: string;
+  scopes: string[];
+  /** The PKCE S256 challenge. */
+  codeChallenge: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface AuthorizationCodeStore {
+  insert(code: AuthorizationCodeRecord): Promise<void>;
+  findByHash(codeHash: Buffer): Promise<(AuthorizationCodeRecord & { consumedAt: string | null }) | undefined>;
+  /** Marks the code used; false when it already was (a replay). */
+  consume(id: string, at: string): Promise<boolean>;
+}
+
+export const TOKEN_KINDS = ['access', 'refresh'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+export interface OAuthTokenRecord {
+  /** Also the `jti` of a JWT access token. */
+  id: string;
+  /** SHA-256 of the token string as the client holds it (opaque or JWT). */
+  tokenHash: Buffer;
+  kind: TokenKind;
+  accountId: string;
+  clientId: string;
+  /** Null for client-credentials tokens, which act for the client itself. */
+  userId: string | null;
+  grantId: string | null;
+  /** The authorization code this token descends from, through any refresh rotations. */
+  codeId: string | null;
+  resource: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  /** Refresh tokens: when it was exchanged for a new one. Presenting it again is reuse. */
+  rotatedAt: string | null;
+}
+
+export interface OAuthTokenStore {
+  insert(token: OAuthTokenRecord): Promise<void>;
+  findByHash(tokenHash: Buffer): Promise<OAuthTokenRecord | undefined>;
+  /** Marks a refresh token exchanged; false when it already was (reuse). */
+  rotate(id: string, at: string): Promise<boolean>;
+  revoke(id: string, at: string): Promise<void>;
+  /** Revokes every token descending from an authorization code (code replay). */
+  revokeByCode(codeId: string, at: string): Promise<void>;
+  /** Revokes every token of a grant (refresh-token reuse). */
+  revokeByGrant(grantId: string, at: string): Promise<void>;
+}
+
+export interface LoginSessionRecord {
+  id: string;
+  /** SHA-256 of the cookie value. */
+  secretHash: Buffer;
+  accountId: string;
+  userId: string;
+  /** Sent back in every form of the session; compared in constant time (CSRF). */
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface LoginSessionStore {
+  insert(session: LoginSessionRecord): Promise<void>;
+  findByHash(secretHash: Buffer): Promise<LoginSessionRecord | undefined>;
+  delete(id: string): Promise<void>;
+}
+
+export interface OAuthStores {
+  readonly resourceServers: ResourceServerStore;
+  readonly clients: ClientStore;
+  readonly grants: GrantStore;
+  readonly authorizationCodes: AuthorizationCodeStore;
+  readonly oauthTokens: OAuthTokenStore;
+  readonly loginSessions: LoginSessionStore;
+}

@@ -1,0 +1,59 @@
+import type { Kysely } from 'kysely';
+import type { ClientAuthMethod, ClientRecord, ClientStore, GrantType } from '../../oauth-ports.js';
+import type { Database } from '../tables.js';
+
+export function clientStore(db: Kysely<Database>): ClientStore {
+  const toRecord = (r: Database['oauth_clients']): ClientRecord => ({
+    id: r.id,
+    accountId: r.account_id,
+    name: r.name,
+    authMethod: r.auth_method as ClientAuthMethod,
+    secretHash: r.secret_hash,
+    jwks: r.jwks,
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+    grantTypes: JSON.parse(r.grant_types) as GrantType[],
+    scopes: JSON.parse(r.scopes) as string[],
+    createdAt: r.created_at,
+  });
+  return {
+    async insert(c) {
+      await db
+        .insertInto('oauth_clients')
+        .values({
+          id: c.id,
+          account_id: c.accountId,
+          name: c.name,
+          auth_method: c.authMethod,
+          secret_hash: c.secretHash,
+          jwks: c.jwks,
+          redirect_uris: JSON.stringify(c.redirectUris),
+          grant_types: JSON.stringify(c.grantTypes),
+          scopes: JSON.stringify(c.scopes),
+          created_at: c.createdAt,
+        })
+        .execute();
+    },
+    async findById(id) {
+      const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async list(accountId) {
+      const rows = await db
+        .selectFrom('oauth_clients')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toRecord);
+    },
+    async delete(accountId, id) {
+      const result = await db
+        .deleteFrom('oauth_clients')
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}

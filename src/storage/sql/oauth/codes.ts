@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { AuthorizationCodeStore } from '../../oauth-ports.js';
+import type { Database } from '../tables.js';
+
+export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeStore {
+  return {
+    async insert(c) {
+      await db
+        .insertInto('oauth_codes')
+        .values({
+          id: c.id,
+          code_hash: c.codeHash,
+          account_id: c.accountId,
+          client_id: c.clientId,
+          user_id: c.userId,
+          grant_id: c.grantId,
+          redirect_uri: c.redirectUri,
+          resource: c.resource,
+          scopes: JSON.stringify(c.scopes),
+          code_challenge: c.codeChallenge,
+          created_at: c.createdAt,
+          expires_at: c.expiresAt,
+          consumed_at: null,
+        })
+        .execute();
+    },
+    async findByHash(codeHash) {
+      const r = await db.selectFrom('oauth_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      return (
+        r && {
+          id: r.id,
+          codeHash: r.code_hash,
+          accountId: r.account_id,
+          clientId: r.client_id,
+          userId: r.user_id,
+          grantId: r.grant_id,
+          redirectUri: r.redirect_uri,
+          resource: r.resource,
+          scopes: JSON.parse(r.scopes) as string[],
+          codeChallenge: r.code_challenge,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+          consumedAt: r.consumed_at,
+        }
+      );
+    },
+    async consume(id, at) {
+      const result = await db
+        .updateTable('oauth_codes')
+        .set({ consumed_at: at })
+        .where('id', '=', id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+  };
+}

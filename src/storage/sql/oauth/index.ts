@@ -1,0 +1,21 @@
+import type { Kysely } from 'kysely';
+import type { OAuthStores } from '../../oauth-ports.js';
+import type { Database } from '../tables.js';
+import { clientStore } from './clients.js';
+import { authorizationCodeStore } from './codes.js';
+import { grantStore } from './grants.js';
+import { loginSessionStore } from './login-sessions.js';
+import { resourceServerStore } from './resource-servers.js';
+import { oauthTokenStore } from './tokens.js';
+
+/** The authorization server's stores over one Kysely connection or transaction. */
+export function oauthStores(db: Kysely<Database>): OAuthStores {
+  return {
+    resourceServers: resourceServerStore(db),
+    clients: clientStore(db),
+    grants: grantStore(db),
+    authorizationCodes: authorizationCodeStore(db),
+    oauthTokens: oauthTokenStore(db),
+    loginSessions: loginSessionStore(db),
+  };
+}

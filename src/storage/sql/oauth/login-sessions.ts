@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { LoginSessionStore } from '../../oauth-ports.js';
+import type { Database } from '../tables.js';
+
+export function loginSessionStore(db: Kysely<Database>): LoginSessionStore {
+  return {
+    async insert(s) {
+      await db
+        .insertInto('login_sessions')
+        .values({
+          id: s.id,
+          secret_hash: s.secretHash,
+          account_id: s.accountId,
+          user_id: s.userId,
+          csrf_token: s.csrfToken,
+          created_at: s.createdAt,
+          expires_at: s.expiresAt,
+        })
+        .execute();
+    },
+    async findByHash(secretHash) {
+      const r = await db
+        .selectFrom('login_sessions')
+        .selectAll()
+        .where('secret_hash', '=', secretHash)
+        .executeTakeFirst();
+      return (
+        r && {
+          id: r.id,
+          secretHash: r.secret_hash,
+          accountId: r.account_id,
+          userId: r.user_id,
+          csrfToken: r.csrf_token,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+        }
+      );
+    },
+    async delete(id) {
+      await db.deleteFrom('login_sessions').where('id', '=', id).execute();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { Kysely } from 'kysely';
+import type { OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../oauth-ports.js';
+import type { Database } from '../tables.js';
+
+export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
+  const revokeWhere = (column: 'id' | 'grant_id' | 'code_id', value: string, at: string) =>
+    db
+      .updateTable('oauth_tokens')
+      .set({ revoked_at: at })
+      .where(column, '=', value)
+      .where('revoked_at', 'is', null)
+      .execute();
+  return {
+    async insert(t) {
+      await db
+        .insertInto('oauth_tokens')
+        .values({
+          id: t.id,
+          token_hash: t.tokenHash,
+          kind: t.kind,
+          account_id: t.accountId,
+          client_id: t.clientId,
+          user_id: t.userId,
+          grant_id: t.grantId,
+          code_id: t.codeId,
+          resource: t.resource,
+          scopes: JSON.stringify(t.scopes),
+          created_at: t.createdAt,
+          expires_at: t.expiresAt,
+          revoked_at: t.revokedAt,
+          rotated_at: t.rotatedAt,
+        })
+        .execute();
+    },
+    async findByHash(tokenHash) {
+      const r = await db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      if (!r) return undefined;
+      const record: OAuthTokenRecord = {
+        id: r.id,
+        tokenHash: r.token_hash,
+        kind: r.kind as TokenKind,
+        accountId: r.account_id,
+        clientId: r.client_id,
+        userId: r.user_id,
+        grantId: r.grant_id,
+        codeId: r.code_id,
+        resource: r.resource,
+        scopes: JSON.parse(r.scopes) as string[],
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        revokedAt: r.revoked_at,
+        rotatedAt: r.rotated_at,
+      };
+      return record;
+    },
+    async rotate(id, at) {
+      const result = await db
+        .updateTable('oauth_tokens')
+        .set({ rotated_at: at })
+        .where('id', '=', id)
+        .where('rotated_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async revoke(id, at) {
+      await revokeWhere('id', id, at);
+    },
+    async revokeByCode(codeId, at) {
+      await revokeWhere('code_id', codeId, at);
+    },
+    async revokeByGrant(grantId, at) {
+      await revokeWhere('grant_id', grantId, at);
+    },
+  };
+}
