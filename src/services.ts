@@ -4,12 +4,15 @@ import { type ServerService, serverService } from './domain/connect/server-servi
 import { SigningKeys } from './domain/connect/signing-keys.js';
 import { type TokenService, tokenService } from './domain/connect/token-service.js';
 import { ConnectVerifier } from './domain/connect/verifier.js';
+import type { RequestContext } from './domain/context.js';
 import { type FileService, fileService } from './domain/items/file-service.js';
 import { type ItemService, itemService } from './domain/items/item-service.js';
 import { LoginService } from './domain/login/login-service.js';
+import { type CatalogCheck, checkCatalog } from './domain/oauth/catalog-check.js';
 import { ClientAuthenticator } from './domain/oauth/client-auth.js';
 import { type ClientService, clientService } from './domain/oauth/client-service.js';
 import type { OAuthDeps } from './domain/oauth/context.js';
+import { type GrantService, grantService } from './domain/oauth/grant-service.js';
 import { type ResourceServerService, resourceServerService } from './domain/oauth/resource-server-service.js';
 import { type UserService, userService } from './domain/users/user-service.js';
 import { type VaultService, vaultService } from './domain/vaults/vault-service.js';
@@ -29,6 +32,9 @@ export interface Services {
   connectVerifier: ConnectVerifier;
   resourceServers: ResourceServerService;
   clients: ClientService;
+  grants: GrantService;
+  /** `keyhold scopes check`: lints the account's catalog, resource servers and clients. */
+  catalogCheck: (ctx: RequestContext) => Promise<CatalogCheck>;
   login: LoginService;
   oauth: OAuthDeps;
 }
@@ -43,6 +49,8 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
   return {
     resourceServers: resourceServerService(storage),
     clients: clientService(storage),
+    grants: grantService(storage),
+    catalogCheck: (ctx) => checkCatalog(storage, ctx),
     login: new LoginService(storage),
     oauth: {
       storage,

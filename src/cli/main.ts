@@ -3,9 +3,13 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MasterKeyError } from '../crypto/master-key.js';
 import { VERSION } from '../version.js';
+import { registerClient } from './commands/client.js';
 import { registerConnect } from './commands/connect.js';
+import { registerGrant } from './commands/grant.js';
 import { registerInit } from './commands/init.js';
 import { registerRemoteCommands } from './commands/remote.js';
+import { registerResourceServer } from './commands/resource-server.js';
+import { registerScopes } from './commands/scopes.js';
 import { registerServe } from './commands/serve.js';
 import { CliError } from './errors.js';
 
@@ -21,6 +25,11 @@ registerInit(program);
 registerServe(program);
 registerConnect(program);
 registerRemoteCommands(program);
+// The OAuth authorization server's registry, in the order it is filled: catalog, clients, grants.
+registerResourceServer(program);
+registerClient(program);
+registerScopes(program);
+registerGrant(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,6 +7,8 @@ import { baseApp } from './base-app.js';
 import { connectServerRpc } from './connect-server-rpc.js';
 import { healthRoutes } from './health.js';
 import { jwksRoutes } from './jwks.js';
+import { oauthEndpoints } from './oauth/endpoints.js';
+import { oauthPages } from './oauth/pages/routes.js';
 
 export interface AppOptions {
   services: Services;
@@ -39,6 +41,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(healthRoutes);
   app.register(jwksRoutes(options.services));
   app.register(adminRoutes(options.services), { prefix: '/api/admin' });
+  app.register(oauthEndpoints(options.services));
+  app.register(oauthPages(options.services));
   app.register(connectServerRpc(options.services, options.limits.file), { prefix: '/api/connect-server/v1' });
   return app;
 }

@@ -26,8 +26,11 @@ export interface Session {
 }
 
 /** The login could not be tried now: too many failures. */
-export const tooManyAttempts = (retryAfterMs: number) =>
-  new AppError(429, 'too_many_requests', `Too many failed logins; try again in ${Math.ceil(retryAfterMs / 1000)} s`);
+export class TooManyAttemptsError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'too_many_requests', `Too many failed sign-ins; try again in ${retryAfterSeconds} s.`);
+  }
+}
 
 /**
  * Password login for the users of an account (the IdP side of the authorization server) and the
@@ -51,7 +54,7 @@ export class LoginService {
   async login(accountId: string, email: string, password: string, facts: LoginFacts): Promise<string | undefined> {
     const normalized = email.trim().toLowerCase();
     const wait = this.#throttle.retryAfter(accountId, normalized, facts.ip);
-    if (wait > 0) throw tooManyAttempts(wait);
+    if (wait > 0) throw new TooManyAttemptsError(Math.ceil(wait / 1000));
     const user = await this.#storage.users.findByEmail(accountId, normalized);
     const ok = await verifyPassword(user?.passwordHash ?? (await this.#decoy), password);
     if (!user || !ok) {

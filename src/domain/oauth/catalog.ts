@@ -1,7 +1,7 @@
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import type { CatalogClient, CatalogInput, CatalogResourceServer, CatalogScope } from './catalog-lint.js';
 import { scopeMatches } from './scope-names.js';
-import { VAULT_API_NAME, VAULT_API_RESOURCE, VAULT_API_SCOPES, VAULT_API_TOKEN_TTL } from './vault-api.js';
+import { broaderVaultScope, VAULT_API_NAME, VAULT_API_RESOURCE, VAULT_API_SCOPES, VAULT_API_TOKEN_TTL } from './vault-api.js';
 
 /** A resource server as the token endpoint needs it: where tokens go and in which format. */
 export interface ResourceServerInfo {
@@ -74,7 +74,10 @@ export function findScope(catalog: Catalog, requested: string): CatalogScope | u
  */
 export function clientMayRequest(client: ClientRecord, scope: CatalogScope, requested: string): boolean {
   if (client.scopes.length === 0) return !scope.exclusive;
-  return client.scopes.some((allowed) => scopeMatches(allowed, requested));
+  const broader = scope.resourceServer === VAULT_API_RESOURCE ? broaderVaultScope(requested) : undefined;
+  return client.scopes.some(
+    (allowed) => scopeMatches(allowed, requested) || (broader !== undefined && allowed === broader),
+  );
 }
 
 /** The catalog in the shape `lintCatalog` reads. */

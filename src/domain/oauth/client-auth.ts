@@ -89,21 +89,15 @@ type Presented =
   | { method: 'none'; clientId: string };
 
 function readCredentials({ authorization, form }: ClientCredentials): Presented {
-  const basic = authorization?.match(/^Basic ([A-Za-z0-9+/]+=*)$/i);
+  const basic = authorization === undefined ? undefined : parseBasic(authorization);
   const assertionType = form.get('client_assertion_type');
   const used = [basic, form.has('client_secret'), assertionType !== null].filter(Boolean).length;
-  if (authorization !== undefined && !basic) throw invalidClient('unsupported Authorization scheme');
   if (used > 1) throw invalidRequest('use exactly one client authentication method');
   const formClientId = form.get('client_id');
-  if (basic?.[1]) {
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 1) throw invalidClient('malformed Basic credentials');
-    // RFC 6749 §2.3.1: id and secret are form-urlencoded inside the Basic credentials.
-    const clientId = formDecode(decoded.slice(0, colon));
-    if (formClientId !== null && formClientId !== clientId)
+  if (basic) {
+    if (formClientId !== null && formClientId !== basic.id)
       throw invalidRequest('client_id differs from the authenticated client');
-    return { method: 'client_secret_basic', clientId, secret: formDecode(decoded.slice(colon + 1)) };
+    return { method: 'client_secret_basic', clientId: basic.id, secret: basic.secret };
   }
   if (assertionType !== null) {
     if (assertionType !== JWT_BEARER_ASSERTION)
@@ -117,6 +111,19 @@ function readCredentials({ authorization, form }: ClientCredentials): Presented 
   const secret = form.get('client_secret');
   if (secret !== null) return { method: 'client_secret_post', clientId: formClientId, secret };
   return { method: 'none', clientId: formClientId };
+}
+
+/**
+ * HTTP Basic credentials as RFC 6749 §2.3.1 defines them for OAuth: id and secret are each
+ * form-urlencoded before being joined, so they are decoded after splitting.
+ */
+export function parseBasic(authorization: string): { id: string; secret: string } {
+  const encoded = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(authorization)?.[1];
+  if (!encoded) throw invalidClient('unsupported Authorization scheme: use Basic');
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw invalidClient('malformed Basic credentials');
+  return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
 }
 
 function formDecode(s: string): string {

@@ -5,7 +5,7 @@ import { loadCatalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidGrant, invalidRequest, invalidTarget } from './oauth-error.js';
 import { isCodeVerifier, verifierMatches } from './pkce.js';
-import { issueTokens, type TokenResponse } from './token-issuer.js';
+import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
 
 /**
  * RFC 6749 §4.1.3 with PKCE (RFC 7636) required. A code is single-use: presenting it again
@@ -53,20 +53,21 @@ export async function redeemAuthorizationCode(
   const catalog = await loadCatalog(deps.storage, client.accountId);
   const resource = catalog.resourceServers.find((s) => s.identifier === record.resource);
   if (!resource) throw invalidGrant(`resource server ${record.resource} no longer exists`);
+  const minted = await mintTokens(deps.keys, {
+    issuer: deps.issuer(client.accountId),
+    client,
+    userId: record.userId,
+    grantId: record.grantId,
+    codeId: record.id,
+    resource,
+    scopes: record.scopes,
+    withRefreshToken: client.grantTypes.includes('refresh_token'),
+  });
   return deps.storage.transaction(async (tx) => {
-    // Consumed inside the transaction that issues: two racing redemptions cannot both win.
+    // Consumed inside the transaction that registers: two racing redemptions cannot both win.
     if (!(await tx.authorizationCodes.consume(record.id, now))) {
       throw invalidGrant('the code was already used');
     }
-    return issueTokens(tx, deps.keys, ctx, {
-      issuer: deps.issuer(client.accountId),
-      client,
-      userId: record.userId,
-      grantId: record.grantId,
-      codeId: record.id,
-      resource,
-      scopes: record.scopes,
-      withRefreshToken: client.grantTypes.includes('refresh_token'),
-    });
+    return registerTokens(tx, ctx, minted);
   });
 }

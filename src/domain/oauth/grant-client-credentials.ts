@@ -3,7 +3,7 @@ import { loadCatalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidScope } from './oauth-error.js';
 import { resolveScopes } from './requested-scopes.js';
-import { issueTokens, type TokenResponse } from './token-issuer.js';
+import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
 import { VAULT_API_RESOURCE } from './vault-api.js';
 
 /** RFC 6749 §4.4: the client acts for itself. No refresh token: it can always ask again. */
@@ -23,16 +23,15 @@ export async function issueClientCredentials(
     throw invalidScope('vault scopes act for a user: use the authorization_code grant');
   }
   const ctx = clientContext(client.accountId, client.id, facts);
-  return deps.storage.transaction((tx) =>
-    issueTokens(tx, deps.keys, ctx, {
-      issuer: deps.issuer(client.accountId),
-      client,
-      userId: null,
-      grantId: null,
-      codeId: null,
-      resource,
-      scopes,
-      withRefreshToken: false,
-    }),
-  );
+  const minted = await mintTokens(deps.keys, {
+    issuer: deps.issuer(client.accountId),
+    client,
+    userId: null,
+    grantId: null,
+    codeId: null,
+    resource,
+    scopes,
+    withRefreshToken: false,
+  });
+  return deps.storage.transaction((tx) => registerTokens(tx, ctx, minted));
 }

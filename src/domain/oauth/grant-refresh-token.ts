@@ -5,7 +5,7 @@ import { loadCatalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from './oauth-error.js';
 import { resolveScopes } from './requested-scopes.js';
-import { issueTokens, type TokenResponse } from './token-issuer.js';
+import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
 
 /**
  * RFC 6749 §6 with rotation: each refresh token works once and is replaced. A rotated token
@@ -46,20 +46,21 @@ export async function redeemRefreshToken(
   if (wider.length > 0) {
     throw invalidScope(`a refresh cannot add scopes: \`${wider.join(' ')}\` was not granted`);
   }
+  const minted = await mintTokens(deps.keys, {
+    issuer: deps.issuer(client.accountId),
+    client,
+    userId: record.userId,
+    grantId: record.grantId,
+    codeId: record.codeId,
+    resource,
+    scopes,
+    withRefreshToken: true,
+  });
   return deps.storage.transaction(async (tx) => {
     if (!(await tx.oauthTokens.rotate(record.id, now))) {
       throw invalidGrant('the refresh token was already used');
     }
-    return issueTokens(tx, deps.keys, ctx, {
-      issuer: deps.issuer(client.accountId),
-      client,
-      userId: record.userId,
-      grantId: record.grantId,
-      codeId: record.codeId,
-      resource,
-      scopes,
-      withRefreshToken: true,
-    });
+    return registerTokens(tx, ctx, minted);
   });
 }
 

@@ -1,4 +1,6 @@
+import { isId } from '../../crypto/ids.js';
 import { hashSecret } from '../../crypto/secrets.js';
+import { parseBasic } from './client-auth.js';
 import type { OAuthTokenRecord, ResourceServerRecord } from '../../storage/ports.js';
 import type { CallFacts, OAuthDeps } from './context.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
@@ -71,19 +73,14 @@ async function authenticateCaller(
   accountId: string,
   facts: CallFacts,
 ): Promise<Caller> {
-  const basic = facts.authorization?.match(/^Basic ([A-Za-z0-9+/]+=*)$/i)?.[1];
-  if (basic) {
-    const decoded = Buffer.from(basic, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const username = decoded.slice(0, colon);
-    // A resource server's id is a bare 26-character id; a client id starts with `kc-`.
-    if (colon > 0 && /^[a-z0-9]{26}$/.test(username)) {
-      const server = await resourceServers.authenticate(decoded.slice(colon + 1));
-      if (!server || server.id !== username || server.accountId !== accountId) {
-        throw invalidClient('resource server authentication failed');
-      }
-      return { kind: 'resource_server', server };
+  const basic = facts.authorization === undefined ? undefined : parseBasic(facts.authorization);
+  // A resource server's id is a bare id; a client id starts with `kc-`, so they never collide.
+  if (basic && isId(basic.id)) {
+    const server = await resourceServers.authenticate(basic.secret);
+    if (!server || server.id !== basic.id || server.accountId !== accountId) {
+      throw invalidClient('resource server authentication failed');
     }
+    return { kind: 'resource_server', server };
   }
   const client = await deps.clientAuth.authenticate(accountId, facts, [deps.issuer(accountId), facts.endpointUrl]);
   if (client.authMethod === 'none') {

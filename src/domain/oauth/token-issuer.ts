@@ -33,18 +33,19 @@ export const REFRESH_TOKEN_PREFIX = 'khrt';
 /** Refresh tokens rotate on every use; an unused one ends after 30 days. */
 export const REFRESH_TOKEN_TTL = 30 * 24 * 3600;
 
+/** Tokens minted but not yet registered: nothing is valid until `registerTokens` commits. */
+export interface MintedTokens {
+  records: OAuthTokenRecord[];
+  response: TokenResponse;
+}
+
 /**
- * Issues an access token (opaque, or an RFC 9068 JWT when the resource server asks for one) and
+ * Mints an access token (opaque, or an RFC 9068 JWT when the resource server asks for one) and
  * optionally a refresh token. Both are registered by the SHA-256 of the string the client holds,
- * so introspection and revocation work the same for either format; the registration and its
- * audit event commit together before the client sees a token.
+ * so introspection and revocation work the same for either format. Minting reads the signing
+ * key, so it happens before the caller's transaction opens; the transaction then registers.
  */
-export async function issueTokens(
-  stores: Pick<Stores, 'oauthTokens' | 'audit'>,
-  keys: SigningKeys,
-  ctx: RequestContext,
-  request: IssueRequest,
-): Promise<TokenResponse> {
+export async function mintTokens(keys: SigningKeys, request: IssueRequest): Promise<MintedTokens> {
   const now = Math.floor(Date.now() / 1000);
   const ttl = request.resource.accessTokenTtl;
   const accessId = newId();
@@ -84,7 +85,25 @@ export async function issueTokens(
       expiresAt: new Date((now + REFRESH_TOKEN_TTL) * 1000).toISOString(),
     });
   }
-  for (const record of records) {
+  return {
+    records,
+    response: {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: ttl,
+      scope: request.scopes.join(' '),
+      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+    },
+  };
+}
+
+/** Registers minted tokens with their audit events, in the caller's transaction. */
+export async function registerTokens(
+  stores: Pick<Stores, 'oauthTokens' | 'audit'>,
+  ctx: RequestContext,
+  minted: MintedTokens,
+): Promise<TokenResponse> {
+  for (const record of minted.records) {
     await stores.oauthTokens.insert(record);
     await recordAudit(stores.audit, ctx, {
       action: 'CREATE',
@@ -93,13 +112,7 @@ export async function issueTokens(
       result: 'SUCCESS',
     });
   }
-  return {
-    access_token: accessToken,
-    token_type: 'Bearer',
-    expires_in: ttl,
-    scope: request.scopes.join(' '),
-    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
-  };
+  return minted.response;
 }
 
 /** RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope. */

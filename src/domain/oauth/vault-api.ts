@@ -46,3 +46,13 @@ export function vaultScopeGrant(scopes: readonly string[]): VaultScopeGrant {
   }
   return { everyVault, perVault };
 }
+
+/**
+ * The all-vaults scope a one-vault scope narrows (`vault:{id}:read` → `vault:read`). Consent
+ * turns an approved `vault:read` into one-vault scopes, so a client allowed the broad scope is
+ * allowed its narrowings too.
+ */
+export function broaderVaultScope(scope: string): string | undefined {
+  const match = PER_VAULT.exec(scope);
+  return match ? `vault:${match[2]}` : undefined;
+}

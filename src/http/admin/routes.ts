@@ -6,6 +6,7 @@ import { authenticateAdmin } from './auth.js';
 import { connectAdminRoutes } from './connect-admin.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
+import { oauthAdminRoutes } from './oauth-admin.js';
 import { userRoutes } from './users.js';
 import { vaultRoutes } from './vaults.js';
 
@@ -28,5 +29,6 @@ export function adminRoutes(services: Services) {
     userRoutes(app, services);
     auditRoutes(app, services);
     connectAdminRoutes(app, services);
+    oauthAdminRoutes(app, services);
   };
 }

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports.js';
+import { CliError } from '../errors.js';
+import { emit, table } from '../output.js';
+import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
+
+interface ClientView {
+  clientId: string;
+  name: string;
+  authMethod: string;
+  redirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+  createdAt: string;
+}
+
+/** One of `allowed`, checked here so a typo names the allowed values before any request. */
+function oneOf(flag: string, value: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value)) {
+    throw new CliError(`${flag} ${JSON.stringify(value)} is not allowed; use one of ${allowed.join(', ')}`);
+  }
+  return value;
+}
+
+/**
+ * The JWK Set in `file`, parsed. The server checks the keys (public EC P-256 or RSA only); its
+ * content is never echoed, in case it holds a private key by mistake.
+ */
+function readJwks(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CliError(`--jwks ${file} is not JSON: give a JWK Set of public keys, {"keys": [...]}`);
+  }
+}
+
+const describe = (c: ClientView): string =>
+  [
+    `${c.name} (${c.clientId})`,
+    `  auth method:   ${c.authMethod}${c.authMethod === 'none' ? ' (public client, PKCE)' : ''}`,
+    `  grant types:   ${c.grantTypes.join(', ')}`,
+    `  redirect URIs: ${c.redirectUris.length > 0 ? c.redirectUris.join(' ') : '(none)'}`,
+    `  scopes:        ${c.scopes.length > 0 ? c.scopes.join(' ') : '(none: every common scope)'}`,
+    `  created:       ${c.createdAt}`,
+  ].join('\n');
+
+interface CreateOptions extends RemoteOptions {
+  redirectUri?: string[];
+  scope: string[];
+  public?: boolean;
+  grantType?: string[];
+  authMethod?: string;
+  jwks?: string;
+}
+
+/** `keyhold client …`: the applications (OAuth clients) that may ask users for access. */
+export function registerClient(program: Command): void {
+  const client = program
+    .command('client')
+    .description('manage OAuth clients: the applications that may ask for access tokens');
+
+  remote(
+    client
+      .command('create <name>')
+      .description(
+        'register a client; every scope must be in the catalog (a near-miss is named). ' +
+          'A confidential client secret is printed once',
+      )
+      .option(
+        '--redirect-uri <uri>',
+        'exact redirect URI (https; http only on 127.0.0.1 or [::1]; or a private-use scheme such as com.example.app:/cb); needed for authorization_code; repeatable',
+        collect,
+      )
+      .requiredOption(
+        '--scope <scope>',
+        'a scope the client may request (exact, case-sensitive); repeatable',
+        collect,
+      )
+      .option('--public', 'a public client (native or browser app): no secret, PKCE only (auth method none)')
+      .option(
+        '--grant-type <type>',
+        `${GRANT_TYPES.join(', ')}; repeatable (default: authorization_code and refresh_token with a redirect URI, else client_credentials)`,
+        collect,
+      )
+      .option(
+        '--auth-method <method>',
+        `${CLIENT_AUTH_METHODS.join(', ')} (default: none for --public, private_key_jwt with --jwks, else client_secret_basic)`,
+      )
+      .option('--jwks <file>', 'JSON file with the public JWK Set of a private_key_jwt client'),
+  ).action(async (name: string, opts: CreateOptions) => {
+    const grantTypes = opts.grantType?.map((g) => oneOf('--grant-type', g, GRANT_TYPES));
+    const authMethod =
+      opts.authMethod === undefined
+        ? undefined
+        : oneOf('--auth-method', opts.authMethod, CLIENT_AUTH_METHODS);
+    const body = {
+      name,
+      redirectUris: opts.redirectUri ?? [],
+      scopes: opts.scope,
+      public: opts.public === true,
+      ...(grantTypes === undefined ? {} : { grantTypes }),
+      ...(authMethod === undefined ? {} : { authMethod }),
+      ...(opts.jwks === undefined ? {} : { jwks: readJwks(opts.jwks) }),
+    };
+    const created = await clientFor(opts).request<ClientView & { clientSecret?: string }>(
+      'POST',
+      'clients',
+      body,
+    );
+    emit(created, opts, (c) =>
+      [
+        `Client ${c.name} registered`,
+        describe(c),
+        ...(c.clientSecret === undefined
+          ? []
+          : [
+              'The client secret is shown only once; store it now (keyhold cannot show it again):',
+              c.clientSecret,
+            ]),
+      ].join('\n'),
+    );
+  });
+
+  remote(client.command('list').description('list clients (never their secrets)')).action(
+    async (opts: RemoteOptions) => {
+      const clients = await clientFor(opts).request<ClientView[]>('GET', 'clients');
+      emit(clients, opts, (list) =>
+        table(
+          ['CLIENT ID', 'NAME', 'AUTH', 'GRANT TYPES', 'SCOPES'],
+          list.map((c) => [
+            c.clientId,
+            c.name,
+            c.authMethod,
+            c.grantTypes.join(','),
+            c.scopes.join(' ') || '-',
+          ]),
+        ),
+      );
+    },
+  );
+
+  remote(client.command('get <id>').description('show one client (never its secret)')).action(
+    async (id: string, opts: RemoteOptions) => {
+      const found = await clientFor(opts).request<ClientView>('GET', apiPath('clients', id));
+      emit(found, opts, describe);
+    },
+  );
+
+  remote(
+    client
+      .command('delete <id>')
+      .description("delete a client, with its users' grants and every token issued to it"),
+  ).action(async (id: string, opts: RemoteOptions) => {
+    await clientFor(opts).request('DELETE', apiPath('clients', id));
+    emit({ clientId: id, deleted: true }, opts, () => `Client ${id} deleted`);
+  });
+}

@@ -1,0 +1,29 @@
+import type { Stores } from '../../storage/ports.js';
+import { requireAdministrator } from '../admin-only.js';
+import type { RequestContext } from '../context.js';
+import { lintInput, loadCatalog } from './catalog.js';
+import { type CatalogProblem, lintCatalog } from './catalog-lint.js';
+
+/** The result of `keyhold scopes check`: `ok` unless some problem is an error. */
+export interface CatalogCheck {
+  /** False when any problem has severity `error` (warnings alone leave it true). */
+  ok: boolean;
+  /** Every problem, errors first (see `lintCatalog`). */
+  problems: CatalogProblem[];
+}
+
+/**
+ * Lints the account's catalog (the built-in vault API and registered resource servers, their
+ * scopes) against its clients. Administrators only.
+ */
+export async function checkCatalog(
+  storage: Pick<Stores, 'resourceServers' | 'clients'>,
+  ctx: RequestContext,
+): Promise<CatalogCheck> {
+  requireAdministrator(ctx);
+  const accountId = ctx.actor.accountId;
+  const problems = lintCatalog(
+    lintInput(await loadCatalog(storage, accountId), await storage.clients.list(accountId)),
+  );
+  return { ok: !problems.some((p) => p.severity === 'error'), problems };
+}

@@ -1,0 +1,84 @@
+import { forbidden, notFound } from '../../errors/app-error.js';
+import type { GrantRecord, Storage } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+
+/** What a user approved for one client at one resource server, as the admin API and the grants page show it. */
+export interface GrantView {
+  id: string;
+  userId: string;
+  clientId: string;
+  clientName: string;
+  resource: string;
+  scopes: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GrantService {
+  /**
+   * An administrator sees every grant of the account (or one user's, with `filter.userId`); a
+   * user sees only their own, whatever the filter says.
+   */
+  list(ctx: RequestContext, filter?: { userId?: string }): Promise<GrantView[]>;
+  /**
+   * Deletes a grant, and with it (cascade) its authorization codes, refresh and access tokens.
+   * An administrator may revoke any grant of the account; a user only their own: another
+   * user's grant is `not_found`, so its existence is not revealed.
+   */
+  revoke(ctx: RequestContext, grantId: string): Promise<void>;
+}
+
+/** Whose grants the actor may see and revoke: the whole account's, or only the user's own. */
+function scopeOf(ctx: RequestContext): { userId: string | undefined } {
+  const { type, id } = ctx.actor;
+  if (type === 'admin_token' || type === 'system') return { userId: undefined };
+  if (type === 'user') return { userId: id };
+  throw forbidden('grants are listed and revoked by their user or an account administrator');
+}
+
+export function grantService(storage: Storage): GrantService {
+  const notFoundError = (grantId: string) => notFound(`grant ${grantId} not found`);
+
+  return {
+    async list(ctx, filter) {
+      const own = scopeOf(ctx).userId;
+      const accountId = ctx.actor.accountId;
+      const userId = own ?? filter?.userId;
+      const grants =
+        userId === undefined
+          ? await storage.grants.listForAccount(accountId)
+          : await storage.grants.listForUser(accountId, userId);
+      if (grants.length === 0) return [];
+      const names = new Map((await storage.clients.list(accountId)).map((c) => [c.id, c.name]));
+      return grants.map((g) => view(g, names.get(g.clientId) ?? g.clientId));
+    },
+
+    async revoke(ctx, grantId) {
+      const own = scopeOf(ctx).userId;
+      const accountId = ctx.actor.accountId;
+      await storage.transaction(async (tx) => {
+        const grant = await tx.grants.get(accountId, grantId);
+        if (!grant || (own !== undefined && grant.userId !== own)) throw notFoundError(grantId);
+        if (!(await tx.grants.delete(accountId, grantId))) throw notFoundError(grantId);
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'OAUTH_GRANT',
+          resourceId: grantId,
+          result: 'SUCCESS',
+        });
+      });
+    },
+  };
+}
+
+const view = (g: GrantRecord, clientName: string): GrantView => ({
+  id: g.id,
+  userId: g.userId,
+  clientId: g.clientId,
+  clientName,
+  resource: g.resource,
+  scopes: g.scopes,
+  createdAt: g.createdAt,
+  updatedAt: g.updatedAt,
+});

@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CallFacts } from '../../domain/oauth/context.js';
+import { introspect } from '../../domain/oauth/introspection.js';
+import { invalidRequest, isOAuthError } from '../../domain/oauth/oauth-error.js';
+import { revoke } from '../../domain/oauth/revocation.js';
+import { tokenEndpoint } from '../../domain/oauth/token-endpoint.js';
+import { toAppError } from '../../errors/format.js';
+import type { Services } from '../../services.js';
+import { accountOf } from './account-param.js';
+import { authorizationServerMetadata } from './metadata.js';
+
+/**
+ * The back-channel endpoints of each account's authorization server, answering in RFC 6749's
+ * error shape. Every response is `no-store` (the base app sets it) and none allows CORS: a
+ * browser page elsewhere cannot read them.
+ */
+export function oauthEndpoints(services: Services) {
+  const { oauth } = services;
+  return async (app: FastifyInstance) => {
+    app.setErrorHandler((error, request, reply) => {
+      if (isOAuthError(error)) {
+        if (error.status === 401) reply.header('www-authenticate', 'Basic realm="keyhold"');
+        return reply.status(error.status).send({ error: error.error, error_description: error.message });
+      }
+      const appError = toAppError(error);
+      if (appError.status >= 500) {
+        request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
+        return reply.status(appError.status).send({ error: 'server_error', error_description: appError.message });
+      }
+      // Body and routing problems (415, 413, bad UTF-8, unknown account) in OAuth's vocabulary.
+      return reply.status(appError.status).send({ error: 'invalid_request', error_description: appError.message });
+    });
+
+    app.get('/.well-known/oauth-authorization-server/oauth/:accountId', async (request) => {
+      return authorizationServerMetadata(oauth.issuer(await accountOf(services, request)));
+    });
+    app.get('/oauth/:accountId/jwks.json', async (request, reply) => {
+      const jwks = await services.signingKeys.jwks(await accountOf(services, request));
+      reply.header('cache-control', 'public, max-age=300');
+      return jwks;
+    });
+    app.post('/oauth/:accountId/token', async (request) => {
+      const accountId = await accountOf(services, request);
+      return tokenEndpoint(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/token`));
+    });
+    app.post('/oauth/:accountId/introspect', async (request) => {
+      const accountId = await accountOf(services, request);
+      return introspect(oauth, services.resourceServers, accountId, facts(request, `${oauth.issuer(accountId)}/introspect`));
+    });
+    app.post('/oauth/:accountId/revoke', async (request, reply) => {
+      const accountId = await accountOf(services, request);
+      await revoke(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/revoke`));
+      return reply.status(200).send();
+    });
+  };
+}
+
+/** The form and request facts of a back-channel call; the body must be a form. */
+function facts(request: FastifyRequest, endpointUrl: string): CallFacts {
+  if (!(request.body instanceof URLSearchParams)) {
+    throw invalidRequest('send the parameters as application/x-www-form-urlencoded');
+  }
+  return {
+    form: request.body,
+    authorization: request.headers.authorization,
+    requestId: request.id,
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? null,
+    endpointUrl,
+  };
+}

@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  type AuthorizationRequest,
+  RedirectableError,
+  UntrustedRedirectError,
+  validateAuthorizationRequest,
+} from '../../../domain/oauth/authorization-request.js';
+import { approve, planConsent, reuseGrant } from '../../../domain/oauth/consent.js';
+import type { Services } from '../../../services.js';
+import { checkCsrf, field, formOf, type PageContext, pageContext } from './page-context.js';
+import { sendPage } from './security-headers.js';
+import { consentPage, errorPage } from './views.js';
+
+/**
+ * `GET /oauth/{account}/authorize` and the consent form it shows (`POST …/consent`). The consent
+ * form carries the authorization request's query string and is validated again on POST: nothing
+ * about the request is trusted from the form that the first validation did not also see.
+ */
+export function authorizeRoutes(app: FastifyInstance, services: Services): void {
+  const { storage } = services;
+
+  /** Validates, or answers the error itself (page or redirect) and returns undefined. */
+  const validate = async (page: PageContext, query: string, reply: FastifyReply) => {
+    try {
+      return await validateAuthorizationRequest(storage, page.accountId, new URLSearchParams(query));
+    } catch (error) {
+      if (error instanceof UntrustedRedirectError) {
+        sendPage(reply, 400, errorPage('This request cannot be completed', error.message));
+        return undefined;
+      }
+      if (error instanceof RedirectableError) {
+        redirectToClient(reply, services, page, error.redirectUri, error.state, {
+          error: error.error.error,
+          error_description: error.error.message,
+        });
+        return undefined;
+      }
+      throw error;
+    }
+  };
+
+  app.get('/oauth/:accountId/authorize', async (request, reply) => {
+    const page = await pageContext(services, request);
+    const query = request.url.split('?')[1] ?? '';
+    const authz = await validate(page, query, reply);
+    if (!authz) return reply;
+    const deny = (error: string, description: string) =>
+      redirectToClient(reply, services, page, authz.redirectUri, authz.state, { error, error_description: description });
+    if (!page.session) {
+      if (authz.prompt === 'none') return deny('login_required', 'the user is not signed in');
+      return reply.redirect(`${page.base}/login?${new URLSearchParams({ request: query })}`, 303);
+    }
+    const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
+    if (!plan.needed) {
+      const code = await reuseGrant(storage, authz, plan);
+      return redirectToClient(reply, services, page, authz.redirectUri, authz.state, { code });
+    }
+    if (authz.prompt === 'none') return deny('consent_required', 'the user has not approved this request');
+    return showConsent(reply, page, authz, plan.items, query);
+  });
+
+  app.post('/oauth/:accountId/consent', async (request, reply) => {
+    const page = await pageContext(services, request);
+    const form = formOf(request);
+    if (!page.session) {
+      return sendPage(reply, 401, errorPage('Signed out', 'Your session has ended. Start again from the application.'));
+    }
+    checkCsrf(form, page.session.record.csrfToken);
+    const query = field(form, 'request') ?? '';
+    const authz = await validate(page, query, reply);
+    if (!authz) return reply;
+    const denied = () =>
+      redirectToClient(reply, services, page, authz.redirectUri, authz.state, {
+        error: 'access_denied',
+        error_description: 'the user denied the request',
+      });
+    if (field(form, 'decision') !== 'approve') return denied();
+    const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
+    const approved = await approve(storage, page.session.ctx, authz, plan, form.getAll('scope'));
+    if (!approved) return denied();
+    return redirectToClient(reply, services, page, authz.redirectUri, authz.state, { code: approved.code });
+  });
+
+  function showConsent(
+    reply: FastifyReply,
+    page: PageContext,
+    authz: AuthorizationRequest,
+    items: Awaited<ReturnType<typeof planConsent>>['items'],
+    query: string,
+  ) {
+    const session = page.session;
+    if (!session) throw new Error('showConsent needs a session');
+    return sendPage(
+      reply,
+      200,
+      consentPage({
+        action: `${page.base}/consent`,
+        csrf: session.record.csrfToken,
+        request: query,
+        clientName: authz.client.name,
+        resourceName: authz.resource.name,
+        userEmail: session.user.email,
+        items,
+      }),
+    );
+  }
+}
+
+/**
+ * Sends the browser back to the client with the response parameters, `state` exactly as
+ * received and `iss` (RFC 9207) on success and error alike. 303, so a POST is never replayed.
+ */
+function redirectToClient(
+  reply: FastifyReply,
+  services: Services,
+  page: PageContext,
+  redirectUri: string,
+  state: string | null,
+  params: Record<string, string>,
+): FastifyReply {
+  const url = new URL(redirectUri);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  if (state !== null) url.searchParams.set('state', state);
+  url.searchParams.set('iss', services.oauth.issuer(page.accountId));
+  return reply.redirect(url.toString(), 303);
+}

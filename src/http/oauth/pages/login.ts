@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { SESSION_TTL_SECONDS, TooManyAttemptsError } from '../../../domain/login/login-service.js';
+import type { Services } from '../../../services.js';
+import { SESSION_COOKIE, setCookie } from '../cookies.js';
+import { checkCsrf, field, formOf, issueLoginCsrf, loginCsrfCookie, pageContext } from './page-context.js';
+import { sendPage } from './security-headers.js';
+import { loginPage } from './views.js';
+
+const MAX_EMAIL = 254;
+/** argon2 hashes any length; a bound keeps a huge "password" from costing more than a login. */
+const MAX_PASSWORD = 1024;
+
+/**
+ * `GET|POST /oauth/{account}/login` and `POST …/logout`. After a login the user goes back to
+ * the authorization request they came with (`request`: its query string, always replayed
+ * against this account's own `/authorize`, so there is nothing to redirect elsewhere) or to
+ * their grants page.
+ */
+export function loginRoutes(app: FastifyInstance, services: Services): void {
+  app.get('/oauth/:accountId/login', async (request, reply) => {
+    const page = await pageContext(services, request);
+    const pending = new URLSearchParams(request.url.split('?')[1] ?? '').get('request');
+    if (page.session) return reply.redirect(afterLogin(page.base, pending), 303);
+    const csrf = issueLoginCsrf(reply, page);
+    return sendPage(reply, 200, loginPage({ action: `${page.base}/login`, csrf, request: pending }));
+  });
+
+  app.post('/oauth/:accountId/login', async (request, reply) => {
+    const page = await pageContext(services, request);
+    const form = formOf(request);
+    checkCsrf(form, loginCsrfCookie(request));
+    const pending = field(form, 'request');
+    const email = field(form, 'email') ?? '';
+    const password = field(form, 'password') ?? '';
+    const again = (status: number, error: string) =>
+      sendPage(
+        reply,
+        status,
+        loginPage({
+          action: `${page.base}/login`,
+          csrf: issueLoginCsrf(reply, page),
+          request: pending,
+          error,
+          email: email.slice(0, MAX_EMAIL),
+        }),
+      );
+    if (email.length === 0 || email.length > MAX_EMAIL || password.length === 0 || password.length > MAX_PASSWORD) {
+      return again(400, 'Give your email and password.');
+    }
+    let secret: string | undefined;
+    try {
+      secret = await services.login.login(page.accountId, email, password, page.facts);
+    } catch (error) {
+      if (error instanceof TooManyAttemptsError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        return again(429, error.message);
+      }
+      throw error;
+    }
+    if (secret === undefined) return again(401, 'The email or password is wrong.');
+    setCookie(reply, SESSION_COOKIE, secret, {
+      path: page.base,
+      secure: page.secureCookies,
+      sameSite: 'lax',
+      maxAge: SESSION_TTL_SECONDS,
+    });
+    // 303: the browser must follow with a GET and never re-post the password.
+    return reply.redirect(afterLogin(page.base, pending), 303);
+  });
+
+  app.post('/oauth/:accountId/logout', async (request, reply) => {
+    const page = await pageContext(services, request);
+    const form = formOf(request);
+    if (page.session) {
+      checkCsrf(form, page.session.record.csrfToken);
+      await services.login.logout(page.session);
+    }
+    setCookie(reply, SESSION_COOKIE, '', { path: page.base, secure: page.secureCookies, sameSite: 'lax', maxAge: 0 });
+    return reply.redirect(`${page.base}/login`, 303);
+  });
+}
+
+function afterLogin(base: string, pending: string | null): string {
+  return pending ? `${base}/authorize?${pending}` : `${base}/grants`;
+}

@@ -1,0 +1,93 @@
+import type { ConsentItem } from '../../../domain/oauth/consent.js';
+import { html, layout, type SafeHtml } from './html.js';
+
+export function loginPage(p: { action: string; csrf: string; request: string | null; error?: string; email?: string }) {
+  return layout(
+    'Sign in',
+    html`${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
+<form method="post" action="${p.action}">
+<input type="hidden" name="csrf" value="${p.csrf}">
+${p.request === null ? '' : html`<input type="hidden" name="request" value="${p.request}">`}
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${p.email ?? ''}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+<button type="submit">Sign in</button>
+</form>`,
+  );
+}
+
+export function consentPage(p: {
+  action: string;
+  csrf: string;
+  request: string;
+  clientName: string;
+  resourceName: string;
+  userEmail: string;
+  items: ConsentItem[];
+}) {
+  const items = p.items.map(
+    (item) => html`<fieldset class="scope">
+<legend><code>${item.requested}</code></legend>
+<p>${item.description}</p>
+${
+  item.options.length === 0
+    ? html`<p>Nothing of yours matches this request.</p>`
+    : item.options.map(
+        (o) => html`<label class="option"><input type="checkbox" name="scope" value="${o.scope}" checked> ${o.label}</label>`,
+      )
+}
+</fieldset>`,
+  );
+  return layout(
+    `Allow ${p.clientName}?`,
+    html`<p><strong>${p.clientName}</strong> asks for access to <strong>${p.resourceName}</strong> on behalf of ${p.userEmail}.
+Untick anything you do not want to share.</p>
+<form method="post" action="${p.action}">
+<input type="hidden" name="csrf" value="${p.csrf}">
+<input type="hidden" name="request" value="${p.request}">
+${items}
+<button type="submit" name="decision" value="approve">Allow selected</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+  );
+}
+
+export interface GrantRow {
+  id: string;
+  clientName: string;
+  resourceName: string;
+  scopes: { scope: string; description: string }[];
+  createdAt: string;
+}
+
+export function grantsPage(p: { base: string; csrf: string; userEmail: string; grants: GrantRow[]; notice?: string }) {
+  const rows = p.grants.map(
+    (g) => html`<tr>
+<td>${g.clientName}<br><small>${g.resourceName}</small></td>
+<td>${g.scopes.map((s) => html`<div><code>${s.scope}</code> ${s.description}</div>`)}</td>
+<td><form method="post" action="${p.base}/grants/${g.id}/revoke">
+<input type="hidden" name="csrf" value="${p.csrf}">
+<button type="submit">Revoke</button>
+</form></td>
+</tr>`,
+  );
+  const table: SafeHtml =
+    p.grants.length === 0
+      ? html`<p>You have not given any application access.</p>`
+      : html`<table><thead><tr><th>Application</th><th>Access</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+  return layout(
+    'Your grants',
+    html`<p>Signed in as ${p.userEmail}.</p>
+${p.notice ? html`<p role="status">${p.notice}</p>` : ''}
+${table}
+<form method="post" action="${p.base}/logout">
+<input type="hidden" name="csrf" value="${p.csrf}">
+<button type="submit">Sign out</button>
+</form>`,
+  );
+}
+
+export function errorPage(title: string, message: string) {
+  return layout(title, html`<p class="error">${message}</p>`);
+}

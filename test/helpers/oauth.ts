@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import { type RunningService, startService } from '../../src/main.js';
+
+/**
+ * A real central service on a real socket (port 0) over a fresh SQLite data directory, for
+ * driving the authorization server with HTTP clients exactly as applications and browsers do.
+ */
+export interface OAuthFixture {
+  service: RunningService;
+  url: string;
+  accountId: string;
+  issuer: string;
+  adminToken: string;
+  ownerEmail: string;
+  ownerPassword: string;
+  /** Calls the admin API with the operator token; throws with the body on a non-2xx answer. */
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const OWNER_PASSWORD = 'correct horse battery staple';
+
+export async function startOAuthFixture(env: Record<string, string> = {}): Promise<OAuthFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-oauth-'));
+  const config = loadConfig({ KEYHOLD_DATA_DIR: dir, KEYHOLD_PORT: '0', KEYHOLD_LOG_LEVEL: 'silent', ...env });
+  const { initDataDir } = await import('../../src/main.js');
+  const init = await initDataDir(config, { ownerPassword: OWNER_PASSWORD });
+  await init.storage.close();
+  const service = await startService(config, pino({ level: 'silent' }));
+  const url = service.url;
+  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${url}/api/admin${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${init.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  };
+  return {
+    service,
+    url,
+    accountId: init.accountId,
+    issuer: `${url}/oauth/${init.accountId}`,
+    adminToken: init.adminToken,
+    ownerEmail: init.ownerEmail,
+    ownerPassword: OWNER_PASSWORD,
+    admin,
+    async close() {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A cookie jar for one simulated browser: enough for the sign-in and consent pages. */
+export class Browser {
+  readonly #cookies = new Map<string, string>();
+
+  async fetch(url: string, init: { method?: string; form?: Record<string, string | string[]> } = {}): Promise<Response> {
+    const body = init.form ? formBody(init.form) : undefined;
+    const response = await fetch(url, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      redirect: 'manual',
+      headers: {
+        ...(this.#cookies.size > 0
+          ? { cookie: [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
+          : {}),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(body ? { body } : {}),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (!pair || eq < 0) continue;
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (value === '' || /max-age=0/i.test(line)) this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+    return response;
+  }
+}
+
+export function formBody(form: Record<string, string | string[]>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) {
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, v);
+  }
+  return params.toString();
+}
+
+/** The value of a hidden input in a page. */
+export function hiddenField(page: string, name: string): string {
+  const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(page);
+  if (!match?.[1]) throw new Error(`no hidden field ${name} in page`);
+  return unescapeHtml(match[1]);
+}
+
+/** The values of the consent page's scope checkboxes, with their labels. */
+export function consentOptions(page: string): { scope: string; label: string }[] {
+  return [...page.matchAll(/<input type="checkbox" name="scope" value="([^"]*)" checked> ([^<]*)<\/label>/g)].map(
+    (m) => ({ scope: unescapeHtml(m[1] ?? ''), label: unescapeHtml(m[2] ?? '') }),
+  );
+}
+
+const unescapeHtml = (s: string) =>
+  s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/**
+ * Follows an authorization request through sign-in and the consent page the way a user would,
+ * approving the options `choose` picks (all by default). Returns the redirect back to the client.
+ */
+export async function authorizeInteractively(
+  browser: Browser,
+  authorizeUrl: string,
+  user: { email: string; password: string },
+  choose: (options: { scope: string; label: string }[]) => string[] = (o) => o.map((x) => x.scope),
+): Promise<URL> {
+  let response = await browser.fetch(authorizeUrl);
+  if (response.status === 303 && response.headers.get('location')?.includes('/login')) {
+    const loginUrl = new URL(response.headers.get('location') ?? '', authorizeUrl).toString();
+    const loginPage = await (await browser.fetch(loginUrl)).text();
+    response = await browser.fetch(new URL(`${new URL(loginUrl).pathname}`, authorizeUrl).toString(), {
+      form: {
+        csrf: hiddenField(loginPage, 'csrf'),
+        request: hiddenField(loginPage, 'request'),
+        email: user.email,
+        password: user.password,
+      },
+    });
+    if (response.status !== 303) throw new Error(`login failed: ${response.status}`);
+    response = await browser.fetch(new URL(response.headers.get('location') ?? '', authorizeUrl).toString());
+  }
+  if (response.status === 200) {
+    const page = await response.text();
+    const consentUrl = new URL(/<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? '', authorizeUrl);
+    response = await browser.fetch(consentUrl.toString(), {
+      form: {
+        csrf: hiddenField(page, 'csrf'),
+        request: hiddenField(page, 'request'),
+        decision: 'approve',
+        scope: choose(consentOptions(page)),
+      },
+    });
+  }
+  if (response.status !== 303) throw new Error(`expected a redirect to the client, got ${response.status}`);
+  return new URL(response.headers.get('location') ?? '');
+}
