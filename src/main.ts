@@ -94,7 +94,11 @@ export async function startService(
   const services = buildServices(opened.storage, opened.keyring, {
     publicUrl: () => config.publicUrl ?? listeningUrl(app, config.host),
   });
-  const app: FastifyInstance = buildApp({ services, logger, limits: { json: config.bodyLimit, file: config.maxFileSize } });
+  const app: FastifyInstance = buildApp({
+    services,
+    logger,
+    limits: { json: config.bodyLimit, file: config.maxFileSize },
+  });
   const connectApps: FastifyInstance[] = [];
   const close = async () => {
     for (const c of connectApps) await c.close();

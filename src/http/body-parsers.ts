@@ -10,8 +10,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  *   store the corruption); `__proto__` / `constructor.prototype` keys are refused.
  * - An empty body is no body: clients send `Content-Type: application/json` on GET and DELETE.
  * - `application/octet-stream` arrives as a Buffer (file uploads), with its own size limit.
- * - `application/x-www-form-urlencoded` (OAuth endpoints and pages) arrives as URLSearchParams of
- *   strictly decoded UTF-8; duplicate parameters are left for the route to refuse.
  */
 export function registerBodyParsers(app: FastifyInstance, limits: { json: number; file: number }): void {
   app.removeAllContentTypeParsers();
@@ -43,9 +41,17 @@ export function registerBodyParsers(app: FastifyInstance, limits: { json: number
     { parseAs: 'buffer', bodyLimit: limits.file },
     (_req, body, done) => done(null, body),
   );
+}
+
+/**
+ * `application/x-www-form-urlencoded`, for the OAuth endpoints and pages only (registered inside
+ * their plugins, so every other route still answers 415 to a form): URLSearchParams of strictly
+ * decoded UTF-8. Repeated parameters are kept for the route to refuse.
+ */
+export function registerFormParser(app: FastifyInstance, limit: number): void {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'buffer', bodyLimit: limits.json },
+    { parseAs: 'buffer', bodyLimit: limit },
     (_req, body, done) => {
       let form: URLSearchParams;
       try {

@@ -124,7 +124,9 @@ export interface AuthorizationCodeRecord {
 
 export interface AuthorizationCodeStore {
   insert(code: AuthorizationCodeRecord): Promise<void>;
-  findByHash(codeHash: Buffer): Promise<(AuthorizationCodeRecord & { consumedAt: string | null }) | undefined>;
+  findByHash(
+    codeHash: Buffer,
+  ): Promise<(AuthorizationCodeRecord & { consumedAt: string | null }) | undefined>;
   /** Marks the code used; false when it already was (a replay). */
   consume(id: string, at: string): Promise<boolean>;
 }

@@ -18,7 +18,10 @@ let analytics: { id: string; secret: string; identifier: string };
 beforeAll(async () => {
   f = await startOAuthFixture();
   const issuer = new URL(f.issuer);
-  as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  as = await oauth.processDiscoveryResponse(
+    issuer,
+    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+  );
   vaultA = await f.admin('POST', '/vaults', { name: 'Personal' });
   vaultB = await f.admin('POST', '/vaults', { name: 'Work' });
   const users = await f.admin<{ id: string; email: string }[]>('GET', '/users');
@@ -64,7 +67,13 @@ describe('client credentials', () => {
     });
     const client: oauth.Client = { client_id: created.clientId };
     const auth = oauth.ClientSecretBasic(created.clientSecret);
-    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, { scope: 'reports:read' }, insecure);
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      auth,
+      { scope: 'reports:read' },
+      insecure,
+    );
     const tokens = await oauth.processClientCredentialsResponse(as, client, response);
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.scope).toBe('reports:read');
@@ -90,11 +99,19 @@ describe('client credentials', () => {
     const foreign = await oauth.processIntrospectionResponse(
       as,
       other,
-      await oauth.introspectionRequest(as, other, oauth.ClientSecretBasic(analytics.secret), tokens.access_token, insecure),
+      await oauth.introspectionRequest(
+        as,
+        other,
+        oauth.ClientSecretBasic(analytics.secret),
+        tokens.access_token,
+        insecure,
+      ),
     );
     expect(foreign).toEqual({ active: false });
 
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, tokens.access_token, insecure));
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, auth, tokens.access_token, insecure),
+    );
     const after = await oauth.processIntrospectionResponse(
       as,
       rs,
@@ -139,10 +156,11 @@ describe('client credentials', () => {
   });
 
   it('authenticates private_key_jwt clients, once per assertion', async () => {
-    const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-      'sign',
-      'verify',
-    ]);
+    const { privateKey, publicKey } = await crypto.subtle.generateKey(
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      true,
+      ['sign', 'verify'],
+    );
     const jwk = await crypto.subtle.exportKey('jwk', publicKey);
     const created = await f.admin<{ clientId: string }>('POST', '/clients', {
       name: 'signed',
@@ -155,7 +173,13 @@ describe('client credentials', () => {
     const tokens = await oauth.processClientCredentialsResponse(
       as,
       client,
-      await oauth.clientCredentialsGrantRequest(as, client, oauth.PrivateKeyJwt(privateKey), { scope: 'reports:read' }, insecure),
+      await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        oauth.PrivateKeyJwt(privateKey),
+        { scope: 'reports:read' },
+        insecure,
+      ),
     );
     expect(tokens.scope).toBe('reports:read');
   });

@@ -26,7 +26,12 @@ export const OWNER_PASSWORD = 'correct horse battery staple';
 
 export async function startOAuthFixture(env: Record<string, string> = {}): Promise<OAuthFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-oauth-'));
-  const config = loadConfig({ KEYHOLD_DATA_DIR: dir, KEYHOLD_PORT: '0', KEYHOLD_LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    KEYHOLD_DATA_DIR: dir,
+    KEYHOLD_PORT: '0',
+    KEYHOLD_LOG_LEVEL: 'silent',
+    ...env,
+  });
   const { initDataDir } = await import('../../src/main.js');
   const init = await initDataDir(config, { ownerPassword: OWNER_PASSWORD });
   await init.storage.close();
@@ -65,7 +70,10 @@ export async function startOAuthFixture(env: Record<string, string> = {}): Promi
 export class Browser {
   readonly #cookies = new Map<string, string>();
 
-  async fetch(url: string, init: { method?: string; form?: Record<string, string | string[]> } = {}): Promise<Response> {
+  async fetch(
+    url: string,
+    init: { method?: string; form?: Record<string, string | string[]> } = {},
+  ): Promise<Response> {
     const body = init.form ? formBody(init.form) : undefined;
     const response = await fetch(url, {
       method: init.method ?? (body ? 'POST' : 'GET'),
@@ -108,13 +116,18 @@ export function hiddenField(page: string, name: string): string {
 
 /** The values of the consent page's scope checkboxes, with their labels. */
 export function consentOptions(page: string): { scope: string; label: string }[] {
-  return [...page.matchAll(/<input type="checkbox" name="scope" value="([^"]*)" checked> ([^<]*)<\/label>/g)].map(
-    (m) => ({ scope: unescapeHtml(m[1] ?? ''), label: unescapeHtml(m[2] ?? '') }),
-  );
+  return [
+    ...page.matchAll(/<input type="checkbox" name="scope" value="([^"]*)" checked> ([^<]*)<\/label>/g),
+  ].map((m) => ({ scope: unescapeHtml(m[1] ?? ''), label: unescapeHtml(m[2] ?? '') }));
 }
 
 const unescapeHtml = (s: string) =>
-  s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /**
  * Follows an authorization request through sign-in and the consent page the way a user would,

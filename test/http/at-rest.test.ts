@@ -143,7 +143,9 @@ describe('tampering', () => {
     const { openDataDir } = await import('../../src/bootstrap/data-dir.js');
     const opened = await openDataDir(t.config);
     try {
-      const services = buildServices(opened.storage, opened.keyring, { publicUrl: () => 'http://127.0.0.1:8300' });
+      const services = buildServices(opened.storage, opened.keyring, {
+        publicUrl: () => 'http://127.0.0.1:8300',
+      });
       const ctx = {
         actor: {
           type: 'admin_token' as const,

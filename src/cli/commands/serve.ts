@@ -11,7 +11,10 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'listen address (env KEYHOLD_HOST, default 127.0.0.1)')
     .option('--port <port>', 'listen port (env KEYHOLD_PORT, default 8300)')
     .option('--log-level <level>', 'log level (env KEYHOLD_LOG_LEVEL, default info)')
-    .option('--public-url <url>', 'URL clients reach this service at; OAuth issuers derive from it (env KEYHOLD_PUBLIC_URL)')
+    .option(
+      '--public-url <url>',
+      'URL clients reach this service at; OAuth issuers derive from it (env KEYHOLD_PUBLIC_URL)',
+    )
     .option(
       '--connect <file[:port]>',
       'also host the Connect server of this credentials file on PORT (default 8080); repeatable',

@@ -51,7 +51,12 @@ export class LoginService {
   }
 
   /** Returns the new session's cookie value, or undefined when email or password is wrong. */
-  async login(accountId: string, email: string, password: string, facts: LoginFacts): Promise<string | undefined> {
+  async login(
+    accountId: string,
+    email: string,
+    password: string,
+    facts: LoginFacts,
+  ): Promise<string | undefined> {
     const normalized = email.trim().toLowerCase();
     const wait = this.#throttle.retryAfter(accountId, normalized, facts.ip);
     if (wait > 0) throw new TooManyAttemptsError(Math.ceil(wait / 1000));
@@ -82,7 +87,11 @@ export class LoginService {
   }
 
   /** The live session a cookie value belongs to in this account, or undefined. */
-  async session(accountId: string, cookie: string | undefined, facts: LoginFacts): Promise<Session | undefined> {
+  async session(
+    accountId: string,
+    cookie: string | undefined,
+    facts: LoginFacts,
+  ): Promise<Session | undefined> {
     if (!cookie || !SESSION_PATTERN.test(cookie)) return undefined;
     const record = await this.#storage.loginSessions.findByHash(hashSecret(cookie));
     if (!record || record.accountId !== accountId) return undefined;
@@ -93,7 +102,9 @@ export class LoginService {
     const user = await this.#storage.users.get(accountId, record.userId);
     if (!user) return undefined;
     const access = await this.#storage.vaultAccess.listForUser(user.id);
-    const vaults = new Map<string, ReadonlySet<VaultPermission>>(access.map((a) => [a.vaultId, new Set(a.permissions)]));
+    const vaults = new Map<string, ReadonlySet<VaultPermission>>(
+      access.map((a) => [a.vaultId, new Set(a.permissions)]),
+    );
     return {
       record,
       user,

@@ -1,6 +1,6 @@
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { type Catalog, loadCatalog } from './catalog.js';
-import { OAuthError, invalidRequest } from './oauth-error.js';
+import { invalidRequest, OAuthError } from './oauth-error.js';
 import { S256_CHALLENGE } from './pkce.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { resolveScopes, type ScopedRequest } from './requested-scopes.js';
@@ -35,7 +35,16 @@ export class RedirectableError extends Error {
   }
 }
 
-const SINGLE = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'prompt'];
+const SINGLE = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+];
 
 /**
  * Validates `GET /authorize` (RFC 6749 §4.1.1 with RFC 7636, RFC 8707, RFC 9700). The client and
@@ -48,38 +57,52 @@ export async function validateAuthorizationRequest(
   query: URLSearchParams,
 ): Promise<AuthorizationRequest> {
   const clientId = query.get('client_id');
-  if (!clientId || query.getAll('client_id').length > 1) throw new UntrustedRedirectError('client_id is missing or repeated');
+  if (!clientId || query.getAll('client_id').length > 1)
+    throw new UntrustedRedirectError('client_id is missing or repeated');
   const client = await stores.clients.findById(clientId);
-  if (!client || client.accountId !== accountId) throw new UntrustedRedirectError(`unknown client ${clientId}`);
+  if (!client || client.accountId !== accountId)
+    throw new UntrustedRedirectError(`unknown client ${clientId}`);
   const redirectUris = query.getAll('redirect_uri');
   const redirectUri = redirectUris[0];
   if (redirectUris.length !== 1 || redirectUri === undefined) {
     throw new UntrustedRedirectError('redirect_uri is missing or repeated: send the registered redirect URI');
   }
   if (!redirectUriMatches(client.redirectUris, redirectUri)) {
-    throw new UntrustedRedirectError(`redirect_uri ${redirectUri} is not registered for client ${client.name}`);
+    throw new UntrustedRedirectError(
+      `redirect_uri ${redirectUri} is not registered for client ${client.name}`,
+    );
   }
   const state = query.get('state');
   const fail = (error: OAuthError): never => {
     throw new RedirectableError(error, redirectUri, state);
   };
-  for (const key of SINGLE) if (query.getAll(key).length > 1) fail(invalidRequest(`parameter ${key} is repeated`));
+  for (const key of SINGLE)
+    if (query.getAll(key).length > 1) fail(invalidRequest(`parameter ${key} is repeated`));
   const responseType = query.get('response_type');
   if (responseType !== 'code') {
     fail(
       new OAuthError(
         'unsupported_response_type',
-        responseType === null ? 'response_type is missing' : `response_type ${responseType} is not supported; use code`,
+        responseType === null
+          ? 'response_type is missing'
+          : `response_type ${responseType} is not supported; use code`,
       ),
     );
   }
   if (!client.grantTypes.includes('authorization_code')) {
-    fail(new OAuthError('unauthorized_client', `client ${client.name} is not registered for the authorization_code grant`));
+    fail(
+      new OAuthError(
+        'unauthorized_client',
+        `client ${client.name} is not registered for the authorization_code grant`,
+      ),
+    );
   }
   const codeChallenge = query.get('code_challenge');
   if (codeChallenge === null) fail(invalidRequest('code_challenge is missing: PKCE (S256) is required'));
-  if (query.get('code_challenge_method') !== 'S256') fail(invalidRequest('code_challenge_method must be S256'));
-  if (!S256_CHALLENGE.test(codeChallenge as string)) fail(invalidRequest('code_challenge is not an S256 challenge (43 base64url characters)'));
+  if (query.get('code_challenge_method') !== 'S256')
+    fail(invalidRequest('code_challenge_method must be S256'));
+  if (!S256_CHALLENGE.test(codeChallenge as string))
+    fail(invalidRequest('code_challenge is not an S256 challenge (43 base64url characters)'));
   const prompt = query.get('prompt');
   if (prompt !== null && prompt !== 'consent' && prompt !== 'none') {
     fail(invalidRequest('prompt must be consent or none'));

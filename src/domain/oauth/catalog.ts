@@ -1,7 +1,13 @@
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import type { CatalogClient, CatalogInput, CatalogResourceServer, CatalogScope } from './catalog-lint.js';
 import { scopeMatches } from './scope-names.js';
-import { broaderVaultScope, VAULT_API_NAME, VAULT_API_RESOURCE, VAULT_API_SCOPES, VAULT_API_TOKEN_TTL } from './vault-api.js';
+import {
+  broaderVaultScope,
+  VAULT_API_NAME,
+  VAULT_API_RESOURCE,
+  VAULT_API_SCOPES,
+  VAULT_API_TOKEN_TTL,
+} from './vault-api.js';
 
 /** A resource server as the token endpoint needs it: where tokens go and in which format. */
 export interface ResourceServerInfo {

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { hashSecret, safeEqual } from '../../crypto/secrets.js';
-import type { ClientAuthMethod, ClientRecord, Stores } from '../../storage/ports.js';
+import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { CLIENT_SECRET_PATTERN } from './client-service.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
 import { JtiReplayCache } from './replay-cache.js';

@@ -21,7 +21,8 @@ export function parseClientJwks(text: string): string {
     if ('d' in key || 'p' in key || 'k' in key) {
       throw invalidInput('jwks holds a private or symmetric key: register only the public key');
     }
-    const ec = key.kty === 'EC' && key.crv === 'P-256' && typeof key.x === 'string' && typeof key.y === 'string';
+    const ec =
+      key.kty === 'EC' && key.crv === 'P-256' && typeof key.x === 'string' && typeof key.y === 'string';
     const rsa = key.kty === 'RSA' && typeof key.n === 'string' && typeof key.e === 'string';
     if (!ec && !rsa) throw invalidInput('jwks keys must be public EC P-256 or RSA keys');
   }

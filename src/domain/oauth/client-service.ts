@@ -165,7 +165,9 @@ function checkShape(c: {
     throw invalidInput('the authorization_code grant needs at least one redirect URI');
   }
   if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) {
-    throw invalidInput('refresh_token comes with authorization_code: a refresh token is issued only for a user grant');
+    throw invalidInput(
+      'refresh_token comes with authorization_code: a refresh token is issued only for a user grant',
+    );
   }
   if (c.authMethod === 'private_key_jwt' && !c.jwks) {
     throw invalidInput('private_key_jwt needs the client’s public keys (jwks)');

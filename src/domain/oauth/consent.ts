@@ -67,7 +67,12 @@ export async function planConsent(
             : [];
       }
     }
-    return { requested, description, options, granted: options.map((o) => o.scope).filter((s) => granted.includes(s)) };
+    return {
+      requested,
+      description,
+      options,
+      granted: options.map((o) => o.scope).filter((s) => granted.includes(s)),
+    };
   });
   const plan = { items, grant, needed: true };
   plan.needed =
@@ -135,7 +140,9 @@ export async function reuseGrant(storage: Storage, request: AuthorizationRequest
 /** The scopes a grant covers for this request: what the code and its tokens carry. */
 function coveredScopes(plan: ConsentPlan, grantScopes: string[]): string[] {
   return [
-    ...new Set(plan.items.flatMap((i) => i.options.map((o) => o.scope).filter((s) => grantScopes.includes(s)))),
+    ...new Set(
+      plan.items.flatMap((i) => i.options.map((o) => o.scope).filter((s) => grantScopes.includes(s))),
+    ),
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { Storage } from '../../storage/ports.js';
-import type { RequestContext } from '../context.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
+import type { RequestContext } from '../context.js';
 import type { ClientAuthenticator } from './client-auth.js';
 
 /** What every authorization-server operation needs. */

@@ -47,7 +47,10 @@ export async function redeemAuthorizationCode(
     throw invalidGrant('code_verifier does not match the code_challenge');
   }
   const resourceParams = form.getAll('resource');
-  if (resourceParams.length > 1 || (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)) {
+  if (
+    resourceParams.length > 1 ||
+    (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)
+  ) {
     throw invalidTarget(`the code was issued for ${record.resource}`);
   }
   const catalog = await loadCatalog(deps.storage, client.accountId);

@@ -22,7 +22,7 @@ export async function redeemRefreshToken(
   if (!presented) throw invalidRequest('refresh_token is missing');
   const record = await deps.storage.oauthTokens.findByHash(hashSecret(presented));
   const now = new Date().toISOString();
-  if (!record || record.kind !== 'refresh' || record.clientId !== client.id || record.revokedAt !== null) {
+  if (record?.kind !== 'refresh' || record.clientId !== client.id || record.revokedAt !== null) {
     throw invalidGrant('the refresh token is invalid, expired or revoked');
   }
   const ctx = clientContext(client.accountId, client.id, facts);
@@ -33,7 +33,10 @@ export async function redeemRefreshToken(
   if (record.expiresAt <= now) throw invalidGrant('the refresh token is invalid, expired or revoked');
 
   const resourceParams = form.getAll('resource');
-  if (resourceParams.length > 1 || (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)) {
+  if (
+    resourceParams.length > 1 ||
+    (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)
+  ) {
     throw invalidTarget(`the refresh token was issued for ${record.resource}`);
   }
   const scopeParam = form.get('scope');

@@ -1,7 +1,7 @@
 import { isId } from '../../crypto/ids.js';
 import { hashSecret } from '../../crypto/secrets.js';
-import { parseBasic } from './client-auth.js';
 import type { OAuthTokenRecord, ResourceServerRecord } from '../../storage/ports.js';
+import { parseBasic } from './client-auth.js';
 import type { CallFacts, OAuthDeps } from './context.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
 import type { ResourceServerService } from './resource-server-service.js';
@@ -65,7 +65,9 @@ export async function introspect(
 export const isActive = (record: OAuthTokenRecord, now = new Date().toISOString()) =>
   record.revokedAt === null && record.rotatedAt === null && record.expiresAt > now;
 
-type Caller = { kind: 'resource_server'; server: ResourceServerRecord } | { kind: 'client'; clientId: string };
+type Caller =
+  | { kind: 'resource_server'; server: ResourceServerRecord }
+  | { kind: 'client'; clientId: string };
 
 async function authenticateCaller(
   deps: OAuthDeps,
@@ -82,10 +84,12 @@ async function authenticateCaller(
     }
     return { kind: 'resource_server', server };
   }
-  const client = await deps.clientAuth.authenticate(accountId, facts, [deps.issuer(accountId), facts.endpointUrl]);
+  const client = await deps.clientAuth.authenticate(accountId, facts, [
+    deps.issuer(accountId),
+    facts.endpointUrl,
+  ]);
   if (client.authMethod === 'none') {
     throw invalidClient('a public client cannot introspect: introspection needs an authenticated caller');
   }
   return { kind: 'client', clientId: client.id };
 }
-

@@ -52,7 +52,9 @@ export function resourceServerService(storage: Storage): ResourceServerService {
       seen.add(scope.name);
       const taken = catalog.scopes.find((s) => s.name.toLowerCase() === scope.name.toLowerCase());
       if (taken?.name === scope.name) {
-        throw conflict(`scope \`${scope.name}\` is already defined by resource server ${taken.resourceServer}`);
+        throw conflict(
+          `scope \`${scope.name}\` is already defined by resource server ${taken.resourceServer}`,
+        );
       }
       if (taken) {
         throw invalidInput(

@@ -12,14 +12,18 @@ import { refuseRepeatedParameters } from './token-endpoint.js';
  */
 export async function revoke(deps: OAuthDeps, accountId: string, facts: CallFacts): Promise<void> {
   refuseRepeatedParameters(facts.form);
-  const client = await deps.clientAuth.authenticate(accountId, facts, [deps.issuer(accountId), facts.endpointUrl]);
+  const client = await deps.clientAuth.authenticate(accountId, facts, [
+    deps.issuer(accountId),
+    facts.endpointUrl,
+  ]);
   const token = facts.form.get('token');
   if (!token) throw invalidRequest('token is missing');
   const record = await deps.storage.oauthTokens.findByHash(hashSecret(token));
   if (!record || record.clientId !== client.id || record.revokedAt !== null) return;
   const now = new Date().toISOString();
   await deps.storage.transaction(async (tx) => {
-    if (record.kind === 'refresh' && record.codeId !== null) await tx.oauthTokens.revokeByCode(record.codeId, now);
+    if (record.kind === 'refresh' && record.codeId !== null)
+      await tx.oauthTokens.revokeByCode(record.codeId, now);
     else await tx.oauthTokens.revoke(record.id, now);
     await recordAudit(tx.audit, clientContext(accountId, client.id, facts), {
       action: 'DELETE',

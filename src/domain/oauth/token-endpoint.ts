@@ -7,18 +7,24 @@ import { invalidRequest, OAuthError, unauthorizedClient } from './oauth-error.js
 import type { TokenResponse } from './token-issuer.js';
 
 /** The grants this server implements; implicit and password are refused by name (RFC 9700). */
-const GRANTS: Record<GrantType, (deps: OAuthDeps, client: ClientRecord, facts: CallFacts) => Promise<TokenResponse>> =
-  {
-    authorization_code: redeemAuthorizationCode,
-    refresh_token: redeemRefreshToken,
-    client_credentials: issueClientCredentials,
-  };
+const GRANTS: Record<
+  GrantType,
+  (deps: OAuthDeps, client: ClientRecord, facts: CallFacts) => Promise<TokenResponse>
+> = {
+  authorization_code: redeemAuthorizationCode,
+  refresh_token: redeemRefreshToken,
+  client_credentials: issueClientCredentials,
+};
 
 /**
  * `POST /token`, as ordered steps: refuse repeated parameters, know the grant type,
  * authenticate the client, check it may use the grant, then run the grant.
  */
-export async function tokenEndpoint(deps: OAuthDeps, accountId: string, facts: CallFacts): Promise<TokenResponse> {
+export async function tokenEndpoint(
+  deps: OAuthDeps,
+  accountId: string,
+  facts: CallFacts,
+): Promise<TokenResponse> {
   refuseRepeatedParameters(facts.form, ['resource']);
   const grantType = facts.form.get('grant_type');
   if (grantType === null) throw invalidRequest('grant_type is missing');

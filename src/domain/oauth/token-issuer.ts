@@ -3,8 +3,8 @@ import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import type { ClientRecord, OAuthTokenRecord, Stores } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
-import type { RequestContext } from '../context.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
+import type { RequestContext } from '../context.js';
 import type { ResourceServerInfo } from './catalog.js';
 
 /** The RFC 6749 §5.1 token response. `scope` is always present. */

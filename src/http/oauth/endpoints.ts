@@ -6,6 +6,7 @@ import { revoke } from '../../domain/oauth/revocation.js';
 import { tokenEndpoint } from '../../domain/oauth/token-endpoint.js';
 import { toAppError } from '../../errors/format.js';
 import type { Services } from '../../services.js';
+import { registerFormParser } from '../body-parsers.js';
 import { accountOf } from './account-param.js';
 import { authorizationServerMetadata } from './metadata.js';
 
@@ -17,6 +18,7 @@ import { authorizationServerMetadata } from './metadata.js';
 export function oauthEndpoints(services: Services) {
   const { oauth } = services;
   return async (app: FastifyInstance) => {
+    registerFormParser(app, app.initialConfig.bodyLimit ?? 1024 * 1024);
     app.setErrorHandler((error, request, reply) => {
       if (isOAuthError(error)) {
         if (error.status === 401) reply.header('www-authenticate', 'Basic realm="keyhold"');
@@ -25,10 +27,14 @@ export function oauthEndpoints(services: Services) {
       const appError = toAppError(error);
       if (appError.status >= 500) {
         request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
-        return reply.status(appError.status).send({ error: 'server_error', error_description: appError.message });
+        return reply
+          .status(appError.status)
+          .send({ error: 'server_error', error_description: appError.message });
       }
       // Body and routing problems (415, 413, bad UTF-8, unknown account) in OAuth's vocabulary.
-      return reply.status(appError.status).send({ error: 'invalid_request', error_description: appError.message });
+      return reply
+        .status(appError.status)
+        .send({ error: 'invalid_request', error_description: appError.message });
     });
 
     app.get('/.well-known/oauth-authorization-server/oauth/:accountId', async (request) => {
@@ -45,7 +51,12 @@ export function oauthEndpoints(services: Services) {
     });
     app.post('/oauth/:accountId/introspect', async (request) => {
       const accountId = await accountOf(services, request);
-      return introspect(oauth, services.resourceServers, accountId, facts(request, `${oauth.issuer(accountId)}/introspect`));
+      return introspect(
+        oauth,
+        services.resourceServers,
+        accountId,
+        facts(request, `${oauth.issuer(accountId)}/introspect`),
+      );
     });
     app.post('/oauth/:accountId/revoke', async (request, reply) => {
       const accountId = await accountOf(services, request);

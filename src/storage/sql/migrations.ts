@@ -1,4 +1,10 @@
-import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import {
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  sql,
+} from 'kysely';
 
 /**
  * Versioned migrations, applied in order at start. They are written once for every dialect; the
@@ -286,9 +292,7 @@ const oauth = (t: DialectTypes): Migration => ({
 export function migrationProvider(types: DialectTypes): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(types), '0002_connect': connect(types),
-        '0003_oauth': oauth(types),
-      };
+      return { '0001_initial': initial(types), '0002_connect': connect(types), '0003_oauth': oauth(types) };
     },
   };
 }

@@ -45,7 +45,10 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
     const authz = await validate(page, query, reply);
     if (!authz) return reply;
     const deny = (error: string, description: string) =>
-      redirectToClient(reply, services, page, authz.redirectUri, authz.state, { error, error_description: description });
+      redirectToClient(reply, services, page, authz.redirectUri, authz.state, {
+        error,
+        error_description: description,
+      });
     if (!page.session) {
       if (authz.prompt === 'none') return deny('login_required', 'the user is not signed in');
       return reply.redirect(`${page.base}/login?${new URLSearchParams({ request: query })}`, 303);
@@ -63,7 +66,11 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
     const page = await pageContext(services, request);
     const form = formOf(request);
     if (!page.session) {
-      return sendPage(reply, 401, errorPage('Signed out', 'Your session has ended. Start again from the application.'));
+      return sendPage(
+        reply,
+        401,
+        errorPage('Signed out', 'Your session has ended. Start again from the application.'),
+      );
     }
     checkCsrf(form, page.session.record.csrfToken);
     const query = field(form, 'request') ?? '';

@@ -33,7 +33,8 @@ export function grantRoutes(app: FastifyInstance, services: Services): void {
       scopes: g.scopes.map((scope) => {
         const description = findScope(catalog, scope)?.description ?? '';
         const vaultId = PER_VAULT.exec(scope)?.[1];
-        const vault = vaultId === undefined ? undefined : (vaultNames.get(vaultId) ?? 'a vault you can no longer see');
+        const vault =
+          vaultId === undefined ? undefined : (vaultNames.get(vaultId) ?? 'a vault you can no longer see');
         return { scope, description: vault === undefined ? description : `${description}: ${vault}` };
       }),
     }));

@@ -44,7 +44,12 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
           email: email.slice(0, MAX_EMAIL),
         }),
       );
-    if (email.length === 0 || email.length > MAX_EMAIL || password.length === 0 || password.length > MAX_PASSWORD) {
+    if (
+      email.length === 0 ||
+      email.length > MAX_EMAIL ||
+      password.length === 0 ||
+      password.length > MAX_PASSWORD
+    ) {
       return again(400, 'Give your email and password.');
     }
     let secret: string | undefined;
@@ -75,7 +80,12 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
       checkCsrf(form, page.session.record.csrfToken);
       await services.login.logout(page.session);
     }
-    setCookie(reply, SESSION_COOKIE, '', { path: page.base, secure: page.secureCookies, sameSite: 'lax', maxAge: 0 });
+    setCookie(reply, SESSION_COOKIE, '', {
+      path: page.base,
+      secure: page.secureCookies,
+      sameSite: 'lax',
+      maxAge: 0,
+    });
     return reply.redirect(`${page.base}/login`, 303);
   });
 }

@@ -1,7 +1,7 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import type { LoginFacts, Session } from '../../../domain/login/login-service.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual } from '../../../crypto/secrets.js';
+import type { LoginFacts, Session } from '../../../domain/login/login-service.js';
 import { badRequest } from '../../../errors/app-error.js';
 import type { Services } from '../../../services.js';
 import { accountOf } from '../account-param.js';
@@ -35,7 +35,8 @@ export async function pageContext(services: Services, request: FastifyRequest): 
 
 /** The form of a page POST; a page never accepts anything else. */
 export function formOf(request: FastifyRequest): URLSearchParams {
-  if (!(request.body instanceof URLSearchParams)) throw badRequest('send the form as application/x-www-form-urlencoded');
+  if (!(request.body instanceof URLSearchParams))
+    throw badRequest('send the form as application/x-www-form-urlencoded');
   return request.body;
 }
 

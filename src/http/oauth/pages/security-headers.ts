@@ -8,7 +8,8 @@ import type { FastifyReply } from 'fastify';
  * `form-action` is left out on purpose: after the consent POST the browser follows a 303 to the
  * client's redirect URI, which browsers check against `form-action` and would block.
  */
-export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
   return reply

@@ -1,7 +1,13 @@
 import type { ConsentItem } from '../../../domain/oauth/consent.js';
 import { html, layout, type SafeHtml } from './html.js';
 
-export function loginPage(p: { action: string; csrf: string; request: string | null; error?: string; email?: string }) {
+export function loginPage(p: {
+  action: string;
+  csrf: string;
+  request: string | null;
+  error?: string;
+  email?: string;
+}) {
   return layout(
     'Sign in',
     html`${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
@@ -34,7 +40,8 @@ ${
   item.options.length === 0
     ? html`<p>Nothing of yours matches this request.</p>`
     : item.options.map(
-        (o) => html`<label class="option"><input type="checkbox" name="scope" value="${o.scope}" checked> ${o.label}</label>`,
+        (o) =>
+          html`<label class="option"><input type="checkbox" name="scope" value="${o.scope}" checked> ${o.label}</label>`,
       )
 }
 </fieldset>`,
@@ -61,7 +68,13 @@ export interface GrantRow {
   createdAt: string;
 }
 
-export function grantsPage(p: { base: string; csrf: string; userEmail: string; grants: GrantRow[]; notice?: string }) {
+export function grantsPage(p: {
+  base: string;
+  csrf: string;
+  userEmail: string;
+  grants: GrantRow[];
+  notice?: string;
+}) {
   const rows = p.grants.map(
     (g) => html`<tr>
 <td>${g.clientName}<br><small>${g.resourceName}</small></td>

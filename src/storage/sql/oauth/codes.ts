@@ -25,7 +25,11 @@ export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeS
         .execute();
     },
     async findByHash(codeHash) {
-      const r = await db.selectFrom('oauth_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      const r = await db
+        .selectFrom('oauth_codes')
+        .selectAll()
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
       return (
         r && {
           id: r.id,

@@ -59,7 +59,11 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       return rows.map(toRecord);
     },
     async listForAccount(accountId) {
-      const rows = await select().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
+      const rows = await select()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rows.map(toRecord);
     },
     async delete(accountId, id) {

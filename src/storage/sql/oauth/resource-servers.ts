@@ -1,5 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { AccessTokenFormat, ResourceServerRecord, ResourceServerStore, ScopeRecord } from '../../oauth-ports.js';
+import type {
+  AccessTokenFormat,
+  ResourceServerRecord,
+  ResourceServerStore,
+  ScopeRecord,
+} from '../../oauth-ports.js';
 import type { Database } from '../tables.js';
 
 export function resourceServerStore(db: Kysely<Database>): ResourceServerStore {
@@ -68,7 +73,11 @@ export function resourceServerStore(db: Kysely<Database>): ResourceServerStore {
       return row && toRecord(row);
     },
     async list(accountId) {
-      const rows = await select().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
+      const rows = await select()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rows.map(toRecord);
     },
     async scopes(accountId) {

@@ -33,7 +33,11 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         .execute();
     },
     async findByHash(tokenHash) {
-      const r = await db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      const r = await db
+        .selectFrom('oauth_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
       if (!r) return undefined;
       const record: OAuthTokenRecord = {
         id: r.id,
