@@ -97,7 +97,7 @@ export async function startService(
   const app: FastifyInstance = buildApp({
     services,
     logger,
-    limits: { json: config.bodyLimit, file: config.maxFileSize },
+    limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
   });
   const connectApps: FastifyInstance[] = [];
   const close = async () => {

@@ -1,20 +1,10 @@
 import { isId } from '../crypto/ids.js';
 import { recordAudit } from '../domain/audit/audit-log.js';
-import { applyItemPatch } from '../domain/connect/patch.js';
 import type { RequestContext } from '../domain/context.js';
-import { parseItemInput } from '../domain/items/input.js';
 import { isAppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
-import type { AuditAction, AuditResourceType } from '../storage/ports.js';
 import type { CentralClient, ConnectCall } from './central-client.js';
-
-/** What a call is about, for the DENY event of a call whose token is refused. */
-interface Target {
-  action: AuditAction;
-  type: AuditResourceType;
-  vaultId?: string;
-  itemId?: string;
-}
+import { type Target, vaultOperations } from './vault-operations.js';
 
 /**
  * The central service called directly, for Connect servers hosted inside `keyhold serve`. It is
@@ -22,7 +12,7 @@ interface Target {
  * both hostings share every check.
  */
 export function inProcessCentral(services: Services, serverId: string): CentralClient {
-  const { vaults, items, files, storage } = services;
+  const { storage } = services;
 
   /**
    * Verifies the call's token for this server. A refused token is audited as a DENY in the
@@ -74,54 +64,10 @@ export function inProcessCentral(services: Services, serverId: string): CentralC
     );
   };
 
-  const read = (type: AuditResourceType, vaultId?: string, itemId?: string): Target => ({
-    action: 'READ',
-    type,
-    ...(vaultId ? { vaultId } : {}),
-    ...(itemId ? { itemId } : {}),
+  return vaultOperations(services, context, async (ctx, page) => {
+    const tokenIds = (await storage.connectTokens.list(serverId)).map((t) => t.id);
+    return storage.audit.listByTokens(ctx.actor.accountId, tokenIds, page);
   });
-
-  return {
-    listVaults: async (call) => vaults.list(await context(call, read('VAULT'))),
-    getVault: async (call, vaultId) => vaults.get(await context(call, read('VAULT', vaultId)), vaultId),
-    listItems: async (call, vaultId) => items.list(await context(call, read('VAULT', vaultId)), vaultId),
-    getItem: async (call, vaultId, itemId) =>
-      items.get(await context(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
-    createItem: async (call, vaultId, body) => {
-      const ctx = await context(call, { action: 'CREATE', type: 'ITEM', vaultId });
-      return items.create(ctx, vaultId, parseItemInput(body));
-    },
-    replaceItem: async (call, vaultId, itemId, body) => {
-      const ctx = await context(call, { action: 'UPDATE', type: 'ITEM', vaultId, itemId });
-      return items.replace(ctx, vaultId, itemId, parseItemInput(body));
-    },
-    patchItem: async (call, vaultId, itemId, operations) => {
-      const ctx = await context(call, { action: 'UPDATE', type: 'ITEM', vaultId, itemId });
-      return items.patch(ctx, vaultId, itemId, (current) =>
-        parseItemInput(applyItemPatch(current, operations)),
-      );
-    },
-    deleteItem: async (call, vaultId, itemId) =>
-      items.delete(await context(call, { action: 'DELETE', type: 'ITEM', vaultId, itemId }), vaultId, itemId),
-    listFiles: async (call, vaultId, itemId) =>
-      files.list(await context(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
-    getFile: async (call, vaultId, itemId, fileId) =>
-      files.get(await context(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
-    fileContent: async (call, vaultId, itemId, fileId) =>
-      files.content(await context(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
-    addFile: async (call, vaultId, itemId, file) =>
-      files.add(
-        await context(call, { action: 'CREATE', type: 'FILE', vaultId, itemId }),
-        vaultId,
-        itemId,
-        file,
-      ),
-    activity: async (call, page) => {
-      const ctx = await context(call, read('VAULT'));
-      const tokenIds = (await storage.connectTokens.list(serverId)).map((t) => t.id);
-      return storage.audit.listByTokens(ctx.actor.accountId, tokenIds, page);
-    },
-  };
 }
 
 /** The `jti` of a JWT-shaped string, unverified (only to name it in an audit event), or null. */

@@ -9,11 +9,12 @@ import { healthRoutes } from './health.js';
 import { jwksRoutes } from './jwks.js';
 import { oauthEndpoints } from './oauth/endpoints.js';
 import { oauthPages } from './oauth/pages/routes.js';
+import { vaultApi } from './vault-api.js';
 
 export interface AppOptions {
   services: Services;
   logger: Logger;
-  limits: { json: number; file: number };
+  limits: { json: number; file: number; inlineFile: number };
 }
 
 /**
@@ -42,6 +43,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(jwksRoutes(options.services));
   app.register(adminRoutes(options.services), { prefix: '/api/admin' });
   app.register(oauthEndpoints(options.services));
+  app.register(vaultApi(options.services, options.limits), { prefix: '/api' });
   app.register(oauthPages(options.services));
   app.register(connectServerRpc(options.services, options.limits.file), { prefix: '/api/connect-server/v1' });
   return app;

@@ -45,7 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = buildApp({
     services,
     logger: pino({ level: 'info' }, sink),
-    limits: { json: config.bodyLimit, file: config.maxFileSize },
+    limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
   });
   await app.ready();
   return {

@@ -1,0 +1,84 @@
+import { applyItemPatch } from '../domain/connect/patch.js';
+import type { RequestContext } from '../domain/context.js';
+import { parseItemInput } from '../domain/items/input.js';
+import type { Services } from '../services.js';
+import type { AuditAction, AuditEvent, AuditResourceType } from '../storage/ports.js';
+import type { CentralClient, ConnectCall } from './central-client.js';
+
+/** What a call is about, for the DENY event of a call whose credential is refused. */
+export interface Target {
+  action: AuditAction;
+  type: AuditResourceType;
+  vaultId?: string;
+  itemId?: string;
+}
+
+/** Turns a call's bearer token into the acting context, or throws 401 (auditing what it can). */
+export type Authenticate = (call: ConnectCall, target: Target) => Promise<RequestContext>;
+
+/** The audit events a caller may page through at `/v1/activity`. */
+export type Activity = (
+  ctx: RequestContext,
+  page: { limit: number; offset: number },
+) => Promise<{ events: AuditEvent[]; total: number }>;
+
+/**
+ * The Connect-shaped vault operations over the domain services, for any kind of bearer token:
+ * Connect tokens (both Connect hostings) and OAuth access tokens (the user vault API). Only
+ * `authenticate` differs; every decision after it is the domain's, through `decide()`.
+ */
+export function vaultOperations(
+  services: Services,
+  authenticate: Authenticate,
+  activity: Activity,
+): CentralClient {
+  const { vaults, items, files } = services;
+  const read = (type: AuditResourceType, vaultId?: string, itemId?: string): Target => ({
+    action: 'READ',
+    type,
+    ...(vaultId ? { vaultId } : {}),
+    ...(itemId ? { itemId } : {}),
+  });
+
+  return {
+    listVaults: async (call) => vaults.list(await authenticate(call, read('VAULT'))),
+    getVault: async (call, vaultId) => vaults.get(await authenticate(call, read('VAULT', vaultId)), vaultId),
+    listItems: async (call, vaultId) => items.list(await authenticate(call, read('VAULT', vaultId)), vaultId),
+    getItem: async (call, vaultId, itemId) =>
+      items.get(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
+    createItem: async (call, vaultId, body) => {
+      const ctx = await authenticate(call, { action: 'CREATE', type: 'ITEM', vaultId });
+      return items.create(ctx, vaultId, parseItemInput(body));
+    },
+    replaceItem: async (call, vaultId, itemId, body) => {
+      const ctx = await authenticate(call, { action: 'UPDATE', type: 'ITEM', vaultId, itemId });
+      return items.replace(ctx, vaultId, itemId, parseItemInput(body));
+    },
+    patchItem: async (call, vaultId, itemId, operations) => {
+      const ctx = await authenticate(call, { action: 'UPDATE', type: 'ITEM', vaultId, itemId });
+      return items.patch(ctx, vaultId, itemId, (current) =>
+        parseItemInput(applyItemPatch(current, operations)),
+      );
+    },
+    deleteItem: async (call, vaultId, itemId) =>
+      items.delete(
+        await authenticate(call, { action: 'DELETE', type: 'ITEM', vaultId, itemId }),
+        vaultId,
+        itemId,
+      ),
+    listFiles: async (call, vaultId, itemId) =>
+      files.list(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
+    getFile: async (call, vaultId, itemId, fileId) =>
+      files.get(await authenticate(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
+    fileContent: async (call, vaultId, itemId, fileId) =>
+      files.content(await authenticate(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
+    addFile: async (call, vaultId, itemId, file) =>
+      files.add(
+        await authenticate(call, { action: 'CREATE', type: 'FILE', vaultId, itemId }),
+        vaultId,
+        itemId,
+        file,
+      ),
+    activity: async (call, page) => activity(await authenticate(call, read('VAULT')), page),
+  };
+}

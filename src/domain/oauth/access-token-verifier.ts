@@ -1,0 +1,55 @@
+import { hashSecret } from '../../crypto/secrets.js';
+import { unauthorized } from '../../errors/app-error.js';
+import type { Stores, VaultPermission } from '../../storage/ports.js';
+import type { RequestContext } from '../context.js';
+import { isActive } from './introspection.js';
+import { VAULT_API_RESOURCE, vaultScopeGrant } from './vault-api.js';
+
+export interface RequestFacts {
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Verifies an access token presented to the built-in vault API, the way introspection would for
+ * a resource server, but in process: registered by hash, an access token, active (not expired,
+ * revoked or rotated away) and issued for this audience — a token for another resource server is
+ * refused (RFC 8707). Read on every request, so revoking a grant ends its tokens at once. The
+ * user's vault permissions are read fresh too: the token's scopes never outgrow the user.
+ */
+export async function verifyVaultApiToken(
+  stores: Pick<Stores, 'oauthTokens' | 'vaultAccess'>,
+  token: string,
+  facts: RequestFacts,
+): Promise<RequestContext> {
+  if (token === '') throw unauthorized('send `Authorization: Bearer <access token>`');
+  const record = await stores.oauthTokens.findByHash(hashSecret(token));
+  if (!record || record.kind !== 'access' || !isActive(record)) {
+    throw unauthorized('the access token is invalid, expired or revoked');
+  }
+  if (record.resource !== VAULT_API_RESOURCE || record.userId === null) {
+    throw unauthorized(`the access token was issued for ${record.resource}, not the vault API`);
+  }
+  const access = await stores.vaultAccess.listForUser(record.userId);
+  const userVaults = new Map<string, ReadonlySet<VaultPermission>>(
+    access.map((a) => [a.vaultId, new Set(a.permissions)]),
+  );
+  return {
+    actor: {
+      type: 'oauth_token',
+      id: record.userId,
+      accountId: record.accountId,
+      tokenId: record.id,
+      operator: false,
+    },
+    principal: {
+      kind: 'oauth',
+      accountId: record.accountId,
+      userId: record.userId,
+      scopes: vaultScopeGrant(record.scopes),
+      userVaults,
+    },
+    ...facts,
+  };
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import { vaultOperations } from '../connect-server/vault-operations.js';
+import { verifyVaultApiToken } from '../domain/oauth/access-token-verifier.js';
+import type { Services } from '../services.js';
+import { bearerToken } from './bearer.js';
+import type { ConnectRouteContext } from './connect/app.js';
+import { connectErrorHandling } from './connect/errors.js';
+import { fileRoutes } from './connect/files.js';
+import { itemRoutes } from './connect/items.js';
+import { vaultRoutes } from './connect/vaults.js';
+
+/**
+ * The user vault API, `/api/v1/…`: the Connect routes and shapes, answering to OAuth access
+ * tokens issued for the built-in resource server. A token acts for its user, limited by its
+ * granted scopes and by what the user may do now, through the same `decide()` as Connect.
+ */
+export function vaultApi(services: Services, limits: ConnectRouteContext['limits']) {
+  const operations = vaultOperations(
+    services,
+    (call) => verifyVaultApiToken(services.storage, call.token, call),
+    (ctx, page) =>
+      services.storage.audit.listByTokens(
+        ctx.actor.accountId,
+        ctx.actor.tokenId ? [ctx.actor.tokenId] : [],
+        page,
+      ),
+  );
+  const context: ConnectRouteContext = {
+    central: operations,
+    limits,
+    call: (request) => ({
+      token: bearerToken(request) ?? '',
+      requestId: request.id,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    }),
+  };
+  return async (app: FastifyInstance) => {
+    connectErrorHandling(app);
+    // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
+    app.addHook('onSend', async (_request, reply) => {
+      if (reply.statusCode === 401)
+        reply.header('www-authenticate', 'Bearer realm="keyhold", error="invalid_token"');
+    });
+    vaultRoutes(app, context);
+    itemRoutes(app, context);
+    fileRoutes(app, context);
+  };
+}
