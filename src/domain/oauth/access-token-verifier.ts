@@ -25,7 +25,7 @@ export async function verifyVaultApiToken(
 ): Promise<RequestContext> {
   if (token === '') throw unauthorized('send `Authorization: Bearer <access token>`');
   const record = await stores.oauthTokens.findByHash(hashSecret(token));
-  if (!record || record.kind !== 'access' || !isActive(record)) {
+  if (record?.kind !== 'access' || !isActive(record)) {
     throw unauthorized('the access token is invalid, expired or revoked');
   }
   if (record.resource !== VAULT_API_RESOURCE || record.userId === null) {
