@@ -141,7 +141,7 @@ export function startBare(body) {
  * on purpose: this process must keep draining the servers' log pipes while wrk runs, or their
  * logger blocks on a full pipe and the benchmark measures the harness.
  */
-export async function wrk(url, { connections, seconds, token }) {
+export async function wrk(url, { connections, seconds, token, post }) {
   const { stdout: out } = await promisify(execFile)(
     'wrk',
     [
@@ -150,6 +150,7 @@ export async function wrk(url, { connections, seconds, token }) {
       `-d${seconds}s`,
       '--latency',
       ...(token ? ['-H', `Authorization: Bearer ${token}`] : []),
+      ...(post ? ['-s', postScript(post)] : []),
       url,
     ],
     { encoding: 'utf8' },
@@ -167,6 +168,16 @@ export async function wrk(url, { connections, seconds, token }) {
     p99: ms('99'),
     requests: Number(/(\d+) requests in/.exec(out)?.[1]),
   };
+}
+
+/** A wrk Lua script that POSTs `body` with `headers` (wrk takes request bodies only from Lua). */
+function postScript({ body, headers }) {
+  const file = join(mkdtempSync(join(tmpdir(), 'keyhold-wrk-')), 'post.lua');
+  const lines = ['wrk.method = "POST"', `wrk.body = ${JSON.stringify(body)}`];
+  for (const [name, value] of Object.entries(headers))
+    lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
 }
 
 /** Resident set size of a process, in MiB (Linux). */

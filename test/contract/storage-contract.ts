@@ -306,6 +306,34 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(await storage.audit.list(a.id, { limit: 10 })).toEqual([]);
     });
 
+    it('keeps concurrent transactions independent: one failing rolls back alone', async () => {
+      const a = await account();
+      const results = await Promise.allSettled([
+        storage.transaction(async (tx) => tx.audit.append(event(a.id, 1))),
+        storage.transaction(async (tx) => {
+          await tx.audit.append(event(a.id, 2));
+          await tx.accounts.insert({ id: a.id, name: 'duplicate id', createdAt: now });
+        }),
+        storage.transaction(async (tx) => {
+          await tx.audit.append(event(a.id, 3));
+          return 'third';
+        }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(results[2]).toEqual({ status: 'fulfilled', value: 'third' });
+      const kept = await storage.audit.list(a.id, { limit: 10 });
+      expect(kept.map((e) => e.itemVersion).sort()).toEqual([1, 3]);
+    });
+
+    it('sees its own writes and those of transactions committed before it', async () => {
+      await storage.transaction(async (tx) => tx.meta.insert('first', '1'));
+      const seen = await storage.transaction(async (tx) => {
+        await tx.meta.insert('second', '2');
+        return [await tx.meta.get('first'), await tx.meta.get('second')];
+      });
+      expect(seen).toEqual(['1', '2']);
+    });
+
     it('stores meta values once', async () => {
       await storage.meta.insert('k', 'v');
       expect(await storage.meta.get('k')).toBe('v');

@@ -6,6 +6,7 @@ import { auditStore, groupCommitAudit } from './audit.js';
 import { connectServerStore } from './connect-servers.js';
 import { connectTokenStore } from './connect-tokens.js';
 import { fileStore } from './files.js';
+import { groupCommitTransactions } from './group-commit.js';
 import { itemStore } from './items.js';
 import { metaStore } from './meta.js';
 import { type DialectTypes, migrationProvider } from './migrations.js';
@@ -54,7 +55,7 @@ export function kyselyStorage(db: Kysely<Database>): Storage {
     // Outside transactions (secret reads), audit events share commits; inside, they are part of
     // the transaction's own commit already.
     audit: groupCommitAudit(db, top.audit),
-    transaction: (work) => db.transaction().execute((trx) => work(stores(trx))),
+    transaction: groupCommitTransactions(db, stores),
     close: () => db.destroy(),
   };
 }
