@@ -91,8 +91,10 @@ export async function startService(
     opened = { storage, keyring };
     bootstrap = credentials;
   }
+  let publicUrl: string | undefined;
   const services = buildServices(opened.storage, opened.keyring, {
-    publicUrl: () => config.publicUrl ?? listeningUrl(app, config.host),
+    // Known once listening (the port may be 0 until then); read on every OAuth request.
+    publicUrl: () => (publicUrl ??= config.publicUrl ?? listeningUrl(app, config.host)),
   });
   const app: FastifyInstance = buildApp({
     services,
