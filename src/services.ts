@@ -8,6 +8,7 @@ import type { RequestContext } from './domain/context.js';
 import { type FileService, fileService } from './domain/items/file-service.js';
 import { type ItemService, itemService } from './domain/items/item-service.js';
 import { LoginService } from './domain/login/login-service.js';
+import { CatalogCache } from './domain/oauth/catalog.js';
 import { type CatalogCheck, checkCatalog } from './domain/oauth/catalog-check.js';
 import { ClientAuthenticator } from './domain/oauth/client-auth.js';
 import { type ClientService, clientService } from './domain/oauth/client-service.js';
@@ -46,8 +47,9 @@ export interface ServiceOptions {
 
 export function buildServices(storage: Storage, keyring: Keyring, options: ServiceOptions): Services {
   const signingKeys = new SigningKeys(storage, keyring);
+  const catalogs = new CatalogCache(storage);
   return {
-    resourceServers: resourceServerService(storage),
+    resourceServers: resourceServerService(storage, catalogs),
     clients: clientService(storage),
     grants: grantService(storage),
     catalogCheck: (ctx) => checkCatalog(storage, ctx),
@@ -56,6 +58,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
       storage,
       keys: signingKeys,
       clientAuth: new ClientAuthenticator(storage),
+      catalogs,
       issuer: (accountId) => `${options.publicUrl()}/oauth/${accountId}`,
     },
     signingKeys,

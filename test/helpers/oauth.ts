@@ -24,7 +24,18 @@ export interface OAuthFixture {
 
 export const OWNER_PASSWORD = 'correct horse battery staple';
 
-export async function startOAuthFixture(env: Record<string, string> = {}): Promise<OAuthFixture> {
+export interface OAuthFixtureOptions {
+  /**
+   * Receives every line the service logs, at the most verbose level. Without it the service
+   * logs nothing.
+   */
+  logSink?: (line: string) => void;
+}
+
+export async function startOAuthFixture(
+  env: Record<string, string> = {},
+  options: OAuthFixtureOptions = {},
+): Promise<OAuthFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-oauth-'));
   const config = loadConfig({
     KEYHOLD_DATA_DIR: dir,
@@ -35,7 +46,9 @@ export async function startOAuthFixture(env: Record<string, string> = {}): Promi
   const { initDataDir } = await import('../../src/main.js');
   const init = await initDataDir(config, { ownerPassword: OWNER_PASSWORD });
   await init.storage.close();
-  const service = await startService(config, pino({ level: 'silent' }));
+  const { logSink } = options;
+  const logger = logSink ? pino({ level: 'trace' }, { write: logSink }) : pino({ level: 'silent' });
+  const service = await startService(config, logger);
   const url = service.url;
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${url}/api/admin${path}`, {

@@ -45,8 +45,8 @@ export class LoginThrottle {
     if (!this.#failures.has(key) && this.#failures.size >= MAX_KEYS) this.#sweep();
     const entry = this.#failures.get(key) ?? { count: 0, lockedUntil: 0 };
     entry.count += 1;
-    if (entry.count > free) {
-      entry.lockedUntil = this.#now() + Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (entry.count - free - 1));
+    if (entry.count >= free) {
+      entry.lockedUntil = this.#now() + Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (entry.count - free));
     }
     this.#failures.set(key, entry);
   }

@@ -65,6 +65,36 @@ export async function loadCatalog(
   };
 }
 
+/**
+ * The catalogs the token endpoint reads on every request, kept in memory between registry
+ * changes: the resource-server service invalidates an account's entry after each registration
+ * or deletion commits (one central node; several would need a change feed, like the Connect
+ * access cache). Registration checks always read the database, never this cache.
+ */
+export class CatalogCache {
+  readonly #stores: Pick<Stores, 'resourceServers'>;
+  readonly #catalogs = new Map<string, Promise<Catalog>>();
+
+  constructor(stores: Pick<Stores, 'resourceServers'>) {
+    this.#stores = stores;
+  }
+
+  get(accountId: string): Promise<Catalog> {
+    let catalog = this.#catalogs.get(accountId);
+    if (!catalog) {
+      catalog = loadCatalog(this.#stores, accountId);
+      this.#catalogs.set(accountId, catalog);
+      // A failed read is not remembered.
+      catalog.catch(() => this.#catalogs.delete(accountId));
+    }
+    return catalog;
+  }
+
+  invalidate(accountId: string): void {
+    this.#catalogs.delete(accountId);
+  }
+}
+
 /** The catalog scope a requested scope is an instance of, if any. */
 export function findScope(catalog: Catalog, requested: string): CatalogScope | undefined {
   return (

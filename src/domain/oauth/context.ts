@@ -1,6 +1,7 @@
 import type { Storage } from '../../storage/ports.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
+import type { CatalogCache } from './catalog.js';
 import type { ClientAuthenticator } from './client-auth.js';
 
 /** What every authorization-server operation needs. */
@@ -8,6 +9,7 @@ export interface OAuthDeps {
   storage: Storage;
   keys: SigningKeys;
   clientAuth: ClientAuthenticator;
+  catalogs: CatalogCache;
   /** The issuer identifier of an account's authorization server (exact, no trailing slash). */
   issuer(accountId: string): string;
 }

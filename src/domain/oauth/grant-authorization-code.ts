@@ -1,7 +1,6 @@
 import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { loadCatalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidGrant, invalidRequest, invalidTarget } from './oauth-error.js';
 import { isCodeVerifier, verifierMatches } from './pkce.js';
@@ -53,7 +52,7 @@ export async function redeemAuthorizationCode(
   ) {
     throw invalidTarget(`the code was issued for ${record.resource}`);
   }
-  const catalog = await loadCatalog(deps.storage, client.accountId);
+  const catalog = await deps.catalogs.get(client.accountId);
   const resource = catalog.resourceServers.find((s) => s.identifier === record.resource);
   if (!resource) throw invalidGrant(`resource server ${record.resource} no longer exists`);
   const minted = await mintTokens(deps.keys, {

@@ -1,5 +1,4 @@
 import type { ClientRecord } from '../../storage/ports.js';
-import { loadCatalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidScope } from './oauth-error.js';
 import { resolveScopes } from './requested-scopes.js';
@@ -12,7 +11,7 @@ export async function issueClientCredentials(
   client: ClientRecord,
   facts: CallFacts,
 ): Promise<TokenResponse> {
-  const catalog = await loadCatalog(deps.storage, client.accountId);
+  const catalog = await deps.catalogs.get(client.accountId);
   const { resource, scopes } = resolveScopes(
     catalog,
     client,

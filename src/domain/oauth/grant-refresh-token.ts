@@ -1,7 +1,6 @@
 import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { loadCatalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from './oauth-error.js';
 import { resolveScopes } from './requested-scopes.js';
@@ -40,7 +39,7 @@ export async function redeemRefreshToken(
     throw invalidTarget(`the refresh token was issued for ${record.resource}`);
   }
   const scopeParam = form.get('scope');
-  const catalog = await loadCatalog(deps.storage, client.accountId);
+  const catalog = await deps.catalogs.get(client.accountId);
   // Re-resolved against today's catalog and client: a scope removed since stops here.
   const { resource, scopes } = resolveScopes(catalog, client, scopeParam ?? record.scopes.join(' '), [
     record.resource,

@@ -5,7 +5,7 @@ import type { AccessTokenFormat, ResourceServerRecord, ScopeRecord, Storage } fr
 import { requireAdministrator } from '../admin-only.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
-import { clientMayRequest, findScope, loadCatalog } from './catalog.js';
+import { type CatalogCache, clientMayRequest, findScope, loadCatalog } from './catalog.js';
 import { parseScopeName } from './scope-names.js';
 import { VAULT_API_RESOURCE } from './vault-api.js';
 
@@ -41,7 +41,7 @@ export interface ResourceServerService {
 export const RESOURCE_SERVER_SECRET_PREFIX = 'khrs';
 const RESOURCE_SERVER_SECRET_PATTERN = /^khrs_[A-Za-z0-9_-]{43}$/;
 
-export function resourceServerService(storage: Storage): ResourceServerService {
+export function resourceServerService(storage: Storage, catalogs: CatalogCache): ResourceServerService {
   /** Refuses a scope that is taken, or that differs only in case from one that exists. */
   const checkNewScopes = async (accountId: string, input: ResourceServerInput) => {
     const catalog = await loadCatalog(storage, accountId);
@@ -118,6 +118,7 @@ export function resourceServerService(storage: Storage): ResourceServerService {
           result: 'SUCCESS',
         });
       });
+      catalogs.invalidate(accountId);
       return { ...view(server, scopes), secret };
     },
 
@@ -172,6 +173,7 @@ export function resourceServerService(storage: Storage): ResourceServerService {
           result: 'SUCCESS',
         });
       });
+      catalogs.invalidate(accountId);
     },
 
     async authenticate(secret) {

@@ -7,7 +7,7 @@ import { tokenEndpoint } from '../../domain/oauth/token-endpoint.js';
 import { toAppError } from '../../errors/format.js';
 import type { Services } from '../../services.js';
 import { registerFormParser } from '../body-parsers.js';
-import { accountOf } from './account-param.js';
+import { accountIdParam, accountOf } from './account-param.js';
 import { authorizationServerMetadata } from './metadata.js';
 
 /**
@@ -46,11 +46,11 @@ export function oauthEndpoints(services: Services) {
       return jwks;
     });
     app.post('/oauth/:accountId/token', async (request) => {
-      const accountId = await accountOf(services, request);
+      const accountId = accountIdParam(request);
       return tokenEndpoint(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/token`));
     });
     app.post('/oauth/:accountId/introspect', async (request) => {
-      const accountId = await accountOf(services, request);
+      const accountId = accountIdParam(request);
       return introspect(
         oauth,
         services.resourceServers,
@@ -59,7 +59,7 @@ export function oauthEndpoints(services: Services) {
       );
     });
     app.post('/oauth/:accountId/revoke', async (request, reply) => {
-      const accountId = await accountOf(services, request);
+      const accountId = accountIdParam(request);
       await revoke(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/revoke`));
       return reply.status(200).send();
     });

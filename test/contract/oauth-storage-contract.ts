@@ -1,0 +1,650 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto/ids.js';
+import type {
+  AuthorizationCodeRecord,
+  ClientRecord,
+  GrantRecord,
+  LoginSessionRecord,
+  OAuthTokenRecord,
+  ResourceServerRecord,
+  ScopeRecord,
+  Storage,
+} from '../../src/storage/ports.js';
+
+/**
+ * The storage contract of the OAuth authorization server's stores (`oauth-ports.ts`): the scope
+ * catalog, clients, grants, codes, tokens and login sessions, and what deleting each owner takes
+ * with it. Every backend runs it against a real database, like `storageContract`.
+ */
+export function oauthStorageContract(backend: string, open: () => Promise<Storage>): void {
+  describe(`OAuth storage contract: ${backend}`, () => {
+    let storage: Storage;
+    const now = '2026-01-02T03:04:05.000Z';
+    const later = '2026-01-02T04:00:00.000Z';
+    /** A distinct 32-byte hash per call, like the SHA-256 of a fresh secret. */
+    const hash = () => createHash('sha256').update(newId()).digest();
+
+    beforeEach(async () => {
+      storage = await open();
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    const account = async () => {
+      const a = { id: newId(), name: 'Acme', createdAt: now };
+      await storage.accounts.insert(a);
+      return a.id;
+    };
+    const user = async (accountId: string) => {
+      const id = newId();
+      await storage.users.insert({
+        id,
+        accountId,
+        email: `${id}@example.com`,
+        passwordHash: 'h',
+        role: 'member',
+        createdAt: now,
+        updatedAt: now,
+      });
+      return id;
+    };
+    const resourceServer = async (
+      accountId: string,
+      identifier = `https://${newId()}.example.com`,
+      scopeNames: string[] = ['notes:read', 'notes:write'],
+      createdAt = now,
+    ) => {
+      const server: ResourceServerRecord = {
+        id: newId(),
+        accountId,
+        identifier,
+        name: 'Notes',
+        tokenFormat: 'jwt',
+        accessTokenTtl: 600,
+        secretHash: hash(),
+        createdAt,
+      };
+      const scopes: ScopeRecord[] = scopeNames.map((name, n) => ({
+        accountId,
+        name,
+        resourceServerId: server.id,
+        description: `Scope ${name}`,
+        exclusive: n === 1,
+        createdAt: now,
+      }));
+      await storage.resourceServers.insert(server, scopes);
+      return { server, scopes };
+    };
+    const client = async (accountId: string, overrides: Partial<ClientRecord> = {}) => {
+      const c: ClientRecord = {
+        id: `kc-${newId()}`,
+        accountId,
+        name: 'Notes app',
+        authMethod: 'client_secret_basic',
+        secretHash: hash(),
+        jwks: null,
+        redirectUris: ['https://app.example.com/cb', 'http://127.0.0.1/cb'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        scopes: ['notes:read', 'vault:*:read'],
+        createdAt: now,
+        ...overrides,
+      };
+      await storage.clients.insert(c);
+      return c;
+    };
+    const grant = async (accountId: string, userId: string, clientId: string, resource = 'urn:r') => {
+      const g: GrantRecord = {
+        id: newId(),
+        accountId,
+        userId,
+        clientId,
+        resource,
+        scopes: ['notes:read'],
+        createdAt: now,
+        updatedAt: now,
+      };
+      await storage.grants.insert(g);
+      return g;
+    };
+    const code = async (g: GrantRecord) => {
+      const c: AuthorizationCodeRecord = {
+        id: newId(),
+        codeHash: hash(),
+        accountId: g.accountId,
+        clientId: g.clientId,
+        userId: g.userId,
+        grantId: g.id,
+        redirectUri: 'https://app.example.com/cb',
+        resource: g.resource,
+        scopes: g.scopes,
+        codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        createdAt: now,
+        expiresAt: later,
+      };
+      await storage.authorizationCodes.insert(c);
+      return c;
+    };
+    const token = async (
+      base: { accountId: string; clientId: string },
+      overrides: Partial<OAuthTokenRecord> = {},
+    ) => {
+      const t: OAuthTokenRecord = {
+        id: newId(),
+        tokenHash: hash(),
+        kind: 'access',
+        accountId: base.accountId,
+        clientId: base.clientId,
+        userId: null,
+        grantId: null,
+        codeId: null,
+        resource: 'urn:r',
+        scopes: ['notes:read'],
+        createdAt: now,
+        expiresAt: later,
+        revokedAt: null,
+        rotatedAt: null,
+        ...overrides,
+      };
+      await storage.oauthTokens.insert(t);
+      return t;
+    };
+    /** An access and a refresh token descending from a code of the grant. */
+    const userTokens = async (g: GrantRecord, c: AuthorizationCodeRecord) => {
+      const links = { userId: g.userId, grantId: g.id, codeId: c.id, resource: g.resource };
+      return [
+        await token(g, { ...links, kind: 'access' }),
+        await token(g, { ...links, kind: 'refresh' }),
+      ] as const;
+    };
+    const session = async (accountId: string, userId: string) => {
+      const s: LoginSessionRecord = {
+        id: newId(),
+        secretHash: hash(),
+        accountId,
+        userId,
+        csrfToken: `csrf_${newId()}`,
+        createdAt: now,
+        expiresAt: later,
+      };
+      await storage.loginSessions.insert(s);
+      return s;
+    };
+    /** Everything one user's sign-in and one grant leave behind. */
+    const everything = async () => {
+      const accountId = await account();
+      const userId = await user(accountId);
+      const { server } = await resourceServer(accountId);
+      const c = await client(accountId);
+      const g = await grant(accountId, userId, c.id, server.identifier);
+      const authCode = await code(g);
+      const [access, refresh] = await userTokens(g, authCode);
+      const appToken = await token({ accountId, clientId: c.id });
+      const s = await session(accountId, userId);
+      return {
+        accountId,
+        userId,
+        server,
+        client: c,
+        grant: g,
+        code: authCode,
+        access,
+        refresh,
+        appToken,
+        session: s,
+      };
+    };
+    type Everything = Awaited<ReturnType<typeof everything>>;
+    const gone = async (e: Everything, what: { tokens?: OAuthTokenRecord[]; code?: boolean }) => {
+      for (const t of what.tokens ?? [])
+        expect(await storage.oauthTokens.findByHash(t.tokenHash)).toBeUndefined();
+      if (what.code) expect(await storage.authorizationCodes.findByHash(e.code.codeHash)).toBeUndefined();
+    };
+
+    describe('resource servers and scopes', () => {
+      it('stores a resource server with its scopes and finds it by id, identifier and secret hash', async () => {
+        const accountId = await account();
+        const { server, scopes } = await resourceServer(accountId, 'https://notes.example.com');
+        expect(await storage.resourceServers.get(accountId, server.id)).toEqual(server);
+        expect(
+          await storage.resourceServers.findByIdentifier(accountId, 'https://notes.example.com'),
+        ).toEqual(server);
+        expect(await storage.resourceServers.findBySecretHash(server.secretHash)).toEqual(server);
+        expect(await storage.resourceServers.findBySecretHash(hash())).toBeUndefined();
+        expect(await storage.resourceServers.list(accountId)).toEqual([server]);
+        expect(await storage.resourceServers.scopes(accountId)).toEqual(scopes);
+        expect((await storage.resourceServers.scopes(accountId)).map((s) => s.exclusive)).toEqual([
+          false,
+          true,
+        ]);
+      });
+
+      it('keeps resource servers, identifiers and scopes apart between accounts', async () => {
+        const a = await account();
+        const b = await account();
+        const { server } = await resourceServer(a, 'https://shared.example.com');
+        expect(await storage.resourceServers.get(b, server.id)).toBeUndefined();
+        expect(await storage.resourceServers.findByIdentifier(b, server.identifier)).toBeUndefined();
+        expect(await storage.resourceServers.list(b)).toEqual([]);
+        expect(await storage.resourceServers.scopes(b)).toEqual([]);
+        // The same identifier and scope names may be registered in another account.
+        const inB = await resourceServer(b, 'https://shared.example.com');
+        expect(await storage.resourceServers.findByIdentifier(b, server.identifier)).toEqual(inB.server);
+      });
+
+      it('lists servers in creation order and scopes by name', async () => {
+        const accountId = await account();
+        const first = await resourceServer(accountId, 'https://b.example.com', ['zeta:read'], now);
+        const second = await resourceServer(accountId, 'https://a.example.com', ['alpha:read'], later);
+        const third = await resourceServer(
+          accountId,
+          'https://c.example.com',
+          ['mid:read'],
+          '2026-01-01T00:00:00.000Z',
+        );
+        expect((await storage.resourceServers.list(accountId)).map((s) => s.identifier)).toEqual([
+          third.server.identifier,
+          first.server.identifier,
+          second.server.identifier,
+        ]);
+        expect((await storage.resourceServers.scopes(accountId)).map((s) => s.name)).toEqual([
+          'alpha:read',
+          'mid:read',
+          'zeta:read',
+        ]);
+      });
+
+      it('stores a resource server without scopes', async () => {
+        const accountId = await account();
+        const { server } = await resourceServer(accountId, 'https://bare.example.com', []);
+        expect(await storage.resourceServers.list(accountId)).toEqual([server]);
+        expect(await storage.resourceServers.scopes(accountId)).toEqual([]);
+      });
+
+      it('refuses a second resource server with the same identifier in an account', async () => {
+        const accountId = await account();
+        await resourceServer(accountId, 'https://notes.example.com', ['notes:read']);
+        await expect(
+          resourceServer(accountId, 'https://notes.example.com', ['other:read']),
+        ).rejects.toThrow();
+        expect(await storage.resourceServers.list(accountId)).toHaveLength(1);
+      });
+
+      it('refuses a scope name registered twice in an account', async () => {
+        const accountId = await account();
+        await resourceServer(accountId, 'https://one.example.com', ['notes:read']);
+        const id = newId();
+        const second: ResourceServerRecord = {
+          id,
+          accountId,
+          identifier: 'https://two.example.com',
+          name: 'Two',
+          tokenFormat: 'opaque',
+          accessTokenTtl: 60,
+          secretHash: hash(),
+          createdAt: now,
+        };
+        const clash: ScopeRecord = {
+          accountId,
+          name: 'notes:read',
+          resourceServerId: id,
+          description: 'd',
+          exclusive: false,
+          createdAt: now,
+        };
+        await expect(
+          storage.transaction((tx) => tx.resourceServers.insert(second, [clash])),
+        ).rejects.toThrow();
+        // Inside a transaction the server and its scopes land together or not at all.
+        expect(
+          await storage.resourceServers.findByIdentifier(accountId, 'https://two.example.com'),
+        ).toBeUndefined();
+      });
+
+      it('deleting a resource server deletes its scopes and reports whether it existed', async () => {
+        const accountId = await account();
+        const kept = await resourceServer(accountId, 'https://kept.example.com', ['kept:read']);
+        const { server } = await resourceServer(accountId, 'https://gone.example.com', [
+          'gone:read',
+          'gone:write',
+        ]);
+        expect(await storage.resourceServers.delete(accountId, server.id)).toBe(true);
+        expect(await storage.resourceServers.delete(accountId, server.id)).toBe(false);
+        expect(await storage.resourceServers.get(accountId, server.id)).toBeUndefined();
+        expect(await storage.resourceServers.findBySecretHash(server.secretHash)).toBeUndefined();
+        expect(await storage.resourceServers.scopes(accountId)).toEqual(kept.scopes);
+      });
+
+      it('does not delete a resource server through another account', async () => {
+        const a = await account();
+        const b = await account();
+        const { server } = await resourceServer(a);
+        expect(await storage.resourceServers.delete(b, server.id)).toBe(false);
+        expect(await storage.resourceServers.get(a, server.id)).toEqual(server);
+      });
+    });
+
+    describe('clients', () => {
+      it('stores confidential, public and private_key_jwt clients exactly', async () => {
+        const accountId = await account();
+        const confidential = await client(accountId);
+        const pub = await client(accountId, { authMethod: 'none', secretHash: null, scopes: [] });
+        const jwt = await client(accountId, {
+          authMethod: 'private_key_jwt',
+          secretHash: null,
+          jwks: '{"keys":[]}',
+          redirectUris: [],
+          grantTypes: ['client_credentials'],
+        });
+        for (const c of [confidential, pub, jwt]) expect(await storage.clients.findById(c.id)).toEqual(c);
+        expect((await storage.clients.list(accountId)).map((c) => c.id).sort()).toEqual(
+          [confidential.id, pub.id, jwt.id].sort(),
+        );
+        expect(await storage.clients.findById(`kc-${newId()}`)).toBeUndefined();
+      });
+
+      it('keeps clients apart between accounts and deletes one once', async () => {
+        const a = await account();
+        const b = await account();
+        const c = await client(a);
+        expect(await storage.clients.list(b)).toEqual([]);
+        expect(await storage.clients.delete(b, c.id)).toBe(false);
+        expect(await storage.clients.findById(c.id)).toEqual(c);
+        expect(await storage.clients.delete(a, c.id)).toBe(true);
+        expect(await storage.clients.delete(a, c.id)).toBe(false);
+        expect(await storage.clients.findById(c.id)).toBeUndefined();
+        expect(await storage.clients.list(a)).toEqual([]);
+      });
+
+      it('refuses a duplicate client id', async () => {
+        const accountId = await account();
+        const c = await client(accountId);
+        await expect(client(accountId, { id: c.id })).rejects.toThrow();
+      });
+    });
+
+    describe('grants', () => {
+      it('stores a grant and finds it by id and by user, client and resource', async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const c = await client(accountId);
+        const g = await grant(accountId, userId, c.id, 'https://notes.example.com');
+        expect(await storage.grants.get(accountId, g.id)).toEqual(g);
+        expect(await storage.grants.get(await account(), g.id)).toBeUndefined();
+        expect(await storage.grants.find(userId, c.id, 'https://notes.example.com')).toEqual(g);
+        expect(await storage.grants.find(userId, c.id, 'https://other.example.com')).toBeUndefined();
+      });
+
+      it('keeps one grant per user, client and resource', async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const c = await client(accountId);
+        await grant(accountId, userId, c.id, 'urn:r');
+        await expect(grant(accountId, userId, c.id, 'urn:r')).rejects.toThrow();
+        // Another resource, client or user is another grant.
+        await grant(accountId, userId, c.id, 'urn:other');
+        await grant(accountId, userId, (await client(accountId)).id, 'urn:r');
+        await grant(accountId, await user(accountId), c.id, 'urn:r');
+        expect(await storage.grants.listForAccount(accountId)).toHaveLength(4);
+      });
+
+      it('replaces a grant’s scopes', async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const c = await client(accountId);
+        const g = await grant(accountId, userId, c.id);
+        await storage.grants.updateScopes(g.id, ['notes:read', 'notes:write'], later);
+        expect(await storage.grants.get(accountId, g.id)).toEqual({
+          ...g,
+          scopes: ['notes:read', 'notes:write'],
+          updatedAt: later,
+        });
+      });
+
+      it('lists a user’s grants and an account’s grants', async () => {
+        const a = await account();
+        const b = await account();
+        const alice = await user(a);
+        const bob = await user(a);
+        const c = await client(a);
+        const g1 = await grant(a, alice, c.id, 'urn:one');
+        const g2 = await grant(a, alice, c.id, 'urn:two');
+        const g3 = await grant(a, bob, c.id, 'urn:one');
+        const sorted = (gs: GrantRecord[]) => gs.map((g) => g.id).sort();
+        expect(sorted(await storage.grants.listForUser(a, alice))).toEqual(sorted([g1, g2]));
+        expect(await storage.grants.listForUser(a, bob)).toEqual([g3]);
+        expect(await storage.grants.listForUser(b, alice)).toEqual([]);
+        expect(sorted(await storage.grants.listForAccount(a))).toEqual(sorted([g1, g2, g3]));
+        expect(await storage.grants.listForAccount(b)).toEqual([]);
+      });
+
+      it('refuses a grant for a user or client that does not exist', async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const c = await client(accountId);
+        await expect(grant(accountId, newId(), c.id)).rejects.toThrow();
+        await expect(grant(accountId, userId, `kc-${newId()}`)).rejects.toThrow();
+      });
+    });
+
+    describe('authorization codes', () => {
+      it('stores a code, finds it by hash, and consumes it exactly once', async () => {
+        const e = await everything();
+        expect(await storage.authorizationCodes.findByHash(e.code.codeHash)).toEqual({
+          ...e.code,
+          consumedAt: null,
+        });
+        expect(await storage.authorizationCodes.findByHash(hash())).toBeUndefined();
+        expect(await storage.authorizationCodes.consume(e.code.id, later)).toBe(true);
+        expect(await storage.authorizationCodes.consume(e.code.id, '2026-01-03T00:00:00.000Z')).toBe(false);
+        expect((await storage.authorizationCodes.findByHash(e.code.codeHash))?.consumedAt).toBe(later);
+      });
+
+      it('consumes a code once even when two redemptions race', async () => {
+        const e = await everything();
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => storage.authorizationCodes.consume(e.code.id, later)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('refuses a second code with the same hash', async () => {
+        const e = await everything();
+        await expect(storage.authorizationCodes.insert({ ...e.code, id: newId() })).rejects.toThrow();
+      });
+    });
+
+    describe('tokens', () => {
+      it('stores user and client-credentials tokens and finds them by hash', async () => {
+        const e = await everything();
+        expect(await storage.oauthTokens.findByHash(e.access.tokenHash)).toEqual(e.access);
+        expect(await storage.oauthTokens.findByHash(e.refresh.tokenHash)).toEqual(e.refresh);
+        expect(await storage.oauthTokens.findByHash(e.appToken.tokenHash)).toEqual(e.appToken);
+        expect(await storage.oauthTokens.findByHash(hash())).toBeUndefined();
+      });
+
+      it('rotates a refresh token exactly once', async () => {
+        const e = await everything();
+        expect(await storage.oauthTokens.rotate(e.refresh.id, later)).toBe(true);
+        expect(await storage.oauthTokens.rotate(e.refresh.id, '2026-01-03T00:00:00.000Z')).toBe(false);
+        expect(await storage.oauthTokens.findByHash(e.refresh.tokenHash)).toEqual({
+          ...e.refresh,
+          rotatedAt: later,
+        });
+        const next = await token(e.grant, { kind: 'refresh', userId: e.userId, grantId: e.grant.id });
+        const raced = await Promise.all(
+          Array.from({ length: 8 }, () => storage.oauthTokens.rotate(next.id, later)),
+        );
+        expect(raced.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('revokes one token and keeps the first revocation time', async () => {
+        const e = await everything();
+        await storage.oauthTokens.revoke(e.access.id, later);
+        await storage.oauthTokens.revoke(e.access.id, '2026-01-03T00:00:00.000Z');
+        expect((await storage.oauthTokens.findByHash(e.access.tokenHash))?.revokedAt).toBe(later);
+        expect((await storage.oauthTokens.findByHash(e.refresh.tokenHash))?.revokedAt).toBeNull();
+      });
+
+      it('revokes every token descending from a code, and only those', async () => {
+        const e = await everything();
+        const otherCode = await code(e.grant);
+        const [otherAccess] = await userTokens(e.grant, otherCode);
+        await storage.oauthTokens.revoke(e.access.id, now);
+        await storage.oauthTokens.revokeByCode(e.code.id, later);
+        expect((await storage.oauthTokens.findByHash(e.access.tokenHash))?.revokedAt).toBe(now);
+        expect((await storage.oauthTokens.findByHash(e.refresh.tokenHash))?.revokedAt).toBe(later);
+        expect((await storage.oauthTokens.findByHash(otherAccess.tokenHash))?.revokedAt).toBeNull();
+        expect((await storage.oauthTokens.findByHash(e.appToken.tokenHash))?.revokedAt).toBeNull();
+      });
+
+      it('revokes every token of a grant, and only those', async () => {
+        const e = await everything();
+        const otherGrant = await grant(e.accountId, e.userId, e.client.id, 'urn:other');
+        const [otherAccess, otherRefresh] = await userTokens(otherGrant, await code(otherGrant));
+        const secondCode = await code(e.grant);
+        const [secondAccess] = await userTokens(e.grant, secondCode);
+        await storage.oauthTokens.revokeByGrant(e.grant.id, later);
+        for (const t of [e.access, e.refresh, secondAccess]) {
+          expect((await storage.oauthTokens.findByHash(t.tokenHash))?.revokedAt).toBe(later);
+        }
+        for (const t of [otherAccess, otherRefresh, e.appToken]) {
+          expect((await storage.oauthTokens.findByHash(t.tokenHash))?.revokedAt).toBeNull();
+        }
+      });
+
+      it('refuses a second token with the same hash', async () => {
+        const e = await everything();
+        await expect(token(e.grant, { tokenHash: e.access.tokenHash })).rejects.toThrow();
+      });
+    });
+
+    describe('login sessions', () => {
+      it('stores a session, finds it by hash, and deletes it', async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const s = await session(accountId, userId);
+        const other = await session(accountId, userId);
+        expect(await storage.loginSessions.findByHash(s.secretHash)).toEqual(s);
+        expect(await storage.loginSessions.findByHash(hash())).toBeUndefined();
+        await storage.loginSessions.delete(s.id);
+        expect(await storage.loginSessions.findByHash(s.secretHash)).toBeUndefined();
+        expect(await storage.loginSessions.findByHash(other.secretHash)).toEqual(other);
+        // Deleting an absent session is no error.
+        await storage.loginSessions.delete(s.id);
+      });
+
+      it('refuses a session for a user that does not exist', async () => {
+        const accountId = await account();
+        await expect(session(accountId, newId())).rejects.toThrow();
+      });
+    });
+
+    describe('cascades', () => {
+      it('deleting a user deletes their grants, codes, tokens and sessions', async () => {
+        const e = await everything();
+        const otherUser = await user(e.accountId);
+        const otherGrant = await grant(e.accountId, otherUser, e.client.id, e.grant.resource);
+        const otherCode = await code(otherGrant);
+        const [otherAccess] = await userTokens(otherGrant, otherCode);
+        const otherSession = await session(e.accountId, otherUser);
+
+        expect(await storage.users.delete(e.accountId, e.userId)).toBe(true);
+        expect(await storage.grants.get(e.accountId, e.grant.id)).toBeUndefined();
+        expect(await storage.grants.listForUser(e.accountId, e.userId)).toEqual([]);
+        await gone(e, { tokens: [e.access, e.refresh], code: true });
+        expect(await storage.loginSessions.findByHash(e.session.secretHash)).toBeUndefined();
+        // The client, its own token and everyone else's are untouched.
+        expect(await storage.clients.findById(e.client.id)).toEqual(e.client);
+        expect(await storage.oauthTokens.findByHash(e.appToken.tokenHash)).toEqual(e.appToken);
+        expect(await storage.grants.get(e.accountId, otherGrant.id)).toEqual(otherGrant);
+        expect(await storage.authorizationCodes.findByHash(otherCode.codeHash)).toBeDefined();
+        expect(await storage.oauthTokens.findByHash(otherAccess.tokenHash)).toEqual(otherAccess);
+        expect(await storage.loginSessions.findByHash(otherSession.secretHash)).toEqual(otherSession);
+      });
+
+      it('deleting a client deletes its grants, codes and tokens, not users or sessions', async () => {
+        const e = await everything();
+        const otherClient = await client(e.accountId);
+        const otherToken = await token({ accountId: e.accountId, clientId: otherClient.id });
+
+        expect(await storage.clients.delete(e.accountId, e.client.id)).toBe(true);
+        await gone(e, { tokens: [e.access, e.refresh, e.appToken], code: true });
+        expect(await storage.grants.get(e.accountId, e.grant.id)).toBeUndefined();
+        expect(await storage.oauthTokens.findByHash(otherToken.tokenHash)).toEqual(otherToken);
+        expect(await storage.users.get(e.accountId, e.userId)).toBeDefined();
+        expect(await storage.loginSessions.findByHash(e.session.secretHash)).toEqual(e.session);
+        expect(await storage.resourceServers.get(e.accountId, e.server.id)).toEqual(e.server);
+      });
+
+      it('deleting a grant deletes its codes and tokens, and nothing else', async () => {
+        const e = await everything();
+        const otherGrant = await grant(e.accountId, e.userId, e.client.id, 'urn:other');
+        const otherCode = await code(otherGrant);
+        const [otherAccess] = await userTokens(otherGrant, otherCode);
+
+        expect(await storage.grants.delete(await account(), e.grant.id)).toBe(false);
+        expect(await storage.grants.delete(e.accountId, e.grant.id)).toBe(true);
+        expect(await storage.grants.delete(e.accountId, e.grant.id)).toBe(false);
+        await gone(e, { tokens: [e.access, e.refresh], code: true });
+        expect(await storage.oauthTokens.findByHash(e.appToken.tokenHash)).toEqual(e.appToken);
+        expect(await storage.authorizationCodes.findByHash(otherCode.codeHash)).toBeDefined();
+        expect(await storage.oauthTokens.findByHash(otherAccess.tokenHash)).toEqual(otherAccess);
+        expect(await storage.loginSessions.findByHash(e.session.secretHash)).toEqual(e.session);
+        expect(await storage.clients.findById(e.client.id)).toEqual(e.client);
+      });
+
+      it('deleting a resource server leaves grants and tokens for its identifier to the services', async () => {
+        const e = await everything();
+        expect(await storage.resourceServers.delete(e.accountId, e.server.id)).toBe(true);
+        expect(await storage.grants.get(e.accountId, e.grant.id)).toEqual(e.grant);
+        expect(await storage.oauthTokens.findByHash(e.access.tokenHash)).toEqual(e.access);
+      });
+
+      it('deleting an account deletes its whole authorization server, and no other account’s', async () => {
+        const e = await everything();
+        const kept = await everything();
+
+        expect(await storage.accounts.delete(e.accountId)).toBe(true);
+        expect(await storage.resourceServers.list(e.accountId)).toEqual([]);
+        expect(await storage.resourceServers.scopes(e.accountId)).toEqual([]);
+        expect(await storage.resourceServers.findBySecretHash(e.server.secretHash)).toBeUndefined();
+        expect(await storage.clients.findById(e.client.id)).toBeUndefined();
+        expect(await storage.clients.list(e.accountId)).toEqual([]);
+        expect(await storage.grants.listForAccount(e.accountId)).toEqual([]);
+        await gone(e, { tokens: [e.access, e.refresh, e.appToken], code: true });
+        expect(await storage.loginSessions.findByHash(e.session.secretHash)).toBeUndefined();
+
+        expect(await storage.resourceServers.list(kept.accountId)).toEqual([kept.server]);
+        expect(await storage.clients.findById(kept.client.id)).toEqual(kept.client);
+        expect(await storage.grants.listForAccount(kept.accountId)).toEqual([kept.grant]);
+        expect(await storage.oauthTokens.findByHash(kept.refresh.tokenHash)).toEqual(kept.refresh);
+        expect(await storage.loginSessions.findByHash(kept.session.secretHash)).toEqual(kept.session);
+      });
+    });
+
+    it('rolls back OAuth writes with the rest of a failed transaction', async () => {
+      const accountId = await account();
+      const userId = await user(accountId);
+      const c = await client(accountId);
+      const g: GrantRecord = {
+        id: newId(),
+        accountId,
+        userId,
+        clientId: c.id,
+        resource: 'urn:r',
+        scopes: ['notes:read'],
+        createdAt: now,
+        updatedAt: now,
+      };
+      await expect(
+        storage.transaction(async (tx) => {
+          await tx.grants.insert(g);
+          await tx.clients.insert(c);
+        }),
+      ).rejects.toThrow();
+      expect(await storage.grants.get(accountId, g.id)).toBeUndefined();
+    });
+  });
+}
