@@ -205,13 +205,16 @@ describe('4. never an open redirector', () => {
     const response = await browser.fetch(`${f.issuer}/login`, {
       form: {
         csrf: hiddenField(loginPage, 'csrf'),
-        request: 'x=https://evil.example',
+        request: 'x=https://evil.example\r\nSet-Cookie: stolen=1',
         email: f.ownerEmail,
         password: f.ownerPassword,
       },
     });
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe(`/oauth/${f.accountId}/authorize?x=https://evil.example`);
+    expect(response.headers.get('location')).toBe(
+      `/oauth/${f.accountId}/authorize?x=https%3A%2F%2Fevil.example%0D%0ASet-Cookie%3A+stolen%3D1`,
+    );
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('stolen'))).toBe(false);
   });
 });
 

@@ -90,6 +90,10 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
   });
 }
 
+/**
+ * Where a signed-in user goes next. `pending` is re-encoded, never copied: whatever it holds
+ * (even line breaks) becomes query parameters of this account's own `/authorize`.
+ */
 function afterLogin(base: string, pending: string | null): string {
-  return pending ? `${base}/authorize?${pending}` : `${base}/grants`;
+  return pending ? `${base}/authorize?${new URLSearchParams(pending)}` : `${base}/grants`;
 }
