@@ -80,6 +80,8 @@ export function accountService(storage: Storage, signingKeys: SigningKeys): Acco
           result: 'SUCCESS',
         });
       });
+      // Its keys verify nothing any more (the registrations are gone); drop them from memory too.
+      signingKeys.forgetAccount(accountId);
     },
   };
 }

@@ -29,6 +29,12 @@ export class SigningKeys {
   readonly #keyring: Keyring;
   /** Imported public keys by kid: importing is far slower than a map lookup on the hot path. */
   readonly #verification = new Map<string, VerificationKey>();
+  /**
+   * Imported private keys by kid. Which key is current is still read on every `signer()` call,
+   * so a rotation (here or on another node) takes effect at once; only the unsealing and import
+   * of a known key are skipped.
+   */
+  readonly #signing = new Map<string, Key>();
 
   constructor(stores: Pick<Stores, 'signingKeys'>, keyring: Keyring) {
     this.#stores = stores;
@@ -46,12 +52,17 @@ export class SigningKeys {
         expose: true,
       });
     }
-    const jwk = JSON.parse(
-      this.#keyring
-        .openWithMaster(record.privateKey, aad.accountKey(accountId, record.kid), `signing key ${record.kid}`)
-        .toString('utf8'),
-    ) as JWK;
-    return { kid: record.kid, accountId, privateKey: (await importJWK(jwk, 'ES256')) as Key };
+    let privateKey = this.#signing.get(record.kid);
+    if (!privateKey) {
+      const jwk = JSON.parse(
+        this.#keyring
+          .openWithMaster(record.privateKey, aad.accountKey(accountId, record.kid), `signing key ${record.kid}`)
+          .toString('utf8'),
+      ) as JWK;
+      privateKey = (await importJWK(jwk, 'ES256')) as Key;
+      this.#signing.set(record.kid, privateKey);
+    }
+    return { kid: record.kid, accountId, privateKey };
   }
 
   /** Retires the signer (if any) and creates a new one; returns the new key's record. */
@@ -95,8 +106,11 @@ export class SigningKeys {
 
   /** Forgets cached keys of an account (it was deleted). */
   forgetAccount(accountId: string): void {
-    for (const [kid, key] of this.#verification)
-      if (key.accountId === accountId) this.#verification.delete(kid);
+    for (const [kid, key] of this.#verification) {
+      if (key.accountId !== accountId) continue;
+      this.#verification.delete(kid);
+      this.#signing.delete(kid);
+    }
   }
 
   /** The account's public keys as a JWKS document. */
