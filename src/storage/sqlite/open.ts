@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { withAccessCache } from '../cache/access-cache.js';
 import type { Storage } from '../ports.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
@@ -29,7 +30,8 @@ export async function openSqlite(file: string): Promise<Storage> {
     await db.destroy();
     throw error;
   }
-  return kyselyStorage(db);
+  // This process is the database's only writer, so it sees every access change it must act on.
+  return withAccessCache(kyselyStorage(db));
 }
 
 const MAX_STATEMENTS = 500;
