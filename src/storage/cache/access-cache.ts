@@ -69,13 +69,22 @@ export function withAccessCache(inner: Storage): Storage {
   };
 }
 
-/** The stores whose writes change access, with `after` called once each write has finished. */
+/** Every write method of the stores whose records are cached (accounts: deletion cascades). */
+export const ACCESS_CHANGING_WRITES = {
+  accounts: ['insert', 'delete'],
+  vaults: ['insert', 'updateAttributes', 'touchContent', 'delete'],
+  connectTokens: ['insert', 'revoke'],
+  connectServers: ['insert', 'addVault', 'removeVault', 'delete'],
+} as const satisfies { [S in keyof Stores]?: readonly (keyof Stores[S])[] };
+
+/** Those stores, with `after` called once each of their writes has finished. */
 function guardWrites(stores: Stores, after: () => void) {
+  const w = ACCESS_CHANGING_WRITES;
   return {
-    accounts: afterEach(stores.accounts, ['insert', 'delete'], after),
-    vaults: afterEach(stores.vaults, ['insert', 'updateAttributes', 'touchContent', 'delete'], after),
-    connectTokens: afterEach(stores.connectTokens, ['insert', 'revoke'], after),
-    connectServers: afterEach(stores.connectServers, ['insert', 'addVault', 'removeVault', 'delete'], after),
+    accounts: afterEach(stores.accounts, w.accounts, after),
+    vaults: afterEach(stores.vaults, w.vaults, after),
+    connectTokens: afterEach(stores.connectTokens, w.connectTokens, after),
+    connectServers: afterEach(stores.connectServers, w.connectServers, after),
   } satisfies Partial<Stores>;
 }
 
