@@ -32,10 +32,12 @@ const MAX_CACHED = 50_000;
  * 1. The signature (ES256, known kid, issuer, audience = this server, exp/nbf). Signature checks
  *    cost ~0.2 ms, so results are cached by the token's SHA-256; the cache holds only what the
  *    signature proves, and expiry is re-checked on every hit.
- * 2. The registration, read on every request: the token is known by `jti` with the same
+ * 2. The registration, checked on every request: the token is known by `jti` with the same
  *    signature hash, not revoked, its server still exists, and the server's *current* vault set
- *    bounds the grants. A revoked token, deleted server or deleted account (cascade) therefore
- *    fails at its very next request: revocation never waits for a cache to expire.
+ *    bounds the grants. Storage may serve both from its access cache, which every access change
+ *    empties once committed (src/storage/cache), so a revoked token, deleted server or deleted
+ *    account (cascade) still fails at its very next request: revocation never waits for a cache
+ *    to expire.
  */
 export class ConnectVerifier {
   readonly #stores: Pick<Stores, 'connectTokens' | 'connectServers'>;
