@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { safeEqual } from '../../crypto/secrets.js';
 import { unauthorized } from '../../errors/app-error.js';
-import type { ConnectPermission, Stores } from '../../storage/ports.js';
+import type { ConnectGrant, ConnectPermission, Stores } from '../../storage/ports.js';
 import type { Principal } from '../access/decide.js';
 import type { Actor } from '../context.js';
 import { CLAIM_ACCOUNT, TOKEN_ISSUER } from './claims.js';
@@ -43,6 +43,16 @@ export class ConnectVerifier {
   readonly #stores: Pick<Stores, 'connectTokens' | 'connectServers'>;
   readonly #keys: SigningKeys;
   readonly #signatures = new Map<string, VerifiedSignature>();
+  /**
+   * The lookup forms of a registration's grants and of a server's vault set, kept per array the
+   * store returned: a cached (frozen, shared) record yields the same array on every request, so
+   * these are built once per cache entry, and go with it.
+   */
+  readonly #grants = new WeakMap<
+    readonly ConnectGrant[],
+    ReadonlyMap<string, ReadonlySet<ConnectPermission>>
+  >();
+  readonly #serverVaults = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   constructor(stores: Pick<Stores, 'connectTokens' | 'connectServers'>, keys: SigningKeys) {
     this.#stores = stores;
@@ -59,9 +69,6 @@ export class ConnectVerifier {
     }
     if (record.revokedAt !== null) throw unauthorized('Invalid token: the token has been revoked');
     const serverVaults = await this.#stores.connectServers.vaults(serverId);
-    const grants = new Map<string, ReadonlySet<ConnectPermission>>(
-      record.grants.map((g) => [g.vaultId, new Set(g.permissions)]),
-    );
     return {
       actor: {
         type: 'connect_token',
@@ -74,8 +81,8 @@ export class ConnectVerifier {
         kind: 'connect',
         accountId: record.accountId,
         serverId,
-        grants,
-        serverVaults: new Set(serverVaults),
+        grants: derived(this.#grants, record.grants, (grants) => new Map(grants.map(grantEntry))),
+        serverVaults: derived(this.#serverVaults, serverVaults, (vaults) => new Set(vaults)),
       },
     };
   }
@@ -128,6 +135,20 @@ export class ConnectVerifier {
     this.#signatures.set(cacheKey, result);
     return result;
   }
+}
+
+const grantEntry = (g: ConnectGrant): [string, ReadonlySet<ConnectPermission>] => [
+  g.vaultId,
+  new Set(g.permissions),
+];
+
+function derived<K extends object, V>(memo: WeakMap<K, V>, key: K, build: (key: K) => V): V {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = build(key);
+    memo.set(key, value);
+  }
+  return value;
 }
 
 function joseMessage(error: unknown): string {
