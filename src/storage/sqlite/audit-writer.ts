@@ -45,7 +45,7 @@ export function auditWriter(file: string): AuditWriter {
 
   const start = (): Worker => {
     const w = new Worker(AUDIT_THREAD_SOURCE, { eval: true, workerData: { driver, file } });
-    // Waiting requests keep their own sockets open; an idle writer must not keep the process up.
+    // Referenced only while a commit is awaited: an idle writer must not keep the process up.
     w.unref();
     w.on('message', (done: { ids: number[]; error?: string }) => {
       const error = done.error === undefined ? undefined : new Error(`audit commit failed: ${done.error}`);
@@ -56,6 +56,7 @@ export function auditWriter(file: string): AuditWriter {
         }
         inFlight.delete(id);
       }
+      if (inFlight.size === 0) w.unref();
     });
     w.on('error', (error) => failAll(error));
     exited = new Promise((resolve) =>
@@ -76,6 +77,7 @@ export function auditWriter(file: string): AuditWriter {
     inFlight.set(id, batch.waiting);
     try {
       worker ??= start();
+      worker.ref();
       worker.postMessage({ id, rows: batch.rows });
     } catch (error) {
       failAll(error);
@@ -99,6 +101,7 @@ export function auditWriter(file: string): AuditWriter {
     async close() {
       closed = true;
       send();
+      worker?.ref();
       worker?.postMessage({ close: true });
       await exited;
     },
