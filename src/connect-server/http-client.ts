@@ -1,6 +1,7 @@
 import { AppError, type ErrorCode } from '../errors/app-error.js';
 import type { CentralClient, ConnectCall } from './central-client.js';
 import { RPC_PATH, type RpcMethod } from './rpc.js';
+import { type Exchange, transport } from './transport.js';
 
 /** The central service could not be reached or answered nonsense: a 503 to the Connect client. */
 const unavailable = (detail: string) =>
@@ -19,29 +20,30 @@ export function httpCentral(options: { central: string; serverSecret: string }):
     options.central.endsWith('/') ? options.central : `${options.central}/`,
   );
 
+  const send = transport(base);
   const request = async <T>(url: string, body?: unknown): Promise<T> => {
-    let response: Response;
+    let response: Exchange;
     try {
-      response = await fetch(url, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: {
-          authorization: `Bearer ${options.serverSecret}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      response =
+        body === undefined
+          ? await send(url, 'GET', { authorization: `Bearer ${options.serverSecret}` })
+          : await send(
+              url,
+              'POST',
+              { authorization: `Bearer ${options.serverSecret}`, 'content-type': 'application/json' },
+              JSON.stringify(body),
+            );
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw unavailable(cause?.code ?? cause?.message ?? (error as Error).message);
+      const { code, message } = error as { code?: string; message?: string };
+      throw unavailable(code ?? message ?? String(error));
     }
-    const text = await response.text();
     let json: T & { status?: number; code?: ErrorCode; message?: string };
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(response.text);
     } catch {
       throw unavailable(`HTTP ${response.status} with a body that is not JSON`);
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       throw new AppError(
         response.status,
         json.code ?? 'bad_request',

@@ -38,7 +38,10 @@ export function open(key: Uint8Array, sealed: Uint8Array, aad: string, what: str
     const decipher = createDecipheriv('aes-256-gcm', key, nonce);
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
+    const plaintext = decipher.update(body);
+    // GCM is a stream mode: final() adds no bytes, it only checks the tag (and throws if wrong).
+    decipher.final();
+    return plaintext;
   } catch (cause) {
     throw Object.assign(integrityError(what), { cause });
   }

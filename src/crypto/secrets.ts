@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Bearer secrets: 32 random bytes, base64url, behind a prefix that names their kind so secret
@@ -13,7 +13,7 @@ export function newBearerSecret(prefix: string): string {
  * dictionary to attack); slow password hashes are for human-chosen passwords only.
  */
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Constant-time equality for secrets and their hashes. */

@@ -8,6 +8,8 @@ export interface BaseAppOptions {
   limits: { json: number; file: number };
   /** TLS certificate and key to serve HTTPS. */
   https?: { cert: Buffer; key: Buffer };
+  /** Headers of this listener's own, sent on every response after the shared ones. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -27,12 +29,14 @@ export function baseApp(options: BaseAppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
   registerBodyParsers(app, options.limits);
-  app.addHook('onRequest', async (request, reply) => {
+  const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...options.headers };
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
+    reply.headers(headers);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -42,6 +46,7 @@ export function baseApp(options: BaseAppOptions): FastifyInstance {
       },
       'request',
     );
+    done();
   });
   return app;
 }

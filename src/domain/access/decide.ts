@@ -15,7 +15,8 @@ export type Principal =
   | { kind: 'user'; accountId: string; vaults: ReadonlyMap<string, ReadonlySet<VaultPermission>> }
   /**
    * A Connect token: its signed vault grants, limited to the vaults its server may reach *now*
-   * (re-read on every request, so shrinking a server's vault set takes effect at once).
+   * (looked up for every request, from a cache that any change to the set empties, so shrinking
+   * a server's vault set takes effect at once).
    */
   | {
       kind: 'connect';

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { safeEqual } from '../../crypto/secrets.js';
 import { unauthorized } from '../../errors/app-error.js';
-import type { ConnectPermission, Stores } from '../../storage/ports.js';
+import type { ConnectGrant, ConnectPermission, Stores } from '../../storage/ports.js';
 import type { Principal } from '../access/decide.js';
 import type { Actor } from '../context.js';
 import { CLAIM_ACCOUNT, TOKEN_ISSUER } from './claims.js';
@@ -32,15 +32,27 @@ const MAX_CACHED = 50_000;
  * 1. The signature (ES256, known kid, issuer, audience = this server, exp/nbf). Signature checks
  *    cost ~0.2 ms, so results are cached by the token's SHA-256; the cache holds only what the
  *    signature proves, and expiry is re-checked on every hit.
- * 2. The registration, read on every request: the token is known by `jti` with the same
+ * 2. The registration, checked on every request: the token is known by `jti` with the same
  *    signature hash, not revoked, its server still exists, and the server's *current* vault set
- *    bounds the grants. A revoked token, deleted server or deleted account (cascade) therefore
- *    fails at its very next request: revocation never waits for a cache to expire.
+ *    bounds the grants. Storage may serve both from its access cache, which every access change
+ *    empties once committed (src/storage/cache), so a revoked token, deleted server or deleted
+ *    account (cascade) still fails at its very next request: revocation never waits for a cache
+ *    to expire.
  */
 export class ConnectVerifier {
   readonly #stores: Pick<Stores, 'connectTokens' | 'connectServers'>;
   readonly #keys: SigningKeys;
   readonly #signatures = new Map<string, VerifiedSignature>();
+  /**
+   * The lookup forms of a registration's grants and of a server's vault set, kept per array the
+   * store returned: a cached (frozen, shared) record yields the same array on every request, so
+   * these are built once per cache entry, and go with it.
+   */
+  readonly #grants = new WeakMap<
+    readonly ConnectGrant[],
+    ReadonlyMap<string, ReadonlySet<ConnectPermission>>
+  >();
+  readonly #serverVaults = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   constructor(stores: Pick<Stores, 'connectTokens' | 'connectServers'>, keys: SigningKeys) {
     this.#stores = stores;
@@ -57,9 +69,6 @@ export class ConnectVerifier {
     }
     if (record.revokedAt !== null) throw unauthorized('Invalid token: the token has been revoked');
     const serverVaults = await this.#stores.connectServers.vaults(serverId);
-    const grants = new Map<string, ReadonlySet<ConnectPermission>>(
-      record.grants.map((g) => [g.vaultId, new Set(g.permissions)]),
-    );
     return {
       actor: {
         type: 'connect_token',
@@ -72,14 +81,15 @@ export class ConnectVerifier {
         kind: 'connect',
         accountId: record.accountId,
         serverId,
-        grants,
-        serverVaults: new Set(serverVaults),
+        grants: derived(this.#grants, record.grants, (grants) => new Map(grants.map(grantEntry))),
+        serverVaults: derived(this.#serverVaults, serverVaults, (vaults) => new Set(vaults)),
       },
     };
   }
 
   async #verifySignature(token: string, serverId: string): Promise<VerifiedSignature> {
-    const cacheKey = createHash('sha256').update(token).update('\0').update(serverId).digest('base64');
+    // One-shot hash: a Hash object per request cost more than the hashing itself.
+    const cacheKey = hash('sha256', `${token}\0${serverId}`, 'base64');
     const cached = this.#signatures.get(cacheKey);
     const now = Math.floor(Date.now() / 1000);
     if (cached) {
@@ -125,6 +135,20 @@ export class ConnectVerifier {
     this.#signatures.set(cacheKey, result);
     return result;
   }
+}
+
+const grantEntry = (g: ConnectGrant): [string, ReadonlySet<ConnectPermission>] => [
+  g.vaultId,
+  new Set(g.permissions),
+];
+
+function derived<K extends object, V>(memo: WeakMap<K, V>, key: K, build: (key: K) => V): V {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = build(key);
+    memo.set(key, value);
+  }
+  return value;
 }
 
 function joseMessage(error: unknown): string {

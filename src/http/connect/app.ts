@@ -38,11 +38,8 @@ export interface ConnectRouteContext {
  * through `central`, which verifies the token for this server and decides.
  */
 export function buildConnectApp(options: ConnectAppOptions): FastifyInstance {
-  const app = baseApp(options);
+  const app = baseApp({ ...options, headers: { '1Password-Connect-Version': CONNECT_API_VERSION } });
   connectErrorHandling(app);
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('1Password-Connect-Version', CONNECT_API_VERSION);
-  });
   registerMetrics(app);
 
   const context: ConnectRouteContext = {

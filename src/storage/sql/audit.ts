@@ -9,7 +9,8 @@ import type {
 } from '../ports.js';
 import type { Database } from './tables.js';
 
-const toRow = (e: AuditEventInput) => ({
+/** The audit_events row of an event (also what the SQLite audit writer thread inserts). */
+export const toAuditRow = (e: AuditEventInput) => ({
   occurred_at: e.occurredAt,
   account_id: e.accountId,
   actor_type: e.actorType,
@@ -30,7 +31,7 @@ const toRow = (e: AuditEventInput) => ({
 export function auditStore(db: Kysely<Database>): AuditStore {
   return {
     async append(e) {
-      await db.insertInto('audit_events').values(toRow(e)).execute();
+      await db.insertInto('audit_events').values(toAuditRow(e)).execute();
     },
     async list(accountId, { limit, beforeSeq }) {
       let query = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
@@ -92,7 +93,7 @@ export function groupCommitAudit(db: Kysely<Database>, store: AuditStore): Audit
       try {
         await db
           .insertInto('audit_events')
-          .values(batch.map((b) => toRow(b.event)))
+          .values(batch.map((b) => toAuditRow(b.event)))
           .execute();
         for (const b of batch) b.resolve();
       } catch (error) {

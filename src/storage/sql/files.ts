@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { FileRecord, FileStore } from '../ports.js';
+import { precompiled } from './precompiled.js';
 import type { Database } from './tables.js';
 
 export function fileStore(db: Kysely<Database>): FileStore {
@@ -12,6 +13,10 @@ export function fileStore(db: Kysely<Database>): FileStore {
     size: r.size,
     createdAt: r.created_at,
   });
+  // Every item view lists the item's files: compiled once (see precompiled.ts).
+  const listByItem = precompiled<'itemId', Pick<Database['files'], (typeof columns)[number]>>(db, (p) =>
+    db.selectFrom('files').select(columns).where('item_id', '=', p('itemId')).orderBy('created_at'),
+  );
   return {
     async insert(f, content) {
       await db
@@ -28,13 +33,7 @@ export function fileStore(db: Kysely<Database>): FileStore {
         .execute();
     },
     async list(itemId) {
-      const rows = await db
-        .selectFrom('files')
-        .select(columns)
-        .where('item_id', '=', itemId)
-        .orderBy('created_at')
-        .execute();
-      return rows.map(toRecord);
+      return (await listByItem.rows({ itemId })).map(toRecord);
     },
     async get(itemId, id) {
       const row = await db

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ItemRecord, ItemRow, ItemStore, ItemVersionRecord } from '../ports.js';
+import { precompiled } from './precompiled.js';
 import type { Database } from './tables.js';
 
 export function itemStore(db: Kysely<Database>): ItemStore {
@@ -27,6 +28,15 @@ export function itemStore(db: Kysely<Database>): ItemStore {
       )
       .selectAll('items')
       .select('item_versions.overview');
+
+  // Every secret read runs one of these two: compiled once (see precompiled.ts).
+  const currentOf = (withDetails: boolean) =>
+    precompiled<'vaultId' | 'id', Database['items'] & { overview: Buffer; details?: Buffer }>(db, (p) => {
+      const query = current().where('items.vault_id', '=', p('vaultId')).where('items.id', '=', p('id'));
+      return withDetails ? query.select('item_versions.details') : query;
+    });
+  const withDetails = currentOf(true);
+  const withoutDetails = currentOf(false);
 
   const toRow = (r: Database['items'] & { overview: Buffer; details?: Buffer }): ItemRow => ({
     id: r.id,
@@ -64,11 +74,8 @@ export function itemStore(db: Kysely<Database>): ItemStore {
         .execute();
       await insertVersion(first);
     },
-    async get(vaultId, id, withDetails) {
-      const query = current().where('items.vault_id', '=', vaultId).where('items.id', '=', id);
-      const row = withDetails
-        ? await query.select('item_versions.details').executeTakeFirst()
-        : await query.executeTakeFirst();
+    async get(vaultId, id, details) {
+      const row = await (details ? withDetails : withoutDetails).first({ vaultId, id });
       return row && toRow(row);
     },
     async list(vaultId) {

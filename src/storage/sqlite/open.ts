@@ -1,9 +1,11 @@
 import { closeSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { withAccessCache } from '../cache/access-cache.js';
 import type { Storage } from '../ports.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
+import { auditWriter } from './audit-writer.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database.
@@ -14,6 +16,8 @@ import type { Database } from '../sql/tables.js';
  * - foreign_keys=ON: deleting an account or vault cascades to everything under it.
  * - mode 0600: SQLite gives the -wal and -shm files the database file's mode, so creating the
  *   file owner-only first keeps all three private even in a world-readable directory.
+ * - the audit events of secret reads are committed by a thread of their own (audit-writer.ts),
+ *   so their fsyncs do not stall the event loop; everything else runs on this connection.
  */
 export async function openSqlite(file: string): Promise<Storage> {
   closeSync(openSync(file, 'a', 0o600));
@@ -29,7 +33,17 @@ export async function openSqlite(file: string): Promise<Storage> {
     await db.destroy();
     throw error;
   }
-  return kyselyStorage(db);
+  const storage = kyselyStorage(db);
+  const audit = auditWriter(file);
+  // This process is the database's only writer, so it sees every access change it must act on.
+  return withAccessCache({
+    ...storage,
+    audit: { ...storage.audit, append: audit.append },
+    close: async () => {
+      await audit.close();
+      await storage.close();
+    },
+  });
 }
 
 const MAX_STATEMENTS = 500;
@@ -38,12 +52,18 @@ const MAX_STATEMENTS = 500;
  * Kysely prepares every query anew; preparing costs about as much as running a small query. The
  * queries are parameterised, so their SQL text repeats: keep prepared statements by SQL text
  * (bounded, oldest dropped first).
+ *
+ * Transactions begin IMMEDIATE (Kysely sends a plain `begin`): with the audit writer thread as a
+ * second writer, a deferred transaction that read before it wrote could find its snapshot stale
+ * at its first write and fail with SQLITE_BUSY, which no busy timeout retries. Taking the write
+ * lock at `begin` waits (busy_timeout) instead.
  */
 function withStatementCache(database: BetterSqlite3.Database) {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => database.close(),
-    prepare(sql: string) {
+    prepare(text: string) {
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let statement = statements.get(sql);
       if (!statement) {
         statement = database.prepare(sql);

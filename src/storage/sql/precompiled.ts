@@ -1,0 +1,41 @@
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Database } from './tables.js';
+
+const MARKER = '\u0000keyhold-parameter:';
+
+/**
+ * A query built and compiled once, then run with fresh parameter values. Building and compiling a
+ * Kysely query costs about twice what running it on SQLite does (~20 µs against ~10 µs), which
+ * matters on the queries every secret read runs. The query is built once with a marker value in
+ * place of each named parameter; each run swaps the markers in the compiled parameter list for
+ * the values given. The SQL text is identical on every run, so drivers reuse their prepared
+ * statement. Compiled on first use: the stores of a transaction are made per transaction.
+ */
+export function precompiled<N extends string, O>(
+  db: Kysely<Database>,
+  build: (parameter: (name: N) => never) => Compilable<O>,
+) {
+  let compiled: CompiledQuery<O> | undefined;
+  /** Per compiled parameter: the name whose value goes there, or the constant the query holds. */
+  let slots: ({ name: N } | { constant: unknown })[] = [];
+
+  const compile = (): CompiledQuery<O> => {
+    const query = build((name) => `${MARKER}${name}` as never).compile();
+    slots = query.parameters.map((p) =>
+      typeof p === 'string' && p.startsWith(MARKER) ? { name: p.slice(MARKER.length) as N } : { constant: p },
+    );
+    compiled = query;
+    return query;
+  };
+
+  const rows = async (values: Readonly<Record<N, unknown>>): Promise<O[]> => {
+    const query = compiled ?? compile();
+    const parameters = slots.map((s) => ('name' in s ? values[s.name] : s.constant));
+    return (await db.executeQuery<O>({ ...query, parameters })).rows;
+  };
+
+  return {
+    rows,
+    first: async (values: Readonly<Record<N, unknown>>): Promise<O | undefined> => (await rows(values))[0],
+  };
+}

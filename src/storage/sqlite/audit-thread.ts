@@ -1,0 +1,74 @@
+/**
+ * The program of the audit writer thread (see audit-writer.ts), as source text. A string rather
+ * than a module file because a worker thread loads its file with plain Node: from dist/ that
+ * would work, but from src/ under vitest the file is TypeScript that only vitest can load. The
+ * program is small and takes everything it needs from `workerData`:
+ *
+ * - `driver`: the resolved path of better-sqlite3, `file`: the database file.
+ *
+ * Messages in: `{ id, rows }` (rows of audit_events, column name → value) or `{ close: true }`.
+ * Messages out: `{ ids, error? }` once the rows of those batches are committed (durably: the
+ * connection runs synchronous=FULL) or failed together. Batches that arrive while a commit is
+ * running share the next commit, as group commit did on the main thread.
+ */
+export const AUDIT_THREAD_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+
+const statements = new Map();
+function insertFor(row) {
+  const columns = Object.keys(row);
+  const key = columns.join(',');
+  let statement = statements.get(key);
+  if (!statement) {
+    const quoted = columns.map((c) => '"' + c + '"');
+    statement = db.prepare(
+      'insert into "audit_events" (' + quoted.join(', ') + ') values (' + columns.map((c) => '@' + c).join(', ') + ')',
+    );
+    statements.set(key, statement);
+  }
+  return statement;
+}
+const commit = db.transaction((batches) => {
+  for (const batch of batches) for (const row of batch.rows) insertFor(row).run(row);
+});
+
+let pending = [];
+let scheduled = false;
+let closing = false;
+
+function flush() {
+  scheduled = false;
+  const batches = pending;
+  pending = [];
+  if (batches.length > 0) {
+    const ids = batches.map((b) => b.id);
+    try {
+      commit(batches);
+      parentPort.postMessage({ ids });
+    } catch (error) {
+      parentPort.postMessage({ ids, error: String((error && error.message) || error) });
+    }
+  }
+  if (closing) {
+    db.close();
+    parentPort.close();
+  }
+}
+
+parentPort.on('message', (message) => {
+  if (message.close) closing = true;
+  else pending.push(message);
+  // After this turn: every batch already waiting in the port joins the same commit.
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+});
+`;

@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { AuditEventInput } from '../ports.js';
+import { toAuditRow } from '../sql/audit.js';
+import { AUDIT_THREAD_SOURCE } from './audit-thread.js';
+
+interface Waiting {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface AuditWriter {
+  /** Resolves once the event is committed to disk; rejects if it is not. */
+  append(event: AuditEventInput): Promise<void>;
+  /** Commits what is queued, then stops the thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * Commits the audit events of secret reads on a thread of its own, over a second connection to
+ * the same SQLite file. The main thread's SQLite driver is synchronous: committing there stalled
+ * every request for the length of an fsync (and of any WAL checkpoint the commit ran), once per
+ * event-loop turn. Here the commit overlaps the next turn's work instead.
+ *
+ * Fail-closed is unchanged: each `append` still resolves only after the commit that holds its
+ * event, and rejects when that commit fails or the thread dies. Events of one event-loop turn go
+ * to the thread as one message; the thread commits together whatever arrived while it was busy.
+ *
+ * The thread starts with the first event (most storages never audit a read, and starting a
+ * thread costs tens of milliseconds), and again after it died.
+ */
+export function auditWriter(file: string): AuditWriter {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  let worker: Worker | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let closed = false;
+  let nextId = 0;
+  let queue: { rows: ReturnType<typeof toAuditRow>[]; waiting: Waiting[] } | undefined;
+  const inFlight = new Map<number, Waiting[]>();
+
+  const failAll = (error: unknown) => {
+    for (const waiting of inFlight.values()) for (const w of waiting) w.reject(error);
+    inFlight.clear();
+  };
+
+  const start = (): Worker => {
+    const w = new Worker(AUDIT_THREAD_SOURCE, { eval: true, workerData: { driver, file } });
+    // Referenced only while a commit is awaited: an idle writer must not keep the process up.
+    w.unref();
+    w.on('message', (done: { ids: number[]; error?: string }) => {
+      const error = done.error === undefined ? undefined : new Error(`audit commit failed: ${done.error}`);
+      for (const id of done.ids) {
+        for (const waiting of inFlight.get(id) ?? []) {
+          if (error) waiting.reject(error);
+          else waiting.resolve();
+        }
+        inFlight.delete(id);
+      }
+      if (inFlight.size === 0) w.unref();
+    });
+    w.on('error', (error) => failAll(error));
+    exited = new Promise((resolve) =>
+      w.once('exit', (code) => {
+        failAll(new Error(`the audit writer thread exited (code ${code})`));
+        if (worker === w) worker = undefined;
+        resolve();
+      }),
+    );
+    return w;
+  };
+
+  const send = () => {
+    const batch = queue;
+    queue = undefined;
+    if (!batch) return;
+    const id = nextId++;
+    inFlight.set(id, batch.waiting);
+    try {
+      worker ??= start();
+      worker.ref();
+      worker.postMessage({ id, rows: batch.rows });
+    } catch (error) {
+      failAll(error);
+    }
+  };
+
+  return {
+    append(event) {
+      if (closed) return Promise.reject(new Error('the audit writer is closed'));
+      return new Promise<void>((resolve, reject) => {
+        if (!queue) {
+          queue = { rows: [], waiting: [] };
+          // After this event-loop turn, so that every request that reached its audit event in
+          // this turn goes in the same message (and most likely the same commit).
+          setImmediate(send);
+        }
+        queue.rows.push(toAuditRow(event));
+        queue.waiting.push({ resolve, reject });
+      });
+    },
+    async close() {
+      closed = true;
+      send();
+      worker?.ref();
+      worker?.postMessage({ close: true });
+      await exited;
+    },
+  };
+}
