@@ -7,6 +7,7 @@ import type {
   AuditResult,
   AuditStore,
 } from '../ports.js';
+import { precompiledInsert } from './precompiled.js';
 import type { Database } from './tables.js';
 
 /** The audit_events row of an event (also what the SQLite audit writer thread inserts). */
@@ -28,11 +29,15 @@ export const toAuditRow = (e: AuditEventInput) => ({
   user_agent: e.userAgent,
 });
 
+const AUDIT_COLUMNS = Object.keys(toAuditRow({} as AuditEventInput)) as (keyof ReturnType<
+  typeof toAuditRow
+>)[];
+
 export function auditStore(db: Kysely<Database>): AuditStore {
+  // Every audited write appends one: compiled once (see precompiled.ts).
+  const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS);
   return {
-    async append(e) {
-      await db.insertInto('audit_events').values(toAuditRow(e)).execute();
-    },
+    append: (e) => insert(toAuditRow(e)),
     async list(accountId, { limit, beforeSeq }) {
       let query = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
       if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);

@@ -41,11 +41,14 @@ export function groupCommitTransactions(
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       const trx = await db.startTransaction().execute();
+      // One set of stores for the batch: a savepoint is connection state, not another connection,
+      // and stores reused across units keep their compiled queries.
+      const tx = storesOf(trx);
       try {
         for (const unit of batch) {
           const inUnit = await trx.savepoint('unit').execute();
           try {
-            const value = await unit.work(storesOf(inUnit));
+            const value = await unit.work(tx);
             await inUnit.releaseSavepoint('unit').execute();
             outcomes.push({ ok: true, value });
           } catch (error) {

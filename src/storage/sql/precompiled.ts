@@ -39,3 +39,20 @@ export function precompiled<N extends string, O>(
     first: async (values: Readonly<Record<N, unknown>>): Promise<O | undefined> => (await rows(values))[0],
   };
 }
+
+/**
+ * An INSERT of one row into `table`, compiled once: the row's keys are its parameters. For the
+ * inserts every token issuance and audited write runs.
+ */
+export function precompiledInsert<T extends keyof Database & string, C extends keyof Database[T] & string>(
+  db: Kysely<Database>,
+  table: T,
+  columns: readonly C[],
+): (row: Readonly<Record<C, unknown>>) => Promise<void> {
+  const query = precompiled<C, unknown>(db, (p) =>
+    db.insertInto(table).values(Object.fromEntries(columns.map((c) => [c, p(c)])) as never),
+  );
+  return async (row) => {
+    await query.rows(row);
+  };
+}

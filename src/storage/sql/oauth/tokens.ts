@@ -1,6 +1,24 @@
 import type { Kysely } from 'kysely';
 import type { OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../oauth-ports.js';
+import { precompiledInsert } from '../precompiled.js';
 import type { Database } from '../tables.js';
+
+const TOKEN_COLUMNS = [
+  'id',
+  'token_hash',
+  'kind',
+  'account_id',
+  'client_id',
+  'user_id',
+  'grant_id',
+  'code_id',
+  'resource',
+  'scopes',
+  'created_at',
+  'expires_at',
+  'revoked_at',
+  'rotated_at',
+] as const;
 
 export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
   const revokeWhere = (column: 'id' | 'grant_id' | 'code_id', value: string, at: string) =>
@@ -10,27 +28,26 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
       .where(column, '=', value)
       .where('revoked_at', 'is', null)
       .execute();
+  // Every token issuance runs it: compiled once (see precompiled.ts).
+  const insert = precompiledInsert(db, 'oauth_tokens', TOKEN_COLUMNS);
   return {
     async insert(t) {
-      await db
-        .insertInto('oauth_tokens')
-        .values({
-          id: t.id,
-          token_hash: t.tokenHash,
-          kind: t.kind,
-          account_id: t.accountId,
-          client_id: t.clientId,
-          user_id: t.userId,
-          grant_id: t.grantId,
-          code_id: t.codeId,
-          resource: t.resource,
-          scopes: JSON.stringify(t.scopes),
-          created_at: t.createdAt,
-          expires_at: t.expiresAt,
-          revoked_at: t.revokedAt,
-          rotated_at: t.rotatedAt,
-        })
-        .execute();
+      await insert({
+        id: t.id,
+        token_hash: t.tokenHash,
+        kind: t.kind,
+        account_id: t.accountId,
+        client_id: t.clientId,
+        user_id: t.userId,
+        grant_id: t.grantId,
+        code_id: t.codeId,
+        resource: t.resource,
+        scopes: JSON.stringify(t.scopes),
+        created_at: t.createdAt,
+        expires_at: t.expiresAt,
+        revoked_at: t.revokedAt,
+        rotated_at: t.rotatedAt,
+      });
     },
     async findByHash(tokenHash) {
       const r = await db
