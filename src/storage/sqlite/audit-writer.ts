@@ -4,6 +4,9 @@ import type { AuditEventInput } from '../ports.js';
 import { toAuditRow } from '../sql/audit.js';
 import { AUDIT_THREAD_SOURCE } from './audit-thread.js';
 
+/** How long events of one turn may gather before they go to the writer thread. */
+const MAX_QUEUED_MS = 1;
+
 interface Waiting {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -35,7 +38,7 @@ export function auditWriter(file: string): AuditWriter {
   let exited: Promise<void> = Promise.resolve();
   let closed = false;
   let nextId = 0;
-  let queue: { rows: ReturnType<typeof toAuditRow>[]; waiting: Waiting[] } | undefined;
+  let queue: { rows: ReturnType<typeof toAuditRow>[]; waiting: Waiting[]; since: number } | undefined;
   const inFlight = new Map<number, Waiting[]>();
 
   const failAll = (error: unknown) => {
@@ -88,14 +91,19 @@ export function auditWriter(file: string): AuditWriter {
     append(event) {
       if (closed) return Promise.reject(new Error('the audit writer is closed'));
       return new Promise<void>((resolve, reject) => {
+        const now = performance.now();
         if (!queue) {
-          queue = { rows: [], waiting: [] };
+          queue = { rows: [], waiting: [], since: now };
           // After this event-loop turn, so that every request that reached its audit event in
           // this turn goes in the same message (and most likely the same commit).
           setImmediate(send);
         }
         queue.rows.push(toAuditRow(event));
         queue.waiting.push({ resolve, reject });
+        // A long turn sends what it has every millisecond or so: the thread commits that while
+        // this thread works on, instead of every request of the turn waiting for one commit
+        // that starts only when the turn is over (the event loop idled meanwhile).
+        if (now - queue.since >= MAX_QUEUED_MS) send();
       });
     },
     async close() {
