@@ -56,7 +56,11 @@ export class SigningKeys {
     if (!privateKey) {
       const jwk = JSON.parse(
         this.#keyring
-          .openWithMaster(record.privateKey, aad.accountKey(accountId, record.kid), `signing key ${record.kid}`)
+          .openWithMaster(
+            record.privateKey,
+            aad.accountKey(accountId, record.kid),
+            `signing key ${record.kid}`,
+          )
           .toString('utf8'),
       ) as JWK;
       privateKey = (await importJWK(jwk, 'ES256')) as Key;
