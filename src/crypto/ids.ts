@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.js';
 
 /** Connect clients decide "id or title?" with this pattern, so every id we mint matches it. */
 export const ID_PATTERN = /^[a-z0-9]{26}$/;
@@ -11,7 +11,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export function newId(): string {
   let id = '';
   while (id.length < 26) {
-    for (const byte of randomBytes(32)) {
+    for (const byte of randomBytesPooled(32)) {
       if (byte < 252) id += ALPHABET[byte % 36];
       if (id.length === 26) break;
     }

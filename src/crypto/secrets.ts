@@ -1,11 +1,12 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.js';
 
 /**
  * Bearer secrets: 32 random bytes, base64url, behind a prefix that names their kind so secret
  * scanners and humans can tell them apart (`khadm_…` is an admin API token).
  */
 export function newBearerSecret(prefix: string): string {
-  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+  return `${prefix}_${randomBytesPooled(32).toString('base64url')}`;
 }
 
 /**

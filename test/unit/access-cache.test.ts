@@ -15,6 +15,8 @@ const READS: { [S in keyof typeof ACCESS_CHANGING_WRITES]: string[] } = {
   vaults: ['find', 'get', 'list'],
   connectTokens: ['get', 'list'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
+  clients: ['findById', 'list'],
+  resourceServers: ['get', 'findByIdentifier', 'findBySecretHash', 'list', 'scopes'],
 };
 
 let dir: string;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ID_PATTERN, isId, newId } from '../../src/crypto/ids.js';
+import { randomBytesPooled } from '../../src/crypto/random-pool.js';
 import { hashSecret, newBearerSecret, safeEqual } from '../../src/crypto/secrets.js';
 
 describe('ids', () => {
@@ -42,5 +43,24 @@ describe('bearer secrets', () => {
     expect(safeEqual(hashSecret(s), hashSecret(s))).toBe(true);
     expect(safeEqual(hashSecret(s), hashSecret(`${s}y`))).toBe(false);
     expect(safeEqual(Buffer.from('ab'), Buffer.from('abc'))).toBe(false);
+  });
+});
+
+describe('pooled randomness', () => {
+  it('never hands out the same bytes twice, across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) seen.add(randomBytesPooled(32).toString('hex'));
+    expect(seen.size).toBe(1000);
+  });
+
+  it('returns the caller its own copy', () => {
+    const a = randomBytesPooled(16);
+    const copy = Buffer.from(a);
+    randomBytesPooled(4000);
+    expect(a.equals(copy)).toBe(true);
+  });
+
+  it('refuses more than a pool at once', () => {
+    expect(() => randomBytesPooled(4097)).toThrow(RangeError);
   });
 });

@@ -1,4 +1,12 @@
-import type { ConnectServerRecord, ConnectTokenRecord, Storage, Stores, VaultRecord } from '../ports.js';
+import type {
+  ClientRecord,
+  ConnectServerRecord,
+  ConnectTokenRecord,
+  ResourceServerRecord,
+  Storage,
+  Stores,
+  VaultRecord,
+} from '../ports.js';
 import { AccessEpoch } from './access-epoch.js';
 
 const MAX_ENTRIES = 10_000;
@@ -6,7 +14,8 @@ const MAX_ENTRIES = 10_000;
 /**
  * The records every Connect request re-reads to decide access — its token's registration, its
  * server's vault set, the vault, and (for remote Connect servers) the server behind a credentials
- * secret — served from memory between access changes.
+ * secret — and the OAuth clients and resource servers the token and introspection endpoints
+ * authenticate, served from memory between access changes.
  *
  * Invalidation lives here and only here: every write method of the stores those records come
  * from (and account deletion, which cascades to all of them) bumps the access epoch once it is
@@ -24,6 +33,8 @@ export function withAccessCache(inner: Storage): Storage {
   const serverVaults = epoch.cache<string[]>(MAX_ENTRIES);
   const serversBySecret = epoch.cache<ConnectServerRecord>(MAX_ENTRIES);
   const vaults = epoch.cache<VaultRecord>(MAX_ENTRIES);
+  const clients = epoch.cache<ClientRecord>(MAX_ENTRIES);
+  const resourceServersBySecret = epoch.cache<ResourceServerRecord>(MAX_ENTRIES);
   const changed = () => epoch.changed();
   const top = guardWrites(inner, changed);
 
@@ -34,6 +45,18 @@ export function withAccessCache(inner: Storage): Storage {
       ...top.vaults,
       find: (accountId, id) =>
         vaults.get(`${accountId}/${id}`, async () => frozen(await inner.vaults.find(accountId, id))),
+    },
+    // The OAuth token and introspection endpoints authenticate their caller on every request.
+    clients: {
+      ...top.clients,
+      findById: (id) => clients.get(id, async () => frozen(await inner.clients.findById(id))),
+    },
+    resourceServers: {
+      ...top.resourceServers,
+      findBySecretHash: (secretHash) =>
+        resourceServersBySecret.get(secretHash.toString('hex'), async () =>
+          frozen(await inner.resourceServers.findBySecretHash(secretHash)),
+        ),
     },
     connectTokens: {
       ...top.connectTokens,
@@ -75,6 +98,8 @@ export const ACCESS_CHANGING_WRITES = {
   vaults: ['insert', 'updateAttributes', 'touchContent', 'delete'],
   connectTokens: ['insert', 'revoke'],
   connectServers: ['insert', 'addVault', 'removeVault', 'delete'],
+  clients: ['insert', 'delete'],
+  resourceServers: ['insert', 'delete'],
 } as const satisfies { [S in keyof Stores]?: readonly (keyof Stores[S])[] };
 
 /** Those stores, with `after` called once each of their writes has finished. */
@@ -85,6 +110,8 @@ function guardWrites(stores: Stores, after: () => void) {
     vaults: afterEach(stores.vaults, w.vaults, after),
     connectTokens: afterEach(stores.connectTokens, w.connectTokens, after),
     connectServers: afterEach(stores.connectServers, w.connectServers, after),
+    clients: afterEach(stores.clients, w.clients, after),
+    resourceServers: afterEach(stores.resourceServers, w.resourceServers, after),
   } satisfies Partial<Stores>;
 }
 
