@@ -7,7 +7,7 @@ import type { RequestContext } from '../context.js';
 import type { VaultService } from '../vaults/vault-service.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { findScope } from './catalog.js';
-import { VAULT_API_RESOURCE } from './vault-api.js';
+import { PER_VAULT_SCOPE, VAULT_API_RESOURCE, VAULT_WIDE_SCOPE } from './vault-api.js';
 
 /** One requested scope as the consent page shows it: what it means and what it reaches. */
 export interface ConsentItem {
@@ -26,8 +26,6 @@ export interface ConsentPlan {
   needed: boolean;
 }
 
-const VAULT_WIDE = /^vault:(read|write)$/;
-const PER_VAULT = /^vault:([a-z0-9]{26}):(read|write)$/;
 /** A code is exchanged at once by a working client; a minute is plenty (RFC 6749 §4.1.2). */
 export const CODE_TTL_SECONDS = 60;
 export const CODE_PREFIX = 'khac';
@@ -51,8 +49,8 @@ export async function planConsent(
     const description = findScope(request.catalog, requested)?.description ?? requested;
     let options = [{ scope: requested, label: requested }];
     if (vaultOptions) {
-      const wide = VAULT_WIDE.exec(requested);
-      const one = PER_VAULT.exec(requested);
+      const wide = VAULT_WIDE_SCOPE.exec(requested);
+      const one = PER_VAULT_SCOPE.exec(requested);
       if (wide?.[1]) {
         const permission = wide[1] as VaultPermission;
         options = vaultOptions

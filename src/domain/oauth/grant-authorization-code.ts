@@ -2,8 +2,9 @@ import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
-import { invalidGrant, invalidRequest, invalidTarget } from './oauth-error.js';
+import { invalidGrant, invalidRequest } from './oauth-error.js';
 import { isCodeVerifier, verifierMatches } from './pkce.js';
+import { requireSameResource } from './requested-scopes.js';
 import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
 
 /**
@@ -45,13 +46,7 @@ export async function redeemAuthorizationCode(
   if (!isCodeVerifier(verifier) || !verifierMatches(verifier, record.codeChallenge)) {
     throw invalidGrant('code_verifier does not match the code_challenge');
   }
-  const resourceParams = form.getAll('resource');
-  if (
-    resourceParams.length > 1 ||
-    (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)
-  ) {
-    throw invalidTarget(`the code was issued for ${record.resource}`);
-  }
+  requireSameResource(form, record.resource, 'code');
   const catalog = await deps.catalogs.get(client.accountId);
   const resource = catalog.resourceServers.find((s) => s.identifier === record.resource);
   if (!resource) throw invalidGrant(`resource server ${record.resource} no longer exists`);

@@ -2,8 +2,8 @@ import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
-import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from './oauth-error.js';
-import { resolveScopes } from './requested-scopes.js';
+import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
+import { requireSameResource, resolveScopes } from './requested-scopes.js';
 import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
 
 /**
@@ -31,13 +31,7 @@ export async function redeemRefreshToken(
   }
   if (record.expiresAt <= now) throw invalidGrant('the refresh token is invalid, expired or revoked');
 
-  const resourceParams = form.getAll('resource');
-  if (
-    resourceParams.length > 1 ||
-    (resourceParams[0] !== undefined && resourceParams[0] !== record.resource)
-  ) {
-    throw invalidTarget(`the refresh token was issued for ${record.resource}`);
-  }
+  requireSameResource(form, record.resource, 'refresh token');
   const scopeParam = form.get('scope');
   const catalog = await deps.catalogs.get(client.accountId);
   // Re-resolved against today's catalog and client: a scope removed since stops here.

@@ -64,3 +64,14 @@ export function resolveScopes(
 }
 
 const isDynamic = (scope: string) => dynamicSegmentIndex(scope) >= 0;
+
+/**
+ * RFC 8707 on a code or refresh-token redemption: `resource` may be left out, or name the
+ * resource the grant was issued for — never another (a token cannot change its audience).
+ */
+export function requireSameResource(form: URLSearchParams, resource: string, issuedFor: string): void {
+  const params = form.getAll('resource');
+  if (params.length > 1 || (params[0] !== undefined && params[0] !== resource)) {
+    throw invalidTarget(`the ${issuedFor} was issued for ${resource}`);
+  }
+}

@@ -23,7 +23,10 @@ export interface VaultScopeGrant {
   perVault: ReadonlyMap<string, ReadonlySet<VaultApiPermission>>;
 }
 
-const PER_VAULT = /^vault:([a-z0-9]{26}):(read|write)$/;
+/** A one-vault scope, `vault:{vaultId}:read|write`: the vault id and the permission. */
+export const PER_VAULT_SCOPE = /^vault:([a-z0-9]{26}):(read|write)$/;
+/** An all-vaults scope, `vault:read|write`: the permission. */
+export const VAULT_WIDE_SCOPE = /^vault:(read|write)$/;
 
 /**
  * Reads granted scopes as vault permissions. Scopes of other resource servers are ignored here:
@@ -36,7 +39,7 @@ export function vaultScopeGrant(scopes: readonly string[]): VaultScopeGrant {
     if (scope === 'vault:read') everyVault.add('read');
     else if (scope === 'vault:write') everyVault.add('write');
     else {
-      const match = PER_VAULT.exec(scope);
+      const match = PER_VAULT_SCOPE.exec(scope);
       if (!match) continue;
       const [, vaultId, permission] = match as unknown as [string, string, VaultApiPermission];
       const set = perVault.get(vaultId) ?? new Set<VaultApiPermission>();
@@ -53,6 +56,6 @@ export function vaultScopeGrant(scopes: readonly string[]): VaultScopeGrant {
  * allowed its narrowings too.
  */
 export function broaderVaultScope(scope: string): string | undefined {
-  const match = PER_VAULT.exec(scope);
+  const match = PER_VAULT_SCOPE.exec(scope);
   return match ? `vault:${match[2]}` : undefined;
 }

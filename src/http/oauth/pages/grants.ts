@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ID_PATTERN } from '../../../crypto/ids.js';
 import { findScope, loadCatalog } from '../../../domain/oauth/catalog.js';
+import { PER_VAULT_SCOPE } from '../../../domain/oauth/vault-api.js';
 import { notFound } from '../../../errors/app-error.js';
 import type { Services } from '../../../services.js';
 import { checkCsrf, formOf, pageContext } from './page-context.js';
 import { sendPage } from './security-headers.js';
 import { type GrantRow, grantsPage } from './views.js';
-
-const PER_VAULT = /^vault:([a-z0-9]{26}):(read|write)$/;
 
 /**
  * `GET /oauth/{account}/grants`: what the signed-in user has allowed, in words (scope
@@ -32,7 +31,7 @@ export function grantRoutes(app: FastifyInstance, services: Services): void {
       createdAt: g.createdAt,
       scopes: g.scopes.map((scope) => {
         const description = findScope(catalog, scope)?.description ?? '';
-        const vaultId = PER_VAULT.exec(scope)?.[1];
+        const vaultId = PER_VAULT_SCOPE.exec(scope)?.[1];
         const vault =
           vaultId === undefined ? undefined : (vaultNames.get(vaultId) ?? 'a vault you can no longer see');
         return { scope, description: vault === undefined ? description : `${description}: ${vault}` };
