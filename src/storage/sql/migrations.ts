@@ -274,8 +274,19 @@ const oauth = (t: DialectTypes): Migration => ({
       .addColumn('revoked_at', 'text')
       .addColumn('rotated_at', 'text')
       .execute();
-    await db.schema.createIndex('oauth_tokens_grant').on('oauth_tokens').column('grant_id').execute();
-    await db.schema.createIndex('oauth_tokens_code').on('oauth_tokens').column('code_id').execute();
+    // Partial: client-credentials tokens have neither, and skip both index writes.
+    await db.schema
+      .createIndex('oauth_tokens_grant')
+      .on('oauth_tokens')
+      .column('grant_id')
+      .where(sql.ref('grant_id'), 'is not', null)
+      .execute();
+    await db.schema
+      .createIndex('oauth_tokens_code')
+      .on('oauth_tokens')
+      .column('code_id')
+      .where(sql.ref('code_id'), 'is not', null)
+      .execute();
     await db.schema
       .createTable('login_sessions')
       .addColumn('id', 'text', (c) => c.primaryKey())
