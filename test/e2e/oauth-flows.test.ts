@@ -253,3 +253,68 @@ describe('authorization code with PKCE, consent and refresh', () => {
     ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });
+
+describe('public clients', () => {
+  it('run code + PKCE and refresh with no client secret, and cannot use client credentials', async () => {
+    const redirectUri = 'http://127.0.0.1:9998/callback';
+    const created = await f.admin<{ clientId: string; clientSecret?: string; authMethod: string }>(
+      'POST',
+      '/clients',
+      {
+        name: 'Desktop app',
+        redirectUris: [redirectUri],
+        scopes: ['vault:read'],
+        public: true,
+      },
+    );
+    expect(created.clientSecret).toBeUndefined();
+    expect(created.authMethod).toBe('none');
+    const client: oauth.Client = { client_id: created.clientId, token_endpoint_auth_method: 'none' };
+    const auth = oauth.None();
+    const verifier = oauth.generateRandomCodeVerifier();
+    const authorizeUrl = new URL(as.authorization_endpoint ?? '');
+    authorizeUrl.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      scope: `vault:${vaultB.id}:read`,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const callback = await authorizeInteractively(new Browser(), authorizeUrl.toString(), {
+      email: f.ownerEmail,
+      password: f.ownerPassword,
+    });
+    const params = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure),
+    );
+    // A one-vault scope asked for by name is granted as asked.
+    expect(tokens.scope).toBe(`vault:${vaultB.id}:read`);
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token ?? '', insecure),
+    );
+    expect(refreshed.scope).toBe(tokens.scope);
+    const items = await fetch(`${f.url}/api/v1/vaults/${vaultB.id}/items`, {
+      headers: { authorization: `Bearer ${refreshed.access_token}` },
+    });
+    expect(items.status).toBe(200);
+    const other = await fetch(`${f.url}/api/v1/vaults/${vaultA.id}/items`, {
+      headers: { authorization: `Bearer ${refreshed.access_token}` },
+    });
+    expect(other.status).toBe(403);
+    await expect(
+      f.admin('POST', '/clients', {
+        name: 'public machine',
+        redirectUris: [],
+        scopes: ['reports:read'],
+        public: true,
+        grantTypes: ['client_credentials'],
+      }),
+    ).rejects.toThrow(/public client cannot use client_credentials/);
+  });
+});
