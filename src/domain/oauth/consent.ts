@@ -72,13 +72,12 @@ export async function planConsent(
       granted: options.map((o) => o.scope).filter((s) => granted.includes(s)),
     };
   });
-  const plan = { items, grant, needed: true };
-  plan.needed =
+  const needed =
     !grant ||
     request.prompt === 'consent' ||
     items.some((i) => i.granted.length === 0 && i.options.length > 0) ||
-    coveredScopes(plan, granted).length === 0;
-  return plan;
+    coveredScopes(items, granted).length === 0;
+  return { items, grant, needed };
 }
 
 /**
@@ -123,24 +122,23 @@ export async function approve(
       resourceId: grant.id,
       result: 'SUCCESS',
     });
-    const code = await createCode(tx, request, { ...grant, scopes: merged }, coveredScopes(plan, merged));
-    return { code, scopes: coveredScopes(plan, merged) };
+    const covered = coveredScopes(plan.items, merged);
+    const code = await createCode(tx, request, { ...grant, scopes: merged }, covered);
+    return { code, scopes: covered };
   });
 }
 
 /** The code for a request whose scopes an existing grant already covers (no page shown). */
 export async function reuseGrant(storage: Storage, request: AuthorizationRequest, plan: ConsentPlan) {
   if (!plan.grant) throw new Error('reuseGrant needs a grant');
-  const scopes = coveredScopes(plan, plan.grant.scopes);
+  const scopes = coveredScopes(plan.items, plan.grant.scopes);
   return createCode(storage, request, plan.grant, scopes);
 }
 
 /** The scopes a grant covers for this request: what the code and its tokens carry. */
-function coveredScopes(plan: ConsentPlan, grantScopes: string[]): string[] {
+function coveredScopes(items: ConsentItem[], grantScopes: string[]): string[] {
   return [
-    ...new Set(
-      plan.items.flatMap((i) => i.options.map((o) => o.scope).filter((s) => grantScopes.includes(s))),
-    ),
+    ...new Set(items.flatMap((i) => i.options.map((o) => o.scope).filter((s) => grantScopes.includes(s)))),
   ];
 }
 
