@@ -1,19 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { ClientView } from '../../domain/oauth/client-service.js';
 import { CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
-
-interface ClientView {
-  clientId: string;
-  name: string;
-  authMethod: string;
-  redirectUris: string[];
-  grantTypes: string[];
-  scopes: string[];
-  createdAt: string;
-}
 
 /** One of `allowed`, checked here so a typo names the allowed values before any request. */
 function oneOf(flag: string, value: string, allowed: readonly string[]): string {

@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
 import { ID_PATTERN } from '../../crypto/ids.js';
+import type { GrantView } from '../../domain/oauth/grant-service.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
-
-interface GrantView {
-  id: string;
-  userId: string;
-  clientId: string;
-  clientName: string;
-  resource: string;
-  scopes: string[];
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** `keyhold grant …`: what users have approved for OAuth clients. */
 export function registerGrant(program: Command): void {

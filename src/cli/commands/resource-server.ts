@@ -1,24 +1,11 @@
 import type { Command } from 'commander';
+import type { ResourceServerView } from '../../domain/oauth/resource-server-service.js';
+
+type Scope = ResourceServerView['scopes'][number];
+
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, collect, integerFlag, type RemoteOptions, remote } from './remote.js';
-
-interface Scope {
-  name: string;
-  description: string;
-  exclusive: boolean;
-}
-
-interface ResourceServerView {
-  id: string | null;
-  identifier: string;
-  name: string;
-  tokenFormat: 'opaque' | 'jwt';
-  accessTokenTtl: number;
-  builtIn: boolean;
-  scopes: Scope[];
-  createdAt: string | null;
-}
 
 /** Access-token lifetimes the server accepts, in seconds. */
 const MIN_TTL = 60;

@@ -1,20 +1,8 @@
 import type { Command } from 'commander';
+import type { CatalogCheck as CheckResult } from '../../domain/oauth/catalog-check.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { clientFor, type RemoteOptions, remote } from './remote.js';
-
-interface Problem {
-  severity: 'error' | 'warning';
-  code: string;
-  subject: string;
-  message: string;
-  suggestion?: string;
-}
-
-interface CheckResult {
-  ok: boolean;
-  problems: Problem[];
-}
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
