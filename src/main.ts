@@ -5,6 +5,7 @@ import { type BootstrapCredentials, initializeAccount } from './bootstrap/initia
 import type { Config } from './config/schema.js';
 import { readCredentialsFile } from './connect-server/credentials.js';
 import { inProcessCentral } from './connect-server/in-process-client.js';
+import { purgeExpired } from './domain/oauth/purge.js';
 import { buildApp } from './http/app.js';
 import { buildConnectApp } from './http/connect/app.js';
 import { listeningUrl } from './http/listening-url.js';
@@ -56,6 +57,27 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   });
 }
 
+/** Expired OAuth codes, tokens and sessions are deleted at start and then every hour. */
+const PURGE_INTERVAL_MS = 3600 * 1000;
+
+/** Starts the purge; the returned function stops it and waits for a run in progress. */
+function schedulePurge(storage: OpenStore['storage'], logger: Logger): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = purgeExpired(storage).then(
+      (purged) => logger.info(purged, 'expired oauth rows purged'),
+      (err: unknown) => logger.error({ err }, 'purging expired oauth rows failed'),
+    );
+  };
+  run();
+  // unref: a pending purge never keeps the process alive.
+  const timer = setInterval(run, PURGE_INTERVAL_MS).unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
 /** A Connect server hosted inside `keyhold serve`, from `--connect FILE[:PORT]`. */
 export interface HostedConnect {
   credentialsFile: string;
@@ -102,7 +124,9 @@ export async function startService(
     limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
   });
   const connectApps: FastifyInstance[] = [];
+  const stopPurge = schedulePurge(opened.storage, logger);
   const close = async () => {
+    await stopPurge();
     for (const c of connectApps) await c.close();
     await app.close();
     await opened.storage.close();

@@ -129,6 +129,8 @@ export interface AuthorizationCodeStore {
   ): Promise<(AuthorizationCodeRecord & { consumedAt: string | null }) | undefined>;
   /** Marks the code used; false when it already was (a replay). */
   consume(id: string, at: string): Promise<boolean>;
+  /** Deletes codes that expired before `before`; returns how many. */
+  purgeExpired(before: string): Promise<number>;
 }
 
 export const TOKEN_KINDS = ['access', 'refresh'] as const;
@@ -166,6 +168,8 @@ export interface OAuthTokenStore {
   revokeByCode(codeId: string, at: string): Promise<void>;
   /** Revokes every token of a grant (refresh-token reuse). */
   revokeByGrant(grantId: string, at: string): Promise<void>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  purgeExpired(before: string): Promise<number>;
 }
 
 export interface LoginSessionRecord {
@@ -184,6 +188,8 @@ export interface LoginSessionStore {
   insert(session: LoginSessionRecord): Promise<void>;
   findByHash(secretHash: Buffer): Promise<LoginSessionRecord | undefined>;
   delete(id: string): Promise<void>;
+  /** Deletes sessions that expired before `before`; returns how many. */
+  purgeExpired(before: string): Promise<number>;
 }
 
 export interface OAuthStores {

@@ -624,6 +624,21 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
       });
     });
 
+    it('purges only what expired before the given time, and says how many', async () => {
+      const e = await everything();
+      const expired = await token({ accountId: e.accountId, clientId: e.client.id }, { expiresAt: now });
+      const cutoff = '2026-01-02T03:30:00.000Z'; // after `now`, before `later`
+      expect(await storage.oauthTokens.purgeExpired(cutoff)).toBe(1);
+      expect(await storage.oauthTokens.findByHash(expired.tokenHash)).toBeUndefined();
+      expect(await storage.oauthTokens.findByHash(e.access.tokenHash)).toBeDefined();
+      expect(await storage.authorizationCodes.purgeExpired(cutoff)).toBe(0);
+      expect(await storage.authorizationCodes.purgeExpired('2026-01-03T00:00:00.000Z')).toBe(1);
+      expect(await storage.authorizationCodes.findByHash(e.code.codeHash)).toBeUndefined();
+      expect(await storage.loginSessions.purgeExpired(cutoff)).toBe(0);
+      expect(await storage.loginSessions.purgeExpired('2026-01-03T00:00:00.000Z')).toBe(1);
+      expect(await storage.loginSessions.findByHash(e.session.secretHash)).toBeUndefined();
+    });
+
     it('rolls back OAuth writes with the rest of a failed transaction', async () => {
       const accountId = await account();
       const userId = await user(accountId);

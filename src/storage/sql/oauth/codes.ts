@@ -48,6 +48,10 @@ export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeS
         }
       );
     },
+    async purgeExpired(before) {
+      const result = await db.deleteFrom('oauth_codes').where('expires_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async consume(id, at) {
       const result = await db
         .updateTable('oauth_codes')

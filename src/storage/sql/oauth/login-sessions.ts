@@ -36,6 +36,13 @@ export function loginSessionStore(db: Kysely<Database>): LoginSessionStore {
         }
       );
     },
+    async purgeExpired(before) {
+      const result = await db
+        .deleteFrom('login_sessions')
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async delete(id) {
       await db.deleteFrom('login_sessions').where('id', '=', id).execute();
     },

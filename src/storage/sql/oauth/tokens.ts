@@ -89,6 +89,10 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
     async revokeByCode(codeId, at) {
       await revokeWhere('code_id', codeId, at);
     },
+    async purgeExpired(before) {
+      const result = await db.deleteFrom('oauth_tokens').where('expires_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async revokeByGrant(grantId, at) {
       await revokeWhere('grant_id', grantId, at);
     },

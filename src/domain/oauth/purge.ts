@@ -1,0 +1,28 @@
+import type { Stores } from '../../storage/ports.js';
+import { REFRESH_TOKEN_TTL } from './token-issuer.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface Purged {
+  codes: number;
+  tokens: number;
+  sessions: number;
+}
+
+/**
+ * Deletes what can never be used again, so the tables do not grow without bound: sessions past
+ * their expiry, tokens a day past theirs (expired tokens are inactive whether their row is there
+ * or not), and codes once the first refresh token issued from them has expired too — a replayed
+ * code is recognised, and its tokens revoked, for at least as long as that token could work.
+ */
+export async function purgeExpired(
+  stores: Pick<Stores, 'authorizationCodes' | 'oauthTokens' | 'loginSessions'>,
+  now = Date.now(),
+): Promise<Purged> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    sessions: await stores.loginSessions.purgeExpired(iso(now)),
+    tokens: await stores.oauthTokens.purgeExpired(iso(now - DAY_MS)),
+    codes: await stores.authorizationCodes.purgeExpired(iso(now - REFRESH_TOKEN_TTL * 1000 - DAY_MS)),
+  };
+}

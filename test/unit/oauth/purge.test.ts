@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { purgeExpired } from '../../../src/domain/oauth/purge.js';
+import { REFRESH_TOKEN_TTL } from '../../../src/domain/oauth/token-issuer.js';
+
+/** What each table is purged up to, relative to now: the retention rules of purge.ts. */
+describe('purgeExpired', () => {
+  it('keeps tokens a day past expiry and codes as long as their first refresh token', async () => {
+    const cutoffs: Record<string, string> = {};
+    const record = (name: string) => ({
+      purgeExpired: async (before: string) => {
+        cutoffs[name] = before;
+        return 0;
+      },
+    });
+    const now = Date.parse('2026-06-01T00:00:00.000Z');
+    await purgeExpired(
+      {
+        loginSessions: record('sessions') as never,
+        oauthTokens: record('tokens') as never,
+        authorizationCodes: record('codes') as never,
+      },
+      now,
+    );
+    const day = 24 * 3600 * 1000;
+    expect(cutoffs).toEqual({
+      sessions: new Date(now).toISOString(),
+      tokens: new Date(now - day).toISOString(),
+      codes: new Date(now - REFRESH_TOKEN_TTL * 1000 - day).toISOString(),
+    });
+  });
+});
