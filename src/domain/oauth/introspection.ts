@@ -4,8 +4,8 @@ import type { OAuthTokenRecord, ResourceServerRecord } from '../../storage/ports
 import { parseBasic } from './client-auth.js';
 import type { CallFacts, OAuthDeps } from './context.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
+import { refuseRepeatedParameters } from './repeated-parameters.js';
 import type { ResourceServerService } from './resource-server-service.js';
-import { refuseRepeatedParameters } from './token-endpoint.js';
 
 /** RFC 7662 §2.2. An inactive token gets `{active: false}` and nothing else. */
 export type IntrospectionResponse =

@@ -2,7 +2,7 @@ import { hashSecret } from '../../crypto/secrets.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidRequest } from './oauth-error.js';
-import { refuseRepeatedParameters } from './token-endpoint.js';
+import { refuseRepeatedParameters } from './repeated-parameters.js';
 
 /**
  * `POST /revoke` (RFC 7009). The client authenticates and may revoke only its own tokens; an

@@ -4,6 +4,7 @@ import { redeemAuthorizationCode } from './grant-authorization-code.js';
 import { issueClientCredentials } from './grant-client-credentials.js';
 import { redeemRefreshToken } from './grant-refresh-token.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from './oauth-error.js';
+import { refuseRepeatedParameters } from './repeated-parameters.js';
 import type { TokenResponse } from './token-issuer.js';
 
 /** The grants this server implements; implicit and password are refused by name (RFC 9700). */
@@ -43,13 +44,4 @@ export async function tokenEndpoint(
     throw unauthorizedClient(`client ${client.id} is not registered for the ${grant} grant`);
   }
   return GRANTS[grant](deps, client, facts);
-}
-
-/** RFC 6749 §3.2: parameters must not be repeated (RFC 8707 lets `resource` repeat). */
-export function refuseRepeatedParameters(form: URLSearchParams, repeatable: string[] = []): void {
-  const seen = new Set<string>();
-  for (const key of form.keys()) {
-    if (seen.has(key) && !repeatable.includes(key)) throw invalidRequest(`parameter ${key} is repeated`);
-    seen.add(key);
-  }
 }
