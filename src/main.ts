@@ -7,7 +7,7 @@ import { readCredentialsFile } from './connect-server/credentials.js';
 import { inProcessCentral } from './connect-server/in-process-client.js';
 import { purgeExpired } from './domain/oauth/purge.js';
 import { buildApp } from './http/app.js';
-import { buildConnectApp } from './http/connect/app.js';
+import { buildConnectApp, type ConnectApp } from './http/connect/app.js';
 import { listeningUrl } from './http/listening-url.js';
 import { buildServices } from './services.js';
 
@@ -123,7 +123,7 @@ export async function startService(
     logger,
     limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
   });
-  const connectApps: FastifyInstance[] = [];
+  const connectApps: ConnectApp[] = [];
   const stopPurge = schedulePurge(opened.storage, logger);
   const close = async () => {
     await stopPurge();

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConnectCredentials } from '../domain/connect/server-service.js';
-import { buildConnectApp } from '../http/connect/app.js';
+import { buildConnectApp, type ConnectApp } from '../http/connect/app.js';
 import { listeningUrl } from '../http/listening-url.js';
 import { CredentialsError } from './credentials.js';
 import { httpCentral } from './http-client.js';
@@ -24,7 +23,7 @@ export interface RemoteConnectOptions {
  */
 export async function startRemoteConnect(
   options: RemoteConnectOptions,
-): Promise<{ app: FastifyInstance; url: string }> {
+): Promise<{ app: ConnectApp; url: string }> {
   const central = httpCentral({ central: options.central, serverSecret: options.credentials.serverSecret });
   let me: Awaited<ReturnType<typeof central.whoami>>;
   try {

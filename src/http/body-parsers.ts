@@ -1,14 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import secureJson from 'secure-json-parse';
-import { AppError, badRequest } from '../errors/app-error.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { badRequest } from '../errors/app-error.js';
+import { decodeStrictUtf8, parseStrictJson } from './strict-json.js';
 
 /**
  * Strict request body parsing, replacing Fastify's defaults:
- * - JSON must be valid UTF-8 (the default decoder would silently turn bad bytes into U+FFFD and
- *   store the corruption); `__proto__` / `constructor.prototype` keys are refused.
- * - An empty body is no body: clients send `Content-Type: application/json` on GET and DELETE.
+ * - JSON as parseStrictJson reads it (valid UTF-8, no prototype keys, empty = no body).
  * - `application/octet-stream` arrives as a Buffer (file uploads), with its own size limit.
  */
 export function registerBodyParsers(app: FastifyInstance, limits: { json: number; file: number }): void {
@@ -17,22 +13,10 @@ export function registerBodyParsers(app: FastifyInstance, limits: { json: number
     'application/json',
     { parseAs: 'buffer', bodyLimit: limits.json },
     (_req, body, done) => {
-      const bytes = body as Buffer;
-      if (bytes.length === 0) return done(null, undefined);
-      let text: string;
       try {
-        text = utf8.decode(bytes);
-      } catch {
-        return done(badRequest('Request body is not valid UTF-8', 'invalid_utf8'), undefined);
-      }
-      try {
-        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+        done(null, parseStrictJson(body as Buffer));
       } catch (error) {
-        const detail =
-          error instanceof SyntaxError
-            ? error.message
-            : 'it contains a forbidden __proto__ or constructor key';
-        done(new AppError(400, 'invalid_json', `Request body is not valid JSON: ${detail}`), undefined);
+        done(error as Error, undefined);
       }
     },
   );
@@ -55,9 +39,9 @@ export function registerFormParser(app: FastifyInstance, limit: number): void {
     (_req, body, done) => {
       let form: URLSearchParams;
       try {
-        form = new URLSearchParams(utf8.decode(body as Buffer));
-      } catch {
-        return done(badRequest('Request body is not valid UTF-8', 'invalid_utf8'), undefined);
+        form = new URLSearchParams(decodeStrictUtf8(body as Buffer));
+      } catch (error) {
+        return done(error as Error, undefined);
       }
       // URLSearchParams turns percent-encoded bad UTF-8 into U+FFFD silently: refuse instead.
       for (const [key, value] of form) {

@@ -4,9 +4,10 @@ import { verifyVaultApiToken } from '../domain/oauth/access-token-verifier.js';
 import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';
 import type { ConnectRouteContext } from './connect/app.js';
-import { connectErrorHandling } from './connect/errors.js';
+import { mountConnectRoutes } from './connect/fastify-adapter.js';
 import { fileRoutes } from './connect/files.js';
 import { itemRoutes } from './connect/items.js';
+import { ConnectRoutes } from './connect/routes.js';
 import { vaultRoutes } from './connect/vaults.js';
 
 /**
@@ -35,15 +36,16 @@ export function vaultApi(services: Services, limits: ConnectRouteContext['limits
       userAgent: request.headers['user-agent'] ?? null,
     }),
   };
+  const routes = new ConnectRoutes();
+  vaultRoutes(routes, context);
+  itemRoutes(routes, context);
+  fileRoutes(routes, context);
   return async (app: FastifyInstance) => {
-    connectErrorHandling(app);
     // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
     app.addHook('onSend', async (_request, reply) => {
       if (reply.statusCode === 401)
         reply.header('www-authenticate', 'Bearer realm="keyhold", error="invalid_token"');
     });
-    vaultRoutes(app, context);
-    itemRoutes(app, context);
-    fileRoutes(app, context);
+    mountConnectRoutes(app, routes);
   };
 }

@@ -1,18 +1,23 @@
-import type { FastifyInstance } from 'fastify';
+import { type InjectOptions, inject, type Response } from 'light-my-request';
 import { pino } from 'pino';
 import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
 import { buildConnectApp } from '../../src/http/connect/app.js';
 import { client, type TestApp } from './app.js';
 
+/** A Connect server's request handler, driven without a socket (light-my-request, as Fastify's inject). */
+export interface InjectableConnect {
+  inject(options: InjectOptions): Promise<Response>;
+  close(): Promise<void>;
+}
+
 /** A Connect server of `serverId`, hosted in process over the test app's services. */
-export async function connectAppFor(t: TestApp, serverId: string): Promise<FastifyInstance> {
+export async function connectAppFor(t: TestApp, serverId: string): Promise<InjectableConnect> {
   const app = buildConnectApp({
     central: inProcessCentral(t.services, serverId),
     logger: pino({ level: 'silent' }),
     limits: { json: t.config.bodyLimit, file: t.config.maxFileSize, inlineFile: t.config.maxInlineFileSize },
   });
-  await app.ready();
-  return app;
+  return { inject: (options) => inject(app.handle, options), close: () => app.close() };
 }
 
 /** Admin-side setup through the real admin API. */

@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { adminSetup, connectAppFor } from '../helpers/connect-app.js';
+import { adminSetup, connectAppFor, type InjectableConnect } from '../helpers/connect-app.js';
 
 /**
  * Token registrations, server vault sets, vaults and server credentials are served from memory
@@ -26,12 +25,12 @@ interface Scene {
   server: string;
   serverSecret: string;
   token: { id: string; token: string };
-  connect: FastifyInstance;
+  connect: InjectableConnect;
   read(): Promise<{ statusCode: number; body: string; json(): { message?: string } }>;
 }
 
 let scene: Scene;
-let apps: FastifyInstance[] = [];
+let apps: InjectableConnect[] = [];
 
 async function makeScene(s: ReturnType<typeof adminSetup>): Promise<Scene> {
   const vault = (await s.vault('cached')).id;

@@ -1,12 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { adminSetup, connectAppFor } from '../helpers/connect-app.js';
+import { adminSetup, connectAppFor, type InjectableConnect } from '../helpers/connect-app.js';
 
 /** The Connect API's routes, shapes, filters, statuses and headers (shared/reference/connect-compat.md). */
 let t: TestApp;
 let setup: ReturnType<typeof adminSetup>;
-let connect: FastifyInstance;
+let connect: InjectableConnect;
 let vault: string;
 let token: string;
 

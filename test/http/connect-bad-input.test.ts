@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { adminSetup, connectAppFor } from '../helpers/connect-app.js';
+import { adminSetup, connectAppFor, type InjectableConnect } from '../helpers/connect-app.js';
 
 /** Hostile input on the Connect API: a 4xx in Connect's shape, never a 5xx, never a partial write. */
 let t: TestApp;
-let connect: FastifyInstance;
+let connect: InjectableConnect;
 let vault: string;
 let item: string;
 let token: string;

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { adminSetup, connectAppFor } from '../helpers/connect-app.js';
+import { adminSetup, connectAppFor, type InjectableConnect } from '../helpers/connect-app.js';
 
 /**
  * The seed's five guarantees and the attacks that must fail, against a Connect server hosted in
@@ -12,7 +11,7 @@ import { adminSetup, connectAppFor } from '../helpers/connect-app.js';
  */
 let t: TestApp;
 let setup: ReturnType<typeof adminSetup>;
-let connect: FastifyInstance;
+let connect: InjectableConnect;
 let serverId: string;
 let vaultA: string;
 let vaultB: string;

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import type { AuditEvent } from '../../storage/ports.js';
 import { parseInput } from '../validate.js';
 import type { ConnectRouteContext } from './app.js';
+import { json } from './exchange.js';
+import type { ConnectRoutes } from './routes.js';
 import { activityQuery } from './schemas.js';
 
 /** An audit event in Connect's APIRequest shape. */
@@ -19,12 +20,13 @@ const toApiRequest = (e: AuditEvent) => ({
 });
 
 /** `GET /v1/activity`: the requests made through this server, newest first, paged with Content-Range. */
-export function activityRoutes(app: FastifyInstance, { central, call }: ConnectRouteContext): void {
-  app.get('/v1/activity', async (request, reply) => {
+export function activityRoutes(routes: ConnectRoutes, { central, call }: ConnectRouteContext): void {
+  routes.get('/v1/activity', async (request) => {
     const { limit, offset } = parseInput(activityQuery, request.query, 'query');
     const { events, total } = await central.activity(call(request), { limit, offset });
     const first = events.length === 0 ? 0 : offset + 1;
-    reply.header('content-range', `${first}-${offset + events.length}/${total}`);
-    return events.map(toApiRequest);
+    return json(events.map(toApiRequest), 200, {
+      'content-range': `${first}-${offset + events.length}/${total}`,
+    });
   });
 }

@@ -1,18 +1,23 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { CentralClient, ConnectCall } from '../../connect-server/central-client.js';
-import { baseApp } from '../base-app.js';
 import { bearerToken } from '../bearer.js';
 import { activityRoutes } from './activity.js';
-import { connectErrorHandling } from './errors.js';
+import { connectDispatcher } from './dispatch.js';
+import type { ConnectRequest } from './exchange.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
-import { registerMetrics } from './metrics.js';
+import { connectMetrics } from './metrics.js';
 import { probeRoutes } from './probes.js';
+import { ConnectRoutes } from './routes.js';
 import { vaultRoutes } from './vaults.js';
 
 /** The Connect API version whose wire format this server speaks; the Go SDK needs ≥ 1.3.0. */
 export const CONNECT_API_VERSION = '1.8.1';
+
+/** How long close() lets requests in progress finish before it drops their connections. */
+const CLOSE_GRACE_MS = 5_000;
 
 export interface ConnectAppOptions {
   central: CentralClient;
@@ -29,7 +34,17 @@ export interface ConnectRouteContext {
    * The call to forward to the central service. A missing token is forwarded as empty, not
    * refused here: the central service refuses it and records the DENY like any other.
    */
-  call(request: FastifyRequest): ConnectCall;
+  call(request: ConnectRequest): ConnectCall;
+}
+
+/** One Connect server's listener: its request handler, and the server that runs it. */
+export interface ConnectApp {
+  /** The node:http request listener (what the server runs; tests inject requests into it). */
+  readonly handle: RequestListener;
+  readonly server: Server;
+  listen(options: { host: string; port: number }): Promise<void>;
+  /** Stops accepting, lets requests in progress finish (up to a grace period), then closes. */
+  close(): Promise<void>;
 }
 
 /**
@@ -37,27 +52,57 @@ export interface ConnectRouteContext {
  * data and makes no authorization decision of its own: every call goes to the central service
  * through `central`, which verifies the token for this server and decides.
  */
-export function buildConnectApp(options: ConnectAppOptions): FastifyInstance {
-  const app = baseApp({ ...options, headers: { '1Password-Connect-Version': CONNECT_API_VERSION } });
-  connectErrorHandling(app);
-  registerMetrics(app);
-
+export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
+  const routes = new ConnectRoutes();
   const context: ConnectRouteContext = {
     central: options.central,
     limits: options.limits,
-    call(request) {
-      return {
-        token: bearerToken(request) ?? '',
-        requestId: request.id,
-        ip: request.ip,
-        userAgent: request.headers['user-agent'] ?? null,
-      };
-    },
+    call: (request) => ({
+      token: bearerToken(request) ?? '',
+      requestId: request.id,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    }),
   };
-  probeRoutes(app);
-  vaultRoutes(app, context);
-  itemRoutes(app, context);
-  fileRoutes(app, context);
-  activityRoutes(app, context);
-  return app;
+  const metrics = connectMetrics(routes);
+  probeRoutes(routes);
+  vaultRoutes(routes, context);
+  itemRoutes(routes, context);
+  fileRoutes(routes, context);
+  activityRoutes(routes, context);
+
+  const handle = connectDispatcher({
+    routes,
+    metrics,
+    logger: options.logger,
+    limits: options.limits,
+    headers: {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      '1Password-Connect-Version': CONNECT_API_VERSION,
+    },
+  });
+  const server = options.https ? createHttpsServer(options.https, handle) : createHttpServer(handle);
+  return {
+    handle,
+    server,
+    listen: ({ host, port }) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
 }

@@ -1,37 +1,38 @@
-import type { FastifyInstance } from 'fastify';
 import { matchesItem, parseItemFilter } from '../../domain/connect/filter.js';
 import { parseInput } from '../validate.js';
 import type { ConnectRouteContext } from './app.js';
+import { json, noContent } from './exchange.js';
 import { rawFilter } from './raw-filter.js';
+import type { ConnectRoutes } from './routes.js';
 import { itemParams, vaultParams } from './schemas.js';
 
-export function itemRoutes(app: FastifyInstance, { central, call }: ConnectRouteContext): void {
-  app.get('/v1/vaults/:vaultId/items', async (request) => {
+export function itemRoutes(routes: ConnectRoutes, { central, call }: ConnectRouteContext): void {
+  routes.get('/v1/vaults/:vaultId/items', async (request) => {
     const { vaultId } = parseInput(vaultParams, request.params, 'path');
     const filter = parseItemFilter(rawFilter(request.url), { plusIsSpace: false });
     const items = await central.listItems(call(request), vaultId);
-    return filter ? items.filter((i) => matchesItem(filter, i)) : items;
+    return json(filter ? items.filter((i) => matchesItem(filter, i)) : items);
   });
   // Connect answers 200 (not 201) to a create; clients depend on it.
-  app.post('/v1/vaults/:vaultId/items', async (request) => {
+  routes.post('/v1/vaults/:vaultId/items', async (request) => {
     const { vaultId } = parseInput(vaultParams, request.params, 'path');
-    return central.createItem(call(request), vaultId, request.body);
+    return json(await central.createItem(call(request), vaultId, request.body));
   });
-  app.get('/v1/vaults/:vaultId/items/:itemId', async (request) => {
+  routes.get('/v1/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return central.getItem(call(request), vaultId, itemId);
+    return json(await central.getItem(call(request), vaultId, itemId));
   });
-  app.put('/v1/vaults/:vaultId/items/:itemId', async (request) => {
+  routes.put('/v1/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return central.replaceItem(call(request), vaultId, itemId, request.body);
+    return json(await central.replaceItem(call(request), vaultId, itemId, request.body));
   });
-  app.patch('/v1/vaults/:vaultId/items/:itemId', async (request) => {
+  routes.patch('/v1/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return central.patchItem(call(request), vaultId, itemId, request.body ?? []);
+    return json(await central.patchItem(call(request), vaultId, itemId, request.body ?? []));
   });
-  app.delete('/v1/vaults/:vaultId/items/:itemId', async (request, reply) => {
+  routes.delete('/v1/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
     await central.deleteItem(call(request), vaultId, itemId);
-    reply.status(204).send();
+    return noContent();
   });
 }

@@ -1,12 +1,18 @@
-import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { bytes } from './exchange.js';
+import type { ConnectRoutes } from './routes.js';
+
+export interface ConnectMetrics {
+  /** Counts one answered request under its route template (never a concrete id). */
+  record(method: string, route: string, status: number, seconds: number): void;
+}
 
 /**
- * Prometheus metrics of one Connect server: requests by method, route template and status
- * (templates, never concrete ids, keep the label set bounded), their latency, and the process
- * defaults (memory, event loop lag) that show a long-running server's health.
+ * Prometheus metrics of one Connect server at `/metrics`: requests by method, route template and
+ * status (templates keep the label set bounded), their latency, and the process defaults (memory,
+ * event loop lag) that show a long-running server's health.
  */
-export function registerMetrics(app: FastifyInstance): void {
+export function connectMetrics(routes: ConnectRoutes): ConnectMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -22,14 +28,29 @@ export function registerMetrics(app: FastifyInstance): void {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ route }, reply.elapsedTime / 1000);
-    done();
-  });
-  app.get('/metrics', async (_request, reply) => {
-    reply.type(registry.contentType);
-    return registry.metrics();
-  });
+  // prom-client hashes a label object on every update; the bound children are kept instead, by
+  // the few method/route/status combinations a server ever sees.
+  const counters = new Map<string, Counter.Internal>();
+  const timers = new Map<string, Histogram.Internal<'route'>>();
+
+  routes.get('/metrics', async () =>
+    bytes(Buffer.from(await registry.metrics()), { 'content-type': registry.contentType }),
+  );
+  return {
+    record(method, route, status, seconds) {
+      const key = `${method} ${route} ${status}`;
+      let counter = counters.get(key);
+      if (!counter) {
+        counter = requests.labels({ method, route, status: String(status) });
+        counters.set(key, counter);
+      }
+      counter.inc();
+      let timer = timers.get(route);
+      if (!timer) {
+        timer = latency.labels({ route });
+        timers.set(route, timer);
+      }
+      timer.observe(seconds);
+    },
+  };
 }

@@ -1,0 +1,35 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** One Connect API request as a route handler sees it. */
+export interface ConnectRequest {
+  /** The request id, sent back as `x-request-id` and recorded in audit events. */
+  id: string;
+  method: string;
+  /** The raw request target, query string included (filters are read from it as sent). */
+  url: string;
+  headers: IncomingHttpHeaders;
+  params: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string | string[]>>;
+  /** The parsed body: JSON for JSON routes, a Buffer for upload routes, undefined when none came. */
+  body: unknown;
+  ip: string | null;
+}
+
+/** What a route answers; written by the dispatcher with the headers every response carries. */
+export type ConnectReply =
+  | { kind: 'json'; status: number; value: unknown; headers?: Record<string, string> }
+  | { kind: 'bytes'; status: number; content: Buffer; headers: Record<string, string> }
+  | { kind: 'empty'; status: number };
+
+export const json = (value: unknown, status = 200, headers?: Record<string, string>): ConnectReply =>
+  headers ? { kind: 'json', status, value, headers } : { kind: 'json', status, value };
+
+/** Bytes with their own `content-type` (and any other headers) given by the route. */
+export const bytes = (content: Buffer, headers: Record<string, string>): ConnectReply => ({
+  kind: 'bytes',
+  status: 200,
+  content,
+  headers,
+});
+
+export const noContent = (): ConnectReply => ({ kind: 'empty', status: 204 });

@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { unsupportedMediaType } from '../../errors/app-error.js';
+import { toAppError } from '../../errors/format.js';
+import type { ConnectReply, ConnectRequest } from './exchange.js';
+import type { ConnectRoutes } from './routes.js';
+
+/**
+ * Serves Connect routes from a Fastify app (the user vault API, `/api/v1/…`, lives on the
+ * central service's Fastify server), with Connect's `{status, message}` error shape: the same
+ * route code, the same answers as on a Connect listener.
+ */
+export function mountConnectRoutes(app: FastifyInstance, routes: ConnectRoutes): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500)
+      request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
+    reply.status(appError.status).send({
+      status: appError.status,
+      message: appError.expose ? appError.message : 'Internal server error',
+    });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .status(404)
+      .send({ status: 404, message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+  for (const route of routes.definitions) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (request, reply) => {
+        // Fastify has parsed whichever body type came; a JSON route takes only JSON.
+        if (route.body === 'json' && Buffer.isBuffer(request.body))
+          throw unsupportedMediaType('Send the body as application/json');
+        const answer: ConnectReply = await route.handler(connectRequest(request));
+        reply.status(answer.status);
+        if (answer.kind === 'empty') return reply.send();
+        if (answer.headers) reply.headers(answer.headers);
+        return reply.send(answer.kind === 'json' ? answer.value : answer.content);
+      },
+    });
+  }
+}
+
+const connectRequest = (request: FastifyRequest): ConnectRequest => ({
+  id: request.id,
+  method: request.method,
+  url: request.url,
+  headers: request.headers,
+  params: request.params as Record<string, string>,
+  query: request.query as Record<string, string | string[]>,
+  body: request.body,
+  ip: request.ip,
+});
