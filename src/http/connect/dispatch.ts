@@ -28,23 +28,31 @@ export interface DispatchOptions {
  */
 export function connectDispatcher(options: DispatchOptions) {
   const { routes, metrics, logger, limits } = options;
-  const staticHeaders = Object.entries(options.headers);
+  // The request line's fields are fixed and none can hold a secret, so it skips the redaction
+  // pass, which doubled its cost; errors still go through the redacting logger.
+  const requestLog = logger.child({}, { redact: [] });
+  const staticHeaders = Object.entries(options.headers).flat();
 
+  /**
+   * Writes the reply with one writeHead of a flat header list: node:http takes that as is, where
+   * each setHeader would validate and store a header of its own first.
+   */
   const answer = (res: ServerResponse, id: string, reply: ConnectReply) => {
-    res.statusCode = reply.status;
-    res.setHeader('x-request-id', id);
-    for (const [name, value] of staticHeaders) res.setHeader(name, value);
-    if (reply.kind === 'empty') return res.end();
+    const head = ['x-request-id', id, ...staticHeaders];
+    if (reply.kind === 'empty') return res.writeHead(reply.status, head).end();
+    if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) head.push(name, value);
     if (reply.kind === 'bytes') {
-      for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
-      res.setHeader('content-length', reply.content.length);
-      return res.end(reply.content);
+      head.push('content-length', String(reply.content.length));
+      return res.writeHead(reply.status, head).end(reply.content);
     }
-    if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
     const text = JSON.stringify(reply.value);
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', Buffer.byteLength(text));
-    res.end(text);
+    head.push(
+      'content-type',
+      'application/json; charset=utf-8',
+      'content-length',
+      String(Buffer.byteLength(text)),
+    );
+    res.writeHead(reply.status, head).end(text);
   };
 
   const failure = (error: unknown, id: string, path: string): ConnectReply => {
@@ -86,13 +94,10 @@ export function connectDispatcher(options: DispatchOptions) {
       // A reply that cannot be written (a bug): a 500 if nothing has gone out yet.
       reply = failure(error, id, path);
       if (res.headersSent) res.destroy();
-      else {
-        for (const name of res.getHeaderNames()) res.removeHeader(name);
-        answer(res, id, reply);
-      }
+      else answer(res, id, reply);
     }
     const ms = performance.now() - started;
-    logger.info({ reqId: id, method, path, status: reply.status, ms: Math.round(ms) }, 'request');
+    requestLog.info({ reqId: id, method, path, status: reply.status, ms: Math.round(ms) }, 'request');
     metrics.record(method, route, reply.status, ms / 1000);
   };
 
