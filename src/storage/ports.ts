@@ -146,6 +146,11 @@ export interface ItemStore {
   /** Inserts the item and its version 1. */
   insert(item: ItemRecord, first: ItemVersionRecord): Promise<void>;
   get(vaultId: string, id: string, withDetails: boolean): Promise<ItemRow | undefined>;
+  /**
+   * What a view of the item needs, in one read: the current version with details, and the
+   * records of the item's files in upload order.
+   */
+  getWithFiles(vaultId: string, id: string): Promise<{ item: ItemRow; files: FileRecord[] } | undefined>;
   /** Current versions' overviews of every item in the vault. */
   list(vaultId: string): Promise<ItemRow[]>;
   /**

@@ -237,6 +237,51 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(await storage.files.content(i.id, f.id)).toBeUndefined();
     });
 
+    it('reads an item view: the current version with details and its files in upload order', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const other = await vault(a.id);
+      const i = await item(v, 'first');
+      const bare = await item(v, 'bare');
+      const file = (n: number, createdAt: string) => ({
+        id: newId(),
+        itemId: i.id,
+        vaultId: v.id,
+        meta: bytes(`meta${n}`),
+        size: n,
+        createdAt,
+      });
+      const later = file(2, '2026-01-02T03:04:07.000Z');
+      const earlier = file(1, '2026-01-02T03:04:06.000Z');
+      await storage.files.insert(later, bytes('bb'));
+      await storage.files.insert(earlier, bytes('a'));
+      await storage.items.update({ ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' }, 1, {
+        itemId: i.id,
+        version: 2,
+        overview: bytes('o:second'),
+        details: bytes('d:second'),
+        createdAt: 'later',
+        editedBy: 'other',
+      });
+
+      const view = await storage.items.getWithFiles(v.id, i.id);
+      expect(view?.item).toEqual({
+        ...i,
+        version: 2,
+        updatedAt: 'later',
+        lastEditedBy: 'other',
+        overview: bytes('o:second'),
+        details: bytes('d:second'),
+      });
+      expect(view?.files).toEqual([earlier, later]);
+      expect(await storage.items.getWithFiles(v.id, bare.id)).toEqual({
+        item: { ...bare, overview: bytes('o:bare'), details: bytes('d:bare') },
+        files: [],
+      });
+      expect(await storage.items.getWithFiles(other.id, i.id)).toBeUndefined();
+      expect(await storage.items.getWithFiles(v.id, newId())).toBeUndefined();
+    });
+
     it('replaces vault permissions and removes them with an empty list', async () => {
       const a = await account();
       const v = await vault(a.id);

@@ -76,7 +76,11 @@ export async function listFileMetas(
   vault: VaultRecord,
   itemId: string,
 ): Promise<FileMeta[]> {
-  const records = await storage.files.list(itemId);
+  return openFileMetas(keyring, vault, await storage.files.list(itemId));
+}
+
+/** The decrypted metadata of file records read already. */
+export function openFileMetas(keyring: Keyring, vault: VaultRecord, records: FileRecord[]): FileMeta[] {
   if (records.length === 0) return [];
   const key = keyring.vaultKey(vault);
   return records.map((f) => openFileMeta(key, vault, f));

@@ -6,7 +6,7 @@ import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
-import { listFileMetas } from './file-service.js';
+import { listFileMetas, openFileMetas } from './file-service.js';
 import { buildItemContent, type ItemInput } from './input.js';
 import { toFullItem, toItemSummary } from './present.js';
 import { type ItemPlace, openDetails, openOverview, sealItem } from './sealing.js';
@@ -209,8 +209,15 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
 
     async get(ctx, vaultId, itemId) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      const row = await load(vault, itemId, true);
-      const item = await present(vault, row, openContent(vault, row));
+      const found = await storage.items.getWithFiles(vault.id, itemId);
+      if (!found) throw notFound(`item ${itemId} not found`);
+      const { item: row, files } = found;
+      const item = toFullItem(
+        metaOf(row),
+        openContent(vault, row),
+        openFileMetas(keyring, vault, files),
+        Date.now(),
+      );
       // Fail closed: the secret leaves only once its read is on record.
       await recordAudit(storage.audit, ctx, {
         action: 'READ',

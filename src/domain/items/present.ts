@@ -5,6 +5,7 @@ import type {
   FieldType,
   FileMeta,
   ItemContent,
+  ItemField,
   ItemMeta,
   ItemOverview,
   ItemUrl,
@@ -98,27 +99,34 @@ export function toFullItem(
   now: number,
 ): ConnectFullItem {
   const { sections, fields } = content.details;
-  return {
-    ...toItemSummary(meta, content.overview),
-    sections: sections.map((section) => ({
-      id: section.id,
-      ...(section.label ? { label: section.label } : {}),
-    })),
-    fields: fields.map((field) => {
-      const totp = field.type === 'OTP' && field.value !== '' ? totpOrUndefined(field.value, now) : undefined;
-      return {
-        id: field.id,
-        type: field.type,
-        ...(field.purpose !== '' ? { purpose: field.purpose } : {}),
-        label: field.label,
-        value: field.value,
-        ...(field.sectionId !== undefined ? { section: { id: field.sectionId } } : {}),
-        ...(field.entropy !== undefined ? { entropy: field.entropy } : {}),
-        ...(totp !== undefined ? { totp } : {}),
-      };
-    }),
-    ...(files.length > 0 ? { files: files.map((file) => toFile(meta, file)) } : {}),
-  };
+  // Added to the summary rather than spread into a new object with it: every secret read builds
+  // one of these, and that spread alone cost more than building the rest of the item.
+  const item: ConnectFullItem = Object.assign(toItemSummary(meta, content.overview), {
+    sections: sections.map((section) =>
+      section.label ? { id: section.id, label: section.label } : { id: section.id },
+    ),
+    fields: fields.map((field) => toField(field, now)),
+  });
+  if (files.length > 0) item.files = files.map((file) => toFile(meta, file));
+  return item;
+}
+
+/**
+ * One field, its optional members set only when present. Assigned rather than spread in from
+ * conditional literals, which cost ten times as much; the key order stays Connect's.
+ */
+function toField(field: ItemField, now: number): ConnectField {
+  const out: ConnectField =
+    field.purpose === ''
+      ? { id: field.id, type: field.type, label: field.label, value: field.value }
+      : { id: field.id, type: field.type, purpose: field.purpose, label: field.label, value: field.value };
+  if (field.sectionId !== undefined) out.section = { id: field.sectionId };
+  if (field.entropy !== undefined) out.entropy = field.entropy;
+  if (field.type === 'OTP' && field.value !== '') {
+    const totp = totpOrUndefined(field.value, now);
+    if (totp !== undefined) out.totp = totp;
+  }
+  return out;
 }
 
 /** The route that streams a file's bytes; absolute, as Connect's SDKs request it verbatim. */

@@ -300,10 +300,30 @@ const oauth = (t: DialectTypes): Migration => ({
   },
 });
 
+/**
+ * Every view of an item lists its files in upload order: an index in that order serves it
+ * without sorting. It replaces the index on `item_id` alone, whose lookups it serves as well.
+ */
+const filesInOrder: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createIndex('files_item_created')
+      .on('files')
+      .columns(['item_id', 'created_at'])
+      .execute();
+    await db.schema.dropIndex('files_item').execute();
+  },
+};
+
 export function migrationProvider(types: DialectTypes): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(types), '0002_connect': connect(types), '0003_oauth': oauth(types) };
+      return {
+        '0001_initial': initial(types),
+        '0002_connect': connect(types),
+        '0003_oauth': oauth(types),
+        '0004_files_in_order': filesInOrder,
+      };
     },
   };
 }

@@ -1,11 +1,12 @@
 import { closeSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { withAccessCache } from '../cache/access-cache.js';
 import type { Storage } from '../ports.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
+import { betterSqliteDialect } from './driver.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database.
@@ -26,7 +27,7 @@ export async function openSqlite(file: string): Promise<Storage> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({ dialect: betterSqliteDialect(database) });
   try {
     await migrate(db, { blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
   } catch (error) {
@@ -44,33 +45,4 @@ export async function openSqlite(file: string): Promise<Storage> {
       await storage.close();
     },
   });
-}
-
-const MAX_STATEMENTS = 500;
-
-/**
- * Kysely prepares every query anew; preparing costs about as much as running a small query. The
- * queries are parameterised, so their SQL text repeats: keep prepared statements by SQL text
- * (bounded, oldest dropped first).
- *
- * Transactions begin IMMEDIATE (Kysely sends a plain `begin`): with the audit writer thread as a
- * second writer, a deferred transaction that read before it wrote could find its snapshot stale
- * at its first write and fail with SQLITE_BUSY, which no busy timeout retries. Taking the write
- * lock at `begin` waits (busy_timeout) instead.
- */
-function withStatementCache(database: BetterSqlite3.Database) {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => database.close(),
-    prepare(text: string) {
-      const sql = text === 'begin' ? 'begin immediate' : text;
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = database.prepare(sql);
-        if (statements.size >= MAX_STATEMENTS) statements.delete(statements.keys().next().value as string);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
-  };
 }
