@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The ceiling the Connect HTTP layer puts on any Connect server: the real Connect app (hooks,
+// The ceiling the Connect HTTP layer puts on any Connect server: the real Connect listener (routing,
 // request log line, metrics, path validation, serialisation) over a central that answers every
 // GET item with a fixed item — no token check, no database, no decryption, no audit — against a
 // bare node:http server returning the same JSON. CPU is the serving process's, per request.
