@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { vaultOperations } from '../connect-server/vault-operations.js';
 import { verifyVaultApiToken } from '../domain/oauth/access-token-verifier.js';
 import type { Services } from '../services.js';
-import { bearerToken } from './bearer.js';
 import type { ConnectRouteContext } from './connect/app.js';
 import { mountConnectRoutes } from './connect/fastify-adapter.js';
 import { fileRoutes } from './connect/files.js';
@@ -26,16 +25,7 @@ export function vaultApi(services: Services, limits: ConnectRouteContext['limits
         page,
       ),
   );
-  const context: ConnectRouteContext = {
-    central: operations,
-    limits,
-    call: (request) => ({
-      token: bearerToken(request) ?? '',
-      requestId: request.id,
-      ip: request.ip,
-      userAgent: request.headers['user-agent'] ?? null,
-    }),
-  };
+  const context: ConnectRouteContext = { central: operations, limits };
   const routes = new ConnectRoutes();
   vaultRoutes(routes, context);
   itemRoutes(routes, context);

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../../storage/ports.js';
 import { parseInput } from '../validate.js';
 import type { ConnectRouteContext } from './app.js';
-import { json } from './exchange.js';
+import { connectCall, json } from './exchange.js';
 import type { ConnectRoutes } from './routes.js';
 import { activityQuery } from './schemas.js';
 
@@ -20,10 +20,10 @@ const toApiRequest = (e: AuditEvent) => ({
 });
 
 /** `GET /v1/activity`: the requests made through this server, newest first, paged with Content-Range. */
-export function activityRoutes(routes: ConnectRoutes, { central, call }: ConnectRouteContext): void {
+export function activityRoutes(routes: ConnectRoutes, { central }: ConnectRouteContext): void {
   routes.get('/v1/activity', async (request) => {
     const { limit, offset } = parseInput(activityQuery, request.query, 'query');
-    const { events, total } = await central.activity(call(request), { limit, offset });
+    const { events, total } = await central.activity(connectCall(request), { limit, offset });
     const first = events.length === 0 ? 0 : offset + 1;
     return json(events.map(toApiRequest), 200, {
       'content-range': `${first}-${offset + events.length}/${total}`,

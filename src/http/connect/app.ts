@@ -1,11 +1,9 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
-import type { CentralClient, ConnectCall } from '../../connect-server/central-client.js';
-import { bearerToken } from '../bearer.js';
+import type { CentralClient } from '../../connect-server/central-client.js';
 import { activityRoutes } from './activity.js';
 import { connectDispatcher } from './dispatch.js';
-import type { ConnectRequest } from './exchange.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
 import { connectMetrics } from './metrics.js';
@@ -30,11 +28,6 @@ export interface ConnectAppOptions {
 export interface ConnectRouteContext {
   central: CentralClient;
   limits: ConnectAppOptions['limits'];
-  /**
-   * The call to forward to the central service. A missing token is forwarded as empty, not
-   * refused here: the central service refuses it and records the DENY like any other.
-   */
-  call(request: ConnectRequest): ConnectCall;
 }
 
 /** One Connect server's listener: its request handler, and the server that runs it. */
@@ -54,16 +47,7 @@ export interface ConnectApp {
  */
 export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
   const routes = new ConnectRoutes();
-  const context: ConnectRouteContext = {
-    central: options.central,
-    limits: options.limits,
-    call: (request) => ({
-      token: bearerToken(request) ?? '',
-      requestId: request.id,
-      ip: request.ip,
-      userAgent: request.headers['user-agent'] ?? null,
-    }),
-  };
+  const context: ConnectRouteContext = { central: options.central, limits: options.limits };
   const metrics = connectMetrics(routes);
   probeRoutes(routes);
   vaultRoutes(routes, context);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { notFound } from '../../errors/app-error.js';
-import { toAppError } from '../../errors/format.js';
+import { errorBody, toAppError } from '../../errors/format.js';
 import type { ConnectReply } from './exchange.js';
 import type { ConnectMetrics } from './metrics.js';
 import { readBody } from './read-body.js';
@@ -59,8 +59,8 @@ export function connectDispatcher(options: DispatchOptions) {
     const appError = toAppError(error);
     if (appError.status >= 500)
       logger.error({ reqId: id, path, code: appError.code, err: appError.cause ?? error }, 'request failed');
-    const message = appError.expose ? appError.message : 'Internal server error';
-    return { kind: 'json', status: appError.status, value: { status: appError.status, message } };
+    const { status, message } = errorBody(appError);
+    return { kind: 'json', status, value: { status, message } };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

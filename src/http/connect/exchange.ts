@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ConnectCall } from '../../connect-server/central-client.js';
+import { bearerToken } from '../bearer.js';
 
 /** One Connect API request as a route handler sees it. */
 export interface ConnectRequest {
@@ -14,6 +16,17 @@ export interface ConnectRequest {
   body: unknown;
   ip: string | null;
 }
+
+/**
+ * The call a route forwards to the central service. A missing token is forwarded as empty, not
+ * refused here: the central service refuses it and records the DENY like any other.
+ */
+export const connectCall = (request: ConnectRequest): ConnectCall => ({
+  token: bearerToken(request) ?? '',
+  requestId: request.id,
+  ip: request.ip,
+  userAgent: request.headers['user-agent'] ?? null,
+});
 
 /** What a route answers; written by the dispatcher with the headers every response carries. */
 export type ConnectReply =

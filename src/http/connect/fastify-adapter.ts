@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { unsupportedMediaType } from '../../errors/app-error.js';
-import { toAppError } from '../../errors/format.js';
+import { errorBody, toAppError } from '../../errors/format.js';
 import type { ConnectReply, ConnectRequest } from './exchange.js';
 import type { ConnectRoutes } from './routes.js';
 
@@ -14,10 +14,8 @@ export function mountConnectRoutes(app: FastifyInstance, routes: ConnectRoutes):
     const appError = toAppError(error);
     if (appError.status >= 500)
       request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
-    reply.status(appError.status).send({
-      status: appError.status,
-      message: appError.expose ? appError.message : 'Internal server error',
-    });
+    const { status, message } = errorBody(appError);
+    reply.status(status).send({ status, message });
   });
   app.setNotFoundHandler((request, reply) => {
     reply
