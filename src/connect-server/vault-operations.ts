@@ -4,6 +4,7 @@ import { parseItemInput } from '../domain/items/input.js';
 import type { Services } from '../services.js';
 import type { AuditAction, AuditEvent, AuditResourceType } from '../storage/ports.js';
 import type { CentralClient, ConnectCall } from './central-client.js';
+import { endOfTurn } from './end-of-turn.js';
 
 /** What a call is about, for the DENY event of a call whose credential is refused. */
 export interface Target {
@@ -29,10 +30,15 @@ export type Activity = (
  */
 export function vaultOperations(
   services: Services,
-  authenticate: Authenticate,
+  authenticateNow: Authenticate,
   activity: Activity,
 ): CentralClient {
   const { vaults, items, files } = services;
+  // Every call starts with the other calls of its event-loop turn (see end-of-turn.ts).
+  const authenticate: Authenticate = async (call, target) => {
+    await endOfTurn();
+    return authenticateNow(call, target);
+  };
   const read = (type: AuditResourceType, vaultId?: string, itemId?: string): Target => ({
     action: 'READ',
     type,

@@ -26,8 +26,9 @@ export interface AuditWriter {
  * event-loop turn. Here the commit overlaps the next turn's work instead.
  *
  * Fail-closed is unchanged: each `append` still resolves only after the commit that holds its
- * event, and rejects when that commit fails or the thread dies. Events of one event-loop turn go
- * to the thread as one message; the thread commits together whatever arrived while it was busy.
+ * event, and rejects when that commit fails or the thread dies. Events appended by one callback
+ * and the promise continuations it sets off go to the thread as one message; the thread commits
+ * together whatever arrived while it was busy.
  *
  * The thread starts with the first event (most storages never audit a read, and starting a
  * thread costs tens of milliseconds), and again after it died.
@@ -94,9 +95,10 @@ export function auditWriter(file: string): AuditWriter {
         const now = performance.now();
         if (!queue) {
           queue = { rows: [], waiting: [], since: now };
-          // After this event-loop turn, so that every request that reached its audit event in
-          // this turn goes in the same message (and most likely the same commit).
-          setImmediate(send);
+          // Once the running callback and every promise continuation it set off are done: the
+          // Connect calls of one turn run together (connect-server/end-of-turn.ts), so all of
+          // their events go in one message, without waiting for the next turn's I/O first.
+          process.nextTick(send);
         }
         queue.rows.push(toAuditRow(event));
         queue.waiting.push({ resolve, reject });
