@@ -23,7 +23,7 @@ interface VerifiedSignature {
   signatureHash: Buffer;
 }
 
-/** Tokens are about 700 characters: at most ~14 MB of keys. */
+/** A token with one vault grant is ~560 characters: some 11 MB of keys when full. */
 const MAX_CACHED = 20_000;
 
 /**
