@@ -8,22 +8,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { keyhold, parseArgs, ROOT, requireWrk, seed, startBare, startLogged, stop, wrk } from './lib.mjs';
+import {
+  itemBody,
+  parseArgs,
+  ROOT,
+  requireWrk,
+  seed,
+  startBare,
+  startInProcess,
+  startLogged,
+  stop,
+  wrk,
+} from './lib.mjs';
 
 const { seconds, connections } = parseArgs({ seconds: 10, connections: 50 });
 requireWrk();
 
 // The same item connect-get.mjs reads, as a real server returns it.
 const s = await seed();
-const central = await startLogged(
-  keyhold('serve', '--data-dir', s.dataDir, '--port', '0', '--connect', `${s.credentialsFile}:0`),
-  'keyhold listening',
-);
-const body = await (
-  await fetch(central.line.connectUrls[0] + s.path, {
-    headers: { authorization: `Bearer ${s.connectToken}` },
-  })
-).text();
+const central = await startInProcess(s);
+const body = await itemBody(central.itemUrl, s.connectToken);
 await stop(central.child);
 
 const dist = (file) => pathToFileURL(join(ROOT, 'dist', file)).href;

@@ -4,24 +4,29 @@
 // processes; audit and request logging stay on, as in production.
 //
 //   npm run build && node bench/connect-get.mjs [--seconds 10] [--connections 50]
-import { keyhold, parseArgs, requireWrk, seed, startBare, startLogged, stop, wrk } from './lib.mjs';
+import {
+  itemBody,
+  keyhold,
+  parseArgs,
+  requireWrk,
+  seed,
+  startBare,
+  startInProcess,
+  startLogged,
+  stop,
+  wrk,
+} from './lib.mjs';
 
 const { seconds, connections } = parseArgs({ seconds: 10, connections: 50 });
 requireWrk();
 const s = await seed();
 
-const central = await startLogged(
-  keyhold('serve', '--data-dir', s.dataDir, '--port', '0', '--connect', `${s.credentialsFile}:0`),
-  'keyhold listening',
-);
-const inProcessUrl = central.line.connectUrls[0];
+const central = await startInProcess(s);
 const remote = await startLogged(
   keyhold('connect', '--credentials', s.credentialsFile, '--central', central.line.url, '--port', '0'),
   'connect server listening',
 );
-const body = await (
-  await fetch(inProcessUrl + s.path, { headers: { authorization: `Bearer ${s.connectToken}` } })
-).text();
+const body = await itemBody(central.itemUrl, s.connectToken);
 const bare = await startBare(body);
 
 const run = async (url, token) => {
@@ -30,7 +35,7 @@ const run = async (url, token) => {
 };
 const results = {
   'bare node:http': await run(bare.line.url + s.path),
-  'connect, in-process (serve --connect)': await run(inProcessUrl + s.path, s.connectToken),
+  'connect, in-process (serve --connect)': await run(central.itemUrl, s.connectToken),
   'connect, own process (keyhold connect)': await run(remote.line.url + s.path, s.connectToken),
 };
 await Promise.all([stop(remote.child), stop(central.child), stop(bare.child)]);

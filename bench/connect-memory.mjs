@@ -4,16 +4,13 @@
 // 10% suggests a leak.
 //
 //   npm run build && node bench/connect-memory.mjs [--requests 1000000] [--connections 50]
-import { keyhold, parseArgs, requireWrk, rssMiB, seed, startLogged, stop, wrk } from './lib.mjs';
+import { parseArgs, requireWrk, rssMiB, seed, startInProcess, stop, wrk } from './lib.mjs';
 
 const { requests, connections } = parseArgs({ requests: 1_000_000, connections: 50 });
 requireWrk();
 const s = await seed();
-const central = await startLogged(
-  keyhold('serve', '--data-dir', s.dataDir, '--port', '0', '--connect', `${s.credentialsFile}:0`),
-  'keyhold listening',
-);
-const url = central.line.connectUrls[0] + s.path;
+const central = await startInProcess(s);
+const url = central.itemUrl;
 
 let done = 0;
 let early;

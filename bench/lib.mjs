@@ -122,6 +122,23 @@ export async function seed() {
   };
 }
 
+/**
+ * `keyhold serve` on the seeded data directory with its Connect server hosted in process; returns
+ * the process, its listening line and the URL of the seeded item on the Connect listener.
+ */
+export async function startInProcess(s) {
+  const central = await startLogged(
+    keyhold('serve', '--data-dir', s.dataDir, '--port', '0', '--connect', `${s.credentialsFile}:0`),
+    'keyhold listening',
+  );
+  return { ...central, itemUrl: central.line.connectUrls[0] + s.path };
+}
+
+/** The seeded item as a Connect server returns it (the JSON a bare baseline answers with). */
+export async function itemBody(itemUrl, token) {
+  return (await fetch(itemUrl, { headers: { authorization: `Bearer ${token}` } })).text();
+}
+
 /** A bare node:http server answering every request with `body` (the baseline). */
 export function startBare(body) {
   const script = `
