@@ -59,6 +59,16 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       });
       return i;
     };
+    /** Moves `i` from version 1 to version 2 (content 'second', edited by 'other'); true if it moved. */
+    const secondVersion = (i: ItemRecord): Promise<boolean> =>
+      storage.items.update({ ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' }, 1, {
+        itemId: i.id,
+        version: 2,
+        overview: bytes('o:second'),
+        details: bytes('d:second'),
+        createdAt: 'later',
+        editedBy: 'other',
+      });
     const event = (accountId: string, n: number): AuditEventInput => ({
       occurredAt: now,
       accountId,
@@ -174,19 +184,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const a = await account();
       const v = await vault(a.id);
       const i = await item(v, 'first');
-      const moved = await storage.items.update(
-        { ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' },
-        1,
-        {
-          itemId: i.id,
-          version: 2,
-          overview: bytes('o:second'),
-          details: bytes('d:second'),
-          createdAt: 'later',
-          editedBy: 'other',
-        },
-      );
-      expect(moved).toBe(true);
+      expect(await secondVersion(i)).toBe(true);
       const current = await storage.items.get(v.id, i.id, true);
       expect(current?.version).toBe(2);
       expect(current?.overview.toString()).toBe('o:second');
@@ -255,14 +253,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const earlier = file(1, '2026-01-02T03:04:06.000Z');
       await storage.files.insert(later, bytes('bb'));
       await storage.files.insert(earlier, bytes('a'));
-      await storage.items.update({ ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' }, 1, {
-        itemId: i.id,
-        version: 2,
-        overview: bytes('o:second'),
-        details: bytes('d:second'),
-        createdAt: 'later',
-        editedBy: 'other',
-      });
+      expect(await secondVersion(i)).toBe(true);
 
       const view = await storage.items.getWithFiles(v.id, i.id);
       expect(view?.item).toEqual({
