@@ -63,8 +63,13 @@ export const aad = {
   masterKeyCheck: () => 'keyhold/master-key-check/v1',
   vaultKey: (accountId: string, vaultId: string) => `keyhold/vault-key/v1|${accountId}|${vaultId}`,
   vaultAttributes: (accountId: string, vaultId: string) => `keyhold/vault-attrs/v1|${accountId}|${vaultId}`,
-  item: (accountId: string, vaultId: string, itemId: string, version: number, part: 'overview' | 'details') =>
-    `keyhold/item/v1|${accountId}|${vaultId}|${itemId}|${version}|${part}`,
+  item: (
+    accountId: string,
+    vaultId: string,
+    itemId: string,
+    version: number,
+    part: 'overview' | 'details' | 'content',
+  ) => `keyhold/item/v1|${accountId}|${vaultId}|${itemId}|${version}|${part}`,
   file: (accountId: string, vaultId: string, itemId: string, fileId: string, part: 'meta' | 'content') =>
     `keyhold/file/v1|${accountId}|${vaultId}|${itemId}|${fileId}|${part}`,
   accountKey: (accountId: string, keyId: string) => `keyhold/account-key/v1|${accountId}|${keyId}`,

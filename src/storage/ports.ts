@@ -116,12 +116,16 @@ export interface VaultAccessStore {
   listForVault(vaultId: string): Promise<VaultAccessRecord[]>;
 }
 
-/** One version of an item: sealed overview and details, bound by AAD to this exact version. */
+/**
+ * One version of an item, sealed and bound by AAD to this exact version: the overview alone (what
+ * lists open) and the content, whose shape `layout` names (domain/items/sealing.ts).
+ */
 export interface ItemVersionRecord {
   itemId: string;
   version: number;
   overview: Buffer;
-  details: Buffer;
+  content: Buffer;
+  layout: number;
   createdAt: string;
   editedBy: string;
 }
@@ -136,18 +140,19 @@ export interface ItemRecord {
   lastEditedBy: string;
 }
 
-/** An item with its current version's sealed overview (and details when asked for). */
+/** An item with its current version's sealed overview and layout (and content when asked for). */
 export interface ItemRow extends ItemRecord {
   overview: Buffer;
-  details?: Buffer;
+  content?: Buffer;
+  layout: number;
 }
 
 export interface ItemStore {
   /** Inserts the item and its version 1. */
   insert(item: ItemRecord, first: ItemVersionRecord): Promise<void>;
-  get(vaultId: string, id: string, withDetails: boolean): Promise<ItemRow | undefined>;
+  get(vaultId: string, id: string, withContent: boolean): Promise<ItemRow | undefined>;
   /**
-   * What a view of the item needs, in one read: the current version with details, and the
+   * What a view of the item needs, in one read: the current version with content, and the
    * records of the item's files in upload order.
    */
   getWithFiles(vaultId: string, id: string): Promise<{ item: ItemRow; files: FileRecord[] } | undefined>;

@@ -53,19 +53,24 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         itemId: i.id,
         version: 1,
         overview: bytes(`o:${title}`),
-        details: bytes(`d:${title}`),
+        content: bytes(`c:${title}`),
+        layout: 1,
         createdAt: now,
         editedBy: 'tester',
       });
       return i;
     };
-    /** Moves `i` from version 1 to version 2 (content 'second', edited by 'other'); true if it moved. */
+    /**
+     * Moves `i` from version 1 (layout 1) to version 2 (content 'second', layout 2, edited by
+     * 'other'); true if it moved.
+     */
     const secondVersion = (i: ItemRecord): Promise<boolean> =>
       storage.items.update({ ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' }, 1, {
         itemId: i.id,
         version: 2,
         overview: bytes('o:second'),
-        details: bytes('d:second'),
+        content: bytes('c:second'),
+        layout: 2,
         createdAt: 'later',
         editedBy: 'other',
       });
@@ -188,10 +193,17 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const current = await storage.items.get(v.id, i.id, true);
       expect(current?.version).toBe(2);
       expect(current?.overview.toString()).toBe('o:second');
-      expect(current?.details?.toString()).toBe('d:second');
-      expect((await storage.items.get(v.id, i.id, false))?.details).toBeUndefined();
-      expect((await storage.items.versions(i.id)).map((x) => x.version)).toEqual([2, 1]);
-      expect((await storage.items.getVersion(i.id, 1))?.overview.toString()).toBe('o:first');
+      expect(current?.content?.toString()).toBe('c:second');
+      expect(current?.layout).toBe(2);
+      const withoutContent = await storage.items.get(v.id, i.id, false);
+      expect(withoutContent?.content).toBeUndefined();
+      expect(withoutContent?.layout).toBe(2);
+      expect((await storage.items.versions(i.id)).map((x) => [x.version, x.layout])).toEqual([
+        [2, 2],
+        [1, 1],
+      ]);
+      const first = await storage.items.getVersion(i.id, 1);
+      expect([first?.overview.toString(), first?.content.toString()]).toEqual(['o:first', 'c:first']);
       expect((await storage.items.list(v.id)).map((x) => x.overview.toString())).toEqual(['o:second']);
     });
 
@@ -203,7 +215,8 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         itemId: i.id,
         version: 2,
         overview: bytes('o'),
-        details: bytes('d'),
+        content: bytes('c'),
+        layout: 2,
         createdAt: now,
         editedBy: 'x',
       };
@@ -235,7 +248,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(await storage.files.content(i.id, f.id)).toBeUndefined();
     });
 
-    it('reads an item view: the current version with details and its files in upload order', async () => {
+    it('reads an item view: the current version with content and its files in upload order', async () => {
       const a = await account();
       const v = await vault(a.id);
       const other = await vault(a.id);
@@ -262,11 +275,12 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         updatedAt: 'later',
         lastEditedBy: 'other',
         overview: bytes('o:second'),
-        details: bytes('d:second'),
+        content: bytes('c:second'),
+        layout: 2,
       });
       expect(view?.files).toEqual([earlier, later]);
       expect(await storage.items.getWithFiles(v.id, bare.id)).toEqual({
-        item: { ...bare, overview: bytes('o:bare'), details: bytes('d:bare') },
+        item: { ...bare, overview: bytes('o:bare'), content: bytes('c:bare'), layout: 1 },
         files: [],
       });
       expect(await storage.items.getWithFiles(other.id, i.id)).toBeUndefined();

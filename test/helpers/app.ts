@@ -6,9 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import type { Keyring } from '../../src/crypto/keyring.js';
 import { buildApp } from '../../src/http/app.js';
 import { initDataDir } from '../../src/main.js';
 import { buildServices, type Services } from '../../src/services.js';
+import type { Storage } from '../../src/storage/ports.js';
 
 /** The public URL injected requests are made against (no socket is opened). */
 export const TEST_PUBLIC_URL = 'http://keyhold.test';
@@ -16,6 +18,9 @@ export const TEST_PUBLIC_URL = 'http://keyhold.test';
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
+  /** What the services run on, for tests that look under them. */
+  storage: Storage;
+  keyring: Keyring;
   config: Config;
   /** Operator admin token of the first account. */
   token: string;
@@ -51,6 +56,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     app,
     services,
+    storage: init.storage,
+    keyring: init.keyring,
     config,
     token: init.adminToken,
     accountId: init.accountId,

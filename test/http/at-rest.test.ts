@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aad, sealJson } from '../../src/crypto/envelope.js';
+import { openItem, type SealedItem } from '../../src/domain/items/sealing.js';
 import { client, startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -90,12 +92,12 @@ describe('tampering', () => {
   it('a flipped byte in a stored ciphertext is an integrity error, never garbage', async () => {
     const { vault, item } = await writeSecrets();
     const raw = new Database(join(t.dir, 'keyhold.db'));
-    const row = raw.prepare('select details from item_versions where item_id = ?').get(item.id) as {
-      details: Buffer;
+    const row = raw.prepare('select content from item_versions where item_id = ?').get(item.id) as {
+      content: Buffer;
     };
-    const tampered = Buffer.from(row.details);
+    const tampered = Buffer.from(row.content);
     tampered[20] = (tampered[20] as number) ^ 0xff;
-    raw.prepare('update item_versions set details = ? where item_id = ?').run(tampered, item.id);
+    raw.prepare('update item_versions set content = ? where item_id = ?').run(tampered, item.id);
     raw.close();
     const res = await api.get(`/vaults/${vault.id}/items/${item.id}`);
     expect(res.statusCode).toBe(500);
@@ -111,14 +113,14 @@ describe('tampering', () => {
     const other = (await api.post(`/vaults/${vault.id}/items`, { title: 'other', fields: [] })).json();
     const raw = new Database(join(t.dir, 'keyhold.db'));
     const source = raw
-      .prepare('select overview, details from item_versions where item_id = ?')
+      .prepare('select overview, content from item_versions where item_id = ?')
       .get(item.id) as {
       overview: Buffer;
-      details: Buffer;
+      content: Buffer;
     };
     raw
-      .prepare('update item_versions set overview = ?, details = ? where item_id = ?')
-      .run(source.overview, source.details, other.id);
+      .prepare('update item_versions set overview = ?, content = ? where item_id = ?')
+      .run(source.overview, source.content, other.id);
     raw.close();
     const res = await api.get(`/vaults/${vault.id}/items/${other.id}`);
     expect(res.statusCode).toBe(500);
@@ -126,6 +128,35 @@ describe('tampering', () => {
     expect(res.body).not.toContain(SECRETS.password);
     // The original row is untouched and still opens.
     expect((await api.get(`/vaults/${vault.id}/items/${item.id}`)).json().title).toBe(SECRETS.title);
+  });
+
+  it('a layout flag changed in the database is an integrity error, never one shape read as the other', async () => {
+    const { vault, item } = await writeSecrets();
+    const raw = new Database(join(t.dir, 'keyhold.db'));
+    raw.prepare('update item_versions set layout = 1 where item_id = ?').run(item.id);
+    raw.close();
+    const res = await api.get(`/vaults/${vault.id}/items/${item.id}`);
+    expect(res.statusCode).toBe(500);
+    expect(res.json().code).toBe('integrity_error');
+    expect(res.body).not.toContain(SECRETS.password);
+  });
+
+  it('reads a version stored before overview and details were sealed together (layout 1) as it was', async () => {
+    const { vault, item } = await writeSecrets();
+    const before = (await api.get(`/vaults/${vault.id}/items/${item.id}`)).json();
+    // Re-store the version as the older layout did: the details alone in `content`, under their
+    // own AAD part. The overview column was sealed the same way in both layouts.
+    const vaultRow = await t.storage.vaults.get(t.accountId, vault.id);
+    const key = t.keyring.vaultKey(vaultRow as NonNullable<typeof vaultRow>);
+    const place = { accountId: t.accountId, vaultId: vault.id, itemId: item.id, version: 1 };
+    const current = openItem(key, place, (await t.storage.items.getVersion(item.id, 1)) as SealedItem);
+    const details = sealJson(key, current.details, aad.item(t.accountId, vault.id, item.id, 1, 'details'));
+    const raw = new Database(join(t.dir, 'keyhold.db'));
+    raw.prepare('update item_versions set content = ?, layout = 1 where item_id = ?').run(details, item.id);
+    raw.close();
+    const res = await api.get(`/vaults/${vault.id}/items/${item.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(before);
   });
 
   it('a vault key moved to another vault does not unwrap', async () => {

@@ -9,7 +9,7 @@ import type { RequestContext } from '../context.js';
 import { listFileMetas, openFileMetas } from './file-service.js';
 import { buildItemContent, type ItemInput } from './input.js';
 import { toFullItem, toItemSummary } from './present.js';
-import { type ItemPlace, openDetails, openOverview, sealItem } from './sealing.js';
+import { type ItemPlace, LAYOUT, openItem, openOverview, sealItem } from './sealing.js';
 import type { ItemContent, ItemMeta } from './types.js';
 
 export type FullItem = ReturnType<typeof toFullItem>;
@@ -80,20 +80,18 @@ const staleVersion = (itemId: string, current: number, basedOn: number | undefin
   );
 
 export function itemService(storage: Storage, keyring: Keyring): ItemService {
-  const load = async (vault: VaultRecord, itemId: string, withDetails: boolean): Promise<ItemRow> => {
-    const row = await storage.items.get(vault.id, itemId, withDetails);
+  const load = async (vault: VaultRecord, itemId: string, withContent: boolean): Promise<ItemRow> => {
+    const row = await storage.items.get(vault.id, itemId, withContent);
     if (!row) throw notFound(`item ${itemId} not found`);
     return row;
   };
 
-  const openContent = (vault: VaultRecord, row: ItemRow): ItemContent => {
-    const key = keyring.vaultKey(vault);
-    const place = placeOf(row);
-    return {
-      overview: openOverview(key, place, row.overview),
-      details: openDetails(key, place, row.details as Buffer),
-    };
-  };
+  const openContent = (vault: VaultRecord, row: ItemRow): ItemContent =>
+    openItem(keyring.vaultKey(vault), placeOf(row), {
+      overview: row.overview,
+      content: row.content as Buffer,
+      layout: row.layout,
+    });
 
   const present = async (vault: VaultRecord, row: ItemRow, content: ItemContent) =>
     toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now());
@@ -168,6 +166,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         updatedAt: now,
         lastEditedBy: ctx.actor.id,
         overview: Buffer.alloc(0),
+        layout: LAYOUT.together,
       };
       const sealed = sealItem(keyring.vaultKey(vault), placeOf(row), content);
       await storage.transaction(async (tx) => {
@@ -295,7 +294,8 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         updatedAt: old.createdAt,
         lastEditedBy: old.editedBy,
         overview: old.overview,
-        details: old.details,
+        content: old.content,
+        layout: old.layout,
       };
       const item = await present(vault, asOf, openContent(vault, asOf));
       await recordAudit(storage.audit, ctx, {

@@ -11,7 +11,8 @@ export function itemStore(db: Kysely<Database>): ItemStore {
         item_id: v.itemId,
         version: v.version,
         overview: v.overview,
-        details: v.details,
+        content: v.content,
+        layout: v.layout,
         created_at: v.createdAt,
         edited_by: v.editedBy,
       })
@@ -27,23 +28,23 @@ export function itemStore(db: Kysely<Database>): ItemStore {
           .onRef('item_versions.version', '=', 'items.version'),
       )
       .selectAll('items')
-      .select('item_versions.overview');
+      .select(['item_versions.overview', 'item_versions.layout']);
 
   // Every secret read runs one of these two: compiled once (see precompiled.ts).
-  const currentOf = (withDetails: boolean) =>
-    precompiled<'vaultId' | 'id', Database['items'] & { overview: Buffer; details?: Buffer }>(db, (p) => {
+  const currentOf = (withContent: boolean) =>
+    precompiled<'vaultId' | 'id', CurrentRow>(db, (p) => {
       const query = current().where('items.vault_id', '=', p('vaultId')).where('items.id', '=', p('id'));
-      return withDetails ? query.select('item_versions.details') : query;
+      return withContent ? query.select('item_versions.content') : query;
     });
-  const withDetails = currentOf(true);
-  const withoutDetails = currentOf(false);
+  const withContent = currentOf(true);
+  const withoutContent = currentOf(false);
 
   // A view of an item reads its files too: joined in, one statement instead of two on every
   // secret read. An item without files yields one row with null file columns; one with files, a
   // row per file (repeating the item's parts, which is cheap for the few files an item has).
   const withFiles = precompiled<'vaultId' | 'id', ViewRow>(db, (p) =>
     current()
-      .select('item_versions.details')
+      .select('item_versions.content')
       .leftJoin('files', 'files.item_id', 'items.id')
       .select([
         'files.id as file_id',
@@ -57,7 +58,7 @@ export function itemStore(db: Kysely<Database>): ItemStore {
       .orderBy('files.created_at'),
   );
 
-  const toRow = (r: Database['items'] & { overview: Buffer; details?: Buffer }): ItemRow => ({
+  const toRow = (r: CurrentRow): ItemRow => ({
     id: r.id,
     vaultId: r.vault_id,
     accountId: r.account_id,
@@ -66,13 +67,15 @@ export function itemStore(db: Kysely<Database>): ItemStore {
     updatedAt: r.updated_at,
     lastEditedBy: r.last_edited_by,
     overview: r.overview,
-    ...(r.details ? { details: r.details } : {}),
+    layout: r.layout,
+    ...(r.content ? { content: r.content } : {}),
   });
   const toVersion = (r: Database['item_versions']): ItemVersionRecord => ({
     itemId: r.item_id,
     version: r.version,
     overview: r.overview,
-    details: r.details,
+    content: r.content,
+    layout: r.layout,
     createdAt: r.created_at,
     editedBy: r.edited_by,
   });
@@ -93,8 +96,8 @@ export function itemStore(db: Kysely<Database>): ItemStore {
         .execute();
       await insertVersion(first);
     },
-    async get(vaultId, id, details) {
-      const row = await (details ? withDetails : withoutDetails).first({ vaultId, id });
+    async get(vaultId, id, content) {
+      const row = await (content ? withContent : withoutContent).first({ vaultId, id });
       return row && toRow(row);
     },
     async getWithFiles(vaultId, id) {
@@ -163,8 +166,11 @@ export function itemStore(db: Kysely<Database>): ItemStore {
   };
 }
 
+/** An item with the parts of its current version that a read selects. */
+type CurrentRow = Database['items'] & { overview: Buffer; layout: number; content?: Buffer };
+
 /** A row of an item view: the item, its current version, and one of its files (all null if none). */
-type ViewRow = Database['items'] & { overview: Buffer; details: Buffer } & (
+type ViewRow = CurrentRow & { content: Buffer } & (
     | { file_id: null }
     | {
         file_id: string;

@@ -315,6 +315,22 @@ const filesInOrder: Migration = {
   },
 };
 
+/**
+ * A read of an item opens one sealed value instead of two: from now on a version's `content`
+ * holds its overview and details sealed together (layout 2), and `overview` repeats the overview
+ * alone for lists. The versions already stored keep layout 1, where `content` (the former
+ * `details` column) holds the details alone; both are read (domain/items/sealing.ts).
+ */
+const itemContentTogether: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('item_versions').renameColumn('details', 'content').execute();
+    await db.schema
+      .alterTable('item_versions')
+      .addColumn('layout', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+  },
+};
+
 export function migrationProvider(types: DialectTypes): MigrationProvider {
   return {
     async getMigrations() {
@@ -323,6 +339,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0002_connect': connect(types),
         '0003_oauth': oauth(types),
         '0004_files_in_order': filesInOrder,
+        '0005_item_content_together': itemContentTogether,
       };
     },
   };

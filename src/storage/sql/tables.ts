@@ -46,7 +46,8 @@ export interface Database {
     item_id: string;
     version: number;
     overview: Buffer;
-    details: Buffer;
+    content: Buffer;
+    layout: number;
     created_at: string;
     edited_by: string;
   };

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
+import { openSqlite } from '../../src/storage/sqlite/open.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'keyhold-upgrade-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A database file at schema `migration`, as a release of that schema left it. */
+async function databaseAt(file: string, migration: string): Promise<BetterSqlite3.Database> {
+  const database = new BetterSqlite3(file);
+  database.pragma('journal_mode = WAL');
+  const db = new Kysely({ dialect: betterSqliteDialect(database) });
+  const provider = migrationProvider({ blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
+  const { error } = await new Migrator({ db, provider }).migrateTo(migration);
+  if (error) throw error;
+  return database;
+}
+
+describe('upgrading a SQLite database', () => {
+  it('keeps item versions stored before overview and details were sealed together, as layout 1', async () => {
+    const file = join(dir, 'v4.sqlite');
+    const old = await databaseAt(file, '0004_files_in_order');
+    const at = '2026-01-02T03:04:05.000Z';
+    old.prepare('insert into accounts (id, name, created_at) values (?, ?, ?)').run('acc', 'a', at);
+    old
+      .prepare(
+        `insert into vaults (id, account_id, wrapped_key, attributes, type, attribute_version,
+           content_version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run('vault', 'acc', Buffer.from('k'), Buffer.from('a'), 'USER_CREATED', 1, 1, at, at);
+    old
+      .prepare(
+        `insert into items (id, vault_id, account_id, version, created_at, updated_at, last_edited_by)
+           values (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run('item', 'vault', 'acc', 1, at, at, 'u');
+    old
+      .prepare(
+        `insert into item_versions (item_id, version, overview, details, created_at, edited_by)
+           values (?, ?, ?, ?, ?, ?)`,
+      )
+      .run('item', 1, Buffer.from('sealed overview'), Buffer.from('sealed details'), at, 'u');
+    old.close();
+
+    const storage = await openSqlite(file);
+    try {
+      const current = await storage.items.get('vault', 'item', true);
+      expect(current?.layout).toBe(1);
+      expect(current?.overview.toString()).toBe('sealed overview');
+      expect(current?.content?.toString()).toBe('sealed details');
+      expect((await storage.items.getVersion('item', 1))?.layout).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  });
+});
