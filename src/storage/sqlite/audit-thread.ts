@@ -4,9 +4,10 @@
  * would work, but from src/ under vitest the file is TypeScript that only vitest can load. The
  * program is small and takes everything it needs from `workerData`:
  *
- * - `driver`: the resolved path of better-sqlite3, `file`: the database file.
+ * - `driver`: the resolved path of better-sqlite3, `file`: the database file, `columns`: the
+ *   audit_events columns every row fills, in order.
  *
- * Messages in: `{ id, rows }` (rows of audit_events, column name → value) or `{ close: true }`.
+ * Messages in: `{ id, rows }` (each row its values in `columns` order) or `{ close: true }`.
  * Messages out: `{ ids, error? }` once the rows of those batches are committed (durably: the
  * connection runs synchronous=FULL) or failed together. Batches that arrive while a commit is
  * running share the next commit, as group commit did on the main thread.
@@ -21,22 +22,13 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 
-const statements = new Map();
-function insertFor(row) {
-  const columns = Object.keys(row);
-  const key = columns.join(',');
-  let statement = statements.get(key);
-  if (!statement) {
-    const quoted = columns.map((c) => '"' + c + '"');
-    statement = db.prepare(
-      'insert into "audit_events" (' + quoted.join(', ') + ') values (' + columns.map((c) => '@' + c).join(', ') + ')',
-    );
-    statements.set(key, statement);
-  }
-  return statement;
-}
+const { columns } = workerData;
+const insert = db.prepare(
+  'insert into "audit_events" (' + columns.map((c) => '"' + c + '"').join(', ') + ') values (' +
+    columns.map(() => '?').join(', ') + ')',
+);
 const commit = db.transaction((batches) => {
-  for (const batch of batches) for (const row of batch.rows) insertFor(row).run(row);
+  for (const batch of batches) for (const values of batch.rows) insert.run(values);
 });
 
 let pending = [];

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { AuditEventInput } from '../ports.js';
-import { toAuditRow } from '../sql/audit.js';
+import { AUDIT_COLUMNS, toAuditValues } from '../sql/audit.js';
 import { AUDIT_THREAD_SOURCE } from './audit-thread.js';
 
 /** How long events of one turn may gather before they go to the writer thread. */
@@ -39,7 +39,7 @@ export function auditWriter(file: string): AuditWriter {
   let exited: Promise<void> = Promise.resolve();
   let closed = false;
   let nextId = 0;
-  let queue: { rows: ReturnType<typeof toAuditRow>[]; waiting: Waiting[]; since: number } | undefined;
+  let queue: { rows: unknown[][]; waiting: Waiting[]; since: number } | undefined;
   const inFlight = new Map<number, Waiting[]>();
 
   const failAll = (error: unknown) => {
@@ -48,7 +48,10 @@ export function auditWriter(file: string): AuditWriter {
   };
 
   const start = (): Worker => {
-    const w = new Worker(AUDIT_THREAD_SOURCE, { eval: true, workerData: { driver, file } });
+    const w = new Worker(AUDIT_THREAD_SOURCE, {
+      eval: true,
+      workerData: { driver, file, columns: AUDIT_COLUMNS },
+    });
     // Referenced only while a commit is awaited: an idle writer must not keep the process up.
     w.unref();
     w.on('message', (done: { ids: number[]; error?: string }) => {
@@ -100,7 +103,7 @@ export function auditWriter(file: string): AuditWriter {
           // their events go in one message, without waiting for the next turn's I/O first.
           process.nextTick(send);
         }
-        queue.rows.push(toAuditRow(event));
+        queue.rows.push(toAuditValues(event));
         queue.waiting.push({ resolve, reject });
         // A long turn sends what it has every millisecond or so: the thread commits that while
         // this thread works on, instead of every request of the turn waiting for one commit
