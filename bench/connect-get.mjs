@@ -3,7 +3,11 @@
 // server returning the same JSON, in one run. Server and load generator (wrk) are separate
 // processes; audit and request logging stay on, as in production.
 //
-//   npm run build && node bench/connect-get.mjs [--seconds 10] [--connections 50]
+// The targets take turns over several rounds, and each round's share of bare is taken against
+// the bare figure of that same round: on a shared machine the speed of every process drifts by
+// a fifth or more within minutes, which a single back-to-back run mistakes for a difference.
+//
+//   npm run build && node bench/connect-get.mjs [--seconds 10] [--connections 50] [--rounds 3]
 import {
   itemBody,
   keyhold,
@@ -17,7 +21,7 @@ import {
   wrk,
 } from './lib.mjs';
 
-const { seconds, connections } = parseArgs({ seconds: 10, connections: 50 });
+const { seconds, connections, rounds } = parseArgs({ seconds: 10, connections: 50, rounds: 3 });
 requireWrk();
 const s = await seed();
 
@@ -29,24 +33,38 @@ const remote = await startLogged(
 const body = await itemBody(central.itemUrl, s.connectToken);
 const bare = await startBare(body);
 
-const run = async (url, token) => {
-  await wrk(url, { connections, seconds: 2, token }); // warm-up: JIT, caches, connections
-  return wrk(url, { connections, seconds, token });
-};
-const results = {
-  'bare node:http': await run(bare.line.url + s.path),
-  'connect, in-process (serve --connect)': await run(central.itemUrl, s.connectToken),
-  'connect, own process (keyhold connect)': await run(remote.line.url + s.path, s.connectToken),
-};
+const targets = [
+  { name: 'bare node:http', url: bare.line.url + s.path },
+  { name: 'connect, in-process (serve --connect)', url: central.itemUrl, token: s.connectToken },
+  { name: 'connect, own process (keyhold connect)', url: remote.line.url + s.path, token: s.connectToken },
+];
+for (const t of targets) t.runs = [];
+for (let round = 0; round < rounds; round++) {
+  // Each round in another order, so no target always runs right after the same other one.
+  const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+  for (const t of order) {
+    // Warm-up after the others' turns: JIT, caches, connections.
+    await wrk(t.url, { connections, seconds: 2, token: t.token });
+    t.runs.push(await wrk(t.url, { connections, seconds, token: t.token }));
+  }
+}
 await Promise.all([stop(remote.child), stop(central.child), stop(bare.child)]);
 
-const base = results['bare node:http'].rps;
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const bareRuns = targets[0].runs;
 console.log(
-  `GET ${body.length}-byte item, ${connections} connections, ${seconds} s, node ${process.version}`,
+  `GET ${body.length}-byte item, ${connections} connections, ${rounds} rounds of ${seconds} s per target, node ${process.version}`,
 );
-console.log('target                                    req/s     p50 ms   p99 ms   vs bare');
-for (const [name, r] of Object.entries(results)) {
+console.log('medians over the rounds:');
+console.log('target                                    req/s     p50 ms   p99 ms   vs bare   (each round)');
+for (const t of targets) {
+  const shares = t.runs.map((r, i) => (r.rps / bareRuns[i].rps) * 100);
+  const m = (key) => median(t.runs.map((r) => r[key]));
   console.log(
-    `${name.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${((r.rps / base) * 100).toFixed(1).padStart(8)}%`,
+    `${t.name.padEnd(40)} ${m('rps').toFixed(0).padStart(7)} ${m('p50').toFixed(2).padStart(9)} ${m('p99').toFixed(2).padStart(8)} ${median(shares).toFixed(1).padStart(8)}%   (${shares.map((x) => `${x.toFixed(1)}%`).join(' ')})`,
   );
 }
