@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { notFound } from '../../errors/app-error.js';
 import { errorBody, toAppError } from '../../errors/format.js';
+import { batchedEnds } from './batched-ends.js';
 import type { ConnectReply } from './exchange.js';
 import type { ConnectMetrics } from './metrics.js';
 import { readBody } from './read-body.js';
@@ -33,17 +34,24 @@ export function connectDispatcher(options: DispatchOptions) {
   const requestLog = logger.child({}, { redact: [] });
   const staticHeaders = Object.entries(options.headers).flat();
 
+  const end = batchedEnds((error) => logger.error({ err: error }, 'response could not be sent'));
+
   /**
    * Writes the reply with one writeHead of a flat header list: node:http takes that as is, where
-   * each setHeader would validate and store a header of its own first.
+   * each setHeader would validate and store a header of its own first. The head is checked now
+   * (a bad header is this request's 500) and goes out with the body, in a batch (batched-ends.ts).
    */
   const answer = (res: ServerResponse, id: string, reply: ConnectReply) => {
     const head = ['x-request-id', id, ...staticHeaders];
-    if (reply.kind === 'empty') return res.writeHead(reply.status, head).end();
+    if (reply.kind === 'empty') {
+      res.writeHead(reply.status, head);
+      return end(res);
+    }
     if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) head.push(name, value);
     if (reply.kind === 'bytes') {
       head.push('content-length', String(reply.content.length));
-      return res.writeHead(reply.status, head).end(reply.content);
+      res.writeHead(reply.status, head);
+      return end(res, reply.content);
     }
     const text = JSON.stringify(reply.value);
     head.push(
@@ -52,7 +60,8 @@ export function connectDispatcher(options: DispatchOptions) {
       'content-length',
       String(Buffer.byteLength(text)),
     );
-    res.writeHead(reply.status, head).end(text);
+    res.writeHead(reply.status, head);
+    end(res, text);
   };
 
   const failure = (error: unknown, id: string, path: string): ConnectReply => {
