@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { createDataDir, isInitialized, type OpenStore, openDataDir } from './bootstrap/data-dir.js';
+import { lockDataDir } from './bootstrap/data-dir-lock.js';
 import { type BootstrapCredentials, initializeAccount } from './bootstrap/initialize.js';
 import type { Config } from './config/schema.js';
 import { readCredentialsFile } from './connect-server/credentials.js';
@@ -113,15 +114,22 @@ export async function startService(
   logger: Logger = createLogger(config),
   hosted: HostedConnect[] = [],
 ): Promise<RunningService> {
+  // First: a second service on this directory must not even read it (see data-dir-lock.ts).
+  const lock = lockDataDir(config.dataDir);
   let bootstrap: Initialized | undefined;
   let opened: OpenStore;
-  if (isInitialized(config.dataDir)) {
-    opened = await openDataDir(config);
-  } else {
-    const created = await initDataDir(config);
-    const { storage, keyring, ...credentials } = created;
-    opened = { storage, keyring };
-    bootstrap = credentials;
+  try {
+    if (isInitialized(config.dataDir)) {
+      opened = await openDataDir(config);
+    } else {
+      const created = await initDataDir(config);
+      const { storage, keyring, ...credentials } = created;
+      opened = { storage, keyring };
+      bootstrap = credentials;
+    }
+  } catch (error) {
+    lock.release();
+    throw error;
   }
   let publicUrl: string | undefined;
   const services = buildServices(opened.storage, opened.keyring, {
@@ -140,6 +148,7 @@ export async function startService(
     for (const c of connectApps) await c.close();
     await app.close();
     await opened.storage.close();
+    lock.release();
   };
   try {
     for (const h of hosted) {

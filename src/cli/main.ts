@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { DataDirInUseError } from '../bootstrap/data-dir-lock.js';
 import { ConfigError } from '../config/load.js';
 import { MasterKeyError } from '../crypto/master-key.js';
 import { VERSION } from '../version.js';
@@ -38,7 +39,11 @@ try {
     // Commander already printed its message (or the help/version text).
     process.exit(error.exitCode);
   }
-  const known = error instanceof CliError || error instanceof ConfigError || error instanceof MasterKeyError;
+  const known =
+    error instanceof CliError ||
+    error instanceof ConfigError ||
+    error instanceof MasterKeyError ||
+    error instanceof DataDirInUseError;
   const message = known
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
