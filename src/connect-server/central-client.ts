@@ -18,13 +18,15 @@ export interface ConnectCall {
 /**
  * The narrow seam between a Connect server and the central service. Two implementations: in
  * process (`keyhold serve --connect …`) and over HTTP (`keyhold connect`). Every method takes
- * the call, authenticates it for this server, and returns plain JSON-able values.
+ * the call, authenticates it for this server, and returns plain JSON-able values, except
+ * `getItem`, which returns the item already as the UTF-8 JSON to send (see domain/items/served.ts).
  */
 export interface CentralClient {
   listVaults(call: ConnectCall): Promise<VaultView[]>;
   getVault(call: ConnectCall, vaultId: string): Promise<VaultView>;
   listItems(call: ConnectCall, vaultId: string): Promise<ItemSummary[]>;
-  getItem(call: ConnectCall, vaultId: string, itemId: string): Promise<FullItem>;
+  /** The item as Connect's JSON, UTF-8: what `JSON.stringify` of a `FullItem` gives. */
+  getItem(call: ConnectCall, vaultId: string, itemId: string): Promise<Buffer>;
   createItem(call: ConnectCall, vaultId: string, body: unknown): Promise<FullItem | WriteReceipt>;
   replaceItem(
     call: ConnectCall,

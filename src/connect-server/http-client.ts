@@ -60,7 +60,10 @@ export function httpCentral(options: { central: string; serverSecret: string }):
     listVaults: (call) => rpc('listVaults', call, []),
     getVault: (call, vaultId) => rpc('getVault', call, [vaultId]),
     listItems: (call, vaultId) => rpc('listItems', call, [vaultId]),
-    getItem: (call, vaultId, itemId) => rpc('getItem', call, [vaultId, itemId]),
+    // The central service splices the item's JSON into the answer (connect-server-rpc.ts); it
+    // arrives parsed with the rest of the answer and goes on as bytes again.
+    getItem: async (call, vaultId, itemId) =>
+      Buffer.from(JSON.stringify(await rpc('getItem', call, [vaultId, itemId])), 'utf8'),
     createItem: (call, vaultId, body) => rpc('createItem', call, [vaultId, body ?? null]),
     replaceItem: (call, vaultId, itemId, body) => rpc('replaceItem', call, [vaultId, itemId, body ?? null]),
     patchItem: (call, vaultId, itemId, operations) =>

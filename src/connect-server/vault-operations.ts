@@ -51,7 +51,7 @@ export function vaultOperations(
     getVault: async (call, vaultId) => vaults.get(await authenticate(call, read('VAULT', vaultId)), vaultId),
     listItems: async (call, vaultId) => items.list(await authenticate(call, read('VAULT', vaultId)), vaultId),
     getItem: async (call, vaultId, itemId) =>
-      items.get(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
+      items.getJson(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
     createItem: async (call, vaultId, body) => {
       const ctx = await authenticate(call, { action: 'CREATE', type: 'ITEM', vaultId });
       return items.create(ctx, vaultId, parseItemInput(body));

@@ -68,7 +68,7 @@ export const aad = {
     vaultId: string,
     itemId: string,
     version: number,
-    part: 'overview' | 'details' | 'content',
+    part: 'overview' | 'details' | 'content' | 'served',
   ) => `keyhold/item/v1|${accountId}|${vaultId}|${itemId}|${version}|${part}`,
   file: (accountId: string, vaultId: string, itemId: string, fileId: string, part: 'meta' | 'content') =>
     `keyhold/file/v1|${accountId}|${vaultId}|${itemId}|${fileId}|${part}`,

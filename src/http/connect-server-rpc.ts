@@ -10,6 +10,8 @@ import { parseInput } from './validate.js';
 
 const params = z.strictObject({ method: z.enum(RPC_METHODS as [RpcMethod, ...RpcMethod[]]) });
 const body = z.strictObject({ call: rpcCall, args: z.array(z.unknown()).max(4) });
+const RESULT_OPEN = Buffer.from('{"result":');
+const RESULT_CLOSE = Buffer.from('}');
 
 /**
  * The central end of remote Connect servers. The server authenticates with the secret of its
@@ -41,14 +43,24 @@ export function connectServerRpc(services: Services, fileLimit: number) {
       return { serverId: server.id, accountId: server.accountId, name: server.name };
     });
     // base64 inflates uploads by 4/3; leave room for the JSON around them.
-    app.post('/rpc/:method', { bodyLimit: Math.ceil((fileLimit * 4) / 3) + 65_536 }, async (request) => {
-      const server = await authenticate(request);
-      const { method } = parseInput(params, request.params, 'path');
-      const { call, args: rawArgs } = parseInput(body, request.body, 'body');
-      const central = centralFor(server.id);
-      const args = parseInput(RPC_ARGS[method], rawArgs, 'args');
-      return { result: await dispatch(central, method, call, args) };
-    });
+    app.post(
+      '/rpc/:method',
+      { bodyLimit: Math.ceil((fileLimit * 4) / 3) + 65_536 },
+      async (request, reply) => {
+        const server = await authenticate(request);
+        const { method } = parseInput(params, request.params, 'path');
+        const { call, args: rawArgs } = parseInput(body, request.body, 'body');
+        const central = centralFor(server.id);
+        const args = parseInput(RPC_ARGS[method], rawArgs, 'args');
+        const result = await dispatch(central, method, call, args);
+        // An item comes as its JSON already (getItem): spliced into the answer, not parsed again.
+        if (Buffer.isBuffer(result))
+          return reply
+            .type('application/json; charset=utf-8')
+            .send(Buffer.concat([RESULT_OPEN, result, RESULT_CLOSE]));
+        return { result };
+      },
+    );
   };
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aad, sealJson } from '../../src/crypto/envelope.js';
-import { openItem, type SealedItem } from '../../src/domain/items/sealing.js';
+import { LAYOUT, openItem, type SealedItem } from '../../src/domain/items/sealing.js';
+import type { ItemContent } from '../../src/domain/items/types.js';
 import { client, startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -141,18 +142,23 @@ describe('tampering', () => {
     expect(res.body).not.toContain(SECRETS.password);
   });
 
-  it('reads a version stored before overview and details were sealed together (layout 1) as it was', async () => {
+  it.each([
+    [LAYOUT.apart, 'details', (c: ItemContent) => c.details],
+    [LAYOUT.together, 'content', (c: ItemContent) => c],
+  ] as const)('reads a version stored in an earlier layout (%i) as it was', async (layout, part, stored) => {
     const { vault, item } = await writeSecrets();
     const before = (await api.get(`/vaults/${vault.id}/items/${item.id}`)).json();
-    // Re-store the version as the older layout did: the details alone in `content`, under their
-    // own AAD part. The overview column was sealed the same way in both layouts.
+    // Re-store the version as the earlier layout did, under its own AAD part. The overview
+    // column was sealed the same way in every layout.
     const vaultRow = await t.storage.vaults.get(t.accountId, vault.id);
     const key = t.keyring.vaultKey(vaultRow as NonNullable<typeof vaultRow>);
     const place = { accountId: t.accountId, vaultId: vault.id, itemId: item.id, version: 1 };
     const current = openItem(key, place, (await t.storage.items.getVersion(item.id, 1)) as SealedItem);
-    const details = sealJson(key, current.details, aad.item(t.accountId, vault.id, item.id, 1, 'details'));
+    const sealed = sealJson(key, stored(current), aad.item(t.accountId, vault.id, item.id, 1, part));
     const raw = new Database(join(t.dir, 'keyhold.db'));
-    raw.prepare('update item_versions set content = ?, layout = 1 where item_id = ?').run(details, item.id);
+    raw
+      .prepare('update item_versions set content = ?, layout = ? where item_id = ?')
+      .run(sealed, layout, item.id);
     raw.close();
     const res = await api.get(`/vaults/${vault.id}/items/${item.id}`);
     expect(res.statusCode).toBe(200);

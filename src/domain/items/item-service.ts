@@ -8,8 +8,16 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { listFileMetas, openFileMetas } from './file-service.js';
 import { buildItemContent, type ItemInput } from './input.js';
-import { toFullItem, toItemSummary } from './present.js';
-import { type ItemPlace, LAYOUT, openItem, openOverview, sealItem } from './sealing.js';
+import { itemJson, toFullItem, toItemSummary } from './present.js';
+import {
+  type ItemPlace,
+  LAYOUT,
+  openItem,
+  openOverview,
+  openServedJson,
+  type SealedItem,
+  sealItem,
+} from './sealing.js';
 import type { ItemContent, ItemMeta } from './types.js';
 
 export type FullItem = ReturnType<typeof toFullItem>;
@@ -35,6 +43,11 @@ export interface ItemService {
   create(ctx: RequestContext, vaultId: string, input: ItemInput): Promise<FullItem | WriteReceipt>;
   list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
   get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
+  /**
+   * The same read as `get`, answered as the UTF-8 JSON Connect sends (the bytes of
+   * `JSON.stringify` of what `get` returns): the path every secret read over Connect takes.
+   */
+  getJson(ctx: RequestContext, vaultId: string, itemId: string): Promise<Buffer>;
   /** Replaces the item's content; a stale `input.version` is a 409, never a silent overwrite. */
   replace(
     ctx: RequestContext,
@@ -64,6 +77,13 @@ const placeOf = (row: ItemRow): ItemPlace => ({
   version: row.version,
 });
 
+/** A row loaded with its content. */
+const sealedOf = (row: ItemRow): SealedItem => ({
+  overview: row.overview,
+  content: row.content as Buffer,
+  layout: row.layout,
+});
+
 const metaOf = (row: ItemRow): ItemMeta => ({
   id: row.id,
   vaultId: row.vaultId,
@@ -87,11 +107,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   };
 
   const openContent = (vault: VaultRecord, row: ItemRow): ItemContent =>
-    openItem(keyring.vaultKey(vault), placeOf(row), {
-      overview: row.overview,
-      content: row.content as Buffer,
-      layout: row.layout,
-    });
+    openItem(keyring.vaultKey(vault), placeOf(row), sealedOf(row));
 
   const present = async (vault: VaultRecord, row: ItemRow, content: ItemContent) =>
     toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now());
@@ -152,6 +168,29 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     return answer(ctx, vault, next, () => present(vault, next, content));
   };
 
+  const getJson: ItemService['getJson'] = async (ctx, vaultId, itemId) => {
+    const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+    const found = await storage.items.getWithFiles(vault.id, itemId);
+    if (!found) throw notFound(`item ${itemId} not found`);
+    const { item: row, files } = found;
+    const json = itemJson(
+      metaOf(row),
+      openServedJson(keyring.vaultKey(vault), placeOf(row), sealedOf(row)),
+      openFileMetas(keyring, vault, files),
+      Date.now(),
+    );
+    // Fail closed: the secret leaves only once its read is on record.
+    await recordAudit(storage.audit, ctx, {
+      action: 'READ',
+      resourceType: 'ITEM',
+      vaultId,
+      itemId,
+      itemVersion: row.version,
+      result: 'SUCCESS',
+    });
+    return json;
+  };
+
   return {
     async create(ctx, vaultId, input) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'write');
@@ -166,7 +205,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         updatedAt: now,
         lastEditedBy: ctx.actor.id,
         overview: Buffer.alloc(0),
-        layout: LAYOUT.together,
+        layout: LAYOUT.served,
       };
       const sealed = sealItem(keyring.vaultKey(vault), placeOf(row), content);
       await storage.transaction(async (tx) => {
@@ -207,27 +246,10 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     },
 
     async get(ctx, vaultId, itemId) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      const found = await storage.items.getWithFiles(vault.id, itemId);
-      if (!found) throw notFound(`item ${itemId} not found`);
-      const { item: row, files } = found;
-      const item = toFullItem(
-        metaOf(row),
-        openContent(vault, row),
-        openFileMetas(keyring, vault, files),
-        Date.now(),
-      );
-      // Fail closed: the secret leaves only once its read is on record.
-      await recordAudit(storage.audit, ctx, {
-        action: 'READ',
-        resourceType: 'ITEM',
-        vaultId,
-        itemId,
-        itemVersion: row.version,
-        result: 'SUCCESS',
-      });
-      return item;
+      return JSON.parse((await getJson(ctx, vaultId, itemId)).toString('utf8')) as FullItem;
     },
+
+    getJson,
 
     async replace(ctx, vaultId, itemId, input) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'write');

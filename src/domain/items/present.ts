@@ -1,20 +1,21 @@
 import { currentTotp } from './otp.js';
+import { type ServedContent, toServed, toUrl } from './served.js';
 import type {
   Category,
   FieldPurpose,
   FieldType,
   FileMeta,
   ItemContent,
-  ItemField,
   ItemMeta,
   ItemOverview,
-  ItemUrl,
 } from './types.js';
 
 /**
  * Stored item parts → the JSON 1Password Connect returns. Optional members are left out rather
  * than sent as `null` or `""` where Connect leaves them out (`urls`, `purpose`, `section`,
  * `entropy`, `totp`, `files`), because SDKs round-trip what they receive into the next PUT.
+ * Key order is not Connect's (JSON clients do not depend on it) but the one that lets a read
+ * send an item's decrypted content on unparsed (`itemJson`).
  */
 
 export interface ConnectUrl {
@@ -89,8 +90,9 @@ export function toItemSummary(meta: ItemMeta, overview: ItemOverview): ConnectIt
 }
 
 /**
- * The full shape of one item. `now` (milliseconds since the epoch) is the instant OTP codes are
- * computed for; passing it in keeps this function pure and testable.
+ * The full shape of one item: its id, its served content (served.ts), then the row's metadata
+ * and its files. `now` (milliseconds since the epoch) is the instant OTP codes are computed for;
+ * passing it in keeps this function pure and testable.
  */
 export function toFullItem(
   meta: ItemMeta,
@@ -98,35 +100,60 @@ export function toFullItem(
   files: FileMeta[],
   now: number,
 ): ConnectFullItem {
-  const { sections, fields } = content.details;
-  // Added to the summary rather than spread into a new object with it: every secret read builds
-  // one of these, and that spread alone cost more than building the rest of the item.
-  const item: ConnectFullItem = Object.assign(toItemSummary(meta, content.overview), {
-    sections: sections.map((section) =>
-      section.label ? { id: section.id, label: section.label } : { id: section.id },
-    ),
-    fields: fields.map((field) => toField(field, now)),
-  });
-  if (files.length > 0) item.files = files.map((file) => toFile(meta, file));
-  return item;
+  return fullItem(meta, withOtpCodes(toServed(content), now), files);
 }
 
+/** How an OTP field begins in served JSON; inside a string value every `"` would be escaped. */
+const OTP_FIELD = Buffer.from('"type":"OTP"');
+
 /**
- * One field, its optional members set only when present. Assigned rather than spread in from
- * conditional literals, which cost ten times as much; the key order stays Connect's.
+ * The full item as the UTF-8 JSON Connect sends, from its served content as decrypted: the same
+ * bytes as `JSON.stringify(toFullItem(…))`. The content is sent on as it is, between the id and
+ * the metadata, unless it holds an OTP field, whose code has to be computed into it.
  */
-function toField(field: ItemField, now: number): ConnectField {
-  const out: ConnectField =
-    field.purpose === ''
-      ? { id: field.id, type: field.type, label: field.label, value: field.value }
-      : { id: field.id, type: field.type, purpose: field.purpose, label: field.label, value: field.value };
-  if (field.sectionId !== undefined) out.section = { id: field.sectionId };
-  if (field.entropy !== undefined) out.entropy = field.entropy;
-  if (field.type === 'OTP' && field.value !== '') {
-    const totp = totpOrUndefined(field.value, now);
-    if (totp !== undefined) out.totp = totp;
+export function itemJson(meta: ItemMeta, served: Buffer, files: FileMeta[], now: number): Buffer {
+  if (served.includes(OTP_FIELD)) {
+    const content = JSON.parse(served.toString('utf8')) as ServedContent;
+    return Buffer.from(JSON.stringify(fullItem(meta, withOtpCodes(content, now), files)));
   }
-  return out;
+  // Both ends are JSON objects: the content's members go in without its braces, the trailer's
+  // members after a comma in place of its opening brace.
+  const trailer = JSON.stringify(trailerOf(meta, files));
+  return Buffer.concat([
+    Buffer.from(`{"id":${JSON.stringify(meta.id)},`),
+    served.subarray(1, served.length - 1),
+    Buffer.from(`,${trailer.slice(1)}`),
+  ]);
+}
+
+function fullItem(meta: ItemMeta, served: ServedContent, files: FileMeta[]): ConnectFullItem {
+  return Object.assign({ id: meta.id }, served, trailerOf(meta, files));
+}
+
+/** What follows the served content in a full item. */
+function trailerOf(meta: ItemMeta, files: FileMeta[]) {
+  const trailer: Pick<
+    ConnectFullItem,
+    'vault' | 'version' | 'createdAt' | 'updatedAt' | 'lastEditedBy' | 'files'
+  > = {
+    vault: { id: meta.vaultId },
+    version: meta.version,
+    createdAt: meta.createdAt,
+    updatedAt: meta.updatedAt,
+    lastEditedBy: meta.lastEditedBy,
+  };
+  if (files.length > 0) trailer.files = files.map((file) => toFile(meta, file));
+  return trailer;
+}
+
+/** Adds the current code to each OTP field that has a value (fields of a fresh copy only). */
+function withOtpCodes(served: ServedContent, now: number): ServedContent {
+  for (const field of served.fields) {
+    if (field.type !== 'OTP' || field.value === '') continue;
+    const totp = totpOrUndefined(field.value, now);
+    if (totp !== undefined) field.totp = totp;
+  }
+  return served;
 }
 
 /** The route that streams a file's bytes; absolute, as Connect's SDKs request it verbatim. */
@@ -141,14 +168,6 @@ function toFile(meta: ItemMeta, file: FileMeta): ConnectFile {
     size: file.size,
     content_path: fileContentPath(meta.vaultId, meta.id, file.id),
     ...(file.sectionId !== undefined ? { section: { id: file.sectionId } } : {}),
-  };
-}
-
-function toUrl(url: ItemUrl): ConnectUrl {
-  return {
-    ...(url.label !== undefined ? { label: url.label } : {}),
-    ...(url.primary !== undefined ? { primary: url.primary } : {}),
-    href: url.href,
   };
 }
 

@@ -31,14 +31,19 @@ export const connectCall = (request: ConnectRequest): ConnectCall => ({
 /** What a route answers; written by the dispatcher with the headers every response carries. */
 export type ConnectReply =
   | { kind: 'json'; status: number; value: unknown; headers?: Record<string, string> }
-  | { kind: 'bytes'; status: number; content: Buffer; headers: Record<string, string> }
+  | { kind: 'bytes'; status: number; content: Buffer; headers: Readonly<Record<string, string>> }
   | { kind: 'empty'; status: number };
 
 export const json = (value: unknown, status = 200, headers?: Record<string, string>): ConnectReply =>
   headers ? { kind: 'json', status, value, headers } : { kind: 'json', status, value };
 
+/** The headers of JSON a route has as bytes already (an item read, see domain/items/served.ts). */
+export const JSON_CONTENT: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+});
+
 /** Bytes with their own `content-type` (and any other headers) given by the route. */
-export const bytes = (content: Buffer, headers: Record<string, string>): ConnectReply => ({
+export const bytes = (content: Buffer, headers: Readonly<Record<string, string>>): ConnectReply => ({
   kind: 'bytes',
   status: 200,
   content,

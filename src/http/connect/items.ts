@@ -1,7 +1,7 @@
 import { matchesItem, parseItemFilter } from '../../domain/connect/filter.js';
 import { parseInput } from '../validate.js';
 import type { ConnectRouteContext } from './app.js';
-import { connectCall, json, noContent } from './exchange.js';
+import { bytes, connectCall, JSON_CONTENT, json, noContent } from './exchange.js';
 import { rawFilter } from './raw-filter.js';
 import type { ConnectRoutes } from './routes.js';
 import { itemParams, vaultParams } from './schemas.js';
@@ -20,7 +20,7 @@ export function itemRoutes(routes: ConnectRoutes, { central }: ConnectRouteConte
   });
   routes.get('/v1/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return json(await central.getItem(connectCall(request), vaultId, itemId));
+    return bytes(await central.getItem(connectCall(request), vaultId, itemId), JSON_CONTENT);
   });
   routes.put('/v1/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
