@@ -7,6 +7,14 @@ import { type Exchange, transport } from './transport.js';
 const unavailable = (detail: string) =>
   new AppError(503, 'central_unavailable', `The central service is unavailable: ${detail}`);
 
+function parseJson<T>(response: Exchange): T {
+  try {
+    return JSON.parse(response.body.toString('utf8')) as T;
+  } catch {
+    throw unavailable(`HTTP ${response.status} with a body that is not JSON`);
+  }
+}
+
 /**
  * The central service over HTTP, for `keyhold connect` on another machine. Errors come back as
  * the same AppError (status, code, message) the in-process client would have thrown.
@@ -21,7 +29,8 @@ export function httpCentral(options: { central: string; serverSecret: string }):
   );
 
   const send = transport(base);
-  const request = async <T>(url: string, body?: unknown): Promise<T> => {
+  /** The answer's body when it is a success; the error it carries (or a 503) when not. */
+  const exchange = async (url: string, body?: unknown): Promise<Buffer> => {
     let response: Exchange;
     try {
       response =
@@ -37,20 +46,17 @@ export function httpCentral(options: { central: string; serverSecret: string }):
       const { code, message } = error as { code?: string; message?: string };
       throw unavailable(code ?? message ?? String(error));
     }
-    let json: T & { status?: number; code?: ErrorCode; message?: string };
-    try {
-      json = JSON.parse(response.text);
-    } catch {
-      throw unavailable(`HTTP ${response.status} with a body that is not JSON`);
-    }
-    if (response.status < 200 || response.status > 299) {
-      throw new AppError(
-        response.status,
-        json.code ?? 'bad_request',
-        json.message ?? `HTTP ${response.status}`,
-      );
-    }
-    return json as T;
+    if (response.status >= 200 && response.status <= 299) return response.body;
+    const json = parseJson<{ code?: ErrorCode; message?: string }>(response);
+    throw new AppError(
+      response.status,
+      json.code ?? 'bad_request',
+      json.message ?? `HTTP ${response.status}`,
+    );
+  };
+  const request = async <T>(url: string, body?: unknown): Promise<T> => {
+    const response = await exchange(url, body);
+    return parseJson<T>({ status: 200, body: response });
   };
   const rpc = async <T>(method: RpcMethod, call: ConnectCall, args: unknown[]): Promise<T> =>
     (await request<{ result: T }>(`${base.href}/${method}`, { call, args })).result;
@@ -60,10 +66,8 @@ export function httpCentral(options: { central: string; serverSecret: string }):
     listVaults: (call) => rpc('listVaults', call, []),
     getVault: (call, vaultId) => rpc('getVault', call, [vaultId]),
     listItems: (call, vaultId) => rpc('listItems', call, [vaultId]),
-    // The central service splices the item's JSON into the answer (connect-server-rpc.ts); it
-    // arrives parsed with the rest of the answer and goes on as bytes again.
-    getItem: async (call, vaultId, itemId) =>
-      Buffer.from(JSON.stringify(await rpc('getItem', call, [vaultId, itemId])), 'utf8'),
+    // Answered with the item's JSON itself (rpc.ts), passed on as it came.
+    getItem: (call, vaultId, itemId) => exchange(`${base.href}/getItem`, { call, args: [vaultId, itemId] }),
     createItem: (call, vaultId, body) => rpc('createItem', call, [vaultId, body ?? null]),
     replaceItem: (call, vaultId, itemId, body) => rpc('replaceItem', call, [vaultId, itemId, body ?? null]),
     patchItem: (call, vaultId, itemId, operations) =>

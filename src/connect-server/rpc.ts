@@ -3,9 +3,10 @@ import { ID_PATTERN } from '../crypto/ids.js';
 
 /**
  * The wire format between a remote Connect server (`keyhold connect`) and the central service:
- * `POST /api/connect-server/v1/rpc/{method}` with `{call, args}`, answered `{result}`. One method
- * per `CentralClient` method; binary content travels as base64. Both sides import this file, so
- * the two cannot drift apart.
+ * `POST /api/connect-server/v1/rpc/{method}` with `{call, args}`, answered `{result}`, except
+ * `getItem`, answered with the item's JSON itself: it is sent on to the Connect client as it
+ * comes (see domain/items/served.ts). One method per `CentralClient` method; binary content
+ * travels as base64. Both sides import this file, so the two cannot drift apart.
  */
 const id = z.string().regex(ID_PATTERN, 'must be a 26-character id');
 

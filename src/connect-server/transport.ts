@@ -3,7 +3,7 @@ import https from 'node:https';
 
 export interface Exchange {
   status: number;
-  text: string;
+  body: Buffer;
 }
 
 /**
@@ -22,9 +22,7 @@ export function transport(base: URL) {
       const request = client.request(url, { method, headers, agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
         response.on('error', reject);
       });
       request.on('error', reject);

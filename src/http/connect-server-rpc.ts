@@ -10,8 +10,6 @@ import { parseInput } from './validate.js';
 
 const params = z.strictObject({ method: z.enum(RPC_METHODS as [RpcMethod, ...RpcMethod[]]) });
 const body = z.strictObject({ call: rpcCall, args: z.array(z.unknown()).max(4) });
-const RESULT_OPEN = Buffer.from('{"result":');
-const RESULT_CLOSE = Buffer.from('}');
 
 /**
  * The central end of remote Connect servers. The server authenticates with the secret of its
@@ -53,11 +51,8 @@ export function connectServerRpc(services: Services, fileLimit: number) {
         const central = centralFor(server.id);
         const args = parseInput(RPC_ARGS[method], rawArgs, 'args');
         const result = await dispatch(central, method, call, args);
-        // An item comes as its JSON already (getItem): spliced into the answer, not parsed again.
-        if (Buffer.isBuffer(result))
-          return reply
-            .type('application/json; charset=utf-8')
-            .send(Buffer.concat([RESULT_OPEN, result, RESULT_CLOSE]));
+        // An item comes as its JSON already (getItem), and is the answer itself (rpc.ts).
+        if (Buffer.isBuffer(result)) return reply.type('application/json; charset=utf-8').send(result);
         return { result };
       },
     );
