@@ -80,16 +80,17 @@ export async function api(base, token, method, path, body) {
 
 /**
  * A data directory with one vault, one item, one Connect server (credentials file written) and a
- * read token for it. Returns what a benchmark needs to start the hostings.
+ * read token for it, made by the build whose CLI is `cli` (this checkout's by default). Returns
+ * what a benchmark needs to start the hostings.
  */
-export async function seed() {
+export async function seed(cli = CLI) {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   const dataDir = join(dir, 'data');
   const init = JSON.parse(
-    execFileSync(process.execPath, keyhold('init', '--data-dir', dataDir, '--json'), { encoding: 'utf8' }),
+    execFileSync(process.execPath, [cli, 'init', '--data-dir', dataDir, '--json'], { encoding: 'utf8' }),
   );
   const { child, line } = await startLogged(
-    keyhold('serve', '--data-dir', dataDir, '--port', '0'),
+    [cli, 'serve', '--data-dir', dataDir, '--port', '0'],
     'keyhold listening',
   );
   const token = init.adminToken;
@@ -123,12 +124,13 @@ export async function seed() {
 }
 
 /**
- * `keyhold serve` on the seeded data directory with its Connect server hosted in process; returns
- * the process, its listening line and the URL of the seeded item on the Connect listener.
+ * `keyhold serve` (of the build whose CLI is `cli`) on the seeded data directory with its Connect
+ * server hosted in process; returns the process, its listening line and the URL of the seeded
+ * item on the Connect listener.
  */
-export async function startInProcess(s) {
+export async function startInProcess(s, cli = CLI) {
   const central = await startLogged(
-    keyhold('serve', '--data-dir', s.dataDir, '--port', '0', '--connect', `${s.credentialsFile}:0`),
+    [cli, 'serve', '--data-dir', s.dataDir, '--port', '0', '--connect', `${s.credentialsFile}:0`],
     'keyhold listening',
   );
   return { ...central, itemUrl: central.line.connectUrls[0] + s.path };
@@ -203,9 +205,8 @@ export function rssMiB(pid) {
   return kb / 1024;
 }
 
-export function parseArgs(defaults) {
+export function parseArgs(defaults, argv = process.argv.slice(2)) {
   const out = { ...defaults };
-  const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '');
     if (!(key in defaults)) {
