@@ -29,8 +29,8 @@ export function httpCentral(options: { central: string; serverSecret: string }):
   );
 
   const send = transport(base);
-  /** The answer's body when it is a success; the error it carries (or a 503) when not. */
-  const exchange = async (url: string, body?: unknown): Promise<Buffer> => {
+  /** A successful answer; the error an answer carries (or a 503) when not. */
+  const exchange = async (url: string, body?: unknown): Promise<Exchange> => {
     let response: Exchange;
     try {
       response =
@@ -46,7 +46,7 @@ export function httpCentral(options: { central: string; serverSecret: string }):
       const { code, message } = error as { code?: string; message?: string };
       throw unavailable(code ?? message ?? String(error));
     }
-    if (response.status >= 200 && response.status <= 299) return response.body;
+    if (response.status >= 200 && response.status <= 299) return response;
     const json = parseJson<{ code?: ErrorCode; message?: string }>(response);
     throw new AppError(
       response.status,
@@ -54,12 +54,11 @@ export function httpCentral(options: { central: string; serverSecret: string }):
       json.message ?? `HTTP ${response.status}`,
     );
   };
-  const request = async <T>(url: string, body?: unknown): Promise<T> => {
-    const response = await exchange(url, body);
-    return parseJson<T>({ status: 200, body: response });
-  };
+  const request = async <T>(url: string, body?: unknown): Promise<T> =>
+    parseJson<T>(await exchange(url, body));
+  const rpcUrl = (method: RpcMethod) => `${base.href}/${method}`;
   const rpc = async <T>(method: RpcMethod, call: ConnectCall, args: unknown[]): Promise<T> =>
-    (await request<{ result: T }>(`${base.href}/${method}`, { call, args })).result;
+    (await request<{ result: T }>(rpcUrl(method), { call, args })).result;
 
   return {
     whoami: () => request(new URL('whoami', base.href.replace(/rpc$/, '')).href),
@@ -67,7 +66,8 @@ export function httpCentral(options: { central: string; serverSecret: string }):
     getVault: (call, vaultId) => rpc('getVault', call, [vaultId]),
     listItems: (call, vaultId) => rpc('listItems', call, [vaultId]),
     // Answered with the item's JSON itself (rpc.ts), passed on as it came.
-    getItem: (call, vaultId, itemId) => exchange(`${base.href}/getItem`, { call, args: [vaultId, itemId] }),
+    getItem: async (call, vaultId, itemId) =>
+      (await exchange(rpcUrl('getItem'), { call, args: [vaultId, itemId] })).body,
     createItem: (call, vaultId, body) => rpc('createItem', call, [vaultId, body ?? null]),
     replaceItem: (call, vaultId, itemId, body) => rpc('replaceItem', call, [vaultId, itemId, body ?? null]),
     patchItem: (call, vaultId, itemId, operations) =>
