@@ -29,7 +29,7 @@ afterEach(async () => {
 
 /** A central service whose every answer is `status` with `body`; returns its base URL. */
 async function centralAnswering(status: number, body: string | Buffer, type = 'application/json') {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const central = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -41,8 +41,9 @@ async function centralAnswering(status: number, body: string | Buffer, type = 'a
       res.writeHead(status, { 'content-type': type }).end(body);
     });
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  server = central;
+  await new Promise<void>((resolve) => central.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(central.address() as AddressInfo).port}`;
 }
 
 const client = (central: string) => httpCentral({ central, serverSecret: 'server-secret' });
