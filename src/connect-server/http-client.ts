@@ -54,20 +54,18 @@ export function httpCentral(options: { central: string; serverSecret: string }):
       json.message ?? `HTTP ${response.status}`,
     );
   };
-  const request = async <T>(url: string, body?: unknown): Promise<T> =>
-    parseJson<T>(await exchange(url, body));
-  const rpcUrl = (method: RpcMethod) => `${base.href}/${method}`;
+  const rpcAnswer = (method: RpcMethod, call: ConnectCall, args: unknown[]) =>
+    exchange(`${base.href}/${method}`, { call, args });
   const rpc = async <T>(method: RpcMethod, call: ConnectCall, args: unknown[]): Promise<T> =>
-    (await request<{ result: T }>(rpcUrl(method), { call, args })).result;
+    parseJson<{ result: T }>(await rpcAnswer(method, call, args)).result;
 
   return {
-    whoami: () => request(new URL('whoami', base.href.replace(/rpc$/, '')).href),
+    whoami: async () => parseJson(await exchange(new URL('whoami', base.href.replace(/rpc$/, '')).href)),
     listVaults: (call) => rpc('listVaults', call, []),
     getVault: (call, vaultId) => rpc('getVault', call, [vaultId]),
     listItems: (call, vaultId) => rpc('listItems', call, [vaultId]),
     // Answered with the item's JSON itself (rpc.ts), passed on as it came.
-    getItem: async (call, vaultId, itemId) =>
-      (await exchange(rpcUrl('getItem'), { call, args: [vaultId, itemId] })).body,
+    getItem: async (call, vaultId, itemId) => (await rpcAnswer('getItem', call, [vaultId, itemId])).body,
     createItem: (call, vaultId, body) => rpc('createItem', call, [vaultId, body ?? null]),
     replaceItem: (call, vaultId, itemId, body) => rpc('replaceItem', call, [vaultId, itemId, body ?? null]),
     patchItem: (call, vaultId, itemId, operations) =>

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { notFound } from '../../errors/app-error.js';
 import { errorBody, toAppError } from '../../errors/format.js';
 import { batchedEnds } from './batched-ends.js';
-import type { ConnectReply } from './exchange.js';
+import { type ConnectReply, JSON_TYPE } from './exchange.js';
 import type { ConnectMetrics } from './metrics.js';
 import { readBody } from './read-body.js';
 import type { ConnectRoutes } from './routes.js';
@@ -54,12 +54,7 @@ export function connectDispatcher(options: DispatchOptions) {
       return end(res, reply.content);
     }
     const text = JSON.stringify(reply.value);
-    head.push(
-      'content-type',
-      'application/json; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(text)),
-    );
+    head.push('content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(text)));
     res.writeHead(reply.status, head);
     end(res, text);
   };

@@ -37,10 +37,11 @@ export type ConnectReply =
 export const json = (value: unknown, status = 200, headers?: Record<string, string>): ConnectReply =>
   headers ? { kind: 'json', status, value, headers } : { kind: 'json', status, value };
 
+/** The content type of every JSON answer. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** The headers of JSON a route has as bytes already (an item read, see domain/items/served.ts). */
-export const JSON_CONTENT: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'application/json; charset=utf-8',
-});
+export const JSON_CONTENT: Readonly<Record<string, string>> = Object.freeze({ 'content-type': JSON_TYPE });
 
 /** Bytes with their own `content-type` (and any other headers) given by the route. */
 export const bytes = (content: Buffer, headers: Readonly<Record<string, string>>): ConnectReply => ({
