@@ -34,7 +34,8 @@ const dist = (file) => pathToFileURL(join(ROOT, 'dist', file)).href;
 const stub = `
   import { buildConnectApp } from ${JSON.stringify(dist('http/connect/app.js'))};
   import { createLogger } from ${JSON.stringify(dist('main.js'))};
-  const item = ${body};
+  // The central client answers an item read with the item's JSON bytes (central-client.ts).
+  const item = Buffer.from(${JSON.stringify(body)});
   const app = buildConnectApp({
     central: { getItem: async () => item },
     logger: createLogger({ logLevel: 'info' }),

@@ -57,14 +57,22 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
         censor: '[redacted]',
       },
     },
-    // Asynchronous: under load, lines written while a write is in progress go out together in
-    // the next one, instead of one write syscall per request line on the event loop. What is
-    // buffered is flushed when the process exits; a log reader that stops reading costs memory
-    // only up to maxLength, past which lines are dropped (the audit trail is not a log line).
+    // Written by pino's transport thread: the serving thread only formats a line and copies it
+    // into a shared buffer, once per event-loop turn for all the turn's lines; the write
+    // syscalls, and the thread-pool round trips of asynchronous writes, run on that thread.
+    // Writing from the serving thread cost ~7% of its throughput under load
+    // (bench/connect-get.mjs). `pino/file` there is sonic-boom, asynchronous: what is buffered
+    // is flushed when the process exits, and a log reader that stops reading costs memory only
+    // up to maxLength, past which lines are dropped (the audit trail is not a log line), so the
+    // transport thread keeps draining the shared buffer and logging never blocks a request.
     // maxWrite: sonic-boom appends each line to a string chunk of up to this size and measures
     // the whole chunk again per line, copying it flat; its 16 KiB default made that copy the
-    // larger part of a request line's cost. 4 KiB still writes dozens of lines at once.
-    pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024, maxWrite: 4096 }),
+    // larger part of a request line's cost (bench/log-line.mjs). 4 KiB still writes dozens of
+    // lines at once.
+    pino.transport({
+      target: 'pino/file',
+      options: { destination: 1, maxLength: 16 * 1024 * 1024, maxWrite: 4096 },
+    }),
   );
 }
 

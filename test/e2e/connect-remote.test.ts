@@ -217,6 +217,24 @@ describe('keyhold connect', () => {
     );
   });
 
+  it('keeps answering while nothing reads its log, and the lines follow once reading resumes', async () => {
+    // A pipe holds 64 KiB: 2,000 request lines of ~180 bytes fill it five times over. A logger
+    // that waited for the reader would stop answering once it is full.
+    remote.child.stdout?.pause();
+    const logged = () => remote.lines.filter((line) => line.includes('"path":"/heartbeat"')).length;
+    const before = logged();
+    const requests = 2000;
+    for (let sent = 0; sent < requests; sent += 50) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => fetch(`${remote.url}/heartbeat`).then((res) => res.text())),
+      );
+      expect(answers).toEqual(Array(50).fill('.'));
+    }
+    remote.child.stdout?.resume();
+    // Below the 16 MiB the logger holds for a stalled reader, no line is dropped.
+    await expect.poll(logged, { timeout: 10_000 }).toBe(before + requests);
+  });
+
   it('stops serving every token once its server is deleted', async () => {
     const { token } = await newToken();
     expect((await connectGet('/v1/vaults', token)).status).toBe(200);
