@@ -57,11 +57,11 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
         censor: '[redacted]',
       },
     },
-    // Written by pino's transport thread: the serving thread only formats a line and copies it
-    // into a shared buffer, once per event-loop turn for all the turn's lines; the write
-    // syscalls, and the thread-pool round trips of asynchronous writes, run on that thread.
-    // Writing from the serving thread cost ~7% of its throughput under load
-    // (bench/connect-get.mjs). `pino/file` there is sonic-boom, asynchronous: what is buffered
+    // Written by pino's transport thread: the serving thread only formats a line, and a turn's
+    // lines are copied into a shared buffer together; the write syscalls, and the thread-pool
+    // round trips of asynchronous writes, run on that thread. Against writing from the serving
+    // thread this served 1-4% more item reads per second (bench/connect-ab.mjs), with a lower
+    // p99 in three pairings of four. `pino/file` there is sonic-boom, asynchronous: what is buffered
     // is flushed when the process exits, and a log reader that stops reading costs memory only
     // up to maxLength, past which lines are dropped (the audit trail is not a log line), so the
     // transport thread keeps draining the shared buffer and logging never blocks a request.
