@@ -10,9 +10,8 @@
 //   git worktree add /tmp/base HEAD~1 && ln -s "$PWD/node_modules" /tmp/base/node_modules &&
 //     (cd /tmp/base && npx tsc -p tsconfig.build.json)
 //   npm run build && node bench/connect-ab.mjs /tmp/base [--rounds 20] [--seconds 3] [--connections 50]
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, ROOT, requireWrk, seed, startInProcess, stop, wrk } from './lib.mjs';
+import { cpuMicros, median, parseArgs, ROOT, requireWrk, seed, startInProcess, stop, wrk } from './lib.mjs';
 
 const [baseDir, ...options] = process.argv.slice(2);
 if (!baseDir || baseDir.startsWith('--')) {
@@ -23,13 +22,6 @@ if (!baseDir || baseDir.startsWith('--')) {
 }
 const { rounds, seconds, connections } = parseArgs({ rounds: 20, seconds: 3, connections: 50 }, options);
 requireWrk();
-
-/** User and system CPU of a process's main thread (the serving thread), in µs. */
-function servingCpu(pid) {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms
-}
 
 const builds = [];
 for (const [name, dir] of [
@@ -44,18 +36,16 @@ for (const [name, dir] of [
 }
 for (let round = 0; round < rounds; round++) {
   for (const b of round % 2 ? [...builds].reverse() : builds) {
-    const before = servingCpu(b.server.child.pid);
+    const before = cpuMicros(b.server.child.pid, { mainThread: true });
     const run = await wrk(b.server.itemUrl, { connections, seconds, token: b.s.connectToken });
-    b.runs.push({ ...run, cpu: (servingCpu(b.server.child.pid) - before) / run.requests });
+    b.runs.push({
+      ...run,
+      cpu: (cpuMicros(b.server.child.pid, { mainThread: true }) - before) / run.requests,
+    });
   }
 }
 await Promise.all(builds.map((b) => stop(b.server.child)));
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 console.log(
   `GET item, in-process hosting, ${connections} connections, ${rounds} rounds of ${seconds} s per build, node ${process.version}`,
 );

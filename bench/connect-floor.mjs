@@ -5,10 +5,10 @@
 // bare node:http server returning the same JSON. CPU is the serving process's, per request.
 //
 //   npm run build && node bench/connect-floor.mjs [--seconds 10] [--connections 50]
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  cpuMicros,
   itemBody,
   parseArgs,
   ROOT,
@@ -45,11 +45,6 @@ const stub = `
   console.log(JSON.stringify({ msg: 'stub listening', url: 'http://127.0.0.1:' + app.server.address().port }));
 `;
 
-/** User + system CPU of a process so far, in µs (Linux). */
-const cpuMicros = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-};
 const run = async (server, token) => {
   const url = server.line.url + s.path;
   await wrk(url, { connections, seconds: 2, token }); // warm-up

@@ -11,6 +11,7 @@
 import {
   itemBody,
   keyhold,
+  median,
   parseArgs,
   requireWrk,
   seed,
@@ -50,11 +51,6 @@ for (let round = 0; round < rounds; round++) {
 }
 await Promise.all([stop(remote.child), stop(central.child), stop(bare.child)]);
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const bareRuns = targets[0].runs;
 console.log(
   `GET ${body.length}-byte item, ${connections} connections, ${rounds} rounds of ${seconds} s per target, node ${process.version}`,

@@ -205,6 +205,24 @@ export function rssMiB(pid) {
   return kb / 1024;
 }
 
+/** The median of a list of numbers (the mean of the middle two for an even count). */
+export function median(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * User + system CPU a process has used so far, in µs (Linux): of all its threads, or with
+ * `mainThread` of its main thread alone (the serving thread).
+ */
+export function cpuMicros(pid, { mainThread = false } = {}) {
+  const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+  // After the command name in parentheses: utime and stime are the 12th and 13th fields.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms
+}
+
 export function parseArgs(defaults, argv = process.argv.slice(2)) {
   const out = { ...defaults };
   for (let i = 0; i < argv.length; i += 2) {
