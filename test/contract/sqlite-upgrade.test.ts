@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function databaseAt(file: string, migration: string): Promise<BetterSqlite3.Database> {
   const database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
-  const db = new Kysely({ dialect: betterSqliteDialect(database) });
+  const db = new Kysely({ dialect: betterSqliteDialect(database).dialect });
   const provider = migrationProvider({ blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
   const { error } = await new Migrator({ db, provider }).migrateTo(migration);
   if (error) throw error;

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunIfFree } from '../../src/storage/sql/precompiled.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 
 interface Tables {
@@ -13,12 +14,15 @@ interface Tables {
 let dir: string;
 let file: string;
 let db: Kysely<Tables>;
+let runIfFree: RunIfFree;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'keyhold-driver-'));
   file = join(dir, 'db.sqlite');
   const database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
-  db = new Kysely<Tables>({ dialect: betterSqliteDialect(database) });
+  const sqlite = betterSqliteDialect(database);
+  db = new Kysely<Tables>({ dialect: sqlite.dialect });
+  runIfFree = sqlite.runIfFree;
   await db.schema.createTable('t').addColumn('a', 'integer').execute();
 });
 afterEach(async () => {
@@ -75,6 +79,19 @@ describe('the better-sqlite3 driver', () => {
     } finally {
       other.close();
     }
+  });
+
+  it('runs a query at once only while no transaction holds the connection', async () => {
+    await db.insertInto('t').values({ a: 1 }).execute();
+    const select = CompiledQuery.raw('select a from t order by a');
+    expect(runIfFree(select)?.rows).toEqual([{ a: 1 }]);
+    const trx = await db.startTransaction().execute();
+    await trx.insertInto('t').values({ a: 2 }).execute();
+    // Run now, it would read the transaction's uncommitted row, or write inside it.
+    expect(runIfFree(select)).toBeUndefined();
+    expect(runIfFree(CompiledQuery.raw('insert into t (a) values (3)'))).toBeUndefined();
+    await trx.rollback().execute();
+    expect(runIfFree(select)?.rows).toEqual([{ a: 1 }]);
   });
 
   it('hands the connection to waiting queries in the order they asked, after a transaction', async () => {

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { FileRecord, ItemRecord, ItemRow, ItemStore, ItemVersionRecord } from '../ports.js';
-import { precompiled } from './precompiled.js';
+import { precompiled, type RunIfFree } from './precompiled.js';
 import type { Database } from './tables.js';
 
-export function itemStore(db: Kysely<Database>): ItemStore {
+/** `runIfFree`: for the store of `db` itself, not of a transaction (see precompiled.ts). */
+export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStore {
   const insertVersion = (v: ItemVersionRecord) =>
     db
       .insertInto('item_versions')
@@ -32,30 +33,37 @@ export function itemStore(db: Kysely<Database>): ItemStore {
 
   // Every secret read runs one of these two: compiled once (see precompiled.ts).
   const currentOf = (withContent: boolean) =>
-    precompiled<'vaultId' | 'id', CurrentRow>(db, (p) => {
-      const query = current().where('items.vault_id', '=', p('vaultId')).where('items.id', '=', p('id'));
-      return withContent ? query.select('item_versions.content') : query;
-    });
+    precompiled<'vaultId' | 'id', CurrentRow>(
+      db,
+      (p) => {
+        const query = current().where('items.vault_id', '=', p('vaultId')).where('items.id', '=', p('id'));
+        return withContent ? query.select('item_versions.content') : query;
+      },
+      runIfFree,
+    );
   const withContent = currentOf(true);
   const withoutContent = currentOf(false);
 
   // A view of an item reads its files too: joined in, one statement instead of two on every
   // secret read. An item without files yields one row with null file columns; one with files, a
   // row per file (repeating the item's parts, which is cheap for the few files an item has).
-  const withFiles = precompiled<'vaultId' | 'id', ViewRow>(db, (p) =>
-    current()
-      .select('item_versions.content')
-      .leftJoin('files', 'files.item_id', 'items.id')
-      .select([
-        'files.id as file_id',
-        'files.vault_id as file_vault_id',
-        'files.meta as file_meta',
-        'files.size as file_size',
-        'files.created_at as file_created_at',
-      ])
-      .where('items.vault_id', '=', p('vaultId'))
-      .where('items.id', '=', p('id'))
-      .orderBy('files.created_at'),
+  const withFiles = precompiled<'vaultId' | 'id', ViewRow>(
+    db,
+    (p) =>
+      current()
+        .select('item_versions.content')
+        .leftJoin('files', 'files.item_id', 'items.id')
+        .select([
+          'files.id as file_id',
+          'files.vault_id as file_vault_id',
+          'files.meta as file_meta',
+          'files.size as file_size',
+          'files.created_at as file_created_at',
+        ])
+        .where('items.vault_id', '=', p('vaultId'))
+        .where('items.id', '=', p('id'))
+        .orderBy('files.created_at'),
+    runIfFree,
   );
 
   const toRow = (r: CurrentRow): ItemRow => ({

@@ -1,7 +1,16 @@
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './tables.js';
 
 const MARKER = '\u0000keyhold-parameter:';
+
+/**
+ * A dialect's way to run a query synchronously when its connection is free right now (undefined
+ * when it is not, or for a dialect that cannot). Kysely's executor wraps every query in a chain
+ * of some ten promises (acquire, run, transform, release), which cost about as much as the SQLite
+ * read of a secret; the embedded SQLite driver can skip it whenever no transaction holds the
+ * connection.
+ */
+export type RunIfFree = (query: CompiledQuery) => QueryResult<unknown> | undefined;
 
 /**
  * A query built and compiled once, then run with fresh parameter values. Building and compiling a
@@ -10,10 +19,13 @@ const MARKER = '\u0000keyhold-parameter:';
  * place of each named parameter; each run swaps the markers in the compiled parameter list for
  * the values given. The SQL text is identical on every run, so drivers reuse their prepared
  * statement. Compiled on first use: the stores of a transaction are made per transaction.
+ * With `runIfFree` (only for `db` itself, never a transaction's), it runs without Kysely's
+ * executor whenever the connection is free.
  */
 export function precompiled<N extends string, O>(
   db: Kysely<Database>,
   build: (parameter: (name: N) => never) => Compilable<O>,
+  runIfFree?: RunIfFree,
 ) {
   let compiled: CompiledQuery<O> | undefined;
   /** Per compiled parameter: the name whose value goes there, or the constant the query holds. */
@@ -31,7 +43,9 @@ export function precompiled<N extends string, O>(
   const rows = async (values: Readonly<Record<N, unknown>>): Promise<O[]> => {
     const query = compiled ?? compile();
     const parameters = slots.map((s) => ('name' in s ? values[s.name] : s.constant));
-    return (await db.executeQuery<O>({ ...query, parameters })).rows;
+    const withValues: CompiledQuery<O> = { ...query, parameters };
+    const now = runIfFree?.(withValues);
+    return now ? (now.rows as O[]) : (await db.executeQuery(withValues)).rows;
   };
 
   return {

@@ -11,20 +11,21 @@ import { itemStore } from './items.js';
 import { metaStore } from './meta.js';
 import { type DialectTypes, migrationProvider } from './migrations.js';
 import { oauthStores } from './oauth/index.js';
+import type { RunIfFree } from './precompiled.js';
 import { signingKeyStore } from './signing-keys.js';
 import type { Database } from './tables.js';
 import { userStore } from './users.js';
 import { vaultAccessStore } from './vault-access.js';
 import { vaultStore } from './vaults.js';
 
-function stores(db: Kysely<Database>): Stores {
+function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
   return {
     accounts: accountStore(db),
     users: userStore(db),
     adminTokens: adminTokenStore(db),
     vaults: vaultStore(db),
     vaultAccess: vaultAccessStore(db),
-    items: itemStore(db),
+    items: itemStore(db, runIfFree),
     files: fileStore(db),
     audit: auditStore(db),
     meta: metaStore(db),
@@ -47,9 +48,12 @@ export async function migrate(db: Kysely<Database>, types: DialectTypes): Promis
   }
 }
 
-/** The Storage of any Kysely dialect: the dialect-specific opener hands in a ready `db`. */
-export function kyselyStorage(db: Kysely<Database>): Storage {
-  const top = stores(db);
+/**
+ * The Storage of any Kysely dialect: the dialect-specific opener hands in a ready `db`, and the
+ * dialect's `runIfFree` if it has one (precompiled.ts).
+ */
+export function kyselyStorage(db: Kysely<Database>, runIfFree?: RunIfFree): Storage {
+  const top = stores(db, runIfFree);
   return {
     ...top,
     // Outside transactions (secret reads), audit events share commits; inside, they are part of

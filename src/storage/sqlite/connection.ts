@@ -36,15 +36,20 @@ export class BetterSqliteConnection implements DatabaseConnection {
     this.#database = database;
   }
 
-  executeQuery<R>({ sql, parameters }: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return Promise.resolve(this.run<R>(query));
+  }
+
+  /** Runs the query now: better-sqlite3 is synchronous. */
+  run<R>({ sql, parameters }: CompiledQuery): QueryResult<R> {
     const { statement, columns } = this.#prepare(sql);
     if (columns) {
       const rows = (statement.all(parameters) as unknown[][]).map((values) => keyed<R>(columns, values));
-      return Promise.resolve({ rows });
+      return { rows };
     }
     const { changes, lastInsertRowid } = statement.run(parameters);
     if (SCHEMA_CHANGE.test(sql)) this.#statements.clear();
-    return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
   async *streamQuery<R>({ sql, parameters }: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

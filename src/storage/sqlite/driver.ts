@@ -7,11 +7,13 @@ import {
   type Driver,
   IdentifierNode,
   type QueryCompiler,
+  type QueryResult,
   RawNode,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import type { RunIfFree } from '../sql/precompiled.js';
 import { BetterSqliteConnection } from './connection.js';
 
 /**
@@ -49,6 +51,15 @@ class BetterSqliteDriver implements Driver {
       return this.#free;
     }
     return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /**
+   * Runs `query` at once when nobody holds the connection, or answers undefined (the caller then
+   * goes through Kysely and waits its turn). A synchronous statement between two holders is what
+   * acquire, run, release would have done, minus Kysely's chain of promises around it.
+   */
+  runIfFree(query: CompiledQuery): QueryResult<unknown> | undefined {
+    return this.#held ? undefined : this.#connection.run(query);
   }
 
   async releaseConnection(): Promise<void> {
@@ -101,12 +112,22 @@ async function savepointCommand(
   await connection.executeQuery(compile(node, createQueryId()));
 }
 
-/** Kysely's SQLite dialect (SQL, adapter, introspection) over the driver above. */
-export function betterSqliteDialect(database: BetterSqlite3.Database): Dialect {
+/**
+ * Kysely's SQLite dialect (SQL, adapter, introspection) over the driver above, and the driver's
+ * `runIfFree` for the queries every secret read runs (precompiled.ts).
+ */
+export function betterSqliteDialect(database: BetterSqlite3.Database): {
+  dialect: Dialect;
+  runIfFree: RunIfFree;
+} {
+  const driver = new BetterSqliteDriver(database);
   return {
-    createDriver: () => new BetterSqliteDriver(database),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-    createAdapter: () => new SqliteAdapter(),
-    createIntrospector: (db) => new SqliteIntrospector(db),
+    dialect: {
+      createDriver: () => driver,
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+      createAdapter: () => new SqliteAdapter(),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+    },
+    runIfFree: (query) => driver.runIfFree(query),
   };
 }

@@ -27,14 +27,15 @@ export async function openSqlite(file: string): Promise<Storage> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: betterSqliteDialect(database) });
+  const { dialect, runIfFree } = betterSqliteDialect(database);
+  const db = new Kysely<Database>({ dialect });
   try {
     await migrate(db, { blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  const storage = kyselyStorage(db);
+  const storage = kyselyStorage(db, runIfFree);
   const audit = auditWriter(file);
   // This process is the database's only writer, so it sees every access change it must act on.
   return withAccessCache({
