@@ -28,8 +28,10 @@ export function connectMetrics(routes: ConnectRoutes): ConnectMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  // prom-client hashes a label object on every update; the bound children are kept instead, by
-  // the few method/route/status combinations a server ever sees.
+  // Bound children, kept by the few method/route/status combinations a server ever sees, spare
+  // building a label object per request. prom-client still validates and hashes the labels on
+  // every update (~1-2% of the serving thread's profile under load; tallying here and rendering
+  // at scrape time would save that, not measurable in throughput so far).
   const counters = new Map<string, Counter.Internal>();
   const timers = new Map<string, Histogram.Internal<'route'>>();
 
