@@ -16,9 +16,9 @@ const groups: Group[] = [];
 
 /**
  * Resolves once the current event-loop turn has run its I/O callbacks (in setImmediate's check
- * phase), with one promise for every caller of the turn, so their continuations run back to back
- * in the order they called. Past MAX_CALLS_PER_TURN callers, the next ones go in the next turn
- * (after the calls already waiting), and so on.
+ * phase), with one promise shared by up to MAX_CALLS_PER_TURN callers, so their continuations
+ * run back to back in the order they called. The callers past that go in the next turn (after
+ * the calls already waiting), and so on.
  *
  * Why together: under load one turn reads dozens of requests. Started as each arrives, a
  * request's central work (token check, SQLite, AES-GCM, JSON) runs between the HTTP parsing of
