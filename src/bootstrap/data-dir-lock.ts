@@ -1,11 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { ProcessError } from '../errors/process-error.js';
 
 export const LOCK_FILE = 'keyhold.lock';
 
 /** Another running service holds the data directory. */
-export class DataDirInUseError extends Error {}
+export class DataDirInUseError extends ProcessError {
+  constructor(message: string) {
+    super('data_dir_in_use', message);
+  }
+}
 
 export interface DataDirLock {
   release(): void;

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { DataDirInUseError } from '../bootstrap/data-dir-lock.js';
-import { ConfigError } from '../config/load.js';
-import { MasterKeyError } from '../crypto/master-key.js';
+import { isKeyholdError } from '../errors/keyhold-error.js';
+import { ProcessError } from '../errors/process-error.js';
 import { VERSION } from '../version.js';
 import { registerClient } from './commands/client.js';
 import { registerConnect } from './commands/connect.js';
@@ -39,11 +38,9 @@ try {
     // Commander already printed its message (or the help/version text).
     process.exit(error.exitCode);
   }
-  const known =
-    error instanceof CliError ||
-    error instanceof ConfigError ||
-    error instanceof MasterKeyError ||
-    error instanceof DataDirInUseError;
+  // Start-up and command errors are written for whoever ran the command; another error of ours
+  // is shown when it may be (a 4xx from a service called in process); anything else is a bug.
+  const known = error instanceof ProcessError || (isKeyholdError(error) && error.expose);
   const message = known
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.message ?? String(error)}`;

@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
+import { ProcessError } from '../errors/process-error.js';
 import { type Config, SETTINGS, type SettingName } from './schema.js';
 
 /** A setting has a value that is not allowed. The message names the setting and what it accepts. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends ProcessError {
+  constructor(message: string) {
+    super('invalid_setting', message);
+  }
 }
 
 /**

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { ProcessError } from '../errors/process-error.js';
 import { KEY_BYTES } from './envelope.js';
 
 /** A problem with the master key; stops the process with a message that says what to fix. */
-export class MasterKeyError extends Error {
-  override readonly name = 'MasterKeyError';
+export class MasterKeyError extends ProcessError {
+  constructor(message: string) {
+    super('master_key_invalid', message);
+  }
 }
 
 export const MASTER_KEY_FILE = 'master.key';

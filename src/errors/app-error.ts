@@ -1,8 +1,9 @@
+import { KeyholdError } from './keyhold-error.js';
+
 /**
- * The one error hierarchy. Every failure that can reach a client is an AppError carrying its
- * HTTP status, a stable machine-readable `code` (tests assert it exactly) and whether its
- * message may be shown (`expose`). Anything that is not an AppError is a bug and is reported as
- * a generic 500 without detail.
+ * The errors of the admin API, the Connect API and `/api/v1`: a KeyholdError whose `code` is one
+ * of ERROR_CODES (docs/errors.md lists them; a test keeps the two equal), raised through the
+ * factories below.
  */
 export const ERROR_CODES = {
   bad_request: 'The request is malformed in a way no more specific code covers.',
@@ -27,24 +28,7 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export class AppError extends Error {
-  readonly status: number;
-  readonly code: ErrorCode;
-  readonly expose: boolean;
-
-  constructor(
-    status: number,
-    code: ErrorCode,
-    message: string,
-    options?: { cause?: unknown; expose?: boolean },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'AppError';
-    this.status = status;
-    this.code = code;
-    this.expose = options?.expose ?? status < 500;
-  }
-}
+export class AppError extends KeyholdError<ErrorCode> {}
 
 export const badRequest = (message: string, code: ErrorCode = 'bad_request') =>
   new AppError(400, code, message);
@@ -53,6 +37,9 @@ export const unauthorized = (message = 'Authentication required') =>
   new AppError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
 export const notFound = (message: string) => new AppError(404, 'not_found', message);
+/** No route matches; the query string is left out (it can hold item titles). */
+export const noRoute = (method: string, url: string) =>
+  notFound(`no route for ${method} ${url.split('?', 1)[0]}`);
 export const conflict = (message: string, code: ErrorCode = 'conflict') => new AppError(409, code, message);
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const unsupportedMediaType = (message: string) => new AppError(415, 'unsupported_media_type', message);

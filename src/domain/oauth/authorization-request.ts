@@ -1,6 +1,7 @@
+import { KeyholdError } from '../../errors/keyhold-error.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { type Catalog, loadCatalog } from './catalog.js';
-import { invalidRequest, OAuthError } from './oauth-error.js';
+import { invalidRequest, OAuthError, type OAuthErrorCode } from './oauth-error.js';
 import { S256_CHALLENGE } from './pkce.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { resolveScopes, type ScopedRequest } from './requested-scopes.js';
@@ -20,18 +21,22 @@ export interface AuthorizationRequest extends ScopedRequest {
  * An error that must not be sent to the redirect URI — the client or redirect URI cannot be
  * trusted — and is shown to the user instead (RFC 9700 §4.1: never an open redirector).
  */
-export class UntrustedRedirectError extends Error {}
+export class UntrustedRedirectError extends OAuthError {
+  constructor(description: string) {
+    super('invalid_request', description);
+  }
+}
 
 /**
  * An error to send back to the client's redirect URI, with `state` and `iss`.
  */
-export class RedirectableError extends Error {
+export class RedirectableError extends KeyholdError<OAuthErrorCode> {
   constructor(
     readonly error: OAuthError,
     readonly redirectUri: string,
     readonly state: string | null,
   ) {
-    super(error.message);
+    super(error.status, error.code, error.message);
   }
 }
 

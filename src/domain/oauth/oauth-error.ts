@@ -1,3 +1,5 @@
+import { KeyholdError } from '../../errors/keyhold-error.js';
+
 /**
  * Errors of the OAuth endpoints, in RFC 6749's vocabulary. They are answered as
  * `{error, error_description}` (token, introspection, revocation) or as redirect parameters
@@ -17,15 +19,15 @@ export const OAUTH_ERROR_CODES = [
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
-export class OAuthError extends Error {
-  readonly error: OAuthErrorCode;
-  readonly status: number;
-
+/** An RFC 6749 error: its `code` is the `error` the client receives, its message the description. */
+export class OAuthError extends KeyholdError<OAuthErrorCode> {
   constructor(error: OAuthErrorCode, description: string, status = error === 'invalid_client' ? 401 : 400) {
-    super(description);
-    this.name = 'OAuthError';
-    this.error = error;
-    this.status = status;
+    super(status, error, description);
+  }
+
+  /** The RFC 6749 `error` (the same as `code`). */
+  get error(): OAuthErrorCode {
+    return this.code;
   }
 }
 

@@ -1,0 +1,27 @@
+import { KeyholdError } from './keyhold-error.js';
+
+/**
+ * Errors that stop start-up or a `keyhold` command. They never reach HTTP; the CLI prints their
+ * message as one line and exits. docs/errors.md lists the codes (a test keeps the two equal).
+ */
+export const PROCESS_ERROR_CODES = {
+  invalid_setting: 'A flag or environment variable has a value that is not allowed; the message names it.',
+  master_key_invalid: 'The master key is missing, malformed, or does not open this data directory.',
+  data_dir_in_use: 'Another running service holds the data directory.',
+  credentials_invalid:
+    'A Connect server’s credentials file cannot be used, or the central service refuses it.',
+  command_failed: 'A command could not do what was asked; the message says why.',
+} as const;
+export type ProcessErrorCode = keyof typeof PROCESS_ERROR_CODES;
+
+/**
+ * A start-up or command-line failure. Its message is written for the operator who ran the
+ * command, and the CLI prints it (it must still never hold a secret: a master key, a password).
+ * Status 500 and not exposed: were one ever to reach an HTTP formatter, it would be the server's
+ * fault, answered without detail.
+ */
+export class ProcessError extends KeyholdError<ProcessErrorCode> {
+  constructor(code: ProcessErrorCode, message: string, options?: { cause?: unknown }) {
+    super(500, code, message, options);
+  }
+}
