@@ -1,42 +1,24 @@
-import { AppError, type ErrorCode, isAppError } from './app-error.js';
-
-/** The body every admin API error has: `{status, code, message}`. */
-export interface ErrorBody {
-  status: number;
-  code: ErrorCode;
-  message: string;
-}
-
-/** Fastify's own client errors (body too large, bad media type, …) mapped to stable codes. */
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
-};
+import { type AdminErrorBody, adminFormat, apiCode } from './admin-format.js';
+import { AppError } from './app-error.js';
+import { toKeyholdError } from './normalise.js';
 
 /**
- * Normalises anything thrown while serving a request into an AppError. Errors that are neither
- * ours nor a recognised client error are bugs: they become a generic 500 whose message reveals
- * nothing (the original is logged by the caller).
+ * The admin API's body, under the name it had before the formatters (`admin-format.ts`,
+ * `connect-format.ts`, `oauth-format.ts`, `page-format.ts`) replaced the per-handler code.
  */
+export type ErrorBody = AdminErrorBody;
+
+/** Anything thrown, as an AppError (a KeyholdError of another family keeps status and exposure). */
 export function toAppError(error: unknown): AppError {
-  if (isAppError(error)) return error;
-  const e = error as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
-  if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = (typeof e.code === 'string' && FASTIFY_CODES[e.code]) || 'bad_request';
-    return new AppError(e.statusCode, code, typeof e.message === 'string' ? e.message : 'Bad request');
-  }
-  return new AppError(500, 'internal_error', 'Internal server error', { cause: error, expose: false });
+  const normalised = toKeyholdError(error);
+  if (normalised instanceof AppError) return normalised;
+  return new AppError(normalised.status, apiCode(normalised), normalised.message, {
+    cause: normalised,
+    expose: normalised.expose,
+  });
 }
 
+/** The admin body of an error: `{status, code, message}`, the message only when exposed. */
 export function errorBody(error: AppError): ErrorBody {
-  return {
-    status: error.status,
-    code: error.code,
-    message: error.expose ? error.message : 'Internal server error',
-  };
+  return adminFormat(error).body;
 }

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { errorBody, toAppError } from '../errors/format.js';
+import { adminFormat } from '../errors/admin-format.js';
 import type { Services } from '../services.js';
 import { adminRoutes } from './admin/routes.js';
 import { baseApp } from './base-app.js';
 import { connectServerRpc } from './connect-server-rpc.js';
+import { answerErrors, answerNotFound } from './error-handler.js';
 import { healthRoutes } from './health.js';
 import { jwksRoutes } from './jwks.js';
 import { oauthEndpoints } from './oauth/endpoints.js';
@@ -19,25 +20,14 @@ export interface AppOptions {
 
 /**
  * The central service's HTTP application: the shared base (`baseApp`), the admin API error
- * shape, and one plugin per API family.
+ * shape (each plugin of another wire family sets its own), and one plugin per API family.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = baseApp(options);
 
-  app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500) {
-      request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
-    }
-    reply.status(appError.status).send(errorBody(appError));
-  });
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({
-      status: 404,
-      code: 'not_found',
-      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
-    });
-  });
+  app.setErrorHandler(answerErrors(adminFormat));
+  // Every unknown route, `/api/v1/…` included, answers the documented `{status, code, message}`.
+  app.setNotFoundHandler(answerNotFound(adminFormat));
 
   app.register(healthRoutes);
   app.register(jwksRoutes(options.services));

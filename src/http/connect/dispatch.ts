@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { notFound } from '../../errors/app-error.js';
-import { errorBody, toAppError } from '../../errors/format.js';
+import { noRoute } from '../../errors/app-error.js';
+import { connectFormat } from '../../errors/connect-format.js';
+import { failure } from '../../errors/failure.js';
 import { batchedEnds } from './batched-ends.js';
 import { type ConnectReply, JSON_TYPE } from './exchange.js';
 import type { ConnectMetrics } from './metrics.js';
@@ -59,12 +60,11 @@ export function connectDispatcher(options: DispatchOptions) {
     end(res, text);
   };
 
-  const failure = (error: unknown, id: string, path: string): ConnectReply => {
-    const appError = toAppError(error);
-    if (appError.status >= 500)
-      logger.error({ reqId: id, path, code: appError.code, err: appError.cause ?? error }, 'request failed');
-    const { status, message } = errorBody(appError);
-    return { kind: 'json', status, value: { status, message } };
+  const refusal = (error: unknown, id: string, path: string): ConnectReply => {
+    const { status, body } = failure(error, connectFormat, (fields) =>
+      logger.error({ reqId: id, path, ...fields }, 'request failed'),
+    );
+    return { kind: 'json', status, value: body };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -77,7 +77,7 @@ export function connectDispatcher(options: DispatchOptions) {
     let reply: ConnectReply;
     try {
       const match = routes.find(method, url);
-      if (!match) throw notFound(`no route for ${method} ${path}`);
+      if (!match) throw noRoute(method, url);
       route = match.template;
       reply = await match.handler({
         id,
@@ -90,13 +90,13 @@ export function connectDispatcher(options: DispatchOptions) {
         ip: req.socket.remoteAddress ?? null,
       });
     } catch (error) {
-      reply = failure(error, id, path);
+      reply = refusal(error, id, path);
     }
     try {
       answer(res, id, reply);
     } catch (error) {
       // A reply that cannot be written (a bug): a 500 if nothing has gone out yet.
-      reply = failure(error, id, path);
+      reply = refusal(error, id, path);
       if (res.headersSent) res.destroy();
       else answer(res, id, reply);
     }

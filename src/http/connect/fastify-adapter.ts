@@ -1,27 +1,18 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unsupportedMediaType } from '../../errors/app-error.js';
-import { errorBody, toAppError } from '../../errors/format.js';
+import { connectFormat } from '../../errors/connect-format.js';
+import { answerErrors } from '../error-handler.js';
 import type { ConnectReply, ConnectRequest } from './exchange.js';
 import type { ConnectRoutes } from './routes.js';
 
 /**
  * Serves Connect routes from a Fastify app (the user vault API, `/api/v1/…`, lives on the
  * central service's Fastify server), with Connect's `{status, message}` error shape: the same
- * route code, the same answers as on a Connect listener.
+ * route code, the same answers as on a Connect listener. A path that matches no route is the
+ * app's: `{status, code, message}`, like every unknown route of the central service.
  */
 export function mountConnectRoutes(app: FastifyInstance, routes: ConnectRoutes): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500)
-      request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
-    const { status, message } = errorBody(appError);
-    reply.status(status).send({ status, message });
-  });
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send({ status: 404, message: `no route for ${request.method} ${request.url.split('?')[0]}` });
-  });
+  app.setErrorHandler(answerErrors(connectFormat));
   for (const route of routes.definitions) {
     app.route({
       method: route.method,

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CallFacts } from '../../domain/oauth/context.js';
 import { introspect } from '../../domain/oauth/introspection.js';
-import { invalidRequest, isOAuthError } from '../../domain/oauth/oauth-error.js';
+import { invalidRequest } from '../../domain/oauth/oauth-error.js';
 import { revoke } from '../../domain/oauth/revocation.js';
 import { tokenEndpoint } from '../../domain/oauth/token-endpoint.js';
-import { toAppError } from '../../errors/format.js';
+import { oauthFormat } from '../../errors/oauth-format.js';
 import type { Services } from '../../services.js';
 import { registerFormParser } from '../body-parsers.js';
+import { answerErrors } from '../error-handler.js';
 import { accountIdParam, accountOf } from './account-param.js';
 import { authorizationServerMetadata } from './metadata.js';
 
@@ -19,23 +20,8 @@ export function oauthEndpoints(services: Services) {
   const { oauth } = services;
   return async (app: FastifyInstance) => {
     registerFormParser(app, app.initialConfig.bodyLimit ?? 1024 * 1024);
-    app.setErrorHandler((error, request, reply) => {
-      if (isOAuthError(error)) {
-        if (error.status === 401) reply.header('www-authenticate', 'Basic realm="keyhold"');
-        return reply.status(error.status).send({ error: error.error, error_description: error.message });
-      }
-      const appError = toAppError(error);
-      if (appError.status >= 500) {
-        request.log.error({ code: appError.code, err: appError.cause ?? error }, 'request failed');
-        return reply
-          .status(appError.status)
-          .send({ error: 'server_error', error_description: appError.message });
-      }
-      // Body and routing problems (415, 413, bad UTF-8, unknown account) in OAuth's vocabulary.
-      return reply
-        .status(appError.status)
-        .send({ error: 'invalid_request', error_description: appError.message });
-    });
+    // Body and routing problems (415, 413, bad UTF-8, unknown account) too, in OAuth's vocabulary.
+    app.setErrorHandler(answerErrors(oauthFormat));
 
     app.get('/.well-known/oauth-authorization-server/oauth/:accountId', async (request) => {
       return authorizationServerMetadata(oauth.issuer(await accountOf(services, request)));

@@ -11,12 +11,14 @@ import type { FastifyReply } from 'fastify';
 export const PAGE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** Every page's headers, error pages included (`src/errors/page-format.ts`). */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': PAGE_CSP,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-type': 'text/html; charset=utf-8',
+});
+
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
-  return reply
-    .status(status)
-    .header('content-security-policy', PAGE_CSP)
-    .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
-    .type('text/html; charset=utf-8')
-    .send(page);
+  return reply.status(status).headers(PAGE_HEADERS).send(page);
 }
