@@ -232,6 +232,33 @@ describe('items', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('accepts the field type TOTP (the name in the spec) as OTP, on create and on PATCH, and serves OTP', async () => {
+    const uri = 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const created = await req('POST', `/v1/vaults/${vault}/items`, {
+      title: 'totp alias',
+      fields: [
+        { id: 'one', type: 'TOTP', label: 'otp', value: uri },
+        { id: 'two', type: 'STRING', label: 'later', value: uri },
+      ],
+    });
+    expect(created.statusCode).toBe(200);
+    const id = created.json().id;
+    expect(created.json().fields[0]).toMatchObject({ type: 'OTP', totp: expect.stringMatching(/^\d{6}$/) });
+    const patched = await req('PATCH', `/v1/vaults/${vault}/items/${id}`, [
+      { op: 'replace', path: '/fields/two/type', value: 'TOTP' },
+      { op: 'add', path: '/fields', value: { id: 'three', type: 'TOTP', value: uri } },
+    ]);
+    expect(patched.statusCode).toBe(200);
+    const read = (await req('GET', `/v1/vaults/${vault}/items/${id}`)).json();
+    expect(read.fields.map((f: { type: string }) => f.type)).toEqual(['OTP', 'OTP', 'OTP']);
+    expect(read.fields.every((f: { totp?: string }) => /^\d{6}$/.test(f.totp ?? ''))).toBe(true);
+    expect(JSON.stringify(read)).not.toContain('TOTP');
+    const bad = await req('PATCH', `/v1/vaults/${vault}/items/${id}`, [
+      { op: 'replace', path: '/fields/one/type', value: 'totp' },
+    ]);
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('returns the current TOTP code of OTP fields', async () => {
     const item = (
       await req('POST', `/v1/vaults/${vault}/items`, {
