@@ -40,6 +40,7 @@ describe('the TOTP field type', () => {
       createdAt: '2024-05-01T10:00:00.000Z',
       updatedAt: '2024-05-01T10:00:00.000Z',
       lastEditedBy: 'token:abc',
+      sections: [],
       fields: [{ id: 'code', type: 'STRING', label: 'code', value: OTP_URI }],
     };
     const retyped = parseItemInput(
