@@ -9,22 +9,36 @@ import { decodeStrictUtf8, parseStrictJson } from './strict-json.js';
  */
 export function registerBodyParsers(app: FastifyInstance, limits: { json: number; file: number }): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'buffer', bodyLimit: limits.json },
-    (_req, body, done) => {
-      try {
-        done(null, parseStrictJson(body as Buffer));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limits.json }, strictJson);
   app.addContentTypeParser(
     'application/octet-stream',
     { parseAs: 'buffer', bodyLimit: limits.file },
     (_req, body, done) => done(null, body),
   );
+}
+
+/**
+ * `application/json-patch+json` (RFC 6902's media type), read exactly as JSON is, for the user
+ * vault API's PATCH only (registered inside its plugin; the Connect routes refuse it elsewhere).
+ */
+export function registerJsonPatchParser(app: FastifyInstance, limit: number): void {
+  app.addContentTypeParser(
+    'application/json-patch+json',
+    { parseAs: 'buffer', bodyLimit: limit },
+    strictJson,
+  );
+}
+
+function strictJson(
+  _req: unknown,
+  body: string | Buffer,
+  done: (error: Error | null, body?: unknown) => void,
+) {
+  try {
+    done(null, parseStrictJson(body as Buffer));
+  } catch (error) {
+    done(error as Error, undefined);
+  }
 }
 
 /**

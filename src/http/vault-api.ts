@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { vaultOperations } from '../connect-server/vault-operations.js';
 import { verifyVaultApiToken } from '../domain/oauth/access-token-verifier.js';
 import type { Services } from '../services.js';
+import { registerJsonPatchParser } from './body-parsers.js';
 import type { ConnectRouteContext } from './connect/app.js';
 import { mountConnectRoutes } from './connect/fastify-adapter.js';
 import { fileRoutes } from './connect/files.js';
@@ -36,6 +37,7 @@ export function vaultApi(services: Services, limits: ConnectRouteContext['limits
       if (reply.statusCode === 401)
         reply.header('www-authenticate', 'Bearer realm="keyhold", error="invalid_token"');
     });
+    registerJsonPatchParser(app, limits.json);
     mountConnectRoutes(app, routes);
   };
 }

@@ -51,13 +51,32 @@ describe('vaults', () => {
     expect((await req('GET', '/v1/vaults?filter=title%20eq%20%22production%22')).json()).toEqual([]);
   });
 
-  it('refuses an unparsable filter with a 400 that says what is accepted', async () => {
+  it('refuses an unparsable filter with a 400 that says where and what is accepted', async () => {
     const res = await req('GET', '/v1/vaults?filter=name%20ne%20%22x%22');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
       status: 400,
-      message: 'Invalid filter "name ne \\"x\\"": expected name eq "…" or title eq "…"',
+      message:
+        'Invalid filter "name ne \\"x\\"" at character 6: name takes eq ' +
+        '(filters are name eq "…" or title eq "…", joined with and/or)',
     });
+  });
+
+  it('joins name comparisons with or, and refuses trailing junk rather than answering []', async () => {
+    const names = async (filter: string) => {
+      const res = await req('GET', `/v1/vaults?filter=${encodeURIComponent(filter)}`);
+      return res.statusCode === 200
+        ? res
+            .json()
+            .map((v: { name: string }) => v.name)
+            .sort()
+        : res.statusCode;
+    };
+    expect(await names('name eq "Production" or title eq "Staging"')).toEqual(['Production', 'Staging']);
+    expect(await names('name eq "Production" and name eq "Staging"')).toEqual([]);
+    expect(await names('name eq "Production" junk')).toBe(400);
+    expect(await names('name eq "Production" or')).toBe(400);
+    expect(await names('name eq "Production')).toBe(400);
   });
 
   it('answers a malformed id with 400 and an unknown one with 404', async () => {
@@ -119,12 +138,63 @@ describe('items', () => {
       (await req('GET', `/v1/vaults/${vault}/items?filter=${filter}`))
         .json()
         .map((i: { title: string }) => i.title);
-    expect(await titles('title eq "R&D "db" #1"'.replaceAll(' ', '%20').replaceAll('#', '%23'))).toEqual([
+    expect(await titles('title eq "R&D \\"db\\" #1"'.replaceAll(' ', '%20').replaceAll('#', '%23'))).toEqual([
       'R&D "db" #1',
     ]);
     expect(await titles('title+co+%22r%26d%22')).toEqual(['R&D "db" #1']);
+    // As the JS SDK sends it: & unescaped, so split across query parameters, and " unescaped.
+    expect(await titles('title%20co%20%22R&D%20"db"%22')).toEqual(['R&D "db" #1']);
     expect(await titles('tag%20eq%20%22misc%22')).toEqual(['Other thing']);
     expect(await titles('title%20eq%20%22R%26D%22')).toEqual([]);
+  });
+
+  it('joins item comparisons with and / or and parentheses, reading escaped quotes and backslashes', async () => {
+    await req('POST', `/v1/vaults/${vault}/items`, { title: 'C:\\ "quoted"', tags: ['misc', 'win'] });
+    const titles = async (filter: string) => {
+      const res = await req('GET', `/v1/vaults/${vault}/items?filter=${encodeURIComponent(filter)}`);
+      expect(res.statusCode, `${filter} → ${res.body}`).toBe(200);
+      return res
+        .json()
+        .map((i: { title: string }) => i.title)
+        .sort();
+    };
+    expect(await titles('title eq "Other thing" or tag eq "prod"')).toEqual(['Other thing', 'R&D "db" #1']);
+    expect(await titles('tag eq "misc" and tag eq "win"')).toEqual(['C:\\ "quoted"']);
+    expect(await titles('(tag eq "misc" or tag eq "prod") and title co "thing"')).toEqual(['Other thing']);
+    expect(await titles('title eq "C:\\\\ \\"quoted\\""')).toEqual(['C:\\ "quoted"']);
+    expect(await titles('TITLE EQ "a" OR TITLE EQ "b"')).toEqual([]);
+  });
+
+  it('answers 400 to a filter that does not parse as a whole: never [] or a partial match', async () => {
+    const cases: [string, string][] = [
+      ['title eq "a" or title eq "b" junk', 'at character 30: expected and, or or the end of the filter'],
+      ['title eq "R&D" garbage', 'at character 16: expected and, or or the end of the filter'],
+      ['title eq "Other thing', 'at character 10: the value has no closing quote'],
+      ['title eq "Other thing" and', 'at character 27: expected title or tag'],
+      ['(tag eq "misc"', 'at character 15: expected )'],
+      ['tag eq "misc")', 'at character 14: unmatched )'],
+      ['title eq "\\q"', 'at character 11: invalid escape: use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX'],
+      ['not (tag eq "misc")', 'at character 1: expected title or tag'],
+      ['title sw "R"', 'at character 7: title takes eq or co'],
+    ];
+    for (const [filter, where] of cases) {
+      const res = await req('GET', `/v1/vaults/${vault}/items/?filter=${encodeURIComponent(filter)}`);
+      expect(res.statusCode, filter).toBe(400);
+      expect(res.json(), filter).toEqual({
+        status: 400,
+        message: `Invalid filter ${JSON.stringify(filter)} ${where} (filters are title eq "…", title co "…" or tag eq "…", joined with and/or)`,
+      });
+    }
+  });
+
+  it('quotes at most 60 characters of the filter in the message, with line breaks escaped', async () => {
+    const filter = `tag eq "x" junk\r\n{"forged":true}${'a'.repeat(100)}`;
+    const res = await req('GET', `/v1/vaults/${vault}/items?filter=${encodeURIComponent(filter)}`);
+    expect(res.statusCode).toBe(400);
+    const { message } = res.json();
+    expect(message).toContain(JSON.stringify(`${filter.slice(0, 60)}…`));
+    expect(message).not.toMatch(/[\r\n]/);
+    expect(message).not.toContain('a'.repeat(61));
   });
 
   it('replaces with PUT, echoing read-only attributes, and refuses a stale version with 409', async () => {
@@ -158,6 +228,33 @@ describe('items', () => {
     expect(empty.json().title).toBe('patched');
     const bad = await req('PATCH', `/v1/vaults/${vault}/items/${itemId}`, [
       { op: 'replace', path: '/vault', value: {} },
+    ]);
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('accepts the field type TOTP (the name in the spec) as OTP, on create and on PATCH, and serves OTP', async () => {
+    const uri = 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const created = await req('POST', `/v1/vaults/${vault}/items`, {
+      title: 'totp alias',
+      fields: [
+        { id: 'one', type: 'TOTP', label: 'otp', value: uri },
+        { id: 'two', type: 'STRING', label: 'later', value: uri },
+      ],
+    });
+    expect(created.statusCode).toBe(200);
+    const id = created.json().id;
+    expect(created.json().fields[0]).toMatchObject({ type: 'OTP', totp: expect.stringMatching(/^\d{6}$/) });
+    const patched = await req('PATCH', `/v1/vaults/${vault}/items/${id}`, [
+      { op: 'replace', path: '/fields/two/type', value: 'TOTP' },
+      { op: 'add', path: '/fields', value: { id: 'three', type: 'TOTP', value: uri } },
+    ]);
+    expect(patched.statusCode).toBe(200);
+    const read = (await req('GET', `/v1/vaults/${vault}/items/${id}`)).json();
+    expect(read.fields.map((f: { type: string }) => f.type)).toEqual(['OTP', 'OTP', 'OTP']);
+    expect(read.fields.every((f: { totp?: string }) => /^\d{6}$/.test(f.totp ?? ''))).toBe(true);
+    expect(JSON.stringify(read)).not.toContain('TOTP');
+    const bad = await req('PATCH', `/v1/vaults/${vault}/items/${id}`, [
+      { op: 'replace', path: '/fields/one/type', value: 'totp' },
     ]);
     expect(bad.statusCode).toBe(400);
   });

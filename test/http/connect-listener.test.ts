@@ -98,6 +98,54 @@ describe('bad requests get a 4xx in the Connect shape', () => {
     expect(upload.status).toBe(415);
   });
 
+  it('PATCH also takes application/json-patch+json, parsed and limited as JSON; no other route does', async () => {
+    const created = await post(`/v1/vaults/${vault}/items`, '{"title":"to patch"}', {
+      'content-type': 'application/json',
+    });
+    const { id } = (await created.json()) as { id: string };
+    const patch = (body: string, contentType: string) =>
+      fetch(`${base}/v1/vaults/${vault}/items/${id}`, {
+        method: 'PATCH',
+        headers: { ...auth(), 'content-type': contentType },
+        body,
+      });
+    const ops = JSON.stringify([{ op: 'replace', path: '/title', value: 'patched as json-patch' }]);
+    for (const type of ['application/json-patch+json', 'Application/JSON-Patch+JSON; charset=utf-8']) {
+      const ok = await patch(ops, type);
+      expect(ok.status, type).toBe(200);
+      expect(((await ok.json()) as { title: string }).title).toBe('patched as json-patch');
+    }
+    const bad = await patch('[{"op":', 'application/json-patch+json');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/^Request body is not valid JSON/);
+    const proto = await patch(
+      '[{"op":"add","path":"/tags/-","value":{"__proto__":{}}}]',
+      'application/json-patch+json',
+    );
+    expect(proto.status).toBe(400);
+    const big = await patch(
+      JSON.stringify([{ op: 'replace', path: '/title', value: 'x'.repeat(5000) }]),
+      'application/json-patch+json',
+    );
+    expect(big.status).toBe(413);
+    const text = await patch(ops, 'text/plain');
+    expect(text.status).toBe(415);
+    expect(await text.json()).toEqual({
+      status: 415,
+      message:
+        "Unsupported Content-Type 'text/plain': send the body as application/json or application/json-patch+json",
+    });
+    // Create and replace take application/json only.
+    const create = await post(`/v1/vaults/${vault}/items`, '{"title":"x"}', {
+      'content-type': 'application/json-patch+json',
+    });
+    expect(create.status).toBe(415);
+    expect(await create.json()).toEqual({
+      status: 415,
+      message: "Unsupported Content-Type 'application/json-patch+json': send the body as application/json",
+    });
+  });
+
   it('a body over the limit is refused with 413, announced or streamed', async () => {
     const big = JSON.stringify({ title: 'x'.repeat(5000) });
     const announced = await post(`/v1/vaults/${vault}/items`, big, { 'content-type': 'application/json' });

@@ -113,9 +113,15 @@ const sectionSchema = z.strictObject({
   label: nullAbsent(labelText),
 });
 
+/**
+ * A field type. Connect's OpenAPI spec names the one-time password type `TOTP`, while Connect
+ * itself and its SDKs say `OTP`: both are accepted, and `OTP` is what is stored and served.
+ */
+const fieldType = z.preprocess((type) => (type === 'TOTP' ? 'OTP' : type), z.enum(FIELD_TYPES));
+
 const fieldSchema = z.strictObject({
   id: emptyAbsent(idText),
-  type: emptyAbsent(z.enum(FIELD_TYPES)),
+  type: emptyAbsent(fieldType),
   purpose: nullAbsent(z.enum(FIELD_PURPOSES)),
   label: nullAbsent(labelText),
   value: nullAbsent(valueText),

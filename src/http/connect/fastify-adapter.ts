@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unsupportedMediaType } from '../../errors/app-error.js';
 import { connectFormat } from '../../errors/connect-format.js';
 import { answerErrors } from '../error-handler.js';
 import type { ConnectReply, ConnectRequest } from './exchange.js';
+import { checkMediaType } from './media-types.js';
 import type { ConnectRoutes } from './routes.js';
 
 /**
@@ -18,9 +18,9 @@ export function mountConnectRoutes(app: FastifyInstance, routes: ConnectRoutes):
       method: route.method,
       url: route.path,
       handler: async (request, reply) => {
-        // Fastify has parsed whichever body type came; a JSON route takes only JSON.
-        if (route.body === 'json' && Buffer.isBuffer(request.body))
-          throw unsupportedMediaType('Send the body as application/json');
+        // Fastify has parsed whichever body type came; a JSON route takes only its JSON types.
+        if ((route.body === 'json' || route.body === 'json-patch') && request.body !== undefined)
+          checkMediaType(route.body, request.headers['content-type']);
         const answer: ConnectReply = await route.handler(connectRequest(request));
         reply.status(answer.status);
         if (answer.kind === 'empty') return reply.send();

@@ -1,16 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from '../../errors/app-error.js';
+import { badRequest, payloadTooLarge } from '../../errors/app-error.js';
 import { parseStrictJson } from '../strict-json.js';
+import { checkMediaType } from './media-types.js';
 import type { BodyKind } from './routes.js';
-
-/** What each kind of body must be sent as, and its size limit. */
-const MEDIA_TYPES = { json: 'application/json', bytes: 'application/octet-stream' } as const;
 
 /**
  * The body of a request to a route taking `kind`: undefined when none was sent (clients send
  * `Content-Type: application/json` with no body on GET and DELETE), parsed strict JSON, or the
- * raw bytes of an upload. Refuses a body of the wrong media type (415) or over its limit (413,
- * before reading it when Content-Length already says so). A route that takes no body ignores one.
+ * raw bytes of an upload. Refuses a body of the wrong media type (415, media-types.ts) or over
+ * its limit (413, before reading it when Content-Length already says so). A route that takes no
+ * body ignores one.
  */
 export async function readBody(
   request: IncomingMessage,
@@ -20,17 +19,11 @@ export async function readBody(
   const length = request.headers['content-length'];
   const chunked = request.headers['transfer-encoding'] !== undefined;
   if (kind === 'none' || (!chunked && (length === undefined || length === '0'))) return undefined;
-  const expected = MEDIA_TYPES[kind];
-  const mediaType = request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
-  if (mediaType !== expected) {
-    throw unsupportedMediaType(
-      `Unsupported Content-Type ${mediaType ? `'${mediaType}'` : '(none)'}: send the body as ${expected}`,
-    );
-  }
-  const limit = kind === 'json' ? limits.json : limits.file;
+  checkMediaType(kind, request.headers['content-type']);
+  const limit = kind === 'bytes' ? limits.file : limits.json;
   if (length !== undefined && Number(length) > limit) throw tooLarge(limit);
   const content = await collect(request, limit);
-  return kind === 'json' ? parseStrictJson(content) : content;
+  return kind === 'bytes' ? content : parseStrictJson(content);
 }
 
 const tooLarge = (limit: number) =>

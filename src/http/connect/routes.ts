@@ -4,8 +4,11 @@ import type { ConnectReply, ConnectRequest } from './exchange.js';
 
 export type ConnectHandler = (request: ConnectRequest) => Promise<ConnectReply> | ConnectReply;
 
-/** What a request body may be for a route: none, JSON, or raw bytes (file uploads). */
-export type BodyKind = 'none' | 'json' | 'bytes';
+/**
+ * What a request body may be for a route: none, JSON, a JSON Patch (JSON that may also be sent
+ * as `application/json-patch+json`), or raw bytes (file uploads). See media-types.ts.
+ */
+export type BodyKind = 'none' | 'json' | 'json-patch' | 'bytes';
 
 /** A matched route: its handler, the template (the metrics label), its params and query. */
 export interface RouteMatch {
@@ -54,7 +57,7 @@ export class ConnectRoutes {
     this.#add({ method: 'PUT', path, handler, body: 'json' });
   }
   patch(path: string, handler: ConnectHandler): void {
-    this.#add({ method: 'PATCH', path, handler, body: 'json' });
+    this.#add({ method: 'PATCH', path, handler, body: 'json-patch' });
   }
   delete(path: string, handler: ConnectHandler): void {
     this.#add({ method: 'DELETE', path, handler, body: 'none' });
