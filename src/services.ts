@@ -1,6 +1,7 @@
 import type { Keyring } from './crypto/keyring.js';
 import { type AccountService, accountService } from './domain/accounts/account-service.js';
 import { type ServerService, serverService } from './domain/connect/server-service.js';
+import { type SigningKeyService, signingKeyService } from './domain/connect/signing-key-service.js';
 import { SigningKeys } from './domain/connect/signing-keys.js';
 import { type TokenService, tokenService } from './domain/connect/token-service.js';
 import { ConnectVerifier } from './domain/connect/verifier.js';
@@ -28,6 +29,8 @@ export interface Services {
   items: ItemService;
   files: FileService;
   signingKeys: SigningKeys;
+  /** Listing and rotating the account's signing keys, for its administrators. */
+  signingKeyAdmin: SigningKeyService;
   servers: ServerService;
   tokens: TokenService;
   connectVerifier: ConnectVerifier;
@@ -62,6 +65,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
       issuer: (accountId) => `${options.publicUrl()}/oauth/${accountId}`,
     },
     signingKeys,
+    signingKeyAdmin: signingKeyService(storage, signingKeys),
     servers: serverService(storage),
     tokens: tokenService(storage, signingKeys),
     connectVerifier: new ConnectVerifier(storage, signingKeys),

@@ -20,7 +20,7 @@ export interface BootstrapCredentials {
 }
 
 /**
- * Creates the first account, its owner, its token-signing key and an operator admin token in
+ * Creates the first account, its owner, its token-signing keys and an operator admin token in
  * one transaction, so a failure leaves no half-made account behind.
  */
 export async function initializeAccount(
@@ -37,7 +37,7 @@ export async function initializeAccount(
   const ctx = systemContext(accountId);
   await storage.transaction(async (tx) => {
     const account = { id: accountId, name: input.accountName, createdAt: now };
-    await foundAccount(tx, new SigningKeys(tx, keyring), ctx, account, token.record);
+    await foundAccount(tx, new SigningKeys(storage, keyring), ctx, account, token.record);
     await tx.users.insert({
       id: ownerId,
       accountId,

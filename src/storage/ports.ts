@@ -244,24 +244,42 @@ export interface AuditStore {
   ): Promise<{ events: AuditEvent[]; total: number }>;
 }
 
+/**
+ * What a signing key signs (RFC 8725 §3.12: one key per kind of token). A verifier accepts a
+ * token only from a key of its own kind, so a valid signature of one kind never passes for the
+ * other.
+ */
+export const SIGNING_KEY_KINDS = ['connect', 'oauth'] as const;
+export type SigningKeyKind = (typeof SIGNING_KEY_KINDS)[number];
+
 /** An account's ES256 signing key. The private JWK is sealed under the master key. */
 export interface SigningKeyRecord {
   kid: string;
   accountId: string;
-  /** Public JWK as JSON text; published in the account's JWKS. */
+  kind: SigningKeyKind;
+  /** Public JWK as JSON text; published in the JWKS of its kind. */
   publicJwk: string;
   privateKey: Buffer;
   createdAt: string;
-  /** Set when a newer key took over signing; a retired key still verifies the tokens it signed. */
+  /** Set when a newer key of its kind took over signing; a retired key still verifies its tokens. */
   retiredAt: string | null;
+  /**
+   * Only on keys made before kinds were separated (migration 0009), which signed OAuth JWT
+   * access tokens as well: the expiry of the last of those, until which the key stays in the
+   * OAuth JWKS too. Null on every key made since.
+   */
+  oauthUntil: string | null;
 }
 
 export interface SigningKeyStore {
   insert(key: SigningKeyRecord): Promise<void>;
   get(kid: string): Promise<SigningKeyRecord | undefined>;
-  /** Newest first. */
+  /** The account's signing key of this kind, if it has one. */
+  current(accountId: string, kind: SigningKeyKind): Promise<SigningKeyRecord | undefined>;
+  /** Every kind, newest first. */
   list(accountId: string): Promise<SigningKeyRecord[]>;
-  retireAll(accountId: string, at: string): Promise<void>;
+  /** Retires the current key of this kind (if any); keys of the other kind are left alone. */
+  retireCurrent(accountId: string, kind: SigningKeyKind, at: string): Promise<void>;
 }
 
 export interface ConnectServerRecord {

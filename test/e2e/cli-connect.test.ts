@@ -54,11 +54,11 @@ interface Credentials {
   serverSecret: string;
   central: string | null;
 }
-interface Jwk {
+interface KeyView {
   kid: string;
-  kty: string;
-  crv: string;
-  alg: string;
+  kind: 'connect' | 'oauth';
+  retiredAt: string | null;
+  publicJwk: { kid: string; kty: string; crv: string; alg: string };
 }
 
 const ID = /^[a-z0-9]{26}$/;
@@ -470,29 +470,51 @@ describe('keyhold token', () => {
     expect(plain.stdout.trim()).toBe(`Token ${other.id} revoked`);
   });
 
-  it('keys rotate makes a new signing key; keys list then holds both, and new tokens use the new kid', async () => {
-    const before = await json<{ keys: Jwk[] }>(cmd`keys list`);
-    expect(before.keys.map((k) => k.kid)).toEqual([kid]);
-    expect(before.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+  it('keys rotate makes a new signing key of one kind; keys list shows both kinds, and new tokens use the new kid', async () => {
+    const before = await json<{ keys: KeyView[] }>(cmd`keys list`);
+    expect(before.keys.map((k) => k.kind).sort()).toEqual(['connect', 'oauth']);
+    const oauthKey = before.keys.find((k) => k.kind === 'oauth') as KeyView;
+    expect(before.keys.find((k) => k.kind === 'connect')?.kid).toBe(kid);
+    expect(before.keys[0]?.publicJwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
     expect(JSON.stringify(before)).not.toMatch(/"d"\s*:/);
 
     const rotated = await json<Record<string, unknown>>(cmd`keys rotate`);
-    expect(Object.keys(rotated).sort()).toEqual(['createdAt', 'kid']);
+    expect(Object.keys(rotated).sort()).toEqual(['createdAt', 'kid', 'kind']);
+    expect(rotated.kind).toBe('connect');
     expect(rotated.kid).toMatch(ID);
     expect(rotated.kid).not.toBe(kid);
     expect(Date.parse(rotated.createdAt as string)).toBeGreaterThan(Date.now() - 60_000);
 
     const [after, human, fresh] = await Promise.all([
-      json<{ keys: Jwk[] }>(cmd`keys list`),
+      json<{ keys: KeyView[] }>(cmd`keys list`),
       kh(cmd`keys list`),
       json<{ token: string }>(cmd`token create fresh --server ${web.id} --vault ${`${vault.A}:read`}`),
     ]);
-    expect(after.keys.map((k) => k.kid).sort()).toEqual([kid, rotated.kid as string].sort());
-    expect(human.stdout).toMatch(/^KID\s+ALG\s+CURVE\s+USE$/m);
-    expect(human.stdout).toMatch(new RegExp(`^${kid}\\s+ES256\\s+P-256`, 'm'));
-    expect(human.stdout).toMatch(new RegExp(`^${rotated.kid}\\s+ES256\\s+P-256`, 'm'));
+    expect(after.keys.map((k) => k.kid).sort()).toEqual([kid, rotated.kid as string, oauthKey.kid].sort());
+    // The OAuth key was left alone.
+    expect(after.keys.find((k) => k.kid === oauthKey.kid)).toEqual(oauthKey);
+    expect(human.stdout).toMatch(/^KID\s+KIND\s+STATE\s+CREATED\s+ALG\s+CURVE$/m);
+    expect(human.stdout).toMatch(new RegExp(`^${kid}\\s+connect\\s+retired\\s+\\S+\\s+ES256\\s+P-256`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^${rotated.kid}\\s+connect\\s+current\\s`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^${oauthKey.kid}\\s+oauth\\s+current\\s`, 'm'));
     expect(decodeSegment(fresh.token, 0).kid).toBe(rotated.kid);
     issued.push(fresh.token);
+
+    const plain = await kh(cmd`keys rotate --kind oauth`);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(
+      /^Signing key [a-z0-9]{26} \(oauth\) created at \S+; new OAuth JWT access tokens are signed with it\.$/m,
+    );
+    const last = await json<{ keys: KeyView[] }>(cmd`keys list`);
+    expect(last.keys.filter((k) => k.retiredAt === null).map((k) => [k.kind, k.kid === rotated.kid])).toEqual(
+      expect.arrayContaining([
+        ['connect', true],
+        ['oauth', false],
+      ]),
+    );
+    expect(failure(await kh(cmd`keys rotate --kind both`))).toBe(
+      'keyhold: --kind "both": must be connect or oauth',
+    );
   });
 });
 

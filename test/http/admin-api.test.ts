@@ -40,14 +40,18 @@ describe('authentication', () => {
     }
   });
 
-  it('audits the bootstrap: the account, its owner and its signing key', async () => {
+  it('audits the bootstrap: the account, its owner and its signing keys (one per kind)', async () => {
     const events = (await api.get('/audit?limit=10')).json();
     const created = events.map(
       (e: { action: string; resourceType: string }) => `${e.action} ${e.resourceType}`,
     );
     expect(created).toEqual(expect.arrayContaining(['CREATE ACCOUNT', 'CREATE USER', 'CREATE SIGNING_KEY']));
-    const kid = events.find((e: { resourceType: string }) => e.resourceType === 'SIGNING_KEY').resourceId;
-    expect((await api.get('/keys')).json().keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
+    const kids = events
+      .filter((e: { resourceType: string }) => e.resourceType === 'SIGNING_KEY')
+      .map((e: { resourceId: string }) => e.resourceId);
+    const keys = (await api.get('/keys')).json().keys as { kid: string; kind: string }[];
+    expect(keys.map((k) => k.kid).sort()).toEqual(kids.sort());
+    expect(keys.map((k) => k.kind).sort()).toEqual(['connect', 'oauth']);
   });
 
   it('tells who the token belongs to', async () => {

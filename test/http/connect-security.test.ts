@@ -234,8 +234,8 @@ describe('attacks that must fail with 401', () => {
   });
 
   it('HS256 signed with the public key', async () => {
-    const jwks = (await setup.api.get('/keys')).json();
-    const publicJwk = jwks.keys[0];
+    const keys = (await setup.api.get('/keys')).json().keys as { kind: string; publicJwk: { kid: string } }[];
+    const publicJwk = keys.find((k) => k.kind === 'connect')?.publicJwk as { kid: string };
     const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
     const token = await new SignJWT(claimsFor())
       .setProtectedHeader({ alg: 'HS256', kid: publicJwk.kid })
@@ -253,7 +253,7 @@ describe('attacks that must fail with 401', () => {
 
   it("a valid signature from another account's key", async () => {
     const other = (await setup.api.post('/accounts', { name: 'attacker' })).json();
-    const signer = await t.services.signingKeys.signer(other.id);
+    const signer = await t.services.signingKeys.signer(other.id, 'connect');
     for (const account of [t.accountId, other.id]) {
       const token = await new SignJWT({ ...claimsFor(), '1password.com/auuid': account })
         .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'JWT' })
@@ -263,7 +263,7 @@ describe('attacks that must fail with 401', () => {
   });
 
   it('expired, and nbf in the future', async () => {
-    const signer = await t.services.signingKeys.signer(t.accountId);
+    const signer = await t.services.signingKeys.signer(t.accountId, 'connect');
     const now = Math.floor(Date.now() / 1000);
     const expired = await new SignJWT({ ...claimsFor(), exp: now - 10 })
       .setProtectedHeader({ alg: 'ES256', kid: signer.kid })
@@ -280,7 +280,7 @@ describe('attacks that must fail with 401', () => {
   });
 
   it('a validly signed token that was never issued (unknown jti)', async () => {
-    const signer = await t.services.signingKeys.signer(t.accountId);
+    const signer = await t.services.signingKeys.signer(t.accountId, 'connect');
     const forged = await new SignJWT(claimsFor())
       .setProtectedHeader({ alg: 'ES256', kid: signer.kid })
       .sign(signer.privateKey);
@@ -362,17 +362,20 @@ describe('attacks that must fail with 401', () => {
 });
 
 describe('signing keys', () => {
-  it('every account is created with one signing key, audited; issuing tokens creates none', async () => {
+  type KeyView = { kid: string; kind: string; retiredAt: string | null; publicJwk: Record<string, unknown> };
+
+  it('every account is created with one signing key per kind, audited; issuing tokens creates none', async () => {
     const created = (await setup.api.post('/accounts', { name: 'with key' })).json();
     const other = adminSetup(t, created.adminToken);
-    const keys = (await other.api.get('/keys')).json().keys;
-    expect(keys).toHaveLength(1);
-    const events = (await setup.api.get('/audit?limit=5')).json();
-    expect(events.find((e: { resourceType: string }) => e.resourceType === 'SIGNING_KEY')).toMatchObject({
-      action: 'CREATE',
-      resourceId: keys[0].kid,
-      result: 'SUCCESS',
-    });
+    const keys = (await other.api.get('/keys')).json().keys as KeyView[];
+    expect(keys.map((k) => k.kind).sort()).toEqual(['connect', 'oauth']);
+    expect(keys.every((k) => k.retiredAt === null)).toBe(true);
+    const events = (await setup.api.get('/audit?limit=10')).json() as { resourceId: string }[];
+    for (const key of keys) {
+      expect(events.filter((e) => e.resourceId === key.kid)).toEqual([
+        expect.objectContaining({ action: 'CREATE', resourceType: 'SIGNING_KEY', result: 'SUCCESS' }),
+      ]);
+    }
     const v = (await other.vault('v')).id;
     const s = (await other.server([v])).id;
     await other.token(s, [{ vaultId: v, permissions: ['read'] }]);
@@ -382,6 +385,7 @@ describe('signing keys', () => {
   it('keeps tokens signed by the old key working and signs new ones with the new key', async () => {
     const before = await setup.token(serverId, [{ vaultId: vaultA, permissions: ['read'] }]);
     const rotated = (await setup.api.post('/keys/rotate')).json();
+    expect(rotated.kind).toBe('connect');
     const after = await setup.token(serverId, [{ vaultId: vaultA, permissions: ['read'] }]);
     const kid = (jwt: string) =>
       JSON.parse(Buffer.from(jwt.split('.')[0] as string, 'base64url').toString()).kid;
@@ -389,14 +393,14 @@ describe('signing keys', () => {
     expect(kid(before.token)).not.toBe(rotated.kid);
     expect((await get('/v1/vaults', before.token)).statusCode).toBe(200);
     expect((await get('/v1/vaults', after.token)).statusCode).toBe(200);
-    const jwks = (await setup.api.get('/keys')).json();
-    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual(
-      expect.arrayContaining([kid(before.token), rotated.kid]),
-    );
-    expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+    const keys = (await setup.api.get('/keys')).json().keys as KeyView[];
+    const connectKeys = keys.filter((k) => k.kind === 'connect');
+    expect(connectKeys.map((k) => k.kid)).toEqual(expect.arrayContaining([kid(before.token), rotated.kid]));
+    expect(JSON.stringify(keys)).not.toMatch(/"d":/);
     const published = await t.app.inject({ url: `/api/accounts/${t.accountId}/jwks.json` });
     expect(published.statusCode).toBe(200);
-    expect(published.json()).toEqual(jwks);
+    // The Connect JWKS holds the Connect keys, and only them.
+    expect(published.json()).toEqual({ keys: connectKeys.map((k) => k.publicJwk) });
     expect(
       published
         .json()

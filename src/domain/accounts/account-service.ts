@@ -1,6 +1,12 @@
 import { newId } from '../../crypto/ids.js';
 import { conflict, forbidden, notFound } from '../../errors/app-error.js';
-import type { AccountRecord, AdminTokenRecord, Storage, Stores } from '../../storage/ports.js';
+import {
+  type AccountRecord,
+  type AdminTokenRecord,
+  SIGNING_KEY_KINDS,
+  type Storage,
+  type Stores,
+} from '../../storage/ports.js';
 import { issueAdminToken } from '../admin-tokens/admin-token-service.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
@@ -19,8 +25,8 @@ export interface AccountService {
 
 /**
  * What every new account is made of, written inside the caller's transaction: the account, its
- * first admin token and its token-signing key, each with its audit event. `keyhold init` and
- * `POST /api/admin/accounts` both found accounts through here.
+ * first admin token and one token-signing key per kind, each with its audit event. `keyhold
+ * init` and `POST /api/admin/accounts` both found accounts through here.
  */
 export async function foundAccount(
   tx: Stores,
@@ -31,19 +37,21 @@ export async function foundAccount(
 ): Promise<void> {
   await tx.accounts.insert(account);
   await tx.adminTokens.insert(adminToken);
-  const key = await signingKeys.rotate(account.id, tx);
   await recordAudit(tx.audit, ctx, {
     action: 'CREATE',
     resourceType: 'ACCOUNT',
     resourceId: account.id,
     result: 'SUCCESS',
   });
-  await recordAudit(tx.audit, ctx, {
-    action: 'CREATE',
-    resourceType: 'SIGNING_KEY',
-    resourceId: key.kid,
-    result: 'SUCCESS',
-  });
+  for (const kind of SIGNING_KEY_KINDS) {
+    const key = await signingKeys.create(account.id, kind, tx);
+    await recordAudit(tx.audit, ctx, {
+      action: 'CREATE',
+      resourceType: 'SIGNING_KEY',
+      resourceId: key.kid,
+      result: 'SUCCESS',
+    });
+  }
 }
 
 const requireOperator = (ctx: RequestContext) => {

@@ -3,29 +3,38 @@ import { aad } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { AppError } from '../../errors/app-error.js';
-import type { SigningKeyRecord, Stores } from '../../storage/ports.js';
+import type { SigningKeyKind, SigningKeyRecord, Storage, Stores } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { systemContext } from '../context.js';
+import { MAX_ACCESS_TOKEN_TTL } from '../oauth/token-issuer.js';
 
 type Key = CryptoKey;
 
 export interface SigningKey {
   kid: string;
   accountId: string;
+  kind: SigningKeyKind;
   privateKey: Key;
 }
 
 export interface VerificationKey {
   kid: string;
   accountId: string;
+  /** What the key signs: a verifier refuses a token whose key is of another kind. */
+  kind: SigningKeyKind;
   publicKey: Key;
 }
 
 /**
- * Each account signs its Connect tokens with an ES256 (P-256) key. Private keys are sealed under
- * the master key (AAD: account and kid); public keys form the account's JWKS. Rotation makes a
- * new key the signer and keeps every older public key, so tokens signed before keep verifying.
+ * Each account signs with ES256 (P-256) keys, one current key per kind of token: `connect` for
+ * Connect tokens, `oauth` for the JWTs of its authorization server (RFC 9068 access tokens).
+ * Separate keys keep a token of one kind from ever passing for the other (RFC 8725 §3.12), and
+ * let each kind rotate alone. Private keys are sealed under the master key (AAD: account and
+ * kid). Rotation makes a new key of a kind the signer and keeps the older public keys, so tokens
+ * signed before keep verifying.
  */
 export class SigningKeys {
-  readonly #stores: Pick<Stores, 'signingKeys'>;
+  readonly #storage: Pick<Storage, 'signingKeys' | 'transaction'>;
   readonly #keyring: Keyring;
   /** Imported public keys by kid: importing is far slower than a map lookup on the hot path. */
   readonly #verification = new Map<string, VerificationKey>();
@@ -36,22 +45,15 @@ export class SigningKeys {
    */
   readonly #signing = new Map<string, Key>();
 
-  constructor(stores: Pick<Stores, 'signingKeys'>, keyring: Keyring) {
-    this.#stores = stores;
+  constructor(storage: Pick<Storage, 'signingKeys' | 'transaction'>, keyring: Keyring) {
+    this.#storage = storage;
     this.#keyring = keyring;
   }
 
-  /**
-   * The account's current signing key. Every account gets one when it is created (in the same
-   * transaction, audited), so a missing key means the database was altered.
-   */
-  async signer(accountId: string): Promise<SigningKey> {
-    const [record] = await this.#stores.signingKeys.list(accountId);
-    if (!record || record.retiredAt !== null) {
-      throw new AppError(500, 'integrity_error', `account ${accountId} has no current signing key`, {
-        expose: true,
-      });
-    }
+  /** The account's current signing key of this kind. */
+  async signer(accountId: string, kind: SigningKeyKind): Promise<SigningKey> {
+    const record =
+      (await this.#storage.signingKeys.current(accountId, kind)) ?? (await this.#firstKey(accountId, kind));
     let privateKey = this.#signing.get(record.kid);
     if (!privateKey) {
       const jwk = JSON.parse(
@@ -66,13 +68,44 @@ export class SigningKeys {
       privateKey = (await importJWK(jwk, 'ES256')) as Key;
       this.#signing.set(record.kid, privateKey);
     }
-    return { kid: record.kid, accountId, privateKey };
+    return { kid: record.kid, accountId, kind, privateKey };
   }
 
-  /** Retires the signer (if any) and creates a new one; returns the new key's record. */
-  async rotate(
+  /**
+   * Every account is created with a key of each kind (in the same transaction, audited), so a
+   * missing Connect key means the database was altered. An account created before kinds were
+   * separated has no OAuth key yet (its old key became its Connect key): it gets one the first
+   * time it signs an OAuth JWT, audited as the system. The transaction looks again first, so
+   * concurrent first uses make one key; the unique index on current keys backs that up.
+   */
+  async #firstKey(accountId: string, kind: SigningKeyKind): Promise<SigningKeyRecord> {
+    if (kind !== 'oauth') {
+      throw new AppError(500, 'integrity_error', `account ${accountId} has no current ${kind} signing key`, {
+        expose: true,
+      });
+    }
+    return this.#storage.transaction(async (tx) => {
+      const made = await tx.signingKeys.current(accountId, kind);
+      if (made) return made;
+      const created = await this.create(accountId, kind, tx);
+      await recordAudit(tx.audit, systemContext(accountId), {
+        action: 'CREATE',
+        resourceType: 'SIGNING_KEY',
+        resourceId: created.kid,
+        result: 'SUCCESS',
+      });
+      return created;
+    });
+  }
+
+  /**
+   * Retires the current key of this kind (if any) and makes a new one, in the caller's
+   * transaction, which records the audit event. Keys of the other kind are left alone.
+   */
+  async create(
     accountId: string,
-    stores: Pick<Stores, 'signingKeys'> = this.#stores,
+    kind: SigningKeyKind,
+    stores: Pick<Stores, 'signingKeys'>,
   ): Promise<SigningKeyRecord> {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const kid = newId();
@@ -82,13 +115,15 @@ export class SigningKeys {
     const record: SigningKeyRecord = {
       kid,
       accountId,
+      kind,
       publicJwk: JSON.stringify(publicJwk),
       privateKey: this.#keyring.sealWithMaster(privateJwk, aad.accountKey(accountId, kid)),
       createdAt: now,
       retiredAt: null,
+      oauthUntil: null,
     };
     privateJwk.fill(0);
-    await stores.signingKeys.retireAll(accountId, now);
+    await stores.signingKeys.retireCurrent(accountId, kind, now);
     await stores.signingKeys.insert(record);
     return record;
   }
@@ -97,11 +132,13 @@ export class SigningKeys {
   async verifier(kid: string): Promise<VerificationKey | undefined> {
     const cached = this.#verification.get(kid);
     if (cached) return cached;
-    const record = await this.#stores.signingKeys.get(kid);
+    const record = await this.#storage.signingKeys.get(kid);
     if (!record) return undefined;
+    // A key's account and kind never change, so caching them with the key is safe.
     const key: VerificationKey = {
       kid,
       accountId: record.accountId,
+      kind: record.kind,
       publicKey: (await importJWK(JSON.parse(record.publicJwk) as JWK, 'ES256')) as Key,
     };
     this.#verification.set(kid, key);
@@ -117,9 +154,24 @@ export class SigningKeys {
     }
   }
 
-  /** The account's public keys as a JWKS document. */
-  async jwks(accountId: string): Promise<{ keys: JWK[] }> {
-    const records = await this.#stores.signingKeys.list(accountId);
-    return { keys: records.map((r) => JSON.parse(r.publicJwk) as JWK) };
+  /**
+   * The public keys that verify the account's tokens of one kind, as a JWKS document. Connect
+   * keys stay published for good: a Connect token may never expire. A retired OAuth key stays
+   * until the longest access token it can have signed has expired; a key from before kinds
+   * were separated is in the OAuth set too until its `oauthUntil`.
+   */
+  async jwks(accountId: string, kind: SigningKeyKind): Promise<{ keys: JWK[] }> {
+    const records = await this.#storage.signingKeys.list(accountId);
+    const now = Date.now();
+    return {
+      keys: records.filter((r) => verifies(r, kind, now)).map((r) => JSON.parse(r.publicJwk) as JWK),
+    };
   }
+}
+
+/** Whether a key belongs in the JWKS of `kind` at `now` (milliseconds). */
+function verifies(record: SigningKeyRecord, kind: SigningKeyKind, now: number): boolean {
+  if (kind === 'connect') return record.kind === 'connect';
+  if (record.kind === 'connect') return record.oauthUntil !== null && Date.parse(record.oauthUntil) > now;
+  return record.retiredAt === null || Date.parse(record.retiredAt) + MAX_ACCESS_TOKEN_TTL * 1000 > now;
 }

@@ -69,7 +69,7 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
           );
         }
       }
-      const signer = await keys.signer(accountId);
+      const signer = await keys.signer(accountId, 'connect');
       const jti = newId();
       const issuedAt = Math.floor(Date.now() / 1000);
       const expiresAt = input.expiresInSeconds === undefined ? undefined : issuedAt + input.expiresInSeconds;

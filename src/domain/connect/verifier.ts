@@ -29,9 +29,9 @@ const MAX_CACHED = 20_000;
 /**
  * Verifies a Connect bearer token for one server. Two stages:
  *
- * 1. The signature (ES256, known kid, issuer, audience = this server, exp/nbf). Signature checks
- *    cost ~0.2 ms, so results are cached by token; the cache holds only what the signature
- *    proves, and expiry is re-checked on every hit.
+ * 1. The signature (ES256, a known kid of a Connect key, issuer, audience = this server,
+ *    exp/nbf). Signature checks cost ~0.2 ms, so results are cached by token; the cache holds
+ *    only what the signature proves, and expiry is re-checked on every hit.
  * 2. The registration, checked on every request: the token is known by `jti` with the same
  *    signature hash, not revoked, its server still exists, and the server's *current* vault set
  *    bounds the grants. Storage may serve both from its access cache, which every access change
@@ -109,6 +109,9 @@ export class ConnectVerifier {
     }
     const key = typeof kid === 'string' ? await this.#keys.verifier(kid) : undefined;
     if (!key) throw unauthorized('Invalid token signature');
+    // RFC 8725 §3.12: only a Connect key signs Connect tokens. An OAuth key's valid signature
+    // (over claims shaped like a Connect token's) is refused before it is even checked.
+    if (key.kind !== 'connect') throw unauthorized('Invalid token: not signed by a Connect token key');
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
       ({ payload } = await jwtVerify(token, key.publicKey, {

@@ -30,6 +30,11 @@ export interface IssueRequest {
 
 export const ACCESS_TOKEN_PREFIX = 'khat';
 export const REFRESH_TOKEN_PREFIX = 'khrt';
+/**
+ * The longest an access token lives (a resource server's `accessTokenTtl` is at most this): a
+ * retired OAuth signing key stays in the JWKS this long, until every JWT it signed has expired.
+ */
+export const MAX_ACCESS_TOKEN_TTL = 86_400;
 /** Refresh tokens rotate on every use; an unused one ends after 30 days. */
 export const REFRESH_TOKEN_TTL = 30 * 24 * 3600;
 
@@ -122,7 +127,7 @@ async function signAccessToken(
   jti: string,
   now: number,
 ): Promise<string> {
-  const signer = await keys.signer(request.client.accountId);
+  const signer = await keys.signer(request.client.accountId, 'oauth');
   return new SignJWT({ client_id: request.client.id, scope: request.scopes.join(' ') })
     .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
     .setIssuer(request.issuer)

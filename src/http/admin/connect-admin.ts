@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireAdministrator } from '../../domain/admin-only.js';
-import { recordAudit } from '../../domain/audit/audit-log.js';
 import { displayName } from '../../domain/text.js';
 import type { Services } from '../../services.js';
-import { CONNECT_PERMISSIONS } from '../../storage/ports.js';
+import { CONNECT_PERMISSIONS, SIGNING_KEY_KINDS } from '../../storage/ports.js';
 import { parseInput } from '../validate.js';
 import { id } from './schemas.js';
 
@@ -30,10 +28,13 @@ const createTokenBody = z.strictObject({
     .optional(),
 });
 
-/** Connect servers, their tokens and the account's signing keys (see docs/connect.md). */
+/** Which kind of key to rotate; `connect` when the body or the kind is left out. */
+const rotateKeyBody = z.strictObject({ kind: z.enum(SIGNING_KEY_KINDS).default('connect') });
+
+/** Connect servers, their tokens and the account's signing keys of both kinds (see docs/connect.md). */
 export function connectAdminRoutes(
   app: FastifyInstance,
-  { servers, tokens, signingKeys, storage }: Services,
+  { servers, tokens, signingKeyAdmin }: Services,
 ): void {
   app.post('/servers', async (request, reply) => {
     const body = parseInput(createServerBody, request.body, 'body');
@@ -77,24 +78,10 @@ export function connectAdminRoutes(
     reply.status(204).send();
   });
 
-  app.get('/keys', async (request) => {
-    requireAdministrator(request.ctx);
-    return signingKeys.jwks(request.ctx.actor.accountId);
-  });
+  app.get('/keys', async (request) => ({ keys: await signingKeyAdmin.list(request.ctx) }));
   app.post('/keys/rotate', async (request, reply) => {
-    requireAdministrator(request.ctx);
-    const accountId = request.ctx.actor.accountId;
-    const record = await storage.transaction(async (tx) => {
-      const created = await signingKeys.rotate(accountId, tx);
-      await recordAudit(tx.audit, request.ctx, {
-        action: 'CREATE',
-        resourceType: 'SIGNING_KEY',
-        resourceId: created.kid,
-        result: 'SUCCESS',
-      });
-      return created;
-    });
+    const { kind } = parseInput(rotateKeyBody, request.body ?? {}, 'body');
     reply.status(201);
-    return { kid: record.kid, createdAt: record.createdAt, publicJwk: JSON.parse(record.publicJwk) };
+    return signingKeyAdmin.rotate(request.ctx, kind);
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { MAX_REDIRECT_URI_LENGTH } from '../../domain/oauth/redirect-uris.js';
 import { MAX_SCOPE_NAME_LENGTH } from '../../domain/oauth/scope-names.js';
+import { MAX_ACCESS_TOKEN_TTL } from '../../domain/oauth/token-issuer.js';
 import { displayName } from '../../domain/text.js';
 import type { Services } from '../../services.js';
 import { ACCESS_TOKEN_FORMATS, CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports.js';
@@ -40,7 +41,7 @@ const createResourceServerBody = z.strictObject({
     )
     .max(200),
   tokenFormat: z.enum(ACCESS_TOKEN_FORMATS).default('opaque'),
-  accessTokenTtl: z.number().int().min(60).max(86_400).default(3600),
+  accessTokenTtl: z.number().int().min(60).max(MAX_ACCESS_TOKEN_TTL).default(3600),
 });
 
 const createClientBody = z.strictObject({

@@ -26,8 +26,10 @@ export function oauthEndpoints(services: Services) {
     app.get('/.well-known/oauth-authorization-server/oauth/:accountId', async (request) => {
       return authorizationServerMetadata(oauth.issuer(await accountOf(services, request)));
     });
+    // The authorization server's keys only (RFC 8725 §3.12): a resource server that validates
+    // JWT access tokens with this set can never accept a Connect token.
     app.get('/oauth/:accountId/jwks.json', async (request, reply) => {
-      const jwks = await services.signingKeys.jwks(await accountOf(services, request));
+      const jwks = await services.signingKeys.jwks(await accountOf(services, request), 'oauth');
       reply.header('cache-control', 'public, max-age=300');
       return jwks;
     });

@@ -1,15 +1,17 @@
 import type { Kysely } from 'kysely';
-import type { SigningKeyRecord, SigningKeyStore } from '../ports.js';
+import type { SigningKeyKind, SigningKeyRecord, SigningKeyStore } from '../ports.js';
 import type { Database } from './tables.js';
 
 export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
   const toRecord = (r: Database['signing_keys']): SigningKeyRecord => ({
     kid: r.kid,
     accountId: r.account_id,
+    kind: r.kind as SigningKeyKind,
     publicJwk: r.public_jwk,
     privateKey: r.private_key,
     createdAt: r.created_at,
     retiredAt: r.retired_at,
+    oauthUntil: r.oauth_until,
   });
   return {
     async insert(k) {
@@ -18,15 +20,28 @@ export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
         .values({
           kid: k.kid,
           account_id: k.accountId,
+          kind: k.kind,
           public_jwk: k.publicJwk,
           private_key: k.privateKey,
           created_at: k.createdAt,
           retired_at: k.retiredAt,
+          oauth_until: k.oauthUntil,
         })
         .execute();
     },
     async get(kid) {
       const row = await db.selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async current(accountId, kind) {
+      // At most one row: a partial unique index holds one unretired key per account and kind.
+      const row = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('kind', '=', kind)
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
       return row && toRecord(row);
     },
     async list(accountId) {
@@ -39,11 +54,12 @@ export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
         .execute();
       return rows.map(toRecord);
     },
-    async retireAll(accountId, at) {
+    async retireCurrent(accountId, kind, at) {
       await db
         .updateTable('signing_keys')
         .set({ retired_at: at })
         .where('account_id', '=', accountId)
+        .where('kind', '=', kind)
         .where('retired_at', 'is', null)
         .execute();
     },

@@ -81,10 +81,12 @@ export interface Database {
   signing_keys: {
     kid: string;
     account_id: string;
+    kind: string;
     public_jwk: string;
     private_key: Buffer;
     created_at: string;
     retired_at: string | null;
+    oauth_until: string | null;
   };
   connect_servers: { id: string; account_id: string; name: string; secret_hash: Buffer; created_at: string };
   connect_server_vaults: { server_id: string; vault_id: string };
