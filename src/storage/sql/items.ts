@@ -16,6 +16,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
         layout: v.layout,
         created_at: v.createdAt,
         edited_by: v.editedBy,
+        mac: v.mac,
       })
       .execute();
 
@@ -74,6 +75,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     lastEditedBy: r.last_edited_by,
+    head: r.head,
     overview: r.overview,
     layout: r.layout,
     ...(r.content ? { content: r.content } : {}),
@@ -86,6 +88,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     layout: r.layout,
     createdAt: r.created_at,
     editedBy: r.edited_by,
+    mac: r.mac,
   });
 
   return {
@@ -100,6 +103,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
           created_at: item.createdAt,
           updated_at: item.updatedAt,
           last_edited_by: item.lastEditedBy,
+          head: item.head,
         })
         .execute();
       await insertVersion(first);
@@ -136,7 +140,12 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     async update(item: ItemRecord, expectedVersion, next) {
       const result = await db
         .updateTable('items')
-        .set({ version: item.version, updated_at: item.updatedAt, last_edited_by: item.lastEditedBy })
+        .set({
+          version: item.version,
+          updated_at: item.updatedAt,
+          last_edited_by: item.lastEditedBy,
+          head: item.head,
+        })
         .where('id', '=', item.id)
         .where('vault_id', '=', item.vaultId)
         .where('version', '=', expectedVersion)
@@ -170,6 +179,52 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
         .where('version', '=', version)
         .executeTakeFirst();
       return row && toVersion(row);
+    },
+    async withoutHeads() {
+      const rows = await db
+        .selectFrom('items')
+        .selectAll()
+        .select((eb) =>
+          eb
+            .selectFrom('item_versions')
+            .select((v) => v.fn.max('item_versions.version').as('latest'))
+            .whereRef('item_versions.item_id', '=', 'items.id')
+            .as('latest_version'),
+        )
+        .where('head', 'is', null)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        vaultId: r.vault_id,
+        accountId: r.account_id,
+        version: r.version,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        lastEditedBy: r.last_edited_by,
+        head: r.head,
+        latestVersion: Number(r.latest_version ?? 0),
+      }));
+    },
+    async setHead(itemId, head) {
+      await db.updateTable('items').set({ head }).where('id', '=', itemId).execute();
+    },
+    async versionsWithoutMacs() {
+      const rows = await db
+        .selectFrom('item_versions')
+        .innerJoin('items', 'items.id', 'item_versions.item_id')
+        .selectAll('item_versions')
+        .select(['items.account_id', 'items.vault_id'])
+        .where('item_versions.mac', 'is', null)
+        .execute();
+      return rows.map((r) => ({ ...toVersion(r), accountId: r.account_id, vaultId: r.vault_id }));
+    },
+    async setVersionMac(itemId, version, mac) {
+      await db
+        .updateTable('item_versions')
+        .set({ mac })
+        .where('item_id', '=', itemId)
+        .where('version', '=', version)
+        .execute();
     },
   };
 }
