@@ -149,6 +149,8 @@ export interface ItemRecord {
 
 /** An item with its current version's sealed overview and layout (and content when asked for). */
 export interface ItemRow extends ItemRecord {
+  /** Whether a version after `version` is stored: never, unless the row was pointed back. */
+  hasLaterVersion: boolean;
   overview: Buffer;
   content?: Buffer;
   layout: number;

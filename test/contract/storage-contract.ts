@@ -212,6 +212,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const first = await storage.items.getVersion(i.id, 1);
       expect([first?.overview.toString(), first?.content.toString()]).toEqual(['o:first', 'c:first']);
       expect(first?.mac?.toString()).toBe('mac:first');
+      expect(current?.hasLaterVersion).toBe(false);
       expect(current?.head?.toString()).toBe('head:second');
       expect((await storage.items.list(v.id)).map((x) => x.overview.toString())).toEqual(['o:second']);
     });
@@ -331,13 +332,20 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         updatedAt: 'later',
         lastEditedBy: 'other',
         head: bytes('head:second'),
+        hasLaterVersion: false,
         overview: bytes('o:second'),
         content: bytes('c:second'),
         layout: 2,
       });
       expect(view?.files).toEqual([earlier, later]);
       expect(await storage.items.getWithFiles(v.id, bare.id)).toEqual({
-        item: { ...bare, overview: bytes('o:bare'), content: bytes('c:bare'), layout: 1 },
+        item: {
+          ...bare,
+          hasLaterVersion: false,
+          overview: bytes('o:bare'),
+          content: bytes('c:bare'),
+          layout: 1,
+        },
         files: [],
       });
       expect(await storage.items.getWithFiles(other.id, i.id)).toBeUndefined();

@@ -10,8 +10,9 @@ import type { ItemRecord, ItemVersionRecord } from '../../storage/ports.js';
  * secret as current. The item's *head* closes that: a MAC over account, vault, item, current
  * version and the metadata served with it (`createdAt`, `updatedAt`, `lastEditedBy`), stored in
  * the item row and replaced on every write. A row whose version or metadata was changed in
- * storage no longer matches its head, and an older head is nowhere in the database to put back
- * (see docs/architecture.md for what that does not cover). Each version record carries a MAC of
+ * storage no longer matches its head; an older head is nowhere in the database to put back, and
+ * one restored from elsewhere is betrayed by the later versions stored (see docs/architecture.md
+ * for what that does not cover). Each version record carries a MAC of
  * its own metadata (`createdAt`, `editedBy`), which history and old-version reads serve.
  *
  * A missing MAC fails like a wrong one: rows stored before heads existed got theirs once, when
@@ -37,9 +38,18 @@ const headParts = (item: HeadOf) => [
 
 export const itemHead = (macKey: Buffer, item: HeadOf): Buffer => macOf(macKey, headParts(item));
 
-/** Throws an integrity error unless `item.head` authenticates the row as it was read. */
-export function verifyHead(macKey: Buffer, item: HeadOf & { head: Buffer | null }): void {
-  if (!macMatches(macKey, headParts(item), item.head)) throw integrityError(`item ${item.id}`);
+/**
+ * Throws an integrity error unless `item.head` authenticates the row as it was read, and no
+ * version after the current one is stored (versions are never pruned, so one exists only if the
+ * row, head and all, was put back to an older state: a head restored from an older copy of the
+ * database passes its MAC, but not this).
+ */
+export function verifyHead(
+  macKey: Buffer,
+  item: HeadOf & { head: Buffer | null; hasLaterVersion: boolean },
+): void {
+  if (item.hasLaterVersion || !macMatches(macKey, headParts(item), item.head))
+    throw integrityError(`item ${item.id}`);
 }
 
 /** Where a version belongs, and the metadata it is served with. */

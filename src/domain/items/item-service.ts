@@ -239,6 +239,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
           updatedAt: now,
           lastEditedBy: ctx.actor.id,
           head: null,
+          hasLaterVersion: false,
           overview: Buffer.alloc(0),
           layout: LAYOUT.served,
         },

@@ -20,7 +20,9 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
       })
       .execute();
 
-  // The current content is the version row the item points at; there is no second copy.
+  // The current content is the version row the item points at; there is no second copy. Whether
+  // a later version is stored comes with it (one primary-key probe in the same statement): only
+  // a row pointed back at an older version has one (domain/items/heads.ts).
   const current = () =>
     db
       .selectFrom('items')
@@ -30,7 +32,18 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
           .onRef('item_versions.version', '=', 'items.version'),
       )
       .selectAll('items')
-      .select(['item_versions.overview', 'item_versions.layout']);
+      .select(['item_versions.overview', 'item_versions.layout'])
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('item_versions as later')
+              .select(eb.lit(1).as('one'))
+              .whereRef('later.item_id', '=', 'items.id')
+              .whereRef('later.version', '>', 'items.version'),
+          )
+          .as('has_later_version'),
+      );
 
   // Every secret read runs one of these two: compiled once (see precompiled.ts).
   const currentOf = (withContent: boolean) =>
@@ -76,6 +89,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     updatedAt: r.updated_at,
     lastEditedBy: r.last_edited_by,
     head: r.head,
+    hasLaterVersion: Boolean(r.has_later_version),
     overview: r.overview,
     layout: r.layout,
     ...(r.content ? { content: r.content } : {}),
@@ -230,7 +244,12 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
 }
 
 /** An item with the parts of its current version that a read selects. */
-type CurrentRow = Database['items'] & { overview: Buffer; layout: number; content?: Buffer };
+type CurrentRow = Database['items'] & {
+  overview: Buffer;
+  layout: number;
+  has_later_version: number | boolean;
+  content?: Buffer;
+};
 
 /** A row of an item view: the item, its current version, and one of its files (all null if none). */
 type ViewRow = CurrentRow & { content: Buffer } & (
