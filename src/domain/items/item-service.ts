@@ -110,17 +110,17 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   };
 
   /** The item row `base` moved to its next state, with the head and version record that say so. */
-  const stamped = (vault: VaultRecord, base: ItemRow, content: ItemContent, editedBy: string) => {
+  const stamped = (vault: VaultRecord, base: ItemRow, content: ItemContent) => {
     const macKey = keyring.macKey(vault);
     const row: ItemRow = { ...base, head: itemHead(macKey, base) };
     const place = placeOf(row);
+    const edit = { createdAt: row.updatedAt, editedBy: row.lastEditedBy };
     const record: ItemVersionRecord = {
       itemId: row.id,
       version: row.version,
       ...sealItem(keyring.vaultKey(vault), place, content),
-      createdAt: row.updatedAt,
-      editedBy,
-      mac: versionMac(macKey, { ...place, createdAt: row.updatedAt, editedBy }),
+      ...edit,
+      mac: versionMac(macKey, { ...place, ...edit }),
     };
     return { row, record };
   };
@@ -181,7 +181,6 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       vault,
       { ...current, version: current.version + 1, updatedAt: now, lastEditedBy: ctx.actor.id },
       content,
-      ctx.actor.id,
     );
     await storage.transaction(async (tx) => {
       const moved = await tx.items.update(next, current.version, record);
@@ -244,7 +243,6 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
           layout: LAYOUT.served,
         },
         content,
-        ctx.actor.id,
       );
       await storage.transaction(async (tx) => {
         await tx.items.insert(row, record);
