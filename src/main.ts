@@ -139,6 +139,13 @@ export async function startService(
     lock.release();
     throw error;
   }
+  const upgrade = opened.headsUpgrade;
+  if (upgrade) {
+    const { refused, ...written } = upgrade;
+    logger.info(written, 'item heads written for rows stored before they existed');
+    // Ids only: which rows were found tampered with, never what they hold.
+    if (refused.length > 0) logger.warn({ refused }, 'rows found altered during the item heads upgrade');
+  }
   let publicUrl: string | undefined;
   const services = buildServices(opened.storage, opened.keyring, {
     // Known once listening (the port may be 0 until then); read on every OAuth request.

@@ -12,6 +12,7 @@ import {
   parseMasterKey,
   readMasterKeyFile,
 } from '../crypto/master-key.js';
+import { type HeadsUpgrade, upgradeItemHeads } from '../domain/items/upgrade-heads.js';
 import { isAppError } from '../errors/app-error.js';
 import type { Storage } from '../storage/ports.js';
 import { openSqlite } from '../storage/sqlite/open.js';
@@ -22,6 +23,8 @@ const KEY_CHECK = 'master_key_check';
 export interface OpenStore {
   storage: Storage;
   keyring: Keyring;
+  /** Set when this start wrote the item heads of rows stored before they existed. */
+  headsUpgrade?: HeadsUpgrade;
 }
 
 export const databasePath = (dataDir: string) => join(dataDir, DATABASE_FILE);
@@ -71,7 +74,15 @@ export async function openDataDir(config: Config): Promise<OpenStore> {
   }
   const keyring = new Keyring(loadMasterKey(config));
   verifyMasterKey(file, keyring);
-  return { storage: await openSqlite(file), keyring };
+  const storage = await openSqlite(file);
+  try {
+    // Before anything is served: the upgrade is what makes a missing head mean tampering.
+    const headsUpgrade = await upgradeItemHeads(storage, keyring);
+    return { storage, keyring, ...(headsUpgrade ? { headsUpgrade } : {}) };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
 }
 
 function loadMasterKey(config: Config): Buffer {

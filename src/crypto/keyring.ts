@@ -1,4 +1,5 @@
 import { aad, newDataKey, open, seal } from './envelope.js';
+import { deriveMacKey } from './mac.js';
 
 /**
  * Holds the master key and the unwrapped vault data keys. Data keys are unwrapped on first use
@@ -7,6 +8,8 @@ import { aad, newDataKey, open, seal } from './envelope.js';
 export class Keyring {
   readonly #master: Buffer;
   readonly #vaultKeys = new Map<string, Buffer>();
+  /** Metadata MAC keys, derived from the data keys above (mac.ts); dropped with them. */
+  readonly #macKeys = new Map<string, Buffer>();
   readonly #maxCached: number;
 
   constructor(masterKey: Buffer, maxCached = 10_000) {
@@ -31,15 +34,30 @@ export class Keyring {
     );
     if (this.#vaultKeys.size >= this.#maxCached) {
       const oldest = this.#vaultKeys.keys().next().value;
-      if (oldest !== undefined) this.#vaultKeys.delete(oldest);
+      if (oldest !== undefined) {
+        // Not zeroed: a request still running may hold it.
+        this.#vaultKeys.delete(oldest);
+        this.#macKeys.delete(oldest);
+      }
     }
     this.#vaultKeys.set(vault.id, key);
     return key;
   }
 
+  /** The key that authenticates the vault's plaintext metadata (item heads, version records). */
+  macKey(vault: { id: string; accountId: string; wrappedKey: Buffer }): Buffer {
+    const cached = this.#macKeys.get(vault.id);
+    if (cached) return cached;
+    const key = deriveMacKey(this.vaultKey(vault));
+    this.#macKeys.set(vault.id, key);
+    return key;
+  }
+
   forgetVault(vaultId: string): void {
-    this.#vaultKeys.get(vaultId)?.fill(0);
-    this.#vaultKeys.delete(vaultId);
+    for (const keys of [this.#vaultKeys, this.#macKeys]) {
+      keys.get(vaultId)?.fill(0);
+      keys.delete(vaultId);
+    }
   }
 
   /** Seals a value directly under the master key (used for the key check and account keys). */

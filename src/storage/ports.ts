@@ -128,6 +128,8 @@ export interface ItemVersionRecord {
   layout: number;
   createdAt: string;
   editedBy: string;
+  /** MAC of the version's metadata (domain/items/heads.ts); null only before the upgrade wrote it. */
+  mac: Buffer | null;
 }
 
 export interface ItemRecord {
@@ -138,10 +140,17 @@ export interface ItemRecord {
   createdAt: string;
   updatedAt: string;
   lastEditedBy: string;
+  /**
+   * MAC of the current version and the metadata above (domain/items/heads.ts); null only for a
+   * row stored before heads existed that the upgrade has not reached yet.
+   */
+  head: Buffer | null;
 }
 
 /** An item with its current version's sealed overview and layout (and content when asked for). */
 export interface ItemRow extends ItemRecord {
+  /** Whether a version after `version` is stored: never, unless the row was pointed back. */
+  hasLaterVersion: boolean;
   overview: Buffer;
   content?: Buffer;
   layout: number;
@@ -166,13 +175,22 @@ export interface ItemStore {
   delete(vaultId: string, id: string): Promise<boolean>;
   versions(itemId: string): Promise<ItemVersionRecord[]>;
   getVersion(itemId: string, version: number): Promise<ItemVersionRecord | undefined>;
+  /** Items without a head, each with the highest version stored for it (for the upgrade). */
+  withoutHeads(): Promise<(ItemRecord & { latestVersion: number })[]>;
+  setHead(itemId: string, head: Buffer): Promise<void>;
+  /** Versions without a MAC, with the place of their item (for the upgrade). */
+  versionsWithoutMacs(): Promise<(ItemVersionRecord & { accountId: string; vaultId: string })[]>;
+  setVersionMac(itemId: string, version: number, mac: Buffer): Promise<void>;
 }
 
 export interface FileRecord {
   id: string;
   itemId: string;
   vaultId: string;
-  /** Sealed `{name, sectionId}`. */
+  /**
+   * Sealed `{name, sectionId, size, createdAt}`; the sealed size and time must equal the columns
+   * (files stored before migration 0008 sealed only the name and section until the upgrade).
+   */
   meta: Buffer;
   size: number;
   createdAt: string;
@@ -185,6 +203,9 @@ export interface FileStore {
   /** The sealed content. */
   content(itemId: string, id: string): Promise<Buffer | undefined>;
   delete(itemId: string, id: string): Promise<boolean>;
+  /** Every file (without content) with its vault's account, for the upgrade. */
+  all(): Promise<(FileRecord & { accountId: string })[]>;
+  setMeta(id: string, meta: Buffer): Promise<void>;
 }
 
 export const AUDIT_ACTIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
@@ -332,9 +353,13 @@ export interface ConnectTokenStore {
   revoke(accountId: string, id: string, at: string): Promise<boolean>;
 }
 
+/** The `meta` key of an upgrade to item heads that a start with the master key has yet to do. */
+export const ITEM_HEADS_PENDING = 'item_heads_pending';
+
 export interface MetaStore {
   get(key: string): Promise<string | undefined>;
   insert(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
 export interface Stores extends OAuthStores {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ITEM_HEADS_PENDING } from '../../src/storage/ports.js';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
@@ -55,6 +56,52 @@ describe('upgrading a SQLite database', () => {
       expect(current?.overview.toString()).toBe('sealed overview');
       expect(current?.content?.toString()).toBe('sealed details');
       expect((await storage.items.getVersion('item', 1))?.layout).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('leaves items stored before item heads without one, and asks the next keyed start to write them', async () => {
+    const file = join(dir, 'v5.sqlite');
+    const old = await databaseAt(file, '0005_item_content_together');
+    const at = '2026-01-02T03:04:05.000Z';
+    old.prepare('insert into accounts (id, name, created_at) values (?, ?, ?)').run('acc', 'a', at);
+    old
+      .prepare(
+        `insert into vaults (id, account_id, wrapped_key, attributes, type, attribute_version,
+           content_version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run('vault', 'acc', Buffer.from('k'), Buffer.from('a'), 'USER_CREATED', 1, 1, at, at);
+    old
+      .prepare(
+        `insert into items (id, vault_id, account_id, version, created_at, updated_at, last_edited_by)
+           values (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run('item', 'vault', 'acc', 1, at, at, 'u');
+    old
+      .prepare(
+        `insert into item_versions (item_id, version, overview, content, layout, created_at, edited_by)
+           values (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run('item', 1, Buffer.from('o'), Buffer.from('c'), 3, at, 'u');
+    old.close();
+
+    const storage = await openSqlite(file);
+    try {
+      expect((await storage.items.get('vault', 'item', false))?.head).toBeNull();
+      expect((await storage.items.getVersion('item', 1))?.mac).toBeNull();
+      expect(await storage.meta.get(ITEM_HEADS_PENDING)).toBe('0008');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('asks for no heads upgrade in a database without items', async () => {
+    const file = join(dir, 'empty-v5.sqlite');
+    (await databaseAt(file, '0005_item_content_together')).close();
+    const storage = await openSqlite(file);
+    try {
+      expect(await storage.meta.get(ITEM_HEADS_PENDING)).toBeUndefined();
     } finally {
       await storage.close();
     }

@@ -48,6 +48,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         createdAt: now,
         updatedAt: now,
         lastEditedBy: 'tester',
+        head: bytes(`head:${title}`),
       };
       await storage.items.insert(i, {
         itemId: i.id,
@@ -57,6 +58,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         layout: 1,
         createdAt: now,
         editedBy: 'tester',
+        mac: bytes(`mac:${title}`),
       });
       return i;
     };
@@ -65,15 +67,20 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
      * 'other'); true if it moved.
      */
     const secondVersion = (i: ItemRecord): Promise<boolean> =>
-      storage.items.update({ ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other' }, 1, {
-        itemId: i.id,
-        version: 2,
-        overview: bytes('o:second'),
-        content: bytes('c:second'),
-        layout: 2,
-        createdAt: 'later',
-        editedBy: 'other',
-      });
+      storage.items.update(
+        { ...i, version: 2, updatedAt: 'later', lastEditedBy: 'other', head: bytes('head:second') },
+        1,
+        {
+          itemId: i.id,
+          version: 2,
+          overview: bytes('o:second'),
+          content: bytes('c:second'),
+          layout: 2,
+          createdAt: 'later',
+          editedBy: 'other',
+          mac: null,
+        },
+      );
     const event = (accountId: string, n: number): AuditEventInput => ({
       occurredAt: now,
       accountId,
@@ -204,6 +211,9 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       ]);
       const first = await storage.items.getVersion(i.id, 1);
       expect([first?.overview.toString(), first?.content.toString()]).toEqual(['o:first', 'c:first']);
+      expect(first?.mac?.toString()).toBe('mac:first');
+      expect(current?.hasLaterVersion).toBe(false);
+      expect(current?.head?.toString()).toBe('head:second');
       expect((await storage.items.list(v.id)).map((x) => x.overview.toString())).toEqual(['o:second']);
     });
 
@@ -219,6 +229,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         layout: 2,
         createdAt: now,
         editedBy: 'x',
+        mac: null,
       };
       expect(await storage.items.update({ ...i, version: 2 }, 1, next)).toBe(true);
       expect(await storage.items.update({ ...i, version: 2 }, 1, next)).toBe(false);
@@ -248,6 +259,52 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(await storage.files.content(i.id, f.id)).toBeUndefined();
     });
 
+    it('lists and sets what the item heads upgrade writes, and deletes a meta key', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const i = await item(v, 'first');
+      expect(await secondVersion(i)).toBe(true);
+      const bare = await item(v, 'bare');
+      // A row as migration 0008 leaves one stored before it: no head, no version MAC.
+      await storage.items.update({ ...bare, version: 2, head: null }, 1, {
+        itemId: bare.id,
+        version: 2,
+        overview: bytes('o'),
+        content: bytes('c'),
+        layout: 3,
+        createdAt: now,
+        editedBy: 'x',
+        mac: null,
+      });
+      const headless = (await storage.items.withoutHeads()).filter((x) => x.vaultId === v.id);
+      expect(headless).toEqual([{ ...bare, version: 2, head: null, latestVersion: 2 }]);
+      await storage.items.setHead(bare.id, bytes('new head'));
+      expect((await storage.items.get(v.id, bare.id, false))?.head?.toString()).toBe('new head');
+      const macless = (await storage.items.versionsWithoutMacs()).filter((x) => x.vaultId === v.id);
+      expect(macless.map((x) => [x.itemId, x.version, x.accountId])).toEqual(
+        expect.arrayContaining([
+          [i.id, 2, a.id],
+          [bare.id, 2, a.id],
+        ]),
+      );
+      expect(macless).toHaveLength(2);
+      await storage.items.setVersionMac(i.id, 2, bytes('m2'));
+      expect((await storage.items.getVersion(i.id, 2))?.mac?.toString()).toBe('m2');
+      expect((await storage.items.getVersion(i.id, 1))?.mac?.toString()).toBe('mac:first');
+
+      const f = { id: newId(), itemId: i.id, vaultId: v.id, meta: bytes('meta'), size: 3, createdAt: now };
+      await storage.files.insert(f, bytes('abc'));
+      expect((await storage.files.all()).filter((x) => x.vaultId === v.id)).toEqual([
+        { ...f, accountId: a.id },
+      ]);
+      await storage.files.setMeta(f.id, bytes('resealed'));
+      expect((await storage.files.get(i.id, f.id))?.meta.toString()).toBe('resealed');
+
+      await storage.meta.insert('contract_key', 'x');
+      await storage.meta.delete('contract_key');
+      expect(await storage.meta.get('contract_key')).toBeUndefined();
+    });
+
     it('reads an item view: the current version with content and its files in upload order', async () => {
       const a = await account();
       const v = await vault(a.id);
@@ -274,13 +331,21 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         version: 2,
         updatedAt: 'later',
         lastEditedBy: 'other',
+        head: bytes('head:second'),
+        hasLaterVersion: false,
         overview: bytes('o:second'),
         content: bytes('c:second'),
         layout: 2,
       });
       expect(view?.files).toEqual([earlier, later]);
       expect(await storage.items.getWithFiles(v.id, bare.id)).toEqual({
-        item: { ...bare, overview: bytes('o:bare'), content: bytes('c:bare'), layout: 1 },
+        item: {
+          ...bare,
+          hasLaterVersion: false,
+          overview: bytes('o:bare'),
+          content: bytes('c:bare'),
+          layout: 1,
+        },
         files: [],
       });
       expect(await storage.items.getWithFiles(other.id, i.id)).toBeUndefined();

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeInteractively,
@@ -176,5 +178,31 @@ describe('user vault API', () => {
     expect((await api(access_token, '/v1/vaults')).status).toBe(401);
     expect((await api('khat_garbage', '/v1/vaults')).status).toBe(401);
     expect((await fetch(`${f.url}/api/v1/vaults`)).status).toBe(401);
+  });
+
+  it('answers an integrity error, never the old secret, for an item pointed back at an older version', async () => {
+    const item = await f.admin<{ id: string }>('POST', `/vaults/${personal.id}/items`, {
+      category: 'LOGIN',
+      title: 'rolled back',
+      fields: [{ id: 'password', type: 'CONCEALED', purpose: 'PASSWORD', value: 'old-secret-5e1' }],
+    });
+    await f.admin('PUT', `/vaults/${personal.id}/items/${item.id}`, {
+      category: 'LOGIN',
+      title: 'rolled back',
+      fields: [{ id: 'password', type: 'CONCEALED', purpose: 'PASSWORD', value: 'new-secret-0b7' }],
+    });
+    const tokens = await accessToken('vault:read', (options) =>
+      options.filter((o) => o.label === 'Personal').map((o) => o.scope),
+    );
+    const path = `/v1/vaults/${personal.id}/items/${item.id}`;
+    expect((await api(tokens.access_token, path)).status).toBe(200);
+    const raw = new Database(join(f.dataDir, 'keyhold.db'));
+    raw.prepare('update items set version = 1 where id = ?').run(item.id);
+    raw.close();
+    const res = await api(tokens.access_token, path);
+    const body = await res.text();
+    expect(res.status).toBe(500);
+    expect(JSON.parse(body)).toEqual({ status: 500, message: `Integrity check failed for item ${item.id}` });
+    expect(body).not.toContain('old-secret-5e1');
   });
 });

@@ -11,6 +11,8 @@ import { type RunningService, startService } from '../../src/main.js';
  */
 export interface OAuthFixture {
   service: RunningService;
+  /** The data directory, for tests that look under the service (its database file). */
+  dataDir: string;
   url: string;
   accountId: string;
   issuer: string;
@@ -65,6 +67,7 @@ export async function startOAuthFixture(
   };
   return {
     service,
+    dataDir: dir,
     url,
     accountId: init.accountId,
     issuer: `${url}/oauth/${init.accountId}`,

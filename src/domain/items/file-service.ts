@@ -1,7 +1,7 @@
 import { aad, open, openJson, seal, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { notFound } from '../../errors/app-error.js';
+import { integrityError, notFound } from '../../errors/app-error.js';
 import type { FileRecord, Storage, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -36,9 +36,17 @@ export interface FileService {
   delete(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<void>;
 }
 
-interface SealedFileMeta {
+/**
+ * A file's metadata as sealed. `size` and `createdAt` repeat the plaintext columns (which the
+ * store sorts and sizes by) so they are authenticated: a column that no longer equals its sealed
+ * copy is an integrity error. Files stored before migration 0008 sealed only the name and section
+ * until the first start after it re-sealed them with both (upgrade-heads.ts).
+ */
+export interface SealedFileMeta {
   name: string;
   sectionId?: string;
+  size: number;
+  createdAt: string;
 }
 
 export const contentPath = (vaultId: string, itemId: string, fileId: string) =>
@@ -52,13 +60,17 @@ export const toFileView = (vaultId: string, f: FileMeta): FileView => ({
   ...(f.sectionId ? { section: { id: f.sectionId } } : {}),
 });
 
+export const fileMetaAad = (accountId: string, vaultId: string, f: Pick<FileRecord, 'itemId' | 'id'>) =>
+  aad.file(accountId, vaultId, f.itemId, f.id, 'meta');
+
 const openFileMeta = (key: Buffer, vault: VaultRecord, f: FileRecord): FileMeta => {
   const meta = openJson<SealedFileMeta>(
     key,
     f.meta,
-    aad.file(vault.accountId, vault.id, f.itemId, f.id, 'meta'),
+    fileMetaAad(vault.accountId, vault.id, f),
     `file ${f.id}`,
   );
+  if (meta.size !== f.size || meta.createdAt !== f.createdAt) throw integrityError(`file ${f.id}`);
   return {
     id: f.id,
     itemId: f.itemId,
@@ -107,12 +119,14 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       const meta: SealedFileMeta = {
         name: file.name,
         ...(file.sectionId ? { sectionId: file.sectionId } : {}),
+        size: file.content.length,
+        createdAt: now,
       };
       const record: FileRecord = {
         id,
         itemId,
         vaultId,
-        meta: sealJson(key, meta, aad.file(vault.accountId, vaultId, itemId, id, 'meta')),
+        meta: sealJson(key, meta, fileMetaAad(vault.accountId, vaultId, { itemId, id })),
         size: file.content.length,
         createdAt: now,
       };
@@ -159,6 +173,7 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
       const record = await loadFile(vault, itemId, fileId);
       const key = keyring.vaultKey(vault);
+      const file = toFileView(vaultId, openFileMeta(key, vault, record));
       const sealed = await storage.files.content(itemId, fileId);
       if (!sealed) throw notFound(`file ${fileId} not found`);
       const content = open(
@@ -167,7 +182,8 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
         aad.file(vault.accountId, vaultId, itemId, fileId, 'content'),
         `file ${fileId}`,
       );
-      const file = toFileView(vaultId, openFileMeta(key, vault, record));
+      // The size served beside the bytes is the one authenticated with the metadata above.
+      if (content.length !== file.size) throw integrityError(`file ${fileId}`);
       await recordAudit(storage.audit, ctx, {
         action: 'READ',
         resourceType: 'FILE',

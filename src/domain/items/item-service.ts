@@ -1,12 +1,13 @@
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { conflict, notFound } from '../../errors/app-error.js';
-import type { ItemRow, Storage, VaultRecord } from '../../storage/ports.js';
+import { conflict, integrityError, notFound } from '../../errors/app-error.js';
+import type { ItemRow, ItemVersionRecord, Storage, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { listFileMetas, openFileMetas } from './file-service.js';
+import { itemHead, verifyHead, verifyVersion, versionMac } from './heads.js';
 import { buildItemContent, type ItemInput } from './input.js';
 import { itemJson, toFullItem, toItemSummary } from './present.js';
 import {
@@ -100,10 +101,47 @@ const staleVersion = (itemId: string, current: number, basedOn: number | undefin
   );
 
 export function itemService(storage: Storage, keyring: Keyring): ItemService {
+  /** The current row, its head checked: a rolled-back or altered row is an integrity error. */
   const load = async (vault: VaultRecord, itemId: string, withContent: boolean): Promise<ItemRow> => {
     const row = await storage.items.get(vault.id, itemId, withContent);
     if (!row) throw notFound(`item ${itemId} not found`);
+    verifyHead(keyring.macKey(vault), row);
     return row;
+  };
+
+  /** The item row `base` moved to its next state, with the head and version record that say so. */
+  const stamped = (vault: VaultRecord, base: ItemRow, content: ItemContent) => {
+    const macKey = keyring.macKey(vault);
+    const row: ItemRow = { ...base, head: itemHead(macKey, base) };
+    const place = placeOf(row);
+    const edit = { createdAt: row.updatedAt, editedBy: row.lastEditedBy };
+    const record: ItemVersionRecord = {
+      itemId: row.id,
+      version: row.version,
+      ...sealItem(keyring.vaultKey(vault), place, content),
+      ...edit,
+      mac: versionMac(macKey, { ...place, ...edit }),
+    };
+    return { row, record };
+  };
+
+  /**
+   * A stored version record of `row`, its metadata checked. A version after the current one
+   * exists only if the item was pointed back at an older version (with an older head restored).
+   */
+  const checkVersion = (vault: VaultRecord, row: ItemRow, v: ItemVersionRecord) => {
+    if (v.version > row.version) throw integrityError(`item ${row.id}`);
+    verifyVersion(keyring.macKey(vault), { ...v, accountId: row.accountId, vaultId: row.vaultId });
+  };
+
+  /** The whole history, newest first: versions are never pruned, so it is exactly 1…current. */
+  const checkedHistory = (vault: VaultRecord, row: ItemRow, versions: ItemVersionRecord[]) => {
+    versions.forEach((v, i) => {
+      if (v.version !== row.version - i) throw integrityError(`item ${row.id}`);
+      checkVersion(vault, row, v);
+    });
+    if (versions.length !== row.version) throw integrityError(`item ${row.id}`);
+    return versions;
   };
 
   const openContent = (vault: VaultRecord, row: ItemRow): ItemContent =>
@@ -139,21 +177,13 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   ): Promise<FullItem | WriteReceipt> => {
     const content = buildItemContent(input, { creating: false, previous: previous.details });
     const now = new Date().toISOString();
-    const next: ItemRow = {
-      ...current,
-      version: current.version + 1,
-      updatedAt: now,
-      lastEditedBy: ctx.actor.id,
-    };
-    const sealed = sealItem(keyring.vaultKey(vault), placeOf(next), content);
+    const { row: next, record } = stamped(
+      vault,
+      { ...current, version: current.version + 1, updatedAt: now, lastEditedBy: ctx.actor.id },
+      content,
+    );
     await storage.transaction(async (tx) => {
-      const moved = await tx.items.update(next, current.version, {
-        itemId: current.id,
-        version: next.version,
-        ...sealed,
-        createdAt: now,
-        editedBy: ctx.actor.id,
-      });
+      const moved = await tx.items.update(next, current.version, record);
       if (!moved) throw staleVersion(current.id, current.version + 1, current.version);
       await tx.vaults.touchContent(vault.id, now);
       await recordAudit(tx.audit, ctx, {
@@ -173,6 +203,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     const found = await storage.items.getWithFiles(vault.id, itemId);
     if (!found) throw notFound(`item ${itemId} not found`);
     const { item: row, files } = found;
+    verifyHead(keyring.macKey(vault), row);
     const json = itemJson(
       metaOf(row),
       openServedJson(keyring.vaultKey(vault), placeOf(row), sealedOf(row)),
@@ -196,26 +227,25 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       const vault = await authorizeVault(storage, ctx, vaultId, 'write');
       const content = buildItemContent(input, { creating: true });
       const now = new Date().toISOString();
-      const row: ItemRow = {
-        id: newId(),
-        vaultId,
-        accountId: vault.accountId,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        lastEditedBy: ctx.actor.id,
-        overview: Buffer.alloc(0),
-        layout: LAYOUT.served,
-      };
-      const sealed = sealItem(keyring.vaultKey(vault), placeOf(row), content);
-      await storage.transaction(async (tx) => {
-        await tx.items.insert(row, {
-          itemId: row.id,
+      const { row, record } = stamped(
+        vault,
+        {
+          id: newId(),
+          vaultId,
+          accountId: vault.accountId,
           version: 1,
-          ...sealed,
           createdAt: now,
-          editedBy: ctx.actor.id,
-        });
+          updatedAt: now,
+          lastEditedBy: ctx.actor.id,
+          head: null,
+          hasLaterVersion: false,
+          overview: Buffer.alloc(0),
+          layout: LAYOUT.served,
+        },
+        content,
+      );
+      await storage.transaction(async (tx) => {
+        await tx.items.insert(row, record);
         await tx.vaults.touchContent(vaultId, now);
         await recordAudit(tx.audit, ctx, {
           action: 'CREATE',
@@ -232,10 +262,12 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     async list(ctx, vaultId) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
       const key = keyring.vaultKey(vault);
+      const macKey = keyring.macKey(vault);
       const rows = await storage.items.list(vaultId);
-      const summaries = rows.map((row) =>
-        toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview)),
-      );
+      const summaries = rows.map((row) => {
+        verifyHead(macKey, row);
+        return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
+      });
       await recordAudit(storage.audit, ctx, {
         action: 'READ',
         resourceType: 'VAULT',
@@ -288,7 +320,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
       const row = await load(vault, itemId, false);
       const key = keyring.vaultKey(vault);
-      const versions = await storage.items.versions(itemId);
+      const versions = checkedHistory(vault, row, await storage.items.versions(itemId));
       const views = versions.map((v) => ({
         version: v.version,
         title: openOverview(key, { ...placeOf(row), version: v.version }, v.overview).title,
@@ -310,6 +342,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       const row = await load(vault, itemId, false);
       const old = await storage.items.getVersion(itemId, version);
       if (!old) throw notFound(`item ${itemId} has no version ${version}`);
+      checkVersion(vault, row, old);
       const asOf: ItemRow = {
         ...row,
         version,

@@ -61,5 +61,17 @@ export function fileStore(db: Kysely<Database>): FileStore {
         .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+    async all() {
+      const rows = await db
+        .selectFrom('files')
+        .innerJoin('vaults', 'vaults.id', 'files.vault_id')
+        .select(columns.map((c) => `files.${c}` as const))
+        .select('vaults.account_id')
+        .execute();
+      return rows.map((r) => ({ ...toRecord(r), accountId: r.account_id }));
+    },
+    async setMeta(id, meta) {
+      await db.updateTable('files').set({ meta }).where('id', '=', id).execute();
+    },
   };
 }

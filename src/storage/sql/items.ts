@@ -16,10 +16,13 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
         layout: v.layout,
         created_at: v.createdAt,
         edited_by: v.editedBy,
+        mac: v.mac,
       })
       .execute();
 
-  // The current content is the version row the item points at; there is no second copy.
+  // The current content is the version row the item points at; there is no second copy. Whether
+  // a later version is stored comes with it (one primary-key probe in the same statement): only
+  // a row pointed back at an older version has one (domain/items/heads.ts).
   const current = () =>
     db
       .selectFrom('items')
@@ -29,7 +32,18 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
           .onRef('item_versions.version', '=', 'items.version'),
       )
       .selectAll('items')
-      .select(['item_versions.overview', 'item_versions.layout']);
+      .select(['item_versions.overview', 'item_versions.layout'])
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('item_versions as later')
+              .select(eb.lit(1).as('one'))
+              .whereRef('later.item_id', '=', 'items.id')
+              .whereRef('later.version', '>', 'items.version'),
+          )
+          .as('has_later_version'),
+      );
 
   // Every secret read runs one of these two: compiled once (see precompiled.ts).
   const currentOf = (withContent: boolean) =>
@@ -74,6 +88,8 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     lastEditedBy: r.last_edited_by,
+    head: r.head,
+    hasLaterVersion: Boolean(r.has_later_version),
     overview: r.overview,
     layout: r.layout,
     ...(r.content ? { content: r.content } : {}),
@@ -86,6 +102,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     layout: r.layout,
     createdAt: r.created_at,
     editedBy: r.edited_by,
+    mac: r.mac,
   });
 
   return {
@@ -100,6 +117,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
           created_at: item.createdAt,
           updated_at: item.updatedAt,
           last_edited_by: item.lastEditedBy,
+          head: item.head,
         })
         .execute();
       await insertVersion(first);
@@ -136,7 +154,12 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     async update(item: ItemRecord, expectedVersion, next) {
       const result = await db
         .updateTable('items')
-        .set({ version: item.version, updated_at: item.updatedAt, last_edited_by: item.lastEditedBy })
+        .set({
+          version: item.version,
+          updated_at: item.updatedAt,
+          last_edited_by: item.lastEditedBy,
+          head: item.head,
+        })
         .where('id', '=', item.id)
         .where('vault_id', '=', item.vaultId)
         .where('version', '=', expectedVersion)
@@ -171,11 +194,62 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
         .executeTakeFirst();
       return row && toVersion(row);
     },
+    async withoutHeads() {
+      const rows = await db
+        .selectFrom('items')
+        .selectAll()
+        .select((eb) =>
+          eb
+            .selectFrom('item_versions')
+            .select((v) => v.fn.max('item_versions.version').as('latest'))
+            .whereRef('item_versions.item_id', '=', 'items.id')
+            .as('latest_version'),
+        )
+        .where('head', 'is', null)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        vaultId: r.vault_id,
+        accountId: r.account_id,
+        version: r.version,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        lastEditedBy: r.last_edited_by,
+        head: r.head,
+        latestVersion: Number(r.latest_version ?? 0),
+      }));
+    },
+    async setHead(itemId, head) {
+      await db.updateTable('items').set({ head }).where('id', '=', itemId).execute();
+    },
+    async versionsWithoutMacs() {
+      const rows = await db
+        .selectFrom('item_versions')
+        .innerJoin('items', 'items.id', 'item_versions.item_id')
+        .selectAll('item_versions')
+        .select(['items.account_id', 'items.vault_id'])
+        .where('item_versions.mac', 'is', null)
+        .execute();
+      return rows.map((r) => ({ ...toVersion(r), accountId: r.account_id, vaultId: r.vault_id }));
+    },
+    async setVersionMac(itemId, version, mac) {
+      await db
+        .updateTable('item_versions')
+        .set({ mac })
+        .where('item_id', '=', itemId)
+        .where('version', '=', version)
+        .execute();
+    },
   };
 }
 
 /** An item with the parts of its current version that a read selects. */
-type CurrentRow = Database['items'] & { overview: Buffer; layout: number; content?: Buffer };
+type CurrentRow = Database['items'] & {
+  overview: Buffer;
+  layout: number;
+  has_later_version: number | boolean;
+  content?: Buffer;
+};
 
 /** A row of an item view: the item, its current version, and one of its files (all null if none). */
 type ViewRow = CurrentRow & { content: Buffer } & (

@@ -11,5 +11,8 @@ export function metaStore(db: Kysely<Database>): MetaStore {
     async insert(key, value) {
       await db.insertInto('meta').values({ key, value }).execute();
     },
+    async delete(key) {
+      await db.deleteFrom('meta').where('key', '=', key).execute();
+    },
   };
 }

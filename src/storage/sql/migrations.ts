@@ -5,6 +5,7 @@ import {
   type MigrationProvider,
   sql,
 } from 'kysely';
+import { ITEM_HEADS_PENDING } from '../ports.js';
 
 /**
  * Versioned migrations, applied in order at start. They are written once for every dialect; the
@@ -332,6 +333,24 @@ const itemContentTogether: Migration = {
 };
 
 /**
+ * Item heads (domain/items/heads.ts): a MAC per item row over its current version and metadata,
+ * a MAC per version over its metadata, and (in the sealed file metadata, no column) each file's
+ * size and time. A migration has no key to compute them with, so the rows already stored get
+ * theirs on the next start that has the master key (domain/items/upgrade-heads.ts), once: the
+ * marker written here in the same step asks for it, and is removed in the same transaction that
+ * writes them. A database without items needs no upgrade and gets no marker.
+ */
+const itemHeads = (t: DialectTypes): Migration => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('items').addColumn('head', t.blob).execute();
+    await db.schema.alterTable('item_versions').addColumn('mac', t.blob).execute();
+    await sql`insert into meta (key, value) select ${ITEM_HEADS_PENDING}, '0008' where exists (select 1 from items)`.execute(
+      db,
+    );
+  },
+});
+
+/**
  * One signing key per kind of token (RFC 8725 §3.12): Connect tokens and OAuth JWTs no longer
  * share a key. Every key made so far signed both, so each becomes a Connect key: Connect tokens
  * may live for years and must keep verifying. The OAuth JWT access tokens such a key signed end
@@ -375,6 +394,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0003_oauth': oauth(types),
         '0004_files_in_order': filesInOrder,
         '0005_item_content_together': itemContentTogether,
+        '0008_item_heads': itemHeads(types),
         '0009_signing_key_kinds': signingKeyKinds,
       };
     },

@@ -41,6 +41,7 @@ export interface Database {
     created_at: string;
     updated_at: string;
     last_edited_by: string;
+    head: Buffer | null;
   };
   item_versions: {
     item_id: string;
@@ -50,6 +51,7 @@ export interface Database {
     layout: number;
     created_at: string;
     edited_by: string;
+    mac: Buffer | null;
   };
   files: {
     id: string;
