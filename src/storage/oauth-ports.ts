@@ -1,8 +1,8 @@
 /**
  * Storage ports of the OAuth authorization server: the scope catalog (resource servers and their
- * scopes), clients, grants, authorization codes, tokens and login sessions. Like every port,
- * they hold no secret in the clear: codes, tokens, session ids and client secrets are stored
- * as SHA-256 hashes of high-entropy values.
+ * scopes), clients, grants, authorization codes, tokens, login sessions and the login throttle's
+ * counts. Like every port, they hold no secret in the clear: codes, tokens, session ids and
+ * client secrets are stored as SHA-256 hashes of high-entropy values.
  */
 
 export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
@@ -192,6 +192,49 @@ export interface LoginSessionStore {
   purgeExpired(before: string): Promise<number>;
 }
 
+/**
+ * One key of the login throttle (domain/login/throttle.ts): the SHA-256 of what it counts
+ * (account + email + address, or account + email), so neither an email nor a mistyped password
+ * in the email field is stored in the clear, and every row has the same small size.
+ */
+export interface LoginAttemptKey {
+  key: Buffer;
+  /** Attempts the key lets through before each further one waits. */
+  free: number;
+  /** The key forgets its attempts this long after its last one, or after its lock ends if later. */
+  forgetAfterMs: number;
+}
+
+export type LoginAttemptReservation = { reserved: true } | { reserved: false; retryAfterMs: number };
+
+/**
+ * The login throttle's counts, shared by every node over one database. Times are epoch
+ * milliseconds (the lock arithmetic happens in the statement, so it is numbers, not RFC 3339).
+ */
+export interface LoginAttemptStore {
+  /**
+   * Reserves one attempt on every key before the password is checked, atomically: when any key is
+   * locked at `now`, nothing is recorded and the answer is the longest wait. Otherwise each key
+   * counts one more attempt (a failure, unless `clear` follows), and a key whose count reaches
+   * its free attempts is locked for the wait `waitsMs` gives, in the same statement that counts it — so
+   * of many concurrent attempts, exactly the free ones are reserved. A key past its forget time
+   * counts from zero again. A SQL backend runs, per key in key order, an `INSERT … ON CONFLICT
+   * (key) DO UPDATE … WHERE locked_until <= now RETURNING`; no row back means locked.
+   *
+   * `waitsMs[n]` is the wait after the nth attempt past a key's free ones (from 0), the last
+   * entry repeating.
+   */
+  reserve(
+    keys: readonly LoginAttemptKey[],
+    waitsMs: readonly number[],
+    now: number,
+  ): Promise<LoginAttemptReservation>;
+  /** Forgets the keys' attempts (a successful login). */
+  clear(keys: readonly Buffer[]): Promise<void>;
+  /** Deletes keys whose forget time is before `before` (epoch ms); returns how many. */
+  purgeExpired(before: number): Promise<number>;
+}
+
 export interface OAuthStores {
   readonly resourceServers: ResourceServerStore;
   readonly clients: ClientStore;
@@ -199,4 +242,5 @@ export interface OAuthStores {
   readonly authorizationCodes: AuthorizationCodeStore;
   readonly oauthTokens: OAuthTokenStore;
   readonly loginSessions: LoginSessionStore;
+  readonly loginAttempts: LoginAttemptStore;
 }
