@@ -98,7 +98,7 @@ export interface GrantStore {
   insert(grant: GrantRecord): Promise<void>;
   get(accountId: string, id: string): Promise<GrantRecord | undefined>;
   find(userId: string, clientId: string, resource: string): Promise<GrantRecord | undefined>;
-  /** Replaces the approved scopes of an existing grant (consent to more scopes). */
+  /** Replaces the approved scopes of an existing grant (consent again, to more or fewer). */
   updateScopes(id: string, scopes: string[], updatedAt: string): Promise<void>;
   listForUser(accountId: string, userId: string): Promise<GrantRecord[]>;
   listForAccount(accountId: string): Promise<GrantRecord[]>;
@@ -168,6 +168,13 @@ export interface OAuthTokenStore {
   revokeByCode(codeId: string, at: string): Promise<void>;
   /** Revokes every token of a grant (refresh-token reuse). */
   revokeByGrant(grantId: string, at: string): Promise<void>;
+  /**
+   * Narrows every live token of a grant to `scopes` (the grant's new scopes, after the user
+   * removed some): each keeps what it had of them, and one left with none is revoked. Rotated
+   * refresh tokens are left alone (they only ever serve to detect reuse). Run it in a
+   * transaction. Returns how many tokens changed.
+   */
+  narrowByGrant(grantId: string, scopes: readonly string[], at: string): Promise<number>;
   /** Deletes tokens that expired before `before`; returns how many. */
   purgeExpired(before: string): Promise<number>;
 }

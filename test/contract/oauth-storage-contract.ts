@@ -514,6 +514,37 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         }
       });
 
+      it('narrows the live tokens of a grant to its new scopes, revoking those left with none', async () => {
+        const e = await everything();
+        const links = {
+          userId: e.userId,
+          grantId: e.grant.id,
+          codeId: e.code.id,
+          resource: e.grant.resource,
+        };
+        const both = await token(e.grant, { ...links, scopes: ['a', 'b'] });
+        const onlyB = await token(e.grant, { ...links, kind: 'refresh', scopes: ['b'] });
+        const onlyA = await token(e.grant, { ...links, scopes: ['a'] });
+        const rotated = await token(e.grant, { ...links, kind: 'refresh', scopes: ['b'], rotatedAt: now });
+        const revoked = await token(e.grant, { ...links, scopes: ['b'], revokedAt: now });
+        const otherGrant = await token(e.appToken, { scopes: ['b'] });
+        expect(
+          await storage.transaction((tx) => tx.oauthTokens.narrowByGrant(e.grant.id, ['a'], later)),
+        ).toBe(4);
+        const find = (t: OAuthTokenRecord) => storage.oauthTokens.findByHash(t.tokenHash);
+        expect(await find(both)).toEqual({ ...both, scopes: ['a'] });
+        expect(await find(onlyB)).toEqual({ ...onlyB, revokedAt: later });
+        expect(await find(onlyA)).toEqual(onlyA);
+        // Rotated refresh tokens keep serving reuse detection; revoked ones stay as they were.
+        expect(await find(rotated)).toEqual(rotated);
+        expect(await find(revoked)).toEqual(revoked);
+        expect(await find(otherGrant)).toEqual(otherGrant);
+        // The grant's `notes:read` tokens from `everything` are revoked too: 4 changed in all.
+        expect((await find(e.access))?.revokedAt).toBe(later);
+        expect((await find(e.refresh))?.revokedAt).toBe(later);
+        expect(await storage.oauthTokens.narrowByGrant(e.grant.id, ['a'], later)).toBe(0);
+      });
+
       it('refuses a second token with the same hash', async () => {
         const e = await everything();
         await expect(token(e.grant, { tokenHash: e.access.tokenHash })).rejects.toThrow();
