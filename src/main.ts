@@ -76,7 +76,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   );
 }
 
-/** Expired OAuth codes, tokens and sessions are deleted at start and then every hour. */
+/** Expired OAuth codes, tokens, sessions and login throttle keys are deleted at start and then every hour. */
 const PURGE_INTERVAL_MS = 3600 * 1000;
 
 /** Starts the purge; the returned function stops it and waits for a run in progress. */

@@ -1,8 +1,8 @@
 /**
  * Storage ports of the OAuth authorization server: the scope catalog (resource servers and their
- * scopes), clients, grants, authorization codes, tokens and login sessions. Like every port,
- * they hold no secret in the clear: codes, tokens, session ids and client secrets are stored
- * as SHA-256 hashes of high-entropy values.
+ * scopes), clients, grants, authorization codes, tokens, login sessions and the login throttle's
+ * counts. Like every port, they hold no secret in the clear: codes, tokens, session ids and
+ * client secrets are stored as SHA-256 hashes of high-entropy values.
  */
 
 export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
@@ -98,7 +98,7 @@ export interface GrantStore {
   insert(grant: GrantRecord): Promise<void>;
   get(accountId: string, id: string): Promise<GrantRecord | undefined>;
   find(userId: string, clientId: string, resource: string): Promise<GrantRecord | undefined>;
-  /** Replaces the approved scopes of an existing grant (consent to more scopes). */
+  /** Replaces the approved scopes of an existing grant (consent again, to more or fewer). */
   updateScopes(id: string, scopes: string[], updatedAt: string): Promise<void>;
   listForUser(accountId: string, userId: string): Promise<GrantRecord[]>;
   listForAccount(accountId: string): Promise<GrantRecord[]>;
@@ -168,6 +168,13 @@ export interface OAuthTokenStore {
   revokeByCode(codeId: string, at: string): Promise<void>;
   /** Revokes every token of a grant (refresh-token reuse). */
   revokeByGrant(grantId: string, at: string): Promise<void>;
+  /**
+   * Narrows every live token of a grant to `scopes` (the grant's new scopes, after the user
+   * removed some): each keeps what it had of them, and one left with none is revoked. Rotated
+   * refresh tokens are left alone (they only ever serve to detect reuse). Run it in a
+   * transaction. Returns how many tokens changed.
+   */
+  narrowByGrant(grantId: string, scopes: readonly string[], at: string): Promise<number>;
   /** Deletes tokens that expired before `before`; returns how many. */
   purgeExpired(before: string): Promise<number>;
 }
@@ -192,6 +199,49 @@ export interface LoginSessionStore {
   purgeExpired(before: string): Promise<number>;
 }
 
+/**
+ * One key of the login throttle (domain/login/throttle.ts): the SHA-256 of what it counts
+ * (account + email + address, or account + email), so neither an email nor a mistyped password
+ * in the email field is stored in the clear, and every row has the same small size.
+ */
+export interface LoginAttemptKey {
+  key: Buffer;
+  /** Attempts the key lets through before each further one waits. */
+  free: number;
+  /** The key forgets its attempts this long after its last one, or after its lock ends if later. */
+  forgetAfterMs: number;
+}
+
+export type LoginAttemptReservation = { reserved: true } | { reserved: false; retryAfterMs: number };
+
+/**
+ * The login throttle's counts, shared by every node over one database. Times are epoch
+ * milliseconds (the lock arithmetic happens in the statement, so it is numbers, not RFC 3339).
+ */
+export interface LoginAttemptStore {
+  /**
+   * Reserves one attempt on every key before the password is checked, atomically: when any key is
+   * locked at `now`, nothing is recorded and the answer is the longest wait. Otherwise each key
+   * counts one more attempt (a failure, unless `clear` follows), and a key whose count reaches
+   * its free attempts is locked for the wait `waitsMs` gives, in the same statement that counts it — so
+   * of many concurrent attempts, exactly the free ones are reserved. A key past its forget time
+   * counts from zero again. A SQL backend runs, per key in key order, an `INSERT … ON CONFLICT
+   * (key) DO UPDATE … WHERE locked_until <= now RETURNING`; no row back means locked.
+   *
+   * `waitsMs[n]` is the wait after the nth attempt past a key's free ones (from 0), the last
+   * entry repeating.
+   */
+  reserve(
+    keys: readonly LoginAttemptKey[],
+    waitsMs: readonly number[],
+    now: number,
+  ): Promise<LoginAttemptReservation>;
+  /** Forgets the keys' attempts (a successful login). */
+  clear(keys: readonly Buffer[]): Promise<void>;
+  /** Deletes keys whose forget time is before `before` (epoch ms); returns how many. */
+  purgeExpired(before: number): Promise<number>;
+}
+
 export interface OAuthStores {
   readonly resourceServers: ResourceServerStore;
   readonly clients: ClientStore;
@@ -199,4 +249,5 @@ export interface OAuthStores {
   readonly authorizationCodes: AuthorizationCodeStore;
   readonly oauthTokens: OAuthTokenStore;
   readonly loginSessions: LoginSessionStore;
+  readonly loginAttempts: LoginAttemptStore;
 }

@@ -514,6 +514,37 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         }
       });
 
+      it('narrows the live tokens of a grant to its new scopes, revoking those left with none', async () => {
+        const e = await everything();
+        const links = {
+          userId: e.userId,
+          grantId: e.grant.id,
+          codeId: e.code.id,
+          resource: e.grant.resource,
+        };
+        const both = await token(e.grant, { ...links, scopes: ['a', 'b'] });
+        const onlyB = await token(e.grant, { ...links, kind: 'refresh', scopes: ['b'] });
+        const onlyA = await token(e.grant, { ...links, scopes: ['a'] });
+        const rotated = await token(e.grant, { ...links, kind: 'refresh', scopes: ['b'], rotatedAt: now });
+        const revoked = await token(e.grant, { ...links, scopes: ['b'], revokedAt: now });
+        const otherGrant = await token(e.appToken, { scopes: ['b'] });
+        expect(
+          await storage.transaction((tx) => tx.oauthTokens.narrowByGrant(e.grant.id, ['a'], later)),
+        ).toBe(4);
+        const find = (t: OAuthTokenRecord) => storage.oauthTokens.findByHash(t.tokenHash);
+        expect(await find(both)).toEqual({ ...both, scopes: ['a'] });
+        expect(await find(onlyB)).toEqual({ ...onlyB, revokedAt: later });
+        expect(await find(onlyA)).toEqual(onlyA);
+        // Rotated refresh tokens keep serving reuse detection; revoked ones stay as they were.
+        expect(await find(rotated)).toEqual(rotated);
+        expect(await find(revoked)).toEqual(revoked);
+        expect(await find(otherGrant)).toEqual(otherGrant);
+        // The grant's `notes:read` tokens from `everything` are revoked too: 4 changed in all.
+        expect((await find(e.access))?.revokedAt).toBe(later);
+        expect((await find(e.refresh))?.revokedAt).toBe(later);
+        expect(await storage.oauthTokens.narrowByGrant(e.grant.id, ['a'], later)).toBe(0);
+      });
+
       it('refuses a second token with the same hash', async () => {
         const e = await everything();
         await expect(token(e.grant, { tokenHash: e.access.tokenHash })).rejects.toThrow();
@@ -538,6 +569,99 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
       it('refuses a session for a user that does not exist', async () => {
         const accountId = await account();
         await expect(session(accountId, newId())).rejects.toThrow();
+      });
+    });
+
+    describe('login attempts', () => {
+      const T = 1_750_000_000_000;
+      const WAITS = [1_000, 2_000, 4_000];
+      const HOUR = 3_600_000;
+      const key = (free = 3, forgetAfterMs = HOUR) => ({ key: hash(), free, forgetAfterMs });
+      const reserve = (keys: { key: Buffer; free: number; forgetAfterMs: number }[], at = T) =>
+        storage.loginAttempts.reserve(keys, WAITS, at);
+      const reserved = { reserved: true };
+      const refused = (retryAfterMs: number) => ({ reserved: false, retryAfterMs });
+
+      it('lets the free attempts through, locks on the last of them, and waits longer each time', async () => {
+        const k = key(3);
+        expect(await reserve([k])).toEqual(reserved);
+        expect(await reserve([k])).toEqual(reserved);
+        expect(await reserve([k])).toEqual(reserved);
+        expect(await reserve([k])).toEqual(refused(1_000));
+        expect(await reserve([k], T + 400)).toEqual(refused(600));
+        expect(await reserve([k], T + 1_000)).toEqual(reserved);
+        expect(await reserve([k], T + 1_000)).toEqual(refused(2_000));
+        expect(await reserve([k], T + 3_000)).toEqual(reserved);
+        expect(await reserve([k], T + 3_000)).toEqual(refused(4_000));
+        // The last wait repeats.
+        expect(await reserve([k], T + 7_000)).toEqual(reserved);
+        expect(await reserve([k], T + 7_000)).toEqual(refused(4_000));
+      });
+
+      it('reserves on every key or on none: one locked key refuses the attempt and counts nothing', async () => {
+        const locked = key(1);
+        const open = key(2);
+        expect(await reserve([locked])).toEqual(reserved);
+        for (let n = 0; n < 5; n++) expect(await reserve([open, locked])).toEqual(refused(1_000));
+        // `open` counted none of the refused attempts: it still has both of its free ones.
+        expect(await reserve([open])).toEqual(reserved);
+        expect(await reserve([open])).toEqual(reserved);
+        expect(await reserve([open])).toEqual(refused(1_000));
+        // Refused on the longest of the keys' waits.
+        const later = key(1);
+        expect(await reserve([later], T + 500)).toEqual(reserved);
+        expect(await reserve([locked, later], T + 600)).toEqual(refused(900));
+      });
+
+      it('forgets a key after its forget time, counted from its last attempt or from its lock end', async () => {
+        const k = key(2, 10_000);
+        expect(await reserve([k])).toEqual(reserved);
+        expect(await reserve([k], T + 9_000)).toEqual(reserved); // locked until T + 10 s
+        // Remembered until 10 s after the lock ended.
+        expect(await reserve([k], T + 19_999)).toEqual(reserved);
+        expect(await reserve([k], T + 19_999)).toEqual(refused(2_000));
+        // Forgotten 10 s after that lock: two free attempts again.
+        const forgotten = T + 19_999 + 2_000 + 10_000;
+        expect(await reserve([k], forgotten)).toEqual(reserved);
+        expect(await reserve([k], forgotten)).toEqual(reserved);
+        expect(await reserve([k], forgotten)).toEqual(refused(1_000));
+      });
+
+      it('clears keys, and purges those forgotten before a time, saying how many', async () => {
+        const a = key(1, 1_000);
+        const b = key(1, 5_000);
+        const c = key(1, 5_000);
+        for (const k of [a, b, c]) expect(await reserve([k])).toEqual(reserved);
+        await storage.loginAttempts.clear([c.key, hash()]);
+        await storage.loginAttempts.clear([]);
+        expect(await reserve([c])).toEqual(reserved);
+        // a: forgotten at T + 2 s (lock end + 1 s); b and c at T + 6 s.
+        expect(await storage.loginAttempts.purgeExpired(T + 2_000)).toBe(0);
+        expect(await storage.loginAttempts.purgeExpired(T + 2_001)).toBe(1);
+        expect(await reserve([b], T + 1_000)).toEqual(reserved);
+        expect(await storage.loginAttempts.purgeExpired(T + 100_000)).toBe(2);
+      });
+
+      it('of 50 concurrent reservations, exactly the free ones go through, alone or in transactions', async () => {
+        const k = key(5);
+        const direct = await Promise.all(Array.from({ length: 50 }, () => reserve([k, key()])));
+        expect(direct.filter((r) => r.reserved)).toHaveLength(5);
+        const email = key(7);
+        const inTransactions = await Promise.all(
+          Array.from({ length: 50 }, (_, n) =>
+            storage.transaction((tx) => tx.loginAttempts.reserve([key(5), email], WAITS, T + n)),
+          ),
+        );
+        expect(inTransactions.filter((r) => r.reserved)).toHaveLength(7);
+      });
+
+      it('refuses nonsense numbers instead of writing them into a statement', async () => {
+        await expect(reserve([])).rejects.toThrow(TypeError);
+        await expect(reserve([key(0)])).rejects.toThrow(TypeError);
+        await expect(reserve([key(1.5)])).rejects.toThrow(TypeError);
+        await expect(storage.loginAttempts.reserve([key()], [], T)).rejects.toThrow(TypeError);
+        await expect(storage.loginAttempts.reserve([key()], [Number.NaN], T)).rejects.toThrow(TypeError);
+        await expect(storage.loginAttempts.reserve([key()], WAITS, -1)).rejects.toThrow(TypeError);
       });
     });
 

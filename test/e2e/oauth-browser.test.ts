@@ -9,7 +9,8 @@ import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth
 /**
  * The story of issue 4 in a real browser (Debian's chromium through playwright-core): a user
  * signs in, approves one of two vaults on the consent page, the application reads that vault and
- * gets 403 on the other; the user revokes the grant on the grants page and the tokens die. The
+ * gets 403 on the other; asked again, the page marks what is granted; the user revokes the grant
+ * on the grants page and the tokens die. The
  * pages carry their anti-framing headers and a cross-origin page cannot frame them.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -111,7 +112,7 @@ afterAll(async () => {
   await f?.close();
 });
 
-const authorizeUrl = (s: string) =>
+const authorizeUrl = (s: string, extra: Record<string, string> = {}) =>
   `${f.issuer}/authorize?${new URLSearchParams({
     response_type: 'code',
     client_id: client.clientId,
@@ -120,6 +121,7 @@ const authorizeUrl = (s: string) =>
     state: s,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
+    ...extra,
   })}`;
 
 const basicAuth = () =>
@@ -207,6 +209,21 @@ describe('the OAuth story in a real browser', () => {
     expect((await api(tokens.access_token, `/vaults/${work.id}/items`)).status).toBe(403);
     const vaults = (await (await api(tokens.access_token, '/vaults')).json()) as { name: string }[];
     expect(vaults.map((v) => v.name)).toEqual(['Personal']);
+  });
+
+  it('asked again (prompt=consent), the page marks Personal as granted and ticks only it; Deny changes nothing', async () => {
+    await page.goto(authorizeUrl('again', { prompt: 'consent' }));
+    expect(await page.getByRole('checkbox').count()).toBe(2);
+    const personalBox = page.getByRole('checkbox', { name: 'Personal (already granted)', exact: true });
+    const workBox = page.getByRole('checkbox', { name: 'Work', exact: true });
+    expect(await personalBox.isChecked()).toBe(true);
+    expect(await workBox.isChecked()).toBe(false);
+    expect(await page.getByText('What you allow now replaces it').count()).toBe(1);
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL(`${redirectUri}?**`);
+    expect(callbacks.at(-1)?.query.get('error')).toBe('access_denied');
+    // Denying a new request leaves what was granted before: the token still reads Personal.
+    expect((await api(tokens.access_token, `/vaults/${personal.id}/items`)).status).toBe(200);
   });
 
   it('revoking on the grants page kills the access and refresh tokens at once', async () => {

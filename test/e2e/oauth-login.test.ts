@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/storage/ports.js';
-import { Browser, hiddenField, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+import { Browser, formBody, hiddenField, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 
 /**
  * The sign-in page of the authorization server (the IdP side), black-box over real HTTP: what a
@@ -174,5 +174,77 @@ describe('the record of sign-ins', () => {
     expect(all).toContain(`/oauth/${f.accountId}/login`);
     expect(typed.size).toBeGreaterThan(10);
     for (const password of typed) expect(all).not.toContain(password);
+  });
+});
+
+describe('sign-ins that race', () => {
+  /** The login page's CSRF token and cookie, and a poster of the form that keeps using them. */
+  async function loginForm() {
+    const page = await fetch(loginUrl());
+    const csrf = hiddenField(await page.text(), 'csrf');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    return (email: string, password: string) => {
+      typed.add(password);
+      return fetch(loginUrl(), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: formBody({ csrf, email, password }),
+      });
+    };
+  }
+
+  it('40 parallel sign-ins for one email reach the password check at most 6 times; the right password sent once locked is refused', async () => {
+    const user = await newUser();
+    const signIn = await loginForm();
+    const post = (password: string) => signIn(user.email, password);
+    const answers = Array.from({ length: 39 }, (_, n) => post(`Wrong-Pass-${n}-Gg77`));
+    // The right password follows as soon as the first refusal shows the email locked: it must not
+    // get in, however many wrong guesses are still in flight around it.
+    // (When none is refused, the right password goes last, and the counts below tell the story.)
+    await Promise.any(
+      answers.map(async (answer) => {
+        if ((await answer).status !== 429) throw new Error('not refused');
+      }),
+    ).catch(() => undefined);
+    const right = await post(user.password);
+    const all = [...(await Promise.all(answers)), right];
+
+    const statuses = all.map((a) => a.status);
+    // "Reached the password check" seen from outside: every answer that is not the throttle's 429
+    // is a verdict on the password (401 wrong, 303 signed in).
+    const reached = statuses.filter((s) => s !== 429);
+    // The five free attempts, and a sixth only if the burst outlasted the first 1 s lock.
+    expect(reached.length, `statuses: ${statuses.join(' ')}`).toBeLessThanOrEqual(6);
+    expect(reached.length).toBeGreaterThanOrEqual(5);
+    expect(reached.every((s) => s === 401)).toBe(true);
+    expect(right.status).toBe(429);
+    for (const answer of all.filter((a) => a.status === 429)) {
+      expect(alertOf(await answer.text())).toMatch(/^Too many failed sign-ins; try again in \d+ s\.$/);
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    expect(all.some((a) => a.headers.getSetCookie().some((c) => c.startsWith('keyhold_session=')))).toBe(
+      false,
+    );
+
+    // The audit trail agrees: one DENY per password actually checked, and no session.
+    const events = await f.admin<AuditEvent[]>('GET', '/audit?limit=1000');
+    const logins = events.filter((e) => e.actorId === user.id && e.resourceType === 'LOGIN_SESSION');
+    expect(logins.map((e) => e.result)).toEqual(reached.map(() => 'DENY'));
+  });
+
+  it('throttles 40 parallel sign-ins for an unknown email the same way: an attacker cannot tell', async () => {
+    const signIn = await loginForm();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => signIn('nobody-at-all@example.com', `Wrong-Pass-${n}-Hh88`)),
+    );
+    const statuses = answers.map((a) => a.status);
+    const reached = statuses.filter((s) => s !== 429);
+    expect(reached.length, `statuses: ${statuses.join(' ')}`).toBeLessThanOrEqual(6);
+    expect(reached.length).toBeGreaterThanOrEqual(5);
+    expect(reached.every((s) => s === 401)).toBe(true);
   });
 });

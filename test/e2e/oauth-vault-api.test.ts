@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeInteractively,
   Browser,
+  type ConsentOption,
   formBody,
   type OAuthFixture,
   startOAuthFixture,
@@ -204,5 +205,156 @@ describe('user vault API', () => {
     expect(res.status).toBe(500);
     expect(JSON.parse(body)).toEqual({ status: 500, message: `Integrity check failed for item ${item.id}` });
     expect(body).not.toContain('old-secret-5e1');
+  });
+});
+
+describe('consenting again (prompt=consent)', () => {
+  type Tokens = { access_token: string; refresh_token: string; scope: string };
+  let app: { clientId: string; clientSecret: string };
+  const basic = () => `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`;
+  const endpoint = (path: string, form: Record<string, string>) =>
+    fetch(`${f.issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic() },
+      body: formBody(form),
+    });
+
+  /**
+   * One authorization request through sign-in and (if shown) the consent page. Returns the
+   * options the page showed (undefined when no page was shown) and the tokens (unless `pending`:
+   * then `exchange` redeems the code later), or the error the client was sent back with.
+   */
+  async function authorize(
+    prompt: string | undefined,
+    choose: (o: ConsentOption[]) => string[] = (o) => o.filter((x) => x.checked).map((x) => x.scope),
+    pending = false,
+  ) {
+    const verifier = randomBytes(32).toString('base64url');
+    const url = `${f.issuer}/authorize?${new URLSearchParams({
+      response_type: 'code',
+      client_id: app.clientId,
+      redirect_uri: REDIRECT,
+      scope: 'vault:read',
+      state: 's',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...(prompt ? { prompt } : {}),
+    })}`;
+    let shown: ConsentOption[] | undefined;
+    const callback = await authorizeInteractively(
+      new Browser(),
+      url,
+      { email: member.email, password: MEMBER_PASSWORD },
+      (options) => {
+        shown = options;
+        return choose(options);
+      },
+    );
+    const error = callback.searchParams.get('error');
+    if (error) return { shown, error };
+    const exchange = async () => {
+      const response = await endpoint('/token', {
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code') ?? '',
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Tokens;
+    };
+    return { shown, exchange, tokens: pending ? undefined : await exchange() };
+  }
+
+  const items = (token: string, vault: { id: string }) => api(token, `/v1/vaults/${vault.id}/items`);
+  const introspect = async (token: string) =>
+    (await (await endpoint('/introspect', { token })).json()) as { active: boolean; scope?: string };
+
+  beforeAll(async () => {
+    app = await f.admin('POST', '/clients', {
+      name: 'Narrowing app',
+      redirectUris: [REDIRECT],
+      scopes: ['vault:read'],
+    });
+  });
+
+  it('re-consent unticking a vault makes its tokens 403 there at once, and it is not silently reissued', async () => {
+    const personalRead = `vault:${personal.id}:read`;
+    const workRead = `vault:${work.id}:read`;
+    const first = await authorize(undefined);
+    expect(first.shown?.map(({ label, checked, granted }) => ({ label, checked, granted }))).toEqual([
+      { label: 'Personal', checked: true, granted: false },
+      { label: 'Work', checked: true, granted: false },
+    ]);
+    const old = first.tokens as Tokens;
+    expect(old.scope.split(' ').sort()).toEqual([personalRead, workRead].sort());
+    expect((await items(old.access_token, work)).status).toBe(200);
+
+    // The page shows both vaults as already granted, ticked; the user unticks Work.
+    const narrower = await authorize('consent', (options) =>
+      options.filter((o) => o.label === 'Personal').map((o) => o.scope),
+    );
+    expect(narrower.shown?.map(({ label, checked, granted }) => ({ label, checked, granted }))).toEqual([
+      { label: 'Personal', checked: true, granted: true },
+      { label: 'Work', checked: true, granted: true },
+    ]);
+    expect(narrower.tokens?.scope).toBe(personalRead);
+
+    // The tokens issued before lost Work at once: 403 there, Personal still readable.
+    const refused = await items(old.access_token, work);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain(`secret-${work.id}`);
+    expect((await items(old.access_token, personal)).status).toBe(200);
+    expect(await introspect(old.access_token)).toMatchObject({ active: true, scope: personalRead });
+    // The old refresh token cannot bring Work back, and refreshes to Personal alone.
+    const widen = await endpoint('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: old.refresh_token,
+      scope: `${personalRead} ${workRead}`,
+    });
+    expect(widen.status).toBe(400);
+    expect(((await widen.json()) as { error: string }).error).toBe('invalid_scope');
+    const refreshed = await endpoint('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: old.refresh_token,
+    });
+    expect(refreshed.status).toBe(200);
+    const renewed = (await refreshed.json()) as Tokens;
+    expect(renewed.scope).toBe(personalRead);
+    expect((await items(renewed.access_token, work)).status).toBe(403);
+
+    // The next request gets a code at once (remembered consent) for Personal only.
+    const silent = await authorize(undefined);
+    expect(silent.shown).toBeUndefined();
+    expect(silent.tokens?.scope).toBe(personalRead);
+
+    // Asked again, the page ticks only what is granted; Work is offered, unticked, not marked.
+    const third = await authorize('consent', () => []);
+    expect(third.shown?.map(({ label, checked, granted }) => ({ label, checked, granted }))).toEqual([
+      { label: 'Personal', checked: true, granted: true },
+      { label: 'Work', checked: false, granted: false },
+    ]);
+    // Allowing nothing is a denial, and it empties the grant: every token of it ends.
+    expect(third.error).toBe('access_denied');
+    expect(await f.admin<unknown[]>('GET', `/grants?userId=${member.id}`)).toEqual(
+      expect.not.arrayContaining([expect.objectContaining({ clientId: app.clientId })]),
+    );
+    for (const token of [old.access_token, renewed.access_token, silent.tokens?.access_token ?? '']) {
+      expect((await items(token, personal)).status).toBe(401);
+      expect(await introspect(token)).toEqual({ active: false });
+    }
+  });
+
+  it('a code issued before the user narrowed the grant yields only what the grant still holds', async () => {
+    const personalRead = `vault:${personal.id}:read`;
+    const all = (o: ConsentOption[]) => o.map((x) => x.scope);
+    const before = await authorize('consent', all, true);
+    expect(before.shown?.map((o) => o.label)).toEqual(['Personal', 'Work']);
+    const narrower = await authorize('consent', (o) =>
+      o.filter((x) => x.label === 'Personal').map((x) => x.scope),
+    );
+    expect(narrower.tokens?.scope).toBe(personalRead);
+    const late = await before.exchange?.();
+    expect(late?.scope).toBe(personalRead);
+    expect((await items(late?.access_token ?? '', work)).status).toBe(403);
   });
 });

@@ -130,11 +130,26 @@ export function hiddenField(page: string, name: string): string {
   return unescapeHtml(match[1]);
 }
 
-/** The values of the consent page's scope checkboxes, with their labels. */
-export function consentOptions(page: string): { scope: string; label: string }[] {
+/** One checkbox of the consent page: its scope, label, whether it is ticked and marked granted. */
+export interface ConsentOption {
+  scope: string;
+  label: string;
+  checked: boolean;
+  granted: boolean;
+}
+
+/** The consent page's scope checkboxes, ticked or not. */
+export function consentOptions(page: string): ConsentOption[] {
   return [
-    ...page.matchAll(/<input type="checkbox" name="scope" value="([^"]*)" checked> ([^<]*)<\/label>/g),
-  ].map((m) => ({ scope: unescapeHtml(m[1] ?? ''), label: unescapeHtml(m[2] ?? '') }));
+    ...page.matchAll(
+      /<input type="checkbox" name="scope" value="([^"]*)"( checked)?> ([^<]*?)( <small class="granted">\(already granted\)<\/small>)?<\/label>/g,
+    ),
+  ].map((m) => ({
+    scope: unescapeHtml(m[1] ?? ''),
+    label: unescapeHtml(m[3] ?? ''),
+    checked: m[2] !== undefined,
+    granted: m[4] !== undefined,
+  }));
 }
 
 const unescapeHtml = (s: string) =>
@@ -147,13 +162,14 @@ const unescapeHtml = (s: string) =>
 
 /**
  * Follows an authorization request through sign-in and the consent page the way a user would,
- * approving the options `choose` picks (all by default). Returns the redirect back to the client.
+ * approving the options `choose` picks (all by default, ticked or not). Returns the redirect
+ * back to the client.
  */
 export async function authorizeInteractively(
   browser: Browser,
   authorizeUrl: string,
   user: { email: string; password: string },
-  choose: (options: { scope: string; label: string }[]) => string[] = (o) => o.map((x) => x.scope),
+  choose: (options: ConsentOption[]) => string[] = (o) => o.map((x) => x.scope),
 ): Promise<URL> {
   let response = await browser.fetch(authorizeUrl);
   if (response.status === 303 && response.headers.get('location')?.includes('/login')) {

@@ -44,7 +44,7 @@ export class LoginService {
   /** Verified against when the email is unknown, so both cases take the same time. */
   readonly #decoy: Promise<string>;
 
-  constructor(storage: Storage, throttle = new LoginThrottle()) {
+  constructor(storage: Storage, throttle = new LoginThrottle(storage)) {
     this.#storage = storage;
     this.#throttle = throttle;
     this.#decoy = hashPassword(newBearerSecret('decoy'));
@@ -58,16 +58,16 @@ export class LoginService {
     facts: LoginFacts,
   ): Promise<string | undefined> {
     const normalized = email.trim().toLowerCase();
-    const wait = this.#throttle.retryAfter(accountId, normalized, facts.ip);
+    // Reserved before the password is checked, and a failure unless it succeeds: of concurrent
+    // attempts, only the free ones get past this line. Known and unknown emails reserve alike.
+    const wait = await this.#throttle.reserve(accountId, normalized, facts.ip);
     if (wait > 0) throw new TooManyAttemptsError(Math.ceil(wait / 1000));
     const user = await this.#storage.users.findByEmail(accountId, normalized);
     const ok = await verifyPassword(user?.passwordHash ?? (await this.#decoy), password);
     if (!user || !ok) {
-      this.#throttle.fail(accountId, normalized, facts.ip);
       if (user) await this.#audit(user, facts, 'DENY', null);
       return undefined;
     }
-    this.#throttle.succeed(accountId, normalized, facts.ip);
     const secret = newBearerSecret(SESSION_PREFIX);
     const now = Date.now();
     const record: LoginSessionRecord = {
@@ -81,6 +81,7 @@ export class LoginService {
     };
     await this.#storage.transaction(async (tx) => {
       await tx.loginSessions.insert(record);
+      await this.#throttle.succeed(accountId, normalized, facts.ip, tx);
       await this.#audit(user, facts, 'SUCCESS', record.id, tx);
     });
     return secret;

@@ -1,65 +1,80 @@
-/** After this many failures in a row, a key must wait before it may try again. */
-const FREE_FAILURES = 5;
+import { hashSecret } from '../../crypto/secrets.js';
+import type { LoginAttemptKey, Stores } from '../../storage/ports.js';
+
+/** Attempts a key lets through before each further one waits. */
+const FREE_PER_ADDRESS = 5;
+const FREE_PER_EMAIL = FREE_PER_ADDRESS * 10;
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 15 * 60_000;
-const MAX_KEYS = 100_000;
 
-interface Failures {
-  count: number;
-  lockedUntil: number;
+/** 1 s, 2 s, 4 s, … doubling up to 15 minutes. */
+export const LOGIN_WAITS_MS: readonly number[] = Object.freeze(waits());
+
+function waits(): number[] {
+  const out: number[] = [];
+  for (let wait = BASE_DELAY_MS; wait < MAX_DELAY_MS; wait *= 2) out.push(wait);
+  out.push(MAX_DELAY_MS);
+  return out;
 }
+
+/**
+ * A key is forgotten as long after its last attempt (or lock) as its free attempts would take at
+ * the slowest pace, one per longest wait: pausing to start over never beats guessing on at the
+ * cap. So rows of one-off attempts (a spray of emails) leave the table: 75 minutes for an
+ * address, 12.5 hours for an email.
+ */
+const forgetAfter = (free: number) => free * MAX_DELAY_MS;
 
 /**
  * Brute-force throttling of password logins, keyed twice: by account+email+IP (an attacker at
  * one address is slowed down fast) and by account+email alone with a higher bar (a distributed
  * guess is slowed down too, while the owner's own attempts from another address still get
  * through the first key). The delay doubles with every failure past the free ones, up to 15
- * minutes; a success clears both keys. In memory: one central node (see docs/oauth.md).
+ * minutes; a success clears both keys.
+ *
+ * Every attempt is reserved in storage before its password is checked, and counts as a failure
+ * unless it succeeds: however many requests race, only the free attempts reach the (slow)
+ * password check, and the counts are shared by every node of the database.
  */
 export class LoginThrottle {
-  readonly #failures = new Map<string, Failures>();
+  readonly #stores: Pick<Stores, 'loginAttempts'>;
   readonly #now: () => number;
 
-  constructor(now: () => number = Date.now) {
+  constructor(stores: Pick<Stores, 'loginAttempts'>, now: () => number = Date.now) {
+    this.#stores = stores;
     this.#now = now;
   }
 
-  /** Milliseconds to wait before this login may be tried, or 0. */
-  retryAfter(account: string, email: string, ip: string): number {
-    const now = this.#now();
-    const wait = (key: string) => Math.max(0, (this.#failures.get(key)?.lockedUntil ?? 0) - now);
-    return Math.max(wait(perAddress(account, email, ip)), wait(perEmail(account, email)));
+  /** Reserves an attempt: 0 when it may go on, else the milliseconds to wait (nothing recorded). */
+  async reserve(account: string, email: string, ip: string): Promise<number> {
+    const answer = await this.#stores.loginAttempts.reserve(
+      [
+        {
+          key: perAddress(account, email, ip),
+          free: FREE_PER_ADDRESS,
+          forgetAfterMs: forgetAfter(FREE_PER_ADDRESS),
+        },
+        { key: perEmail(account, email), free: FREE_PER_EMAIL, forgetAfterMs: forgetAfter(FREE_PER_EMAIL) },
+      ] satisfies LoginAttemptKey[],
+      LOGIN_WAITS_MS,
+      Math.floor(this.#now()),
+    );
+    return answer.reserved ? 0 : answer.retryAfterMs;
   }
 
-  fail(account: string, email: string, ip: string): void {
-    this.#bump(perAddress(account, email, ip), FREE_FAILURES);
-    this.#bump(perEmail(account, email), FREE_FAILURES * 10);
-  }
-
-  succeed(account: string, email: string, ip: string): void {
-    this.#failures.delete(perAddress(account, email, ip));
-    this.#failures.delete(perEmail(account, email));
-  }
-
-  #bump(key: string, free: number): void {
-    if (!this.#failures.has(key) && this.#failures.size >= MAX_KEYS) this.#sweep();
-    const entry = this.#failures.get(key) ?? { count: 0, lockedUntil: 0 };
-    entry.count += 1;
-    if (entry.count >= free) {
-      entry.lockedUntil = this.#now() + Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (entry.count - free));
-    }
-    this.#failures.set(key, entry);
-  }
-
-  /** Forgets keys whose lock has passed, oldest first, to bound memory under a spray attack. */
-  #sweep(): void {
-    const now = this.#now();
-    for (const [key, entry] of this.#failures) {
-      if (entry.lockedUntil <= now) this.#failures.delete(key);
-      if (this.#failures.size < MAX_KEYS / 2) return;
-    }
+  /** A success: clears the email and this address (in `stores`, e.g. the login's transaction). */
+  async succeed(
+    account: string,
+    email: string,
+    ip: string,
+    stores: Pick<Stores, 'loginAttempts'> = this.#stores,
+  ): Promise<void> {
+    await stores.loginAttempts.clear([perAddress(account, email, ip), perEmail(account, email)]);
   }
 }
 
-const perAddress = (account: string, email: string, ip: string) => `${account}\0${email}\0${ip}`;
-const perEmail = (account: string, email: string) => `${account}\0${email}`;
+// JSON arrays: unambiguous whatever the strings hold (an email may contain any character).
+const perAddress = (account: string, email: string, ip: string) =>
+  hashSecret(JSON.stringify(['login-address', account, email, ip]));
+const perEmail = (account: string, email: string) =>
+  hashSecret(JSON.stringify(['login-email', account, email]));

@@ -15,8 +15,13 @@ export interface ConsentItem {
   description: string;
   /** What the user can approve for it: the scope itself, or one choice per vault. */
   options: { scope: string; label: string }[];
-  /** Already granted earlier: shown ticked. */
+  /** Already granted earlier: marked as such on the page. */
   granted: string[];
+  /**
+   * What the page ticks: what was granted, or every option of a scope never answered before.
+   * Re-consent never ticks what the user left out last time (the selection replaces the grant).
+   */
+  ticked: string[];
 }
 
 export interface ConsentPlan {
@@ -65,11 +70,13 @@ export async function planConsent(
             : [];
       }
     }
+    const already = options.map((o) => o.scope).filter((s) => granted.includes(s));
     return {
       requested,
       description,
       options,
-      granted: options.map((o) => o.scope).filter((s) => granted.includes(s)),
+      granted: already,
+      ticked: already.length > 0 ? already : options.map((o) => o.scope),
     };
   });
   const needed =
@@ -81,8 +88,12 @@ export async function planConsent(
 }
 
 /**
- * Records what the user approved (added to what they approved before) and returns a code for
- * the scopes of this request that the grant now covers. An empty approval is a denial.
+ * Records what the user approved and returns a code for it. The selection replaces the grant's
+ * scopes among those this page offered (what it did not offer is left as it was): a scope
+ * unticked here leaves the grant, and in the same transaction every live access and refresh
+ * token of the grant is narrowed to what the grant still holds (revoked when nothing is left),
+ * so a removed vault answers 403 on the next call. A grant left with no scope is deleted, with
+ * its codes and tokens. An empty selection is a denial: undefined.
  */
 export async function approve(
   storage: Storage,
@@ -95,35 +106,49 @@ export async function approve(
   for (const scope of selected) {
     if (!offered.has(scope)) throw badRequest(`scope ${scope} was not offered on this consent page`);
   }
-  const scopes = [...new Set(selected)];
-  if (scopes.length === 0) return undefined;
+  const chosen = [...new Set(selected)];
   const now = new Date().toISOString();
-  const merged = [...new Set([...(plan.grant?.scopes ?? []), ...scopes])];
   return storage.transaction(async (tx) => {
-    let grant = plan.grant;
+    // Read again inside the transaction: what another consent for this client wrote meanwhile
+    // outside this page's scopes is kept, not overwritten with what the page was built from.
+    let grant = await tx.grants.find(userCtx.actor.id, request.client.id, request.resource.identifier);
+    const audit = (action: 'CREATE' | 'UPDATE' | 'DELETE', grantId: string) =>
+      recordAudit(tx.audit, userCtx, {
+        action,
+        resourceType: 'OAUTH_GRANT',
+        resourceId: grantId,
+        result: 'SUCCESS',
+      });
     if (grant) {
-      await tx.grants.updateScopes(grant.id, merged, now);
+      const scopes = [...grant.scopes.filter((s) => !offered.has(s)), ...chosen];
+      if (scopes.length === 0) {
+        // Cascade: the grant's codes and tokens go with it.
+        await tx.grants.delete(grant.accountId, grant.id);
+        await audit('DELETE', grant.id);
+        return undefined;
+      }
+      await tx.grants.updateScopes(grant.id, scopes, now);
+      await tx.oauthTokens.narrowByGrant(grant.id, scopes, now);
+      await audit('UPDATE', grant.id);
+      grant = { ...grant, scopes, updatedAt: now };
     } else {
+      if (chosen.length === 0) return undefined;
       grant = {
         id: newId(),
         accountId: request.client.accountId,
         userId: userCtx.actor.id,
         clientId: request.client.id,
         resource: request.resource.identifier,
-        scopes: merged,
+        scopes: chosen,
         createdAt: now,
         updatedAt: now,
       };
       await tx.grants.insert(grant);
+      await audit('CREATE', grant.id);
     }
-    await recordAudit(tx.audit, userCtx, {
-      action: plan.grant ? 'UPDATE' : 'CREATE',
-      resourceType: 'OAUTH_GRANT',
-      resourceId: grant.id,
-      result: 'SUCCESS',
-    });
-    const covered = coveredScopes(plan.items, merged);
-    const code = await createCode(tx, request, { ...grant, scopes: merged }, covered);
+    if (chosen.length === 0) return undefined;
+    const covered = coveredScopes(plan.items, grant.scopes);
+    const code = await createCode(tx, request, grant, covered);
     return { code, scopes: covered };
   });
 }

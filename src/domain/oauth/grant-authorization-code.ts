@@ -47,6 +47,11 @@ export async function redeemAuthorizationCode(
     throw invalidGrant('code_verifier does not match the code_challenge');
   }
   requireSameResource(form, record.resource, 'code');
+  // The grant as it is now: a scope the user took away after this code was issued (consent
+  // again, narrower) is not issued from it.
+  const grant = await deps.storage.grants.get(record.accountId, record.grantId);
+  const scopes = record.scopes.filter((s) => grant?.scopes.includes(s));
+  if (scopes.length === 0) throw invalidGrant('the code is invalid or expired');
   const catalog = await deps.catalogs.get(client.accountId);
   const resource = catalog.resourceServers.find((s) => s.identifier === record.resource);
   if (!resource) throw invalidGrant(`resource server ${record.resource} no longer exists`);
@@ -57,7 +62,7 @@ export async function redeemAuthorizationCode(
     grantId: record.grantId,
     codeId: record.id,
     resource,
-    scopes: record.scopes,
+    scopes,
     withRefreshToken: client.grantTypes.includes('refresh_token'),
   });
   return deps.storage.transaction(async (tx) => {

@@ -7,6 +7,7 @@ export interface Purged {
   codes: number;
   tokens: number;
   sessions: number;
+  loginAttempts: number;
 }
 
 /**
@@ -14,9 +15,10 @@ export interface Purged {
  * their expiry, tokens a day past theirs (expired tokens are inactive whether their row is there
  * or not), and codes once the first refresh token issued from them has expired too — a replayed
  * code is recognised, and its tokens revoked, for at least as long as that token could work.
+ * Login throttle keys go once forgotten (their attempts no longer count).
  */
 export async function purgeExpired(
-  stores: Pick<Stores, 'authorizationCodes' | 'oauthTokens' | 'loginSessions'>,
+  stores: Pick<Stores, 'authorizationCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts'>,
   now = Date.now(),
 ): Promise<Purged> {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -24,5 +26,6 @@ export async function purgeExpired(
     sessions: await stores.loginSessions.purgeExpired(iso(now)),
     tokens: await stores.oauthTokens.purgeExpired(iso(now - DAY_MS)),
     codes: await stores.authorizationCodes.purgeExpired(iso(now - REFRESH_TOKEN_TTL * 1000 - DAY_MS)),
+    loginAttempts: await stores.loginAttempts.purgeExpired(now),
   };
 }

@@ -333,6 +333,24 @@ const itemContentTogether: Migration = {
 };
 
 /**
+ * The login throttle's counts, in the database so that an attempt is reserved atomically before
+ * its password is checked and every node sees the same counts. Keys are SHA-256 hashes; rows
+ * expire (`expires_at`, indexed for the purge). Times are epoch milliseconds: 64-bit.
+ */
+const loginAttempts = (t: DialectTypes): Migration => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('login_attempts')
+      .addColumn('key', t.blob, (c) => c.primaryKey())
+      .addColumn('failures', 'integer', (c) => c.notNull())
+      .addColumn('locked_until', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('login_attempts_expires').on('login_attempts').column('expires_at').execute();
+  },
+});
+
+/**
  * Item heads (domain/items/heads.ts): a MAC per item row over its current version and metadata,
  * a MAC per version over its metadata, and (in the sealed file metadata, no column) each file's
  * size and time. A migration has no key to compute them with, so the rows already stored get
@@ -394,6 +412,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0003_oauth': oauth(types),
         '0004_files_in_order': filesInOrder,
         '0005_item_content_together': itemContentTogether,
+        '0007_login_attempts': loginAttempts(types),
         '0008_item_heads': itemHeads(types),
         '0009_signing_key_kinds': signingKeyKinds,
       };

@@ -174,6 +174,14 @@ export interface Database {
     revoked_at: string | null;
     rotated_at: string | null;
   };
+  login_attempts: {
+    key: Buffer;
+    failures: number;
+    /** Epoch milliseconds; 0 when the key is not locked. */
+    locked_until: number;
+    /** Epoch milliseconds after which the key's attempts are forgotten. */
+    expires_at: number;
+  };
   login_sessions: {
     id: string;
     secret_hash: Buffer;

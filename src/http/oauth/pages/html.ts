@@ -71,6 +71,7 @@ button { padding: .5rem 1rem; margin: 1rem .5rem 0 0; cursor: pointer; }
 .scope { margin: 1rem 0; }
 .scope p { margin: .25rem 0; color: #4a5263; }
 .option { display: flex; gap: .5rem; align-items: center; margin-left: 1rem; }
+.granted { color: #555; }
 table { width: 100%; border-collapse: collapse; }
 td, th { text-align: left; padding: .4rem .25rem; border-bottom: 1px solid #e3e5ea; vertical-align: top; }
 code { font-size: .9em; }

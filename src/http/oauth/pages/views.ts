@@ -41,15 +41,20 @@ ${
     ? html`<p>Nothing of yours matches this request.</p>`
     : item.options.map(
         (o) =>
-          html`<label class="option"><input type="checkbox" name="scope" value="${o.scope}" checked> ${o.label}</label>`,
+          html`<label class="option"><input type="checkbox" name="scope" value="${o.scope}"${item.ticked.includes(o.scope) ? html` checked` : ''}> ${o.label}${item.granted.includes(o.scope) ? html` <small class="granted">(already granted)</small>` : ''}</label>`,
       )
 }
 </fieldset>`,
   );
+  const regrant = p.items.some((i) => i.granted.length > 0);
   return layout(
     `Allow ${p.clientName}?`,
     html`<p><strong>${p.clientName}</strong> asks for access to <strong>${p.resourceName}</strong> on behalf of ${p.userEmail}.
-Untick anything you do not want to share.</p>
+${
+  regrant
+    ? html`You have already granted what is marked. What you allow now replaces it: untick anything you no longer want to share.`
+    : html`Untick anything you do not want to share.`
+}</p>
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <input type="hidden" name="request" value="${p.request}">

@@ -4,6 +4,7 @@ import type { Database } from '../tables.js';
 import { clientStore } from './clients.js';
 import { authorizationCodeStore } from './codes.js';
 import { grantStore } from './grants.js';
+import { loginAttemptStore } from './login-attempts.js';
 import { loginSessionStore } from './login-sessions.js';
 import { resourceServerStore } from './resource-servers.js';
 import { oauthTokenStore } from './tokens.js';
@@ -17,5 +18,6 @@ export function oauthStores(db: Kysely<Database>): OAuthStores {
     authorizationCodes: authorizationCodeStore(db),
     oauthTokens: oauthTokenStore(db),
     loginSessions: loginSessionStore(db),
+    loginAttempts: loginAttemptStore(db),
   };
 }

@@ -96,5 +96,28 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
     async revokeByGrant(grantId, at) {
       await revokeWhere('grant_id', grantId, at);
     },
+    async narrowByGrant(grantId, scopes, at) {
+      const live = await db
+        .selectFrom('oauth_tokens')
+        .select(['id', 'scopes'])
+        .where('grant_id', '=', grantId)
+        .where('revoked_at', 'is', null)
+        .where('rotated_at', 'is', null)
+        .execute();
+      const keep = new Set(scopes);
+      let changed = 0;
+      for (const token of live) {
+        const had = JSON.parse(token.scopes) as string[];
+        const kept = had.filter((s) => keep.has(s));
+        if (kept.length === had.length) continue;
+        changed += 1;
+        await db
+          .updateTable('oauth_tokens')
+          .set(kept.length === 0 ? { revoked_at: at } : { scopes: JSON.stringify(kept) })
+          .where('id', '=', token.id)
+          .execute();
+      }
+      return changed;
+    },
   };
 }
