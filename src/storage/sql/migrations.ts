@@ -331,6 +331,25 @@ const itemContentTogether: Migration = {
   },
 };
 
+/**
+ * Bounded audit growth: `count` lets one row stand for many refusals from one source (a summary,
+ * domain/audit/refusal-summaries.ts), and retention deletes the oldest events of one result at a
+ * time, which the (result, occurred_at) index finds without scanning the table.
+ */
+const auditRetention: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('audit_events')
+      .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db.schema
+      .createIndex('audit_result_occurred')
+      .on('audit_events')
+      .columns(['result', 'occurred_at'])
+      .execute();
+  },
+};
+
 export function migrationProvider(types: DialectTypes): MigrationProvider {
   return {
     async getMigrations() {
@@ -340,6 +359,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0003_oauth': oauth(types),
         '0004_files_in_order': filesInOrder,
         '0005_item_content_together': itemContentTogether,
+        '0006_audit_retention': auditRetention,
       };
     },
   };
