@@ -3,7 +3,11 @@ import type { AuditEventInput, AuditStore } from '../../storage/ports.js';
 import type { RequestContext } from '../context.js';
 import { bounded, MAX_ID, MAX_IP, MAX_REQUEST_ID, MAX_USER_AGENT } from './bounds.js';
 
-/** What a service says about an event; the request facts come from the context. */
+/**
+ * What a service says about an event; the request facts come from the context. `count` and
+ * `occurredAt` are a refusal summary's (refusal-summaries.ts): every other event stands for
+ * one request, made now.
+ */
 export type AuditFacts = Pick<AuditEventInput, 'action' | 'resourceType' | 'result'> &
   Partial<
     Pick<AuditEventInput, 'resourceId' | 'vaultId' | 'itemId' | 'itemVersion' | 'count' | 'occurredAt'>
