@@ -6,6 +6,7 @@ import { type BootstrapCredentials, initializeAccount } from './bootstrap/initia
 import type { Config } from './config/schema.js';
 import { readCredentialsFile } from './connect-server/credentials.js';
 import { inProcessCentral } from './connect-server/in-process-client.js';
+import { type AuditRetention, pruneAudit } from './domain/audit/retention.js';
 import { purgeExpired } from './domain/oauth/purge.js';
 import { buildApp } from './http/app.js';
 import { buildConnectApp, type ConnectApp } from './http/connect/app.js';
@@ -76,7 +77,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   );
 }
 
-/** Expired OAuth codes, tokens, sessions and login throttle keys are deleted at start and then every hour. */
+/**
+ * Expired OAuth codes, tokens, sessions and login throttle keys, and audit events past their
+ * retention, are deleted at start and then every hour.
+ */
 const PURGE_INTERVAL_MS = 3600 * 1000;
 
 /** Starts the purge; the returned function stops it and waits for a run in progress. */
@@ -90,6 +94,30 @@ function schedulePurge(storage: OpenStore['storage'], logger: Logger): () => Pro
   };
   run();
   // unref: a pending purge never keeps the process alive.
+  const timer = setInterval(run, PURGE_INTERVAL_MS).unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/** Starts audit pruning (retention.ts); the returned function stops it and waits for a run. */
+function scheduleAuditPruning(
+  storage: OpenStore['storage'],
+  retention: AuditRetention,
+  logger: Logger,
+): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    // Never two at once: a run that outlasts the hour is waited for, not overlapped.
+    running = running.then(() =>
+      pruneAudit(storage.audit, retention).then(
+        (pruned) => logger.info(pruned, 'audit events past retention pruned'),
+        (err: unknown) => logger.error({ err }, 'pruning audit events failed'),
+      ),
+    );
+  };
+  run();
   const timer = setInterval(run, PURGE_INTERVAL_MS).unref();
   return async () => {
     clearInterval(timer);
@@ -150,6 +178,8 @@ export async function startService(
   const services = buildServices(opened.storage, opened.keyring, {
     // Known once listening (the port may be 0 until then); read on every OAuth request.
     publicUrl: () => (publicUrl ??= config.publicUrl ?? listeningUrl(app, config.host)),
+    onSummaryError: (err, count) =>
+      logger.error({ err, count }, 'an audit summary of refused requests could not be written'),
   });
   const app: FastifyInstance = buildApp({
     services,
@@ -158,10 +188,18 @@ export async function startService(
   });
   const connectApps: ConnectApp[] = [];
   const stopPurge = schedulePurge(opened.storage, logger);
+  const stopPruning = scheduleAuditPruning(
+    opened.storage,
+    { successDays: config.auditRetentionDays, refusalDays: config.auditRefusalRetentionDays },
+    logger,
+  );
   const close = async () => {
     await stopPurge();
+    await stopPruning();
     for (const c of connectApps) await c.close();
     await app.close();
+    // Once nothing can be refused any more: the summaries still open are written.
+    await services.refusals.close();
     await opened.storage.close();
     lock.release();
   };

@@ -1,5 +1,6 @@
 import type { Keyring } from './crypto/keyring.js';
 import { type AccountService, accountService } from './domain/accounts/account-service.js';
+import { RefusalSummaries } from './domain/audit/refusal-summaries.js';
 import { type ServerService, serverService } from './domain/connect/server-service.js';
 import { type SigningKeyService, signingKeyService } from './domain/connect/signing-key-service.js';
 import { SigningKeys } from './domain/connect/signing-keys.js';
@@ -41,11 +42,15 @@ export interface Services {
   catalogCheck: (ctx: RequestContext) => Promise<CatalogCheck>;
   login: LoginService;
   oauth: OAuthDeps;
+  /** Refusals of unauthenticated requests, aggregated per source; close it before the storage. */
+  refusals: RefusalSummaries;
 }
 
 export interface ServiceOptions {
   /** Where clients reach the central service; OAuth issuers are built from it. */
   publicUrl: () => string;
+  /** An audit summary of refused requests could not be written (refusal-summaries.ts). */
+  onSummaryError?: (error: unknown, count: number) => void;
 }
 
 export function buildServices(storage: Storage, keyring: Keyring, options: ServiceOptions): Services {
@@ -75,5 +80,9 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     vaults: vaultService(storage, keyring),
     items: itemService(storage, keyring),
     files: fileService(storage, keyring),
+    refusals: new RefusalSummaries(
+      storage.audit,
+      options.onSummaryError ? { onError: options.onSummaryError } : {},
+    ),
   };
 }

@@ -12,6 +12,7 @@ const positiveBytes = z.coerce
   .int()
   .min(1024)
   .max(1024 * 1024 * 1024);
+const retentionDays = z.coerce.number().int().min(0).max(36_500);
 
 export const SETTINGS = {
   dataDir: {
@@ -89,6 +90,22 @@ export const SETTINGS = {
     allowed: 'bytes, from 1024 to 1073741824',
     doc: 'Largest file the Connect API returns inline (`inline_files=true`); larger ones get 413 and must be fetched from their content route.',
   },
+  auditRetentionDays: {
+    env: 'KEYHOLD_AUDIT_RETENTION_DAYS',
+    flag: undefined,
+    default: '365',
+    schema: retentionDays,
+    allowed: 'days, an integer from 0 (keep for ever) to 36500',
+    doc: 'How long audit events of allowed actions (result SUCCESS) are kept; older ones are deleted at start and every hour.',
+  },
+  auditRefusalRetentionDays: {
+    env: 'KEYHOLD_AUDIT_REFUSAL_RETENTION_DAYS',
+    flag: undefined,
+    default: '30',
+    schema: retentionDays,
+    allowed: 'days, an integer from 0 (keep for ever) to 36500',
+    doc: 'How long refusals (audit events with result DENY) are kept; older ones are deleted at start and every hour.',
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -103,4 +120,6 @@ export interface Config {
   readonly bodyLimit: number;
   readonly maxFileSize: number;
   readonly maxInlineFileSize: number;
+  readonly auditRetentionDays: number;
+  readonly auditRefusalRetentionDays: number;
 }

@@ -1,5 +1,5 @@
 import { isId } from '../crypto/ids.js';
-import { recordAudit } from '../domain/audit/audit-log.js';
+import { type AuditFacts, recordAudit } from '../domain/audit/audit-log.js';
 import type { RequestContext } from '../domain/context.js';
 import { isAppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
@@ -29,39 +29,42 @@ export function inProcessCentral(services: Services, serverId: string): CentralC
     }
   };
 
+  /**
+   * Past a handful a minute from one source, refusals are counted into a summary event instead
+   * of written one by one (domain/audit/refusal-summaries.ts): a refused caller is not
+   * authenticated, and must not be able to grow the trail at will.
+   */
   const auditRefusedToken = async (call: ConnectCall, target: Target) => {
     const server = await storage.connectServers.findById(serverId);
     if (!server) return; // the server itself is gone: there is no account left to record it in
     const jti = readableJti(call.token);
-    await recordAudit(
-      storage.audit,
-      {
-        actor: {
-          type: 'connect_token',
-          id: jti ?? 'unknown',
-          accountId: server.accountId,
-          tokenId: jti,
-          operator: false,
-        },
-        principal: {
-          kind: 'connect',
-          accountId: server.accountId,
-          serverId,
-          grants: new Map(),
-          serverVaults: new Set(),
-        },
-        requestId: call.requestId,
-        ip: call.ip,
-        userAgent: call.userAgent,
+    const ctx: RequestContext = {
+      actor: {
+        type: 'connect_token',
+        id: jti ?? 'unknown',
+        accountId: server.accountId,
+        tokenId: jti,
+        operator: false,
       },
-      {
-        action: target.action,
-        resourceType: target.type,
-        vaultId: target.vaultId ?? null,
-        itemId: target.itemId ?? null,
-        result: 'DENY',
+      principal: {
+        kind: 'connect',
+        accountId: server.accountId,
+        serverId,
+        grants: new Map(),
+        serverVaults: new Set(),
       },
-    );
+      requestId: call.requestId,
+      ip: call.ip,
+      userAgent: call.userAgent,
+    };
+    const facts: AuditFacts = {
+      action: target.action,
+      resourceType: target.type,
+      vaultId: target.vaultId ?? null,
+      itemId: target.itemId ?? null,
+      result: 'DENY',
+    };
+    if (services.refusals.admit(ctx, facts)) await recordAudit(storage.audit, ctx, facts);
   };
 
   return vaultOperations(services, context, async (ctx, page) => {

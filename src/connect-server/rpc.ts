@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../crypto/ids.js';
+import { bounded, MAX_USER_AGENT } from '../domain/audit/bounds.js';
 
 /**
  * The wire format between a remote Connect server (`keyhold connect`) and the central service:
@@ -35,7 +36,12 @@ export const rpcCall = z.strictObject({
   token: z.string().max(16_384),
   requestId: z.string().min(1).max(200),
   ip: z.string().max(100).nullable(),
-  userAgent: z.string().max(1000).nullable(),
+  // Truncated, never refused: a Connect server sends it bounded already, but one of an older
+  // release sends it whole, and its client must not be refused over a header (audit/bounds.ts).
+  userAgent: z
+    .string()
+    .nullable()
+    .transform((ua) => bounded(ua, MAX_USER_AGENT)),
 });
 
 export const RPC_PATH = '/api/connect-server/v1/rpc';

@@ -246,11 +246,17 @@ export interface AuditEventInput {
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
+  /**
+   * How many requests the event stands for: 1 (the default) for an event of its own, more for a
+   * summary of refusals from one source that were counted instead of written one by one.
+   */
+  count?: number;
 }
 
 export interface AuditEvent extends AuditEventInput {
   /** Monotonic sequence number, assigned on append. */
   seq: number;
+  count: number;
 }
 
 export interface AuditStore {
@@ -263,6 +269,12 @@ export interface AuditStore {
     tokenIds: string[],
     options: { limit: number; offset: number },
   ): Promise<{ events: AuditEvent[]; total: number }>;
+  /**
+   * Deletes up to `limit` events with this `result` that occurred before `before`, oldest first,
+   * in one short write; answers how many it deleted (fewer than `limit`: none such are left).
+   * Retention calls it in batches, so no call holds the write lock for long.
+   */
+  prune(result: AuditResult, before: string, limit: number): Promise<number>;
 }
 
 /**

@@ -410,6 +410,43 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(await storage.audit.list(a.id, { limit: 10 })).toHaveLength(1);
     });
 
+    it('prunes the oldest events of one result before a time, in batches, leaving the rest', async () => {
+      const a = await account();
+      const at = (day: number, n: number, result: 'SUCCESS' | 'DENY'): AuditEventInput => ({
+        ...event(a.id, n),
+        occurredAt: `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`,
+        result,
+      });
+      // Days 1-5: a refusal and a success each; the summary on day 3 stands for 40 refusals.
+      for (let day = 1; day <= 5; day++) {
+        await storage.audit.append({ ...at(day, day, 'DENY'), ...(day === 3 ? { count: 40 } : {}) });
+        await storage.audit.append(at(day, 10 + day, 'SUCCESS'));
+      }
+      expect((await storage.audit.list(a.id, { limit: 10 })).find((e) => e.itemVersion === 3)?.count).toBe(
+        40,
+      );
+      const cutoff = '2026-01-04T00:00:00.000Z';
+      // Oldest first, at most `limit` per call; fewer than `limit` means none are left.
+      expect(await storage.audit.prune('DENY', cutoff, 2)).toBe(2);
+      let left = await storage.audit.list(a.id, { limit: 10 });
+      expect(left.filter((e) => e.result === 'DENY').map((e) => e.itemVersion)).toEqual([5, 4, 3]);
+      expect(await storage.audit.prune('DENY', cutoff, 2)).toBe(1);
+      expect(await storage.audit.prune('DENY', cutoff, 2)).toBe(0);
+      left = await storage.audit.list(a.id, { limit: 10 });
+      // Successes are untouched by the pruning of refusals, and the reverse.
+      expect(left.filter((e) => e.result === 'SUCCESS')).toHaveLength(5);
+      expect(await storage.audit.prune('SUCCESS', '2026-01-02T00:00:00.000Z', 100)).toBe(1);
+      left = await storage.audit.list(a.id, { limit: 10 });
+      expect(left.map((e) => [e.result, e.itemVersion])).toEqual([
+        ['SUCCESS', 15],
+        ['DENY', 5],
+        ['SUCCESS', 14],
+        ['DENY', 4],
+        ['SUCCESS', 13],
+        ['SUCCESS', 12],
+      ]);
+    });
+
     it('rolls a transaction back entirely when any step fails', async () => {
       const a = await account();
       await expect(

@@ -106,6 +106,26 @@ describe('keyhold connect', () => {
     expect((await connectGet('/v1/vaults', 'garbage')).status).toBe(401);
   });
 
+  it('answers a client with a 15 KB User-Agent as any other, and the trail keeps 256 characters of it', async () => {
+    const userAgent = `client/1.0 (${'u'.repeat(15 * 1024)})`;
+    const { token } = await newToken(['read']);
+    const withUa = (bearer: string) =>
+      fetch(`${remote.url}/v1/vaults/${vault}/items/${item}`, {
+        headers: { authorization: `Bearer ${bearer}`, 'user-agent': userAgent },
+      });
+    const allowed = await withUa(token);
+    expect(allowed.status).toBe(200);
+    expect(((await allowed.json()) as { id: string }).id).toBe(item);
+    const refused = await withUa('garbage');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ status: 401, message: expect.any(String) });
+    const events = (await adminApi('GET', '/audit?limit=1000')) as { requestId: string; userAgent: string }[];
+    for (const res of [allowed, refused]) {
+      const event = events.find((e) => e.requestId === res.headers.get('x-request-id'));
+      expect(event?.userAgent).toBe(userAgent.slice(0, 256));
+    }
+  });
+
   it('refuses a revoked token within a second of the revocation', async () => {
     const issued = await newToken();
     expect((await connectGet('/v1/vaults', issued.token)).status).toBe(200);

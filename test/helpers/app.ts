@@ -65,6 +65,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     logs,
     async close() {
       await app.close();
+      await services.refusals.close();
       await init.storage.close();
       rmSync(dir, { recursive: true, force: true });
     },

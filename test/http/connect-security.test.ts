@@ -20,16 +20,23 @@ let itemA: string;
 let itemB: string;
 const tokens = {} as Record<'readA' | 'writeA' | 'rwA' | 'rwB', { id: string; token: string }>;
 
+// Each request comes from an address of its own: past a handful a minute from one source,
+// refusals are summarised instead of written one by one (domain/audit/refusal-summaries.ts),
+// and these tests count one DENY event per refusal.
+let requests = 0;
+const remoteAddress = () => `10.0.${(++requests >> 8) & 255}.${requests & 255}`;
 const get = (url: string, token?: string) =>
   connect.inject({
     method: 'GET',
     url,
+    remoteAddress: remoteAddress(),
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
   });
 const send = (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, token: string, payload?: unknown) =>
   connect.inject({
     method,
     url,
+    remoteAddress: remoteAddress(),
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
   });

@@ -13,6 +13,8 @@ interface AuditEvent {
   vaultId: string | null;
   itemId: string | null;
   result: string;
+  /** More than 1 for a summary of refused requests (docs/admin-api.md). */
+  count?: number;
 }
 
 /** The most specific id an event names, for the one-line rendering. */
@@ -46,7 +48,7 @@ export function registerAudit(program: Command): void {
           e.action,
           e.resourceType,
           target(e),
-          e.result,
+          (e.count ?? 1) > 1 ? `${e.result} (${e.count} requests)` : e.result,
           `${e.actorType}:${e.actorId}`,
         ]),
       ),

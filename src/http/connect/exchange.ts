@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ConnectCall } from '../../connect-server/central-client.js';
+import { bounded, MAX_USER_AGENT } from '../../domain/audit/bounds.js';
 import { bearerToken } from '../bearer.js';
 
 /** One Connect API request as a route handler sees it. */
@@ -19,13 +20,15 @@ export interface ConnectRequest {
 
 /**
  * The call a route forwards to the central service. A missing token is forwarded as empty, not
- * refused here: the central service refuses it and records the DENY like any other.
+ * refused here: the central service refuses it and records the DENY like any other. The
+ * User-Agent is cut to what the audit trail keeps before it travels (a remote Connect server
+ * sends it over RPC): a long one is truncated, never refused.
  */
 export const connectCall = (request: ConnectRequest): ConnectCall => ({
   token: bearerToken(request) ?? '',
   requestId: request.id,
   ip: request.ip,
-  userAgent: request.headers['user-agent'] ?? null,
+  userAgent: bounded(request.headers['user-agent'], MAX_USER_AGENT),
 });
 
 /** What a route answers; written by the dispatcher with the headers every response carries. */

@@ -27,6 +27,7 @@ export const toAuditRow = (e: AuditEventInput) => ({
   request_id: e.requestId,
   ip: e.ip,
   user_agent: e.userAgent,
+  count: e.count ?? 1,
 });
 
 /** The audit_events columns an event fills, in the order `toAuditValues` gives them. */
@@ -63,6 +64,25 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         .executeTakeFirstOrThrow();
       return { events: rows.map(toEvent), total: Number(count.n) };
     },
+    async prune(result, before, limit) {
+      // Through a subquery because DELETE … LIMIT is not standard SQL; the (result, occurred_at)
+      // index finds the oldest rows without reading the rest of the table.
+      const deleted = await db
+        .deleteFrom('audit_events')
+        .where(
+          'seq',
+          'in',
+          db
+            .selectFrom('audit_events')
+            .select('seq')
+            .where('result', '=', result)
+            .where('occurred_at', '<', before)
+            .orderBy('occurred_at')
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(deleted.numDeletedRows);
+    },
   };
 }
 
@@ -83,9 +103,10 @@ const toEvent = (r: Selectable<Database['audit_events']>): AuditEvent => ({
   requestId: r.request_id,
   ip: r.ip,
   userAgent: r.user_agent,
+  count: Number(r.count),
 });
 
-/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit (15 columns each). */
+/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit (16 columns each). */
 const MAX_BATCH = 500;
 
 /**

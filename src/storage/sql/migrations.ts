@@ -333,6 +333,25 @@ const itemContentTogether: Migration = {
 };
 
 /**
+ * Bounded audit growth: `count` lets one row stand for many refusals from one source (a summary,
+ * domain/audit/refusal-summaries.ts), and retention deletes the oldest events of one result at a
+ * time, which the (result, occurred_at) index finds without scanning the table.
+ */
+const auditRetention: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('audit_events')
+      .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db.schema
+      .createIndex('audit_result_occurred')
+      .on('audit_events')
+      .columns(['result', 'occurred_at'])
+      .execute();
+  },
+};
+
+/**
  * The login throttle's counts, in the database so that an attempt is reserved atomically before
  * its password is checked and every node sees the same counts. Keys are SHA-256 hashes; rows
  * expire (`expires_at`, indexed for the purge). Times are epoch milliseconds: 64-bit.
@@ -412,6 +431,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0003_oauth': oauth(types),
         '0004_files_in_order': filesInOrder,
         '0005_item_content_together': itemContentTogether,
+        '0006_audit_retention': auditRetention,
         '0007_login_attempts': loginAttempts(types),
         '0008_item_heads': itemHeads(types),
         '0009_signing_key_kinds': signingKeyKinds,

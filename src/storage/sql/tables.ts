@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Kysely's view of the schema. Column names are snake_case; booleans are 0/1 integers. */
 export interface Database {
@@ -79,6 +79,7 @@ export interface Database {
     request_id: string | null;
     ip: string | null;
     user_agent: string | null;
+    count: ColumnType<number, number | undefined, never>;
   };
   signing_keys: {
     kid: string;
