@@ -184,7 +184,11 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
     },
 
     async delete(ctx, vaultId, itemId, fileId) {
-      await authorizeVault(storage, ctx, vaultId, 'write', { action: 'DELETE', resourceType: 'FILE', itemId });
+      await authorizeVault(storage, ctx, vaultId, 'write', {
+        action: 'DELETE',
+        resourceType: 'FILE',
+        itemId,
+      });
       await requireItem(vaultId, itemId);
       const now = new Date().toISOString();
       await storage.transaction(async (tx) => {

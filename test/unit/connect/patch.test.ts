@@ -58,10 +58,7 @@ describe('applyItemPatch: the operations list', () => {
     [{}, 'patch: expected array, got object'],
     [null, 'patch: expected array, got null'],
     ['[]', 'patch: expected array, got string'],
-    [
-      [{ op: 'move', path: '/title', from: '/x' }],
-      'patch[0].op: must be one of add, remove, replace',
-    ],
+    [[{ op: 'move', path: '/title', from: '/x' }], 'patch[0].op: must be one of add, remove, replace'],
     [[{ op: 'replace', value: 'x' }], 'patch[0].path: required (expected string)'],
     [[{ op: 'replace', path: 5, value: 'x' }], 'patch[0].path: expected string, got number'],
     [[{ path: '/title', value: 'x' }], 'patch[0].op: must be one of add, remove, replace'],
@@ -585,11 +582,14 @@ describe('applyItemPatch: results', () => {
 
   it('ends with the last title of any sequence of replace /title', () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[a-z][a-z ]{0,30}$/), { minLength: 1, maxLength: 20 }), (titles) => {
-        const ops = titles.map((value) => ({ op: 'replace', path: '/title', value }));
-        const result = applyItemPatch(item, ops) as ConnectFullItem;
-        expect(result).toEqual({ ...makeItem(), title: titles.at(-1) });
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z][a-z ]{0,30}$/), { minLength: 1, maxLength: 20 }),
+        (titles) => {
+          const ops = titles.map((value) => ({ op: 'replace', path: '/title', value }));
+          const result = applyItemPatch(item, ops) as ConnectFullItem;
+          expect(result).toEqual({ ...makeItem(), title: titles.at(-1) });
+        },
+      ),
     );
   });
 

@@ -273,14 +273,16 @@ describe('buildItemContent: values by type', () => {
     accepts('MONTH_YEAR', '202402');
     accepts('MONTH_YEAR', '2024/12');
     const message = 'fields[2].value: MONTH_YEAR fields take YYYYMM or YYYY/MM with month 01-12';
-    for (const bad of ['202413', '2024/00', '2024-02', '02/2024']) expect(valueError('MONTH_YEAR', bad)).toBe(message);
+    for (const bad of ['202413', '2024/00', '2024-02', '02/2024'])
+      expect(valueError('MONTH_YEAR', bad)).toBe(message);
   });
 
   it('checks EMAIL lightly', () => {
     accepts('EMAIL', 'a@b');
     accepts('EMAIL', 'alice+tag@example.co.uk');
     const message = 'fields[2].value: EMAIL fields take an address with one @ and text on both sides';
-    for (const bad of ['alice', '@example.com', 'alice@', 'a@b@c']) expect(valueError('EMAIL', bad)).toBe(message);
+    for (const bad of ['alice', '@example.com', 'alice@', 'a@b@c'])
+      expect(valueError('EMAIL', bad)).toBe(message);
   });
 
   it('checks URL with the WHATWG parser', () => {
@@ -307,7 +309,8 @@ describe('buildItemContent: values by type', () => {
 
   it('never quotes a value, short or long, secret or not', () => {
     for (const bad of ['nope', `2024-01-01${'x'.repeat(40)}`]) {
-      for (const type of ['DATE', 'EMAIL', 'URL', 'MONTH_YEAR']) expect(valueError(type, bad)).not.toContain(bad);
+      for (const type of ['DATE', 'EMAIL', 'URL', 'MONTH_YEAR'])
+        expect(valueError(type, bad)).not.toContain(bad);
     }
   });
 

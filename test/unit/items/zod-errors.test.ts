@@ -81,9 +81,7 @@ describe('formatZodError', () => {
   });
 
   it('prefixes a base path', () => {
-    expect(message({ count: 0 }, 'fields[1].recipe')).toBe(
-      'fields[1].recipe.count: must be at least 1',
-    );
+    expect(message({ count: 0 }, 'fields[1].recipe')).toBe('fields[1].recipe.count: must be at least 1');
     expect(message({ nmae: 1 }, 'fields[1].recipe')).toBe('fields[1].recipe: unknown field "nmae"');
   });
 
