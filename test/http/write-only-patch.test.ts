@@ -105,6 +105,29 @@ describe('the write-only battery', () => {
   });
 });
 
+describe('parallel write-only patches', () => {
+  it('each lands or answers version_conflict, each is audited, none reveals the item', async () => {
+    const id = (await setup.item(vault, STORED_ITEM)).id;
+    const before = await lastSeq();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        send('PATCH', itemUrl(id), writeOnly, [{ op: 'replace', path: '/title', value: `parallel ${i}` }]),
+      ),
+    );
+    const ok = answers.filter((r) => r.statusCode === 200);
+    const conflicts = answers.filter((r) => r.statusCode === 409);
+    expect(ok.length + conflicts.length).toBe(8);
+    expect(ok.length).toBeGreaterThan(0);
+    for (const r of answers) expect(leaked(r.body, '')).toEqual([]);
+    for (const r of conflicts)
+      expect(r.json().message).toMatch(/^item \w+ has changed: it is at version \d+/);
+    const events = (await eventsAfter(before)).filter((e) => e.itemId === id);
+    expect(events.filter((e) => e.result === 'SUCCESS')).toHaveLength(ok.length);
+    expect(events.filter((e) => e.result === 'FAILURE')).toHaveLength(conflicts.length);
+    expect((await send('GET', itemUrl(id), readWrite)).json().version).toBe(1 + ok.length);
+  });
+});
+
 describe('a caller with READ is told why, without values', () => {
   it.each([
     [
