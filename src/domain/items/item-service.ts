@@ -1,7 +1,7 @@
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, isAppError, notFound } from '../../errors/app-error.js';
-import type { AuditAction, ItemRow, Storage, VaultRecord } from '../../storage/ports.js';
+import type { ItemRow, Storage, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -21,6 +21,7 @@ import {
   sealItem,
 } from './sealing.js';
 import type { ItemContent, ItemMeta } from './types.js';
+import { attemptWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
 
 export type FullItem = ReturnType<typeof toFullItem>;
 export type ItemSummary = ReturnType<typeof toItemSummary>;
@@ -118,13 +119,6 @@ const patchNotApplicable = () =>
     'patch_not_applicable',
   );
 
-/** A write as the audit trail names it: the action attempted, on which item. */
-interface WriteTarget {
-  action: AuditAction;
-  vaultId: string;
-  itemId?: string;
-}
-
 export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const load = async (vault: VaultRecord, itemId: string, withContent: boolean): Promise<ItemRow> => {
     const row = await storage.items.get(vault.id, itemId, withContent);
@@ -157,27 +151,8 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     full: () => FullItem | Promise<FullItem>,
   ): Promise<FullItem | WriteReceipt> => (canRead(ctx, vault) ? full() : receipt(row));
 
-  /**
-   * Runs a write and, when it fails, records the failure against the item with the action
-   * attempted before the error goes back: `FAILURE` for a permitted write that was not done.
-   * Invariant: every 403 of a write is recorded where it is raised (`authorizeVault`, the
-   * write-only PATCH rule), and an `audit_unavailable` has nothing left to record into; both
-   * pass through. If this event cannot be written, the caller gets `audit_unavailable` instead.
-   */
-  const attempt = async <T>(
-    ctx: RequestContext,
-    target: WriteTarget,
-    write: () => Promise<T>,
-  ): Promise<T> => {
-    try {
-      return await write();
-    } catch (error) {
-      if (!isAppError(error) || (error.code !== 'forbidden' && error.code !== 'audit_unavailable')) {
-        await recordAudit(storage.audit, ctx, { ...target, resourceType: 'ITEM', result: 'FAILURE' });
-      }
-      throw error;
-    }
-  };
+  const attempt = <T>(ctx: RequestContext, target: WriteTarget, write: () => Promise<T>) =>
+    attemptWrite(storage.audit, ctx, target, write);
 
   /** `authorizeVault` for a write, whose refusal is recorded against the item it aimed at. */
   const authorizeWrite = (ctx: RequestContext, target: WriteTarget) =>
@@ -222,21 +197,6 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       });
     });
     return answer(ctx, vault, next, () => present(vault, next, content));
-  };
-
-  /**
-   * Runs the write-only PATCH rule; a refusal is a DENY of the update, recorded before it is
-   * answered (a malformed patch is not a refusal and is left to `attempt`).
-   */
-  const refuseUnlessBlind = async (ctx: RequestContext, target: WriteTarget, check: () => void) => {
-    try {
-      check();
-    } catch (error) {
-      if (isAppError(error) && error.code === 'forbidden') {
-        await recordAudit(storage.audit, ctx, { ...target, resourceType: 'ITEM', result: 'DENY' });
-      }
-      throw error;
-    }
   };
 
   /**
@@ -366,7 +326,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         const reader = canRead(ctx, vault);
         // Checked before the item is read: these answers depend on the request alone.
         const patch = parseItemPatch(operations);
-        if (!reader) await refuseUnlessBlind(ctx, target, () => checkBlindPatch(patch, vaultId));
+        if (!reader) await refuseWrite(storage.audit, ctx, target, () => checkBlindPatch(patch, vaultId));
         const current = await load(vault, itemId, true);
         if (patch.length === 0) return unchanged(ctx, vault, current);
         const previous = openContent(vault, current);
