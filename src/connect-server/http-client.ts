@@ -48,10 +48,15 @@ export function httpCentral(options: { central: string; serverSecret: string }):
     }
     if (response.status >= 200 && response.status <= 299) return response;
     const json = parseJson<{ code?: ErrorCode; message?: string }>(response);
+    // The central service sent only what it may show (a 500's message is already generic), so
+    // the message is passed on as it came: `audit_unavailable` is a 503 that says what it is.
     throw new AppError(
       response.status,
       json.code ?? 'bad_request',
       json.message ?? `HTTP ${response.status}`,
+      {
+        expose: true,
+      },
     );
   };
   const rpcAnswer = (method: RpcMethod, call: ConnectCall, args: unknown[]) =>

@@ -1,6 +1,4 @@
-import { applyItemPatch } from '../domain/connect/patch.js';
 import type { RequestContext } from '../domain/context.js';
-import { parseItemInput } from '../domain/items/input.js';
 import type { Services } from '../services.js';
 import type { AuditAction, AuditEvent, AuditResourceType } from '../storage/ports.js';
 import type { CentralClient, ConnectCall } from './central-client.js';
@@ -54,17 +52,15 @@ export function vaultOperations(
       items.getJson(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
     createItem: async (call, vaultId, body) => {
       const ctx = await authenticate(call, { action: 'CREATE', type: 'ITEM', vaultId });
-      return items.create(ctx, vaultId, parseItemInput(body));
+      return items.create(ctx, vaultId, body);
     },
     replaceItem: async (call, vaultId, itemId, body) => {
       const ctx = await authenticate(call, { action: 'UPDATE', type: 'ITEM', vaultId, itemId });
-      return items.replace(ctx, vaultId, itemId, parseItemInput(body));
+      return items.replace(ctx, vaultId, itemId, body);
     },
     patchItem: async (call, vaultId, itemId, operations) => {
       const ctx = await authenticate(call, { action: 'UPDATE', type: 'ITEM', vaultId, itemId });
-      return items.patch(ctx, vaultId, itemId, (current) =>
-        parseItemInput(applyItemPatch(current, operations)),
-      );
+      return items.patch(ctx, vaultId, itemId, operations);
     },
     deleteItem: async (call, vaultId, itemId) =>
       items.delete(

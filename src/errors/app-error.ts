@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   not_found: 'No such route, or no such resource in the caller’s account.',
   conflict: 'The request conflicts with the current state.',
   version_conflict: 'The update was based on an older version of the item; fetch it again and retry.',
+  patch_not_applicable:
+    'The PATCH cannot be applied to the current item; a caller without read access is not told why.',
   email_taken: 'A user with this email already exists in the account.',
   own_account: 'An operator cannot delete the account its own token belongs to.',
   payload_too_large: 'The body is over the configured limit.',

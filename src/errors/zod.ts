@@ -2,16 +2,16 @@ import type { z } from 'zod';
 
 /**
  * One-line, client-facing messages for zod issues: `"<path>: <what is wrong>"`, path segments
- * joined with `.` (`fields.0.type: must be one of STRING, EMAIL, … (got "FOO")`).
+ * joined with `.` (`fields.0.type: must be one of STRING, EMAIL, …`).
  *
- * Messages reach API clients and logs, so they echo the offending input only when it is short
- * (≤ 40 characters) and never at all under a key named `value` — that is where item secrets live.
- * Parse with `{ reportInput: true }` so issues carry their input; without it messages still name
- * the path and the rule, just not what was received.
+ * Messages reach API clients and logs, and what was received may be a secret or, in a merged
+ * PATCH, a stored value the caller may not read: so a message names the path and the rule and
+ * never quotes the input, only its JSON type. Parse with `{ reportInput: true }` so a missing
+ * member reads "required".
  */
 
-/** Longest input echoed back in a message; longer inputs are described, not quoted. */
-const MAX_ECHO = 40;
+/** Longest unknown key quoted back in a message; longer keys are cut. */
+const MAX_KEY = 40;
 
 type Issue = z.core.$ZodIssue;
 type PathSegment = PropertyKey;
@@ -55,17 +55,17 @@ function describe(issue: Issue): string {
     case 'unrecognized_keys':
       return unknownKeys(issue.keys);
     case 'invalid_value':
-      return `must be one of ${issue.values.map(showAllowed).join(', ')}${got(issue)}`;
+      return `must be one of ${issue.values.map(showAllowed).join(', ')}`;
     case 'too_big':
       return tooBig(issue);
     case 'too_small':
       return tooSmall(issue);
     case 'invalid_format':
       return issue.format === 'regex' && issue.pattern
-        ? `must match ${issue.pattern}${got(issue)}`
-        : `must be a valid ${issue.format}${got(issue)}`;
+        ? `must match ${issue.pattern}`
+        : `must be a valid ${issue.format}`;
     case 'not_multiple_of':
-      return `must be a multiple of ${issue.divisor}${got(issue)}`;
+      return `must be a multiple of ${issue.divisor}`;
     case 'invalid_union':
       return 'does not match any of the accepted forms';
     default:
@@ -78,11 +78,7 @@ function invalidType(issue: z.core.$ZodIssueInvalidType): string {
   const expected = issue.expected === 'int' ? 'integer' : issue.expected;
   if (!('input' in issue)) return `expected ${expected}`;
   if (issue.input === undefined) return `required (expected ${expected})`;
-  const received = typeName(issue.input);
-  // "expected integer, got number (1.5)" needs the value; otherwise the type says enough.
-  return received === 'number'
-    ? `expected ${expected}, got number${got(issue, false)}`
-    : `expected ${expected}, got ${received}`;
+  return `expected ${expected}, got ${typeName(issue.input)}`;
 }
 
 function unknownKeys(keys: readonly string[]): string {
@@ -100,7 +96,7 @@ function tooBig(issue: z.core.$ZodIssueTooBig): string {
     case 'set':
       return `must have ${bound} items`;
     default:
-      return `must be ${bound}${got(issue)}`;
+      return `must be ${bound}`;
   }
 }
 
@@ -116,33 +112,8 @@ function tooSmall(issue: z.core.$ZodIssueTooSmall): string {
     case 'set':
       return `must have ${bound} items`;
     default:
-      return `must be ${bound}${got(issue)}`;
+      return `must be ${bound}`;
   }
-}
-
-/** ` (got "FOO")`, or nothing when the input is secret, long, structured or not reported. */
-function got(issue: Issue, withParens = true): string {
-  if (!('input' in issue) || isValuePath(issue.path)) return '';
-  const shown = echo(issue.input);
-  if (shown === undefined) return '';
-  return withParens ? ` (got ${shown})` : ` (${shown})`;
-}
-
-/** Keys whose values are secrets: never echoed, whatever the rule that failed. */
-const SECRET_KEYS = new Set(['value', 'password', 'secret', 'token', 'clientSecret', 'client_secret']);
-
-function isValuePath(path: readonly PathSegment[]): boolean {
-  const last = path[path.length - 1];
-  return typeof last === 'string' && SECRET_KEYS.has(last);
-}
-
-function echo(input: unknown): string | undefined {
-  if (typeof input === 'string') return input.length <= MAX_ECHO ? quote(input) : undefined;
-  if (typeof input === 'number' || typeof input === 'boolean') {
-    const text = String(input);
-    return text.length <= MAX_ECHO ? text : undefined;
-  }
-  return undefined;
 }
 
 function showAllowed(value: unknown): string {
@@ -152,7 +123,7 @@ function showAllowed(value: unknown): string {
 }
 
 function quote(text: string): string {
-  return JSON.stringify(text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}…`);
+  return JSON.stringify(text.length <= MAX_KEY ? text : `${text.slice(0, MAX_KEY)}…`);
 }
 
 function typeName(input: unknown): string {

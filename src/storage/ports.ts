@@ -210,7 +210,11 @@ export interface FileStore {
 
 export const AUDIT_ACTIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export const AUDIT_RESULTS = ['SUCCESS', 'DENY'] as const;
+/**
+ * `DENY`: refused for lack of permission. `FAILURE`: a permitted write that was not done (its
+ * input was invalid, the item was missing or had changed); the event names what was attempted.
+ */
+export const AUDIT_RESULTS = ['SUCCESS', 'DENY', 'FAILURE'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
 export const AUDIT_RESOURCE_TYPES = [
   'ACCOUNT',

@@ -4,23 +4,20 @@ import type { FieldType } from './types.js';
 
 /**
  * Per-type checks on field values. An empty value is always accepted (a field may be blank).
- * Messages quote the value only when it is not secret and short enough to read; the caller says
- * which values are secret (CONCEALED, OTP and PASSWORD-purpose fields are).
+ * Messages name the value's path and the rule, never the value: a value checked here may be a
+ * stored one (a PATCH that changes a field's type checks the value already there), and which
+ * values are secret depends on a type the same PATCH may have just changed.
  */
-
-/** Longest value quoted back in a message. */
-const MAX_ECHO = 40;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MONTH_YEAR = /^(\d{4})\/?(\d{2})$/;
 
 /**
  * Throws `invalid_input` when `value` is not acceptable for `type`. `path` names the value in
- * the message (`fields[2].value`); `secret` forbids quoting it.
+ * the message (`fields[2].value`).
  */
-export function validateFieldValue(type: FieldType, value: string, path: string, secret: boolean): void {
+export function validateFieldValue(type: FieldType, value: string, path: string): void {
   if (value === '') return;
-  const got = secret ? '' : `, ${describe(value)}`;
   switch (type) {
     case 'OTP':
       validateOtpUri(value, path);
@@ -29,21 +26,21 @@ export function validateFieldValue(type: FieldType, value: string, path: string,
       if (!isCalendarDate(value)) {
         // A well-formed but impossible date (2023-02-29) deserves a hint beyond the format.
         const hint = DATE.test(value) ? ' (no such day in the calendar)' : '';
-        throw invalidInput(`${path}: DATE fields take YYYY-MM-DD${got}${hint}`);
+        throw invalidInput(`${path}: DATE fields take YYYY-MM-DD${hint}`);
       }
       return;
     case 'MONTH_YEAR':
       if (!isMonthYear(value))
-        throw invalidInput(`${path}: MONTH_YEAR fields take YYYYMM or YYYY/MM with month 01-12${got}`);
+        throw invalidInput(`${path}: MONTH_YEAR fields take YYYYMM or YYYY/MM with month 01-12`);
       return;
     case 'EMAIL':
       if (!isEmailLike(value)) {
-        throw invalidInput(`${path}: EMAIL fields take an address with one @ and text on both sides${got}`);
+        throw invalidInput(`${path}: EMAIL fields take an address with one @ and text on both sides`);
       }
       return;
     case 'URL':
       if (!URL.canParse(value))
-        throw invalidInput(`${path}: URL fields take an absolute URL such as https://example.com${got}`);
+        throw invalidInput(`${path}: URL fields take an absolute URL such as https://example.com`);
       return;
     default:
       // STRING, CONCEALED and MENU hold free text.
@@ -80,8 +77,4 @@ function daysInMonth(year: number, month: number): number {
 
 function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function describe(value: string): string {
-  return value.length <= MAX_ECHO ? `got ${JSON.stringify(value)}` : `got a ${value.length}-character value`;
 }

@@ -111,7 +111,11 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
 
   return {
     async add(ctx, vaultId, itemId, file) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
+      const vault = await authorizeVault(storage, ctx, vaultId, 'write', {
+        action: 'CREATE',
+        resourceType: 'FILE',
+        itemId,
+      });
       await requireItem(vaultId, itemId);
       const key = keyring.vaultKey(vault);
       const id = newId();
@@ -196,7 +200,11 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
     },
 
     async delete(ctx, vaultId, itemId, fileId) {
-      await authorizeVault(storage, ctx, vaultId, 'write');
+      await authorizeVault(storage, ctx, vaultId, 'write', {
+        action: 'DELETE',
+        resourceType: 'FILE',
+        itemId,
+      });
       await requireItem(vaultId, itemId);
       const now = new Date().toISOString();
       await storage.transaction(async (tx) => {

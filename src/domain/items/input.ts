@@ -160,14 +160,32 @@ export const itemInputSchema = z.strictObject({
 
 export type ItemInput = z.infer<typeof itemInputSchema>;
 type FieldInput = NonNullable<ItemInput['fields']>[number];
+type SectionInput = NonNullable<ItemInput['sections']>[number];
+
+/**
+ * The schemas of an item's parts, each exactly as it is checked inside a whole item, so that a
+ * PATCH operation's value can be checked on its own, before the item it patches is read.
+ */
+export const ITEM_PARTS = Object.freeze({
+  item: itemInputSchema.shape,
+  field: fieldSchema,
+  section: sectionSchema,
+  url: urlSchema,
+  tag: tagText,
+});
 
 /**
  * Validates a request body against `itemInputSchema`. Throws `invalid_input` whose message
- * describes the first problem as `"<path>: <what is wrong>"`.
+ * describes the first problem as `"<path>: <what is wrong>"`, `basePath` prefixed to the path.
  */
-export function parseItemInput(raw: unknown): ItemInput {
-  const parsed = itemInputSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw invalidInput(formatZodError(parsed.error));
+export function parseItemInput(raw: unknown, basePath = ''): ItemInput {
+  return parseItemPart(itemInputSchema, raw, basePath);
+}
+
+/** Validates one part of an item (see `ITEM_PARTS`); messages name `basePath`. */
+export function parseItemPart<T extends z.ZodType>(schema: T, raw: unknown, basePath: string): z.output<T> {
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw invalidInput(formatZodError(parsed.error, basePath));
   return parsed.data;
 }
 
@@ -181,19 +199,23 @@ const BUILT_IN: Partial<Record<FieldPurpose, { id: string; label: string }>> = {
 /** Only free-text types can hold a generated password without failing their own validation. */
 const GENERATABLE: ReadonlySet<FieldType> = new Set(['STRING', 'CONCEALED']);
 
+/** Why an uncreatable category is refused; the same words for a create, a PUT and a PATCH. */
+export const UNCREATABLE_MESSAGE = `${[...UNCREATABLE_CATEGORIES].join(' and ')} items cannot be created through the API, and no item can be changed into one`;
+
 /**
- * Turns a validated input into the content to store. `creating` refuses the categories Connect
- * cannot create; `previous` (the stored details on replace) lets a generated value that comes
- * back unchanged keep its entropy. Throws `invalid_input` naming the offending path.
+ * Turns a validated input into the content to store. The result may have a category Connect
+ * cannot create (CUSTOM, DOCUMENT) only when it is `keepCategory`, the category the stored item
+ * already has: a write may keep one but never set one. `previous` (the stored details on
+ * replace) lets a generated value that comes back unchanged keep its entropy. Throws
+ * `invalid_input` naming the offending path, never a value.
  */
 export function buildItemContent(
   input: ItemInput,
-  options: { creating: boolean; previous?: ItemDetails },
+  options: { keepCategory?: Category; previous?: ItemDetails } = {},
 ): ItemContent {
   const category = input.category ?? DEFAULT_CATEGORY;
-  if (options.creating && UNCREATABLE_CATEGORIES.has(category)) {
-    const names = [...UNCREATABLE_CATEGORIES].join(' and ');
-    throw invalidInput(`category: ${names} items cannot be created through the API, got "${category}"`);
+  if (UNCREATABLE_CATEGORIES.has(category) && category !== options.keepCategory) {
+    throw invalidInput(`category: ${UNCREATABLE_MESSAGE}`);
   }
   const sections = buildSections(input.sections ?? []);
   const fields = buildFields(input.fields ?? [], new Set(sections.map((s) => s.id)), options.previous);
@@ -216,6 +238,20 @@ export function buildItemContent(
   return content;
 }
 
+/**
+ * Checks fields as a create would (types, values, generation, unique ids and purposes), except
+ * whether the sections they name exist: that needs the item they go into. `pathOf(i)` names
+ * the i-th field in messages.
+ */
+export function checkFields(inputs: FieldInput[], pathOf: (index: number) => string): void {
+  buildFields(inputs, 'unchecked', undefined, pathOf);
+}
+
+/** Checks sections as a create would (unique ids); `pathOf(i)` names the i-th in messages. */
+export function checkSections(inputs: SectionInput[], pathOf: (index: number) => string): void {
+  buildSections(inputs, pathOf);
+}
+
 function buildUrl(url: NonNullable<ItemInput['urls']>[number]): ItemUrl {
   return {
     href: url.href,
@@ -224,14 +260,17 @@ function buildUrl(url: NonNullable<ItemInput['urls']>[number]): ItemUrl {
   };
 }
 
-function buildSections(inputs: NonNullable<ItemInput['sections']>): ItemSection[] {
+const sectionPath = (index: number) => `sections[${index}]`;
+const fieldPath = (index: number) => `fields[${index}]`;
+
+function buildSections(inputs: SectionInput[], pathOf = sectionPath): ItemSection[] {
   const firstUse = new Map<string, number>();
   inputs.forEach((section, i) => {
     if (section.id === undefined) return;
     const first = firstUse.get(section.id);
     if (first !== undefined) {
       throw invalidInput(
-        `sections[${i}].id: ${JSON.stringify(section.id)} is already used by sections[${first}]`,
+        `${pathOf(i)}.id: ${JSON.stringify(section.id)} is already used by ${pathOf(first)}`,
       );
     }
     firstUse.set(section.id, i);
@@ -242,18 +281,20 @@ function buildSections(inputs: NonNullable<ItemInput['sections']>): ItemSection[
   }));
 }
 
+/** `sectionIds` are the item's sections, or 'unchecked' to leave section references alone. */
 function buildFields(
   inputs: FieldInput[],
-  sectionIds: ReadonlySet<string>,
+  sectionIds: ReadonlySet<string> | 'unchecked',
   previous?: ItemDetails,
+  pathOf = fieldPath,
 ): ItemField[] {
-  checkUniqueIdsAndPurposes(inputs);
+  checkUniqueIdsAndPurposes(inputs, pathOf);
   // Ids the client chose are reserved first, so a built-in id is only given away when free.
   const taken = new Set(inputs.flatMap((field) => (field.id === undefined ? [] : [field.id])));
   const before = new Map((previous?.fields ?? []).map((field) => [field.id, field]));
 
   return inputs.map((input, i) => {
-    const path = `fields[${i}]`;
+    const path = pathOf(i);
     const type = input.type ?? 'STRING';
     const purpose = input.purpose ?? '';
     const builtIn = BUILT_IN[purpose];
@@ -266,11 +307,9 @@ function buildFields(
 
     const sectionId = input.section?.id;
     if (sectionId !== undefined) {
-      if (!sectionIds.has(sectionId)) {
-        const name = input.label || input.id;
-        const who = name ? `field ${JSON.stringify(name)} names` : 'names';
+      if (sectionIds !== 'unchecked' && !sectionIds.has(sectionId)) {
         throw invalidInput(
-          `${path}.section.id: ${who} section ${JSON.stringify(sectionId)}, which this item does not have`,
+          `${path}.section.id: names section ${JSON.stringify(sectionId)}, which this item does not have`,
         );
       }
       field.sectionId = sectionId;
@@ -280,8 +319,7 @@ function buildFields(
       Object.assign(field, generateValue(input, type, path));
     } else {
       field.value = input.value ?? '';
-      const secret = type === 'CONCEALED' || type === 'OTP' || purpose === 'PASSWORD';
-      validateFieldValue(type, field.value, `${path}.value`, secret);
+      validateFieldValue(type, field.value, `${path}.value`);
       const old = before.get(id);
       if (old?.entropy !== undefined && old.value === field.value) field.entropy = old.entropy;
     }
@@ -304,7 +342,7 @@ function generateValue(input: FieldInput, type: FieldType, path: string): { valu
 }
 
 /** Field ids must be unique, and USERNAME/PASSWORD/NOTES may each be the purpose of one field. */
-function checkUniqueIdsAndPurposes(inputs: FieldInput[]): void {
+function checkUniqueIdsAndPurposes(inputs: FieldInput[], pathOf: (index: number) => string): void {
   const idAt = new Map<string, number>();
   const purposeAt = new Map<FieldPurpose, number>();
   inputs.forEach((field, i) => {
@@ -312,7 +350,7 @@ function checkUniqueIdsAndPurposes(inputs: FieldInput[]): void {
       const first = idAt.get(field.id);
       if (first !== undefined) {
         throw invalidInput(
-          `fields[${i}].id: ${JSON.stringify(field.id)} is already used by fields[${first}]`,
+          `${pathOf(i)}.id: ${JSON.stringify(field.id)} is already used by ${pathOf(first)}`,
         );
       }
       idAt.set(field.id, i);
@@ -322,7 +360,7 @@ function checkUniqueIdsAndPurposes(inputs: FieldInput[]): void {
       const first = purposeAt.get(purpose);
       if (first !== undefined) {
         throw invalidInput(
-          `fields[${i}].purpose: only one field may be ${purpose}, and fields[${first}] already is`,
+          `${pathOf(i)}.purpose: only one field may be ${purpose}, and ${pathOf(first)} already is`,
         );
       }
       purposeAt.set(purpose, i);

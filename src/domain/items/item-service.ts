@@ -1,14 +1,16 @@
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { conflict, integrityError, notFound } from '../../errors/app-error.js';
+import { conflict, integrityError, isAppError, notFound } from '../../errors/app-error.js';
 import type { ItemRow, ItemVersionRecord, Storage, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { checkBlindPatch } from '../connect/blind-patch.js';
+import { applyItemPatch, parseItemPatch } from '../connect/patch.js';
 import type { RequestContext } from '../context.js';
 import { listFileMetas, openFileMetas } from './file-service.js';
 import { itemHead, verifyHead, verifyVersion, versionMac } from './heads.js';
-import { buildItemContent, type ItemInput } from './input.js';
+import { buildItemContent, parseItemInput } from './input.js';
 import { itemJson, toFullItem, toItemSummary } from './present.js';
 import {
   type ItemPlace,
@@ -20,6 +22,7 @@ import {
   sealItem,
 } from './sealing.js';
 import type { ItemContent, ItemMeta } from './types.js';
+import { attemptWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
 
 export type FullItem = ReturnType<typeof toFullItem>;
 export type ItemSummary = ReturnType<typeof toItemSummary>;
@@ -40,8 +43,13 @@ export interface ItemVersionView {
   editedBy: string;
 }
 
+/**
+ * Items: create, read, replace, patch, delete. Writes take the request body as it came
+ * (`unknown`) and validate it here, so that every refused or failed write is audited against
+ * the item with the action attempted, and is answered only once that event is recorded.
+ */
 export interface ItemService {
-  create(ctx: RequestContext, vaultId: string, input: ItemInput): Promise<FullItem | WriteReceipt>;
+  create(ctx: RequestContext, vaultId: string, body: unknown): Promise<FullItem | WriteReceipt>;
   list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
   get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
   /**
@@ -49,22 +57,24 @@ export interface ItemService {
    * `JSON.stringify` of what `get` returns): the path every secret read over Connect takes.
    */
   getJson(ctx: RequestContext, vaultId: string, itemId: string): Promise<Buffer>;
-  /** Replaces the item's content; a stale `input.version` is a 409, never a silent overwrite. */
+  /** Replaces the item's content; a stale `body.version` is a 409, never a silent overwrite. */
   replace(
     ctx: RequestContext,
     vaultId: string,
     itemId: string,
-    input: ItemInput,
+    body: unknown,
   ): Promise<FullItem | WriteReceipt>;
   /**
-   * Applies `change` to the current item (as Connect JSON) and stores the result as the next
-   * version. Needs only write access: a write-only caller never sees the item, only a receipt.
+   * Applies a JSON Patch (domain/connect/patch.ts) to the current item and stores the result as
+   * the next version; an empty patch stores nothing. Needs only write access: a write-only caller
+   * never sees the item, only a receipt, may send only a patch it could state without reading the
+   * item (domain/connect/blind-patch.ts), and is told nothing of why one did not apply.
    */
   patch(
     ctx: RequestContext,
     vaultId: string,
     itemId: string,
-    change: (current: FullItem) => ItemInput,
+    operations: unknown,
   ): Promise<FullItem | WriteReceipt>;
   delete(ctx: RequestContext, vaultId: string, itemId: string): Promise<void>;
   history(ctx: RequestContext, vaultId: string, itemId: string): Promise<ItemVersionView[]>;
@@ -98,6 +108,16 @@ const staleVersion = (itemId: string, current: number, basedOn: number | undefin
   conflict(
     `item ${itemId} has changed: it is at version ${current}, the update was based on version ${basedOn}; fetch it again and retry`,
     'version_conflict',
+  );
+
+/**
+ * The one answer a caller without READ gets when its PATCH does not fit the stored item: the
+ * reason would describe the item (see blind-patch.ts for why there are few such cases left).
+ */
+const patchNotApplicable = () =>
+  conflict(
+    'the patch cannot be applied to the current item; a caller without read access is not told why',
+    'patch_not_applicable',
   );
 
 export function itemService(storage: Storage, keyring: Keyring): ItemService {
@@ -150,32 +170,43 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const present = async (vault: VaultRecord, row: ItemRow, content: ItemContent) =>
     toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now());
 
+  const canRead = (ctx: RequestContext, vault: VaultRecord) => decide(ctx.principal, 'read', vault).allow;
+
+  /** What a write-only caller is told of the item it wrote: that it did, and no more. */
+  const receipt = (row: ItemRow): WriteReceipt => ({
+    id: row.id,
+    vault: { id: row.vaultId },
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  });
+
   /** The full item for callers that may read the vault; a receipt for write-only callers. */
   const answer = async (
     ctx: RequestContext,
     vault: VaultRecord,
     row: ItemRow,
     full: () => FullItem | Promise<FullItem>,
-  ): Promise<FullItem | WriteReceipt> =>
-    decide(ctx.principal, 'read', vault).allow
-      ? full()
-      : {
-          id: row.id,
-          vault: { id: row.vaultId },
-          version: row.version,
-          createdAt: row.createdAt,
-          updatedAt: row.updatedAt,
-        };
+  ): Promise<FullItem | WriteReceipt> => (canRead(ctx, vault) ? full() : receipt(row));
 
-  /** Stores `input` as the version after `current`, unless another writer got there first. */
+  const attempt = <T>(ctx: RequestContext, target: WriteTarget, write: () => Promise<T>) =>
+    attemptWrite(storage.audit, ctx, target, write);
+
+  /** `authorizeVault` for a write, whose refusal is recorded against the item it aimed at. */
+  const authorizeWrite = (ctx: RequestContext, target: WriteTarget) =>
+    authorizeVault(storage, ctx, target.vaultId, 'write', {
+      action: target.action,
+      resourceType: 'ITEM',
+      ...(target.itemId ? { itemId: target.itemId } : {}),
+    });
+
+  /** Stores `content` as the version after `current`, unless another writer got there first. */
   const commit = async (
     ctx: RequestContext,
     vault: VaultRecord,
     current: ItemRow,
-    previous: ItemContent,
-    input: ItemInput,
+    content: ItemContent,
   ): Promise<FullItem | WriteReceipt> => {
-    const content = buildItemContent(input, { creating: false, previous: previous.details });
     const now = new Date().toISOString();
     const { row: next, record } = stamped(
       vault,
@@ -196,6 +227,24 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       });
     });
     return answer(ctx, vault, next, () => present(vault, next, content));
+  };
+
+  /**
+   * An empty PATCH changes nothing, so it stores no version and records no update. A reader gets
+   * the item as it is, which is a read of its secrets and recorded as one (fail-closed).
+   */
+  const unchanged = async (ctx: RequestContext, vault: VaultRecord, row: ItemRow) => {
+    if (!canRead(ctx, vault)) return receipt(row);
+    const item = await present(vault, row, openContent(vault, row));
+    await recordAudit(storage.audit, ctx, {
+      action: 'READ',
+      resourceType: 'ITEM',
+      vaultId: vault.id,
+      itemId: row.id,
+      itemVersion: row.version,
+      result: 'SUCCESS',
+    });
+    return item;
   };
 
   const getJson: ItemService['getJson'] = async (ctx, vaultId, itemId) => {
@@ -223,41 +272,42 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   };
 
   return {
-    async create(ctx, vaultId, input) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
-      const content = buildItemContent(input, { creating: true });
-      const now = new Date().toISOString();
-      const { row, record } = stamped(
-        vault,
-        {
-          id: newId(),
-          vaultId,
-          accountId: vault.accountId,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-          lastEditedBy: ctx.actor.id,
-          head: null,
-          hasLaterVersion: false,
-          overview: Buffer.alloc(0),
-          layout: LAYOUT.served,
-        },
-        content,
-      );
-      await storage.transaction(async (tx) => {
-        await tx.items.insert(row, record);
-        await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'ITEM',
-          vaultId,
-          itemId: row.id,
-          itemVersion: 1,
-          result: 'SUCCESS',
+    create: (ctx, vaultId, body) =>
+      attempt(ctx, { action: 'CREATE', vaultId }, async () => {
+        const vault = await authorizeWrite(ctx, { action: 'CREATE', vaultId });
+        const content = buildItemContent(parseItemInput(body));
+        const now = new Date().toISOString();
+        const { row, record } = stamped(
+          vault,
+          {
+            id: newId(),
+            vaultId,
+            accountId: vault.accountId,
+            version: 1,
+            createdAt: now,
+            updatedAt: now,
+            lastEditedBy: ctx.actor.id,
+            head: null,
+            hasLaterVersion: false,
+            overview: Buffer.alloc(0),
+            layout: LAYOUT.served,
+          },
+          content,
+        );
+        await storage.transaction(async (tx) => {
+          await tx.items.insert(row, record);
+          await tx.vaults.touchContent(vaultId, now);
+          await recordAudit(tx.audit, ctx, {
+            action: 'CREATE',
+            resourceType: 'ITEM',
+            vaultId,
+            itemId: row.id,
+            itemVersion: 1,
+            result: 'SUCCESS',
+          });
         });
-      });
-      return answer(ctx, vault, row, () => toFullItem(metaOf(row), content, [], Date.now()));
-    },
+        return answer(ctx, vault, row, () => toFullItem(metaOf(row), content, [], Date.now()));
+      }),
 
     async list(ctx, vaultId) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
@@ -283,35 +333,66 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
 
     getJson,
 
-    async replace(ctx, vaultId, itemId, input) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
-      const current = await load(vault, itemId, true);
-      if (input.version !== undefined && input.version !== current.version) {
-        throw staleVersion(itemId, current.version, input.version);
-      }
-      return commit(ctx, vault, current, openContent(vault, current), input);
+    replace: (ctx, vaultId, itemId, body) => {
+      const target: WriteTarget = { action: 'UPDATE', vaultId, itemId };
+      return attempt(ctx, target, async () => {
+        const vault = await authorizeWrite(ctx, target);
+        const input = parseItemInput(body);
+        const current = await load(vault, itemId, true);
+        if (input.version !== undefined && input.version !== current.version) {
+          throw staleVersion(itemId, current.version, input.version);
+        }
+        const previous = openContent(vault, current);
+        // A reader may keep a category a create refuses; a write-only caller's body is the whole
+        // item, so it is held to the rules of a create and no answer depends on the stored item.
+        const keepCategory = canRead(ctx, vault) ? previous.overview.category : undefined;
+        const content = buildItemContent(input, { keepCategory, previous: previous.details });
+        return commit(ctx, vault, current, content);
+      });
     },
 
-    async patch(ctx, vaultId, itemId, change) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'write');
-      const current = await load(vault, itemId, true);
-      const previous = openContent(vault, current);
-      const input = change(await present(vault, current, previous));
-      return commit(ctx, vault, current, previous, input);
+    patch: (ctx, vaultId, itemId, operations) => {
+      const target: WriteTarget = { action: 'UPDATE', vaultId, itemId };
+      return attempt(ctx, target, async () => {
+        const vault = await authorizeWrite(ctx, target);
+        const reader = canRead(ctx, vault);
+        // Checked before the item is read: these answers depend on the request alone.
+        const patch = parseItemPatch(operations);
+        if (!reader) await refuseWrite(storage.audit, ctx, target, () => checkBlindPatch(patch, vaultId));
+        const current = await load(vault, itemId, true);
+        if (patch.length === 0) return unchanged(ctx, vault, current);
+        const previous = openContent(vault, current);
+        let content: ItemContent;
+        try {
+          const merged = applyItemPatch(await present(vault, current, previous), patch);
+          content = buildItemContent(parseItemInput(merged), {
+            keepCategory: previous.overview.category,
+            previous: previous.details,
+          });
+        } catch (error) {
+          // Whatever failed here failed on the stored item: only a reader may be told what.
+          if (!reader && isAppError(error) && error.code === 'invalid_input') throw patchNotApplicable();
+          throw error;
+        }
+        return commit(ctx, vault, current, content);
+      });
     },
 
-    async delete(ctx, vaultId, itemId) {
-      await authorizeVault(storage, ctx, vaultId, 'write');
-      const now = new Date().toISOString();
-      await storage.transaction(async (tx) => {
-        if (!(await tx.items.delete(vaultId, itemId))) throw notFound(`item ${itemId} not found`);
-        await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, {
-          action: 'DELETE',
-          resourceType: 'ITEM',
-          vaultId,
-          itemId,
-          result: 'SUCCESS',
+    delete: (ctx, vaultId, itemId) => {
+      const target: WriteTarget = { action: 'DELETE', vaultId, itemId };
+      return attempt(ctx, target, async () => {
+        await authorizeWrite(ctx, target);
+        const now = new Date().toISOString();
+        await storage.transaction(async (tx) => {
+          if (!(await tx.items.delete(vaultId, itemId))) throw notFound(`item ${itemId} not found`);
+          await tx.vaults.touchContent(vaultId, now);
+          await recordAudit(tx.audit, ctx, {
+            action: 'DELETE',
+            resourceType: 'ITEM',
+            vaultId,
+            itemId,
+            result: 'SUCCESS',
+          });
         });
       });
     },

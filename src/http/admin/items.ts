@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { parseItemInput } from '../../domain/items/input.js';
 import type { Services } from '../../services.js';
 import { parseInput } from '../validate.js';
 import { itemParams, vaultParams, versionParams } from './schemas.js';
@@ -11,9 +10,9 @@ export function itemRoutes(app: FastifyInstance, { items }: Services): void {
   });
   app.post('/vaults/:vaultId/items', async (request, reply) => {
     const { vaultId } = parseInput(vaultParams, request.params, 'path');
-    const input = parseItemInput(request.body);
+    const created = await items.create(request.ctx, vaultId, request.body);
     reply.status(201);
-    return items.create(request.ctx, vaultId, input);
+    return created;
   });
   app.get('/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
@@ -21,7 +20,7 @@ export function itemRoutes(app: FastifyInstance, { items }: Services): void {
   });
   app.put('/vaults/:vaultId/items/:itemId', async (request) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return items.replace(request.ctx, vaultId, itemId, parseItemInput(request.body));
+    return items.replace(request.ctx, vaultId, itemId, request.body);
   });
   app.delete('/vaults/:vaultId/items/:itemId', async (request, reply) => {
     const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyItemPatch } from '../../../src/domain/connect/patch.js';
+import { applyItemPatch, parseItemPatch } from '../../../src/domain/connect/patch.js';
 import { buildItemContent, parseItemInput } from '../../../src/domain/items/input.js';
 import type { ConnectFullItem } from '../../../src/domain/items/present.js';
 
@@ -10,16 +10,14 @@ describe('the TOTP field type', () => {
   it('is read as OTP on create and replace, and stored as OTP', () => {
     const input = parseItemInput({ title: 'x', fields: [{ type: 'TOTP', label: 'otp', value: OTP_URI }] });
     expect(input.fields?.[0]?.type).toBe('OTP');
-    const content = buildItemContent(input, { creating: true });
+    const content = buildItemContent(input);
     expect(content.details.fields[0]).toMatchObject({ type: 'OTP', value: OTP_URI });
   });
 
   it('is validated as an OTP field: its value must be a TOTP definition', () => {
     const message = (() => {
       try {
-        buildItemContent(parseItemInput({ title: 'x', fields: [{ type: 'TOTP', value: 'not-an-otp' }] }), {
-          creating: true,
-        });
+        buildItemContent(parseItemInput({ title: 'x', fields: [{ type: 'TOTP', value: 'not-an-otp' }] }));
       } catch (error) {
         return (error as Error).message;
       }
@@ -44,11 +42,14 @@ describe('the TOTP field type', () => {
       fields: [{ id: 'code', type: 'STRING', label: 'code', value: OTP_URI }],
     };
     const retyped = parseItemInput(
-      applyItemPatch(current, [{ op: 'replace', path: '/fields/code/type', value: 'TOTP' }]),
+      applyItemPatch(current, parseItemPatch([{ op: 'replace', path: '/fields/code/type', value: 'TOTP' }])),
     );
     expect(retyped.fields?.[0]?.type).toBe('OTP');
     const added = parseItemInput(
-      applyItemPatch(current, [{ op: 'add', path: '/fields', value: { type: 'TOTP', value: OTP_URI } }]),
+      applyItemPatch(
+        current,
+        parseItemPatch([{ op: 'add', path: '/fields', value: { type: 'TOTP', value: OTP_URI } }]),
+      ),
     );
     expect(added.fields?.[1]?.type).toBe('OTP');
   });

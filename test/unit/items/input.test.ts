@@ -128,15 +128,15 @@ describe('parseItemInput', () => {
   it('checks category and field enums, listing the allowed values', () => {
     expectInvalid(
       () => parseItemInput({ title: 'x', category: 'Login' }),
-      `category: must be one of ${CATEGORIES.join(', ')} (got "Login")`,
+      `category: must be one of ${CATEGORIES.join(', ')}`,
     );
     expectInvalid(
       () => parseItemInput({ title: 'x', fields: [{ type: 'FOO' }] }),
-      `fields.0.type: must be one of ${TYPES} (got "FOO")`,
+      `fields.0.type: must be one of ${TYPES}`,
     );
     expectInvalid(
       () => parseItemInput({ title: 'x', fields: [{ purpose: 'OWNER' }] }),
-      'fields.0.purpose: must be one of "", USERNAME, PASSWORD, NOTES (got "OWNER")',
+      'fields.0.purpose: must be one of "", USERNAME, PASSWORD, NOTES',
     );
   });
 
@@ -213,10 +213,10 @@ describe('parseItemInput', () => {
   });
 
   it('checks version, favorite and ids', () => {
-    expectInvalid(() => parseItemInput({ title: 'x', version: -1 }), 'version: must be at least 1 (got -1)');
+    expectInvalid(() => parseItemInput({ title: 'x', version: -1 }), 'version: must be at least 1');
     expectInvalid(
       () => parseItemInput({ title: 'x', version: 1.5 }),
-      'version: expected integer, got number (1.5)',
+      'version: expected integer, got number',
     );
     expectInvalid(
       () => parseItemInput({ title: 'x', favorite: 'yes' }),

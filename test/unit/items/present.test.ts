@@ -160,16 +160,13 @@ describe('toFullItem', () => {
           { type: 'OTP', value: OTP_URI, label: 'otp' },
         ],
       }),
-      { creating: true },
+      {},
     );
     const sectionId = created.details.sections[0]?.id;
     // What an SDK sends back: the JSON it received, plus one new field in the existing section.
     const echoed = JSON.parse(JSON.stringify(toFullItem(meta, created, files, Date.now())));
     echoed.fields.push({ label: 'in section', section: { id: sectionId } });
-    const withSection = buildItemContent(parseItemInput(echoed), {
-      creating: false,
-      previous: created.details,
-    });
+    const withSection = buildItemContent(parseItemInput(echoed), { previous: created.details });
     // The echoed body (with version, dates, totp, entropy, files) is accepted; ids and entropy survive.
     expect(withSection.details.fields.slice(0, 3)).toEqual(created.details.fields);
     expect(withSection.details.sections).toEqual(created.details.sections);

@@ -52,13 +52,13 @@ describe('parseRecipe', () => {
   it('refuses lengths outside 1–64 and non-integers', () => {
     expectInvalid(
       () => parseRecipe({ length: 0 }, 'fields[1].recipe'),
-      'fields[1].recipe.length: must be at least 1 (got 0)',
+      'fields[1].recipe.length: must be at least 1',
     );
     expectInvalid(
       () => parseRecipe({ length: 65 }, 'fields[1].recipe'),
-      'fields[1].recipe.length: must be at most 64 (got 65)',
+      'fields[1].recipe.length: must be at most 64',
     );
-    expectInvalid(() => parseRecipe({ length: 7.5 }, 'r'), 'r.length: expected integer, got number (7.5)');
+    expectInvalid(() => parseRecipe({ length: 7.5 }, 'r'), 'r.length: expected integer, got number');
     expectInvalid(() => parseRecipe({ length: '12' }, 'r'), 'r.length: expected number, got string');
     expect(parseRecipe({ length: 1 }, 'r').length).toBe(1);
     expect(parseRecipe({ length: 64 }, 'r').length).toBe(64);
@@ -67,7 +67,7 @@ describe('parseRecipe', () => {
   it('refuses unknown, repeated or missing character sets', () => {
     expectInvalid(
       () => parseRecipe({ characterSets: ['LETTERS', 'EMOJI'] }, 'r'),
-      'r.characterSets.1: must be one of LETTERS, DIGITS, SYMBOLS (got "EMOJI")',
+      'r.characterSets.1: must be one of LETTERS, DIGITS, SYMBOLS',
     );
     expectInvalid(
       () => parseRecipe({ characterSets: ['DIGITS', 'DIGITS'] }, 'r'),

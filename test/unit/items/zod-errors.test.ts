@@ -35,16 +35,16 @@ describe('formatZodError', () => {
     expect(message({ list: [{ value: 'a', lable: 'x' }] })).toBe('list.0: unknown field "lable"');
   });
 
-  it('lists the allowed values of an enum and echoes the bad one', () => {
-    expect(message({ kind: 'C' })).toBe('kind: must be one of "", A, B (got "C")');
+  it('lists the allowed values of an enum, never the bad one', () => {
+    expect(message({ kind: 'C' })).toBe('kind: must be one of "", A, B');
   });
 
   it('describes wrong types, and missing values as required', () => {
-    expect(message({ name: 5 })).toBe('name: expected string, got number (5)');
+    expect(message({ name: 5 })).toBe('name: expected string, got number');
     expect(message({ name: null })).toBe('name: expected string, got null');
     expect(message({ list: {} })).toBe('list: expected array, got object');
     expect(message('x')).toBe('expected object, got string');
-    expect(message({ count: 1.5 })).toBe('count: expected integer, got number (1.5)');
+    expect(message({ count: 1.5 })).toBe('count: expected integer, got number');
     const required = z.strictObject({ title: z.string() }).safeParse({}, { reportInput: true });
     expect(required.success ? '' : formatZodError(required.error)).toBe('title: required (expected string)');
   });
@@ -52,15 +52,15 @@ describe('formatZodError', () => {
   it('states the limits of sizes and numbers', () => {
     expect(message({ name: '' })).toBe('name: must not be empty');
     expect(message({ name: 'abcdef' })).toBe('name: must be at most 5 characters long');
-    expect(message({ count: 0 })).toBe('count: must be at least 1 (got 0)');
-    expect(message({ count: 11 })).toBe('count: must be at most 10 (got 11)');
+    expect(message({ count: 0 })).toBe('count: must be at least 1');
+    expect(message({ count: 11 })).toBe('count: must be at most 10');
     expect(message({ list: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })).toBe(
       'list: must have at most 2 items',
     );
   });
 
   it('reports formats, unions and custom refinements', () => {
-    expect(message({ code: 'ABC' })).toBe('code: must match /^[a-z]+$/ (got "ABC")');
+    expect(message({ code: 'ABC' })).toBe('code: must match /^[a-z]+$/');
     expect(message({ either: true })).toBe('either: does not match any of the accepted forms');
     expect(message({ picky: 'no' })).toBe('picky: must not be "no"');
   });
@@ -70,17 +70,18 @@ describe('formatZodError', () => {
     expect(message({ list: [{ value: 12345 }] })).toBe('list.0.value: expected string, got number');
   });
 
-  it('never echoes inputs longer than 40 characters', () => {
-    const long = 'C'.repeat(41);
-    expect(message({ kind: long })).toBe('kind: must be one of "", A, B');
-    expect(message({ kind: 'C'.repeat(40) })).toBe(`kind: must be one of "", A, B (got "${'C'.repeat(40)}")`);
+  it('never echoes an input, short or long, under any key', () => {
+    expect(message({ kind: 'C'.repeat(41) })).toBe('kind: must be one of "", A, B');
+    expect(message({ code: 'ABC', name: 'abcdef' })).not.toContain('ABC');
+    expect(message({ count: 11 })).not.toContain('11');
+  });
+
+  it('quotes an unknown key (a name, not a value), cut at 40 characters', () => {
     expect(message({ [`k${'x'.repeat(50)}`]: 1 })).toBe(`unknown field "k${'x'.repeat(39)}…"`);
   });
 
   it('prefixes a base path', () => {
-    expect(message({ count: 0 }, 'fields[1].recipe')).toBe(
-      'fields[1].recipe.count: must be at least 1 (got 0)',
-    );
+    expect(message({ count: 0 }, 'fields[1].recipe')).toBe('fields[1].recipe.count: must be at least 1');
     expect(message({ nmae: 1 }, 'fields[1].recipe')).toBe('fields[1].recipe: unknown field "nmae"');
   });
 

@@ -1,0 +1,54 @@
+import { isAppError } from '../../errors/app-error.js';
+import type { AuditAction, AuditStore } from '../../storage/ports.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestContext } from '../context.js';
+
+/** A write as the audit trail names it: the action attempted, on which item. */
+export interface WriteTarget {
+  action: AuditAction;
+  vaultId: string;
+  itemId?: string;
+}
+
+/**
+ * Runs an item write and, when it fails, records the failure against the item with the action
+ * attempted before the error goes back: `FAILURE` for a permitted write that was not done.
+ * Invariant: every 403 of a write is recorded where it is raised (`authorizeVault`,
+ * `refuseWrite`), and an `audit_unavailable` has nothing left to record into; both pass
+ * through. If this event cannot be written, the caller gets `audit_unavailable` instead.
+ */
+export async function attemptWrite<T>(
+  audit: AuditStore,
+  ctx: RequestContext,
+  target: WriteTarget,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isAppError(error) || (error.code !== 'forbidden' && error.code !== 'audit_unavailable')) {
+      await recordAudit(audit, ctx, { ...target, resourceType: 'ITEM', result: 'FAILURE' });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs `check`; a `forbidden` it raises is a DENY of the write, recorded before it is answered
+ * (any other error, such as a malformed request, is left to `attemptWrite`).
+ */
+export async function refuseWrite(
+  audit: AuditStore,
+  ctx: RequestContext,
+  target: WriteTarget,
+  check: () => void,
+): Promise<void> {
+  try {
+    check();
+  } catch (error) {
+    if (isAppError(error) && error.code === 'forbidden') {
+      await recordAudit(audit, ctx, { ...target, resourceType: 'ITEM', result: 'DENY' });
+    }
+    throw error;
+  }
+}
