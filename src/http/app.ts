@@ -4,6 +4,7 @@ import { errorBody, toAppError } from '../errors/format.js';
 import type { Services } from '../services.js';
 import { adminRoutes } from './admin/routes.js';
 import { baseApp } from './base-app.js';
+import type { ProxyTrust } from './client-address.js';
 import { connectServerRpc } from './connect-server-rpc.js';
 import { healthRoutes } from './health.js';
 import { jwksRoutes } from './jwks.js';
@@ -15,6 +16,10 @@ export interface AppOptions {
   services: Services;
   logger: Logger;
   limits: { json: number; file: number; inlineFile: number };
+  /** Certificate and key to serve HTTPS (KEYHOLD_TLS_CERT_FILE / KEYHOLD_TLS_KEY_FILE). */
+  https?: { cert: Buffer; key: Buffer } | undefined;
+  /** Trusted reverse proxies (KEYHOLD_TRUST_PROXY); none when unset. */
+  trustProxy?: ProxyTrust | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { reloadOnSignal } from '../reload-signal.js';
 import { configFrom } from '../settings.js';
 import { renderCredentials } from './init.js';
 
@@ -40,6 +41,9 @@ export function registerServe(program: Command): void {
           // Printed once, outside the structured log, which must never carry secrets.
           process.stdout.write(`${renderCredentials(service.bootstrap)}\n`);
         }
+        // Taken over before the service says it is listening, so a reload sent then is never lost.
+        const { reloadTls } = service;
+        if (reloadTls) process.on('SIGHUP', () => reloadOnSignal(reloadTls, logger));
         for (const url of service.connectUrls) logger.info({ url }, 'connect server listening');
         logger.info(
           { url: service.url, connectUrls: service.connectUrls, dataDir: config.dataDir },
