@@ -52,7 +52,7 @@ describe.skipIf(address === undefined)('plain http off loopback', () => {
       `keyhold: warning: ${url} is plain http to a host that is not loopback: the admin token and any secret sent or shown cross the network unencrypted; use https://\n`,
     );
     expect((JSON.parse(res.stdout) as { id: string }[]).map((v) => v.id)).toContain(vault);
-    // Loopback gets no warning (nothing listens on 127.0.0.2: only standard error's first words matter).
+    // Loopback gets no warning (nothing listens on 127.0.0.2: the command fails, unwarned).
     const local = await runCli(['vault', 'list', '--addr', url.replace(address as string, '127.0.0.2')], {
       env: { KEYHOLD_TOKEN: token },
     });
