@@ -7,7 +7,9 @@ import { renderCredentials } from './init.js';
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the central service (initialises the data directory on first start)')
+    .description(
+      'run the central service (initialises the data directory on first start); HTTPS with KEYHOLD_TLS_CERT_FILE and KEYHOLD_TLS_KEY_FILE, reloaded on SIGHUP; KEYHOLD_TRUST_PROXY names the reverse proxies whose X-Forwarded-For is believed',
+    )
     .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR, default ./data)')
     .option('--host <host>', 'listen address (env KEYHOLD_HOST, default 127.0.0.1)')
     .option('--port <port>', 'listen port (env KEYHOLD_PORT, default 8300)')
