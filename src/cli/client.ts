@@ -1,4 +1,4 @@
-import { untrustedCertificateHint } from '../http/tls.js';
+import { untrustedCertificateHint } from '../http/certificate-hint.js';
 import { CliError } from './errors.js';
 import { isPlainHttpOverNetwork } from './plain-http.js';
 

@@ -1,4 +1,4 @@
-import proxyAddr from '@fastify/proxy-addr';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 
 /** Names proxy-addr knows for well-known ranges (loopback: 127.0.0.1/8 and ::1). */
@@ -7,7 +7,13 @@ const TRUST_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 /**
  * `KEYHOLD_TRUST_PROXY`: a comma-separated list, checked entry by entry by the very parser that
  * will match addresses against it (proxy-addr), so a value accepted here cannot fail later.
+ * Required when a list is checked, not when this module loads: every CLI command loads it.
  */
+const compileTrust = (entry: string): unknown =>
+  (createRequire(import.meta.url)('@fastify/proxy-addr') as typeof import('@fastify/proxy-addr')).compile(
+    entry,
+  );
+
 const trustList = z
   .string()
   .transform((raw) =>
@@ -19,7 +25,7 @@ const trustList = z
   .refine((entries) =>
     entries.every((entry) => {
       try {
-        proxyAddr.compile(entry);
+        compileTrust(entry);
         return true;
       } catch {
         return false;

@@ -65,19 +65,6 @@ export function loadTls(files: TlsFiles): TlsCredentials {
   return { cert, key };
 }
 
-/** Node's codes for a peer certificate that does not verify (unknown issuer, wrong name, expired…). */
-const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME/;
-
-/**
- * What to tell someone whose client refused the server's certificate, or undefined when `code`
- * is not such a refusal.
- */
-export function untrustedCertificateHint(code: string): string | undefined {
-  return CERTIFICATE_ERROR.test(code)
-    ? 'its certificate is not trusted here; if a private CA signed it, point NODE_EXTRA_CA_CERTS at that CA certificate (PEM)'
-    : undefined;
-}
-
 /**
  * Reads the files again and gives every listener the new certificate. All or nothing: when the
  * files cannot be loaded the ConfigError is thrown before any listener changes, so they keep
