@@ -9,8 +9,10 @@ import { inProcessCentral } from './connect-server/in-process-client.js';
 import { type AuditRetention, pruneAudit } from './domain/audit/retention.js';
 import { purgeExpired } from './domain/oauth/purge.js';
 import { buildApp } from './http/app.js';
+import { proxyTrust } from './http/client-address.js';
 import { buildConnectApp, type ConnectApp } from './http/connect/app.js';
 import { listeningUrl } from './http/listening-url.js';
+import { loadTls, reloadTls, type TlsFiles } from './http/tls.js';
 import { buildServices } from './services.js';
 
 /** What the first start of an uninitialised data directory creates. */
@@ -138,6 +140,12 @@ export interface RunningService {
   connectUrls: string[];
   /** Set when this start initialised the data directory: shown once, then gone. */
   bootstrap?: Initialized;
+  /**
+   * With TLS on: reads the certificate and key files again and serves them on every listener
+   * (the central service's and the Connect servers' it hosts). Throws a ConfigError, changing
+   * nothing, when they are unusable.
+   */
+  reloadTls?: () => void;
   close(): Promise<void>;
 }
 
@@ -150,6 +158,17 @@ export async function startService(
   logger: Logger = createLogger(config),
   hosted: HostedConnect[] = [],
 ): Promise<RunningService> {
+  // Read before the data directory is touched: a bad certificate stops the start cleanly.
+  const tlsFiles: TlsFiles | undefined =
+    config.tlsCertFile && config.tlsKeyFile
+      ? {
+          certFile: config.tlsCertFile,
+          keyFile: config.tlsKeyFile,
+          settings: { cert: 'KEYHOLD_TLS_CERT_FILE', key: 'KEYHOLD_TLS_KEY_FILE' },
+        }
+      : undefined;
+  const https = tlsFiles ? loadTls(tlsFiles) : undefined;
+  const trustProxy = proxyTrust(config.trustProxy);
   // First: a second service on this directory must not even read it (see data-dir-lock.ts).
   const lock = lockDataDir(config.dataDir);
   let bootstrap: Initialized | undefined;
@@ -185,6 +204,8 @@ export async function startService(
     services,
     logger,
     limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
+    https,
+    trustProxy,
   });
   const connectApps: ConnectApp[] = [];
   const stopPurge = schedulePurge(opened.storage, logger);
@@ -216,6 +237,9 @@ export async function startService(
           central: inProcessCentral(services, server.id),
           logger: logger.child({ connectServer: server.id }),
           limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
+          // A hosted Connect server is on this host: it serves the central service's certificate.
+          https,
+          trustProxy,
         }),
       );
     }
@@ -231,6 +255,9 @@ export async function startService(
     url: listeningUrl(app, config.host),
     connectUrls: connectApps.map((c) => listeningUrl(c, config.host)),
     ...(bootstrap ? { bootstrap } : {}),
+    ...(tlsFiles
+      ? { reloadTls: () => reloadTls([app.server, ...connectApps.map((c) => c.server)], tlsFiles) }
+      : {}),
     close,
   };
 }

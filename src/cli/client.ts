@@ -1,4 +1,6 @@
+import { untrustedCertificateHint } from '../http/certificate-hint.js';
 import { CliError } from './errors.js';
+import { isPlainHttpOverNetwork } from './plain-http.js';
 
 export const DEFAULT_ADDR = 'http://127.0.0.1:8300';
 
@@ -10,6 +12,10 @@ export interface ClientOptions {
 /**
  * The CLI's client for the admin API. Address and token come from `--addr`/`--token` or
  * KEYHOLD_ADDR/KEYHOLD_TOKEN. Server errors surface as their one-line message.
+ *
+ * A plain-http address that is not loopback gets a warning on standard error, not a refusal:
+ * the operator at the keyboard sees it at once (unlike a Connect server, which runs unattended
+ * and refuses instead), and scripts reading standard output are not broken by it.
  */
 export class AdminClient {
   readonly #base: string;
@@ -22,6 +28,11 @@ export class AdminClient {
     } catch {
       throw new CliError(
         `--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`,
+      );
+    }
+    if (isPlainHttpOverNetwork(new URL(this.#base))) {
+      process.stderr.write(
+        `keyhold: warning: ${new URL(this.#base).origin} is plain http to a host that is not loopback: the admin token and any secret sent or shown cross the network unencrypted; use https://\n`,
       );
     }
     const token = options.token ?? env.KEYHOLD_TOKEN;
@@ -53,7 +64,8 @@ export class AdminClient {
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new CliError(`cannot reach ${url.origin} (${reason}); is \`keyhold serve\` running there?`);
+      const hint = untrustedCertificateHint(reason) ?? 'is `keyhold serve` running there?';
+      throw new CliError(`cannot reach ${url.origin} (${reason}); ${hint}`);
     }
     if (response.status === 204) return undefined as T;
     const contentType = response.headers.get('content-type') ?? '';

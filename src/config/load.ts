@@ -32,5 +32,14 @@ export function loadConfig(
     values[name] = parsed.data;
   }
   values.dataDir = resolve(values.dataDir as string);
+  // Both or neither: a certificate without its key (or the reverse) is a half-done deployment,
+  // not a reason to fall back to plain HTTP.
+  if ((values.tlsCertFile === undefined) !== (values.tlsKeyFile === undefined)) {
+    const missing = values.tlsCertFile === undefined ? SETTINGS.tlsCertFile.env : SETTINGS.tlsKeyFile.env;
+    throw new ConfigError(
+      `${SETTINGS.tlsCertFile.env} and ${SETTINGS.tlsKeyFile.env} must be set together (${missing} is not set)`,
+    );
+  }
+  values.trustProxy = Object.freeze(values.trustProxy);
   return Object.freeze(values) as unknown as Config;
 }

@@ -1,4 +1,37 @@
+import { createRequire } from 'node:module';
 import { z } from 'zod';
+
+/** Names proxy-addr knows for well-known ranges (loopback: 127.0.0.1/8 and ::1). */
+const TRUST_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `KEYHOLD_TRUST_PROXY`: a comma-separated list, checked entry by entry by the very parser that
+ * will match addresses against it (proxy-addr), so a value accepted here cannot fail later.
+ * Required when a list is checked, not when this module loads: every CLI command loads it.
+ */
+const compileTrust = (entry: string): unknown =>
+  (createRequire(import.meta.url)('@fastify/proxy-addr') as typeof import('@fastify/proxy-addr')).compile(
+    entry,
+  );
+
+const trustList = z
+  .string()
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .refine((entries) =>
+    entries.every((entry) => {
+      try {
+        compileTrust(entry);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
 
 /**
  * Every setting of `keyhold serve`, in one place: its environment variable, its flag, its default
@@ -106,6 +139,30 @@ export const SETTINGS = {
     allowed: 'days, an integer from 0 (keep for ever) to 36500',
     doc: 'How long refusals (audit events with result DENY) are kept; older ones are deleted at start and every hour.',
   },
+  tlsCertFile: {
+    env: 'KEYHOLD_TLS_CERT_FILE',
+    flag: undefined,
+    default: undefined,
+    schema: z.string().min(1).optional(),
+    allowed: 'a file path (set together with KEYHOLD_TLS_KEY_FILE)',
+    doc: 'PEM certificate chain (server certificate first) to serve HTTPS with; read at start and again on SIGHUP.',
+  },
+  tlsKeyFile: {
+    env: 'KEYHOLD_TLS_KEY_FILE',
+    flag: undefined,
+    default: undefined,
+    schema: z.string().min(1).optional(),
+    allowed: 'a file path (set together with KEYHOLD_TLS_CERT_FILE)',
+    doc: 'PEM private key (unencrypted) of that certificate.',
+  },
+  trustProxy: {
+    env: 'KEYHOLD_TRUST_PROXY',
+    flag: undefined,
+    default: '',
+    schema: trustList,
+    allowed: `a comma-separated list of IP addresses and CIDR ranges (IPv4 or IPv6) or ${TRUST_NAMES.join(', ')}`,
+    doc: 'Reverse proxies whose X-Forwarded-For is believed. Empty: trust none, the socket address is the client.',
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -122,4 +179,8 @@ export interface Config {
   readonly maxInlineFileSize: number;
   readonly auditRetentionDays: number;
   readonly auditRefusalRetentionDays: number;
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  /** Addresses and CIDR ranges of trusted reverse proxies; empty: trust none. */
+  readonly trustProxy: readonly string[];
 }

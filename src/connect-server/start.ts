@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ConnectCredentials } from '../domain/connect/server-service.js';
+import { untrustedCertificateHint } from '../http/certificate-hint.js';
+import type { ProxyTrust } from '../http/client-address.js';
 import { buildConnectApp, type ConnectApp } from '../http/connect/app.js';
 import { listeningUrl } from '../http/listening-url.js';
+import { loadTls, reloadTls, type TlsFiles } from '../http/tls.js';
 import { CredentialsError } from './credentials.js';
 import { httpCentral } from './http-client.js';
 
@@ -13,7 +15,16 @@ export interface RemoteConnectOptions {
   port: number;
   logger: Logger;
   limits: { json: number; file: number; inlineFile: number };
-  tls?: { certFile: string; keyFile: string };
+  /** OP_TLS_CERT_FILE / OP_TLS_KEY_FILE: serve HTTPS. */
+  tls?: TlsFiles;
+  trustProxy?: ProxyTrust | undefined;
+}
+
+export interface RemoteConnect {
+  app: ConnectApp;
+  url: string;
+  /** Reads the TLS files again (SIGHUP); throws, keeping the old certificate, when they are unusable. */
+  reloadTls?: () => void;
 }
 
 /**
@@ -21,16 +32,18 @@ export interface RemoteConnectOptions {
  * HTTP. It checks its credentials with the central service before it listens, so a wrong file or
  * address fails at start, not on the first application request.
  */
-export async function startRemoteConnect(
-  options: RemoteConnectOptions,
-): Promise<{ app: ConnectApp; url: string }> {
+export async function startRemoteConnect(options: RemoteConnectOptions): Promise<RemoteConnect> {
+  // Before anything is asked of the central service: a bad certificate is the operator's to fix.
+  const https = options.tls ? loadTls(options.tls) : undefined;
   const central = httpCentral({ central: options.central, serverSecret: options.credentials.serverSecret });
   let me: Awaited<ReturnType<typeof central.whoami>>;
   try {
     me = await central.whoami();
   } catch (error) {
+    const message = (error as Error).message;
+    const hint = untrustedCertificateHint(message);
     throw new CredentialsError(
-      `the central service at ${options.central} refused or did not answer: ${(error as Error).message}`,
+      `the central service at ${options.central} refused or did not answer: ${message}${hint ? `; ${hint}` : ''}`,
     );
   }
   if (me.serverId !== options.credentials.serverId) {
@@ -38,16 +51,18 @@ export async function startRemoteConnect(
       `the central service knows these credentials as server ${me.serverId}, not ${options.credentials.serverId}`,
     );
   }
-  const https = options.tls
-    ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
-    : undefined;
   const app = buildConnectApp({
     central,
     logger: options.logger.child({ connectServer: me.serverId }),
     limits: options.limits,
-    ...(https ? { https } : {}),
+    https,
+    trustProxy: options.trustProxy,
   });
   await app.listen({ host: options.host, port: options.port });
-  const url = listeningUrl(app, options.host);
-  return { app, url: https ? url.replace(/^http:/, 'https:') : url };
+  const { tls } = options;
+  return {
+    app,
+    url: listeningUrl(app, options.host),
+    ...(tls ? { reloadTls: () => reloadTls([app.server], tls) } : {}),
+  };
 }

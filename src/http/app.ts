@@ -4,6 +4,7 @@ import { adminFormat } from '../errors/admin-format.js';
 import type { Services } from '../services.js';
 import { adminRoutes } from './admin/routes.js';
 import { baseApp } from './base-app.js';
+import type { ProxyTrust } from './client-address.js';
 import { connectServerRpc } from './connect-server-rpc.js';
 import { answerErrors, answerNotFound } from './error-handler.js';
 import { healthRoutes } from './health.js';
@@ -16,6 +17,10 @@ export interface AppOptions {
   services: Services;
   logger: Logger;
   limits: { json: number; file: number; inlineFile: number };
+  /** Certificate and key to serve HTTPS (KEYHOLD_TLS_CERT_FILE / KEYHOLD_TLS_KEY_FILE). */
+  https?: { cert: Buffer; key: Buffer } | undefined;
+  /** Trusted reverse proxies (KEYHOLD_TRUST_PROXY); none when unset. */
+  trustProxy?: ProxyTrust | undefined;
 }
 
 /**

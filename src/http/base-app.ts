@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerBodyParsers } from './body-parsers.js';
+import type { ProxyTrust } from './client-address.js';
 
 export interface BaseAppOptions {
   logger: Logger;
   limits: { json: number; file: number };
   /** TLS certificate and key to serve HTTPS. */
   https?: { cert: Buffer; key: Buffer };
+  /** Which peers' `X-Forwarded-For` is believed for `request.ip` (client-address.ts); none when unset. */
+  trustProxy?: ProxyTrust | undefined;
   /** Headers of this listener's own, sent on every response after the shared ones. */
   headers?: Record<string, string>;
 }
@@ -20,6 +23,7 @@ export interface BaseAppOptions {
 export function baseApp(options: BaseAppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.https ? { https: options.https } : {}),
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     bodyLimit: options.limits.json,

@@ -88,7 +88,11 @@ export class Browser {
 
   async fetch(
     url: string,
-    init: { method?: string; form?: Record<string, string | string[]> } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string | string[]>;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Response> {
     const body = init.form ? formBody(init.form) : undefined;
     const response = await fetch(url, {
@@ -99,6 +103,7 @@ export class Browser {
           ? { cookie: [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
           : {}),
         ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...init.headers,
       },
       ...(body ? { body } : {}),
     });

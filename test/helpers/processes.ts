@@ -44,22 +44,43 @@ export interface RunResult {
   stdoutBytes: Buffer;
 }
 
-/** Runs `node dist/cli/main.js ...args` to completion. A hung process is killed after `timeoutMs`. */
+/**
+ * Runs `node dist/cli/main.js ...args` to completion. A hung process is killed after `timeoutMs`.
+ * With `input`, standard input is a pipe that receives it and is then closed; `beforeInput` runs
+ * first, with the running process (to look at it while it waits for its input).
+ */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+    input?: string;
+    beforeInput?: (child: ChildProcess) => Promise<void>;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: REPO_ROOT,
       env: childEnv(options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    const { input, beforeInput } = options;
+    if (input !== undefined) {
+      child.once('spawn', () => {
+        (beforeInput ?? (async () => {}))(child).then(
+          () => child.stdin?.end(input),
+          (error: unknown) => {
+            child.kill('SIGKILL');
+            reject(error);
+          },
+        );
+      });
+    }
     children.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code) => {

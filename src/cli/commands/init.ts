@@ -4,6 +4,7 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../domain/users/pas
 import type { Initialized } from '../../main.js';
 import { CliError } from '../errors.js';
 import { emit } from '../output.js';
+import { SecretInput, valueOrFile } from '../secret-input.js';
 import { configFrom } from '../settings.js';
 
 export const renderCredentials = (c: Initialized): string =>
@@ -43,7 +44,11 @@ export function registerInit(program: Command): void {
     .option('--admin-email <email>', 'email of the account owner', 'owner@keyhold.local')
     .option(
       '--admin-password <password>',
-      `owner password (${MIN_PASSWORD_LENGTH}+ characters); generated and shown once when omitted`,
+      `owner password (${MIN_PASSWORD_LENGTH}+ characters); generated and shown once when omitted; visible in the process list, prefer --admin-password-file`,
+    )
+    .option(
+      '--admin-password-file <path>',
+      'read the owner password from this file, or from standard input when PATH is - (one trailing newline is dropped)',
     )
     .option('--json', 'print the result as JSON')
     .action(
@@ -52,12 +57,18 @@ export function registerInit(program: Command): void {
         accountName: string;
         adminEmail: string;
         adminPassword?: string;
+        adminPasswordFile?: string;
         json?: boolean;
       }) => {
         const config = configFrom({ dataDir: opts.dataDir });
         const ownerEmail = validated(emailAddress, opts.adminEmail, '--admin-email');
         const accountName = validated(displayName(200), opts.accountName, '--account-name');
-        const password = opts.adminPassword;
+        const password = await valueOrFile(
+          new SecretInput(),
+          '--admin-password',
+          opts.adminPassword,
+          opts.adminPasswordFile,
+        );
         if (
           password !== undefined &&
           (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH)

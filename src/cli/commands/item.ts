@@ -5,6 +5,7 @@ import { MAX_LENGTH, MIN_LENGTH } from '../../domain/items/recipe.js';
 import { CATEGORIES, CHARACTER_SETS, FIELD_TYPES } from '../../domain/items/types.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { SecretInput, valueOrFile } from '../secret-input.js';
 import { apiPath, clientFor, collect, integerFlag, type RemoteOptions, remote } from './remote.js';
 
 /** The Connect item shape, as far as the human rendering needs it (`--json` prints all of it). */
@@ -50,11 +51,12 @@ interface FieldInput {
 /**
  * `--field LABEL=VALUE` or `--field LABEL:TYPE=VALUE`. The split is on the first `=` (values may
  * contain `=`), the type on the last `:` before it, so a label with a colon needs an explicit type
- * (`db:host:STRING=x`). Messages never quote the value: it may be a secret.
+ * (`db:host:STRING=x`). Messages never quote the value: it may be a secret. `--field-file
+ * LABEL[:TYPE]=PATH` has the same shape, with a path where the value would be.
  */
-export function parseField(spec: string): FieldInput {
+export function parseField(spec: string, flag = '--field', what = 'VALUE'): FieldInput {
   const eq = spec.indexOf('=');
-  if (eq < 0) throw new CliError('--field must be LABEL=VALUE or LABEL:TYPE=VALUE (no "=" found)');
+  if (eq < 0) throw new CliError(`${flag} must be LABEL=${what} or LABEL:TYPE=${what} (no "=" found)`);
   const left = spec.slice(0, eq);
   const value = spec.slice(eq + 1);
   const colon = left.lastIndexOf(':');
@@ -62,10 +64,10 @@ export function parseField(spec: string): FieldInput {
   const type = colon < 0 ? 'STRING' : left.slice(colon + 1).toUpperCase();
   if (!(FIELD_TYPES as readonly string[]).includes(type)) {
     throw new CliError(
-      `--field ${JSON.stringify(left)}: unknown field type ${JSON.stringify(type)}; allowed: ${FIELD_TYPES.join(', ')} (a label with ":" needs a type, e.g. a:b:STRING=…)`,
+      `${flag} ${JSON.stringify(left)}: unknown field type ${JSON.stringify(type)}; allowed: ${FIELD_TYPES.join(', ')} (a label with ":" needs a type, e.g. a:b:STRING=…)`,
     );
   }
-  if (label.trim() === '') throw new CliError('--field needs a label before "=" (LABEL=VALUE)');
+  if (label.trim() === '') throw new CliError(`${flag} needs a label before "=" (LABEL=${what})`);
   return { type, label, value };
 }
 
@@ -99,7 +101,10 @@ interface CreateOptions extends RemoteOptions {
   title: string;
   category: string;
   field?: string[];
+  fieldFile?: string[];
   password?: string;
+  passwordFile?: string;
+  notesFile?: string;
   generatePassword?: boolean;
   passwordRecipe?: string;
   username?: string;
@@ -109,8 +114,29 @@ interface CreateOptions extends RemoteOptions {
   reveal?: boolean;
 }
 
+/**
+ * The flags with every `-file` twin read: `--password-file` and `--notes-file` become
+ * `--password` and `--notes`, each `--field-file LABEL[:TYPE]=PATH` a field with the file's text.
+ */
+async function withSecretsRead(opts: CreateOptions): Promise<CreateOptions & { fileFields: FieldInput[] }> {
+  const input = new SecretInput();
+  const password = await valueOrFile(input, '--password', opts.password, opts.passwordFile);
+  const notes = await valueOrFile(input, '--notes', opts.notes, opts.notesFile);
+  const fileFields: FieldInput[] = [];
+  for (const spec of opts.fieldFile ?? []) {
+    const { value: path = '', ...field } = parseField(spec, '--field-file', 'PATH');
+    fileFields.push({ ...field, value: await input.read(`--field-file ${field.label}`, path) });
+  }
+  return {
+    ...opts,
+    ...(password === undefined ? {} : { password }),
+    ...(notes === undefined ? {} : { notes }),
+    fileFields,
+  };
+}
+
 /** The create body from the flags; the built-in fields use the ids and labels 1Password gives them. */
-function itemBody(opts: CreateOptions) {
+function itemBody(opts: CreateOptions & { fileFields: FieldInput[] }) {
   if (opts.password !== undefined && opts.generatePassword) {
     throw new CliError('give either --password or --generate-password, not both');
   }
@@ -138,7 +164,8 @@ function itemBody(opts: CreateOptions) {
           },
         ]
       : []),
-    ...(opts.field ?? []).map(parseField),
+    ...(opts.field ?? []).map((spec) => parseField(spec)),
+    ...opts.fileFields,
     ...(opts.notes === undefined
       ? []
       : [{ id: 'notesPlain', purpose: 'NOTES', type: 'STRING', label: 'notesPlain', value: opts.notes }]),
@@ -200,12 +227,21 @@ export function registerItem(program: Command): void {
       )
       .option(
         '--field <spec>',
-        `add a field, repeatable: LABEL=VALUE (a STRING field) or LABEL:TYPE=VALUE with TYPE one of ${FIELD_TYPES.join(', ')}; split on the first "="`,
+        `add a field, repeatable: LABEL=VALUE (a STRING field) or LABEL:TYPE=VALUE with TYPE one of ${FIELD_TYPES.join(', ')}; split on the first "="; the value is visible in the process list, prefer --field-file for a secret`,
+        collect,
+      )
+      .option(
+        '--field-file <spec>',
+        'add a field whose value is read from a file, repeatable: LABEL=PATH or LABEL:TYPE=PATH; PATH - is standard input (one trailing newline is dropped); added after the --field fields',
         collect,
       )
       .option(
         '--password <value>',
-        'the password field (CONCEALED); visible in the process list, prefer --generate-password',
+        'the password field (CONCEALED); visible in the process list, prefer --password-file or --generate-password',
+      )
+      .option(
+        '--password-file <path>',
+        'read the password field from this file, or from standard input when PATH is - (one trailing newline is dropped)',
       )
       .option(
         '--generate-password',
@@ -217,11 +253,15 @@ export function registerItem(program: Command): void {
       )
       .option('--username <username>', 'the username field')
       .option('--notes <text>', 'the notes field')
+      .option(
+        '--notes-file <path>',
+        'read the notes field from this file, or from standard input when PATH is -',
+      )
       .option('--url <url>', 'the primary website of the item')
       .option('--tag <tag>', 'add a tag, repeatable', collect)
       .option('--reveal', 'show concealed values in the human output'),
   ).action(async (opts: CreateOptions) => {
-    const body = itemBody(opts);
+    const body = itemBody(await withSecretsRead(opts));
     const created = await clientFor(opts).request<Item>('POST', apiPath('vaults', opts.vault, 'items'), body);
     emit(created, opts, (i) => renderItem(i, opts.reveal === true));
   });

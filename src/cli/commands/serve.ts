@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { reloadOnSignal } from '../reload-signal.js';
 import { configFrom } from '../settings.js';
 import { renderCredentials } from './init.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the central service (initialises the data directory on first start)')
+    .description(
+      'run the central service (initialises the data directory on first start); HTTPS with KEYHOLD_TLS_CERT_FILE and KEYHOLD_TLS_KEY_FILE, reloaded on SIGHUP; KEYHOLD_TRUST_PROXY names the reverse proxies whose X-Forwarded-For is believed',
+    )
     .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR, default ./data)')
     .option('--host <host>', 'listen address (env KEYHOLD_HOST, default 127.0.0.1)')
     .option('--port <port>', 'listen port (env KEYHOLD_PORT, default 8300)')
@@ -40,6 +43,9 @@ export function registerServe(program: Command): void {
           // Printed once, outside the structured log, which must never carry secrets.
           process.stdout.write(`${renderCredentials(service.bootstrap)}\n`);
         }
+        // Taken over before the service says it is listening, so a reload sent then is never lost.
+        const { reloadTls } = service;
+        if (reloadTls) process.on('SIGHUP', () => reloadOnSignal(reloadTls, logger));
         for (const url of service.connectUrls) logger.info({ url }, 'connect server listening');
         logger.info(
           { url: service.url, connectUrls: service.connectUrls, dataDir: config.dataDir },

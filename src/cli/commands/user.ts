@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { USER_ROLES, VAULT_PERMISSIONS } from '../../storage/ports.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { SecretInput, valueOrFile } from '../secret-input.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 
 interface User {
@@ -36,26 +37,39 @@ export function registerUser(program: Command): void {
       .command('create <email>')
       .description('create a user; without --password the server generates one and prints it once')
       .option('--role <role>', `one of ${USER_ROLES.join(', ')}`, 'member')
-      .option('--password <password>', 'initial password, 12+ characters (visible in the process list)'),
-  ).action(async (email: string, opts: RemoteOptions & { role: string; password?: string }) => {
-    if (!(USER_ROLES as readonly string[]).includes(opts.role)) {
-      throw new CliError(
-        `--role ${JSON.stringify(opts.role)} is not a role; allowed: ${USER_ROLES.join(', ')}`,
+      .option(
+        '--password <password>',
+        'initial password, 12+ characters (visible in the process list, prefer --password-file)',
+      )
+      .option(
+        '--password-file <path>',
+        'read the initial password from this file, or from standard input when PATH is - (one trailing newline is dropped)',
+      ),
+  ).action(
+    async (
+      email: string,
+      opts: RemoteOptions & { role: string; password?: string; passwordFile?: string },
+    ) => {
+      if (!(USER_ROLES as readonly string[]).includes(opts.role)) {
+        throw new CliError(
+          `--role ${JSON.stringify(opts.role)} is not a role; allowed: ${USER_ROLES.join(', ')}`,
+        );
+      }
+      const password = await valueOrFile(new SecretInput(), '--password', opts.password, opts.passwordFile);
+      const body = {
+        email,
+        role: opts.role,
+        ...(password === undefined ? {} : { password }),
+      };
+      const created = await clientFor(opts).request<User & { password?: string }>('POST', 'users', body);
+      emit(created, opts, (u) =>
+        [
+          `User ${u.email} (${u.id}) created with role ${u.role}`,
+          ...(u.password ? [`  password: ${u.password}`, 'The password is shown once. Store it now.'] : []),
+        ].join('\n'),
       );
-    }
-    const body = {
-      email,
-      role: opts.role,
-      ...(opts.password === undefined ? {} : { password: opts.password }),
-    };
-    const created = await clientFor(opts).request<User & { password?: string }>('POST', 'users', body);
-    emit(created, opts, (u) =>
-      [
-        `User ${u.email} (${u.id}) created with role ${u.role}`,
-        ...(u.password ? [`  password: ${u.password}`, 'The password is shown once. Store it now.'] : []),
-      ].join('\n'),
-    );
-  });
+    },
+  );
 
   remote(user.command('list').description('list users')).action(async (opts: RemoteOptions) => {
     const users = await clientFor(opts).request<User[]>('GET', 'users');

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { CentralClient } from '../../connect-server/central-client.js';
+import type { ProxyTrust } from '../client-address.js';
 import { activityRoutes } from './activity.js';
 import { connectDispatcher } from './dispatch.js';
 import { fileRoutes } from './files.js';
@@ -22,7 +23,9 @@ export interface ConnectAppOptions {
   logger: Logger;
   limits: { json: number; file: number; inlineFile: number };
   /** TLS certificate and key (OP_TLS_CERT_FILE / OP_TLS_KEY_FILE) to serve HTTPS. */
-  https?: { cert: Buffer; key: Buffer };
+  https?: { cert: Buffer; key: Buffer } | undefined;
+  /** Trusted reverse proxies (KEYHOLD_TRUST_PROXY): who may say, in X-Forwarded-For, who the client is. */
+  trustProxy?: ProxyTrust | undefined;
 }
 
 export interface ConnectRouteContext {
@@ -60,6 +63,7 @@ export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
     metrics,
     logger: options.logger,
     limits: options.limits,
+    trustProxy: options.trustProxy,
     headers: {
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',

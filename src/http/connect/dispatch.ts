@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { noRoute } from '../../errors/app-error.js';
 import { connectFormat } from '../../errors/connect-format.js';
 import { failure } from '../../errors/failure.js';
+import { clientAddress, type ProxyTrust } from '../client-address.js';
 import { batchedEnds } from './batched-ends.js';
 import { type ConnectReply, JSON_TYPE } from './exchange.js';
 import type { ConnectMetrics } from './metrics.js';
@@ -15,6 +16,8 @@ export interface DispatchOptions {
   metrics: ConnectMetrics;
   logger: Logger;
   limits: { json: number; file: number };
+  /** Trusted reverse proxies; the socket's peer is the client when unset. */
+  trustProxy?: ProxyTrust | undefined;
   /** Sent on every response, after the request id. */
   headers: Record<string, string>;
 }
@@ -29,7 +32,7 @@ export interface DispatchOptions {
  * Fastify's per-request machinery cost more CPU than the whole read (bench/connect-floor.mjs).
  */
 export function connectDispatcher(options: DispatchOptions) {
-  const { routes, metrics, logger, limits } = options;
+  const { routes, metrics, logger, limits, trustProxy } = options;
   // The request line's fields are fixed and none can hold a secret, so it skips the redaction
   // pass, which doubled its cost; errors still go through the redacting logger.
   const requestLog = logger.child({}, { redact: [] });
@@ -87,7 +90,7 @@ export function connectDispatcher(options: DispatchOptions) {
         params: match.params,
         query: match.query,
         body: await readBody(req, match.body, limits),
-        ip: req.socket.remoteAddress ?? null,
+        ip: clientAddress(req, trustProxy),
       });
     } catch (error) {
       reply = refusal(error, id, path);
