@@ -129,7 +129,7 @@ export const SETTINGS = {
     default: '365',
     schema: retentionDays,
     allowed: 'days, an integer from 0 (keep for ever) to 36500',
-    doc: 'How long audit events of allowed actions (result SUCCESS) are kept; older ones are deleted at start and every hour.',
+    doc: 'How long audit events of the actions of authenticated callers (results SUCCESS and FAILURE) are kept; older ones are deleted at start and every hour.',
   },
   auditRefusalRetentionDays: {
     env: 'KEYHOLD_AUDIT_REFUSAL_RETENTION_DAYS',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { PRUNE_BATCH, pruneAudit } from '../../src/domain/audit/retention.js';
-import type { AuditEventInput, Storage } from '../../src/storage/ports.js';
+import type { AuditEventInput, AuditResult, Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
 
 /** Audit retention over a real SQLite file: each result pruned by its own window. */
@@ -23,7 +23,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const event = (occurredAt: string, result: 'SUCCESS' | 'DENY', n: number): AuditEventInput => ({
+const event = (occurredAt: string, result: AuditResult, n: number): AuditEventInput => ({
   occurredAt,
   accountId,
   actorType: 'connect_token',
@@ -42,7 +42,7 @@ const event = (occurredAt: string, result: 'SUCCESS' | 'DENY', n: number): Audit
 });
 
 /** Appends many events in one transaction (fast), all at `occurredAt`. */
-const appendMany = (occurredAt: string, result: 'SUCCESS' | 'DENY', count: number) =>
+const appendMany = (occurredAt: string, result: AuditResult, count: number) =>
   storage.transaction(async (tx) => {
     for (let n = 0; n < count; n++) await tx.audit.append(event(occurredAt, result, n));
   });
@@ -52,6 +52,7 @@ const remaining = async () => {
   return {
     success: all.filter((e) => e.result === 'SUCCESS').length,
     deny: all.filter((e) => e.result === 'DENY').length,
+    failure: all.filter((e) => e.result === 'FAILURE').length,
   };
 };
 
@@ -64,13 +65,23 @@ describe('audit retention', () => {
     await appendMany(daysAgo(29), 'DENY', 7);
     await appendMany(daysAgo(1), 'SUCCESS', 8);
     const pruned = await pruneAudit(storage.audit, { successDays: 365, refusalDays: 30 }, now);
-    expect(pruned).toEqual({ success: 3, refusals: 11 });
-    expect(await remaining()).toEqual({ success: 12, deny: 7 });
+    expect(pruned).toEqual({ success: 3, failures: 0, refusals: 11 });
+    expect(await remaining()).toEqual({ success: 12, deny: 7, failure: 0 });
     // A second run finds nothing more.
     expect(await pruneAudit(storage.audit, { successDays: 365, refusalDays: 30 }, now)).toEqual({
       success: 0,
+      failures: 0,
       refusals: 0,
     });
+  });
+
+  it('keeps failed writes as long as successes: both are actions of authenticated callers', async () => {
+    await appendMany(daysAgo(400), 'FAILURE', 2); // past both windows
+    await appendMany(daysAgo(100), 'FAILURE', 3); // past the refusal window only: kept
+    await appendMany(daysAgo(100), 'DENY', 1);
+    const pruned = await pruneAudit(storage.audit, { successDays: 365, refusalDays: 30 }, now);
+    expect(pruned).toEqual({ success: 0, failures: 2, refusals: 1 });
+    expect(await remaining()).toEqual({ success: 0, deny: 0, failure: 3 });
   });
 
   it('works through a backlog larger than one batch', async () => {
@@ -78,7 +89,7 @@ describe('audit retention', () => {
     await appendMany(daysAgo(2), 'DENY', 3);
     const pruned = await pruneAudit(storage.audit, { successDays: 365, refusalDays: 30 }, now);
     expect(pruned.refusals).toBe(PRUNE_BATCH * 2 + 17);
-    expect(await remaining()).toEqual({ success: 0, deny: 3 });
+    expect(await remaining()).toEqual({ success: 0, deny: 3, failure: 0 });
   });
 
   it('keeps everything of a result whose retention is 0', async () => {
@@ -86,13 +97,15 @@ describe('audit retention', () => {
     await appendMany(daysAgo(5000), 'DENY', 2);
     expect(await pruneAudit(storage.audit, { successDays: 0, refusalDays: 0 }, now)).toEqual({
       success: 0,
+      failures: 0,
       refusals: 0,
     });
     expect(await pruneAudit(storage.audit, { successDays: 0, refusalDays: 1 }, now)).toEqual({
       success: 0,
+      failures: 0,
       refusals: 2,
     });
-    expect(await remaining()).toEqual({ success: 2, deny: 0 });
+    expect(await remaining()).toEqual({ success: 2, deny: 0, failure: 0 });
   });
 
   it('prunes while events are being appended, losing none of the recent ones', async () => {
@@ -103,6 +116,6 @@ describe('audit retention', () => {
       ...appends,
     ]);
     expect(pruned.refusals).toBe(PRUNE_BATCH * 3);
-    expect(await remaining()).toEqual({ success: 0, deny: 200 });
+    expect(await remaining()).toEqual({ success: 0, deny: 200, failure: 0 });
   });
 });
