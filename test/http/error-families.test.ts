@@ -242,3 +242,51 @@ describe('a fault answers a generic 500 in every family, and is logged with its 
     expectNoCause(res.body);
   });
 });
+
+describe('a body that is not JSON is refused without being repeated', () => {
+  const SECRET = 'hunter2-in-a-broken-body';
+  // V8's own reasons for these quote the text around the bad token.
+  const bodies = [
+    `{"password": ${SECRET}}`,
+    SECRET,
+    `[{"op":"replace","path":"/fields/password/value","value": ${SECRET}}]`,
+    `[1,]${SECRET}`,
+  ];
+  const json = { 'content-type': 'application/json' };
+
+  it.each(bodies)('admin API, Connect and /api/v1 each answer 400 invalid_json: %s', async (payload) => {
+    const answers = [
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/admin/vaults',
+        headers: { authorization: `Bearer ${t.token}`, ...json },
+        payload,
+      }),
+      await connect.inject({
+        method: 'PATCH',
+        url: `/v1/vaults/${vault}/items/${item}`,
+        headers: { authorization: `Bearer ${connectToken}`, ...json },
+        payload,
+      }),
+      await t.app.inject({ method: 'POST', url: `/api/v1/vaults/${vault}/items`, headers: json, payload }),
+    ];
+    for (const res of answers) {
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toMatch(/^Request body is not valid JSON: /);
+      expect(res.body).not.toContain('hunter2');
+    }
+    expect(answers[0]?.json().code).toBe('invalid_json');
+  });
+
+  it('keeps a reason that names only a position', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/vaults',
+      headers: { authorization: `Bearer ${t.token}`, ...json },
+      payload: '{"name":"x",}',
+    });
+    expect(res.json().message).toBe(
+      'Request body is not valid JSON: Expected double-quoted property name in JSON at position 12',
+    );
+  });
+});
