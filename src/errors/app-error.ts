@@ -40,9 +40,13 @@ export const unauthorized = (message = 'Authentication required') =>
   new AppError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
 export const notFound = (message: string) => new AppError(404, 'not_found', message);
+/** A URL path as a message quotes it: client text, cut short (the request line may be 16 KiB). */
+const shownPath = (path: string) => (path.length > 200 ? `${path.slice(0, 200)}…` : path);
 /** No route matches; the query string is left out (it can hold item titles). */
 export const noRoute = (method: string, url: string) =>
-  notFound(`no route for ${method} ${url.split('?', 1)[0]}`);
+  notFound(`no route for ${method} ${shownPath(url.split('?', 1)[0] ?? url)}`);
+/** A path that is not valid URL syntax (a `%` not followed by two hex digits, bad UTF-8). */
+export const badUrl = (path: string) => badRequest(`'${shownPath(path)}' is not a valid URL path`);
 export const conflict = (message: string, code: ErrorCode = 'conflict') => new AppError(409, code, message);
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const unsupportedMediaType = (message: string) => new AppError(415, 'unsupported_media_type', message);

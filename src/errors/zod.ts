@@ -128,6 +128,8 @@ function quote(text: string): string {
 
 function typeName(input: unknown): string {
   if (input === null) return 'null';
+  // What `z.coerce.number()` makes of text that is not a number (a query's `limit=abc`).
+  if (typeof input === 'number' && Number.isNaN(input)) return 'text that is not a number';
   if (Array.isArray(input)) return 'array';
   return typeof input;
 }

@@ -21,9 +21,20 @@ export function parseStrictJson(bytes: Buffer): unknown {
     return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     const detail =
-      error instanceof SyntaxError ? error.message : 'it contains a forbidden __proto__ or constructor key';
+      error instanceof SyntaxError
+        ? syntaxDetail(error.message)
+        : 'it contains a forbidden __proto__ or constructor key';
     throw new AppError(400, 'invalid_json', `Request body is not valid JSON: ${detail}`);
   }
+}
+
+/**
+ * V8's reason, unless it quotes the body: its "Unexpected token" messages repeat the text around
+ * the token (`Unexpected token 'h', "{"password": hunter2}" is not valid JSON`), and that text
+ * may be a secret. The others name a position and JSON's own punctuation only.
+ */
+function syntaxDetail(message: string): string {
+  return message.includes('"') ? 'an unexpected character' : message;
 }
 
 /** Strictly decoded UTF-8 text (see parseStrictJson), for form bodies. */

@@ -158,3 +158,35 @@ describe('Connect API with hostile input', () => {
     );
   });
 });
+
+describe('an uploaded file name', () => {
+  const upload = (name: string) =>
+    connect.inject({
+      method: 'POST',
+      url: `/v1/vaults/${vault}/items/${item}/files?name=${encodeURIComponent(name)}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      payload: Buffer.from('x'),
+    });
+
+  // Readers see file names in listings and in `keyhold item get`, printed as they are: a name
+  // is held to the rules the admin API applies to it, as titles are.
+  it.each([
+    ['an ANSI escape', 'report\u001b[2J.txt'],
+    ['a newline', 'a\nforged line'],
+    ['NUL', 'a\u0000b'],
+    ['a C1 control', 'a\u009bb'],
+    ['only spaces', '   '],
+  ])('with %s is refused, as on the admin API, and stores nothing', async (_what, name) => {
+    const before = contentState();
+    const res = await upload(name);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^query: name: must not/);
+    expect(contentState()).toBe(before);
+  });
+
+  it('keeps any other name as sent', async () => {
+    const res = await upload('Ünïcode räport (final) [2].pdf');
+    expect(res.statusCode).toBe(201);
+    expect(res.json().name).toBe('Ünïcode räport (final) [2].pdf');
+  });
+});

@@ -242,3 +242,98 @@ describe('a fault answers a generic 500 in every family, and is logged with its 
     expectNoCause(res.body);
   });
 });
+
+describe('a body that is not JSON is refused without being repeated', () => {
+  const SECRET = 'hunter2-in-a-broken-body';
+  // V8's own reasons for these quote the text around the bad token.
+  const bodies = [
+    `{"password": ${SECRET}}`,
+    SECRET,
+    `[{"op":"replace","path":"/fields/password/value","value": ${SECRET}}]`,
+    `[1,]${SECRET}`,
+  ];
+  const json = { 'content-type': 'application/json' };
+
+  it.each(bodies)('admin API, Connect and /api/v1 each answer 400 invalid_json: %s', async (payload) => {
+    const answers = [
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/admin/vaults',
+        headers: { authorization: `Bearer ${t.token}`, ...json },
+        payload,
+      }),
+      await connect.inject({
+        method: 'PATCH',
+        url: `/v1/vaults/${vault}/items/${item}`,
+        headers: { authorization: `Bearer ${connectToken}`, ...json },
+        payload,
+      }),
+      await t.app.inject({ method: 'POST', url: `/api/v1/vaults/${vault}/items`, headers: json, payload }),
+    ];
+    for (const res of answers) {
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toMatch(/^Request body is not valid JSON: /);
+      expect(res.body).not.toContain('hunter2');
+    }
+    expect(answers[0]?.json().code).toBe('invalid_json');
+  });
+
+  it('keeps a reason that names only a position', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/vaults',
+      headers: { authorization: `Bearer ${t.token}`, ...json },
+      payload: '{"name":"x",}',
+    });
+    expect(res.json().message).toBe(
+      'Request body is not valid JSON: Expected double-quoted property name in JSON at position 12',
+    );
+  });
+});
+
+describe('a URL the router cannot take', () => {
+  const long = 'a'.repeat(5000);
+  it.each([
+    ['/api/admin/vaults/%zz', 400, 'bad_request', "'/api/admin/vaults/%zz' is not a valid URL path"],
+    [
+      '/api/v1/vaults/%E0%A4%A/items',
+      400,
+      'bad_request',
+      "'/api/v1/vaults/%E0%A4%A/items' is not a valid URL path",
+    ],
+    ['/oauth/%zz/token?x=secret-title', 400, 'bad_request', "'/oauth/%zz/token' is not a valid URL path"],
+    [
+      `/api/admin/vaults/${long}`,
+      404,
+      'not_found',
+      `no route for GET ${`/api/admin/vaults/${long}`.slice(0, 200)}…`,
+    ],
+    [
+      `/api/v1/vaults/${long}/items`,
+      404,
+      'not_found',
+      `no route for GET ${`/api/v1/vaults/${long}`.slice(0, 200)}…`,
+    ],
+  ])('%#: answers %i {status, code, message} with the usual headers', async (url, status, code, message) => {
+    const res = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.token}` } });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toEqual({ status, code, message });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    expect(res.body).not.toContain('secret-title');
+  });
+
+  it('a Connect listener quotes a path it cannot take only in part', async () => {
+    const bad = await connect.inject({ method: 'GET', url: `/v1/vaults/${long}/%zz` });
+    expect(bad.json()).toEqual({
+      status: 400,
+      message: `'${`/v1/vaults/${long}`.slice(0, 200)}…' is not a valid URL path`,
+    });
+    const unknown = await connect.inject({ method: 'GET', url: `/v1/${long}` });
+    expect(unknown.json()).toEqual({
+      status: 404,
+      message: `no route for GET ${`/v1/${long}`.slice(0, 200)}…`,
+    });
+  });
+});

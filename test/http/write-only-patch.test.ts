@@ -200,6 +200,61 @@ describe('when the audit trail cannot be written', () => {
   });
 });
 
+describe('file writes', () => {
+  const upload = (itemId: string) =>
+    connect.inject({
+      method: 'POST',
+      url: `${itemUrl(itemId)}/files?name=notes.txt`,
+      headers: { authorization: `Bearer ${writeOnly}`, 'content-type': 'application/octet-stream' },
+      payload: Buffer.from('file bytes'),
+    });
+  const deleteFile = (itemId: string, fileId: string) =>
+    t.app.inject({
+      method: 'DELETE',
+      url: `/api/admin/vaults/${vault}/items/${itemId}/files/${fileId}`,
+      headers: { authorization: `Bearer ${t.token}` },
+    });
+
+  it('an upload or a deletion that fails is audited against the item with the action attempted', async () => {
+    const id = (await setup.item(vault, STORED_ITEM)).id;
+    const missingItem = newId();
+    const missingFile = newId();
+    const before = await lastSeq();
+    expect((await upload(missingItem)).statusCode).toBe(404);
+    expect((await deleteFile(id, missingFile)).statusCode).toBe(404);
+    expect((await deleteFile(missingItem, missingFile)).statusCode).toBe(404);
+    const events = (await eventsAfter(before)).map((e) => [
+      e.action,
+      e.resourceType,
+      e.result,
+      e.itemId,
+      e.resourceId,
+    ]);
+    expect(events).toEqual([
+      ['CREATE', 'FILE', 'FAILURE', missingItem, null],
+      ['DELETE', 'FILE', 'FAILURE', id, missingFile],
+      ['DELETE', 'FILE', 'FAILURE', missingItem, missingFile],
+    ]);
+  });
+
+  it('answers nothing but 503 while the audit trail cannot be written', async () => {
+    const id = (await setup.item(vault, STORED_ITEM)).id;
+    const raw = new Database(join(t.dir, 'keyhold.db'));
+    raw.exec(
+      `create trigger audit_down before insert on audit_events begin select raise(abort, 'audit store down'); end`,
+    );
+    try {
+      for (const res of [await upload(newId()), await upload(id), await deleteFile(id, newId())]) {
+        expect(res.statusCode).toBe(503);
+        expect(res.json().message).toBe('The audit trail is unavailable; the request was not served');
+      }
+    } finally {
+      raw.exec('drop trigger audit_down');
+      raw.close();
+    }
+  });
+});
+
 /** Markers that cannot come out of the patch generator below, so any one in an answer leaked. */
 const marker = fc.stringMatching(/^[a-z]{10}$/).map((s) => `zq${s}`);
 const fieldOf = (type: string, mark: string) =>

@@ -7,6 +7,7 @@ import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { FileMeta } from './types.js';
+import { attemptWrite, type WriteTarget } from './write-attempt.js';
 
 /** The Connect file shape. */
 export interface FileView {
@@ -102,6 +103,9 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
   const requireItem = async (vaultId: string, itemId: string) => {
     if (!(await storage.items.get(vaultId, itemId, false))) throw notFound(`item ${itemId} not found`);
   };
+  /** A file write, whose failure is recorded against its item (write-attempt.ts). */
+  const attempt = <T>(ctx: RequestContext, target: WriteTarget, write: () => Promise<T>) =>
+    attemptWrite(storage.audit, ctx, target, write);
   const loadFile = async (vault: VaultRecord, itemId: string, fileId: string) => {
     await requireItem(vault.id, itemId);
     const record = await storage.files.get(itemId, fileId);
@@ -110,56 +114,57 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
   };
 
   return {
-    async add(ctx, vaultId, itemId, file) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'write', {
-        action: 'CREATE',
-        resourceType: 'FILE',
-        itemId,
-      });
-      await requireItem(vaultId, itemId);
-      const key = keyring.vaultKey(vault);
-      const id = newId();
-      const now = new Date().toISOString();
-      const meta: SealedFileMeta = {
-        name: file.name,
-        ...(file.sectionId ? { sectionId: file.sectionId } : {}),
-        size: file.content.length,
-        createdAt: now,
-      };
-      const record: FileRecord = {
-        id,
-        itemId,
-        vaultId,
-        meta: sealJson(key, meta, fileMetaAad(vault.accountId, vaultId, { itemId, id })),
-        size: file.content.length,
-        createdAt: now,
-      };
-      const sealedContent = seal(
-        key,
-        file.content,
-        aad.file(vault.accountId, vaultId, itemId, id, 'content'),
-      );
-      await storage.transaction(async (tx) => {
-        await tx.files.insert(record, sealedContent);
-        await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, {
+    add: (ctx, vaultId, itemId, file) =>
+      attempt(ctx, { action: 'CREATE', resourceType: 'FILE', vaultId, itemId }, async () => {
+        const vault = await authorizeVault(storage, ctx, vaultId, 'write', {
           action: 'CREATE',
           resourceType: 'FILE',
-          vaultId,
           itemId,
-          resourceId: id,
-          result: 'SUCCESS',
         });
-      });
-      return toFileView(vaultId, {
-        id,
-        itemId,
-        name: file.name,
-        size: record.size,
-        createdAt: now,
-        ...(meta.sectionId ? { sectionId: meta.sectionId } : {}),
-      });
-    },
+        await requireItem(vaultId, itemId);
+        const key = keyring.vaultKey(vault);
+        const id = newId();
+        const now = new Date().toISOString();
+        const meta: SealedFileMeta = {
+          name: file.name,
+          ...(file.sectionId ? { sectionId: file.sectionId } : {}),
+          size: file.content.length,
+          createdAt: now,
+        };
+        const record: FileRecord = {
+          id,
+          itemId,
+          vaultId,
+          meta: sealJson(key, meta, fileMetaAad(vault.accountId, vaultId, { itemId, id })),
+          size: file.content.length,
+          createdAt: now,
+        };
+        const sealedContent = seal(
+          key,
+          file.content,
+          aad.file(vault.accountId, vaultId, itemId, id, 'content'),
+        );
+        await storage.transaction(async (tx) => {
+          await tx.files.insert(record, sealedContent);
+          await tx.vaults.touchContent(vaultId, now);
+          await recordAudit(tx.audit, ctx, {
+            action: 'CREATE',
+            resourceType: 'FILE',
+            vaultId,
+            itemId,
+            resourceId: id,
+            result: 'SUCCESS',
+          });
+        });
+        return toFileView(vaultId, {
+          id,
+          itemId,
+          name: file.name,
+          size: record.size,
+          createdAt: now,
+          ...(meta.sectionId ? { sectionId: meta.sectionId } : {}),
+        });
+      }),
 
     async list(ctx, vaultId, itemId) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
@@ -199,26 +204,31 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       return { file, content };
     },
 
-    async delete(ctx, vaultId, itemId, fileId) {
-      await authorizeVault(storage, ctx, vaultId, 'write', {
-        action: 'DELETE',
-        resourceType: 'FILE',
-        itemId,
-      });
-      await requireItem(vaultId, itemId);
-      const now = new Date().toISOString();
-      await storage.transaction(async (tx) => {
-        if (!(await tx.files.delete(itemId, fileId))) throw notFound(`file ${fileId} not found`);
-        await tx.vaults.touchContent(vaultId, now);
-        await recordAudit(tx.audit, ctx, {
-          action: 'DELETE',
-          resourceType: 'FILE',
-          vaultId,
-          itemId,
-          resourceId: fileId,
-          result: 'SUCCESS',
-        });
-      });
-    },
+    delete: (ctx, vaultId, itemId, fileId) =>
+      attempt(
+        ctx,
+        { action: 'DELETE', resourceType: 'FILE', vaultId, itemId, resourceId: fileId },
+        async () => {
+          await authorizeVault(storage, ctx, vaultId, 'write', {
+            action: 'DELETE',
+            resourceType: 'FILE',
+            itemId,
+          });
+          await requireItem(vaultId, itemId);
+          const now = new Date().toISOString();
+          await storage.transaction(async (tx) => {
+            if (!(await tx.files.delete(itemId, fileId))) throw notFound(`file ${fileId} not found`);
+            await tx.vaults.touchContent(vaultId, now);
+            await recordAudit(tx.audit, ctx, {
+              action: 'DELETE',
+              resourceType: 'FILE',
+              vaultId,
+              itemId,
+              resourceId: fileId,
+              result: 'SUCCESS',
+            });
+          });
+        },
+      ),
   };
 }

@@ -3,11 +3,16 @@ import type { AuditAction, AuditStore } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 
-/** A write as the audit trail names it: the action attempted, on which item. */
+/**
+ * A write as the audit trail names it: the action attempted, on which item (or which file of
+ * it: `resourceType` FILE, `resourceId` the file when the URL names one).
+ */
 export interface WriteTarget {
   action: AuditAction;
   vaultId: string;
   itemId?: string;
+  resourceType?: 'ITEM' | 'FILE';
+  resourceId?: string;
 }
 
 /**
@@ -27,7 +32,7 @@ export async function attemptWrite<T>(
     return await write();
   } catch (error) {
     if (!isAppError(error) || (error.code !== 'forbidden' && error.code !== 'audit_unavailable')) {
-      await recordAudit(audit, ctx, { ...target, resourceType: 'ITEM', result: 'FAILURE' });
+      await recordAudit(audit, ctx, { resourceType: 'ITEM', ...target, result: 'FAILURE' });
     }
     throw error;
   }
@@ -47,7 +52,7 @@ export async function refuseWrite(
     check();
   } catch (error) {
     if (isAppError(error) && error.code === 'forbidden') {
-      await recordAudit(audit, ctx, { ...target, resourceType: 'ITEM', result: 'DENY' });
+      await recordAudit(audit, ctx, { resourceType: 'ITEM', ...target, result: 'DENY' });
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
-import { badRequest } from '../../errors/app-error.js';
+import { badUrl } from '../../errors/app-error.js';
 import type { ConnectReply, ConnectRequest } from './exchange.js';
 
 export type ConnectHandler = (request: ConnectRequest) => Promise<ConnectReply> | ConnectReply;
@@ -43,7 +43,7 @@ export class ConnectRoutes {
     ignoreTrailingSlash: true,
     maxParamLength: 200,
     onBadUrl: (path) => {
-      throw badRequest(`'${path}' is not a valid URL path`);
+      throw badUrl(path);
     },
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../crypto/ids.js';
+import { displayName } from '../../domain/text.js';
 
 const id = (what: string) =>
   z.string().regex(ID_PATTERN, `Invalid ${what} UUID: expected 26 characters of a-z and 0-9`);
@@ -18,4 +19,5 @@ export const activityQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const uploadQuery = z.object({ name: z.string().min(1).max(255) });
+/** A file name is a display name, as on the admin API: readers' listings and terminals print it. */
+export const uploadQuery = z.object({ name: displayName(255) });

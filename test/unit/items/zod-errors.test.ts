@@ -35,6 +35,15 @@ describe('formatZodError', () => {
     expect(message({ list: [{ value: 'a', lable: 'x' }] })).toBe('list.0: unknown field "lable"');
   });
 
+  it('says a query value that is not a number is not one', () => {
+    const query = z.strictObject({ limit: z.coerce.number().int() });
+    const result = query.safeParse({ limit: 'secret-ish' }, { reportInput: true });
+    expect(result.success).toBe(false);
+    expect(formatZodError(result.error as z.ZodError)).toBe(
+      'limit: expected number, got text that is not a number',
+    );
+  });
+
   it('lists the allowed values of an enum, never the bad one', () => {
     expect(message({ kind: 'C' })).toBe('kind: must be one of "", A, B');
   });
