@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -19,6 +18,15 @@ import { openSqlite } from '../storage/sqlite/open.js';
 
 export const DATABASE_FILE = 'keyhold.db';
 const KEY_CHECK = 'master_key_check';
+
+/**
+ * What the key check holds once item heads are in force: a database created with them, or one
+ * whose rows got theirs (upgrade-heads.ts). Before, it held random bytes. Sealed under the master
+ * key, it cannot be forged, and it cannot be removed (no check, no start): so a start never runs
+ * the upgrade again, which would vouch for rows as it finds them, however their heads went
+ * missing. Only a key check copied from a backup made before the upgrade brings that back.
+ */
+const HEADS_IN_FORCE = Buffer.from('keyhold/item-heads-in-force/v1');
 
 export interface OpenStore {
   storage: Storage;
@@ -55,8 +63,7 @@ export async function createDataDir(config: Config): Promise<OpenStore & { maste
   }
   const keyring = new Keyring(master);
   const storage = await openSqlite(databasePath(config.dataDir));
-  const check = keyring.sealWithMaster(randomBytes(32), aad.masterKeyCheck());
-  await storage.meta.insert(KEY_CHECK, check.toString('base64'));
+  await storage.meta.insert(KEY_CHECK, headsInForceCheck(keyring));
   return { storage, keyring, masterKeyFile };
 }
 
@@ -73,12 +80,16 @@ export async function openDataDir(config: Config): Promise<OpenStore> {
     );
   }
   const keyring = new Keyring(loadMasterKey(config));
-  verifyMasterKey(file, keyring);
+  const headsInForce = verifyMasterKey(file, keyring);
   const storage = await openSqlite(file);
   try {
+    if (headsInForce) return { storage, keyring };
     // Before anything is served: the upgrade is what makes a missing head mean tampering.
-    const headsUpgrade = await upgradeItemHeads(storage, keyring);
-    return { storage, keyring, ...(headsUpgrade ? { headsUpgrade } : {}) };
+    const headsUpgrade = await upgradeItemHeads(storage, keyring, async (tx) => {
+      await tx.meta.delete(KEY_CHECK);
+      await tx.meta.insert(KEY_CHECK, headsInForceCheck(keyring));
+    });
+    return { storage, keyring, headsUpgrade };
   } catch (error) {
     await storage.close();
     throw error;
@@ -96,7 +107,11 @@ function loadMasterKey(config: Config): Buffer {
   return readMasterKeyFile(keyFile);
 }
 
-function verifyMasterKey(file: string, keyring: Keyring): void {
+const headsInForceCheck = (keyring: Keyring) =>
+  keyring.sealWithMaster(HEADS_IN_FORCE, aad.masterKeyCheck()).toString('base64');
+
+/** Opens the key check with `keyring`'s master key; answers whether item heads are in force. */
+function verifyMasterKey(file: string, keyring: Keyring): boolean {
   // A read-only connection to a WAL database still creates empty -wal/-shm files; remove the ones
   // this check made, so a refused start leaves the directory exactly as it found it.
   const sidecars = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
@@ -106,7 +121,12 @@ function verifyMasterKey(file: string, keyring: Keyring): void {
       | { value: string }
       | undefined;
     if (!row) throw new MasterKeyError(`${file} is not a Keyhold database (no master key check)`);
-    keyring.openWithMaster(Buffer.from(row.value, 'base64'), aad.masterKeyCheck(), 'master key check');
+    const check = keyring.openWithMaster(
+      Buffer.from(row.value, 'base64'),
+      aad.masterKeyCheck(),
+      'master key check',
+    );
+    return check.equals(HEADS_IN_FORCE);
   } catch (error) {
     if (isAppError(error) && error.code === 'integrity_error') {
       throw new MasterKeyError(

@@ -185,4 +185,24 @@ describe('item heads upgrade', () => {
       });
     }
   });
+
+  it('never runs again: a rollback dressed as a database awaiting the upgrade stays an integrity error', async () => {
+    // Everything someone who can write the file (but has no key) can do to make the upgrade
+    // vouch for a rolled-back row: drop the later version, point the row back, clear its head,
+    // and put back the marker migration 0008 leaves.
+    const raw = new BetterSqlite3(databasePath(dir));
+    raw.prepare('delete from item_versions where item_id = ? and version = 2').run(edited);
+    raw
+      .prepare(
+        "update items set version = 1, updated_at = ?, last_edited_by = 'editor1', head = null where id = ?",
+      )
+      .run(at(1), edited);
+    raw.prepare('insert into meta (key, value) values (?, ?)').run(ITEM_HEADS_PENDING, '0008');
+    raw.close();
+    await withOpened(async (opened, { items }) => {
+      expect(opened.headsUpgrade).toBeUndefined();
+      await expect(items.get(ctx, vaultId, edited)).rejects.toMatchObject(integrity(`item ${edited}`));
+      await expect(items.list(ctx, vaultId)).rejects.toMatchObject(integrity(`item ${edited}`));
+    });
+  });
 });

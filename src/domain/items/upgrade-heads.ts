@@ -19,9 +19,11 @@ export interface HeadsUpgrade {
 
 /**
  * Writes the heads, version MACs and sealed file sizes (heads.ts, file-service.ts) of the rows a
- * database held before migration 0008, once: on the first start with the master key after that
- * migration, which left a marker in `meta` asking for it. The marker goes in the same
- * transaction, so every later start treats a missing MAC as tampering, never as "not yet".
+ * database held before migration 0008, once: the caller runs it on a start whose key check does
+ * not yet say heads are in force (bootstrap/data-dir.ts), and `markInForce` changes that check in
+ * the same transaction, so every later start treats a missing MAC as tampering, never as "not
+ * yet" (the `meta` marker migration 0008 left is removed with it; a marker put back later is
+ * ignored).
  *
  * What is found is trusted as it is (nothing older exists to check it against), with one
  * exception: an item whose row points below the newest version stored for it was already rolled
@@ -31,8 +33,8 @@ export interface HeadsUpgrade {
 export async function upgradeItemHeads(
   storage: Storage,
   keyring: Keyring,
-): Promise<HeadsUpgrade | undefined> {
-  if ((await storage.meta.get(ITEM_HEADS_PENDING)) === undefined) return undefined;
+  markInForce: (tx: Stores) => Promise<void>,
+): Promise<HeadsUpgrade> {
   return storage.transaction(async (tx) => {
     const vaults = vaultsOf(tx);
     const done: HeadsUpgrade = { items: 0, versions: 0, files: 0, refused: [] };
@@ -68,6 +70,7 @@ export async function upgradeItemHeads(
       done.files++;
     }
     await tx.meta.delete(ITEM_HEADS_PENDING);
+    await markInForce(tx);
     return done;
   });
 }
