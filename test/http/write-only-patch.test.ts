@@ -153,7 +153,7 @@ describe('a caller with READ is told why, without values', () => {
 });
 
 describe('an empty PATCH', () => {
-  it('leaves the version alone and records no update, for either caller', async () => {
+  it("leaves the version alone; records the reader's read and the write-only caller's no-op update", async () => {
     const id = (await setup.item(vault, STORED_ITEM)).id;
     const before = await lastSeq();
     const blind = await send('PATCH', itemUrl(id), writeOnly, []);
@@ -164,8 +164,10 @@ describe('an empty PATCH', () => {
     expect(seen.statusCode).toBe(200);
     expect(seen.json()).toMatchObject({ id, version: 1, title: STORED_ITEM.title });
     const events = await eventsAfter(before);
-    // The reader got the item's secrets: that is a read, and recorded as one.
+    // The reader got the item's secrets: that is a read, and recorded as one. The write-only
+    // caller learnt the item's version: an update that changed nothing, at that version.
     expect(events.map((e) => [e.action, e.itemId, e.itemVersion, e.result])).toEqual([
+      ['UPDATE', id, 1, 'SUCCESS'],
       ['READ', id, 1, 'SUCCESS'],
     ]);
     expect((await t.storage.items.versions(id)).map((v) => v.version)).toEqual([1]);
@@ -182,7 +184,7 @@ describe('when the audit trail cannot be written', () => {
     );
     try {
       const cases = BATTERY.filter((c) => c.method === 'PATCH' && c.item !== 'missing');
-      for (const c of cases) {
+      for (const c of [...cases, { name: 'empty patch', item: 'stored', body: [] }]) {
         const res = await send('PATCH', itemUrl(c.item === 'large' ? large : id), writeOnly, c.body);
         expect(res.statusCode, c.name).toBe(503);
         expect(res.json()).toEqual({

@@ -230,21 +230,23 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   };
 
   /**
-   * An empty PATCH changes nothing, so it stores no version and records no update. A reader gets
-   * the item as it is, which is a read of its secrets and recorded as one (fail-closed).
+   * An empty PATCH changes nothing, so it stores no version. It is still recorded, fail-closed,
+   * before anything is answered: a reader gets the item as it is, a read of its secrets recorded
+   * as one; a write-only caller gets a receipt, recorded as an update that left the item at its
+   * version (unrecorded, it would let a caller without READ watch an item's version untraced).
    */
   const unchanged = async (ctx: RequestContext, vault: VaultRecord, row: ItemRow) => {
-    if (!canRead(ctx, vault)) return receipt(row);
-    const item = await present(vault, row, openContent(vault, row));
+    const reader = canRead(ctx, vault);
+    const answer = reader ? await present(vault, row, openContent(vault, row)) : receipt(row);
     await recordAudit(storage.audit, ctx, {
-      action: 'READ',
+      action: reader ? 'READ' : 'UPDATE',
       resourceType: 'ITEM',
       vaultId: vault.id,
       itemId: row.id,
       itemVersion: row.version,
       result: 'SUCCESS',
     });
-    return item;
+    return answer;
   };
 
   const getJson: ItemService['getJson'] = async (ctx, vaultId, itemId) => {
