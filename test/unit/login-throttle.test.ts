@@ -89,6 +89,18 @@ describe('LoginThrottle', () => {
     expect(await attempt(ATTACKER, EMAIL, 'other-account')).toBe(0);
   });
 
+  it('counts an IPv6 client by its /64: a fresh address of the same network for each attempt is no escape', async () => {
+    for (let n = 1; n <= 5; n++) await fail(`2001:db8:5:6::${n.toString(16)}`);
+    expect(await attempt('2001:db8:5:6:ffff:ffff:ffff:fffe')).toBe(SECOND);
+    expect(await attempt('2001:db8:5:6:0:0:0:abcd')).toBe(SECOND);
+    // The next /64 is another client.
+    expect(await attempt('2001:db8:5:7::1')).toBe(0);
+    // An IPv4 client is its address, whether the socket shows it plain or IPv4-mapped.
+    for (let n = 1; n <= 5; n++) await fail('::ffff:192.0.2.77');
+    expect(await attempt('192.0.2.77')).toBe(SECOND);
+    expect(await attempt('192.0.2.78')).toBe(0);
+  });
+
   it('locks an email for every address once a distributed attack passes 50 failures', async () => {
     // One failure from each of 50 addresses: the fiftieth locks the email everywhere.
     for (let n = 0; n < 49; n++) await fail(`203.0.113.${n}`);
