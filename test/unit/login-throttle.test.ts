@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LoginThrottle } from '../../src/domain/login/throttle.js';
 import type { Storage } from '../../src/storage/ports.js';
@@ -143,6 +144,22 @@ describe('LoginThrottle', () => {
     now += 10 * SECOND;
     await fail(ATTACKER);
     expect(await attempt(ATTACKER)).toBe(4 * SECOND);
+  });
+
+  it('refuses every attempt, as an integrity error, when a lock was altered into something that is not a time', async () => {
+    for (let n = 1; n <= 6; n++) await attempt(HOME);
+    await storage.close();
+    const file = join(dir, `db-${files - 1}.sqlite`);
+    const db = new BetterSqlite3(file);
+    db.exec("update login_attempts set locked_until = 'soon'");
+    db.close();
+    storage = await openSqlite(file);
+    throttle = new LoginThrottle(storage, () => now);
+    for (let n = 0; n < 3; n++) {
+      await expect(attempt(HOME)).rejects.toMatchObject({ status: 500, code: 'integrity_error' });
+    }
+    now += 60 * MINUTE;
+    await expect(attempt(HOME)).rejects.toMatchObject({ code: 'integrity_error' });
   });
 
   it('forgets an address 75 minutes after its last attempt or lock, and not before', async () => {

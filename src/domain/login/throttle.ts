@@ -1,4 +1,5 @@
 import { hashSecret } from '../../crypto/secrets.js';
+import { integrityError } from '../../errors/app-error.js';
 import type { LoginAttemptKey, Stores } from '../../storage/ports.js';
 import { sourceAddress } from '../audit/refusal-summaries.js';
 
@@ -60,7 +61,12 @@ export class LoginThrottle {
       LOGIN_WAITS_MS,
       Math.floor(this.#now()),
     );
-    return answer.reserved ? 0 : answer.retryAfterMs;
+    if (answer.reserved) return 0;
+    // The wait is read from the table. A row altered to hold something other than a time gives
+    // NaN, which compares as no wait at all: every attempt would reach the password check. Fail
+    // closed instead, naming the table.
+    if (!(answer.retryAfterMs > 0)) throw integrityError('the login throttle (login_attempts)');
+    return answer.retryAfterMs;
   }
 
   /** A success: clears the email and this address (in `stores`, e.g. the login's transaction). */
