@@ -4,7 +4,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
-import { REFUSALS_WRITTEN_PER_INTERVAL } from '../../src/domain/audit/refusal-summaries.js';
+import {
+  REFUSALS_WRITTEN_PER_ACCOUNT,
+  REFUSALS_WRITTEN_PER_INTERVAL,
+} from '../../src/domain/audit/refusal-summaries.js';
+import { type ProxyTrust, proxyTrust } from '../../src/http/client-address.js';
 import { buildConnectApp, type ConnectApp } from '../../src/http/connect/app.js';
 import { listeningUrl } from '../../src/http/listening-url.js';
 import type { AuditEvent } from '../../src/storage/ports.js';
@@ -33,7 +37,7 @@ interface Fixture {
 
 let open: Fixture | undefined;
 
-async function fixture(): Promise<Fixture> {
+async function fixture(options: { trustProxy?: ProxyTrust } = {}): Promise<Fixture> {
   const t = await startTestApp();
   const setup = adminSetup(t);
   const vault = (await setup.vault('v')).id;
@@ -49,6 +53,7 @@ async function fixture(): Promise<Fixture> {
     central: inProcessCentral(t.services, created.id),
     logger: pino({ level: 'silent' }),
     limits: { json: t.config.bodyLimit, file: t.config.maxFileSize, inlineFile: t.config.maxInlineFileSize },
+    trustProxy: options.trustProxy,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   open = {
@@ -149,6 +154,31 @@ describe('refused requests', () => {
     expect(denials.length).toBeLessThanOrEqual(REFUSALS_WRITTEN_PER_INTERVAL + 2);
     for (const e of denials) expect(e.userAgent?.length).toBeLessThanOrEqual(256);
     expect(denials.find((e) => e.count === 1)?.userAgent).toBe(LONG_UA.slice(0, 256));
+  }, 120_000);
+
+  it('2,000 refusals each from its own IPv6 /64 (one client holding a /48) write a bounded number of rows', async () => {
+    // Behind a trusted proxy on loopback, which says each request came from another /64.
+    const f = await fixture({ trustProxy: proxyTrust(['loopback']) });
+    const statuses = await pool(
+      Array.from({ length: 2000 }, (_, i) =>
+        get(`${f.base}/v1/vaults`, {
+          authorization: 'Bearer garbage',
+          'user-agent': LONG_UA,
+          'x-forwarded-for': `2001:db8:42:${i.toString(16)}::1`,
+        }),
+      ),
+    );
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    await f.t.services.refusals.close();
+    const denials = (await allEvents(f.t)).filter((e) => e.result === 'DENY');
+    expect(denials.reduce((n, e) => n + e.count, 0)).toBe(2000);
+    // The account's budget one by one, then one summary for every source past it.
+    expect(denials.filter((e) => e.count === 1)).toHaveLength(REFUSALS_WRITTEN_PER_ACCOUNT);
+    expect(denials).toHaveLength(REFUSALS_WRITTEN_PER_ACCOUNT + 1);
+    expect(denials.find((e) => e.count > 1)).toMatchObject({
+      ip: null,
+      count: 2000 - REFUSALS_WRITTEN_PER_ACCOUNT,
+    });
   }, 120_000);
 
   it('summary events carry the count of the refusals they stand for, per kind of call', async () => {

@@ -134,6 +134,13 @@ describe.each([
     expect(await signIn('198.51.100.21', password)).toBe(trusted ? 303 : 429);
     const denied = (await audit()).find((e) => e.actorId === user.id && e.result === 'DENY');
     expect(denied?.ip).toEqual(expectedIp('198.51.100.20'));
+    // An IPv6 client that takes a fresh address of its /64 for every attempt is one client.
+    for (let n = 1; n <= 5; n++) {
+      expect(await signIn(`2001:db8:7:8::${n.toString(16)}`, `Wrong-Pass-v6-${n}-aa`)).toBe(
+        trusted ? 401 : 429,
+      );
+    }
+    expect(await signIn('2001:db8:7:8:aaaa:bbbb:cccc:dddd', password)).toBe(429);
   }, 60_000);
 });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LoginThrottle } from '../../src/domain/login/throttle.js';
 import type { Storage } from '../../src/storage/ports.js';
@@ -89,6 +90,18 @@ describe('LoginThrottle', () => {
     expect(await attempt(ATTACKER, EMAIL, 'other-account')).toBe(0);
   });
 
+  it('counts an IPv6 client by its /64: a fresh address of the same network for each attempt is no escape', async () => {
+    for (let n = 1; n <= 5; n++) await fail(`2001:db8:5:6::${n.toString(16)}`);
+    expect(await attempt('2001:db8:5:6:ffff:ffff:ffff:fffe')).toBe(SECOND);
+    expect(await attempt('2001:db8:5:6:0:0:0:abcd')).toBe(SECOND);
+    // The next /64 is another client.
+    expect(await attempt('2001:db8:5:7::1')).toBe(0);
+    // An IPv4 client is its address, whether the socket shows it plain or IPv4-mapped.
+    for (let n = 1; n <= 5; n++) await fail('::ffff:192.0.2.77');
+    expect(await attempt('192.0.2.77')).toBe(SECOND);
+    expect(await attempt('192.0.2.78')).toBe(0);
+  });
+
   it('locks an email for every address once a distributed attack passes 50 failures', async () => {
     // One failure from each of 50 addresses: the fiftieth locks the email everywhere.
     for (let n = 0; n < 49; n++) await fail(`203.0.113.${n}`);
@@ -131,6 +144,22 @@ describe('LoginThrottle', () => {
     now += 10 * SECOND;
     await fail(ATTACKER);
     expect(await attempt(ATTACKER)).toBe(4 * SECOND);
+  });
+
+  it('refuses every attempt, as an integrity error, when a lock was altered into something that is not a time', async () => {
+    for (let n = 1; n <= 6; n++) await attempt(HOME);
+    await storage.close();
+    const file = join(dir, `db-${files - 1}.sqlite`);
+    const db = new BetterSqlite3(file);
+    db.exec("update login_attempts set locked_until = 'soon'");
+    db.close();
+    storage = await openSqlite(file);
+    throttle = new LoginThrottle(storage, () => now);
+    for (let n = 0; n < 3; n++) {
+      await expect(attempt(HOME)).rejects.toMatchObject({ status: 500, code: 'integrity_error' });
+    }
+    now += 60 * MINUTE;
+    await expect(attempt(HOME)).rejects.toMatchObject({ code: 'integrity_error' });
   });
 
   it('forgets an address 75 minutes after its last attempt or lock, and not before', async () => {

@@ -6,6 +6,7 @@ import { newId } from '../../src/crypto/ids.js';
 import { recordAudit } from '../../src/domain/audit/audit-log.js';
 import { MAX_USER_AGENT, truncate } from '../../src/domain/audit/bounds.js';
 import {
+  REFUSALS_WRITTEN_PER_ACCOUNT,
   REFUSALS_WRITTEN_PER_INTERVAL,
   RefusalSummaries,
   sourceAddress,
@@ -106,6 +107,31 @@ describe('refusal summaries', () => {
     expect(summaryOf(all, '203.0.113.2')[0]?.count).toBe(4);
     expect(all.find((e) => e.ip === '2001:db8:1:2::/64')?.count).toBe(1);
     expect(all.filter((e) => e.result === 'DENY').reduce((n, e) => n + e.count, 0)).toBe(22);
+  });
+
+  it('bounds what an account writes one by one, however many sources the refusals come from', async () => {
+    const s = make();
+    // One client holding a /48 sends six refusals from each of 400 of its /64s.
+    let written = 0;
+    for (let n = 0; n < 400; n++) written += await refuse(s, `2001:db8:7:${n.toString(16)}::1`, 6);
+    expect(written).toBe(REFUSALS_WRITTEN_PER_ACCOUNT);
+    // Another account's budget is its own.
+    const other = refusedFrom('192.0.2.200');
+    other.actor = { ...other.actor, accountId: newId() };
+    expect(s.admit(other, facts)).toBe(true);
+    // The next interval starts a fresh budget.
+    clock += INTERVAL;
+    expect(await refuse(s, '2001:db8:7:ffff::1', 1)).toBe(1);
+    await s.close();
+    const all = await events();
+    // Every refusal is counted once: the sources that spent the budget have their own summary,
+    // the rest share one without an address.
+    expect(all.reduce((n, e) => n + e.count, 0)).toBe(2401);
+    const sources = REFUSALS_WRITTEN_PER_ACCOUNT / REFUSALS_WRITTEN_PER_INTERVAL;
+    expect(all).toHaveLength(REFUSALS_WRITTEN_PER_ACCOUNT + sources + 1 + 1);
+    const shared = all.filter((e) => e.ip === null);
+    expect(shared).toHaveLength(1);
+    expect(shared[0]).toMatchObject({ count: (400 - sources) * 6, requestId: null, actorId: 'unknown' });
   });
 
   it('keeps at most maxSources, writing the summary of an evicted source at once', async () => {

@@ -10,6 +10,13 @@ import { type AuditFacts, recordAudit } from './audit-log.js';
  * as fast as the disk takes them; five keep the evidence without the flood.
  */
 export const REFUSALS_WRITTEN_PER_INTERVAL = 5;
+/**
+ * Refusals written one by one per account and interval, whatever their sources. A client that
+ * holds many sources (a routed IPv6 /48 is 65,536 /64s; a botnet, as many IPv4 addresses) would
+ * otherwise write five rows from each: past this budget an account's refusals from sources not
+ * already being summarised are counted into one summary for all of them, with no address.
+ */
+export const REFUSALS_WRITTEN_PER_ACCOUNT = 100;
 /** The interval a source's budget covers and a summary counts over. */
 export const REFUSAL_INTERVAL_MS = 60_000;
 /**
@@ -36,6 +43,12 @@ interface Source {
   groups: Map<string, Group>;
 }
 
+/** An account's refusals written one by one in its current interval. */
+interface Budget {
+  start: number;
+  written: number;
+}
+
 export interface RefusalSummaryOptions {
   /** Milliseconds since the epoch. */
   now?: () => number;
@@ -48,7 +61,9 @@ export interface RefusalSummaryOptions {
 /**
  * Aggregates refusals of unauthenticated requests (no, unknown, expired or revoked token) per
  * account and source address. The first `REFUSALS_WRITTEN_PER_INTERVAL` of an interval are
- * written one by one as before; the rest are counted, and one summary event per kind of call
+ * written one by one as before, as long as the account has written fewer than
+ * `REFUSALS_WRITTEN_PER_ACCOUNT` in its interval (past that, a new source's refusals go to one
+ * summary for the account, with no address); the rest are counted, and one summary event per kind of call
  * (action and resource type) is written when the interval ends: result DENY, `count` the number
  * of refusals it stands for, `occurredAt` the first of them, the source as `ip`, the first
  * counted request's User-Agent, no token or request id.
@@ -70,6 +85,8 @@ export class RefusalSummaries {
   readonly #onError: (error: unknown, count: number) => void;
   /** In order of interval start: a source is re-inserted when its next interval begins. */
   readonly #sources = new Map<string, Source>();
+  /** By account id: ids of accounts whose servers were refused, so as many as there are accounts. */
+  readonly #accounts = new Map<string, Budget>();
   readonly #pending = new Set<Promise<void>>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
@@ -95,21 +112,25 @@ export class RefusalSummaries {
   admit(ctx: RequestContext, facts: AuditFacts): boolean {
     if (this.#closed) return true;
     const now = this.#now();
-    const key = `${ctx.actor.accountId} ${sourceAddress(ctx.ip)}`;
-    let source = this.#sources.get(key);
-    if (source && now - source.start >= this.#interval) {
-      this.#sources.delete(key);
-      this.#write(source);
-      source = undefined;
+    const accountId = ctx.actor.accountId;
+    let account = this.#accounts.get(accountId);
+    if (!account || now - account.start >= this.#interval) {
+      account = { start: now, written: 0 };
+      this.#accounts.set(accountId, account);
     }
-    if (!source) {
-      if (this.#sources.size >= this.#max) this.#evictOldest();
-      source = { start: now, written: 0, groups: new Map() };
-      this.#sources.set(key, source);
-    }
-    if (source.written < REFUSALS_WRITTEN_PER_INTERVAL) {
-      source.written++;
-      return true;
+    let address: string | null = sourceAddress(ctx.ip);
+    let source = this.#current(`${accountId} ${address}`, now);
+    if (!source || source.written < REFUSALS_WRITTEN_PER_INTERVAL) {
+      if (account.written < REFUSALS_WRITTEN_PER_ACCOUNT) {
+        source ??= this.#open(`${accountId} ${address}`, now);
+        source.written++;
+        account.written++;
+        return true;
+      }
+      // The account's budget is spent: a source not summarised yet joins the account's shared
+      // summary (keyed by the account id alone, which no source's key is).
+      address = null;
+      source = this.#current(accountId, now) ?? this.#open(accountId, now);
     }
     const kind = `${facts.action} ${facts.resourceType}`;
     const group = source.groups.get(kind);
@@ -120,7 +141,7 @@ export class RefusalSummaries {
           actor: { ...ctx.actor, id: 'unknown', tokenId: null },
           principal: ctx.principal,
           requestId: null,
-          ip: sourceAddress(ctx.ip),
+          ip: address,
           userAgent: ctx.userAgent,
         },
         facts: { action: facts.action, resourceType: facts.resourceType, result: facts.result },
@@ -128,6 +149,25 @@ export class RefusalSummaries {
         firstAt: new Date(now).toISOString(),
       });
     return false;
+  }
+
+  /** The source under `key` if its interval is still running; one that ended is written. */
+  #current(key: string, now: number): Source | undefined {
+    const source = this.#sources.get(key);
+    if (source && now - source.start >= this.#interval) {
+      this.#sources.delete(key);
+      this.#write(source);
+      return undefined;
+    }
+    return source;
+  }
+
+  /** A new source under `key`, its interval starting now. */
+  #open(key: string, now: number): Source {
+    if (this.#sources.size >= this.#max) this.#evictOldest();
+    const source: Source = { start: now, written: 0, groups: new Map() };
+    this.#sources.set(key, source);
+    return source;
   }
 
   /** Stops the sweep and writes every summary, finished interval or not; resolves once written. */

@@ -1,5 +1,7 @@
 import { hashSecret } from '../../crypto/secrets.js';
+import { integrityError } from '../../errors/app-error.js';
 import type { LoginAttemptKey, Stores } from '../../storage/ports.js';
+import { sourceAddress } from '../audit/refusal-summaries.js';
 
 /** Attempts a key lets through before each further one waits. */
 const FREE_PER_ADDRESS = 5;
@@ -26,8 +28,8 @@ function waits(): number[] {
 const forgetAfter = (free: number) => free * MAX_DELAY_MS;
 
 /**
- * Brute-force throttling of password logins, keyed twice: by account+email+IP (an attacker at
- * one address is slowed down fast) and by account+email alone with a higher bar (a distributed
+ * Brute-force throttling of password logins, keyed twice: by account+email+IP (an IPv6
+ * client's /64; an attacker at one address is slowed down fast) and by account+email alone with a higher bar (a distributed
  * guess is slowed down too, while the owner's own attempts from another address still get
  * through the first key). The delay doubles with every failure past the free ones, up to 15
  * minutes; a success clears both keys.
@@ -59,7 +61,12 @@ export class LoginThrottle {
       LOGIN_WAITS_MS,
       Math.floor(this.#now()),
     );
-    return answer.reserved ? 0 : answer.retryAfterMs;
+    if (answer.reserved) return 0;
+    // The wait is read from the table. A row altered to hold something other than a time gives
+    // NaN, which compares as no wait at all: every attempt would reach the password check. Fail
+    // closed instead, naming the table.
+    if (!(answer.retryAfterMs > 0)) throw integrityError('the login throttle (login_attempts)');
+    return answer.retryAfterMs;
   }
 
   /** A success: clears the email and this address (in `stores`, e.g. the login's transaction). */
@@ -74,7 +81,10 @@ export class LoginThrottle {
 }
 
 // JSON arrays: unambiguous whatever the strings hold (an email may contain any character).
+// An address is keyed as the source refusals are counted against: an IPv6 client by its /64,
+// since whoever holds one address of it can send from any of its 2^64 (a key per address would
+// let each next attempt come from a fresh one, leaving only the email's far higher bar).
 const perAddress = (account: string, email: string, ip: string) =>
-  hashSecret(JSON.stringify(['login-address', account, email, ip]));
+  hashSecret(JSON.stringify(['login-address', account, email, sourceAddress(ip)]));
 const perEmail = (account: string, email: string) =>
   hashSecret(JSON.stringify(['login-email', account, email]));

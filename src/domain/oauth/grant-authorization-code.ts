@@ -2,6 +2,7 @@ import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
+import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { invalidGrant, invalidRequest } from './oauth-error.js';
 import { isCodeVerifier, verifierMatches } from './pkce.js';
 import { requireSameResource } from './requested-scopes.js';
@@ -11,11 +12,15 @@ import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.j
  * RFC 6749 §4.1.3 with PKCE (RFC 7636) required. A code is single-use: presenting it again
  * revokes every token issued from it (RFC 9700 §4.5), since a second redemption means it leaked.
  */
-export async function redeemAuthorizationCode(
+export function redeemAuthorizationCode(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,
 ): Promise<TokenResponse> {
+  return redeemAgainIfNarrowed(() => redeemOnce(deps, client, facts));
+}
+
+async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFacts): Promise<TokenResponse> {
   const { form } = facts;
   const code = form.get('code');
   const verifier = form.get('code_verifier');
@@ -70,6 +75,7 @@ export async function redeemAuthorizationCode(
     if (!(await tx.authorizationCodes.consume(record.id, now))) {
       throw invalidGrant('the code was already used');
     }
+    await requireGrantStillCovers(tx, record.accountId, record.grantId, scopes);
     return registerTokens(tx, ctx, minted);
   });
 }

@@ -2,6 +2,7 @@ import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
+import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
 import { requireSameResource, resolveScopes } from './requested-scopes.js';
 import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
@@ -11,11 +12,15 @@ import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.j
  * presented again means it was stolen, so the whole grant is revoked (RFC 9700 §4.14.2) and the
  * user must consent again. A refresh can narrow the scope, never widen it or change the resource.
  */
-export async function redeemRefreshToken(
+export function redeemRefreshToken(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,
 ): Promise<TokenResponse> {
+  return redeemAgainIfNarrowed(() => redeemOnce(deps, client, facts));
+}
+
+async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFacts): Promise<TokenResponse> {
   const { form } = facts;
   const presented = form.get('refresh_token');
   if (!presented) throw invalidRequest('refresh_token is missing');
@@ -56,6 +61,7 @@ export async function redeemRefreshToken(
     if (!(await tx.oauthTokens.rotate(record.id, now))) {
       throw invalidGrant('the refresh token was already used');
     }
+    await requireGrantStillCovers(tx, client.accountId, record.grantId, scopes);
     return registerTokens(tx, ctx, minted);
   });
 }
