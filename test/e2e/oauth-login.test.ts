@@ -163,6 +163,18 @@ describe('the record of sign-ins', () => {
     for (const password of typed) expect(trail).not.toContain(password);
   });
 
+  it('records a failed sign-in for an unknown email as one for the user `unknown`: the same work as a wrong password', async () => {
+    const form = await atLoginPage();
+    const before = await f.admin<AuditEvent[]>('GET', '/audit?limit=1');
+    expect((await form.signIn('nobody-recorded@example.com', 'Wrong-Pass-Ii99')).status).toBe(401);
+    const events = await f.admin<AuditEvent[]>('GET', '/audit?limit=1000');
+    const added = events.filter((e) => e.seq > (before[0]?.seq ?? 0) && e.resourceType === 'LOGIN_SESSION');
+    expect(added).toEqual([
+      expect.objectContaining({ actorType: 'user', actorId: 'unknown', action: 'CREATE', result: 'DENY' }),
+    ]);
+    expect(JSON.stringify(added)).not.toContain('nobody-recorded');
+  });
+
   // Last: it reads the logs every other test in this file produced.
   it('never logs a password, right or wrong', async () => {
     const user = await newUser();

@@ -65,7 +65,9 @@ export class LoginService {
     const user = await this.#storage.users.findByEmail(accountId, normalized);
     const ok = await verifyPassword(user?.passwordHash ?? (await this.#decoy), password);
     if (!user || !ok) {
-      if (user) await this.#audit(user, facts, 'DENY', null);
+      // Recorded for an unknown email too (as the user `unknown`): the same work either way, so
+      // the time of a refusal does not tell whether the email belongs to a user.
+      await this.#audit(accountId, user, facts, 'DENY', null);
       return undefined;
     }
     const secret = newBearerSecret(SESSION_PREFIX);
@@ -82,7 +84,7 @@ export class LoginService {
     await this.#storage.transaction(async (tx) => {
       await tx.loginSessions.insert(record);
       await this.#throttle.succeed(accountId, normalized, facts.ip, tx);
-      await this.#audit(user, facts, 'SUCCESS', record.id, tx);
+      await this.#audit(accountId, user, facts, 'SUCCESS', record.id, tx);
     });
     return secret;
   }
@@ -124,7 +126,8 @@ export class LoginService {
   }
 
   async #audit(
-    user: UserRecord,
+    accountId: string,
+    user: UserRecord | undefined,
     facts: LoginFacts,
     result: 'SUCCESS' | 'DENY',
     sessionId: string | null,
@@ -133,8 +136,8 @@ export class LoginService {
     await recordAudit(
       stores.audit,
       {
-        actor: { type: 'user', id: user.id, accountId: user.accountId, tokenId: null, operator: false },
-        principal: { kind: 'user', accountId: user.accountId, vaults: new Map() },
+        actor: { type: 'user', id: user?.id ?? 'unknown', accountId, tokenId: null, operator: false },
+        principal: { kind: 'user', accountId, vaults: new Map() },
         requestId: facts.requestId,
         ip: facts.ip,
         userAgent: facts.userAgent,
