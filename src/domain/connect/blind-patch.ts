@@ -23,7 +23,9 @@ import { show } from './patch-errors.js';
  *
  * Everything else (an element by id or index, `-`, appending with `add /fields`) needs READ.
  * The one stored fact such a patch can still run into is the 1 MiB limit of the whole item;
- * the service answers that with one message that names nothing (`patch_not_applicable`).
+ * the service answers that with one message that names nothing (`patch_not_applicable`). It is
+ * still an oracle on size (padding the patch finds how large the parts it left are, near the
+ * limit), never on content; docs/connect.md says so.
  */
 export function checkBlindPatch(operations: readonly PatchOperation[], vaultId: string): void {
   let fieldsSet = false;
