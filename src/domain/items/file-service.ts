@@ -84,7 +84,7 @@ const openFileMeta = (key: Buffer, vault: VaultRecord, f: FileRecord): FileMeta 
 
 /** The decrypted metadata of an item's files (no content), for item views. */
 export async function listFileMetas(
-  storage: Storage,
+  storage: Pick<Storage, 'files'>,
   keyring: Keyring,
   vault: VaultRecord,
   itemId: string,

@@ -1,6 +1,6 @@
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { conflict, integrityError, isAppError, notFound } from '../../errors/app-error.js';
+import { conflict, isAppError, notFound } from '../../errors/app-error.js';
 import type { ItemRow, ItemVersionRecord, Storage, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
@@ -8,20 +8,14 @@ import { recordAudit } from '../audit/audit-log.js';
 import { checkBlindPatch } from '../connect/blind-patch.js';
 import { applyItemPatch, parseItemPatch } from '../connect/patch.js';
 import type { RequestContext } from '../context.js';
-import { listFileMetas, openFileMetas } from './file-service.js';
-import { itemHead, verifyHead, verifyVersion, versionMac } from './heads.js';
+import { openFileMetas } from './file-service.js';
+import { itemHead, verifyHead, versionMac } from './heads.js';
 import { buildItemContent, parseItemInput } from './input.js';
+import { type ItemHistory, itemHistory } from './item-history.js';
+import { itemRows, metaOf, placeOf, sealedOf } from './item-rows.js';
 import { itemJson, toFullItem, toItemSummary } from './present.js';
-import {
-  type ItemPlace,
-  LAYOUT,
-  openItem,
-  openOverview,
-  openServedJson,
-  type SealedItem,
-  sealItem,
-} from './sealing.js';
-import type { ItemContent, ItemMeta } from './types.js';
+import { LAYOUT, openOverview, openServedJson, sealItem } from './sealing.js';
+import type { ItemContent } from './types.js';
 import { attemptWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
 
 export type FullItem = ReturnType<typeof toFullItem>;
@@ -36,19 +30,12 @@ export interface WriteReceipt {
   updatedAt: string;
 }
 
-export interface ItemVersionView {
-  version: number;
-  title: string;
-  createdAt: string;
-  editedBy: string;
-}
-
 /**
  * Items: create, read, replace, patch, delete. Writes take the request body as it came
  * (`unknown`) and validate it here, so that every refused or failed write is audited against
  * the item with the action attempted, and is answered only once that event is recorded.
  */
-export interface ItemService {
+export interface ItemService extends ItemHistory {
   create(ctx: RequestContext, vaultId: string, body: unknown): Promise<FullItem | WriteReceipt>;
   list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
   get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
@@ -77,32 +64,7 @@ export interface ItemService {
     operations: unknown,
   ): Promise<FullItem | WriteReceipt>;
   delete(ctx: RequestContext, vaultId: string, itemId: string): Promise<void>;
-  history(ctx: RequestContext, vaultId: string, itemId: string): Promise<ItemVersionView[]>;
-  getVersion(ctx: RequestContext, vaultId: string, itemId: string, version: number): Promise<FullItem>;
 }
-
-const placeOf = (row: ItemRow): ItemPlace => ({
-  accountId: row.accountId,
-  vaultId: row.vaultId,
-  itemId: row.id,
-  version: row.version,
-});
-
-/** A row loaded with its content. */
-const sealedOf = (row: ItemRow): SealedItem => ({
-  overview: row.overview,
-  content: row.content as Buffer,
-  layout: row.layout,
-});
-
-const metaOf = (row: ItemRow): ItemMeta => ({
-  id: row.id,
-  vaultId: row.vaultId,
-  version: row.version,
-  createdAt: row.createdAt,
-  updatedAt: row.updatedAt,
-  lastEditedBy: row.lastEditedBy,
-});
 
 const staleVersion = (itemId: string, current: number, basedOn: number | undefined) =>
   conflict(
@@ -121,13 +83,9 @@ const patchNotApplicable = () =>
   );
 
 export function itemService(storage: Storage, keyring: Keyring): ItemService {
-  /** The current row, its head checked: a rolled-back or altered row is an integrity error. */
-  const load = async (vault: VaultRecord, itemId: string, withContent: boolean): Promise<ItemRow> => {
-    const row = await storage.items.get(vault.id, itemId, withContent);
-    if (!row) throw notFound(`item ${itemId} not found`);
-    verifyHead(keyring.macKey(vault), row);
-    return row;
-  };
+  const rows = itemRows(storage, keyring);
+  const { load, openContent, present } = rows;
+  const history = itemHistory(storage, keyring, rows);
 
   /** The item row `base` moved to its next state, with the head and version record that say so. */
   const stamped = (vault: VaultRecord, base: ItemRow, content: ItemContent) => {
@@ -144,31 +102,6 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     };
     return { row, record };
   };
-
-  /**
-   * A stored version record of `row`, its metadata checked. A version after the current one
-   * exists only if the item was pointed back at an older version (with an older head restored).
-   */
-  const checkVersion = (vault: VaultRecord, row: ItemRow, v: ItemVersionRecord) => {
-    if (v.version > row.version) throw integrityError(`item ${row.id}`);
-    verifyVersion(keyring.macKey(vault), { ...v, accountId: row.accountId, vaultId: row.vaultId });
-  };
-
-  /** The whole history, newest first: versions are never pruned, so it is exactly 1…current. */
-  const checkedHistory = (vault: VaultRecord, row: ItemRow, versions: ItemVersionRecord[]) => {
-    versions.forEach((v, i) => {
-      if (v.version !== row.version - i) throw integrityError(`item ${row.id}`);
-      checkVersion(vault, row, v);
-    });
-    if (versions.length !== row.version) throw integrityError(`item ${row.id}`);
-    return versions;
-  };
-
-  const openContent = (vault: VaultRecord, row: ItemRow): ItemContent =>
-    openItem(keyring.vaultKey(vault), placeOf(row), sealedOf(row));
-
-  const present = async (vault: VaultRecord, row: ItemRow, content: ItemContent) =>
-    toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now());
 
   const canRead = (ctx: RequestContext, vault: VaultRecord) => decide(ctx.principal, 'read', vault).allow;
 
@@ -399,52 +332,6 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       });
     },
 
-    async history(ctx, vaultId, itemId) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      const row = await load(vault, itemId, false);
-      const key = keyring.vaultKey(vault);
-      const versions = checkedHistory(vault, row, await storage.items.versions(itemId));
-      const views = versions.map((v) => ({
-        version: v.version,
-        title: openOverview(key, { ...placeOf(row), version: v.version }, v.overview).title,
-        createdAt: v.createdAt,
-        editedBy: v.editedBy,
-      }));
-      await recordAudit(storage.audit, ctx, {
-        action: 'READ',
-        resourceType: 'ITEM',
-        vaultId,
-        itemId,
-        result: 'SUCCESS',
-      });
-      return views;
-    },
-
-    async getVersion(ctx, vaultId, itemId, version) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      const row = await load(vault, itemId, false);
-      const old = await storage.items.getVersion(itemId, version);
-      if (!old) throw notFound(`item ${itemId} has no version ${version}`);
-      checkVersion(vault, row, old);
-      const asOf: ItemRow = {
-        ...row,
-        version,
-        updatedAt: old.createdAt,
-        lastEditedBy: old.editedBy,
-        overview: old.overview,
-        content: old.content,
-        layout: old.layout,
-      };
-      const item = await present(vault, asOf, openContent(vault, asOf));
-      await recordAudit(storage.audit, ctx, {
-        action: 'READ',
-        resourceType: 'ITEM',
-        vaultId,
-        itemId,
-        itemVersion: version,
-        result: 'SUCCESS',
-      });
-      return item;
-    },
+    ...history,
   };
 }
