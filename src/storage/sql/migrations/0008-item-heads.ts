@@ -1,0 +1,21 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+import { ITEM_HEADS_PENDING } from '../../ports.js';
+import type { DialectTypes } from './dialect-types.js';
+
+/**
+ * Item heads (domain/items/heads.ts): a MAC per item row over its current version and metadata,
+ * a MAC per version over its metadata, and (in the sealed file metadata, no column) each file's
+ * size and time. A migration has no key to compute them with, so the rows already stored get
+ * theirs on the next start that has the master key (domain/items/upgrade-heads.ts), once: the
+ * marker written here in the same step asks for it, and is removed in the same transaction that
+ * writes them. A database without items needs no upgrade and gets no marker.
+ */
+export const itemHeads = (t: DialectTypes): Migration => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('items').addColumn('head', t.blob).execute();
+    await db.schema.alterTable('item_versions').addColumn('mac', t.blob).execute();
+    await sql`insert into meta (key, value) select ${ITEM_HEADS_PENDING}, '0008' where exists (select 1 from items)`.execute(
+      db,
+    );
+  },
+});
