@@ -29,7 +29,6 @@ import {
 } from '../../src/errors/app-error.js';
 import { connectFormat } from '../../src/errors/connect-format.js';
 import { failure } from '../../src/errors/failure.js';
-import { errorBody, toAppError } from '../../src/errors/format.js';
 import { isKeyholdError, type KeyholdError } from '../../src/errors/keyhold-error.js';
 import { toKeyholdError } from '../../src/errors/normalise.js';
 import { oauthFormat } from '../../src/errors/oauth-format.js';
@@ -323,18 +322,18 @@ describe('one error family', () => {
     expect(new ConfigError('x').expose).toBe(false);
   });
 
-  it('toAppError and errorBody still give the admin body for any error', () => {
-    expect(errorBody(toAppError(invalidGrant('used')))).toEqual({
+  it('the admin format gives the admin body for any error, normalised', () => {
+    expect(adminFormat(toKeyholdError(invalidGrant('used'))).body).toEqual({
       status: 400,
       code: 'bad_request',
       message: 'used',
     });
-    expect(errorBody(toAppError(sqlFault))).toEqual({
+    expect(adminFormat(toKeyholdError(sqlFault)).body).toEqual({
       status: 500,
       code: 'internal_error',
       message: 'Internal server error',
     });
     const own = notFound('x');
-    expect(toAppError(own)).toBe(own);
+    expect(toKeyholdError(own)).toBe(own);
   });
 });
