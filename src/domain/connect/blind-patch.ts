@@ -1,4 +1,4 @@
-import { AppError, invalidInput } from '../../errors/app-error.js';
+import { type AppError, forbidden, invalidInput } from '../../errors/app-error.js';
 import { UNCREATABLE_MESSAGE } from '../items/input.js';
 import { UNCREATABLE_CATEGORIES } from '../items/types.js';
 import type { PatchOperation } from './patch.js';
@@ -58,13 +58,13 @@ export function checkBlindPatch(operations: readonly PatchOperation[], vaultId: 
     }
   }
   if (sectionsSet && !fieldsSet && sectionsOp) {
-    throw refused(
+    throw forbidden(
       `patch[${sectionsOp.at}]: a caller without read access to vault ${vaultId} can set /sections only ` +
         'in a patch that also sets /fields (the fields it cannot see may name a section)',
     );
   }
   if (fieldsSet && !sectionsSet && fieldsNameSection) {
-    throw refused(
+    throw forbidden(
       `a caller without read access to vault ${vaultId} can set fields that name a section only ` +
         'in a patch that also sets /sections (it cannot see the sections the item has)',
     );
@@ -82,13 +82,9 @@ function namesSection(fields: unknown): boolean {
 }
 
 function needsRead({ at, path }: PatchOperation, vaultId: string): AppError {
-  return refused(
+  return forbidden(
     `patch[${at}]: ${show(path)} needs read access to vault ${vaultId}: it patches part of a list the ` +
       'caller cannot see; without read access, set whole attributes (/, /title, /category, /favorite, ' +
       '/tags, /urls, /fields, /sections) or replace the item with PUT',
   );
-}
-
-function refused(message: string): AppError {
-  return new AppError(403, 'forbidden', message);
 }
