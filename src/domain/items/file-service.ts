@@ -7,7 +7,7 @@ import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { FileMeta } from './types.js';
-import { attemptWrite, type WriteTarget } from './write-attempt.js';
+import { attemptWrite, authorizeWrite, type WriteTarget } from './write-attempt.js';
 
 /** The Connect file shape. */
 export interface FileView {
@@ -114,13 +114,10 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
   };
 
   return {
-    add: (ctx, vaultId, itemId, file) =>
-      attempt(ctx, { action: 'CREATE', resourceType: 'FILE', vaultId, itemId }, async () => {
-        const vault = await authorizeVault(storage, ctx, vaultId, 'write', {
-          action: 'CREATE',
-          resourceType: 'FILE',
-          itemId,
-        });
+    add: (ctx, vaultId, itemId, file) => {
+      const target: WriteTarget = { action: 'CREATE', resourceType: 'FILE', vaultId, itemId };
+      return attempt(ctx, target, async () => {
+        const vault = await authorizeWrite(storage, ctx, target);
         await requireItem(vaultId, itemId);
         const key = keyring.vaultKey(vault);
         const id = newId();
@@ -164,7 +161,8 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
           createdAt: now,
           ...(meta.sectionId ? { sectionId: meta.sectionId } : {}),
         });
-      }),
+      });
+    },
 
     async list(ctx, vaultId, itemId) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
@@ -204,31 +202,31 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       return { file, content };
     },
 
-    delete: (ctx, vaultId, itemId, fileId) =>
-      attempt(
-        ctx,
-        { action: 'DELETE', resourceType: 'FILE', vaultId, itemId, resourceId: fileId },
-        async () => {
-          await authorizeVault(storage, ctx, vaultId, 'write', {
+    delete: (ctx, vaultId, itemId, fileId) => {
+      const target: WriteTarget = {
+        action: 'DELETE',
+        resourceType: 'FILE',
+        vaultId,
+        itemId,
+        resourceId: fileId,
+      };
+      return attempt(ctx, target, async () => {
+        await authorizeWrite(storage, ctx, target);
+        await requireItem(vaultId, itemId);
+        const now = new Date().toISOString();
+        await storage.transaction(async (tx) => {
+          if (!(await tx.files.delete(itemId, fileId))) throw notFound(`file ${fileId} not found`);
+          await tx.vaults.touchContent(vaultId, now);
+          await recordAudit(tx.audit, ctx, {
             action: 'DELETE',
             resourceType: 'FILE',
+            vaultId,
             itemId,
+            resourceId: fileId,
+            result: 'SUCCESS',
           });
-          await requireItem(vaultId, itemId);
-          const now = new Date().toISOString();
-          await storage.transaction(async (tx) => {
-            if (!(await tx.files.delete(itemId, fileId))) throw notFound(`file ${fileId} not found`);
-            await tx.vaults.touchContent(vaultId, now);
-            await recordAudit(tx.audit, ctx, {
-              action: 'DELETE',
-              resourceType: 'FILE',
-              vaultId,
-              itemId,
-              resourceId: fileId,
-              result: 'SUCCESS',
-            });
-          });
-        },
-      ),
+        });
+      });
+    },
   };
 }

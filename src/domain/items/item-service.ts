@@ -16,7 +16,7 @@ import { itemRows, metaOf, placeOf, sealedOf } from './item-rows.js';
 import { itemJson, toFullItem, toItemSummary } from './present.js';
 import { LAYOUT, openOverview, openServedJson, sealItem } from './sealing.js';
 import type { ItemContent } from './types.js';
-import { attemptWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
+import { attemptWrite, authorizeWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
 
 export type FullItem = ReturnType<typeof toFullItem>;
 export type ItemSummary = ReturnType<typeof toItemSummary>;
@@ -125,14 +125,6 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const attempt = <T>(ctx: RequestContext, target: WriteTarget, write: () => Promise<T>) =>
     attemptWrite(storage.audit, ctx, target, write);
 
-  /** `authorizeVault` for a write, whose refusal is recorded against the item it aimed at. */
-  const authorizeWrite = (ctx: RequestContext, target: WriteTarget) =>
-    authorizeVault(storage, ctx, target.vaultId, 'write', {
-      action: target.action,
-      resourceType: 'ITEM',
-      ...(target.itemId ? { itemId: target.itemId } : {}),
-    });
-
   /** Stores `content` as the version after `current`, unless another writer got there first. */
   const commit = async (
     ctx: RequestContext,
@@ -209,7 +201,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   return {
     create: (ctx, vaultId, body) =>
       attempt(ctx, { action: 'CREATE', vaultId }, async () => {
-        const vault = await authorizeWrite(ctx, { action: 'CREATE', vaultId });
+        const vault = await authorizeWrite(storage, ctx, { action: 'CREATE', vaultId });
         const content = buildItemContent(parseItemInput(body));
         const now = new Date().toISOString();
         const { row, record } = stamped(
@@ -271,7 +263,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     replace: (ctx, vaultId, itemId, body) => {
       const target: WriteTarget = { action: 'UPDATE', vaultId, itemId };
       return attempt(ctx, target, async () => {
-        const vault = await authorizeWrite(ctx, target);
+        const vault = await authorizeWrite(storage, ctx, target);
         const input = parseItemInput(body);
         const current = await load(vault, itemId, true);
         if (input.version !== undefined && input.version !== current.version) {
@@ -289,7 +281,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     patch: (ctx, vaultId, itemId, operations) => {
       const target: WriteTarget = { action: 'UPDATE', vaultId, itemId };
       return attempt(ctx, target, async () => {
-        const vault = await authorizeWrite(ctx, target);
+        const vault = await authorizeWrite(storage, ctx, target);
         const reader = canRead(ctx, vault);
         // Checked before the item is read: these answers depend on the request alone.
         const patch = parseItemPatch(operations);
@@ -316,7 +308,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     delete: (ctx, vaultId, itemId) => {
       const target: WriteTarget = { action: 'DELETE', vaultId, itemId };
       return attempt(ctx, target, async () => {
-        await authorizeWrite(ctx, target);
+        await authorizeWrite(storage, ctx, target);
         const now = new Date().toISOString();
         await storage.transaction(async (tx) => {
           if (!(await tx.items.delete(vaultId, itemId))) throw notFound(`item ${itemId} not found`);

@@ -1,5 +1,6 @@
 import { isAppError } from '../../errors/app-error.js';
-import type { AuditAction, AuditStore } from '../../storage/ports.js';
+import type { AuditAction, AuditStore, Stores, VaultRecord } from '../../storage/ports.js';
+import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 
@@ -13,6 +14,22 @@ export interface WriteTarget {
   itemId?: string;
   resourceType?: 'ITEM' | 'FILE';
   resourceId?: string;
+}
+
+/**
+ * `authorizeVault` for a write: a refusal is recorded (DENY) against the item it aimed at, with
+ * the action attempted, not as an update of the vault.
+ */
+export function authorizeWrite(
+  stores: Pick<Stores, 'vaults' | 'audit'>,
+  ctx: RequestContext,
+  target: WriteTarget,
+): Promise<VaultRecord> {
+  return authorizeVault(stores, ctx, target.vaultId, 'write', {
+    action: target.action,
+    resourceType: target.resourceType ?? 'ITEM',
+    ...(target.itemId ? { itemId: target.itemId } : {}),
+  });
 }
 
 /**
