@@ -43,15 +43,7 @@ export async function foundAccount(
     resourceId: account.id,
     result: 'SUCCESS',
   });
-  for (const kind of SIGNING_KEY_KINDS) {
-    const key = await signingKeys.create(account.id, kind, tx);
-    await recordAudit(tx.audit, ctx, {
-      action: 'CREATE',
-      resourceType: 'SIGNING_KEY',
-      resourceId: key.kid,
-      result: 'SUCCESS',
-    });
-  }
+  for (const kind of SIGNING_KEY_KINDS) await signingKeys.create(account.id, kind, tx, ctx);
 }
 
 const requireOperator = (ctx: RequestContext) => {

@@ -1,7 +1,6 @@
 import type { JWK } from 'jose';
 import type { SigningKeyKind, SigningKeyRecord, Storage } from '../../storage/ports.js';
 import { requireAdministrator } from '../admin-only.js';
-import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -47,17 +46,7 @@ export function signingKeyService(
     async rotate(ctx, kind) {
       requireAdministrator(ctx);
       const accountId = ctx.actor.accountId;
-      const record = await storage.transaction(async (tx) => {
-        const created = await keys.create(accountId, kind, tx);
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'SIGNING_KEY',
-          resourceId: created.kid,
-          result: 'SUCCESS',
-        });
-        return created;
-      });
-      return view(record);
+      return view(await storage.transaction((tx) => keys.create(accountId, kind, tx, ctx)));
     },
   };
 }

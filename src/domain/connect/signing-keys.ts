@@ -5,7 +5,7 @@ import type { Keyring } from '../../crypto/keyring.js';
 import { AppError } from '../../errors/app-error.js';
 import type { SigningKeyKind, SigningKeyRecord, Storage, Stores } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { systemContext } from '../context.js';
+import { type RequestContext, systemContext } from '../context.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../oauth/token-issuer.js';
 
 type Key = CryptoKey;
@@ -84,28 +84,22 @@ export class SigningKeys {
         expose: true,
       });
     }
-    return this.#storage.transaction(async (tx) => {
-      const made = await tx.signingKeys.current(accountId, kind);
-      if (made) return made;
-      const created = await this.create(accountId, kind, tx);
-      await recordAudit(tx.audit, systemContext(accountId), {
-        action: 'CREATE',
-        resourceType: 'SIGNING_KEY',
-        resourceId: created.kid,
-        result: 'SUCCESS',
-      });
-      return created;
-    });
+    return this.#storage.transaction(
+      async (tx) =>
+        (await tx.signingKeys.current(accountId, kind)) ??
+        (await this.create(accountId, kind, tx, systemContext(accountId))),
+    );
   }
 
   /**
-   * Retires the current key of this kind (if any) and makes a new one, in the caller's
-   * transaction, which records the audit event. Keys of the other kind are left alone.
+   * Retires the current key of this kind (if any) and makes a new one, with its audit event (as
+   * `ctx`), in the caller's transaction. Keys of the other kind are left alone.
    */
   async create(
     accountId: string,
     kind: SigningKeyKind,
-    stores: Pick<Stores, 'signingKeys'>,
+    stores: Pick<Stores, 'signingKeys' | 'audit'>,
+    ctx: RequestContext,
   ): Promise<SigningKeyRecord> {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const kid = newId();
@@ -125,6 +119,12 @@ export class SigningKeys {
     privateJwk.fill(0);
     await stores.signingKeys.retireCurrent(accountId, kind, now);
     await stores.signingKeys.insert(record);
+    await recordAudit(stores.audit, ctx, {
+      action: 'CREATE',
+      resourceType: 'SIGNING_KEY',
+      resourceId: kid,
+      result: 'SUCCESS',
+    });
     return record;
   }
 
