@@ -85,41 +85,18 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
  */
 const PURGE_INTERVAL_MS = 3600 * 1000;
 
-/** Starts the purge; the returned function stops it and waits for a run in progress. */
-function schedulePurge(storage: OpenStore['storage'], logger: Logger): () => Promise<void> {
+/**
+ * Runs `job` now and then every `PURGE_INTERVAL_MS`; the returned function stops it and waits for
+ * a run in progress. Never two runs at once: one that outlasts the interval is waited for, not
+ * overlapped. The job reports its own outcome (it must not reject).
+ */
+function everyHour(job: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> = Promise.resolve();
   const run = () => {
-    running = purgeExpired(storage).then(
-      (purged) => logger.info(purged, 'expired oauth rows purged'),
-      (err: unknown) => logger.error({ err }, 'purging expired oauth rows failed'),
-    );
+    running = running.then(job);
   };
   run();
-  // unref: a pending purge never keeps the process alive.
-  const timer = setInterval(run, PURGE_INTERVAL_MS).unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
-}
-
-/** Starts audit pruning (retention.ts); the returned function stops it and waits for a run. */
-function scheduleAuditPruning(
-  storage: OpenStore['storage'],
-  retention: AuditRetention,
-  logger: Logger,
-): () => Promise<void> {
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    // Never two at once: a run that outlasts the hour is waited for, not overlapped.
-    running = running.then(() =>
-      pruneAudit(storage.audit, retention).then(
-        (pruned) => logger.info(pruned, 'audit events past retention pruned'),
-        (err: unknown) => logger.error({ err }, 'pruning audit events failed'),
-      ),
-    );
-  };
-  run();
+  // unref: a pending run never keeps the process alive.
   const timer = setInterval(run, PURGE_INTERVAL_MS).unref();
   return async () => {
     clearInterval(timer);
@@ -208,11 +185,21 @@ export async function startService(
     trustProxy,
   });
   const connectApps: ConnectApp[] = [];
-  const stopPurge = schedulePurge(opened.storage, logger);
-  const stopPruning = scheduleAuditPruning(
-    opened.storage,
-    { successDays: config.auditRetentionDays, refusalDays: config.auditRefusalRetentionDays },
-    logger,
+  const stopPurge = everyHour(() =>
+    purgeExpired(opened.storage).then(
+      (purged) => logger.info(purged, 'expired oauth rows purged'),
+      (err: unknown) => logger.error({ err }, 'purging expired oauth rows failed'),
+    ),
+  );
+  const retention: AuditRetention = {
+    successDays: config.auditRetentionDays,
+    refusalDays: config.auditRefusalRetentionDays,
+  };
+  const stopPruning = everyHour(() =>
+    pruneAudit(opened.storage.audit, retention).then(
+      (pruned) => logger.info(pruned, 'audit events past retention pruned'),
+      (err: unknown) => logger.error({ err }, 'pruning audit events failed'),
+    ),
   );
   const close = async () => {
     await stopPurge();
