@@ -31,7 +31,7 @@ export interface HeadsUpgrade {
  * a file whose metadata no longer opens). Neither stops the start: the rest of the store serves.
  */
 export async function upgradeItemHeads(
-  storage: Storage,
+  storage: Pick<Storage, 'transaction'>,
   keyring: Keyring,
   markInForce: (tx: Stores) => Promise<void>,
 ): Promise<HeadsUpgrade> {
