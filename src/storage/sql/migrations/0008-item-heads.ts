@@ -6,9 +6,10 @@ import type { DialectTypes } from './dialect-types.js';
  * Item heads (domain/items/heads.ts): a MAC per item row over its current version and metadata,
  * a MAC per version over its metadata, and (in the sealed file metadata, no column) each file's
  * size and time. A migration has no key to compute them with, so the rows already stored get
- * theirs on the next start that has the master key (domain/items/upgrade-heads.ts), once: the
- * marker written here in the same step asks for it, and is removed in the same transaction that
- * writes them. A database without items needs no upgrade and gets no marker.
+ * theirs on the next start that has the master key (domain/items/upgrade-heads.ts), once. What
+ * decides that is the master key check (bootstrap/data-dir.ts), not the marker written here: the
+ * marker only records that this step found items without heads (none in an empty database), and
+ * the upgrade removes it; nothing reads it, so one put back changes nothing.
  */
 export const itemHeads = (t: DialectTypes): Migration => ({
   async up(db: Kysely<unknown>) {
