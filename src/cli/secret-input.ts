@@ -11,10 +11,10 @@ import { CliError } from './errors.js';
  */
 
 /** More than any value the admin API accepts: a read stops there instead of filling memory. */
-export const MAX_SECRET_BYTES = 1024 * 1024;
+const MAX_SECRET_BYTES = 1024 * 1024;
 
 /** The path that means standard input. */
-export const STDIN_PATH = '-';
+const STDIN_PATH = '-';
 
 async function readAll(stream: Readable, flag: string, source: string): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -6,7 +6,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
  * bytes never serve as both an AES-GCM key and an HMAC key, and checking a MAC needs only the
  * (cached) data key, never the master key.
  */
-export const MAC_BYTES = 32;
+const MAC_BYTES = 32;
 const MAC_KEY_LABEL = 'keyhold/metadata-mac/v1';
 
 export const deriveMacKey = (dataKey: Uint8Array): Buffer =>

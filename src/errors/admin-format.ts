@@ -22,7 +22,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
 };
 
 /** Always one of ERROR_CODES, so the body's `code` is one docs/errors.md lists. */
-export function apiCode(error: KeyholdError): ErrorCode {
+function apiCode(error: KeyholdError): ErrorCode {
   if (error instanceof AppError) return error.code;
   return CODE_BY_STATUS[error.status] ?? (error.status >= 500 ? 'internal_error' : 'bad_request');
 }

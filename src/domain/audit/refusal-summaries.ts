@@ -18,13 +18,13 @@ export const REFUSALS_WRITTEN_PER_INTERVAL = 5;
  */
 export const REFUSALS_WRITTEN_PER_ACCOUNT = 100;
 /** The interval a source's budget covers and a summary counts over. */
-export const REFUSAL_INTERVAL_MS = 60_000;
+const REFUSAL_INTERVAL_MS = 60_000;
 /**
  * Sources tracked at once. Each costs a few hundred bytes (its key and at most a handful of
  * summary groups, each with a bounded User-Agent); past this bound the oldest is evicted, its
  * summary written early, so an attacker cycling addresses costs memory only up to the bound.
  */
-export const MAX_REFUSAL_SOURCES = 10_000;
+const MAX_REFUSAL_SOURCES = 10_000;
 
 /** What a source's summary of one kind of call holds until it is written. */
 interface Group {

@@ -31,9 +31,9 @@ export interface Comparison {
 }
 
 /** Deepest nesting of parentheses; deeper input is refused rather than risking the stack. */
-export const MAX_FILTER_DEPTH = 8;
+const MAX_FILTER_DEPTH = 8;
 /** Most comparisons in one filter: each is evaluated against every item of the list. */
-export const MAX_FILTER_COMPARISONS = 32;
+const MAX_FILTER_COMPARISONS = 32;
 
 export class FilterSyntaxError extends Error {
   constructor(

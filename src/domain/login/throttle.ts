@@ -10,7 +10,7 @@ const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 15 * 60_000;
 
 /** 1 s, 2 s, 4 s, … doubling up to 15 minutes. */
-export const LOGIN_WAITS_MS: readonly number[] = Object.freeze(waits());
+const LOGIN_WAITS_MS: readonly number[] = Object.freeze(waits());
 
 function waits(): number[] {
   const out: number[] = [];

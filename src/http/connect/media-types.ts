@@ -6,14 +6,14 @@ import type { BodyKind } from './routes.js';
  * come as `application/json-patch+json`, its registered type; it is read with the same strict
  * JSON parser and size limit as `application/json`.
  */
-export const BODY_MEDIA_TYPES: Readonly<Record<Exclude<BodyKind, 'none'>, readonly string[]>> = {
+const BODY_MEDIA_TYPES: Readonly<Record<Exclude<BodyKind, 'none'>, readonly string[]>> = {
   json: ['application/json'],
   'json-patch': ['application/json', 'application/json-patch+json'],
   bytes: ['application/octet-stream'],
 };
 
 /** The media type of a Content-Type header, lower-case and without parameters. */
-export function mediaTypeOf(contentType: string | undefined): string | undefined {
+function mediaTypeOf(contentType: string | undefined): string | undefined {
   return contentType?.split(';', 1)[0]?.trim().toLowerCase() || undefined;
 }
 
