@@ -1,12 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  authorizeInteractively,
-  Browser,
-  formBody,
-  type OAuthFixture,
-  startOAuthFixture,
-} from '../helpers/oauth.js';
+import { type OAuthFixture, startOAuthFixture, userTokens } from '../helpers/oauth.js';
 
 /**
  * The user vault API (`/api/v1`, the Connect routes on the central service's Fastify server) reads
@@ -42,35 +35,10 @@ beforeAll(async () => {
     redirectUris: [REDIRECT],
     scopes: ['vault:read', 'vault:write'],
   });
-  const verifier = randomBytes(32).toString('base64url');
-  const callback = await authorizeInteractively(
-    new Browser(),
-    `${f.issuer}/authorize?${new URLSearchParams({
-      response_type: 'code',
-      client_id: client.clientId,
-      redirect_uri: REDIRECT,
-      scope: 'vault:read vault:write',
-      state: 's',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    })}`,
-    { email: 'member@example.com', password: MEMBER_PASSWORD },
-  );
-  const response = await fetch(`${f.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
-    },
-    body: formBody({
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code') ?? '',
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    }),
-  });
-  if (response.status !== 200) throw new Error(`token: ${response.status} ${await response.text()}`);
-  token = ((await response.json()) as { access_token: string }).access_token;
+  const user = { email: 'member@example.com', password: MEMBER_PASSWORD };
+  token = (
+    await userTokens(f.issuer, client, user, { scope: 'vault:read vault:write', redirectUri: REDIRECT })
+  ).access_token;
 }, 60_000);
 
 afterAll(async () => {

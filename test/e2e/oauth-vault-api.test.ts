@@ -9,6 +9,7 @@ import {
   formBody,
   type OAuthFixture,
   startOAuthFixture,
+  userTokens,
 } from '../helpers/oauth.js';
 
 /**
@@ -54,38 +55,9 @@ afterAll(async () => {
   await f?.close();
 });
 
-async function accessToken(scope: string, choose?: (o: { scope: string; label: string }[]) => string[]) {
-  const verifier = randomBytes(32).toString('base64url');
-  const url = `${f.issuer}/authorize?${new URLSearchParams({
-    response_type: 'code',
-    client_id: client.clientId,
-    redirect_uri: REDIRECT,
-    scope,
-    state: 's',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  })}`;
-  const callback = await authorizeInteractively(
-    new Browser(),
-    url,
-    { email: member.email, password: MEMBER_PASSWORD },
-    choose,
-  );
-  const response = await fetch(`${f.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
-    },
-    body: formBody({
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code') ?? '',
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    }),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as { access_token: string; scope: string };
+async function accessToken(scope: string, choose?: (o: ConsentOption[]) => string[]) {
+  const user = { email: member.email, password: MEMBER_PASSWORD };
+  return userTokens(f.issuer, client, user, { scope, redirectUri: REDIRECT, ...(choose ? { choose } : {}) });
 }
 
 const api = (token: string, path: string, init: RequestInit = {}) =>

@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { ConnectFixture, stopConnectServices } from '../helpers/connect.js';
-import { authorizeInteractively, Browser, formBody } from '../helpers/oauth.js';
+import { userTokens } from '../helpers/oauth.js';
 import { cleanup, type Server, startKeyhold } from '../helpers/processes.js';
 import {
   BATTERY,
@@ -54,34 +53,7 @@ async function writeOnlyOAuthToken(): Promise<string> {
     scopes: ['vault:write'],
   });
   const issuer = `${fixture.centralUrl}/oauth/${fixture.init.accountId}`;
-  const verifier = randomBytes(32).toString('base64url');
-  const callback = await authorizeInteractively(
-    new Browser(),
-    `${issuer}/authorize?${new URLSearchParams({
-      response_type: 'code',
-      client_id: client.clientId,
-      redirect_uri: REDIRECT,
-      scope: 'vault:write',
-      state: 's',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    })}`,
-    MEMBER,
-  );
-  const response = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
-    },
-    body: formBody({
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code') ?? '',
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    }),
-  });
-  const tokens = (await response.json()) as { access_token: string; scope: string };
+  const tokens = await userTokens(issuer, client, MEMBER, { scope: 'vault:write', redirectUri: REDIRECT });
   // The member may read and write the vault; this token may only write it.
   expect(tokens.scope).toBe(`vault:${vault}:write`);
   return tokens.access_token;

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,4 +206,48 @@ export async function authorizeInteractively(
   }
   if (response.status !== 303) throw new Error(`expected a redirect to the client, got ${response.status}`);
   return new URL(response.headers.get('location') ?? '');
+}
+
+/**
+ * A user's tokens through the whole authorization code flow with PKCE: the authorization
+ * request, sign-in and consent (`choose` picks the options, all by default), and the code
+ * redeemed by the confidential `client` at the token endpoint (HTTP Basic). Throws unless the
+ * token endpoint answers 200.
+ */
+export async function userTokens(
+  issuer: string,
+  client: { clientId: string; clientSecret: string },
+  user: { email: string; password: string },
+  options: { scope: string; redirectUri: string; choose?: (o: ConsentOption[]) => string[] },
+): Promise<{ access_token: string; refresh_token?: string; scope: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const callback = await authorizeInteractively(
+    new Browser(),
+    `${issuer}/authorize?${new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: options.redirectUri,
+      scope: options.scope,
+      state: 's',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    })}`,
+    user,
+    options.choose,
+  );
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+    },
+    body: formBody({
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code') ?? '',
+      redirect_uri: options.redirectUri,
+      code_verifier: verifier,
+    }),
+  });
+  if (response.status !== 200) throw new Error(`token: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { access_token: string; refresh_token?: string; scope: string };
 }
