@@ -146,6 +146,22 @@ describe('LoginThrottle', () => {
     expect(await attempt(ATTACKER)).toBe(4 * SECOND);
   });
 
+  it('slows a password spray from one address after 200 failures across emails; a success from it clears that', async () => {
+    const sprayed = (n: number) => `user${n}@example.com`;
+    for (let n = 0; n < 200; n++) await fail(ATTACKER, sprayed(n));
+    // A fresh email from the same address now waits; another address still gets through.
+    expect(await attempt(ATTACKER, sprayed(200))).toBe(SECOND);
+    expect(await attempt(HOME, sprayed(200))).toBe(0);
+    now += SECOND;
+    await fail(ATTACKER, sprayed(201));
+    expect(await attempt(ATTACKER, sprayed(202))).toBe(2 * SECOND);
+    // Someone behind the same address signs in: the count across emails starts again.
+    now += 2 * SECOND;
+    expect(await attempt(ATTACKER, EMAIL)).toBe(0);
+    await throttle.succeed(ACCOUNT, EMAIL, ATTACKER);
+    expect(await attempt(ATTACKER, sprayed(203))).toBe(0);
+  });
+
   it('refuses every attempt, as an integrity error, when a lock was altered into something that is not a time', async () => {
     for (let n = 1; n <= 6; n++) await attempt(HOME);
     await storage.close();

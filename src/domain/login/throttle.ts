@@ -6,6 +6,13 @@ import { sourceAddress } from '../audit/refusal-summaries.js';
 /** Attempts a key lets through before each further one waits. */
 const FREE_PER_ADDRESS = 5;
 const FREE_PER_EMAIL = FREE_PER_ADDRESS * 10;
+/**
+ * Failures one address may have across every email of the account: far above what a team behind
+ * one NAT address fails between its successes (each success clears it), far below a password
+ * spray, which otherwise only the password hash would slow down (tens of tries a second, each
+ * leaving its throttle rows and audit event behind).
+ */
+const FREE_PER_SOURCE = FREE_PER_EMAIL * 4;
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 15 * 60_000;
 
@@ -28,11 +35,12 @@ function waits(): number[] {
 const forgetAfter = (free: number) => free * MAX_DELAY_MS;
 
 /**
- * Brute-force throttling of password logins, keyed twice: by account+email+IP (an IPv6
- * client's /64; an attacker at one address is slowed down fast) and by account+email alone with a higher bar (a distributed
- * guess is slowed down too, while the owner's own attempts from another address still get
- * through the first key). The delay doubles with every failure past the free ones, up to 15
- * minutes; a success clears both keys.
+ * Brute-force throttling of password logins, keyed three ways: by account+email+IP (an IPv6
+ * client's /64; an attacker at one address is slowed down fast), by account+email alone with a
+ * higher bar (a distributed guess is slowed down too, while the owner's own attempts from another
+ * address still get through the first key), and by account+IP across emails with a higher bar
+ * still (a password spray from one address). The delay doubles with every failure past the free
+ * ones, up to 15 minutes; a success clears the keys it went through.
  *
  * Every attempt is reserved in storage before its password is checked, and counts as a failure
  * unless it succeeds: however many requests race, only the free attempts reach the (slow)
@@ -57,6 +65,7 @@ export class LoginThrottle {
           forgetAfterMs: forgetAfter(FREE_PER_ADDRESS),
         },
         { key: perEmail(account, email), free: FREE_PER_EMAIL, forgetAfterMs: forgetAfter(FREE_PER_EMAIL) },
+        { key: perSource(account, ip), free: FREE_PER_SOURCE, forgetAfterMs: forgetAfter(FREE_PER_SOURCE) },
       ] satisfies LoginAttemptKey[],
       LOGIN_WAITS_MS,
       Math.floor(this.#now()),
@@ -69,14 +78,21 @@ export class LoginThrottle {
     return answer.retryAfterMs;
   }
 
-  /** A success: clears the email and this address (in `stores`, e.g. the login's transaction). */
+  /**
+   * A success: clears the email, this address's attempts at it, and this address's count across
+   * emails (in `stores`, e.g. the login's transaction).
+   */
   async succeed(
     account: string,
     email: string,
     ip: string,
     stores: Pick<Stores, 'loginAttempts'> = this.#stores,
   ): Promise<void> {
-    await stores.loginAttempts.clear([perAddress(account, email, ip), perEmail(account, email)]);
+    await stores.loginAttempts.clear([
+      perAddress(account, email, ip),
+      perEmail(account, email),
+      perSource(account, ip),
+    ]);
   }
 }
 
@@ -88,3 +104,5 @@ const perAddress = (account: string, email: string, ip: string) =>
   hashSecret(JSON.stringify(['login-address', account, email, sourceAddress(ip)]));
 const perEmail = (account: string, email: string) =>
   hashSecret(JSON.stringify(['login-email', account, email]));
+const perSource = (account: string, ip: string) =>
+  hashSecret(JSON.stringify(['login-source', account, sourceAddress(ip)]));
