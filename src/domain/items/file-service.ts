@@ -7,7 +7,7 @@ import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { FileMeta } from './types.js';
-import { attemptWrite, authorizeWrite, type WriteTarget } from './write-attempt.js';
+import { attemptWrite, authorizeWrite, recordWrite, type WriteTarget } from './write-attempt.js';
 
 /** The Connect file shape. */
 export interface FileView {
@@ -144,14 +144,7 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
         await storage.transaction(async (tx) => {
           await tx.files.insert(record, sealedContent);
           await tx.vaults.touchContent(vaultId, now);
-          await recordAudit(tx.audit, ctx, {
-            action: 'CREATE',
-            resourceType: 'FILE',
-            vaultId,
-            itemId,
-            resourceId: id,
-            result: 'SUCCESS',
-          });
+          await recordWrite(tx.audit, ctx, target, 'SUCCESS', { resourceId: id });
         });
         return toFileView(vaultId, {
           id,
@@ -217,14 +210,7 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
         await storage.transaction(async (tx) => {
           if (!(await tx.files.delete(itemId, fileId))) throw notFound(`file ${fileId} not found`);
           await tx.vaults.touchContent(vaultId, now);
-          await recordAudit(tx.audit, ctx, {
-            action: 'DELETE',
-            resourceType: 'FILE',
-            vaultId,
-            itemId,
-            resourceId: fileId,
-            result: 'SUCCESS',
-          });
+          await recordWrite(tx.audit, ctx, target, 'SUCCESS');
         });
       });
     },

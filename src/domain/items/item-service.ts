@@ -16,7 +16,7 @@ import { itemRows, metaOf, placeOf, sealedOf } from './item-rows.js';
 import { itemJson, toFullItem, toItemSummary } from './present.js';
 import { LAYOUT, openOverview, openServedJson, sealItem } from './sealing.js';
 import type { ItemContent } from './types.js';
-import { attemptWrite, authorizeWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
+import { attemptWrite, authorizeWrite, recordWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
 
 export type FullItem = ReturnType<typeof toFullItem>;
 export type ItemSummary = ReturnType<typeof toItemSummary>;
@@ -199,9 +199,10 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   };
 
   return {
-    create: (ctx, vaultId, body) =>
-      attempt(ctx, { action: 'CREATE', vaultId }, async () => {
-        const vault = await authorizeWrite(storage, ctx, { action: 'CREATE', vaultId });
+    create: (ctx, vaultId, body) => {
+      const target: WriteTarget = { action: 'CREATE', vaultId };
+      return attempt(ctx, target, async () => {
+        const vault = await authorizeWrite(storage, ctx, target);
         const content = buildItemContent(parseItemInput(body));
         const now = new Date().toISOString();
         const { row, record } = stamped(
@@ -224,17 +225,11 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         await storage.transaction(async (tx) => {
           await tx.items.insert(row, record);
           await tx.vaults.touchContent(vaultId, now);
-          await recordAudit(tx.audit, ctx, {
-            action: 'CREATE',
-            resourceType: 'ITEM',
-            vaultId,
-            itemId: row.id,
-            itemVersion: 1,
-            result: 'SUCCESS',
-          });
+          await recordWrite(tx.audit, ctx, target, 'SUCCESS', { itemId: row.id, itemVersion: 1 });
         });
         return answer(ctx, vault, row, () => toFullItem(metaOf(row), content, [], Date.now()));
-      }),
+      });
+    },
 
     async list(ctx, vaultId) {
       const vault = await authorizeVault(storage, ctx, vaultId, 'read');
@@ -313,13 +308,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         await storage.transaction(async (tx) => {
           if (!(await tx.items.delete(vaultId, itemId))) throw notFound(`item ${itemId} not found`);
           await tx.vaults.touchContent(vaultId, now);
-          await recordAudit(tx.audit, ctx, {
-            action: 'DELETE',
-            resourceType: 'ITEM',
-            vaultId,
-            itemId,
-            result: 'SUCCESS',
-          });
+          await recordWrite(tx.audit, ctx, target, 'SUCCESS');
         });
       });
     },

@@ -1,7 +1,7 @@
 import { isAppError } from '../../errors/app-error.js';
-import type { AuditAction, AuditStore, Stores, VaultRecord } from '../../storage/ports.js';
+import type { AuditAction, AuditResult, AuditStore, Stores, VaultRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { type AuditFacts, recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 
 /**
@@ -14,6 +14,21 @@ export interface WriteTarget {
   itemId?: string;
   resourceType?: 'ITEM' | 'FILE';
   resourceId?: string;
+}
+
+/**
+ * Records the outcome of a write against its target, so the events of one attempt (refused,
+ * failed, done) name the same thing; `more` adds what only the outcome knows (the new item's id,
+ * the version written).
+ */
+export function recordWrite(
+  audit: AuditStore,
+  ctx: RequestContext,
+  target: WriteTarget,
+  result: AuditResult,
+  more: Pick<AuditFacts, 'itemId' | 'itemVersion' | 'resourceId'> = {},
+): Promise<void> {
+  return recordAudit(audit, ctx, { resourceType: 'ITEM', ...target, ...more, result });
 }
 
 /**
@@ -49,7 +64,7 @@ export async function attemptWrite<T>(
     return await write();
   } catch (error) {
     if (!isAppError(error) || (error.code !== 'forbidden' && error.code !== 'audit_unavailable')) {
-      await recordAudit(audit, ctx, { resourceType: 'ITEM', ...target, result: 'FAILURE' });
+      await recordWrite(audit, ctx, target, 'FAILURE');
     }
     throw error;
   }
@@ -69,7 +84,7 @@ export async function refuseWrite(
     check();
   } catch (error) {
     if (isAppError(error) && error.code === 'forbidden') {
-      await recordAudit(audit, ctx, { resourceType: 'ITEM', ...target, result: 'DENY' });
+      await recordWrite(audit, ctx, target, 'DENY');
     }
     throw error;
   }
