@@ -81,14 +81,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
   );
 
   const toRow = (r: CurrentRow): ItemRow => ({
-    id: r.id,
-    vaultId: r.vault_id,
-    accountId: r.account_id,
-    version: r.version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    lastEditedBy: r.last_edited_by,
-    head: r.head,
+    ...toRecord(r),
     hasLaterVersion: Boolean(r.has_later_version),
     overview: r.overview,
     layout: r.layout,
@@ -208,14 +201,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
         .where('head', 'is', null)
         .execute();
       return rows.map((r) => ({
-        id: r.id,
-        vaultId: r.vault_id,
-        accountId: r.account_id,
-        version: r.version,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-        lastEditedBy: r.last_edited_by,
-        head: r.head,
+        ...toRecord(r),
         latestVersion: Number(r.latest_version ?? 0),
       }));
     },
@@ -244,6 +230,17 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
 }
 
 /** An item with the parts of its current version that a read selects. */
+const toRecord = (r: Database['items']): ItemRecord => ({
+  id: r.id,
+  vaultId: r.vault_id,
+  accountId: r.account_id,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  lastEditedBy: r.last_edited_by,
+  head: r.head,
+});
+
 type CurrentRow = Database['items'] & {
   overview: Buffer;
   layout: number;
