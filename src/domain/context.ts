@@ -1,4 +1,5 @@
-import type { Principal } from './access/decide.js';
+import type { Principal } from './access/principal.js';
+import { systemPrincipal } from './access/principals.js';
 
 /**
  * Who is acting and through which request. Every service call that reads a secret or changes
@@ -29,7 +30,7 @@ export interface RequestContext {
 /** Internal work done by the service itself (bootstrap), audited as the system. */
 export const systemContext = (accountId: string): RequestContext => ({
   actor: { type: 'system', id: 'system', accountId, tokenId: null, operator: true },
-  principal: { kind: 'admin', accountId },
+  principal: systemPrincipal(accountId),
   requestId: null,
   ip: null,
   userAgent: null,

@@ -7,6 +7,8 @@
  * Dates are RFC 3339 UTC strings; ids are 26-char [a-z0-9] strings.
  */
 
+import type { ConnectPermission, VaultPermission } from '../domain/access/permissions.js';
+import type { Role as UserRole } from '../domain/access/roles.js';
 import type { OAuthStores } from './oauth-ports.js';
 
 export * from './oauth-ports.js';
@@ -24,9 +26,6 @@ export interface AccountStore {
   /** Deletes the account and, by cascade, everything it owns. Returns false if it did not exist. */
   delete(id: string): Promise<boolean>;
 }
-
-export const USER_ROLES = ['owner', 'admin', 'member'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 export interface UserRecord {
   id: string;
@@ -99,9 +98,6 @@ export interface VaultStore {
   touchContent(vaultId: string, updatedAt: string): Promise<void>;
   delete(accountId: string, id: string): Promise<boolean>;
 }
-
-export const VAULT_PERMISSIONS = ['read', 'write', 'manage'] as const;
-export type VaultPermission = (typeof VAULT_PERMISSIONS)[number];
 
 export interface VaultAccessRecord {
   vaultId: string;
@@ -339,9 +335,6 @@ export interface ConnectServerStore {
   removeVault(serverId: string, vaultId: string): Promise<void>;
   delete(accountId: string, id: string): Promise<boolean>;
 }
-
-export const CONNECT_PERMISSIONS = ['read', 'write'] as const;
-export type ConnectPermission = (typeof CONNECT_PERMISSIONS)[number];
 
 export interface ConnectGrant {
   vaultId: string;

@@ -191,7 +191,7 @@ describe('tampering', () => {
           tokenId: null,
           operator: false,
         },
-        principal: { kind: 'admin' as const, accountId: t.accountId },
+        principal: { kind: 'system' as const, accountId: t.accountId },
         requestId: null,
         ip: null,
         userAgent: null,

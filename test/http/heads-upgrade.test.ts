@@ -116,7 +116,7 @@ async function writeLegacyDatabase(): Promise<void> {
 
 const ctx: RequestContext = {
   actor: { type: 'admin_token', id: 'x', accountId, tokenId: null, operator: false },
-  principal: { kind: 'admin', accountId },
+  principal: { kind: 'system', accountId },
   requestId: null,
   ip: null,
   userAgent: null,

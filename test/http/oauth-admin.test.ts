@@ -410,7 +410,14 @@ describe('grants', () => {
 
   const userContext = (userId: string): RequestContext => ({
     actor: { type: 'user', id: userId, accountId: t.accountId, tokenId: null, operator: false },
-    principal: { kind: 'user', accountId: t.accountId, vaults: new Map() },
+    principal: {
+      kind: 'user',
+      accountId: t.accountId,
+      userId,
+      role: 'member',
+      operator: false,
+      vaults: new Map(),
+    },
     requestId: null,
     ip: null,
     userAgent: null,

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type Principal, type VaultAction } from '../../src/domain/access/decide.js';
-import type { VaultPermission } from '../../src/storage/ports.js';
+import type { VaultPermission } from '../../src/domain/access/permissions.js';
 
 const vault = { id: 'v1', accountId: 'acc' };
 const user = (perms: VaultPermission[]): Principal => ({
   kind: 'user',
   accountId: 'acc',
+  userId: 'u1',
+  role: 'member',
+  operator: false,
   vaults: new Map([['v1', new Set(perms)]]),
+});
+const adminToken = (accountId: string): Principal => ({
+  kind: 'admin_token',
+  accountId,
+  tokenId: 't1',
+  role: 'owner',
+  operator: false,
 });
 
 type ApiPermission = 'read' | 'write';
@@ -31,9 +41,9 @@ const oauth = (
 
 describe('decide()', () => {
   const table: [string, Principal, VaultAction, typeof vault, boolean][] = [
-    ['admin reads own vault', { kind: 'admin', accountId: 'acc' }, 'read', vault, true],
-    ['admin manages own vault', { kind: 'admin', accountId: 'acc' }, 'manage', vault, true],
-    ['admin of another account', { kind: 'admin', accountId: 'other' }, 'read', vault, false],
+    ['owner token reads own vault', adminToken('acc'), 'read', vault, true],
+    ['owner token manages own vault', adminToken('acc'), 'manage', vault, true],
+    ['owner token of another account', adminToken('other'), 'read', vault, false],
     ['user with read reads', user(['read']), 'read', vault, true],
     ['user with read cannot write', user(['read']), 'write', vault, false],
     ['user with write cannot read', user(['write']), 'read', vault, false],

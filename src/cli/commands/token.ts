@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ID_PATTERN } from '../../crypto/ids.js';
-import { CONNECT_PERMISSIONS, type ConnectPermission } from '../../storage/ports.js';
+import { CONNECT_PERMISSIONS, type ConnectPermission } from '../../domain/access/permissions.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';

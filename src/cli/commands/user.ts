@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { USER_ROLES, VAULT_PERMISSIONS } from '../../storage/ports.js';
+import { VAULT_PERMISSIONS } from '../../domain/access/permissions.js';
+import { USER_ROLES } from '../../domain/access/roles.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';

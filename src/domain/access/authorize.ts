@@ -2,7 +2,9 @@ import { forbidden, notFound } from '../../errors/app-error.js';
 import type { AuditAction, AuditResourceType, Stores, VaultRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import type { AccountAction } from './actions.js';
 import { decide, type VaultAction } from './decide.js';
+import type { Role } from './roles.js';
 
 /** What a refused request was about, for its DENY event: by default the vault itself. */
 export interface DeniedTarget {
@@ -31,4 +33,50 @@ export async function authorizeVault(
     throw forbidden(decision.reason);
   }
   return vault;
+}
+
+/** What a refused account action is recorded as, by default: its verb and the resource it is on. */
+const ACCOUNT_ACTION_AUDIT: Record<AccountAction, Omit<DeniedTarget, 'itemId'>> = {
+  'accounts:manage': { action: 'UPDATE', resourceType: 'ACCOUNT' },
+  'account:read': { action: 'READ', resourceType: 'ACCOUNT' },
+  'account:update': { action: 'UPDATE', resourceType: 'ACCOUNT' },
+  'users:read': { action: 'READ', resourceType: 'USER' },
+  'users:write': { action: 'UPDATE', resourceType: 'USER' },
+  'vaults:create': { action: 'CREATE', resourceType: 'VAULT' },
+  'connect:read': { action: 'READ', resourceType: 'SERVER' },
+  'connect:write': { action: 'UPDATE', resourceType: 'SERVER' },
+  'oauth:read': { action: 'READ', resourceType: 'OAUTH_CLIENT' },
+  'oauth:write': { action: 'UPDATE', resourceType: 'OAUTH_CLIENT' },
+  'grants:read': { action: 'READ', resourceType: 'OAUTH_GRANT' },
+  'grants:revoke': { action: 'DELETE', resourceType: 'OAUTH_GRANT' },
+  'audit:read': { action: 'READ', resourceType: 'ACCOUNT' },
+  'keys:read': { action: 'READ', resourceType: 'SIGNING_KEY' },
+  'keys:rotate': { action: 'CREATE', resourceType: 'SIGNING_KEY' },
+  'admin-tokens:read': { action: 'READ', resourceType: 'TOKEN' },
+  'admin-tokens:write': { action: 'UPDATE', resourceType: 'TOKEN' },
+};
+
+/**
+ * Applies `decide` to an account action of the caller's own account; `subject` is the role of
+ * the user or admin token the action touches (or is about to give), when it touches one. A
+ * denial is audited (as `denied` says, or the action's default) and answers 403 naming the
+ * permission.
+ */
+export async function authorizeAccount(
+  stores: Pick<Stores, 'audit'>,
+  ctx: RequestContext,
+  action: AccountAction,
+  options: { subject?: Role; denied?: Partial<DeniedTarget> & { resourceId?: string } } = {},
+): Promise<void> {
+  const target = { accountId: ctx.actor.accountId, ...(options.subject ? { role: options.subject } : {}) };
+  const decision = decide(ctx.principal, action, target);
+  if (decision.allow) return;
+  const { resourceId, ...denied } = options.denied ?? {};
+  await recordAudit(stores.audit, ctx, {
+    ...ACCOUNT_ACTION_AUDIT[action],
+    ...denied,
+    ...(resourceId === undefined ? {} : { resourceId }),
+    result: 'DENY',
+  });
+  throw forbidden(decision.reason);
 }

@@ -1,85 +1,148 @@
-import type { ConnectPermission, VaultPermission } from '../../storage/ports.js';
-import type { VaultScopeGrant } from '../oauth/vault-api.js';
+import { ACCOUNT_ACTIONS, type AccountAction, type VaultAction } from './actions.js';
+import type { Principal, VaultAccessMap } from './principal.js';
+import type { Role } from './roles.js';
+
+export type { AccountAction, VaultAction } from './actions.js';
+export type { Principal } from './principal.js';
 
 /**
- * The one authorization decision. Every route that touches a vault reduces its caller to a
- * Principal and asks `decide`; nothing checks permissions any other way. Pure, so it is tested
- * as a table.
+ * The one authorization decision. Every request reduces its caller to a Principal and asks
+ * `decide`, for a vault action on a vault or an account action on the account (and, when the
+ * action is aimed at a person or an admin token, the role that target holds). Nothing checks
+ * permissions any other way. Pure, so it is tested as a table.
  */
-export type VaultAction = VaultPermission;
-
-export type Principal =
-  /** An account's admin API token: full control of the account's own vaults. */
-  | { kind: 'admin'; accountId: string }
-  /** A user, limited to the vaults and permissions granted to them. */
-  | { kind: 'user'; accountId: string; vaults: ReadonlyMap<string, ReadonlySet<VaultPermission>> }
-  /**
-   * A Connect token: its signed vault grants, limited to the vaults its server may reach *now*
-   * (looked up for every request, from a cache that any change to the set empties, so shrinking
-   * a server's vault set takes effect at once).
-   */
-  | {
-      kind: 'connect';
-      accountId: string;
-      serverId: string;
-      grants: ReadonlyMap<string, ReadonlySet<ConnectPermission>>;
-      serverVaults: ReadonlySet<string>;
-    }
-  /**
-   * An OAuth access token for the vault API: what its granted scopes allow, intersected with
-   * what its user may do in each vault *now* (re-read per request, like a Connect server's set).
-   */
-  | {
-      kind: 'oauth';
-      accountId: string;
-      userId: string;
-      scopes: VaultScopeGrant;
-      userVaults: ReadonlyMap<string, ReadonlySet<VaultPermission>>;
-    };
-
 export interface VaultRef {
   id: string;
   accountId: string;
 }
 
+/** What an account action is aimed at: the account, and the role of the person or token touched. */
+export interface AccountTarget {
+  accountId: string;
+  /** The role the target user or admin token holds (or is about to be given). */
+  role?: Role;
+}
+
 export type Decision = { allow: true } | { allow: false; reason: string };
 
 const ALLOW: Decision = { allow: true };
+const deny = (reason: string): Decision => ({ allow: false, reason });
 
-export function decide(principal: Principal, action: VaultAction, vault: VaultRef): Decision {
-  if (principal.accountId !== vault.accountId)
-    return { allow: false, reason: 'vault belongs to another account' };
+const READS: readonly AccountAction[] = [
+  'account:read',
+  'users:read',
+  'connect:read',
+  'oauth:read',
+  'grants:read',
+  'audit:read',
+  'keys:read',
+  'admin-tokens:read',
+];
+
+/** What each role may do in its account. `accounts:manage` also needs the operator account. */
+export const ROLE_ACTIONS: Readonly<Record<Role, ReadonlySet<AccountAction>>> = {
+  owner: new Set(ACCOUNT_ACTIONS),
+  admin: new Set(ACCOUNT_ACTIONS.filter((a) => a !== 'accounts:manage' && a !== 'keys:rotate')),
+  auditor: new Set(READS),
+  'connect-manager': new Set<AccountAction>(['account:read', 'connect:read', 'connect:write']),
+  member: new Set<AccountAction>(),
+};
+
+/** What each role may do in every vault of its account, whatever it was granted. */
+export const ROLE_VAULT_ACTIONS: Readonly<Record<Role, ReadonlySet<VaultAction>>> = {
+  owner: new Set<VaultAction>(['list', 'read', 'write', 'manage']),
+  admin: new Set<VaultAction>(['list', 'read', 'write', 'manage']),
+  auditor: new Set<VaultAction>(['list']),
+  'connect-manager': new Set<VaultAction>(['list']),
+  member: new Set<VaultAction>(),
+};
+
+/** Whether `role` can do everything `other` can: the test for acting on or creating `other`. */
+export function roleCovers(role: Role, other: Role): boolean {
+  const covers = <T>(a: ReadonlySet<T>, b: ReadonlySet<T>) => [...b].every((x) => a.has(x));
+  return (
+    covers(ROLE_ACTIONS[role], ROLE_ACTIONS[other]) &&
+    covers(ROLE_VAULT_ACTIONS[role], ROLE_VAULT_ACTIONS[other])
+  );
+}
+
+const isVaultAction = (action: VaultAction | AccountAction): action is VaultAction =>
+  action === 'list' || action === 'read' || action === 'write' || action === 'manage';
+
+export function decide(principal: Principal, action: VaultAction, vault: VaultRef): Decision;
+export function decide(principal: Principal, action: AccountAction, target: AccountTarget): Decision;
+export function decide(
+  principal: Principal,
+  action: VaultAction | AccountAction,
+  target: VaultRef | AccountTarget,
+): Decision {
+  if (principal.accountId !== target.accountId)
+    return deny(isVaultAction(action) ? 'vault belongs to another account' : 'another account');
+  return isVaultAction(action)
+    ? decideVault(principal, action, target as VaultRef)
+    : decideAccount(principal, action, target as AccountTarget);
+}
+
+function decideAccount(principal: Principal, action: AccountAction, target: AccountTarget): Decision {
   switch (principal.kind) {
-    case 'admin':
+    case 'system':
       return ALLOW;
-    case 'user':
-      return decideForUser(principal.vaults, action, vault);
-    case 'oauth': {
-      if (action === 'manage') return { allow: false, reason: 'OAuth tokens cannot manage vaults' };
-      const scoped =
-        principal.scopes.everyVault.has(action) || principal.scopes.perVault.get(vault.id)?.has(action);
-      if (!scoped) return { allow: false, reason: `no granted scope allows ${action} on vault ${vault.id}` };
-      return decideForUser(principal.userVaults, action, vault);
-    }
-    case 'connect': {
-      const granted = principal.grants.get(vault.id);
-      if (!granted || !principal.serverVaults.has(vault.id))
-        return { allow: false, reason: `vault ${vault.id} is not in scope` };
-      if (action === 'manage') return { allow: false, reason: 'Connect tokens cannot manage vaults' };
-      if (granted.has(action)) return ALLOW;
-      return { allow: false, reason: `token has no ${action} access to vault ${vault.id}` };
+    case 'nobody':
+      return deny(`${action} needs a signed-in caller`);
+    case 'connect':
+      return deny(`a Connect token cannot ${action}`);
+    case 'oauth':
+      return deny(`an OAuth access token cannot ${action}`);
+    case 'admin_token':
+    case 'user': {
+      const { role } = principal;
+      if (!ROLE_ACTIONS[role].has(action)) return deny(`role ${role} does not have the ${action} permission`);
+      if (action === 'accounts:manage' && !principal.operator)
+        return deny('managing accounts needs an owner of the operator account');
+      if (target.role !== undefined && !roleCovers(role, target.role))
+        return deny(`role ${role} cannot act on a holder of role ${target.role} (${action})`);
+      return ALLOW;
     }
   }
 }
 
-function decideForUser(
-  vaults: ReadonlyMap<string, ReadonlySet<VaultPermission>>,
-  action: VaultAction,
-  vault: VaultRef,
-): Decision {
+function decideVault(principal: Principal, action: VaultAction, vault: VaultRef): Decision {
+  switch (principal.kind) {
+    case 'system':
+      return ALLOW;
+    case 'nobody':
+      return deny(`vault ${vault.id} is not in scope`);
+    case 'admin_token':
+      if (ROLE_VAULT_ACTIONS[principal.role].has(action)) return ALLOW;
+      return deny(`role ${principal.role} does not have the ${action} permission on vaults`);
+    case 'user':
+      if (ROLE_VAULT_ACTIONS[principal.role].has(action)) return ALLOW;
+      return decideByGrants(principal.vaults, action, vault);
+    case 'oauth': {
+      if (action === 'manage') return deny('OAuth tokens cannot manage vaults');
+      const { everyVault, perVault } = principal.scopes;
+      // Any granted scope on the vault shows it; reading or writing needs that very scope.
+      const scoped =
+        action === 'list'
+          ? everyVault.size > 0 || (perVault.get(vault.id)?.size ?? 0) > 0
+          : everyVault.has(action) || perVault.get(vault.id)?.has(action);
+      if (!scoped) return deny(`no granted scope allows ${action} on vault ${vault.id}`);
+      return decideByGrants(principal.userVaults, action, vault);
+    }
+    case 'connect': {
+      const granted = principal.grants.get(vault.id);
+      if (!granted || !principal.serverVaults.has(vault.id)) return deny(`vault ${vault.id} is not in scope`);
+      if (action === 'manage') return deny('Connect tokens cannot manage vaults');
+      if (action === 'list' || granted.has(action)) return ALLOW;
+      return deny(`token has no ${action} access to vault ${vault.id}`);
+    }
+  }
+}
+
+function decideByGrants(vaults: VaultAccessMap, action: VaultAction, vault: VaultRef): Decision {
   const granted = vaults.get(vault.id);
-  if (!granted || granted.size === 0) return { allow: false, reason: `vault ${vault.id} is not in scope` };
-  // `manage` implies read and write: a vault manager can always see and edit its content.
-  if (granted.has(action) || granted.has('manage')) return ALLOW;
-  return { allow: false, reason: `no ${action} permission on vault ${vault.id}` };
+  if (!granted || granted.size === 0) return deny(`vault ${vault.id} is not in scope`);
+  // Any permission shows the vault; `manage` implies read and write.
+  if (action === 'list' || granted.has(action) || granted.has('manage')) return ALLOW;
+  return deny(`no ${action} permission on vault ${vault.id}`);
 }

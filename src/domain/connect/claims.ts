@@ -1,4 +1,5 @@
-import type { ConnectGrant, ConnectPermission } from '../../storage/ports.js';
+import type { ConnectGrant } from '../../storage/ports.js';
+import type { ConnectPermission } from '../access/permissions.js';
 
 /**
  * The claim layout of a Connect token, following 1Password's published client code. The bit

@@ -1,8 +1,9 @@
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { safeEqual } from '../../crypto/secrets.js';
 import { unauthorized } from '../../errors/app-error.js';
-import type { ConnectGrant, ConnectPermission, Stores } from '../../storage/ports.js';
+import type { ConnectGrant, Stores } from '../../storage/ports.js';
 import type { Principal } from '../access/decide.js';
+import type { ConnectPermission } from '../access/permissions.js';
 import type { Actor } from '../context.js';
 import { CLAIM_ACCOUNT, TOKEN_ISSUER } from './claims.js';
 import type { SigningKeys } from './signing-keys.js';

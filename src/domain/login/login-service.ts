@@ -1,7 +1,8 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { AppError } from '../../errors/app-error.js';
-import type { LoginSessionRecord, Storage, UserRecord, VaultPermission } from '../../storage/ports.js';
+import type { LoginSessionRecord, Storage, UserRecord } from '../../storage/ports.js';
+import { nobody, userPrincipal } from '../access/principals.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { hashPassword, verifyPassword } from '../users/passwords.js';
@@ -105,15 +106,12 @@ export class LoginService {
     const user = await this.#storage.users.get(accountId, record.userId);
     if (!user) return undefined;
     const access = await this.#storage.vaultAccess.listForUser(user.id);
-    const vaults = new Map<string, ReadonlySet<VaultPermission>>(
-      access.map((a) => [a.vaultId, new Set(a.permissions)]),
-    );
     return {
       record,
       user,
       ctx: {
         actor: { type: 'user', id: user.id, accountId, tokenId: record.id, operator: false },
-        principal: { kind: 'user', accountId, vaults },
+        principal: userPrincipal(user, access, false),
         requestId: facts.requestId,
         ip: facts.ip,
         userAgent: facts.userAgent,
@@ -137,7 +135,7 @@ export class LoginService {
       stores.audit,
       {
         actor: { type: 'user', id: user?.id ?? 'unknown', accountId, tokenId: null, operator: false },
-        principal: { kind: 'user', accountId, vaults: new Map() },
+        principal: nobody(accountId),
         requestId: facts.requestId,
         ip: facts.ip,
         userAgent: facts.userAgent,

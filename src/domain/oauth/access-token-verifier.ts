@@ -1,6 +1,7 @@
 import { hashSecret } from '../../crypto/secrets.js';
 import { unauthorized } from '../../errors/app-error.js';
-import type { Stores, VaultPermission } from '../../storage/ports.js';
+import type { Stores } from '../../storage/ports.js';
+import type { VaultPermission } from '../access/permissions.js';
 import type { RequestContext } from '../context.js';
 import { isActive } from './introspection.js';
 import { VAULT_API_RESOURCE, vaultScopeGrant } from './vault-api.js';

@@ -1,7 +1,8 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { badRequest } from '../../errors/app-error.js';
-import type { GrantRecord, Storage, VaultPermission } from '../../storage/ports.js';
+import type { GrantRecord, Storage } from '../../storage/ports.js';
+import type { VaultPermission } from '../access/permissions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { VaultService } from '../vaults/vault-service.js';

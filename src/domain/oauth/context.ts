@@ -1,4 +1,5 @@
 import type { Storage } from '../../storage/ports.js';
+import { nobody } from '../access/principals.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 import type { CatalogCache } from './catalog.js';
@@ -33,7 +34,7 @@ export function clientContext(
 ): RequestContext {
   return {
     actor: { type: 'oauth_client', id: clientId, accountId, tokenId: null, operator: false },
-    principal: { kind: 'user', accountId, vaults: new Map() },
+    principal: nobody(accountId),
     requestId: facts.requestId,
     ip: facts.ip,
     userAgent: facts.userAgent,

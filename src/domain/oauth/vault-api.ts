@@ -1,3 +1,5 @@
+import type { VaultApiPermission, VaultScopeGrant } from '../access/permissions.js';
+
 /**
  * The central service's own resource server: the user vault API at `/api/v1`. It is part of
  * every account's catalog without being registered, and cannot be deleted or shadowed: its
@@ -14,14 +16,6 @@ export const VAULT_API_SCOPES = [
   { name: 'vault:*:read', description: 'Read the items in one vault', exclusive: false },
   { name: 'vault:*:write', description: 'Create, change and delete items in one vault', exclusive: false },
 ] as const;
-
-export type VaultApiPermission = 'read' | 'write';
-
-/** What a set of granted vault scopes allows: every vault the user may use, or named ones. */
-export interface VaultScopeGrant {
-  everyVault: ReadonlySet<VaultApiPermission>;
-  perVault: ReadonlyMap<string, ReadonlySet<VaultApiPermission>>;
-}
 
 /** A one-vault scope, `vault:{vaultId}:read|write`: the vault id and the permission. */
 export const PER_VAULT_SCOPE = /^vault:([a-z0-9]{26}):(read|write)$/;

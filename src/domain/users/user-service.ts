@@ -1,8 +1,10 @@
 import { newId } from '../../crypto/ids.js';
 import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
 import { isUniqueViolation } from '../../storage/errors.js';
-import type { Storage, UserRecord, UserRole, VaultPermission } from '../../storage/ports.js';
+import type { Storage, UserRecord } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
+import type { VaultPermission } from '../access/permissions.js';
+import type { UserRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';

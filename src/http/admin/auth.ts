@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { adminTokenPrincipal } from '../../domain/access/principals.js';
 import { authenticateAdminToken } from '../../domain/admin-tokens/admin-token-service.js';
 import type { RequestContext } from '../../domain/context.js';
 import { unauthorized } from '../../errors/app-error.js';
@@ -32,7 +33,8 @@ export async function authenticateAdmin(
       tokenId: token.id,
       operator: token.operator,
     },
-    principal: { kind: 'admin', accountId: token.accountId },
+    // Every admin token is an owner until tokens carry roles of their own.
+    principal: adminTokenPrincipal({ ...token, role: 'owner' }),
     requestId: request.id,
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { CONNECT_PERMISSIONS } from '../../domain/access/permissions.js';
 import { displayName } from '../../domain/text.js';
 import type { Services } from '../../services.js';
-import { CONNECT_PERMISSIONS, SIGNING_KEY_KINDS } from '../../storage/ports.js';
+import { SIGNING_KEY_KINDS } from '../../storage/ports.js';
 import { parseInput } from '../validate.js';
 import { id } from './schemas.js';
 

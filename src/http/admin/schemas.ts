@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../crypto/ids.js';
+import { VAULT_PERMISSIONS } from '../../domain/access/permissions.js';
+import { USER_ROLES } from '../../domain/access/roles.js';
 import { displayName, emailAddress, freeText } from '../../domain/text.js';
-import { USER_ROLES, VAULT_PERMISSIONS } from '../../storage/ports.js';
 
 /** Request schemas of the admin API. Objects are strict: an unknown field is an error, not ignored. */
 export const id = z.string().regex(ID_PATTERN, 'must be a 26-character id of a-z and 0-9');

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { UserRecord, UserRole, UserStore } from '../ports.js';
+import type { UserRole } from '../../domain/access/roles.js';
+import type { UserRecord, UserStore } from '../ports.js';
 import type { Database } from './tables.js';
 
 export function userStore(db: Kysely<Database>): UserStore {

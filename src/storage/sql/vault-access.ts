@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { VaultAccessRecord, VaultAccessStore, VaultPermission } from '../ports.js';
+import type { VaultPermission } from '../../domain/access/permissions.js';
+import type { VaultAccessRecord, VaultAccessStore } from '../ports.js';
 import type { Database } from './tables.js';
 
 export function vaultAccessStore(db: Kysely<Database>): VaultAccessStore {
