@@ -76,7 +76,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     connectVerifier: new ConnectVerifier(storage, signingKeys),
     storage,
     accounts: accountService(storage, signingKeys),
-    users: userService(storage),
+    users: userService(storage, { pagesBase: (accountId) => `${options.publicUrl()}/oauth/${accountId}` }),
     vaults: vaultService(storage, keyring),
     items: itemService(storage, keyring),
     files: fileService(storage, keyring),

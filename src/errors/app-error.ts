@@ -19,6 +19,11 @@ export const ERROR_CODES = {
     'The PATCH cannot be applied to the current item; a caller without read access is not told why.',
   email_taken: 'A user with this email already exists in the account.',
   own_account: 'An operator cannot delete the account its own token belongs to.',
+  last_owner:
+    'The change would leave the account without an enabled owner user: make another user owner first.',
+  user_disabled: 'The user is disabled: their sign-in, sessions and tokens are refused until enabled again.',
+  invalid_reset_link:
+    'The password-reset link is unknown, replaced by a newer one, already used, or expired.',
   payload_too_large: 'The body is over the configured limit.',
   too_many_requests: 'Too many failed attempts from this caller; wait for the time the message gives.',
   unsupported_media_type: 'The Content-Type is not one the route accepts.',

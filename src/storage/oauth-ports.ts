@@ -104,6 +104,8 @@ export interface GrantStore {
   listForAccount(accountId: string): Promise<GrantRecord[]>;
   /** Deletes the grant; its codes and tokens go with it (cascade). */
   delete(accountId: string, id: string): Promise<boolean>;
+  /** Deletes every grant of a user, with their codes and tokens; returns how many. */
+  deleteForUser(accountId: string, userId: string): Promise<number>;
 }
 
 export interface AuthorizationCodeRecord {
@@ -195,6 +197,8 @@ export interface LoginSessionStore {
   insert(session: LoginSessionRecord): Promise<void>;
   findByHash(secretHash: Buffer): Promise<LoginSessionRecord | undefined>;
   delete(id: string): Promise<void>;
+  /** Ends every session of a user but `exceptId` (the one changing its password); returns how many. */
+  deleteForUser(userId: string, exceptId?: string): Promise<number>;
   /** Deletes sessions that expired before `before`; returns how many. */
   purgeExpired(before: string): Promise<number>;
 }

@@ -36,14 +36,53 @@ export interface UserRecord {
   role: UserRole;
   createdAt: string;
   updatedAt: string;
+  /** When the user was disabled; null while enabled. A disabled user's credentials do nothing. */
+  disabledAt: string | null;
+}
+
+/** A user as created: enabled. */
+export type NewUserRecord = Omit<UserRecord, 'disabledAt'>;
+
+/** What `UserStore.update` may change; `updatedAt` always moves with it. */
+export interface UserChanges {
+  role?: UserRole;
+  disabledAt?: string | null;
+  passwordHash?: string;
+  updatedAt: string;
 }
 
 export interface UserStore {
-  insert(user: UserRecord): Promise<void>;
+  insert(user: NewUserRecord): Promise<void>;
   get(accountId: string, id: string): Promise<UserRecord | undefined>;
   findByEmail(accountId: string, email: string): Promise<UserRecord | undefined>;
   list(accountId: string): Promise<UserRecord[]>;
+  /** Applies `changes` to the user; false when there is no such user in the account. */
+  update(accountId: string, id: string, changes: UserChanges): Promise<boolean>;
+  /** How many owners of the account are enabled (the last one may not be lost). */
+  countEnabledOwners(accountId: string): Promise<number>;
+  /** Deletes the user; its sessions, grants, codes, tokens, vault access and resets go with it. */
   delete(accountId: string, id: string): Promise<boolean>;
+}
+
+/** A one-time password-reset link an administrator created for a user. */
+export interface PasswordResetRecord {
+  id: string;
+  /** SHA-256 of the link's secret. */
+  secretHash: Buffer;
+  accountId: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Set once the link was used; it never works again. */
+  usedAt: string | null;
+}
+
+export interface PasswordResetStore {
+  /** Stores the reset and deletes every older one of its user: only the newest link works. */
+  replace(reset: PasswordResetRecord): Promise<void>;
+  findByHash(secretHash: Buffer): Promise<PasswordResetRecord | undefined>;
+  /** Marks an unused, unexpired reset used; false otherwise (of racing uses, one wins). */
+  markUsed(id: string, at: string): Promise<boolean>;
 }
 
 export interface AdminTokenRecord {
@@ -226,6 +265,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'OAUTH_GRANT',
   'OAUTH_TOKEN',
   'LOGIN_SESSION',
+  'PASSWORD_RESET',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 
@@ -374,6 +414,7 @@ export interface MetaStore {
 export interface Stores extends OAuthStores {
   readonly accounts: AccountStore;
   readonly users: UserStore;
+  readonly passwordResets: PasswordResetStore;
   readonly adminTokens: AdminTokenStore;
   readonly vaults: VaultStore;
   readonly vaultAccess: VaultAccessStore;

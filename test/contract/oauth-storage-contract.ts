@@ -419,6 +419,19 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect(await storage.grants.listForAccount(b)).toEqual([]);
       });
 
+      it('deletes every grant of a user with its codes and tokens, and nobody else’s', async () => {
+        const e = await everything();
+        const other = await user(e.accountId);
+        const theirs = await grant(e.accountId, other, e.client.id, e.server.identifier);
+        expect(await storage.grants.deleteForUser(e.accountId, e.userId)).toBe(1);
+        expect(await storage.grants.get(e.accountId, e.grant.id)).toBeUndefined();
+        await gone(e, { tokens: [e.access, e.refresh], code: true });
+        expect(await storage.grants.get(e.accountId, theirs.id)).toEqual(theirs);
+        expect(await storage.oauthTokens.findByHash(e.appToken.tokenHash)).toEqual(e.appToken);
+        // Another account's id names nothing.
+        expect(await storage.grants.deleteForUser(await account(), other)).toBe(0);
+      });
+
       it('refuses a grant for a user or client that does not exist', async () => {
         const accountId = await account();
         const userId = await user(accountId);
@@ -564,6 +577,21 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect(await storage.loginSessions.findByHash(other.secretHash)).toEqual(other);
         // Deleting an absent session is no error.
         await storage.loginSessions.delete(s.id);
+      });
+
+      it('ends every session of a user but the one kept, and no other user’s', async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const otherUser = await user(accountId);
+        const kept = await session(accountId, userId);
+        const ended = [await session(accountId, userId), await session(accountId, userId)];
+        const theirs = await session(accountId, otherUser);
+        expect(await storage.loginSessions.deleteForUser(userId, kept.id)).toBe(2);
+        for (const s of ended) expect(await storage.loginSessions.findByHash(s.secretHash)).toBeUndefined();
+        expect(await storage.loginSessions.findByHash(kept.secretHash)).toEqual(kept);
+        expect(await storage.loginSessions.findByHash(theirs.secretHash)).toEqual(theirs);
+        expect(await storage.loginSessions.deleteForUser(userId)).toBe(1);
+        expect(await storage.loginSessions.findByHash(kept.secretHash)).toBeUndefined();
       });
 
       it('refuses a session for a user that does not exist', async () => {

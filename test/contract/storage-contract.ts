@@ -156,8 +156,92 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       await expect(storage.users.insert({ ...user, id: newId(), accountId: a.id })).rejects.toThrow();
       const inB = { ...user, id: newId(), accountId: b.id };
       await storage.users.insert(inB);
-      expect(await storage.users.findByEmail(b.id, 'same@example.com')).toEqual(inB);
+      expect(await storage.users.findByEmail(b.id, 'same@example.com')).toEqual({ ...inB, disabledAt: null });
       expect((await storage.users.findByEmail(a.id, 'same@example.com'))?.accountId).toBe(a.id);
+    });
+
+    it('updates a user’s role, state and password hash, in its own account only', async () => {
+      const a = await account();
+      const id = newId();
+      const base = { accountId: a.id, passwordHash: 'h', createdAt: now, updatedAt: now };
+      await storage.users.insert({ ...base, id, email: 'u@example.com', role: 'owner' });
+      expect(await storage.users.update((await account()).id, id, { role: 'member', updatedAt: 'x' })).toBe(
+        false,
+      );
+      expect(await storage.users.update(a.id, newId(), { role: 'member', updatedAt: 'x' })).toBe(false);
+      expect(await storage.users.update(a.id, id, { disabledAt: 'd1', updatedAt: 'u1' })).toBe(true);
+      expect(await storage.users.get(a.id, id)).toMatchObject({
+        role: 'owner',
+        disabledAt: 'd1',
+        updatedAt: 'u1',
+      });
+      await storage.users.update(a.id, id, {
+        role: 'admin',
+        passwordHash: 'h2',
+        disabledAt: null,
+        updatedAt: 'u2',
+      });
+      expect(await storage.users.get(a.id, id)).toMatchObject({
+        role: 'admin',
+        passwordHash: 'h2',
+        disabledAt: null,
+        updatedAt: 'u2',
+        createdAt: now,
+      });
+    });
+
+    it('counts the enabled owners of an account', async () => {
+      const a = await account();
+      const b = await account();
+      const base = { passwordHash: 'h', createdAt: now, updatedAt: now };
+      const owner = (accountId: string, role: 'owner' | 'admin' = 'owner') => {
+        const id = newId();
+        return storage.users
+          .insert({ ...base, id, accountId, email: `${id}@x.example`, role })
+          .then(() => id);
+      };
+      const first = await owner(a.id);
+      await owner(a.id);
+      await owner(a.id, 'admin');
+      await owner(b.id);
+      expect(await storage.users.countEnabledOwners(a.id)).toBe(2);
+      await storage.users.update(a.id, first, { disabledAt: now, updatedAt: now });
+      expect(await storage.users.countEnabledOwners(a.id)).toBe(1);
+      expect(await storage.users.countEnabledOwners(newId())).toBe(0);
+    });
+
+    it('keeps only the newest password reset of a user, and uses one once, before it expires', async () => {
+      const a = await account();
+      const userId = newId();
+      const base = { passwordHash: 'h', createdAt: now, updatedAt: now, role: 'member' as const };
+      await storage.users.insert({ ...base, id: userId, accountId: a.id, email: 'r@example.com' });
+      const reset = (expiresAt: string) => ({
+        id: newId(),
+        secretHash: bytes(newId().padEnd(32, '-')),
+        accountId: a.id,
+        userId,
+        createdAt: now,
+        expiresAt,
+        usedAt: null,
+      });
+      const older = reset('2999-01-01T00:00:00.000Z');
+      const newer = reset('2999-01-01T00:00:00.000Z');
+      await storage.passwordResets.replace(older);
+      expect(await storage.passwordResets.findByHash(older.secretHash)).toEqual(older);
+      await storage.passwordResets.replace(newer);
+      expect(await storage.passwordResets.findByHash(older.secretHash)).toBeUndefined();
+      const [first, second] = await Promise.all([
+        storage.passwordResets.markUsed(newer.id, now),
+        storage.passwordResets.markUsed(newer.id, now),
+      ]);
+      expect([first, second].sort()).toEqual([false, true]);
+      expect((await storage.passwordResets.findByHash(newer.secretHash))?.usedAt).toBe(now);
+      const expired = reset('2000-01-01T00:00:00.000Z');
+      await storage.passwordResets.replace(expired);
+      expect(await storage.passwordResets.markUsed(expired.id, now)).toBe(false);
+      // Resets go with their user.
+      await storage.users.delete(a.id, userId);
+      expect(await storage.passwordResets.findByHash(expired.secretHash)).toBeUndefined();
     });
 
     it('scopes vault lookups to their account and counts items', async () => {

@@ -5,8 +5,10 @@ import type { LoginSessionRecord, Storage, UserRecord } from '../../storage/port
 import { nobody, userPrincipal } from '../access/principals.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import { activeUser } from '../users/active-user.js';
+import { changeOwnPassword } from '../users/password-change.js';
 import { hashPassword, verifyPassword } from '../users/passwords.js';
-import { LoginThrottle } from './throttle.js';
+import { LoginThrottle, TooManyAttemptsError } from './throttle.js';
 
 export const SESSION_PREFIX = 'khss';
 const SESSION_PATTERN = /^khss_[A-Za-z0-9_-]{43}$/;
@@ -26,10 +28,15 @@ export interface Session {
   ctx: RequestContext;
 }
 
-/** The login could not be tried now: too many failures. */
-export class TooManyAttemptsError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'too_many_requests', `Too many failed sign-ins; try again in ${retryAfterSeconds} s.`);
+export { TooManyAttemptsError } from './throttle.js';
+
+/**
+ * The password was right but the user is disabled. Said only after a correct password, so it
+ * tells nothing to someone guessing; the work done is the same as for a wrong password.
+ */
+export class UserDisabledError extends AppError {
+  constructor() {
+    super(403, 'user_disabled', 'This user is disabled. Ask an administrator of the account to enable it.');
   }
 }
 
@@ -71,6 +78,11 @@ export class LoginService {
       await this.#audit(accountId, user, facts, 'DENY', null);
       return undefined;
     }
+    if (user.disabledAt !== null) {
+      // Still a failure for the throttle (not cleared), and audited like one.
+      await this.#audit(accountId, user, facts, 'DENY', null);
+      throw new UserDisabledError();
+    }
     const secret = newBearerSecret(SESSION_PREFIX);
     const now = Date.now();
     const record: LoginSessionRecord = {
@@ -103,8 +115,9 @@ export class LoginService {
       await this.#storage.loginSessions.delete(record.id);
       return undefined;
     }
-    const user = await this.#storage.users.get(accountId, record.userId);
-    if (!user) return undefined;
+    const standing = await activeUser(this.#storage, accountId, record.userId);
+    if (!standing.active) return undefined;
+    const { user } = standing;
     const access = await this.#storage.vaultAccess.listForUser(user.id);
     return {
       record,
@@ -117,6 +130,11 @@ export class LoginService {
         userAgent: facts.userAgent,
       },
     };
+  }
+
+  /** The signed-in user changes their password (password-change.ts), throttled like a login. */
+  async changePassword(session: Session, current: string, next: string): Promise<void> {
+    await changeOwnPassword(this.#storage, this.#throttle, session, current, next);
   }
 
   async logout(session: Session): Promise<void> {

@@ -1,7 +1,14 @@
 import { hashSecret } from '../../crypto/secrets.js';
-import { integrityError } from '../../errors/app-error.js';
+import { AppError, integrityError } from '../../errors/app-error.js';
 import type { LoginAttemptKey, Stores } from '../../storage/ports.js';
 import { sourceAddress } from '../audit/refusal-summaries.js';
+
+/** The login could not be tried now: too many failures. */
+export class TooManyAttemptsError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'too_many_requests', `Too many failed sign-ins; try again in ${retryAfterSeconds} s.`);
+  }
+}
 
 /** Attempts a key lets through before each further one waits. */
 const FREE_PER_ADDRESS = 5;

@@ -3,7 +3,7 @@ import { unauthorized } from '../../errors/app-error.js';
 import type { Stores } from '../../storage/ports.js';
 import type { VaultPermission } from '../access/permissions.js';
 import type { RequestContext } from '../context.js';
-import { isActive } from './introspection.js';
+import { activeUser } from '../users/active-user.js';
 import { VAULT_API_RESOURCE, vaultScopeGrant } from './vault-api.js';
 
 export interface RequestFacts {
@@ -16,22 +16,28 @@ export interface RequestFacts {
  * Verifies an access token presented to the built-in vault API, the way introspection would for
  * a resource server, but in process: registered by hash, an access token, active (not expired,
  * revoked or rotated away) and issued for this audience — a token for another resource server is
- * refused (RFC 8707). Read on every request, so revoking a grant ends its tokens at once. The
- * user's vault permissions are read fresh too: the token's scopes never outgrow the user.
+ * refused (RFC 8707) — and its user enabled (active-user.ts). Read on every request, so revoking
+ * a grant or disabling the user ends its tokens at once. The user's vault permissions are read
+ * fresh too: the token's scopes never outgrow the user.
  */
 export async function verifyVaultApiToken(
-  stores: Pick<Stores, 'oauthTokens' | 'vaultAccess'>,
+  stores: Pick<Stores, 'oauthTokens' | 'vaultAccess' | 'users'>,
   token: string,
   facts: RequestFacts,
 ): Promise<RequestContext> {
   if (token === '') throw unauthorized('send `Authorization: Bearer <access token>`');
   const record = await stores.oauthTokens.findByHash(hashSecret(token));
-  if (record?.kind !== 'access' || !isActive(record)) {
-    throw unauthorized('the access token is invalid, expired or revoked');
+  // The holder of a registered token may learn which state it is in; anyone else, nothing.
+  if (record?.kind !== 'access') throw unauthorized('the access token is not valid');
+  if (record.revokedAt !== null || record.rotatedAt !== null) {
+    throw unauthorized('the access token is revoked');
   }
+  if (record.expiresAt <= new Date().toISOString()) throw unauthorized('the access token has expired');
   if (record.resource !== VAULT_API_RESOURCE || record.userId === null) {
     throw unauthorized(`the access token was issued for ${record.resource}, not the vault API`);
   }
+  const standing = await activeUser(stores, record.accountId, record.userId);
+  if (!standing.active) throw unauthorized(`the access token is refused: ${standing.message}`);
   const access = await stores.vaultAccess.listForUser(record.userId);
   const userVaults = new Map<string, ReadonlySet<VaultPermission>>(
     access.map((a) => [a.vaultId, new Set(a.permissions)]),

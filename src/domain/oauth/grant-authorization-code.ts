@@ -1,6 +1,7 @@
 import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { activeUser } from '../users/active-user.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { invalidGrant, invalidRequest } from './oauth-error.js';
@@ -52,6 +53,8 @@ async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFact
     throw invalidGrant('code_verifier does not match the code_challenge');
   }
   requireSameResource(form, record.resource, 'code');
+  const standing = await activeUser(deps.storage, record.accountId, record.userId);
+  if (!standing.active) throw invalidGrant(`the code is refused: ${standing.message}`);
   // The grant as it is now: a scope the user took away after this code was issued (consent
   // again, narrower) is not issued from it.
   const grant = await deps.storage.grants.get(record.accountId, record.grantId);

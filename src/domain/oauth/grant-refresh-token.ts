@@ -1,6 +1,7 @@
 import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { activeUser } from '../users/active-user.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
@@ -35,6 +36,10 @@ async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFact
     throw invalidGrant('the refresh token was already used; the grant is revoked');
   }
   if (record.expiresAt <= now) throw invalidGrant('the refresh token is invalid, expired or revoked');
+  if (record.userId !== null) {
+    const standing = await activeUser(deps.storage, client.accountId, record.userId);
+    if (!standing.active) throw invalidGrant(`the refresh token is refused: ${standing.message}`);
+  }
 
   requireSameResource(form, record.resource, 'refresh token');
   const scopeParam = form.get('scope');

@@ -1,6 +1,7 @@
 import { isId } from '../../crypto/ids.js';
 import { hashSecret } from '../../crypto/secrets.js';
 import type { OAuthTokenRecord, ResourceServerRecord } from '../../storage/ports.js';
+import { activeUser } from '../users/active-user.js';
 import { parseBasic } from './client-auth.js';
 import type { CallFacts, OAuthDeps } from './context.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
@@ -48,6 +49,10 @@ export async function introspect(
       ? record.kind === 'access' && record.resource === caller.server.identifier
       : record.clientId === caller.clientId;
   if (!allowed) return INACTIVE;
+  // A token of a disabled (or deleted) user is inactive at once, whatever its expiry says.
+  if (record.userId !== null && !(await activeUser(deps.storage, accountId, record.userId)).active) {
+    return INACTIVE;
+  }
   return {
     active: true,
     scope: record.scopes.join(' '),

@@ -1,19 +1,24 @@
 import { newId } from '../../crypto/ids.js';
-import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
+import { conflict, invalidInput, isAppError, notFound } from '../../errors/app-error.js';
 import { isUniqueViolation } from '../../storage/errors.js';
-import type { Storage, UserRecord } from '../../storage/ports.js';
-import { authorizeVault } from '../access/authorize.js';
+import type { AuditAction, Storage, Stores, UserRecord } from '../../storage/ports.js';
+import { authorizeAccount, authorizeVault } from '../access/authorize.js';
 import type { VaultPermission } from '../access/permissions.js';
 import type { UserRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import { isEnabledOwner, keepAnOwner } from './last-owner.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
+import { createPasswordReset, type PasswordResetLink } from './password-reset.js';
 import { generatePassword, hashPassword } from './passwords.js';
 
 export interface UserView {
   id: string;
   email: string;
   role: UserRole;
+  /** False while the user is disabled: none of their credentials work. */
+  enabled: boolean;
+  disabledAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -37,32 +42,107 @@ export interface UserService {
   list(ctx: RequestContext): Promise<UserView[]>;
   get(ctx: RequestContext, userId: string): Promise<UserView>;
   findByEmail(ctx: RequestContext, email: string): Promise<UserView>;
+  /** Gives the user another role; the last enabled owner cannot be demoted (409 `last_owner`). */
+  setRole(ctx: RequestContext, userId: string, role: UserRole): Promise<UserView>;
+  /** Disables the user: ends their sessions and grants; the last enabled owner cannot be disabled. */
+  disable(ctx: RequestContext, userId: string): Promise<UserView>;
+  enable(ctx: RequestContext, userId: string): Promise<UserView>;
+  /** Deletes the user and everything that is theirs; the audit trail keeps their id. */
+  delete(ctx: RequestContext, userId: string): Promise<void>;
+  /** A one-time link to set a new password (replaces any older link of the user). */
+  resetPassword(ctx: RequestContext, userId: string): Promise<PasswordResetLink>;
   grantVault(
     ctx: RequestContext,
     userId: string,
     vaultId: string,
     permissions: VaultPermission[],
   ): Promise<VaultGrantView>;
+  /** Removes the user's access to a vault; 404 when they had none. */
+  revokeVault(ctx: RequestContext, userId: string, vaultId: string): Promise<void>;
   vaultGrants(ctx: RequestContext, userId: string): Promise<VaultGrantView[]>;
 }
 
-const view = (u: UserRecord): UserView => ({
+export interface UserServiceOptions {
+  /** `{publicUrl}/oauth/{accountId}`: where the account's pages (password reset) are served. */
+  pagesBase(accountId: string): string;
+}
+
+export const userView = (u: UserRecord): UserView => ({
   id: u.id,
   email: u.email,
   role: u.role,
+  enabled: u.disabledAt === null,
+  disabledAt: u.disabledAt,
   createdAt: u.createdAt,
   updatedAt: u.updatedAt,
 });
 
-export function userService(storage: Storage): UserService {
+export function userService(storage: Storage, options: UserServiceOptions): UserService {
   const load = async (ctx: RequestContext, userId: string) => {
     const user = await storage.users.get(ctx.actor.accountId, userId);
     if (!user) throw notFound(`user ${userId} not found`);
     return user;
   };
 
+  /**
+   * The user a write is aimed at, once the caller may write users at all (so a caller without
+   * the permission learns nothing, not even whether the id exists) and may act on a holder of
+   * the user's role (an admin cannot touch an owner).
+   */
+  const target = async (ctx: RequestContext, userId: string) => {
+    await authorizeAccount(storage, ctx, 'users:write', { denied: { resourceId: userId } });
+    const user = await load(ctx, userId);
+    await authorizeAccount(storage, ctx, 'users:write', {
+      subject: user.role,
+      denied: { resourceId: userId },
+    });
+    return user;
+  };
+
+  /**
+   * One change of a user, with its audit event, in one transaction. When the user was an
+   * enabled owner the change is checked, inside that transaction, not to leave the account
+   * without one; a refused change is recorded as a FAILURE.
+   */
+  const change = async (
+    ctx: RequestContext,
+    user: UserRecord,
+    doing: string,
+    action: AuditAction,
+    write: (tx: Stores) => Promise<void>,
+  ) => {
+    try {
+      await storage.transaction(async (tx) => {
+        await write(tx);
+        if (isEnabledOwner(user)) await keepAnOwner(tx, user.accountId, doing);
+        await recordAudit(tx.audit, ctx, {
+          action,
+          resourceType: 'USER',
+          resourceId: user.id,
+          result: 'SUCCESS',
+        });
+      });
+    } catch (error) {
+      if (isAppError(error) && error.code === 'last_owner') {
+        await recordAudit(storage.audit, ctx, {
+          action,
+          resourceType: 'USER',
+          resourceId: user.id,
+          result: 'FAILURE',
+        });
+      }
+      throw error;
+    }
+  };
+
+  const reload = async (ctx: RequestContext, userId: string) => userView(await load(ctx, userId));
+
   return {
     async create(ctx, input) {
+      await authorizeAccount(storage, ctx, 'users:write', {
+        subject: input.role,
+        denied: { action: 'CREATE' },
+      });
       const generated = input.password === undefined ? generatePassword() : undefined;
       const password = input.password ?? (generated as string);
       if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
@@ -80,6 +160,7 @@ export function userService(storage: Storage): UserService {
         role: input.role,
         createdAt: now,
         updatedAt: now,
+        disabledAt: null,
       };
       try {
         await storage.transaction(async (tx) => {
@@ -97,25 +178,78 @@ export function userService(storage: Storage): UserService {
           throw conflict(`a user with email ${input.email} already exists in this account`, 'email_taken');
         throw error;
       }
-      return generated === undefined ? view(user) : { ...view(user), password: generated };
+      return generated === undefined ? userView(user) : { ...userView(user), password: generated };
     },
 
     async list(ctx) {
-      return (await storage.users.list(ctx.actor.accountId)).map(view);
+      await authorizeAccount(storage, ctx, 'users:read');
+      return (await storage.users.list(ctx.actor.accountId)).map(userView);
     },
 
     async get(ctx, userId) {
-      return view(await load(ctx, userId));
+      await authorizeAccount(storage, ctx, 'users:read', { denied: { resourceId: userId } });
+      return userView(await load(ctx, userId));
     },
 
     async findByEmail(ctx, email) {
+      await authorizeAccount(storage, ctx, 'users:read');
       const user = await storage.users.findByEmail(ctx.actor.accountId, email);
       if (!user) throw notFound(`user ${email} not found`);
-      return view(user);
+      return userView(user);
+    },
+
+    async setRole(ctx, userId, role) {
+      const user = await target(ctx, userId);
+      // The new role is checked too: nobody gives a role with more power than their own.
+      await authorizeAccount(storage, ctx, 'users:write', { subject: role, denied: { resourceId: userId } });
+      if (user.role === role) return userView(user);
+      await change(ctx, user, 'demote the user', 'UPDATE', async (tx) => {
+        await tx.users.update(user.accountId, user.id, { role, updatedAt: new Date().toISOString() });
+      });
+      return reload(ctx, userId);
+    },
+
+    async disable(ctx, userId) {
+      const user = await target(ctx, userId);
+      if (user.disabledAt !== null) return userView(user);
+      await change(ctx, user, 'disable the user', 'UPDATE', async (tx) => {
+        const now = new Date().toISOString();
+        await tx.users.update(user.accountId, user.id, { disabledAt: now, updatedAt: now });
+        // Every credential checks the user on use (active-user.ts); these go as well, so that
+        // enabling the user again does not bring back what may have leaked while it was disabled.
+        await tx.loginSessions.deleteForUser(user.id);
+        await tx.grants.deleteForUser(user.accountId, user.id);
+      });
+      return reload(ctx, userId);
+    },
+
+    async enable(ctx, userId) {
+      const user = await target(ctx, userId);
+      if (user.disabledAt === null) return userView(user);
+      await change(ctx, user, 'enable the user', 'UPDATE', async (tx) => {
+        await tx.users.update(user.accountId, user.id, {
+          disabledAt: null,
+          updatedAt: new Date().toISOString(),
+        });
+      });
+      return reload(ctx, userId);
+    },
+
+    async delete(ctx, userId) {
+      const user = await target(ctx, userId);
+      await change(ctx, user, 'delete the user', 'DELETE', async (tx) => {
+        // Sessions, grants, codes, tokens, vault access and reset links go by cascade.
+        await tx.users.delete(user.accountId, user.id);
+      });
+    },
+
+    async resetPassword(ctx, userId) {
+      const user = await target(ctx, userId);
+      return createPasswordReset(storage, ctx, user, options.pagesBase(user.accountId));
     },
 
     async grantVault(ctx, userId, vaultId, permissions) {
-      await load(ctx, userId);
+      await target(ctx, userId);
       await authorizeVault(storage, ctx, vaultId, 'manage');
       const unique = [...new Set(permissions)].sort() as VaultPermission[];
       await storage.transaction(async (tx) => {
@@ -131,7 +265,25 @@ export function userService(storage: Storage): UserService {
       return { userId, vaultId, permissions: unique };
     },
 
+    async revokeVault(ctx, userId, vaultId) {
+      await target(ctx, userId);
+      await authorizeVault(storage, ctx, vaultId, 'manage');
+      await storage.transaction(async (tx) => {
+        const had = (await tx.vaultAccess.listForUser(userId)).some((a) => a.vaultId === vaultId);
+        if (!had) throw notFound(`user ${userId} has no access to vault ${vaultId}`);
+        await tx.vaultAccess.set({ vaultId, userId, permissions: [] });
+        await recordAudit(tx.audit, ctx, {
+          action: 'DELETE',
+          resourceType: 'VAULT',
+          vaultId,
+          resourceId: userId,
+          result: 'SUCCESS',
+        });
+      });
+    },
+
     async vaultGrants(ctx, userId) {
+      await authorizeAccount(storage, ctx, 'users:read', { denied: { resourceId: userId } });
       await load(ctx, userId);
       return storage.vaultAccess.listForUser(userId);
     },

@@ -35,6 +35,7 @@ export const createUserBody = z.strictObject({
 export const grantBody = z.strictObject({
   permissions: z.array(z.enum(VAULT_PERMISSIONS)).max(VAULT_PERMISSIONS.length * 2),
 });
+export const setRoleBody = z.strictObject({ role: z.enum(USER_ROLES) });
 export const userQuery = z.strictObject({ email: emailAddress.optional() });
 export const fileUploadQuery = z.strictObject({
   name: displayName(255),

@@ -11,6 +11,7 @@ import { itemStore } from './items.js';
 import { metaStore } from './meta.js';
 import { type DialectTypes, migrationProvider } from './migrations.js';
 import { oauthStores } from './oauth/index.js';
+import { passwordResetStore } from './password-resets.js';
 import type { RunIfFree } from './precompiled.js';
 import { signingKeyStore } from './signing-keys.js';
 import type { Database } from './tables.js';
@@ -22,6 +23,7 @@ function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
   return {
     accounts: accountStore(db),
     users: userStore(db),
+    passwordResets: passwordResetStore(db),
     adminTokens: adminTokenStore(db),
     vaults: vaultStore(db),
     vaultAccess: vaultAccessStore(db),

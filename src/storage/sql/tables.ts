@@ -12,6 +12,16 @@ export interface Database {
     role: string;
     created_at: string;
     updated_at: string;
+    disabled_at: string | null;
+  };
+  password_resets: {
+    id: string;
+    secret_hash: Buffer;
+    account_id: string;
+    user_id: string;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
   };
   admin_tokens: {
     id: string;

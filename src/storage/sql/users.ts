@@ -12,6 +12,7 @@ export function userStore(db: Kysely<Database>): UserStore {
     role: r.role as UserRole,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    disabledAt: r.disabled_at,
   });
   return {
     async insert(u) {
@@ -25,6 +26,7 @@ export function userStore(db: Kysely<Database>): UserStore {
           role: u.role,
           created_at: u.createdAt,
           updated_at: u.updatedAt,
+          disabled_at: null,
         })
         .execute();
     },
@@ -54,6 +56,30 @@ export function userStore(db: Kysely<Database>): UserStore {
         .orderBy('email')
         .execute();
       return rows.map(toRecord);
+    },
+    async update(accountId, id, changes) {
+      const result = await db
+        .updateTable('users')
+        .set({
+          updated_at: changes.updatedAt,
+          ...(changes.role === undefined ? {} : { role: changes.role }),
+          ...(changes.disabledAt === undefined ? {} : { disabled_at: changes.disabledAt }),
+          ...(changes.passwordHash === undefined ? {} : { password_hash: changes.passwordHash }),
+        })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async countEnabledOwners(accountId) {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number | bigint>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('role', '=', 'owner')
+        .where('disabled_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     async delete(accountId, id) {
       const result = await db

@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { SESSION_TTL_SECONDS, TooManyAttemptsError } from '../../../domain/login/login-service.js';
+import {
+  SESSION_TTL_SECONDS,
+  TooManyAttemptsError,
+  UserDisabledError,
+} from '../../../domain/login/login-service.js';
 import type { Services } from '../../../services.js';
 import { SESSION_COOKIE, setCookie } from '../cookies.js';
 import { checkCsrf, field, formOf, issueLoginCsrf, loginCsrfCookie, pageContext } from './page-context.js';
@@ -60,6 +64,7 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
         reply.header('retry-after', String(error.retryAfterSeconds));
         return again(429, error.message);
       }
+      if (error instanceof UserDisabledError) return again(403, error.message);
       throw error;
     }
     if (secret === undefined) return again(401, 'The email or password is wrong.');

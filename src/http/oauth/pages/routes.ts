@@ -7,8 +7,10 @@ import { authorizeRoutes } from './authorize.js';
 import { grantRoutes } from './grants.js';
 import { STYLESHEET, STYLESHEET_PATH } from './html.js';
 import { loginRoutes } from './login.js';
+import { passwordRoutes } from './password.js';
+import { passwordResetRoutes } from './password-reset.js';
 
-/** The pages people see: sign-in, consent and grants, with their security headers and errors. */
+/** The pages people see: sign-in, consent, grants and passwords, with their security headers and errors. */
 export function oauthPages(services: Services) {
   return async (app: FastifyInstance) => {
     registerFormParser(app, app.initialConfig.bodyLimit ?? 1024 * 1024);
@@ -22,5 +24,7 @@ export function oauthPages(services: Services) {
     authorizeRoutes(app, services);
     loginRoutes(app, services);
     grantRoutes(app, services);
+    passwordRoutes(app, services);
+    passwordResetRoutes(app, services);
   };
 }

@@ -6,11 +6,12 @@ export function loginPage(p: {
   csrf: string;
   request: string | null;
   error?: string;
+  notice?: string;
   email?: string;
 }) {
   return layout(
     'Sign in',
-    html`${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
+    html`${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}${p.notice ? html`<p role="status">${p.notice}</p>` : ''}
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
 ${p.request === null ? '' : html`<input type="hidden" name="request" value="${p.request}">`}
@@ -99,6 +100,7 @@ export function grantsPage(p: {
     html`<p>Signed in as ${p.userEmail}.</p>
 ${p.notice ? html`<p role="status">${p.notice}</p>` : ''}
 ${table}
+<p><a href="${p.base}/password">Change your password</a></p>
 <form method="post" action="${p.base}/logout">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <button type="submit">Sign out</button>
@@ -108,4 +110,53 @@ ${table}
 
 export function errorPage(title: string, message: string) {
   return layout(title, html`<p class="error">${message}</p>`);
+}
+
+/** A new password, typed twice; `hidden` fields carry what the form is about (a reset link). */
+function newPasswordFields() {
+  return html`<label for="password">New password</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="1024">
+<label for="confirm">New password again</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="12" maxlength="1024">`;
+}
+
+export function resetPage(p: { action: string; csrf: string; token: string; email: string; error?: string }) {
+  return layout(
+    'Set a new password',
+    html`${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
+<p>Choose a new password for ${p.email}. Using this link signs you out everywhere.</p>
+<form method="post" action="${p.action}">
+<input type="hidden" name="csrf" value="${p.csrf}">
+<input type="hidden" name="token" value="${p.token}">
+${newPasswordFields()}
+<button type="submit">Set password</button>
+</form>`,
+  );
+}
+
+export function passwordPage(p: {
+  base: string;
+  csrf: string;
+  userEmail: string;
+  error?: string;
+  notice?: string;
+}) {
+  return layout(
+    'Change your password',
+    html`<p>Signed in as ${p.userEmail}. Changing your password signs you out everywhere else.</p>
+${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
+${p.notice ? html`<p role="status">${p.notice}</p>` : ''}
+<form method="post" action="${p.base}/password">
+<input type="hidden" name="csrf" value="${p.csrf}">
+<label for="current">Current password</label>
+<input id="current" name="current" type="password" autocomplete="current-password" required maxlength="1024">
+${newPasswordFields()}
+<button type="submit">Change password</button>
+</form>
+<p><a href="${p.base}/grants">Back to your grants</a></p>`,
+  );
+}
+
+export function noticePage(title: string, message: string, link: { href: string; text: string }) {
+  return layout(title, html`<p role="status">${message}</p><p><a href="${link.href}">${link.text}</a></p>`);
 }

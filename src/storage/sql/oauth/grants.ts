@@ -74,5 +74,13 @@ export function grantStore(db: Kysely<Database>): GrantStore {
         .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+    async deleteForUser(accountId, userId) {
+      const result = await db
+        .deleteFrom('oauth_grants')
+        .where('account_id', '=', accountId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -46,5 +46,11 @@ export function loginSessionStore(db: Kysely<Database>): LoginSessionStore {
     async delete(id) {
       await db.deleteFrom('login_sessions').where('id', '=', id).execute();
     },
+    async deleteForUser(userId, exceptId) {
+      let query = db.deleteFrom('login_sessions').where('user_id', '=', userId);
+      if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+      const result = await query.executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

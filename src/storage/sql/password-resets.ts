@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import type { PasswordResetStore } from '../ports.js';
+import type { Database } from './tables.js';
+
+export function passwordResetStore(db: Kysely<Database>): PasswordResetStore {
+  return {
+    async replace(r) {
+      await db.deleteFrom('password_resets').where('user_id', '=', r.userId).execute();
+      await db
+        .insertInto('password_resets')
+        .values({
+          id: r.id,
+          secret_hash: r.secretHash,
+          account_id: r.accountId,
+          user_id: r.userId,
+          created_at: r.createdAt,
+          expires_at: r.expiresAt,
+          used_at: r.usedAt,
+        })
+        .execute();
+    },
+    async findByHash(secretHash) {
+      const r = await db
+        .selectFrom('password_resets')
+        .selectAll()
+        .where('secret_hash', '=', secretHash)
+        .executeTakeFirst();
+      return (
+        r && {
+          id: r.id,
+          secretHash: r.secret_hash,
+          accountId: r.account_id,
+          userId: r.user_id,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+          usedAt: r.used_at,
+        }
+      );
+    },
+    async markUsed(id, at) {
+      const result = await db
+        .updateTable('password_resets')
+        .set({ used_at: at })
+        .where('id', '=', id)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', at)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+  };
+}
