@@ -1,0 +1,239 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, hiddenField, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+
+/**
+ * Passwords over real HTTP: an administrator's one-time reset link (single use, expiring, only the
+ * newest works, CSRF-protected, ends the user's sessions, audited) and the signed-in user's own
+ * password change page (current password checked and throttled like sign-in, other sessions end).
+ */
+let f: OAuthFixture;
+let user: { id: string; email: string };
+const FIRST = 'the first password of this user';
+
+beforeAll(async () => {
+  f = await startOAuthFixture();
+  user = await f.admin('POST', '/users', { email: 'pat@example.com', password: FIRST, role: 'member' });
+}, 60_000);
+
+afterAll(async () => {
+  await f?.close();
+});
+
+async function signIn(browser: Browser, password: string, email = user.email) {
+  const page = await (await browser.fetch(`${f.issuer}/login`)).text();
+  return browser.fetch(`${f.issuer}/login`, { form: { csrf: hiddenField(page, 'csrf'), email, password } });
+}
+const signedIn = async (browser: Browser) => (await browser.fetch(`${f.issuer}/grants`)).status === 200;
+
+const resetLink = () =>
+  f.admin<{ url: string; expiresAt: string }>('POST', `/users/${user.id}/password-reset`);
+
+/** Opens a reset link and submits the form on it. */
+async function useLink(url: string, password: string, confirm = password) {
+  const browser = new Browser();
+  const opened = await browser.fetch(url);
+  const page = await opened.text();
+  if (opened.status !== 200) return { status: opened.status, page };
+  const posted = await browser.fetch(`${f.issuer}/reset`, {
+    form: { csrf: hiddenField(page, 'csrf'), token: hiddenField(page, 'token'), password, confirm },
+  });
+  return { status: posted.status, page: await posted.text() };
+}
+
+function sql(statement: string, ...params: unknown[]) {
+  const db = new Database(join(f.dataDir, 'keyhold.db'));
+  try {
+    db.prepare(statement).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+describe('password reset link', () => {
+  it('sets a new password once, ends the user’s sessions, and is audited', async () => {
+    const before = new Browser();
+    expect((await signIn(before, FIRST)).status).toBe(303);
+    const link = await resetLink();
+    const page = await (await new Browser().fetch(link.url)).text();
+    expect(page).toContain('Choose a new password for pat@example.com');
+
+    const mismatch = await useLink(link.url, 'a brand new password', 'a different new password');
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.page).toContain('The two passwords differ.');
+    const short = await useLink(link.url, 'short');
+    expect(short.status).toBe(400);
+    expect(short.page).toContain('The password must be 12 to 1024 characters.');
+
+    const used = await useLink(link.url, 'a brand new password');
+    expect(used.status).toBe(200);
+    expect(used.page).toContain('Your new password is set.');
+    expect(await signedIn(before)).toBe(false);
+    expect((await signIn(new Browser(), FIRST)).status).toBe(401);
+    expect((await signIn(new Browser(), 'a brand new password')).status).toBe(303);
+
+    const again = await useLink(link.url, 'yet another password');
+    expect(again.status).toBe(400);
+    expect(again.page).toContain('This reset link was already used.');
+    expect((await signIn(new Browser(), 'yet another password')).status).toBe(401);
+
+    const audit = await f.admin<
+      { action: string; resourceType: string; resourceId: string; actorId: string }[]
+    >('GET', '/audit?limit=20');
+    const resets = audit.filter((e) => e.resourceType === 'PASSWORD_RESET' && e.resourceId === user.id);
+    expect(resets.map((e) => e.action).sort()).toEqual(['CREATE', 'UPDATE']);
+    expect(resets.find((e) => e.action === 'UPDATE')?.actorId).toBe(user.id);
+    expect(JSON.stringify(audit)).not.toContain(new URL(link.url).searchParams.get('token'));
+  });
+
+  it('answers clearly once expired (the stored expiry moved into the past)', async () => {
+    const link = await resetLink();
+    sql('UPDATE password_resets SET expires_at = ? WHERE user_id = ?', '2000-01-01T00:00:00.000Z', user.id);
+    const opened = await new Browser().fetch(link.url);
+    expect(opened.status).toBe(400);
+    expect(await opened.text()).toContain('This reset link has expired.');
+  });
+
+  it('expires between opening the form and sending it: refused, the password unchanged', async () => {
+    const link = await resetLink();
+    const browser = new Browser();
+    const page = await (await browser.fetch(link.url)).text();
+    sql('UPDATE password_resets SET expires_at = ? WHERE user_id = ?', '2000-01-01T00:00:00.000Z', user.id);
+    const posted = await browser.fetch(`${f.issuer}/reset`, {
+      form: {
+        csrf: hiddenField(page, 'csrf'),
+        token: hiddenField(page, 'token'),
+        password: 'too late password',
+        confirm: 'too late password',
+      },
+    });
+    expect(posted.status).toBe(400);
+    expect(await posted.text()).toContain('This reset link has expired.');
+    expect((await signIn(new Browser(), 'too late password')).status).toBe(401);
+  });
+
+  it('is replaced by a newer link; unknown and malformed links are refused alike', async () => {
+    const older = await resetLink();
+    const newer = await resetLink();
+    for (const url of [
+      older.url,
+      `${f.issuer}/reset?token=khpr_${'A'.repeat(43)}`,
+      `${f.issuer}/reset?token=nonsense`,
+      `${f.issuer}/reset`,
+    ]) {
+      const response = await new Browser().fetch(url);
+      expect(response.status, url).toBe(400);
+      expect(await response.text()).toContain(
+        'This reset link is not valid. A newer link replaces older ones',
+      );
+    }
+    expect((await useLink(newer.url, 'the newest password here')).status).toBe(200);
+  });
+
+  it('refuses a form without the CSRF cookie it was issued with', async () => {
+    const link = await resetLink();
+    const page = await (await new Browser().fetch(link.url)).text();
+    const forged = await new Browser().fetch(`${f.issuer}/reset`, {
+      form: {
+        csrf: hiddenField(page, 'csrf'),
+        token: hiddenField(page, 'token'),
+        password: 'forged password here',
+        confirm: 'forged password here',
+      },
+    });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('the form has expired or did not come from this site');
+    // The link is still good for its holder.
+    expect((await useLink(link.url, 'the real new password')).status).toBe(200);
+  });
+
+  it('of two racing uses of one link, one wins', async () => {
+    const link = await resetLink();
+    const forms = await Promise.all(
+      [0, 1].map(async () => {
+        const browser = new Browser();
+        return { browser, page: await (await browser.fetch(link.url)).text() };
+      }),
+    );
+    const answers = await Promise.all(
+      forms.map(({ browser, page }, i) =>
+        browser.fetch(`${f.issuer}/reset`, {
+          form: {
+            csrf: hiddenField(page, 'csrf'),
+            token: hiddenField(page, 'token'),
+            password: `racing password ${i}`,
+            confirm: `racing password ${i}`,
+          },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    const winner = answers.findIndex((a) => a.status === 200);
+    expect((await signIn(new Browser(), `racing password ${winner}`)).status).toBe(303);
+    expect((await signIn(new Browser(), `racing password ${1 - winner}`)).status).toBe(401);
+  });
+});
+
+describe('changing one’s own password', () => {
+  const CURRENT = 'racing password';
+
+  async function changeForm(browser: Browser) {
+    const response = await browser.fetch(`${f.issuer}/password`);
+    expect(response.status).toBe(200);
+    return hiddenField(await response.text(), 'csrf');
+  }
+  const change = (browser: Browser, csrf: string, current: string, password: string, confirm = password) =>
+    browser.fetch(`${f.issuer}/password`, { form: { csrf, current, password, confirm } });
+
+  it('needs a session, the current password and the new one twice; ends the other sessions', async () => {
+    // Start from a known password.
+    const link = await resetLink();
+    expect((await useLink(link.url, `${CURRENT} start`)).status).toBe(200);
+    const current = `${CURRENT} start`;
+
+    const anonymous = await new Browser().fetch(`${f.issuer}/password`);
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe(`/oauth/${f.accountId}/login`);
+
+    const here = new Browser();
+    const elsewhere = new Browser();
+    await signIn(here, current);
+    await signIn(elsewhere, current);
+    const csrf = await changeForm(here);
+
+    const forged = await change(here, 'not-the-token', current, 'a changed password');
+    expect(forged.status).toBe(400);
+    const differ = await change(here, csrf, current, 'a changed password', 'another password');
+    expect(differ.status).toBe(400);
+    expect(await differ.text()).toContain('The two new passwords differ.');
+    const wrong = await change(here, csrf, 'not my password', 'a changed password');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('The current password is wrong.');
+
+    const done = await change(here, csrf, current, 'a changed password');
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Your password is changed. Your other sessions are signed out.');
+    expect(await signedIn(here)).toBe(true);
+    expect(await signedIn(elsewhere)).toBe(false);
+    expect((await signIn(new Browser(), current)).status).toBe(401);
+    expect((await signIn(new Browser(), 'a changed password')).status).toBe(303);
+  });
+
+  it('is throttled like sign-in: wrong current passwords lock the form and the sign-in page alike', async () => {
+    const browser = new Browser();
+    expect((await signIn(browser, 'a changed password')).status).toBe(303);
+    const csrf = await changeForm(browser);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await change(browser, csrf, `guess ${i}`, 'whatever password')).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses[5]).toBe(429);
+    const locked = await change(browser, csrf, 'a changed password', 'the password i want');
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await locked.text()).toContain('Too many failed sign-ins');
+    // The same keys as the sign-in page: it is locked for this email and address too.
+    expect((await signIn(new Browser(), 'a changed password')).status).toBe(429);
+  });
+});
