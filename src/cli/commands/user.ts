@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { VAULT_PERMISSIONS } from '../../domain/access/permissions.js';
 import { USER_ROLES } from '../../domain/access/roles.js';
+import type { AdminClient } from '../client.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
@@ -10,7 +11,23 @@ interface User {
   id: string;
   email: string;
   role: string;
+  enabled: boolean;
   createdAt: string;
+}
+
+/** `ROLE` as typed: checked here so a typo names the allowed roles before any request. */
+function parseRole(flag: string, role: string): string {
+  if (!(USER_ROLES as readonly string[]).includes(role)) {
+    throw new CliError(`${flag} ${JSON.stringify(role)} is not a role; allowed: ${USER_ROLES.join(', ')}`);
+  }
+  return role;
+}
+
+/** The API addresses users by id; the email query answers 404 for an unknown address. */
+async function userByEmail(client: AdminClient, email: string): Promise<User> {
+  const [found] = await client.request<User[]>('GET', 'users', undefined, { email });
+  if (!found) throw new CliError(`user ${email} not found`);
+  return found;
 }
 
 /** `--permissions read,write`: checked here so a typo names the allowed values before any request. */
@@ -51,11 +68,7 @@ export function registerUser(program: Command): void {
       email: string,
       opts: RemoteOptions & { role: string; password?: string; passwordFile?: string },
     ) => {
-      if (!(USER_ROLES as readonly string[]).includes(opts.role)) {
-        throw new CliError(
-          `--role ${JSON.stringify(opts.role)} is not a role; allowed: ${USER_ROLES.join(', ')}`,
-        );
-      }
+      parseRole('--role', opts.role);
       const password = await valueOrFile(new SecretInput(), '--password', opts.password, opts.passwordFile);
       const body = {
         email,
@@ -76,8 +89,8 @@ export function registerUser(program: Command): void {
     const users = await clientFor(opts).request<User[]>('GET', 'users');
     emit(users, opts, (list) =>
       table(
-        ['ID', 'EMAIL', 'ROLE', 'CREATED'],
-        list.map((u) => [u.id, u.email, u.role, u.createdAt]),
+        ['ID', 'EMAIL', 'ROLE', 'STATE', 'CREATED'],
+        list.map((u) => [u.id, u.email, u.role, u.enabled ? 'enabled' : 'disabled', u.createdAt]),
       ),
     );
   });
@@ -91,13 +104,96 @@ export function registerUser(program: Command): void {
   ).action(async (email: string, opts: RemoteOptions & { vault: string; permissions: string }) => {
     const permissions = parsePermissions(opts.permissions);
     const client = clientFor(opts);
-    // The API addresses users by id; the email query answers 404 for an unknown address.
-    const [found] = await client.request<User[]>('GET', 'users', undefined, { email });
-    if (!found) throw new CliError(`user ${email} not found`);
+    const found = await userByEmail(client, email);
     type Grant = { userId: string; vaultId: string; permissions: string[] };
     const grant = await client.request<Grant>('PUT', apiPath('users', found.id, 'vaults', opts.vault), {
       permissions,
     });
     emit(grant, opts, (g) => `${found.email} now has ${g.permissions.join(', ')} on vault ${g.vaultId}`);
+  });
+
+  remote(
+    user
+      .command('revoke <email>')
+      .description("remove a user's access to a vault (every permission they had there)")
+      .requiredOption('--vault <id>', 'the vault'),
+  ).action(async (email: string, opts: RemoteOptions & { vault: string }) => {
+    const client = clientFor(opts);
+    const found = await userByEmail(client, email);
+    await client.request('DELETE', apiPath('users', found.id, 'vaults', opts.vault));
+    emit({ userId: found.id, vaultId: opts.vault, revoked: true }, opts, () => {
+      return `${found.email} no longer has access to vault ${opts.vault}`;
+    });
+  });
+
+  remote(
+    user
+      .command('set-role <email> <role>')
+      .description(
+        `give a user another role (${USER_ROLES.join(', ')}); the last enabled owner cannot be demoted`,
+      ),
+  ).action(async (email: string, role: string, opts: RemoteOptions) => {
+    parseRole('ROLE', role);
+    const client = clientFor(opts);
+    const found = await userByEmail(client, email);
+    const updated = await client.request<User>('PUT', apiPath('users', found.id, 'role'), { role });
+    emit(updated, opts, (u) => `${u.email} now has role ${u.role}`);
+  });
+
+  remote(
+    user
+      .command('disable <email>')
+      .description(
+        'disable a user: their sign-in is refused and their sessions, grants and tokens end at once (the last enabled owner cannot be disabled)',
+      ),
+  ).action(async (email: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const found = await userByEmail(client, email);
+    const updated = await client.request<User>('POST', apiPath('users', found.id, 'disable'));
+    emit(updated, opts, (u) => `${u.email} is disabled`);
+  });
+
+  remote(
+    user
+      .command('enable <email>')
+      .description('enable a disabled user again (they sign in anew; old sessions and grants stay gone)'),
+  ).action(async (email: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const found = await userByEmail(client, email);
+    const updated = await client.request<User>('POST', apiPath('users', found.id, 'enable'));
+    emit(updated, opts, (u) => `${u.email} is enabled`);
+  });
+
+  remote(
+    user
+      .command('delete <email>')
+      .description(
+        'delete a user with their sessions, grants, tokens and vault access (the audit trail keeps their id; the last enabled owner cannot be deleted)',
+      ),
+  ).action(async (email: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const found = await userByEmail(client, email);
+    await client.request('DELETE', apiPath('users', found.id));
+    emit({ id: found.id, email: found.email, deleted: true }, opts, () => `User ${found.email} deleted`);
+  });
+
+  remote(
+    user
+      .command('reset-password <email>')
+      .description(
+        'print a one-time link (valid 1 hour) where the user sets a new password; it replaces any older link, and using it signs the user out everywhere',
+      ),
+  ).action(async (email: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const found = await userByEmail(client, email);
+    type Link = { userId: string; url: string; expiresAt: string };
+    const link = await client.request<Link>('POST', apiPath('users', found.id, 'password-reset'));
+    emit(link, opts, (l) =>
+      [
+        `Password reset link for ${found.email} (valid until ${l.expiresAt}, works once):`,
+        `  ${l.url}`,
+        'The link is shown once. Hand it to the user over a channel you trust.',
+      ].join('\n'),
+    );
   });
 }

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cleanup,
+  cmd,
+  type RunResult,
+  runCli,
+  type Server,
+  startServer,
+  tempDataDir,
+} from '../helpers/processes.js';
+
+/**
+ * `keyhold user …` end to end: a real `init`, a real `serve`, and each command as its own
+ * process. Tests build on each other, in order.
+ */
+interface User {
+  id: string;
+  email: string;
+  role: string;
+  enabled: boolean;
+}
+
+let server: Server;
+let token: string;
+const OWNER = 'owner@keyhold.local';
+
+const kh = (args: string[]) => runCli([...args, '--addr', server.url, '--token', token]);
+async function json<T>(args: string[]): Promise<T> {
+  const result = await kh([...args, '--json']);
+  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+/** A failed command: non-zero exit and one line on standard error, which is returned. */
+function failure(result: RunResult): string {
+  expect(result.code, result.stdout).not.toBe(0);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  return lines[0] as string;
+}
+
+beforeAll(async () => {
+  const dataDir = tempDataDir();
+  const init = await runCli(cmd`init --data-dir ${dataDir} --json`);
+  token = (JSON.parse(init.stdout) as { adminToken: string }).adminToken;
+  server = await startServer(dataDir);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await cleanup();
+});
+
+describe('keyhold user', () => {
+  it('--help lists the lifecycle commands', async () => {
+    const help = await runCli(['user', '--help']);
+    for (const command of ['set-role', 'disable', 'enable', 'delete', 'revoke', 'reset-password']) {
+      expect(help.stdout).toContain(command);
+    }
+    const setRole = await runCli(['user', 'set-role', '--help']);
+    expect(setRole.stdout).toContain('Usage: keyhold user set-role [options] <email> <role>');
+  });
+
+  it('set-role changes a role; a bad role is refused before any request; the last owner stays', async () => {
+    await json(cmd`user create dana@example.com --password ${'dana password long'}`);
+    expect(await json<User>(cmd`user set-role dana@example.com admin`)).toMatchObject({ role: 'admin' });
+    expect((await kh(cmd`user set-role dana@example.com admin`)).stdout).toBe(
+      'dana@example.com now has role admin\n',
+    );
+    expect(failure(await kh(cmd`user set-role dana@example.com root`))).toBe(
+      'keyhold: ROLE "root" is not a role; allowed: owner, admin, auditor, connect-manager, member',
+    );
+    expect(failure(await kh(cmd`user set-role nobody@example.com admin`))).toBe(
+      'keyhold: 404 user nobody@example.com not found',
+    );
+    expect(failure(await kh(cmd`user set-role ${OWNER} member`))).toBe(
+      "keyhold: 409 cannot demote the user: this is the account's last enabled owner; make another user owner first",
+    );
+  });
+
+  it('disable and enable show in the list', async () => {
+    expect((await kh(cmd`user disable dana@example.com`)).stdout).toBe('dana@example.com is disabled\n');
+    const list = await kh(cmd`user list`);
+    expect(list.stdout).toMatch(/dana@example\.com\s+admin\s+disabled/);
+    expect(await json<User>(cmd`user enable dana@example.com`)).toMatchObject({ enabled: true });
+    expect(failure(await kh(cmd`user disable ${OWNER}`))).toMatch(/^keyhold: 409 cannot disable the user/);
+  });
+
+  it('revoke removes a vault permission; revoking again says there was none', async () => {
+    const vault = await json<{ id: string }>(cmd`vault create Shared`);
+    await json(cmd`user grant dana@example.com --vault ${vault.id} --permissions read,write`);
+    const revoked = await kh(cmd`user revoke dana@example.com --vault ${vault.id}`);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toBe(`dana@example.com no longer has access to vault ${vault.id}\n`);
+    const users = await json<User[]>(cmd`user list`);
+    const dana = users.find((u) => u.email === 'dana@example.com');
+    expect(failure(await kh(cmd`user revoke dana@example.com --vault ${vault.id}`))).toBe(
+      `keyhold: 404 user ${dana?.id} has no access to vault ${vault.id}`,
+    );
+    expect(failure(await kh(cmd`user revoke dana@example.com`))).toMatch(/required option '--vault <id>'/);
+  });
+
+  it('reset-password prints a one-time link once; the page it opens works', async () => {
+    const printed = await kh(cmd`user reset-password dana@example.com`);
+    expect(printed.code).toBe(0);
+    const url = /^ {2}(http\S+)$/m.exec(printed.stdout)?.[1] ?? '';
+    expect(url).toMatch(/\/oauth\/[a-z0-9]{26}\/reset\?token=khpr_[A-Za-z0-9_-]{43}$/);
+    expect(printed.stdout).toContain('The link is shown once.');
+    const page = await fetch(url.replace(/^https?:\/\/[^/]+/, server.url));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Choose a new password for dana@example.com');
+    // A second link replaces the first.
+    await json(cmd`user reset-password dana@example.com`);
+    expect((await fetch(url.replace(/^https?:\/\/[^/]+/, server.url))).status).toBe(400);
+  });
+
+  it('delete removes the user; the last owner cannot be deleted', async () => {
+    expect((await kh(cmd`user delete dana@example.com`)).stdout).toBe('User dana@example.com deleted\n');
+    expect(failure(await kh(cmd`user delete dana@example.com`))).toBe(
+      'keyhold: 404 user dana@example.com not found',
+    );
+    expect(failure(await kh(cmd`user delete ${OWNER}`))).toMatch(/^keyhold: 409 cannot delete the user: /);
+    expect((await json<User[]>(cmd`user list`)).map((u) => u.email)).toEqual([OWNER]);
+  });
+});
