@@ -73,6 +73,10 @@ const commands: [string, (s: string) => string[]][] = [
   ['item history', (s) => ['item', 'history', '--', s, s]],
   ['user create', (s) => ['user', 'create', '--', s]],
   ['user grant', (s) => ['user', 'grant', 'owner@keyhold.local', '--vault', vaultId, '--permissions', s]],
+  ['user set-role', (s) => ['user', 'set-role', 'owner@keyhold.local', '--', s]],
+  ['user revoke', (s) => ['user', 'revoke', 'owner@keyhold.local', '--vault', s]],
+  ['user disable', (s) => ['user', 'disable', '--', s]],
+  ['user reset-password', (s) => ['user', 'reset-password', '--', s]],
   ['account create', (s) => ['account', 'create', '--', s]],
   ['audit list --limit', (s) => ['audit', 'list', '--limit', s]],
 ];
