@@ -180,6 +180,42 @@ describe('a disabled user', () => {
     expect((await signIn(new Browser())).status).toBe(303);
   });
 
+  it('a vault API token says whether it is unknown, revoked or expired (401)', async () => {
+    const message = async (token: string) => {
+      const response = await fetch(`${f.url}/api/v1/vaults`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: response.status, message: ((await response.json()) as { message: string }).message };
+    };
+    expect(await message('kh_not_a_token')).toEqual({
+      status: 401,
+      message: 'the access token is not valid',
+    });
+    const expiring = await tokens();
+    const db = new Database(join(f.dataDir, 'keyhold.db'));
+    try {
+      db.prepare(
+        "UPDATE oauth_tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE kind = 'access'",
+      ).run();
+    } finally {
+      db.close();
+    }
+    expect(await message(expiring.access_token)).toEqual({
+      status: 401,
+      message: 'the access token has expired',
+    });
+    const revoked = await tokens();
+    await fetch(`${f.issuer}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: clientAuth() },
+      body: formBody({ token: revoked.access_token }),
+    });
+    expect(await message(revoked.access_token)).toEqual({
+      status: 401,
+      message: 'the access token is revoked',
+    });
+  });
+
   it('deleted, loses every credential; the audit trail keeps its id', async () => {
     const browser = new Browser();
     await signIn(browser);
