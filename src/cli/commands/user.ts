@@ -4,6 +4,7 @@ import { USER_ROLES } from '../../domain/access/roles.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
+import { registerUserMfa } from './mfa.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 
 interface User {
@@ -100,4 +101,6 @@ export function registerUser(program: Command): void {
     });
     emit(grant, opts, (g) => `${found.email} now has ${g.permissions.join(', ')} on vault ${g.vaultId}`);
   });
+
+  registerUserMfa(user);
 }
