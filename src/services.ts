@@ -10,6 +10,8 @@ import type { RequestContext } from './domain/context.js';
 import { type FileService, fileService } from './domain/items/file-service.js';
 import { type ItemService, itemService } from './domain/items/item-service.js';
 import { LoginService } from './domain/login/login-service.js';
+import { SecondStep } from './domain/login/second-step.js';
+import { MfaService } from './domain/mfa/mfa-service.js';
 import { CatalogCache } from './domain/oauth/catalog.js';
 import { type CatalogCheck, checkCatalog } from './domain/oauth/catalog-check.js';
 import { ClientAuthenticator } from './domain/oauth/client-auth.js';
@@ -41,6 +43,10 @@ export interface Services {
   /** `keyhold scopes check`: lints the account's catalog, resource servers and clients. */
   catalogCheck: (ctx: RequestContext) => Promise<CatalogCheck>;
   login: LoginService;
+  /** TOTP second factors: enrolment, reset, the account policy. */
+  mfa: MfaService;
+  /** The second step of a sign-in (a code, or enrolment where the policy requires it). */
+  secondStep: SecondStep;
   oauth: OAuthDeps;
   /** Refusals of unauthenticated requests, aggregated per source; close it before the storage. */
   refusals: RefusalSummaries;
@@ -56,12 +62,16 @@ export interface ServiceOptions {
 export function buildServices(storage: Storage, keyring: Keyring, options: ServiceOptions): Services {
   const signingKeys = new SigningKeys(storage, keyring);
   const catalogs = new CatalogCache(storage);
+  const login = new LoginService(storage);
+  const mfa = new MfaService(storage, keyring);
   return {
     resourceServers: resourceServerService(storage, catalogs),
     clients: clientService(storage),
     grants: grantService(storage),
     catalogCheck: (ctx) => checkCatalog(storage, ctx),
-    login: new LoginService(storage),
+    login,
+    mfa,
+    secondStep: new SecondStep(storage, keyring, login, mfa),
     oauth: {
       storage,
       keys: signingKeys,

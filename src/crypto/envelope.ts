@@ -73,4 +73,5 @@ export const aad = {
   file: (accountId: string, vaultId: string, itemId: string, fileId: string, part: 'meta' | 'content') =>
     `keyhold/file/v1|${accountId}|${vaultId}|${itemId}|${fileId}|${part}`,
   accountKey: (accountId: string, keyId: string) => `keyhold/account-key/v1|${accountId}|${keyId}`,
+  totpSecret: (accountId: string, userId: string) => `keyhold/totp-secret/v1|${accountId}|${userId}`,
 } as const;

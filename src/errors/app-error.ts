@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   payload_too_large: 'The body is over the configured limit.',
   too_many_requests: 'Too many failed attempts from this caller; wait for the time the message gives.',
   unsupported_media_type: 'The Content-Type is not one the route accepts.',
+  mfa_unavailable:
+    'The user’s stored second factor failed its integrity check; an administrator must reset it (`keyhold user reset-mfa`).',
   integrity_error:
     'A stored ciphertext or metadata MAC failed authentication: storage was altered. Nothing is returned.',
   audit_unavailable: 'The audit event could not be recorded, so the request was refused (fail-closed).',

@@ -576,5 +576,135 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       await expect(storage.meta.insert('k', 'other')).rejects.toThrow();
       expect(await storage.meta.get('missing')).toBeUndefined();
     });
+    describe('second factors (migration 0012)', () => {
+      const userOf = async (accountId: string, email = 'mfa@example.com') => {
+        const u = {
+          id: newId(),
+          accountId,
+          email,
+          passwordHash: 'h',
+          role: 'member' as const,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await storage.users.insert(u);
+        return u;
+      };
+      const totp = (userId: string, accountId: string, secret: string) => ({
+        userId,
+        accountId,
+        secret: bytes(secret),
+        enabled: false,
+        lastStep: -1,
+        createdAt: now,
+        enabledAt: null,
+      });
+
+      it('keeps a pending secret replaceable and an enabled one fixed; enable is a compare-and-set', async () => {
+        const a = await account();
+        const u = await userOf(a.id);
+        expect(await storage.totp.putPending(totp(u.id, a.id, 's1'))).toBe(true);
+        expect(await storage.totp.putPending(totp(u.id, a.id, 's2'))).toBe(true);
+        expect(await storage.totp.enable(u.id, bytes('s1'), 10, [], now)).toBe(false);
+        const enabled = await Promise.all([
+          storage.totp.enable(u.id, bytes('s2'), 10, [bytes('r1'), bytes('r2')], now),
+          storage.totp.enable(u.id, bytes('s2'), 10, [bytes('r3')], now),
+        ]);
+        expect(enabled.filter(Boolean)).toHaveLength(1);
+        expect(await storage.totp.get(u.id)).toMatchObject({
+          enabled: true,
+          lastStep: 10,
+          secret: bytes('s2'),
+        });
+        expect(await storage.totp.putPending(totp(u.id, a.id, 's3'))).toBe(false);
+        expect((await storage.totp.get(u.id))?.secret).toEqual(bytes('s2'));
+      });
+
+      it('accepts each later step once, under parallel calls, and never an earlier one', async () => {
+        const a = await account();
+        const u = await userOf(a.id);
+        await storage.totp.putPending(totp(u.id, a.id, 's'));
+        expect(await storage.totp.acceptStep(u.id, 5)).toBe(false); // not enabled yet
+        await storage.totp.enable(u.id, bytes('s'), 10, [], now);
+        const results = await Promise.all(
+          [11, 11, 11, 11].map((step) => storage.totp.acceptStep(u.id, step)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await storage.totp.acceptStep(u.id, 10)).toBe(false);
+        expect(await storage.totp.acceptStep(u.id, 12)).toBe(true);
+        // 2^40 steps and beyond: the column is 64-bit.
+        expect(await storage.totp.acceptStep(u.id, 2 ** 40)).toBe(true);
+        expect((await storage.totp.get(u.id))?.lastStep).toBe(2 ** 40);
+      });
+
+      it('spends recovery codes once, replaces them on enable, and deletes everything on reset and with the user', async () => {
+        const a = await account();
+        const u = await userOf(a.id);
+        await storage.totp.putPending(totp(u.id, a.id, 's'));
+        await storage.totp.enable(u.id, bytes('s'), 1, [bytes('r1'), bytes('r2')], now);
+        const uses = await Promise.all(
+          [1, 2, 3].map(() => storage.totp.useRecoveryCode(u.id, bytes('r1'), now)),
+        );
+        expect(uses.filter(Boolean)).toHaveLength(1);
+        expect(await storage.totp.unusedRecoveryCodes(u.id)).toBe(1);
+        const other = await userOf(a.id, 'other@example.com');
+        expect(await storage.totp.useRecoveryCode(other.id, bytes('r2'), now)).toBe(false);
+        expect(await storage.totp.delete(u.id)).toBe(true);
+        expect(await storage.totp.delete(u.id)).toBe(false);
+        expect(await storage.totp.get(u.id)).toBeUndefined();
+        expect(await storage.totp.unusedRecoveryCodes(u.id)).toBe(0);
+        await storage.totp.putPending(totp(other.id, a.id, 's'));
+        await storage.totp.enable(other.id, bytes('s'), 1, [bytes('r9')], now);
+        expect(await storage.users.delete(a.id, other.id)).toBe(true);
+        expect(await storage.totp.get(other.id)).toBeUndefined();
+        expect(await storage.totp.unusedRecoveryCodes(other.id)).toBe(0);
+      });
+
+      it('stores the account policy, absent until set', async () => {
+        const a = await account();
+        expect(await storage.accountPolicies.get(a.id)).toBeUndefined();
+        await storage.accountPolicies.put({ accountId: a.id, requireMfa: true, updatedAt: now });
+        expect(await storage.accountPolicies.get(a.id)).toEqual({
+          accountId: a.id,
+          requireMfa: true,
+          updatedAt: now,
+        });
+        await storage.accountPolicies.put({ accountId: a.id, requireMfa: false, updatedAt: now });
+        expect((await storage.accountPolicies.get(a.id))?.requireMfa).toBe(false);
+        await storage.accounts.delete(a.id);
+        expect(await storage.accountPolicies.get(a.id)).toBeUndefined();
+      });
+
+      it('finds a challenge by its hash, counts attempts up to a bound under parallel calls, and consumes it once', async () => {
+        const a = await account();
+        const u = await userOf(a.id);
+        const c = {
+          id: newId(),
+          secretHash: bytes('challenge-hash'),
+          accountId: a.id,
+          userId: u.id,
+          purpose: 'verify' as const,
+          csrfToken: 'csrf',
+          attempts: 0,
+          createdAt: now,
+          expiresAt: '2026-01-02T03:09:05.000Z',
+        };
+        await storage.mfaChallenges.insert(c);
+        expect(await storage.mfaChallenges.findByHash(bytes('challenge-hash'))).toEqual(c);
+        const counted = await Promise.all(
+          Array.from({ length: 8 }, () => storage.mfaChallenges.countAttempt(c.id, 5)),
+        );
+        expect(counted.filter(Boolean)).toHaveLength(5);
+        expect((await storage.mfaChallenges.findByHash(c.secretHash))?.attempts).toBe(5);
+        const deleted = await Promise.all([
+          storage.mfaChallenges.delete(c.id),
+          storage.mfaChallenges.delete(c.id),
+        ]);
+        expect(deleted.filter(Boolean)).toHaveLength(1);
+        await storage.mfaChallenges.insert({ ...c, id: newId() });
+        expect(await storage.mfaChallenges.purgeExpired('2026-01-02T03:09:05.000Z')).toBe(0);
+        expect(await storage.mfaChallenges.purgeExpired('2026-01-02T03:09:05.001Z')).toBe(1);
+      });
+    });
   });
 }

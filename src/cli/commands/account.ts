@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { emit, table } from '../output.js';
+import { registerAccountPolicy } from './mfa.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 
 interface Account {
@@ -49,4 +50,6 @@ export function registerAccount(program: Command): void {
     await clientFor(opts).request('DELETE', apiPath('accounts', id));
     emit({ id, deleted: true }, opts, () => `Account ${id} deleted`);
   });
+
+  registerAccountPolicy(account);
 }

@@ -5,6 +5,7 @@ import type { AdminClient } from '../client.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
+import { registerUserMfa } from './mfa.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 
 interface User {
@@ -196,4 +197,5 @@ export function registerUser(program: Command): void {
       ].join('\n'),
     );
   });
+  registerUserMfa(user);
 }

@@ -1,13 +1,14 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { AppError } from '../../errors/app-error.js';
-import type { LoginSessionRecord, Storage, UserRecord } from '../../storage/ports.js';
+import type { LoginSessionRecord, MfaChallengePurpose, Storage, UserRecord } from '../../storage/ports.js';
 import { nobody, userPrincipal } from '../access/principals.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { type AuditFacts, recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { activeUser } from '../users/active-user.js';
 import { changeOwnPassword } from '../users/password-change.js';
 import { hashPassword, verifyPassword } from '../users/passwords.js';
+import { openChallenge } from './challenges.js';
 import { LoginThrottle, TooManyAttemptsError } from './throttle.js';
 
 export const SESSION_PREFIX = 'khss';
@@ -20,6 +21,8 @@ export interface LoginFacts {
   userAgent: string | null;
   requestId: string;
 }
+
+export type LoginOutcome = { session: string } | { challenge: string; purpose: MfaChallengePurpose };
 
 export interface Session {
   record: LoginSessionRecord;
@@ -58,13 +61,18 @@ export class LoginService {
     this.#decoy = hashPassword(newBearerSecret('decoy'));
   }
 
-  /** Returns the new session's cookie value, or undefined when email or password is wrong. */
+  /**
+   * Checks email and password. Undefined when either is wrong. Otherwise either a session
+   * (`session`: the cookie value), or, for a user with a second factor or in an account that
+   * requires one, a pending second step (`challenge`: the cookie value binding it to this
+   * browser; second-step.ts) and no session yet.
+   */
   async login(
     accountId: string,
     email: string,
     password: string,
     facts: LoginFacts,
-  ): Promise<string | undefined> {
+  ): Promise<LoginOutcome | undefined> {
     const normalized = email.trim().toLowerCase();
     // Reserved before the password is checked, and a failure unless it succeeds: of concurrent
     // attempts, only the free ones get past this line. Known and unknown emails reserve alike.
@@ -83,23 +91,55 @@ export class LoginService {
       await this.#audit(accountId, user, facts, 'DENY', null);
       throw new UserDisabledError();
     }
+    const purpose = await this.#secondStepFor(user);
+    return this.#storage.transaction(async (tx) => {
+      await this.#throttle.succeed(accountId, normalized, facts.ip, tx);
+      if (purpose) {
+        const challenge = await openChallenge(tx, user, purpose);
+        // The password step passed; no session exists until the second one does.
+        await auditSignIn(tx, accountId, user.id, facts, {
+          action: 'CREATE',
+          resourceType: 'MFA_CHALLENGE',
+          resourceId: challenge.record.id,
+          result: 'SUCCESS',
+        });
+        return { challenge: challenge.secret, purpose };
+      }
+      const session = await this.openSession(tx, user);
+      await this.#audit(accountId, user, facts, 'SUCCESS', session.record.id, tx);
+      return { session: session.secret };
+    });
+  }
+
+  /**
+   * Opens a session for a user who has passed every step, in `tx` (the caller audits it there).
+   * Returns the cookie value; only its hash is stored.
+   */
+  async openSession(
+    tx: Pick<Storage, 'loginSessions'>,
+    user: UserRecord,
+  ): Promise<{ secret: string; record: LoginSessionRecord }> {
     const secret = newBearerSecret(SESSION_PREFIX);
     const now = Date.now();
     const record: LoginSessionRecord = {
       id: newId(),
       secretHash: hashSecret(secret),
-      accountId,
+      accountId: user.accountId,
       userId: user.id,
       csrfToken: newBearerSecret('csrf'),
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + SESSION_TTL_SECONDS * 1000).toISOString(),
     };
-    await this.#storage.transaction(async (tx) => {
-      await tx.loginSessions.insert(record);
-      await this.#throttle.succeed(accountId, normalized, facts.ip, tx);
-      await this.#audit(accountId, user, facts, 'SUCCESS', record.id, tx);
-    });
-    return secret;
+    await tx.loginSessions.insert(record);
+    return { secret, record };
+  }
+
+  /** `verify` for a user with TOTP on, `enrol` for one without in an account that requires it. */
+  async #secondStepFor(user: UserRecord): Promise<MfaChallengePurpose | undefined> {
+    const totp = await this.#storage.totp.get(user.id);
+    if (totp?.enabled) return 'verify';
+    const policy = await this.#storage.accountPolicies.get(user.accountId);
+    return policy?.requireMfa ? 'enrol' : undefined;
   }
 
   /** The live session a cookie value belongs to in this account, or undefined. */
@@ -149,16 +189,33 @@ export class LoginService {
     sessionId: string | null,
     stores: Pick<Storage, 'audit'> = this.#storage,
   ): Promise<void> {
-    await recordAudit(
-      stores.audit,
-      {
-        actor: { type: 'user', id: user?.id ?? 'unknown', accountId, tokenId: null, operator: false },
-        principal: nobody(accountId),
-        requestId: facts.requestId,
-        ip: facts.ip,
-        userAgent: facts.userAgent,
-      },
-      { action: 'CREATE', resourceType: 'LOGIN_SESSION', resourceId: sessionId, result },
-    );
+    await auditSignIn(stores, accountId, user?.id ?? 'unknown', facts, {
+      action: 'CREATE',
+      resourceType: 'LOGIN_SESSION',
+      resourceId: sessionId,
+      result,
+    });
   }
 }
+
+/**
+ * Records a step of a sign-in, made by whoever claims to be `userId` (no principal yet: nothing
+ * is allowed on the strength of an unfinished sign-in).
+ */
+export async function auditSignIn(
+  stores: Pick<Storage, 'audit'>,
+  accountId: string,
+  userId: string,
+  facts: LoginFacts,
+  event: AuditFacts,
+): Promise<void> {
+  await recordAudit(stores.audit, signInContext(accountId, userId, facts), event);
+}
+
+export const signInContext = (accountId: string, userId: string, facts: LoginFacts): RequestContext => ({
+  actor: { type: 'user', id: userId, accountId, tokenId: null, operator: false },
+  principal: nobody(accountId),
+  requestId: facts.requestId,
+  ip: facts.ip,
+  userAgent: facts.userAgent,
+});

@@ -86,6 +86,50 @@ export class LoginThrottle {
   }
 
   /**
+   * Reserves a second-step attempt (a TOTP or recovery code) of a user whose password was right,
+   * as `reserve` does for passwords and with the same bars: per user and address, per user, and
+   * the address's count across the account (shared with passwords, so codes and passwords
+   * guessed from one address add up). Keys of their own, so a code guess never buys a password
+   * guess nor the other way round, and none is made faster than a password guess could be.
+   */
+  async reserveCode(account: string, userId: string, ip: string): Promise<number> {
+    const answer = await this.#stores.loginAttempts.reserve(
+      [
+        {
+          key: codePerAddress(account, userId, ip),
+          free: FREE_PER_ADDRESS,
+          forgetAfterMs: forgetAfter(FREE_PER_ADDRESS),
+        },
+        {
+          key: codePerUser(account, userId),
+          free: FREE_PER_EMAIL,
+          forgetAfterMs: forgetAfter(FREE_PER_EMAIL),
+        },
+        { key: perSource(account, ip), free: FREE_PER_SOURCE, forgetAfterMs: forgetAfter(FREE_PER_SOURCE) },
+      ] satisfies LoginAttemptKey[],
+      LOGIN_WAITS_MS,
+      Math.floor(this.#now()),
+    );
+    if (answer.reserved) return 0;
+    if (!(answer.retryAfterMs > 0)) throw integrityError('the login throttle (login_attempts)');
+    return answer.retryAfterMs;
+  }
+
+  /** A code accepted: clears the keys `reserveCode` counted on. */
+  async codeSucceeded(
+    account: string,
+    userId: string,
+    ip: string,
+    stores: Pick<Stores, 'loginAttempts'> = this.#stores,
+  ): Promise<void> {
+    await stores.loginAttempts.clear([
+      codePerAddress(account, userId, ip),
+      codePerUser(account, userId),
+      perSource(account, ip),
+    ]);
+  }
+
+  /**
    * A success: clears the email, this address's attempts at it, and this address's count across
    * emails (in `stores`, e.g. the login's transaction).
    */
@@ -113,3 +157,7 @@ const perEmail = (account: string, email: string) =>
   hashSecret(JSON.stringify(['login-email', account, email]));
 const perSource = (account: string, ip: string) =>
   hashSecret(JSON.stringify(['login-source', account, sourceAddress(ip)]));
+const codePerAddress = (account: string, userId: string, ip: string) =>
+  hashSecret(JSON.stringify(['mfa-address', account, userId, sourceAddress(ip)]));
+const codePerUser = (account: string, userId: string) =>
+  hashSecret(JSON.stringify(['mfa-user', account, userId]));

@@ -8,6 +8,7 @@ export interface Purged {
   tokens: number;
   sessions: number;
   loginAttempts: number;
+  mfaChallenges: number;
 }
 
 /**
@@ -15,10 +16,14 @@ export interface Purged {
  * their expiry, tokens a day past theirs (expired tokens are inactive whether their row is there
  * or not), and codes once the first refresh token issued from them has expired too — a replayed
  * code is recognised, and its tokens revoked, for at least as long as that token could work.
- * Login throttle keys go once forgotten (their attempts no longer count).
+ * Login throttle keys go once forgotten (their attempts no longer count), pending second steps
+ * of sign-ins once expired.
  */
 export async function purgeExpired(
-  stores: Pick<Stores, 'authorizationCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts'>,
+  stores: Pick<
+    Stores,
+    'authorizationCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts' | 'mfaChallenges'
+  >,
   now = Date.now(),
 ): Promise<Purged> {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -27,5 +32,6 @@ export async function purgeExpired(
     tokens: await stores.oauthTokens.purgeExpired(iso(now - DAY_MS)),
     codes: await stores.authorizationCodes.purgeExpired(iso(now - REFRESH_TOKEN_TTL * 1000 - DAY_MS)),
     loginAttempts: await stores.loginAttempts.purgeExpired(now),
+    mfaChallenges: await stores.mfaChallenges.purgeExpired(iso(now)),
   };
 }

@@ -6,6 +6,7 @@ import { authenticateAdmin } from './auth.js';
 import { connectAdminRoutes } from './connect-admin.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
+import { mfaAdminRoutes } from './mfa.js';
 import { oauthAdminRoutes } from './oauth-admin.js';
 import { userRoutes } from './users.js';
 import { vaultRoutes } from './vaults.js';
@@ -27,6 +28,7 @@ export function adminRoutes(services: Services) {
     itemRoutes(app, services);
     fileRoutes(app, services);
     userRoutes(app, services);
+    mfaAdminRoutes(app, services);
     auditRoutes(app, services);
     connectAdminRoutes(app, services);
     oauthAdminRoutes(app, services);

@@ -4,6 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export const SESSION_COOKIE = 'keyhold_session';
 /** Double-submit token of the login form, which has no session to bind a CSRF token to yet. */
 export const LOGIN_CSRF_COOKIE = 'keyhold_login_csrf';
+/** A sign-in whose password was right and whose second step is pending (`Strict`: only this site's own forms). */
+export const MFA_COOKIE = 'keyhold_mfa';
 
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;

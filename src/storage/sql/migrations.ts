@@ -9,6 +9,7 @@ import { loginAttempts } from './migrations/0007-login-attempts.js';
 import { itemHeads } from './migrations/0008-item-heads.js';
 import { signingKeyKinds } from './migrations/0009-signing-key-kinds.js';
 import { userLifecycle } from './migrations/0011-user-lifecycle.js';
+import { mfa } from './migrations/0012-mfa.js';
 import type { DialectTypes } from './migrations/dialect-types.js';
 
 export type { DialectTypes } from './migrations/dialect-types.js';
@@ -32,6 +33,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0008_item_heads': itemHeads(types),
         '0009_signing_key_kinds': signingKeyKinds,
         '0011_user_lifecycle': userLifecycle(types),
+        '0012_mfa': mfa(types),
       };
     },
   };

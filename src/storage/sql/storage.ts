@@ -9,6 +9,7 @@ import { fileStore } from './files.js';
 import { groupCommitTransactions } from './group-commit.js';
 import { itemStore } from './items.js';
 import { metaStore } from './meta.js';
+import { accountPolicyStore, mfaChallengeStore, totpStore } from './mfa.js';
 import { type DialectTypes, migrationProvider } from './migrations.js';
 import { oauthStores } from './oauth/index.js';
 import { passwordResetStore } from './password-resets.js';
@@ -34,6 +35,9 @@ function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
     signingKeys: signingKeyStore(db),
     connectServers: connectServerStore(db),
     connectTokens: connectTokenStore(db),
+    totp: totpStore(db),
+    accountPolicies: accountPolicyStore(db),
+    mfaChallenges: mfaChallengeStore(db),
     ...oauthStores(db),
   };
 }

@@ -202,4 +202,26 @@ export interface Database {
     created_at: string;
     expires_at: string;
   };
+  user_totp: {
+    user_id: string;
+    account_id: string;
+    secret: Buffer;
+    enabled: number;
+    last_step: number;
+    created_at: string;
+    enabled_at: string | null;
+  };
+  user_recovery_codes: { user_id: string; code_hash: Buffer; used_at: string | null };
+  account_policies: { account_id: string; require_mfa: number; updated_at: string };
+  mfa_challenges: {
+    id: string;
+    secret_hash: Buffer;
+    account_id: string;
+    user_id: string;
+    purpose: string;
+    csrf_token: string;
+    attempts: number;
+    created_at: string;
+    expires_at: string;
+  };
 }

@@ -19,6 +19,7 @@ describe('purgeExpired', () => {
         oauthTokens: record('tokens') as never,
         authorizationCodes: record('codes') as never,
         loginAttempts: record('loginAttempts') as never,
+        mfaChallenges: record('mfaChallenges') as never,
       },
       now,
     );
@@ -29,6 +30,7 @@ describe('purgeExpired', () => {
       codes: new Date(now - REFRESH_TOKEN_TTL * 1000 - day).toISOString(),
       // Epoch milliseconds: a throttle key's forget time is its own.
       loginAttempts: String(now),
+      mfaChallenges: new Date(now).toISOString(),
     });
   });
 });

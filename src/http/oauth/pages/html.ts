@@ -65,7 +65,7 @@ main { max-width: 34rem; margin: 3rem auto; background: #fff; padding: 2rem; bor
   box-shadow: 0 1px 3px rgba(0,0,0,.12); }
 h1 { font-size: 1.4rem; margin-top: 0; }
 label { display: block; margin: .75rem 0 .25rem; }
-input[type=email], input[type=password] { width: 100%; padding: .5rem; box-sizing: border-box; }
+input[type=email], input[type=password], input[type=text] { width: 100%; padding: .5rem; box-sizing: border-box; }
 button { padding: .5rem 1rem; margin: 1rem .5rem 0 0; cursor: pointer; }
 .error { color: #a1001c; }
 .scope { margin: 1rem 0; }
@@ -75,4 +75,6 @@ button { padding: .5rem 1rem; margin: 1rem .5rem 0 0; cursor: pointer; }
 table { width: 100%; border-collapse: collapse; }
 td, th { text-align: left; padding: .4rem .25rem; border-bottom: 1px solid #e3e5ea; vertical-align: top; }
 code { font-size: .9em; }
+.qr svg { width: 14rem; height: 14rem; }
+.codes { columns: 2; font-size: 1.05rem; }
 `;

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import { CHALLENGE_TTL_SECONDS } from '../../../domain/login/challenges.js';
 import {
+  type LoginOutcome,
   SESSION_TTL_SECONDS,
   TooManyAttemptsError,
   UserDisabledError,
 } from '../../../domain/login/login-service.js';
 import type { Services } from '../../../services.js';
-import { SESSION_COOKIE, setCookie } from '../cookies.js';
+import { MFA_COOKIE, SESSION_COOKIE, setCookie } from '../cookies.js';
 import { checkCsrf, field, formOf, issueLoginCsrf, loginCsrfCookie, pageContext } from './page-context.js';
 import { sendPage } from './security-headers.js';
 import { loginPage } from './views.js';
@@ -18,7 +20,8 @@ const MAX_PASSWORD = 1024;
  * `GET|POST /oauth/{account}/login` and `POST …/logout`. After a login the user goes back to
  * the authorization request they came with (`request`: its query string, always replayed
  * against this account's own `/authorize`, so there is nothing to redirect elsewhere) or to
- * their grants page.
+ * their grants page. A user with a second factor (or who must enrol one) goes through
+ * `…/login/mfa` first (second-step.ts), carrying `request` along.
  */
 export function loginRoutes(app: FastifyInstance, services: Services): void {
   app.get('/oauth/:accountId/login', async (request, reply) => {
@@ -56,9 +59,9 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
     ) {
       return again(400, 'Give your email and password.');
     }
-    let secret: string | undefined;
+    let outcome: LoginOutcome | undefined;
     try {
-      secret = await services.login.login(page.accountId, email, password, page.facts);
+      outcome = await services.login.login(page.accountId, email, password, page.facts);
     } catch (error) {
       if (error instanceof TooManyAttemptsError) {
         reply.header('retry-after', String(error.retryAfterSeconds));
@@ -67,8 +70,19 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
       if (error instanceof UserDisabledError) return again(403, error.message);
       throw error;
     }
-    if (secret === undefined) return again(401, 'The email or password is wrong.');
-    setCookie(reply, SESSION_COOKIE, secret, {
+    if (outcome === undefined) return again(401, 'The email or password is wrong.');
+    if ('challenge' in outcome) {
+      // No session yet: the second step is bound to this browser by its own cookie.
+      setCookie(reply, MFA_COOKIE, outcome.challenge, {
+        path: page.base,
+        secure: page.secureCookies,
+        sameSite: 'strict',
+        maxAge: CHALLENGE_TTL_SECONDS,
+      });
+      const query = pending ? `?${new URLSearchParams({ request: pending })}` : '';
+      return reply.redirect(`${page.base}/login/mfa${query}`, 303);
+    }
+    setCookie(reply, SESSION_COOKIE, outcome.session, {
       path: page.base,
       secure: page.secureCookies,
       sameSite: 'lax',
@@ -99,6 +113,6 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
  * Where a signed-in user goes next. `pending` is re-encoded, never copied: whatever it holds
  * (even line breaks) becomes query parameters of this account's own `/authorize`.
  */
-function afterLogin(base: string, pending: string | null): string {
+export function afterLogin(base: string, pending: string | null): string {
   return pending ? `${base}/authorize?${new URLSearchParams(pending)}` : `${base}/grants`;
 }

@@ -7,10 +7,12 @@ import { authorizeRoutes } from './authorize.js';
 import { grantRoutes } from './grants.js';
 import { STYLESHEET, STYLESHEET_PATH } from './html.js';
 import { loginRoutes } from './login.js';
+import { mfaSettingsRoutes } from './mfa-settings.js';
 import { passwordRoutes } from './password.js';
 import { passwordResetRoutes } from './password-reset.js';
+import { secondStepRoutes } from './second-step.js';
 
-/** The pages people see: sign-in, consent, grants and passwords, with their security headers and errors. */
+/** The pages people see: sign-in (and its second step), two-step settings, consent, grants and passwords, with their security headers and errors. */
 export function oauthPages(services: Services) {
   return async (app: FastifyInstance) => {
     registerFormParser(app, app.initialConfig.bodyLimit ?? 1024 * 1024);
@@ -23,6 +25,8 @@ export function oauthPages(services: Services) {
     });
     authorizeRoutes(app, services);
     loginRoutes(app, services);
+    secondStepRoutes(app, services);
+    mfaSettingsRoutes(app, services);
     grantRoutes(app, services);
     passwordRoutes(app, services);
     passwordResetRoutes(app, services);

@@ -101,6 +101,7 @@ export function grantsPage(p: {
 ${p.notice ? html`<p role="status">${p.notice}</p>` : ''}
 ${table}
 <p><a href="${p.base}/password">Change your password</a></p>
+<p><a href="${p.base}/mfa">Two-step sign-in</a></p>
 <form method="post" action="${p.base}/logout">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <button type="submit">Sign out</button>
