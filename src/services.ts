@@ -15,6 +15,7 @@ import { type CatalogCheck, checkCatalog } from './domain/oauth/catalog-check.js
 import { ClientAuthenticator } from './domain/oauth/client-auth.js';
 import { type ClientService, clientService } from './domain/oauth/client-service.js';
 import type { OAuthDeps } from './domain/oauth/context.js';
+import { DeviceApproval } from './domain/oauth/device-approval.js';
 import { type GrantService, grantService } from './domain/oauth/grant-service.js';
 import { type ResourceServerService, resourceServerService } from './domain/oauth/resource-server-service.js';
 import { type UserService, userService } from './domain/users/user-service.js';
@@ -41,6 +42,8 @@ export interface Services {
   /** `keyhold scopes check`: lints the account's catalog, resource servers and clients. */
   catalogCheck: (ctx: RequestContext) => Promise<CatalogCheck>;
   login: LoginService;
+  /** The device user-code page's lookups and decisions (RFC 8628). */
+  deviceApproval: DeviceApproval;
   oauth: OAuthDeps;
   /** Refusals of unauthenticated requests, aggregated per source; close it before the storage. */
   refusals: RefusalSummaries;
@@ -62,6 +65,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     grants: grantService(storage),
     catalogCheck: (ctx) => checkCatalog(storage, ctx),
     login: new LoginService(storage),
+    deviceApproval: new DeviceApproval(storage),
     oauth: {
       storage,
       keys: signingKeys,

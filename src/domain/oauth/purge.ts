@@ -5,6 +5,7 @@ const DAY_MS = 24 * 3600 * 1000;
 
 export interface Purged {
   codes: number;
+  deviceCodes: number;
   tokens: number;
   sessions: number;
   loginAttempts: number;
@@ -18,7 +19,10 @@ export interface Purged {
  * Login throttle keys go once forgotten (their attempts no longer count).
  */
 export async function purgeExpired(
-  stores: Pick<Stores, 'authorizationCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts'>,
+  stores: Pick<
+    Stores,
+    'authorizationCodes' | 'deviceCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts'
+  >,
   now = Date.now(),
 ): Promise<Purged> {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -26,6 +30,8 @@ export async function purgeExpired(
     sessions: await stores.loginSessions.purgeExpired(iso(now)),
     tokens: await stores.oauthTokens.purgeExpired(iso(now - DAY_MS)),
     codes: await stores.authorizationCodes.purgeExpired(iso(now - REFRESH_TOKEN_TTL * 1000 - DAY_MS)),
+    // A device code is worth nothing once expired: its tokens record its id, not its row.
+    deviceCodes: await stores.deviceCodes.purgeExpired(iso(now)),
     loginAttempts: await stores.loginAttempts.purgeExpired(now),
   };
 }

@@ -4,11 +4,12 @@ import type { Services } from '../../../services.js';
 import { registerFormParser } from '../../body-parsers.js';
 import { answerErrors } from '../../error-handler.js';
 import { authorizeRoutes } from './authorize.js';
+import { deviceRoutes } from './device.js';
 import { grantRoutes } from './grants.js';
 import { STYLESHEET, STYLESHEET_PATH } from './html.js';
 import { loginRoutes } from './login.js';
 
-/** The pages people see: sign-in, consent and grants, with their security headers and errors. */
+/** The pages people see: sign-in, consent, grants and the device user-code page, with their security headers and errors. */
 export function oauthPages(services: Services) {
   return async (app: FastifyInstance) => {
     registerFormParser(app, app.initialConfig.bodyLimit ?? 1024 * 1024);
@@ -22,5 +23,6 @@ export function oauthPages(services: Services) {
     authorizeRoutes(app, services);
     loginRoutes(app, services);
     grantRoutes(app, services);
+    deviceRoutes(app, services);
   };
 }
