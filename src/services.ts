@@ -17,6 +17,7 @@ import { type CatalogCheck, checkCatalog } from './domain/oauth/catalog-check.js
 import { ClientAuthenticator } from './domain/oauth/client-auth.js';
 import { type ClientService, clientService } from './domain/oauth/client-service.js';
 import type { OAuthDeps } from './domain/oauth/context.js';
+import { DeviceApproval } from './domain/oauth/device-approval.js';
 import { type GrantService, grantService } from './domain/oauth/grant-service.js';
 import { type ResourceServerService, resourceServerService } from './domain/oauth/resource-server-service.js';
 import { type UserService, userService } from './domain/users/user-service.js';
@@ -47,6 +48,8 @@ export interface Services {
   mfa: MfaService;
   /** The second step of a sign-in (a code, or enrolment where the policy requires it). */
   secondStep: SecondStep;
+  /** The device user-code page's lookups and decisions (RFC 8628). */
+  deviceApproval: DeviceApproval;
   oauth: OAuthDeps;
   /** Refusals of unauthenticated requests, aggregated per source; close it before the storage. */
   refusals: RefusalSummaries;
@@ -72,6 +75,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     login,
     mfa,
     secondStep: new SecondStep(storage, keyring, login, mfa),
+    deviceApproval: new DeviceApproval(storage),
     oauth: {
       storage,
       keys: signingKeys,

@@ -1,6 +1,13 @@
-import { untrustedCertificateHint } from '../http/certificate-hint.js';
+import {
+  type Credentials,
+  credentialsPath,
+  readCredentials,
+  withCredentialsLock,
+  writeCredentials,
+} from './credentials.js';
 import { CliError } from './errors.js';
 import { isPlainHttpOverNetwork } from './plain-http.js';
+import { CLI_CLIENT_ID, oauthProblem, postForm, unreachable } from './sign-in.js';
 
 export const DEFAULT_ADDR = 'http://127.0.0.1:8300';
 
@@ -9,9 +16,25 @@ export interface ClientOptions {
   token?: string;
 }
 
+/** Refresh this long before the access token expires, so it does not expire in flight. */
+const REFRESH_MARGIN_MS = 30_000;
+
+/** Where an address points the admin API; a CliError naming the flag when it is not a URL. */
+export function adminBase(addr: string): string {
+  try {
+    return new URL('/api/admin/', addr).toString();
+  } catch {
+    throw new CliError(
+      `--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`,
+    );
+  }
+}
+
 /**
- * The CLI's client for the admin API. Address and token come from `--addr`/`--token` or
- * KEYHOLD_ADDR/KEYHOLD_TOKEN. Server errors surface as their one-line message.
+ * The CLI's client for the admin API. The credential is `--token`/KEYHOLD_TOKEN when given (an
+ * admin token: automation), else the sign-in `keyhold login` stored, whose access token is
+ * refreshed here when it has expired (the rotated refresh token saved at once). The address is
+ * `--addr`/KEYHOLD_ADDR, else the signed-in one. Server errors surface as their one-line message.
  *
  * A plain-http address that is not loopback gets a warning on standard error, not a refusal:
  * the operator at the keyboard sees it at once (unlike a Connect server, which runs unattended
@@ -19,26 +42,38 @@ export interface ClientOptions {
  */
 export class AdminClient {
   readonly #base: string;
-  readonly #token: string;
+  readonly #token: string | undefined;
+  readonly #file: string;
+  #credentials: Credentials | undefined;
 
   constructor(options: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
-    const addr = options.addr ?? env.KEYHOLD_ADDR ?? DEFAULT_ADDR;
-    try {
-      this.#base = new URL('/api/admin/', addr).toString();
-    } catch {
-      throw new CliError(
-        `--addr ${JSON.stringify(addr)} is not a URL; expected something like ${DEFAULT_ADDR}`,
-      );
+    const token = options.token ?? env.KEYHOLD_TOKEN;
+    const addr = options.addr ?? env.KEYHOLD_ADDR;
+    this.#file = credentialsPath(env);
+    if (token) {
+      this.#token = token;
+      this.#base = adminBase(addr ?? DEFAULT_ADDR);
+    } else {
+      const credentials = readCredentials(this.#file);
+      if (!credentials) {
+        throw new CliError(
+          'not signed in: run `keyhold login`, or pass --token / set KEYHOLD_TOKEN to an admin token (keyhold init prints one)',
+        );
+      }
+      this.#base = adminBase(addr ?? credentials.addr);
+      // The sign-in's tokens go only to the service that issued them.
+      if (new URL(this.#base).origin !== new URL(credentials.addr).origin) {
+        throw new CliError(
+          `signed in to ${new URL(credentials.addr).origin}, not ${new URL(this.#base).origin}: run \`keyhold login --addr ${addr}\`, or pass --token`,
+        );
+      }
+      this.#credentials = credentials;
     }
     if (isPlainHttpOverNetwork(new URL(this.#base))) {
       process.stderr.write(
-        `keyhold: warning: ${new URL(this.#base).origin} is plain http to a host that is not loopback: the admin token and any secret sent or shown cross the network unencrypted; use https://\n`,
+        `keyhold: warning: ${new URL(this.#base).origin} is plain http to a host that is not loopback: the credential and any secret sent or shown cross the network unencrypted; use https://\n`,
       );
     }
-    const token = options.token ?? env.KEYHOLD_TOKEN;
-    if (!token)
-      throw new CliError('no admin token: pass --token or set KEYHOLD_TOKEN (keyhold init prints one)');
-    this.#token = token;
   }
 
   async request<T>(
@@ -49,7 +84,7 @@ export class AdminClient {
   ): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.#base);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${await this.#bearer()}` };
     let payload: string | Buffer | undefined;
     if (Buffer.isBuffer(body)) {
       headers['content-type'] = 'application/octet-stream';
@@ -62,10 +97,7 @@ export class AdminClient {
     try {
       response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      const hint = untrustedCertificateHint(reason) ?? 'is `keyhold serve` running there?';
-      throw new CliError(`cannot reach ${url.origin} (${reason}); ${hint}`);
+      throw unreachable(url, error);
     }
     if (response.status === 204) return undefined as T;
     const contentType = response.headers.get('content-type') ?? '';
@@ -78,4 +110,39 @@ export class AdminClient {
     if (contentType.includes('json')) return (await response.json()) as T;
     return Buffer.from(await response.arrayBuffer()) as T;
   }
+
+  /** The admin token, or the signed-in user's access token, refreshed first when it has expired. */
+  async #bearer(): Promise<string> {
+    if (this.#token !== undefined) return this.#token;
+    const credentials = this.#credentials as Credentials;
+    if (Date.parse(credentials.expiresAt) - REFRESH_MARGIN_MS > Date.now()) return credentials.accessToken;
+    this.#credentials = await withCredentialsLock(this.#file, async () => {
+      // Another command may have refreshed while this one waited for the lock.
+      const current = readCredentials(this.#file);
+      if (!current) throw new CliError('signed out meanwhile: run `keyhold login`');
+      if (Date.parse(current.expiresAt) - REFRESH_MARGIN_MS > Date.now()) return current;
+      const refreshed = await refresh(current);
+      writeCredentials(this.#file, refreshed);
+      return refreshed;
+    });
+    return this.#credentials.accessToken;
+  }
+}
+
+async function refresh(credentials: Credentials): Promise<Credentials> {
+  const answer = await postForm(credentials.addr, credentials.accountId, 'token', {
+    grant_type: 'refresh_token',
+    refresh_token: credentials.refreshToken,
+    client_id: CLI_CLIENT_ID,
+  });
+  const { access_token, refresh_token, expires_in } = answer.body;
+  if (answer.status !== 200 || typeof access_token !== 'string' || typeof refresh_token !== 'string') {
+    throw new CliError(`your CLI sign-in has ended (${oauthProblem(answer)}); run \`keyhold login\``);
+  }
+  return {
+    ...credentials,
+    accessToken: access_token,
+    refreshToken: refresh_token,
+    expiresAt: new Date(Date.now() + Number(expires_in) * 1000).toISOString(),
+  };
 }

@@ -54,8 +54,14 @@ export const CLIENT_AUTH_METHODS = [
 ] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
+/** The grants a registered client may be registered for. */
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export type GrantType = (typeof GRANT_TYPES)[number];
+/**
+ * RFC 8628's grant. Only the built-in CLI client holds it for now: registering device-flow
+ * clients is not offered, so it is not in GRANT_TYPES.
+ */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export type GrantType = (typeof GRANT_TYPES)[number] | typeof DEVICE_CODE_GRANT;
 
 export interface ClientRecord {
   /** `kc-` + an id: never the shape of a user id, so a client can never pass for a user. */
@@ -181,6 +187,57 @@ export interface OAuthTokenStore {
   purgeExpired(before: string): Promise<number>;
 }
 
+export const DEVICE_CODE_STATUSES = ['pending', 'approved', 'denied', 'consumed'] as const;
+export type DeviceCodeStatus = (typeof DEVICE_CODE_STATUSES)[number];
+
+/**
+ * One RFC 8628 device authorization: the device code (high entropy, stored as its SHA-256) the
+ * client polls with, and the user code (short, typed by a person; stored as the SHA-256 of its
+ * normalised form) a signed-in user enters to approve or deny it. `pending` → `approved` (with
+ * the user and grant) or `denied`; an approved one becomes `consumed` in the transaction that
+ * registers its tokens, so it yields tokens once.
+ */
+export interface DeviceCodeRecord {
+  id: string;
+  deviceCodeHash: Buffer;
+  userCodeHash: Buffer;
+  accountId: string;
+  clientId: string;
+  resource: string;
+  scopes: string[];
+  status: DeviceCodeStatus;
+  userId: string | null;
+  grantId: string | null;
+  /** The minimum seconds between two polls; raised by 5 at every `slow_down`. */
+  interval: number;
+  /** Epoch milliseconds of the last poll that was let through, or null before the first. */
+  lastPolledAt: number | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export type DevicePoll = 'ok' | 'slow_down';
+
+export interface DeviceCodeStore {
+  insert(code: DeviceCodeRecord): Promise<void>;
+  findByDeviceCodeHash(hash: Buffer): Promise<DeviceCodeRecord | undefined>;
+  findByUserCodeHash(accountId: string, hash: Buffer): Promise<DeviceCodeRecord | undefined>;
+  /**
+   * Records a poll at `now` (epoch ms) when at least `interval` seconds passed since the last
+   * one let through; otherwise raises the interval by 5 seconds and answers `slow_down`. Of
+   * concurrent polls, one at most is let through.
+   */
+  poll(id: string, now: number): Promise<DevicePoll>;
+  /** pending → approved with its user and grant; false when it was no longer pending. */
+  approve(id: string, userId: string, grantId: string): Promise<boolean>;
+  /** pending → denied; false when it was no longer pending. */
+  deny(id: string): Promise<boolean>;
+  /** approved → consumed; false when it was not approved (already consumed: a second poll). */
+  consume(id: string): Promise<boolean>;
+  /** Deletes codes that expired before `before`; returns how many. */
+  purgeExpired(before: string): Promise<number>;
+}
+
 export interface LoginSessionRecord {
   id: string;
   /** SHA-256 of the cookie value. */
@@ -251,6 +308,7 @@ export interface OAuthStores {
   readonly clients: ClientStore;
   readonly grants: GrantStore;
   readonly authorizationCodes: AuthorizationCodeStore;
+  readonly deviceCodes: DeviceCodeStore;
   readonly oauthTokens: OAuthTokenStore;
   readonly loginSessions: LoginSessionStore;
   readonly loginAttempts: LoginAttemptStore;

@@ -4,6 +4,7 @@ import { newId } from '../../src/crypto/ids.js';
 import type {
   AuthorizationCodeRecord,
   ClientRecord,
+  DeviceCodeRecord,
   GrantRecord,
   LoginSessionRecord,
   OAuthTokenRecord,
@@ -465,6 +466,90 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
       it('refuses a second code with the same hash', async () => {
         const e = await everything();
         await expect(storage.authorizationCodes.insert({ ...e.code, id: newId() })).rejects.toThrow();
+      });
+    });
+
+    describe('device codes', () => {
+      const deviceCode = async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const c = await client(accountId, { authMethod: 'none', secretHash: null });
+        const d: DeviceCodeRecord = {
+          id: newId(),
+          deviceCodeHash: hash(),
+          userCodeHash: hash(),
+          accountId,
+          clientId: c.id,
+          resource: 'urn:keyhold:admin-api',
+          scopes: ['keyhold:admin'],
+          status: 'pending',
+          userId: null,
+          grantId: null,
+          interval: 5,
+          lastPolledAt: null,
+          createdAt: now,
+          expiresAt: later,
+        };
+        await storage.deviceCodes.insert(d);
+        return { d, userId, g: await grant(accountId, userId, c.id, d.resource) };
+      };
+
+      it('finds a code by its device-code hash and, within its account only, by its user-code hash', async () => {
+        const { d } = await deviceCode();
+        expect(await storage.deviceCodes.findByDeviceCodeHash(d.deviceCodeHash)).toEqual(d);
+        expect(await storage.deviceCodes.findByUserCodeHash(d.accountId, d.userCodeHash)).toEqual(d);
+        expect(await storage.deviceCodes.findByUserCodeHash(await account(), d.userCodeHash)).toBeUndefined();
+        expect(await storage.deviceCodes.findByDeviceCodeHash(hash())).toBeUndefined();
+      });
+
+      it('refuses a second live user code of the same hash in an account', async () => {
+        const { d } = await deviceCode();
+        await expect(
+          storage.deviceCodes.insert({ ...d, id: newId(), deviceCodeHash: hash() }),
+        ).rejects.toThrow();
+      });
+
+      it('lets one poll per interval through, and slows a fast poller down by 5 s', async () => {
+        const { d } = await deviceCode();
+        const t = Date.parse(now);
+        expect(await storage.deviceCodes.poll(d.id, t)).toBe('ok');
+        expect(await storage.deviceCodes.poll(d.id, t + 1000)).toBe('slow_down');
+        expect((await storage.deviceCodes.findByDeviceCodeHash(d.deviceCodeHash))?.interval).toBe(10);
+        expect(await storage.deviceCodes.poll(d.id, t + 1000 + 9000)).toBe('slow_down');
+        expect(await storage.deviceCodes.poll(d.id, t + 10_000 + 15_000)).toBe('ok');
+        const racing = await Promise.all(
+          Array.from({ length: 8 }, () => storage.deviceCodes.poll(d.id, t + 100_000)),
+        );
+        expect(racing.filter((r) => r === 'ok')).toHaveLength(1);
+      });
+
+      it('moves pending → approved → consumed once, and pending → denied', async () => {
+        const { d, userId, g } = await deviceCode();
+        expect(await storage.deviceCodes.consume(d.id)).toBe(false);
+        expect(await storage.deviceCodes.approve(d.id, userId, g.id)).toBe(true);
+        expect(await storage.deviceCodes.approve(d.id, userId, g.id)).toBe(false);
+        expect(await storage.deviceCodes.deny(d.id)).toBe(false);
+        const racing = await Promise.all(Array.from({ length: 8 }, () => storage.deviceCodes.consume(d.id)));
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        expect(await storage.deviceCodes.findByDeviceCodeHash(d.deviceCodeHash)).toMatchObject({
+          status: 'consumed',
+          userId,
+          grantId: g.id,
+        });
+        const other = await deviceCode();
+        expect(await storage.deviceCodes.deny(other.d.id)).toBe(true);
+        expect(await storage.deviceCodes.approve(other.d.id, other.userId, other.g.id)).toBe(false);
+      });
+
+      it('goes with its grant, and is purged once expired', async () => {
+        const { d, userId, g } = await deviceCode();
+        await storage.deviceCodes.approve(d.id, userId, g.id);
+        await storage.grants.delete(g.accountId, g.id);
+        expect(await storage.deviceCodes.findByDeviceCodeHash(d.deviceCodeHash)).toBeUndefined();
+        const live = await deviceCode();
+        expect(await storage.deviceCodes.purgeExpired(later)).toBe(0);
+        expect(await storage.deviceCodes.purgeExpired('2026-01-03T00:00:00.000Z')).toBeGreaterThanOrEqual(1);
+        expect(await storage.deviceCodes.findByDeviceCodeHash(live.d.deviceCodeHash)).toBeUndefined();
       });
     });
 

@@ -26,7 +26,7 @@ export function remote(command: Command): Command {
     .option('--addr <url>', `central service address (env KEYHOLD_ADDR, default ${DEFAULT_ADDR})`)
     .option(
       '--token <token>',
-      'admin API token (env KEYHOLD_TOKEN; prefer the variable: arguments are visible in the process list)',
+      'admin API token (env KEYHOLD_TOKEN; prefer the variable: arguments are visible in the process list); without one, the user `keyhold login` signed in',
     )
     .option('--json', 'print the result as JSON instead of text');
 }

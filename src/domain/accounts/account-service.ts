@@ -11,6 +11,7 @@ import { issueAdminToken } from '../admin-tokens/admin-token-service.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
+import { cliClientRecord } from '../oauth/cli-client.js';
 
 export interface CreatedAccount extends AccountRecord {
   /** The account's first admin API token; shown once. */
@@ -25,7 +26,8 @@ export interface AccountService {
 
 /**
  * What every new account is made of, written inside the caller's transaction: the account, its
- * first admin token and one token-signing key per kind, each with its audit event. `keyhold
+ * first admin token, its built-in CLI client and one token-signing key per kind, each with its
+ * audit event. `keyhold
  * init` and `POST /api/admin/accounts` both found accounts through here.
  */
 export async function foundAccount(
@@ -41,6 +43,14 @@ export async function foundAccount(
     action: 'CREATE',
     resourceType: 'ACCOUNT',
     resourceId: account.id,
+    result: 'SUCCESS',
+  });
+  const cli = cliClientRecord(account.id, account.createdAt);
+  await tx.clients.insert(cli);
+  await recordAudit(tx.audit, ctx, {
+    action: 'CREATE',
+    resourceType: 'OAUTH_CLIENT',
+    resourceId: cli.id,
     result: 'SUCCESS',
   });
   for (const kind of SIGNING_KEY_KINDS) await signingKeys.create(account.id, kind, tx, ctx);

@@ -1,5 +1,6 @@
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import type { CatalogClient, CatalogInput, CatalogResourceServer, CatalogScope } from './catalog-lint.js';
+import { isCliClient } from './cli-client.js';
 import { scopeMatches } from './scope-names.js';
 import {
   broaderVaultScope,
@@ -122,12 +123,15 @@ export function lintInput(catalog: Catalog, clients: ClientRecord[]): CatalogInp
     identifier: s.identifier,
     name: s.name,
   }));
-  const lintClients: CatalogClient[] = clients.map((c) => ({
-    clientId: c.id,
-    name: c.name,
-    scopes: c.scopes,
-    redirectUris: c.redirectUris,
-    grantTypes: c.grantTypes,
-  }));
+  // The built-in CLI client's one scope is outside the catalog, by design (cli-client.ts).
+  const lintClients: CatalogClient[] = clients
+    .filter((c) => !isCliClient(c))
+    .map((c) => ({
+      clientId: c.id,
+      name: c.name,
+      scopes: c.scopes,
+      redirectUris: c.redirectUris,
+      grantTypes: c.grantTypes,
+    }));
   return { scopes: catalog.scopes, resourceServers, clients: lintClients };
 }

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { hashSecret, safeEqual } from '../../crypto/secrets.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
+import { storedClientId } from './cli-client.js';
 import { CLIENT_SECRET_PATTERN } from './client-service.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
 import { JtiReplayCache } from './replay-cache.js';
@@ -35,7 +36,7 @@ export class ClientAuthenticator {
     audiences: string[],
   ): Promise<ClientRecord> {
     const presented = readCredentials(credentials);
-    const client = await this.#stores.clients.findById(presented.clientId);
+    const client = await this.#stores.clients.findById(storedClientId(accountId, presented.clientId));
     if (!client || client.accountId !== accountId) throw invalidClient('unknown client');
     if (client.authMethod !== presented.method) {
       throw invalidClient(

@@ -1,11 +1,12 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
-import { invalidInput, notFound } from '../../errors/app-error.js';
+import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
 import type { ClientAuthMethod, ClientRecord, GrantType, Storage } from '../../storage/ports.js';
 import { requireAdministrator } from '../admin-only.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { findScope, loadCatalog } from './catalog.js';
+import { cliClientRowId, isCliClient } from './cli-client.js';
 import { parseClientJwks } from './client-jwks.js';
 import { didYouMean } from './near-miss.js';
 import { validateRedirectUri } from './redirect-uris.js';
@@ -117,7 +118,8 @@ export function clientService(storage: Storage): ClientService {
 
     async list(ctx) {
       requireAdministrator(ctx);
-      return (await storage.clients.list(ctx.actor.accountId)).map(clientView);
+      // The built-in CLI client is not a registration: like the vault API, it is not listed.
+      return (await storage.clients.list(ctx.actor.accountId)).filter((c) => !isCliClient(c)).map(clientView);
     },
 
     async get(ctx, clientId) {
@@ -129,6 +131,11 @@ export function clientService(storage: Storage): ClientService {
 
     async delete(ctx, clientId) {
       requireAdministrator(ctx);
+      if (clientId === cliClientRowId(ctx.actor.accountId)) {
+        throw conflict(
+          'the Keyhold CLI client is built in: it cannot be deleted (revoke its grants instead)',
+        );
+      }
       await storage.transaction(async (tx) => {
         if (!(await tx.clients.delete(ctx.actor.accountId, clientId)))
           throw notFound(`client ${clientId} not found`);

@@ -2,7 +2,9 @@ import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { activeUser } from '../users/active-user.js';
+import { ADMIN_API_RESOURCE } from './cli-client.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
+import { cliScopes } from './device-authorization.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
 import { requireSameResource, resolveScopes } from './requested-scopes.js';
@@ -43,11 +45,13 @@ async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFact
 
   requireSameResource(form, record.resource, 'refresh token');
   const scopeParam = form.get('scope');
-  const catalog = await deps.catalogs.get(client.accountId);
-  // Re-resolved against today's catalog and client: a scope removed since stops here.
-  const { resource, scopes } = resolveScopes(catalog, client, scopeParam ?? record.scopes.join(' '), [
-    record.resource,
-  ]);
+  const asked = scopeParam ?? record.scopes.join(' ');
+  // Re-resolved against today's catalog and client: a scope removed since stops here. The CLI's
+  // admin API tokens are outside the catalog, with their one fixed scope.
+  const { resource, scopes } =
+    record.resource === ADMIN_API_RESOURCE
+      ? cliScopes(asked, [record.resource])
+      : resolveScopes(await deps.catalogs.get(client.accountId), client, asked, [record.resource]);
   const wider = scopes.filter((s) => !record.scopes.includes(s));
   if (wider.length > 0) {
     throw invalidScope(`a refresh cannot add scopes: \`${wider.join(' ')}\` was not granted`);

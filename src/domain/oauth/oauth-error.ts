@@ -15,6 +15,10 @@ export const OAUTH_ERROR_CODES = [
   'invalid_scope',
   'invalid_target',
   'access_denied',
+  /** RFC 8628 §3.5, answered while a device code is polled. */
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -39,3 +43,8 @@ export const invalidGrant = (description: string) => new OAuthError('invalid_gra
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
 export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
 export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
+export const accessDenied = (description: string) => new OAuthError('access_denied', description);
+export const authorizationPending = (description: string) =>
+  new OAuthError('authorization_pending', description);
+export const slowDown = (description: string) => new OAuthError('slow_down', description);
+export const expiredToken = (description: string) => new OAuthError('expired_token', description);

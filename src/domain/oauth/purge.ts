@@ -5,6 +5,7 @@ const DAY_MS = 24 * 3600 * 1000;
 
 export interface Purged {
   codes: number;
+  deviceCodes: number;
   tokens: number;
   sessions: number;
   loginAttempts: number;
@@ -22,7 +23,7 @@ export interface Purged {
 export async function purgeExpired(
   stores: Pick<
     Stores,
-    'authorizationCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts' | 'mfaChallenges'
+    'authorizationCodes' | 'deviceCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts' | 'mfaChallenges'
   >,
   now = Date.now(),
 ): Promise<Purged> {
@@ -31,6 +32,8 @@ export async function purgeExpired(
     sessions: await stores.loginSessions.purgeExpired(iso(now)),
     tokens: await stores.oauthTokens.purgeExpired(iso(now - DAY_MS)),
     codes: await stores.authorizationCodes.purgeExpired(iso(now - REFRESH_TOKEN_TTL * 1000 - DAY_MS)),
+    // A device code is worth nothing once expired: its tokens record its id, not its row.
+    deviceCodes: await stores.deviceCodes.purgeExpired(iso(now)),
     loginAttempts: await stores.loginAttempts.purgeExpired(now),
     mfaChallenges: await stores.mfaChallenges.purgeExpired(iso(now)),
   };

@@ -6,6 +6,7 @@ import { requireAdministrator } from '../admin-only.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { type CatalogCache, clientMayRequest, findScope, loadCatalog } from './catalog.js';
+import { ADMIN_API_RESOURCE } from './cli-client.js';
 import { parseScopeName } from './scope-names.js';
 import { VAULT_API_RESOURCE } from './vault-api.js';
 
@@ -84,6 +85,9 @@ export function resourceServerService(storage: Storage, catalogs: CatalogCache):
       checkIdentifier(input.identifier);
       if (input.identifier === VAULT_API_RESOURCE) {
         throw conflict(`${VAULT_API_RESOURCE} is the built-in vault API; choose another identifier`);
+      }
+      if (input.identifier === ADMIN_API_RESOURCE) {
+        throw conflict(`${ADMIN_API_RESOURCE} is the built-in admin API; choose another identifier`);
       }
       if (await storage.resourceServers.findByIdentifier(accountId, input.identifier)) {
         throw conflict(`a resource server ${input.identifier} is already registered`);

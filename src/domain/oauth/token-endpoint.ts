@@ -1,7 +1,8 @@
-import type { ClientRecord, GrantType } from '../../storage/ports.js';
+import { type ClientRecord, DEVICE_CODE_GRANT, type GrantType } from '../../storage/ports.js';
 import type { CallFacts, OAuthDeps } from './context.js';
 import { redeemAuthorizationCode } from './grant-authorization-code.js';
 import { issueClientCredentials } from './grant-client-credentials.js';
+import { redeemDeviceCode } from './grant-device-code.js';
 import { redeemRefreshToken } from './grant-refresh-token.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from './oauth-error.js';
 import { refuseRepeatedParameters } from './repeated-parameters.js';
@@ -15,6 +16,7 @@ const GRANTS: Record<
   authorization_code: redeemAuthorizationCode,
   refresh_token: redeemRefreshToken,
   client_credentials: issueClientCredentials,
+  [DEVICE_CODE_GRANT]: redeemDeviceCode,
 };
 
 /**
@@ -32,7 +34,7 @@ export async function tokenEndpoint(
   if (!Object.hasOwn(GRANTS, grantType)) {
     throw new OAuthError(
       'unsupported_grant_type',
-      `grant_type ${grantType} is not supported; use authorization_code, refresh_token or client_credentials`,
+      `grant_type ${grantType} is not supported; use authorization_code, refresh_token, client_credentials or ${DEVICE_CODE_GRANT}`,
     );
   }
   const client = await deps.clientAuth.authenticate(accountId, facts, [

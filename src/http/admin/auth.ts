@@ -2,8 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { adminTokenPrincipal } from '../../domain/access/principals.js';
 import { authenticateAdminToken } from '../../domain/admin-tokens/admin-token-service.js';
 import type { RequestContext } from '../../domain/context.js';
+import { authenticateCliToken, isAccessTokenShape } from '../../domain/login/cli-sign-in.js';
 import { unauthorized } from '../../errors/app-error.js';
-import type { AdminTokenStore } from '../../storage/ports.js';
+import type { Stores } from '../../storage/ports.js';
 import { bearerToken } from '../bearer.js';
 
 declare module 'fastify' {
@@ -14,16 +15,24 @@ declare module 'fastify' {
 }
 
 /**
- * Authenticates an admin API request: the bearer must be a live admin token. Its account is the
- * only account the request can see; its operator flag is the only way to manage accounts.
+ * Authenticates an admin API request: the bearer must be a live admin token, or the access token
+ * of a user signed in with `keyhold login` (the request then acts as that user). Its account is
+ * the only account the request can see; its operator flag is the only way to manage accounts.
  */
 export async function authenticateAdmin(
-  store: AdminTokenStore,
+  stores: Pick<Stores, 'adminTokens' | 'oauthTokens' | 'users' | 'vaultAccess' | 'accounts'>,
   request: FastifyRequest,
 ): Promise<RequestContext> {
   const secret = bearerToken(request);
   if (!secret) throw unauthorized('Missing bearer token: send `Authorization: Bearer <admin token>`');
-  const token = await authenticateAdminToken(store, secret);
+  if (isAccessTokenShape(secret)) {
+    return authenticateCliToken(stores, secret, {
+      requestId: request.id,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+  }
+  const token = await authenticateAdminToken(stores.adminTokens, secret);
   if (!token) throw unauthorized('Invalid admin token');
   return {
     actor: {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { whoami } from '../../domain/accounts/whoami.js';
 import type { Services } from '../../services.js';
 import { accountRoutes } from './accounts.js';
 import { auditRoutes } from './audit.js';
@@ -11,18 +12,17 @@ import { oauthAdminRoutes } from './oauth-admin.js';
 import { userRoutes } from './users.js';
 import { vaultRoutes } from './vaults.js';
 
-/** The admin API (`/api/admin/…`): every route needs an admin token; see docs/admin-api.md. */
+/**
+ * The admin API (`/api/admin/…`): every route needs an admin token or a CLI sign-in; see
+ * docs/admin-api.md.
+ */
 export function adminRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     app.decorateRequest('ctx', undefined as never);
     app.addHook('preHandler', async (request) => {
-      request.ctx = await authenticateAdmin(services.storage.adminTokens, request);
+      request.ctx = await authenticateAdmin(services.storage, request);
     });
-    app.get('/whoami', async (request) => ({
-      accountId: request.ctx.actor.accountId,
-      tokenId: request.ctx.actor.tokenId,
-      operator: request.ctx.actor.operator,
-    }));
+    app.get('/whoami', async (request) => whoami(services.storage, request.ctx));
     accountRoutes(app, services);
     vaultRoutes(app, services);
     itemRoutes(app, services);

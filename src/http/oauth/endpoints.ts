@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { operatorAccountId } from '../../domain/accounts/operator-account.js';
 import type { CallFacts } from '../../domain/oauth/context.js';
+import { deviceAuthorization } from '../../domain/oauth/device-authorization.js';
 import { introspect } from '../../domain/oauth/introspection.js';
 import { invalidRequest } from '../../domain/oauth/oauth-error.js';
 import { revoke } from '../../domain/oauth/revocation.js';
@@ -36,6 +38,20 @@ export function oauthEndpoints(services: Services) {
     app.post('/oauth/:accountId/token', async (request) => {
       const accountId = accountIdParam(request);
       return tokenEndpoint(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/token`));
+    });
+    app.post('/oauth/:accountId/device_authorization', async (request) => {
+      const accountId = accountIdParam(request);
+      return deviceAuthorization(
+        oauth,
+        accountId,
+        facts(request, `${oauth.issuer(accountId)}/device_authorization`),
+      );
+    });
+    // Where `keyhold login` signs in when told no account: the operator account's id and issuer.
+    // Nothing else (no name, no count): an account id is not a secret, it is in every issuer URL.
+    app.get('/.well-known/keyhold-cli', async () => {
+      const accountId = await operatorAccountId(services.storage);
+      return accountId === undefined ? {} : { accountId, issuer: oauth.issuer(accountId) };
     });
     app.post('/oauth/:accountId/introspect', async (request) => {
       const accountId = accountIdParam(request);

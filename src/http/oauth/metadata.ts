@@ -1,4 +1,4 @@
-import { GRANT_TYPES } from '../../storage/ports.js';
+import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
 
 /** RFC 8414 metadata of one account's authorization server. */
 export function authorizationServerMetadata(issuer: string) {
@@ -8,10 +8,11 @@ export function authorizationServerMetadata(issuer: string) {
     token_endpoint: `${issuer}/token`,
     introspection_endpoint: `${issuer}/introspect`,
     revocation_endpoint: `${issuer}/revoke`,
+    device_authorization_endpoint: `${issuer}/device_authorization`,
     jwks_uri: `${issuer}/jwks.json`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: [...GRANT_TYPES],
+    grant_types_supported: [...GRANT_TYPES, DEVICE_CODE_GRANT],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: [
       'client_secret_basic',

@@ -169,6 +169,23 @@ export interface Database {
     expires_at: string;
     consumed_at: string | null;
   };
+  oauth_device_codes: {
+    id: string;
+    device_code_hash: Buffer;
+    user_code_hash: Buffer;
+    account_id: string;
+    client_id: string;
+    resource: string;
+    scopes: string;
+    status: string;
+    user_id: string | null;
+    grant_id: string | null;
+    poll_interval: number;
+    /** Epoch milliseconds, or null before the first poll. */
+    last_polled_at: number | null;
+    created_at: string;
+    expires_at: string;
+  };
   oauth_tokens: {
     id: string;
     token_hash: Buffer;

@@ -4,7 +4,7 @@ import { REFRESH_TOKEN_TTL } from '../../../src/domain/oauth/token-issuer.js';
 
 /** What each table is purged up to, relative to now: the retention rules of purge.ts. */
 describe('purgeExpired', () => {
-  it('keeps tokens a day past expiry, codes as long as their first refresh token, throttle keys until forgotten', async () => {
+  it('keeps tokens a day past expiry, codes as long as their first refresh token, device codes until expiry, throttle keys until forgotten', async () => {
     const cutoffs: Record<string, string> = {};
     const record = (name: string) => ({
       purgeExpired: async (before: string | number) => {
@@ -18,6 +18,7 @@ describe('purgeExpired', () => {
         loginSessions: record('sessions') as never,
         oauthTokens: record('tokens') as never,
         authorizationCodes: record('codes') as never,
+        deviceCodes: record('deviceCodes') as never,
         loginAttempts: record('loginAttempts') as never,
         mfaChallenges: record('mfaChallenges') as never,
       },
@@ -28,6 +29,8 @@ describe('purgeExpired', () => {
       sessions: new Date(now).toISOString(),
       tokens: new Date(now - day).toISOString(),
       codes: new Date(now - REFRESH_TOKEN_TTL * 1000 - day).toISOString(),
+      // A device code is useless once expired.
+      deviceCodes: new Date(now).toISOString(),
       // Epoch milliseconds: a throttle key's forget time is its own.
       loginAttempts: String(now),
       mfaChallenges: new Date(now).toISOString(),

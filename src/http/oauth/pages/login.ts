@@ -26,10 +26,12 @@ const MAX_PASSWORD = 1024;
 export function loginRoutes(app: FastifyInstance, services: Services): void {
   app.get('/oauth/:accountId/login', async (request, reply) => {
     const page = await pageContext(services, request);
-    const pending = new URLSearchParams(request.url.split('?')[1] ?? '').get('request');
-    if (page.session) return reply.redirect(afterLogin(page.base, pending), 303);
+    const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+    const pending = query.get('request');
+    const next = returnPath(query.get('next'));
+    if (page.session) return reply.redirect(afterLogin(page.base, pending, next), 303);
     const csrf = issueLoginCsrf(reply, page);
-    return sendPage(reply, 200, loginPage({ action: `${page.base}/login`, csrf, request: pending }));
+    return sendPage(reply, 200, loginPage({ action: `${page.base}/login`, csrf, request: pending, next }));
   });
 
   app.post('/oauth/:accountId/login', async (request, reply) => {
@@ -37,6 +39,7 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
     const form = formOf(request);
     checkCsrf(form, loginCsrfCookie(request));
     const pending = field(form, 'request');
+    const next = returnPath(field(form, 'next'));
     const email = field(form, 'email') ?? '';
     const password = field(form, 'password') ?? '';
     const again = (status: number, error: string) =>
@@ -47,6 +50,7 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
           action: `${page.base}/login`,
           csrf: issueLoginCsrf(reply, page),
           request: pending,
+          next,
           error,
           email: email.slice(0, MAX_EMAIL),
         }),
@@ -79,7 +83,11 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
         sameSite: 'strict',
         maxAge: CHALLENGE_TTL_SECONDS,
       });
-      const query = pending ? `?${new URLSearchParams({ request: pending })}` : '';
+      const destination = new URLSearchParams({
+        ...(pending ? { request: pending } : {}),
+        ...(next ? { next } : {}),
+      }).toString();
+      const query = destination ? `?${destination}` : '';
       return reply.redirect(`${page.base}/login/mfa${query}`, 303);
     }
     setCookie(reply, SESSION_COOKIE, outcome.session, {
@@ -89,7 +97,7 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
       maxAge: SESSION_TTL_SECONDS,
     });
     // 303: the browser must follow with a GET and never re-post the password.
-    return reply.redirect(afterLogin(page.base, pending), 303);
+    return reply.redirect(afterLogin(page.base, pending, next), 303);
   });
 
   app.post('/oauth/:accountId/logout', async (request, reply) => {
@@ -111,8 +119,18 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
 
 /**
  * Where a signed-in user goes next. `pending` is re-encoded, never copied: whatever it holds
- * (even line breaks) becomes query parameters of this account's own `/authorize`.
+ * (even line breaks) becomes query parameters of this account's own `/authorize`. `next` is one
+ * of this account's own pages (returnPath), so nothing can send the user elsewhere.
  */
-export function afterLogin(base: string, pending: string | null): string {
-  return pending ? `${base}/authorize?${new URLSearchParams(pending)}` : `${base}/grants`;
+export function afterLogin(base: string, pending: string | null, next: string | null = null): string {
+  if (pending) return `${base}/authorize?${new URLSearchParams(pending)}`;
+  return next ? `${base}${next}` : `${base}/grants`;
+}
+
+/**
+ * The pages a sign-in may return to, relative to the account's base: the device user-code page
+ * (with the code it was opened with). Anything else is dropped.
+ */
+export function returnPath(next: string | null): string | null {
+  return next !== null && /^\/device(\?user_code=[A-Za-z0-9-]{1,20})?$/.test(next) ? next : null;
 }

@@ -5,8 +5,11 @@ import { html, layout, SafeHtml } from './html.js';
 const errorLine = (error: string | undefined) =>
   error ? html`<p class="error" role="alert">${error}</p>` : '';
 
-const pendingField = (request: string | null | undefined) =>
-  request ? html`<input type="hidden" name="request" value="${request}">` : '';
+/** Where the sign-in goes afterwards: a pending authorization request, or one of the account's pages. */
+const pendingField = (request: string | null | undefined, next: string | null | undefined) =>
+  html`${request ? html`<input type="hidden" name="request" value="${request}">` : ''}${
+    next ? html`<input type="hidden" name="next" value="${next}">` : ''
+  }`;
 
 /**
  * The QR code as inline SVG: drawn from the otpauth URI by uqr (rectangles and a path, no text,
@@ -15,13 +18,19 @@ const pendingField = (request: string | null | undefined) =>
 const qrCode = (uri: string) => new SafeHtml(renderSVG(uri, { border: 2 }));
 
 /** The second step of a sign-in: a TOTP code, or one recovery code instead. */
-export function codePage(p: { action: string; csrf: string; request: string | null; error?: string }) {
+export function codePage(p: {
+  action: string;
+  csrf: string;
+  request: string | null;
+  next?: string | null;
+  error?: string;
+}) {
   return layout(
     'Two-step sign-in',
     html`${errorLine(p.error)}
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
-${pendingField(p.request)}
+${pendingField(p.request, p.next)}
 <label for="code">The 6-digit code from your authenticator app, or one of your recovery codes</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="64" autofocus>
 <button type="submit">Verify</button>
@@ -34,6 +43,7 @@ export function enrolPage(p: {
   action: string;
   csrf: string;
   request?: string | null;
+  next?: string | null;
   enrolment: TotpEnrolment;
   required?: boolean;
   error?: string;
@@ -47,7 +57,7 @@ ${p.required ? html`<p>Your account requires a second step at sign-in. Set it up
 <p>Key: <code id="totp-secret">${p.enrolment.secret}</code></p>
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
-${pendingField(p.request)}
+${pendingField(p.request, p.next)}
 <label for="code">Code from the app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="64" autofocus>
 <button type="submit">Turn on</button>

@@ -4,6 +4,7 @@ import type { Services } from '../../../services.js';
 import { registerFormParser } from '../../body-parsers.js';
 import { answerErrors } from '../../error-handler.js';
 import { authorizeRoutes } from './authorize.js';
+import { deviceRoutes } from './device.js';
 import { grantRoutes } from './grants.js';
 import { STYLESHEET, STYLESHEET_PATH } from './html.js';
 import { loginRoutes } from './login.js';
@@ -12,7 +13,7 @@ import { passwordRoutes } from './password.js';
 import { passwordResetRoutes } from './password-reset.js';
 import { secondStepRoutes } from './second-step.js';
 
-/** The pages people see: sign-in (and its second step), two-step settings, consent, grants and passwords, with their security headers and errors. */
+/** The pages people see: sign-in (and its second step), two-step settings, consent, grants, passwords and the device user-code page, with their security headers and errors. */
 export function oauthPages(services: Services) {
   return async (app: FastifyInstance) => {
     registerFormParser(app, app.initialConfig.bodyLimit ?? 1024 * 1024);
@@ -30,5 +31,6 @@ export function oauthPages(services: Services) {
     grantRoutes(app, services);
     passwordRoutes(app, services);
     passwordResetRoutes(app, services);
+    deviceRoutes(app, services);
   };
 }

@@ -7,11 +7,17 @@ import {
 import type { PendingSignIn, SecondStepResult } from '../../../domain/login/second-step.js';
 import type { Services } from '../../../services.js';
 import { MFA_COOKIE, readCookie, SESSION_COOKIE, setCookie } from '../cookies.js';
-import { afterLogin } from './login.js';
+import { afterLogin, returnPath } from './login.js';
 import { codePage, enrolPage, recoveryCodesPage } from './mfa-views.js';
 import { checkCsrf, field, formOf, issueLoginCsrf, type PageContext, pageContext } from './page-context.js';
 import { sendPage } from './security-headers.js';
 import { loginPage } from './views.js';
+
+/** Where the sign-in goes once done: the login page's `request` and `next`, carried through. */
+interface Destination {
+  request: string | null;
+  next: string | null;
+}
 
 /** A TOTP code is 6 digits and a recovery code 19 characters; anything longer is not worth a check. */
 const MAX_CODE = 64;
@@ -27,25 +33,26 @@ export function secondStepRoutes(app: FastifyInstance, services: Services): void
 
   app.get(path, async (request, reply) => {
     const page = await pageContext(services, request);
-    const pendingRequest = new URLSearchParams(request.url.split('?')[1] ?? '').get('request');
-    if (page.session) return reply.redirect(afterLogin(page.base, pendingRequest), 303);
+    const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+    const to: Destination = { request: query.get('request'), next: returnPath(query.get('next')) };
+    if (page.session) return reply.redirect(afterLogin(page.base, to.request, to.next), 303);
     const pending = await services.secondStep.pending(page.accountId, readCookie(request, MFA_COOKIE));
-    if (!pending) return signInAgain(reply, page, pendingRequest, 'Sign in first.', 200);
-    return showStep(reply, services, page, pending, pendingRequest, 200);
+    if (!pending) return signInAgain(reply, page, to, 'Sign in first.', 200);
+    return showStep(reply, services, page, pending, to, 200);
   });
 
   app.post(path, async (request, reply) => {
     const page = await pageContext(services, request);
     const form = formOf(request);
-    const pendingRequest = field(form, 'request');
+    const to: Destination = { request: field(form, 'request'), next: returnPath(field(form, 'next')) };
     const pending = await services.secondStep.pending(page.accountId, readCookie(request, MFA_COOKIE));
     if (!pending) {
-      return signInAgain(reply, page, pendingRequest, 'The sign-in has expired; sign in again.', 401);
+      return signInAgain(reply, page, to, 'The sign-in has expired; sign in again.', 401);
     }
     checkCsrf(form, pending.challenge.csrfToken);
     const code = field(form, 'code') ?? '';
     if (code.trim().length === 0 || code.length > MAX_CODE) {
-      return showStep(reply, services, page, pending, pendingRequest, 400, 'Enter the code.');
+      return showStep(reply, services, page, pending, to, 400, 'Enter the code.');
     }
     let result: SecondStepResult;
     try {
@@ -53,27 +60,19 @@ export function secondStepRoutes(app: FastifyInstance, services: Services): void
     } catch (error) {
       if (error instanceof TooManyAttemptsError) {
         reply.header('retry-after', String(error.retryAfterSeconds));
-        return showStep(reply, services, page, pending, pendingRequest, 429, error.message);
+        return showStep(reply, services, page, pending, to, 429, error.message);
       }
       throw error;
     }
     if (result.status === 'wrong') {
-      return showStep(
-        reply,
-        services,
-        page,
-        pending,
-        pendingRequest,
-        401,
-        'The code is wrong or was already used.',
-      );
+      return showStep(reply, services, page, pending, to, 401, 'The code is wrong or was already used.');
     }
     clearChallengeCookie(reply, page);
     if (result.status === 'expired') {
       return signInAgain(
         reply,
         page,
-        pendingRequest,
+        to,
         'The sign-in has expired or used up its attempts; sign in again.',
         401,
       );
@@ -84,7 +83,7 @@ export function secondStepRoutes(app: FastifyInstance, services: Services): void
       sameSite: 'lax',
       maxAge: SESSION_TTL_SECONDS,
     });
-    const next = afterLogin(page.base, pendingRequest);
+    const next = afterLogin(page.base, to.request, to.next);
     if (result.recoveryCodes)
       return sendPage(reply, 200, recoveryCodesPage({ codes: result.recoveryCodes, next }));
     // 303: the browser must follow with a GET and never re-post the code.
@@ -97,14 +96,14 @@ async function showStep(
   services: Services,
   page: PageContext,
   pending: PendingSignIn,
-  request: string | null,
+  to: Destination,
   status: number,
   error?: string,
 ) {
   const common = {
     action: `${page.base}/login/mfa`,
     csrf: pending.challenge.csrfToken,
-    request,
+    ...to,
     ...(error === undefined ? {} : { error }),
   };
   if (pending.challenge.purpose === 'verify') return sendPage(reply, status, codePage(common));
@@ -112,17 +111,11 @@ async function showStep(
   return sendPage(reply, status, enrolPage({ ...common, enrolment, required: true }));
 }
 
-function signInAgain(
-  reply: FastifyReply,
-  page: PageContext,
-  request: string | null,
-  error: string,
-  status: number,
-) {
+function signInAgain(reply: FastifyReply, page: PageContext, to: Destination, error: string, status: number) {
   return sendPage(
     reply,
     status,
-    loginPage({ action: `${page.base}/login`, csrf: issueLoginCsrf(reply, page), request, error }),
+    loginPage({ action: `${page.base}/login`, csrf: issueLoginCsrf(reply, page), ...to, error }),
   );
 }
 

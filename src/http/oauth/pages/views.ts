@@ -5,6 +5,8 @@ export function loginPage(p: {
   action: string;
   csrf: string;
   request: string | null;
+  /** The page of this account to return to after signing in (login.ts checks it). */
+  next?: string | null;
   error?: string;
   notice?: string;
   email?: string;
@@ -15,6 +17,7 @@ export function loginPage(p: {
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
 ${p.request === null ? '' : html`<input type="hidden" name="request" value="${p.request}">`}
+${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${p.email ?? ''}">
 <label for="password">Password</label>

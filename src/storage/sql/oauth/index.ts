@@ -3,6 +3,7 @@ import type { OAuthStores } from '../../oauth-ports.js';
 import type { Database } from '../tables.js';
 import { clientStore } from './clients.js';
 import { authorizationCodeStore } from './codes.js';
+import { deviceCodeStore } from './device-codes.js';
 import { grantStore } from './grants.js';
 import { loginAttemptStore } from './login-attempts.js';
 import { loginSessionStore } from './login-sessions.js';
@@ -16,6 +17,7 @@ export function oauthStores(db: Kysely<Database>): OAuthStores {
     clients: clientStore(db),
     grants: grantStore(db),
     authorizationCodes: authorizationCodeStore(db),
+    deviceCodes: deviceCodeStore(db),
     oauthTokens: oauthTokenStore(db),
     loginSessions: loginSessionStore(db),
     loginAttempts: loginAttemptStore(db),
