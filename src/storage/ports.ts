@@ -308,7 +308,11 @@ export interface AuditStore {
  */
 export interface ActorDirectory {
   users(accountId: string, ids: readonly string[]): Promise<{ id: string; email: string }[]>;
-  adminTokens(accountId: string, ids: readonly string[]): Promise<{ id: string; name: string }[]>;
+  /** `role` once admin tokens hold one of their own; the label shows it when present. */
+  adminTokens(
+    accountId: string,
+    ids: readonly string[],
+  ): Promise<{ id: string; name: string; role?: string }[]>;
   /** With the name of the token's Connect server. */
   connectTokens(
     accountId: string,
