@@ -303,10 +303,34 @@ export interface AuditEvent extends AuditEventInput {
   count: number;
 }
 
+/**
+ * What a reader of the trail narrows it to; every field given must match (AND). Times are RFC
+ * 3339 UTC strings as `toISOString` writes them (the form `occurredAt` is stored in), so they
+ * compare as text.
+ */
+export interface AuditFilter {
+  actorId?: string;
+  action?: AuditAction;
+  result?: AuditResult;
+  resourceType?: AuditResourceType;
+  /** Matches an event whose `resourceId`, `vaultId` or `itemId` is this id. */
+  resourceId?: string;
+  /** Events that occurred at or after this time. */
+  since?: string;
+  /** Events that occurred before this time. */
+  until?: string;
+}
+
 export interface AuditStore {
   append(event: AuditEventInput): Promise<void>;
-  /** Newest first; `beforeSeq` pages backwards. */
-  list(accountId: string, options: { limit: number; beforeSeq?: number }): Promise<AuditEvent[]>;
+  /**
+   * Newest first, narrowed by the filter's fields; `beforeSeq` pages backwards. Each of the
+   * common filters (actor, resource id, time range) is served by an index (migration 0014).
+   */
+  list(
+    accountId: string,
+    options: AuditFilter & { limit: number; beforeSeq?: number },
+  ): Promise<AuditEvent[]>;
   /** Events made with any of these tokens, newest first, with the total for paging. */
   listByTokens(
     accountId: string,
@@ -319,6 +343,28 @@ export interface AuditStore {
    * Retention calls it in batches, so no call holds the write lock for long.
    */
   prune(result: AuditResult, before: string, limit: number): Promise<number>;
+}
+
+/**
+ * The names of whoever appears as an actor in an account's audit trail, looked up many ids at a
+ * time (one query per kind of actor for a page of events). Only the account's own rows answer:
+ * an id of another account is as absent as a deleted one. Ids not found are left out.
+ */
+export interface ActorDirectory {
+  users(accountId: string, ids: readonly string[]): Promise<{ id: string; email: string }[]>;
+  /** `role` once admin tokens hold one of their own; the label shows it when present. */
+  adminTokens(
+    accountId: string,
+    ids: readonly string[],
+  ): Promise<{ id: string; name: string; role?: string }[]>;
+  /** With the name of the token's Connect server. */
+  connectTokens(
+    accountId: string,
+    ids: readonly string[],
+  ): Promise<{ id: string; name: string; serverName: string }[]>;
+  oauthClients(accountId: string, ids: readonly string[]): Promise<{ id: string; name: string }[]>;
+  /** OAuth tokens with the name of the client they were issued to. */
+  oauthTokens(accountId: string, ids: readonly string[]): Promise<{ id: string; clientName: string }[]>;
 }
 
 /**
@@ -514,6 +560,7 @@ export interface Stores extends OAuthStores {
   readonly items: ItemStore;
   readonly files: FileStore;
   readonly audit: AuditStore;
+  readonly actors: ActorDirectory;
   readonly meta: MetaStore;
   readonly signingKeys: SigningKeyStore;
   readonly connectServers: ConnectServerStore;

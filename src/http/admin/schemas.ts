@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { ID_PATTERN } from '../../crypto/ids.js';
 import { VAULT_PERMISSIONS } from '../../domain/access/permissions.js';
 import { USER_ROLES } from '../../domain/access/roles.js';
+import { MAX_ID } from '../../domain/audit/bounds.js';
+import { parseInstant } from '../../domain/audit/instant.js';
 import { displayName, emailAddress, freeText } from '../../domain/text.js';
+import { AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, AUDIT_RESULTS } from '../../storage/ports.js';
 
 /** Request schemas of the admin API. Objects are strict: an unknown field is an error, not ignored. */
 export const id = z.string().regex(ID_PATTERN, 'must be a 26-character id of a-z and 0-9');
@@ -41,7 +44,38 @@ export const fileUploadQuery = z.strictObject({
   name: displayName(255),
   section: z.string().min(1).max(200).optional(),
 });
+/** An RFC 3339 date-time, read into the UTC form audit times are stored in. */
+const instant = z.string().transform((text, ctx) => {
+  const iso = parseInstant(text);
+  if (iso !== undefined) return iso;
+  ctx.issues.push({
+    code: 'custom',
+    input: text,
+    message:
+      'must be an RFC 3339 date-time with a time zone, like 2026-01-02T15:04:05Z or 2026-01-02T16:04:05+01:00',
+  });
+  return z.NEVER;
+});
 export const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   before: z.coerce.number().int().min(1).optional(),
+  /** An actor's id: a user's, a token's, an OAuth client's (`kc-…`), or `system`. */
+  actor: z
+    .string()
+    .min(1)
+    .max(MAX_ID)
+    .regex(/^[a-z0-9-]+$/, "must be an actor's id (a-z, 0-9 and -)")
+    .optional(),
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  result: z.enum(AUDIT_RESULTS).optional(),
+  resourceType: z.enum(AUDIT_RESOURCE_TYPES).optional(),
+  /** Matches the event's resourceId, vaultId or itemId. */
+  resource: z
+    .string()
+    .min(1)
+    .max(MAX_ID)
+    .regex(/^[a-z0-9-]+$/, 'must be an id (a-z, 0-9 and -)')
+    .optional(),
+  since: instant.optional(),
+  until: instant.optional(),
 });

@@ -1,8 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type {
   AuditAction,
   AuditEvent,
   AuditEventInput,
+  AuditFilter,
   AuditResourceType,
   AuditResult,
   AuditStore,
@@ -46,10 +47,33 @@ export function auditStore(db: Kysely<Database>): AuditStore {
   const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS);
   return {
     append: (e) => insert(toAuditRow(e)),
-    async list(accountId, { limit, beforeSeq }) {
-      let query = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
-      if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
-      const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
+    async list(accountId, { limit, resourceId, ...options }) {
+      const page = narrowed(db.selectFrom('audit_events'), accountId, options);
+      if (resourceId === undefined) {
+        const rows = await page.selectAll().orderBy('seq', 'desc').limit(limit).execute();
+        return rows.map(toEvent);
+      }
+      // A resource id is looked for in three columns. Asked as one OR, SQLite walks the account's
+      // whole trail by (account_id, seq); so each column is asked on its own, newest first through
+      // its (account_id, column, seq) index and cut at `limit` (with every other filter applied,
+      // the newest `limit` of the union are among these), and the page is read by those seqs.
+      const newest = (column: 'resource_id' | 'vault_id' | 'item_id') =>
+        db
+          .selectFrom(
+            narrowed(db.selectFrom('audit_events'), accountId, options)
+              .select('seq')
+              .where(column, '=', resourceId)
+              .orderBy('seq', 'desc')
+              .limit(limit)
+              .as(column),
+          )
+          .select('seq');
+      const rows = await page
+        .selectAll()
+        .where('seq', 'in', newest('resource_id').unionAll(newest('vault_id')).unionAll(newest('item_id')))
+        .orderBy('seq', 'desc')
+        .limit(limit)
+        .execute();
       return rows.map(toEvent);
     },
     async listByTokens(accountId, tokenIds, { limit, offset }) {
@@ -84,6 +108,23 @@ export function auditStore(db: Kysely<Database>): AuditStore {
       return Number(deleted.numDeletedRows);
     },
   };
+}
+
+/** `query` kept to the account's events that match every filter but the resource id. */
+function narrowed<O>(
+  query: SelectQueryBuilder<Database, 'audit_events', O>,
+  accountId: string,
+  options: Omit<AuditFilter, 'resourceId'> & { beforeSeq?: number },
+): SelectQueryBuilder<Database, 'audit_events', O> {
+  let q = query.where('account_id', '=', accountId);
+  if (options.beforeSeq !== undefined) q = q.where('seq', '<', options.beforeSeq);
+  if (options.actorId !== undefined) q = q.where('actor_id', '=', options.actorId);
+  if (options.action !== undefined) q = q.where('action', '=', options.action);
+  if (options.result !== undefined) q = q.where('result', '=', options.result);
+  if (options.resourceType !== undefined) q = q.where('resource_type', '=', options.resourceType);
+  if (options.since !== undefined) q = q.where('occurred_at', '>=', options.since);
+  if (options.until !== undefined) q = q.where('occurred_at', '<', options.until);
+  return q;
 }
 
 const toEvent = (r: Selectable<Database['audit_events']>): AuditEvent => ({

@@ -11,6 +11,7 @@ import { signingKeyKinds } from './migrations/0009-signing-key-kinds.js';
 import { userLifecycle } from './migrations/0011-user-lifecycle.js';
 import { mfa } from './migrations/0012-mfa.js';
 import { cliSignIn } from './migrations/0013-cli-sign-in.js';
+import { auditFilters } from './migrations/0014-audit-filters.js';
 import type { DialectTypes } from './migrations/dialect-types.js';
 
 export type { DialectTypes } from './migrations/dialect-types.js';
@@ -36,6 +37,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0011_user_lifecycle': userLifecycle(types),
         '0012_mfa': mfa(types),
         '0013_cli_sign_in': cliSignIn(types),
+        '0014_audit_filters': auditFilters,
       };
     },
   };

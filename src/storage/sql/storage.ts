@@ -1,6 +1,7 @@
 import { type Kysely, Migrator } from 'kysely';
 import type { Storage, Stores } from '../ports.js';
 import { accountStore } from './accounts.js';
+import { actorDirectory } from './actor-directory.js';
 import { adminTokenStore } from './admin-tokens.js';
 import { auditStore, groupCommitAudit } from './audit.js';
 import { connectServerStore } from './connect-servers.js';
@@ -31,6 +32,7 @@ function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
     items: itemStore(db, runIfFree),
     files: fileStore(db),
     audit: auditStore(db),
+    actors: actorDirectory(db),
     meta: metaStore(db),
     signingKeys: signingKeyStore(db),
     connectServers: connectServerStore(db),
