@@ -104,14 +104,15 @@ export class LoginService {
       return undefined;
     }
     const user = await this.#storage.users.get(accountId, record.userId);
-    if (!user) return undefined;
+    const account = await this.#storage.accounts.get(accountId);
+    if (!user || !account) return undefined;
     const access = await this.#storage.vaultAccess.listForUser(user.id);
     return {
       record,
       user,
       ctx: {
-        actor: { type: 'user', id: user.id, accountId, tokenId: record.id, operator: false },
-        principal: userPrincipal(user, access, false),
+        actor: { type: 'user', id: user.id, accountId, tokenId: record.id, operator: account.operator },
+        principal: userPrincipal(user, access, account.operator),
         requestId: facts.requestId,
         ip: facts.ip,
         userAgent: facts.userAgent,

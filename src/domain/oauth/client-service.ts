@@ -2,7 +2,7 @@ import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
 import type { ClientAuthMethod, ClientRecord, GrantType, Storage } from '../../storage/ports.js';
-import { requireAdministrator } from '../admin-only.js';
+import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { findScope, loadCatalog } from './catalog.js';
@@ -73,7 +73,7 @@ export function clientService(storage: Storage): ClientService {
 
   return {
     async create(ctx, input) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:write', { denied: { action: 'CREATE' } });
       const accountId = ctx.actor.accountId;
       const scopes = [...new Set(input.scopes)];
       await checkScopes(accountId, scopes);
@@ -116,19 +116,21 @@ export function clientService(storage: Storage): ClientService {
     },
 
     async list(ctx) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:read');
       return (await storage.clients.list(ctx.actor.accountId)).map(clientView);
     },
 
     async get(ctx, clientId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:read', { denied: { resourceId: clientId } });
       const client = await storage.clients.findById(clientId);
       if (!client || client.accountId !== ctx.actor.accountId) throw notFound(`client ${clientId} not found`);
       return clientView(client);
     },
 
     async delete(ctx, clientId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:write', {
+        denied: { action: 'DELETE', resourceId: clientId },
+      });
       await storage.transaction(async (tx) => {
         if (!(await tx.clients.delete(ctx.actor.accountId, clientId)))
           throw notFound(`client ${clientId} not found`);

@@ -2,7 +2,7 @@ import { newId } from '../../crypto/ids.js';
 import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
 import { isUniqueViolation } from '../../storage/errors.js';
 import type { Storage, UserRecord } from '../../storage/ports.js';
-import { authorizeVault } from '../access/authorize.js';
+import { authorizeAccount, authorizeVault } from '../access/authorize.js';
 import type { VaultPermission } from '../access/permissions.js';
 import type { UserRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -63,6 +63,10 @@ export function userService(storage: Storage): UserService {
 
   return {
     async create(ctx, input) {
+      await authorizeAccount(storage, ctx, 'users:write', {
+        subject: input.role,
+        denied: { action: 'CREATE' },
+      });
       const generated = input.password === undefined ? generatePassword() : undefined;
       const password = input.password ?? (generated as string);
       if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
@@ -101,21 +105,29 @@ export function userService(storage: Storage): UserService {
     },
 
     async list(ctx) {
+      await authorizeAccount(storage, ctx, 'users:read');
       return (await storage.users.list(ctx.actor.accountId)).map(view);
     },
 
     async get(ctx, userId) {
+      await authorizeAccount(storage, ctx, 'users:read', { denied: { resourceId: userId } });
       return view(await load(ctx, userId));
     },
 
     async findByEmail(ctx, email) {
+      await authorizeAccount(storage, ctx, 'users:read');
       const user = await storage.users.findByEmail(ctx.actor.accountId, email);
       if (!user) throw notFound(`user ${email} not found`);
       return view(user);
     },
 
     async grantVault(ctx, userId, vaultId, permissions) {
-      await load(ctx, userId);
+      await authorizeAccount(storage, ctx, 'users:write', { denied: { resourceId: userId } });
+      const user = await load(ctx, userId);
+      await authorizeAccount(storage, ctx, 'users:write', {
+        subject: user.role,
+        denied: { resourceId: userId },
+      });
       await authorizeVault(storage, ctx, vaultId, 'manage');
       const unique = [...new Set(permissions)].sort() as VaultPermission[];
       await storage.transaction(async (tx) => {
@@ -132,6 +144,7 @@ export function userService(storage: Storage): UserService {
     },
 
     async vaultGrants(ctx, userId) {
+      await authorizeAccount(storage, ctx, 'users:read', { denied: { resourceId: userId } });
       await load(ctx, userId);
       return storage.vaultAccess.listForUser(userId);
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { listAudit } from '../../domain/audit/list-audit.js';
 import type { Services } from '../../services.js';
 import { parseInput } from '../validate.js';
 import { auditQuery } from './schemas.js';
@@ -7,9 +8,6 @@ import { auditQuery } from './schemas.js';
 export function auditRoutes(app: FastifyInstance, { storage }: Services): void {
   app.get('/audit', async (request) => {
     const { limit, before } = parseInput(auditQuery, request.query, 'query');
-    return storage.audit.list(request.ctx.actor.accountId, {
-      limit,
-      ...(before === undefined ? {} : { beforeSeq: before }),
-    });
+    return listAudit(storage, request.ctx, { limit, ...(before === undefined ? {} : { beforeSeq: before }) });
   });
 }

@@ -3,7 +3,7 @@ import { adminTokenPrincipal } from '../../domain/access/principals.js';
 import { authenticateAdminToken } from '../../domain/admin-tokens/admin-token-service.js';
 import type { RequestContext } from '../../domain/context.js';
 import { unauthorized } from '../../errors/app-error.js';
-import type { AdminTokenStore } from '../../storage/ports.js';
+import type { Stores } from '../../storage/ports.js';
 import { bearerToken } from '../bearer.js';
 
 declare module 'fastify' {
@@ -14,27 +14,29 @@ declare module 'fastify' {
 }
 
 /**
- * Authenticates an admin API request: the bearer must be a live admin token. Its account is the
- * only account the request can see; its operator flag is the only way to manage accounts.
+ * Authenticates an admin API request: the bearer must be a live admin token (expired and revoked
+ * ones answer 401 saying which). Its account is the only account the request can see; the
+ * account's operator flag and the token's role are what `decide` weighs. Nothing is cached:
+ * a revocation holds from the next request.
  */
 export async function authenticateAdmin(
-  store: AdminTokenStore,
+  stores: Pick<Stores, 'adminTokens' | 'accounts'>,
   request: FastifyRequest,
 ): Promise<RequestContext> {
   const secret = bearerToken(request);
   if (!secret) throw unauthorized('Missing bearer token: send `Authorization: Bearer <admin token>`');
-  const token = await authenticateAdminToken(store, secret);
-  if (!token) throw unauthorized('Invalid admin token');
+  const token = await authenticateAdminToken(stores.adminTokens, secret);
+  const account = await stores.accounts.get(token.accountId);
+  if (!account) throw unauthorized('Invalid admin token');
   return {
     actor: {
       type: 'admin_token',
       id: token.id,
       accountId: token.accountId,
       tokenId: token.id,
-      operator: token.operator,
+      operator: account.operator,
     },
-    // Every admin token is an owner until tokens carry roles of their own.
-    principal: adminTokenPrincipal({ ...token, role: 'owner' }),
+    principal: adminTokenPrincipal(token, account.operator),
     requestId: request.id,
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,

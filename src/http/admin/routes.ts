@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { accountRoutes } from './accounts.js';
+import { adminTokenRoutes } from './admin-tokens.js';
 import { auditRoutes } from './audit.js';
 import { authenticateAdmin } from './auth.js';
 import { connectAdminRoutes } from './connect-admin.js';
@@ -15,12 +16,13 @@ export function adminRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     app.decorateRequest('ctx', undefined as never);
     app.addHook('preHandler', async (request) => {
-      request.ctx = await authenticateAdmin(services.storage.adminTokens, request);
+      request.ctx = await authenticateAdmin(services.storage, request);
     });
     app.get('/whoami', async (request) => ({
       accountId: request.ctx.actor.accountId,
       tokenId: request.ctx.actor.tokenId,
       operator: request.ctx.actor.operator,
+      role: request.ctx.principal.kind === 'admin_token' ? request.ctx.principal.role : undefined,
     }));
     accountRoutes(app, services);
     vaultRoutes(app, services);
@@ -30,5 +32,6 @@ export function adminRoutes(services: Services) {
     auditRoutes(app, services);
     connectAdminRoutes(app, services);
     oauthAdminRoutes(app, services);
+    adminTokenRoutes(app, services);
   };
 }

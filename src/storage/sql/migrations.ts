@@ -8,6 +8,7 @@ import { auditRetention } from './migrations/0006-audit-retention.js';
 import { loginAttempts } from './migrations/0007-login-attempts.js';
 import { itemHeads } from './migrations/0008-item-heads.js';
 import { signingKeyKinds } from './migrations/0009-signing-key-kinds.js';
+import { adminTokenLifecycle } from './migrations/0010-admin-token-lifecycle.js';
 import type { DialectTypes } from './migrations/dialect-types.js';
 
 export type { DialectTypes } from './migrations/dialect-types.js';
@@ -30,6 +31,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0007_login_attempts': loginAttempts(types),
         '0008_item_heads': itemHeads(types),
         '0009_signing_key_kinds': signingKeyKinds,
+        '0010_admin_token_lifecycle': adminTokenLifecycle,
       };
     },
   };
