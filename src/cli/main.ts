@@ -7,6 +7,7 @@ import { registerClient } from './commands/client.js';
 import { registerConnect } from './commands/connect.js';
 import { registerGrant } from './commands/grant.js';
 import { registerInit } from './commands/init.js';
+import { registerRecover } from './commands/recover.js';
 import { registerRemoteCommands } from './commands/remote.js';
 import { registerResourceServer } from './commands/resource-server.js';
 import { registerScopes } from './commands/scopes.js';
@@ -23,6 +24,7 @@ const program = new Command('keyhold')
 
 registerInit(program);
 registerServe(program);
+registerRecover(program);
 registerConnect(program);
 registerRemoteCommands(program);
 // The OAuth authorization server's registry, in the order it is filled: catalog, clients, grants.
