@@ -156,6 +156,15 @@ describe('keyhold recover', () => {
       env: { KEYHOLD_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') },
     });
     expect(failure(refusedKey)).toMatch(/^keyhold: the master key does not match the database/);
+    expect(failure(await runCli(cmd`recover --data-dir ${dataDir} --account ${'not an id'}`))).toBe(
+      'keyhold: --account "not an id": not an account id (26 characters of a-z and 0-9)',
+    );
+    expect(failure(await runCli(cmd`recover --data-dir ${dataDir} --account ${'z'.repeat(26)}`))).toBe(
+      `keyhold: no account ${'z'.repeat(26)} in this database`,
+    );
+    expect(failure(await runCli(cmd`recover --data-dir ${`${dataDir}-missing`}`))).toBe(
+      `keyhold: no Keyhold database in ${dataDir}-missing; check --data-dir`,
+    );
     const recovered = await runCli(cmd`recover --data-dir ${dataDir} --json`);
     expect(recovered.code, recovered.stderr).toBe(0);
     const result = JSON.parse(recovered.stdout) as { tokenId: string; adminToken: string; accountId: string };

@@ -23,7 +23,10 @@ export async function authorizeVault(
   ctx: RequestContext,
   vaultId: string,
   action: VaultAction,
-  target: DeniedTarget = { action: action === 'read' ? 'READ' : 'UPDATE', resourceType: 'VAULT' },
+  target: DeniedTarget = {
+    action: action === 'read' || action === 'list' ? 'READ' : 'UPDATE',
+    resourceType: 'VAULT',
+  },
 ): Promise<VaultRecord> {
   const vault = await stores.vaults.find(ctx.actor.accountId, vaultId);
   if (!vault) throw notFound(`vault ${vaultId} not found`);

@@ -22,7 +22,7 @@ export function adminRoutes(services: Services) {
       accountId: request.ctx.actor.accountId,
       tokenId: request.ctx.actor.tokenId,
       operator: request.ctx.actor.operator,
-      role: request.ctx.principal.kind === 'admin_token' ? request.ctx.principal.role : undefined,
+      role: 'role' in request.ctx.principal ? request.ctx.principal.role : undefined,
     }));
     accountRoutes(app, services);
     vaultRoutes(app, services);
