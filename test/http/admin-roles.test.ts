@@ -328,3 +328,34 @@ describe('every admin route answers each role as decide says', () => {
     }
   });
 });
+
+describe('Connect servers and the vaults they reach', () => {
+  it('a connect-manager gives no server a vault, yet issues tokens for the vaults an owner gave one', async () => {
+    const token = tokens.get('connect-manager') as string;
+    const attach = await call(token, 'POST', json('/servers', { name: 'reach', vaults: [fixture.vaultId] }));
+    expect(attach.statusCode).toBe(403);
+    expect(attach.json().message).toBe('role connect-manager does not have the manage permission on vaults');
+    const add = await call(
+      token,
+      'PATCH',
+      json(`/servers/${fixture.serverId}`, { addVaults: [fixture.vaultId] }),
+    );
+    expect(add.statusCode).toBe(403);
+    const issued = await call(
+      token,
+      'POST',
+      json(`/servers/${fixture.serverId}/tokens`, {
+        name: 'app',
+        vaults: [{ vaultId: fixture.vaultId, permissions: ['read'] }],
+      }),
+    );
+    expect(issued.statusCode, issued.body).toBe(201);
+    // Taking a vault away needs no power over the vault.
+    const remove = await call(
+      token,
+      'PATCH',
+      json(`/servers/${fixture.serverId}`, { removeVaults: [fixture.vaultId] }),
+    );
+    expect(remove.statusCode, remove.body).toBe(200);
+  });
+});
