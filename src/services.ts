@@ -1,5 +1,6 @@
 import type { Keyring } from './crypto/keyring.js';
 import { type AccountService, accountService } from './domain/accounts/account-service.js';
+import { type AdminTokenService, adminTokenService } from './domain/admin-tokens/admin-token-service.js';
 import { RefusalSummaries } from './domain/audit/refusal-summaries.js';
 import { type ServerService, serverService } from './domain/connect/server-service.js';
 import { type SigningKeyService, signingKeyService } from './domain/connect/signing-key-service.js';
@@ -28,6 +29,8 @@ import type { Storage } from './storage/ports.js';
 export interface Services {
   storage: Storage;
   accounts: AccountService;
+  /** Admin API tokens: create, list, revoke. */
+  adminTokens: AdminTokenService;
   users: UserService;
   vaults: VaultService;
   items: ItemService;
@@ -90,6 +93,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     connectVerifier: new ConnectVerifier(storage, signingKeys),
     storage,
     accounts: accountService(storage, signingKeys),
+    adminTokens: adminTokenService(storage),
     users: userService(storage, { pagesBase: (accountId) => `${options.publicUrl()}/oauth/${accountId}` }),
     vaults: vaultService(storage, keyring),
     items: itemService(storage, keyring),

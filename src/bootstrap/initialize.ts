@@ -15,13 +15,13 @@ export interface BootstrapCredentials {
   ownerEmail: string;
   /** Present only when it was generated; shown once. */
   ownerPassword?: string;
-  /** Admin API token with the operator role; shown once. */
+  /** An owner admin token of the operator account (ordinary, revocable); shown once. */
   adminToken: string;
 }
 
 /**
- * Creates the first account, its owner, its token-signing keys and an operator admin token in
- * one transaction, so a failure leaves no half-made account behind.
+ * Creates the first account (the operator account), its owner, its token-signing keys and an
+ * owner admin token in one transaction, so a failure leaves no half-made account behind.
  */
 export async function initializeAccount(
   storage: Storage,
@@ -33,10 +33,15 @@ export async function initializeAccount(
   const ownerId = newId();
   const generated = input.ownerPassword === undefined ? generatePassword() : undefined;
   const passwordHash = await hashPassword(input.ownerPassword ?? (generated as string));
-  const token = issueAdminToken(accountId, 'bootstrap operator token', true);
   const ctx = systemContext(accountId);
+  const token = issueAdminToken({
+    accountId,
+    name: 'bootstrap owner token',
+    role: 'owner',
+    createdBy: ctx.actor.id,
+  });
   await storage.transaction(async (tx) => {
-    const account = { id: accountId, name: input.accountName, createdAt: now };
+    const account = { id: accountId, name: input.accountName, createdAt: now, operator: true };
     await foundAccount(tx, new SigningKeys(storage, keyring), ctx, account, token.record);
     await tx.users.insert({
       id: ownerId,

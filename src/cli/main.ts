@@ -8,6 +8,7 @@ import { registerConnect } from './commands/connect.js';
 import { registerGrant } from './commands/grant.js';
 import { registerInit } from './commands/init.js';
 import { registerLogin } from './commands/login.js';
+import { registerRecover } from './commands/recover.js';
 import { registerRemoteCommands } from './commands/remote.js';
 import { registerResourceServer } from './commands/resource-server.js';
 import { registerScopes } from './commands/scopes.js';
@@ -24,6 +25,7 @@ const program = new Command('keyhold')
 
 registerInit(program);
 registerServe(program);
+registerRecover(program);
 registerConnect(program);
 registerLogin(program);
 registerRemoteCommands(program);

@@ -8,7 +8,7 @@
  */
 
 import type { ConnectPermission, VaultPermission } from '../domain/access/permissions.js';
-import type { Role as UserRole } from '../domain/access/roles.js';
+import type { AdminTokenRole, Role as UserRole } from '../domain/access/roles.js';
 import type { OAuthStores } from './oauth-ports.js';
 
 export * from './oauth-ports.js';
@@ -17,10 +17,18 @@ export interface AccountRecord {
   id: string;
   name: string;
   createdAt: string;
+  /**
+   * The operator account: the one `keyhold init` founded. Its owners (tokens and people) may
+   * manage other accounts, and `keyhold recover` mints its tokens by default.
+   */
+  operator: boolean;
 }
 
+/** A new account: not the operator account unless it says so. */
+export type NewAccount = Omit<AccountRecord, 'operator'> & { operator?: boolean };
+
 export interface AccountStore {
-  insert(account: AccountRecord): Promise<void>;
+  insert(account: NewAccount): Promise<void>;
   get(id: string): Promise<AccountRecord | undefined>;
   list(): Promise<AccountRecord[]>;
   /** Deletes the account and, by cascade, everything it owns. Returns false if it did not exist. */
@@ -91,16 +99,25 @@ export interface AdminTokenRecord {
   name: string;
   /** SHA-256 of the bearer secret. */
   tokenHash: Buffer;
-  /** Operator tokens may create and delete accounts. */
-  operator: boolean;
+  role: AdminTokenRole;
   createdAt: string;
+  /** Null: never expires. */
+  expiresAt: string | null;
+  /** Null while live. A revoked token's row stays, so it is listed and recognised as revoked. */
+  revokedAt: string | null;
+  /** The id of the actor that made it (an admin token, a user, `system`); null before 0010. */
+  createdBy: string | null;
 }
 
 export interface AdminTokenStore {
   insert(token: AdminTokenRecord): Promise<void>;
+  /** The token, live or not, whose secret hashes to this. */
   findByHash(tokenHash: Buffer): Promise<AdminTokenRecord | undefined>;
+  get(accountId: string, id: string): Promise<AdminTokenRecord | undefined>;
+  /** Every token of the account, revoked and expired ones included, oldest first. */
   list(accountId: string): Promise<AdminTokenRecord[]>;
-  delete(accountId: string, id: string): Promise<boolean>;
+  /** Marks the token revoked; false when it does not exist in the account or was revoked already. */
+  revoke(accountId: string, id: string, at: string): Promise<boolean>;
 }
 
 export const VAULT_TYPES = ['USER_CREATED', 'PERSONAL', 'EVERYONE', 'TRANSFER'] as const;
@@ -352,11 +369,10 @@ export interface AuditStore {
  */
 export interface ActorDirectory {
   users(accountId: string, ids: readonly string[]): Promise<{ id: string; email: string }[]>;
-  /** `role` once admin tokens hold one of their own; the label shows it when present. */
   adminTokens(
     accountId: string,
     ids: readonly string[],
-  ): Promise<{ id: string; name: string; role?: string }[]>;
+  ): Promise<{ id: string; name: string; role: string }[]>;
   /** With the name of the token's Connect server. */
   connectTokens(
     accountId: string,

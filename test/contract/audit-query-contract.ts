@@ -205,8 +205,11 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
           accountId,
           name,
           tokenHash: randomBytes(32),
-          operator: false,
+          role: 'admin',
           createdAt: now,
+          expiresAt: null,
+          revokedAt: null,
+          createdBy: null,
         });
         return id;
       };

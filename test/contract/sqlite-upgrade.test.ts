@@ -106,4 +106,40 @@ describe('upgrading a SQLite database', () => {
       await storage.close();
     }
   });
+
+  it('makes every admin token an owner token, and the account of the operator token the operator account', async () => {
+    const file = join(dir, 'v9.sqlite');
+    const old = await databaseAt(file, '0009_signing_key_kinds');
+    const at = '2026-01-02T03:04:05.000Z';
+    const account = old.prepare('insert into accounts (id, name, created_at) values (?, ?, ?)');
+    account.run('first', 'Default', at);
+    account.run('second', 'Acme', at);
+    const token = old.prepare(
+      'insert into admin_tokens (id, account_id, name, token_hash, operator, created_at) values (?, ?, ?, ?, ?, ?)',
+    );
+    token.run('bootstrap', 'first', 'bootstrap operator token', Buffer.from('h1'), 1, at);
+    token.run('initial', 'second', 'initial admin token', Buffer.from('h2'), 0, at);
+    old.close();
+
+    const storage = await openSqlite(file);
+    try {
+      expect((await storage.accounts.get('first'))?.operator).toBe(true);
+      expect((await storage.accounts.get('second'))?.operator).toBe(false);
+      for (const [accountId, id, hash] of [
+        ['first', 'bootstrap', 'h1'],
+        ['second', 'initial', 'h2'],
+      ] as const) {
+        expect(await storage.adminTokens.findByHash(Buffer.from(hash))).toMatchObject({
+          id,
+          accountId,
+          role: 'owner',
+          expiresAt: null,
+          revokedAt: null,
+          createdBy: null,
+        });
+      }
+    } finally {
+      await storage.close();
+    }
+  });
 });

@@ -21,7 +21,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
     });
 
     const account = async () => {
-      const a = { id: newId(), name: 'Acme', createdAt: now };
+      const a = { id: newId(), name: 'Acme', createdAt: now, operator: false };
       await storage.accounts.insert(a);
       return a;
     };
@@ -109,6 +109,53 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(await storage.accounts.get(a.id)).toBeUndefined();
     });
 
+    it('marks the operator account, and only it', async () => {
+      const operator = { id: newId(), name: 'Operator', createdAt: now, operator: true };
+      await storage.accounts.insert(operator);
+      const other = await account();
+      expect(await storage.accounts.get(operator.id)).toEqual(operator);
+      expect((await storage.accounts.get(other.id))?.operator).toBe(false);
+      // Left out, the flag is off.
+      const plain = { id: newId(), name: 'Plain', createdAt: now };
+      await storage.accounts.insert(plain);
+      expect(await storage.accounts.get(plain.id)).toEqual({ ...plain, operator: false });
+    });
+
+    it('keeps admin tokens with their role, expiry and revocation; revokes each once', async () => {
+      const a = await account();
+      const b = await account();
+      const token = (accountId: string, name: string, hash: string) => ({
+        id: newId(),
+        accountId,
+        name,
+        tokenHash: bytes(hash.padEnd(32, '.')),
+        role: 'auditor' as const,
+        createdAt: now,
+        expiresAt: '2027-01-01T00:00:00.000Z',
+        revokedAt: null,
+        createdBy: 'someone',
+      });
+      const t1 = token(a.id, 'first', 'one');
+      const t2 = token(a.id, 'second', 'two');
+      const t3 = token(b.id, 'other account', 'three');
+      for (const t of [t1, t2, t3]) await storage.adminTokens.insert(t);
+      expect(await storage.adminTokens.findByHash(t1.tokenHash)).toEqual(t1);
+      expect(await storage.adminTokens.get(a.id, t2.id)).toEqual(t2);
+      expect(await storage.adminTokens.get(b.id, t2.id)).toBeUndefined();
+      expect((await storage.adminTokens.list(a.id)).map((t) => t.id).sort()).toEqual([t1.id, t2.id].sort());
+
+      // Another account's token is not revoked through this one; two revocations at once: one wins.
+      expect(await storage.adminTokens.revoke(b.id, t1.id, now)).toBe(false);
+      const times = ['2026-02-03T04:05:06.000Z', '2026-02-03T04:05:07.000Z'];
+      const results = await Promise.all(times.map((at) => storage.adminTokens.revoke(a.id, t1.id, at)));
+      expect([...results].sort()).toEqual([false, true]);
+      // The row stays, found by its hash and listed, with the winning revocation's time.
+      const revoked = await storage.adminTokens.findByHash(t1.tokenHash);
+      expect(revoked).toEqual({ ...t1, revokedAt: times[results.indexOf(true)] });
+      expect(await storage.adminTokens.list(a.id)).toHaveLength(2);
+      expect(await storage.adminTokens.revoke(a.id, newId(), now)).toBe(false);
+    });
+
     it('deleting an account cascades to its users, tokens, vaults, items and files', async () => {
       const a = await account();
       await storage.users.insert({
@@ -126,8 +173,11 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         accountId: a.id,
         name: 't',
         tokenHash: hash,
-        operator: false,
+        role: 'owner',
         createdAt: now,
+        expiresAt: null,
+        revokedAt: null,
+        createdBy: null,
       });
       const v = await vault(a.id);
       const i = await item(v);

@@ -402,7 +402,9 @@ describe('keyhold vault', () => {
       expect(failure(badPermission)).toBe(
         'keyhold: --permissions: expected a comma-separated list of read, write, manage, got "admin"',
       );
-      expect(failure(badRole)).toBe('keyhold: --role "root" is not a role; allowed: owner, admin, member');
+      expect(failure(badRole)).toBe(
+        'keyhold: --role "root" is not a role; allowed: owner, admin, auditor, connect-manager, member',
+      );
       expect(failure(unknown)).toBe('keyhold: 404 user nobody@example.com not found');
     });
   });
@@ -412,7 +414,7 @@ describe('keyhold vault', () => {
       type Account = { id: string; name: string; createdAt: string; adminToken: string };
       const acme = await json<Account>(cmd`account create Acme`);
       secrets.push(acme.adminToken);
-      expect(Object.keys(acme).sort()).toEqual(['adminToken', 'createdAt', 'id', 'name']);
+      expect(Object.keys(acme).sort()).toEqual(['adminToken', 'createdAt', 'id', 'name', 'operator']);
       expect(acme.name).toBe('Acme');
       expect(acme.adminToken).not.toBe(init.adminToken);
 
@@ -430,7 +432,9 @@ describe('keyhold vault', () => {
       expect(fromEnv.code, fromEnv.stderr).toBe(0);
       expect(JSON.parse(fromEnv.stdout)).toEqual([]);
       expect(failure(foreign)).toBe(`keyhold: 404 vault ${vaultId} not found`);
-      expect(failure(notOperator)).toMatch(/^keyhold: 403 managing accounts needs the operator token/);
+      expect(failure(notOperator)).toBe(
+        'keyhold: 403 managing accounts needs an owner of the operator account',
+      );
 
       const deleted = await kh(cmd`account delete ${acme.id}`);
       expect(deleted.code, deleted.stderr).toBe(0);

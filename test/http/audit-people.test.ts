@@ -175,7 +175,10 @@ describe('GET /api/admin/audit: who acted', () => {
     });
     const ctx: RequestContext = {
       ...as('admin_token', 'x'),
-      principal: adminTokenPrincipal({ id: 'x', accountId: t.accountId, operator: false, role: 'auditor' }),
+      principal: adminTokenPrincipal(
+        { id: 'x', accountId: t.accountId, role: 'auditor', expiresAt: null },
+        false,
+      ),
     };
     const events = await queryAudit({ audit: t.storage.audit, actors: counting }, ctx, { limit: 200 });
     expect(events.length).toBeGreaterThan(40);
@@ -192,12 +195,10 @@ describe('GET /api/admin/audit: who acted', () => {
   it('refuses a caller without audit:read with 403 naming the permission, and audits the refusal', async () => {
     const ctx: RequestContext = {
       ...as('admin_token', 'cm'),
-      principal: adminTokenPrincipal({
-        id: 'cm',
-        accountId: t.accountId,
-        operator: false,
-        role: 'connect-manager',
-      }),
+      principal: adminTokenPrincipal(
+        { id: 'cm', accountId: t.accountId, role: 'connect-manager', expiresAt: null },
+        false,
+      ),
     };
     await expect(queryAudit(t.storage, ctx, { limit: 10 })).rejects.toMatchObject({ status: 403 });
     await expect(queryAudit(t.storage, ctx, { limit: 10 })).rejects.toThrow(/audit:read/);

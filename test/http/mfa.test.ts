@@ -354,7 +354,10 @@ describe('administrator reset', () => {
         tokenId: 'tok',
         operator: false,
       },
-      principal: adminTokenPrincipal({ id: 'tok', accountId: t.accountId, operator: false, role: 'admin' }),
+      principal: adminTokenPrincipal(
+        { id: 'tok', accountId: t.accountId, role: 'admin', expiresAt: null },
+        false,
+      ),
       requestId: null,
       ip: null,
       userAgent: null,
@@ -365,7 +368,10 @@ describe('administrator reset', () => {
     });
     const auditor = {
       ...ctx,
-      principal: adminTokenPrincipal({ id: 'tok', accountId: t.accountId, operator: false, role: 'auditor' }),
+      principal: adminTokenPrincipal(
+        { id: 'tok', accountId: t.accountId, role: 'auditor', expiresAt: null },
+        false,
+      ),
     };
     await expect(t.services.mfa.setPolicy(auditor, { requireMfa: true })).rejects.toMatchObject({
       status: 403,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type Principal, type VaultAction } from '../../src/domain/access/decide.js';
+import { ACCOUNT_ACTIONS, type AccountAction, VAULT_ACTIONS } from '../../src/domain/access/actions.js';
+import { decide, type Principal, roleCovers, type VaultAction } from '../../src/domain/access/decide.js';
 import type { VaultPermission } from '../../src/domain/access/permissions.js';
 
 const vault = { id: 'v1', accountId: 'acc' };
@@ -161,6 +162,222 @@ describe('decide()', () => {
     expect(decide(oauth({ everyVault: ['read'] }, ['read'], 'other'), 'read', vault)).toEqual({
       allow: false,
       reason: 'vault belongs to another account',
+    });
+  });
+});
+
+/**
+ * The account-level decision, written out by hand (never computed from ROLE_ACTIONS, so a change
+ * to the roles must change this table too). Y: allowed; N: refused. `owner*`: an owner of the
+ * operator account; `owner` here is an owner of any other account.
+ */
+const ACCOUNT_TABLE = `
+  action              owner*  owner  admin  auditor  connect-manager  member
+  accounts:manage     Y       N      N      N        N                N
+  account:read        Y       Y      Y      Y        Y                N
+  account:update      Y       Y      Y      N        N                N
+  users:read          Y       Y      Y      Y        N                N
+  users:write         Y       Y      Y      N        N                N
+  vaults:create       Y       Y      Y      N        N                N
+  connect:read        Y       Y      Y      Y        Y                N
+  connect:write       Y       Y      Y      N        Y                N
+  oauth:read          Y       Y      Y      Y        N                N
+  oauth:write         Y       Y      Y      N        N                N
+  grants:read         Y       Y      Y      Y        N                N
+  grants:revoke       Y       Y      Y      N        N                N
+  audit:read          Y       Y      Y      Y        N                N
+  keys:read           Y       Y      Y      Y        N                N
+  keys:rotate         Y       Y      N      N        N                N
+  admin-tokens:read   Y       Y      Y      Y        N                N
+  admin-tokens:write  Y       Y      Y      N        N                N
+`;
+
+/** What each role may do in every vault of its account with no grant of its own. */
+const VAULT_TABLE = `
+  action  owner  admin  auditor  connect-manager  member
+  list    Y      Y      Y        Y                N
+  read    Y      Y      N        N                N
+  write   Y      Y      N        N                N
+  manage  Y      Y      N        N                N
+`;
+
+/** Whether the row's role may act on (or hand out) the column's role: "no more power than its own". */
+const COVERS_TABLE = `
+  role             owner  admin  auditor  connect-manager  member
+  owner            Y      Y      Y        Y                Y
+  admin            N      Y      Y        Y                Y
+  auditor          N      N      Y        N                Y
+  connect-manager  N      N      N        Y                Y
+  member           N      N      N        N                Y
+`;
+
+function parseTable(text: string): { columns: string[]; rows: [string, boolean[]][] } {
+  const [header, ...lines] = text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
+  return {
+    columns: (header ?? []).slice(1),
+    rows: lines.map((cells) => [cells[0] as string, cells.slice(1).map((c) => c === 'Y')]),
+  };
+}
+
+const ALL_ROLES = ['owner', 'admin', 'auditor', 'connect-manager', 'member'] as const;
+type AnyRole = (typeof ALL_ROLES)[number];
+
+const tokenOf = (role: AnyRole, operator = false): Principal => ({
+  kind: 'admin_token',
+  accountId: 'acc',
+  tokenId: 't',
+  role,
+  operator,
+});
+const personOf = (role: AnyRole, operator = false): Principal => ({
+  kind: 'user',
+  accountId: 'acc',
+  userId: 'u',
+  role,
+  operator,
+  vaults: new Map(),
+});
+const roleOf = (column: string): [AnyRole, boolean] =>
+  column === 'owner*' ? ['owner', true] : [column as AnyRole, false];
+
+describe('decide() on account actions, by principal kind and role', () => {
+  const { columns, rows } = parseTable(ACCOUNT_TABLE);
+
+  it('the table names every account action, once', () => {
+    expect(rows.map(([action]) => action).sort()).toEqual([...ACCOUNT_ACTIONS].sort());
+  });
+
+  const cases = rows.flatMap(([action, allowed]) =>
+    columns.flatMap((column, i) =>
+      (['admin_token', 'user'] as const).map((kind) => [kind, column, action, allowed[i]] as const),
+    ),
+  );
+  it.each(cases)('%s %s → %s: %s', (kind, column, action, allowed) => {
+    const [role, operator] = roleOf(column);
+    const principal = kind === 'admin_token' ? tokenOf(role, operator) : personOf(role, operator);
+    const decision = decide(principal, action as AccountAction, { accountId: 'acc' });
+    expect(decision.allow).toBe(allowed);
+    if (!decision.allow && action !== 'accounts:manage')
+      expect(decision.reason).toBe(`role ${role} does not have the ${action} permission`);
+  });
+
+  it('a non-operator owner is told managing accounts needs the operator account', () => {
+    expect(decide(tokenOf('owner'), 'accounts:manage', { accountId: 'acc' })).toEqual({
+      allow: false,
+      reason: 'managing accounts needs an owner of the operator account',
+    });
+  });
+
+  const others: [string, Principal, boolean][] = [
+    ['system', { kind: 'system', accountId: 'acc' }, true],
+    ['nobody', { kind: 'nobody', accountId: 'acc' }, false],
+    [
+      'connect',
+      { kind: 'connect', accountId: 'acc', serverId: 's', grants: new Map(), serverVaults: new Set() },
+      false,
+    ],
+    [
+      'oauth',
+      {
+        kind: 'oauth',
+        accountId: 'acc',
+        userId: 'u',
+        scopes: { everyVault: new Set(['read', 'write']), perVault: new Map() },
+        userVaults: new Map(),
+      },
+      false,
+    ],
+  ];
+  it.each(others.flatMap(([name, p, allowed]) => ACCOUNT_ACTIONS.map((a) => [name, a, p, allowed] as const)))(
+    '%s → %s',
+    (_name, action, principal, allowed) => {
+      expect(decide(principal, action, { accountId: 'acc' }).allow).toBe(allowed);
+    },
+  );
+
+  it('refuses every account action of another account, even to an operator owner and the system', () => {
+    for (const action of ACCOUNT_ACTIONS) {
+      expect(decide(tokenOf('owner', true), action, { accountId: 'other' }).allow).toBe(false);
+      expect(decide(personOf('owner', true), action, { accountId: 'other' }).allow).toBe(false);
+      expect(decide({ kind: 'system', accountId: 'acc' }, action, { accountId: 'other' }).allow).toBe(false);
+    }
+  });
+});
+
+describe('decide() on vault actions, by role (no grants of their own)', () => {
+  const { columns, rows } = parseTable(VAULT_TABLE);
+  it('the table names every vault action', () => {
+    expect(rows.map(([a]) => a)).toEqual([...VAULT_ACTIONS]);
+  });
+  const cases = rows.flatMap(([action, allowed]) =>
+    columns.flatMap((role, i) =>
+      (['admin_token', 'user'] as const).map((kind) => [kind, role, action, allowed[i]] as const),
+    ),
+  );
+  it.each(cases)('%s %s → %s: %s', (kind, role, action, allowed) => {
+    const principal = kind === 'admin_token' ? tokenOf(role as AnyRole) : personOf(role as AnyRole);
+    expect(decide(principal, action as VaultAction, vault).allow).toBe(allowed);
+  });
+
+  it('names the permission when a token role is refused', () => {
+    expect(decide(tokenOf('auditor'), 'read', vault)).toEqual({
+      allow: false,
+      reason: 'role auditor does not have the read permission on vaults',
+    });
+  });
+});
+
+describe('decide() on the role an action touches', () => {
+  const { columns, rows } = parseTable(COVERS_TABLE);
+  const cases = rows.flatMap(([role, allowed]) =>
+    columns.map((subject, i) => [role, subject, allowed[i]] as const),
+  );
+  it.each(cases)('%s on %s: %s', (role, subject, allowed) => {
+    const target = { accountId: 'acc', role: subject as AnyRole };
+    // Only roles that may write users or tokens at all get as far as the subject.
+    const acting = ['owner', 'admin'].includes(role);
+    expect(roleCovers(role as AnyRole, subject as AnyRole)).toBe(allowed);
+    for (const action of ['users:write', 'admin-tokens:write'] as const) {
+      expect(decide(tokenOf(role as AnyRole), action, target).allow).toBe(acting && allowed);
+      expect(decide(personOf(role as AnyRole), action, target).allow).toBe(acting && allowed);
+    }
+  });
+
+  it('says an admin cannot act on an owner', () => {
+    expect(decide(tokenOf('admin'), 'admin-tokens:write', { accountId: 'acc', role: 'owner' })).toEqual({
+      allow: false,
+      reason: 'role admin cannot act on a holder of role owner (admin-tokens:write)',
+    });
+  });
+});
+
+describe('decide() on the lifetime of a token a token makes', () => {
+  const expiring = (expiresAt: string | null): Principal => ({ ...tokenOf('owner'), expiresAt }) as Principal;
+  const at = (expiresAt: string | null) => ({ accountId: 'acc', role: 'auditor' as const, expiresAt });
+  it.each([
+    ['never-expiring maker, never-expiring token', null, null, true],
+    ['never-expiring maker, expiring token', null, '2030-01-01T00:00:00.000Z', true],
+    ['expiring maker, never-expiring token', '2030-01-01T00:00:00.000Z', null, false],
+    ['expiring maker, token expiring later', '2030-01-01T00:00:00.000Z', '2030-01-01T00:00:00.001Z', false],
+    [
+      'expiring maker, token expiring at once with it',
+      '2030-01-01T00:00:00.000Z',
+      '2030-01-01T00:00:00.000Z',
+      true,
+    ],
+    ['expiring maker, token expiring sooner', '2030-01-01T00:00:00.000Z', '2029-12-31T00:00:00.000Z', true],
+  ] as const)('%s', (_name, maker, made, allowed) => {
+    expect(decide(expiring(maker), 'admin-tokens:write', at(made)).allow).toBe(allowed);
+  });
+
+  it('names the maker’s expiry', () => {
+    expect(decide(expiring('2030-01-01T00:00:00.000Z'), 'admin-tokens:write', at(null))).toEqual({
+      allow: false,
+      reason:
+        'a token cannot make a token that outlives it: this one expires at 2030-01-01T00:00:00.000Z (admin-tokens:write)',
     });
   });
 });

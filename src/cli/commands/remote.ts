@@ -3,6 +3,7 @@ import { AdminClient, DEFAULT_ADDR } from '../client.js';
 import { CliError } from '../errors.js';
 import type { OutputOptions } from '../output.js';
 import { registerAccount } from './account.js';
+import { registerAdminToken } from './admin-token.js';
 import { registerAudit } from './audit.js';
 import { registerItem } from './item.js';
 import { registerKeys } from './keys.js';
@@ -80,4 +81,5 @@ export function registerRemoteCommands(program: Command): void {
   registerServer(program);
   registerToken(program);
   registerKeys(program);
+  registerAdminToken(program);
 }

@@ -94,7 +94,7 @@ const refuseOverwrite = (file: string) =>
   new CliError(`${file} already exists; refusing to overwrite it (pass --force to replace it)`);
 
 interface CreateOptions extends RemoteOptions {
-  vaults: string;
+  vaults?: string;
   out?: string;
   force?: boolean;
 }
@@ -111,11 +111,14 @@ export function registerServer(program: Command): void {
       .description(
         'create a Connect server and write its credentials file (mode 0600); the server secret is never printed',
       )
-      .requiredOption('--vaults <ids>', 'comma-separated ids of the vaults the server may access')
+      .option(
+        '--vaults <ids>',
+        'comma-separated ids of the vaults the server may access (giving one takes the right to manage it); default none',
+      )
       .option('--out <file>', `where to write the credentials file (default ./${DEFAULT_CREDENTIALS_FILE})`)
       .option('--force', 'replace the credentials file if it exists'),
   ).action(async (name: string, opts: CreateOptions) => {
-    const vaults = parseVaultList(opts.vaults);
+    const vaults = opts.vaults === undefined ? [] : parseVaultList(opts.vaults);
     const file = resolve(opts.out ?? DEFAULT_CREDENTIALS_FILE);
     const central = centralAddress(opts);
     // Checked before the server exists: its secret is returned once, so a file that cannot be

@@ -23,7 +23,10 @@ export async function authorizeVault(
   ctx: RequestContext,
   vaultId: string,
   action: VaultAction,
-  target: DeniedTarget = { action: action === 'read' ? 'READ' : 'UPDATE', resourceType: 'VAULT' },
+  target: DeniedTarget = {
+    action: action === 'read' || action === 'list' ? 'READ' : 'UPDATE',
+    resourceType: 'VAULT',
+  },
 ): Promise<VaultRecord> {
   const vault = await stores.vaults.find(ctx.actor.accountId, vaultId);
   if (!vault) throw notFound(`vault ${vaultId} not found`);
@@ -58,17 +61,25 @@ const ACCOUNT_ACTION_AUDIT: Record<AccountAction, Omit<DeniedTarget, 'itemId'>> 
 
 /**
  * Applies `decide` to an account action of the caller's own account; `subject` is the role of
- * the user or admin token the action touches (or is about to give), when it touches one. A
- * denial is audited (as `denied` says, or the action's default) and answers 403 naming the
- * permission.
+ * the user or admin token the action touches (or is about to give), when it touches one, and
+ * `expiresAt` the expiry of an admin token about to be made. A denial is audited (as `denied`
+ * says, or the action's default) and answers 403 naming the permission.
  */
 export async function authorizeAccount(
   stores: Pick<Stores, 'audit'>,
   ctx: RequestContext,
   action: AccountAction,
-  options: { subject?: Role; denied?: Partial<DeniedTarget> & { resourceId?: string } } = {},
+  options: {
+    subject?: Role;
+    expiresAt?: string | null;
+    denied?: Partial<DeniedTarget> & { resourceId?: string };
+  } = {},
 ): Promise<void> {
-  const target = { accountId: ctx.actor.accountId, ...(options.subject ? { role: options.subject } : {}) };
+  const target = {
+    accountId: ctx.actor.accountId,
+    ...(options.subject ? { role: options.subject } : {}),
+    ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+  };
   const decision = decide(ctx.principal, action, target);
   if (decision.allow) return;
   const { resourceId, ...denied } = options.denied ?? {};
@@ -79,4 +90,22 @@ export async function authorizeAccount(
     result: 'DENY',
   });
   throw forbidden(decision.reason);
+}
+
+/**
+ * Whose OAuth grants the caller may see or revoke: every grant of the account when its role
+ * has the action; otherwise a person's own (anyone may withdraw what they approved themselves);
+ * otherwise none (audited, 403 naming the permission).
+ */
+export async function authorizeGrants(
+  stores: Pick<Stores, 'audit'>,
+  ctx: RequestContext,
+  action: 'grants:read' | 'grants:revoke',
+): Promise<{ userId?: string }> {
+  const { principal } = ctx;
+  if (decide(principal, action, { accountId: ctx.actor.accountId }).allow) return {};
+  if (principal.kind === 'user' && principal.accountId === ctx.actor.accountId)
+    return { userId: principal.userId };
+  await authorizeAccount(stores, ctx, action);
+  throw forbidden(`${action} was refused`);
 }

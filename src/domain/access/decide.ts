@@ -21,6 +21,11 @@ export interface AccountTarget {
   accountId: string;
   /** The role the target user or admin token holds (or is about to be given). */
   role?: Role;
+  /**
+   * When an admin token about to be made would expire (null: never). A token may not make one
+   * that outlives it; absent when the action makes no token.
+   */
+  expiresAt?: string | null;
 }
 
 export type Decision = { allow: true } | { allow: false; reason: string };
@@ -101,6 +106,11 @@ function decideAccount(principal: Principal, action: AccountAction, target: Acco
         return deny('managing accounts needs an owner of the operator account');
       if (target.role !== undefined && !roleCovers(role, target.role))
         return deny(`role ${role} cannot act on a holder of role ${target.role} (${action})`);
+      if (principal.kind === 'admin_token' && target.expiresAt !== undefined) {
+        const own = principal.expiresAt ?? null;
+        if (own !== null && (target.expiresAt === null || target.expiresAt > own))
+          return deny(`a token cannot make a token that outlives it: this one expires at ${own} (${action})`);
+      }
       return ALLOW;
     }
   }

@@ -13,8 +13,18 @@ export type Principal =
   | { kind: 'system'; accountId: string }
   /** A caller with no powers: a sign-in attempt, a client at the token endpoint. */
   | { kind: 'nobody'; accountId: string }
-  /** An admin API token, with its role. `operator`: it belongs to the operator account. */
-  | { kind: 'admin_token'; accountId: string; tokenId: string; role: Role; operator: boolean }
+  /**
+   * An admin API token, with its role. `operator`: it belongs to the operator account.
+   * `expiresAt`: when it stops working (absent or null: never), which no token it makes may outlive.
+   */
+  | {
+      kind: 'admin_token';
+      accountId: string;
+      tokenId: string;
+      role: Role;
+      operator: boolean;
+      expiresAt?: string | null;
+    }
   /**
    * A person (a sign-in session, or the CLI signed in as them): their role in the account and
    * their vault permissions now.

@@ -1,6 +1,5 @@
 import type { AdminTokenRecord, UserRecord, VaultAccessRecord } from '../../storage/ports.js';
 import type { Principal, VaultAccessMap } from './principal.js';
-import type { Role } from './roles.js';
 
 /**
  * Every principal is built here, from the records that define it, so what a credential may do
@@ -10,15 +9,18 @@ export const systemPrincipal = (accountId: string): Principal => ({ kind: 'syste
 
 export const nobody = (accountId: string): Principal => ({ kind: 'nobody', accountId });
 
+/** An admin token; `operator` is its account's flag (AccountRecord.operator). */
 export function adminTokenPrincipal(
-  token: Pick<AdminTokenRecord, 'id' | 'accountId' | 'operator'> & { role: Role },
+  token: Pick<AdminTokenRecord, 'id' | 'accountId' | 'role' | 'expiresAt'>,
+  operator: boolean,
 ): Principal {
   return {
     kind: 'admin_token',
     accountId: token.accountId,
     tokenId: token.id,
     role: token.role,
-    operator: token.operator,
+    operator,
+    expiresAt: token.expiresAt,
   };
 }
 
@@ -26,7 +28,10 @@ export function vaultAccessMap(access: readonly VaultAccessRecord[]): VaultAcces
   return new Map(access.map((a) => [a.vaultId, new Set(a.permissions)]));
 }
 
-/** A person acting through a sign-in session or the CLI: their role and vault access now. */
+/**
+ * A person acting through a sign-in session or the CLI: their role and vault access now;
+ * `operator` is their account's flag (AccountRecord.operator).
+ */
 export function userPrincipal(
   user: Pick<UserRecord, 'id' | 'accountId' | 'role'>,
   access: readonly VaultAccessRecord[],

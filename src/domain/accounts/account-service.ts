@@ -1,5 +1,5 @@
 import { newId } from '../../crypto/ids.js';
-import { conflict, forbidden, notFound } from '../../errors/app-error.js';
+import { conflict, notFound } from '../../errors/app-error.js';
 import {
   type AccountRecord,
   type AdminTokenRecord,
@@ -7,6 +7,7 @@ import {
   type Storage,
   type Stores,
 } from '../../storage/ports.js';
+import { authorizeAccount } from '../access/authorize.js';
 import { issueAdminToken } from '../admin-tokens/admin-token-service.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
@@ -14,7 +15,7 @@ import type { RequestContext } from '../context.js';
 import { cliClientRecord } from '../oauth/cli-client.js';
 
 export interface CreatedAccount extends AccountRecord {
-  /** The account's first admin API token; shown once. */
+  /** The account's first admin API token, an ordinary (revocable) owner token; shown once. */
   adminToken: string;
 }
 
@@ -56,28 +57,35 @@ export async function foundAccount(
   for (const kind of SIGNING_KEY_KINDS) await signingKeys.create(account.id, kind, tx, ctx);
 }
 
-const requireOperator = (ctx: RequestContext) => {
-  if (!ctx.actor.operator)
-    throw forbidden('managing accounts needs the operator token printed by `keyhold init`');
-};
-
 export function accountService(storage: Storage, signingKeys: SigningKeys): AccountService {
   return {
     async create(ctx, name) {
-      requireOperator(ctx);
-      const account: AccountRecord = { id: newId(), name, createdAt: new Date().toISOString() };
-      const token = issueAdminToken(account.id, 'initial admin token', false);
+      await authorizeAccount(storage, ctx, 'accounts:manage', { denied: { action: 'CREATE' } });
+      const account: AccountRecord = {
+        id: newId(),
+        name,
+        createdAt: new Date().toISOString(),
+        operator: false,
+      };
+      const token = issueAdminToken({
+        accountId: account.id,
+        name: 'initial owner token',
+        role: 'owner',
+        createdBy: ctx.actor.id,
+      });
       await storage.transaction((tx) => foundAccount(tx, signingKeys, ctx, account, token.record));
       return { ...account, adminToken: token.secret };
     },
 
     async list(ctx) {
-      requireOperator(ctx);
+      await authorizeAccount(storage, ctx, 'accounts:manage', { denied: { action: 'READ' } });
       return storage.accounts.list();
     },
 
     async delete(ctx, accountId) {
-      requireOperator(ctx);
+      await authorizeAccount(storage, ctx, 'accounts:manage', {
+        denied: { action: 'DELETE', resourceId: accountId },
+      });
       if (accountId === ctx.actor.accountId) {
         throw conflict('refusing to delete the account of the token making the request', 'own_account');
       }

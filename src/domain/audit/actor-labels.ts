@@ -26,7 +26,7 @@ const UNKNOWN = 'unknown';
 
 /**
  * Labels a page of an account's events with their actors, read now: a user by email, an admin
- * token by name (and role, when it has one), a Connect token by its name and its server's, an OAuth client by name, a user
+ * token by name and role, a Connect token by its name and its server's, an OAuth client by name, a user
  * acting through an OAuth token by email and the client's name, the service itself as `system`.
  *
  * One lookup per kind of actor for the whole page, whatever its length, each limited to
@@ -67,7 +67,7 @@ export async function labelActors(
       case 'admin_token': {
         const token = adminTokens.get(e.actorId);
         if (!token) return missing;
-        return { actorLabel: token.role ? `${token.name} (${token.role})` : token.name, actorKnown: true };
+        return { actorLabel: `${token.name} (${token.role})`, actorKnown: true };
       }
       case 'connect_token': {
         const token = connectTokens.get(e.actorId);

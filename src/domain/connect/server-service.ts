@@ -2,7 +2,7 @@ import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
 import type { ConnectServerRecord, Storage } from '../../storage/ports.js';
-import { requireAdministrator } from '../admin-only.js';
+import { authorizeAccount, authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 
@@ -60,16 +60,22 @@ export function serverService(storage: Storage): ServerService {
     if (!server) throw notFound(`server ${serverId} not found`);
     return server;
   };
+  /**
+   * Giving a server a vault gives the tokens it will carry that vault, so it takes the right to
+   * manage the vault (decide.ts): a role that manages Connect servers and tokens only can attach
+   * none, and its tokens reach only the vaults someone who may manage them gave the server.
+   */
   const requireVaults = async (ctx: RequestContext, vaultIds: string[]) => {
     for (const id of vaultIds) {
-      if (!(await storage.vaults.get(ctx.actor.accountId, id)))
+      if (!(await storage.vaults.find(ctx.actor.accountId, id)))
         throw invalidInput(`vault ${id} not found in this account`);
+      await authorizeVault(storage, ctx, id, 'manage', { action: 'UPDATE', resourceType: 'SERVER' });
     }
   };
 
   return {
     async create(ctx, input) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:write', { denied: { action: 'CREATE' } });
       const vaultIds = [...new Set(input.vaultIds)];
       await requireVaults(ctx, vaultIds);
       const secret = newBearerSecret(SERVER_SECRET_PREFIX);
@@ -101,17 +107,17 @@ export function serverService(storage: Storage): ServerService {
     },
 
     async list(ctx) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:read');
       return Promise.all((await storage.connectServers.list(ctx.actor.accountId)).map(view));
     },
 
     async get(ctx, serverId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:read', { denied: { resourceId: serverId } });
       return view(await load(ctx, serverId));
     },
 
     async update(ctx, serverId, change) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:write', { denied: { resourceId: serverId } });
       const server = await load(ctx, serverId);
       if (change.addVaults.length === 0 && change.removeVaults.length === 0) {
         throw invalidInput('nothing to change: give addVaults, removeVaults or both');
@@ -135,7 +141,9 @@ export function serverService(storage: Storage): ServerService {
     },
 
     async delete(ctx, serverId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:write', {
+        denied: { action: 'DELETE', resourceId: serverId },
+      });
       await storage.transaction(async (tx) => {
         if (!(await tx.connectServers.delete(ctx.actor.accountId, serverId)))
           throw notFound(`server ${serverId} not found`);

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { SigningKeyKind, SigningKeyRecord, Storage } from '../../storage/ports.js';
-import { requireAdministrator } from '../admin-only.js';
+import { authorizeAccount } from '../access/authorize.js';
 import type { RequestContext } from '../context.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -34,17 +34,17 @@ const view = (r: SigningKeyRecord): SigningKeyView => ({
 
 /** The administration of an account's signing keys (admin API, `keyhold keys`). */
 export function signingKeyService(
-  storage: Pick<Storage, 'signingKeys' | 'transaction'>,
+  storage: Pick<Storage, 'signingKeys' | 'transaction' | 'audit'>,
   keys: SigningKeys,
 ): SigningKeyService {
   return {
     async list(ctx) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'keys:read');
       return (await storage.signingKeys.list(ctx.actor.accountId)).map(view);
     },
 
     async rotate(ctx, kind) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'keys:rotate');
       const accountId = ctx.actor.accountId;
       return view(await storage.transaction((tx) => keys.create(accountId, kind, tx, ctx)));
     },

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
 import type { ConnectGrant, ConnectTokenRecord, Storage } from '../../storage/ports.js';
-import { requireAdministrator } from '../admin-only.js';
+import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import {
@@ -55,7 +55,9 @@ const view = (t: ConnectTokenRecord): TokenView => ({
 export function tokenService(storage: Storage, keys: SigningKeys): TokenService {
   return {
     async create(ctx, input) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:write', {
+        denied: { action: 'CREATE', resourceType: 'TOKEN' },
+      });
       const accountId = ctx.actor.accountId;
       const server = await storage.connectServers.get(accountId, input.serverId);
       if (!server) throw notFound(`server ${input.serverId} not found`);
@@ -110,14 +112,16 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
     },
 
     async list(ctx, serverId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:read', { denied: { resourceType: 'TOKEN' } });
       if (!(await storage.connectServers.get(ctx.actor.accountId, serverId)))
         throw notFound(`server ${serverId} not found`);
       return (await storage.connectTokens.list(serverId)).map(view);
     },
 
     async revoke(ctx, tokenId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'connect:write', {
+        denied: { action: 'DELETE', resourceType: 'TOKEN', resourceId: tokenId },
+      });
       await storage.transaction(async (tx) => {
         const token = await tx.connectTokens.get(tokenId);
         if (!token || token.accountId !== ctx.actor.accountId) throw notFound(`token ${tokenId} not found`);

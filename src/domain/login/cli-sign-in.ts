@@ -2,7 +2,6 @@ import { hashSecret } from '../../crypto/secrets.js';
 import { unauthorized } from '../../errors/app-error.js';
 import type { Stores } from '../../storage/ports.js';
 import { userPrincipal } from '../access/principals.js';
-import { operatorAccountId } from '../accounts/operator-account.js';
 import type { RequestContext } from '../context.js';
 import { ADMIN_API_RESOURCE } from '../oauth/cli-client.js';
 import { activeUser } from '../users/active-user.js';
@@ -46,7 +45,9 @@ export async function authenticateCliToken(
   if (!standing.active) throw unauthorized(`the CLI sign-in is refused: ${standing.message}`);
   const { user } = standing;
   const access = await stores.vaultAccess.listForUser(user.id);
-  const operator = (await operatorAccountId(stores)) === user.accountId;
+  const account = await stores.accounts.get(user.accountId);
+  if (!account) throw unauthorized('the CLI sign-in is refused: its account no longer exists');
+  const { operator } = account;
   return {
     // The credential is the sign-in: its grant (one per user and CLI), stable across refreshes.
     actor: { type: 'user', id: user.id, accountId: user.accountId, tokenId: record.grantId, operator },

@@ -158,13 +158,15 @@ export class LoginService {
     const standing = await activeUser(this.#storage, accountId, record.userId);
     if (!standing.active) return undefined;
     const { user } = standing;
+    const account = await this.#storage.accounts.get(accountId);
+    if (!account) return undefined;
     const access = await this.#storage.vaultAccess.listForUser(user.id);
     return {
       record,
       user,
       ctx: {
-        actor: { type: 'user', id: user.id, accountId, tokenId: record.id, operator: false },
-        principal: userPrincipal(user, access, false),
+        actor: { type: 'user', id: user.id, accountId, tokenId: record.id, operator: account.operator },
+        principal: userPrincipal(user, access, account.operator),
         requestId: facts.requestId,
         ip: facts.ip,
         userAgent: facts.userAgent,

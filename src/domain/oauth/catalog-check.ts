@@ -1,5 +1,5 @@
 import type { Stores } from '../../storage/ports.js';
-import { requireAdministrator } from '../admin-only.js';
+import { authorizeAccount } from '../access/authorize.js';
 import type { RequestContext } from '../context.js';
 import { lintInput, loadCatalog } from './catalog.js';
 import { type CatalogProblem, lintCatalog } from './catalog-lint.js';
@@ -14,13 +14,13 @@ export interface CatalogCheck {
 
 /**
  * Lints the account's catalog (the built-in vault API and registered resource servers, their
- * scopes) against its clients. Administrators only.
+ * scopes) against its clients. Needs `oauth:read`.
  */
 export async function checkCatalog(
-  storage: Pick<Stores, 'resourceServers' | 'clients'>,
+  storage: Pick<Stores, 'resourceServers' | 'clients' | 'audit'>,
   ctx: RequestContext,
 ): Promise<CatalogCheck> {
-  requireAdministrator(ctx);
+  await authorizeAccount(storage, ctx, 'oauth:read');
   const accountId = ctx.actor.accountId;
   const problems = lintCatalog(
     lintInput(await loadCatalog(storage, accountId), await storage.clients.list(accountId)),

@@ -2,7 +2,7 @@ import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
 import type { ClientAuthMethod, ClientRecord, GrantType, Storage } from '../../storage/ports.js';
-import { requireAdministrator } from '../admin-only.js';
+import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { findScope, loadCatalog } from './catalog.js';
@@ -74,7 +74,7 @@ export function clientService(storage: Storage): ClientService {
 
   return {
     async create(ctx, input) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:write', { denied: { action: 'CREATE' } });
       const accountId = ctx.actor.accountId;
       const scopes = [...new Set(input.scopes)];
       await checkScopes(accountId, scopes);
@@ -117,20 +117,22 @@ export function clientService(storage: Storage): ClientService {
     },
 
     async list(ctx) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:read');
       // The built-in CLI client is not a registration: like the vault API, it is not listed.
       return (await storage.clients.list(ctx.actor.accountId)).filter((c) => !isCliClient(c)).map(clientView);
     },
 
     async get(ctx, clientId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:read', { denied: { resourceId: clientId } });
       const client = await storage.clients.findById(clientId);
       if (!client || client.accountId !== ctx.actor.accountId) throw notFound(`client ${clientId} not found`);
       return clientView(client);
     },
 
     async delete(ctx, clientId) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:write', {
+        denied: { action: 'DELETE', resourceId: clientId },
+      });
       if (clientId === cliClientRowId(ctx.actor.accountId)) {
         throw conflict(
           'the Keyhold CLI client is built in: it cannot be deleted (revoke its grants instead)',

@@ -1,5 +1,6 @@
-import { forbidden, notFound } from '../../errors/app-error.js';
+import { notFound } from '../../errors/app-error.js';
 import type { GrantRecord, Storage } from '../../storage/ports.js';
+import { authorizeGrants } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 
@@ -17,24 +18,16 @@ export interface GrantView {
 
 export interface GrantService {
   /**
-   * An administrator sees every grant of the account (or one user's, with `filter.userId`); a
-   * user sees only their own, whatever the filter says.
+   * A role with `grants:read` sees every grant of the account (or one user's, with
+   * `filter.userId`); any other person sees only their own, whatever the filter says.
    */
   list(ctx: RequestContext, filter?: { userId?: string }): Promise<GrantView[]>;
   /**
    * Deletes a grant, and with it (cascade) its authorization codes, refresh and access tokens.
-   * An administrator may revoke any grant of the account; a user only their own: another
-   * user's grant is `not_found`, so its existence is not revealed.
+   * A role with `grants:revoke` may revoke any grant of the account; any other person only
+   * their own: another user's grant is `not_found`, so its existence is not revealed.
    */
   revoke(ctx: RequestContext, grantId: string): Promise<void>;
-}
-
-/** Whose grants the actor may see and revoke: the whole account's, or only the user's own. */
-function scopeOf(ctx: RequestContext): { userId: string | undefined } {
-  const { type, id } = ctx.actor;
-  if (type === 'admin_token' || type === 'system') return { userId: undefined };
-  if (type === 'user') return { userId: id };
-  throw forbidden('grants are listed and revoked by their user or an account administrator');
 }
 
 export function grantService(storage: Storage): GrantService {
@@ -42,7 +35,7 @@ export function grantService(storage: Storage): GrantService {
 
   return {
     async list(ctx, filter) {
-      const own = scopeOf(ctx).userId;
+      const own = (await authorizeGrants(storage, ctx, 'grants:read')).userId;
       const accountId = ctx.actor.accountId;
       const userId = own ?? filter?.userId;
       const grants =
@@ -55,7 +48,7 @@ export function grantService(storage: Storage): GrantService {
     },
 
     async revoke(ctx, grantId) {
-      const own = scopeOf(ctx).userId;
+      const own = (await authorizeGrants(storage, ctx, 'grants:revoke')).userId;
       const accountId = ctx.actor.accountId;
       await storage.transaction(async (tx) => {
         const grant = await tx.grants.get(accountId, grantId);

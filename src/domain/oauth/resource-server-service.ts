@@ -2,7 +2,7 @@ import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
 import type { AccessTokenFormat, ResourceServerRecord, ScopeRecord, Storage } from '../../storage/ports.js';
-import { requireAdministrator } from '../admin-only.js';
+import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { type CatalogCache, clientMayRequest, findScope, loadCatalog } from './catalog.js';
@@ -80,7 +80,9 @@ export function resourceServerService(storage: Storage, catalogs: CatalogCache):
 
   return {
     async create(ctx, input) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:write', {
+        denied: { action: 'CREATE', resourceType: 'RESOURCE_SERVER' },
+      });
       const accountId = ctx.actor.accountId;
       checkIdentifier(input.identifier);
       if (input.identifier === VAULT_API_RESOURCE) {
@@ -127,7 +129,7 @@ export function resourceServerService(storage: Storage, catalogs: CatalogCache):
     },
 
     async list(ctx) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:read', { denied: { resourceType: 'RESOURCE_SERVER' } });
       const accountId = ctx.actor.accountId;
       const catalog = await loadCatalog(storage, accountId);
       const builtIn = catalog.resourceServers.filter((s) => s.builtIn);
@@ -150,7 +152,9 @@ export function resourceServerService(storage: Storage, catalogs: CatalogCache):
     },
 
     async delete(ctx, id) {
-      requireAdministrator(ctx);
+      await authorizeAccount(storage, ctx, 'oauth:write', {
+        denied: { action: 'DELETE', resourceType: 'RESOURCE_SERVER', resourceId: id },
+      });
       const accountId = ctx.actor.accountId;
       const server = await storage.resourceServers.get(accountId, id);
       if (!server) throw notFound(`resource server ${id} not found`);

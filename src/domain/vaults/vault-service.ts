@@ -3,7 +3,7 @@ import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { notFound } from '../../errors/app-error.js';
 import type { Storage, VaultRow } from '../../storage/ports.js';
-import { authorizeVault } from '../access/authorize.js';
+import { authorizeAccount, authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -57,6 +57,7 @@ export function vaultService(storage: Storage, keyring: Keyring): VaultService {
 
   return {
     async create(ctx, input) {
+      await authorizeAccount(storage, ctx, 'vaults:create');
       const accountId = ctx.actor.accountId;
       const id = newId();
       const now = new Date().toISOString();
@@ -81,16 +82,19 @@ export function vaultService(storage: Storage, keyring: Keyring): VaultService {
           result: 'SUCCESS',
         });
       });
-      return this.get(ctx, id);
+      const row = await storage.vaults.get(accountId, id);
+      if (!row) throw notFound(`vault ${id} not found`);
+      return view(row);
     },
 
     async list(ctx) {
       const rows = await storage.vaults.list(ctx.actor.accountId);
-      return rows.filter((v) => decide(ctx.principal, 'read', v).allow).map(view);
+      return rows.filter((v) => decide(ctx.principal, 'list', v).allow).map(view);
     },
 
     async get(ctx, vaultId) {
-      await authorizeVault(storage, ctx, vaultId, 'read');
+      // A vault's view is what the list shows of it: its name and counts, none of its items.
+      await authorizeVault(storage, ctx, vaultId, 'list');
       const row = await storage.vaults.get(ctx.actor.accountId, vaultId);
       if (!row) throw notFound(`vault ${vaultId} not found`);
       return view(row);

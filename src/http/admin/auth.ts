@@ -15,9 +15,11 @@ declare module 'fastify' {
 }
 
 /**
- * Authenticates an admin API request: the bearer must be a live admin token, or the access token
- * of a user signed in with `keyhold login` (the request then acts as that user). Its account is
- * the only account the request can see; its operator flag is the only way to manage accounts.
+ * Authenticates an admin API request: the bearer must be a live admin token (expired and revoked
+ * ones answer 401 saying which), or the access token of a user signed in with `keyhold login`
+ * (the request then acts as that user). Its account is the only account the request can see; the
+ * account's operator flag and the caller's role are what `decide` weighs. Nothing is cached:
+ * a revocation holds from the next request.
  */
 export async function authenticateAdmin(
   stores: Pick<Stores, 'adminTokens' | 'oauthTokens' | 'users' | 'vaultAccess' | 'accounts'>,
@@ -33,17 +35,17 @@ export async function authenticateAdmin(
     });
   }
   const token = await authenticateAdminToken(stores.adminTokens, secret);
-  if (!token) throw unauthorized('Invalid admin token');
+  const account = await stores.accounts.get(token.accountId);
+  if (!account) throw unauthorized('Invalid admin token');
   return {
     actor: {
       type: 'admin_token',
       id: token.id,
       accountId: token.accountId,
       tokenId: token.id,
-      operator: token.operator,
+      operator: account.operator,
     },
-    // Every admin token is an owner until tokens carry roles of their own.
-    principal: adminTokenPrincipal({ ...token, role: 'owner' }),
+    principal: adminTokenPrincipal(token, account.operator),
     requestId: request.id,
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { whoami } from '../../domain/accounts/whoami.js';
 import type { Services } from '../../services.js';
 import { accountRoutes } from './accounts.js';
+import { adminTokenRoutes } from './admin-tokens.js';
 import { auditRoutes } from './audit.js';
 import { authenticateAdmin } from './auth.js';
 import { connectAdminRoutes } from './connect-admin.js';
@@ -32,5 +33,6 @@ export function adminRoutes(services: Services) {
     auditRoutes(app, services);
     connectAdminRoutes(app, services);
     oauthAdminRoutes(app, services);
+    adminTokenRoutes(app, services);
   };
 }

@@ -7,10 +7,14 @@ export function accountStore(db: Kysely<Database>): AccountStore {
     id: r.id,
     name: r.name,
     createdAt: r.created_at,
+    operator: r.operator === 1,
   });
   return {
     async insert(a) {
-      await db.insertInto('accounts').values({ id: a.id, name: a.name, created_at: a.createdAt }).execute();
+      await db
+        .insertInto('accounts')
+        .values({ id: a.id, name: a.name, created_at: a.createdAt, operator: a.operator ? 1 : 0 })
+        .execute();
     },
     async get(id) {
       const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();

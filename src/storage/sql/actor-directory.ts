@@ -32,7 +32,7 @@ export function actorDirectory(db: Kysely<Database>): ActorDirectory {
       inChunks(ids, (chunk) =>
         db
           .selectFrom('admin_tokens')
-          .select(['id', 'name'])
+          .select(['id', 'name', 'role'])
           .where('account_id', '=', accountId)
           .where('id', 'in', chunk)
           .execute(),

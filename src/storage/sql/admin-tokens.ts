@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AdminTokenRole } from '../../domain/access/roles.js';
 import type { AdminTokenRecord, AdminTokenStore } from '../ports.js';
 import type { Database } from './tables.js';
 
@@ -8,8 +9,11 @@ export function adminTokenStore(db: Kysely<Database>): AdminTokenStore {
     accountId: r.account_id,
     name: r.name,
     tokenHash: r.token_hash,
-    operator: r.operator === 1,
+    role: r.role as AdminTokenRole,
     createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+    createdBy: r.created_by,
   });
   return {
     async insert(t) {
@@ -20,8 +24,11 @@ export function adminTokenStore(db: Kysely<Database>): AdminTokenStore {
           account_id: t.accountId,
           name: t.name,
           token_hash: t.tokenHash,
-          operator: t.operator ? 1 : 0,
+          role: t.role,
           created_at: t.createdAt,
+          expires_at: t.expiresAt,
+          revoked_at: t.revokedAt,
+          created_by: t.createdBy,
         })
         .execute();
     },
@@ -33,22 +40,35 @@ export function adminTokenStore(db: Kysely<Database>): AdminTokenStore {
         .executeTakeFirst();
       return row && toRecord(row);
     },
+    async get(accountId, id) {
+      const row = await db
+        .selectFrom('admin_tokens')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
     async list(accountId) {
       const rows = await db
         .selectFrom('admin_tokens')
         .selectAll()
         .where('account_id', '=', accountId)
         .orderBy('created_at')
+        .orderBy('id')
         .execute();
       return rows.map(toRecord);
     },
-    async delete(accountId, id) {
+    async revoke(accountId, id, at) {
+      // `revoked_at is null` in the same statement: of two revocations at once, one updates.
       const result = await db
-        .deleteFrom('admin_tokens')
+        .updateTable('admin_tokens')
+        .set({ revoked_at: at })
         .where('account_id', '=', accountId)
         .where('id', '=', id)
+        .where('revoked_at', 'is', null)
         .executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      return result.numUpdatedRows > 0n;
     },
   };
 }

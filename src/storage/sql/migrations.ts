@@ -8,6 +8,7 @@ import { auditRetention } from './migrations/0006-audit-retention.js';
 import { loginAttempts } from './migrations/0007-login-attempts.js';
 import { itemHeads } from './migrations/0008-item-heads.js';
 import { signingKeyKinds } from './migrations/0009-signing-key-kinds.js';
+import { adminTokenLifecycle } from './migrations/0010-admin-token-lifecycle.js';
 import { userLifecycle } from './migrations/0011-user-lifecycle.js';
 import { mfa } from './migrations/0012-mfa.js';
 import { cliSignIn } from './migrations/0013-cli-sign-in.js';
@@ -34,6 +35,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0007_login_attempts': loginAttempts(types),
         '0008_item_heads': itemHeads(types),
         '0009_signing_key_kinds': signingKeyKinds,
+        '0010_admin_token_lifecycle': adminTokenLifecycle,
         '0011_user_lifecycle': userLifecycle(types),
         '0012_mfa': mfa(types),
         '0013_cli_sign_in': cliSignIn(types),

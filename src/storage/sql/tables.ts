@@ -3,7 +3,7 @@ import type { ColumnType, Generated } from 'kysely';
 /** Kysely's view of the schema. Column names are snake_case; booleans are 0/1 integers. */
 export interface Database {
   meta: { key: string; value: string };
-  accounts: { id: string; name: string; created_at: string };
+  accounts: { id: string; name: string; created_at: string; operator: number };
   users: {
     id: string;
     account_id: string;
@@ -28,8 +28,11 @@ export interface Database {
     account_id: string;
     name: string;
     token_hash: Buffer;
-    operator: number;
+    role: string;
     created_at: string;
+    expires_at: string | null;
+    revoked_at: string | null;
+    created_by: string | null;
   };
   vaults: {
     id: string;

@@ -1,0 +1,105 @@
+import type { Config } from '../config/schema.js';
+import { MasterKeyError } from '../crypto/master-key.js';
+import { systemPrincipal } from '../domain/access/principals.js';
+import { issueAdminToken } from '../domain/admin-tokens/admin-token-service.js';
+import { recordAudit } from '../domain/audit/audit-log.js';
+import type { RequestContext } from '../domain/context.js';
+import { ProcessError } from '../errors/process-error.js';
+import { isInitialized, openDataDir } from './data-dir.js';
+import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
+
+/** The `tokenId` of the audit event a recovery writes: what to search the trail for. */
+export const RECOVERY_TOKEN_ID = 'keyhold-recover';
+
+export interface Recovered {
+  accountId: string;
+  accountName: string;
+  /** The new owner token's id, as `admin-token list` shows it. */
+  tokenId: string;
+  /** The new owner token; shown once. */
+  adminToken: string;
+}
+
+/**
+ * Break-glass: mints an owner admin token for the operator account (or `accountId`) straight
+ * into the database, for when every owner token is lost or revoked. Only the host can do it:
+ * the database is opened only once the master key opens its key check, so a copy of the
+ * database without the key is refused.
+ *
+ * It takes the data directory's lock like `keyhold serve` (data-dir-lock.ts): the running
+ * service must be the database's only writer, so a recovery waits for it to be stopped. The
+ * token and its audit event (actor `system`, token id `keyhold-recover`) land in one transaction.
+ */
+export async function recoverAccess(
+  config: Config,
+  options: { accountId?: string } = {},
+): Promise<Recovered> {
+  // Checked first, so a mistyped directory is not created by the lock.
+  if (!isInitialized(config.dataDir))
+    throw new MasterKeyError(`no Keyhold database in ${config.dataDir}; check --data-dir`);
+  let lock: ReturnType<typeof lockDataDir>;
+  try {
+    lock = lockDataDir(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError)
+      throw new DataDirInUseError(
+        `${config.dataDir} is in use by a running keyhold service; stop the service first (keyhold recover writes to the database, which only one process may do at a time), run keyhold recover, then start the service again`,
+      );
+    throw error;
+  }
+  try {
+    const { storage } = await openDataDir(config);
+    try {
+      const account =
+        options.accountId === undefined
+          ? (await storage.accounts.list()).find((a) => a.operator)
+          : await storage.accounts.get(options.accountId);
+      if (!account) {
+        throw new ProcessError(
+          'command_failed',
+          options.accountId === undefined
+            ? 'this database has no operator account; name the account with --account ID'
+            : `no account ${options.accountId} in this database`,
+        );
+      }
+      const ctx: RequestContext = {
+        actor: {
+          type: 'system',
+          id: 'system',
+          accountId: account.id,
+          tokenId: RECOVERY_TOKEN_ID,
+          operator: true,
+        },
+        principal: systemPrincipal(account.id),
+        requestId: null,
+        ip: null,
+        userAgent: 'keyhold recover',
+      };
+      const issued = issueAdminToken({
+        accountId: account.id,
+        name: `recovery owner token ${new Date().toISOString()}`,
+        role: 'owner',
+        createdBy: RECOVERY_TOKEN_ID,
+      });
+      await storage.transaction(async (tx) => {
+        await tx.adminTokens.insert(issued.record);
+        await recordAudit(tx.audit, ctx, {
+          action: 'CREATE',
+          resourceType: 'TOKEN',
+          resourceId: issued.record.id,
+          result: 'SUCCESS',
+        });
+      });
+      return {
+        accountId: account.id,
+        accountName: account.name,
+        tokenId: issued.record.id,
+        adminToken: issued.secret,
+      };
+    } finally {
+      await storage.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
