@@ -283,7 +283,9 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
           { id: bob, email: 'bob@example.com' },
         ]),
       );
-      expect(await storage.actors.adminTokens(a, [ci, other])).toEqual([{ id: ci, name: 'ci' }]);
+      expect(await storage.actors.adminTokens(a, [ci, other])).toEqual([
+        { id: ci, name: 'ci', role: 'admin' },
+      ]);
       expect(await storage.actors.connectTokens(a, [web, foreign])).toEqual([
         { id: web, name: 'web', serverName: 'prod' },
       ]);

@@ -130,6 +130,40 @@ const ROUTES: Record<string, Row> = {
     decides: { account: 'users:write' },
     call: (f) => json(`/users/${f.userId}/vaults/${f.vaultId}`, { permissions: ['read'] }),
   },
+  'DELETE /users/:userId/vaults/:vaultId': {
+    decides: { account: 'users:write' },
+    call: (f) => json(`/users/${f.userId}/vaults/${f.vaultId}`),
+  },
+  'PUT /users/:userId/role': {
+    decides: { account: 'users:write' },
+    call: (f) => json(`/users/${f.userId}/role`, { role: 'member' }),
+  },
+  'POST /users/:userId/disable': {
+    decides: { account: 'users:write' },
+    call: (f) => json(`/users/${f.userId}/disable`),
+  },
+  'POST /users/:userId/enable': {
+    decides: { account: 'users:write' },
+    call: (f) => json(`/users/${f.userId}/enable`),
+  },
+  'POST /users/:userId/password-reset': {
+    decides: { account: 'users:write' },
+    call: (f) => json(`/users/${f.userId}/password-reset`),
+  },
+  'DELETE /users/:userId': { decides: { account: 'users:write' }, call: () => json(`/users/${FAKE}`) },
+  'GET /users/:userId/mfa': {
+    decides: { account: 'users:read' },
+    call: (f) => json(`/users/${f.userId}/mfa`),
+  },
+  'DELETE /users/:userId/mfa': {
+    decides: { account: 'users:write' },
+    call: (f) => json(`/users/${f.userId}/mfa`),
+  },
+  'GET /account/policy': { decides: { account: 'account:read' }, call: () => json('/account/policy') },
+  'PUT /account/policy': {
+    decides: { account: 'account:update' },
+    call: () => json('/account/policy', { requireMfa: false }),
+  },
   'GET /audit': { decides: { account: 'audit:read' }, call: () => json('/audit') },
   'POST /servers': {
     decides: { account: 'connect:write' },

@@ -116,7 +116,7 @@ describe('GET /api/admin/audit: filters', () => {
     ['result=DENIED', 'query: result: must be one of SUCCESS, DENY, FAILURE'],
     [
       'resourceType=WIDGET',
-      expect.stringMatching(/^query: resourceType: must be one of ACCOUNT, USER, .*LOGIN_SESSION$/),
+      expect.stringMatching(/^query: resourceType: must be one of ACCOUNT, USER, .*MFA_CHALLENGE$/),
     ],
     ['actor=alice%40example.com', "query: actor: must be an actor's id (a-z, 0-9 and -)"],
     ['actor=', 'query: actor: must not be empty'],

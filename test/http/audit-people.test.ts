@@ -98,8 +98,8 @@ describe('GET /api/admin/audit: who acted', () => {
       // The client's registration, made by the bootstrap token.
       ['admin_token', expect.any(String), true],
     ]);
-    const tokenName = (await t.storage.adminTokens.list(t.accountId))[0]?.name;
-    expect(res.json()[6].actorLabel).toBe(tokenName);
+    const [bootstrap] = await t.storage.adminTokens.list(t.accountId);
+    expect(res.json()[6].actorLabel).toBe(`${bootstrap?.name} (${bootstrap?.role})`);
   });
 
   it('labels an actor that no longer exists by its id, with a note', async () => {
