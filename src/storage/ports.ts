@@ -91,6 +91,8 @@ export interface PasswordResetStore {
   findByHash(secretHash: Buffer): Promise<PasswordResetRecord | undefined>;
   /** Marks an unused, unexpired reset used; false otherwise (of racing uses, one wins). */
   markUsed(id: string, at: string): Promise<boolean>;
+  /** Deletes the user's reset link, if any (the user is disabled or changed the password). */
+  deleteForUser(userId: string): Promise<number>;
 }
 
 export interface AdminTokenRecord {
@@ -563,6 +565,8 @@ export interface MfaChallengeStore {
   countAttempt(id: string, max: number): Promise<boolean>;
   /** Deletes the challenge; true for exactly one of parallel deletions (the one that consumes it). */
   delete(id: string): Promise<boolean>;
+  /** Deletes every pending sign-in of the user (the password changed, or the user was disabled). */
+  deleteForUser(userId: string): Promise<number>;
   purgeExpired(before: string): Promise<number>;
 }
 

@@ -290,6 +290,13 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       const expired = reset('2000-01-01T00:00:00.000Z');
       await storage.passwordResets.replace(expired);
       expect(await storage.passwordResets.markUsed(expired.id, now)).toBe(false);
+      const dropped = reset('2999-01-01T00:00:00.000Z');
+      await storage.passwordResets.replace(dropped);
+      expect(await storage.passwordResets.deleteForUser(newId())).toBe(0);
+      expect(await storage.passwordResets.deleteForUser(userId)).toBe(1);
+      expect(await storage.passwordResets.findByHash(dropped.secretHash)).toBeUndefined();
+      expect(await storage.passwordResets.deleteForUser(userId)).toBe(0);
+      await storage.passwordResets.replace(expired);
       // Resets go with their user.
       await storage.users.delete(a.id, userId);
       expect(await storage.passwordResets.findByHash(expired.secretHash)).toBeUndefined();
@@ -752,6 +759,20 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
           storage.mfaChallenges.delete(c.id),
         ]);
         expect(deleted.filter(Boolean)).toHaveLength(1);
+        // Every pending sign-in of one user goes at once; another user's stay.
+        const other = await userOf(a.id, 'other-mfa@example.com');
+        await storage.mfaChallenges.insert({ ...c, id: newId() });
+        await storage.mfaChallenges.insert({ ...c, id: newId(), secretHash: bytes('challenge-hash-2') });
+        await storage.mfaChallenges.insert({
+          ...c,
+          id: newId(),
+          userId: other.id,
+          secretHash: bytes('challenge-hash-3'),
+        });
+        expect(await storage.mfaChallenges.deleteForUser(u.id)).toBe(2);
+        expect(await storage.mfaChallenges.findByHash(c.secretHash)).toBeUndefined();
+        expect((await storage.mfaChallenges.findByHash(bytes('challenge-hash-3')))?.userId).toBe(other.id);
+        expect(await storage.mfaChallenges.deleteForUser(other.id)).toBe(1);
         await storage.mfaChallenges.insert({ ...c, id: newId() });
         expect(await storage.mfaChallenges.purgeExpired('2026-01-02T03:09:05.000Z')).toBe(0);
         expect(await storage.mfaChallenges.purgeExpired('2026-01-02T03:09:05.001Z')).toBe(1);

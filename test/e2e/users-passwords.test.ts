@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, hiddenField, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+import {
+  Browser,
+  formBody,
+  hiddenField,
+  type OAuthFixture,
+  startOAuthFixture,
+  userTokens,
+} from '../helpers/oauth.js';
 
 /**
  * Passwords over real HTTP: an administrator's one-time reset link (single use, expiring, only the
@@ -235,5 +242,76 @@ describe('changing one’s own password', () => {
     expect(await locked.text()).toContain('Too many failed sign-ins');
     // The same keys as the sign-in page: it is locked for this email and address too.
     expect((await signIn(new Browser(), 'a changed password')).status).toBe(429);
+  });
+});
+
+describe('a new password ends what the old one opened', () => {
+  const REDIRECT = 'http://127.0.0.1:7777/callback';
+  const START = 'the password before the change';
+
+  /** A member with vault access, a client, and live OAuth tokens the member consented to. */
+  async function withTokens(email: string) {
+    const vault = await f.admin<{ id: string }>('POST', '/vaults', { name: `Vault of ${email}` });
+    const member = await f.admin<{ id: string }>('POST', '/users', {
+      email,
+      password: START,
+      role: 'member',
+    });
+    await f.admin('PUT', `/users/${member.id}/vaults/${vault.id}`, { permissions: ['read'] });
+    const client = await f.admin<{ clientId: string; clientSecret: string }>('POST', '/clients', {
+      name: `App of ${email}`,
+      redirectUris: [REDIRECT],
+      scopes: ['vault:read'],
+    });
+    const tokens = await userTokens(
+      f.issuer,
+      client,
+      { email, password: START },
+      { scope: 'vault:read', redirectUri: REDIRECT },
+    );
+    const api = async () =>
+      (await fetch(`${f.url}/api/v1/vaults`, { headers: { authorization: `Bearer ${tokens.access_token}` } }))
+        .status;
+    const refresh = async () =>
+      (
+        await fetch(`${f.issuer}/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+          },
+          body: formBody({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' }),
+        })
+      ).status;
+    expect(await api()).toBe(200);
+    return { member, api, refresh };
+  }
+
+  it('a reset through a link revokes the user’s OAuth grants: access and refresh tokens stop', async () => {
+    const { member, api, refresh } = await withTokens('tokens-reset@example.com');
+    const link = await f.admin<{ url: string }>('POST', `/users/${member.id}/password-reset`);
+    expect((await useLink(link.url, 'a password after a reset')).status).toBe(200);
+    expect(await api()).toBe(401);
+    expect(await refresh()).toBe(400);
+  });
+
+  it('a change of one’s own password revokes them too; the session used stays', async () => {
+    const email = 'tokens-change@example.com';
+    const { api, refresh } = await withTokens(email);
+    const browser = new Browser();
+    expect((await signIn(browser, START, email)).status).toBe(303);
+    const page = await (await browser.fetch(`${f.issuer}/password`)).text();
+    const done = await browser.fetch(`${f.issuer}/password`, {
+      form: {
+        csrf: hiddenField(page, 'csrf'),
+        current: START,
+        password: 'a password after a change',
+        confirm: 'a password after a change',
+      },
+    });
+    expect(done.status).toBe(200);
+    expect(await signedIn(browser)).toBe(true);
+    expect(await api()).toBe(401);
+    expect(await refresh()).toBe(400);
   });
 });

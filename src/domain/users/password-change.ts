@@ -3,6 +3,7 @@ import type { Storage } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Session } from '../login/login-service.js';
 import { type LoginThrottle, TooManyAttemptsError } from '../login/throttle.js';
+import { endSignIns } from './end-sign-ins.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
@@ -13,7 +14,9 @@ export const wrongCurrentPassword = () => new AppError(401, 'unauthorized', 'The
  * A signed-in user changes their own password. Knowing the session is not enough: the current
  * password is checked, through the sign-in throttle's own keys (this email, this address), so
  * the form is no way around the sign-in page's limits for someone holding a stolen session. On
- * success every other session of the user ends; the one used stays signed in.
+ * success everything the old password opened ends (end-sign-ins.ts): every other session, the
+ * grants with their OAuth and CLI tokens, sign-ins waiting for a second step, a reset link; the
+ * session used stays signed in.
  */
 export async function changeOwnPassword(
   storage: Storage,
@@ -39,7 +42,7 @@ export async function changeOwnPassword(
   const passwordHash = await hashPassword(next);
   await storage.transaction(async (tx) => {
     await tx.users.update(user.accountId, user.id, { passwordHash, updatedAt: new Date().toISOString() });
-    await tx.loginSessions.deleteForUser(user.id, session.record.id);
+    await endSignIns(tx, user, { keepSession: session.record.id });
     await throttle.succeed(user.accountId, user.email, ip, tx);
     await recordAudit(tx.audit, ctx, { ...event, result: 'SUCCESS' });
   });

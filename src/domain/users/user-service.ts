@@ -7,6 +7,7 @@ import type { VaultPermission } from '../access/permissions.js';
 import type { UserRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import { endSignIns } from './end-sign-ins.js';
 import { isEnabledOwner, keepAnOwner } from './last-owner.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
 import { createPasswordReset, type PasswordResetLink } from './password-reset.js';
@@ -216,9 +217,9 @@ export function userService(storage: Storage, options: UserServiceOptions): User
         const now = new Date().toISOString();
         await tx.users.update(user.accountId, user.id, { disabledAt: now, updatedAt: now });
         // Every credential checks the user on use (active-user.ts); these go as well, so that
-        // enabling the user again does not bring back what may have leaked while it was disabled.
-        await tx.loginSessions.deleteForUser(user.id);
-        await tx.grants.deleteForUser(user.accountId, user.id);
+        // enabling the user again does not bring back what may have leaked while it was disabled:
+        // sessions, grants, a sign-in at its second step, and a reset link issued before.
+        await endSignIns(tx, user);
       });
       return reload(ctx, userId);
     },

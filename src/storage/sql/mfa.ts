@@ -176,6 +176,10 @@ export function mfaChallengeStore(db: Kysely<Database>): MfaChallengeStore {
       const result = await db.deleteFrom('mfa_challenges').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+    async deleteForUser(userId) {
+      const result = await db.deleteFrom('mfa_challenges').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async purgeExpired(before) {
       const result = await db
         .deleteFrom('mfa_challenges')

@@ -47,5 +47,9 @@ export function passwordResetStore(db: Kysely<Database>): PasswordResetStore {
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
+    async deleteForUser(userId) {
+      const result = await db.deleteFrom('password_resets').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, startTestApp, type TestApp } from '../helpers/app.js';
+import { hiddenFields, PageBrowser } from '../helpers/page-browser.js';
+import { nextTotpCode, secretFromEnrolmentPage, totpCode } from '../helpers/totp.js';
+
+/**
+ * What a password reset, a password change and a disable leave behind, over the real pages and
+ * admin API (app.inject, a real SQLite file): a sign-in waiting for its second step, opened with
+ * the old password (or before the disable), must not turn into a session afterwards, and a reset
+ * link must not outlive a disable.
+ */
+let t: TestApp;
+let base: string;
+let api: ReturnType<typeof client>;
+let users = 0;
+const PASSWORD = 'a long enough password';
+const NEW_PASSWORD = 'a brand new password, long';
+
+beforeAll(async () => {
+  t = await startTestApp();
+  base = `/oauth/${t.accountId}`;
+  api = client(t.app, t.token);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function newUser(): Promise<{ id: string; email: string; browser: PageBrowser }> {
+  const n = ++users;
+  const email = `person${n}@example.com`;
+  const res = await api.post('/users', { email, password: PASSWORD, role: 'member' });
+  expect(res.statusCode).toBe(201);
+  return { id: res.json().id, email, browser: new PageBrowser(t.app, `192.0.2.${n}`) };
+}
+
+const signIn = (browser: PageBrowser, email: string, password = PASSWORD) =>
+  browser.submit(`${base}/login`, { email, password });
+
+/** A user with TOTP on (enrolled on the settings page), signed out again. */
+async function enrolled() {
+  const u = await newUser();
+  expect((await signIn(u.browser, u.email)).statusCode).toBe(303);
+  const secret = secretFromEnrolmentPage((await u.browser.get(`${base}/mfa`)).body);
+  const done = await u.browser.submit(`${base}/mfa`, { code: totpCode(secret) });
+  expect(done.statusCode).toBe(200);
+  const codes = [...done.body.matchAll(/<li><code>([A-Z2-7-]+)<\/code><\/li>/g)].map((m) => m[1] as string);
+  await u.browser.submit(`${base}/grants`, {}, `${base}/logout`);
+  return { ...u, secret, codes };
+}
+
+/**
+ * A browser whose sign-in waits at the second step (the password was right), with the code form
+ * open: `finish(code)` posts it.
+ */
+async function pendingSecondStep(email: string, address: string) {
+  const browser = new PageBrowser(t.app, address);
+  const first = await signIn(browser, email);
+  expect(first.headers.location).toBe(`${base}/login/mfa`);
+  expect(browser.cookies.get('keyhold_mfa')).toMatch(/^khmfa_/);
+  const form = hiddenFields((await browser.get(`${base}/login/mfa`)).body);
+  return {
+    browser,
+    finish: (code: string) => browser.post(`${base}/login/mfa`, { ...form, code }),
+  };
+}
+
+async function resetLink(userId: string): Promise<string> {
+  const res = await api.post(`/users/${userId}/password-reset`);
+  expect(res.statusCode).toBe(201);
+  const url = new URL(res.json().url as string);
+  return `${url.pathname}${url.search}`;
+}
+
+describe('a pending second step', () => {
+  it('does not survive a password reset: the code no longer opens a session', async () => {
+    const u = await enrolled();
+    // Someone holding the old password (and, say, a phished code) is at the second step.
+    const thief = await pendingSecondStep(u.email, '198.51.100.20');
+    const set = await new PageBrowser(t.app).submit(await resetLink(u.id), {
+      password: NEW_PASSWORD,
+      confirm: NEW_PASSWORD,
+    });
+    expect(set.statusCode).toBe(200);
+    const finished = await thief.finish(nextTotpCode(u.secret));
+    expect(finished.statusCode).toBe(401);
+    expect(finished.body).toContain('sign in again');
+    expect(thief.browser.cookies.has('keyhold_session')).toBe(false);
+  });
+
+  it('does not survive a password change made from another session', async () => {
+    const u = await enrolled();
+    const thief = await pendingSecondStep(u.email, '198.51.100.21');
+    // The user signs in elsewhere (with a recovery code, leaving the TOTP window unused) and
+    // changes the password.
+    await signIn(u.browser, u.email);
+    expect((await u.browser.submit(`${base}/login/mfa`, { code: u.codes[0] as string })).statusCode).toBe(
+      303,
+    );
+    const changed = await u.browser.submit(`${base}/password`, {
+      current: PASSWORD,
+      password: NEW_PASSWORD,
+      confirm: NEW_PASSWORD,
+    });
+    expect(changed.statusCode).toBe(200);
+    const finished = await thief.finish(nextTotpCode(u.secret));
+    expect(finished.statusCode).toBe(401);
+    expect(finished.body).toContain('sign in again');
+    expect(thief.browser.cookies.has('keyhold_session')).toBe(false);
+  });
+
+  it('does not survive a disable: enabling the user again brings it back no more than a session', async () => {
+    const u = await enrolled();
+    const pending = await pendingSecondStep(u.email, '198.51.100.22');
+    expect((await api.post(`/users/${u.id}/disable`)).statusCode).toBe(200);
+    expect((await api.post(`/users/${u.id}/enable`)).statusCode).toBe(200);
+    const finished = await pending.finish(nextTotpCode(u.secret));
+    expect(finished.statusCode).toBe(401);
+    expect(finished.body).toContain('sign in again');
+    expect(pending.browser.cookies.has('keyhold_session')).toBe(false);
+  });
+});
+
+describe('a reset link', () => {
+  it('issued before a disable, is dead after it, and stays dead once the user is enabled', async () => {
+    const u = await newUser();
+    const link = await resetLink(u.id);
+    expect((await api.post(`/users/${u.id}/disable`)).statusCode).toBe(200);
+    const opened = await new PageBrowser(t.app).get(link);
+    expect(opened.statusCode).toBe(400);
+    expect(opened.body).toContain('This reset link is not valid.');
+
+    expect((await api.post(`/users/${u.id}/enable`)).statusCode).toBe(200);
+    expect((await new PageBrowser(t.app).get(link)).statusCode).toBe(400);
+    expect((await signIn(new PageBrowser(t.app, '192.0.2.200'), u.email, NEW_PASSWORD)).statusCode).toBe(401);
+    expect((await signIn(new PageBrowser(t.app, '192.0.2.201'), u.email)).statusCode).toBe(303);
+  });
+
+  it('a form opened before the disable cannot set the password after it', async () => {
+    const u = await newUser();
+    const link = await resetLink(u.id);
+    const browser = new PageBrowser(t.app);
+    const page = await browser.get(link);
+    expect(page.statusCode).toBe(200);
+    expect((await api.post(`/users/${u.id}/disable`)).statusCode).toBe(200);
+    const posted = await browser.post(`${base}/reset`, {
+      ...hiddenFields(page.body),
+      password: NEW_PASSWORD,
+      confirm: NEW_PASSWORD,
+    });
+    expect(posted.statusCode).toBe(400);
+    expect((await api.post(`/users/${u.id}/enable`)).statusCode).toBe(200);
+    expect((await signIn(new PageBrowser(t.app, '192.0.2.202'), u.email, NEW_PASSWORD)).statusCode).toBe(401);
+  });
+});
