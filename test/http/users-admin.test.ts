@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userPrincipal } from '../../src/domain/access/principals.js';
+import { adminTokenPrincipal, userPrincipal } from '../../src/domain/access/principals.js';
 import type { RequestContext } from '../../src/domain/context.js';
 import { client, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -213,6 +213,44 @@ describe('the last enabled owner', () => {
     if (disabled === 200) {
       await admin.post(`/users/${ownerId}/enable`);
       expect((await admin.delete(`/users/${second.id}`)).statusCode).toBe(204);
+    }
+  });
+
+  it('is kept when a user made owner in parallel is disabled on a stale read while the other owner steps down', async () => {
+    // The owner promotes a member, steps down (there is another owner now) and disables the
+    // member, all at once. The disable read the member before the promotion committed: checked
+    // against that stale row, nothing stopped it from disabling the account's last owner.
+    const ctx: RequestContext = {
+      actor: { type: 'admin_token', id: 'tok', accountId: t.accountId, tokenId: 'tok', operator: false },
+      principal: adminTokenPrincipal(
+        { id: 'tok', accountId: t.accountId, role: 'owner', expiresAt: null },
+        false,
+      ),
+      requestId: null,
+      ip: null,
+      userAgent: null,
+    };
+    const users = t.services.users;
+    const owner = (await enabledOwnerId()) ?? '';
+    for (let round = 0; round < 5; round++) {
+      const member = await newUser();
+      const later = async <T>(ticks: number, work: () => Promise<T>) => {
+        for (let i = 0; i < ticks; i++) await null;
+        return work();
+      };
+      const answers = await Promise.allSettled([
+        users.setRole(ctx, member.id, 'owner'),
+        users.setRole(ctx, owner, 'admin'),
+        later(round, () => users.disable(ctx, member.id)),
+      ]);
+      expect(await enabledOwners(), `round ${round}: ${answers.map((a) => a.status)}`).toBe(1);
+      const refused = answers.filter((a) => a.status === 'rejected');
+      expect(refused).toHaveLength(1);
+      expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ status: 409 });
+      // Back to the original owner alone.
+      await users.setRole(ctx, owner, 'owner');
+      await users.enable(ctx, member.id);
+      expect((await admin.delete(`/users/${member.id}`)).statusCode).toBe(204);
     }
   });
 

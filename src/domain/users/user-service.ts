@@ -101,9 +101,14 @@ export function userService(storage: Storage, options: UserServiceOptions): User
   };
 
   /**
-   * One change of a user, with its audit event, in one transaction. When the user was an
-   * enabled owner the change is checked, inside that transaction, not to leave the account
-   * without one; a refused change is recorded as a FAILURE.
+   * One change of a user, with its audit event, in one transaction. When the user is an enabled
+   * owner the change is checked, inside that transaction, not to leave the account without one;
+   * a refused change is recorded as a FAILURE.
+   *
+   * `user` was read (and the caller authorized against its role) before the transaction, so the
+   * row is read again inside it: a parallel change may have made the user an owner meanwhile. A
+   * role that changed is a 409 (the authorization held for the old role only), and the last-owner
+   * check looks at the row as it is now, not as it was.
    */
   const change = async (
     ctx: RequestContext,
@@ -114,8 +119,15 @@ export function userService(storage: Storage, options: UserServiceOptions): User
   ) => {
     try {
       await storage.transaction(async (tx) => {
+        const current = await tx.users.get(user.accountId, user.id);
+        if (!current) throw notFound(`user ${user.id} not found`);
+        if (current.role !== user.role) {
+          throw conflict(
+            `cannot ${doing}: the user's role changed meanwhile (now ${current.role}); try again`,
+          );
+        }
         await write(tx);
-        if (isEnabledOwner(user)) await keepAnOwner(tx, user.accountId, doing);
+        if (isEnabledOwner(current)) await keepAnOwner(tx, user.accountId, doing);
         await recordAudit(tx.audit, ctx, {
           action,
           resourceType: 'USER',
