@@ -152,3 +152,37 @@ describe('a reset link', () => {
     expect((await signIn(new PageBrowser(t.app, '192.0.2.202'), u.email, NEW_PASSWORD)).statusCode).toBe(401);
   });
 });
+
+describe('a sign-in racing a disable', () => {
+  it('leaves no session for the enable to revive, whichever commits first', async () => {
+    for (const delay of [0, 5, 10, 20]) {
+      const u = await newUser();
+      const browser = new PageBrowser(t.app, '203.0.113.7');
+      const form = hiddenFields((await browser.get(`${base}/login`)).body);
+      // The disable lands while the password is being checked (argon2 takes a while).
+      const [login, disabled] = await Promise.all([
+        browser.post(`${base}/login`, { ...form, email: u.email, password: PASSWORD }),
+        new Promise((resolve) => setTimeout(resolve, delay)).then(() => api.post(`/users/${u.id}/disable`)),
+      ]);
+      expect(disabled.statusCode).toBe(200);
+      expect([303, 403], `delay ${delay}`).toContain(login.statusCode);
+      expect((await api.post(`/users/${u.id}/enable`)).statusCode).toBe(200);
+      expect((await browser.get(`${base}/grants`)).statusCode, `delay ${delay}`).toBe(303);
+    }
+  });
+
+  it('racing a delete, answers 401 or 403, never a 500', async () => {
+    for (const delay of [0, 5, 10]) {
+      const u = await newUser();
+      const browser = new PageBrowser(t.app, '203.0.113.8');
+      const form = hiddenFields((await browser.get(`${base}/login`)).body);
+      const [login, deleted] = await Promise.all([
+        browser.post(`${base}/login`, { ...form, email: u.email, password: PASSWORD }),
+        new Promise((resolve) => setTimeout(resolve, delay)).then(() => api.delete(`/users/${u.id}`)),
+      ]);
+      expect(deleted.statusCode).toBe(204);
+      expect([303, 401, 403], `delay ${delay}`).toContain(login.statusCode);
+      expect((await browser.get(`${base}/grants`)).statusCode).toBe(303);
+    }
+  });
+});

@@ -92,7 +92,14 @@ export class LoginService {
       throw new UserDisabledError();
     }
     const purpose = await this.#secondStepFor(user);
-    return this.#storage.transaction(async (tx) => {
+    const outcome = await this.#storage.transaction(async (tx): Promise<LoginOutcome | 'disabled'> => {
+      // The user was read before the (slow) password check: a disable or delete that committed
+      // meanwhile swept the user's sessions before this one existed, and an enable would revive
+      // it. Read again in the transaction that opens it.
+      if (!(await activeUser(tx, accountId, user.id)).active) {
+        await this.#audit(accountId, user, facts, 'DENY', null, tx);
+        return 'disabled';
+      }
       await this.#throttle.succeed(accountId, normalized, facts.ip, tx);
       if (purpose) {
         const challenge = await openChallenge(tx, user, purpose);
@@ -109,6 +116,8 @@ export class LoginService {
       await this.#audit(accountId, user, facts, 'SUCCESS', session.record.id, tx);
       return { session: session.secret };
     });
+    if (outcome === 'disabled') throw new UserDisabledError();
+    return outcome;
   }
 
   /**
