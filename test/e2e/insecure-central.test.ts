@@ -49,7 +49,7 @@ describe.skipIf(address === undefined)('plain http off loopback', () => {
     const res = await runCli(['vault', 'list', '--addr', url, '--json'], { env: { KEYHOLD_TOKEN: token } });
     expect(res.code).toBe(0);
     expect(res.stderr).toBe(
-      `keyhold: warning: ${url} is plain http to a host that is not loopback: the admin token and any secret sent or shown cross the network unencrypted; use https://\n`,
+      `keyhold: warning: ${url} is plain http to a host that is not loopback: the credential and any secret sent or shown cross the network unencrypted; use https://\n`,
     );
     expect((JSON.parse(res.stdout) as { id: string }[]).map((v) => v.id)).toContain(vault);
     // Loopback gets no warning (nothing listens on 127.0.0.2: the command fails, unwarned).
