@@ -196,7 +196,7 @@ describe('keyhold login with a TOTP code, then the user disabled', () => {
     // No wait. The stored access token first.
     const now = await runCli(cmd`vault list`, asMember());
     expect(now.code).toBe(1);
-    expect(now.stderr).toMatch(/^keyhold: 401 .*the user is disabled/m);
+    expect(now.stderr).toBe('keyhold: 401 the CLI sign-in is refused: the user is disabled\n');
 
     // Then the refresh token: an expiry in the past makes the CLI refresh first.
     const stored = JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Record<string, string>;
@@ -205,7 +205,10 @@ describe('keyhold login with a TOTP code, then the user disabled', () => {
     });
     const refreshed = await runCli(cmd`whoami`, asMember());
     expect(refreshed.code).toBe(1);
-    expect(refreshed.stderr).toContain('the user is disabled');
+    // The token endpoint answers 400 invalid_grant (RFC 6749 §5.2), which the CLI passes on.
+    expect(refreshed.stderr).toContain(
+      'your CLI sign-in has ended (invalid_grant: the refresh token is refused: the user is disabled)',
+    );
     expect(JSON.parse(readFileSync(credentialsFile(), 'utf8'))).toMatchObject({
       refreshToken: stored.refreshToken,
     });
