@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,7 +65,7 @@ beforeAll(async () => {
     accountId: string;
   });
   server = await startServer(dataDir);
-  configHome = mkdtempSync(join(tmpdir(), 'keyhold-config-'));
+  configHome = tempDataDir(); // a fresh directory that cleanup() removes
   mine = await admin('POST', '/vaults', { name: 'Member vault' });
   theirs = await admin('POST', '/vaults', { name: 'Payroll' });
   alsoTheirs = await admin('POST', '/vaults', { name: 'Other team' });
