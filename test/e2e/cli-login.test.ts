@@ -37,7 +37,8 @@ async function admin<T>(method: string, path: string, body?: unknown): Promise<T
 
 /**
  * Gets past the sign-in page the way a person would. The one place that knows its fields: when
- * sign-in asks for a TOTP code (MFA), that step goes here.
+ * sign-in asks for a TOTP code (MFA), that step goes here (cli-login-totp.test.ts drives a
+ * member with TOTP through it).
  */
 async function signInOnPage(page: Page, user: { email: string; password: string }): Promise<void> {
   await page.fill('#email', user.email);

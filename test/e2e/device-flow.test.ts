@@ -88,12 +88,14 @@ async function decide(browser: Browser, code: string, decision: 'approve' | 'den
 }
 
 let member: Browser;
+let memberId: string;
 
 beforeAll(async () => {
   f = await startOAuthFixture();
   mine = await f.admin('POST', '/vaults', { name: 'Mine' });
   theirs = await f.admin('POST', '/vaults', { name: 'Theirs' });
   const user = await f.admin<{ id: string }>('POST', '/users', { ...MEMBER, role: 'member' });
+  memberId = user.id;
   await f.admin('PUT', `/users/${user.id}/vaults/${mine.id}`, { permissions: ['read'] });
   member = new Browser();
   await signIn(member, MEMBER);
@@ -298,6 +300,57 @@ describe('the admin API with a CLI token', () => {
     const expired = await admin(expiring.access_token, '/vaults');
     expect(expired.status).toBe(401);
     expect(((await expired.json()) as { message: string }).message).toMatch(/expired/);
+  });
+
+  // Last: disabling ends the member's browser session.
+  it('says the user is disabled: access token, refresh token and an approved code; enabling revives none', async () => {
+    const signedIn = await tokens();
+    const approved = await start();
+    await decide(member, approved.user_code, 'approve');
+    const refresh = () =>
+      post('/token', {
+        grant_type: 'refresh_token',
+        refresh_token: signedIn.refresh_token,
+        client_id: 'keyhold-cli',
+      });
+    const probe = async () => {
+      const api = await admin(signedIn.access_token, '/vaults');
+      const refreshed = await refresh();
+      const polled = await poll(approved.device_code);
+      return {
+        api: { status: api.status, message: ((await api.json()) as { message: string }).message },
+        refresh: { status: refreshed.status, body: await refreshed.json() },
+        poll: { status: polled.status, body: await polled.json() },
+      };
+    };
+
+    await f.admin('POST', `/users/${memberId}/disable`);
+    expect(await probe()).toEqual({
+      api: { status: 401, message: 'the CLI sign-in is refused: the user is disabled' },
+      refresh: {
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description: 'the refresh token is refused: the user is disabled',
+        },
+      },
+      poll: {
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description: 'the device code is refused: the user is disabled',
+        },
+      },
+    });
+
+    await f.admin('POST', `/users/${memberId}/enable`);
+    const after = await probe();
+    expect(after.api.status).toBe(401);
+    expect(after.api.message).toMatch(/^the access token is unknown/);
+    expect(after.refresh).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(after.poll).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(JSON.stringify(after)).not.toMatch(/disabled/);
+    expect((await member.fetch(`${f.issuer}/grants`)).status).toBe(303);
   });
 
   it('keeps the CLI client built in: it cannot be deleted, its resource cannot be registered', async () => {

@@ -1,5 +1,6 @@
 import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
+import { activeUser } from '../users/active-user.js';
 import { ADMIN_API } from './cli-client.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import {
@@ -50,6 +51,9 @@ export async function redeemDeviceCode(
   }
   const { userId, grantId } = record;
   if (userId === null || grantId === null) throw invalidGrant('the device code is invalid');
+  // Approved, then the user was disabled before the device polled: no tokens for them.
+  const standing = await activeUser(deps.storage, client.accountId, userId);
+  if (!standing.active) throw invalidGrant(`the device code is refused: ${standing.message}`);
   const minted = await mintTokens(deps.keys, {
     issuer: deps.issuer(client.accountId),
     client,

@@ -45,8 +45,12 @@ export interface UserService {
   findByEmail(ctx: RequestContext, email: string): Promise<UserView>;
   /** Gives the user another role; the last enabled owner cannot be demoted (409 `last_owner`). */
   setRole(ctx: RequestContext, userId: string, role: UserRole): Promise<UserView>;
-  /** Disables the user: ends their sessions and grants; the last enabled owner cannot be disabled. */
+  /**
+   * Disables the user: ends their sessions, and every grant and token is refused until enabled;
+   * the last enabled owner cannot be disabled.
+   */
   disable(ctx: RequestContext, userId: string): Promise<UserView>;
+  /** Enables the user, deleting every session and grant from before (they sign in anew). */
   enable(ctx: RequestContext, userId: string): Promise<UserView>;
   /** Deletes the user and everything that is theirs; the audit trail keeps their id. */
   delete(ctx: RequestContext, userId: string): Promise<void>;
@@ -228,10 +232,11 @@ export function userService(storage: Storage, options: UserServiceOptions): User
       await change(ctx, user, 'disable the user', 'UPDATE', async (tx) => {
         const now = new Date().toISOString();
         await tx.users.update(user.accountId, user.id, { disabledAt: now, updatedAt: now });
-        // Every credential checks the user on use (active-user.ts); these go as well, so that
-        // enabling the user again does not bring back what may have leaked while it was disabled:
-        // sessions, grants, a sign-in at its second step, and a reset link issued before.
-        await endSignIns(tx, user);
+        // Every credential checks the user on use (active-user.ts). The grants and their tokens
+        // stay while the user is disabled, so each use is refused saying "the user is disabled"
+        // rather than "unknown"; they are deleted when the user is enabled (below). Sessions, a
+        // sign-in at its second step and a reset link issued before the disable go now.
+        await endSignIns(tx, user, { keepGrants: true });
       });
       return reload(ctx, userId);
     },
@@ -244,6 +249,10 @@ export function userService(storage: Storage, options: UserServiceOptions): User
           disabledAt: null,
           updatedAt: new Date().toISOString(),
         });
+        // In the same transaction, so no request sees the user enabled with a credential from
+        // before: whatever may have leaked while it was disabled does not come back. A reset
+        // link issued while disabled stays (disable, reset, enable recovers a compromised user).
+        await endSignIns(tx, user, { keepResetLink: true });
       });
       return reload(ctx, userId);
     },
