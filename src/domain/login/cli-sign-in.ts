@@ -3,7 +3,7 @@ import { unauthorized } from '../../errors/app-error.js';
 import type { Stores } from '../../storage/ports.js';
 import { userPrincipal } from '../access/principals.js';
 import type { RequestContext } from '../context.js';
-import { ADMIN_API_RESOURCE } from '../oauth/cli-client.js';
+import { ADMIN_API_RESOURCE, cliClientRowId } from '../oauth/cli-client.js';
 import { activeUser } from '../users/active-user.js';
 
 export interface CallerFacts {
@@ -54,4 +54,19 @@ export async function authenticateCliToken(
     principal: userPrincipal(user, access, operator),
     ...facts,
   };
+}
+
+/**
+ * Ends a user's CLI sign-in (every `keyhold login` of theirs shares one grant): its tokens go
+ * with the grant. Called with the transaction that changes their password, since the CLI
+ * sign-in is a session like the browser's: one made with a stolen password must not outlive
+ * the reset or change that answers the theft.
+ */
+export async function endCliSignIn(
+  tx: Pick<Stores, 'grants'>,
+  accountId: string,
+  userId: string,
+): Promise<void> {
+  const grant = await tx.grants.find(userId, cliClientRowId(accountId), ADMIN_API_RESOURCE);
+  if (grant) await tx.grants.delete(accountId, grant.id);
 }

@@ -1,6 +1,7 @@
 import { AppError, invalidInput } from '../../errors/app-error.js';
 import type { Storage } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { endCliSignIn } from '../login/cli-sign-in.js';
 import type { Session } from '../login/login-service.js';
 import { type LoginThrottle, TooManyAttemptsError } from '../login/throttle.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
@@ -13,7 +14,7 @@ export const wrongCurrentPassword = () => new AppError(401, 'unauthorized', 'The
  * A signed-in user changes their own password. Knowing the session is not enough: the current
  * password is checked, through the sign-in throttle's own keys (this email, this address), so
  * the form is no way around the sign-in page's limits for someone holding a stolen session. On
- * success every other session of the user ends; the one used stays signed in.
+ * success every other session of the user ends, their CLI sign-in too; the one used stays signed in.
  */
 export async function changeOwnPassword(
   storage: Storage,
@@ -40,6 +41,7 @@ export async function changeOwnPassword(
   await storage.transaction(async (tx) => {
     await tx.users.update(user.accountId, user.id, { passwordHash, updatedAt: new Date().toISOString() });
     await tx.loginSessions.deleteForUser(user.id, session.record.id);
+    await endCliSignIn(tx, user.accountId, user.id);
     await throttle.succeed(user.accountId, user.email, ip, tx);
     await recordAudit(tx.audit, ctx, { ...event, result: 'SUCCESS' });
   });

@@ -5,6 +5,7 @@ import type { PasswordResetRecord, Storage, UserRecord } from '../../storage/por
 import { nobody } from '../access/principals.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import { endCliSignIn } from '../login/cli-sign-in.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 
@@ -108,9 +109,9 @@ export async function resetLinkEmail(
 }
 
 /**
- * Sets the new password through a reset link: the link is used up, the user's sessions end, and
- * the use is audited, all in one transaction. Of two racing uses, one wins; the other is told the
- * link was used.
+ * Sets the new password through a reset link: the link is used up, the user's sessions and CLI
+ * sign-in end, and the use is audited, all in one transaction. Of two racing uses, one wins; the
+ * other is told the link was used.
  */
 export async function completePasswordReset(
   storage: Storage,
@@ -142,6 +143,7 @@ export async function completePasswordReset(
     }
     await tx.users.update(accountId, reset.userId, { passwordHash, updatedAt: now });
     await tx.loginSessions.deleteForUser(reset.userId);
+    await endCliSignIn(tx, accountId, reset.userId);
     await recordAudit(tx.audit, ctx, {
       action: 'UPDATE',
       resourceType: 'PASSWORD_RESET',
