@@ -32,4 +32,6 @@ export const emailAddress = z
   .regex(
     /^[^\s@"<>()\\,;:]+@[^\s@"<>()\\,;:]+\.[^\s@"<>()\\,;:]+$/,
     'must be an email address like ada@example.com',
-  );
+  )
+  // Emails are printed as they are (user list, whoami, audit labels): no terminal escapes.
+  .refine((s) => !CONTROL.test(s), 'must not contain control characters');

@@ -47,10 +47,13 @@ async function signInOnPage(page: Page, user: { email: string; password: string 
 }
 
 /** Runs `keyhold login`, and in the browser opens the URL it prints, signs in and approves. */
-async function loginThroughBrowser(user: { email: string; password: string }) {
+async function loginThroughBrowser(
+  user: { email: string; password: string },
+  env: Record<string, string> = {},
+) {
   let seen = '';
   const result = await runCli(cmd`login --addr ${server.url} --json`, {
-    ...asUser(),
+    env: { ...asUser().env, ...env },
     timeoutMs: 60_000,
     input: '',
     beforeInput: async (child) => {
@@ -178,4 +181,17 @@ describe('keyhold login (device flow) over real processes', () => {
     expect(after.code).toBe(1);
     expect(after.stderr).toContain('not signed in: run `keyhold login`');
   });
+
+  it('login reports the user it signed in, whatever KEYHOLD_TOKEN and KEYHOLD_ADDR hold', async () => {
+    // A shell set up for automation: an admin token and another address in the environment.
+    // `login --addr` signs in there and must confirm that sign-in, not the admin token, and not
+    // fail against the other address after storing the credentials.
+    const login = await loginThroughBrowser(MEMBER, {
+      KEYHOLD_TOKEN: token,
+      KEYHOLD_ADDR: 'http://127.0.0.1:9',
+    });
+    expect(login.code, login.stderr).toBe(0);
+    expect(JSON.parse(login.stdout)).toMatchObject({ kind: 'user', user: { email: MEMBER.email } });
+    expect(existsSync(credentialsFile())).toBe(true);
+  }, 90_000);
 });

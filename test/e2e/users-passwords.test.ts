@@ -315,3 +315,81 @@ describe('a new password ends what the old one opened', () => {
     expect(await refresh()).toBe(400);
   });
 });
+
+describe('the CLI sign-in (keyhold login) of a user whose password is reset or changed', () => {
+  const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+  const form = (path: string, body: Record<string, string>) =>
+    fetch(`${f.issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body).toString(),
+    });
+
+  /** `keyhold login` approved on the device page by a signed-in browser: its access and refresh tokens. */
+  async function cliSignIn(browser: Browser) {
+    const started = (await (await form('/device_authorization', { client_id: 'keyhold-cli' })).json()) as {
+      device_code: string;
+      user_code: string;
+    };
+    const page = await (await browser.fetch(`${f.issuer}/device?user_code=${started.user_code}`)).text();
+    const approved = await browser.fetch(`${f.issuer}/device`, {
+      form: {
+        csrf: hiddenField(page, 'csrf'),
+        user_code: hiddenField(page, 'user_code'),
+        decision: 'approve',
+      },
+    });
+    expect(approved.status).toBe(200);
+    const tokens = await form('/token', {
+      grant_type: DEVICE_GRANT,
+      device_code: started.device_code,
+      client_id: 'keyhold-cli',
+    });
+    expect(tokens.status).toBe(200);
+    return (await tokens.json()) as { access_token: string; refresh_token: string };
+  }
+  const whoami = (accessToken: string) =>
+    fetch(`${f.url}/api/admin/whoami`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const refresh = (refreshToken: string) =>
+    form('/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'keyhold-cli' });
+
+  it('ends with an administrator’s reset: whoever signed the CLI in with the old password is out', async () => {
+    const password = 'a password someone stole';
+    const victim = await f.admin<{ id: string; email: string }>('POST', '/users', {
+      email: 'stolen@example.com',
+      password,
+      role: 'member',
+    });
+    const thief = new Browser();
+    expect((await signIn(thief, password, victim.email)).status).toBe(303);
+    const cli = await cliSignIn(thief);
+    expect((await whoami(cli.access_token)).status).toBe(200);
+
+    const link = await f.admin<{ url: string }>('POST', `/users/${victim.id}/password-reset`);
+    expect((await useLink(link.url, 'the owner’s new password')).status).toBe(200);
+
+    expect((await whoami(cli.access_token)).status).toBe(401);
+    expect((await refresh(cli.refresh_token)).status).toBe(400);
+  });
+
+  it('ends with a change of one’s own password, like the other sessions', async () => {
+    const password = 'a password about to change';
+    const me = await f.admin<{ id: string; email: string }>('POST', '/users', {
+      email: 'changer@example.com',
+      password,
+      role: 'member',
+    });
+    const elsewhere = new Browser();
+    expect((await signIn(elsewhere, password, me.email)).status).toBe(303);
+    const cli = await cliSignIn(elsewhere);
+    const here = new Browser();
+    expect((await signIn(here, password, me.email)).status).toBe(303);
+    const csrf = hiddenField(await (await here.fetch(`${f.issuer}/password`)).text(), 'csrf');
+    const done = await here.fetch(`${f.issuer}/password`, {
+      form: { csrf, current: password, password: 'the changed password', confirm: 'the changed password' },
+    });
+    expect(done.status).toBe(200);
+    expect((await whoami(cli.access_token)).status).toBe(401);
+    expect((await refresh(cli.refresh_token)).status).toBe(400);
+  });
+});

@@ -158,6 +158,18 @@ describe('admin tokens', () => {
     expect(shorter.statusCode).toBe(201);
   });
 
+  it('an expiring owner token cannot found an account, whose first owner token never expires', async () => {
+    const expiring = client(t.app, (await make({ name: 'an hour', role: 'owner', expiresIn: 3600 })).token);
+    const founded = await expiring.post('/accounts', { name: 'outliving' });
+    expect(founded.statusCode, founded.body).toBe(403);
+    expect(founded.json().message).toMatch(
+      /^a token cannot make a token that outlives it: this one expires at /,
+    );
+    expect(founded.body).not.toContain('khadm_');
+    const accounts = (await owner.get('/accounts')).json() as { name: string }[];
+    expect(accounts.map((a) => a.name)).not.toContain('outliving');
+  });
+
   it('records every refusal in the audit trail', async () => {
     const events = (await owner.get('/audit?limit=1000')).json() as {
       resourceType: string;

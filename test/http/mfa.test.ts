@@ -378,6 +378,27 @@ describe('administrator reset', () => {
     });
     expect(await t.services.mfa.policy(auditor)).toEqual({ requireMfa: false });
   });
+
+  it('tells a caller without users:read nothing about a user id: the same 403 whether it exists or not, audited', async () => {
+    const made = await api.post('/admin-tokens', { name: 'connect only', role: 'connect-manager' });
+    const cm = client(t.app, made.json().token as string);
+    const u = await newUser();
+    const unknown = '00000000000000000000000000';
+    for (const [method, permission] of [
+      ['get', 'users:read'],
+      ['delete', 'users:write'],
+    ] as const) {
+      const real = await cm[method](`/users/${u.id}/mfa`);
+      const fake = await cm[method](`/users/${unknown}/mfa`);
+      expect([real.statusCode, fake.statusCode]).toEqual([403, 403]);
+      expect(fake.json().message).toBe(real.json().message);
+      expect(fake.json().message).toContain(permission);
+    }
+    const denied = auditRows().filter(
+      (e) => e.resource_type === 'MFA' && e.result === 'DENY' && e.resource_id === unknown,
+    );
+    expect(denied.map((e) => e.action).sort()).toEqual(['DELETE', 'READ']);
+  });
 });
 
 describe('tampered storage', () => {

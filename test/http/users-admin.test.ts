@@ -149,6 +149,24 @@ describe('admin API: users', () => {
   });
 });
 
+describe('emails', () => {
+  it('refuses control characters, which `user list`, `whoami` and the audit labels would print to a terminal', async () => {
+    // ESC sequences rewrite the terminal of whoever lists users (an owner, when an admin chose
+    // the email): clear the screen, hide text; NUL and the C1 range are no better.
+    for (const email of [
+      '\u001b[2J\u001b[8mada@example.com',
+      'nul\u0000@example.com',
+      'c1\u009b8m@example.com',
+    ]) {
+      const made = await admin.post('/users', { email, role: 'member', password: PASSWORD });
+      expect(made.statusCode, email).toBe(400);
+      expect(made.json()).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('email') });
+      const found = await admin.get(`/users?email=${encodeURIComponent(email)}`);
+      expect(found.statusCode).toBe(400);
+    }
+  });
+});
+
 describe('the last enabled owner', () => {
   it('cannot be demoted, disabled or deleted (409 last_owner), and the refusal is audited', async () => {
     expect(await enabledOwners()).toBe(1);

@@ -111,7 +111,12 @@ export function registerLogin(program: Command): void {
           throw new CliError('the code expired before it was approved; run `keyhold login` again');
         throw new CliError(`the sign-in failed (${oauthProblem(answer)})`);
       }
-      const who = await new AdminClient({}).request<WhoAmI>('GET', 'whoami');
+      // The sign-in just stored, at the address it was made at: not KEYHOLD_TOKEN (which would
+      // take precedence) nor KEYHOLD_ADDR (which --addr may differ from).
+      const who = await new AdminClient(
+        { addr },
+        { ...process.env, KEYHOLD_TOKEN: undefined },
+      ).request<WhoAmI>('GET', 'whoami');
       emit(who, opts, (w) => `Signed in to ${addr} as ${describeCaller(w)}`);
     });
 

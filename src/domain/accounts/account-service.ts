@@ -60,7 +60,12 @@ export async function foundAccount(
 export function accountService(storage: Storage, signingKeys: SigningKeys): AccountService {
   return {
     async create(ctx, name) {
-      await authorizeAccount(storage, ctx, 'accounts:manage', { denied: { action: 'CREATE' } });
+      // The new account's first owner token never expires, so a caller that expires may not
+      // make it (decide.ts: no token outlives the token that made it).
+      await authorizeAccount(storage, ctx, 'accounts:manage', {
+        expiresAt: null,
+        denied: { action: 'CREATE' },
+      });
       const account: AccountRecord = {
         id: newId(),
         name,

@@ -144,6 +144,11 @@ export class MfaService {
 
   /** An administrator's view of a user's second factor (never the secret). */
   async adminStatus(ctx: RequestContext, userId: string): Promise<MfaStatus> {
+    // First without the subject: a caller who may not read users learns nothing, not even
+    // whether the id exists.
+    await authorizeAccount(this.#storage, ctx, 'users:read', {
+      denied: { resourceType: 'MFA', resourceId: userId },
+    });
     const user = await this.#user(ctx, userId);
     await authorizeAccount(this.#storage, ctx, 'users:read', {
       subject: user.role,
@@ -157,6 +162,10 @@ export class MfaService {
    * check); the user signs in with the password alone, or enrols again where the policy says so.
    */
   async reset(ctx: RequestContext, userId: string): Promise<{ userId: string; removed: boolean }> {
+    // As in adminStatus: the permission first, so a refusal says nothing about the id.
+    await authorizeAccount(this.#storage, ctx, 'users:write', {
+      denied: { action: 'DELETE', resourceType: 'MFA', resourceId: userId },
+    });
     const user = await this.#user(ctx, userId);
     await authorizeAccount(this.#storage, ctx, 'users:write', {
       subject: user.role,
