@@ -47,30 +47,9 @@ export function auditStore(db: Kysely<Database>): AuditStore {
   const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS);
   return {
     append: (e) => insert(toAuditRow(e)),
-    async list(accountId, { limit, resourceId, ...options }) {
-      const page = narrowed(db.selectFrom('audit_events'), accountId, options);
-      if (resourceId === undefined) {
-        const rows = await page.selectAll().orderBy('seq', 'desc').limit(limit).execute();
-        return rows.map(toEvent);
-      }
-      // A resource id is looked for in three columns. Asked as one OR, SQLite walks the account's
-      // whole trail by (account_id, seq); so each column is asked on its own, newest first through
-      // its (account_id, column, seq) index and cut at `limit` (with every other filter applied,
-      // the newest `limit` of the union are among these), and the page is read by those seqs.
-      const newest = (column: 'resource_id' | 'vault_id' | 'item_id') =>
-        db
-          .selectFrom(
-            narrowed(db.selectFrom('audit_events'), accountId, options)
-              .select('seq')
-              .where(column, '=', resourceId)
-              .orderBy('seq', 'desc')
-              .limit(limit)
-              .as(column),
-          )
-          .select('seq');
-      const rows = await page
+    async list(accountId, { limit, ...options }) {
+      const rows = await narrowed(db.selectFrom('audit_events'), accountId, options)
         .selectAll()
-        .where('seq', 'in', newest('resource_id').unionAll(newest('vault_id')).unionAll(newest('item_id')))
         .orderBy('seq', 'desc')
         .limit(limit)
         .execute();
@@ -110,11 +89,18 @@ export function auditStore(db: Kysely<Database>): AuditStore {
   };
 }
 
-/** `query` kept to the account's events that match every filter but the resource id. */
+/**
+ * `query` kept to the account's events that match every filter. Only the time range has an index
+ * to narrow by (0014-audit-filters.ts); otherwise SQLite reads the account's trail newest first by
+ * (account_id, seq) and the caller's LIMIT ends the walk once a page has matched. A resource id is
+ * one OR over its three columns, so that walk ends at the `limit`th event naming it anywhere: no
+ * plan through the resource_id index alone can stop sooner, since vault_id and item_id must still
+ * be walked for.
+ */
 function narrowed<O>(
   query: SelectQueryBuilder<Database, 'audit_events', O>,
   accountId: string,
-  options: Omit<AuditFilter, 'resourceId'> & { beforeSeq?: number },
+  options: AuditFilter & { beforeSeq?: number },
 ): SelectQueryBuilder<Database, 'audit_events', O> {
   let q = query.where('account_id', '=', accountId);
   if (options.beforeSeq !== undefined) q = q.where('seq', '<', options.beforeSeq);
@@ -122,6 +108,15 @@ function narrowed<O>(
   if (options.action !== undefined) q = q.where('action', '=', options.action);
   if (options.result !== undefined) q = q.where('result', '=', options.result);
   if (options.resourceType !== undefined) q = q.where('resource_type', '=', options.resourceType);
+  const { resourceId } = options;
+  if (resourceId !== undefined)
+    q = q.where((eb) =>
+      eb.or([
+        eb('resource_id', '=', resourceId),
+        eb('vault_id', '=', resourceId),
+        eb('item_id', '=', resourceId),
+      ]),
+    );
   if (options.since !== undefined) q = q.where('occurred_at', '>=', options.since);
   if (options.until !== undefined) q = q.where('occurred_at', '<', options.until);
   return q;
