@@ -9,11 +9,12 @@ import { auditStore } from '../../src/storage/sql/audit.js';
 import { migrate } from '../../src/storage/sql/storage.js';
 import type { Database } from '../../src/storage/sql/tables.js';
 
-// SQLite's plan for each filtered read of the trail, asked of the very SQL the store runs. Only a
-// time range narrows through an index of its own; every other filter walks the account's trail
-// newest first by (account_id, seq), in the order the page is returned, so the LIMIT ends the walk
-// (no sort of every match first). The resource_id index must not be picked for a resource id: the
-// id is also looked for in vault_id and item_id, which have no index.
+// SQLite's plan for each filtered read of the trail, asked of the very SQL the store runs. Every
+// filter walks the account's trail newest first by (account_id, seq), in the order the page is
+// returned, so the LIMIT ends the walk (no sort of every match first). A time range bounds that
+// walk by seq, the bounds read from the (account_id, occurred_at) index alone. The resource_id
+// index must not be picked for a resource id: the id is also looked for in vault_id and item_id,
+// which have no index.
 const dir = mkdtempSync(join(tmpdir(), 'keyhold-plan-'));
 const raw = new BetterSqlite3(join(dir, 'plan.sqlite'));
 let last: CompiledQuery | undefined;
@@ -58,26 +59,26 @@ describe('audit filters on SQLite (EXPLAIN QUERY PLAN)', () => {
   });
 
   it.each([
-    ['since', { since: SINCE }, 'audit_account_occurred (account_id=? AND occurred_at>?)'],
-    ['until', { until: UNTIL }, 'audit_account_occurred (account_id=? AND occurred_at<?)'],
+    ['since', { since: SINCE }, 'seq>?', 'occurred_at>?'],
+    ['until', { until: UNTIL }, 'seq<?', 'occurred_at<?'],
+    ['time range', { since: SINCE, until: UNTIL }, 'seq>? AND seq<?', 'occurred_at>? AND occurred_at<?'],
+    ['actor and since', { actorId: 'a', since: SINCE }, 'seq>?', 'occurred_at>?'],
     [
-      'time range',
-      { since: SINCE, until: UNTIL },
-      'audit_account_occurred (account_id=? AND occurred_at>? AND occurred_at<?)',
+      'resource id, time range, paging back',
+      { resourceId: 'r', since: SINCE, until: UNTIL, beforeSeq: 9 },
+      'seq>? AND seq<?',
+      'occurred_at>? AND occurred_at<?',
     ],
-    [
-      'actor and since',
-      { actorId: 'a', since: SINCE },
-      'audit_account_occurred (account_id=? AND occurred_at>?)',
-    ],
-    [
-      'resource id and time range',
-      { resourceId: 'r', since: SINCE, until: UNTIL },
-      'audit_account_occurred (account_id=? AND occurred_at>? AND occurred_at<?)',
-    ],
-  ] as const)('%s is read through the time index', async (_, filter, index) => {
-    const steps = await plan(filter);
-    expect(steps[0]).toBe(`SEARCH audit_events USING INDEX ${index}`);
-    expect(steps.filter((s) => /^SCAN audit_events\b/.test(s))).toEqual([]);
-  });
+  ] as const)(
+    '%s walks the trail between the seqs the time index bounds it to',
+    async (_, filter, bounds, range) => {
+      const [walk, ...rest] = await plan(filter);
+      expect(walk).toBe(`${WALK.slice(0, -1)} AND ${bounds})`);
+      // One lookup per bound (the smallest seq for `since`, the largest for `until`), index only.
+      const bound = `SEARCH audit_events USING COVERING INDEX audit_account_occurred (account_id=? AND ${range})`;
+      const lookups = rest.filter((s) => s.startsWith('SEARCH'));
+      expect(lookups).toEqual(Array(('since' in filter ? 1 : 0) + ('until' in filter ? 1 : 0)).fill(bound));
+      expect(rest.filter((s) => /TEMP B-TREE|^SCAN audit_events\b/.test(s))).toEqual([]);
+    },
+  );
 });

@@ -48,7 +48,7 @@ export function auditStore(db: Kysely<Database>): AuditStore {
   return {
     append: (e) => insert(toAuditRow(e)),
     async list(accountId, { limit, ...options }) {
-      const rows = await narrowed(db.selectFrom('audit_events'), accountId, options)
+      const rows = await narrowed(db, accountId, options)
         .selectAll()
         .orderBy('seq', 'desc')
         .limit(limit)
@@ -90,25 +90,47 @@ export function auditStore(db: Kysely<Database>): AuditStore {
 }
 
 /**
- * `query` kept to the account's events that match every filter. Only the time range has an index
- * to narrow by (0014-audit-filters.ts); otherwise SQLite reads the account's trail newest first by
- * (account_id, seq) and the caller's LIMIT ends the walk once a page has matched. A resource id is
- * one OR over its three columns, so that walk ends at the `limit`th event naming it anywhere: no
- * plan through the resource_id index alone can stop sooner, since vault_id and item_id must still
- * be walked for.
+ * The account's events that match every filter. SQLite reads them from the account's trail newest
+ * first by (account_id, seq), in the page's order, so the caller's LIMIT ends the walk once a page
+ * has matched. A resource id is one OR over its three columns (vault_id and item_id have no index,
+ * so no plan through the resource_id index alone could stop sooner).
+ *
+ * A time range also bounds that walk by seq, to between the smallest and largest seq of the
+ * account's events in the range, read from the (account_id, occurred_at) index alone: every event
+ * in the range lies within those bounds whatever order events were stamped in, so the bounds never
+ * change the answer; and since occurred_at grows with seq, the walk skips what is newer than the
+ * range and stops where it begins, instead of fetching every event of the range to sort it.
  */
-function narrowed<O>(
-  query: SelectQueryBuilder<Database, 'audit_events', O>,
+function narrowed(
+  db: Kysely<Database>,
   accountId: string,
   options: AuditFilter & { beforeSeq?: number },
-): SelectQueryBuilder<Database, 'audit_events', O> {
-  let q = query.where('account_id', '=', accountId);
+): SelectQueryBuilder<Database, 'audit_events', object> {
+  const { since, until, resourceId } = options;
+  const inRange = <O>(q: SelectQueryBuilder<Database, 'audit_events', O>) => {
+    let r = q.where('account_id', '=', accountId);
+    if (since !== undefined) r = r.where('occurred_at', '>=', since);
+    if (until !== undefined) r = r.where('occurred_at', '<', until);
+    return r;
+  };
+  let q = inRange(db.selectFrom('audit_events'));
+  if (since !== undefined)
+    q = q.where(
+      'seq',
+      '>=',
+      inRange(db.selectFrom('audit_events')).select((eb) => eb.fn.min('seq').as('seq')),
+    );
+  if (until !== undefined)
+    q = q.where(
+      'seq',
+      '<=',
+      inRange(db.selectFrom('audit_events')).select((eb) => eb.fn.max('seq').as('seq')),
+    );
   if (options.beforeSeq !== undefined) q = q.where('seq', '<', options.beforeSeq);
   if (options.actorId !== undefined) q = q.where('actor_id', '=', options.actorId);
   if (options.action !== undefined) q = q.where('action', '=', options.action);
   if (options.result !== undefined) q = q.where('result', '=', options.result);
   if (options.resourceType !== undefined) q = q.where('resource_type', '=', options.resourceType);
-  const { resourceId } = options;
   if (resourceId !== undefined)
     q = q.where((eb) =>
       eb.or([
@@ -117,8 +139,6 @@ function narrowed<O>(
         eb('item_id', '=', resourceId),
       ]),
     );
-  if (options.since !== undefined) q = q.where('occurred_at', '>=', options.since);
-  if (options.until !== undefined) q = q.where('occurred_at', '<', options.until);
   return q;
 }
 
