@@ -7,8 +7,10 @@ import { type Kysely, type Migration, sql } from 'kysely';
  *
  * - (account_id, resource_id, seq), partial: the events that name a resource in `resource_id`
  *   (administrative writes, sign-ins, grants) are few, and secret reads leave it null, so the hot
- *   path adds no entry to it.
+ *   path adds no entry to it. The resource filter does not use it: it also matches vault_id and
+ *   item_id, which have no index, so that filter walks the trail (see audit.ts).
  * - (account_id, occurred_at): occurred_at grows with seq, so appends touch only its last page.
+ *   A time filter reads from it the seqs that bound its walk of the trail.
  *
  * Actor, vault id and item id have none: each would take an index page per distinct actor, vault
  * or item in every commit of read events. A filter on them reads the account's trail newest first
