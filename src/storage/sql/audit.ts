@@ -47,30 +47,9 @@ export function auditStore(db: Kysely<Database>): AuditStore {
   const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS);
   return {
     append: (e) => insert(toAuditRow(e)),
-    async list(accountId, { limit, resourceId, ...options }) {
-      const page = narrowed(db.selectFrom('audit_events'), accountId, options);
-      if (resourceId === undefined) {
-        const rows = await page.selectAll().orderBy('seq', 'desc').limit(limit).execute();
-        return rows.map(toEvent);
-      }
-      // A resource id is looked for in three columns. Asked as one OR, SQLite walks the account's
-      // whole trail by (account_id, seq); so each column is asked on its own, newest first through
-      // its (account_id, column, seq) index and cut at `limit` (with every other filter applied,
-      // the newest `limit` of the union are among these), and the page is read by those seqs.
-      const newest = (column: 'resource_id' | 'vault_id' | 'item_id') =>
-        db
-          .selectFrom(
-            narrowed(db.selectFrom('audit_events'), accountId, options)
-              .select('seq')
-              .where(column, '=', resourceId)
-              .orderBy('seq', 'desc')
-              .limit(limit)
-              .as(column),
-          )
-          .select('seq');
-      const rows = await page
+    async list(accountId, { limit, ...options }) {
+      const rows = await narrowed(db, accountId, options)
         .selectAll()
-        .where('seq', 'in', newest('resource_id').unionAll(newest('vault_id')).unionAll(newest('item_id')))
         .orderBy('seq', 'desc')
         .limit(limit)
         .execute();
@@ -110,20 +89,56 @@ export function auditStore(db: Kysely<Database>): AuditStore {
   };
 }
 
-/** `query` kept to the account's events that match every filter but the resource id. */
-function narrowed<O>(
-  query: SelectQueryBuilder<Database, 'audit_events', O>,
+/**
+ * The account's events that match every filter. SQLite reads them from the account's trail newest
+ * first by (account_id, seq), in the page's order, so the caller's LIMIT ends the walk once a page
+ * has matched. A resource id is one OR over its three columns (vault_id and item_id have no index,
+ * so no plan through the resource_id index alone could stop sooner).
+ *
+ * A time range also bounds that walk by seq, to between the smallest and largest seq of the
+ * account's events in the range, read from the (account_id, occurred_at) index alone: every event
+ * in the range lies within those bounds whatever order events were stamped in, so the bounds never
+ * change the answer; and since occurred_at grows with seq, the walk skips what is newer than the
+ * range and stops where it begins, instead of fetching every event of the range to sort it.
+ */
+function narrowed(
+  db: Kysely<Database>,
   accountId: string,
-  options: Omit<AuditFilter, 'resourceId'> & { beforeSeq?: number },
-): SelectQueryBuilder<Database, 'audit_events', O> {
-  let q = query.where('account_id', '=', accountId);
+  options: AuditFilter & { beforeSeq?: number },
+): SelectQueryBuilder<Database, 'audit_events', object> {
+  const { since, until, resourceId } = options;
+  const inRange = <O>(q: SelectQueryBuilder<Database, 'audit_events', O>) => {
+    let r = q.where('account_id', '=', accountId);
+    if (since !== undefined) r = r.where('occurred_at', '>=', since);
+    if (until !== undefined) r = r.where('occurred_at', '<', until);
+    return r;
+  };
+  let q = inRange(db.selectFrom('audit_events'));
+  if (since !== undefined)
+    q = q.where(
+      'seq',
+      '>=',
+      inRange(db.selectFrom('audit_events')).select((eb) => eb.fn.min('seq').as('seq')),
+    );
+  if (until !== undefined)
+    q = q.where(
+      'seq',
+      '<=',
+      inRange(db.selectFrom('audit_events')).select((eb) => eb.fn.max('seq').as('seq')),
+    );
   if (options.beforeSeq !== undefined) q = q.where('seq', '<', options.beforeSeq);
   if (options.actorId !== undefined) q = q.where('actor_id', '=', options.actorId);
   if (options.action !== undefined) q = q.where('action', '=', options.action);
   if (options.result !== undefined) q = q.where('result', '=', options.result);
   if (options.resourceType !== undefined) q = q.where('resource_type', '=', options.resourceType);
-  if (options.since !== undefined) q = q.where('occurred_at', '>=', options.since);
-  if (options.until !== undefined) q = q.where('occurred_at', '<', options.until);
+  if (resourceId !== undefined)
+    q = q.where((eb) =>
+      eb.or([
+        eb('resource_id', '=', resourceId),
+        eb('vault_id', '=', resourceId),
+        eb('item_id', '=', resourceId),
+      ]),
+    );
   return q;
 }
 
