@@ -12,9 +12,7 @@ import type { Database } from '../../src/storage/sql/tables.js';
 // SQLite's plan for each filtered read of the trail, asked of the very SQL the store runs. Every
 // filter walks the account's trail newest first by (account_id, seq), in the order the page is
 // returned, so the LIMIT ends the walk (no sort of every match first). A time range bounds that
-// walk by seq, the bounds read from the (account_id, occurred_at) index alone. The resource_id
-// index must not be picked for a resource id: the id is also looked for in vault_id and item_id,
-// which have no index.
+// walk by seq, the bounds read from the (account_id, occurred_at) index alone.
 const dir = mkdtempSync(join(tmpdir(), 'keyhold-plan-'));
 const raw = new BetterSqlite3(join(dir, 'plan.sqlite'));
 let last: CompiledQuery | undefined;
