@@ -493,23 +493,32 @@ export interface TotpRecord {
   lastStep: number;
   createdAt: string;
   enabledAt: string | null;
+  /**
+   * While pending: the one sign-in context the secret was shown to and that alone may confirm it
+   * (domain/mfa/enrolment-owner.ts: a login session's or a pending second step's id, never a
+   * cookie value). Null once enabled.
+   */
+  pendingFor: string | null;
 }
 
 export interface TotpStore {
   get(userId: string): Promise<TotpRecord | undefined>;
   /**
-   * Stores a new, not yet enabled secret for the user, replacing an earlier unconfirmed one.
-   * Returns false (nothing written) when the user's TOTP is already enabled.
+   * Stores a new, not yet enabled secret for the user, bound to `record.pendingFor`, replacing an
+   * earlier unconfirmed one (whoever it was bound to). Returns false (nothing written) when the
+   * user's TOTP is already enabled.
    */
   putPending(record: TotpRecord): Promise<boolean>;
   /**
-   * Switches the pending secret on if it is still `secret` and not enabled (compare-and-set:
-   * of two confirmations, one wins), with `step` as its last accepted step, and replaces the
-   * user's recovery codes with `recoveryCodeHashes`.
+   * Switches the pending secret on if it is still `secret`, still bound to `pendingFor` and not
+   * enabled, in one statement (compare-and-set: of two confirmations, one wins; a secret replaced
+   * or rebound meanwhile is not switched on), with `step` as its last accepted step, and replaces
+   * the user's recovery codes with `recoveryCodeHashes`.
    */
   enable(
     userId: string,
     secret: Buffer,
+    pendingFor: string,
     step: number,
     recoveryCodeHashes: Buffer[],
     at: string,

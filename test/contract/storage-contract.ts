@@ -648,7 +648,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         await storage.users.insert(u);
         return u;
       };
-      const totp = (userId: string, accountId: string, secret: string) => ({
+      const totp = (userId: string, accountId: string, secret: string, pendingFor = 'session:s') => ({
         userId,
         accountId,
         secret: bytes(secret),
@@ -656,6 +656,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         lastStep: -1,
         createdAt: now,
         enabledAt: null,
+        pendingFor,
       });
 
       it('keeps a pending secret replaceable and an enabled one fixed; enable is a compare-and-set', async () => {
@@ -663,10 +664,10 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         const u = await userOf(a.id);
         expect(await storage.totp.putPending(totp(u.id, a.id, 's1'))).toBe(true);
         expect(await storage.totp.putPending(totp(u.id, a.id, 's2'))).toBe(true);
-        expect(await storage.totp.enable(u.id, bytes('s1'), 10, [], now)).toBe(false);
+        expect(await storage.totp.enable(u.id, bytes('s1'), 'session:s', 10, [], now)).toBe(false);
         const enabled = await Promise.all([
-          storage.totp.enable(u.id, bytes('s2'), 10, [bytes('r1'), bytes('r2')], now),
-          storage.totp.enable(u.id, bytes('s2'), 10, [bytes('r3')], now),
+          storage.totp.enable(u.id, bytes('s2'), 'session:s', 10, [bytes('r1'), bytes('r2')], now),
+          storage.totp.enable(u.id, bytes('s2'), 'session:s', 10, [bytes('r3')], now),
         ]);
         expect(enabled.filter(Boolean)).toHaveLength(1);
         expect(await storage.totp.get(u.id)).toMatchObject({
@@ -678,12 +679,43 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         expect((await storage.totp.get(u.id))?.secret).toEqual(bytes('s2'));
       });
 
+      it('binds a pending secret to one sign-in context: only that context switches it on, and a new context takes it over', async () => {
+        const a = await account();
+        const u = await userOf(a.id);
+        expect(await storage.totp.putPending(totp(u.id, a.id, 's1', 'session:first'))).toBe(true);
+        expect((await storage.totp.get(u.id))?.pendingFor).toBe('session:first');
+        // The right secret from another context is not enough.
+        expect(await storage.totp.enable(u.id, bytes('s1'), 'challenge:first', 10, [], now)).toBe(false);
+        // Another context opening enrolment replaces the secret and the binding together: the first
+        // context's confirmation of its own secret now fails, and so does the old secret for the new context.
+        expect(await storage.totp.putPending(totp(u.id, a.id, 's2', 'challenge:second'))).toBe(true);
+        expect(await storage.totp.get(u.id)).toMatchObject({
+          secret: bytes('s2'),
+          pendingFor: 'challenge:second',
+        });
+        expect(await storage.totp.enable(u.id, bytes('s1'), 'session:first', 10, [], now)).toBe(false);
+        expect(await storage.totp.enable(u.id, bytes('s1'), 'challenge:second', 10, [], now)).toBe(false);
+        expect(await storage.totp.enable(u.id, bytes('s2'), 'session:first', 10, [], now)).toBe(false);
+        expect((await storage.totp.get(u.id))?.enabled).toBe(false);
+        // Of the two contexts confirming in parallel, only the bound one switches it on; the binding ends there.
+        const results = await Promise.all([
+          storage.totp.enable(u.id, bytes('s2'), 'session:first', 10, [bytes('r1')], now),
+          storage.totp.enable(u.id, bytes('s2'), 'challenge:second', 10, [bytes('r2')], now),
+        ]);
+        expect(results).toEqual([false, true]);
+        expect(await storage.totp.get(u.id)).toMatchObject({ enabled: true, pendingFor: null });
+        expect(await storage.totp.unusedRecoveryCodes(u.id)).toBe(1);
+        // An enabled secret is never rebound by a new context.
+        expect(await storage.totp.putPending(totp(u.id, a.id, 's3', 'session:first'))).toBe(false);
+        expect(await storage.totp.get(u.id)).toMatchObject({ secret: bytes('s2'), pendingFor: null });
+      });
+
       it('accepts each later step once, under parallel calls, and never an earlier one', async () => {
         const a = await account();
         const u = await userOf(a.id);
         await storage.totp.putPending(totp(u.id, a.id, 's'));
         expect(await storage.totp.acceptStep(u.id, 5)).toBe(false); // not enabled yet
-        await storage.totp.enable(u.id, bytes('s'), 10, [], now);
+        await storage.totp.enable(u.id, bytes('s'), 'session:s', 10, [], now);
         const results = await Promise.all(
           [11, 11, 11, 11].map((step) => storage.totp.acceptStep(u.id, step)),
         );
@@ -699,7 +731,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         const a = await account();
         const u = await userOf(a.id);
         await storage.totp.putPending(totp(u.id, a.id, 's'));
-        await storage.totp.enable(u.id, bytes('s'), 1, [bytes('r1'), bytes('r2')], now);
+        await storage.totp.enable(u.id, bytes('s'), 'session:s', 1, [bytes('r1'), bytes('r2')], now);
         const uses = await Promise.all(
           [1, 2, 3].map(() => storage.totp.useRecoveryCode(u.id, bytes('r1'), now)),
         );
@@ -712,7 +744,7 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         expect(await storage.totp.get(u.id)).toBeUndefined();
         expect(await storage.totp.unusedRecoveryCodes(u.id)).toBe(0);
         await storage.totp.putPending(totp(other.id, a.id, 's'));
-        await storage.totp.enable(other.id, bytes('s'), 1, [bytes('r9')], now);
+        await storage.totp.enable(other.id, bytes('s'), 'session:s', 1, [bytes('r9')], now);
         expect(await storage.users.delete(a.id, other.id)).toBe(true);
         expect(await storage.totp.get(other.id)).toBeUndefined();
         expect(await storage.totp.unusedRecoveryCodes(other.id)).toBe(0);

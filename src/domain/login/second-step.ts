@@ -24,6 +24,12 @@ export type SecondStepResult =
   /** The step passed: `session` is the new session's cookie value. */
   | { status: 'signed-in'; session: string; recoveryCodes?: string[] }
   | { status: 'wrong' }
+  /**
+   * Enrolment only: the key this pending sign-in showed was replaced by an enrolment opened
+   * elsewhere (enrolment-owner.ts); it is not switched on. The pending sign-in stays, and its
+   * page, loaded again, shows a new key.
+   */
+  | { status: 'start-again' }
   /** The pending sign-in is gone (used up, expired, taken by a parallel request): start over. */
   | { status: 'expired' };
 
@@ -67,9 +73,9 @@ export class SecondStep {
     return standing.active ? { challenge, user: standing.user } : undefined;
   }
 
-  /** What the enrolment page of an `enrol` sign-in shows. */
+  /** What the enrolment page of an `enrol` sign-in shows: a key for this pending sign-in alone. */
   enrolment(pending: PendingSignIn): Promise<TotpEnrolment> {
-    return this.#mfa.enrolment(pending.user);
+    return this.#mfa.enrolment(pending.user, { kind: 'challenge', id: pending.challenge.id });
   }
 
   /** Leaves the pending sign-in (the user went back to the password form). */
@@ -144,16 +150,17 @@ export class SecondStep {
     facts: LoginFacts,
   ): Promise<SecondStepResult> {
     const ctx = signInContext(user.accountId, user.id, facts);
-    const recoveryCodes = await this.#mfa.confirm(ctx, user, code);
-    if (!recoveryCodes) {
+    const confirmed = await this.#mfa.confirm(ctx, user, { kind: 'challenge', id: challenge.id }, code);
+    if (confirmed.status !== 'enabled') {
       await auditSignIn(this.#storage, user.accountId, user.id, facts, {
         action: 'CREATE',
         resourceType: 'MFA',
         resourceId: user.id,
         result: 'DENY',
       });
-      return { status: 'wrong' };
+      return confirmed;
     }
+    const { recoveryCodes } = confirmed;
     try {
       return await this.#storage.transaction(async (tx) => {
         if (!(await tx.mfaChallenges.delete(challenge.id))) throw new ChallengeTaken();

@@ -7,6 +7,7 @@ import type { RequestContext } from '../context.js';
 import { TooManyAttemptsError } from '../login/login-service.js';
 import { LoginThrottle } from '../login/throttle.js';
 import { acceptCode } from './accept-code.js';
+import { type EnrolmentOwner, enrolmentOwnerKey } from './enrolment-owner.js';
 import { newRecoveryCodes, recoveryCodeHash } from './recovery-codes.js';
 import { matchingStep, newTotpSecret, secretText, totpUri } from './totp.js';
 import { openTotpSecret, sealTotpSecret } from './totp-secret.js';
@@ -16,6 +17,16 @@ export interface TotpEnrolment {
   secret: string;
   uri: string;
 }
+
+/**
+ * How a confirmation ended. `start-again`: nothing pending belongs to the confirming context any
+ * more (enrolment was opened from another context, which replaced the key; or it was reset), so
+ * the key this context showed must not be switched on — not even with a right code for it.
+ */
+export type EnrolmentConfirmation =
+  | { status: 'enabled'; recoveryCodes: string[] }
+  | { status: 'wrong' }
+  | { status: 'start-again' };
 
 export interface MfaStatus {
   userId: string;
@@ -29,7 +40,10 @@ export interface AccountPolicyView {
 
 /** The issuer authenticator apps file the entry under. */
 const ISSUER = 'Keyhold';
-/** A reload of the enrolment page within this time shows the same secret (it may be scanned already). */
+/**
+ * A reload of the enrolment page in the same sign-in context within this time shows the same
+ * secret (it may be scanned already).
+ */
 const PENDING_REUSE_MS = 10 * 60_000;
 
 /**
@@ -59,14 +73,21 @@ export class MfaService {
   }
 
   /**
-   * The pending enrolment of a user without TOTP on: the one shown moments ago (a reload must
-   * not invalidate what the app just scanned), else a new secret, sealed and stored pending.
+   * The pending enrolment of a user without TOTP on, for the sign-in context `owner`: the one
+   * shown to that same context moments ago (a reload must not invalidate what the app just
+   * scanned), else a new secret, sealed and stored pending for `owner` — replacing one pending
+   * for any other context, which is never shown here (enrolment-owner.ts).
    */
-  async enrolment(user: UserRecord): Promise<TotpEnrolment> {
+  async enrolment(user: UserRecord, owner: EnrolmentOwner): Promise<TotpEnrolment> {
+    const pendingFor = enrolmentOwnerKey(owner);
     const existing = await this.#storage.totp.get(user.id);
     if (existing?.enabled) throw conflict('two-step sign-in is already on for this user; turn it off first');
     let secret: Buffer | undefined;
-    if (existing && Date.parse(existing.createdAt) > Date.now() - PENDING_REUSE_MS) {
+    if (
+      existing &&
+      existing.pendingFor === pendingFor &&
+      Date.parse(existing.createdAt) > Date.now() - PENDING_REUSE_MS
+    ) {
       try {
         secret = openTotpSecret(this.#keyring, user.accountId, user.id, existing.secret);
       } catch {
@@ -84,6 +105,7 @@ export class MfaService {
         lastStep: -1,
         createdAt: new Date().toISOString(),
         enabledAt: null,
+        pendingFor,
       });
       if (!stored) throw conflict('two-step sign-in is already on for this user; turn it off first');
     }
@@ -91,23 +113,32 @@ export class MfaService {
   }
 
   /**
-   * Switches the pending enrolment on with a valid code from the app, and returns the recovery
-   * codes (shown once, stored as hashes); undefined when the code is wrong or nothing is pending.
-   * Audited with the change in one transaction.
+   * Switches on the enrolment pending for `owner` with a valid code from the app, and returns the
+   * recovery codes (shown once, stored as hashes). A key pending for another context is never
+   * switched on here, whatever the code (`start-again`). Audited with the change in one
+   * transaction.
    */
-  async confirm(ctx: RequestContext, user: UserRecord, code: string): Promise<string[] | undefined> {
+  async confirm(
+    ctx: RequestContext,
+    user: UserRecord,
+    owner: EnrolmentOwner,
+    code: string,
+  ): Promise<EnrolmentConfirmation> {
+    const pendingFor = enrolmentOwnerKey(owner);
     const pending = await this.#storage.totp.get(user.id);
-    if (!pending || pending.enabled || pending.accountId !== user.accountId) return undefined;
+    if (!pending || pending.enabled || pending.accountId !== user.accountId) return { status: 'start-again' };
+    if (pending.pendingFor !== pendingFor) return { status: 'start-again' };
     const secret = openTotpSecret(this.#keyring, user.accountId, user.id, pending.secret);
     const step = matchingStep(secret, code.trim(), Date.now(), -1);
     secret.fill(0);
-    if (step === undefined) return undefined;
+    if (step === undefined) return { status: 'wrong' };
     const codes = newRecoveryCodes();
     const hashes = codes.map((c) => recoveryCodeHash(user.id, c));
     const enabled = await this.#storage.transaction(async (tx) => {
-      // Compare-and-set on the sealed secret: a confirmation of a secret replaced meanwhile fails.
-      if (!(await tx.totp.enable(user.id, pending.secret, step, hashes, new Date().toISOString())))
-        return false;
+      // Compare-and-set on the sealed secret and its context in one statement: a secret replaced
+      // or taken over by another context since it was read above is not switched on.
+      const at = new Date().toISOString();
+      if (!(await tx.totp.enable(user.id, pending.secret, pendingFor, step, hashes, at))) return false;
       await recordAudit(tx.audit, ctx, {
         action: 'CREATE',
         resourceType: 'MFA',
@@ -116,7 +147,7 @@ export class MfaService {
       });
       return true;
     });
-    return enabled ? codes : undefined;
+    return enabled ? { status: 'enabled', recoveryCodes: codes } : { status: 'start-again' };
   }
 
   /**

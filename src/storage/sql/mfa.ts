@@ -17,6 +17,7 @@ export function totpStore(db: Kysely<Database>): TotpStore {
     lastStep: Number(r.last_step),
     createdAt: r.created_at,
     enabledAt: r.enabled_at,
+    pendingFor: r.pending_for,
   });
   return {
     async get(userId) {
@@ -39,23 +40,30 @@ export function totpStore(db: Kysely<Database>): TotpStore {
           last_step: t.lastStep,
           created_at: t.createdAt,
           enabled_at: null,
+          pending_for: t.pendingFor,
         })
         .onConflict((oc) =>
           oc
             .column('user_id')
-            .doUpdateSet({ secret: t.secret, last_step: t.lastStep, created_at: t.createdAt })
+            .doUpdateSet({
+              secret: t.secret,
+              last_step: t.lastStep,
+              created_at: t.createdAt,
+              pending_for: t.pendingFor,
+            })
             .where('user_totp.enabled', '=', 0),
         )
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
-    async enable(userId, secret, step, hashes, at) {
+    async enable(userId, secret, pendingFor, step, hashes, at) {
       const result = await db
         .updateTable('user_totp')
-        .set({ enabled: 1, last_step: step, enabled_at: at })
+        .set({ enabled: 1, last_step: step, enabled_at: at, pending_for: null })
         .where('user_id', '=', userId)
         .where('enabled', '=', 0)
         .where('secret', '=', secret)
+        .where('pending_for', '=', pendingFor)
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) return false;
       await db.deleteFrom('user_recovery_codes').where('user_id', '=', userId).execute();

@@ -230,6 +230,7 @@ export interface Database {
     last_step: number;
     created_at: string;
     enabled_at: string | null;
+    pending_for: string | null;
   };
   user_recovery_codes: { user_id: string; code_hash: Buffer; used_at: string | null };
   account_policies: { account_id: string; require_mfa: number; updated_at: string };

@@ -110,10 +110,13 @@ describe('acceptCode', () => {
       lastStep: -1,
       createdAt: '2026-01-01T00:00:00.000Z',
       enabledAt: null,
+      pendingFor: 'session:s',
     });
     recovery = newRecoveryCodes();
     const hashes = recovery.map((c) => recoveryCodeHash(user.id, c));
-    expect(await storage.totp.enable(user.id, sealed, stepAt(NOW) - 5, hashes, 'now')).toBe(true);
+    expect(await storage.totp.enable(user.id, sealed, 'session:s', stepAt(NOW) - 5, hashes, 'now')).toBe(
+      true,
+    );
   });
   afterEach(async () => {
     await storage.close();
@@ -164,6 +167,7 @@ describe('acceptCode', () => {
       lastStep: -1,
       createdAt: 'now',
       enabledAt: null,
+      pendingFor: 'session:s',
     });
     expect(
       await acceptCode(storage, keyring, other, totpCode(secretText(pending), NOW), NOW),
@@ -174,8 +178,14 @@ describe('acceptCode', () => {
     const other = await addUser(user.accountId, 'c@example.com');
     const row = await storage.totp.get(user.id);
     if (!row) throw new Error('no row');
-    await storage.totp.putPending({ ...row, userId: other.id, enabled: false, lastStep: -1 });
-    await storage.totp.enable(other.id, row.secret, -1, [], 'now');
+    await storage.totp.putPending({
+      ...row,
+      userId: other.id,
+      enabled: false,
+      lastStep: -1,
+      pendingFor: 'session:s',
+    });
+    await storage.totp.enable(other.id, row.secret, 'session:s', -1, [], 'now');
     await expect(acceptCode(storage, keyring, other, totpCode(text, NOW), NOW)).rejects.toMatchObject({
       status: 409,
       code: 'mfa_unavailable',

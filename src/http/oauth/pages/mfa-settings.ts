@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Session } from '../../../domain/login/login-service.js';
 import { TooManyAttemptsError } from '../../../domain/login/login-service.js';
 import type { Services } from '../../../services.js';
-import { enrolPage, mfaOnPage, recoveryCodesPage } from './mfa-views.js';
+import { enrolPage, mfaOnPage, recoveryCodesPage, startAgainPage } from './mfa-views.js';
 import { checkCsrf, field, formOf, type PageContext, pageContext } from './page-context.js';
 import { sendPage } from './security-headers.js';
 
@@ -26,13 +26,15 @@ export function mfaSettingsRoutes(app: FastifyInstance, services: Services): voi
     if (!page.session) return reply.redirect(`${page.base}/login`, 303);
     checkCsrf(form, page.session.record.csrfToken);
     const code = field(form, 'code') ?? '';
-    const codes =
+    const owner = { kind: 'session', id: page.session.record.id } as const;
+    const result =
       code.length > 0 && code.length <= MAX_CODE
-        ? await services.mfa.confirm(page.session.ctx, page.session.user, code)
-        : undefined;
-    if (!codes)
+        ? await services.mfa.confirm(page.session.ctx, page.session.user, owner, code)
+        : ({ status: 'wrong' } as const);
+    if (result.status === 'start-again') return sendPage(reply, 409, startAgainPage(`${page.base}/mfa`));
+    if (result.status === 'wrong')
       return settings(reply, services, page, page.session, 401, 'The code is wrong; try the current one.');
-    return sendPage(reply, 200, recoveryCodesPage({ codes, next: `${page.base}/mfa` }));
+    return sendPage(reply, 200, recoveryCodesPage({ codes: result.recoveryCodes, next: `${page.base}/mfa` }));
   });
 
   app.post('/oauth/:accountId/mfa/disable', async (request, reply) => {
@@ -83,6 +85,6 @@ async function settings(
       }),
     );
   }
-  const enrolment = await services.mfa.enrolment(session.user);
+  const enrolment = await services.mfa.enrolment(session.user, { kind: 'session', id: session.record.id });
   return sendPage(reply, status, enrolPage({ action: `${page.base}/mfa/enable`, csrf, enrolment, ...shown }));
 }

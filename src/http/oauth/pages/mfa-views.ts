@@ -1,6 +1,20 @@
 import { renderSVG } from 'uqr';
 import type { TotpEnrolment } from '../../../domain/mfa/mfa-service.js';
 import { html, layout, SafeHtml } from './html.js';
+import { noticePage } from './views.js';
+
+/**
+ * Said instead of switching on a key that is no longer pending for this sign-in: enrolment was
+ * opened from another sign-in, which replaced it (domain/mfa/enrolment-owner.ts). No new key is
+ * made here, so the other sign-in's confirmation still works; following the link starts again.
+ */
+export const startAgainPage = (href: string) =>
+  noticePage(
+    'Start again',
+    'That key no longer works: two-step sign-in was set up from another sign-in meanwhile, which replaced it, ' +
+      'and nothing was switched on. Remove that entry from your app and start again to get a new key.',
+    { href, text: 'Start again' },
+  );
 
 const errorLine = (error: string | undefined) =>
   error ? html`<p class="error" role="alert">${error}</p>` : '';

@@ -8,7 +8,7 @@ import type { PendingSignIn, SecondStepResult } from '../../../domain/login/seco
 import type { Services } from '../../../services.js';
 import { MFA_COOKIE, readCookie, SESSION_COOKIE, setCookie } from '../cookies.js';
 import { afterLogin, returnPath } from './login.js';
-import { codePage, enrolPage, recoveryCodesPage } from './mfa-views.js';
+import { codePage, enrolPage, recoveryCodesPage, startAgainPage } from './mfa-views.js';
 import { checkCsrf, field, formOf, issueLoginCsrf, type PageContext, pageContext } from './page-context.js';
 import { sendPage } from './security-headers.js';
 import { loginPage } from './views.js';
@@ -67,6 +67,10 @@ export function secondStepRoutes(app: FastifyInstance, services: Services): void
     if (result.status === 'wrong') {
       return showStep(reply, services, page, pending, to, 401, 'The code is wrong or was already used.');
     }
+    if (result.status === 'start-again') {
+      // The pending sign-in stays: its page (a GET) shows a new key for it.
+      return sendPage(reply, 409, startAgainPage(stepUrl(page, to)));
+    }
     clearChallengeCookie(reply, page);
     if (result.status === 'expired') {
       return signInAgain(
@@ -109,6 +113,15 @@ async function showStep(
   if (pending.challenge.purpose === 'verify') return sendPage(reply, status, codePage(common));
   const enrolment = await services.secondStep.enrolment(pending);
   return sendPage(reply, status, enrolPage({ ...common, enrolment, required: true }));
+}
+
+/** This page again, with where the sign-in is going. */
+function stepUrl(page: PageContext, to: Destination): string {
+  const query = new URLSearchParams();
+  if (to.request) query.set('request', to.request);
+  if (to.next) query.set('next', to.next);
+  const tail = query.toString();
+  return `${page.base}/login/mfa${tail ? `?${tail}` : ''}`;
 }
 
 function signInAgain(reply: FastifyReply, page: PageContext, to: Destination, error: string, status: number) {

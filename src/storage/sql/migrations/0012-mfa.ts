@@ -5,7 +5,9 @@ import type { DialectTypes } from './dialect-types.js';
  * TOTP multi-factor sign-in: a user's sealed TOTP secret with the last time-step it accepted,
  * their recovery codes (hashes only), the account's policy, and the pending second steps of
  * sign-ins (hash of the browser's cookie only). Everything goes with its user or account
- * (cascade). Time-steps are counts of 30-second periods since the epoch: 64-bit.
+ * (cascade). Time-steps are counts of 30-second periods since the epoch: 64-bit. A pending TOTP
+ * row names the one sign-in context it was shown to (`pending_for`: a login session's or a
+ * pending second step's id, never a cookie value); an enabled row has none.
  */
 export const mfa = (t: DialectTypes): Migration => ({
   async up(db: Kysely<unknown>) {
@@ -20,6 +22,7 @@ export const mfa = (t: DialectTypes): Migration => ({
       .addColumn('last_step', 'bigint', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('enabled_at', 'text')
+      .addColumn('pending_for', 'text')
       .execute();
     await db.schema
       .createTable('user_recovery_codes')
