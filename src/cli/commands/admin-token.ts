@@ -1,20 +1,10 @@
 import type { Command } from 'commander';
 import { ADMIN_TOKEN_ROLES, type AdminTokenRole } from '../../domain/access/roles.js';
+import type { AdminTokenView } from '../../domain/admin-tokens/admin-token-service.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 import { parseDuration } from './token.js';
-
-interface AdminTokenView {
-  id: string;
-  name: string;
-  role: AdminTokenRole;
-  status: 'active' | 'expired' | 'revoked';
-  createdAt: string;
-  createdBy: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
 
 /** The role a new token gets when `--role` is left out: everything in the account but owners and keys. */
 export const DEFAULT_ADMIN_TOKEN_ROLE: AdminTokenRole = 'admin';

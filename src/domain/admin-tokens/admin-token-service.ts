@@ -11,9 +11,6 @@ import type { RequestContext } from '../context.js';
 export const ADMIN_TOKEN_PREFIX = 'khadm';
 const ADMIN_TOKEN_PATTERN = /^khadm_[A-Za-z0-9_-]{43}$/;
 
-/** The longest lifetime a token may be given: ten years, as for Connect tokens. */
-export const MAX_ADMIN_TOKEN_LIFETIME = 10 * 366 * 24 * 3600;
-
 export interface IssuedAdminToken {
   record: AdminTokenRecord;
   /** The bearer secret: returned once, never stored. */
