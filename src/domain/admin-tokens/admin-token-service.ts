@@ -43,6 +43,24 @@ export function issueAdminToken(input: {
 }
 
 /**
+ * Stores a new token with its CREATE event; run it inside the caller's transaction so the two
+ * land together. The admin API and `keyhold recover` both make tokens through here.
+ */
+export async function storeAdminToken(
+  tx: Pick<Stores, 'adminTokens' | 'audit'>,
+  ctx: RequestContext,
+  record: AdminTokenRecord,
+): Promise<void> {
+  await tx.adminTokens.insert(record);
+  await recordAudit(tx.audit, ctx, {
+    action: 'CREATE',
+    resourceType: 'TOKEN',
+    resourceId: record.id,
+    result: 'SUCCESS',
+  });
+}
+
+/**
  * The live token a bearer secret belongs to. The lookup is by SHA-256 of the secret, so the
  * database index never compares attacker-chosen bytes with a stored secret; and only a caller
  * who holds the secret of a revoked or expired token is told that it is one (a guess is just
@@ -126,15 +144,7 @@ export function adminTokenService(storage: AdminTokenStores): AdminTokenService 
         createdBy: ctx.actor.id,
         expiresAt,
       });
-      await storage.transaction(async (tx) => {
-        await tx.adminTokens.insert(issued.record);
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'TOKEN',
-          resourceId: issued.record.id,
-          result: 'SUCCESS',
-        });
-      });
+      await storage.transaction((tx) => storeAdminToken(tx, ctx, issued.record));
       return { ...adminTokenView(issued.record), token: issued.secret };
     },
 
