@@ -1,7 +1,7 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { notFound, unauthorized } from '../../errors/app-error.js';
-import type { AdminTokenRecord, AdminTokenStore, Stores } from '../../storage/ports.js';
+import type { AdminTokenRecord, AdminTokenStore, Stores, Transactional } from '../../storage/ports.js';
 import { authorizeAccount } from '../access/authorize.js';
 import type { AdminTokenRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -121,11 +121,7 @@ export interface AdminTokenService {
   revoke(ctx: RequestContext, tokenId: string): Promise<void>;
 }
 
-type AdminTokenStores = Pick<Stores, 'adminTokens' | 'audit'> & {
-  transaction<T>(work: (tx: Pick<Stores, 'adminTokens' | 'audit'>) => Promise<T>): Promise<T>;
-};
-
-export function adminTokenService(storage: AdminTokenStores): AdminTokenService {
+export function adminTokenService(storage: Transactional<'adminTokens' | 'audit'>): AdminTokenService {
   return {
     async create(ctx, input) {
       const expiresAt =
