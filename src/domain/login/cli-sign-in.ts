@@ -3,7 +3,7 @@ import { unauthorized } from '../../errors/app-error.js';
 import type { Stores } from '../../storage/ports.js';
 import { userPrincipal } from '../access/principals.js';
 import type { RequestContext } from '../context.js';
-import { ADMIN_API_RESOURCE, cliClientRowId } from '../oauth/cli-client.js';
+import { ADMIN_API_RESOURCE } from '../oauth/cli-client.js';
 import { activeUser } from '../users/active-user.js';
 
 export interface CallerFacts {
