@@ -1,9 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { MasterKeyError } from '../crypto/master-key.js';
-import { systemPrincipal } from '../domain/access/principals.js';
-import { issueAdminToken } from '../domain/admin-tokens/admin-token-service.js';
-import { recordAudit } from '../domain/audit/audit-log.js';
-import type { RequestContext } from '../domain/context.js';
+import { issueAdminToken, storeAdminToken } from '../domain/admin-tokens/admin-token-service.js';
+import { systemContext } from '../domain/context.js';
 import { ProcessError } from '../errors/process-error.js';
 import { isInitialized, openDataDir } from './data-dir.js';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
@@ -62,34 +60,14 @@ export async function recoverAccess(
             : `no account ${options.accountId} in this database`,
         );
       }
-      const ctx: RequestContext = {
-        actor: {
-          type: 'system',
-          id: 'system',
-          accountId: account.id,
-          tokenId: RECOVERY_TOKEN_ID,
-          operator: true,
-        },
-        principal: systemPrincipal(account.id),
-        requestId: null,
-        ip: null,
-        userAgent: 'keyhold recover',
-      };
+      const ctx = systemContext(account.id, { tokenId: RECOVERY_TOKEN_ID, userAgent: 'keyhold recover' });
       const issued = issueAdminToken({
         accountId: account.id,
         name: `recovery owner token ${new Date().toISOString()}`,
         role: 'owner',
         createdBy: RECOVERY_TOKEN_ID,
       });
-      await storage.transaction(async (tx) => {
-        await tx.adminTokens.insert(issued.record);
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'TOKEN',
-          resourceId: issued.record.id,
-          result: 'SUCCESS',
-        });
-      });
+      await storage.transaction((tx) => storeAdminToken(tx, ctx, issued.record));
       return {
         accountId: account.id,
         accountName: account.name,

@@ -1,4 +1,5 @@
 import { isId } from '../crypto/ids.js';
+import { connectServerActivity } from '../domain/audit/activity.js';
 import { type AuditFacts, recordAudit } from '../domain/audit/audit-log.js';
 import type { RequestContext } from '../domain/context.js';
 import { isAppError } from '../errors/app-error.js';
@@ -67,10 +68,9 @@ export function inProcessCentral(services: Services, serverId: string): CentralC
     if (services.refusals.admit(ctx, facts)) await recordAudit(storage.audit, ctx, facts);
   };
 
-  return vaultOperations(services, context, async (ctx, page) => {
-    const tokenIds = (await storage.connectTokens.list(serverId)).map((t) => t.id);
-    return storage.audit.listByTokens(ctx.actor.accountId, tokenIds, page);
-  });
+  return vaultOperations(services, context, (ctx, page) =>
+    connectServerActivity(storage, serverId, ctx, page),
+  );
 }
 
 /** The `jti` of a JWT-shaped string, unverified (only to name it in an audit event), or null. */

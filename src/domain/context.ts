@@ -27,11 +27,17 @@ export interface RequestContext {
   userAgent: string | null;
 }
 
-/** Internal work done by the service itself (bootstrap), audited as the system. */
-export const systemContext = (accountId: string): RequestContext => ({
-  actor: { type: 'system', id: 'system', accountId, tokenId: null, operator: true },
+/**
+ * Internal work done by the service itself (bootstrap, `keyhold recover`), audited as the
+ * system; `via` names the tool in the event (its token id and user agent).
+ */
+export const systemContext = (
+  accountId: string,
+  via?: { tokenId: string; userAgent: string },
+): RequestContext => ({
+  actor: { type: 'system', id: 'system', accountId, tokenId: via?.tokenId ?? null, operator: true },
   principal: systemPrincipal(accountId),
   requestId: null,
   ip: null,
-  userAgent: null,
+  userAgent: via?.userAgent ?? null,
 });

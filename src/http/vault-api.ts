@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { vaultOperations } from '../connect-server/vault-operations.js';
+import { tokenActivity } from '../domain/audit/activity.js';
 import { verifyVaultApiToken } from '../domain/oauth/access-token-verifier.js';
 import type { Services } from '../services.js';
 import { registerJsonPatchParser } from './body-parsers.js';
@@ -19,12 +20,7 @@ export function vaultApi(services: Services, limits: ConnectRouteContext['limits
   const operations = vaultOperations(
     services,
     (call) => verifyVaultApiToken(services.storage, call.token, call),
-    (ctx, page) =>
-      services.storage.audit.listByTokens(
-        ctx.actor.accountId,
-        ctx.actor.tokenId ? [ctx.actor.tokenId] : [],
-        page,
-      ),
+    (ctx, page) => tokenActivity(services.storage, ctx, page),
   );
   const context: ConnectRouteContext = { central: operations, limits };
   const routes = new ConnectRoutes();

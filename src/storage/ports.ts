@@ -599,6 +599,14 @@ export interface Stores extends OAuthStores {
   readonly mfaChallenges: MfaChallengeStore;
 }
 
+/**
+ * Storage narrowed for a service that writes in transactions: `K` the stores it uses outside a
+ * transaction, `T` those its transactions use. Every `Storage` is one.
+ */
+export type Transactional<K extends keyof Stores, T extends keyof Stores = K> = Pick<Stores, K> & {
+  transaction<R>(work: (tx: Pick<Stores, T>) => Promise<R>): Promise<R>;
+};
+
 export interface Storage extends Stores {
   /** Runs `work` atomically: every write in it lands, or none does. */
   transaction<T>(work: (tx: Stores) => Promise<T>): Promise<T>;

@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  cmd,
-  type RunResult,
-  runCli,
-  type Server,
-  startServer,
-  tempDataDir,
-} from '../helpers/processes.js';
+import { cleanup, cmd, runCli, type Server } from '../helpers/processes.js';
+import { failure, type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 
 /**
  * Admin tokens and break-glass recovery over real processes: `keyhold init`, `keyhold serve`,
@@ -32,29 +25,17 @@ interface AuditEvent {
 
 let dataDir: string;
 let server: Server;
+let restart: ServedKeyhold['restart'];
+let kh: ServedKeyhold['kh'];
+let json: ServedKeyhold['json'];
 let bootstrap: string;
 let owner: string;
 const tokens: Record<string, string> = {};
 
-const kh = (args: string[], token: string) => runCli([...args, '--addr', server.url, '--token', token]);
-async function json<T>(args: string[], token: string): Promise<T> {
-  const result = await kh([...args, '--json'], token);
-  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-/** A failed command: non-zero exit and exactly one line on standard error, which is returned. */
-function failure(result: RunResult): string {
-  expect(result.code, result.stdout).not.toBe(0);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  return lines[0] as string;
-}
-
 beforeAll(async () => {
-  dataDir = tempDataDir();
-  const init = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  bootstrap = (JSON.parse(init.stdout) as { adminToken: string }).adminToken;
-  server = await startServer(dataDir);
+  let init: ServedKeyhold['init'];
+  ({ dataDir, server, restart, kh, json, init } = await serveInitialized());
+  bootstrap = init.adminToken;
 });
 afterAll(async () => {
   await server?.stop();
@@ -170,7 +151,7 @@ describe('keyhold recover', () => {
     const result = JSON.parse(recovered.stdout) as { tokenId: string; adminToken: string; accountId: string };
     expect(result.adminToken).toMatch(/^khadm_/);
 
-    server = await startServer(dataDir);
+    server = await restart();
     const mine = (await json<TokenView[]>(cmd`admin-token list`, result.adminToken)).find(
       (t) => t.id === result.tokenId,
     );

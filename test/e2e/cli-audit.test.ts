@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, cmd, runCli, type Server } from '../helpers/processes.js';
 import {
-  cleanup,
-  cmd,
-  type RunResult,
-  runCli,
-  type Server,
-  startServer,
-  tempDataDir,
-} from '../helpers/processes.js';
+  failure,
+  type Initialized,
+  type ServedKeyhold,
+  serveInitialized,
+} from '../helpers/served-keyhold.js';
 
 /**
  * `keyhold audit list` end to end: a real `init` and `serve`, a person signing in through the
@@ -15,12 +13,6 @@ import {
  * narrowing the trail by them, by resource type and by time.
  */
 
-interface Initialized {
-  accountId: string;
-  adminToken: string;
-  ownerEmail: string;
-  ownerPassword: string;
-}
 interface AuditEvent {
   seq: number;
   occurredAt: string;
@@ -35,19 +27,8 @@ interface AuditEvent {
 
 let server: Server;
 let init: Initialized;
-const kh = (args: string[]) => runCli([...args, '--addr', server.url, '--token', init.adminToken]);
-async function json<T>(args: string[]): Promise<T> {
-  const result = await kh([...args, '--json']);
-  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-function failure(result: RunResult): string {
-  expect(result.code, result.stdout).not.toBe(0);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  return lines[0] as string;
-}
-
+let kh: ServedKeyhold['kh'];
+let json: ServedKeyhold['json'];
 /** Signs in on the login page as a browser would (CSRF cookie and field); answers the status. */
 async function signIn(email: string, password: string): Promise<number> {
   const base = `${server.url}/oauth/${init.accountId}`;
@@ -64,10 +45,7 @@ async function signIn(email: string, password: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  const dataDir = tempDataDir();
-  const created = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  init = JSON.parse(created.stdout) as Initialized;
-  server = await startServer(dataDir);
+  ({ init, server, kh, json } = await serveInitialized());
   expect(await signIn(init.ownerEmail, 'not the password')).toBe(401);
   expect(await signIn(init.ownerEmail, init.ownerPassword)).toBe(303);
 });

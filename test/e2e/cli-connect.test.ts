@@ -12,9 +12,14 @@ import {
   runCli,
   type Server,
   sha256File,
-  startServer,
   tempDataDir,
 } from '../helpers/processes.js';
+import {
+  failure,
+  type Initialized,
+  type ServedKeyhold,
+  serveInitialized,
+} from '../helpers/served-keyhold.js';
 
 /**
  * The Connect administration commands of the `keyhold` CLI end to end: `server`, `token` and
@@ -22,11 +27,6 @@ import {
  * in order.
  */
 
-interface Initialized {
-  accountId: string;
-  adminToken: string;
-  masterKeyFile: string;
-}
 interface ServerView {
   id: string;
   name: string;
@@ -65,7 +65,6 @@ const ID = /^[a-z0-9]{26}$/;
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const DAY = 86_400;
 
-let dataDir: string;
 let workDir: string;
 let init: Initialized;
 let server: Server;
@@ -76,25 +75,10 @@ let web: ServerView;
 /** Every token the CLI printed; none may show up again in a listing. */
 const issued: string[] = [];
 
-/** Runs a remote command against the test server with `--addr` and `--token`. */
+let json: ServedKeyhold['json'];
+/** A remote command with the owner token at `addr` (the test server unless another is given). */
 const kh = (args: string[], addr = server.url) =>
   runCli([...args, '--addr', addr, '--token', init.adminToken]);
-
-/** Runs a remote command with `--json`, insists on success and parses what it printed. */
-async function json<T>(args: string[]): Promise<T> {
-  const result = await kh([...args, '--json']);
-  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-
-/** A failed command: non-zero exit, nothing on stdout, exactly one line on stderr (returned). */
-function failure(result: RunResult): string {
-  expect(result.code, result.stdout).not.toBe(0);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  return lines[0] as string;
-}
 
 /** Runs the CLI in another working directory (runCli always uses the repository root). */
 function runIn(cwd: string, args: string[], env: Record<string, string>): Promise<RunResult> {
@@ -143,11 +127,8 @@ const mode = (file: string) => fs.statSync(file).mode & 0o777;
 const byVault = (a: { u: string }, b: { u: string }) => a.u.localeCompare(b.u);
 
 beforeAll(async () => {
-  dataDir = tempDataDir();
   workDir = tempDataDir();
-  const initResult = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  init = JSON.parse(initResult.stdout) as Initialized;
-  server = await startServer(dataDir);
+  ({ init, server, json } = await serveInitialized());
   const ids = await Promise.all(
     (['A', 'B', 'C', 'D'] as const).map(
       async (name) => (await json<{ id: string }>(cmd`vault create ${name}`)).id,

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, cmd, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
+import { cleanup, cmd, runCli, type Server, tempDataDir } from '../helpers/processes.js';
+import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 import { nextTotpCode, totpCode } from '../helpers/totp.js';
 
 /**
@@ -22,6 +23,7 @@ const MEMBER = { email: 'totp-member@example.com', password: 'member password of
 let server: Server;
 let ownerToken: string;
 let accountId: string;
+let admin: ServedKeyhold['admin'];
 let browser: Browser;
 /** The member's browser: enrolment, the device sign-in and later the refused session share it. */
 let context: BrowserContext;
@@ -36,19 +38,6 @@ const asOwner = () => ({ env: { XDG_CONFIG_HOME: configHome, KEYHOLD_TOKEN: owne
 const credentialsFile = () => join(configHome, 'keyhold', 'credentials.json');
 const pages = () => `${server.url}/oauth/${accountId}`;
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}/api/admin${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ownerToken}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 async function fillPassword(page: Page) {
   await page.getByLabel('Email').fill(MEMBER.email);
   await page.getByLabel('Password').fill(MEMBER.password);
@@ -58,13 +47,9 @@ async function fillPassword(page: Page) {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`The CLI login test needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  const dataDir = tempDataDir();
-  const init = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  ({ adminToken: ownerToken, accountId } = JSON.parse(init.stdout) as {
-    adminToken: string;
-    accountId: string;
-  });
-  server = await startServer(dataDir);
+  let init: ServedKeyhold['init'];
+  ({ init, server, admin } = await serveInitialized());
+  ({ adminToken: ownerToken, accountId } = init);
   configHome = tempDataDir(); // a fresh directory that cleanup() removes
   mine = await admin('POST', '/vaults', { name: 'Member vault' });
   theirs = await admin('POST', '/vaults', { name: 'Payroll' });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, cmd, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
+import { cleanup, cmd, runCli, type Server } from '../helpers/processes.js';
+import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 
 /**
  * Issue 16 point 5 over real processes: `keyhold serve`; `keyhold login` as a child process
@@ -16,6 +17,7 @@ const MEMBER = { email: 'member@example.com', password: 'member password of some
 
 let server: Server;
 let token: string;
+let admin: ServedKeyhold['admin'];
 let browser: Browser;
 let configHome: string;
 let mine: { id: string; name: string };
@@ -24,16 +26,6 @@ let theirs: { id: string; name: string };
 /** The CLI acting through the stored sign-in: no KEYHOLD_TOKEN, a config dir of its own. */
 const asUser = () => ({ env: { XDG_CONFIG_HOME: configHome } });
 const credentialsFile = () => join(configHome, 'keyhold', 'credentials.json');
-
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}/api/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
 
 /**
  * Gets past the sign-in page the way a person would. The one place that knows its fields: when
@@ -86,10 +78,9 @@ async function loginThroughBrowser(
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`The CLI login test needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  const dataDir = tempDataDir();
-  const init = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  token = (JSON.parse(init.stdout) as { adminToken: string }).adminToken;
-  server = await startServer(dataDir);
+  let init: ServedKeyhold['init'];
+  ({ init, server, admin } = await serveInitialized());
+  token = init.adminToken;
   configHome = mkdtempSync(join(tmpdir(), 'keyhold-config-'));
   mine = await admin('POST', '/vaults', { name: 'Member vault' });
   theirs = await admin('POST', '/vaults', { name: 'Someone else' });

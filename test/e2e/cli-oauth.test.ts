@@ -1,15 +1,13 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, cmd, type Server } from '../helpers/processes.js';
 import {
-  cleanup,
-  cmd,
-  type RunResult,
-  runCli,
-  type Server,
-  startServer,
-  tempDataDir,
-} from '../helpers/processes.js';
+  failure,
+  type Initialized,
+  type ServedKeyhold,
+  serveInitialized,
+} from '../helpers/served-keyhold.js';
 
 /**
  * The OAuth registry commands of the `keyhold` CLI end to end — `resource-server`, `client`,
@@ -18,10 +16,6 @@ import {
  * on each other, in order.
  */
 
-interface Initialized {
-  accountId: string;
-  adminToken: string;
-}
 interface Scope {
   name: string;
   description: string;
@@ -58,34 +52,16 @@ const CALLBACK = 'https://app.example.com/callback';
 
 let dataDir: string;
 let init: Initialized;
+let kh: ServedKeyhold['kh'];
+let json: ServedKeyhold['json'];
 let server: Server;
 let billing: ResourceServerView & { secret: string };
 let app: ClientView & { clientSecret: string };
 /** Every secret the CLI printed; none may show up again in a listing. */
 const issued: string[] = [];
 
-const kh = (args: string[]) => runCli([...args, '--addr', server.url, '--token', init.adminToken]);
-
-async function json<T>(args: string[]): Promise<T> {
-  const result = await kh([...args, '--json']);
-  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-
-/** A failed command: non-zero exit, nothing on stdout, exactly one line on stderr (returned). */
-function failure(result: RunResult): string {
-  expect(result.code, result.stdout).not.toBe(0);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  return lines[0] as string;
-}
-
 beforeAll(async () => {
-  dataDir = tempDataDir();
-  const initResult = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  init = JSON.parse(initResult.stdout) as Initialized;
-  server = await startServer(dataDir);
+  ({ dataDir, init, server, kh, json } = await serveInitialized());
 });
 
 afterAll(async () => {

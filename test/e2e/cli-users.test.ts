@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  cmd,
-  type RunResult,
-  runCli,
-  type Server,
-  startServer,
-  tempDataDir,
-} from '../helpers/processes.js';
+import { cleanup, cmd, runCli, type Server } from '../helpers/processes.js';
+import { failure, type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 
 /**
  * `keyhold user …` end to end: a real `init`, a real `serve`, and each command as its own
@@ -21,28 +14,12 @@ interface User {
 }
 
 let server: Server;
-let token: string;
+let kh: ServedKeyhold['kh'];
+let json: ServedKeyhold['json'];
 const OWNER = 'owner@keyhold.local';
 
-const kh = (args: string[]) => runCli([...args, '--addr', server.url, '--token', token]);
-async function json<T>(args: string[]): Promise<T> {
-  const result = await kh([...args, '--json']);
-  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-/** A failed command: non-zero exit and one line on standard error, which is returned. */
-function failure(result: RunResult): string {
-  expect(result.code, result.stdout).not.toBe(0);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  return lines[0] as string;
-}
-
 beforeAll(async () => {
-  const dataDir = tempDataDir();
-  const init = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  token = (JSON.parse(init.stdout) as { adminToken: string }).adminToken;
-  server = await startServer(dataDir);
+  ({ server, kh, json } = await serveInitialized());
 });
 
 afterAll(async () => {

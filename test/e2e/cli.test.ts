@@ -3,27 +3,19 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, cmd, type RunResult, runCli, type Server } from '../helpers/processes.js';
 import {
-  cleanup,
-  cmd,
-  type RunResult,
-  runCli,
-  type Server,
-  startServer,
-  tempDataDir,
-} from '../helpers/processes.js';
+  failure,
+  type Initialized,
+  type ServedKeyhold,
+  serveInitialized,
+} from '../helpers/served-keyhold.js';
 
 /**
  * The `keyhold` CLI end to end: a real `init`, a real `serve` on that directory, and every remote
  * command run as its own process against it. Tests in this file build on each other, in order.
  */
 
-interface Initialized {
-  accountId: string;
-  adminToken: string;
-  dataDir: string;
-  masterKeyFile: string;
-}
 interface Field {
   id: string;
   type: string;
@@ -58,28 +50,11 @@ const ID = /^[a-z0-9]{26}$/;
 let dataDir: string;
 let initResult: RunResult;
 let init: Initialized;
+let kh: ServedKeyhold['kh'];
+let json: ServedKeyhold['json'];
 let server: Server;
 /** Every secret value handed to the server; none may show up in the audit trail. */
 const secrets: string[] = [];
-
-/** Runs a remote command against the test server with `--addr` and `--token`. */
-const kh = (args: string[], token = init.adminToken) =>
-  runCli([...args, '--addr', server.url, '--token', token]);
-
-/** Runs a remote command with `--json`, insists on success and parses what it printed. */
-async function json<T>(args: string[], token?: string): Promise<T> {
-  const result = await kh([...args, '--json'], token);
-  if (result.code !== 0) throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-
-/** A failed command: non-zero exit and exactly one line on standard error, which is returned. */
-function failure(result: RunResult): string {
-  expect(result.code, result.stdout).not.toBe(0);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  return lines[0] as string;
-}
 
 const field = (item: Item, label: string): Field => {
   const found = item.fields.find((f) => f.label === label);
@@ -97,11 +72,8 @@ const closedPort = () =>
   });
 
 beforeAll(async () => {
-  dataDir = tempDataDir();
-  initResult = await runCli(cmd`init --data-dir ${dataDir} --json`);
-  init = JSON.parse(initResult.stdout) as Initialized;
+  ({ dataDir, initResult, init, server, kh, json } = await serveInitialized());
   secrets.push(init.adminToken);
-  server = await startServer(dataDir);
 });
 
 afterAll(async () => {

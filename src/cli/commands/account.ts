@@ -11,7 +11,11 @@ interface Account {
 
 /** `keyhold account …`: managing accounts needs the operator token that `keyhold init` prints. */
 export function registerAccount(program: Command): void {
-  const account = program.command('account').description('manage accounts (needs the operator admin token)');
+  const account = program
+    .command('account')
+    .description(
+      'manage accounts (needs an owner of the operator account: its owner token, or a signed-in owner)',
+    );
 
   remote(
     account

@@ -1,23 +1,14 @@
 import type { Command } from 'commander';
-import { ADMIN_TOKEN_ROLES, type AdminTokenRole } from '../../domain/access/roles.js';
+import {
+  ADMIN_TOKEN_ROLES,
+  type AdminTokenRole,
+  DEFAULT_ADMIN_TOKEN_ROLE,
+} from '../../domain/access/roles.js';
+import type { AdminTokenView } from '../../domain/admin-tokens/admin-token-service.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 import { parseDuration } from './token.js';
-
-interface AdminTokenView {
-  id: string;
-  name: string;
-  role: AdminTokenRole;
-  status: 'active' | 'expired' | 'revoked';
-  createdAt: string;
-  createdBy: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
-/** The role a new token gets when `--role` is left out: everything in the account but owners and keys. */
-export const DEFAULT_ADMIN_TOKEN_ROLE: AdminTokenRole = 'admin';
 
 function parseRole(raw: string): AdminTokenRole {
   const role = raw.trim().toLowerCase();
@@ -42,11 +33,7 @@ export function registerAdminToken(program: Command): void {
       .description(
         'create an admin API token; it is printed once. A token cannot create one with more power than its own, nor one that outlives it',
       )
-      .option(
-        '--role <role>',
-        `${ADMIN_TOKEN_ROLES.join(', ')} (default ${DEFAULT_ADMIN_TOKEN_ROLE})`,
-        DEFAULT_ADMIN_TOKEN_ROLE,
-      )
+      .option('--role <role>', ADMIN_TOKEN_ROLES.join(', '), DEFAULT_ADMIN_TOKEN_ROLE)
       .option(
         '--expires-in <duration>',
         'lifetime: a number and s, m, h or d (e.g. 90d, 12h, 30m), 1m to 10 years; default never',

@@ -85,7 +85,9 @@ async function resolveActor(client: AdminClient, value: string): Promise<string>
 
 /** `keyhold audit …`: the account's audit trail. */
 export function registerAudit(program: Command): void {
-  const audit = program.command('audit').description("read the audit trail of the admin token's account");
+  const audit = program
+    .command('audit')
+    .description("read the audit trail of the caller's account (the admin token's, or the signed-in user's)");
 
   remote(
     audit

@@ -1,20 +1,11 @@
 import type { Command } from 'commander';
+import type { WhoAmI } from '../../domain/accounts/whoami.js';
 import { AdminClient, adminBase, DEFAULT_ADDR } from '../client.js';
 import { credentialsPath, deleteCredentials, readCredentials, writeCredentials } from '../credentials.js';
 import { CliError } from '../errors.js';
 import { emit, type OutputOptions } from '../output.js';
 import { CLI_CLIENT_ID, oauthProblem, postForm, unreachable } from '../sign-in.js';
 import { clientFor, type RemoteOptions, remote } from './remote.js';
-
-interface WhoAmI {
-  accountId: string;
-  tokenId: string | null;
-  operator: boolean;
-  kind: 'admin_token' | 'user' | 'other';
-  role: string | null;
-  user?: { id: string; email: string };
-  token?: { id: string; name: string };
-}
 
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 

@@ -101,9 +101,7 @@ interface CreateOptions extends RemoteOptions {
 
 /** `keyhold server …`: the account's Connect servers. */
 export function registerServer(program: Command): void {
-  const server = program
-    .command('server')
-    .description("manage the Connect servers of the admin token's account");
+  const server = program.command('server').description("manage the Connect servers of the caller's account");
 
   remote(
     server

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ID_PATTERN } from '../../crypto/ids.js';
 import { CONNECT_PERMISSIONS, type ConnectPermission } from '../../domain/access/permissions.js';
+import { MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME } from '../../domain/token-lifetime.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
@@ -20,9 +21,6 @@ interface TokenView {
   revokedAt: string | null;
 }
 
-/** Longest lifetime the server accepts: ten years of 366 days. */
-export const MAX_EXPIRES_IN = 10 * 366 * 24 * 3600;
-export const MIN_EXPIRES_IN = 60;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
 /**
@@ -60,11 +58,11 @@ export function parseDuration(raw: string): number {
     );
   }
   const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
-  if (seconds < MIN_EXPIRES_IN)
+  if (seconds < MIN_TOKEN_LIFETIME)
     throw new CliError(`--expires-in ${JSON.stringify(raw)}: must be at least 60s (1m)`);
-  if (seconds > MAX_EXPIRES_IN) {
+  if (seconds > MAX_TOKEN_LIFETIME) {
     throw new CliError(
-      `--expires-in ${JSON.stringify(raw)}: must be at most 10 years (${MAX_EXPIRES_IN / 86_400}d)`,
+      `--expires-in ${JSON.stringify(raw)}: must be at most 10 years (${MAX_TOKEN_LIFETIME / 86_400}d)`,
     );
   }
   return seconds;

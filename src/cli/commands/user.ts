@@ -49,7 +49,7 @@ export function parsePermissions(spec: string): string[] {
 
 /** `keyhold user …`: people who log in to the account (the OAuth side), and their vault access. */
 export function registerUser(program: Command): void {
-  const user = program.command('user').description("manage the users of the admin token's account");
+  const user = program.command('user').description("manage the users of the caller's account");
 
   remote(
     user

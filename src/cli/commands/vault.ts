@@ -24,9 +24,9 @@ const describeVault = (v: Vault): string =>
     `  updated:     ${v.updatedAt}`,
   ].join('\n');
 
-/** `keyhold vault …`: vaults of the admin token's account. */
+/** `keyhold vault …`: vaults of the caller's account. */
 export function registerVault(program: Command): void {
-  const vault = program.command('vault').description("manage the vaults of the admin token's account");
+  const vault = program.command('vault').description("manage the vaults of the caller's account");
 
   remote(
     vault

@@ -21,3 +21,5 @@ export type UserRole = Role;
 /** The roles an admin token may hold: a `member` token could do nothing. */
 export const ADMIN_TOKEN_ROLES = ['owner', 'admin', 'auditor', 'connect-manager'] as const;
 export type AdminTokenRole = (typeof ADMIN_TOKEN_ROLES)[number];
+/** The role a new admin token gets when none is named: everything in the account but owners and keys. */
+export const DEFAULT_ADMIN_TOKEN_ROLE: AdminTokenRole = 'admin';

@@ -1,7 +1,7 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { notFound, unauthorized } from '../../errors/app-error.js';
-import type { AdminTokenRecord, AdminTokenStore, Stores } from '../../storage/ports.js';
+import type { AdminTokenRecord, AdminTokenStore, Stores, Transactional } from '../../storage/ports.js';
 import { authorizeAccount } from '../access/authorize.js';
 import type { AdminTokenRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -10,9 +10,6 @@ import type { RequestContext } from '../context.js';
 /** Admin API tokens are `khadm_` + 43 base64url characters (32 random bytes). */
 export const ADMIN_TOKEN_PREFIX = 'khadm';
 const ADMIN_TOKEN_PATTERN = /^khadm_[A-Za-z0-9_-]{43}$/;
-
-/** The longest lifetime a token may be given: ten years, as for Connect tokens. */
-export const MAX_ADMIN_TOKEN_LIFETIME = 10 * 366 * 24 * 3600;
 
 export interface IssuedAdminToken {
   record: AdminTokenRecord;
@@ -43,6 +40,24 @@ export function issueAdminToken(input: {
       createdBy: input.createdBy,
     },
   };
+}
+
+/**
+ * Stores a new token with its CREATE event; run it inside the caller's transaction so the two
+ * land together. The admin API and `keyhold recover` both make tokens through here.
+ */
+export async function storeAdminToken(
+  tx: Pick<Stores, 'adminTokens' | 'audit'>,
+  ctx: RequestContext,
+  record: AdminTokenRecord,
+): Promise<void> {
+  await tx.adminTokens.insert(record);
+  await recordAudit(tx.audit, ctx, {
+    action: 'CREATE',
+    resourceType: 'TOKEN',
+    resourceId: record.id,
+    result: 'SUCCESS',
+  });
 }
 
 /**
@@ -106,11 +121,7 @@ export interface AdminTokenService {
   revoke(ctx: RequestContext, tokenId: string): Promise<void>;
 }
 
-type AdminTokenStores = Pick<Stores, 'adminTokens' | 'audit'> & {
-  transaction<T>(work: (tx: Pick<Stores, 'adminTokens' | 'audit'>) => Promise<T>): Promise<T>;
-};
-
-export function adminTokenService(storage: AdminTokenStores): AdminTokenService {
+export function adminTokenService(storage: Transactional<'adminTokens' | 'audit'>): AdminTokenService {
   return {
     async create(ctx, input) {
       const expiresAt =
@@ -129,15 +140,7 @@ export function adminTokenService(storage: AdminTokenStores): AdminTokenService 
         createdBy: ctx.actor.id,
         expiresAt,
       });
-      await storage.transaction(async (tx) => {
-        await tx.adminTokens.insert(issued.record);
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'TOKEN',
-          resourceId: issued.record.id,
-          result: 'SUCCESS',
-        });
-      });
+      await storage.transaction((tx) => storeAdminToken(tx, ctx, issued.record));
       return { ...adminTokenView(issued.record), token: issued.secret };
     },
 

@@ -63,26 +63,8 @@ export class LoginThrottle {
   }
 
   /** Reserves an attempt: 0 when it may go on, else the milliseconds to wait (nothing recorded). */
-  async reserve(account: string, email: string, ip: string): Promise<number> {
-    const answer = await this.#stores.loginAttempts.reserve(
-      [
-        {
-          key: perAddress(account, email, ip),
-          free: FREE_PER_ADDRESS,
-          forgetAfterMs: forgetAfter(FREE_PER_ADDRESS),
-        },
-        { key: perEmail(account, email), free: FREE_PER_EMAIL, forgetAfterMs: forgetAfter(FREE_PER_EMAIL) },
-        { key: perSource(account, ip), free: FREE_PER_SOURCE, forgetAfterMs: forgetAfter(FREE_PER_SOURCE) },
-      ] satisfies LoginAttemptKey[],
-      LOGIN_WAITS_MS,
-      Math.floor(this.#now()),
-    );
-    if (answer.reserved) return 0;
-    // The wait is read from the table. A row altered to hold something other than a time gives
-    // NaN, which compares as no wait at all: every attempt would reach the password check. Fail
-    // closed instead, naming the table.
-    if (!(answer.retryAfterMs > 0)) throw integrityError('the login throttle (login_attempts)');
-    return answer.retryAfterMs;
+  reserve(account: string, email: string, ip: string): Promise<number> {
+    return this.#reserve(perAddress(account, email, ip), perEmail(account, email), perSource(account, ip));
   }
 
   /**
@@ -92,25 +74,29 @@ export class LoginThrottle {
    * guessed from one address add up). Keys of their own, so a code guess never buys a password
    * guess nor the other way round, and none is made faster than a password guess could be.
    */
-  async reserveCode(account: string, userId: string, ip: string): Promise<number> {
+  reserveCode(account: string, userId: string, ip: string): Promise<number> {
+    return this.#reserve(
+      codePerAddress(account, userId, ip),
+      codePerUser(account, userId),
+      perSource(account, ip),
+    );
+  }
+
+  /** One attempt on three keys, each with its bar: the person at an address, the person, the address. */
+  async #reserve(atAddress: Buffer, person: Buffer, source: Buffer): Promise<number> {
     const answer = await this.#stores.loginAttempts.reserve(
       [
-        {
-          key: codePerAddress(account, userId, ip),
-          free: FREE_PER_ADDRESS,
-          forgetAfterMs: forgetAfter(FREE_PER_ADDRESS),
-        },
-        {
-          key: codePerUser(account, userId),
-          free: FREE_PER_EMAIL,
-          forgetAfterMs: forgetAfter(FREE_PER_EMAIL),
-        },
-        { key: perSource(account, ip), free: FREE_PER_SOURCE, forgetAfterMs: forgetAfter(FREE_PER_SOURCE) },
+        { key: atAddress, free: FREE_PER_ADDRESS, forgetAfterMs: forgetAfter(FREE_PER_ADDRESS) },
+        { key: person, free: FREE_PER_EMAIL, forgetAfterMs: forgetAfter(FREE_PER_EMAIL) },
+        { key: source, free: FREE_PER_SOURCE, forgetAfterMs: forgetAfter(FREE_PER_SOURCE) },
       ] satisfies LoginAttemptKey[],
       LOGIN_WAITS_MS,
       Math.floor(this.#now()),
     );
     if (answer.reserved) return 0;
+    // The wait is read from the table. A row altered to hold something other than a time gives
+    // NaN, which compares as no wait at all: every attempt would reach the password check. Fail
+    // closed instead, naming the table.
     if (!(answer.retryAfterMs > 0)) throw integrityError('the login throttle (login_attempts)');
     return answer.retryAfterMs;
   }

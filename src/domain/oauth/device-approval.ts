@@ -1,7 +1,7 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret } from '../../crypto/secrets.js';
 import { conflict } from '../../errors/app-error.js';
-import type { DeviceCodeRecord, LoginAttemptKey, Storage } from '../../storage/ports.js';
+import type { DeviceCodeRecord, LoginAttemptKey, Transactional } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { sourceAddress } from '../audit/refusal-summaries.js';
 import type { RequestContext } from '../context.js';
@@ -40,11 +40,16 @@ const FORGET_MS = 3600_000;
  * counts as wrong unless it finds a pending code, so only a bounded number of guesses per hour
  * reach the codes, each with odds of about live-codes / 20^8.
  */
+type DeviceApprovalStores = Transactional<
+  'loginAttempts' | 'deviceCodes' | 'clients',
+  'deviceCodes' | 'grants' | 'audit'
+>;
+
 export class DeviceApproval {
-  readonly #storage: Storage;
+  readonly #storage: DeviceApprovalStores;
   readonly #now: () => number;
 
-  constructor(storage: Storage, now: () => number = Date.now) {
+  constructor(storage: DeviceApprovalStores, now: () => number = Date.now) {
     this.#storage = storage;
     this.#now = now;
   }

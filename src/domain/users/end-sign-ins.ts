@@ -1,5 +1,8 @@
 import type { Stores, UserRecord } from '../../storage/ports.js';
 
+/** The stores `endSignIns` writes to. */
+export type SignInStores = 'loginSessions' | 'grants' | 'mfaChallenges' | 'passwordResets';
+
 /**
  * Ends everything that lets someone act as `user` without giving the password again: sign-in
  * sessions (but `keepSession`, the one a user changing their own password is using), OAuth grants
@@ -13,7 +16,7 @@ import type { Stores, UserRecord } from '../../storage/ports.js';
  * change of the user's own password (whoever held the old one keeps nothing it opened).
  */
 export async function endSignIns(
-  tx: Pick<Stores, 'loginSessions' | 'grants' | 'mfaChallenges' | 'passwordResets'>,
+  tx: Pick<Stores, SignInStores>,
   user: Pick<UserRecord, 'id' | 'accountId'>,
   options: { keepSession?: string; keepResetLink?: boolean; keepGrants?: boolean } = {},
 ): Promise<void> {

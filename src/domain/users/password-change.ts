@@ -1,9 +1,9 @@
 import { AppError, invalidInput } from '../../errors/app-error.js';
-import type { Storage } from '../../storage/ports.js';
+import type { Transactional } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Session } from '../login/login-service.js';
 import { type LoginThrottle, TooManyAttemptsError } from '../login/throttle.js';
-import { endSignIns } from './end-sign-ins.js';
+import { endSignIns, type SignInStores } from './end-sign-ins.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
@@ -19,7 +19,7 @@ export const wrongCurrentPassword = () => new AppError(401, 'unauthorized', 'The
  * session used stays signed in.
  */
 export async function changeOwnPassword(
-  storage: Storage,
+  storage: Transactional<'audit', 'users' | 'audit' | 'loginAttempts' | SignInStores>,
   throttle: LoginThrottle,
   session: Session,
   current: string,

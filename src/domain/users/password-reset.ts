@@ -1,11 +1,11 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { AppError } from '../../errors/app-error.js';
-import type { PasswordResetRecord, Storage, UserRecord } from '../../storage/ports.js';
+import type { PasswordResetRecord, Stores, Transactional, UserRecord } from '../../storage/ports.js';
 import { nobody } from '../access/principals.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
-import { endSignIns } from './end-sign-ins.js';
+import { endSignIns, type SignInStores } from './end-sign-ins.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 
@@ -35,7 +35,7 @@ export class ResetLinkError extends AppError {
  * the pages send no Referer.
  */
 export async function createPasswordReset(
-  storage: Pick<Storage, 'transaction'>,
+  storage: Transactional<never, 'passwordResets' | 'audit'>,
   ctx: RequestContext,
   user: UserRecord,
   pagesBase: string,
@@ -73,7 +73,7 @@ export async function createPasswordReset(
  * the secret learns this, and the secret is what proves they were sent the link.
  */
 export async function usableReset(
-  storage: Pick<Storage, 'passwordResets'>,
+  storage: Pick<Stores, 'passwordResets'>,
   accountId: string,
   secret: string | null,
 ): Promise<PasswordResetRecord> {
@@ -97,7 +97,7 @@ export async function usableReset(
 
 /** The email of the user a usable reset link is for, to show on its page. */
 export async function resetLinkEmail(
-  storage: Pick<Storage, 'passwordResets' | 'users'>,
+  storage: Pick<Stores, 'passwordResets' | 'users'>,
   accountId: string,
   secret: string | null,
 ): Promise<string> {
@@ -115,7 +115,7 @@ export async function resetLinkEmail(
  * link was used.
  */
 export async function completePasswordReset(
-  storage: Storage,
+  storage: Transactional<'passwordResets' | 'users', 'passwordResets' | 'users' | 'audit' | SignInStores>,
   accountId: string,
   secret: string | null,
   password: string,

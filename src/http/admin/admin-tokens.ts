@@ -1,18 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ADMIN_TOKEN_ROLES } from '../../domain/access/roles.js';
-import { MAX_ADMIN_TOKEN_LIFETIME } from '../../domain/admin-tokens/admin-token-service.js';
+import { ADMIN_TOKEN_ROLES, DEFAULT_ADMIN_TOKEN_ROLE } from '../../domain/access/roles.js';
 import { displayName } from '../../domain/text.js';
+import { tokenLifetime } from '../../domain/token-lifetime.js';
 import type { Services } from '../../services.js';
 import { parseInput } from '../validate.js';
 import { id } from './schemas.js';
 
 const createAdminTokenBody = z.strictObject({
   name: displayName(200),
-  /** `admin` when left out: everything in the account but owners and keys. */
-  role: z.enum(ADMIN_TOKEN_ROLES).default('admin'),
+  role: z.enum(ADMIN_TOKEN_ROLES).default(DEFAULT_ADMIN_TOKEN_ROLE),
   /** Lifetime in seconds; absent = no expiry (unless the caller itself expires: see decide). */
-  expiresIn: z.number().int().min(60).max(MAX_ADMIN_TOKEN_LIFETIME).optional(),
+  expiresIn: tokenLifetime.optional(),
 });
 const adminTokenParams = z.strictObject({ tokenId: id });
 

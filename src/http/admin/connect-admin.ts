@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CONNECT_PERMISSIONS } from '../../domain/access/permissions.js';
 import { displayName } from '../../domain/text.js';
+import { tokenLifetime } from '../../domain/token-lifetime.js';
 import type { Services } from '../../services.js';
 import { SIGNING_KEY_KINDS } from '../../storage/ports.js';
 import { parseInput } from '../validate.js';
@@ -21,12 +22,7 @@ const createTokenBody = z.strictObject({
     .min(1)
     .max(1000),
   /** Lifetime in seconds; absent = no expiry. At most ten years. */
-  expiresIn: z
-    .number()
-    .int()
-    .min(60)
-    .max(10 * 366 * 24 * 3600)
-    .optional(),
+  expiresIn: tokenLifetime.optional(),
 });
 
 /** Which kind of key to rotate; `connect` when the body or the kind is left out. */

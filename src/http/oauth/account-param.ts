@@ -1,12 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { ID_PATTERN } from '../../crypto/ids.js';
+import { accountExists } from '../../domain/accounts/account-exists.js';
 import { notFound } from '../../errors/app-error.js';
 import type { Services } from '../../services.js';
 
 /** The account of an `/oauth/{accountId}/…` route; an unknown account is a plain 404. */
 export async function accountOf(services: Services, request: FastifyRequest): Promise<string> {
   const accountId = accountIdParam(request);
-  if (!(await services.storage.accounts.get(accountId))) throw notFound('no such authorization server');
+  if (!(await accountExists(services.storage, accountId))) throw notFound('no such authorization server');
   return accountId;
 }
 
