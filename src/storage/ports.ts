@@ -91,7 +91,10 @@ export interface PasswordResetStore {
   findByHash(secretHash: Buffer): Promise<PasswordResetRecord | undefined>;
   /** Marks an unused, unexpired reset used; false otherwise (of racing uses, one wins). */
   markUsed(id: string, at: string): Promise<boolean>;
-  /** Deletes the user's reset link, if any (the user is disabled or changed the password). */
+  /**
+   * Deletes the user's unused reset link, if any (the user is disabled or changed the password).
+   * A used one stays: it opens nothing, and its reuse is told "already used".
+   */
   deleteForUser(userId: string): Promise<number>;
 }
 

@@ -48,7 +48,11 @@ export function passwordResetStore(db: Kysely<Database>): PasswordResetStore {
       return result.numUpdatedRows > 0n;
     },
     async deleteForUser(userId) {
-      const result = await db.deleteFrom('password_resets').where('user_id', '=', userId).executeTakeFirst();
+      const result = await db
+        .deleteFrom('password_resets')
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };
