@@ -55,7 +55,7 @@ export function registerAccountPolicy(account: Command): void {
   remote(
     account
       .command('policy')
-      .description("show or change the sign-in policy of the admin token's account")
+      .description("show or change the sign-in policy of the caller's account")
       .option('--require-mfa <on|off>', 'require every user to sign in with a second factor (TOTP)'),
   ).action(async (opts: RemoteOptions & { requireMfa?: string }) => {
     const client = clientFor(opts);

@@ -8,7 +8,7 @@ import {
   type Stores,
 } from '../../storage/ports.js';
 import { authorizeAccount } from '../access/authorize.js';
-import { issueAdminToken } from '../admin-tokens/admin-token-service.js';
+import { issueAdminToken, storeAdminToken } from '../admin-tokens/admin-token-service.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
@@ -39,13 +39,13 @@ export async function foundAccount(
   adminToken: AdminTokenRecord,
 ): Promise<void> {
   await tx.accounts.insert(account);
-  await tx.adminTokens.insert(adminToken);
   await recordAudit(tx.audit, ctx, {
     action: 'CREATE',
     resourceType: 'ACCOUNT',
     resourceId: account.id,
     result: 'SUCCESS',
   });
+  await storeAdminToken(tx, ctx, adminToken);
   const cli = cliClientRecord(account.id, account.createdAt);
   await tx.clients.insert(cli);
   await recordAudit(tx.audit, ctx, {

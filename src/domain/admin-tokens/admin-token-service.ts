@@ -44,7 +44,8 @@ export function issueAdminToken(input: {
 
 /**
  * Stores a new token with its CREATE event; run it inside the caller's transaction so the two
- * land together. The admin API and `keyhold recover` both make tokens through here.
+ * land together. The admin API, `keyhold recover` and the founding of an account all make tokens
+ * through here.
  */
 export async function storeAdminToken(
   tx: Pick<Stores, 'adminTokens' | 'audit'>,
