@@ -143,7 +143,10 @@ describe('decide()', () => {
       allow: false,
       reason: 'no write permission on vault v1',
     });
-    expect(decide(user([]), 'read', vault)).toEqual({ allow: false, reason: 'vault v1 is not in scope' });
+    expect(decide(user([]), 'read', vault)).toEqual({
+      allow: false,
+      reason: 'no read permission on vault v1: it is not in scope',
+    });
   });
 
   it('explains an OAuth denial: scope first, then the user’s permission', () => {

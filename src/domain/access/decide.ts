@@ -151,7 +151,9 @@ function decideVault(principal: Principal, action: VaultAction, vault: VaultRef)
 
 function decideByGrants(vaults: VaultAccessMap, action: VaultAction, vault: VaultRef): Decision {
   const granted = vaults.get(vault.id);
-  if (!granted || granted.size === 0) return deny(`vault ${vault.id} is not in scope`);
+  // Both refusals name the permission asked for, as a role's refusal does.
+  if (!granted || granted.size === 0)
+    return deny(`no ${action} permission on vault ${vault.id}: it is not in scope`);
   // Any permission shows the vault; `manage` implies read and write.
   if (action === 'list' || granted.has(action) || granted.has('manage')) return ALLOW;
   return deny(`no ${action} permission on vault ${vault.id}`);
