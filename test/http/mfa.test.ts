@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminTokenPrincipal } from '../../src/domain/access/principals.js';
 import { PAGE_CSP } from '../../src/http/oauth/pages/security-headers.js';
 import { client, startTestApp, type TestApp } from '../helpers/app.js';
+import { Members } from '../helpers/members.js';
 import { hiddenFields, PageBrowser } from '../helpers/page-browser.js';
 import { nextTotpCode, secretFromEnrolmentPage, TOTP_PERIOD_MS, totpCode } from '../helpers/totp.js';
 
@@ -15,51 +16,17 @@ import { nextTotpCode, secretFromEnrolmentPage, TOTP_PERIOD_MS, totpCode } from 
 let t: TestApp;
 let base: string;
 let api: ReturnType<typeof client>;
-let users = 0;
-const PASSWORD = 'a long enough password';
+let members: Members;
 
 beforeAll(async () => {
   t = await startTestApp();
   base = `/oauth/${t.accountId}`;
   api = client(t.app, t.token);
+  members = new Members(t, 'user');
 });
 afterAll(async () => {
   await t?.close();
 });
-
-/** A new member with a password, and a browser of their own (its own address). */
-async function newUser(): Promise<{ id: string; email: string; browser: PageBrowser }> {
-  const n = ++users;
-  const email = `user${n}@example.com`;
-  const res = await api.post('/users', { email, password: PASSWORD, role: 'member' });
-  expect(res.statusCode).toBe(201);
-  return { id: res.json().id, email, browser: new PageBrowser(t.app, `192.0.2.${n}`) };
-}
-
-/** Posts the login form; answers the response (a 303 to the grants, or to the second step). */
-const signIn = (browser: PageBrowser, email: string, extra: Record<string, string> = {}) =>
-  browser.submit(`${base}/login`, { email, password: PASSWORD, ...extra });
-
-/** Signs in (no MFA yet), enrols on the settings page and returns the key and recovery codes. */
-async function enrolled(): Promise<{
-  id: string;
-  email: string;
-  browser: PageBrowser;
-  secret: string;
-  codes: string[];
-}> {
-  const u = await newUser();
-  expect((await signIn(u.browser, u.email)).statusCode).toBe(303);
-  const page = await u.browser.get(`${base}/mfa`);
-  const secret = secretFromEnrolmentPage(page.body);
-  const done = await u.browser.submit(`${base}/mfa`, { code: totpCode(secret) });
-  expect(done.statusCode).toBe(200);
-  const codes = [...done.body.matchAll(/<li><code>([A-Z2-7-]+)<\/code><\/li>/g)].map((m) => m[1] as string);
-  expect(codes).toHaveLength(10);
-  await u.browser.submit(`${base}/grants`, {}, `${base}/logout`);
-  expect(u.browser.cookies.has('keyhold_session')).toBe(false);
-  return { ...u, secret, codes };
-}
 
 const auditRows = () => {
   const raw = new Database(join(t.dir, 'keyhold.db'), { readonly: true });
@@ -72,8 +39,8 @@ const auditRows = () => {
 
 describe('enrolment on the settings page', () => {
   it('shows an inline QR code and the key under the page CSP, switches on only with a valid code, shows recovery codes once', async () => {
-    const u = await newUser();
-    await signIn(u.browser, u.email);
+    const u = await members.create();
+    await members.signIn(u.browser, u.email);
     const page = await u.browser.get(`${base}/mfa`);
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-security-policy']).toBe(PAGE_CSP);
@@ -129,11 +96,11 @@ describe('enrolment on the settings page', () => {
   });
 
   it('turns off only with a current code; the settings page needs a session', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const anonymous = new PageBrowser(t.app);
     expect((await anonymous.get(`${base}/mfa`)).statusCode).toBe(303);
 
-    await signIn(u.browser, u.email);
+    await members.signIn(u.browser, u.email);
     // The enrolment used this step's code: a sign-in right after takes the next step's.
     expect((await u.browser.submit(`${base}/login/mfa`, { code: nextTotpCode(u.secret) })).statusCode).toBe(
       303,
@@ -154,9 +121,9 @@ describe('enrolment on the settings page', () => {
 
 describe('signing in with a second factor', () => {
   it('asks for a code before any session exists, then continues where the sign-in was going', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const request = 'response_type=code&client_id=abc&state=s%26t';
-    const first = await signIn(u.browser, u.email, { request });
+    const first = await members.signIn(u.browser, u.email, { request });
     expect(first.statusCode).toBe(303);
     expect(first.headers.location).toBe(`${base}/login/mfa?${new URLSearchParams({ request })}`);
     expect(u.browser.cookies.has('keyhold_session')).toBe(false);
@@ -194,12 +161,12 @@ describe('signing in with a second factor', () => {
   });
 
   it('refuses a code already used, in a later sign-in too', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const code = nextTotpCode(u.secret);
-    await signIn(u.browser, u.email);
+    await members.signIn(u.browser, u.email);
     expect((await u.browser.submit(`${base}/login/mfa`, { code })).statusCode).toBe(303);
     await u.browser.submit(`${base}/grants`, {}, `${base}/logout`);
-    await signIn(u.browser, u.email);
+    await members.signIn(u.browser, u.email);
     const replay = await u.browser.submit(`${base}/login/mfa`, { code });
     expect(replay.statusCode).toBe(401);
     expect(replay.body).toContain('already used');
@@ -207,10 +174,10 @@ describe('signing in with a second factor', () => {
   });
 
   it('lets one of two parallel sign-ins with the same code through', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const other = new PageBrowser(t.app, u.browser.remoteAddress);
-    await signIn(u.browser, u.email);
-    await signIn(other, u.email);
+    await members.signIn(u.browser, u.email);
+    await members.signIn(other, u.email);
     const code = nextTotpCode(u.secret);
     const pages = await Promise.all([u.browser, other].map((b) => b.get(`${base}/login/mfa`)));
     const answers = await Promise.all(
@@ -222,8 +189,8 @@ describe('signing in with a second factor', () => {
   });
 
   it('throttles wrong codes like passwords: of parallel guesses only the free ones are checked', async () => {
-    const u = await enrolled();
-    await signIn(u.browser, u.email);
+    const u = await members.enrolled();
+    await members.signIn(u.browser, u.email);
     const page = await u.browser.get(`${base}/login/mfa`);
     const fields = hiddenFields(page.body);
     const right = new Set([-1, 0, 1].map((d) => totpCode(u.secret, Date.now() + d * TOTP_PERIOD_MS)));
@@ -250,8 +217,8 @@ describe('signing in with a second factor', () => {
   });
 
   it('ends a pending sign-in after five codes, whatever the address', async () => {
-    const u = await enrolled();
-    await signIn(u.browser, u.email);
+    const u = await members.enrolled();
+    await members.signIn(u.browser, u.email);
     const fields = hiddenFields((await u.browser.get(`${base}/login/mfa`)).body);
     const right = new Set([-1, 0, 1].map((d) => totpCode(u.secret, Date.now() + d * TOTP_PERIOD_MS)));
     const codes = ['111111', '222222', '333333', '444444', '555555', '666666'].filter((c) => !right.has(c));
@@ -272,15 +239,15 @@ describe('signing in with a second factor', () => {
   });
 
   it('accepts each recovery code once instead of a TOTP code', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const [first] = u.codes as [string];
-    await signIn(u.browser, u.email);
+    await members.signIn(u.browser, u.email);
     const ok = await u.browser.submit(`${base}/login/mfa`, { code: first.toLowerCase() });
     expect(ok.statusCode).toBe(303);
     expect(u.browser.cookies.has('keyhold_session')).toBe(true);
     expect((await api.get(`/users/${u.id}/mfa`)).json().recoveryCodesLeft).toBe(9);
     await u.browser.submit(`${base}/grants`, {}, `${base}/logout`);
-    await signIn(u.browser, u.email);
+    await members.signIn(u.browser, u.email);
     const again = await u.browser.submit(`${base}/login/mfa`, { code: first });
     expect(again.statusCode).toBe(401);
     expect(u.browser.cookies.has('keyhold_session')).toBe(false);
@@ -292,13 +259,13 @@ describe('signing in with a second factor', () => {
 
 describe('account policy', () => {
   it('makes a user without TOTP enrol right after the password, before any session', async () => {
-    const u = await newUser();
+    const u = await members.create();
     const put = await api.put('/account/policy', { requireMfa: true });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toEqual({ requireMfa: true });
     try {
       expect((await api.get('/account/policy')).json()).toEqual({ requireMfa: true });
-      const first = await signIn(u.browser, u.email, { request: 'client_id=abc' });
+      const first = await members.signIn(u.browser, u.email, { request: 'client_id=abc' });
       expect(first.statusCode).toBe(303);
       expect(u.browser.cookies.has('keyhold_session')).toBe(false);
       const page = await u.browser.get(first.headers.location as string);
@@ -327,12 +294,12 @@ describe('account policy', () => {
 
 describe('administrator reset', () => {
   it('removes a user’s TOTP: the password alone signs in again, and the reset is audited', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const res = await api.delete(`/users/${u.id}/mfa`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ userId: u.id, removed: true });
     expect((await api.delete(`/users/${u.id}/mfa`)).json()).toEqual({ userId: u.id, removed: false });
-    const signedIn = await signIn(u.browser, u.email);
+    const signedIn = await members.signIn(u.browser, u.email);
     expect(signedIn.headers.location).toBe(`${base}/grants`);
     expect(u.browser.cookies.has('keyhold_session')).toBe(true);
     expect(
@@ -382,7 +349,7 @@ describe('administrator reset', () => {
   it('tells a caller without users:read nothing about a user id: the same 403 whether it exists or not, audited', async () => {
     const made = await api.post('/admin-tokens', { name: 'connect only', role: 'connect-manager' });
     const cm = client(t.app, made.json().token as string);
-    const u = await newUser();
+    const u = await members.create();
     const unknown = '00000000000000000000000000';
     for (const [method, permission] of [
       ['get', 'users:read'],
@@ -403,8 +370,8 @@ describe('administrator reset', () => {
 
 describe('tampered storage', () => {
   it('refuses a TOTP row copied to another user (409 mfa_unavailable, never a session, never a 500)', async () => {
-    const victim = await enrolled();
-    const attacker = await newUser();
+    const victim = await members.enrolled();
+    const attacker = await members.create();
     const raw = new Database(join(t.dir, 'keyhold.db'));
     raw
       .prepare(
@@ -413,7 +380,7 @@ describe('tampered storage', () => {
       )
       .run(attacker.id, victim.id);
     raw.close();
-    const first = await signIn(attacker.browser, attacker.email);
+    const first = await members.signIn(attacker.browser, attacker.email);
     expect(first.headers.location).toBe(`${base}/login/mfa`);
     const res = await attacker.browser.submit(`${base}/login/mfa`, { code: totpCode(victim.secret) });
     expect(res.statusCode).toBe(409);
@@ -421,7 +388,7 @@ describe('tampered storage', () => {
     expect(attacker.browser.cookies.has('keyhold_session')).toBe(false);
     // The administrator's remedy works.
     expect((await api.delete(`/users/${attacker.id}/mfa`)).json().removed).toBe(true);
-    await signIn(attacker.browser, attacker.email);
+    await members.signIn(attacker.browser, attacker.email);
     expect(attacker.browser.cookies.has('keyhold_session')).toBe(true);
   });
 });

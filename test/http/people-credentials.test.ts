@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, startTestApp, type TestApp } from '../helpers/app.js';
+import { MEMBER_PASSWORD, Members } from '../helpers/members.js';
 import { hiddenFields, PageBrowser } from '../helpers/page-browser.js';
 import { nextTotpCode, secretFromEnrolmentPage, totpCode } from '../helpers/totp.js';
 
@@ -12,41 +13,19 @@ import { nextTotpCode, secretFromEnrolmentPage, totpCode } from '../helpers/totp
 let t: TestApp;
 let base: string;
 let api: ReturnType<typeof client>;
-let users = 0;
-const PASSWORD = 'a long enough password';
+let members: Members;
+const PASSWORD = MEMBER_PASSWORD;
 const NEW_PASSWORD = 'a brand new password, long';
 
 beforeAll(async () => {
   t = await startTestApp();
   base = `/oauth/${t.accountId}`;
   api = client(t.app, t.token);
+  members = new Members(t, 'person');
 });
 afterAll(async () => {
   await t?.close();
 });
-
-async function newUser(): Promise<{ id: string; email: string; browser: PageBrowser }> {
-  const n = ++users;
-  const email = `person${n}@example.com`;
-  const res = await api.post('/users', { email, password: PASSWORD, role: 'member' });
-  expect(res.statusCode).toBe(201);
-  return { id: res.json().id, email, browser: new PageBrowser(t.app, `192.0.2.${n}`) };
-}
-
-const signIn = (browser: PageBrowser, email: string, password = PASSWORD) =>
-  browser.submit(`${base}/login`, { email, password });
-
-/** A user with TOTP on (enrolled on the settings page), signed out again. */
-async function enrolled() {
-  const u = await newUser();
-  expect((await signIn(u.browser, u.email)).statusCode).toBe(303);
-  const secret = secretFromEnrolmentPage((await u.browser.get(`${base}/mfa`)).body);
-  const done = await u.browser.submit(`${base}/mfa`, { code: totpCode(secret) });
-  expect(done.statusCode).toBe(200);
-  const codes = [...done.body.matchAll(/<li><code>([A-Z2-7-]+)<\/code><\/li>/g)].map((m) => m[1] as string);
-  await u.browser.submit(`${base}/grants`, {}, `${base}/logout`);
-  return { ...u, secret, codes };
-}
 
 /**
  * A browser whose sign-in waits at the second step (the password was right), with the code form
@@ -54,7 +33,7 @@ async function enrolled() {
  */
 async function pendingSecondStep(email: string, address: string) {
   const browser = new PageBrowser(t.app, address);
-  const first = await signIn(browser, email);
+  const first = await members.signIn(browser, email);
   expect(first.headers.location).toBe(`${base}/login/mfa`);
   expect(browser.cookies.get('keyhold_mfa')).toMatch(/^khmfa_/);
   const form = hiddenFields((await browser.get(`${base}/login/mfa`)).body);
@@ -73,7 +52,7 @@ async function resetLink(userId: string): Promise<string> {
 
 describe('a pending second step', () => {
   it('does not survive a password reset: the code no longer opens a session', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     // Someone holding the old password (and, say, a phished code) is at the second step.
     const thief = await pendingSecondStep(u.email, '198.51.100.20');
     const set = await new PageBrowser(t.app).submit(await resetLink(u.id), {
@@ -88,11 +67,11 @@ describe('a pending second step', () => {
   });
 
   it('does not survive a password change made from another session', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const thief = await pendingSecondStep(u.email, '198.51.100.21');
     // The user signs in elsewhere (with a recovery code, leaving the TOTP window unused) and
     // changes the password.
-    await signIn(u.browser, u.email);
+    await members.signIn(u.browser, u.email);
     expect((await u.browser.submit(`${base}/login/mfa`, { code: u.codes[0] as string })).statusCode).toBe(
       303,
     );
@@ -109,7 +88,7 @@ describe('a pending second step', () => {
   });
 
   it('does not survive a disable: enabling the user again brings it back no more than a session', async () => {
-    const u = await enrolled();
+    const u = await members.enrolled();
     const pending = await pendingSecondStep(u.email, '198.51.100.22');
     expect((await api.post(`/users/${u.id}/disable`)).statusCode).toBe(200);
     expect((await api.post(`/users/${u.id}/enable`)).statusCode).toBe(200);
@@ -122,7 +101,7 @@ describe('a pending second step', () => {
 
 describe('a reset link', () => {
   it('issued before a disable, is dead after it, and stays dead once the user is enabled', async () => {
-    const u = await newUser();
+    const u = await members.create();
     const link = await resetLink(u.id);
     expect((await api.post(`/users/${u.id}/disable`)).statusCode).toBe(200);
     const opened = await new PageBrowser(t.app).get(link);
@@ -131,12 +110,15 @@ describe('a reset link', () => {
 
     expect((await api.post(`/users/${u.id}/enable`)).statusCode).toBe(200);
     expect((await new PageBrowser(t.app).get(link)).statusCode).toBe(400);
-    expect((await signIn(new PageBrowser(t.app, '192.0.2.200'), u.email, NEW_PASSWORD)).statusCode).toBe(401);
-    expect((await signIn(new PageBrowser(t.app, '192.0.2.201'), u.email)).statusCode).toBe(303);
+    expect(
+      (await members.signIn(new PageBrowser(t.app, '192.0.2.200'), u.email, { password: NEW_PASSWORD }))
+        .statusCode,
+    ).toBe(401);
+    expect((await members.signIn(new PageBrowser(t.app, '192.0.2.201'), u.email)).statusCode).toBe(303);
   });
 
   it('a form opened before the disable cannot set the password after it', async () => {
-    const u = await newUser();
+    const u = await members.create();
     const link = await resetLink(u.id);
     const browser = new PageBrowser(t.app);
     const page = await browser.get(link);
@@ -149,14 +131,17 @@ describe('a reset link', () => {
     });
     expect(posted.statusCode).toBe(400);
     expect((await api.post(`/users/${u.id}/enable`)).statusCode).toBe(200);
-    expect((await signIn(new PageBrowser(t.app, '192.0.2.202'), u.email, NEW_PASSWORD)).statusCode).toBe(401);
+    expect(
+      (await members.signIn(new PageBrowser(t.app, '192.0.2.202'), u.email, { password: NEW_PASSWORD }))
+        .statusCode,
+    ).toBe(401);
   });
 });
 
 describe('a sign-in racing a disable', () => {
   it('leaves no session for the enable to revive, whichever commits first', async () => {
     for (const delay of [0, 5, 10, 20]) {
-      const u = await newUser();
+      const u = await members.create();
       const browser = new PageBrowser(t.app, '203.0.113.7');
       const form = hiddenFields((await browser.get(`${base}/login`)).body);
       // The disable lands while the password is being checked (argon2 takes a while).
@@ -173,7 +158,7 @@ describe('a sign-in racing a disable', () => {
 
   it('racing a delete, answers 401 or 403, never a 500', async () => {
     for (const delay of [0, 5, 10]) {
-      const u = await newUser();
+      const u = await members.create();
       const browser = new PageBrowser(t.app, '203.0.113.8');
       const form = hiddenFields((await browser.get(`${base}/login`)).body);
       const [login, deleted] = await Promise.all([
