@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, startTestApp, type TestApp } from '../helpers/app.js';
 import { MEMBER_PASSWORD, Members } from '../helpers/members.js';
 import { hiddenFields, PageBrowser } from '../helpers/page-browser.js';
-import { nextTotpCode, secretFromEnrolmentPage, totpCode } from '../helpers/totp.js';
+import { nextTotpCode } from '../helpers/totp.js';
 
 /**
  * What a password reset, a password change and a disable leave behind, over the real pages and
