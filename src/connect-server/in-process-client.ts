@@ -45,7 +45,6 @@ export function inProcessCentral(services: Services, serverId: string): CentralC
         id: jti ?? 'unknown',
         accountId: server.accountId,
         tokenId: jti,
-        operator: false,
       },
       principal: {
         kind: 'connect',

@@ -14,8 +14,6 @@ export interface Actor {
   accountId: string;
   /** The credential used, when it is not the actor itself (a user's session or token). */
   tokenId: string | null;
-  /** Operators manage accounts; only the token printed by `init` has this. */
-  operator: boolean;
 }
 
 export interface RequestContext {
@@ -35,7 +33,7 @@ export const systemContext = (
   accountId: string,
   via?: { tokenId: string; userAgent: string },
 ): RequestContext => ({
-  actor: { type: 'system', id: 'system', accountId, tokenId: via?.tokenId ?? null, operator: true },
+  actor: { type: 'system', id: 'system', accountId, tokenId: via?.tokenId ?? null },
   principal: systemPrincipal(accountId),
   requestId: null,
   ip: null,

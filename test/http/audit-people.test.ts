@@ -24,7 +24,7 @@ const as = (
   tokenId: string | null = null,
   accountId = t.accountId,
 ): RequestContext => ({
-  actor: { type, id, accountId, tokenId, operator: false },
+  actor: { type, id, accountId, tokenId },
   principal: nobody(accountId),
   requestId: null,
   ip: '127.0.0.1',

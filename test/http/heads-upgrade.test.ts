@@ -115,7 +115,7 @@ async function writeLegacyDatabase(): Promise<void> {
 }
 
 const ctx: RequestContext = {
-  actor: { type: 'admin_token', id: 'x', accountId, tokenId: null, operator: false },
+  actor: { type: 'admin_token', id: 'x', accountId, tokenId: null },
   principal: { kind: 'system', accountId },
   requestId: null,
   ip: null,

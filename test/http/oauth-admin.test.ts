@@ -409,7 +409,7 @@ describe('grants', () => {
   }
 
   const userContext = (userId: string): RequestContext => ({
-    actor: { type: 'user', id: userId, accountId: t.accountId, tokenId: null, operator: false },
+    actor: { type: 'user', id: userId, accountId: t.accountId, tokenId: null },
     principal: {
       kind: 'user',
       accountId: t.accountId,

@@ -239,7 +239,7 @@ describe('the last enabled owner', () => {
     // member, all at once. The disable read the member before the promotion committed: checked
     // against that stale row, nothing stopped it from disabling the account's last owner.
     const ctx: RequestContext = {
-      actor: { type: 'admin_token', id: 'tok', accountId: t.accountId, tokenId: 'tok', operator: false },
+      actor: { type: 'admin_token', id: 'tok', accountId: t.accountId, tokenId: 'tok' },
       principal: adminTokenPrincipal(
         { id: 'tok', accountId: t.accountId, role: 'owner', expiresAt: null },
         false,
@@ -295,7 +295,7 @@ describe('an admin cannot act on owners', () => {
     const record = await t.storage.users.get(t.accountId, adminUser.id);
     if (!record) throw new Error('no admin user');
     return {
-      actor: { type: 'user', id: record.id, accountId: t.accountId, tokenId: null, operator: false },
+      actor: { type: 'user', id: record.id, accountId: t.accountId, tokenId: null },
       principal: userPrincipal(record, [], false),
       requestId: null,
       ip: null,
@@ -339,7 +339,7 @@ describe('an admin cannot act on owners', () => {
     const record = await t.storage.users.get(t.accountId, member.id);
     if (!record) throw new Error('no member');
     const ctx: RequestContext = {
-      actor: { type: 'user', id: record.id, accountId: t.accountId, tokenId: null, operator: false },
+      actor: { type: 'user', id: record.id, accountId: t.accountId, tokenId: null },
       principal: userPrincipal(record, [], false),
       requestId: null,
       ip: null,

@@ -29,7 +29,7 @@ const make = (options: { maxSources?: number } = {}) => {
 };
 
 const refusedFrom = (ip: string, userAgent = 'probe/1.0'): RequestContext => ({
-  actor: { type: 'connect_token', id: 'unknown', accountId, tokenId: null, operator: false },
+  actor: { type: 'connect_token', id: 'unknown', accountId, tokenId: null },
   principal: { kind: 'connect', accountId, serverId: 's', grants: new Map(), serverVaults: new Set() },
   requestId: newId(),
   ip,

@@ -20,7 +20,9 @@ export async function whoami(
   ctx: RequestContext,
 ): Promise<WhoAmI> {
   const { actor, principal } = ctx;
-  const base = { accountId: actor.accountId, tokenId: actor.tokenId, operator: actor.operator };
+  // The operator flag is the principal's: the caller's account is the operator account.
+  const operator = (principal.kind === 'user' || principal.kind === 'admin_token') && principal.operator;
+  const base = { accountId: actor.accountId, tokenId: actor.tokenId, operator };
   if (principal.kind === 'user') {
     const user = await stores.users.get(principal.accountId, principal.userId);
     return {
@@ -31,9 +33,7 @@ export async function whoami(
     };
   }
   if (principal.kind === 'admin_token') {
-    const token = (await stores.adminTokens.list(principal.accountId)).find(
-      (t) => t.id === principal.tokenId,
-    );
+    const token = await stores.adminTokens.get(principal.accountId, principal.tokenId);
     return {
       ...base,
       kind: 'admin_token',

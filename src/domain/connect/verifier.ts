@@ -76,7 +76,6 @@ export class ConnectVerifier {
         id: record.id,
         accountId: record.accountId,
         tokenId: record.id,
-        operator: false,
       },
       principal: {
         kind: 'connect',

@@ -50,7 +50,7 @@ export async function authenticateCliToken(
   const { operator } = account;
   return {
     // The credential is the sign-in: its grant (one per user and CLI), stable across refreshes.
-    actor: { type: 'user', id: user.id, accountId: user.accountId, tokenId: record.grantId, operator },
+    actor: { type: 'user', id: user.id, accountId: user.accountId, tokenId: record.grantId },
     principal: userPrincipal(user, access, operator),
     ...facts,
   };

@@ -174,7 +174,7 @@ export class LoginService {
       record,
       user,
       ctx: {
-        actor: { type: 'user', id: user.id, accountId, tokenId: record.id, operator: account.operator },
+        actor: { type: 'user', id: user.id, accountId, tokenId: record.id },
         principal: userPrincipal(user, access, account.operator),
         requestId: facts.requestId,
         ip: facts.ip,
@@ -224,7 +224,7 @@ export async function auditSignIn(
 }
 
 export const signInContext = (accountId: string, userId: string, facts: LoginFacts): RequestContext => ({
-  actor: { type: 'user', id: userId, accountId, tokenId: null, operator: false },
+  actor: { type: 'user', id: userId, accountId, tokenId: null },
   principal: nobody(accountId),
   requestId: facts.requestId,
   ip: facts.ip,

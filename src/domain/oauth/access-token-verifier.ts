@@ -48,7 +48,6 @@ export async function verifyVaultApiToken(
       id: record.userId,
       accountId: record.accountId,
       tokenId: record.id,
-      operator: false,
     },
     principal: {
       kind: 'oauth',

@@ -33,7 +33,7 @@ export function clientContext(
   facts: Pick<CallFacts, 'requestId' | 'ip' | 'userAgent'>,
 ): RequestContext {
   return {
-    actor: { type: 'oauth_client', id: clientId, accountId, tokenId: null, operator: false },
+    actor: { type: 'oauth_client', id: clientId, accountId, tokenId: null },
     principal: nobody(accountId),
     requestId: facts.requestId,
     ip: facts.ip,

@@ -131,7 +131,7 @@ export async function completePasswordReset(
   }
   const passwordHash = await hashPassword(password);
   const ctx: RequestContext = {
-    actor: { type: 'user', id: reset.userId, accountId, tokenId: reset.id, operator: false },
+    actor: { type: 'user', id: reset.userId, accountId, tokenId: reset.id },
     principal: nobody(accountId),
     ...facts,
   };

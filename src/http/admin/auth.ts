@@ -43,7 +43,6 @@ export async function authenticateAdmin(
       id: token.id,
       accountId: token.accountId,
       tokenId: token.id,
-      operator: account.operator,
     },
     principal: adminTokenPrincipal(token, account.operator),
     requestId: request.id,
