@@ -112,6 +112,26 @@ describe('admin tokens', () => {
     expect(listed.find((x) => x.id === made.id)).toMatchObject({ status: 'expired', expiresAt: past });
   });
 
+  it('a token whose stored role was altered to no known role is refused everything, never a 500', async () => {
+    const made = await make({ name: 'altered', role: 'auditor' });
+    const db = (await import('better-sqlite3')).default;
+    const raw = new db(`${t.dir}/keyhold.db`);
+    raw.prepare('update admin_tokens set role = ? where token_hash = ?').run('root', hashSecret(made.token));
+    raw.close();
+    const altered = client(t.app, made.token);
+    const audit = await altered.get('/audit');
+    expect(audit.statusCode).toBe(403);
+    expect(audit.json()).toMatchObject({
+      code: 'forbidden',
+      message: 'role root is not a role: it has no permission',
+    });
+    expect((await altered.get('/vaults')).json()).toEqual([]);
+    // An owner still sees it, and may revoke it (it covers no role it does not know).
+    const listed = (await owner.get('/admin-tokens')).json() as Made[];
+    expect(listed.find((x) => x.id === made.id)).toMatchObject({ role: 'root' });
+    expect((await owner.delete(`/admin-tokens/${made.id}`)).statusCode).toBe(204);
+  });
+
   it('a token cannot make a token with more power than its own, nor revoke one', async () => {
     const admin = client(t.app, (await make({ name: 'an admin', role: 'admin' })).token);
     const refused = await admin.post('/admin-tokens', { name: 'escalate', role: 'owner' });

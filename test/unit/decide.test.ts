@@ -357,6 +357,28 @@ describe('decide() on the role an action touches', () => {
   });
 });
 
+describe('decide() on a role no stored row should hold (an altered row)', () => {
+  // Typed as a role, read from a row someone edited: neither a made-up name nor a name every
+  // object answers to (`constructor`, `__proto__`) may grant anything, or throw.
+  const altered = ['root', 'constructor', '__proto__', 'toString', ''] as unknown as AnyRole[];
+  it.each(altered)('%j has no account permission, no vault power, and covers nothing it lacks', (role) => {
+    for (const action of ACCOUNT_ACTIONS) {
+      expect(decide(tokenOf(role), action, { accountId: 'acc' })).toEqual({
+        allow: false,
+        reason: `role ${role} is not a role: it has no permission`,
+      });
+      expect(decide(personOf(role), action, { accountId: 'acc' }).allow).toBe(false);
+    }
+    for (const action of VAULT_ACTIONS) {
+      expect(decide(tokenOf(role), action, { id: 'v1', accountId: 'acc' }).allow).toBe(false);
+    }
+    expect(roleCovers(role, 'member')).toBe(true);
+    expect(roleCovers(role, 'auditor')).toBe(false);
+    // An owner may act on it (revoke it): it holds nothing the owner lacks.
+    expect(roleCovers('owner', role)).toBe(true);
+  });
+});
+
 describe('decide() on the lifetime of a token a token makes', () => {
   const expiring = (expiresAt: string | null): Principal => ({ ...tokenOf('owner'), expiresAt }) as Principal;
   const at = (expiresAt: string | null) => ({ accountId: 'acc', role: 'auditor' as const, expiresAt });

@@ -62,12 +62,24 @@ export const ROLE_VAULT_ACTIONS: Readonly<Record<Role, ReadonlySet<VaultAction>>
   member: new Set<VaultAction>(),
 };
 
+/**
+ * Whether `role` is one of ROLES. A role read from a stored row is only typed as one: a row
+ * altered behind the service's back may hold anything, and such a role has no permission (the
+ * decision fails closed instead of looking up a property that is not there).
+ */
+const isRole = (role: string): role is Role => Object.hasOwn(ROLE_ACTIONS, role);
+const NONE: ReadonlySet<never> = new Set();
+const accountActionsOf = (role: Role): ReadonlySet<AccountAction> =>
+  isRole(role) ? ROLE_ACTIONS[role] : NONE;
+const vaultActionsOf = (role: Role): ReadonlySet<VaultAction> =>
+  isRole(role) ? ROLE_VAULT_ACTIONS[role] : NONE;
+
 /** Whether `role` can do everything `other` can: the test for acting on or creating `other`. */
 export function roleCovers(role: Role, other: Role): boolean {
   const covers = <T>(a: ReadonlySet<T>, b: ReadonlySet<T>) => [...b].every((x) => a.has(x));
   return (
-    covers(ROLE_ACTIONS[role], ROLE_ACTIONS[other]) &&
-    covers(ROLE_VAULT_ACTIONS[role], ROLE_VAULT_ACTIONS[other])
+    covers(accountActionsOf(role), accountActionsOf(other)) &&
+    covers(vaultActionsOf(role), vaultActionsOf(other))
   );
 }
 
@@ -101,7 +113,9 @@ function decideAccount(principal: Principal, action: AccountAction, target: Acco
     case 'admin_token':
     case 'user': {
       const { role } = principal;
-      if (!ROLE_ACTIONS[role].has(action)) return deny(`role ${role} does not have the ${action} permission`);
+      if (!isRole(role)) return deny(`role ${role} is not a role: it has no permission`);
+      if (!accountActionsOf(role).has(action))
+        return deny(`role ${role} does not have the ${action} permission`);
       if (action === 'accounts:manage' && !principal.operator)
         return deny('managing accounts needs an owner of the operator account');
       if (target.role !== undefined && !roleCovers(role, target.role))
@@ -123,10 +137,10 @@ function decideVault(principal: Principal, action: VaultAction, vault: VaultRef)
     case 'nobody':
       return deny(`vault ${vault.id} is not in scope`);
     case 'admin_token':
-      if (ROLE_VAULT_ACTIONS[principal.role].has(action)) return ALLOW;
+      if (vaultActionsOf(principal.role).has(action)) return ALLOW;
       return deny(`role ${principal.role} does not have the ${action} permission on vaults`);
     case 'user':
-      if (ROLE_VAULT_ACTIONS[principal.role].has(action)) return ALLOW;
+      if (vaultActionsOf(principal.role).has(action)) return ALLOW;
       return decideByGrants(principal.vaults, action, vault);
     case 'oauth': {
       if (action === 'manage') return deny('OAuth tokens cannot manage vaults');
