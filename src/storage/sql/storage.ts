@@ -3,11 +3,10 @@ import type { Storage, Stores } from '../ports.js';
 import { accountStore } from './accounts.js';
 import { actorDirectory } from './actor-directory.js';
 import { adminTokenStore } from './admin-tokens.js';
-import { auditStore, groupCommitAudit } from './audit.js';
+import { auditStore } from './audit.js';
 import { connectServerStore } from './connect-servers.js';
 import { connectTokenStore } from './connect-tokens.js';
 import { fileStore } from './files.js';
-import { groupCommitTransactions } from './group-commit.js';
 import { itemStore } from './items.js';
 import { metaStore } from './meta.js';
 import { accountPolicyStore, mfaChallengeStore, totpStore } from './mfa.js';
@@ -21,7 +20,7 @@ import { userStore } from './users.js';
 import { vaultAccessStore } from './vault-access.js';
 import { vaultStore } from './vaults.js';
 
-function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
+export function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
   return {
     accounts: accountStore(db),
     users: userStore(db),
@@ -56,18 +55,33 @@ export async function migrate(db: Kysely<Database>, types: DialectTypes): Promis
   }
 }
 
+/** What a backend may do its own way; each defaults to the plain Kysely form. */
+export interface BackendStrategies {
+  /** Runs queries synchronously when the connection is free (precompiled.ts). */
+  runIfFree?: RunIfFree;
+  /** `Storage.transaction` over the stores of one database transaction. */
+  transaction?: (
+    db: Kysely<Database>,
+    storesOf: (db: Kysely<Database>) => Stores,
+  ) => <T>(work: (tx: Stores) => Promise<T>) => Promise<T>;
+  /** The audit store outside transactions (the events of secret reads). */
+  audit?: (db: Kysely<Database>, store: Stores['audit']) => Stores['audit'];
+}
+
 /**
- * The Storage of any Kysely dialect: the dialect-specific opener hands in a ready `db`, and the
- * dialect's `runIfFree` if it has one (precompiled.ts).
+ * The Storage of any Kysely dialect: the dialect-specific opener hands in a ready `db` and what
+ * it does its own way. By default a transaction is a database transaction of its own (on a
+ * pooled backend, its own connection: a failed unit never fails a neighbour), and an audit event
+ * outside one is a single INSERT.
  */
-export function kyselyStorage(db: Kysely<Database>, runIfFree?: RunIfFree): Storage {
-  const top = stores(db, runIfFree);
+export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategies = {}): Storage {
+  const top = stores(db, strategies.runIfFree);
   return {
     ...top,
-    // Outside transactions (secret reads), audit events share commits; inside, they are part of
-    // the transaction's own commit already.
-    audit: groupCommitAudit(db, top.audit),
-    transaction: groupCommitTransactions(db, stores),
+    audit: strategies.audit ? strategies.audit(db, top.audit) : top.audit,
+    transaction: strategies.transaction
+      ? strategies.transaction(db, stores)
+      : (work) => db.transaction().execute((trx) => work(stores(trx))),
     close: () => db.destroy(),
   };
 }

@@ -6,6 +6,8 @@ import type { Storage } from '../ports.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
+import { groupCommitAudit } from './group-commit-audit.js';
+import { groupCommitTransactions } from './group-commit.js';
 import { betterSqliteDialect } from './driver.js';
 
 /**
@@ -35,7 +37,13 @@ export async function openSqlite(file: string): Promise<Storage> {
     await db.destroy();
     throw error;
   }
-  const storage = kyselyStorage(db, runIfFree);
+  // One connection, one writer: transactions and audit events requested in the same event-loop
+  // turn share a commit (and its fsync); see group-commit.ts and group-commit-audit.ts.
+  const storage = kyselyStorage(db, {
+    runIfFree,
+    transaction: groupCommitTransactions,
+    audit: groupCommitAudit,
+  });
   const audit = auditWriter(file);
   // This process is the database's only writer, so it sees every access change it must act on.
   return withAccessCache({

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Stores } from '../ports.js';
-import type { Database } from './tables.js';
+import type { Database } from '../sql/tables.js';
 
 type Work<T> = (tx: Stores) => Promise<T>;
 
