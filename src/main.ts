@@ -1,19 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { createDataDir, isInitialized, type OpenStore, openDataDir } from './bootstrap/data-dir.js';
-import { lockDataDir } from './bootstrap/data-dir-lock.js';
 import { type BootstrapCredentials, initializeAccount } from './bootstrap/initialize.js';
+import { createStore, type OpenStore, openStore } from './bootstrap/store.js';
 import type { Config } from './config/schema.js';
 import { readCredentialsFile } from './connect-server/credentials.js';
 import { inProcessCentral } from './connect-server/in-process-client.js';
 import { type AuditRetention, pruneAudit } from './domain/audit/retention.js';
 import { purgeExpired } from './domain/oauth/purge.js';
+import { ProcessError } from './errors/process-error.js';
 import { buildApp } from './http/app.js';
 import { proxyTrust } from './http/client-address.js';
 import { buildConnectApp, type ConnectApp } from './http/connect/app.js';
 import { listeningUrl } from './http/listening-url.js';
 import { loadTls, reloadTls, type TlsFiles } from './http/tls.js';
 import { buildServices } from './services.js';
+import type { Backend } from './storage/backend.js';
+import { chooseBackend } from './storage/choose-backend.js';
+import { isUniqueViolation } from './storage/errors.js';
 
 /** What the first start of an uninitialised data directory creates. */
 export const DEFAULT_ACCOUNT_NAME = 'Default';
@@ -26,25 +29,48 @@ export interface InitOptions {
 }
 
 export interface Initialized extends BootstrapCredentials {
-  dataDir: string;
+  /** Where the database is (the SQLite file, or the PostgreSQL URL without its password). */
+  database: string;
   masterKeyFile: string | null;
 }
 
-/** `keyhold init`: a new data directory with its master key, database, first account and owner. */
+/** Another initialisation of the same database committed first. */
+export class AlreadyInitialisedError extends ProcessError {
+  constructor(location: string) {
+    super(
+      'already_initialised',
+      `${location} already holds a Keyhold database; refusing to initialise it again`,
+    );
+  }
+}
+
+/**
+ * `keyhold init`: a new database with its master key, first account and owner. Of several
+ * initialisations racing on one empty PostgreSQL database, one commits; the others are refused
+ * with AlreadyInitialisedError and leave nothing behind.
+ */
 export async function initDataDir(
   config: Config,
   options: InitOptions = {},
+  backend: Backend = chooseBackend(config),
 ): Promise<Initialized & OpenStore> {
-  const opened = await createDataDir(config);
+  const opened = await createStore(config, backend);
   try {
-    const credentials = await initializeAccount(opened.storage, opened.keyring, {
-      accountName: options.accountName ?? DEFAULT_ACCOUNT_NAME,
-      ownerEmail: options.ownerEmail ?? DEFAULT_OWNER_EMAIL,
-      ...(options.ownerPassword === undefined ? {} : { ownerPassword: options.ownerPassword }),
-    });
-    return { ...opened, ...credentials, dataDir: config.dataDir };
+    const credentials = await initializeAccount(
+      opened.storage,
+      opened.keyring,
+      {
+        accountName: options.accountName ?? DEFAULT_ACCOUNT_NAME,
+        ownerEmail: options.ownerEmail ?? DEFAULT_OWNER_EMAIL,
+        ...(options.ownerPassword === undefined ? {} : { ownerPassword: options.ownerPassword }),
+      },
+      opened.claim,
+    );
+    const { claim: _claim, ...store } = opened;
+    return { ...store, ...credentials, database: backend.location };
   } catch (error) {
     await opened.storage.close();
+    if (isUniqueViolation(error)) throw new AlreadyInitialisedError(backend.location);
     throw error;
   }
 }
@@ -104,6 +130,25 @@ function everyHour(job: () => Promise<void>): () => Promise<void> {
   };
 }
 
+/**
+ * Opens the database, initialising it when it holds nothing yet. Nodes starting together on one
+ * empty PostgreSQL database all try; the one whose initialisation commits prints the bootstrap
+ * credentials, and the others open what it made.
+ */
+async function openOrInitialise(
+  config: Config,
+  backend: Backend,
+): Promise<{ opened: OpenStore; bootstrap?: Initialized }> {
+  if ((await backend.inspect()).kind !== 'nothing') return { opened: await openStore(config, backend) };
+  try {
+    const { storage, keyring, ...credentials } = await initDataDir(config, {}, backend);
+    return { opened: { storage, keyring }, bootstrap: credentials };
+  } catch (error) {
+    if (error instanceof AlreadyInitialisedError) return { opened: await openStore(config, backend) };
+    throw error;
+  }
+}
+
 /** A Connect server hosted inside `keyhold serve`, from `--connect FILE[:PORT]`. */
 export interface HostedConnect {
   credentialsFile: string;
@@ -113,6 +158,8 @@ export interface HostedConnect {
 export interface RunningService {
   app: FastifyInstance;
   url: string;
+  /** Where the database is (the SQLite file, or the PostgreSQL URL without its password). */
+  database: string;
   /** URLs of the Connect servers hosted in this process, in the order they were given. */
   connectUrls: string[];
   /** Set when this start initialised the data directory: shown once, then gone. */
@@ -146,21 +193,15 @@ export async function startService(
       : undefined;
   const https = tlsFiles ? loadTls(tlsFiles) : undefined;
   const trustProxy = proxyTrust(config.trustProxy);
-  // First: a second service on this directory must not even read it (see data-dir-lock.ts).
-  const lock = lockDataDir(config.dataDir);
+  const backend = chooseBackend(config);
+  // First: where one process owns the database (SQLite), a second must not even read it.
+  const hold = backend.hold();
   let bootstrap: Initialized | undefined;
   let opened: OpenStore;
   try {
-    if (isInitialized(config.dataDir)) {
-      opened = await openDataDir(config);
-    } else {
-      const created = await initDataDir(config);
-      const { storage, keyring, ...credentials } = created;
-      opened = { storage, keyring };
-      bootstrap = credentials;
-    }
+    ({ opened, bootstrap } = await openOrInitialise(config, backend));
   } catch (error) {
-    lock.release();
+    hold.release();
     throw error;
   }
   const upgrade = opened.headsUpgrade;
@@ -209,7 +250,7 @@ export async function startService(
     // Once nothing can be refused any more: the summaries still open are written.
     await services.refusals.close();
     await opened.storage.close();
-    lock.release();
+    hold.release();
   };
   try {
     for (const h of hosted) {
@@ -240,6 +281,7 @@ export async function startService(
   return {
     app,
     url: listeningUrl(app, config.host),
+    database: backend.location,
     connectUrls: connectApps.map((c) => listeningUrl(c, config.host)),
     ...(bootstrap ? { bootstrap } : {}),
     ...(tlsFiles

@@ -6,7 +6,7 @@ import { recordAudit } from '../domain/audit/audit-log.js';
 import { SigningKeys } from '../domain/connect/signing-keys.js';
 import { systemContext } from '../domain/context.js';
 import { generatePassword, hashPassword } from '../domain/users/passwords.js';
-import type { Storage } from '../storage/ports.js';
+import type { Storage, Stores } from '../storage/ports.js';
 
 export interface BootstrapCredentials {
   accountId: string;
@@ -21,12 +21,15 @@ export interface BootstrapCredentials {
 
 /**
  * Creates the first account (the operator account), its owner, its token-signing keys and an
- * owner admin token in one transaction, so a failure leaves no half-made account behind.
+ * owner admin token in one transaction, so a failure leaves no half-made account behind, and two
+ * initialisations of one database never both commit (`claim` writes the key check first).
  */
 export async function initializeAccount(
   storage: Storage,
   keyring: Keyring,
   input: { accountName: string; ownerEmail: string; ownerPassword?: string },
+  /** Runs first in the same transaction: the new store's key check (store.ts). */
+  claim: (tx: Stores) => Promise<void> = async () => undefined,
 ): Promise<BootstrapCredentials> {
   const now = new Date().toISOString();
   const accountId = newId();
@@ -41,6 +44,7 @@ export async function initializeAccount(
     createdBy: ctx.actor.id,
   });
   await storage.transaction(async (tx) => {
+    await claim(tx);
     const account = { id: accountId, name: input.accountName, createdAt: now, operator: true };
     await foundAccount(tx, new SigningKeys(storage, keyring), ctx, account, token.record);
     await tx.users.insert({

@@ -3,8 +3,9 @@ import { MasterKeyError } from '../crypto/master-key.js';
 import { issueAdminToken, storeAdminToken } from '../domain/admin-tokens/admin-token-service.js';
 import { systemContext } from '../domain/context.js';
 import { ProcessError } from '../errors/process-error.js';
-import { isInitialized, openDataDir } from './data-dir.js';
-import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
+import { chooseBackend } from '../storage/choose-backend.js';
+import { DataDirInUseError } from '../storage/sqlite/data-dir-lock.js';
+import { openStore } from './store.js';
 
 /** The `tokenId` of the audit event a recovery writes: what to search the trail for. */
 export const RECOVERY_TOKEN_ID = 'keyhold-recover';
@@ -24,20 +25,26 @@ export interface Recovered {
  * the database is opened only once the master key opens its key check, so a copy of the
  * database without the key is refused.
  *
- * It takes the data directory's lock like `keyhold serve` (data-dir-lock.ts): the running
- * service must be the database's only writer, so a recovery waits for it to be stopped. The
- * token and its audit event (actor `system`, token id `keyhold-recover`) land in one transaction.
+ * On SQLite it takes the data directory's lock like `keyhold serve` (data-dir-lock.ts): the
+ * running service must be the database's only writer, so a recovery waits for it to be stopped.
+ * On PostgreSQL it is one more writer among the nodes, which may keep running. The token and its
+ * audit event (actor `system`, token id `keyhold-recover`) land in one transaction.
  */
 export async function recoverAccess(
   config: Config,
   options: { accountId?: string } = {},
 ): Promise<Recovered> {
+  const backend = chooseBackend(config);
   // Checked first, so a mistyped directory is not created by the lock.
-  if (!isInitialized(config.dataDir))
-    throw new MasterKeyError(`no Keyhold database in ${config.dataDir}; check --data-dir`);
-  let lock: ReturnType<typeof lockDataDir>;
+  if ((await backend.inspect()).kind === 'nothing')
+    throw new MasterKeyError(
+      config.databaseUrl === undefined
+        ? `no Keyhold database in ${config.dataDir}; check --data-dir`
+        : `no Keyhold database in ${backend.location}; check --database-url`,
+    );
+  let hold: ReturnType<typeof backend.hold>;
   try {
-    lock = lockDataDir(config.dataDir);
+    hold = backend.hold();
   } catch (error) {
     if (error instanceof DataDirInUseError)
       throw new DataDirInUseError(
@@ -46,7 +53,7 @@ export async function recoverAccess(
     throw error;
   }
   try {
-    const { storage } = await openDataDir(config);
+    const { storage } = await openStore(config, backend);
     try {
       const account =
         options.accountId === undefined
@@ -78,6 +85,6 @@ export async function recoverAccess(
       await storage.close();
     }
   } finally {
-    lock.release();
+    hold.release();
   }
 }

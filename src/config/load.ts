@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { MASTER_KEY_FILE } from '../crypto/master-key.js';
 import { ProcessError } from '../errors/process-error.js';
 import { type Config, SETTINGS, type SettingName } from './schema.js';
 
@@ -26,12 +27,16 @@ export function loadConfig(
     const source = fromFlag !== undefined && setting.flag ? setting.flag : setting.env;
     const parsed = setting.schema.safeParse(raw);
     if (!parsed.success) {
-      const shown = name === 'masterKey' ? '' : ` (got ${JSON.stringify(raw)})`;
+      // Secrets are never echoed back: the master key, and a database URL (it may hold a password).
+      const shown = name === 'masterKey' || name === 'databaseUrl' ? '' : ` (got ${JSON.stringify(raw)})`;
       throw new ConfigError(`${source} is invalid${shown}: must be ${setting.allowed}`);
     }
     values[name] = parsed.data;
   }
   values.dataDir = resolve(values.dataDir as string);
+  values.masterKeyFile = resolve(
+    (values.masterKeyFile as string | undefined) ?? join(values.dataDir as string, MASTER_KEY_FILE),
+  );
   // Both or neither: a certificate without its key (or the reverse) is a half-done deployment,
   // not a reason to fall back to plain HTTP.
   if ((values.tlsCertFile === undefined) !== (values.tlsKeyFile === undefined)) {

@@ -54,7 +54,26 @@ export const SETTINGS = {
     default: './data',
     schema: z.string().min(1),
     allowed: 'a directory path',
-    doc: 'Where the SQLite database and the master key file live.',
+    doc: 'Where the SQLite database and, by default, the master key file live.',
+  },
+  databaseUrl: {
+    env: 'KEYHOLD_DATABASE_URL',
+    flag: '--database-url',
+    default: undefined,
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/)
+      .optional(),
+    allowed: 'a postgres:// or postgresql:// connection URL',
+    doc: 'PostgreSQL database to use instead of the SQLite database in the data directory; several `keyhold serve` nodes may share it. Its password is never logged nor echoed back in an error.',
+  },
+  masterKeyFile: {
+    env: 'KEYHOLD_MASTER_KEY_FILE',
+    flag: '--master-key-file',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+    allowed: 'a file path',
+    doc: 'The master key file (32 random bytes, base64; mode 0600). When unset, `master.key` in the data directory. Ignored when KEYHOLD_MASTER_KEY is set.',
   },
   host: {
     env: 'KEYHOLD_HOST',
@@ -89,7 +108,7 @@ export const SETTINGS = {
     default: undefined,
     schema: z.string().min(1).optional(),
     allowed: 'the base64 of 32 random bytes',
-    doc: 'Master key. When unset, the key file `master.key` in the data directory is used (created by init, mode 0600).',
+    doc: 'Master key. When unset, the master key file is used (KEYHOLD_MASTER_KEY_FILE).',
   },
   logLevel: {
     env: 'KEYHOLD_LOG_LEVEL',
@@ -169,6 +188,10 @@ export type SettingName = keyof typeof SETTINGS;
 
 export interface Config {
   readonly dataDir: string;
+  /** PostgreSQL connection URL; undefined: the SQLite database in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Where the master key file is (absolute); used when `masterKey` is unset. */
+  readonly masterKeyFile: string;
   readonly host: string;
   readonly port: number;
   readonly publicUrl: string | undefined;

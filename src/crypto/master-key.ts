@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { ProcessError } from '../errors/process-error.js';
 import { KEY_BYTES } from './envelope.js';
 
@@ -32,20 +41,44 @@ export function readMasterKeyFile(path: string): Buffer {
 }
 
 /**
- * Creates a new key file with mode 0600. `wx` fails if the file exists, so an existing key is
- * never overwritten (overwriting it would make every stored secret unreadable).
+ * Creates a new key file with mode 0600, whole or not at all: the key is written to a file of
+ * its own first, then linked into place. A link fails if the path exists, so an existing key is
+ * never overwritten (that would make every stored secret unreadable), and a process racing this
+ * one never reads a half-written file.
  */
 export function createMasterKeyFile(path: string): Buffer {
   if (existsSync(path))
     throw new MasterKeyError(`master key file ${path} already exists; refusing to overwrite it`);
   const key = randomBytes(KEY_BYTES);
-  const fd = openSync(path, 'wx', 0o600);
+  const draft = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.new`;
+  const fd = openSync(draft, 'wx', 0o600);
   try {
     writeSync(fd, `${key.toString('base64')}\n`);
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  try {
+    linkSync(draft, path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EEXIST')
+      throw new MasterKeyError(`master key file ${path} already exists; refusing to overwrite it`);
+    throw error;
+  } finally {
+    unlinkSync(draft);
+  }
   return key;
+}
+
+/** The key file's key, creating the file when there is none (another process may create it first). */
+export function readOrCreateMasterKeyFile(path: string): Buffer {
+  if (existsSync(path)) return readMasterKeyFile(path);
+  try {
+    return createMasterKeyFile(path);
+  } catch (error) {
+    if (error instanceof MasterKeyError && existsSync(path)) return readMasterKeyFile(path);
+    throw error;
+  }
 }
 
 export const generateMasterKey = (): string => randomBytes(KEY_BYTES).toString('base64');

@@ -8,6 +8,10 @@ export const PROCESS_ERROR_CODES = {
   invalid_setting: 'A flag or environment variable has a value that is not allowed; the message names it.',
   master_key_invalid: 'The master key is missing, malformed, or does not open this data directory.',
   data_dir_in_use: 'Another running service holds the data directory.',
+  database_unavailable:
+    'The database cannot be reached or read at start; the message says where (never with a password) and why.',
+  already_initialised:
+    '`keyhold init` found a Keyhold database there already (another node may have just created it).',
   credentials_invalid:
     'A Connect server’s credentials file cannot be used, or the central service refuses it.',
   command_failed: 'A command could not do what was asked; the message says why.',

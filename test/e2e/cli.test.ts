@@ -85,9 +85,13 @@ describe('keyhold init', () => {
   it('prints the new credentials as JSON and writes the master key with mode 0600', () => {
     expect(initResult.code, initResult.stderr).toBe(0);
     expect(Object.keys(init).sort()).toEqual(
-      cmd`accountId accountName adminToken dataDir masterKeyFile ownerEmail ownerId ownerPassword`,
+      cmd`accountId accountName adminToken database masterKeyFile ownerEmail ownerId ownerPassword`,
     );
-    expect(init).toMatchObject({ accountName: 'Default', ownerEmail: 'owner@keyhold.local', dataDir });
+    expect(init).toMatchObject({
+      accountName: 'Default',
+      ownerEmail: 'owner@keyhold.local',
+      database: path.join(dataDir, 'keyhold.db'),
+    });
     expect(init.accountId).toMatch(ID);
     expect(init.adminToken).toMatch(/^khadm_[A-Za-z0-9_-]{20,}$/);
     expect(init.masterKeyFile).toBe(path.join(dataDir, 'master.key'));

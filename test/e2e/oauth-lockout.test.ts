@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { databasePath } from '../../src/bootstrap/data-dir.js';
 import type { CatalogCheck } from '../../src/domain/oauth/catalog-check.js';
+import { databasePath } from '../../src/storage/sqlite/backend.js';
 import {
   authorizeInteractively,
   Browser,

@@ -177,8 +177,8 @@ describe('tampering', () => {
     raw.prepare('update vaults set wrapped_key = ? where id = ?').run(key.wrapped_key, b.id);
     raw.close();
     const { buildServices } = await import('../../src/services.js');
-    const { openDataDir } = await import('../../src/bootstrap/data-dir.js');
-    const opened = await openDataDir(t.config);
+    const { openStore } = await import('../../src/bootstrap/store.js');
+    const opened = await openStore(t.config);
     try {
       const services = buildServices(opened.storage, opened.keyring, {
         publicUrl: () => 'http://127.0.0.1:8300',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databasePath, type OpenStore, openDataDir } from '../../src/bootstrap/data-dir.js';
+import { type OpenStore, openStore } from '../../src/bootstrap/store.js';
 import { loadConfig } from '../../src/config/load.js';
 import { aad, seal, sealJson } from '../../src/crypto/envelope.js';
 import { newId } from '../../src/crypto/ids.js';
@@ -17,6 +17,7 @@ import type { ItemContent } from '../../src/domain/items/types.js';
 import { buildServices } from '../../src/services.js';
 import { ITEM_HEADS_PENDING } from '../../src/storage/ports.js';
 import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import { databasePath } from '../../src/storage/sqlite/backend.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 
 /**
@@ -125,7 +126,7 @@ const ctx: RequestContext = {
 async function withOpened<T>(
   work: (opened: OpenStore, services: ReturnType<typeof buildServices>) => Promise<T>,
 ) {
-  const opened = await openDataDir(config);
+  const opened = await openStore(config);
   try {
     return await work(opened, buildServices(opened.storage, opened.keyring, { publicUrl: () => 'http://x' }));
   } finally {

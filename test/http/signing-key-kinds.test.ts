@@ -10,10 +10,10 @@ import {
 } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../src/bootstrap/data-dir.js';
 import { newId } from '../../src/crypto/ids.js';
 import { signatureHash } from '../../src/domain/connect/token-service.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../../src/domain/oauth/token-issuer.js';
+import { DATABASE_FILE } from '../../src/storage/sqlite/backend.js';
 import { startTestApp, TEST_PUBLIC_URL, type TestApp } from '../helpers/app.js';
 import { adminSetup, connectAppFor, type InjectableConnect } from '../helpers/connect-app.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../src/bootstrap/data-dir-lock.js';
+import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../src/storage/sqlite/data-dir-lock.js';
 
 const dirs: string[] = [];
 const tempDir = () => {

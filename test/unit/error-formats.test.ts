@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DataDirInUseError } from '../../src/bootstrap/data-dir-lock.js';
 import { CliError } from '../../src/cli/errors.js';
 import { ConfigError } from '../../src/config/load.js';
 import { CredentialsError } from '../../src/connect-server/credentials.js';
@@ -35,6 +34,7 @@ import { oauthFormat } from '../../src/errors/oauth-format.js';
 import { pageFormat } from '../../src/errors/page-format.js';
 import { PROCESS_ERROR_CODES, ProcessError } from '../../src/errors/process-error.js';
 import type { Formatter } from '../../src/errors/wire.js';
+import { DataDirInUseError } from '../../src/storage/sqlite/data-dir-lock.js';
 
 const FAMILIES: Record<string, Formatter> = {
   admin: adminFormat,

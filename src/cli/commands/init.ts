@@ -9,7 +9,7 @@ import { configFrom } from '../settings.js';
 
 export const renderCredentials = (c: Initialized): string =>
   [
-    `Keyhold initialised in ${c.dataDir}`,
+    `Keyhold initialised in ${c.database}`,
     c.masterKeyFile
       ? `  master key file: ${c.masterKeyFile} (back it up; without it the data is unreadable)`
       : '  master key: from KEYHOLD_MASTER_KEY',
@@ -37,9 +37,17 @@ export function registerInit(program: Command): void {
   program
     .command('init')
     .description(
-      'create the data directory: master key, database, first account, its owner and an admin token',
+      'create the database (SQLite in the data directory, or PostgreSQL with --database-url) with the master key, first account, its owner and an admin token',
     )
     .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR)')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL database instead of SQLite in the data directory (env KEYHOLD_DATABASE_URL)',
+    )
+    .option(
+      '--master-key-file <file>',
+      'master key file (env KEYHOLD_MASTER_KEY_FILE, default DATA_DIR/master.key)',
+    )
     .option('--account-name <name>', 'name of the first account', 'Default')
     .option('--admin-email <email>', 'email of the account owner', 'owner@keyhold.local')
     .option(
@@ -54,13 +62,19 @@ export function registerInit(program: Command): void {
     .action(
       async (opts: {
         dataDir?: string;
+        databaseUrl?: string;
+        masterKeyFile?: string;
         accountName: string;
         adminEmail: string;
         adminPassword?: string;
         adminPasswordFile?: string;
         json?: boolean;
       }) => {
-        const config = configFrom({ dataDir: opts.dataDir });
+        const config = configFrom({
+          dataDir: opts.dataDir,
+          databaseUrl: opts.databaseUrl,
+          masterKeyFile: opts.masterKeyFile,
+        });
         const ownerEmail = validated(emailAddress, opts.adminEmail, '--admin-email');
         const accountName = validated(displayName(200), opts.accountName, '--account-name');
         const password = await valueOrFile(

@@ -8,9 +8,17 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'run the central service (initialises the data directory on first start); HTTPS with KEYHOLD_TLS_CERT_FILE and KEYHOLD_TLS_KEY_FILE, reloaded on SIGHUP; KEYHOLD_TRUST_PROXY names the reverse proxies whose X-Forwarded-For is believed',
+      'run the central service (initialises the database on first start; SQLite in the data directory, or PostgreSQL with --database-url, shared by several nodes); HTTPS with KEYHOLD_TLS_CERT_FILE and KEYHOLD_TLS_KEY_FILE, reloaded on SIGHUP; KEYHOLD_TRUST_PROXY names the reverse proxies whose X-Forwarded-For is believed',
     )
     .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR, default ./data)')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL database instead of SQLite in the data directory (env KEYHOLD_DATABASE_URL)',
+    )
+    .option(
+      '--master-key-file <file>',
+      'master key file (env KEYHOLD_MASTER_KEY_FILE, default DATA_DIR/master.key)',
+    )
     .option('--host <host>', 'listen address (env KEYHOLD_HOST, default 127.0.0.1)')
     .option('--port <port>', 'listen port (env KEYHOLD_PORT, default 8300)')
     .option('--log-level <level>', 'log level (env KEYHOLD_LOG_LEVEL, default info)')
@@ -27,6 +35,8 @@ export function registerServe(program: Command): void {
     .action(
       async (opts: {
         dataDir?: string;
+        databaseUrl?: string;
+        masterKeyFile?: string;
         host?: string;
         port?: string;
         logLevel?: string;
@@ -48,7 +58,12 @@ export function registerServe(program: Command): void {
         if (reloadTls) process.on('SIGHUP', () => reloadOnSignal(reloadTls, logger));
         for (const url of service.connectUrls) logger.info({ url }, 'connect server listening');
         logger.info(
-          { url: service.url, connectUrls: service.connectUrls, dataDir: config.dataDir },
+          {
+            url: service.url,
+            connectUrls: service.connectUrls,
+            dataDir: config.dataDir,
+            database: service.database,
+          },
           'keyhold listening',
         );
         const stop = async (signal: string) => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { ProcessError } from '../errors/process-error.js';
+import { ProcessError } from '../../errors/process-error.js';
 
 export const LOCK_FILE = 'keyhold.lock';
 

@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import type { Config } from '../config/schema.js';
+import { aad } from '../crypto/envelope.js';
+import { Keyring } from '../crypto/keyring.js';
+import {
+  MasterKeyError,
+  parseMasterKey,
+  readMasterKeyFile,
+  readOrCreateMasterKeyFile,
+} from '../crypto/master-key.js';
+import { type HeadsUpgrade, upgradeItemHeads } from '../domain/items/upgrade-heads.js';
+import { isAppError } from '../errors/app-error.js';
+import type { Backend } from '../storage/backend.js';
+import { KEY_CHECK } from '../storage/backend.js';
+import { chooseBackend } from '../storage/choose-backend.js';
+import type { Storage, Stores } from '../storage/ports.js';
+
+/**
+ * What the key check holds once item heads are in force: a database created with them, or one
+ * whose rows got theirs (upgrade-heads.ts). Before, it held random bytes. Sealed under the master
+ * key, it cannot be forged, and it cannot be removed (no check, no start): so a start never runs
+ * the upgrade again, which would vouch for rows as it finds them, however their heads went
+ * missing. Only a key check copied from a backup made before the upgrade brings that back.
+ */
+const HEADS_IN_FORCE = Buffer.from('keyhold/item-heads-in-force/v1');
+
+export interface OpenStore {
+  storage: Storage;
+  keyring: Keyring;
+  /** Set when this start wrote the item heads of rows stored before they existed. */
+  headsUpgrade?: HeadsUpgrade;
+}
+
+/** A new store, opened but not yet claimed: `claim` writes its key check (in the first account's transaction). */
+export interface NewStore extends OpenStore {
+  /** The master key file this start created or read; null when the key came from KEYHOLD_MASTER_KEY. */
+  masterKeyFile: string | null;
+  claim(tx: Pick<Stores, 'meta'>): Promise<void>;
+}
+
+/**
+ * Opens a backend that holds nothing yet, with the master key from KEYHOLD_MASTER_KEY, else the
+ * key file (created with mode 0600 when missing). The key check is written by `claim`, inside the
+ * transaction that founds the first account: of two initialisations racing on one empty
+ * PostgreSQL database, exactly one commits (the key check's primary key refuses the other).
+ */
+export async function createStore(
+  config: Config,
+  backend: Backend = chooseBackend(config),
+): Promise<NewStore> {
+  const found = await backend.inspect();
+  if (found.kind === 'keyhold') {
+    throw new MasterKeyError(
+      `${backend.location} already holds a Keyhold database; refusing to initialise it again`,
+    );
+  }
+  if (found.kind === 'other') throw new MasterKeyError(found.why);
+  let masterKeyFile: string | null = null;
+  let master: Buffer;
+  if (config.masterKey !== undefined) {
+    master = parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
+  } else {
+    masterKeyFile = config.masterKeyFile;
+    master = readOrCreateMasterKeyFile(masterKeyFile);
+  }
+  const keyring = new Keyring(master);
+  const storage = await backend.open();
+  return {
+    storage,
+    keyring,
+    masterKeyFile,
+    claim: (tx) => tx.meta.insert(KEY_CHECK, headsInForceCheck(keyring)),
+  };
+}
+
+/**
+ * Opens a backend that holds a Keyhold database. The master key is checked against the stored
+ * key-check value first, read without writing anything: a wrong or missing key stops start-up
+ * with a clear message and nothing, not even a migration, touches the database.
+ */
+export async function openStore(
+  config: Config,
+  backend: Backend = chooseBackend(config),
+): Promise<OpenStore> {
+  const found = await backend.inspect();
+  if (found.kind === 'nothing') {
+    throw new MasterKeyError(
+      `no Keyhold database at ${backend.location}; run \`keyhold init\` or \`keyhold serve\` first`,
+    );
+  }
+  if (found.kind === 'other') throw new MasterKeyError(found.why);
+  const keyring = new Keyring(loadMasterKey(config, backend));
+  const headsInForce = openKeyCheck(keyring, found.keyCheck, backend);
+  const storage = await backend.open();
+  try {
+    if (headsInForce) return { storage, keyring };
+    // Before anything is served: the upgrade is what makes a missing head mean tampering.
+    const headsUpgrade = await upgradeItemHeads(storage, keyring, async (tx) => {
+      await tx.meta.delete(KEY_CHECK);
+      await tx.meta.insert(KEY_CHECK, headsInForceCheck(keyring));
+    });
+    return { storage, keyring, headsUpgrade };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+/** The master key, from KEYHOLD_MASTER_KEY or else the key file; never created here. */
+export function loadMasterKey(config: Config, backend: Pick<Backend, 'location'>): Buffer {
+  if (config.masterKey !== undefined) return parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
+  if (!existsSync(config.masterKeyFile)) {
+    throw new MasterKeyError(
+      `the master key is missing: KEYHOLD_MASTER_KEY is not set and ${config.masterKeyFile} does not exist; the database in ${backend.location} cannot be opened without the key it was created with`,
+    );
+  }
+  return readMasterKeyFile(config.masterKeyFile);
+}
+
+const headsInForceCheck = (keyring: Keyring) =>
+  keyring.sealWithMaster(HEADS_IN_FORCE, aad.masterKeyCheck()).toString('base64');
+
+/** Opens the key check with `keyring`'s master key; answers whether item heads are in force. */
+export function openKeyCheck(
+  keyring: Keyring,
+  keyCheck: string,
+  backend: Pick<Backend, 'location'>,
+): boolean {
+  try {
+    return keyring
+      .openWithMaster(Buffer.from(keyCheck, 'base64'), aad.masterKeyCheck(), 'master key check')
+      .equals(HEADS_IN_FORCE);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'integrity_error') {
+      throw new MasterKeyError(
+        `the master key does not match the database in ${backend.location}; use the key it was created with`,
+      );
+    }
+    throw error;
+  }
+}

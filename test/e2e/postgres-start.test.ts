@@ -1,0 +1,131 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateMasterKey } from '../../src/crypto/master-key.js';
+import { withoutPassword } from '../../src/storage/postgres/backend.js';
+import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { cleanup, runCli, startServer, tempDataDir } from '../helpers/processes.js';
+
+/**
+ * `keyhold init`, `serve` and `recover` against PostgreSQL (`--database-url`), as an operator
+ * runs them: real processes on a throwaway cluster.
+ */
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cleanup();
+  cluster.stop();
+});
+
+/** A key file every "node" of a test shares, as the deployment guide says to distribute it. */
+function sharedKey(): string {
+  const file = join(tempDataDir(), 'master.key');
+  writeFileSync(file, `${generateMasterKey()}\n`, { mode: 0o600 });
+  return file;
+}
+
+async function count(url: string, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ n: string }>(`select count(*) as n from ${table}`);
+    return Number(result.rows[0]?.n);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('keyhold init --database-url', () => {
+  it('of four inits racing on one empty database exactly one commits; the others are refused and leave nothing', async () => {
+    const url = await cluster.createDatabase();
+    const key = sharedKey();
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        runCli(['init', '--database-url', url, '--master-key-file', key, '--json'], { timeoutMs: 60_000 }),
+      ),
+    );
+    const won = results.filter((r) => r.code === 0);
+    expect(won).toHaveLength(1);
+    for (const lost of results.filter((r) => r.code !== 0)) {
+      expect(lost.code).toBe(1);
+      expect(lost.stderr.trim()).toBe(
+        `keyhold: ${withoutPassword(url)} already holds a Keyhold database; refusing to initialise it again`,
+      );
+    }
+    const init = JSON.parse(won[0]?.stdout ?? '{}') as { database: string; masterKeyFile: string };
+    expect(init.database).toBe(withoutPassword(url));
+    expect(init.masterKeyFile).toBe(key);
+    expect(await count(url, 'accounts')).toBe(1);
+    expect(await count(url, 'users')).toBe(1);
+    expect(await count(url, 'admin_tokens')).toBe(1);
+  });
+
+  it('creates the master key file when there is none, and a node with another key is refused', async () => {
+    const url = await cluster.createDatabase();
+    const dir = tempDataDir();
+    const created = await runCli([
+      'init',
+      '--database-url',
+      url,
+      '--master-key-file',
+      join(dir, 'k'),
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const other = sharedKey();
+    const refused = await runCli(['recover', '--database-url', url, '--master-key-file', other]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^keyhold: the master key does not match the database in postgres:\/\//);
+  });
+});
+
+describe('keyhold serve --database-url', () => {
+  it('initialises an empty database on first start, then starts on it without printing credentials again', async () => {
+    const url = await cluster.createDatabase();
+    const key = sharedKey();
+    const args = ['--database-url', url, '--master-key-file', key];
+    const first = await startServer(tempDataDir(), { extraArgs: args });
+    expect(first.lines.join('\n')).toContain('These credentials are shown once.');
+    expect(first.ready.database).toBe(withoutPassword(url));
+    expect(await first.stop()).toBe(0);
+    const second = await startServer(tempDataDir(), { extraArgs: args });
+    expect(second.lines.join('\n')).not.toContain('These credentials are shown once.');
+    // No data-directory lock: a second node on the same database starts beside it.
+    const third = await startServer(tempDataDir(), { extraArgs: args });
+    expect((await fetch(`${third.url}/health`)).status).toBe(200);
+    // recover is one more writer on PostgreSQL: it does not wait for the nodes to stop.
+    const recovered = await runCli(['recover', ...args, '--json']);
+    expect(recovered.code, recovered.stderr).toBe(0);
+    const token = (JSON.parse(recovered.stdout) as { adminToken: string }).adminToken;
+    const whoami = await fetch(`${second.url}/api/admin/whoami`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(whoami.status).toBe(200);
+    await second.stop();
+    await third.stop();
+  });
+
+  it('never echoes a database password: not for a malformed URL, not for an unreachable server', async () => {
+    const malformed = await runCli(['serve', '--database-url', 'mysql://keyhold:hunter2-secret@db/keyhold']);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr.trim()).toBe(
+      'keyhold: --database-url is invalid: must be a postgres:// or postgresql:// connection URL',
+    );
+    const unreachable = await runCli(
+      [
+        'init',
+        '--database-url',
+        'postgres://keyhold:hunter2-secret@127.0.0.1:1/keyhold?sslpassword=also-secret',
+      ],
+      { timeoutMs: 30_000 },
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      /^keyhold: cannot read the database at postgres:\/\/keyhold@127\.0\.0\.1:1\/keyhold: /,
+    );
+    expect(unreachable.stderr + unreachable.stdout).not.toMatch(/hunter2|also-secret/);
+  });
+});
