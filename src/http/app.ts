@@ -34,7 +34,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Every unknown route, `/api/v1/…` included, answers the documented `{status, code, message}`.
   app.setNotFoundHandler(answerNotFound(adminFormat));
 
-  app.register(healthRoutes);
+  app.register(healthRoutes(options.services.storage));
   app.register(jwksRoutes(options.services));
   app.register(adminRoutes(options.services), { prefix: '/api/admin' });
   app.register(oauthEndpoints(options.services));

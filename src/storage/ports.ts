@@ -613,5 +613,7 @@ export type Transactional<K extends keyof Stores, T extends keyof Stores = K> = 
 export interface Storage extends Stores {
   /** Runs `work` atomically: every write in it lands, or none does. */
   transaction<T>(work: (tx: Stores) => Promise<T>): Promise<T>;
+  /** Answers once the database has answered a trivial query; rejects when it cannot be reached. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { type Kysely, Migrator } from 'kysely';
+import { type Kysely, Migrator, sql } from 'kysely';
 import type { Storage, Stores } from '../ports.js';
 import { accountStore } from './accounts.js';
 import { actorDirectory } from './actor-directory.js';
@@ -82,6 +82,9 @@ export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategie
     transaction: strategies.transaction
       ? strategies.transaction(db, stores)
       : (work) => db.transaction().execute((trx) => work(stores(trx))),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
     close: () => db.destroy(),
   };
 }
