@@ -24,6 +24,21 @@ async function databaseAt(file: string, migration: string): Promise<BetterSqlite
 }
 
 describe('upgrading a SQLite database', () => {
+  it('refuses a database a newer Keyhold migrated, saying so, and changes nothing', async () => {
+    const file = join(dir, 'newer.sqlite');
+    await (await openSqlite(file)).close();
+    const raw = new BetterSqlite3(file);
+    raw.prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030')").run();
+    const before = raw.prepare('select count(*) as n from kysely_migration').get();
+    raw.close();
+    await expect(openSqlite(file)).rejects.toThrow(
+      'the database was migrated by a newer Keyhold (migration 9999_from_the_future is unknown to this version); start the newer version, or restore a backup made before the upgrade',
+    );
+    const after = new BetterSqlite3(file, { readonly: true });
+    expect(after.prepare('select count(*) as n from kysely_migration').get()).toEqual(before);
+    after.close();
+  });
+
   it('keeps item versions stored before overview and details were sealed together, as layout 1', async () => {
     const file = join(dir, 'v4.sqlite');
     const old = await databaseAt(file, '0004_files_in_order');
