@@ -28,7 +28,9 @@ describe('upgrading a SQLite database', () => {
     const file = join(dir, 'newer.sqlite');
     await (await openSqlite(file)).close();
     const raw = new BetterSqlite3(file);
-    raw.prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030')").run();
+    raw
+      .prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030')")
+      .run();
     const before = raw.prepare('select count(*) as n from kysely_migration').get();
     raw.close();
     await expect(openSqlite(file)).rejects.toThrow(

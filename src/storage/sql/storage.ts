@@ -49,7 +49,9 @@ export async function migrate(db: Kysely<Database>, types: DialectTypes): Promis
   const { error, results } = await migrator.migrateToLatest();
   // Kysely refuses a database that ran a migration this build does not have: a newer Keyhold
   // migrated it (an upgrade rolled back, or an old node started beside upgraded ones).
-  const newer = /previously executed migration (\S+) is missing/.exec(error instanceof Error ? error.message : '');
+  const newer = /previously executed migration (\S+) is missing/.exec(
+    error instanceof Error ? error.message : '',
+  );
   if (newer) {
     throw new Error(
       `the database was migrated by a newer Keyhold (migration ${newer[1]} is unknown to this version); start the newer version, or restore a backup made before the upgrade`,
