@@ -6,9 +6,9 @@ import type { Storage } from '../ports.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
-import { groupCommitAudit } from './group-commit-audit.js';
-import { groupCommitTransactions } from './group-commit.js';
 import { betterSqliteDialect } from './driver.js';
+import { groupCommitTransactions } from './group-commit.js';
+import { groupCommitAudit } from './group-commit-audit.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database.
@@ -45,13 +45,16 @@ export async function openSqlite(file: string): Promise<Storage> {
     audit: groupCommitAudit,
   });
   const audit = auditWriter(file);
-  // This process is the database's only writer, so it sees every access change it must act on.
-  return withAccessCache({
-    ...storage,
-    audit: { ...storage.audit, append: audit.append },
-    close: async () => {
-      await audit.close();
-      await storage.close();
+  // This process is the database's only writer: its changes are announced in memory, to itself.
+  return withAccessCache(
+    {
+      ...storage,
+      audit: { ...storage.audit, append: audit.append },
+      close: async () => {
+        await audit.close();
+        await storage.close();
+      },
     },
-  });
+    storage.changes,
+  );
 }
