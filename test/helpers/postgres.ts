@@ -37,7 +37,9 @@ function binDir(): string {
         .sort((a, b) => Number(b) - Number(a))
     : [];
   if (!versions[0]) {
-    throw new Error('PostgreSQL is not installed (no initdb): apt-get install postgresql, or set KEYHOLD_TEST_PG_BIN');
+    throw new Error(
+      'PostgreSQL is not installed (no initdb): apt-get install postgresql, or set KEYHOLD_TEST_PG_BIN',
+    );
   }
   return join(root, versions[0], 'bin');
 }
@@ -48,7 +50,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
