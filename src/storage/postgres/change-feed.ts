@@ -116,7 +116,8 @@ export async function receiveChanges(options: ChangeReceiverOptions): Promise<Ch
     client.on('error', lost);
     client.on('end', lost);
     client.on('notification', onNotification);
-    // Listening from the next poll on: a change that poll finds unheard was committed after it.
+    // `fromPoll`: the first poll begun once LISTEN took effect (none while connecting). Every
+    // change committed after that poll began must reach this connection.
     listener = { client, fromPoll: Number.POSITIVE_INFINITY };
     try {
       await client.connect();
@@ -125,6 +126,7 @@ export async function receiveChanges(options: ChangeReceiverOptions): Promise<Ch
       lost();
       throw error;
     }
+    if (closed) drop(client); // closed while connecting
     if (listener?.client === client) listener.fromPoll = polls + 1;
     reconnectWait = RECONNECT_MS;
   };
