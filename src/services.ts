@@ -71,7 +71,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
   const login = new LoginService(storage);
   const mfa = new MfaService(storage, keyring);
   return {
-    resourceServers: resourceServerService(storage, catalogs),
+    resourceServers: resourceServerService(storage),
     clients: clientService(storage),
     grants: grantService(storage),
     catalogCheck: (ctx) => checkCatalog(storage, ctx),

@@ -4,6 +4,11 @@ import { deriveMacKey } from './mac.js';
 /**
  * Holds the master key and the unwrapped vault data keys. Data keys are unwrapped on first use
  * and kept in a bounded cache: unwrapping is cheap, but not free on the hot read path.
+ *
+ * Nothing another central node does can make a cached key wrong: a vault's data key is made with
+ * the vault and never changes, and a vault id is never reused. A vault deleted on another node
+ * keeps its key here until evicted (only the deleting node forgets it at once); nobody can reach
+ * it, since access is decided on the vault record, which the change feed keeps current.
  */
 export class Keyring {
   readonly #master: Buffer;

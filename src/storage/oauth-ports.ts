@@ -1,8 +1,9 @@
 /**
  * Storage ports of the OAuth authorization server: the scope catalog (resource servers and their
- * scopes), clients, grants, authorization codes, tokens, login sessions and the login throttle's
- * counts. Like every port, they hold no secret in the clear: codes, tokens, session ids and
- * client secrets are stored as SHA-256 hashes of high-entropy values.
+ * scopes), clients, grants, authorization codes, tokens, login sessions, the login throttle's
+ * counts and used client-assertion `jti`s. Like every port, they hold no secret in the clear:
+ * codes, tokens, session ids and client secrets are stored as SHA-256 hashes of high-entropy
+ * values.
  */
 
 export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
@@ -303,6 +304,23 @@ export interface LoginAttemptStore {
   purgeExpired(before: number): Promise<number>;
 }
 
+/**
+ * One-time identifiers already used: the `jti`s of client assertions (RFC 7523 §3), shared by
+ * every node over one database so an assertion replayed to another node is refused too. Keys are
+ * SHA-256 hashes; times are epoch milliseconds.
+ */
+export interface UsedJtiStore {
+  /**
+   * Records `key` as used until `expiresAt`; false when it is recorded already and that record
+   * has not expired at `now` (a replay). Atomic: of any number of concurrent claims of one key,
+   * from any number of nodes, exactly one is true. A SQL backend runs one `INSERT … ON CONFLICT
+   * (key) DO UPDATE … WHERE expires_at <= now RETURNING`: no row back means used.
+   */
+  claim(key: Buffer, expiresAt: number, now: number): Promise<boolean>;
+  /** Deletes records that expired before `before`; returns how many. */
+  purgeExpired(before: number): Promise<number>;
+}
+
 export interface OAuthStores {
   readonly resourceServers: ResourceServerStore;
   readonly clients: ClientStore;
@@ -312,4 +330,5 @@ export interface OAuthStores {
   readonly oauthTokens: OAuthTokenStore;
   readonly loginSessions: LoginSessionStore;
   readonly loginAttempts: LoginAttemptStore;
+  readonly usedJtis: UsedJtiStore;
 }

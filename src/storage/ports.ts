@@ -9,8 +9,10 @@
 
 import type { ConnectPermission, VaultPermission } from '../domain/access/permissions.js';
 import type { AdminTokenRole, Role as UserRole } from '../domain/access/roles.js';
+import type { ChangeAnnouncer, ChangeFeed } from './change-ports.js';
 import type { OAuthStores } from './oauth-ports.js';
 
+export * from './change-ports.js';
 export * from './oauth-ports.js';
 
 export interface AccountRecord {
@@ -600,6 +602,8 @@ export interface Stores extends OAuthStores {
   readonly totp: TotpStore;
   readonly accountPolicies: AccountPolicyStore;
   readonly mfaChallenges: MfaChallengeStore;
+  /** Announces changes to what processes keep in memory (change-ports.ts). */
+  readonly changes: ChangeAnnouncer;
 }
 
 /**
@@ -615,5 +619,7 @@ export interface Storage extends Stores {
   transaction<T>(work: (tx: Stores) => Promise<T>): Promise<T>;
   /** Answers once the database has answered a trivial query; rejects when it cannot be reached. */
   ping(): Promise<void>;
+  /** Changes committed by every process using the database (change-ports.ts). */
+  readonly changes: ChangeFeed;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import type { AuditEventInput, ItemRecord, Storage, VaultRecord } from '../../src/storage/ports.js';
 import { auditQueryContract } from './audit-query-contract.js';
+import { sharedStateContract } from './shared-state-contract.js';
 
 /**
  * The storage contract: every backend runs this same suite against a real database. A backend
@@ -815,4 +816,5 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
     });
   });
   auditQueryContract(backend, open);
+  sharedStateContract(backend, open);
 }

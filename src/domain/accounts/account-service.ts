@@ -103,8 +103,7 @@ export function accountService(storage: Storage, signingKeys: SigningKeys): Acco
           result: 'SUCCESS',
         });
       });
-      // Its keys verify nothing any more (the registrations are gone); drop them from memory too.
-      signingKeys.forgetAccount(accountId);
+      // Its keys, kept in memory by every node, go with the signing-keys change this announced.
     },
   };
 }

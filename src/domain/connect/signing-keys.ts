@@ -36,7 +36,12 @@ export interface VerificationKey {
 export class SigningKeys {
   readonly #storage: Pick<Storage, 'signingKeys' | 'transaction'>;
   readonly #keyring: Keyring;
-  /** Imported public keys by kid: importing is far slower than a map lookup on the hot path. */
+  /**
+   * Imported public keys by kid: importing is far slower than a map lookup on the hot path. What a
+   * kid names never changes (a rotation makes a new kid); only deleting its account removes it.
+   * Both maps are emptied on every `signing-keys` change any node commits (a rotation, a new
+   * account, an account deleted), so no node keeps a deleted account's keys.
+   */
   readonly #verification = new Map<string, VerificationKey>();
   /**
    * Imported private keys by kid. Which key is current is still read on every `signer()` call,
@@ -45,9 +50,14 @@ export class SigningKeys {
    */
   readonly #signing = new Map<string, Key>();
 
-  constructor(storage: Pick<Storage, 'signingKeys' | 'transaction'>, keyring: Keyring) {
+  constructor(storage: Pick<Storage, 'signingKeys' | 'transaction' | 'changes'>, keyring: Keyring) {
     this.#storage = storage;
     this.#keyring = keyring;
+    storage.changes.subscribe((topics) => {
+      if (!topics.has('signing-keys')) return;
+      this.#verification.clear();
+      this.#signing.clear();
+    });
   }
 
   /** The account's current signing key of this kind. */
@@ -143,15 +153,6 @@ export class SigningKeys {
     };
     this.#verification.set(kid, key);
     return key;
-  }
-
-  /** Forgets cached keys of an account (it was deleted). */
-  forgetAccount(accountId: string): void {
-    for (const [kid, key] of this.#verification) {
-      if (key.accountId !== accountId) continue;
-      this.#verification.delete(kid);
-      this.#signing.delete(kid);
-    }
   }
 
   /**

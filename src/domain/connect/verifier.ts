@@ -32,13 +32,16 @@ const MAX_CACHED = 20_000;
  *
  * 1. The signature (ES256, a known kid of a Connect key, issuer, audience = this server,
  *    exp/nbf). Signature checks cost ~0.2 ms, so results are cached by token; the cache holds
- *    only what the signature proves, and expiry is re-checked on every hit.
+ *    only what the signature proves, and expiry is re-checked on every hit. Nothing another node
+ *    changes can make a proof untrue (a kid's key never changes; a deleted key's account took
+ *    every registration with it), so this cache needs no change feed: stage 2 decides.
  * 2. The registration, checked on every request: the token is known by `jti` with the same
  *    signature hash, not revoked, its server still exists, and the server's *current* vault set
  *    bounds the grants. Storage may serve both from its access cache, which every access change
- *    empties once committed (src/storage/cache), so a revoked token, deleted server or deleted
- *    account (cascade) still fails at its very next request: revocation never waits for a cache
- *    to expire.
+ *    empties once the change feed delivers it (src/storage/cache): on the node that made it
+ *    before the change is answered, so a revoked token, deleted server or deleted account
+ *    (cascade) fails at its very next request there, and on every other node within a second.
+ *    Revocation never waits for a cache to expire.
  */
 export class ConnectVerifier {
   readonly #stores: Pick<Stores, 'connectTokens' | 'connectServers'>;

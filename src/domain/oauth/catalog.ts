@@ -1,4 +1,4 @@
-import type { ClientRecord, Stores } from '../../storage/ports.js';
+import type { ClientRecord, Storage, Stores } from '../../storage/ports.js';
 import type { CatalogClient, CatalogInput, CatalogResourceServer, CatalogScope } from './catalog-lint.js';
 import { isCliClient } from './cli-client.js';
 import { scopeMatches } from './scope-names.js';
@@ -68,31 +68,35 @@ export async function loadCatalog(
 
 /**
  * The catalogs the token endpoint reads on every request, kept in memory between registry
- * changes: the resource-server service invalidates an account's entry after each registration
- * or deletion commits (one central node; several would need a change feed, like the Connect
- * access cache). Registration checks always read the database, never this cache.
+ * changes: every resource server registration or deletion (and account deletion) announces a
+ * `catalog` change, which the change feed delivers once it has committed — on the writing node
+ * before the writing call returns, on every other node as soon as it is known (within a second;
+ * change-ports.ts) — and each delivery empties this cache. A catalog being read when one arrives
+ * is not kept either. Registration checks always read the database, never this cache.
  */
 export class CatalogCache {
   readonly #stores: Pick<Stores, 'resourceServers'>;
   readonly #catalogs = new Map<string, Promise<Catalog>>();
 
-  constructor(stores: Pick<Stores, 'resourceServers'>) {
-    this.#stores = stores;
+  constructor(storage: Pick<Storage, 'resourceServers' | 'changes'>) {
+    this.#stores = storage;
+    storage.changes.subscribe((topics) => {
+      if (topics.has('catalog')) this.#catalogs.clear();
+    });
   }
 
   get(accountId: string): Promise<Catalog> {
     let catalog = this.#catalogs.get(accountId);
     if (!catalog) {
-      catalog = loadCatalog(this.#stores, accountId);
-      this.#catalogs.set(accountId, catalog);
+      const loading = loadCatalog(this.#stores, accountId);
+      this.#catalogs.set(accountId, loading);
       // A failed read is not remembered.
-      catalog.catch(() => this.#catalogs.delete(accountId));
+      loading.catch(() => {
+        if (this.#catalogs.get(accountId) === loading) this.#catalogs.delete(accountId);
+      });
+      catalog = loading;
     }
     return catalog;
-  }
-
-  invalidate(accountId: string): void {
-    this.#catalogs.delete(accountId);
   }
 }
 

@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { hashSecret, safeEqual } from '../../crypto/secrets.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { storedClientId } from './cli-client.js';
 import { CLIENT_SECRET_PATTERN } from './client-service.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
-import { JtiReplayCache } from './replay-cache.js';
 
 /** What a request to the token, introspection or revocation endpoint presents as a client. */
 export interface ClientCredentials {
@@ -14,6 +14,8 @@ export interface ClientCredentials {
 }
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** A client assertion is accepted for this long after its `iat` (and never after its `exp`). */
+const MAX_ASSERTION_AGE_SECONDS = 600;
 
 /**
  * Authenticates the client of a back-channel request with the one method it is registered for
@@ -22,10 +24,9 @@ export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type
  * `private_key_jwt` can never be reached with a guessed secret.
  */
 export class ClientAuthenticator {
-  readonly #stores: Pick<Stores, 'clients'>;
-  readonly #replays = new JtiReplayCache();
+  readonly #stores: Pick<Stores, 'clients' | 'usedJtis'>;
 
-  constructor(stores: Pick<Stores, 'clients'>) {
+  constructor(stores: Pick<Stores, 'clients' | 'usedJtis'>) {
     this.#stores = stores;
   }
 
@@ -71,14 +72,21 @@ export class ClientAuthenticator {
         subject: client.id,
         audience: audiences,
         algorithms: ['ES256', 'RS256', 'PS256'],
-        requiredClaims: ['exp', 'jti'],
-        maxTokenAge: '10m',
+        requiredClaims: ['exp', 'jti', 'iat'],
+        maxTokenAge: MAX_ASSERTION_AGE_SECONDS,
       }));
     } catch {
       throw invalidClient('client assertion is invalid, expired or not meant for this server');
     }
-    // RFC 7523 §3: a jti is used once; a replayed assertion authenticates nothing.
-    if (!this.#replays.claim(`${client.id}\0${payload.jti}`, payload.exp as number)) {
+    // RFC 7523 §3: a jti is used once; a replayed assertion authenticates nothing, on any node.
+    // It is remembered for as long as the assertion could be accepted (the checks above count
+    // whole seconds: one more covers the last of them), no longer.
+    const acceptedUntil = Math.min(
+      payload.exp as number,
+      (payload.iat as number) + MAX_ASSERTION_AGE_SECONDS,
+    );
+    const key = createHash('sha256').update(client.id).update('\0').update(String(payload.jti)).digest();
+    if (!(await this.#stores.usedJtis.claim(key, (Math.ceil(acceptedUntil) + 1) * 1000, Date.now()))) {
       throw invalidClient('client assertion was already used');
     }
   }

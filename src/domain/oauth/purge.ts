@@ -10,6 +10,7 @@ export interface Purged {
   sessions: number;
   loginAttempts: number;
   mfaChallenges: number;
+  usedJtis: number;
 }
 
 /**
@@ -18,12 +19,19 @@ export interface Purged {
  * or not), and codes once the first refresh token issued from them has expired too — a replayed
  * code is recognised, and its tokens revoked, for at least as long as that token could work.
  * Login throttle keys go once forgotten (their attempts no longer count), pending second steps
- * of sign-ins once expired.
+ * of sign-ins once expired, used client-assertion `jti`s once their assertion could no longer be
+ * accepted anyway.
  */
 export async function purgeExpired(
   stores: Pick<
     Stores,
-    'authorizationCodes' | 'deviceCodes' | 'oauthTokens' | 'loginSessions' | 'loginAttempts' | 'mfaChallenges'
+    | 'authorizationCodes'
+    | 'deviceCodes'
+    | 'oauthTokens'
+    | 'loginSessions'
+    | 'loginAttempts'
+    | 'mfaChallenges'
+    | 'usedJtis'
   >,
   now = Date.now(),
 ): Promise<Purged> {
@@ -36,5 +44,6 @@ export async function purgeExpired(
     deviceCodes: await stores.deviceCodes.purgeExpired(iso(now)),
     loginAttempts: await stores.loginAttempts.purgeExpired(now),
     mfaChallenges: await stores.mfaChallenges.purgeExpired(iso(now)),
+    usedJtis: await stores.usedJtis.purgeExpired(now),
   };
 }

@@ -5,7 +5,7 @@ import type { AccessTokenFormat, ResourceServerRecord, ScopeRecord, Storage } fr
 import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
-import { type CatalogCache, clientMayRequest, findScope, loadCatalog } from './catalog.js';
+import { clientMayRequest, findScope, loadCatalog } from './catalog.js';
 import { ADMIN_API_RESOURCE } from './cli-client.js';
 import { parseScopeName } from './scope-names.js';
 import { VAULT_API_RESOURCE } from './vault-api.js';
@@ -42,7 +42,7 @@ export interface ResourceServerService {
 export const RESOURCE_SERVER_SECRET_PREFIX = 'khrs';
 const RESOURCE_SERVER_SECRET_PATTERN = /^khrs_[A-Za-z0-9_-]{43}$/;
 
-export function resourceServerService(storage: Storage, catalogs: CatalogCache): ResourceServerService {
+export function resourceServerService(storage: Storage): ResourceServerService {
   /** Refuses a scope that is taken, or that differs only in case from one that exists. */
   const checkNewScopes = async (accountId: string, input: ResourceServerInput) => {
     const catalog = await loadCatalog(storage, accountId);
@@ -124,7 +124,6 @@ export function resourceServerService(storage: Storage, catalogs: CatalogCache):
           result: 'SUCCESS',
         });
       });
-      catalogs.invalidate(accountId);
       return { ...view(server, scopes), secret };
     },
 
@@ -181,7 +180,6 @@ export function resourceServerService(storage: Storage, catalogs: CatalogCache):
           result: 'SUCCESS',
         });
       });
-      catalogs.invalidate(accountId);
     },
 
     async authenticate(secret) {

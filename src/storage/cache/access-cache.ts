@@ -1,10 +1,10 @@
 import type {
+  ChangeFeed,
   ClientRecord,
   ConnectServerRecord,
   ConnectTokenRecord,
   ResourceServerRecord,
   Storage,
-  Stores,
   VaultRecord,
 } from '../ports.js';
 import { AccessEpoch } from './access-epoch.js';
@@ -17,17 +17,16 @@ const MAX_ENTRIES = 10_000;
  * secret — and the OAuth clients and resource servers the token and introspection endpoints
  * authenticate, served from memory between access changes.
  *
- * Invalidation lives here and only here: every write method of the stores those records come
- * from (and account deletion, which cascades to all of them) bumps the access epoch once it is
- * committed, so no service has to remember to. See AccessEpoch for why that keeps revocation
- * immediate.
- *
- * Sound only while this process is the one writer of the database, as it is for the embedded
- * SQLite store (remote Connect servers reach it over HTTP, never the file). A backend shared by
- * several processes (PostgreSQL, several nodes) would need each writer's changes announced to
- * every other process (LISTEN/NOTIFY) before it could use this.
+ * Invalidation comes from the change feed and only from it: every write method of the stores
+ * those records come from (and account deletion, which cascades to all of them) announces an
+ * `access` change (storage/changes/announced-writes.ts), which `feed` delivers to this process
+ * once it has committed — this process's own writes before the writing call returns, another
+ * central node's as soon as it is known (on PostgreSQL by notification, or by the poll of the
+ * change counter within a second should the notification be lost). Each delivery moves the
+ * access epoch; see AccessEpoch for why that keeps revocation immediate here and bounded by the
+ * feed's delivery elsewhere.
  */
-export function withAccessCache(inner: Storage): Storage {
+export function withAccessCache(inner: Storage, feed: ChangeFeed): Storage {
   const epoch = new AccessEpoch();
   const tokens = epoch.cache<ConnectTokenRecord>(MAX_ENTRIES);
   const serverVaults = epoch.cache<string[]>(MAX_ENTRIES);
@@ -35,35 +34,35 @@ export function withAccessCache(inner: Storage): Storage {
   const vaults = epoch.cache<VaultRecord>(MAX_ENTRIES);
   const clients = epoch.cache<ClientRecord>(MAX_ENTRIES);
   const resourceServersBySecret = epoch.cache<ResourceServerRecord>(MAX_ENTRIES);
-  const changed = () => epoch.changed();
-  const top = guardWrites(inner, changed);
+  const unsubscribe = feed.subscribe((topics) => {
+    if (topics.has('access')) epoch.changed();
+  });
 
   return {
     ...inner,
-    ...top,
     vaults: {
-      ...top.vaults,
+      ...inner.vaults,
       find: (accountId, id) =>
         vaults.get(`${accountId}/${id}`, async () => frozen(await inner.vaults.find(accountId, id))),
     },
     // The OAuth token and introspection endpoints authenticate their caller on every request.
     clients: {
-      ...top.clients,
+      ...inner.clients,
       findById: (id) => clients.get(id, async () => frozen(await inner.clients.findById(id))),
     },
     resourceServers: {
-      ...top.resourceServers,
+      ...inner.resourceServers,
       findBySecretHash: (secretHash) =>
         resourceServersBySecret.get(secretHash.toString('hex'), async () =>
           frozen(await inner.resourceServers.findBySecretHash(secretHash)),
         ),
     },
     connectTokens: {
-      ...top.connectTokens,
+      ...inner.connectTokens,
       get: (id) => tokens.get(id, async () => frozen(await inner.connectTokens.get(id))),
     },
     connectServers: {
-      ...top.connectServers,
+      ...inner.connectServers,
       vaults: async (serverId) =>
         (await serverVaults.get(serverId, async () => frozen(await inner.connectServers.vaults(serverId)))) ??
         [],
@@ -72,62 +71,11 @@ export function withAccessCache(inner: Storage): Storage {
           frozen(await inner.connectServers.findBySecretHash(secretHash)),
         ),
     },
-    // Writes inside a transaction are not visible to other readers until it commits: the epoch
-    // moves when the transaction has finished (either way), not at the write.
-    transaction: async (work) => {
-      let wrote = false;
-      try {
-        return await inner.transaction((tx) =>
-          work({
-            ...tx,
-            ...guardWrites(tx, () => {
-              wrote = true;
-            }),
-          }),
-        );
-      } finally {
-        if (wrote) changed();
-      }
+    close: async () => {
+      unsubscribe();
+      await inner.close();
     },
   };
-}
-
-/** Every write method of the stores whose records are cached (accounts: deletion cascades). */
-export const ACCESS_CHANGING_WRITES = {
-  accounts: ['insert', 'delete'],
-  vaults: ['insert', 'updateAttributes', 'touchContent', 'delete'],
-  connectTokens: ['insert', 'revoke'],
-  connectServers: ['insert', 'addVault', 'removeVault', 'delete'],
-  clients: ['insert', 'delete'],
-  resourceServers: ['insert', 'delete'],
-} as const satisfies { [S in keyof Stores]?: readonly (keyof Stores[S])[] };
-
-/** Those stores, with `after` called once each of their writes has finished. */
-function guardWrites(stores: Stores, after: () => void) {
-  const w = ACCESS_CHANGING_WRITES;
-  return {
-    accounts: afterEach(stores.accounts, w.accounts, after),
-    vaults: afterEach(stores.vaults, w.vaults, after),
-    connectTokens: afterEach(stores.connectTokens, w.connectTokens, after),
-    connectServers: afterEach(stores.connectServers, w.connectServers, after),
-    clients: afterEach(stores.clients, w.clients, after),
-    resourceServers: afterEach(stores.resourceServers, w.resourceServers, after),
-  } satisfies Partial<Stores>;
-}
-
-function afterEach<S extends object>(store: S, methods: readonly (keyof S)[], after: () => void): S {
-  const wrapped = { ...store };
-  for (const name of methods) {
-    const write = store[name] as (...args: unknown[]) => Promise<unknown>;
-    wrapped[name] = (async (...args: unknown[]) => {
-      try {
-        return await write.apply(store, args);
-      } finally {
-        after();
-      }
-    }) as S[typeof name];
-  }
-  return wrapped;
 }
 
 /**

@@ -3,11 +3,14 @@
  * servers and their vault sets, vaults, accounts), and the bounded caches that live by it.
  *
  * The rule that keeps cached decisions sound: a reader notes the epoch *before* it reads the
- * database, and keeps what it read only if the epoch is still the same afterwards. Every write
- * that can change access bumps the epoch *after* it is committed and clears every cache. So an
- * entry can only come from a read that started after the last committed access change: a
- * revoked token, a deleted server or vault, or a vault removed from a server is refused at the
- * very next request, exactly as if nothing were cached.
+ * database, and keeps what it read only if the epoch is still the same afterwards. Every
+ * committed write that can change access moves the epoch when the change feed delivers it —
+ * after the commit, so after it is visible to every new read — and clears every cache. So an
+ * entry can only come from a read that started after the last delivered access change, and a
+ * delivery that arrives while a read is in flight discards that read. In the writing process the
+ * delivery comes before the write call returns: a revoked token, a deleted server or vault, or a
+ * vault removed from a server is refused at the very next request, exactly as if nothing were
+ * cached. Another central node's write is refused from its delivery on (change-ports.ts).
  */
 export class AccessEpoch {
   #epoch = 0;
@@ -17,7 +20,7 @@ export class AccessEpoch {
     return this.#epoch;
   }
 
-  /** Called after every committed access-changing write. */
+  /** Called for every delivered access change (committed, and visible to new reads). */
   changed(): void {
     this.#epoch += 1;
     for (const cache of this.#caches) cache.clear();

@@ -1,8 +1,12 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { newId } from '../../crypto/ids.js';
+import { withAccessCache } from '../cache/access-cache.js';
+import { ChangeListeners } from '../changes/listeners.js';
 import type { Storage } from '../ports.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
+import { publishChange, receiveChanges } from './change-feed.js';
 
 /**
  * Opens a PostgreSQL database shared by any number of central nodes: a pool of connections, each
@@ -17,5 +21,27 @@ export async function openPostgres(url: string): Promise<Storage> {
     await db.destroy();
     throw error;
   }
-  return kyselyStorage(db);
+  // Every node announces its changes to the others, and hears theirs (change-feed.ts).
+  const node = newId();
+  const listeners = new ChangeListeners();
+  const storage = kyselyStorage(db, { publishChange: publishChange(node), listeners });
+  const receiver = await receiveChanges({
+    url,
+    db,
+    node,
+    deliver: (topics) => listeners.deliver(topics),
+  }).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
+  return withAccessCache(
+    {
+      ...storage,
+      close: async () => {
+        await receiver.close();
+        await storage.close();
+      },
+    },
+    storage.changes,
+  );
 }

@@ -13,6 +13,7 @@ import { userLifecycle } from './migrations/0011-user-lifecycle.js';
 import { mfa } from './migrations/0012-mfa.js';
 import { cliSignIn } from './migrations/0013-cli-sign-in.js';
 import { auditFilters } from './migrations/0014-audit-filters.js';
+import { sharedNodeState } from './migrations/0015-shared-node-state.js';
 import type { DialectTypes } from './migrations/dialect-types.js';
 
 export type { DialectTypes } from './migrations/dialect-types.js';
@@ -40,6 +41,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0012_mfa': mfa(types),
         '0013_cli_sign_in': cliSignIn(types),
         '0014_audit_filters': auditFilters,
+        '0015_shared_node_state': sharedNodeState(types),
       };
     },
   };

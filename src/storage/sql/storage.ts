@@ -1,5 +1,7 @@
 import { type Kysely, Migrator, sql } from 'kysely';
-import type { Storage, Stores } from '../ports.js';
+import { announceWrites } from '../changes/announced-writes.js';
+import { ChangeListeners } from '../changes/listeners.js';
+import type { ChangeAnnouncer, ChangeTopic, Storage, Stores } from '../ports.js';
 import { accountStore } from './accounts.js';
 import { actorDirectory } from './actor-directory.js';
 import { adminTokenStore } from './admin-tokens.js';
@@ -20,7 +22,20 @@ import { userStore } from './users.js';
 import { vaultAccessStore } from './vault-access.js';
 import { vaultStore } from './vaults.js';
 
-export function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
+/**
+ * Publishes a change to the database's other processes, as a statement of the writing transaction
+ * `db`: they learn of it if, and only if, it commits (postgres/change-feed.ts).
+ */
+export type PublishChange = (db: Kysely<Database>, topics: ReadonlySet<ChangeTopic>) => Promise<void>;
+
+export interface StoreOptions {
+  /** Runs queries synchronously when the connection is free (precompiled.ts). */
+  runIfFree?: RunIfFree | undefined;
+  /** Absent: no other process uses the database, and `changes.announce` has nothing to do. */
+  publishChange?: PublishChange | undefined;
+}
+
+export function stores(db: Kysely<Database>, { runIfFree, publishChange }: StoreOptions = {}): Stores {
   return {
     accounts: accountStore(db),
     users: userStore(db),
@@ -39,8 +54,18 @@ export function stores(db: Kysely<Database>, runIfFree?: RunIfFree): Stores {
     totp: totpStore(db),
     accountPolicies: accountPolicyStore(db),
     mfaChallenges: mfaChallengeStore(db),
+    changes: changeAnnouncer(db, publishChange),
     ...oauthStores(db),
   };
+}
+
+/**
+ * What `changes.announce` does in the statements of `db`: publish to the other processes. Within
+ * `Storage.transaction` a unit's announcements are gathered and published once, as its last
+ * statement (kyselyStorage); delivery in this process is kyselyStorage's too.
+ */
+function changeAnnouncer(db: Kysely<Database>, publish: PublishChange | undefined): ChangeAnnouncer {
+  return { announce: publish ? (topics) => publish(db, topics) : async () => undefined };
 }
 
 /** Brings the schema up to date; a failed migration stops start-up with its name. */
@@ -76,6 +101,16 @@ export interface BackendStrategies {
   ) => <T>(work: (tx: Stores) => Promise<T>) => Promise<T>;
   /** The audit store outside transactions (the events of secret reads). */
   audit?: (db: Kysely<Database>, store: Stores['audit']) => Stores['audit'];
+  /**
+   * How an announced change reaches the database's other processes. Absent when there are none
+   * (SQLite: this process is the one writer), so changes are announced in this process only.
+   */
+  publishChange?: PublishChange;
+  /**
+   * This process's change listeners, when the backend delivers other processes' changes to
+   * them too (postgres/change-feed.ts); a set of its own otherwise.
+   */
+  listeners?: ChangeListeners;
 }
 
 /**
@@ -83,15 +118,73 @@ export interface BackendStrategies {
  * it does its own way. By default a transaction is a database transaction of its own (on a
  * pooled backend, its own connection: a failed unit never fails a neighbour), and an audit event
  * outside one is a single INSERT.
+ *
+ * Changes (change-ports.ts): the announced writes (changes/announced-writes.ts) of a transaction
+ * are gathered, published as its last statement when the backend has other processes to tell,
+ * and delivered to this process's listeners once it has finished — either way: a unit that
+ * failed may still have changed nothing, and a needless delivery only costs a re-read. An
+ * announced write outside a transaction runs in one of its own when there is a publisher (the
+ * announcement must commit with it), and as it is, delivered after, when there is none.
  */
 export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategies = {}): Storage {
-  const top = stores(db, strategies.runIfFree);
+  const { publishChange } = strategies;
+  const listeners = strategies.listeners ?? new ChangeListeners();
+  const storesOf = (trx: Kysely<Database>) => stores(trx, { publishChange });
+  const top = stores(db, { runIfFree: strategies.runIfFree, publishChange });
+  const run: Storage['transaction'] = strategies.transaction
+    ? strategies.transaction(db, storesOf)
+    : (work) => db.transaction().execute((trx) => work(storesOf(trx)));
+
+  const transaction: Storage['transaction'] = async (work) => {
+    const announced = new Set<ChangeTopic>();
+    const note = (topics: ReadonlySet<ChangeTopic>) => {
+      for (const topic of topics) announced.add(topic);
+    };
+    try {
+      return await run(async (tx) => {
+        const unit = announceWrites(tx, async (write, topics) => {
+          try {
+            return await write();
+          } finally {
+            note(topics);
+          }
+        });
+        // An announcement made in the unit is gathered with its writes', published below.
+        const changes: ChangeAnnouncer = { announce: async (topics) => note(topics) };
+        const result = await work(Object.assign(unit, { changes }));
+        if (announced.size > 0) await tx.changes.announce(announced);
+        return result;
+      });
+    } finally {
+      if (announced.size > 0) listeners.deliver(announced);
+    }
+  };
+
+  const outside = publishChange
+    ? announceWrites(top, (_write, _topics, { store, method, args }) =>
+        transaction((tx) => {
+          const s = tx[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+          return (s[method] as (...a: unknown[]) => Promise<unknown>).apply(s, args);
+        }),
+      )
+    : announceWrites(top, async (write, topics) => {
+        try {
+          return await write();
+        } finally {
+          listeners.deliver(topics);
+        }
+      });
+
   return {
-    ...top,
+    ...outside,
     audit: strategies.audit ? strategies.audit(db, top.audit) : top.audit,
-    transaction: strategies.transaction
-      ? strategies.transaction(db, stores)
-      : (work) => db.transaction().execute((trx) => work(stores(trx))),
+    transaction,
+    changes: {
+      announce: publishChange
+        ? (topics) => transaction((tx) => tx.changes.announce(topics))
+        : async (topics) => listeners.deliver(topics),
+      subscribe: (listener) => listeners.subscribe(listener),
+    },
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -245,4 +245,11 @@ export interface Database {
     created_at: string;
     expires_at: string;
   };
+  /** One row (id 1): bumped by every transaction that announces a change (PostgreSQL only). */
+  change_counter: { id: number; value: number };
+  oauth_used_jtis: {
+    key: Buffer;
+    /** Epoch milliseconds after which the key may be claimed again. */
+    expires_at: number;
+  };
 }

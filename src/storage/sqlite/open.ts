@@ -45,13 +45,16 @@ export async function openSqlite(file: string): Promise<Storage> {
     audit: groupCommitAudit,
   });
   const audit = auditWriter(file);
-  // This process is the database's only writer, so it sees every access change it must act on.
-  return withAccessCache({
-    ...storage,
-    audit: { ...storage.audit, append: audit.append },
-    close: async () => {
-      await audit.close();
-      await storage.close();
+  // This process is the database's only writer: its changes are announced in memory, to itself.
+  return withAccessCache(
+    {
+      ...storage,
+      audit: { ...storage.audit, append: audit.append },
+      close: async () => {
+        await audit.close();
+        await storage.close();
+      },
     },
-  });
+    storage.changes,
+  );
 }

@@ -4,7 +4,7 @@ import { REFRESH_TOKEN_TTL } from '../../../src/domain/oauth/token-issuer.js';
 
 /** What each table is purged up to, relative to now: the retention rules of purge.ts. */
 describe('purgeExpired', () => {
-  it('keeps tokens a day past expiry, codes as long as their first refresh token, device codes until expiry, throttle keys until forgotten', async () => {
+  it('keeps tokens a day past expiry, codes as long as their first refresh token, device codes until expiry, throttle keys until forgotten, used jtis until expiry', async () => {
     const cutoffs: Record<string, string> = {};
     const record = (name: string) => ({
       purgeExpired: async (before: string | number) => {
@@ -21,6 +21,7 @@ describe('purgeExpired', () => {
         deviceCodes: record('deviceCodes') as never,
         loginAttempts: record('loginAttempts') as never,
         mfaChallenges: record('mfaChallenges') as never,
+        usedJtis: record('usedJtis') as never,
       },
       now,
     );
@@ -34,6 +35,8 @@ describe('purgeExpired', () => {
       // Epoch milliseconds: a throttle key's forget time is its own.
       loginAttempts: String(now),
       mfaChallenges: new Date(now).toISOString(),
+      // Epoch milliseconds: a record lives exactly as long as its assertion could be accepted.
+      usedJtis: String(now),
     });
   });
 });

@@ -9,6 +9,7 @@ import { loginAttemptStore } from './login-attempts.js';
 import { loginSessionStore } from './login-sessions.js';
 import { resourceServerStore } from './resource-servers.js';
 import { oauthTokenStore } from './tokens.js';
+import { usedJtiStore } from './used-jtis.js';
 
 /** The authorization server's stores over one Kysely connection or transaction. */
 export function oauthStores(db: Kysely<Database>): OAuthStores {
@@ -21,5 +22,6 @@ export function oauthStores(db: Kysely<Database>): OAuthStores {
     oauthTokens: oauthTokenStore(db),
     loginSessions: loginSessionStore(db),
     loginAttempts: loginAttemptStore(db),
+    usedJtis: usedJtiStore(db),
   };
 }

@@ -1,0 +1,61 @@
+import { CHANGE_TOPICS, type ChangeTopic } from '../change-ports.js';
+import type { Stores } from '../ports.js';
+
+const topics = (...names: ChangeTopic[]): ReadonlySet<ChangeTopic> => new Set(names);
+const ACCESS = topics('access');
+const CATALOG = topics('access', 'catalog');
+const KEYS = topics('signing-keys');
+/** Deleting an account cascades to everything it owns. */
+const EVERYTHING = topics(...CHANGE_TOPICS);
+
+/**
+ * Every write method of the stores whose records some process keeps in memory, with what it
+ * changes: the records that decide access (storage/cache/access-cache.ts), an account's scope
+ * catalog (domain/oauth/catalog.ts), signing keys (domain/connect/signing-keys.ts). These
+ * announce themselves, so no service has to remember to; a store method added to one of these
+ * stores must be listed here or known as a read (test/unit/access-cache.test.ts checks).
+ */
+export const ANNOUNCED_WRITES = {
+  accounts: { insert: ACCESS, delete: EVERYTHING },
+  vaults: { insert: ACCESS, updateAttributes: ACCESS, touchContent: ACCESS, delete: ACCESS },
+  connectTokens: { insert: ACCESS, revoke: ACCESS },
+  connectServers: { insert: ACCESS, addVault: ACCESS, removeVault: ACCESS, delete: ACCESS },
+  clients: { insert: ACCESS, delete: ACCESS },
+  resourceServers: { insert: CATALOG, delete: CATALOG },
+  signingKeys: { insert: KEYS, retireCurrent: KEYS },
+} as const satisfies {
+  [S in keyof Stores]?: { [M in keyof Stores[S]]?: ReadonlySet<ChangeTopic> };
+};
+
+type AnnouncingStore = keyof typeof ANNOUNCED_WRITES;
+
+/**
+ * How an announced write runs: `write` is the store's own call; the result is the method's.
+ * `store`, `method` and `args` name the call for a caller that runs it elsewhere.
+ */
+export type AroundWrite = (
+  write: () => Promise<unknown>,
+  topics: ReadonlySet<ChangeTopic>,
+  call: { store: AnnouncingStore; method: string; args: unknown[] },
+) => Promise<unknown>;
+
+const ENTRIES = Object.entries(ANNOUNCED_WRITES).map(
+  ([store, methods]) =>
+    [store, Object.entries(methods)] as [AnnouncingStore, [string, ReadonlySet<ChangeTopic>][]],
+);
+
+/** `stores` with every announced write run through `around`; everything else as it was. */
+export function announceWrites(stores: Stores, around: AroundWrite): Stores {
+  const wrapped = { ...stores } as Record<string, unknown>;
+  for (const [store, methods] of ENTRIES) {
+    const inner = stores[store] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const copy = { ...inner };
+    for (const [method, changed] of methods) {
+      const write = inner[method] as (...args: unknown[]) => Promise<unknown>;
+      copy[method] = (...args: unknown[]) =>
+        around(() => write.apply(inner, args), changed, { store, method, args });
+    }
+    wrapped[store] = copy;
+  }
+  return wrapped as unknown as Stores;
+}

@@ -1,0 +1,293 @@
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto/ids.js';
+import { Keyring } from '../../src/crypto/keyring.js';
+import { SigningKeys } from '../../src/domain/connect/signing-keys.js';
+import { systemContext } from '../../src/domain/context.js';
+import { CatalogCache } from '../../src/domain/oauth/catalog.js';
+import { ClientAuthenticator } from '../../src/domain/oauth/client-auth.js';
+import { withAccessCache } from '../../src/storage/cache/access-cache.js';
+import type { ConnectTokenRecord, Storage } from '../../src/storage/ports.js';
+import { openPostgres } from '../../src/storage/postgres/open.js';
+import { ASSERTION_AUDIENCE, privateKeyJwtClient } from '../helpers/client-assertion.js';
+import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { sharedStateContract } from './shared-state-contract.js';
+
+/**
+ * Two central nodes on one PostgreSQL database, as two `openPostgres` handles: what one commits,
+ * the other's in-memory copies (the access cache, scope catalogs) drop within a second — by
+ * notification, and by the poll of the change counter when the notification is lost or the
+ * listening connection is gone — and a client assertion used on one is refused on the other.
+ */
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await startPostgres();
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+sharedStateContract('postgres', async () => openPostgres(await cluster.createDatabase()));
+
+const now = '2026-01-02T03:04:05.000Z';
+const hash = () => createHash('sha256').update(newId()).digest();
+const LISTENERS = `application_name like 'keyhold changes %' and datname = current_database()`;
+
+/** Milliseconds until `check` holds, asked every 5 ms; fails past `limitMs`. */
+async function within(limitMs: number, check: () => Promise<boolean>): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - start;
+    if (performance.now() - start > limitMs) throw new Error(`not within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('two nodes on one PostgreSQL database', () => {
+  let a: Storage;
+  let b: Storage;
+  /** A connection of the test's own, as an operator's psql would be. */
+  let admin: pg.Client;
+
+  beforeEach(async () => {
+    const url = await cluster.createDatabase();
+    a = await openPostgres(url);
+    b = await openPostgres(url);
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+  });
+  afterEach(async () => {
+    await Promise.all([a.close(), b.close(), admin.end()]);
+  });
+
+  const listenerPids = async () =>
+    (await admin.query<{ pid: number }>(`select pid from pg_stat_activity where ${LISTENERS}`)).rows
+      .map((r) => r.pid)
+      .sort();
+
+  /** Ends every node's listening connection, as a failover or an operator would. */
+  const breakListeners = async () => {
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where ${LISTENERS}`);
+    await within(5_000, async () => (await listenerPids()).length === 0);
+  };
+
+  /** On node A: an account, a vault, a Connect server on it and a token of that server. */
+  const connectScene = async () => {
+    const accountId = newId();
+    await a.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
+    const vaultId = newId();
+    await a.vaults.insert({
+      id: vaultId,
+      accountId,
+      wrappedKey: Buffer.from('wrapped'),
+      attributes: Buffer.from('attrs'),
+      type: 'USER_CREATED',
+      attributeVersion: 1,
+      contentVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const serverId = newId();
+    await a.connectServers.insert(
+      { id: serverId, accountId, name: 'srv', secretHash: hash(), createdAt: now },
+      [vaultId],
+    );
+    const token: ConnectTokenRecord = {
+      id: newId(),
+      accountId,
+      serverId,
+      name: 'tok',
+      grants: [{ vaultId, permissions: ['read'] }],
+      signatureHash: hash(),
+      createdAt: now,
+      expiresAt: null,
+      revokedAt: null,
+    };
+    await a.connectTokens.insert(token);
+    return { accountId, serverId, vaultId, token };
+  };
+
+  /**
+   * B reads the token until it serves it from memory (the same frozen record twice in a row: the
+   * notifications of A's writes that made it may still be arriving, each emptying the cache).
+   */
+  const cachedOnB = async (id: string) => {
+    await within(2_000, async () => {
+      const first = await b.connectTokens.get(id);
+      return first?.revokedAt === null && (await b.connectTokens.get(id)) === first;
+    });
+  };
+  const revokedOnB = (id: string) => async () => (await b.connectTokens.get(id))?.revokedAt === now;
+
+  it('a token revoked through A is refused through B’s access cache within a second', async () => {
+    const { accountId, serverId, vaultId, token } = await connectScene();
+    await cachedOnB(token.id);
+    expect(await b.connectServers.vaults(serverId)).toEqual([vaultId]);
+    await a.transaction(async (tx) => {
+      await tx.connectTokens.revoke(accountId, token.id, now);
+    });
+    const ms = await within(1_000, revokedOnB(token.id));
+    console.log(`revocation seen on B ${ms.toFixed(1)} ms after A's commit (notification)`);
+    // The whole cache went with it: the vault removed from the server next.
+    await a.connectServers.removeVault(serverId, vaultId);
+    await within(1_000, async () => (await b.connectServers.vaults(serverId)).length === 0);
+  });
+
+  it('a notification that reaches B while B reads discards that read', async () => {
+    const { accountId, token } = await connectScene();
+    await cachedOnB(token.id);
+    // B's cache over a read that has read the database and is held before it returns.
+    let release: () => void = () => undefined;
+    let held = false;
+    const slow: Storage = {
+      ...b,
+      connectTokens: {
+        ...b.connectTokens,
+        get: async (id) => {
+          const record = await b.connectTokens.get(id);
+          if (held) await new Promise<void>((resolve) => (release = resolve));
+          return record;
+        },
+      },
+    };
+    const cached = withAccessCache(slow, b.changes);
+    held = true;
+    const overtaken = cached.connectTokens.get(token.id);
+    const heard = new Promise<void>((resolve) => {
+      const stop = b.changes.subscribe((topics) => {
+        if (!topics.has('access')) return;
+        stop();
+        resolve();
+      });
+    });
+    await a.connectTokens.revoke(accountId, token.id, now);
+    await heard;
+    held = false;
+    release();
+    expect((await overtaken)?.revokedAt).toBeNull();
+    expect((await cached.connectTokens.get(token.id))?.revokedAt).toBe(now);
+  });
+
+  it('with every listening connection ended, the poll brings the revocation to B within a second, and listening resumes', async () => {
+    const { accountId, token } = await connectScene();
+    await cachedOnB(token.id);
+    await breakListeners();
+    await a.transaction(async (tx) => {
+      await tx.connectTokens.revoke(accountId, token.id, now);
+    });
+    // Nobody listened when it committed: no notification of it will ever arrive.
+    expect(await listenerPids()).toEqual([]);
+    const ms = await within(1_000, revokedOnB(token.id));
+    console.log(`revocation seen on B ${ms.toFixed(1)} ms after A's commit (poll, no listener)`);
+    // Both nodes listen again, and hear the next change.
+    await within(5_000, async () => (await listenerPids()).length === 2);
+    const next = await connectScene();
+    await cachedOnB(next.token.id);
+    await a.connectTokens.revoke(next.accountId, next.token.id, now);
+    await within(1_000, revokedOnB(next.token.id));
+  });
+
+  it('a change whose notification is lost reaches B by the poll within a second; a listener that missed it is replaced', async () => {
+    const { token } = await connectScene();
+    await cachedOnB(token.id);
+    const before = await listenerPids();
+    expect(before).toHaveLength(2);
+    // What a writer does, minus the notification: as if it had been lost on the way.
+    await admin.query('begin');
+    await admin.query('update connect_tokens set revoked_at = $1 where id = $2', [now, token.id]);
+    await admin.query('update change_counter set value = value + 1 where id = 1');
+    await admin.query('commit');
+    const ms = await within(1_000, revokedOnB(token.id));
+    console.log(`revocation seen on B ${ms.toFixed(1)} ms after its commit (poll, notification lost)`);
+    // The listeners heard nothing of a change for a whole poll: both are replaced.
+    await within(3_000, async () => {
+      const pids = await listenerPids();
+      return pids.length === 2 && pids.every((pid) => !before.includes(pid));
+    });
+  });
+
+  for (const path of ['notification', 'poll'] as const) {
+    it(`a resource server registered through A is in B’s scope catalog within a second (${path})`, async () => {
+      const accountId = newId();
+      await a.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
+      const catalogs = new CatalogCache(b);
+      expect((await catalogs.get(accountId)).resourceServers).toHaveLength(1); // the built-in vault API
+      expect(await catalogs.get(accountId)).toBe(await catalogs.get(accountId));
+      if (path === 'poll') await breakListeners();
+      const serverId = newId();
+      await a.transaction(async (tx) => {
+        await tx.resourceServers.insert(
+          {
+            id: serverId,
+            accountId,
+            identifier: 'https://notes.example.com',
+            name: 'Notes',
+            tokenFormat: 'jwt',
+            accessTokenTtl: 600,
+            secretHash: hash(),
+            createdAt: now,
+          },
+          [
+            {
+              accountId,
+              name: 'notes:read',
+              resourceServerId: serverId,
+              description: 'Read notes',
+              exclusive: false,
+              createdAt: now,
+            },
+          ],
+        );
+      });
+      const ms = await within(
+        1_000,
+        async () => (await catalogs.get(accountId)).resourceServers.length === 2,
+      );
+      console.log(`catalog change seen on B ${ms.toFixed(1)} ms after A's commit (${path})`);
+      expect((await catalogs.get(accountId)).scopes.map((s) => s.name)).toContain('notes:read');
+    });
+  }
+
+  it('B signs with a key rotated on A at once, verifies it, and forgets the keys of an account deleted on A', async () => {
+    const keyring = new Keyring(randomBytes(32));
+    const keysA = new SigningKeys(a, keyring);
+    const keysB = new SigningKeys(b, keyring);
+    const accountId = newId();
+    const first = await a.transaction(async (tx) => {
+      await tx.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
+      return keysA.create(accountId, 'connect', tx, systemContext(accountId));
+    });
+    expect((await keysB.signer(accountId, 'connect')).kid).toBe(first.kid);
+    expect((await keysB.verifier(first.kid))?.accountId).toBe(accountId);
+    // Which key signs is read on every use: the rotation needs no delivery to take effect.
+    const second = await a.transaction((tx) =>
+      keysA.create(accountId, 'connect', tx, systemContext(accountId)),
+    );
+    expect((await keysB.signer(accountId, 'connect')).kid).toBe(second.kid);
+    expect((await keysB.verifier(second.kid))?.kid).toBe(second.kid);
+    expect((await keysB.verifier(first.kid))?.kid).toBe(first.kid); // older tokens still verify
+    // The account goes on A: B's imported keys go with the delivery.
+    await a.transaction((tx) => tx.accounts.delete(accountId));
+    await within(1_000, async () => (await keysB.verifier(second.kid)) === undefined);
+    expect(await keysB.verifier(first.kid)).toBeUndefined();
+  });
+
+  it('a client assertion used on A is refused on B, and of concurrent uses on both exactly one passes', async () => {
+    const accountId = newId();
+    await a.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
+    const { assertion, credentials } = await privateKeyJwtClient(a, accountId);
+    const onA = new ClientAuthenticator(a);
+    const onB = new ClientAuthenticator(b);
+    const signed = await assertion();
+    await onA.authenticate(accountId, credentials(signed), [ASSERTION_AUDIENCE]);
+    await expect(onB.authenticate(accountId, credentials(signed), [ASSERTION_AUDIENCE])).rejects.toThrow(
+      'client assertion was already used',
+    );
+    const raced = await assertion();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, n) =>
+        (n % 2 ? onA : onB).authenticate(accountId, credentials(raced), [ASSERTION_AUDIENCE]),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto/ids.js';
+import { withAccessCache } from '../../src/storage/cache/access-cache.js';
+import type { ConnectTokenRecord, Storage } from '../../src/storage/ports.js';
+import { openSqlite } from '../../src/storage/sqlite/open.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'keyhold-access-cache-feed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const now = '2026-01-02T03:04:05.000Z';
+
+/** A token of a fresh account's fresh server, inserted through `storage`. */
+async function tokenIn(storage: Storage): Promise<ConnectTokenRecord> {
+  const accountId = newId();
+  await storage.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
+  const serverId = newId();
+  await storage.connectServers.insert(
+    { id: serverId, accountId, name: 'srv', secretHash: Buffer.alloc(32, 1), createdAt: now },
+    [],
+  );
+  const token: ConnectTokenRecord = {
+    id: newId(),
+    accountId,
+    serverId,
+    name: 'tok',
+    grants: [],
+    signatureHash: Buffer.alloc(32, 2),
+    createdAt: now,
+    expiresAt: null,
+    revokedAt: null,
+  };
+  await storage.connectTokens.insert(token);
+  return token;
+}
+
+/**
+ * The access cache drops what it holds on every `access` change the feed delivers, and keeps
+ * nothing read while one was delivered: the read may have seen the state before it.
+ */
+describe('the access cache and the change feed', () => {
+  it('does not keep a read that a delivered change overtook, and serves the change next', async () => {
+    const storage = await openSqlite(join(dir, 'overtaken.sqlite'));
+    const token = await tokenIn(storage);
+    // A read that has read the database and is not back yet when the change is delivered.
+    let release: () => void = () => undefined;
+    let held = false;
+    const slow: Storage = {
+      ...storage,
+      connectTokens: {
+        ...storage.connectTokens,
+        get: async (id) => {
+          const record = await storage.connectTokens.get(id);
+          if (held) await new Promise<void>((resolve) => (release = resolve));
+          return record;
+        },
+      },
+    };
+    const cached = withAccessCache(slow, storage.changes);
+    held = true;
+    const overtaken = cached.connectTokens.get(token.id);
+    await new Promise((resolve) => setImmediate(resolve));
+    await storage.transaction((tx) => tx.connectTokens.revoke(token.accountId, token.id, now));
+    held = false;
+    release();
+    expect((await overtaken)?.revokedAt).toBeNull(); // what that request read, before the change
+    expect((await cached.connectTokens.get(token.id))?.revokedAt).toBe(now);
+    await storage.close();
+  });
+
+  it('drops everything on an access change, and nothing on other topics', async () => {
+    const storage = await openSqlite(join(dir, 'topics.sqlite'));
+    const token = await tokenIn(storage);
+    const first = await storage.connectTokens.get(token.id);
+    expect(await storage.connectTokens.get(token.id)).toBe(first);
+    await storage.changes.announce(new Set(['catalog', 'signing-keys']));
+    expect(await storage.connectTokens.get(token.id)).toBe(first);
+    await storage.changes.announce(new Set(['access']));
+    const second = await storage.connectTokens.get(token.id);
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+    await storage.close();
+  });
+});

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANNOUNCED_WRITES } from '../../src/storage/changes/announced-writes.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { openSqlite } from '../../src/storage/sqlite/open.js';
+
+/**
+ * What processes keep in memory (the access cache, scope catalogs, signing keys) stays sound only
+ * if every write to a store it comes from announces a change. A method added to one of those
+ * stores must be classified here: a read, or an announced write.
+ */
+const READS: { [S in keyof typeof ANNOUNCED_WRITES]: string[] } = {
+  accounts: ['get', 'list'],
+  vaults: ['find', 'get', 'list'],
+  connectTokens: ['get', 'list'],
+  connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
+  clients: ['findById', 'list'],
+  resourceServers: ['get', 'findByIdentifier', 'findBySecretHash', 'list', 'scopes'],
+  signingKeys: ['get', 'current', 'list'],
+};
+
+let dir: string;
+let storage: Storage;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'keyhold-announced-writes-'));
+  storage = await openSqlite(join(dir, 'db.sqlite'));
+});
+afterAll(async () => {
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('every write to what processes keep in memory is announced', () => {
+  for (const [store, writes] of Object.entries(ANNOUNCED_WRITES)) {
+    it(`${store}: every method is a known read or an announced write`, () => {
+      const name = store as keyof typeof READS;
+      const methods = Object.keys(storage[name]).sort();
+      expect(methods).toEqual([...READS[name], ...Object.keys(writes)].sort());
+    });
+  }
+});
