@@ -1,0 +1,70 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import type { Database } from '../../storage/sql/tables.js';
+import { betterSqliteDialect } from '../../storage/sqlite/driver.js';
+import { readOnlySqliteAsync } from '../../storage/sqlite/read-only.js';
+import { BackupError } from './errors.js';
+
+/** A SQLite file open outside the service: Kysely for the stores and the copy, the raw handle. */
+export interface SqliteFile {
+  db: Kysely<Database>;
+  raw: BetterSqlite3.Database;
+}
+
+/**
+ * Runs `work` over a read-only connection to `file` (a backup, or the live database while the
+ * service writes it: a reader never blocks the writer), then closes it.
+ */
+export function readSqliteFile<T>(file: string, work: (f: SqliteFile) => Promise<T>): Promise<T> {
+  return readOnlySqliteAsync(file, async (raw) => {
+    const db = new Kysely<Database>({ dialect: betterSqliteDialect(raw).dialect });
+    try {
+      return await work({ db, raw });
+    } finally {
+      await db.destroy();
+    }
+  });
+}
+
+/** Runs `work` over a writable connection to `file` (created when missing), then closes it. */
+export async function writeSqliteFile<T>(file: string, work: (f: SqliteFile) => Promise<T>): Promise<T> {
+  const raw = new BetterSqlite3(file);
+  const db = new Kysely<Database>({ dialect: betterSqliteDialect(raw).dialect });
+  try {
+    raw.pragma('foreign_keys = ON');
+    raw.pragma('synchronous = FULL');
+    return await work({ db, raw });
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * SQLite's own check of every page, index and constraint of the file. A damaged or truncated
+ * file is refused with what SQLite found; `where` names it in the message.
+ */
+export function integrityCheck(raw: BetterSqlite3.Database, where: string): void {
+  let problems: string[];
+  try {
+    problems = (raw.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+  } catch (error) {
+    throw damaged(where, error);
+  }
+  if (problems.length !== 1 || problems[0] !== 'ok') {
+    const shown = problems.slice(0, 3).join('; ');
+    throw new BackupError(
+      `${where} fails SQLite's integrity check (${shown}${problems.length > 3 ? '; …' : ''}): it is damaged; use another backup`,
+    );
+  }
+}
+
+/** A SQLite error met while reading a backup, as the refusal it is. */
+export function damaged(where: string, error: unknown): BackupError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BackupError(
+    `${where} cannot be read as a Keyhold backup (${reason}): it is damaged or not a backup`,
+    {
+      cause: error,
+    },
+  );
+}
