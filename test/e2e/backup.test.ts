@@ -277,7 +277,8 @@ describe('keyhold restore refuses', () => {
       const bytes = readFileSync(good);
       const at = bytes.indexOf(value);
       expect(at).toBeGreaterThan(0);
-      bytes[at + Math.floor(value.length / 2)] ^= 0x01;
+      const flipped = at + Math.floor(value.length / 2);
+      bytes.writeUInt8(bytes.readUInt8(flipped) ^ 0x01, flipped);
       const tampered = path.join(tempDataDir(), `${name}.backup`);
       writeFileSync(tampered, bytes, { mode: 0o600 });
       expect(await refused(tampered, dataDirWithKeyOf(served.dataDir))).toMatch(

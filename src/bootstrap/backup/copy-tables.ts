@@ -5,7 +5,12 @@ import type { Database } from '../../storage/sql/tables.js';
 /** Rows per table, for the tables a database has. */
 export type RowCounts = Partial<Record<TableName, number>>;
 
-/** Rows read at a time; fewer when rows are large (files), so a page stays near PAGE_BYTES. */
+/**
+ * Rows read at a time: at most PAGE_ROWS, and as many as keep a page near PAGE_BYTES once the
+ * first page (FIRST_PAGE_ROWS, few: a table's rows may be files of many megabytes) showed how
+ * large the table's rows are.
+ */
+const FIRST_PAGE_ROWS = 16;
 const PAGE_ROWS = 256;
 const PAGE_BYTES = 8 * 1024 * 1024;
 
@@ -44,7 +49,7 @@ export async function copyTables(source: Kysely<Database>, target: Kysely<Databa
   const copied: RowCounts = {};
   for (const table of await tablesOf(source)) {
     let count = 0;
-    let limit = PAGE_ROWS;
+    let limit = FIRST_PAGE_ROWS;
     let after: unknown[] | undefined;
     for (;;) {
       let query = loose(source).selectFrom(table.name).selectAll();
