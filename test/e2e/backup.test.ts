@@ -113,6 +113,18 @@ describe('copying the files of a running service', () => {
       await fromCopy.stop();
     }
 
+    // Nor does keyhold restore take such a copy: nothing in it tells what its -wal held.
+    const restoreCopy = await runCli([
+      'restore',
+      path.join(copied, 'keyhold.db'),
+      '--data-dir',
+      dataDirWithKeyOf(served.dataDir),
+    ]);
+    expect(restoreCopy.code).toBe(1);
+    expect(restoreCopy.stderr).toMatch(
+      /^keyhold: .*keyhold\.db is a database in WAL mode, not a file keyhold backup wrote: a copy of a service's keyhold\.db lacks whatever was still in its -wal file/,
+    );
+
     // keyhold backup, at the same moment, is the database as of its last commit.
     const out = path.join(tempDataDir(), 'keyhold.backup');
     const backup = await runCli(['backup', '--data-dir', served.dataDir, '--out', out]);

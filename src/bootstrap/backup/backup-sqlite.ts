@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { readOnlySqliteAsync } from '../../storage/sqlite/read-only.js';
+import BetterSqlite3 from 'better-sqlite3';
 import { writeNewFile } from './files.js';
 import type { BackupReport } from './report.js';
 import { writeSqliteFile } from './sqlite-file.js';
@@ -21,7 +21,14 @@ const ALL_PAGES = 0x7fffffff;
  */
 export async function backupSqlite(source: string, out: string, masterKey: Buffer): Promise<BackupReport> {
   return writeNewFile(out, async (partial) => {
-    await readOnlySqliteAsync(source, (db) => db.backup(partial, { progress: () => ALL_PAGES }));
+    // Its -wal and -shm are left as they are, even ones this connection made: a service may have
+    // started meanwhile and be using them (removing a -shm in use splits its readers from its writer).
+    const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+    try {
+      await db.backup(partial, { progress: () => ALL_PAGES });
+    } finally {
+      db.close();
+    }
     await writeSqliteFile(partial, async ({ raw }) => {
       raw.pragma('journal_mode = DELETE');
     });

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { Database } from '../../storage/sql/tables.js';
@@ -67,4 +68,25 @@ export function damaged(where: string, error: unknown): BackupError {
       cause: error,
     },
   );
+}
+
+/**
+ * Refuses a database file in WAL mode: `keyhold backup` writes rollback-journal files, so this is
+ * a copy of a service's keyhold.db, and whatever its -wal file held is not in it (nothing in the
+ * file says whether that was nothing or the last hour of writes).
+ */
+export function refuseWalFile(file: string, where: string): void {
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // Bytes 18 and 19 of the header: the file format versions, 2 for WAL.
+  if (header.subarray(0, 16).toString('latin1') === 'SQLite format 3\0' && header[18] === 2) {
+    throw new BackupError(
+      `${where} is a database in WAL mode, not a file keyhold backup wrote: a copy of a service's keyhold.db lacks whatever was still in its -wal file; make backups with keyhold backup (a stopped service's keyhold.db needs no restore: serve its data directory with its master key)`,
+    );
+  }
 }

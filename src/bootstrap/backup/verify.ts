@@ -12,7 +12,7 @@ import { countRows, type RowCounts } from './copy-tables.js';
 import { BackupError } from './errors.js';
 import { copyToNewFile, withTempDir } from './files.js';
 import { appliedMigrations, type SchemaVersion, schemaState } from './schema-version.js';
-import { damaged, integrityCheck, readSqliteFile, writeSqliteFile } from './sqlite-file.js';
+import { damaged, integrityCheck, readSqliteFile, refuseWalFile, writeSqliteFile } from './sqlite-file.js';
 
 /** What a verification found in a Keyhold database. */
 export interface Verified {
@@ -80,12 +80,14 @@ export async function verifyDatabase(
 }
 
 /**
- * Looks at a backup file without changing it: SQLite's integrity check, a schema this build
- * knows (a newer one is refused), the master key opens its key check, rows per table.
+ * Looks at a backup file without changing it: not a WAL-mode copy of a live database, SQLite's
+ * integrity check, a schema this build knows (a newer one is refused), the master key opens its
+ * key check, rows per table.
  */
 export function inspectBackup(file: string, masterKey: Buffer, where = file): Promise<Inspected> {
-  return refusingDamage(where, () =>
-    readSqliteFile(file, async ({ db, raw }) => {
+  return refusingDamage(where, () => {
+    refuseWalFile(file, where);
+    return readSqliteFile(file, async ({ db, raw }) => {
       integrityCheck(raw, where);
       const applied = await appliedMigrations(db);
       const schema = await schemaState(applied, where);
@@ -98,8 +100,8 @@ export function inspectBackup(file: string, masterKey: Buffer, where = file): Pr
         items: tables.items ?? 0,
         vaults: tables.vaults ?? 0,
       };
-    }),
-  );
+    });
+  });
 }
 
 /**
