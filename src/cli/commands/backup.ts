@@ -10,7 +10,7 @@ export const renderVerified = (r: {
   vaults: number;
   decryptedVaults: number;
 }): string[] => [
-  `Verified: SQLite's integrity check passes; the master key opens it; ${r.items} items in ${r.vaults} vaults; every vault key opens, and the latest item of each of the ${r.decryptedVaults} vaults with items decrypts.`,
+  `Verified: SQLite's integrity check passes; the master key opens it; ${r.items} items in ${r.vaults} vaults, every vault key opens${r.decryptedVaults > 0 ? `, the latest item of each of the ${r.decryptedVaults} vaults with items decrypts` : ''}.`,
   table(
     ['table', 'rows'],
     Object.entries(r.tables).map(([name, rows]) => [name, rows ?? 0]),
