@@ -13,12 +13,13 @@ import { exportLogical } from '../../src/bootstrap/backup/export-logical.js';
 import { restoreInto } from '../../src/bootstrap/backup/restore.js';
 import { resetSerials } from '../../src/bootstrap/backup/serials.js';
 import { readSqliteFile, writeSqliteFile } from '../../src/bootstrap/backup/sqlite-file.js';
-import { databasePath, loadMasterKey } from '../../src/bootstrap/data-dir.js';
+import { loadMasterKey } from '../../src/bootstrap/store.js';
 import { MasterKeyError } from '../../src/crypto/master-key.js';
 import { POSTGRES_TYPES } from '../../src/storage/postgres/open.js';
 import { migrate } from '../../src/storage/sql/storage.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../src/storage/sql/table-order.js';
 import type { Database } from '../../src/storage/sql/tables.js';
+import { databasePath } from '../../src/storage/sqlite/backend.js';
 import { SQLITE_TYPES } from '../../src/storage/sqlite/open.js';
 import { client, startTestApp } from '../helpers/app.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
@@ -257,7 +258,7 @@ describe('a backup into PostgreSQL and out again', () => {
           itemCount++;
         }
       }
-      masterKey = loadMasterKey(test.config);
+      masterKey = loadMasterKey(test.config, { location: test.dir });
       backup = join(dir, 'app.backup');
       // Taken while the app's storage holds the database open.
       const report = await backupSqlite(databasePath(test.dir), backup, masterKey);

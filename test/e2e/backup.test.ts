@@ -246,7 +246,7 @@ describe('keyhold restore refuses', () => {
   });
 
   it('a data directory a service holds', async () => {
-    const { lockDataDir } = await import('../../src/bootstrap/data-dir-lock.js');
+    const { lockDataDir } = await import('../../src/storage/sqlite/data-dir-lock.js');
     const dir = dataDirWithKeyOf(served.dataDir);
     const lock = lockDataDir(dir);
     try {

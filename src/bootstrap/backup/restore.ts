@@ -4,8 +4,8 @@ import { type Kysely, sql } from 'kysely';
 import { migrate } from '../../storage/sql/storage.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../storage/sql/table-order.js';
 import type { Database } from '../../storage/sql/tables.js';
-import { DATABASE_FILE, databasePath, isInitialized } from '../data-dir.js';
-import { DataDirInUseError, lockDataDir } from '../data-dir-lock.js';
+import { DATABASE_FILE, databasePath } from '../../storage/sqlite/backend.js';
+import { DataDirInUseError, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
 import { copyTables, countRows, tablesOf } from './copy-tables.js';
 import { dialectTypes, isPostgres } from './dialect.js';
 import { BackupError, RestoreTargetError } from './errors.js';
@@ -119,7 +119,7 @@ const targetError = (dataDir: string) =>
 
 /** Refuses a data directory that holds a database: a restore never replaces one. */
 export function refuseInitialized(dataDir: string): void {
-  if (isInitialized(dataDir)) throw targetError(dataDir);
+  if (existsSync(databasePath(dataDir))) throw targetError(dataDir);
 }
 
 function readable(file: string): string {

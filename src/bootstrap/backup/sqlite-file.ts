@@ -1,9 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { Database } from '../../storage/sql/tables.js';
 import { betterSqliteDialect } from '../../storage/sqlite/driver.js';
-import { readOnlySqliteAsync } from '../../storage/sqlite/read-only.js';
 import { BackupError } from './errors.js';
 
 /** A SQLite file open outside the service: Kysely for the stores and the copy, the raw handle. */
@@ -13,18 +12,23 @@ export interface SqliteFile {
 }
 
 /**
- * Runs `work` over a read-only connection to `file` (a backup, or the live database while the
- * service writes it: a reader never blocks the writer), then closes it.
+ * Runs `work` over a read-only connection to the backup file `file`, then closes it.
+ *
+ * A read-only connection to a WAL-mode file creates -wal and -shm files beside it when they are
+ * missing; the ones this connection made are removed again (a -wal only when empty), so a look
+ * at a file leaves its directory as it was. (Not for the live database, whose -shm a service may
+ * be using: backup-sqlite.ts opens that one itself.)
  */
-export function readSqliteFile<T>(file: string, work: (f: SqliteFile) => Promise<T>): Promise<T> {
-  return readOnlySqliteAsync(file, async (raw) => {
-    const db = new Kysely<Database>({ dialect: betterSqliteDialect(raw).dialect });
-    try {
-      return await work({ db, raw });
-    } finally {
-      await db.destroy();
-    }
-  });
+export async function readSqliteFile<T>(file: string, work: (f: SqliteFile) => Promise<T>): Promise<T> {
+  const made = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
+  const raw = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  const db = new Kysely<Database>({ dialect: betterSqliteDialect(raw).dialect });
+  try {
+    return await work({ db, raw });
+  } finally {
+    await db.destroy();
+    for (const f of made) if (existsSync(f) && (f.endsWith('-shm') || statSync(f).size === 0)) unlinkSync(f);
+  }
 }
 
 /** Runs `work` over a writable connection to `file` (created when missing), then closes it. */

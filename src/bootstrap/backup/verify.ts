@@ -4,10 +4,11 @@ import { Keyring } from '../../crypto/keyring.js';
 import { itemRows } from '../../domain/items/item-rows.js';
 import { isAppError } from '../../errors/app-error.js';
 import { isKeyholdError } from '../../errors/keyhold-error.js';
+import { KEY_CHECK } from '../../storage/backend.js';
 import { migrate, stores } from '../../storage/sql/storage.js';
 import type { Database } from '../../storage/sql/tables.js';
 import { SQLITE_TYPES } from '../../storage/sqlite/open.js';
-import { KEY_CHECK, openKeyCheck } from '../data-dir.js';
+import { openKeyCheck } from '../store.js';
 import { countRows, type RowCounts } from './copy-tables.js';
 import { BackupError } from './errors.js';
 import { copyToNewFile, withTempDir } from './files.js';
@@ -49,7 +50,7 @@ export async function verifyDatabase(
   const keyring = new Keyring(masterKey);
   const storage = stores(db);
   return refusingDamage(where, async () => {
-    const headsInForce = openKeyCheck(await storage.meta.get(KEY_CHECK), keyring, where);
+    const headsInForce = keyCheck(await storage.meta.get(KEY_CHECK), keyring, where);
     const tables = await countRows(db);
     const rows = itemRows(storage, keyring);
     let decryptedVaults = 0;
@@ -91,7 +92,7 @@ export function inspectBackup(file: string, masterKey: Buffer, where = file): Pr
       integrityCheck(raw, where);
       const applied = await appliedMigrations(db);
       const schema = await schemaState(applied, where);
-      openKeyCheck(await stores(db).meta.get(KEY_CHECK), new Keyring(masterKey), where);
+      keyCheck(await stores(db).meta.get(KEY_CHECK), new Keyring(masterKey), where);
       const tables = await countRows(db);
       return {
         schemaVersion: applied.at(-1) as string,
@@ -137,6 +138,16 @@ export function atCurrentSchema<T>(
     await migrateSqliteFile(copy);
     return work(copy);
   });
+}
+
+/**
+ * Opens a database's key check (store.ts); answers whether item heads are in force. A database
+ * without one is no Keyhold database; a key that does not open it is a MasterKeyError.
+ */
+function keyCheck(value: string | undefined, keyring: Keyring, where: string): boolean {
+  if (value === undefined)
+    throw new BackupError(`${where} is not a Keyhold database (it has no master key check)`);
+  return openKeyCheck(keyring, value, { location: where });
 }
 
 /** Brings a SQLite file's schema up to this build's. */

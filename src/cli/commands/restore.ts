@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { RestoreReport } from '../../bootstrap/backup/report.js';
 import { emit } from '../output.js';
 import { configFrom } from '../settings.js';
-import { renderVerified } from './backup.js';
+import { type DatabaseFlags, databaseOptions, renderVerified } from './backup.js';
 
 const renderRestore = (r: RestoreReport): string =>
   [
@@ -12,17 +12,23 @@ const renderRestore = (r: RestoreReport): string =>
   ].join('\n');
 
 export function registerRestore(program: Command): void {
-  program
-    .command('restore')
-    .argument('<file>', 'a backup written by `keyhold backup`')
-    .description(
-      'restore a backup into an empty data directory (no keyhold.db; refused while a service runs on it), with the master key the backup was made with (KEYHOLD_MASTER_KEY, or DATA_DIR/master.key put there first). The backup is verified before anything is put in place, and again after; a damaged, altered or newer backup is refused, an older one migrated. See docs/backup.md',
-    )
-    .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR, default ./data)')
+  databaseOptions(
+    program
+      .command('restore')
+      .argument('<file>', 'a backup written by `keyhold backup`')
+      .description(
+        'restore a backup into an empty target: a data directory without keyhold.db (refused while a service holds it), or with --database-url a PostgreSQL database without Keyhold rows; with the master key the backup was made with (KEYHOLD_MASTER_KEY, or the key file put in place first). The backup is verified before anything is put in place, and again after; a damaged, altered or newer backup is refused with nothing restored, an older one migrated. See docs/backup.md',
+      ),
+  )
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { dataDir?: string; json?: boolean }) => {
-      const config = configFrom({ dataDir: opts.dataDir });
-      const { restoreDataDir } = await import('../../bootstrap/backup/data-dir.js');
-      emit(await restoreDataDir(config, file), opts, renderRestore);
+    .action(async (file: string, opts: DatabaseFlags & { json?: boolean }) => {
+      const config = configFrom({
+        dataDir: opts.dataDir,
+        databaseUrl: opts.databaseUrl,
+        masterKeyFile: opts.masterKeyFile,
+      });
+      // Loaded on demand: the server's modules would slow every other command.
+      const { restoreDatabase } = await import('../../bootstrap/backup/commands.js');
+      emit(await restoreDatabase(config, file), opts, renderRestore);
     });
 }
