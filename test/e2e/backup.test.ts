@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminApi, type Created, createItem, unreadable, writeLoad } from '../helpers/item-load.js';
 import { cleanup, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
 import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 
@@ -13,59 +14,6 @@ import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.
 
 afterAll(cleanup);
 
-interface Created {
-  id: string;
-  title: string;
-  password: string;
-}
-
-/** The admin API of `server` with `token`. */
-const api = (server: Server, token: string) => (method: string, route: string, body?: unknown) =>
-  fetch(`${server.url}/api/admin/${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
-async function createItem(server: Server, token: string, vaultId: string, n: number): Promise<Created> {
-  const title = `item ${n}`;
-  const password = `pw-${n}-${randomBytes(9).toString('base64url')}`;
-  const response = await api(server, token)('POST', `vaults/${vaultId}/items`, {
-    title,
-    fields: [{ id: 'password', purpose: 'PASSWORD', type: 'CONCEALED', label: 'password', value: password }],
-  });
-  if (response.status !== 201)
-    throw new Error(`create ${n} answered ${response.status}: ${await response.text()}`);
-  return { id: ((await response.json()) as { id: string }).id, title, password };
-}
-
-/** Reads every item back through `server`'s API: the ones missing, or not as created. */
-async function unreadable(
-  server: Server,
-  token: string,
-  vaultId: string,
-  items: Created[],
-): Promise<string[]> {
-  const call = api(server, token);
-  const wrong: string[] = [];
-  for (let i = 0; i < items.length; i += 8) {
-    await Promise.all(
-      items.slice(i, i + 8).map(async (created) => {
-        const response = await call('GET', `vaults/${vaultId}/items/${created.id}`);
-        if (response.status !== 200) return void wrong.push(`${created.title}: ${response.status}`);
-        const item = (await response.json()) as { title: string; fields: { id: string; value: string }[] };
-        const password = item.fields.find((f) => f.id === 'password')?.value;
-        if (item.title !== created.title || password !== created.password)
-          wrong.push(`${created.title}: differs`);
-      }),
-    );
-  }
-  return wrong;
-}
-
 /** A new data directory holding only a copy of `from`'s master key file (mode 0600). */
 function dataDirWithKeyOf(from: string): string {
   const dir = tempDataDir();
@@ -75,7 +23,7 @@ function dataDirWithKeyOf(from: string): string {
 }
 
 async function vaultIds(server: Server, token: string): Promise<string[]> {
-  const response = await api(server, token)('GET', 'vaults');
+  const response = await adminApi(server, token)('GET', 'vaults');
   return ((await response.json()) as { id: string }[]).map((v) => v.id);
 }
 
@@ -153,14 +101,9 @@ describe('keyhold backup under a steady write load', () => {
     const { server, init } = served;
     try {
       const vault = await served.admin<{ id: string }>('POST', '/vaults', { name: 'under load' });
-      const acknowledged: Created[] = [];
-      let next = 0;
-      let stop = false;
-      const writer = async () => {
-        while (!stop) acknowledged.push(await createItem(server, init.adminToken, vault.id, next++));
-      };
-      const writers = Array.from({ length: 4 }, writer);
-      while (acknowledged.length < 100) await new Promise((resolve) => setTimeout(resolve, 10));
+      const load = writeLoad(server, init.adminToken, vault.id);
+      const { acknowledged } = load;
+      await load.reach(100);
 
       const before = acknowledged.slice();
       const out = path.join(tempDataDir(), 'under-load.backup');
@@ -170,8 +113,7 @@ describe('keyhold backup under a steady write load', () => {
       });
       const tookMs = Date.now() - started;
       const duringBackup = acknowledged.length - before.length;
-      stop = true;
-      await Promise.all(writers);
+      await load.stop();
 
       expect(backup.code, backup.stderr).toBe(0);
       const report = JSON.parse(backup.stdout) as {
