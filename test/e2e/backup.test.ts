@@ -273,13 +273,24 @@ describe('keyhold restore refuses', () => {
     );
   });
 
-  it('and keyhold backup refuses to overwrite a file', async () => {
+  it('and keyhold backup refuses to overwrite a file, or to run with another master key, writing nothing', async () => {
     const result = await runCli(['backup', '--data-dir', served.dataDir, '--out', good]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
       /^keyhold: .*good\.backup already exists; refusing to overwrite it \(give another --out\)$/,
     );
     expect(existsSync(`${good}.partial`)).toBe(false);
+
+    const out = path.join(tempDataDir(), 'other-key.backup');
+    const otherKey = await runCli(['backup', '--data-dir', served.dataDir, '--out', out], {
+      env: { KEYHOLD_MASTER_KEY: randomBytes(32).toString('base64') },
+    });
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.stderr.trim()).toMatch(
+      /^keyhold: the master key does not match the database in .*keyhold\.db; use the key it was created with$/,
+    );
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
   });
 
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {

@@ -16,20 +16,26 @@ import { refuseInitialized, restoreInto, restoreSqlite } from './restore.js';
 /**
  * `keyhold backup`: the configured backend's database (chooseBackend), with the master key
  * `keyhold serve` would use. The key is checked against the database before anything is written,
- * so a backup job with the wrong key fails at once, not only at its verification.
+ * so a backup job with the wrong key fails at once, not only at its verification. It holds
+ * nothing: the service keeps running.
  */
 export async function backupDatabase(config: Config, out: string): Promise<BackupReport> {
   const backend = chooseBackend(config);
+  const where = config.databaseUrl === undefined ? '--data-dir' : '--database-url';
+  const nothing = () =>
+    new ProcessError('command_failed', `no Keyhold database at ${backend.location}; check ${where}`);
+  if (config.databaseUrl === undefined) {
+    // Not backend.inspect(): it removes the -shm it made, which a service starting meanwhile may
+    // already use; backupSqlite checks the key on a connection that leaves the files alone.
+    const file = databasePath(config.dataDir);
+    if (!existsSync(file)) throw nothing();
+    return backupSqlite(file, out, loadMasterKey(config, backend));
+  }
   const found = await backend.inspect();
-  if (found.kind === 'nothing')
-    throw new ProcessError(
-      'command_failed',
-      `no Keyhold database at ${backend.location}; check ${config.databaseUrl === undefined ? '--data-dir' : '--database-url'}`,
-    );
+  if (found.kind === 'nothing') throw nothing();
   if (found.kind === 'other') throw new ProcessError('command_failed', found.why);
   const masterKey = loadMasterKey(config, backend);
   openKeyCheck(new Keyring(masterKey), found.keyCheck, backend);
-  if (config.databaseUrl === undefined) return backupSqlite(databasePath(config.dataDir), out, masterKey);
   return withPostgres(config.databaseUrl, (db) => exportLogical(db, out, masterKey));
 }
 
