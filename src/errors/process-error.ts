@@ -14,6 +14,9 @@ export const PROCESS_ERROR_CODES = {
     '`keyhold init` found a Keyhold database there already (another node may have just created it).',
   credentials_invalid:
     'A Connect server’s credentials file cannot be used, or the central service refuses it.',
+  backup_invalid:
+    'A backup file cannot be used: damaged, altered, not a Keyhold backup, or from a newer Keyhold; nothing was restored.',
+  restore_target_not_empty: 'A restore was refused: the target already holds a Keyhold database.',
   command_failed: 'A command could not do what was asked; the message says why.',
 } as const;
 export type ProcessErrorCode = keyof typeof PROCESS_ERROR_CODES;

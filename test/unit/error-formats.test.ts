@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BackupError, RestoreTargetError } from '../../src/bootstrap/backup/errors.js';
 import { CliError } from '../../src/cli/errors.js';
 import { ConfigError } from '../../src/config/load.js';
 import { CredentialsError } from '../../src/connect-server/credentials.js';
@@ -294,6 +295,12 @@ describe('one error family', () => {
     ['DataDirInUseError', new DataDirInUseError('/data is in use'), 'data_dir_in_use'],
     ['CredentialsError', new CredentialsError('creds.json is not JSON'), 'credentials_invalid'],
     ['CliError', new CliError('no admin token', 2), 'command_failed'],
+    ['BackupError', new BackupError('b.db was altered'), 'backup_invalid'],
+    [
+      'RestoreTargetError',
+      new RestoreTargetError('/data already holds a database'),
+      'restore_target_not_empty',
+    ],
   ];
 
   it.each(samples)('%s is a KeyholdError with a stable code', (name, error, code) => {

@@ -4,9 +4,13 @@ import { newId } from '../../crypto/ids.js';
 import { withAccessCache } from '../cache/access-cache.js';
 import { ChangeListeners } from '../changes/listeners.js';
 import type { Storage } from '../ports.js';
+import type { DialectTypes } from '../sql/migrations.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { publishChange, receiveChanges } from './change-feed.js';
+
+/** The migrations' type names on PostgreSQL. */
+export const POSTGRES_TYPES: DialectTypes = { blob: 'bytea', serialPrimaryKey: 'bigserial primary key' };
 
 /**
  * Opens a PostgreSQL database shared by any number of central nodes: a pool of connections, each
@@ -16,7 +20,7 @@ export async function openPostgres(url: string): Promise<Storage> {
   const pool = new pg.Pool({ connectionString: url });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await migrate(db, { blob: 'bytea', serialPrimaryKey: 'bigserial primary key' });
+    await migrate(db, POSTGRES_TYPES);
   } catch (error) {
     await db.destroy();
     throw error;

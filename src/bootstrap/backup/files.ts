@@ -1,0 +1,120 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ProcessError } from '../../errors/process-error.js';
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/** Copies `from` to a new file `to` (refused if it exists), mode 0600, on disk before it returns. */
+export function copyToNewFile(from: string, to: string): void {
+  const source = openSync(from, 'r');
+  try {
+    const target = openSync(to, 'wx', 0o600);
+    try {
+      const buffer = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        const read = readSync(source, buffer, 0, buffer.length, null);
+        if (read === 0) break;
+        for (let written = 0; written < read; ) written += writeSync(target, buffer, written, read - written);
+      }
+      fsyncSync(target);
+    } finally {
+      closeSync(target);
+    }
+  } finally {
+    closeSync(source);
+  }
+}
+
+/**
+ * Gives the complete file `from` the name `to`, which must not exist: a hard link, so a file
+ * created at `to` meanwhile is never replaced (a rename would), then `from` is removed. Where
+ * links are not supported, a rename after checking. The directory is synced, so the new name
+ * survives a crash.
+ */
+export function placeNewFile(from: string, to: string, refuse: (to: string) => Error): void {
+  try {
+    linkSync(from, to);
+    rmSync(from);
+  } catch (error) {
+    if (errno(error) === 'EEXIST') throw refuse(to);
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(errno(error) ?? '')) throw error;
+    if (existsSync(to)) throw refuse(to);
+    renameSync(from, to);
+  }
+  syncDirectory(dirname(to));
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some file systems cannot sync a directory; the file itself is on disk.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const exists = (file: string) =>
+  new ProcessError('command_failed', `${file} already exists; refusing to overwrite it (give another --out)`);
+
+/**
+ * Writes a new file `out` through `out.partial`: refused when `out` exists; the partial file is
+ * made with mode 0600 before anything is written to it, and takes the name `out` only once
+ * `write` finished (and verified) it; on failure it is removed and `out` never appears.
+ */
+export async function writeNewFile<T>(out: string, write: (partial: string) => Promise<T>): Promise<T> {
+  if (existsSync(out)) throw exists(out);
+  const partial = `${out}.partial`;
+  try {
+    closeSync(openSync(partial, 'wx', 0o600));
+  } catch (error) {
+    if (errno(error) === 'EEXIST')
+      throw new ProcessError(
+        'command_failed',
+        `${partial} exists: another backup is being written to it, or one was interrupted; remove it and try again`,
+      );
+    if (errno(error) === 'ENOENT')
+      throw new ProcessError(
+        'command_failed',
+        `cannot write ${out}: directory ${dirname(out)} does not exist`,
+      );
+    throw error;
+  }
+  try {
+    const result = await write(partial);
+    const fd = openSync(partial, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    placeNewFile(partial, out, exists);
+    return result;
+  } finally {
+    rmSync(partial, { force: true });
+    rmSync(`${partial}-journal`, { force: true });
+  }
+}
+
+/** Runs `work` with a new private directory (0700) under the system's temporary directory. */
+export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-backup-'));
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

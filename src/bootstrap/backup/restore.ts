@@ -1,0 +1,177 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import { migrate } from '../../storage/sql/storage.js';
+import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../storage/sql/table-order.js';
+import type { Database } from '../../storage/sql/tables.js';
+import { DATABASE_FILE, databasePath } from '../../storage/sqlite/backend.js';
+import { DataDirInUseError, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
+import { copyTables, countRows, tablesOf } from './copy-tables.js';
+import { dialectTypes, isPostgres } from './dialect.js';
+import { BackupError, RestoreTargetError } from './errors.js';
+import { expectSameRows } from './export-logical.js';
+import { copyToNewFile, placeNewFile } from './files.js';
+import type { RestoreReport } from './report.js';
+import { appliedMigrations, knownMigrations } from './schema-version.js';
+import { resetSerials } from './serials.js';
+import { readSqliteFile } from './sqlite-file.js';
+import {
+  atCurrentSchema,
+  type Inspected,
+  inspectBackup,
+  migrateSqliteFile,
+  verifyBackup,
+  verifyDatabase,
+} from './verify.js';
+
+/**
+ * Restores the backup `file` into the SQLite data directory `dataDir`, which must hold no
+ * database yet. It holds the data directory's lock meanwhile, so it is refused while a service
+ * runs on the directory, and no service starts on it half-way. The backup is inspected, copied
+ * next to the database's place, migrated when an earlier Keyhold wrote it, and verified there;
+ * only then does it take the database's name (it never replaces a file), and it is verified again.
+ * A refusal leaves the directory as it was.
+ */
+export async function restoreSqlite(
+  dataDir: string,
+  file: string,
+  masterKey: Buffer,
+): Promise<RestoreReport> {
+  const target = databasePath(dataDir);
+  refuseInitialized(dataDir);
+  const inspected = await inspectBackup(readable(file), masterKey);
+  let lock: ReturnType<typeof lockDataDir>;
+  try {
+    lock = lockDataDir(dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError)
+      throw new DataDirInUseError(
+        `${dataDir} is in use by a running keyhold service; a restore goes into an empty data directory that no service runs on: stop it, or restore into another --data-dir`,
+      );
+    throw error;
+  }
+  try {
+    refuseInitialized(dataDir);
+    // Ours to replace: an interrupted restore's, and nobody else restores while we hold the lock.
+    const temp = join(dataDir, `${DATABASE_FILE}.restoring`);
+    rmSync(temp, { force: true });
+    try {
+      copyToNewFile(file, temp);
+      if (inspected.schema === 'older') await migrateSqliteFile(temp);
+      const before = await verifyBackup(temp, masterKey, file);
+      expectSameContent(inspected, before, file);
+      placeNewFile(temp, target, () => targetError(dataDir));
+    } finally {
+      rmSync(temp, { force: true });
+      rmSync(`${temp}-journal`, { force: true });
+    }
+    const after = await verifyBackup(target, masterKey);
+    expectSameContent(inspected, after, target);
+    return report(file, target, inspected, after);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Restores the backup `file` into the Keyhold database `target` (PostgreSQL, or any dialect),
+ * which must hold no Keyhold rows: migrated to this build's schema, then every row copied in one
+ * transaction (all or nothing), the serial sequences moved past the copied ids, and the result
+ * verified against the backup. A backup written by an earlier Keyhold is migrated first (a copy
+ * in a private temporary directory; the file itself is never changed). `where` names the target.
+ */
+export async function restoreInto(
+  target: Kysely<Database>,
+  file: string,
+  masterKey: Buffer,
+  where = 'the target database',
+): Promise<RestoreReport> {
+  const inspected = await inspectBackup(readable(file), masterKey);
+  await refuseNonEmpty(target, where);
+  return atCurrentSchema(file, inspected, async (current) => {
+    const before = await verifyBackup(current, masterKey, file);
+    expectSameContent(inspected, before, file);
+    await migrate(target, dialectTypes(target));
+    const copied = await readSqliteFile(current, ({ db: source }) =>
+      target.transaction().execute(async (trx) => {
+        if (isPostgres(trx)) {
+          // Nothing else writes these tables until the copy commits; then they are checked again.
+          const tables = (await tablesOf(trx)).map((t) => sql.table(t.name));
+          await sql`lock table ${sql.join(tables)} in exclusive mode`.execute(trx);
+        }
+        await refuseNonEmpty(trx, where);
+        const rows = await copyTables(source, trx);
+        await resetSerials(trx);
+        return rows;
+      }),
+    );
+    const after = await verifyDatabase(target, masterKey, where);
+    expectSameRows(copied, after.tables, where);
+    expectSameContent(inspected, after, where);
+    return report(file, where, inspected, after);
+  });
+}
+
+const targetError = (dataDir: string) =>
+  new RestoreTargetError(
+    `${dataDir} already holds a Keyhold database (${DATABASE_FILE}); a restore goes into an empty data directory only: move that database away first, or restore into another --data-dir`,
+  );
+
+/** Refuses a data directory that holds a database: a restore never replaces one. */
+export function refuseInitialized(dataDir: string): void {
+  if (existsSync(databasePath(dataDir))) throw targetError(dataDir);
+}
+
+function readable(file: string): string {
+  if (!existsSync(file)) throw new BackupError(`${file} does not exist`);
+  return file;
+}
+
+/**
+ * Refuses a target that holds Keyhold rows, or a schema newer than this build's. A schema with
+ * no rows (made by a start, or left by a restore that failed) is empty.
+ */
+async function refuseNonEmpty(target: Kysely<Database>, where: string): Promise<void> {
+  const applied = await appliedMigrations(target);
+  const known = await knownMigrations();
+  if (applied.some((name, i) => known[i] !== name))
+    throw new RestoreTargetError(
+      `${where} has schema ${applied.at(-1)}, which this Keyhold does not know: a newer version set it up; restore with that version, or into an empty database`,
+    );
+  const counts = await countRows(target);
+  const filled = TABLES_IN_FOREIGN_KEY_ORDER.map((t) => t.name).filter((name) => (counts[name] ?? 0) > 0);
+  if (filled.length > 0)
+    throw new RestoreTargetError(
+      `${where} already holds Keyhold data (rows in ${filled.slice(0, 3).join(', ')}${filled.length > 3 ? ', …' : ''}); a restore goes into an empty database only`,
+    );
+}
+
+/** The items and vaults of a restored database are the backup's. */
+function expectSameContent(
+  inspected: Inspected,
+  found: { items: number; vaults: number },
+  where: string,
+): void {
+  if (found.items !== inspected.items || found.vaults !== inspected.vaults)
+    throw new BackupError(
+      `${where} holds ${found.items} items in ${found.vaults} vaults where the backup holds ${inspected.items} in ${inspected.vaults}`,
+    );
+}
+
+async function report(
+  file: string,
+  target: string,
+  inspected: Inspected,
+  after: Pick<RestoreReport, 'tables' | 'items' | 'vaults' | 'decryptedVaults'>,
+): Promise<RestoreReport> {
+  return {
+    file,
+    target,
+    schemaVersion: inspected.schemaVersion,
+    restoredSchemaVersion: (await knownMigrations()).at(-1) as string,
+    tables: after.tables,
+    items: after.items,
+    vaults: after.vaults,
+    decryptedVaults: after.decryptedVaults,
+  };
+}

@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminApi, type Created, createItem, unreadable, writeLoad } from '../helpers/item-load.js';
+import { cleanup, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
+import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
+
+/**
+ * `keyhold backup` and `keyhold restore`, run as a user runs them, against a running
+ * `keyhold serve`: why copying the database file is not a backup, and that a backup taken under
+ * a steady write load holds every write acknowledged before it started.
+ */
+
+afterAll(cleanup);
+
+/** A new data directory holding only a copy of `from`'s master key file (mode 0600). */
+function dataDirWithKeyOf(from: string): string {
+  const dir = tempDataDir();
+  copyFileSync(path.join(from, 'master.key'), path.join(dir, 'master.key'));
+  chmodSync(path.join(dir, 'master.key'), 0o600);
+  return dir;
+}
+
+async function vaultIds(server: Server, token: string): Promise<string[]> {
+  const response = await adminApi(server, token)('GET', 'vaults');
+  return ((await response.json()) as { id: string }[]).map((v) => v.id);
+}
+
+describe('copying the files of a running service', () => {
+  let served: ServedKeyhold;
+  beforeAll(async () => {
+    served = await serveInitialized();
+  });
+  afterAll(async () => {
+    await served.server.stop();
+  });
+
+  it('is not a backup: a copy of keyhold.db and master.key starts without a word and lacks what was in the WAL; keyhold backup has it', {
+    timeout: 60_000,
+  }, async () => {
+    const { server, init } = served;
+    const vault = await served.admin<{ id: string }>('POST', '/vaults', { name: 'recent' });
+    const items: Created[] = [];
+    for (let n = 0; n < 20; n++) items.push(await createItem(server, init.adminToken, vault.id, n));
+
+    // What a new user does: copy the two files while the service runs.
+    const copied = tempDataDir();
+    for (const file of ['keyhold.db', 'master.key'])
+      copyFileSync(path.join(served.dataDir, file), path.join(copied, file));
+    // The service commits to keyhold.db-wal; SQLite moves pages into keyhold.db only at a
+    // checkpoint (every ~4 MB of WAL, or when the last connection closes), so recent commits are
+    // only in the -wal file.
+    expect(statSync(path.join(served.dataDir, 'keyhold.db-wal')).size).toBeGreaterThan(0);
+    const fromCopy = await startServer(copied);
+    try {
+      // It starts as if nothing were wrong, and the vault and its 20 items are simply not there.
+      expect(fromCopy.stderr()).toBe('');
+      expect(await vaultIds(fromCopy, init.adminToken)).not.toContain(vault.id);
+    } finally {
+      await fromCopy.stop();
+    }
+
+    // Nor does keyhold restore take such a copy: nothing in it tells what its -wal held.
+    const restoreCopy = await runCli([
+      'restore',
+      path.join(copied, 'keyhold.db'),
+      '--data-dir',
+      dataDirWithKeyOf(served.dataDir),
+    ]);
+    expect(restoreCopy.code).toBe(1);
+    expect(restoreCopy.stderr).toMatch(
+      /^keyhold: .*keyhold\.db is a database in WAL mode, not a file keyhold backup wrote: a copy of a service's keyhold\.db lacks whatever was still in its -wal file/,
+    );
+
+    // keyhold backup, at the same moment, is the database as of its last commit.
+    const out = path.join(tempDataDir(), 'keyhold.backup');
+    const backup = await runCli(['backup', '--data-dir', served.dataDir, '--out', out]);
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stdout).toMatch(
+      /^Backup written to .*keyhold\.backup \(\d+ bytes, schema 0014_audit_filters/,
+    );
+    const restored = dataDirWithKeyOf(served.dataDir);
+    const restore = await runCli(['restore', out, '--data-dir', restored]);
+    expect(restore.code, restore.stderr).toBe(0);
+    const fromBackup = await startServer(restored);
+    try {
+      expect(await vaultIds(fromBackup, init.adminToken)).toContain(vault.id);
+      expect(await unreadable(fromBackup, init.adminToken, vault.id, items)).toEqual([]);
+    } finally {
+      await fromBackup.stop();
+    }
+  });
+});
+
+describe('keyhold backup under a steady write load', () => {
+  it('restores into a data directory where every write acknowledged before the backup started is present and decrypts', {
+    timeout: 120_000,
+  }, async () => {
+    const served = await serveInitialized();
+    const { server, init } = served;
+    try {
+      const vault = await served.admin<{ id: string }>('POST', '/vaults', { name: 'under load' });
+      const load = writeLoad(server, init.adminToken, vault.id);
+      const { acknowledged } = load;
+      await load.reach(100);
+
+      const before = acknowledged.slice();
+      const out = path.join(tempDataDir(), 'under-load.backup');
+      const started = Date.now();
+      const backup = await runCli(['backup', '--data-dir', served.dataDir, '--out', out, '--json'], {
+        timeoutMs: 60_000,
+      });
+      const tookMs = Date.now() - started;
+      const duringBackup = acknowledged.length - before.length;
+      await load.stop();
+
+      expect(backup.code, backup.stderr).toBe(0);
+      const report = JSON.parse(backup.stdout) as {
+        items: number;
+        vaults: number;
+        decryptedVaults: number;
+        bytes: number;
+      };
+      // The writes went on while the backup ran: it took no lock and stopped nobody.
+      expect(duringBackup).toBeGreaterThan(0);
+      expect(report.items).toBeGreaterThanOrEqual(before.length);
+      expect(report.items).toBeLessThanOrEqual(acknowledged.length + 4);
+      expect(report.decryptedVaults).toBe(1);
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+      console.info(
+        `backup under load: ${before.length} items acknowledged before it started, ${duringBackup} more while it ran (${tookMs} ms, process start included); ${report.items} items in it, ${report.bytes} bytes`,
+      );
+
+      const restored = dataDirWithKeyOf(served.dataDir);
+      const restore = await runCli(['restore', out, '--data-dir', restored, '--json']);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(JSON.parse(restore.stdout)).toMatchObject({ items: report.items, vaults: report.vaults });
+      expect(statSync(path.join(restored, 'keyhold.db')).mode & 0o777).toBe(0o600);
+      const second = await startServer(restored);
+      try {
+        expect(await unreadable(second, init.adminToken, vault.id, before)).toEqual([]);
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('keyhold restore refuses', () => {
+  let served: ServedKeyhold;
+  let good: string;
+  let vaultId: string;
+  beforeAll(async () => {
+    served = await serveInitialized();
+    const vault = await served.admin<{ id: string }>('POST', '/vaults', { name: 'kept' });
+    vaultId = vault.id;
+    for (let n = 0; n < 5; n++) await createItem(served.server, served.init.adminToken, vault.id, n);
+    good = path.join(tempDataDir(), 'good.backup');
+    const backup = await runCli(['backup', '--data-dir', served.dataDir, '--out', good]);
+    if (backup.code !== 0) throw new Error(backup.stderr);
+  }, 60_000);
+  afterAll(async () => {
+    await served.server.stop();
+  });
+
+  /** Runs a restore expected to fail: its one line, once the target is shown untouched. */
+  async function refused(file: string, dataDir: string, env: Record<string, string> = {}): Promise<string> {
+    const files = () =>
+      readdirSync(dataDir)
+        .filter((f) => f !== 'keyhold.lock')
+        .sort();
+    const before = files();
+    const result = await runCli(['restore', file, '--data-dir', dataDir], { env });
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toBe('');
+    // Nothing restored, nothing left behind (the lock file aside, which serve makes too).
+    expect(files()).toEqual(before);
+    return result.stderr.trim();
+  }
+
+  it('a data directory that holds a database', async () => {
+    expect(await refused(good, served.dataDir)).toMatch(
+      /^keyhold: .* already holds a Keyhold database \(keyhold\.db\); a restore goes into an empty data directory only/,
+    );
+  });
+
+  it('a data directory a service holds', async () => {
+    const { lockDataDir } = await import('../../src/storage/sqlite/data-dir-lock.js');
+    const dir = dataDirWithKeyOf(served.dataDir);
+    const lock = lockDataDir(dir);
+    try {
+      expect(await refused(good, dir)).toMatch(
+        /^keyhold: .* is in use by a running keyhold service; a restore goes into an empty data directory/,
+      );
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('without the master key, or with another one', async () => {
+    expect(await refused(good, tempDataDir())).toMatch(
+      /^keyhold: the master key is missing: .*a restore needs the master key the backup was made with \(it is never in the backup\)/,
+    );
+    const other = randomBytes(32).toString('base64');
+    expect(await refused(good, tempDataDir(), { KEYHOLD_MASTER_KEY: other })).toMatch(
+      /^keyhold: the master key does not match the database in .*good\.backup; use the key it was created with$/,
+    );
+  });
+
+  it('a backup with bytes flipped in a row: the vault key or the item no longer opens', async () => {
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const db = new BetterSqlite3(good, { readonly: true });
+    const latest = db
+      .prepare(
+        `select v.content from items i join item_versions v on v.item_id = i.id and v.version = i.version
+         where i.vault_id = ? order by i.updated_at desc, i.id limit 1`,
+      )
+      .get(vaultId) as { content: Buffer };
+    const vault = db.prepare('select wrapped_key from vaults where id = ?').get(vaultId) as {
+      wrapped_key: Buffer;
+    };
+    db.close();
+    for (const [name, value] of [
+      ['item', latest.content],
+      ['vault', vault.wrapped_key],
+    ] as const) {
+      const bytes = readFileSync(good);
+      const at = bytes.indexOf(value);
+      expect(at).toBeGreaterThan(0);
+      const flipped = at + Math.floor(value.length / 2);
+      bytes.writeUInt8(bytes.readUInt8(flipped) ^ 0x01, flipped);
+      const tampered = path.join(tempDataDir(), `${name}.backup`);
+      writeFileSync(tampered, bytes, { mode: 0o600 });
+      expect(await refused(tampered, dataDirWithKeyOf(served.dataDir))).toMatch(
+        new RegExp(
+          `^keyhold: .*${name}\\.backup was altered or is damaged: Integrity check failed for ${name} [a-z0-9]+( key)?; nothing in it can be trusted; use another backup$`,
+        ),
+      );
+    }
+  });
+
+  it('a truncated backup, and a file that is no backup at all', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const bytes = readFileSync(good);
+    const truncated = path.join(tempDataDir(), 'truncated.backup');
+    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)), { mode: 0o600 });
+    expect(await refused(truncated, dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .*truncated\.backup (fails SQLite's integrity check|cannot be read as a Keyhold backup) .*damaged/,
+    );
+    const noise = path.join(tempDataDir(), 'noise.backup');
+    writeFileSync(noise, randomBytes(8192), { mode: 0o600 });
+    expect(await refused(noise, dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .*noise\.backup cannot be read as a Keyhold backup \(file is not a database\): it is damaged or not a backup$/,
+    );
+  });
+
+  it('a backup from a newer Keyhold (a migration this one does not know)', async () => {
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const newer = path.join(tempDataDir(), 'newer.backup');
+    copyFileSync(good, newer);
+    const db = new BetterSqlite3(newer);
+    db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run(
+      '0099_from_the_future',
+      new Date().toISOString(),
+    );
+    db.close();
+    expect(await refused(newer, dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .*newer\.backup has schema 0099_from_the_future, which this Keyhold does not know \(it knows up to 0014_audit_filters\): it was written by a newer version; restore it with that version or a later one$/,
+    );
+  });
+
+  it('and keyhold backup refuses to overwrite a file, or to run with another master key, writing nothing', async () => {
+    const result = await runCli(['backup', '--data-dir', served.dataDir, '--out', good]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      /^keyhold: .*good\.backup already exists; refusing to overwrite it \(give another --out\)$/,
+    );
+    expect(existsSync(`${good}.partial`)).toBe(false);
+
+    const out = path.join(tempDataDir(), 'other-key.backup');
+    const otherKey = await runCli(['backup', '--data-dir', served.dataDir, '--out', out], {
+      env: { KEYHOLD_MASTER_KEY: randomBytes(32).toString('base64') },
+    });
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.stderr.trim()).toMatch(
+      /^keyhold: the master key does not match the database in .*keyhold\.db; use the key it was created with$/,
+    );
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    // The backup as schema 0013 left it: 0014 only added this index.
+    const older = path.join(tempDataDir(), 'older.backup');
+    copyFileSync(good, older);
+    const db = new BetterSqlite3(older);
+    db.exec(
+      "drop index audit_account_occurred; delete from kysely_migration where name = '0014_audit_filters'",
+    );
+    db.close();
+    const dir = dataDirWithKeyOf(served.dataDir);
+    const result = await runCli(['restore', older, '--data-dir', dir, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      schemaVersion: '0013_cli_sign_in',
+      restoredSchemaVersion: '0014_audit_filters',
+      items: 5,
+      vaults: 1,
+      decryptedVaults: 1,
+    });
+    const restored = new BetterSqlite3(path.join(dir, 'keyhold.db'), { readonly: true });
+    expect(
+      restored.prepare("select name from sqlite_master where name = 'audit_account_occurred'").get(),
+    ).toBeDefined();
+    restored.close();
+    const server = await startServer(dir);
+    try {
+      expect(await vaultIds(server, served.init.adminToken)).toEqual([vaultId]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
