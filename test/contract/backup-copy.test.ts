@@ -275,8 +275,8 @@ describe('a backup into PostgreSQL and out again', () => {
     const restored = await restoreInto(target, backup, masterKey, 'the test database');
     expect(restored).toMatchObject({
       target: 'the test database',
-      schemaVersion: '0014_audit_filters',
-      restoredSchemaVersion: '0014_audit_filters',
+      schemaVersion: '0015_shared_node_state',
+      restoredSchemaVersion: '0015_shared_node_state',
       items: itemCount,
       vaults: 3,
       decryptedVaults: 2,

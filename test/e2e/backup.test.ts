@@ -78,7 +78,7 @@ describe('copying the files of a running service', () => {
     const backup = await runCli(['backup', '--data-dir', served.dataDir, '--out', out]);
     expect(backup.code, backup.stderr).toBe(0);
     expect(backup.stdout).toMatch(
-      /^Backup written to .*keyhold\.backup \(\d+ bytes, schema 0014_audit_filters/,
+      /^Backup written to .*keyhold\.backup \(\d+ bytes, schema 0015_shared_node_state/,
     );
     const restored = dataDirWithKeyOf(served.dataDir);
     const restore = await runCli(['restore', out, '--data-dir', restored]);
@@ -269,7 +269,7 @@ describe('keyhold restore refuses', () => {
     );
     db.close();
     expect(await refused(newer, dataDirWithKeyOf(served.dataDir))).toMatch(
-      /^keyhold: .*newer\.backup has schema 0099_from_the_future, which this Keyhold does not know \(it knows up to 0014_audit_filters\): it was written by a newer version; restore it with that version or a later one$/,
+      /^keyhold: .*newer\.backup has schema 0099_from_the_future, which this Keyhold does not know \(it knows up to 0015_shared_node_state\): it was written by a newer version; restore it with that version or a later one$/,
     );
   });
 
@@ -295,28 +295,26 @@ describe('keyhold restore refuses', () => {
 
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
-    // The backup as schema 0013 left it: 0014 only added this index.
+    // The backup as schema 0014 left it: 0015 only added these tables.
     const older = path.join(tempDataDir(), 'older.backup');
     copyFileSync(good, older);
     const db = new BetterSqlite3(older);
     db.exec(
-      "drop index audit_account_occurred; delete from kysely_migration where name = '0014_audit_filters'",
+      "drop table change_counter; drop table oauth_used_jtis; delete from kysely_migration where name = '0015_shared_node_state'",
     );
     db.close();
     const dir = dataDirWithKeyOf(served.dataDir);
     const result = await runCli(['restore', older, '--data-dir', dir, '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
-      schemaVersion: '0013_cli_sign_in',
-      restoredSchemaVersion: '0014_audit_filters',
+      schemaVersion: '0014_audit_filters',
+      restoredSchemaVersion: '0015_shared_node_state',
       items: 5,
       vaults: 1,
       decryptedVaults: 1,
     });
     const restored = new BetterSqlite3(path.join(dir, 'keyhold.db'), { readonly: true });
-    expect(
-      restored.prepare("select name from sqlite_master where name = 'audit_account_occurred'").get(),
-    ).toBeDefined();
+    expect(restored.prepare('select value from change_counter where id = 1').get()).toBeDefined();
     restored.close();
     const server = await startServer(dir);
     try {

@@ -8,7 +8,7 @@ export type TableKey = {
 /**
  * Every table of `Database`, each after the tables its foreign keys reference: the order to copy
  * rows in (a backup, a restore) so that every reference finds its row. A table added to
- * `Database` and not listed here fails to compile (below); test/unit/backup-tables.test.ts checks
+ * `Database` and listed neither here nor in NODE_STATE_TABLES fails to compile (below); test/unit/backup-tables.test.ts checks
  * the order against the migrated schema's foreign keys.
  */
 export const TABLES_IN_FOREIGN_KEY_ORDER = [
@@ -40,12 +40,23 @@ export const TABLES_IN_FOREIGN_KEY_ORDER = [
   { name: 'user_recovery_codes', key: ['user_id', 'code_hash'] },
   { name: 'account_policies', key: ['account_id'] },
   { name: 'mfa_challenges', key: ['id'] },
+  { name: 'oauth_used_jtis', key: ['key'] },
 ] as const satisfies readonly TableKey[];
+
+/**
+ * Tables that coordinate the running nodes rather than hold data: never copied. A restore's
+ * migration makes them afresh (the change counter's one row), and the nodes started on the
+ * restored database begin from there.
+ */
+export const NODE_STATE_TABLES = ['change_counter'] as const satisfies readonly (keyof Database)[];
 
 export type TableName = keyof Database;
 
 /** Compiles only when `Missing` is empty: every table of `Database` is in the list above. */
 type EveryTableListed<Missing extends never> = Missing;
 export type Unlisted = EveryTableListed<
-  Exclude<TableName, (typeof TABLES_IN_FOREIGN_KEY_ORDER)[number]['name']>
+  Exclude<
+    TableName,
+    (typeof TABLES_IN_FOREIGN_KEY_ORDER)[number]['name'] | (typeof NODE_STATE_TABLES)[number]
+  >
 >;
