@@ -25,8 +25,12 @@ export function requireWrk() {
   }
 }
 
-/** Starts a process and resolves once a JSON log line with `msg` appears; returns that line. */
-export function startLogged(args, msg, env = {}) {
+/**
+ * Starts a process and resolves once a JSON log line with `msg` appears; returns that line. With
+ * `problems`, log lines after it that carry a 4xx/5xx status or a warn/error level are kept in
+ * the returned `problems` (the first 20, and a count of all by status or level).
+ */
+export function startLogged(args, msg, env = {}, { problems = false } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...env },
@@ -35,18 +39,22 @@ export function startLogged(args, msg, env = {}) {
     children.add(child);
     let buffer = '';
     let found = false;
+    const seen = { lines: [], counts: {} };
     const timer = setTimeout(
       () => reject(new Error(`${args.join(' ')}: no "${msg}" within 20 s\n${buffer}`)),
       20_000,
     );
     child.stdout.on('data', (chunk) => {
-      if (found) return; // keep draining, stop parsing
+      if (found) {
+        if (problems) keepProblems(String(chunk), seen);
+        return; // keep draining, stop parsing
+      }
       buffer += chunk;
       for (const line of buffer.split('\n')) {
         if (!line.includes(`"msg":"${msg}"`)) continue;
         found = true;
         clearTimeout(timer);
-        resolve({ child, line: JSON.parse(line), output: buffer });
+        resolve({ child, line: JSON.parse(line), output: buffer, ...(problems ? { problems: seen } : {}) });
       }
     });
     child.stderr.on('data', (chunk) => {
@@ -57,6 +65,19 @@ export function startLogged(args, msg, env = {}) {
       if (!found) reject(new Error(`${args.join(' ')} exited ${code}\n${buffer}`));
     });
   });
+}
+
+/** Log lines with a 4xx/5xx `status` or a warn/error `level`, looked for only in chunks that may hold one. */
+function keepProblems(chunk, seen) {
+  if (!/"status":[45]|"level":[45]/.test(chunk)) return;
+  // A line cut between two chunks is missed; counts are a floor, the kept lines are samples.
+  for (const line of chunk.split('\n')) {
+    const m = /"status":([45]\d\d)|"level":([45]0)/.exec(line);
+    if (!m) continue;
+    const key = m[1] ? `status ${m[1]}` : `level ${m[2]}`;
+    seen.counts[key] = (seen.counts[key] ?? 0) + 1;
+    if (seen.lines.length < 20) seen.lines.push(line);
+  }
 }
 
 export const keyhold = (...args) => [CLI, ...args];
@@ -82,15 +103,24 @@ export async function api(base, token, method, path, body) {
  * A data directory with one vault, one item, one Connect server (credentials file written) and a
  * read token for it, made by the build whose CLI is `cli` (this checkout's by default). Returns
  * what a benchmark needs to start the hostings.
+ *
+ * `databaseUrl` puts the data in that (empty) PostgreSQL database instead, with the master key in
+ * a file beside the credentials; `permissions` are the token's (default read only).
  */
-export async function seed(cli = CLI) {
+export async function seed(cli = CLI, { databaseUrl, permissions = ['read'] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   const dataDir = join(dir, 'data');
+  // The arguments every `init` and `serve` of this data set takes besides --data-dir.
+  const storeArgs = databaseUrl
+    ? ['--database-url', databaseUrl, '--master-key-file', join(dir, 'master.key')]
+    : [];
   const init = JSON.parse(
-    execFileSync(process.execPath, [cli, 'init', '--data-dir', dataDir, '--json'], { encoding: 'utf8' }),
+    execFileSync(process.execPath, [cli, 'init', '--data-dir', dataDir, ...storeArgs, '--json'], {
+      encoding: 'utf8',
+    }),
   );
   const { child, line } = await startLogged(
-    [cli, 'serve', '--data-dir', dataDir, '--port', '0'],
+    [cli, 'serve', '--data-dir', dataDir, ...storeArgs, '--port', '0'],
     'keyhold listening',
   );
   const token = init.adminToken;
@@ -112,11 +142,13 @@ export async function seed(cli = CLI) {
   writeFileSync(credentialsFile, JSON.stringify(server.credentials), { mode: 0o600 });
   const issued = await api(line.url, token, 'POST', `/servers/${server.id}/tokens`, {
     name: 'bench',
-    vaults: [{ vaultId: vault.id, permissions: ['read'] }],
+    vaults: [{ vaultId: vault.id, permissions }],
   });
   await stop(child);
   return {
     dataDir,
+    storeArgs,
+    vaultId: vault.id,
     credentialsFile,
     connectToken: issued.token,
     path: `/v1/vaults/${vault.id}/items/${item.id}`,
@@ -126,12 +158,24 @@ export async function seed(cli = CLI) {
 /**
  * `keyhold serve` (of the build whose CLI is `cli`) on the seeded data directory with its Connect
  * server hosted in process; returns the process, its listening line and the URL of the seeded
- * item on the Connect listener.
+ * item on the Connect listener (`problems`: see startLogged).
  */
-export async function startInProcess(s, cli = CLI) {
+export async function startInProcess(s, cli = CLI, { problems = false } = {}) {
   const central = await startLogged(
-    [cli, 'serve', '--data-dir', s.dataDir, '--port', '0', '--connect', `${s.credentialsFile}:0`],
+    [
+      cli,
+      'serve',
+      '--data-dir',
+      s.dataDir,
+      ...(s.storeArgs ?? []),
+      '--port',
+      '0',
+      '--connect',
+      `${s.credentialsFile}:0`,
+    ],
     'keyhold listening',
+    {},
+    { problems },
   );
   return { ...central, itemUrl: central.line.connectUrls[0] + s.path };
 }
@@ -156,11 +200,14 @@ export function startBare(body) {
 }
 
 /**
- * Runs wrk and returns requests/s, p50 and p99 latency in ms, and the request count. Asynchronous
- * on purpose: this process must keep draining the servers' log pipes while wrk runs, or their
- * logger blocks on a full pipe and the benchmark measures the harness.
+ * Runs wrk and returns requests/s, p50 and p99 latency in ms, the request count and wrk's socket
+ * errors (connect, read, write, timeout). Asynchronous on purpose: this process must keep draining
+ * the servers' log pipes while wrk runs, or their logger blocks on a full pipe and the benchmark
+ * measures the harness. A non-2xx answer throws, unless `allowFailures`: then their count is
+ * returned as `failed`. `timeout` (s) is how long wrk waits for an answer before counting a
+ * timeout instead of a latency (wrk's default: 2 s).
  */
-export async function wrk(url, { connections, seconds, token, post }) {
+export async function wrk(url, { connections, seconds, token, post, allowFailures = false, timeout }) {
   const { stdout: out } = await promisify(execFile)(
     'wrk',
     [
@@ -168,6 +215,7 @@ export async function wrk(url, { connections, seconds, token, post }) {
       `-c${connections}`,
       `-d${seconds}s`,
       '--latency',
+      ...(timeout ? ['--timeout', `${timeout}s`] : []),
       ...(token ? ['-H', `Authorization: Bearer ${token}`] : []),
       ...(post ? ['-s', postScript(post)] : []),
       url,
@@ -180,12 +228,15 @@ export async function wrk(url, { connections, seconds, token, post }) {
     return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
   };
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (non2xx) throw new Error(`${non2xx[1]} failed responses from ${url}:\n${out}`);
+  if (non2xx && !allowFailures) throw new Error(`${non2xx[1]} failed responses from ${url}:\n${out}`);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
     p50: ms('50'),
     p99: ms('99'),
     requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+    failed: Number(non2xx?.[1] ?? 0),
+    socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
   };
 }
 

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { aad } from '../crypto/envelope.js';
 import { Keyring } from '../crypto/keyring.js';
@@ -61,6 +62,8 @@ export async function createStore(
     master = parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
   } else {
     masterKeyFile = config.masterKeyFile;
+    // `init --data-dir NEW` writes the key before the backend makes the directory.
+    mkdirSync(dirname(masterKeyFile), { recursive: true, mode: 0o700 });
     master = readOrCreateMasterKeyFile(masterKeyFile);
   }
   const keyring = new Keyring(master);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, cmd, type RunResult, runCli, type Server } from '../helpers/processes.js';
+import { cleanup, cmd, type RunResult, runCli, type Server, tempDataDir } from '../helpers/processes.js';
 import {
   failure,
   type Initialized,
@@ -96,6 +96,15 @@ describe('keyhold init', () => {
     expect(init.adminToken).toMatch(/^khadm_[A-Za-z0-9_-]{20,}$/);
     expect(init.masterKeyFile).toBe(path.join(dataDir, 'master.key'));
     expect(fs.statSync(init.masterKeyFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('creates a data directory that does not exist yet, mode 0700, with the key and database in it', async () => {
+    const fresh = path.join(tempDataDir(), 'not', 'yet');
+    const result = await runCli(cmd`init --data-dir ${fresh} --json`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(fresh, 'master.key')).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(path.join(fresh, 'keyhold.db'))).toBe(true);
   });
 
   it('refuses to initialise the same directory twice, in one line', async () => {
