@@ -1,21 +1,28 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import type { Storage } from '../ports.js';
-import { kyselyStorage, migrate } from '../sql/storage.js';
+import { kyselyStorage } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
+import { migrateLocked } from './migrate.js';
+import { DEFAULT_POOL_SIZE, keyholdPool } from './pool.js';
+
+export interface PostgresOptions {
+  /** Connections in the pool at most (KEYHOLD_DATABASE_POOL_SIZE); default 10. */
+  poolSize?: number;
+}
 
 /**
- * Opens a PostgreSQL database shared by any number of central nodes: a pool of connections, each
- * transaction on a connection of its own.
+ * Opens a PostgreSQL database shared by any number of central nodes: the schema is migrated
+ * first, one node at a time (migrate.ts), then a pool of connections serves, each transaction
+ * on a connection of its own (a failed unit never fails a neighbour), under PostgreSQL's default
+ * READ COMMITTED: the stores lock what they read to decide a write (sql/dialect.ts). A database
+ * that goes away answers 503 until it is back (pool.ts).
  */
-export async function openPostgres(url: string): Promise<Storage> {
-  const pool = new pg.Pool({ connectionString: url });
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Storage> {
+  const size = options.poolSize ?? DEFAULT_POOL_SIZE;
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new RangeError(`pool size: a positive integer (got ${size})`);
+  await migrateLocked(url);
+  const { pool } = keyholdPool(url, { size });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrate(db, { blob: 'bytea', serialPrimaryKey: 'bigserial primary key' });
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
   return kyselyStorage(db);
 }

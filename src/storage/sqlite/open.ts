@@ -6,9 +6,9 @@ import type { Storage } from '../ports.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
-import { groupCommitAudit } from './group-commit-audit.js';
-import { groupCommitTransactions } from './group-commit.js';
 import { betterSqliteDialect } from './driver.js';
+import { groupCommitTransactions } from './group-commit.js';
+import { groupCommitAudit } from './group-commit-audit.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database.
