@@ -5,6 +5,8 @@ import { Keyring } from '../../src/crypto/keyring.js';
 import type { UserRole } from '../../src/domain/access/roles.js';
 import { SigningKeys } from '../../src/domain/connect/signing-keys.js';
 import { systemContext } from '../../src/domain/context.js';
+import type { AuthorizationRequest } from '../../src/domain/oauth/authorization-request.js';
+import { approve, type ConsentPlan } from '../../src/domain/oauth/consent.js';
 import { requireGrantStillCovers } from '../../src/domain/oauth/grant-narrowed.js';
 import { userService } from '../../src/domain/users/user-service.js';
 import type { DeviceCodeRecord, GrantRecord, OAuthTokenRecord, Storage } from '../../src/storage/ports.js';
@@ -199,6 +201,46 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       expect((await first().grants.get(accountId, grant.id))?.scopes).toEqual(['notes:read']);
       // Registered with both scopes, then narrowed: nothing outlives the consent with more.
       expect((await first().oauthTokens.findByHash(registered.tokenHash))?.scopes).toEqual(['notes:read']);
+    });
+
+    it('decides consents of one user one at a time across nodes: two pages approved at once keep both choices', async () => {
+      for (let round = 0; round < 3; round++) {
+        const { accountId, userId, clientId, grant } = await oauthSetup();
+        await first().grants.updateScopes(grant.id, ['notes:other'], now);
+        const client = await first().clients.findById(clientId);
+        const request = {
+          client,
+          redirectUri: 'https://app.example.com/cb',
+          codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          resource: { identifier: grant.resource },
+        } as unknown as AuthorizationRequest;
+        // Two consent pages, each offering one scope; each replaces only what it offered.
+        const page = (scope: string): ConsentPlan => ({
+          items: [
+            {
+              requested: scope,
+              description: scope,
+              options: [{ scope, label: scope }],
+              granted: [],
+              ticked: [],
+            },
+          ],
+          grant: undefined,
+          needed: true,
+        });
+        const userCtx = {
+          ...systemContext(accountId),
+          actor: { type: 'user' as const, id: userId, accountId, tokenId: null },
+        };
+        values(
+          await Promise.allSettled([
+            approve(node(0), userCtx, request, page('notes:read'), ['notes:read']),
+            approve(node(1), userCtx, request, page('notes:write'), ['notes:write']),
+          ]),
+        );
+        const after = await first().grants.find(userId, clientId, grant.resource);
+        expect([...(after?.scopes ?? [])].sort()).toEqual(['notes:other', 'notes:read', 'notes:write']);
+      }
     });
 
     it('consumes an authorization code once across nodes', async () => {
