@@ -84,9 +84,10 @@ export const databaseUnavailable = (cause: unknown) =>
   );
 
 /**
- * A unique value taken by a concurrent request that committed first (two requests racing for the
- * same email, grant or key): what a check before the write could not see. The request may be
- * tried again, and will then meet what the other one did.
+ * A write refused because of a concurrent one (storage/errors.ts `isWriteConflict`): a unique
+ * value another request took first (two racing for the same email, grant or key), which a check
+ * before the write could not see, or a deadlock the database broke. The request may be tried
+ * again, and will then meet what the other one did.
  */
 export const concurrentConflict = (cause: unknown) =>
   new AppError(409, 'conflict', 'The request conflicts with a change made at the same time; try again.', {

@@ -1,4 +1,4 @@
-import { isStorageUnavailable, isUniqueViolation } from '../storage/errors.js';
+import { isStorageUnavailable, isWriteConflict } from '../storage/errors.js';
 import { AppError, concurrentConflict, databaseUnavailable, type ErrorCode } from './app-error.js';
 import { isKeyholdError, type KeyholdError } from './keyhold-error.js';
 
@@ -16,15 +16,15 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /**
  * Anything thrown while serving a request, as a KeyholdError. Ours pass as they are; a client
  * error of the framework (it carries a 4xx `statusCode`) gets its stable code; a database out of
- * reach is a 503 `database_unavailable`, and a unique constraint that a concurrent request won is
- * a 409 `conflict` (on every backend: SQLite's and PostgreSQL's codes alike); everything else is
+ * reach is a 503 `database_unavailable`, and a write refused for a concurrent one (a unique value
+ * it took first, on every backend; a deadlock on PostgreSQL) is a 409 `conflict`; everything else is
  * a bug: a 500 `internal_error` whose message is generic and not exposed, the original kept only
  * as `cause`, for the log.
  */
 export function toKeyholdError(error: unknown): KeyholdError {
   if (isKeyholdError(error)) return error;
   if (isStorageUnavailable(error)) return databaseUnavailable(error);
-  if (isUniqueViolation(error)) return concurrentConflict(error);
+  if (isWriteConflict(error)) return concurrentConflict(error);
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const code = (typeof e.code === 'string' && FASTIFY_CODES[e.code]) || 'bad_request';

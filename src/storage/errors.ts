@@ -9,6 +9,17 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * Whether the database refused a write because of another transaction running at the same time:
+ * a unique value it took first, or (PostgreSQL) a deadlock between the two (40P01, one of them is
+ * aborted) or a serialization failure (40001). Nothing of the refused transaction was applied; the
+ * request may be tried again, and will then meet what the other one did.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isUniqueViolation(error) || code === '40P01' || code === '40001';
+}
+
+/**
  * The database could not be reached, dropped the connection (shut down, restarted, a network
  * fault) or did not answer in time. The unit of work did not complete; a write whose COMMIT was
  * in flight may or may not have been applied. Answered as a 503 (`database_unavailable`), never

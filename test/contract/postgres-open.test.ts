@@ -1,6 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto/ids.js';
+import { toKeyholdError } from '../../src/errors/normalise.js';
 import { isStorageUnavailable } from '../../src/storage/errors.js';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrate.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
@@ -147,6 +149,39 @@ describe('openPostgres', () => {
       expect(await storage.meta.get('k')).toBe('v');
     } finally {
       await storage.close();
+    }
+  });
+
+  it('answers 409 conflict to the transaction the server aborts to break a deadlock; the other commits', async () => {
+    const url = await cluster.createDatabase();
+    const [one, two] = await Promise.all([openPostgres(url), openPostgres(url)]);
+    try {
+      const [a, b] = [newId(), newId()];
+      for (const id of [a, b])
+        await one.accounts.insert({ id, name: id, createdAt: '2026-01-01T00:00:00.000Z' });
+      // Each locks one account, then, once the other holds its own, the other's.
+      let held = 0;
+      const bothHeld = async () => {
+        held += 1;
+        while (held < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      };
+      const crossing = (storage: typeof one, first: string, second: string) =>
+        storage.transaction(async (tx) => {
+          await tx.accounts.lock(first);
+          await bothHeld();
+          await tx.accounts.lock(second);
+          return 'committed';
+        });
+      const results = await Promise.allSettled([crossing(one, a, b), crossing(two, b, a)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toEqual([
+        { status: 'fulfilled', value: 'committed' },
+      ]);
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      expect(refused.map((e) => [e.code, toKeyholdError(e).status, toKeyholdError(e).code])).toEqual([
+        ['40P01', 409, 'conflict'],
+      ]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
     }
   });
 
