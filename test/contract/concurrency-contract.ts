@@ -456,6 +456,15 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       const access = await first().vaultAccess.listForVault(vaultId);
       expect(access).toHaveLength(1);
       expect(sets.map((p) => p.join(','))).toContain(access[0]?.permissions.join(','));
+      // Revoked at once on several nodes: once; the others are told there was nothing to revoke.
+      const ctx = systemContext(accountId);
+      const revoked = await atOnce(4, (s) =>
+        userService(s, { pagesBase: () => 'https://keyhold.test' }).revokeVault(ctx, userId, vaultId),
+      );
+      expect(revoked.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = revoked.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      expect(refused.map((e) => [e.status, e.code])).toEqual(Array(3).fill([404, 'not_found']));
+      expect(await first().vaultAccess.listForVault(vaultId)).toEqual([]);
     });
 
     it('rotates an account’s signing key from several nodes at once: every rotation applies, one key stays current', async () => {

@@ -293,6 +293,9 @@ export function userService(storage: Storage, options: UserServiceOptions): User
       await target(ctx, userId);
       await authorizeVault(storage, ctx, vaultId, 'manage');
       await storage.transaction(async (tx) => {
+        // The user held first: of two revocations at once, on any nodes, the second reads what
+        // the first did and is told 404 (and records nothing).
+        await tx.users.get(ctx.actor.accountId, userId, 'update');
         const had = (await tx.vaultAccess.listForUser(userId)).some((a) => a.vaultId === vaultId);
         if (!had) throw notFound(`user ${userId} has no access to vault ${vaultId}`);
         await tx.vaultAccess.set({ vaultId, userId, permissions: [] });
