@@ -243,6 +243,34 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       }
     });
 
+    it('keeps a disable on another node waiting while a sign-in holds the user, then sweeps the session it opened', async () => {
+      const accountId = await account();
+      const userId = await user(accountId);
+      const session = {
+        id: newId(),
+        secretHash: hash(),
+        accountId,
+        userId,
+        csrfToken: 'csrf',
+        createdAt: now,
+        expiresAt: later,
+      };
+      let disabling: Promise<unknown> = Promise.resolve();
+      await node(0).transaction(async (tx) => {
+        // The sign-in's check, holding the user: still enabled.
+        expect((await tx.users.get(accountId, userId, 'share'))?.disabledAt).toBeNull();
+        disabling = node(1).transaction(async (other) => {
+          await other.users.update(accountId, userId, { disabledAt: now, updatedAt: now });
+          await other.loginSessions.deleteForUser(userId);
+        });
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        await tx.loginSessions.insert(session);
+      });
+      await disabling;
+      expect((await first().users.get(accountId, userId))?.disabledAt).toBe(now);
+      expect(await first().loginSessions.findByHash(session.secretHash)).toBeUndefined();
+    });
+
     it('consumes an authorization code once across nodes', async () => {
       const { accountId, userId, clientId, grant } = await oauthSetup();
       const code = {
