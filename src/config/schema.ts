@@ -182,6 +182,14 @@ export const SETTINGS = {
     allowed: `a comma-separated list of IP addresses and CIDR ranges (IPv4 or IPv6) or ${TRUST_NAMES.join(', ')}`,
     doc: 'Reverse proxies whose X-Forwarded-For is believed. Empty: trust none, the socket address is the client.',
   },
+  databasePoolSize: {
+    env: 'KEYHOLD_DATABASE_POOL_SIZE',
+    flag: undefined,
+    default: '10',
+    schema: z.coerce.number().int().min(1).max(1000),
+    allowed: 'an integer from 1 to 1000',
+    doc: 'PostgreSQL only: how many connections each node opens to the database at most; unused with SQLite.',
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -206,4 +214,6 @@ export interface Config {
   readonly tlsKeyFile: string | undefined;
   /** Addresses and CIDR ranges of trusted reverse proxies; empty: trust none. */
   readonly trustProxy: readonly string[];
+  /** PostgreSQL: the connection pool's size (openPostgres's `poolSize`). */
+  readonly databasePoolSize: number;
 }

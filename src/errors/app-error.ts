@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   audit_unavailable: 'The audit event could not be recorded, so the request was refused (fail-closed).',
   central_unavailable:
     'A remote Connect server could not reach the central service, or got an answer it could not read.',
+  database_unavailable:
+    'The database could not be reached or did not answer in time; retry shortly (a write in flight may or may not have been applied).',
   internal_error: 'An unexpected fault; details are logged on the server, never sent.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -70,6 +72,26 @@ export const auditUnavailable = (cause: unknown) =>
   new AppError(503, 'audit_unavailable', 'The audit trail is unavailable; the request was not served', {
     cause,
     expose: true,
+  });
+
+/** The database is out of reach (storage/errors.ts): a 503 whose message says so, never a 500. */
+export const databaseUnavailable = (cause: unknown) =>
+  new AppError(
+    503,
+    'database_unavailable',
+    'The database is unavailable; the request could not be completed. Retry shortly.',
+    { cause, expose: true },
+  );
+
+/**
+ * A write refused because of a concurrent one (storage/errors.ts `isWriteConflict`): a unique
+ * value another request took first (two racing for the same email, grant or key), which a check
+ * before the write could not see, or a deadlock the database broke. The request may be tried
+ * again, and will then meet what the other one did.
+ */
+export const concurrentConflict = (cause: unknown) =>
+  new AppError(409, 'conflict', 'The request conflicts with a change made at the same time; try again.', {
+    cause,
   });
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

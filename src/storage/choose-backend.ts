@@ -4,8 +4,8 @@ import { postgresBackend } from './postgres/backend.js';
 import { sqliteBackend } from './sqlite/backend.js';
 
 /** PostgreSQL when a database URL is configured; otherwise the SQLite database in the data directory. */
-export function chooseBackend(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Backend {
+export function chooseBackend(config: Pick<Config, 'dataDir' | 'databaseUrl' | 'databasePoolSize'>): Backend {
   return config.databaseUrl === undefined
     ? sqliteBackend(config.dataDir)
-    : postgresBackend(config.databaseUrl);
+    : postgresBackend(config.databaseUrl, { poolSize: config.databasePoolSize });
 }

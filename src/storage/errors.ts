@@ -7,3 +7,68 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
+
+/**
+ * Whether the database refused a write because of another transaction running at the same time:
+ * a unique value it took first, or (PostgreSQL) a deadlock between the two (40P01, one of them is
+ * aborted) or a serialization failure (40001). Nothing of the refused transaction was applied; the
+ * request may be tried again, and will then meet what the other one did.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isUniqueViolation(error) || code === '40P01' || code === '40001';
+}
+
+/**
+ * The database could not be reached, dropped the connection (shut down, restarted, a network
+ * fault) or did not answer in time. The unit of work did not complete; a write whose COMMIT was
+ * in flight may or may not have been applied. Answered as a 503 (`database_unavailable`), never
+ * a 500: it is not a fault of the request or of Keyhold, and retrying later may work. The
+ * original error is its `cause`, for the log.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the database is unavailable: ${describe(cause)}`, { cause });
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+export const isStorageUnavailable = (error: unknown): error is StorageUnavailableError =>
+  error instanceof StorageUnavailableError;
+
+/**
+ * PostgreSQL SQLSTATEs that mean the connection, not the statement, failed: class 08
+ * (connection exception), 57P01–57P03 (the server is shutting down, crashed, or is starting),
+ * 53300 (no connection slot free), and 57014 (cancelled: the statement timeout ran out, so the
+ * database did not answer in time).
+ */
+const UNAVAILABLE_STATES = /^(08[0-9A-Z]{3}|57P0[1-3]|53300|57014)$/;
+/** Socket errors of a connection that cannot be made or was cut. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** The `pg` driver's own errors for a lost connection, which carry no code. */
+const DRIVER_MESSAGES =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|Query read timeout)/;
+
+/** Whether an error from the PostgreSQL driver means that the database is out of reach. */
+export function isConnectionLoss(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && (UNAVAILABLE_STATES.test(e.code) || SOCKET_CODES.has(e.code)))
+    return true;
+  return typeof e.message === 'string' && DRIVER_MESSAGES.test(e.message);
+}
+
+function describe(cause: unknown): string {
+  const e = cause as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' && e.message !== '' ? e.message : String(cause);
+  return typeof e?.code === 'string' ? `${message} (${e.code})` : message;
+}

@@ -6,6 +6,8 @@
  * values.
  */
 
+import type { RowHold } from './ports.js';
+
 export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
 export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
 
@@ -103,7 +105,8 @@ export interface GrantRecord {
 
 export interface GrantStore {
   insert(grant: GrantRecord): Promise<void>;
-  get(accountId: string, id: string): Promise<GrantRecord | undefined>;
+  /** The grant; with `hold`, the row is held until the transaction ends (RowHold). */
+  get(accountId: string, id: string, hold?: RowHold): Promise<GrantRecord | undefined>;
   find(userId: string, clientId: string, resource: string): Promise<GrantRecord | undefined>;
   /** Replaces the approved scopes of an existing grant (consent again, to more or fewer). */
   updateScopes(id: string, scopes: string[], updatedAt: string): Promise<void>;

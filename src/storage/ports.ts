@@ -29,9 +29,32 @@ export interface AccountRecord {
 /** A new account: not the operator account unless it says so. */
 export type NewAccount = Omit<AccountRecord, 'operator'> & { operator?: boolean };
 
+/**
+ * How a read inside a transaction holds the row it found, until the transaction ends, so that
+ * what it decides from the row stays true while it writes:
+ *
+ * - `share`: nobody changes or deletes the row meanwhile; other `share` readers go on.
+ * - `update`: as a write of the row would: other `update` and `share` readers of it wait too,
+ *   so transactions that read the row this way to decide a write take turns.
+ *
+ * On PostgreSQL transactions run side by side (READ COMMITTED): without a hold, a row read to
+ * decide a write may change under the transaction before it commits. On SQLite a transaction
+ * holds the database's one write lock from start to end, so transactions already take turns and
+ * a hold adds nothing. Outside a transaction a hold ends with the read.
+ */
+export type RowHold = 'share' | 'update';
+
 export interface AccountStore {
   insert(account: NewAccount): Promise<void>;
   get(id: string): Promise<AccountRecord | undefined>;
+  /**
+   * Inside a transaction: waits for every other transaction that locked the account to end, then
+   * keeps the account locked until this one ends (rows referring to it may still be written). A
+   * transaction whose check spans several of the account's rows (that an enabled owner remains)
+   * locks the account before it reads them, so that two such transactions, on two nodes, never
+   * each decide from rows the other is changing. False when there is no such account.
+   */
+  lock(id: string): Promise<boolean>;
   list(): Promise<AccountRecord[]>;
   /** Deletes the account and, by cascade, everything it owns. Returns false if it did not exist. */
   delete(id: string): Promise<boolean>;
@@ -63,7 +86,8 @@ export interface UserChanges {
 
 export interface UserStore {
   insert(user: NewUserRecord): Promise<void>;
-  get(accountId: string, id: string): Promise<UserRecord | undefined>;
+  /** The user; with `hold`, the row is held until the transaction ends (RowHold). */
+  get(accountId: string, id: string, hold?: RowHold): Promise<UserRecord | undefined>;
   findByEmail(accountId: string, email: string): Promise<UserRecord | undefined>;
   list(accountId: string): Promise<UserRecord[]>;
   /** Applies `changes` to the user; false when there is no such user in the account. */
@@ -88,7 +112,10 @@ export interface PasswordResetRecord {
 }
 
 export interface PasswordResetStore {
-  /** Stores the reset and deletes every older one of its user: only the newest link works. */
+  /**
+   * Stores the reset and deletes every older one of its user: only the newest link works, also
+   * when several are stored at once (on several nodes): the last to commit is the one left.
+   */
   replace(reset: PasswordResetRecord): Promise<void>;
   findByHash(secretHash: Buffer): Promise<PasswordResetRecord | undefined>;
   /** Marks an unused, unexpired reset used; false otherwise (of racing uses, one wins). */
@@ -169,7 +196,10 @@ export interface VaultAccessRecord {
 }
 
 export interface VaultAccessStore {
-  /** Sets (replaces) a user's permissions on a vault; an empty list removes the access. */
+  /**
+   * Sets (replaces) a user's permissions on a vault; an empty list removes the access. Of several
+   * sets at once, each applies whole and the last to commit stays.
+   */
   set(access: VaultAccessRecord): Promise<void>;
   listForUser(userId: string): Promise<VaultAccessRecord[]>;
   listForVault(vaultId: string): Promise<VaultAccessRecord[]>;

@@ -256,6 +256,28 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         ]);
       });
 
+      it('lists scope names in byte order, whatever the database collates text by', async () => {
+        const accountId = await account();
+        // Case and punctuation are where a language's collation and byte order part ways.
+        const names = [
+          'notes_a:read',
+          'Vault:Read',
+          'notes-a:read',
+          'vault:read',
+          'notes.a:read',
+          'notesa:read',
+        ];
+        await resourceServer(accountId, 'https://n.example.com', names);
+        expect((await storage.resourceServers.scopes(accountId)).map((s) => s.name)).toEqual([
+          'Vault:Read',
+          'notes-a:read',
+          'notes.a:read',
+          'notes_a:read',
+          'notesa:read',
+          'vault:read',
+        ]);
+      });
+
       it('stores a resource server without scopes', async () => {
         const accountId = await account();
         const { server } = await resourceServer(accountId, 'https://bare.example.com', []);

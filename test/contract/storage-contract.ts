@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
+import { toKeyholdError } from '../../src/errors/normalise.js';
+import { isUniqueViolation } from '../../src/storage/errors.js';
 import type { AuditEventInput, ItemRecord, Storage, VaultRecord } from '../../src/storage/ports.js';
 import { auditQueryContract } from './audit-query-contract.js';
 import { sharedStateContract } from './shared-state-contract.js';
@@ -240,6 +242,48 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
         updatedAt: 'u2',
         createdAt: now,
       });
+    });
+
+    it('lists an account’s users in byte order of their emails, whatever the database collates text by', async () => {
+      const a = await account();
+      // Punctuation and case are where a language's collation and byte order part ways.
+      const emails = [
+        'ab@x.example',
+        'a_b@x.example',
+        'B@x.example',
+        'a.c@x.example',
+        'a-b@x.example',
+        'aa@x.example',
+      ];
+      for (const email of emails) {
+        await storage.users.insert({
+          id: newId(),
+          accountId: a.id,
+          email,
+          passwordHash: 'h',
+          role: 'member',
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      expect((await storage.users.list(a.id)).map((u) => u.email)).toEqual([
+        'B@x.example',
+        'a-b@x.example',
+        'a.c@x.example',
+        'a_b@x.example',
+        'aa@x.example',
+        'ab@x.example',
+      ]);
+    });
+
+    it('refuses a duplicate with a unique violation, which every API answers 409', async () => {
+      const a = await account();
+      const error = await storage.accounts.insert({ id: a.id, name: 'again', createdAt: now }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isUniqueViolation(error)).toBe(true);
+      expect(toKeyholdError(error)).toMatchObject({ status: 409, code: 'conflict' });
     });
 
     it('counts the enabled owners of an account', async () => {

@@ -17,10 +17,31 @@ import pg from 'pg';
 export interface PostgresCluster {
   /** A URL for `database` on this cluster (default: the `postgres` maintenance database). */
   url(database?: string): string;
-  /** A new, empty database with a unique name; answers its URL. */
-  createDatabase(): Promise<string>;
+  /** A new, empty database with a unique name (see DatabaseOptions); answers its URL. */
+  createDatabase(options?: DatabaseOptions): Promise<string>;
+  /** Shuts the server down (`pg_ctl stop -m fast`: sessions end with 57P01), keeping its data. */
+  pause(): void;
+  /** Starts the server again after `pause`, on the same port. */
+  resume(): void;
   stop(): void;
 }
+
+export interface DatabaseOptions {
+  /**
+   * Copy this database (by name) instead of an empty one: a schema migrated once is cloned for
+   * each test. Nobody may be connected to it while it is copied.
+   */
+  template?: string;
+  /**
+   * An ICU locale (`en-US`) to collate text by, as a production cluster made with a language's
+   * locale does; without it the database has the cluster's C locale (byte order). A copy of a
+   * template has the template's.
+   */
+  icuLocale?: string;
+}
+
+/** The database name of a URL this cluster made. */
+export const databaseName = (url: string) => new URL(url).pathname.slice(1);
 
 const USER = 'keyhold';
 let databases = 0;
@@ -76,7 +97,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
   // fsync off: a test cluster is thrown away, and durability across power loss is not what
   // these tests measure (SIGKILL of keyhold does not lose what PostgreSQL acknowledged).
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
+  const start = () =>
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
+  start();
   const url = (database = 'postgres') => `postgres://${USER}@127.0.0.1:${port}/${database}`;
   let stopped = false;
   const stop = () => {
@@ -91,17 +114,36 @@ export async function startPostgres(): Promise<PostgresCluster> {
   process.once('exit', stop);
   return {
     url,
-    async createDatabase() {
+    async createDatabase(options = {}) {
       const name = `keyhold_${process.pid}_${++databases}`;
+      // A copy keeps its template's collation.
+      const clauses = options.template
+        ? `template ${options.template}`
+        : options.icuLocale
+          ? `template template0 locale_provider icu icu_locale '${options.icuLocale}'`
+          : '';
       const client = new pg.Client({ connectionString: url() });
       await client.connect();
       try {
-        await client.query(`create database ${name}`);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`create database ${name} ${clauses}`);
+            break;
+          } catch (error) {
+            // 55006: the template's last session is still ending (a pool closed a moment ago).
+            if ((error as { code?: string }).code !== '55006' || attempt === 50) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
       } finally {
         await client.end();
       }
       return url(name);
     },
+    pause() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume: start,
     stop,
   };
 }

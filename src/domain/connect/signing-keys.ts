@@ -85,8 +85,9 @@ export class SigningKeys {
    * Every account is created with a key of each kind (in the same transaction, audited), so a
    * missing Connect key means the database was altered. An account created before kinds were
    * separated has no OAuth key yet (its old key became its Connect key): it gets one the first
-   * time it signs an OAuth JWT, audited as the system. The transaction looks again first, so
-   * concurrent first uses make one key; the unique index on current keys backs that up.
+   * time it signs an OAuth JWT, audited as the system. The transaction locks the account and
+   * looks again first, so concurrent first uses, on any node, make one key; the unique index on
+   * current keys backs that up.
    */
   async #firstKey(accountId: string, kind: SigningKeyKind): Promise<SigningKeyRecord> {
     if (kind !== 'oauth') {
@@ -94,21 +95,25 @@ export class SigningKeys {
         expose: true,
       });
     }
-    return this.#storage.transaction(
-      async (tx) =>
+    return this.#storage.transaction(async (tx) => {
+      await tx.accounts.lock(accountId);
+      return (
         (await tx.signingKeys.current(accountId, kind)) ??
-        (await this.create(accountId, kind, tx, systemContext(accountId))),
-    );
+        (await this.create(accountId, kind, tx, systemContext(accountId)))
+      );
+    });
   }
 
   /**
    * Retires the current key of this kind (if any) and makes a new one, with its audit event (as
-   * `ctx`), in the caller's transaction. Keys of the other kind are left alone.
+   * `ctx`), in the caller's transaction. Keys of the other kind are left alone. The account is
+   * locked first, so that rotations at once (on several nodes) each retire the key current when
+   * they run, instead of two keys ending up current (which the unique index refuses).
    */
   async create(
     accountId: string,
     kind: SigningKeyKind,
-    stores: Pick<Stores, 'signingKeys' | 'audit'>,
+    stores: Pick<Stores, 'accounts' | 'signingKeys' | 'audit'>,
     ctx: RequestContext,
   ): Promise<SigningKeyRecord> {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -127,6 +132,7 @@ export class SigningKeys {
       oauthUntil: null,
     };
     privateJwk.fill(0);
+    await stores.accounts.lock(accountId);
     await stores.signingKeys.retireCurrent(accountId, kind, now);
     await stores.signingKeys.insert(record);
     await recordAudit(stores.audit, ctx, {

@@ -127,7 +127,8 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
         if (!token || token.accountId !== ctx.actor.accountId) throw notFound(`token ${tokenId} not found`);
         // Revoking twice is not an error (DELETE is idempotent), and not a second event either.
         if (token.revokedAt !== null) return;
-        await tx.connectTokens.revoke(ctx.actor.accountId, tokenId, new Date().toISOString());
+        // Of two revocations at once (on two nodes), only the one that revokes records it.
+        if (!(await tx.connectTokens.revoke(ctx.actor.accountId, tokenId, new Date().toISOString()))) return;
         await recordAudit(tx.audit, ctx, {
           action: 'DELETE',
           resourceType: 'TOKEN',

@@ -95,8 +95,9 @@ export class LoginService {
     const outcome = await this.#storage.transaction(async (tx): Promise<LoginOutcome | 'disabled'> => {
       // The user was read before the (slow) password check: a disable or delete that committed
       // meanwhile swept the user's sessions before this one existed, and an enable would revive
-      // it. Read again in the transaction that opens it.
-      if (!(await activeUser(tx, accountId, user.id)).active) {
+      // it. Read again in the transaction that opens it, and held (on PostgreSQL a disable on
+      // another node waits for this transaction, then sweeps the session it opened).
+      if (!(await activeUser(tx, accountId, user.id, 'share')).active) {
         await this.#audit(accountId, user, facts, 'DENY', null, tx);
         return 'disabled';
       }

@@ -110,6 +110,10 @@ export async function approve(
   const chosen = [...new Set(selected)];
   const now = new Date().toISOString();
   return storage.transaction(async (tx) => {
+    // The user's grants are decided one transaction at a time, on every node: the user's row is
+    // held first, so a consent on another node waits, then reads what this one wrote (it would
+    // otherwise overwrite it, or insert the same grant twice).
+    await tx.users.get(request.client.accountId, userCtx.actor.id, 'update');
     // Read again inside the transaction: what another consent for this client wrote meanwhile
     // outside this page's scopes is kept, not overwritten with what the page was built from.
     let grant = await tx.grants.find(userCtx.actor.id, request.client.id, request.resource.identifier);

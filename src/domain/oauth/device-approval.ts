@@ -42,7 +42,7 @@ const FORGET_MS = 3600_000;
  */
 type DeviceApprovalStores = Transactional<
   'loginAttempts' | 'deviceCodes' | 'clients',
-  'deviceCodes' | 'grants' | 'audit'
+  'users' | 'deviceCodes' | 'grants' | 'audit'
 >;
 
 export class DeviceApproval {
@@ -83,6 +83,8 @@ export class DeviceApproval {
         });
         return true;
       }
+      // As a consent does (consent.ts): the user's grants are decided one transaction at a time.
+      await tx.users.get(accountId, userId, 'update');
       let grant = await tx.grants.find(userId, code.clientId, code.resource);
       const existed = grant !== undefined;
       if (grant) {

@@ -22,7 +22,9 @@ export async function requireGrantStillCovers(
   scopes: readonly string[],
 ): Promise<void> {
   if (grantId === null) return;
-  const grant = await stores.grants.get(accountId, grantId);
+  // Held until the tokens are registered: a consent narrowing the grant (or a revocation deleting
+  // it) on another node waits for this transaction, then finds and narrows what it registered.
+  const grant = await stores.grants.get(accountId, grantId, 'share');
   if (!grant || scopes.some((s) => !grant.scopes.includes(s))) throw new GrantNarrowed();
 }
 

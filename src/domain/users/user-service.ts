@@ -112,7 +112,8 @@ export function userService(storage: Storage, options: UserServiceOptions): User
    * `user` was read (and the caller authorized against its role) before the transaction, so the
    * row is read again inside it: a parallel change may have made the user an owner meanwhile. A
    * role that changed is a 409 (the authorization held for the old role only), and the last-owner
-   * check looks at the row as it is now, not as it was.
+   * check looks at the row as it is now, not as it was. The account is locked before that read:
+   * changes of its users take turns on every backend (last-owner.ts).
    */
   const change = async (
     ctx: RequestContext,
@@ -123,6 +124,7 @@ export function userService(storage: Storage, options: UserServiceOptions): User
   ) => {
     try {
       await storage.transaction(async (tx) => {
+        await tx.accounts.lock(user.accountId);
         const current = await tx.users.get(user.accountId, user.id);
         if (!current) throw notFound(`user ${user.id} not found`);
         if (current.role !== user.role) {
@@ -291,6 +293,9 @@ export function userService(storage: Storage, options: UserServiceOptions): User
       await target(ctx, userId);
       await authorizeVault(storage, ctx, vaultId, 'manage');
       await storage.transaction(async (tx) => {
+        // The user held first: of two revocations at once, on any nodes, the second reads what
+        // the first did and is told 404 (and records nothing).
+        await tx.users.get(ctx.actor.accountId, userId, 'update');
         const had = (await tx.vaultAccess.listForUser(userId)).some((a) => a.vaultId === vaultId);
         if (!had) throw notFound(`user ${userId} has no access to vault ${vaultId}`);
         await tx.vaultAccess.set({ vaultId, userId, permissions: [] });

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { ProcessError } from '../../errors/process-error.js';
 import { type Backend, type Found, KEY_CHECK } from '../backend.js';
-import { openPostgres } from './open.js';
+import { openPostgres, type PostgresOptions } from './open.js';
+import { connectionConfig } from './pool.js';
 
 /** SQLSTATE undefined_table: the database has no Keyhold schema yet. */
 const UNDEFINED_TABLE = '42P01';
@@ -10,13 +11,13 @@ const UNDEFINED_TABLE = '42P01';
  * A PostgreSQL database shared by any number of central nodes. Nothing is held: every node's
  * writes reach the others through the database and its change feed.
  */
-export function postgresBackend(url: string): Backend {
+export function postgresBackend(url: string, options: PostgresOptions = {}): Backend {
   return {
     kind: 'postgres',
     location: withoutPassword(url),
     hold: () => ({ release: () => undefined }),
     inspect: () => inspectPostgres(url),
-    open: () => openPostgres(url),
+    open: () => openPostgres(url, options),
   };
 }
 
@@ -37,7 +38,9 @@ export function withoutPassword(url: string): string {
  * connection error is an error, never "nothing" (which would start a second initialisation).
  */
 async function inspectPostgres(url: string): Promise<Found> {
-  const client = new pg.Client({ connectionString: url, application_name: 'keyhold' });
+  const client = new pg.Client(connectionConfig(url));
+  // A connection lost while idle here must not crash the process: the query below reports it.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     const result = await client.query<{ value: string }>('select value from meta where key = $1', [

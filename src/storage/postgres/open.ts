@@ -1,31 +1,36 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { newId } from '../../crypto/ids.js';
 import { withAccessCache } from '../cache/access-cache.js';
 import { ChangeListeners } from '../changes/listeners.js';
 import type { Storage } from '../ports.js';
-import type { DialectTypes } from '../sql/migrations.js';
-import { kyselyStorage, migrate } from '../sql/storage.js';
+import { kyselyStorage } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { publishChange, receiveChanges } from './change-feed.js';
+import { migrateLocked } from './migrate.js';
+import { DEFAULT_POOL_SIZE, keyholdPool } from './pool.js';
 
-/** The migrations' type names on PostgreSQL. */
-export const POSTGRES_TYPES: DialectTypes = { blob: 'bytea', serialPrimaryKey: 'bigserial primary key' };
+export { POSTGRES_TYPES } from './migrate.js';
+
+export interface PostgresOptions {
+  /** Connections in the pool at most (KEYHOLD_DATABASE_POOL_SIZE); default 10. */
+  poolSize?: number;
+}
 
 /**
- * Opens a PostgreSQL database shared by any number of central nodes: a pool of connections, each
- * transaction on a connection of its own.
+ * Opens a PostgreSQL database shared by any number of central nodes: the schema is migrated
+ * first, one node at a time (migrate.ts), then a pool of connections serves, each transaction
+ * on a connection of its own (a failed unit never fails a neighbour), under PostgreSQL's default
+ * READ COMMITTED: the stores lock what they read to decide a write (sql/dialect.ts). A database
+ * that goes away answers 503 until it is back (pool.ts). Every node announces its changes to the
+ * others and hears theirs (change-feed.ts), so its access cache stays sound.
  */
-export async function openPostgres(url: string): Promise<Storage> {
-  const pool = new pg.Pool({ connectionString: url });
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Storage> {
+  const size = options.poolSize ?? DEFAULT_POOL_SIZE;
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new RangeError(`pool size: a positive integer (got ${size})`);
+  await migrateLocked(url);
+  const { pool } = keyholdPool(url, { size });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrate(db, POSTGRES_TYPES);
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  // Every node announces its changes to the others, and hears theirs (change-feed.ts).
   const node = newId();
   const listeners = new ChangeListeners();
   const storage = kyselyStorage(db, { publishChange: publishChange(node), listeners });

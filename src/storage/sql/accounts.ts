@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { AccountRecord, AccountStore } from '../ports.js';
+import { byteOrder, dialectOf, held } from './dialect.js';
 import type { Database } from './tables.js';
 
 export function accountStore(db: Kysely<Database>): AccountStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['accounts']): AccountRecord => ({
     id: r.id,
     name: r.name,
@@ -20,8 +22,21 @@ export function accountStore(db: Kysely<Database>): AccountStore {
       const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toRecord(row);
     },
+    async lock(id) {
+      const row = await held(
+        dialect,
+        db.selectFrom('accounts').select('id').where('id', '=', id),
+        'update',
+      ).executeTakeFirst();
+      return row !== undefined;
+    },
     async list() {
-      const rows = await db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+      const rows = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy(byteOrder(dialect, 'id'))
+        .execute();
       return rows.map(toRecord);
     },
     async delete(id) {

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { AdminTokenRole } from '../../domain/access/roles.js';
 import type { AdminTokenRecord, AdminTokenStore } from '../ports.js';
+import { byteOrder, dialectOf } from './dialect.js';
 import type { Database } from './tables.js';
 
 export function adminTokenStore(db: Kysely<Database>): AdminTokenStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['admin_tokens']): AdminTokenRecord => ({
     id: r.id,
     accountId: r.account_id,
@@ -55,7 +57,7 @@ export function adminTokenStore(db: Kysely<Database>): AdminTokenStore {
         .selectAll()
         .where('account_id', '=', accountId)
         .orderBy('created_at')
-        .orderBy('id')
+        .orderBy(byteOrder(dialect, 'id'))
         .execute();
       return rows.map(toRecord);
     },

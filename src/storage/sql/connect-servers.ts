@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { ConnectServerRecord, ConnectServerStore } from '../ports.js';
+import { byteOrder, dialectOf } from './dialect.js';
 import type { Database } from './tables.js';
 
 export function connectServerStore(db: Kysely<Database>): ConnectServerStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['connect_servers']): ConnectServerRecord => ({
     id: r.id,
     accountId: r.account_id,
@@ -64,7 +66,7 @@ export function connectServerStore(db: Kysely<Database>): ConnectServerStore {
         .selectFrom('connect_server_vaults')
         .select('vault_id')
         .where('server_id', '=', serverId)
-        .orderBy('vault_id')
+        .orderBy(byteOrder(dialect, 'vault_id'))
         .execute();
       return rows.map((r) => r.vault_id);
     },

@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { SigningKeyKind, SigningKeyRecord, SigningKeyStore } from '../ports.js';
+import { byteOrder, dialectOf } from './dialect.js';
 import type { Database } from './tables.js';
 
 export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['signing_keys']): SigningKeyRecord => ({
     kid: r.kid,
     accountId: r.account_id,
@@ -50,7 +52,7 @@ export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
         .selectAll()
         .where('account_id', '=', accountId)
         .orderBy('created_at', 'desc')
-        .orderBy('kid', 'desc')
+        .orderBy(byteOrder(dialect, 'kid'), 'desc')
         .execute();
       return rows.map(toRecord);
     },

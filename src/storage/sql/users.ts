@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { UserRole } from '../../domain/access/roles.js';
 import type { UserRecord, UserStore } from '../ports.js';
+import { byteOrder, dialectOf, held } from './dialect.js';
 import type { Database } from './tables.js';
 
 export function userStore(db: Kysely<Database>): UserStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['users']): UserRecord => ({
     id: r.id,
     accountId: r.account_id,
@@ -30,10 +32,8 @@ export function userStore(db: Kysely<Database>): UserStore {
         })
         .execute();
     },
-    async get(accountId, id) {
-      const row = await db
-        .selectFrom('users')
-        .selectAll()
+    async get(accountId, id, hold) {
+      const row = await held(dialect, db.selectFrom('users').selectAll(), hold)
         .where('account_id', '=', accountId)
         .where('id', '=', id)
         .executeTakeFirst();
@@ -53,7 +53,7 @@ export function userStore(db: Kysely<Database>): UserStore {
         .selectFrom('users')
         .selectAll()
         .where('account_id', '=', accountId)
-        .orderBy('email')
+        .orderBy(byteOrder(dialect, 'email'))
         .execute();
       return rows.map(toRecord);
     },

@@ -11,15 +11,21 @@ export function vaultAccessStore(db: Kysely<Database>): VaultAccessStore {
   });
   return {
     async set(a) {
-      await db
-        .deleteFrom('vault_access')
-        .where('vault_id', '=', a.vaultId)
-        .where('user_id', '=', a.userId)
-        .execute();
-      if (a.permissions.length === 0) return;
+      if (a.permissions.length === 0) {
+        await db
+          .deleteFrom('vault_access')
+          .where('vault_id', '=', a.vaultId)
+          .where('user_id', '=', a.userId)
+          .execute();
+        return;
+      }
+      // One statement: a delete then an insert would let two sets at once (on two nodes) both
+      // find nothing to delete, and the second insert fail on the primary key.
+      const permissions = a.permissions.join(',');
       await db
         .insertInto('vault_access')
-        .values({ vault_id: a.vaultId, user_id: a.userId, permissions: a.permissions.join(',') })
+        .values({ vault_id: a.vaultId, user_id: a.userId, permissions })
+        .onConflict((oc) => oc.columns(['vault_id', 'user_id']).doUpdateSet({ permissions }))
         .execute();
     },
     async listForUser(userId) {

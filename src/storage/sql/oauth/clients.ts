@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { ClientAuthMethod, ClientRecord, ClientStore, GrantType } from '../../oauth-ports.js';
+import { byteOrder, dialectOf } from '../dialect.js';
 import type { Database } from '../tables.js';
 
 export function clientStore(db: Kysely<Database>): ClientStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['oauth_clients']): ClientRecord => ({
     id: r.id,
     accountId: r.account_id,
@@ -43,7 +45,7 @@ export function clientStore(db: Kysely<Database>): ClientStore {
         .selectAll()
         .where('account_id', '=', accountId)
         .orderBy('created_at')
-        .orderBy('id')
+        .orderBy(byteOrder(dialect, 'id'))
         .execute();
       return rows.map(toRecord);
     },

@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { GrantRecord, GrantStore } from '../../oauth-ports.js';
+import { byteOrder, dialectOf, held } from '../dialect.js';
 import type { Database } from '../tables.js';
 
 export function grantStore(db: Kysely<Database>): GrantStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['oauth_grants']): GrantRecord => ({
     id: r.id,
     accountId: r.account_id,
@@ -30,8 +32,11 @@ export function grantStore(db: Kysely<Database>): GrantStore {
         })
         .execute();
     },
-    async get(accountId, id) {
-      const row = await select().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    async get(accountId, id, hold) {
+      const row = await held(dialect, select(), hold)
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row && toRecord(row);
     },
     async find(userId, clientId, resource) {
@@ -54,7 +59,7 @@ export function grantStore(db: Kysely<Database>): GrantStore {
         .where('account_id', '=', accountId)
         .where('user_id', '=', userId)
         .orderBy('created_at')
-        .orderBy('id')
+        .orderBy(byteOrder(dialect, 'id'))
         .execute();
       return rows.map(toRecord);
     },
@@ -62,7 +67,7 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       const rows = await select()
         .where('account_id', '=', accountId)
         .orderBy('created_at')
-        .orderBy('id')
+        .orderBy(byteOrder(dialect, 'id'))
         .execute();
       return rows.map(toRecord);
     },

@@ -5,9 +5,11 @@ import type {
   ResourceServerStore,
   ScopeRecord,
 } from '../../oauth-ports.js';
+import { byteOrder, dialectOf } from '../dialect.js';
 import type { Database } from '../tables.js';
 
 export function resourceServerStore(db: Kysely<Database>): ResourceServerStore {
+  const dialect = dialectOf(db);
   const toRecord = (r: Database['oauth_resource_servers']): ResourceServerRecord => ({
     id: r.id,
     accountId: r.account_id,
@@ -76,7 +78,7 @@ export function resourceServerStore(db: Kysely<Database>): ResourceServerStore {
       const rows = await select()
         .where('account_id', '=', accountId)
         .orderBy('created_at')
-        .orderBy('id')
+        .orderBy(byteOrder(dialect, 'id'))
         .execute();
       return rows.map(toRecord);
     },
@@ -85,7 +87,7 @@ export function resourceServerStore(db: Kysely<Database>): ResourceServerStore {
         .selectFrom('oauth_scopes')
         .selectAll()
         .where('account_id', '=', accountId)
-        .orderBy('name')
+        .orderBy(byteOrder(dialect, 'name'))
         .execute();
       return rows.map(toScope);
     },

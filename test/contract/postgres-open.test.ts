@@ -1,0 +1,199 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto/ids.js';
+import { toKeyholdError } from '../../src/errors/normalise.js';
+import { isStorageUnavailable } from '../../src/storage/errors.js';
+import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrate.js';
+import { openPostgres } from '../../src/storage/postgres/open.js';
+import { keyholdPool } from '../../src/storage/postgres/pool.js';
+import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+
+/** What opening PostgreSQL does beyond the contract: migrations, the pool, the driver's types. */
+describe('openPostgres', () => {
+  let cluster: PostgresCluster;
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  }, 120_000);
+  afterAll(() => cluster?.stop());
+
+  /** Runs `query` on a connection of the test's own to the database at `url`. */
+  const asAdmin = async <R extends pg.QueryResultRow>(url: string, query: string): Promise<R[]> => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      return (await admin.query<R>(query)).rows;
+    } finally {
+      await admin.end();
+    }
+  };
+  const migrations = async () =>
+    Object.keys(await migrationProvider({ blob: 'bytea', serialPrimaryKey: '' }).getMigrations());
+
+  it('migrates an empty database once when four nodes open it at the same moment', async () => {
+    const url = await cluster.createDatabase();
+    const nodes = await Promise.all([1, 2, 3, 4].map(() => openPostgres(url)));
+    try {
+      const applied = await asAdmin<{ name: string }>(url, 'select name from kysely_migration order by name');
+      expect(applied.map((r) => r.name)).toEqual(await migrations());
+      // Every node works on the one schema: what one writes, the others read.
+      await nodes[0]?.meta.insert('written by', 'node 0');
+      for (const node of nodes) expect(await node.meta.get('written by')).toBe('node 0');
+      // Nobody holds the migration lock once start-up is over.
+      const held = await asAdmin(
+        url,
+        `select 1 from pg_locks where locktype = 'advisory'
+         and (classid::bigint << 32 | objid::bigint) = ${MIGRATION_LOCK_KEY}`,
+      );
+      expect(held).toEqual([]);
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  });
+
+  it('waits for a node that is migrating, then finds nothing left to do', async () => {
+    const url = await cluster.createDatabase();
+    // A node in the middle of migrating holds the lock on its connection.
+    const migrating = new pg.Client({ connectionString: url });
+    await migrating.connect();
+    await migrating.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+    let opened = false;
+    const opening = openPostgres(url).then((storage) => {
+      opened = true;
+      return storage;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(opened).toBe(false);
+    await migrating.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+    await migrating.end();
+    const storage = await opening;
+    try {
+      expect(await storage.accounts.list()).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('names its connections, and keeps at most the pool size open', async () => {
+    const url = await cluster.createDatabase();
+    const storage = await openPostgres(url, { poolSize: 3 });
+    try {
+      let most = 0;
+      const count = async () => {
+        const [row] = await asAdmin<{ n: number }>(
+          url,
+          `select count(*)::int as n from pg_stat_activity
+           where application_name = 'keyhold' and datname = current_database()`,
+        );
+        most = Math.max(most, row?.n ?? 0);
+      };
+      // Ten transactions at once, each holding its connection for a while.
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          storage.transaction(async (tx) => {
+            await tx.meta.insert(`k${i}`, 'v');
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            if (i === 0) await count();
+          }),
+        ),
+      );
+      await count();
+      expect(most).toBe(3);
+      expect(await storage.meta.get('k9')).toBe('v');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('reads int8 as numbers, and refuses one beyond 2^53 rather than rounding it', async () => {
+    const url = await cluster.createDatabase();
+    const { pool } = keyholdPool(url, { size: 1 });
+    const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      const { rows } = await sql<{ n: unknown; count: unknown }>`
+        select ${2 ** 53 - 1}::int8 as n, count(*) as count from generate_series(1, 3)`.execute(db);
+      expect(rows).toEqual([{ n: 2 ** 53 - 1, count: 3 }]);
+      await expect(sql`select 9007199254740993::int8 as n`.execute(db)).rejects.toThrow(/safe range/);
+      // The connection is still good afterwards.
+      expect((await sql<{ one: number }>`select 1::int8 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('fails a transaction whose connection is cut between two statements with StorageUnavailableError, and serves the next on a new one', async () => {
+    const url = await cluster.createDatabase();
+    const storage = await openPostgres(url, { poolSize: 2 });
+    try {
+      await storage.meta.insert('k', 'v');
+      const cut = storage.transaction(async (tx) => {
+        await tx.meta.insert('inside', 'x');
+        // The server ends this very session while the transaction waits between statements
+        // (its client, held by the transaction, hears the error with no query running).
+        await asAdmin(
+          url,
+          `select pg_terminate_backend(pid) from pg_stat_activity
+           where application_name = 'keyhold' and datname = current_database() and state like 'idle in transaction%'`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await tx.meta.get('inside');
+      });
+      const error = await cut.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isStorageUnavailable(error)).toBe(true);
+      // Nothing of it committed; the next work runs on a new connection.
+      expect(await storage.meta.get('inside')).toBeUndefined();
+      expect(await storage.meta.get('k')).toBe('v');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('answers 409 conflict to the transaction the server aborts to break a deadlock; the other commits', async () => {
+    const url = await cluster.createDatabase();
+    const [one, two] = await Promise.all([openPostgres(url), openPostgres(url)]);
+    try {
+      const [a, b] = [newId(), newId()];
+      for (const id of [a, b])
+        await one.accounts.insert({ id, name: id, createdAt: '2026-01-01T00:00:00.000Z' });
+      // Each locks one account, then, once the other holds its own, the other's.
+      let held = 0;
+      const bothHeld = async () => {
+        held += 1;
+        while (held < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      };
+      const crossing = (storage: typeof one, first: string, second: string) =>
+        storage.transaction(async (tx) => {
+          await tx.accounts.lock(first);
+          await bothHeld();
+          await tx.accounts.lock(second);
+          return 'committed';
+        });
+      const results = await Promise.allSettled([crossing(one, a, b), crossing(two, b, a)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toEqual([
+        { status: 'fulfilled', value: 'committed' },
+      ]);
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      expect(refused.map((e) => [e.code, toKeyholdError(e).status, toKeyholdError(e).code])).toEqual([
+        ['40P01', 409, 'conflict'],
+      ]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('answers StorageUnavailableError, not a driver error, when nothing listens at the address', async () => {
+    const url = await cluster.createDatabase();
+    const storage = await openPostgres(url);
+    await storage.close();
+    const wrongPort = url.replace(/:(\d+)\//, (_, port) => `:${Number(port) === 1 ? 2 : 1}/`);
+    const error = await openPostgres(wrongPort).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isStorageUnavailable(error)).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../../src/storage/postgres/open.js';
+import { client } from '../helpers/app.js';
+import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { type StorageApp, startAppOn } from '../helpers/storage-app.js';
+
+/**
+ * The central service on PostgreSQL when the database goes away mid-service: every request that
+ * needs it is answered 503 `database_unavailable` (never a 500, never a crash), and once the
+ * database is back the pool's new connections serve again, with nothing restarted.
+ */
+describe('PostgreSQL out of reach', () => {
+  let cluster: PostgresCluster;
+  let url: string;
+  let started: StorageApp;
+  let api: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    cluster = await startPostgres();
+    url = await cluster.createDatabase();
+    started = await startAppOn(await openPostgres(url, { poolSize: 4 }));
+    api = client(started.app, started.token);
+  }, 120_000);
+  afterAll(async () => {
+    await started?.close();
+    cluster?.stop();
+  });
+
+  it('answers 503 database_unavailable while the server is down, and serves again once it is back', async () => {
+    const before = await api.post('/vaults', { name: 'before the outage' });
+    expect(before.statusCode).toBe(201);
+    expect((await api.get('/vaults')).statusCode).toBe(200);
+
+    // A fast shutdown: every session is ended with 57P01, the idle pooled ones included.
+    cluster.pause();
+    try {
+      for (const answer of [
+        await api.get('/vaults'),
+        await api.post('/vaults', { name: 'during the outage' }),
+        await api.get(`/vaults/${before.json().id}`),
+        await api.get('/users'),
+      ]) {
+        expect(answer.statusCode).toBe(503);
+        expect(answer.json()).toEqual({
+          status: 503,
+          code: 'database_unavailable',
+          message: 'The database is unavailable; the request could not be completed. Retry shortly.',
+        });
+      }
+      // The OAuth family answers its own way, with the same status.
+      const token = await started.app.inject({
+        method: 'POST',
+        url: `/oauth/${started.accountId}/token`,
+        payload: 'grant_type=client_credentials&client_id=nobody&client_secret=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(token.statusCode).toBe(503);
+      expect(token.json().error).toBe('server_error');
+      // The process is alive and says so.
+      expect((await started.app.inject({ method: 'GET', url: '/heartbeat' })).statusCode).toBe(200);
+    } finally {
+      cluster.resume();
+    }
+
+    const after = await api.get('/vaults');
+    expect(after.statusCode).toBe(200);
+    expect(after.json().map((v: { name: string }) => v.name)).toEqual(['before the outage']);
+    expect((await api.post('/vaults', { name: 'after the outage' })).statusCode).toBe(201);
+    // Each refusal was logged as the database's fault, with its cause, never as a bug.
+    const faults = started.logs.map((l) => JSON.parse(l)).filter((l) => l.level >= 50);
+    expect(faults.length).toBeGreaterThan(0);
+    expect(faults.every((l) => l.code === 'database_unavailable')).toBe(true);
+  });
+
+  it('serves on new connections after the server ended every one of them', async () => {
+    expect((await api.get('/vaults')).statusCode).toBe(200);
+    // As a failover or an administrator's pg_terminate_backend does.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query(
+        `select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'keyhold' and datname = current_database()) t`,
+      );
+      expect(rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await admin.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await api.get('/vaults')).statusCode).toBe(200);
+  });
+});
