@@ -26,7 +26,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => cluster?.stop());
 
-
 const now = '2026-01-02T03:04:05.000Z';
 const hash = () => createHash('sha256').update(newId()).digest();
 const LISTENERS = `application_name like 'keyhold changes %' and datname = current_database()`;
