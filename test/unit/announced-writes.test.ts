@@ -12,7 +12,7 @@ import { openSqlite } from '../../src/storage/sqlite/open.js';
  * stores must be classified here: a read, or an announced write.
  */
 const READS: { [S in keyof typeof ANNOUNCED_WRITES]: string[] } = {
-  accounts: ['get', 'list'],
+  accounts: ['get', 'list', 'lock'],
   vaults: ['find', 'get', 'list'],
   connectTokens: ['get', 'list'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
