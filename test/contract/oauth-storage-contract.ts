@@ -14,7 +14,7 @@ import type {
 } from '../../src/storage/ports.js';
 
 /**
- * The storage contract of the OAuth authorization server's stores (`oauth-ports.ts`): the scope
+ * The storage contract of the OAuth authorization server's stores (`ports/oauth.ts`): the scope
  * catalog, clients, grants, codes, tokens and login sessions, and what deleting each owner takes
  * with it. Every backend runs it against a real database, like `storageContract`.
  */

@@ -5,7 +5,7 @@ import type { ChangeTopic, ConnectTokenRecord, Storage } from '../../src/storage
 
 /**
  * The contract of what every node on one database shares beyond its rows: the change feed
- * (`Storage.changes`, change-ports.ts) as one process sees it, and the used client-assertion
+ * (`Storage.changes`, ports/changes.ts) as one process sees it, and the used client-assertion
  * `jti`s (`UsedJtiStore`). Run by storageContract over every backend against a real database;
  * what several processes see of each other is tested per backend (postgres-nodes.test.ts).
  */

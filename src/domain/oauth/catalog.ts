@@ -71,7 +71,7 @@ export async function loadCatalog(
  * changes: every resource server registration or deletion (and account deletion) announces a
  * `catalog` change, which the change feed delivers once it has committed — on the writing node
  * before the writing call returns, on every other node as soon as it is known (within a second;
- * change-ports.ts) — and each delivery empties this cache. A catalog being read when one arrives
+ * ports/changes.ts) — and each delivery empties this cache. A catalog being read when one arrives
  * is not kept either. Registration checks always read the database, never this cache.
  */
 export class CatalogCache {

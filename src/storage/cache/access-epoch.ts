@@ -10,7 +10,7 @@
  * delivery that arrives while a read is in flight discards that read. In the writing process the
  * delivery comes before the write call returns: a revoked token, a deleted server or vault, or a
  * vault removed from a server is refused at the very next request, exactly as if nothing were
- * cached. Another central node's write is refused from its delivery on (change-ports.ts).
+ * cached. Another central node's write is refused from its delivery on (ports/changes.ts).
  */
 export class AccessEpoch {
   #epoch = 0;

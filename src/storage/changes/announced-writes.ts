@@ -1,4 +1,4 @@
-import { CHANGE_TOPICS, type ChangeTopic } from '../change-ports.js';
+import { CHANGE_TOPICS, type ChangeTopic } from '../ports/changes.js';
 import type { Stores } from '../ports.js';
 
 const topics = (...names: ChangeTopic[]): ReadonlySet<ChangeTopic> => new Set(names);

@@ -1,4 +1,4 @@
-import type { ChangeListener, ChangeTopic } from '../change-ports.js';
+import type { ChangeListener, ChangeTopic } from '../ports/changes.js';
 
 /** This process's change listeners, and the one way a change reaches them. */
 export class ChangeListeners {
@@ -15,7 +15,7 @@ export class ChangeListeners {
 
   /**
    * Calls every listener with `topics`. A listener that throws does not keep the others from
-   * running; its error is then thrown on its own, as an uncaught exception (change-ports.ts).
+   * running; its error is then thrown on its own, as an uncaught exception (ports/changes.ts).
    */
   deliver(topics: ReadonlySet<ChangeTopic>): void {
     for (const listener of this.#listeners) {

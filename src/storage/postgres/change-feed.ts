@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { CHANGE_TOPICS, type ChangeTopic } from '../change-ports.js';
+import { CHANGE_TOPICS, type ChangeTopic } from '../ports/changes.js';
 import type { PublishChange } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 

@@ -119,7 +119,7 @@ export interface BackendStrategies {
  * pooled backend, its own connection: a failed unit never fails a neighbour), and an audit event
  * outside one is a single INSERT.
  *
- * Changes (change-ports.ts): the announced writes (changes/announced-writes.ts) of a transaction
+ * Changes (ports/changes.ts): the announced writes (changes/announced-writes.ts) of a transaction
  * are gathered, published as its last statement when the backend has other processes to tell,
  * and delivered to this process's listeners once it has finished — either way: a unit that
  * failed may still have changed nothing, and a needless delivery only costs a re-read. An

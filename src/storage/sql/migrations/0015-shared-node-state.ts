@@ -5,7 +5,7 @@ import type { DialectTypes } from './dialect-types.js';
  * What several central nodes on one database must share beyond the data itself:
  *
  * - `change_counter`: one row, bumped by every transaction that announces a change to what
- *   processes keep in memory (change-ports.ts). It moves exactly when such a transaction
+ *   processes keep in memory (ports/changes.ts). It moves exactly when such a transaction
  *   commits, so a node that missed a notification sees it move on its next poll. Only the
  *   PostgreSQL backend bumps it; on SQLite one process is the only writer and announces in
  *   memory, and the row stays at 0.

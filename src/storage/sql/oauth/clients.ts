@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ClientAuthMethod, ClientRecord, ClientStore, GrantType } from '../../oauth-ports.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore, GrantType } from '../../ports/oauth.js';
 import { byteOrder, dialectOf } from '../dialect.js';
 import type { Database } from '../tables.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AuthorizationCodeStore } from '../../oauth-ports.js';
+import type { AuthorizationCodeStore } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
 
 export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeStore {

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { DeviceCodeRecord, DeviceCodeStatus, DeviceCodeStore } from '../../oauth-ports.js';
+import type { DeviceCodeRecord, DeviceCodeStatus, DeviceCodeStore } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
 
 /** Seconds RFC 8628 §3.5 adds to the polling interval at every `slow_down`. */

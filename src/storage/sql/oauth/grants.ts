@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { GrantRecord, GrantStore } from '../../oauth-ports.js';
+import type { GrantRecord, GrantStore } from '../../ports/oauth.js';
 import { byteOrder, dialectOf, held } from '../dialect.js';
 import type { Database } from '../tables.js';
 

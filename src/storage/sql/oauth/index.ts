@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { OAuthStores } from '../../oauth-ports.js';
+import type { OAuthStores } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
 import { clientStore } from './clients.js';
 import { authorizationCodeStore } from './codes.js';

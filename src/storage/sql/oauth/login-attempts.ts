@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { LoginAttemptKey, LoginAttemptStore } from '../../oauth-ports.js';
+import type { LoginAttemptKey, LoginAttemptStore } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
 
 /**

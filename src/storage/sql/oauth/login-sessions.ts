@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { LoginSessionStore } from '../../oauth-ports.js';
+import type { LoginSessionStore } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
 
 export function loginSessionStore(db: Kysely<Database>): LoginSessionStore {

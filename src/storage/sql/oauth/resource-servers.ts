@@ -4,7 +4,7 @@ import type {
   ResourceServerRecord,
   ResourceServerStore,
   ScopeRecord,
-} from '../../oauth-ports.js';
+} from '../../ports/oauth.js';
 import { byteOrder, dialectOf } from '../dialect.js';
 import type { Database } from '../tables.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../oauth-ports.js';
+import type { OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../ports/oauth.js';
 import { precompiledInsert } from '../precompiled.js';
 import type { Database } from '../tables.js';
 

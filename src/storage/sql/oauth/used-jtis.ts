@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { UsedJtiStore } from '../../oauth-ports.js';
+import type { UsedJtiStore } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
 
 /**

@@ -6,7 +6,7 @@
  * values.
  */
 
-import type { RowHold } from './ports.js';
+import type { RowHold } from './people.js';
 
 export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
 export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];

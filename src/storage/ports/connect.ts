@@ -1,0 +1,88 @@
+/** Storage ports: Signing keys, Connect servers and Connect tokens. */
+
+import type { ConnectPermission } from '../../domain/access/permissions.js';
+
+/**
+ * What a signing key signs (RFC 8725 §3.12: one key per kind of token). A verifier accepts a
+ * token only from a key of its own kind, so a valid signature of one kind never passes for the
+ * other.
+ */
+export const SIGNING_KEY_KINDS = ['connect', 'oauth'] as const;
+export type SigningKeyKind = (typeof SIGNING_KEY_KINDS)[number];
+
+/** An account's ES256 signing key. The private JWK is sealed under the master key. */
+export interface SigningKeyRecord {
+  kid: string;
+  accountId: string;
+  kind: SigningKeyKind;
+  /** Public JWK as JSON text; published in the JWKS of its kind. */
+  publicJwk: string;
+  privateKey: Buffer;
+  createdAt: string;
+  /** Set when a newer key of its kind took over signing; a retired key still verifies its tokens. */
+  retiredAt: string | null;
+  /**
+   * Only on keys made before kinds were separated (migration 0009), which signed OAuth JWT
+   * access tokens as well: the expiry of the last of those, until which the key stays in the
+   * OAuth JWKS too. Null on every key made since.
+   */
+  oauthUntil: string | null;
+}
+
+export interface SigningKeyStore {
+  insert(key: SigningKeyRecord): Promise<void>;
+  get(kid: string): Promise<SigningKeyRecord | undefined>;
+  /** The account's signing key of this kind, if it has one. */
+  current(accountId: string, kind: SigningKeyKind): Promise<SigningKeyRecord | undefined>;
+  /** Every kind, newest first. */
+  list(accountId: string): Promise<SigningKeyRecord[]>;
+  /** Retires the current key of this kind (if any); keys of the other kind are left alone. */
+  retireCurrent(accountId: string, kind: SigningKeyKind, at: string): Promise<void>;
+}
+
+export interface ConnectServerRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  /** SHA-256 of the server secret held in its credentials file. */
+  secretHash: Buffer;
+  createdAt: string;
+}
+
+export interface ConnectServerStore {
+  insert(server: ConnectServerRecord, vaultIds: string[]): Promise<void>;
+  get(accountId: string, id: string): Promise<ConnectServerRecord | undefined>;
+  findById(id: string): Promise<ConnectServerRecord | undefined>;
+  findBySecretHash(secretHash: Buffer): Promise<ConnectServerRecord | undefined>;
+  list(accountId: string): Promise<ConnectServerRecord[]>;
+  vaults(serverId: string): Promise<string[]>;
+  addVault(serverId: string, vaultId: string): Promise<void>;
+  removeVault(serverId: string, vaultId: string): Promise<void>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export interface ConnectGrant {
+  vaultId: string;
+  permissions: ConnectPermission[];
+}
+
+export interface ConnectTokenRecord {
+  /** The token's `jti`. */
+  id: string;
+  accountId: string;
+  serverId: string;
+  name: string;
+  grants: ConnectGrant[];
+  /** SHA-256 of the JWT's signature: the token itself is never stored. */
+  signatureHash: Buffer;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ConnectTokenStore {
+  insert(token: ConnectTokenRecord): Promise<void>;
+  get(id: string): Promise<ConnectTokenRecord | undefined>;
+  list(serverId: string): Promise<ConnectTokenRecord[]>;
+  revoke(accountId: string, id: string, at: string): Promise<boolean>;
+}
