@@ -5,6 +5,7 @@ import { ChangeListeners } from '../changes/listeners.js';
 import type { Storage } from '../ports.js';
 import { kyselyStorage } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
+import { auditBatches } from './audit-batches.js';
 import { publishChange, receiveChanges } from './change-feed.js';
 import { migrateLocked } from './migrate.js';
 import { DEFAULT_POOL_SIZE, keyholdPool } from './pool.js';
@@ -33,7 +34,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const node = newId();
   const listeners = new ChangeListeners();
-  const storage = kyselyStorage(db, { publishChange: publishChange(node), listeners });
+  const storage = kyselyStorage(db, { publishChange: publishChange(node), listeners, audit: auditBatches });
   const receiver = await receiveChanges({
     url,
     db,

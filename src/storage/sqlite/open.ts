@@ -9,7 +9,6 @@ import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
 import { betterSqliteDialect } from './driver.js';
 import { groupCommitTransactions } from './group-commit.js';
-import { groupCommitAudit } from './group-commit-audit.js';
 
 /** The migrations' type names on SQLite. */
 export const SQLITE_TYPES: DialectTypes = {
@@ -44,13 +43,10 @@ export async function openSqlite(file: string): Promise<Storage> {
     await db.destroy();
     throw error;
   }
-  // One connection, one writer: transactions and audit events requested in the same event-loop
-  // turn share a commit (and its fsync); see group-commit.ts and group-commit-audit.ts.
-  const storage = kyselyStorage(db, {
-    runIfFree,
-    transaction: groupCommitTransactions,
-    audit: groupCommitAudit,
-  });
+  // One connection, one writer: transactions requested in the same event-loop turn share a
+  // commit (and its fsync); see group-commit.ts. The audit events of secret reads are the audit
+  // writer's, below.
+  const storage = kyselyStorage(db, { runIfFree, transaction: groupCommitTransactions });
   const audit = auditWriter(file);
   // This process is the database's only writer: its changes are announced in memory, to itself.
   return withAccessCache(

@@ -3,17 +3,18 @@ import type { AuditEventInput, AuditStore } from '../ports.js';
 import { toAuditRow } from '../sql/audit.js';
 import type { Database } from '../sql/tables.js';
 
-/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit (16 columns each). */
+/** Rows per multi-row INSERT (16 parameters each): a few thousand parameters per statement. */
 const MAX_BATCH = 500;
 
 /**
- * Group commit for audit events written outside a transaction (the events of secret reads).
- * Each event must be durable before its request is answered, and with synchronous=FULL every
- * commit costs an fsync; so events that arrive while a commit is in flight wait and are written
- * together in the next one. Every caller still resolves only after the commit holding its event,
- * and a failed commit rejects every event in it: fail-closed is kept, per event.
+ * Batches for the audit events written outside a transaction (the events of secret reads), on
+ * PostgreSQL. Each event must be committed before its request is answered, and every commit is
+ * a round trip and a WAL flush; so events that arrive while a batch is in flight wait and are
+ * written together, in one INSERT, by the next one. Every caller still resolves only after the
+ * commit holding its event, and a failed commit rejects every event in it: fail-closed is kept,
+ * per event. (SQLite commits these events on a thread of its own: sqlite/audit-writer.ts.)
  */
-export function groupCommitAudit(db: Kysely<Database>, store: AuditStore): AuditStore {
+export function auditBatches(db: Kysely<Database>, store: AuditStore): AuditStore {
   let queue: { event: AuditEventInput; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let flushing = false;
   const flush = async () => {
@@ -37,9 +38,8 @@ export function groupCommitAudit(db: Kysely<Database>, store: AuditStore): Audit
     append: (event) =>
       new Promise<void>((resolve, reject) => {
         queue.push({ event, resolve, reject });
-        // Start the commit after this event-loop turn, not now: the SQLite driver is synchronous,
-        // so an immediate flush would always commit alone. Deferred, every request that reached
-        // its audit event in the same turn shares the commit (and its fsync).
+        // Start the commit after this event-loop turn, not now: every request that reached its
+        // audit event in the same turn shares the commit.
         if (!flushing) {
           flushing = true;
           setImmediate(() => void flush());
