@@ -361,8 +361,15 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(row?.wrappedKey.equals(bytes('wrapped'))).toBe(true);
       expect(await storage.vaults.get(b.id, v.id)).toBeUndefined();
       expect(await storage.vaults.list(b.id)).toEqual([]);
-      const { itemCount: _count, ...record } = row as NonNullable<typeof row>;
-      expect(await storage.vaults.find(a.id, v.id)).toEqual(record);
+      // `find` answers the core, without the counters every item write moves (VaultCore): it is
+      // what the access cache holds, and an item write announces no change.
+      const {
+        itemCount: _count,
+        contentVersion: _c,
+        updatedAt: _u,
+        ...core
+      } = row as NonNullable<typeof row>;
+      expect(await storage.vaults.find(a.id, v.id)).toStrictEqual(core);
       expect(await storage.vaults.find(b.id, v.id)).toBeUndefined();
     });
 

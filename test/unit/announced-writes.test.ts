@@ -21,6 +21,15 @@ const READS: { [S in keyof typeof ANNOUNCED_WRITES]: string[] } = {
   signingKeys: ['get', 'current', 'list'],
 };
 
+/**
+ * Writes that change nothing a process keeps: `touchContent` moves only a vault's content counters,
+ * which are not part of the core the access cache holds (`VaultCore`), so an item write announces
+ * nothing and empties no node's cache.
+ */
+const UNANNOUNCED_WRITES: { [S in keyof typeof ANNOUNCED_WRITES]?: string[] } = {
+  vaults: ['touchContent'],
+};
+
 let dir: string;
 let storage: Storage;
 beforeAll(async () => {
@@ -37,7 +46,9 @@ describe('every write to what processes keep in memory is announced', () => {
     it(`${store}: every method is a known read or an announced write`, () => {
       const name = store as keyof typeof READS;
       const methods = Object.keys(storage[name]).sort();
-      expect(methods).toEqual([...READS[name], ...Object.keys(writes)].sort());
+      expect(methods).toEqual(
+        [...READS[name], ...(UNANNOUNCED_WRITES[name] ?? []), ...Object.keys(writes)].sort(),
+      );
     });
   }
 });

@@ -1,5 +1,5 @@
 import { forbidden, notFound } from '../../errors/app-error.js';
-import type { AuditAction, AuditResourceType, Stores, VaultRecord } from '../../storage/ports.js';
+import type { AuditAction, AuditResourceType, Stores, VaultCore } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { AccountAction } from './actions.js';
@@ -27,7 +27,7 @@ export async function authorizeVault(
     action: action === 'read' || action === 'list' ? 'READ' : 'UPDATE',
     resourceType: 'VAULT',
   },
-): Promise<VaultRecord> {
+): Promise<VaultCore> {
   const vault = await stores.vaults.find(ctx.actor.accountId, vaultId);
   if (!vault) throw notFound(`vault ${vaultId} not found`);
   const decision = decide(ctx.principal, action, vault);

@@ -2,7 +2,7 @@ import { aad, open, openJson, seal, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { integrityError, notFound } from '../../errors/app-error.js';
-import type { FileRecord, Storage, VaultRecord } from '../../storage/ports.js';
+import type { FileRecord, Storage, VaultCore } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -64,7 +64,7 @@ export const toFileView = (vaultId: string, f: FileMeta): FileView => ({
 export const fileMetaAad = (accountId: string, vaultId: string, f: Pick<FileRecord, 'itemId' | 'id'>) =>
   aad.file(accountId, vaultId, f.itemId, f.id, 'meta');
 
-const openFileMeta = (key: Buffer, vault: VaultRecord, f: FileRecord): FileMeta => {
+const openFileMeta = (key: Buffer, vault: VaultCore, f: FileRecord): FileMeta => {
   const meta = openJson<SealedFileMeta>(
     key,
     f.meta,
@@ -86,14 +86,14 @@ const openFileMeta = (key: Buffer, vault: VaultRecord, f: FileRecord): FileMeta 
 export async function listFileMetas(
   storage: Pick<Storage, 'files'>,
   keyring: Keyring,
-  vault: VaultRecord,
+  vault: VaultCore,
   itemId: string,
 ): Promise<FileMeta[]> {
   return openFileMetas(keyring, vault, await storage.files.list(itemId));
 }
 
 /** The decrypted metadata of file records read already. */
-export function openFileMetas(keyring: Keyring, vault: VaultRecord, records: FileRecord[]): FileMeta[] {
+export function openFileMetas(keyring: Keyring, vault: VaultCore, records: FileRecord[]): FileMeta[] {
   if (records.length === 0) return [];
   const key = keyring.vaultKey(vault);
   return records.map((f) => openFileMeta(key, vault, f));
@@ -106,7 +106,7 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
   /** A file write, whose failure is recorded against its item (write-attempt.ts). */
   const attempt = <T>(ctx: RequestContext, target: WriteTarget, write: () => Promise<T>) =>
     attemptWrite(storage.audit, ctx, target, write);
-  const loadFile = async (vault: VaultRecord, itemId: string, fileId: string) => {
+  const loadFile = async (vault: VaultCore, itemId: string, fileId: string) => {
     await requireItem(vault.id, itemId);
     const record = await storage.files.get(itemId, fileId);
     if (!record) throw notFound(`file ${fileId} not found`);

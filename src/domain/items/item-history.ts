@@ -1,6 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import { integrityError, notFound } from '../../errors/app-error.js';
-import type { ItemRow, ItemVersionRecord, Storage, VaultRecord } from '../../storage/ports.js';
+import type { ItemRow, ItemVersionRecord, Storage, VaultCore } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -36,13 +36,13 @@ export function itemHistory(
    * A stored version record of `row`, its metadata checked. A version after the current one
    * exists only if the item was pointed back at an older version (with an older head restored).
    */
-  const checkVersion = (vault: VaultRecord, row: ItemRow, v: ItemVersionRecord) => {
+  const checkVersion = (vault: VaultCore, row: ItemRow, v: ItemVersionRecord) => {
     if (v.version > row.version) throw integrityError(`item ${row.id}`);
     verifyVersion(keyring.macKey(vault), { ...v, accountId: row.accountId, vaultId: row.vaultId });
   };
 
   /** The whole history, newest first: versions are never pruned, so it is exactly 1…current. */
-  const checkedHistory = (vault: VaultRecord, row: ItemRow, versions: ItemVersionRecord[]) => {
+  const checkedHistory = (vault: VaultCore, row: ItemRow, versions: ItemVersionRecord[]) => {
     versions.forEach((v, i) => {
       if (v.version !== row.version - i) throw integrityError(`item ${row.id}`);
       checkVersion(vault, row, v);

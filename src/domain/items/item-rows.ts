@@ -1,6 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import { notFound } from '../../errors/app-error.js';
-import type { ItemRow, Storage, VaultRecord } from '../../storage/ports.js';
+import type { ItemRow, Storage, VaultCore } from '../../storage/ports.js';
 import { listFileMetas } from './file-service.js';
 import { verifyHead } from './heads.js';
 import { toFullItem } from './present.js';
@@ -35,17 +35,17 @@ export const metaOf = (row: ItemRow): ItemMeta => ({
 export function itemRows(storage: Pick<Storage, 'items' | 'files'>, keyring: Keyring) {
   return {
     /** The current row, its head checked: a rolled-back or altered row is an integrity error. */
-    async load(vault: VaultRecord, itemId: string, withContent: boolean): Promise<ItemRow> {
+    async load(vault: VaultCore, itemId: string, withContent: boolean): Promise<ItemRow> {
       const row = await storage.items.get(vault.id, itemId, withContent);
       if (!row) throw notFound(`item ${itemId} not found`);
       verifyHead(keyring.macKey(vault), row);
       return row;
     },
 
-    openContent: (vault: VaultRecord, row: ItemRow): ItemContent =>
+    openContent: (vault: VaultCore, row: ItemRow): ItemContent =>
       openItem(keyring.vaultKey(vault), placeOf(row), sealedOf(row)),
 
-    present: async (vault: VaultRecord, row: ItemRow, content: ItemContent) =>
+    present: async (vault: VaultCore, row: ItemRow, content: ItemContent) =>
       toFullItem(metaOf(row), content, await listFileMetas(storage, keyring, vault, row.id), Date.now()),
   };
 }

@@ -1,7 +1,7 @@
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, isAppError, notFound } from '../../errors/app-error.js';
-import type { ItemRow, ItemVersionRecord, Storage, VaultRecord } from '../../storage/ports.js';
+import type { ItemRow, ItemVersionRecord, Storage, VaultCore } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -88,7 +88,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const history = itemHistory(storage, keyring, rows);
 
   /** The item row `base` moved to its next state, with the head and version record that say so. */
-  const stamped = (vault: VaultRecord, base: ItemRow, content: ItemContent) => {
+  const stamped = (vault: VaultCore, base: ItemRow, content: ItemContent) => {
     const macKey = keyring.macKey(vault);
     const row: ItemRow = { ...base, head: itemHead(macKey, base) };
     const place = placeOf(row);
@@ -103,7 +103,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     return { row, record };
   };
 
-  const canRead = (ctx: RequestContext, vault: VaultRecord) => decide(ctx.principal, 'read', vault).allow;
+  const canRead = (ctx: RequestContext, vault: VaultCore) => decide(ctx.principal, 'read', vault).allow;
 
   /** What a write-only caller is told of the item it wrote: that it did, and no more. */
   const receipt = (row: ItemRow): WriteReceipt => ({
@@ -117,7 +117,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   /** The full item for callers that may read the vault; a receipt for write-only callers. */
   const answer = async (
     ctx: RequestContext,
-    vault: VaultRecord,
+    vault: VaultCore,
     row: ItemRow,
     full: () => FullItem | Promise<FullItem>,
   ): Promise<FullItem | WriteReceipt> => (canRead(ctx, vault) ? full() : receipt(row));
@@ -128,7 +128,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   /** Stores `content` as the version after `current`, unless another writer got there first. */
   const commit = async (
     ctx: RequestContext,
-    vault: VaultRecord,
+    vault: VaultCore,
     current: ItemRow,
     content: ItemContent,
   ): Promise<FullItem | WriteReceipt> => {
@@ -160,7 +160,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
    * as one; a write-only caller gets a receipt, recorded as an update that left the item at its
    * version (unrecorded, it would let a caller without READ watch an item's version untraced).
    */
-  const unchanged = async (ctx: RequestContext, vault: VaultRecord, row: ItemRow) => {
+  const unchanged = async (ctx: RequestContext, vault: VaultCore, row: ItemRow) => {
     const reader = canRead(ctx, vault);
     const answer = reader ? await present(vault, row, openContent(vault, row)) : receipt(row);
     await recordAudit(storage.audit, ctx, {

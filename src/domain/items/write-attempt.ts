@@ -1,5 +1,5 @@
 import { isAppError } from '../../errors/app-error.js';
-import type { AuditAction, AuditResult, AuditStore, Stores, VaultRecord } from '../../storage/ports.js';
+import type { AuditAction, AuditResult, AuditStore, Stores, VaultCore } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { type AuditFacts, recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -39,7 +39,7 @@ export function authorizeWrite(
   stores: Pick<Stores, 'vaults' | 'audit'>,
   ctx: RequestContext,
   target: WriteTarget,
-): Promise<VaultRecord> {
+): Promise<VaultCore> {
   return authorizeVault(stores, ctx, target.vaultId, 'write', {
     action: target.action,
     resourceType: target.resourceType ?? 'ITEM',

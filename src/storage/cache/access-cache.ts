@@ -5,7 +5,7 @@ import type {
   ConnectTokenRecord,
   ResourceServerRecord,
   Storage,
-  VaultRecord,
+  VaultCore,
 } from '../ports.js';
 import { AccessEpoch } from './access-epoch.js';
 
@@ -31,7 +31,7 @@ export function withAccessCache(inner: Storage, feed: ChangeFeed): Storage {
   const tokens = epoch.cache<ConnectTokenRecord>(MAX_ENTRIES);
   const serverVaults = epoch.cache<string[]>(MAX_ENTRIES);
   const serversBySecret = epoch.cache<ConnectServerRecord>(MAX_ENTRIES);
-  const vaults = epoch.cache<VaultRecord>(MAX_ENTRIES);
+  const vaults = epoch.cache<VaultCore>(MAX_ENTRIES);
   const clients = epoch.cache<ClientRecord>(MAX_ENTRIES);
   const resourceServersBySecret = epoch.cache<ResourceServerRecord>(MAX_ENTRIES);
   const unsubscribe = feed.subscribe((topics) => {

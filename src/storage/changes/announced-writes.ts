@@ -17,7 +17,7 @@ const EVERYTHING = topics(...CHANGE_TOPICS);
  */
 export const ANNOUNCED_WRITES = {
   accounts: { insert: ACCESS, delete: EVERYTHING },
-  vaults: { insert: ACCESS, updateAttributes: ACCESS, touchContent: ACCESS, delete: ACCESS },
+  vaults: { insert: ACCESS, updateAttributes: ACCESS, delete: ACCESS },
   connectTokens: { insert: ACCESS, revoke: ACCESS },
   connectServers: { insert: ACCESS, addVault: ACCESS, removeVault: ACCESS, delete: ACCESS },
   clients: { insert: ACCESS, delete: ACCESS },

@@ -19,20 +19,28 @@ export interface VaultRecord {
   updatedAt: string;
 }
 
+/**
+ * A vault without what moves with every write to its items (`contentVersion`, `updatedAt`): what
+ * authorization and decryption need. Every node caches it (storage/cache/access-cache.ts) and
+ * every change to it is announced (storage/changes/announced-writes.ts); an item write, which
+ * only touches the content counters, announces nothing.
+ */
+export type VaultCore = Omit<VaultRecord, 'contentVersion' | 'updatedAt'>;
+
 export interface VaultRow extends VaultRecord {
   itemCount: number;
 }
 
 export interface VaultStore {
   insert(vault: VaultRecord): Promise<void>;
-  /** The vault without its item count: what authorization and decryption need, in O(1). */
-  find(accountId: string, id: string): Promise<VaultRecord | undefined>;
+  /** The vault's core: what authorization and decryption need, in O(1). */
+  find(accountId: string, id: string): Promise<VaultCore | undefined>;
   /** The vault with its item count (counted, so O(items)): for vault views only. */
   get(accountId: string, id: string): Promise<VaultRow | undefined>;
   list(accountId: string): Promise<VaultRow[]>;
   /** Replaces attributes and bumps `attributeVersion`. */
   updateAttributes(accountId: string, id: string, attributes: Buffer, updatedAt: string): Promise<boolean>;
-  /** Bumps `contentVersion` after any change to the vault's items or files. */
+  /** Bumps `contentVersion` after any change to the vault's items or files (not part of the core). */
   touchContent(vaultId: string, updatedAt: string): Promise<void>;
   delete(accountId: string, id: string): Promise<boolean>;
 }

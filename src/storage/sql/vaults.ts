@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { VaultRecord, VaultRow, VaultStore, VaultType } from '../ports.js';
+import type { VaultCore, VaultRecord, VaultRow, VaultStore, VaultType } from '../ports.js';
 import type { Database } from './tables.js';
 
 export function vaultStore(db: Kysely<Database>): VaultStore {
@@ -15,15 +15,18 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
           .whereRef('items.vault_id', '=', 'vaults.id')
           .as('item_count'),
       );
-  const toRecord = (r: Database['vaults']): VaultRecord => ({
+  const toCore = (r: Omit<Database['vaults'], 'content_version' | 'updated_at'>): VaultCore => ({
     id: r.id,
     accountId: r.account_id,
     wrappedKey: r.wrapped_key,
     attributes: r.attributes,
     type: r.type as VaultType,
     attributeVersion: r.attribute_version,
-    contentVersion: r.content_version,
     createdAt: r.created_at,
+  });
+  const toRecord = (r: Database['vaults']): VaultRecord => ({
+    ...toCore(r),
+    contentVersion: r.content_version,
     updatedAt: r.updated_at,
   });
   const toRow = (r: Database['vaults'] & { item_count: number | string | null }): VaultRow => ({
@@ -50,11 +53,11 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
     async find(accountId, id) {
       const row = await db
         .selectFrom('vaults')
-        .selectAll()
+        .select(['id', 'account_id', 'wrapped_key', 'attributes', 'type', 'attribute_version', 'created_at'])
         .where('account_id', '=', accountId)
         .where('id', '=', id)
         .executeTakeFirst();
-      return row && toRecord(row);
+      return row && toCore(row);
     },
     async get(accountId, id) {
       const row = await selectVaults()
