@@ -13,7 +13,7 @@ import { exportLogical } from '../../src/bootstrap/backup/export-logical.js';
 import { restoreInto } from '../../src/bootstrap/backup/restore.js';
 import { resetSerials } from '../../src/bootstrap/backup/serials.js';
 import { readSqliteFile, writeSqliteFile } from '../../src/bootstrap/backup/sqlite-file.js';
-import { loadMasterKey } from '../../src/bootstrap/store.js';
+import { keyToOpen } from '../../src/bootstrap/store.js';
 import { MasterKeyError } from '../../src/crypto/master-key.js';
 import { POSTGRES_TYPES } from '../../src/storage/postgres/open.js';
 import { migrate } from '../../src/storage/sql/storage.js';
@@ -258,7 +258,7 @@ describe('a backup into PostgreSQL and out again', () => {
           itemCount++;
         }
       }
-      masterKey = loadMasterKey(test.config, { location: test.dir });
+      masterKey = keyToOpen(test.config, test.dir);
       backup = join(dir, 'app.backup');
       // Taken while the app's storage holds the database open.
       const report = await backupSqlite(databasePath(test.dir), backup, masterKey);
