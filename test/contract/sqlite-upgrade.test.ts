@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ITEM_HEADS_PENDING } from '../../src/storage/ports.js';
-import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import { DIALECT_TYPES, migrationProvider } from '../../src/storage/sql/migrations.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
 
@@ -17,7 +17,7 @@ async function databaseAt(file: string, migration: string): Promise<BetterSqlite
   const database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
   const db = new Kysely({ dialect: betterSqliteDialect(database).dialect });
-  const provider = migrationProvider({ blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
+  const provider = migrationProvider(DIALECT_TYPES.sqlite);
   const { error } = await new Migrator({ db, provider }).migrateTo(migration);
   if (error) throw error;
   return database;

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import type { Kysely } from 'kysely';
+import { dialectOf } from '../../storage/sql/dialect.js';
+import { DIALECT_TYPES } from '../../storage/sql/migrations.js';
 import type { Database } from '../../storage/sql/tables.js';
-import { SQLITE_TYPES } from '../../storage/sqlite/open.js';
 import { copyTables, type RowCounts } from './copy-tables.js';
-import { isPostgres } from './dialect.js';
 import { BackupError } from './errors.js';
 import { writeNewFile } from './files.js';
 import type { BackupReport } from './report.js';
@@ -28,7 +28,7 @@ export async function exportLogical(
       const applied = await appliedMigrations(snapshot);
       await schemaState(applied, 'the source database');
       return writeSqliteFile(partial, async ({ db: target }) => {
-        await migrateTo(target, SQLITE_TYPES, applied.at(-1) as string);
+        await migrateTo(target, DIALECT_TYPES.sqlite, applied.at(-1) as string);
         return target.transaction().execute((trx) => copyTables(snapshot, trx));
       });
     });
@@ -44,7 +44,7 @@ export async function exportLogical(
  * the live SQLite database is backed up with backupSqlite instead.
  */
 function readSnapshot<T>(db: Kysely<Database>, work: (snapshot: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (!isPostgres(db)) return work(db);
+  if (dialectOf(db) !== 'postgres') return work(db);
   return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
 }
 
