@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupSqlite } from '../../src/bootstrap/backup/backup-sqlite.js';
 import { copyTables, countRows } from '../../src/bootstrap/backup/copy-tables.js';
@@ -15,6 +14,7 @@ import { resetSerials } from '../../src/bootstrap/backup/serials.js';
 import { readSqliteFile, writeSqliteFile } from '../../src/bootstrap/backup/sqlite-file.js';
 import { keyToOpen } from '../../src/bootstrap/store.js';
 import { MasterKeyError } from '../../src/crypto/master-key.js';
+import { openPostgresAsItIs } from '../../src/storage/postgres/as-it-is.js';
 import { DIALECT_TYPES, knownMigrations } from '../../src/storage/sql/migrations.js';
 import { migrate } from '../../src/storage/sql/storage.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../src/storage/sql/table-order.js';
@@ -47,9 +47,7 @@ const newFile = () => join(dir, `db-${files++}.sqlite`);
 
 async function postgres(): Promise<Kysely<Database>> {
   const url = await cluster.createDatabase();
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
-  });
+  const db = openPostgresAsItIs(url, 'keyhold test');
   pools.push(db);
   return db;
 }

@@ -3,12 +3,12 @@ import type { Config } from '../../config/schema.js';
 import { Keyring } from '../../crypto/keyring.js';
 import { ProcessError } from '../../errors/process-error.js';
 import { chooseBackend } from '../../storage/choose-backend.js';
+import { withPostgresAsItIs } from '../../storage/postgres/as-it-is.js';
 import { databasePath } from '../../storage/sqlite/backend.js';
 import { keyToOpen, loadMasterKey, openKeyCheck } from '../store.js';
 import { backupSqlite } from './backup-sqlite.js';
 import { RestoreTargetError } from './errors.js';
 import { exportLogical } from './export-logical.js';
-import { withPostgres } from './postgres.js';
 import type { BackupReport, RestoreReport } from './report.js';
 import { refuseInitialized, restoreInto, restoreSqlite } from './restore.js';
 
@@ -35,7 +35,7 @@ export async function backupDatabase(config: Config, out: string): Promise<Backu
   if (found.kind === 'other') throw new ProcessError('command_failed', found.why);
   const masterKey = keyToOpen(config, backend.location);
   openKeyCheck(new Keyring(masterKey), found.keyCheck, backend);
-  return withPostgres(config.databaseUrl, (db) => exportLogical(db, out, masterKey));
+  return withPostgresAsItIs(config.databaseUrl, (db) => exportLogical(db, out, masterKey));
 }
 
 /**
@@ -56,5 +56,5 @@ export async function restoreDatabase(config: Config, file: string): Promise<Res
     'a restore needs the master key the backup was made with (it is never in the backup): put it in that file (mode 0600) or in KEYHOLD_MASTER_KEY',
   );
   if (config.databaseUrl === undefined) return restoreSqlite(config.dataDir, file, masterKey);
-  return withPostgres(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location));
+  return withPostgresAsItIs(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location));
 }

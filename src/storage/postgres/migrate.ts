@@ -1,10 +1,10 @@
 import { Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { StorageUnavailableError } from '../errors.js';
 import { DIALECT_TYPES, knownMigrations } from '../sql/migrations.js';
 import { migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
-import { connectionConfig } from './pool.js';
+import { ownConnection } from './connection.js';
 
 /**
  * The key of the session-level advisory lock every node takes before it migrates: "keyhold" in
@@ -24,8 +24,7 @@ export const MIGRATION_LOCK_KEY = 0x6b6579686f6c64n;
  * without taking the lock.
  */
 export async function migrateLocked(url: string): Promise<void> {
-  const client = new pg.Client(connectionConfig(url));
-  client.on('error', () => undefined);
+  const client = ownConnection(url);
   try {
     await client.connect();
   } catch (error) {
