@@ -3,7 +3,8 @@ import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knownMigrations } from '../../src/storage/sql/migrations.js';
-import { adminApi, type Created, createItem, unreadable, writeLoad } from '../helpers/item-load.js';
+import { adminApi } from '../helpers/admin-http.js';
+import { type Created, createItem, unreadable, writeLoad } from '../helpers/item-load.js';
 import { cleanup, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
 import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 

@@ -43,6 +43,27 @@ export interface DatabaseOptions {
 /** The database name of a URL this cluster made. */
 export const databaseName = (url: string) => new URL(url).pathname.slice(1);
 
+/** A connection of the test's own to `url`, as an operator's psql would be: end it when done. */
+export async function connectAsAdmin(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+/** Runs `text` on a connection of the test's own to `url`; answers its rows. */
+export async function queryAsAdmin<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values?: unknown[],
+): Promise<R[]> {
+  const client = await connectAsAdmin(url);
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 const USER = 'keyhold';
 let databases = 0;
 
@@ -122,8 +143,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
         : options.icuLocale
           ? `template template0 locale_provider icu icu_locale '${options.icuLocale}'`
           : '';
-      const client = new pg.Client({ connectionString: url() });
-      await client.connect();
+      const client = await connectAsAdmin(url());
       try {
         for (let attempt = 1; ; attempt++) {
           try {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/crypto/ids.js';
 import { withAccessCache } from '../../src/storage/cache/access-cache.js';
-import type { ConnectTokenRecord, Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
+import { connectScene } from '../helpers/connect-scene.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyhold-access-cache-feed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,28 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const now = '2026-01-02T03:04:05.000Z';
 
 /** A token of a fresh account's fresh server, inserted through `storage`. */
-async function tokenIn(storage: Storage): Promise<ConnectTokenRecord> {
-  const accountId = newId();
-  await storage.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
-  const serverId = newId();
-  await storage.connectServers.insert(
-    { id: serverId, accountId, name: 'srv', secretHash: Buffer.alloc(32, 1), createdAt: now },
-    [],
-  );
-  const token: ConnectTokenRecord = {
-    id: newId(),
-    accountId,
-    serverId,
-    name: 'tok',
-    grants: [],
-    signatureHash: Buffer.alloc(32, 2),
-    createdAt: now,
-    expiresAt: null,
-    revokedAt: null,
-  };
-  await storage.connectTokens.insert(token);
-  return token;
-}
+const tokenIn = async (storage: Storage) => (await connectScene(storage, now)).token;
 
 /**
  * The access cache drops what it holds on every `access` change the feed delivers, and keeps
