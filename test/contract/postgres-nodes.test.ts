@@ -11,7 +11,7 @@ import { withAccessCache } from '../../src/storage/cache/access-cache.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { ASSERTION_AUDIENCE, privateKeyJwtClient } from '../helpers/client-assertion.js';
-import { connectScene, randomHash } from '../helpers/connect-scene.js';
+import { connectScene, heldTokenReads, randomHash } from '../helpers/connect-scene.js';
 import { connectAsAdmin, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 
 /**
@@ -111,21 +111,9 @@ describe('two nodes on one PostgreSQL database', () => {
     const { accountId, token } = await scene();
     await cachedOnB(token.id);
     // B's cache over a read that has read the database and is held before it returns.
-    let release: () => void = () => undefined;
-    let held = false;
-    const slow: Storage = {
-      ...b,
-      connectTokens: {
-        ...b.connectTokens,
-        get: async (id) => {
-          const record = await b.connectTokens.get(id);
-          if (held) await new Promise<void>((resolve) => (release = resolve));
-          return record;
-        },
-      },
-    };
-    const cached = withAccessCache(slow, b.changes);
-    held = true;
+    const slow = heldTokenReads(b);
+    const cached = withAccessCache(slow.storage, b.changes);
+    slow.hold();
     const overtaken = cached.connectTokens.get(token.id);
     const heard = new Promise<void>((resolve) => {
       const stop = b.changes.subscribe((topics) => {
@@ -136,8 +124,7 @@ describe('two nodes on one PostgreSQL database', () => {
     });
     await a.connectTokens.revoke(accountId, token.id, now);
     await heard;
-    held = false;
-    release();
+    slow.release();
     expect((await overtaken)?.revokedAt).toBeNull();
     expect((await cached.connectTokens.get(token.id))?.revokedAt).toBe(now);
   });

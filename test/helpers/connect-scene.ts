@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { newId } from '../../src/crypto/ids.js';
-import type { ConnectTokenRecord, Stores } from '../../src/storage/ports.js';
+import type { ConnectTokenRecord, Storage, Stores } from '../../src/storage/ports.js';
 
 export const SCENE_TIME = '2026-01-02T03:04:05.000Z';
 
@@ -49,4 +49,34 @@ export async function connectScene(
   };
   await storage.connectTokens.insert(token);
   return { accountId, vaultId, serverId, serverSecretHash, token };
+}
+
+/**
+ * `storage` whose Connect token reads, while held, wait after reading the database until
+ * released: a read that a change can overtake before it returns.
+ */
+export function heldTokenReads(storage: Storage) {
+  let held = false;
+  let release: () => void = () => undefined;
+  const slow: Storage = {
+    ...storage,
+    connectTokens: {
+      ...storage.connectTokens,
+      get: async (id) => {
+        const record = await storage.connectTokens.get(id);
+        if (held) await new Promise<void>((resolve) => (release = resolve));
+        return record;
+      },
+    },
+  };
+  return {
+    storage: slow,
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+      release();
+    },
+  };
 }

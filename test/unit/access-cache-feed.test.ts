@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { withAccessCache } from '../../src/storage/cache/access-cache.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
-import { connectScene } from '../helpers/connect-scene.js';
+import { connectScene, heldTokenReads } from '../helpers/connect-scene.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyhold-access-cache-feed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,26 +24,13 @@ describe('the access cache and the change feed', () => {
     const storage = await openSqlite(join(dir, 'overtaken.sqlite'));
     const token = await tokenIn(storage);
     // A read that has read the database and is not back yet when the change is delivered.
-    let release: () => void = () => undefined;
-    let held = false;
-    const slow: Storage = {
-      ...storage,
-      connectTokens: {
-        ...storage.connectTokens,
-        get: async (id) => {
-          const record = await storage.connectTokens.get(id);
-          if (held) await new Promise<void>((resolve) => (release = resolve));
-          return record;
-        },
-      },
-    };
-    const cached = withAccessCache(slow, storage.changes);
-    held = true;
+    const slow = heldTokenReads(storage);
+    const cached = withAccessCache(slow.storage, storage.changes);
+    slow.hold();
     const overtaken = cached.connectTokens.get(token.id);
     await new Promise((resolve) => setImmediate(resolve));
     await storage.transaction((tx) => tx.connectTokens.revoke(token.accountId, token.id, now));
-    held = false;
-    release();
+    slow.release();
     expect((await overtaken)?.revokedAt).toBeNull(); // what that request read, before the change
     expect((await cached.connectTokens.get(token.id))?.revokedAt).toBe(now);
     await storage.close();
