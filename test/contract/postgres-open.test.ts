@@ -108,6 +108,7 @@ describe('openPostgres', () => {
       url,
       "insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030')",
     );
+    await expect(openPostgres(url)).rejects.toMatchObject({ code: 'database_too_new' });
     await expect(openPostgres(url)).rejects.toThrow(
       'the database was migrated by a newer Keyhold (migration 9999_from_the_future is unknown to this version); start the newer version, or restore a backup made before the upgrade',
     );

@@ -33,6 +33,7 @@ describe('upgrading a SQLite database', () => {
       .run();
     const before = raw.prepare('select count(*) as n from kysely_migration').get();
     raw.close();
+    await expect(openSqlite(file)).rejects.toMatchObject({ code: 'database_too_new' });
     await expect(openSqlite(file)).rejects.toThrow(
       'the database was migrated by a newer Keyhold (migration 9999_from_the_future is unknown to this version); start the newer version, or restore a backup made before the upgrade',
     );
