@@ -43,7 +43,7 @@ describe('openPostgres', () => {
     }
   });
 
-  it('waits for a node that is migrating, then finds nothing left to do', async () => {
+  it('waits for a node that is migrating, then finds nothing left to do; once current, waits for nobody', async () => {
     const url = await cluster.createDatabase();
     // A node in the middle of migrating holds the lock on its connection.
     const migrating = await connectAsAdmin(url);
@@ -62,6 +62,14 @@ describe('openPostgres', () => {
       expect(await storage.accounts.list()).toEqual([]);
     } finally {
       await storage.close();
+    }
+    // A node that finds the schema current does not wait for the lock at all.
+    const holder = await connectAsAdmin(url);
+    try {
+      await holder.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      await (await openPostgres(url)).close();
+    } finally {
+      await holder.end();
     }
   });
 

@@ -323,7 +323,7 @@ describe('keyhold restore refuses', () => {
       decryptedVaults: 1,
     });
     const restored = new BetterSqlite3(path.join(dir, 'keyhold.db'), { readonly: true });
-    expect(restored.prepare('select value from change_counter where id = 1').get()).toBeDefined();
+    expect(restored.prepare('select value from change_counter where id = 1').get()).toEqual({ value: 0 });
     restored.close();
     const server = await startServer(dir);
     try {
