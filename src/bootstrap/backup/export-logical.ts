@@ -3,8 +3,7 @@ import type { Kysely } from 'kysely';
 import { dialectOf } from '../../storage/sql/dialect.js';
 import { DIALECT_TYPES } from '../../storage/sql/migrations.js';
 import type { Database } from '../../storage/sql/tables.js';
-import { copyTables, type RowCounts } from './copy-tables.js';
-import { BackupError } from './errors.js';
+import { copyTables, expectSameRows } from './copy-tables.js';
 import { writeNewFile } from './files.js';
 import type { BackupReport } from './report.js';
 import { appliedMigrations, migrateTo, schemaState } from './schema-version.js';
@@ -46,14 +45,4 @@ export async function exportLogical(
 function readSnapshot<T>(db: Kysely<Database>, work: (snapshot: Kysely<Database>) => Promise<T>): Promise<T> {
   if (dialectOf(db) !== 'postgres') return work(db);
   return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
-}
-
-/** Refuses a copy whose rows per table differ from the rows read. */
-export function expectSameRows(expected: RowCounts, found: RowCounts, where: string): void {
-  for (const [table, rows] of Object.entries(expected)) {
-    if (found[table as keyof RowCounts] !== rows)
-      throw new BackupError(
-        `${where}: table ${table} holds ${found[table as keyof RowCounts] ?? 0} rows where ${rows} were copied`,
-      );
-  }
 }
