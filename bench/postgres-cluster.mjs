@@ -1,11 +1,13 @@
-// A throwaway PostgreSQL cluster for a benchmark, the plain-ESM twin of test/helpers/postgres.ts:
-// `initdb` in a temporary directory, `pg_ctl` on a free port on 127.0.0.1, trust authentication
-// for the one superuser `keyhold`; as root the cluster runs as `nobody` (PostgreSQL refuses root).
-// Unlike the test cluster it keeps PostgreSQL's durability settings (fsync, full-page writes,
-// synchronous commit) at their defaults unless told otherwise, since benchmarks measure writes.
+// A throwaway PostgreSQL cluster, for the benchmarks and (through test/helpers/postgres.ts) the
+// tests: `initdb` in a temporary directory, `pg_ctl` on a free port on 127.0.0.1, trust
+// authentication for the one superuser `keyhold`. Nothing is assumed to be running; nothing
+// outside the temporary directory is touched. PostgreSQL refuses to run as root, so as root (CI)
+// the cluster runs as `nobody`. It keeps PostgreSQL's durability settings (fsync, full-page
+// writes, synchronous commit) at their defaults unless `settings` says otherwise: benchmarks
+// measure writes; the tests turn fsync off.
 //
 // Binaries: KEYHOLD_TEST_PG_BIN when set, else `initdb` on the PATH, else Debian's
-// /usr/lib/postgresql/<newest>/bin.
+// /usr/lib/postgresql/<newest>/bin. Types: postgres-cluster.d.mts.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -27,8 +29,9 @@ function binDir() {
         .sort((a, b) => Number(b) - Number(a))
     : [];
   if (!versions[0]) {
-    console.error('PostgreSQL is needed (no initdb): apt-get install postgresql, or set KEYHOLD_TEST_PG_BIN');
-    process.exit(2);
+    throw new Error(
+      'PostgreSQL is not installed (no initdb): apt-get install postgresql, or set KEYHOLD_TEST_PG_BIN',
+    );
   }
   return join(root, versions[0], 'bin');
 }
@@ -38,22 +41,34 @@ function freePort() {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
-/**
- * Starts a cluster. `settings` are extra `-c name=value` server settings (e.g. `{ fsync: 'off' }`);
- * none by default. Returns its URLs, a way to create databases, its settings as the server reports
- * them, the CPU its processes have used, and `stop`.
- */
+/** Runs `work` with a new connection to `url`, then ends it. */
+async function withClient(url, work) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+let databases = 0;
+
+/** Starts a cluster; `settings` are extra `-c name=value` server settings (none by default). */
 export async function startPostgres({ settings = {} } = {}) {
   const bin = binDir();
-  const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
+  // `nobody` must be able to reach its directory; the data directory itself is made by initdb.
   chmodSync(dir, 0o755);
   if (asRoot) chownSync(dir, NOBODY, NOBODY);
   const run = (command, args) => {
@@ -62,7 +77,7 @@ export async function startPostgres({ settings = {} } = {}) {
       : [join(bin, command), args];
     execFileSync(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   };
-  // --no-sync only skips initdb's own flush of the new files; the server's fsync stays on.
+  // --no-sync only skips initdb's own flush of the new files; the server's fsync is `settings`'.
   run('initdb', ['-D', data, '-U', USER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
   const options = [
@@ -72,54 +87,61 @@ export async function startPostgres({ settings = {} } = {}) {
     '-c max_connections=200',
     ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
-  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const start = () =>
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
+  start();
+  const postmaster = () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const url = (database = 'postgres') => `postgres://${USER}@127.0.0.1:${port}/${database}`;
-
-  const query = async (sql) => {
-    const client = new pg.Client({ connectionString: url() });
-    await client.connect();
-    try {
-      return (await client.query(sql)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = (sql) => withClient(url(), async (client) => (await client.query(sql)).rows);
 
   let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
     try {
-      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
   process.once('exit', stop);
 
-  let databases = 0;
   return {
     url,
     dir,
-    async createDatabase() {
-      const name = `keyhold_bench_${process.pid}_${++databases}`;
-      await query(`create database ${name}`);
+    async createDatabase(options = {}) {
+      const name = `keyhold_${process.pid}_${++databases}`;
+      // A copy keeps its template's collation.
+      const clauses = options.template
+        ? `template ${options.template}`
+        : options.icuLocale
+          ? `template template0 locale_provider icu icu_locale '${options.icuLocale}'`
+          : '';
+      await withClient(url(), async (client) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`create database ${name} ${clauses}`);
+            return;
+          } catch (error) {
+            // 55006: the template's last session is still ending (a pool closed a moment ago).
+            if (error?.code !== '55006' || attempt === 50) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+      });
       return url(name);
     },
-    /** The named settings as the running server reports them. */
     async show(names) {
       const out = {};
       for (const name of names) out[name] = (await query(`show ${name}`))[0][name];
       return out;
     },
     version: async () => (await query('show server_version'))[0].server_version,
-    /**
-     * User + system CPU, in µs, used so far by the cluster: the postmaster, its live children
-     * (backends, WAL writer, checkpointer, autovacuum…) and the children it has already reaped
-     * (a backend whose pooled connection closed). Linux /proc.
-     */
-    cpuMicros: () => clusterCpuMicros(postmaster),
+    cpuMicros: () => clusterCpuMicros(postmaster()),
+    pause() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume: start,
     stop,
   };
 }

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { type BootstrapCredentials, initializeAccount } from './bootstrap/initialize.js';
-import { createStore, type OpenStore, openStore } from './bootstrap/store.js';
+import { AlreadyInitialisedError, createStore, type OpenStore, openStore } from './bootstrap/store.js';
 import type { Config } from './config/schema.js';
 import { readCredentialsFile } from './connect-server/credentials.js';
 import { inProcessCentral } from './connect-server/in-process-client.js';
 import { type AuditRetention, pruneAudit } from './domain/audit/retention.js';
 import { purgeExpired } from './domain/oauth/purge.js';
-import { ProcessError } from './errors/process-error.js';
 import { buildApp } from './http/app.js';
 import { proxyTrust } from './http/client-address.js';
 import { buildConnectApp, type ConnectApp } from './http/connect/app.js';
@@ -32,16 +31,6 @@ export interface Initialized extends BootstrapCredentials {
   /** Where the database is (the SQLite file, or the PostgreSQL URL without its password). */
   database: string;
   masterKeyFile: string | null;
-}
-
-/** Another initialisation of the same database committed first. */
-export class AlreadyInitialisedError extends ProcessError {
-  constructor(location: string) {
-    super(
-      'already_initialised',
-      `${location} already holds a Keyhold database; refusing to initialise it again`,
-    );
-  }
 }
 
 /**
@@ -133,13 +122,13 @@ function everyHour(job: () => Promise<void>): () => Promise<void> {
 /**
  * Opens the database, initialising it when it holds nothing yet. Nodes starting together on one
  * empty PostgreSQL database all try; the one whose initialisation commits prints the bootstrap
- * credentials, and the others open what it made.
+ * credentials, and the others — refused with AlreadyInitialisedError, whether they found its
+ * database before writing anything or lost the race to commit — open what it made.
  */
 async function openOrInitialise(
   config: Config,
   backend: Backend,
 ): Promise<{ opened: OpenStore; bootstrap?: Initialized }> {
-  if ((await backend.inspect()).kind !== 'nothing') return { opened: await openStore(config, backend) };
   try {
     const { storage, keyring, ...credentials } = await initDataDir(config, {}, backend);
     return { opened: { storage, keyring }, bootstrap: credentials };

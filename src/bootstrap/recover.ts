@@ -1,5 +1,4 @@
 import type { Config } from '../config/schema.js';
-import { MasterKeyError } from '../crypto/master-key.js';
 import { issueAdminToken, storeAdminToken } from '../domain/admin-tokens/admin-token-service.js';
 import { systemContext } from '../domain/context.js';
 import { ProcessError } from '../errors/process-error.js';
@@ -37,8 +36,9 @@ export async function recoverAccess(
   const backend = chooseBackend(config);
   // Checked first, so a mistyped directory is not created by the lock.
   if ((await backend.inspect()).kind === 'nothing')
-    throw new MasterKeyError(
-      config.databaseUrl === undefined
+    throw new ProcessError(
+      'command_failed',
+      backend.kind === 'sqlite'
         ? `no Keyhold database in ${config.dataDir}; check --data-dir`
         : `no Keyhold database in ${backend.location}; check --database-url`,
     );

@@ -11,6 +11,7 @@ import {
 } from '../crypto/master-key.js';
 import { type HeadsUpgrade, upgradeItemHeads } from '../domain/items/upgrade-heads.js';
 import { isAppError } from '../errors/app-error.js';
+import { ProcessError } from '../errors/process-error.js';
 import type { Backend } from '../storage/backend.js';
 import { KEY_CHECK } from '../storage/backend.js';
 import { chooseBackend } from '../storage/choose-backend.js';
@@ -32,6 +33,19 @@ export interface OpenStore {
   headsUpgrade?: HeadsUpgrade;
 }
 
+/**
+ * The database already holds a Keyhold database: found there before anything was written, or
+ * created by another initialisation that committed first (on PostgreSQL, another node or `init`).
+ */
+export class AlreadyInitialisedError extends ProcessError {
+  constructor(location: string) {
+    super(
+      'already_initialised',
+      `${location} already holds a Keyhold database; refusing to initialise it again`,
+    );
+  }
+}
+
 /** A new store, opened but not yet claimed: `claim` writes its key check (in the first account's transaction). */
 export interface NewStore extends OpenStore {
   /** The master key file this start created or read; null when the key came from KEYHOLD_MASTER_KEY. */
@@ -50,28 +64,15 @@ export async function createStore(
   backend: Backend = chooseBackend(config),
 ): Promise<NewStore> {
   const found = await backend.inspect();
-  if (found.kind === 'keyhold') {
-    throw new MasterKeyError(
-      `${backend.location} already holds a Keyhold database; refusing to initialise it again`,
-    );
-  }
+  if (found.kind === 'keyhold') throw new AlreadyInitialisedError(backend.location);
   if (found.kind === 'other') throw new MasterKeyError(found.why);
-  let masterKeyFile: string | null = null;
-  let master: Buffer;
-  if (config.masterKey !== undefined) {
-    master = parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
-  } else {
-    masterKeyFile = config.masterKeyFile;
-    // `init --data-dir NEW` writes the key before the backend makes the directory.
-    mkdirSync(dirname(masterKeyFile), { recursive: true, mode: 0o700 });
-    master = readOrCreateMasterKeyFile(masterKeyFile);
-  }
-  const keyring = new Keyring(master);
+  const { key, file } = loadMasterKey(config, 'create');
+  const keyring = new Keyring(key);
   const storage = await backend.open();
   return {
     storage,
     keyring,
-    masterKeyFile,
+    masterKeyFile: file,
     claim: (tx) => tx.meta.insert(KEY_CHECK, headsInForceCheck(keyring)),
   };
 }
@@ -92,7 +93,7 @@ export async function openStore(
     );
   }
   if (found.kind === 'other') throw new MasterKeyError(found.why);
-  const keyring = new Keyring(loadMasterKey(config, backend));
+  const keyring = new Keyring(keyToOpen(config, backend.location));
   const headsInForce = openKeyCheck(keyring, found.keyCheck, backend);
   const storage = await backend.open();
   try {
@@ -109,16 +110,36 @@ export async function openStore(
   }
 }
 
-/** The master key, from KEYHOLD_MASTER_KEY or else the key file; never created here. */
-export function loadMasterKey(config: Config, backend: Pick<Backend, 'location'>): Buffer {
-  if (config.masterKey !== undefined) return parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY');
-  if (!existsSync(config.masterKeyFile)) {
+/**
+ * The master key, where every command takes it from: KEYHOLD_MASTER_KEY, else the key file
+ * (`file`: null when the key came from the environment). A missing file is created (mode 0600,
+ * its directory 0700) when `ifMissing` is 'create', as for a new database; otherwise it is a
+ * MasterKeyError whose message ends with `ifMissing`: what the key is needed for.
+ */
+export function loadMasterKey(
+  config: Pick<Config, 'masterKey' | 'masterKeyFile'>,
+  ifMissing: 'create' | string,
+): { key: Buffer; file: string | null } {
+  if (config.masterKey !== undefined)
+    return { key: parseMasterKey(config.masterKey, 'KEYHOLD_MASTER_KEY'), file: null };
+  const file = config.masterKeyFile;
+  if (ifMissing === 'create') {
+    // `init --data-dir NEW` writes the key before the backend makes the directory.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    return { key: readOrCreateMasterKeyFile(file), file };
+  }
+  if (!existsSync(file)) {
     throw new MasterKeyError(
-      `the master key is missing: KEYHOLD_MASTER_KEY is not set and ${config.masterKeyFile} does not exist; the database in ${backend.location} cannot be opened without the key it was created with`,
+      `the master key is missing: KEYHOLD_MASTER_KEY is not set and ${file} does not exist; ${ifMissing}`,
     );
   }
-  return readMasterKeyFile(config.masterKeyFile);
+  return { key: readMasterKeyFile(file), file };
 }
+
+/** The master key of the Keyhold database at `location`: a missing key file is not created. */
+export const keyToOpen = (config: Pick<Config, 'masterKey' | 'masterKeyFile'>, location: string): Buffer =>
+  loadMasterKey(config, `the database in ${location} cannot be opened without the key it was created with`)
+    .key;
 
 const headsInForceCheck = (keyring: Keyring) =>
   keyring.sealWithMaster(HEADS_IN_FORCE, aad.masterKeyCheck()).toString('base64');

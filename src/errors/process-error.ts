@@ -10,6 +10,8 @@ export const PROCESS_ERROR_CODES = {
   data_dir_in_use: 'Another running service holds the data directory.',
   database_unavailable:
     'The database cannot be reached or read at start; the message says where (never with a password) and why.',
+  database_too_new:
+    'The database was migrated by a newer Keyhold: start that version (or a later one), or restore a backup made before the upgrade.',
   already_initialised:
     '`keyhold init` found a Keyhold database there already (another node may have just created it).',
   credentials_invalid:

@@ -6,6 +6,7 @@ import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditFilter } from '../../src/storage/ports.js';
 import { auditStore } from '../../src/storage/sql/audit.js';
+import { DIALECT_TYPES } from '../../src/storage/sql/migrations.js';
 import { migrate } from '../../src/storage/sql/storage.js';
 import type { Database } from '../../src/storage/sql/tables.js';
 
@@ -24,7 +25,7 @@ const db = new Kysely<Database>({
 });
 const store = auditStore(db);
 
-beforeAll(() => migrate(db, { blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' }));
+beforeAll(() => migrate(db, DIALECT_TYPES.sqlite));
 afterAll(async () => {
   await db.destroy();
   rmSync(dir, { recursive: true, force: true });

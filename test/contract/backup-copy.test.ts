@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupSqlite } from '../../src/bootstrap/backup/backup-sqlite.js';
 import { copyTables, countRows } from '../../src/bootstrap/backup/copy-tables.js';
@@ -13,14 +12,14 @@ import { exportLogical } from '../../src/bootstrap/backup/export-logical.js';
 import { restoreInto } from '../../src/bootstrap/backup/restore.js';
 import { resetSerials } from '../../src/bootstrap/backup/serials.js';
 import { readSqliteFile, writeSqliteFile } from '../../src/bootstrap/backup/sqlite-file.js';
-import { loadMasterKey } from '../../src/bootstrap/store.js';
+import { keyToOpen } from '../../src/bootstrap/store.js';
 import { MasterKeyError } from '../../src/crypto/master-key.js';
-import { POSTGRES_TYPES } from '../../src/storage/postgres/open.js';
+import { openPostgresAsItIs } from '../../src/storage/postgres/as-it-is.js';
+import { DIALECT_TYPES, knownMigrations } from '../../src/storage/sql/migrations.js';
 import { migrate } from '../../src/storage/sql/storage.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../src/storage/sql/table-order.js';
 import type { Database } from '../../src/storage/sql/tables.js';
 import { databasePath } from '../../src/storage/sqlite/backend.js';
-import { SQLITE_TYPES } from '../../src/storage/sqlite/open.js';
 import { client, startTestApp } from '../helpers/app.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 
@@ -48,9 +47,7 @@ const newFile = () => join(dir, `db-${files++}.sqlite`);
 
 async function postgres(): Promise<Kysely<Database>> {
   const url = await cluster.createDatabase();
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
-  });
+  const db = openPostgresAsItIs(url, 'keyhold test');
   pools.push(db);
   return db;
 }
@@ -87,7 +84,7 @@ function valueFor(table: string, column: Column, i: number): unknown {
  */
 async function filledSqlite(): Promise<string> {
   const file = newFile();
-  await writeSqliteFile(file, ({ db }) => migrate(db, SQLITE_TYPES));
+  await writeSqliteFile(file, ({ db }) => migrate(db, DIALECT_TYPES.sqlite));
   const raw = new BetterSqlite3(file);
   try {
     raw.pragma('foreign_keys = ON');
@@ -211,7 +208,7 @@ describe('the generic table copy', () => {
       expect(expected[name], name).toHaveLength(ROWS + (bulk[name] ?? 0));
 
     const postgresDb = await postgres();
-    await migrate(postgresDb, POSTGRES_TYPES);
+    await migrate(postgresDb, DIALECT_TYPES.postgres);
     const intoPostgres = await readSqliteFile(original, ({ db }) => copyInto(db, postgresDb));
     expect(Object.keys(intoPostgres)).toEqual(TABLES_IN_FOREIGN_KEY_ORDER.map((t) => t.name));
     for (const [name, rows] of Object.entries(expected))
@@ -220,7 +217,7 @@ describe('the generic table copy', () => {
 
     const back = newFile();
     await writeSqliteFile(back, async ({ db }) => {
-      await migrate(db, SQLITE_TYPES);
+      await migrate(db, DIALECT_TYPES.sqlite);
       await snapshot(postgresDb, (snap) => copyInto(snap, db));
     });
     expect(quotedRows(back)).toEqual(expected);
@@ -258,7 +255,7 @@ describe('a backup into PostgreSQL and out again', () => {
           itemCount++;
         }
       }
-      masterKey = loadMasterKey(test.config, { location: test.dir });
+      masterKey = keyToOpen(test.config, test.dir);
       backup = join(dir, 'app.backup');
       // Taken while the app's storage holds the database open.
       const report = await backupSqlite(databasePath(test.dir), backup, masterKey);
@@ -273,10 +270,11 @@ describe('a backup into PostgreSQL and out again', () => {
   }, async () => {
     const target = await postgres();
     const restored = await restoreInto(target, backup, masterKey, 'the test database');
+    const latest = (await knownMigrations()).at(-1);
     expect(restored).toMatchObject({
       target: 'the test database',
-      schemaVersion: '0015_shared_node_state',
-      restoredSchemaVersion: '0015_shared_node_state',
+      schemaVersion: latest,
+      restoredSchemaVersion: latest,
       items: itemCount,
       vaults: 3,
       decryptedVaults: 2,

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { Keyring } from '../../src/crypto/keyring.js';
@@ -8,10 +8,11 @@ import { systemContext } from '../../src/domain/context.js';
 import { CatalogCache } from '../../src/domain/oauth/catalog.js';
 import { ClientAuthenticator } from '../../src/domain/oauth/client-auth.js';
 import { withAccessCache } from '../../src/storage/cache/access-cache.js';
-import type { ConnectTokenRecord, Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { ASSERTION_AUDIENCE, privateKeyJwtClient } from '../helpers/client-assertion.js';
-import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { connectScene, heldTokenReads, randomHash } from '../helpers/connect-scene.js';
+import { connectAsAdmin, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 
 /**
  * Two central nodes on one PostgreSQL database, as two `openPostgres` handles: what one commits,
@@ -26,7 +27,6 @@ beforeAll(async () => {
 afterAll(() => cluster?.stop());
 
 const now = '2026-01-02T03:04:05.000Z';
-const hash = () => createHash('sha256').update(newId()).digest();
 const LISTENERS = `application_name like 'keyhold changes %' and datname = current_database()`;
 
 /** Milliseconds until `check` holds, asked every 5 ms; fails past `limitMs`. */
@@ -49,8 +49,7 @@ describe('two nodes on one PostgreSQL database', () => {
     const url = await cluster.createDatabase();
     a = await openPostgres(url);
     b = await openPostgres(url);
-    admin = new pg.Client({ connectionString: url });
-    await admin.connect();
+    admin = await connectAsAdmin(url);
   });
   afterEach(async () => {
     await Promise.all([a.close(), b.close(), admin.end()]);
@@ -68,55 +67,24 @@ describe('two nodes on one PostgreSQL database', () => {
   };
 
   /** On node A: an account, a vault, a Connect server on it and a token of that server. */
-  const connectScene = async () => {
-    const accountId = newId();
-    await a.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
-    const vaultId = newId();
-    await a.vaults.insert({
-      id: vaultId,
-      accountId,
-      wrappedKey: Buffer.from('wrapped'),
-      attributes: Buffer.from('attrs'),
-      type: 'USER_CREATED',
-      attributeVersion: 1,
-      contentVersion: 1,
-      createdAt: now,
-      updatedAt: now,
-    });
-    const serverId = newId();
-    await a.connectServers.insert(
-      { id: serverId, accountId, name: 'srv', secretHash: hash(), createdAt: now },
-      [vaultId],
-    );
-    const token: ConnectTokenRecord = {
-      id: newId(),
-      accountId,
-      serverId,
-      name: 'tok',
-      grants: [{ vaultId, permissions: ['read'] }],
-      signatureHash: hash(),
-      createdAt: now,
-      expiresAt: null,
-      revokedAt: null,
-    };
-    await a.connectTokens.insert(token);
-    return { accountId, serverId, vaultId, token };
-  };
+  const scene = () => connectScene(a, now);
 
   /**
-   * B reads the token until it serves it from memory (the same frozen record twice in a row: the
-   * notifications of A's writes that made it may still be arriving, each emptying the cache).
+   * B reads the token until it serves it from memory: the same frozen record twice in a row, read
+   * far enough apart that the notifications of A's writes that made it (each empties the cache)
+   * have all arrived. What empties B's cache after this is the change the test makes.
    */
   const cachedOnB = async (id: string) => {
     await within(2_000, async () => {
       const first = await b.connectTokens.get(id);
+      await new Promise((resolve) => setTimeout(resolve, 100));
       return first?.revokedAt === null && (await b.connectTokens.get(id)) === first;
     });
   };
   const revokedOnB = (id: string) => async () => (await b.connectTokens.get(id))?.revokedAt === now;
 
-  it('a token revoked through A is refused through B’s access cache within a second', async () => {
-    const { accountId, serverId, vaultId, token } = await connectScene();
+  it('a token revoked, a vault removed from a server and a server deleted through A are refused through B’s access cache within a second', async () => {
+    const { accountId, serverId, serverSecretHash, vaultId, token } = await scene();
     await cachedOnB(token.id);
     expect(await b.connectServers.vaults(serverId)).toEqual([vaultId]);
     await a.transaction(async (tx) => {
@@ -127,27 +95,25 @@ describe('two nodes on one PostgreSQL database', () => {
     // The whole cache went with it: the vault removed from the server next.
     await a.connectServers.removeVault(serverId, vaultId);
     await within(1_000, async () => (await b.connectServers.vaults(serverId)).length === 0);
+    // And the server deleted: its credentials (a remote Connect server's) no longer resolve.
+    expect((await b.connectServers.findBySecretHash(serverSecretHash))?.id).toBe(serverId);
+    expect(await b.connectServers.findBySecretHash(serverSecretHash)).toBe(
+      await b.connectServers.findBySecretHash(serverSecretHash),
+    );
+    await a.connectServers.delete(accountId, serverId);
+    await within(
+      1_000,
+      async () => (await b.connectServers.findBySecretHash(serverSecretHash)) === undefined,
+    );
   });
 
   it('a notification that reaches B while B reads discards that read', async () => {
-    const { accountId, token } = await connectScene();
+    const { accountId, token } = await scene();
     await cachedOnB(token.id);
     // B's cache over a read that has read the database and is held before it returns.
-    let release: () => void = () => undefined;
-    let held = false;
-    const slow: Storage = {
-      ...b,
-      connectTokens: {
-        ...b.connectTokens,
-        get: async (id) => {
-          const record = await b.connectTokens.get(id);
-          if (held) await new Promise<void>((resolve) => (release = resolve));
-          return record;
-        },
-      },
-    };
-    const cached = withAccessCache(slow, b.changes);
-    held = true;
+    const slow = heldTokenReads(b);
+    const cached = withAccessCache(slow.storage, b.changes);
+    slow.hold();
     const overtaken = cached.connectTokens.get(token.id);
     const heard = new Promise<void>((resolve) => {
       const stop = b.changes.subscribe((topics) => {
@@ -158,14 +124,13 @@ describe('two nodes on one PostgreSQL database', () => {
     });
     await a.connectTokens.revoke(accountId, token.id, now);
     await heard;
-    held = false;
-    release();
+    slow.release();
     expect((await overtaken)?.revokedAt).toBeNull();
     expect((await cached.connectTokens.get(token.id))?.revokedAt).toBe(now);
   });
 
   it('with every listening connection ended, the poll brings the revocation to B within a second, and listening resumes', async () => {
-    const { accountId, token } = await connectScene();
+    const { accountId, token } = await scene();
     await cachedOnB(token.id);
     await breakListeners();
     await a.transaction(async (tx) => {
@@ -177,14 +142,14 @@ describe('two nodes on one PostgreSQL database', () => {
     console.log(`revocation seen on B ${ms.toFixed(1)} ms after A's commit (poll, no listener)`);
     // Both nodes listen again, and hear the next change.
     await within(5_000, async () => (await listenerPids()).length === 2);
-    const next = await connectScene();
+    const next = await scene();
     await cachedOnB(next.token.id);
     await a.connectTokens.revoke(next.accountId, next.token.id, now);
     await within(1_000, revokedOnB(next.token.id));
   });
 
   it('a change whose notification is lost reaches B by the poll within a second; a listener that missed it is replaced', async () => {
-    const { token } = await connectScene();
+    const { token } = await scene();
     await cachedOnB(token.id);
     const before = await listenerPids();
     expect(before).toHaveLength(2);
@@ -220,7 +185,7 @@ describe('two nodes on one PostgreSQL database', () => {
             name: 'Notes',
             tokenFormat: 'jwt',
             accessTokenTtl: 600,
-            secretHash: hash(),
+            secretHash: randomHash(),
             createdAt: now,
           },
           [

@@ -1,5 +1,4 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { toKeyholdError } from '../../src/errors/normalise.js';
@@ -7,8 +6,13 @@ import { isStorageUnavailable } from '../../src/storage/errors.js';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrate.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { keyholdPool } from '../../src/storage/postgres/pool.js';
-import { migrationProvider } from '../../src/storage/sql/migrations.js';
-import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { knownMigrations } from '../../src/storage/sql/migrations.js';
+import {
+  queryAsAdmin as asAdmin,
+  connectAsAdmin,
+  type PostgresCluster,
+  startPostgres,
+} from '../helpers/postgres.js';
 
 /** What opening PostgreSQL does beyond the contract: migrations, the pool, the driver's types. */
 describe('openPostgres', () => {
@@ -18,25 +22,12 @@ describe('openPostgres', () => {
   }, 120_000);
   afterAll(() => cluster?.stop());
 
-  /** Runs `query` on a connection of the test's own to the database at `url`. */
-  const asAdmin = async <R extends pg.QueryResultRow>(url: string, query: string): Promise<R[]> => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      return (await admin.query<R>(query)).rows;
-    } finally {
-      await admin.end();
-    }
-  };
-  const migrations = async () =>
-    Object.keys(await migrationProvider({ blob: 'bytea', serialPrimaryKey: '' }).getMigrations());
-
   it('migrates an empty database once when four nodes open it at the same moment', async () => {
     const url = await cluster.createDatabase();
     const nodes = await Promise.all([1, 2, 3, 4].map(() => openPostgres(url)));
     try {
       const applied = await asAdmin<{ name: string }>(url, 'select name from kysely_migration order by name');
-      expect(applied.map((r) => r.name)).toEqual(await migrations());
+      expect(applied.map((r) => r.name)).toEqual(await knownMigrations());
       // Every node works on the one schema: what one writes, the others read.
       await nodes[0]?.meta.insert('written by', 'node 0');
       for (const node of nodes) expect(await node.meta.get('written by')).toBe('node 0');
@@ -52,11 +43,10 @@ describe('openPostgres', () => {
     }
   });
 
-  it('waits for a node that is migrating, then finds nothing left to do', async () => {
+  it('waits for a node that is migrating, then finds nothing left to do; once current, waits for nobody', async () => {
     const url = await cluster.createDatabase();
     // A node in the middle of migrating holds the lock on its connection.
-    const migrating = new pg.Client({ connectionString: url });
-    await migrating.connect();
+    const migrating = await connectAsAdmin(url);
     await migrating.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
     let opened = false;
     const opening = openPostgres(url).then((storage) => {
@@ -73,20 +63,31 @@ describe('openPostgres', () => {
     } finally {
       await storage.close();
     }
+    // A node that finds the schema current does not wait for the lock at all.
+    const holder = await connectAsAdmin(url);
+    try {
+      await holder.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      await (await openPostgres(url)).close();
+    } finally {
+      await holder.end();
+    }
   });
 
-  it('names its connections, and keeps at most the pool size open', async () => {
+  it('names its connections, and keeps at most the pool size open, plus one for the change feed', async () => {
     const url = await cluster.createDatabase();
     const storage = await openPostgres(url, { poolSize: 3 });
     try {
       let most = 0;
+      let mostOfNode = 0;
       const count = async () => {
-        const [row] = await asAdmin<{ n: number }>(
+        const [row] = await asAdmin<{ pool: number; node: number }>(
           url,
-          `select count(*)::int as n from pg_stat_activity
-           where application_name = 'keyhold' and datname = current_database()`,
+          `select count(*) filter (where application_name = 'keyhold')::int as pool,
+                  count(*) filter (where application_name like 'keyhold%')::int as node
+           from pg_stat_activity where datname = current_database()`,
         );
-        most = Math.max(most, row?.n ?? 0);
+        most = Math.max(most, row?.pool ?? 0);
+        mostOfNode = Math.max(mostOfNode, row?.node ?? 0);
       };
       // Ten transactions at once, each holding its connection for a while.
       await Promise.all(
@@ -100,10 +101,27 @@ describe('openPostgres', () => {
       );
       await count();
       expect(most).toBe(3);
+      // What docs/deploying.md sizes max_connections by: nodes × (pool size + 1).
+      expect(mostOfNode).toBe(3 + 1);
       expect(await storage.meta.get('k9')).toBe('v');
     } finally {
       await storage.close();
     }
+  });
+
+  it('refuses a database a newer Keyhold migrated, saying so, and changes nothing', async () => {
+    const url = await cluster.createDatabase();
+    await (await openPostgres(url)).close();
+    await asAdmin(
+      url,
+      "insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030')",
+    );
+    await expect(openPostgres(url)).rejects.toMatchObject({ code: 'database_too_new' });
+    await expect(openPostgres(url)).rejects.toThrow(
+      'the database was migrated by a newer Keyhold (migration 9999_from_the_future is unknown to this version); start the newer version, or restore a backup made before the upgrade',
+    );
+    const applied = await asAdmin<{ name: string }>(url, 'select name from kysely_migration order by name');
+    expect(applied.map((r) => r.name)).toEqual([...(await knownMigrations()), '9999_from_the_future']);
   });
 
   it('reads int8 as numbers, and refuses one beyond 2^53 rather than rounding it', async () => {

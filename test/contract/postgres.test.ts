@@ -1,8 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { NODE_STATE_TABLES } from '../../src/storage/sql/table-order.js';
-import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { connectAsAdmin, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import { concurrencyContract } from './concurrency-contract.js';
 import { oauthStorageContract } from './oauth-storage-contract.js';
 import { storageContract } from './storage-contract.js';
@@ -18,8 +18,7 @@ beforeAll(async () => {
   url = await cluster.createDatabase({ icuLocale: 'en-US' });
   // Migrated once, from empty, as a new deployment is.
   await (await openPostgres(url)).close();
-  admin = new pg.Client({ connectionString: url });
-  await admin.connect();
+  admin = await connectAsAdmin(url);
   const { rows } = await admin.query<{ name: string }>(
     `select quote_ident(tablename) as name from pg_tables
      where schemaname = current_schema() and tablename not like 'kysely\\_%'`,

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
-import type { ChangeTopic, ConnectTokenRecord, Storage } from '../../src/storage/ports.js';
+import type { ChangeTopic, Storage } from '../../src/storage/ports.js';
+import { connectScene, randomHash } from '../helpers/connect-scene.js';
 
 /**
  * The contract of what every node on one database shares beyond its rows: the change feed
@@ -13,7 +13,7 @@ export function sharedStateContract(backend: string, open: () => Promise<Storage
   describe(`storage contract: ${backend}: change feed and used jtis`, () => {
     let storage: Storage;
     const now = '2026-01-02T03:04:05.000Z';
-    const hash = () => createHash('sha256').update(newId()).digest();
+    const hash = randomHash;
 
     beforeEach(async () => {
       storage = await open();
@@ -35,39 +35,7 @@ export function sharedStateContract(backend: string, open: () => Promise<Storage
       return id;
     };
     /** An account with a vault, a Connect server on it, and a token of that server. */
-    const scene = async () => {
-      const accountId = await account();
-      const vaultId = newId();
-      await storage.vaults.insert({
-        id: vaultId,
-        accountId,
-        wrappedKey: Buffer.from('wrapped'),
-        attributes: Buffer.from('attrs'),
-        type: 'USER_CREATED',
-        attributeVersion: 1,
-        contentVersion: 1,
-        createdAt: now,
-        updatedAt: now,
-      });
-      const serverId = newId();
-      await storage.connectServers.insert(
-        { id: serverId, accountId, name: 'srv', secretHash: hash(), createdAt: now },
-        [vaultId],
-      );
-      const token: ConnectTokenRecord = {
-        id: newId(),
-        accountId,
-        serverId,
-        name: 'tok',
-        grants: [{ vaultId, permissions: ['read'] }],
-        signatureHash: hash(),
-        createdAt: now,
-        expiresAt: null,
-        revokedAt: null,
-      };
-      await storage.connectTokens.insert(token);
-      return { accountId, vaultId, serverId, token };
-    };
+    const scene = () => connectScene(storage, now);
 
     describe('change feed', () => {
       it('delivers a committed transaction’s changes once, with every topic its writes touched, before it returns', async () => {

@@ -16,7 +16,7 @@ import { hashSecret, newBearerSecret } from '../../src/crypto/secrets.js';
 import { signatureHash } from '../../src/domain/connect/token-service.js';
 import { buildApp } from '../../src/http/app.js';
 import { buildServices } from '../../src/services.js';
-import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import { DIALECT_TYPES, migrationProvider } from '../../src/storage/sql/migrations.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
 
@@ -42,7 +42,7 @@ async function databaseAt(file: string, migration: string): Promise<BetterSqlite
   const database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
   const db = new Kysely({ dialect: betterSqliteDialect(database).dialect });
-  const provider = migrationProvider({ blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
+  const provider = migrationProvider(DIALECT_TYPES.sqlite);
   const { error } = await new Migrator({ db, provider }).migrateTo(migration);
   if (error) throw error;
   return database;

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ITEM_HEADS_PENDING } from '../../src/storage/ports.js';
-import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import { DIALECT_TYPES, migrationProvider } from '../../src/storage/sql/migrations.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
 
@@ -17,7 +17,7 @@ async function databaseAt(file: string, migration: string): Promise<BetterSqlite
   const database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
   const db = new Kysely({ dialect: betterSqliteDialect(database).dialect });
-  const provider = migrationProvider({ blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
+  const provider = migrationProvider(DIALECT_TYPES.sqlite);
   const { error } = await new Migrator({ db, provider }).migrateTo(migration);
   if (error) throw error;
   return database;
@@ -33,6 +33,7 @@ describe('upgrading a SQLite database', () => {
       .run();
     const before = raw.prepare('select count(*) as n from kysely_migration').get();
     raw.close();
+    await expect(openSqlite(file)).rejects.toMatchObject({ code: 'database_too_new' });
     await expect(openSqlite(file)).rejects.toThrow(
       'the database was migrated by a newer Keyhold (migration 9999_from_the_future is unknown to this version); start the newer version, or restore a backup made before the upgrade',
     );

@@ -2,7 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, type Server, startServer, tempDataDir } from '../helpers/processes.js';
+import { adminApi } from '../helpers/admin-http.js';
+import { type Created, unreadable } from '../helpers/item-load.js';
+import { cleanup, startServer, tempDataDir } from '../helpers/processes.js';
 
 /**
  * An acknowledged write survives a crash: items are created while the server is SIGKILLed
@@ -10,26 +12,10 @@ import { cleanup, type Server, startServer, tempDataDir } from '../helpers/proce
  * database passes SQLite's integrity check.
  */
 
-interface Acknowledged {
-  id: string;
-  title: string;
-  password: string;
-}
-
 /** Requests kept in flight at once: enough to overlap commits, few enough for two cores. */
 const IN_FLIGHT = 4;
 
 afterAll(cleanup);
-
-const api = (server: Server, token: string) => async (method: string, route: string, body?: unknown) =>
-  fetch(`${server.url}/api/admin/${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 
 describe('durability', () => {
   it('keeps every acknowledged item across a SIGKILL, and the database stays consistent', {
@@ -38,12 +24,12 @@ describe('durability', () => {
     const dataDir = tempDataDir();
     const first = await startServer(dataDir);
     const token = /admin token:\s+(\S+)/.exec(first.lines.join('\n'))?.[1] as string;
-    const call = api(first, token);
+    const call = adminApi(first, token);
     const vault = (await (await call('POST', 'vaults', { name: 'crash test' })).json()) as { id: string };
 
     // Kill after a random number of acknowledged writes in 200–400, with requests still in flight.
     const killAfter = 200 + randomInt(201);
-    const acknowledged: Acknowledged[] = [];
+    const acknowledged: Created[] = [];
     let next = 0;
     let killed: Promise<void> | undefined;
     const worker = async () => {
@@ -76,7 +62,7 @@ describe('durability', () => {
 
     const second = await startServer(dataDir);
     try {
-      const read = api(second, token);
+      const read = adminApi(second, token);
       // The audit event of each acknowledged create was committed with it (read first: the item
       // reads below add events of their own).
       const events = (await (await read('GET', 'audit?limit=1000')).json()) as {
@@ -87,22 +73,7 @@ describe('durability', () => {
       expect(acknowledged.filter((ack) => !created.has(ack.id))).toEqual([]);
 
       // Every acknowledged item, with its exact title and password.
-      const missing: string[] = [];
-      for (let i = 0; i < acknowledged.length; i += IN_FLIGHT * 2) {
-        await Promise.all(
-          acknowledged.slice(i, i + IN_FLIGHT * 2).map(async (ack) => {
-            const response = await read('GET', `vaults/${vault.id}/items/${ack.id}`);
-            if (response.status !== 200) return void missing.push(`${ack.title}: ${response.status}`);
-            const item = (await response.json()) as {
-              title: string;
-              fields: { id: string; value: string }[];
-            };
-            expect(item.title).toBe(ack.title);
-            expect(item.fields.find((f) => f.id === 'password')?.value).toBe(ack.password);
-          }),
-        );
-      }
-      expect(missing).toEqual([]);
+      expect(await unreadable(second, token, vault.id, acknowledged)).toEqual([]);
 
       // Requests cut off by the kill may or may not have committed; none may be half there.
       const listed = (await (await read('GET', `vaults/${vault.id}/items`)).json()) as { id: string }[];

@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMasterKey } from '../../src/crypto/master-key.js';
 import { withoutPassword } from '../../src/storage/postgres/backend.js';
-import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { type PostgresCluster, queryAsAdmin, startPostgres } from '../helpers/postgres.js';
 import { cleanup, runCli, startServer, tempDataDir } from '../helpers/processes.js';
 
 /**
@@ -28,14 +27,8 @@ function sharedKey(): string {
 }
 
 async function count(url: string, table: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const result = await client.query<{ n: string }>(`select count(*) as n from ${table}`);
-    return Number(result.rows[0]?.n);
-  } finally {
-    await client.end();
-  }
+  const [row] = await queryAsAdmin<{ n: number }>(url, `select count(*)::int as n from ${table}`);
+  return row?.n ?? Number.NaN;
 }
 
 describe('keyhold init --database-url', () => {
@@ -91,10 +84,11 @@ describe('keyhold serve --database-url', () => {
     expect(first.lines.join('\n')).toContain('These credentials are shown once.');
     expect(first.ready.database).toBe(withoutPassword(url));
     expect(await first.stop()).toBe(0);
-    const second = await startServer(tempDataDir(), { extraArgs: args });
+    const dataDir = tempDataDir();
+    const second = await startServer(dataDir, { extraArgs: args });
     expect(second.lines.join('\n')).not.toContain('These credentials are shown once.');
-    // No data-directory lock: a second node on the same database starts beside it.
-    const third = await startServer(tempDataDir(), { extraArgs: args });
+    // No data-directory lock: a second node with the same data directory starts beside it.
+    const third = await startServer(dataDir, { extraArgs: args });
     expect((await fetch(`${third.url}/health`)).status).toBe(200);
     // recover is one more writer on PostgreSQL: it does not wait for the nodes to stop.
     const recovered = await runCli(['recover', ...args, '--json']);
@@ -106,6 +100,22 @@ describe('keyhold serve --database-url', () => {
     expect(whoami.status).toBe(200);
     await second.stop();
     await third.stop();
+  });
+
+  it('of three nodes starting at once on an empty database, one initialises it and prints the credentials; all three serve', async () => {
+    const url = await cluster.createDatabase();
+    const args = ['--database-url', url, '--master-key-file', sharedKey()];
+    const nodes = await Promise.all(
+      [1, 2, 3].map(() => startServer(tempDataDir(), { extraArgs: args, timeoutMs: 60_000 })),
+    );
+    try {
+      const printed = nodes.filter((n) => n.lines.join('\n').includes('These credentials are shown once.'));
+      expect(printed).toHaveLength(1);
+      for (const node of nodes) expect((await fetch(`${node.url}/health`)).status).toBe(200);
+      expect(await count(url, 'accounts')).toBe(1);
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
   });
 
   it('never echoes a database password: not for a malformed URL, not for an unreachable server', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { adminApi } from './admin-http.js';
 import type { Server } from './processes.js';
 
 /** An item created through the admin API, with the secret it was given. */
@@ -7,17 +8,6 @@ export interface Created {
   title: string;
   password: string;
 }
-
-/** The admin API of `server` with `token`. */
-export const adminApi = (server: Server, token: string) => (method: string, route: string, body?: unknown) =>
-  fetch(`${server.url}/api/admin/${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 
 /** Creates item `n` (a title and a random password) in the vault; throws unless answered 201. */
 export async function createItem(

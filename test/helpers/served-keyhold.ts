@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { adminJson } from './admin-http.js';
 import { cmd, type RunResult, runCli, type Server, startServer, tempDataDir } from './processes.js';
 
 /** What `keyhold init --json` prints (no `--admin-password`, so the owner's is generated). */
@@ -9,7 +10,8 @@ export interface Initialized {
   ownerEmail: string;
   ownerPassword: string;
   adminToken: string;
-  dataDir: string;
+  /** The database file, `keyhold.db` in the data directory. */
+  database: string;
   /** Written by `init`: the tests run without KEYHOLD_MASTER_KEY (childEnv drops it). */
   masterKeyFile: string;
 }
@@ -58,19 +60,8 @@ export async function serveInitialized(): Promise<ServedKeyhold> {
         throw new Error(`keyhold ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
       return JSON.parse(result.stdout) as T;
     },
-    async admin<T>(method: string, path: string, body?: unknown, token = init.adminToken): Promise<T> {
-      const response = await fetch(`${served.server.url}/api/admin${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-      return (text === '' ? undefined : JSON.parse(text)) as T;
-    },
+    admin: <T>(method: string, path: string, body?: unknown, token = init.adminToken) =>
+      adminJson(served.server, token)<T>(method, path, body),
   };
   return served;
 }

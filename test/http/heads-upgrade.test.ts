@@ -16,7 +16,7 @@ import { sealItem } from '../../src/domain/items/sealing.js';
 import type { ItemContent } from '../../src/domain/items/types.js';
 import { buildServices } from '../../src/services.js';
 import { ITEM_HEADS_PENDING } from '../../src/storage/ports.js';
-import { migrationProvider } from '../../src/storage/sql/migrations.js';
+import { DIALECT_TYPES, migrationProvider } from '../../src/storage/sql/migrations.js';
 import { databasePath } from '../../src/storage/sqlite/backend.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 
@@ -57,7 +57,7 @@ async function writeLegacyDatabase(): Promise<void> {
   const database = new BetterSqlite3(databasePath(dir));
   database.pragma('journal_mode = WAL');
   const db = new Kysely({ dialect: betterSqliteDialect(database).dialect });
-  const provider = migrationProvider({ blob: 'blob', serialPrimaryKey: 'integer primary key autoincrement' });
+  const provider = migrationProvider(DIALECT_TYPES.sqlite);
   const { error } = await new Migrator({ db, provider }).migrateTo('0005_item_content_together');
   if (error) throw error;
   const check = keyring.sealWithMaster(randomBytes(32), aad.masterKeyCheck()).toString('base64');

@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { client } from '../helpers/app.js';
-import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
+import { type PostgresCluster, queryAsAdmin, startPostgres } from '../helpers/postgres.js';
 import { type StorageApp, startAppOn } from '../helpers/storage-app.js';
 
 /**
@@ -57,36 +56,64 @@ describe('PostgreSQL out of reach', () => {
       });
       expect(token.statusCode).toBe(503);
       expect(token.json().error).toBe('server_error');
-      // The process is alive and says so.
+      // The process is alive and says so, and not ready: a load balancer takes it out.
       expect((await started.app.inject({ method: 'GET', url: '/heartbeat' })).statusCode).toBe(200);
+      const health = await started.app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(503);
+      expect(health.json().dependencies).toEqual([{ service: 'storage', status: 'UNAVAILABLE' }]);
     } finally {
       cluster.resume();
     }
+    expect((await started.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
 
     const after = await api.get('/vaults');
     expect(after.statusCode).toBe(200);
     expect(after.json().map((v: { name: string }) => v.name)).toEqual(['before the outage']);
     expect((await api.post('/vaults', { name: 'after the outage' })).statusCode).toBe(201);
-    // Each refusal was logged as the database's fault, with its cause, never as a bug.
+    // Each refusal was logged as the database's fault, with its cause, never as a bug; the
+    // readiness check logged why it said UNAVAILABLE.
     const faults = started.logs.map((l) => JSON.parse(l)).filter((l) => l.level >= 50);
-    expect(faults.length).toBeGreaterThan(0);
-    expect(faults.every((l) => l.code === 'database_unavailable')).toBe(true);
+    const [health, refusals] = [
+      faults.filter((l) => l.msg === 'health: the database does not answer'),
+      faults.filter((l) => l.msg !== 'health: the database does not answer'),
+    ];
+    expect(health).toHaveLength(1);
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals.every((l) => l.code === 'database_unavailable')).toBe(true);
+  });
+
+  it('answers /health 503 after 2 s when the database does not answer in time, 200 once it does', async () => {
+    // A database that answers nothing: the one pooled connection is held by a transaction, so
+    // the readiness check waits for a connection (up to the pool's 5 s) and gives up at 2 s.
+    const storage = await openPostgres(await cluster.createDatabase(), { poolSize: 1 });
+    const slow = await startAppOn(storage);
+    try {
+      let release: () => void = () => undefined;
+      const held = storage.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+      const asked = performance.now();
+      const health = await slow.app.inject({ method: 'GET', url: '/health' });
+      const tookMs = performance.now() - asked;
+      release();
+      await held;
+      expect(health.statusCode).toBe(503);
+      expect(health.json().dependencies).toEqual([{ service: 'storage', status: 'UNAVAILABLE' }]);
+      expect(tookMs).toBeGreaterThanOrEqual(1_990);
+      expect(tookMs).toBeLessThan(2_500);
+      expect((await slow.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('serves on new connections after the server ended every one of them', async () => {
     expect((await api.get('/vaults')).statusCode).toBe(200);
     // As a failover or an administrator's pg_terminate_backend does.
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query(
-        `select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
-         where application_name = 'keyhold' and datname = current_database()) t`,
-      );
-      expect(rows[0].n).toBeGreaterThan(0);
-    } finally {
-      await admin.end();
-    }
+    const [ended] = await queryAsAdmin<{ n: number }>(
+      url,
+      `select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
+       where application_name = 'keyhold' and datname = current_database()) t`,
+    );
+    expect(ended?.n).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await api.get('/vaults')).statusCode).toBe(200);
   });

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/crypto/ids.js';
 import { withAccessCache } from '../../src/storage/cache/access-cache.js';
-import type { ConnectTokenRecord, Storage } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
+import { connectScene, heldTokenReads } from '../helpers/connect-scene.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyhold-access-cache-feed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,28 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const now = '2026-01-02T03:04:05.000Z';
 
 /** A token of a fresh account's fresh server, inserted through `storage`. */
-async function tokenIn(storage: Storage): Promise<ConnectTokenRecord> {
-  const accountId = newId();
-  await storage.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
-  const serverId = newId();
-  await storage.connectServers.insert(
-    { id: serverId, accountId, name: 'srv', secretHash: Buffer.alloc(32, 1), createdAt: now },
-    [],
-  );
-  const token: ConnectTokenRecord = {
-    id: newId(),
-    accountId,
-    serverId,
-    name: 'tok',
-    grants: [],
-    signatureHash: Buffer.alloc(32, 2),
-    createdAt: now,
-    expiresAt: null,
-    revokedAt: null,
-  };
-  await storage.connectTokens.insert(token);
-  return token;
-}
+const tokenIn = async (storage: Storage) => (await connectScene(storage, now)).token;
 
 /**
  * The access cache drops what it holds on every `access` change the feed delivers, and keeps
@@ -45,26 +24,13 @@ describe('the access cache and the change feed', () => {
     const storage = await openSqlite(join(dir, 'overtaken.sqlite'));
     const token = await tokenIn(storage);
     // A read that has read the database and is not back yet when the change is delivered.
-    let release: () => void = () => undefined;
-    let held = false;
-    const slow: Storage = {
-      ...storage,
-      connectTokens: {
-        ...storage.connectTokens,
-        get: async (id) => {
-          const record = await storage.connectTokens.get(id);
-          if (held) await new Promise<void>((resolve) => (release = resolve));
-          return record;
-        },
-      },
-    };
-    const cached = withAccessCache(slow, storage.changes);
-    held = true;
+    const slow = heldTokenReads(storage);
+    const cached = withAccessCache(slow.storage, storage.changes);
+    slow.hold();
     const overtaken = cached.connectTokens.get(token.id);
     await new Promise((resolve) => setImmediate(resolve));
     await storage.transaction((tx) => tx.connectTokens.revoke(token.accountId, token.id, now));
-    held = false;
-    release();
+    slow.release();
     expect((await overtaken)?.revokedAt).toBeNull(); // what that request read, before the change
     expect((await cached.connectTokens.get(token.id))?.revokedAt).toBe(now);
     await storage.close();

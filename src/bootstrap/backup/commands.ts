@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import { Keyring } from '../../crypto/keyring.js';
-import { MasterKeyError } from '../../crypto/master-key.js';
 import { ProcessError } from '../../errors/process-error.js';
 import { chooseBackend } from '../../storage/choose-backend.js';
+import { withPostgresAsItIs } from '../../storage/postgres/as-it-is.js';
 import { databasePath } from '../../storage/sqlite/backend.js';
-import { loadMasterKey, openKeyCheck } from '../store.js';
+import { keyToOpen, loadMasterKey, openKeyCheck } from '../store.js';
 import { backupSqlite } from './backup-sqlite.js';
 import { RestoreTargetError } from './errors.js';
 import { exportLogical } from './export-logical.js';
-import { withPostgres } from './postgres.js';
 import type { BackupReport, RestoreReport } from './report.js';
 import { refuseInitialized, restoreInto, restoreSqlite } from './restore.js';
 
@@ -29,14 +28,14 @@ export async function backupDatabase(config: Config, out: string): Promise<Backu
     // already use; backupSqlite checks the key on a connection that leaves the files alone.
     const file = databasePath(config.dataDir);
     if (!existsSync(file)) throw nothing();
-    return backupSqlite(file, out, loadMasterKey(config, backend));
+    return backupSqlite(file, out, keyToOpen(config, backend.location));
   }
   const found = await backend.inspect();
   if (found.kind === 'nothing') throw nothing();
   if (found.kind === 'other') throw new ProcessError('command_failed', found.why);
-  const masterKey = loadMasterKey(config, backend);
+  const masterKey = keyToOpen(config, backend.location);
   openKeyCheck(new Keyring(masterKey), found.keyCheck, backend);
-  return withPostgres(config.databaseUrl, (db) => exportLogical(db, out, masterKey));
+  return withPostgresAsItIs(config.databaseUrl, (db) => exportLogical(db, out, masterKey));
 }
 
 /**
@@ -52,11 +51,10 @@ export async function restoreDatabase(config: Config, file: string): Promise<Res
     throw new RestoreTargetError(
       `${backend.location} already holds a Keyhold database; a restore goes into an empty database only`,
     );
-  if (config.masterKey === undefined && !existsSync(config.masterKeyFile))
-    throw new MasterKeyError(
-      `the master key is missing: KEYHOLD_MASTER_KEY is not set and ${config.masterKeyFile} does not exist; a restore needs the master key the backup was made with (it is never in the backup): put it in that file (mode 0600) or in KEYHOLD_MASTER_KEY`,
-    );
-  const masterKey = loadMasterKey(config, backend);
+  const { key: masterKey } = loadMasterKey(
+    config,
+    'a restore needs the master key the backup was made with (it is never in the backup): put it in that file (mode 0600) or in KEYHOLD_MASTER_KEY',
+  );
   if (config.databaseUrl === undefined) return restoreSqlite(config.dataDir, file, masterKey);
-  return withPostgres(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location));
+  return withPostgresAsItIs(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location));
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { TABLES_IN_FOREIGN_KEY_ORDER, type TableKey, type TableName } from '../../storage/sql/table-order.js';
 import type { Database } from '../../storage/sql/tables.js';
+import { BackupError } from './errors.js';
 
 /** Rows per table, for the tables a database has. */
 export type RowCounts = Partial<Record<TableName, number>>;
@@ -81,4 +82,14 @@ function nextLimit(rows: Row[]): number {
       bytes += Buffer.isBuffer(value) ? value.length : typeof value === 'string' ? value.length : 8;
   const perRow = Math.max(1, bytes / rows.length);
   return Math.max(1, Math.min(PAGE_ROWS, Math.floor(PAGE_BYTES / perRow)));
+}
+
+/** Refuses a copy whose rows per table differ from the rows read. */
+export function expectSameRows(expected: RowCounts, found: RowCounts, where: string): void {
+  for (const [table, rows] of Object.entries(expected)) {
+    if (found[table as keyof RowCounts] !== rows)
+      throw new BackupError(
+        `${where}: table ${table} holds ${found[table as keyof RowCounts] ?? 0} rows where ${rows} were copied`,
+      );
+  }
 }

@@ -1,10 +1,9 @@
 import { statSync } from 'node:fs';
 import type { Kysely } from 'kysely';
+import { dialectOf } from '../../storage/sql/dialect.js';
+import { DIALECT_TYPES } from '../../storage/sql/migrations.js';
 import type { Database } from '../../storage/sql/tables.js';
-import { SQLITE_TYPES } from '../../storage/sqlite/open.js';
-import { copyTables, type RowCounts } from './copy-tables.js';
-import { isPostgres } from './dialect.js';
-import { BackupError } from './errors.js';
+import { copyTables, expectSameRows } from './copy-tables.js';
 import { writeNewFile } from './files.js';
 import type { BackupReport } from './report.js';
 import { appliedMigrations, migrateTo, schemaState } from './schema-version.js';
@@ -28,7 +27,7 @@ export async function exportLogical(
       const applied = await appliedMigrations(snapshot);
       await schemaState(applied, 'the source database');
       return writeSqliteFile(partial, async ({ db: target }) => {
-        await migrateTo(target, SQLITE_TYPES, applied.at(-1) as string);
+        await migrateTo(target, DIALECT_TYPES.sqlite, applied.at(-1) as string);
         return target.transaction().execute((trx) => copyTables(snapshot, trx));
       });
     });
@@ -44,16 +43,6 @@ export async function exportLogical(
  * the live SQLite database is backed up with backupSqlite instead.
  */
 function readSnapshot<T>(db: Kysely<Database>, work: (snapshot: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (!isPostgres(db)) return work(db);
+  if (dialectOf(db) !== 'postgres') return work(db);
   return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
-}
-
-/** Refuses a copy whose rows per table differ from the rows read. */
-export function expectSameRows(expected: RowCounts, found: RowCounts, where: string): void {
-  for (const [table, rows] of Object.entries(expected)) {
-    if (found[table as keyof RowCounts] !== rows)
-      throw new BackupError(
-        `${where}: table ${table} holds ${found[table as keyof RowCounts] ?? 0} rows where ${rows} were copied`,
-      );
-  }
 }

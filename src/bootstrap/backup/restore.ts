@@ -1,18 +1,18 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
+import { dialectOf, migrationTypes } from '../../storage/sql/dialect.js';
+import { knownMigrations } from '../../storage/sql/migrations.js';
 import { migrate } from '../../storage/sql/storage.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../storage/sql/table-order.js';
 import type { Database } from '../../storage/sql/tables.js';
 import { DATABASE_FILE, databasePath } from '../../storage/sqlite/backend.js';
 import { DataDirInUseError, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
-import { copyTables, countRows, tablesOf } from './copy-tables.js';
-import { dialectTypes, isPostgres } from './dialect.js';
+import { copyTables, countRows, expectSameRows, tablesOf } from './copy-tables.js';
 import { BackupError, RestoreTargetError } from './errors.js';
-import { expectSameRows } from './export-logical.js';
 import { copyToNewFile, placeNewFile } from './files.js';
 import type { RestoreReport } from './report.js';
-import { appliedMigrations, knownMigrations } from './schema-version.js';
+import { appliedMigrations } from './schema-version.js';
 import { resetSerials } from './serials.js';
 import { readSqliteFile } from './sqlite-file.js';
 import {
@@ -91,10 +91,10 @@ export async function restoreInto(
   return atCurrentSchema(file, inspected, async (current) => {
     const before = await verifyBackup(current, masterKey, file);
     expectSameContent(inspected, before, file);
-    await migrate(target, dialectTypes(target));
+    await migrate(target, migrationTypes(target));
     const copied = await readSqliteFile(current, ({ db: source }) =>
       target.transaction().execute(async (trx) => {
-        if (isPostgres(trx)) {
+        if (dialectOf(trx) === 'postgres') {
           // Nothing else writes these tables until the copy commits; then they are checked again.
           const tables = (await tablesOf(trx)).map((t) => sql.table(t.name));
           await sql`lock table ${sql.join(tables)} in exclusive mode`.execute(trx);

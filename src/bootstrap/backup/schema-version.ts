@@ -1,7 +1,6 @@
 import { type Kysely, Migrator } from 'kysely';
-import { type DialectTypes, migrationProvider } from '../../storage/sql/migrations.js';
+import { type DialectTypes, knownMigrations, migrationProvider } from '../../storage/sql/migrations.js';
 import type { Database } from '../../storage/sql/tables.js';
-import { SQLITE_TYPES } from '../../storage/sqlite/open.js';
 import { BackupError } from './errors.js';
 
 /** Kysely's record of the migrations applied to a database, one row per migration name. */
@@ -12,12 +11,6 @@ const MIGRATION_TABLE = 'kysely_migration';
  * backup reports, and what decides whether this build can restore it.
  */
 export type SchemaVersion = string;
-
-/** The migrations this build knows, in the order they apply. */
-export async function knownMigrations(): Promise<string[]> {
-  // The names do not depend on the dialect's type names.
-  return Object.keys(await migrationProvider(SQLITE_TYPES).getMigrations()).sort();
-}
 
 /** The migrations applied to `db`, in order; none when it has no migration table. */
 export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {

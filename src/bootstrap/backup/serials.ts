@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { dialectOf } from '../../storage/sql/dialect.js';
 import type { Database } from '../../storage/sql/tables.js';
-import { isPostgres } from './dialect.js';
 
 /**
  * After rows were copied in with their ids, moves every serial sequence of a PostgreSQL database
@@ -9,7 +9,7 @@ import { isPostgres } from './dialect.js';
  * SQLite needs nothing: AUTOINCREMENT keeps its counter past every id inserted.
  */
 export async function resetSerials(db: Kysely<Database>): Promise<void> {
-  if (!isPostgres(db)) return;
+  if (dialectOf(db) !== 'postgres') return;
   const { rows } = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns
     where table_schema = current_schema() and column_default like 'nextval(%'`.execute(db);

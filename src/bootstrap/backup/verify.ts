@@ -5,9 +5,9 @@ import { itemRows } from '../../domain/items/item-rows.js';
 import { isAppError } from '../../errors/app-error.js';
 import { isKeyholdError } from '../../errors/keyhold-error.js';
 import { KEY_CHECK } from '../../storage/backend.js';
+import { DIALECT_TYPES } from '../../storage/sql/migrations.js';
 import { migrate, stores } from '../../storage/sql/storage.js';
 import type { Database } from '../../storage/sql/tables.js';
-import { SQLITE_TYPES } from '../../storage/sqlite/open.js';
 import { openKeyCheck } from '../store.js';
 import { countRows, type RowCounts } from './copy-tables.js';
 import { BackupError } from './errors.js';
@@ -152,7 +152,7 @@ function keyCheck(value: string | undefined, keyring: Keyring, where: string): b
 
 /** Brings a SQLite file's schema up to this build's. */
 export const migrateSqliteFile = (file: string): Promise<void> =>
-  writeSqliteFile(file, ({ db }) => migrate(db, SQLITE_TYPES));
+  writeSqliteFile(file, ({ db }) => migrate(db, DIALECT_TYPES.sqlite));
 
 /**
  * Runs `work`, answering what goes wrong in a backup's content as the refusal it is: a value

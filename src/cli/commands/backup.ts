@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { BackupReport } from '../../bootstrap/backup/report.js';
+import { type DatabaseFlags, databaseConfig, databaseOptions } from '../database-options.js';
 import { emit, table } from '../output.js';
-import { configFrom } from '../settings.js';
 
 /** The rows per table and what was verified: shared by backup and restore. */
 export const renderVerified = (r: {
@@ -24,26 +24,6 @@ const renderBackup = (r: BackupReport): string =>
     'The master key is not in the backup, and a restore needs it: keep it apart from the backup (see docs/backup.md).',
   ].join('\n');
 
-/** Where the database is and which master key opens it: as `keyhold serve` takes them. */
-export function databaseOptions(command: Command): Command {
-  return command
-    .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR, default ./data)')
-    .option(
-      '--database-url <url>',
-      'PostgreSQL database instead of SQLite in the data directory (env KEYHOLD_DATABASE_URL)',
-    )
-    .option(
-      '--master-key-file <file>',
-      'master key file (env KEYHOLD_MASTER_KEY_FILE, default DATA_DIR/master.key)',
-    );
-}
-
-export interface DatabaseFlags {
-  dataDir?: string;
-  databaseUrl?: string;
-  masterKeyFile?: string;
-}
-
 export function registerBackup(program: Command): void {
   databaseOptions(
     program
@@ -58,13 +38,8 @@ export function registerBackup(program: Command): void {
   )
     .option('--json', 'print the result as JSON')
     .action(async (opts: DatabaseFlags & { out: string; json?: boolean }) => {
-      const config = configFrom({
-        dataDir: opts.dataDir,
-        databaseUrl: opts.databaseUrl,
-        masterKeyFile: opts.masterKeyFile,
-      });
       // Loaded on demand: the server's modules would slow every other command.
       const { backupDatabase } = await import('../../bootstrap/backup/commands.js');
-      emit(await backupDatabase(config, opts.out), opts, renderBackup);
+      emit(await backupDatabase(databaseConfig(opts), opts.out), opts, renderBackup);
     });
 }

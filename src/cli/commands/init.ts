@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { displayName, emailAddress } from '../../domain/text.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../domain/users/password-policy.js';
 import type { Initialized } from '../../main.js';
+import { type DatabaseFlags, databaseConfig, databaseOptions } from '../database-options.js';
 import { CliError } from '../errors.js';
 import { emit } from '../output.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
-import { configFrom } from '../settings.js';
 
 export const renderCredentials = (c: Initialized): string =>
   [
@@ -34,20 +34,13 @@ function validated<T>(
 }
 
 export function registerInit(program: Command): void {
-  program
-    .command('init')
-    .description(
-      'create the database (SQLite in the data directory, or PostgreSQL with --database-url) with the master key, first account, its owner and an admin token',
-    )
-    .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR)')
-    .option(
-      '--database-url <url>',
-      'PostgreSQL database instead of SQLite in the data directory (env KEYHOLD_DATABASE_URL)',
-    )
-    .option(
-      '--master-key-file <file>',
-      'master key file (env KEYHOLD_MASTER_KEY_FILE, default DATA_DIR/master.key)',
-    )
+  databaseOptions(
+    program
+      .command('init')
+      .description(
+        'create the database (SQLite in the data directory, or PostgreSQL with --database-url) with the master key, first account, its owner and an admin token',
+      ),
+  )
     .option('--account-name <name>', 'name of the first account', 'Default')
     .option('--admin-email <email>', 'email of the account owner', 'owner@keyhold.local')
     .option(
@@ -60,21 +53,16 @@ export function registerInit(program: Command): void {
     )
     .option('--json', 'print the result as JSON')
     .action(
-      async (opts: {
-        dataDir?: string;
-        databaseUrl?: string;
-        masterKeyFile?: string;
-        accountName: string;
-        adminEmail: string;
-        adminPassword?: string;
-        adminPasswordFile?: string;
-        json?: boolean;
-      }) => {
-        const config = configFrom({
-          dataDir: opts.dataDir,
-          databaseUrl: opts.databaseUrl,
-          masterKeyFile: opts.masterKeyFile,
-        });
+      async (
+        opts: DatabaseFlags & {
+          accountName: string;
+          adminEmail: string;
+          adminPassword?: string;
+          adminPasswordFile?: string;
+          json?: boolean;
+        },
+      ) => {
+        const config = databaseConfig(opts);
         const ownerEmail = validated(emailAddress, opts.adminEmail, '--admin-email');
         const accountName = validated(displayName(200), opts.accountName, '--account-name');
         const password = await valueOrFile(

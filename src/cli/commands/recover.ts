@@ -1,56 +1,37 @@
 import type { Command } from 'commander';
 import { ID_PATTERN } from '../../crypto/ids.js';
+import { type DatabaseFlags, databaseConfig, databaseOptions } from '../database-options.js';
 import { CliError } from '../errors.js';
 import { emit } from '../output.js';
-import { configFrom } from '../settings.js';
 
 export function registerRecover(program: Command): void {
-  program
-    .command('recover')
-    .description(
-      'break-glass: on the host, with the master key, mint a new owner admin token for the operator account (or --account) after every owner token was lost or revoked; audited. On SQLite, stop `keyhold serve` on the data directory first',
-    )
-    .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR, default ./data)')
-    .option(
-      '--database-url <url>',
-      'PostgreSQL database instead of SQLite in the data directory (env KEYHOLD_DATABASE_URL)',
-    )
-    .option(
-      '--master-key-file <file>',
-      'master key file (env KEYHOLD_MASTER_KEY_FILE, default DATA_DIR/master.key)',
-    )
+  databaseOptions(
+    program
+      .command('recover')
+      .description(
+        'break-glass: on the host, with the master key, mint a new owner admin token for the operator account (or --account) after every owner token was lost or revoked; audited. On SQLite, stop `keyhold serve` on the data directory first',
+      ),
+  )
     .option('--account <id>', 'the account to recover (default: the operator account, the one `init` made)')
     .option('--json', 'print the result as JSON')
-    .action(
-      async (opts: {
-        dataDir?: string;
-        databaseUrl?: string;
-        masterKeyFile?: string;
-        account?: string;
-        json?: boolean;
-      }) => {
-        if (opts.account !== undefined && !ID_PATTERN.test(opts.account))
-          throw new CliError(
-            `--account ${JSON.stringify(opts.account)}: not an account id (26 characters of a-z and 0-9)`,
-          );
-        const config = configFrom({
-          dataDir: opts.dataDir,
-          databaseUrl: opts.databaseUrl,
-          masterKeyFile: opts.masterKeyFile,
-        });
-        // Loaded on demand: the server's modules would slow every other command.
-        const { recoverAccess } = await import('../../bootstrap/recover.js');
-        const recovered = await recoverAccess(
-          config,
-          opts.account === undefined ? {} : { accountId: opts.account },
+    .action(async (opts: DatabaseFlags & { account?: string; json?: boolean }) => {
+      if (opts.account !== undefined && !ID_PATTERN.test(opts.account))
+        throw new CliError(
+          `--account ${JSON.stringify(opts.account)}: not an account id (26 characters of a-z and 0-9)`,
         );
-        emit(recovered, opts, (r) =>
-          [
-            `Owner admin token ${r.tokenId} minted for account ${r.accountName} (${r.accountId}); the audit trail records it (token id keyhold-recover).`,
-            'This token is shown only once; store it now:',
-            `  admin token: ${r.adminToken}`,
-          ].join('\n'),
-        );
-      },
-    );
+      const config = databaseConfig(opts);
+      // Loaded on demand: the server's modules would slow every other command.
+      const { recoverAccess } = await import('../../bootstrap/recover.js');
+      const recovered = await recoverAccess(
+        config,
+        opts.account === undefined ? {} : { accountId: opts.account },
+      );
+      emit(recovered, opts, (r) =>
+        [
+          `Owner admin token ${r.tokenId} minted for account ${r.accountName} (${r.accountId}); the audit trail records it (token id keyhold-recover).`,
+          'This token is shown only once; store it now:',
+          `  admin token: ${r.adminToken}`,
+        ].join('\n'),
+      );
+    });
 }

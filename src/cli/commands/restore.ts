@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { RestoreReport } from '../../bootstrap/backup/report.js';
+import { type DatabaseFlags, databaseConfig, databaseOptions } from '../database-options.js';
 import { emit } from '../output.js';
-import { configFrom } from '../settings.js';
-import { type DatabaseFlags, databaseOptions, renderVerified } from './backup.js';
+import { renderVerified } from './backup.js';
 
 const renderRestore = (r: RestoreReport): string =>
   [
@@ -22,13 +22,8 @@ export function registerRestore(program: Command): void {
   )
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: DatabaseFlags & { json?: boolean }) => {
-      const config = configFrom({
-        dataDir: opts.dataDir,
-        databaseUrl: opts.databaseUrl,
-        masterKeyFile: opts.masterKeyFile,
-      });
       // Loaded on demand: the server's modules would slow every other command.
       const { restoreDatabase } = await import('../../bootstrap/backup/commands.js');
-      emit(await restoreDatabase(config, file), opts, renderRestore);
+      emit(await restoreDatabase(databaseConfig(opts), file), opts, renderRestore);
     });
 }

@@ -1,24 +1,19 @@
 import type { Command } from 'commander';
+import type { DatabaseFlags } from '../database-options.js';
+import { databaseOptions } from '../database-options.js';
 import { CliError } from '../errors.js';
 import { reloadOnSignal } from '../reload-signal.js';
 import { configFrom } from '../settings.js';
 import { renderCredentials } from './init.js';
 
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description(
-      'run the central service (initialises the database on first start; SQLite in the data directory, or PostgreSQL with --database-url, shared by several nodes); HTTPS with KEYHOLD_TLS_CERT_FILE and KEYHOLD_TLS_KEY_FILE, reloaded on SIGHUP; KEYHOLD_TRUST_PROXY names the reverse proxies whose X-Forwarded-For is believed',
-    )
-    .option('--data-dir <dir>', 'data directory (env KEYHOLD_DATA_DIR, default ./data)')
-    .option(
-      '--database-url <url>',
-      'PostgreSQL database instead of SQLite in the data directory (env KEYHOLD_DATABASE_URL)',
-    )
-    .option(
-      '--master-key-file <file>',
-      'master key file (env KEYHOLD_MASTER_KEY_FILE, default DATA_DIR/master.key)',
-    )
+  databaseOptions(
+    program
+      .command('serve')
+      .description(
+        'run the central service (initialises the database on first start; SQLite in the data directory, or PostgreSQL with --database-url, shared by several nodes); HTTPS with KEYHOLD_TLS_CERT_FILE and KEYHOLD_TLS_KEY_FILE, reloaded on SIGHUP; KEYHOLD_TRUST_PROXY names the reverse proxies whose X-Forwarded-For is believed',
+      ),
+  )
     .option('--host <host>', 'listen address (env KEYHOLD_HOST, default 127.0.0.1)')
     .option('--port <port>', 'listen port (env KEYHOLD_PORT, default 8300)')
     .option('--log-level <level>', 'log level (env KEYHOLD_LOG_LEVEL, default info)')
@@ -33,16 +28,15 @@ export function registerServe(program: Command): void {
       [] as string[],
     )
     .action(
-      async (opts: {
-        dataDir?: string;
-        databaseUrl?: string;
-        masterKeyFile?: string;
-        host?: string;
-        port?: string;
-        logLevel?: string;
-        publicUrl?: string;
-        connect: string[];
-      }) => {
+      async (
+        opts: DatabaseFlags & {
+          host?: string;
+          port?: string;
+          logLevel?: string;
+          publicUrl?: string;
+          connect: string[];
+        },
+      ) => {
         const { connect, ...settings } = opts;
         const config = configFrom(settings);
         const hosted = connect.map(parseHosted);

@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { ProcessError } from '../../errors/process-error.js';
 import { type Backend, type Found, KEY_CHECK } from '../backend.js';
+import { ownConnection } from './connection.js';
 import { openPostgres, type PostgresOptions } from './open.js';
-import { connectionConfig } from './pool.js';
 
 /** SQLSTATE undefined_table: the database has no Keyhold schema yet. */
 const UNDEFINED_TABLE = '42P01';
@@ -38,9 +37,7 @@ export function withoutPassword(url: string): string {
  * connection error is an error, never "nothing" (which would start a second initialisation).
  */
 async function inspectPostgres(url: string): Promise<Found> {
-  const client = new pg.Client(connectionConfig(url));
-  // A connection lost while idle here must not crash the process: the query below reports it.
-  client.on('error', () => undefined);
+  const client = ownConnection(url);
   try {
     await client.connect();
     const result = await client.query<{ value: string }>('select value from meta where key = $1', [

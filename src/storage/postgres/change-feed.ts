@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { CHANGE_TOPICS, type ChangeTopic } from '../ports/changes.js';
 import type { PublishChange } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
+import { ownConnection } from './connection.js';
 
 /** The notification channel; notifications stay within their database. */
 const CHANNEL = 'keyhold_changes';
@@ -102,12 +103,8 @@ export async function receiveChanges(options: ChangeReceiverOptions): Promise<Ch
   };
 
   const listen = async () => {
-    const client = new pg.Client({
-      connectionString: url,
-      application_name: `keyhold changes ${node}`,
-      keepAlive: true,
-    });
-    // A failed or ended connection is replaced; an unhandled 'error' would be thrown.
+    const client = ownConnection(url, `keyhold changes ${node}`);
+    // A failed or ended connection is replaced.
     const lost = () => {
       if (listener?.client !== client) return;
       drop(client);

@@ -1,12 +1,10 @@
 import { Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { StorageUnavailableError } from '../errors.js';
-import { type DialectTypes, migrationProvider } from '../sql/migrations.js';
+import { DIALECT_TYPES, knownMigrations } from '../sql/migrations.js';
 import { migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
-import { connectionConfig } from './pool.js';
-
-export const POSTGRES_TYPES: DialectTypes = { blob: 'bytea', serialPrimaryKey: 'bigserial primary key' };
+import { ownConnection } from './connection.js';
 
 /**
  * The key of the session-level advisory lock every node takes before it migrates: "keyhold" in
@@ -26,8 +24,7 @@ export const MIGRATION_LOCK_KEY = 0x6b6579686f6c64n;
  * without taking the lock.
  */
 export async function migrateLocked(url: string): Promise<void> {
-  const client = new pg.Client(connectionConfig(url));
-  client.on('error', () => undefined);
+  const client = ownConnection(url);
   try {
     await client.connect();
   } catch (error) {
@@ -46,7 +43,7 @@ export async function migrateLocked(url: string): Promise<void> {
     if (await upToDate(client)) return;
     await client.query(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
     try {
-      await migrate(db, POSTGRES_TYPES);
+      await migrate(db, DIALECT_TYPES.postgres);
     } finally {
       await client.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => undefined);
     }
@@ -58,7 +55,7 @@ export async function migrateLocked(url: string): Promise<void> {
 
 /** Whether the database has applied exactly the migrations this release knows, no more, no fewer. */
 async function upToDate(client: pg.Client): Promise<boolean> {
-  const known = Object.keys(await migrationProvider(POSTGRES_TYPES).getMigrations());
+  const known = await knownMigrations();
   const table = await client.query<{ present: boolean }>(
     `select to_regclass('kysely_migration') is not null as present`,
   );

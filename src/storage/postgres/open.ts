@@ -10,8 +10,6 @@ import { publishChange, receiveChanges } from './change-feed.js';
 import { migrateLocked } from './migrate.js';
 import { DEFAULT_POOL_SIZE, keyholdPool } from './pool.js';
 
-export { POSTGRES_TYPES } from './migrate.js';
-
 export interface PostgresOptions {
   /** Connections in the pool at most (KEYHOLD_DATABASE_POOL_SIZE); default 10. */
   poolSize?: number;

@@ -1,6 +1,7 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { isConnectionLoss, StorageUnavailableError } from '../errors.js';
+import { connectionConfig } from './connection.js';
 
 export interface PoolSettings {
   /** Connections at most (KEYHOLD_DATABASE_POOL_SIZE). */
@@ -9,12 +10,6 @@ export interface PoolSettings {
 
 export const DEFAULT_POOL_SIZE = 10;
 
-/**
- * How long a request waits for a connection (from the pool, or a new one being made) before it
- * is answered 503: a database that is down refuses at once, one behind a dead network answers
- * nothing, and a request must not hang on it.
- */
-const CONNECT_TIMEOUT_MS = 5_000;
 /** An idle connection is closed after this; the pool makes new ones as load comes back. */
 const IDLE_TIMEOUT_MS = 30_000;
 /**
@@ -29,38 +24,6 @@ export const STATEMENT_TIMEOUT_MS = 30_000;
  * go with it): a node that stalls mid-transaction (a paused VM) cannot hold rows for ever.
  */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
-
-/**
- * int8 (bigint, count(*), the audit trail's bigserial) as a JavaScript number. `pg` returns it as
- * a string, since an int8 can exceed 2^53; Keyhold's never do (epoch milliseconds, TOTP steps,
- * counts and sequence numbers are all far below 2^53 ≈ 9·10^15), and the stores and SQLite's
- * driver deal in numbers. A value that did exceed it fails its query loudly rather than losing
- * precision quietly.
- */
-function parseInt8(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`an int8 value out of JavaScript's safe range: ${text}`);
-  return n;
-}
-
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 && format !== 'binary'
-      ? parseInt8
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
-/** What every connection Keyhold makes is configured with (the pool's and the migrator's). */
-export function connectionConfig(url: string): pg.ClientConfig {
-  return {
-    connectionString: url,
-    // The URL may name another; this one is what `pg_stat_activity` shows otherwise.
-    application_name: 'keyhold',
-    types,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    keepAlive: true,
-  };
-}
 
 /**
  * The `pg` pool Kysely draws its connections from, with what a service needs around it:

@@ -7,6 +7,7 @@ import {
   sql,
 } from 'kysely';
 import type { RowHold } from '../ports.js';
+import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 /**
  * What the stores write differently per SQL dialect when they run (the schema's few type names
@@ -22,6 +23,10 @@ export function dialectOf(db: Kysely<any>): SqlDialect {
   if (adapter instanceof SqliteAdapter) return 'sqlite';
   throw new Error(`storage: unsupported SQL dialect (${adapter.constructor.name})`);
 }
+
+/** The migrations' type names for `db`'s dialect. */
+// biome-ignore lint/suspicious/noExplicitAny: any database schema
+export const migrationTypes = (db: Kysely<any>): DialectTypes => DIALECT_TYPES[dialectOf(db)];
 
 /**
  * A read that holds its rows until the transaction ends (RowHold, ports.ts). PostgreSQL:

@@ -14,9 +14,9 @@ import { mfa } from './migrations/0012-mfa.js';
 import { cliSignIn } from './migrations/0013-cli-sign-in.js';
 import { auditFilters } from './migrations/0014-audit-filters.js';
 import { sharedNodeState } from './migrations/0015-shared-node-state.js';
-import type { DialectTypes } from './migrations/dialect-types.js';
+import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
-export type { DialectTypes } from './migrations/dialect-types.js';
+export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 /**
  * Versioned migrations, applied in order at start, one file each under `migrations/`. They are
@@ -45,4 +45,9 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
       };
     },
   };
+}
+
+/** The names of the migrations this build knows, in the order they apply (the same on every dialect). */
+export async function knownMigrations(): Promise<string[]> {
+  return Object.keys(await migrationProvider(DIALECT_TYPES.sqlite).getMigrations()).sort();
 }

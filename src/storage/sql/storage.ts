@@ -1,4 +1,5 @@
 import { type Kysely, Migrator, sql } from 'kysely';
+import { ProcessError } from '../../errors/process-error.js';
 import { announceWrites } from '../changes/announced-writes.js';
 import { ChangeListeners } from '../changes/listeners.js';
 import type { ChangeAnnouncer, ChangeTopic, Storage, Stores } from '../ports.js';
@@ -78,7 +79,8 @@ export async function migrate(db: Kysely<Database>, types: DialectTypes): Promis
     error instanceof Error ? error.message : '',
   );
   if (newer) {
-    throw new Error(
+    throw new ProcessError(
+      'database_too_new',
       `the database was migrated by a newer Keyhold (migration ${newer[1]} is unknown to this version); start the newer version, or restore a backup made before the upgrade`,
     );
   }

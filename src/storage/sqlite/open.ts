@@ -3,18 +3,12 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { withAccessCache } from '../cache/access-cache.js';
 import type { Storage } from '../ports.js';
-import type { DialectTypes } from '../sql/migrations.js';
+import { DIALECT_TYPES } from '../sql/migrations.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
 import { betterSqliteDialect } from './driver.js';
 import { groupCommitTransactions } from './group-commit.js';
-
-/** The migrations' type names on SQLite. */
-export const SQLITE_TYPES: DialectTypes = {
-  blob: 'blob',
-  serialPrimaryKey: 'integer primary key autoincrement',
-};
 
 /**
  * Opens (creating if needed) the embedded SQLite database.
@@ -38,7 +32,7 @@ export async function openSqlite(file: string): Promise<Storage> {
   const { dialect, runIfFree } = betterSqliteDialect(database);
   const db = new Kysely<Database>({ dialect });
   try {
-    await migrate(db, SQLITE_TYPES);
+    await migrate(db, DIALECT_TYPES.sqlite);
   } catch (error) {
     await db.destroy();
     throw error;
