@@ -127,6 +127,45 @@ const CRAFTED: [what: string, statements: string, refusal: RegExp][] = [
   ],
 ];
 
+/** Rows changed where no verification looks: only a seal made with the master key tells. */
+const ALTERED_ROWS: [what: string, statements: string][] = [
+  [
+    "an owner admin token of the forger's (every secret, once restored)",
+    `insert into admin_tokens (id, account_id, name, token_hash, role, created_at)
+       select 'planted', account_id, 'backup job', randomblob(32), 'owner', created_at from admin_tokens limit 1;`,
+  ],
+  ['the audit trail erased', 'delete from audit_events;'],
+  ["a user's password hash replaced", "update users set password_hash = 'forged';"],
+  [
+    'an item verification does not open, its content replaced',
+    `update item_versions set content = randomblob(length(content))
+       where item_id = (select id from items order by updated_at, id limit 1);`,
+  ],
+];
+
+describe('a backup altered in rows no verification opens is refused, the target untouched', () => {
+  for (const [what, statements] of ALTERED_ROWS) {
+    it(`into a data directory: ${what}`, async () => {
+      const file = crafted(statements);
+      const dataDir = join(dir, `data-${made++}`);
+      mkdirSync(dataDir, { mode: 0o700 });
+      const error = await restoreSqlite(dataDir, file, masterKey).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackupError);
+      expect((error as Error).message).toMatch(/altered since/);
+      expect(readdirSync(dataDir).filter((f) => f !== 'keyhold.lock')).toEqual([]);
+    });
+
+    it(`into PostgreSQL: ${what}`, async () => {
+      const file = crafted(statements);
+      const target = await postgres();
+      const error = await restoreInto(target, file, masterKey).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackupError);
+      expect((error as Error).message).toMatch(/altered since/);
+      expect(Object.values(await countRows(target)).every((rows) => rows === 0)).toBe(true);
+    });
+  }
+});
+
 describe('a crafted backup is refused, the target untouched', () => {
   for (const [what, statements, refusal] of CRAFTED) {
     it(`into a data directory: ${what}`, async () => {

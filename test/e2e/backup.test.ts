@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, type Created, createItem, unreadable, writeLoad } from '../helpers/item-load.js';
@@ -21,6 +21,10 @@ function dataDirWithKeyOf(from: string): string {
   chmodSync(path.join(dir, 'master.key'), 0o600);
   return dir;
 }
+
+/** The master key of a data directory made by keyhold init (its key file: one line of base64). */
+const masterKeyOf = (dataDir: string): Buffer =>
+  Buffer.from(readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim(), 'base64');
 
 async function vaultIds(server: Server, token: string): Promise<string[]> {
   const response = await adminApi(server, token)('GET', 'vaults');
@@ -243,6 +247,24 @@ describe('keyhold restore refuses', () => {
     }
   });
 
+  it("a backup with an owner token of someone else's planted in it (made without the master key)", async () => {
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const { createHash } = await import('node:crypto');
+    const planted = path.join(tempDataDir(), 'planted.backup');
+    copyFileSync(good, planted);
+    const secret = `khadm_${randomBytes(32).toString('base64url')}`;
+    const db = new BetterSqlite3(planted);
+    db.prepare(
+      `insert into admin_tokens (id, account_id, name, token_hash, role, created_at)
+       select 'planted', account_id, 'backup job', ?, 'owner', created_at from admin_tokens limit 1`,
+    ).run(createHash('sha256').update(secret).digest());
+    db.close();
+    // Restored, the token would be an owner's: every vault, every secret.
+    expect(await refused(planted, dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .*planted\.backup (was altered since keyhold backup wrote it: its seal, made with the master key, does not match its content|has no seal: keyhold backup did not write it, or it was altered since); nothing in it can be trusted; use another backup$/,
+    );
+  });
+
   it('a truncated backup, and a file that is no backup at all', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const bytes = readFileSync(good);
@@ -295,14 +317,18 @@ describe('keyhold restore refuses', () => {
 
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
-    // The backup as schema 0014 left it: 0015 only added these tables.
+    const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
+    // The backup as schema 0014 left it (0015 only added these tables), sealed as that Keyhold's
+    // keyhold backup sealed it.
     const older = path.join(tempDataDir(), 'older.backup');
-    copyFileSync(good, older);
+    const key = masterKeyOf(served.dataDir);
+    expect(copyUnsealed(good, older, key)).toBe('matches');
     const db = new BetterSqlite3(older);
     db.exec(
       "drop table change_counter; drop table oauth_used_jtis; delete from kysely_migration where name = '0015_shared_node_state'",
     );
     db.close();
+    sealBackupFile(older, key);
     const dir = dataDirWithKeyOf(served.dataDir);
     const result = await runCli(['restore', older, '--data-dir', dir, '--json']);
     expect(result.code, result.stderr).toBe(0);

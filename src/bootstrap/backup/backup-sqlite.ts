@@ -6,6 +6,7 @@ import { KEY_CHECK } from '../../storage/backend.js';
 import { openKeyCheck } from '../store.js';
 import { writeNewFile } from './files.js';
 import type { BackupReport } from './report.js';
+import { sealBackupFile } from './seal.js';
 import { writeSqliteFile } from './sqlite-file.js';
 import { verifyBackup } from './verify.js';
 
@@ -21,7 +22,7 @@ const ALL_PAGES = 0x7fffffff;
  * of one commit, WAL and all: every write acknowledged before the step began is in it. (Copied a
  * little at a time, a backup starts over whenever another connection writes, and under a steady
  * load it may never finish.) The copy is then made an ordinary rollback-journal file, so it is a
- * single self-contained file, and verified (verify.ts) before it takes the name `out`. The
+ * single self-contained file, verified (verify.ts) and sealed (seal.ts) before it takes the name `out`. The
  * master key is checked against the source first, on the same connection.
  */
 export async function backupSqlite(source: string, out: string, masterKey: Buffer): Promise<BackupReport> {
@@ -36,6 +37,7 @@ export async function backupSqlite(source: string, out: string, masterKey: Buffe
         raw.pragma('journal_mode = DELETE');
       });
       const verified = await verifyBackup(partial, masterKey, out);
+      sealBackupFile(partial, masterKey);
       return { file: out, bytes: statSync(partial).size, method: 'sqlite-online-backup', ...verified };
     });
   } finally {

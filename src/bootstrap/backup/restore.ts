@@ -10,27 +10,22 @@ import { copyTables, countRows, tablesOf } from './copy-tables.js';
 import { dialectTypes, isPostgres } from './dialect.js';
 import { BackupError, RestoreTargetError } from './errors.js';
 import { expectSameRows } from './export-logical.js';
-import { copyToNewFile, placeNewFile } from './files.js';
+import { placeNewFile, withTempDir } from './files.js';
 import type { RestoreReport } from './report.js';
 import { appliedMigrations, knownMigrations } from './schema-version.js';
+import { copyUnsealed, expectSealed } from './seal.js';
 import { resetSerials } from './serials.js';
 import { readSqliteFile } from './sqlite-file.js';
-import {
-  atCurrentSchema,
-  type Inspected,
-  inspectBackup,
-  migrateSqliteFile,
-  verifyBackup,
-  verifyDatabase,
-} from './verify.js';
+import { type Inspected, inspectBackup, migrateSqliteFile, verifyBackup, verifyDatabase } from './verify.js';
 
 /**
  * Restores the backup `file` into the SQLite data directory `dataDir`, which must hold no
  * database yet. It holds the data directory's lock meanwhile, so it is refused while a service
- * runs on the directory, and no service starts on it half-way. The backup is inspected, copied
- * next to the database's place, migrated when an earlier Keyhold wrote it, and verified there;
- * only then does it take the database's name (it never replaces a file), and it is verified again.
- * A refusal leaves the directory as it was.
+ * runs on the directory, and no service starts on it half-way. The backup is copied next to the
+ * database's place (read once: everything after looks at the copy), inspected, migrated when an
+ * earlier Keyhold wrote it, verified there and its seal checked (seal.ts); only then does it take
+ * the database's name (it never replaces a file), and it is verified again. A refusal leaves the
+ * directory as it was.
  */
 export async function restoreSqlite(
   dataDir: string,
@@ -39,7 +34,7 @@ export async function restoreSqlite(
 ): Promise<RestoreReport> {
   const target = databasePath(dataDir);
   refuseInitialized(dataDir);
-  const inspected = await inspectBackup(readable(file), masterKey);
+  readable(file);
   let lock: ReturnType<typeof lockDataDir>;
   try {
     lock = lockDataDir(dataDir);
@@ -55,10 +50,13 @@ export async function restoreSqlite(
     // Ours to replace: an interrupted restore's, and nobody else restores while we hold the lock.
     const temp = join(dataDir, `${DATABASE_FILE}.restoring`);
     rmSync(temp, { force: true });
+    let inspected: Inspected;
     try {
-      copyToNewFile(file, temp);
+      const seal = copyUnsealed(file, temp, masterKey);
+      inspected = await inspectBackup(temp, masterKey, file);
       if (inspected.schema === 'older') await migrateSqliteFile(temp);
       const before = await verifyBackup(temp, masterKey, file);
+      expectSealed(seal, file);
       expectSameContent(inspected, before, file);
       placeNewFile(temp, target, () => targetError(dataDir));
     } finally {
@@ -75,10 +73,11 @@ export async function restoreSqlite(
 
 /**
  * Restores the backup `file` into the Keyhold database `target` (PostgreSQL, or any dialect),
- * which must hold no Keyhold rows: migrated to this build's schema, then every row copied in one
- * transaction (all or nothing), the serial sequences moved past the copied ids, and the result
- * verified against the backup. A backup written by an earlier Keyhold is migrated first (a copy
- * in a private temporary directory; the file itself is never changed). `where` names the target.
+ * which must hold no Keyhold rows. The backup is copied into a private temporary directory (read
+ * once: everything after looks at the copy), inspected, migrated there when an earlier Keyhold
+ * wrote it, verified and its seal checked (seal.ts); then the target is migrated to this build's
+ * schema, every row copied in one transaction (all or nothing), the serial sequences moved past
+ * the copied ids, and the result verified against the backup. `where` names the target.
  */
 export async function restoreInto(
   target: Kysely<Database>,
@@ -86,10 +85,15 @@ export async function restoreInto(
   masterKey: Buffer,
   where = 'the target database',
 ): Promise<RestoreReport> {
-  const inspected = await inspectBackup(readable(file), masterKey);
-  await refuseNonEmpty(target, where);
-  return atCurrentSchema(file, inspected, async (current) => {
+  readable(file);
+  return withTempDir(async (dir) => {
+    const current = join(dir, 'backup.db');
+    const seal = copyUnsealed(file, current, masterKey);
+    const inspected = await inspectBackup(current, masterKey, file);
+    await refuseNonEmpty(target, where);
+    if (inspected.schema === 'older') await migrateSqliteFile(current);
     const before = await verifyBackup(current, masterKey, file);
+    expectSealed(seal, file);
     expectSameContent(inspected, before, file);
     await migrate(target, dialectTypes(target));
     const copied = await readSqliteFile(current, ({ db: source }) =>
