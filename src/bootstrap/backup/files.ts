@@ -3,6 +3,7 @@ import {
   existsSync,
   fsyncSync,
   linkSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readSync,
@@ -11,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ProcessError } from '../../errors/process-error.js';
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -71,20 +72,25 @@ const exists = (file: string) =>
   new ProcessError('command_failed', `${file} already exists; refusing to overwrite it (give another --out)`);
 
 /**
- * Writes a new file `out` through `out.partial`: refused when `out` exists; the partial file is
- * made with mode 0600 before anything is written to it, and takes the name `out` only once
- * `write` finished (and verified) it; on failure it is removed and `out` never appears.
+ * Writes a new file `out` through a new directory `out.partial` (mode 0700) holding the file
+ * being written: refused when `out` exists, or `out.partial` does (another backup to `out` is
+ * under way, or one was interrupted). Nobody else can put a file in that directory, so the
+ * journal, WAL and shared-memory files SQLite keeps beside a database it writes are its own (one
+ * planted beside the file would be taken as SQLite's: a journal played back into it, a WAL's
+ * frames copied into it). The file is made with mode 0600, takes the name `out` only once
+ * `write` finished (and verified) it; the directory is removed whatever happens, and on failure
+ * `out` never appears.
  */
 export async function writeNewFile<T>(out: string, write: (partial: string) => Promise<T>): Promise<T> {
   if (existsSync(out)) throw exists(out);
-  const partial = `${out}.partial`;
+  const work = `${out}.partial`;
   try {
-    closeSync(openSync(partial, 'wx', 0o600));
+    mkdirSync(work, { mode: 0o700 });
   } catch (error) {
     if (errno(error) === 'EEXIST')
       throw new ProcessError(
         'command_failed',
-        `${partial} exists: another backup is being written to it, or one was interrupted; remove it and try again`,
+        `${work} exists: another backup is being written to it, or one was interrupted; remove it and try again`,
       );
     if (errno(error) === 'ENOENT')
       throw new ProcessError(
@@ -94,6 +100,8 @@ export async function writeNewFile<T>(out: string, write: (partial: string) => P
     throw error;
   }
   try {
+    const partial = join(work, basename(out));
+    closeSync(openSync(partial, 'wx', 0o600));
     const result = await write(partial);
     const fd = openSync(partial, 'r');
     try {
@@ -104,8 +112,7 @@ export async function writeNewFile<T>(out: string, write: (partial: string) => P
     placeNewFile(partial, out, exists);
     return result;
   } finally {
-    rmSync(partial, { force: true });
-    rmSync(`${partial}-journal`, { force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
