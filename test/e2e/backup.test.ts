@@ -1,9 +1,18 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, type Created, createItem, unreadable, writeLoad } from '../helpers/item-load.js';
-import { cleanup, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
+import {
+  CLI,
+  childEnv,
+  cleanup,
+  runCli,
+  type Server,
+  startServer,
+  tempDataDir,
+} from '../helpers/processes.js';
 import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 
 /**
@@ -348,5 +357,46 @@ describe('keyhold restore refuses', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('keyhold backup stopped half-way', () => {
+  it('by Ctrl-C or a service manager (SIGINT, SIGTERM) leaves nothing behind, so the next run to that --out goes ahead', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = tempDataDir();
+    const init = await runCli(['init', '--data-dir', dataDir, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    // About 160 MB, so the backup runs long enough to be stopped on the way.
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const db = new BetterSqlite3(path.join(dataDir, 'keyhold.db'));
+    const event = db.prepare(
+      `insert into audit_events (occurred_at, actor_type, actor_id, action, resource_type, result)
+       values ('2026-01-01T00:00:00.000Z', 'system', ?, 'READ', 'vault', 'SUCCESS')`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 20_000; i++) event.run(`${'x'.repeat(8000)}${i}`);
+    })();
+    db.close();
+
+    const outDir = tempDataDir();
+    const out = path.join(outDir, 'nightly.backup');
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const child = spawn(process.execPath, [CLI, 'backup', '--data-dir', dataDir, '--out', out], {
+        env: childEnv(),
+        stdio: 'ignore',
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      while (!existsSync(`${out}.partial`)) await new Promise((r) => setTimeout(r, 2));
+      child.kill(signal);
+      const { code, signal: by } = await exited;
+      // Stopped, as a stopped command is: by the signal itself.
+      expect({ code, by }).toEqual({ code: null, by: signal });
+      expect(readdirSync(outDir), signal).toEqual([]);
+    }
+    const again = await runCli(['backup', '--data-dir', dataDir, '--out', out], { timeoutMs: 60_000 });
+    expect(again.code, again.stderr).toBe(0);
   });
 });

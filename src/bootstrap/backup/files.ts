@@ -84,9 +84,13 @@ const exists = (file: string) =>
 export async function writeNewFile<T>(out: string, write: (partial: string) => Promise<T>): Promise<T> {
   if (existsSync(out)) throw exists(out);
   const work = `${out}.partial`;
+  // Heard before the directory exists: a signal between the two would leave it behind.
+  const keep = removedOnStop(work);
   try {
     mkdirSync(work, { mode: 0o700 });
   } catch (error) {
+    // Not ours to remove.
+    keep.cancel();
     if (errno(error) === 'EEXIST')
       throw new ProcessError(
         'command_failed',
@@ -112,6 +116,7 @@ export async function writeNewFile<T>(out: string, write: (partial: string) => P
     placeNewFile(partial, out, exists);
     return result;
   } finally {
+    keep.cancel();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -119,9 +124,32 @@ export async function writeNewFile<T>(out: string, write: (partial: string) => P
 /** Runs `work` with a new private directory (0700) under the system's temporary directory. */
 export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-backup-'));
+  const keep = removedOnStop(dir);
   try {
     return await work(dir);
   } finally {
+    keep.cancel();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Until `cancel()`: a stop signal (Ctrl-C, a service manager's stop, a closed terminal) removes
+ * the directory `dir` (a backup half-written, a copy of one), then stops the process as the
+ * signal would have. Without it the process died leaving `dir` behind, and the next backup to the
+ * same --out was refused until someone removed it by hand.
+ */
+function removedOnStop(dir: string): { cancel(): void } {
+  const stop = (signal: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    cancel();
+    process.kill(process.pid, signal);
+  };
+  const cancel = () => {
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, stop);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
+  return { cancel };
 }
