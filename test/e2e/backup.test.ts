@@ -223,9 +223,10 @@ describe('keyhold restore refuses', () => {
     );
   });
 
-  it('a backup with bytes flipped in a row: the vault key or the item no longer opens', async () => {
+  it('a backup with bytes flipped in a row: its seal no longer matches; sealed again, the vault key or the item no longer opens', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { readFileSync, writeFileSync } = await import('node:fs');
+    const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
     const db = new BetterSqlite3(good, { readonly: true });
     const latest = db
       .prepare(
@@ -249,6 +250,15 @@ describe('keyhold restore refuses', () => {
       const tampered = path.join(tempDataDir(), `${name}.backup`);
       writeFileSync(tampered, bytes, { mode: 0o600 });
       expect(await refused(tampered, dataDirWithKeyOf(served.dataDir))).toMatch(
+        new RegExp(
+          `^keyhold: .*${name}\\.backup was altered since keyhold backup wrote it: its seal, made with the master key, does not match its content; nothing in it can be trusted; use another backup$`,
+        ),
+      );
+      // Sealed as it is (a backup of a database damaged on disk): the verification finds it.
+      const resealed = path.join(tempDataDir(), `${name}.backup`);
+      expect(copyUnsealed(tampered, resealed, masterKeyOf(served.dataDir))).toBe('mismatch');
+      sealBackupFile(resealed, masterKeyOf(served.dataDir));
+      expect(await refused(resealed, dataDirWithKeyOf(served.dataDir))).toMatch(
         new RegExp(
           `^keyhold: .*${name}\\.backup was altered or is damaged: Integrity check failed for ${name} [a-z0-9]+( key)?; nothing in it can be trusted; use another backup$`,
         ),

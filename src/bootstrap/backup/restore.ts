@@ -22,8 +22,8 @@ import { type Inspected, inspectBackup, migrateSqliteFile, verifyBackup, verifyD
  * Restores the backup `file` into the SQLite data directory `dataDir`, which must hold no
  * database yet. It holds the data directory's lock meanwhile, so it is refused while a service
  * runs on the directory, and no service starts on it half-way. The backup is copied next to the
- * database's place (read once: everything after looks at the copy), inspected, migrated when an
- * earlier Keyhold wrote it, verified there and its seal checked (seal.ts); only then does it take
+ * database's place (read once: everything after looks at the copy), inspected, its seal checked
+ * (seal.ts), migrated when an earlier Keyhold wrote it, and verified there; only then does it take
  * the database's name (it never replaces a file), and it is verified again. A refusal leaves the
  * directory as it was.
  */
@@ -54,9 +54,9 @@ export async function restoreSqlite(
     try {
       const seal = copyUnsealed(file, temp, masterKey);
       inspected = await inspectBackup(temp, masterKey, file);
+      expectSealed(seal, file);
       if (inspected.schema === 'older') await migrateSqliteFile(temp);
       const before = await verifyBackup(temp, masterKey, file);
-      expectSealed(seal, file);
       expectSameContent(inspected, before, file);
       placeNewFile(temp, target, () => targetError(dataDir));
     } finally {
@@ -74,8 +74,8 @@ export async function restoreSqlite(
 /**
  * Restores the backup `file` into the Keyhold database `target` (PostgreSQL, or any dialect),
  * which must hold no Keyhold rows. The backup is copied into a private temporary directory (read
- * once: everything after looks at the copy), inspected, migrated there when an earlier Keyhold
- * wrote it, verified and its seal checked (seal.ts); then the target is migrated to this build's
+ * once: everything after looks at the copy), inspected, its seal checked (seal.ts), migrated
+ * there when an earlier Keyhold wrote it, and verified; then the target is migrated to this build's
  * schema, every row copied in one transaction (all or nothing), the serial sequences moved past
  * the copied ids, and the result verified against the backup. `where` names the target.
  */
@@ -90,10 +90,10 @@ export async function restoreInto(
     const current = join(dir, 'backup.db');
     const seal = copyUnsealed(file, current, masterKey);
     const inspected = await inspectBackup(current, masterKey, file);
+    expectSealed(seal, file);
     await refuseNonEmpty(target, where);
     if (inspected.schema === 'older') await migrateSqliteFile(current);
     const before = await verifyBackup(current, masterKey, file);
-    expectSealed(seal, file);
     expectSameContent(inspected, before, file);
     await migrate(target, dialectTypes(target));
     const copied = await readSqliteFile(current, ({ db: source }) =>

@@ -88,9 +88,10 @@ export function copyUnsealed(from: string, to: string, masterKey: Buffer): Seal 
 }
 
 /**
- * Refuses a backup whose seal is missing or does not match. Checked once the copy was looked at
- * (a wrong master key, a damaged file, a newer schema are refused as such first): what is left is
- * a file changed after keyhold backup wrote it. `where` names the file.
+ * Refuses a backup whose seal is missing or does not match. Checked once the copy was inspected
+ * (a wrong master key, a damaged file, a newer schema, a foreign schema are refused as such
+ * first), before anything in it is migrated or decrypted: what is left is a file changed after
+ * keyhold backup wrote it. `where` names the file.
  */
 export function expectSealed(seal: Seal, where: string): void {
   if (seal === 'mismatch')
