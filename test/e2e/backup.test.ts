@@ -334,6 +334,23 @@ describe('keyhold restore refuses', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
   });
 
+  it('and keyhold backup refuses a database with an index added by hand, saying so of the database, writing nothing', async () => {
+    const dataDir = tempDataDir();
+    const init = await runCli(['init', '--data-dir', dataDir, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const db = new BetterSqlite3(path.join(dataDir, 'keyhold.db'));
+    db.exec('create index audit_by_actor on audit_events (actor_id)');
+    db.close();
+    const out = path.join(tempDataDir(), 'indexed.backup');
+    const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0015_shared_node_state: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+    );
+    expect(readdirSync(path.dirname(out))).toEqual([]);
+  });
+
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');

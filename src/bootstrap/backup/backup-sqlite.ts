@@ -6,6 +6,8 @@ import { KEY_CHECK } from '../../storage/backend.js';
 import { openKeyCheck } from '../store.js';
 import { writeNewFile } from './files.js';
 import type { BackupReport } from './report.js';
+import { schemaProblems } from './schema-check.js';
+import { knownMigrations } from './schema-version.js';
 import { sealBackupFile } from './seal.js';
 import { writeSqliteFile } from './sqlite-file.js';
 import { verifyBackup } from './verify.js';
@@ -31,6 +33,7 @@ export async function backupSqlite(source: string, out: string, masterKey: Buffe
   const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
   try {
     checkKey(db, source, masterKey);
+    await checkSchema(db, source);
     return await writeNewFile(out, async (partial) => {
       await db.backup(partial, { progress: () => ALL_PAGES });
       await writeSqliteFile(partial, async ({ raw }) => {
@@ -59,4 +62,24 @@ function checkKey(db: BetterSqlite3.Database, source: string, masterKey: Buffer)
   if (!row)
     throw new ProcessError('command_failed', `${source} is not a Keyhold database (no master key check)`);
   openKeyCheck(new Keyring(masterKey), row.value, { location: source });
+}
+
+/**
+ * The source holds Keyhold's schema only. Something added to it by hand (an index, a trigger, a
+ * table) would be copied into the backup, which a restore refuses: said now, of the database,
+ * rather than of the backup once written. A schema this build does not know is left to the
+ * verification of the copy.
+ */
+async function checkSchema(db: BetterSqlite3.Database, source: string): Promise<void> {
+  const applied = (
+    db.prepare('select name from kysely_migration order by name').all() as { name: string }[]
+  ).map((row) => row.name);
+  const version = applied.at(-1);
+  if (version === undefined || !(await knownMigrations()).includes(version)) return;
+  const problems = await schemaProblems(db, version);
+  if (problems)
+    throw new ProcessError(
+      'command_failed',
+      `${source} has a schema that is not Keyhold's ${version}: ${problems}; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up`,
+    );
 }

@@ -34,17 +34,11 @@ async function keyholdSchema(version: SchemaVersion): Promise<Map<string, Schema
 }
 
 /**
- * Refuses a backup whose schema is not exactly the one Keyhold's migrations make at `version`:
- * an extra trigger, view, table or index, or a Keyhold table or index defined otherwise (another
- * column, a constraint more or less). A SQLite restore puts the file itself in place, so anything
- * extra would live on in the restored database and run inside the service (a trigger fires on
- * its writes); a PostgreSQL restore would copy rows shaped by it. `where` names the file.
+ * What differs between the schema of a SQLite database and the one Keyhold's migrations make at
+ * `version` (none: exactly Keyhold's): an extra trigger, view, table or index, or a Keyhold table
+ * or index defined otherwise (another column, a constraint more or less). Said for a message.
  */
-export async function expectKeyholdSchema(
-  raw: BetterSqlite3.Database,
-  version: SchemaVersion,
-  where: string,
-): Promise<void> {
+export async function schemaProblems(raw: BetterSqlite3.Database, version: SchemaVersion): Promise<string> {
   const expected = await keyholdSchema(version);
   const found = objectsOf(raw);
   const problems: string[] = [];
@@ -56,9 +50,24 @@ export async function expectKeyholdSchema(
   }
   for (const [key, object] of expected)
     if (!found.has(key)) problems.push(`no ${object.type} ${object.name}`);
-  if (problems.length > 0)
+  return problems.length === 0 ? '' : `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`;
+}
+
+/**
+ * Refuses a backup whose schema is not exactly the one Keyhold's migrations make at `version`
+ * (schemaProblems). A SQLite restore puts the file itself in place, so anything extra would live
+ * on in the restored database and run inside the service (a trigger fires on its writes); a
+ * PostgreSQL restore would copy rows shaped by it. `where` names the file.
+ */
+export async function expectKeyholdSchema(
+  raw: BetterSqlite3.Database,
+  version: SchemaVersion,
+  where: string,
+): Promise<void> {
+  const problems = await schemaProblems(raw, version);
+  if (problems)
     throw new BackupError(
-      `${where} has a schema that is not Keyhold's ${version}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}; it was altered: nothing in it can be trusted; use another backup`,
+      `${where} has a schema that is not Keyhold's ${version}: ${problems}; it was altered: nothing in it can be trusted; use another backup`,
     );
 }
 
