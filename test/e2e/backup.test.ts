@@ -299,6 +299,16 @@ describe('keyhold restore refuses', () => {
     );
   });
 
+  it('a directory given as the backup, and a file that does not exist', async () => {
+    const notAFile = tempDataDir();
+    expect(await refused(notAFile, dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .* is not a file: give the backup file keyhold backup wrote$/,
+    );
+    expect(await refused(path.join(notAFile, 'missing.backup'), dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .*missing\.backup does not exist$/,
+    );
+  });
+
   it('a backup from a newer Keyhold (a migration this one does not know)', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const newer = path.join(tempDataDir(), 'newer.backup');

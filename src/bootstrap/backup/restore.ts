@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { migrate } from '../../storage/sql/storage.js';
@@ -128,6 +128,8 @@ export function refuseInitialized(dataDir: string): void {
 
 function readable(file: string): string {
   if (!existsSync(file)) throw new BackupError(`${file} does not exist`);
+  if (!statSync(file).isFile())
+    throw new BackupError(`${file} is not a file: give the backup file keyhold backup wrote`);
   return file;
 }
 
