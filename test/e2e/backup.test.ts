@@ -8,6 +8,7 @@ import {
   CLI,
   childEnv,
   cleanup,
+  REPO_ROOT,
   runCli,
   type Server,
   startServer,
@@ -342,6 +343,15 @@ describe('keyhold restore refuses', () => {
     );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it('and keyhold backup refuses an --out that names no file, writing nothing', async () => {
+    for (const out of ['', path.join(tempDataDir(), 'missing-dir') + path.sep]) {
+      const result = await runCli(['backup', '--data-dir', served.dataDir, '--out', out]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`keyhold: --out must name a file (got "${out}")`);
+    }
+    expect(existsSync(path.join(REPO_ROOT, '.partial'))).toBe(false);
   });
 
   it('and keyhold backup refuses a database with an index added by hand, saying so of the database, writing nothing', async () => {

@@ -12,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { ProcessError } from '../../errors/process-error.js';
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -82,6 +82,8 @@ const exists = (file: string) =>
  * `out` never appears.
  */
 export async function writeNewFile<T>(out: string, write: (partial: string) => Promise<T>): Promise<T> {
+  if (out === '' || out.endsWith(sep) || out.endsWith('/'))
+    throw new ProcessError('command_failed', `--out must name a file (got "${out}")`);
   if (existsSync(out)) throw exists(out);
   const work = `${out}.partial`;
   // Heard before the directory exists: a signal between the two would leave it behind.
