@@ -12,7 +12,6 @@ import type { ConnectTokenRecord, Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { ASSERTION_AUDIENCE, privateKeyJwtClient } from '../helpers/client-assertion.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
-import { sharedStateContract } from './shared-state-contract.js';
 
 /**
  * Two central nodes on one PostgreSQL database, as two `openPostgres` handles: what one commits,
