@@ -4,6 +4,7 @@ import { Keyring } from '../../crypto/keyring.js';
 import { MasterKeyError } from '../../crypto/master-key.js';
 import { ProcessError } from '../../errors/process-error.js';
 import { chooseBackend } from '../../storage/choose-backend.js';
+import { isConnectionLoss } from '../../storage/errors.js';
 import { databasePath } from '../../storage/sqlite/backend.js';
 import { loadMasterKey, openKeyCheck } from '../store.js';
 import { backupSqlite } from './backup-sqlite.js';
@@ -36,7 +37,11 @@ export async function backupDatabase(config: Config, out: string): Promise<Backu
   if (found.kind === 'other') throw new ProcessError('command_failed', found.why);
   const masterKey = loadMasterKey(config, backend);
   openKeyCheck(new Keyring(masterKey), found.keyCheck, backend);
-  return withPostgres(config.databaseUrl, (db) => exportLogical(db, out, masterKey));
+  return saidOfConnectionLoss(
+    withPostgres(config.databaseUrl, (db) => exportLogical(db, out, masterKey)),
+    (why) =>
+      `the connection to ${backend.location} was lost during the backup (${why}): nothing was written; run it again once the database is reachable`,
+  );
 }
 
 /**
@@ -58,5 +63,28 @@ export async function restoreDatabase(config: Config, file: string): Promise<Res
     );
   const masterKey = loadMasterKey(config, backend);
   if (config.databaseUrl === undefined) return restoreSqlite(config.dataDir, file, masterKey);
-  return withPostgres(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location));
+  return saidOfConnectionLoss(
+    withPostgres(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location)),
+    (why) =>
+      `the connection to ${backend.location} was lost during the restore (${why}): its rows are copied in one transaction, so unless it committed the database holds none of them; run it again once the database is reachable`,
+  );
+}
+
+/**
+ * A lost connection to PostgreSQL (a restarted server, a network fault, an administrator ending
+ * it) as the refusal it is, rather than as an unexpected error.
+ */
+async function saidOfConnectionLoss<T>(work: Promise<T>, message: (why: string) => string): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!isConnectionLoss(error)) throw error;
+    throw new ProcessError(
+      'database_unavailable',
+      message(error instanceof Error ? error.message : String(error)),
+      {
+        cause: error,
+      },
+    );
+  }
 }
