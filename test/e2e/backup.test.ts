@@ -214,6 +214,25 @@ describe('keyhold restore refuses', () => {
     }
   });
 
+  it('a data directory holding the -wal of a database moved away after a crash (it would be played into the restored one)', {
+    timeout: 60_000,
+  }, async () => {
+    const crashed = await serveInitialized();
+    for (let n = 0; n < 5; n++)
+      await crashed.admin('POST', '/vaults', { name: `written after the backup ${n}` });
+    await crashed.server.kill();
+    const { renameSync } = await import('node:fs');
+    // What an operator does on a bad day: move the broken database away, restore in its place.
+    renameSync(path.join(crashed.dataDir, 'keyhold.db'), path.join(crashed.dataDir, 'keyhold.db.broken'));
+    expect(existsSync(path.join(crashed.dataDir, 'keyhold.db-wal'))).toBe(true);
+    const result = await refused(good, crashed.dataDir, {
+      KEYHOLD_MASTER_KEY: readFileSync(path.join(served.dataDir, 'master.key'), 'utf8').trim(),
+    });
+    expect(result).toMatch(
+      /^keyhold: .* holds keyhold\.db-wal(, keyhold\.db-shm)?, left by a database that was moved away \(its last writes may be in it\): a restored database would take it as its own; move it along with that database, then restore$/,
+    );
+  });
+
   it('without the master key, or with another one', async () => {
     expect(await refused(good, tempDataDir())).toMatch(
       /^keyhold: the master key is missing: .*a restore needs the master key the backup was made with \(it is never in the backup\)/,

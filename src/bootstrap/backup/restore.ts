@@ -63,9 +63,15 @@ export async function restoreSqlite(
       rmSync(temp, { force: true });
       rmSync(`${temp}-journal`, { force: true });
     }
-    const after = await verifyBackup(target, masterKey);
-    expectSameContent(inspected, after, target);
-    return report(file, target, inspected, after);
+    try {
+      const after = await verifyBackup(target, masterKey);
+      expectSameContent(inspected, after, target);
+      return report(file, target, inspected, after);
+    } catch (error) {
+      // Refused: nothing restored. No service has seen it: the lock is still held.
+      rmSync(target, { force: true });
+      throw error;
+    }
   } finally {
     lock.release();
   }
@@ -121,9 +127,20 @@ const targetError = (dataDir: string) =>
     `${dataDir} already holds a Keyhold database (${DATABASE_FILE}); a restore goes into an empty data directory only: move that database away first, or restore into another --data-dir`,
   );
 
-/** Refuses a data directory that holds a database: a restore never replaces one. */
+/**
+ * Refuses a data directory that holds a database (a restore never replaces one), or the files
+ * SQLite keeps beside one: a -wal (or -journal) left by a database moved away after a crash holds
+ * its last writes, and SQLite would play it into the restored database as its own.
+ */
 export function refuseInitialized(dataDir: string): void {
-  if (existsSync(databasePath(dataDir))) throw targetError(dataDir);
+  const target = databasePath(dataDir);
+  if (existsSync(target)) throw targetError(dataDir);
+  const left = ['-wal', '-shm', '-journal'].map((suffix) => `${DATABASE_FILE}${suffix}`);
+  const found = left.filter((name) => existsSync(join(dataDir, name)));
+  if (found.length > 0)
+    throw new RestoreTargetError(
+      `${dataDir} holds ${found.join(', ')}, left by a database that was moved away (its last writes may be in it): a restored database would take it as its own; move it along with that database, then restore`,
+    );
 }
 
 function readable(file: string): string {
