@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type Kysely, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupSqlite } from '../../src/bootstrap/backup/backup-sqlite.js';
 import { copyTables, countRows } from '../../src/bootstrap/backup/copy-tables.js';
@@ -20,6 +20,7 @@ import { migrate } from '../../src/storage/sql/storage.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../src/storage/sql/table-order.js';
 import type { Database } from '../../src/storage/sql/tables.js';
 import { databasePath } from '../../src/storage/sqlite/backend.js';
+import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 import { client, startTestApp } from '../helpers/app.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 
@@ -229,6 +230,52 @@ describe('the generic table copy', () => {
       postgresDb,
     );
     expect(Number(next.rows[0]?.seq)).toBe(4797);
+  });
+});
+
+describe('the copy of large rows', () => {
+  it('holds at most about 8 MiB of rows in a page, however large each row is (files of many megabytes)', {
+    timeout: 60_000,
+  }, async () => {
+    const source = await filledSqlite();
+    // After its few small files, 20 of 4 MiB each (the default largest is 5 MB): small and large
+    // mixed, as files are.
+    const raw = new BetterSqlite3(source);
+    const item = raw.prepare('select id, vault_id from items order by id limit 1').get() as {
+      id: string;
+      vault_id: string;
+    };
+    const attach = raw.prepare(
+      'insert into files (id, item_id, vault_id, meta, size, content, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (let i = 0; i < 20; i++)
+      attach.run(`large-${i}`, item.id, item.vault_id, randomBytes(40), 4 << 20, randomBytes(4 << 20), 'x');
+    raw.close();
+
+    const target = newFile();
+    const pages: number[] = [];
+    await writeSqliteFile(target, async ({ raw: targetRaw }) => {
+      await migrate(
+        new Kysely<Database>({ dialect: betterSqliteDialect(targetRaw).dialect }),
+        DIALECT_TYPES.sqlite,
+      );
+      // The same connection, its inserts into files measured.
+      const measured = new Kysely<Database>({
+        dialect: betterSqliteDialect(targetRaw).dialect,
+        log: (event) => {
+          if (event.level === 'query' && /^insert into "files"/.test(event.query.sql))
+            pages.push(
+              event.query.parameters.reduce<number>((n, p) => n + (Buffer.isBuffer(p) ? p.length : 0), 0),
+            );
+        },
+      });
+      await readSqliteFile(source, ({ db }) => copyInto(db, measured));
+    });
+    expect(pages.reduce((a, b) => a + b, 0)).toBeGreaterThan(80 << 20);
+    // Paged by the size of the rows of the page before, it took 256 rows after a page of small
+    // ones: 256 files of 5 MB are 1.3 GB in memory, and beyond the 1 GB PostgreSQL takes in one
+    // message (an export or a restore of such a database failed).
+    expect(Math.max(...pages)).toBeLessThanOrEqual((8 << 20) + (4 << 20) + 4096);
   });
 });
 

@@ -1,11 +1,21 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knownMigrations } from '../../src/storage/sql/migrations.js';
 import { adminApi } from '../helpers/admin-http.js';
 import { type Created, createItem, unreadable, writeLoad } from '../helpers/item-load.js';
-import { cleanup, runCli, type Server, startServer, tempDataDir } from '../helpers/processes.js';
+import {
+  CLI,
+  childEnv,
+  cleanup,
+  REPO_ROOT,
+  runCli,
+  type Server,
+  startServer,
+  tempDataDir,
+} from '../helpers/processes.js';
 import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 
 /**
@@ -26,6 +36,10 @@ function dataDirWithKeyOf(from: string): string {
 
 /** The schema version this build writes: its last migration. */
 const latestSchema = async () => (await knownMigrations()).at(-1) as string;
+
+/** The master key of a data directory made by keyhold init (its key file: one line of base64). */
+const masterKeyOf = (dataDir: string): Buffer =>
+  Buffer.from(readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim(), 'base64');
 
 async function vaultIds(server: Server, token: string): Promise<string[]> {
   const response = await adminApi(server, token)('GET', 'vaults');
@@ -207,6 +221,25 @@ describe('keyhold restore refuses', () => {
     }
   });
 
+  it('a data directory holding the -wal of a database moved away after a crash (it would be played into the restored one)', {
+    timeout: 60_000,
+  }, async () => {
+    const crashed = await serveInitialized();
+    for (let n = 0; n < 5; n++)
+      await crashed.admin('POST', '/vaults', { name: `written after the backup ${n}` });
+    await crashed.server.kill();
+    const { renameSync } = await import('node:fs');
+    // What an operator does on a bad day: move the broken database away, restore in its place.
+    renameSync(path.join(crashed.dataDir, 'keyhold.db'), path.join(crashed.dataDir, 'keyhold.db.broken'));
+    expect(existsSync(path.join(crashed.dataDir, 'keyhold.db-wal'))).toBe(true);
+    const result = await refused(good, crashed.dataDir, {
+      KEYHOLD_MASTER_KEY: readFileSync(path.join(served.dataDir, 'master.key'), 'utf8').trim(),
+    });
+    expect(result).toMatch(
+      /^keyhold: .* holds keyhold\.db-wal(, keyhold\.db-shm)?, left by a database that was moved away \(its last writes may be in it\): a restored database would take it as its own; move it along with that database, then restore$/,
+    );
+  });
+
   it('without the master key, or with another one', async () => {
     expect(await refused(good, tempDataDir())).toMatch(
       /^keyhold: the master key is missing: .*a restore needs the master key the backup was made with \(it is never in the backup\)/,
@@ -217,9 +250,10 @@ describe('keyhold restore refuses', () => {
     );
   });
 
-  it('a backup with bytes flipped in a row: the vault key or the item no longer opens', async () => {
+  it('a backup with bytes flipped in a row: its seal no longer matches; sealed again, the vault key or the item no longer opens', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { readFileSync, writeFileSync } = await import('node:fs');
+    const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
     const db = new BetterSqlite3(good, { readonly: true });
     const latest = db
       .prepare(
@@ -244,10 +278,37 @@ describe('keyhold restore refuses', () => {
       writeFileSync(tampered, bytes, { mode: 0o600 });
       expect(await refused(tampered, dataDirWithKeyOf(served.dataDir))).toMatch(
         new RegExp(
+          `^keyhold: .*${name}\\.backup was altered since keyhold backup wrote it: its seal, made with the master key, does not match its content; nothing in it can be trusted; use another backup$`,
+        ),
+      );
+      // Sealed as it is (a backup of a database damaged on disk): the verification finds it.
+      const resealed = path.join(tempDataDir(), `${name}.backup`);
+      expect(copyUnsealed(tampered, resealed, masterKeyOf(served.dataDir))).toBe('mismatch');
+      sealBackupFile(resealed, masterKeyOf(served.dataDir));
+      expect(await refused(resealed, dataDirWithKeyOf(served.dataDir))).toMatch(
+        new RegExp(
           `^keyhold: .*${name}\\.backup was altered or is damaged: Integrity check failed for ${name} [a-z0-9]+( key)?; nothing in it can be trusted; use another backup$`,
         ),
       );
     }
+  });
+
+  it("a backup with an owner token of someone else's planted in it (made without the master key)", async () => {
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const { createHash } = await import('node:crypto');
+    const planted = path.join(tempDataDir(), 'planted.backup');
+    copyFileSync(good, planted);
+    const secret = `khadm_${randomBytes(32).toString('base64url')}`;
+    const db = new BetterSqlite3(planted);
+    db.prepare(
+      `insert into admin_tokens (id, account_id, name, token_hash, role, created_at)
+       select 'planted', account_id, 'backup job', ?, 'owner', created_at from admin_tokens limit 1`,
+    ).run(createHash('sha256').update(secret).digest());
+    db.close();
+    // Restored, the token would be an owner's: every vault, every secret.
+    expect(await refused(planted, dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .*planted\.backup (was altered since keyhold backup wrote it: its seal, made with the master key, does not match its content|has no seal: keyhold backup did not write it, or it was altered since); nothing in it can be trusted; use another backup$/,
+    );
   });
 
   it('a truncated backup, and a file that is no backup at all', async () => {
@@ -262,6 +323,16 @@ describe('keyhold restore refuses', () => {
     writeFileSync(noise, randomBytes(8192), { mode: 0o600 });
     expect(await refused(noise, dataDirWithKeyOf(served.dataDir))).toMatch(
       /^keyhold: .*noise\.backup cannot be read as a Keyhold backup \(file is not a database\): it is damaged or not a backup$/,
+    );
+  });
+
+  it('a directory given as the backup, and a file that does not exist', async () => {
+    const notAFile = tempDataDir();
+    expect(await refused(notAFile, dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .* is not a file: give the backup file keyhold backup wrote$/,
+    );
+    expect(await refused(path.join(notAFile, 'missing.backup'), dataDirWithKeyOf(served.dataDir))).toMatch(
+      /^keyhold: .*missing\.backup does not exist$/,
     );
   });
 
@@ -302,16 +373,46 @@ describe('keyhold restore refuses', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
   });
 
+  it('and keyhold backup refuses an --out that names no file, writing nothing', async () => {
+    for (const out of ['', path.join(tempDataDir(), 'missing-dir') + path.sep]) {
+      const result = await runCli(['backup', '--data-dir', served.dataDir, '--out', out]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`keyhold: --out must name a file (got "${out}")`);
+    }
+    expect(existsSync(path.join(REPO_ROOT, '.partial'))).toBe(false);
+  });
+
+  it('and keyhold backup refuses a database with an index added by hand, saying so of the database, writing nothing', async () => {
+    const dataDir = tempDataDir();
+    const init = await runCli(['init', '--data-dir', dataDir, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const db = new BetterSqlite3(path.join(dataDir, 'keyhold.db'));
+    db.exec('create index audit_by_actor on audit_events (actor_id)');
+    db.close();
+    const out = path.join(tempDataDir(), 'indexed.backup');
+    const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0015_shared_node_state: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+    );
+    expect(readdirSync(path.dirname(out))).toEqual([]);
+  });
+
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
-    // The backup as schema 0014 left it: 0015 only added these tables.
+    const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
+    // The backup as schema 0014 left it (0015 only added these tables), sealed as that Keyhold's
+    // keyhold backup sealed it.
     const older = path.join(tempDataDir(), 'older.backup');
-    copyFileSync(good, older);
+    const key = masterKeyOf(served.dataDir);
+    expect(copyUnsealed(good, older, key)).toBe('matches');
     const db = new BetterSqlite3(older);
     db.exec(
       "drop table change_counter; drop table oauth_used_jtis; delete from kysely_migration where name = '0015_shared_node_state'",
     );
     db.close();
+    sealBackupFile(older, key);
     const dir = dataDirWithKeyOf(served.dataDir);
     const result = await runCli(['restore', older, '--data-dir', dir, '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -331,5 +432,46 @@ describe('keyhold restore refuses', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('keyhold backup stopped half-way', () => {
+  it('by Ctrl-C or a service manager (SIGINT, SIGTERM) leaves nothing behind, so the next run to that --out goes ahead', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = tempDataDir();
+    const init = await runCli(['init', '--data-dir', dataDir, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    // About 160 MB, so the backup runs long enough to be stopped on the way.
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const db = new BetterSqlite3(path.join(dataDir, 'keyhold.db'));
+    const event = db.prepare(
+      `insert into audit_events (occurred_at, actor_type, actor_id, action, resource_type, result)
+       values ('2026-01-01T00:00:00.000Z', 'system', ?, 'READ', 'vault', 'SUCCESS')`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 20_000; i++) event.run(`${'x'.repeat(8000)}${i}`);
+    })();
+    db.close();
+
+    const outDir = tempDataDir();
+    const out = path.join(outDir, 'nightly.backup');
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const child = spawn(process.execPath, [CLI, 'backup', '--data-dir', dataDir, '--out', out], {
+        env: childEnv(),
+        stdio: 'ignore',
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      while (!existsSync(`${out}.partial`)) await new Promise((r) => setTimeout(r, 2));
+      child.kill(signal);
+      const { code, signal: by } = await exited;
+      // Stopped, as a stopped command is: by the signal itself.
+      expect({ code, by }).toEqual({ code: null, by: signal });
+      expect(readdirSync(outDir), signal).toEqual([]);
+    }
+    const again = await runCli(['backup', '--data-dir', dataDir, '--out', out], { timeoutMs: 60_000 });
+    expect(again.code, again.stderr).toBe(0);
   });
 });

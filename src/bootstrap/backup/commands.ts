@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { Keyring } from '../../crypto/keyring.js';
 import { ProcessError } from '../../errors/process-error.js';
 import { chooseBackend } from '../../storage/choose-backend.js';
+import { isConnectionLoss } from '../../storage/errors.js';
 import { withPostgresAsItIs } from '../../storage/postgres/as-it-is.js';
 import { databasePath } from '../../storage/sqlite/backend.js';
 import { keyToOpen, loadMasterKey, openKeyCheck } from '../store.js';
@@ -35,7 +36,11 @@ export async function backupDatabase(config: Config, out: string): Promise<Backu
   if (found.kind === 'other') throw new ProcessError('command_failed', found.why);
   const masterKey = keyToOpen(config, backend.location);
   openKeyCheck(new Keyring(masterKey), found.keyCheck, backend);
-  return withPostgresAsItIs(config.databaseUrl, (db) => exportLogical(db, out, masterKey));
+  return saidOfConnectionLoss(
+    withPostgresAsItIs(config.databaseUrl, (db) => exportLogical(db, out, masterKey)),
+    (why) =>
+      `the connection to ${backend.location} was lost during the backup (${why}): nothing was written; run it again once the database is reachable`,
+  );
 }
 
 /**
@@ -56,5 +61,28 @@ export async function restoreDatabase(config: Config, file: string): Promise<Res
     'a restore needs the master key the backup was made with (it is never in the backup): put it in that file (mode 0600) or in KEYHOLD_MASTER_KEY',
   );
   if (config.databaseUrl === undefined) return restoreSqlite(config.dataDir, file, masterKey);
-  return withPostgresAsItIs(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location));
+  return saidOfConnectionLoss(
+    withPostgresAsItIs(config.databaseUrl, (db) => restoreInto(db, file, masterKey, backend.location)),
+    (why) =>
+      `the connection to ${backend.location} was lost during the restore (${why}): its rows are copied in one transaction, so unless it committed the database holds none of them; run it again once the database is reachable`,
+  );
+}
+
+/**
+ * A lost connection to PostgreSQL (a restarted server, a network fault, an administrator ending
+ * it) as the refusal it is, rather than as an unexpected error.
+ */
+async function saidOfConnectionLoss<T>(work: Promise<T>, message: (why: string) => string): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!isConnectionLoss(error)) throw error;
+    throw new ProcessError(
+      'database_unavailable',
+      message(error instanceof Error ? error.message : String(error)),
+      {
+        cause: error,
+      },
+    );
+  }
 }

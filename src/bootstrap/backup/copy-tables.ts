@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { dialectOf } from '../../storage/sql/dialect.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER, type TableKey, type TableName } from '../../storage/sql/table-order.js';
 import type { Database } from '../../storage/sql/tables.js';
 import { BackupError } from './errors.js';
@@ -7,11 +8,10 @@ import { BackupError } from './errors.js';
 export type RowCounts = Partial<Record<TableName, number>>;
 
 /**
- * Rows read at a time: at most PAGE_ROWS, and as many as keep a page near PAGE_BYTES once the
- * first page (FIRST_PAGE_ROWS, few: a table's rows may be files of many megabytes) showed how
- * large the table's rows are.
+ * Rows read at a time: at most PAGE_ROWS, and no more than fit in PAGE_BYTES (at least one): a
+ * table's rows may be files of many megabytes, small and large mixed, and a page of them is held
+ * in memory and written as one statement (PostgreSQL takes at most 1 GB in one message).
  */
-const FIRST_PAGE_ROWS = 16;
 const PAGE_ROWS = 256;
 const PAGE_BYTES = 8 * 1024 * 1024;
 
@@ -19,10 +19,16 @@ type Row = Record<string, unknown>;
 /** The same database, typed loosely: tables are named at run time from the list. */
 const loose = (db: Kysely<Database>) => db as unknown as Kysely<Record<string, Row>>;
 
+/** A Keyhold table of a database, with the columns it has. */
+type PresentTable = TableKey & { columns: string[] };
+
 /** The Keyhold tables `db` has (an older schema has fewer), in foreign-key order. */
-export async function tablesOf(db: Kysely<Database>): Promise<TableKey[]> {
-  const present = new Set((await db.introspection.getTables()).map((t) => t.name));
-  return TABLES_IN_FOREIGN_KEY_ORDER.filter((t) => present.has(t.name));
+export async function tablesOf(db: Kysely<Database>): Promise<PresentTable[]> {
+  const present = new Map((await db.introspection.getTables()).map((t) => [t.name, t.columns]));
+  return TABLES_IN_FOREIGN_KEY_ORDER.filter((t) => present.has(t.name)).map((t) => ({
+    ...t,
+    columns: (present.get(t.name) ?? []).map((c) => c.name),
+  }));
 }
 
 /** How many rows each Keyhold table of `db` holds. */
@@ -50,38 +56,38 @@ export async function copyTables(source: Kysely<Database>, target: Kysely<Databa
   const copied: RowCounts = {};
   for (const table of await tablesOf(source)) {
     let count = 0;
-    let limit = FIRST_PAGE_ROWS;
     let after: unknown[] | undefined;
     for (;;) {
-      let query = loose(source).selectFrom(table.name).selectAll();
-      // Keyset paging: each page starts after the previous page's last key, so a page costs
-      // the same at the end of a large table (the audit trail) as at its start.
-      if (after) query = query.where(sql<boolean>`(${columns(table.key)}) > (${sql.join(after)})`);
-      for (const column of table.key) query = query.orderBy(column);
-      const rows = await query.limit(limit).execute();
+      const limit = await nextPage(source, table, after);
+      if (limit === 0) break;
+      const rows = await afterKey(loose(source).selectFrom(table.name).selectAll(), table, after)
+        .limit(limit)
+        .execute();
       if (rows.length === 0) break;
       await loose(target).insertInto(table.name).values(rows).execute();
       count += rows.length;
-      if (rows.length < limit) break;
       const last = rows[rows.length - 1] as Row;
       after = table.key.map((column) => last[column]);
-      limit = nextLimit(rows);
     }
     copied[table.name] = count;
   }
   return copied;
 }
 
-const columns = (key: readonly string[]) => sql.join(key.map((column) => sql.ref(column)));
-
-/** Rows for the next page: as many as keep a page of rows like these near PAGE_BYTES. */
-function nextLimit(rows: Row[]): number {
-  let bytes = 0;
-  for (const row of rows)
-    for (const value of Object.values(row))
-      bytes += Buffer.isBuffer(value) ? value.length : typeof value === 'string' ? value.length : 8;
-  const perRow = Math.max(1, bytes / rows.length);
-  return Math.max(1, Math.min(PAGE_ROWS, Math.floor(PAGE_BYTES / perRow)));
+/**
+ * The rows of `table` after the key `after` (all of them without one), in key order. Keyset
+ * paging: each page starts after the previous page's last key, so a page costs the same at the
+ * end of a large table (the audit trail) as at its start.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a query over a table named at run time
+function afterKey<Q extends SelectQueryBuilder<any, any, any>>(
+  query: Q,
+  table: TableKey,
+  after?: unknown[],
+): Q {
+  let ordered = after ? query.where(sql<boolean>`(${columns(table.key)}) > (${sql.join(after)})`) : query;
+  for (const column of table.key) ordered = ordered.orderBy(column);
+  return ordered as Q;
 }
 
 /** Refuses a copy whose rows per table differ from the rows read. */
@@ -93,3 +99,28 @@ export function expectSameRows(expected: RowCounts, found: RowCounts, where: str
       );
   }
 }
+
+/**
+ * How many rows the next page of `table` after `after` takes: as many as fit in PAGE_BYTES (at
+ * least one, at most PAGE_ROWS), from the stored size of each row, read without reading the rows.
+ */
+async function nextPage(db: Kysely<Database>, table: PresentTable, after?: unknown[]): Promise<number> {
+  const size =
+    dialectOf(db) === 'postgres'
+      ? (column: string) => sql`coalesce(pg_column_size(${sql.ref(column)}), 0)`
+      : (column: string) => sql`coalesce(length(${sql.ref(column)}), 0)`;
+  const bytes = sql<number | string>`${sql.join(table.columns.map(size), sql` + `)}`;
+  const rows = await afterKey(loose(db).selectFrom(table.name).select(bytes.as('bytes')), table, after)
+    .limit(PAGE_ROWS)
+    .execute();
+  let total = 0;
+  let fit = 0;
+  for (const row of rows) {
+    total += Number(row.bytes);
+    if (fit > 0 && total > PAGE_BYTES) break;
+    fit++;
+  }
+  return fit;
+}
+
+const columns = (key: readonly string[]) => sql.join(key.map((column) => sql.ref(column)));

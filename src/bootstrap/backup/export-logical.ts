@@ -7,6 +7,7 @@ import { copyTables, expectSameRows } from './copy-tables.js';
 import { writeNewFile } from './files.js';
 import type { BackupReport } from './report.js';
 import { appliedMigrations, migrateTo, schemaState } from './schema-version.js';
+import { sealBackupFile } from './seal.js';
 import { writeSqliteFile } from './sqlite-file.js';
 import { verifyBackup } from './verify.js';
 
@@ -14,8 +15,8 @@ import { verifyBackup } from './verify.js';
  * Exports the Keyhold database `source` (PostgreSQL, or any dialect) to the new SQLite file
  * `out`: the file is migrated to the source's schema version, then every table is copied in
  * foreign-key order (copy-tables.ts) from one snapshot of the source, so the backup has the one
- * format `keyhold backup` writes on SQLite too. Verified (verify.ts), and the rows it holds
- * checked against the rows read, before it takes the name `out`.
+ * format `keyhold backup` writes on SQLite too. Verified (verify.ts), the rows it holds checked
+ * against the rows read, and sealed (seal.ts) before it takes the name `out`.
  */
 export async function exportLogical(
   source: Kysely<Database>,
@@ -33,6 +34,7 @@ export async function exportLogical(
     });
     const verified = await verifyBackup(partial, masterKey, out);
     expectSameRows(copied, verified.tables, out);
+    sealBackupFile(partial, masterKey);
     return { file: out, bytes: statSync(partial).size, method: 'logical-export', ...verified };
   });
 }

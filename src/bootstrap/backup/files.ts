@@ -3,6 +3,7 @@ import {
   existsSync,
   fsyncSync,
   linkSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readSync,
@@ -11,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { ProcessError } from '../../errors/process-error.js';
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -71,20 +72,31 @@ const exists = (file: string) =>
   new ProcessError('command_failed', `${file} already exists; refusing to overwrite it (give another --out)`);
 
 /**
- * Writes a new file `out` through `out.partial`: refused when `out` exists; the partial file is
- * made with mode 0600 before anything is written to it, and takes the name `out` only once
- * `write` finished (and verified) it; on failure it is removed and `out` never appears.
+ * Writes a new file `out` through a new directory `out.partial` (mode 0700) holding the file
+ * being written: refused when `out` exists, or `out.partial` does (another backup to `out` is
+ * under way, or one was interrupted). Nobody else can put a file in that directory, so the
+ * journal, WAL and shared-memory files SQLite keeps beside a database it writes are its own (one
+ * planted beside the file would be taken as SQLite's: a journal played back into it, a WAL's
+ * frames copied into it). The file is made with mode 0600, takes the name `out` only once
+ * `write` finished (and verified) it; the directory is removed whatever happens, and on failure
+ * `out` never appears.
  */
 export async function writeNewFile<T>(out: string, write: (partial: string) => Promise<T>): Promise<T> {
+  if (out === '' || out.endsWith(sep) || out.endsWith('/'))
+    throw new ProcessError('command_failed', `--out must name a file (got "${out}")`);
   if (existsSync(out)) throw exists(out);
-  const partial = `${out}.partial`;
+  const work = `${out}.partial`;
+  // Heard before the directory exists: a signal between the two would leave it behind.
+  const keep = removedOnStop(work);
   try {
-    closeSync(openSync(partial, 'wx', 0o600));
+    mkdirSync(work, { mode: 0o700 });
   } catch (error) {
+    // Not ours to remove.
+    keep.cancel();
     if (errno(error) === 'EEXIST')
       throw new ProcessError(
         'command_failed',
-        `${partial} exists: another backup is being written to it, or one was interrupted; remove it and try again`,
+        `${work} exists: another backup is being written to it, or one was interrupted; remove it and try again`,
       );
     if (errno(error) === 'ENOENT')
       throw new ProcessError(
@@ -94,6 +106,8 @@ export async function writeNewFile<T>(out: string, write: (partial: string) => P
     throw error;
   }
   try {
+    const partial = join(work, basename(out));
+    closeSync(openSync(partial, 'wx', 0o600));
     const result = await write(partial);
     const fd = openSync(partial, 'r');
     try {
@@ -104,17 +118,40 @@ export async function writeNewFile<T>(out: string, write: (partial: string) => P
     placeNewFile(partial, out, exists);
     return result;
   } finally {
-    rmSync(partial, { force: true });
-    rmSync(`${partial}-journal`, { force: true });
+    keep.cancel();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** Runs `work` with a new private directory (0700) under the system's temporary directory. */
 export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-backup-'));
+  const keep = removedOnStop(dir);
   try {
     return await work(dir);
   } finally {
+    keep.cancel();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Until `cancel()`: a stop signal (Ctrl-C, a service manager's stop, a closed terminal) removes
+ * the directory `dir` (a backup half-written, a copy of one), then stops the process as the
+ * signal would have. Without it the process died leaving `dir` behind, and the next backup to the
+ * same --out was refused until someone removed it by hand.
+ */
+function removedOnStop(dir: string): { cancel(): void } {
+  const stop = (signal: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    cancel();
+    process.kill(process.pid, signal);
+  };
+  const cancel = () => {
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, stop);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
+  return { cancel };
 }

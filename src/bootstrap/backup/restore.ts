@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { dialectOf, migrationTypes } from '../../storage/sql/dialect.js';
@@ -10,27 +10,22 @@ import { DATABASE_FILE, databasePath } from '../../storage/sqlite/backend.js';
 import { DataDirInUseError, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
 import { copyTables, countRows, expectSameRows, tablesOf } from './copy-tables.js';
 import { BackupError, RestoreTargetError } from './errors.js';
-import { copyToNewFile, placeNewFile } from './files.js';
+import { placeNewFile, withTempDir } from './files.js';
 import type { RestoreReport } from './report.js';
 import { appliedMigrations } from './schema-version.js';
+import { copyUnsealed, expectSealed } from './seal.js';
 import { resetSerials } from './serials.js';
 import { readSqliteFile } from './sqlite-file.js';
-import {
-  atCurrentSchema,
-  type Inspected,
-  inspectBackup,
-  migrateSqliteFile,
-  verifyBackup,
-  verifyDatabase,
-} from './verify.js';
+import { type Inspected, inspectBackup, migrateSqliteFile, verifyBackup, verifyDatabase } from './verify.js';
 
 /**
  * Restores the backup `file` into the SQLite data directory `dataDir`, which must hold no
  * database yet. It holds the data directory's lock meanwhile, so it is refused while a service
- * runs on the directory, and no service starts on it half-way. The backup is inspected, copied
- * next to the database's place, migrated when an earlier Keyhold wrote it, and verified there;
- * only then does it take the database's name (it never replaces a file), and it is verified again.
- * A refusal leaves the directory as it was.
+ * runs on the directory, and no service starts on it half-way. The backup is copied next to the
+ * database's place (read once: everything after looks at the copy), inspected, its seal checked
+ * (seal.ts), migrated when an earlier Keyhold wrote it, and verified there; only then does it take
+ * the database's name (it never replaces a file), and it is verified again. A refusal leaves the
+ * directory as it was.
  */
 export async function restoreSqlite(
   dataDir: string,
@@ -39,7 +34,7 @@ export async function restoreSqlite(
 ): Promise<RestoreReport> {
   const target = databasePath(dataDir);
   refuseInitialized(dataDir);
-  const inspected = await inspectBackup(readable(file), masterKey);
+  readable(file);
   let lock: ReturnType<typeof lockDataDir>;
   try {
     lock = lockDataDir(dataDir);
@@ -55,8 +50,11 @@ export async function restoreSqlite(
     // Ours to replace: an interrupted restore's, and nobody else restores while we hold the lock.
     const temp = join(dataDir, `${DATABASE_FILE}.restoring`);
     rmSync(temp, { force: true });
+    let inspected: Inspected;
     try {
-      copyToNewFile(file, temp);
+      const seal = copyUnsealed(file, temp, masterKey);
+      inspected = await inspectBackup(temp, masterKey, file);
+      expectSealed(seal, file);
       if (inspected.schema === 'older') await migrateSqliteFile(temp);
       const before = await verifyBackup(temp, masterKey, file);
       expectSameContent(inspected, before, file);
@@ -65,9 +63,15 @@ export async function restoreSqlite(
       rmSync(temp, { force: true });
       rmSync(`${temp}-journal`, { force: true });
     }
-    const after = await verifyBackup(target, masterKey);
-    expectSameContent(inspected, after, target);
-    return report(file, target, inspected, after);
+    try {
+      const after = await verifyBackup(target, masterKey);
+      expectSameContent(inspected, after, target);
+      return report(file, target, inspected, after);
+    } catch (error) {
+      // Refused: nothing restored. No service has seen it: the lock is still held.
+      rmSync(target, { force: true });
+      throw error;
+    }
   } finally {
     lock.release();
   }
@@ -75,10 +79,11 @@ export async function restoreSqlite(
 
 /**
  * Restores the backup `file` into the Keyhold database `target` (PostgreSQL, or any dialect),
- * which must hold no Keyhold rows: migrated to this build's schema, then every row copied in one
- * transaction (all or nothing), the serial sequences moved past the copied ids, and the result
- * verified against the backup. A backup written by an earlier Keyhold is migrated first (a copy
- * in a private temporary directory; the file itself is never changed). `where` names the target.
+ * which must hold no Keyhold rows. The backup is copied into a private temporary directory (read
+ * once: everything after looks at the copy), inspected, its seal checked (seal.ts), migrated
+ * there when an earlier Keyhold wrote it, and verified; then the target is migrated to this build's
+ * schema, every row copied in one transaction (all or nothing), the serial sequences moved past
+ * the copied ids, and the result verified against the backup. `where` names the target.
  */
 export async function restoreInto(
   target: Kysely<Database>,
@@ -86,9 +91,14 @@ export async function restoreInto(
   masterKey: Buffer,
   where = 'the target database',
 ): Promise<RestoreReport> {
-  const inspected = await inspectBackup(readable(file), masterKey);
-  await refuseNonEmpty(target, where);
-  return atCurrentSchema(file, inspected, async (current) => {
+  readable(file);
+  return withTempDir(async (dir) => {
+    const current = join(dir, 'backup.db');
+    const seal = copyUnsealed(file, current, masterKey);
+    const inspected = await inspectBackup(current, masterKey, file);
+    expectSealed(seal, file);
+    await refuseNonEmpty(target, where);
+    if (inspected.schema === 'older') await migrateSqliteFile(current);
     const before = await verifyBackup(current, masterKey, file);
     expectSameContent(inspected, before, file);
     await migrate(target, migrationTypes(target));
@@ -117,13 +127,26 @@ const targetError = (dataDir: string) =>
     `${dataDir} already holds a Keyhold database (${DATABASE_FILE}); a restore goes into an empty data directory only: move that database away first, or restore into another --data-dir`,
   );
 
-/** Refuses a data directory that holds a database: a restore never replaces one. */
+/**
+ * Refuses a data directory that holds a database (a restore never replaces one), or the files
+ * SQLite keeps beside one: a -wal (or -journal) left by a database moved away after a crash holds
+ * its last writes, and SQLite would play it into the restored database as its own.
+ */
 export function refuseInitialized(dataDir: string): void {
-  if (existsSync(databasePath(dataDir))) throw targetError(dataDir);
+  const target = databasePath(dataDir);
+  if (existsSync(target)) throw targetError(dataDir);
+  const left = ['-wal', '-shm', '-journal'].map((suffix) => `${DATABASE_FILE}${suffix}`);
+  const found = left.filter((name) => existsSync(join(dataDir, name)));
+  if (found.length > 0)
+    throw new RestoreTargetError(
+      `${dataDir} holds ${found.join(', ')}, left by a database that was moved away (its last writes may be in it): a restored database would take it as its own; move it along with that database, then restore`,
+    );
 }
 
 function readable(file: string): string {
   if (!existsSync(file)) throw new BackupError(`${file} does not exist`);
+  if (!statSync(file).isFile())
+    throw new BackupError(`${file} is not a file: give the backup file keyhold backup wrote`);
   return file;
 }
 

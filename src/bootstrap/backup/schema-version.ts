@@ -16,7 +16,8 @@ export type SchemaVersion = string;
 export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
   // Looked up rather than tried: a failed query would end a PostgreSQL transaction.
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === MIGRATION_TABLE)) return [];
+  // A view of that name (a crafted file) is not read: it could run any query.
+  if (!tables.some((t) => t.name === MIGRATION_TABLE && !t.isView)) return [];
   const rows = await (db as unknown as Kysely<{ [MIGRATION_TABLE]: { name: string } }>)
     .selectFrom(MIGRATION_TABLE)
     .select('name')

@@ -12,6 +12,7 @@ import { openKeyCheck } from '../store.js';
 import { countRows, type RowCounts } from './copy-tables.js';
 import { BackupError } from './errors.js';
 import { copyToNewFile, withTempDir } from './files.js';
+import { expectKeyholdSchema, expectReferencesHold } from './schema-check.js';
 import { appliedMigrations, type SchemaVersion, schemaState } from './schema-version.js';
 import { damaged, integrityCheck, readSqliteFile, refuseWalFile, writeSqliteFile } from './sqlite-file.js';
 
@@ -82,8 +83,9 @@ export async function verifyDatabase(
 
 /**
  * Looks at a backup file without changing it: not a WAL-mode copy of a live database, SQLite's
- * integrity check, a schema this build knows (a newer one is refused), the master key opens its
- * key check, rows per table.
+ * integrity check, a schema this build knows (a newer one is refused) and exactly that schema
+ * (nothing added, nothing redefined: schema-check.ts), every foreign key holds, the master key
+ * opens its key check, rows per table.
  */
 export function inspectBackup(file: string, masterKey: Buffer, where = file): Promise<Inspected> {
   return refusingDamage(where, () => {
@@ -92,6 +94,8 @@ export function inspectBackup(file: string, masterKey: Buffer, where = file): Pr
       integrityCheck(raw, where);
       const applied = await appliedMigrations(db);
       const schema = await schemaState(applied, where);
+      await expectKeyholdSchema(raw, applied.at(-1) as string, where);
+      expectReferencesHold(raw, where);
       keyCheck(await stores(db).meta.get(KEY_CHECK), new Keyring(masterKey), where);
       const tables = await countRows(db);
       return {

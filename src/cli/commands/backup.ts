@@ -33,7 +33,7 @@ export function registerBackup(program: Command): void {
       )
       .requiredOption(
         '--out <file>',
-        'the backup file to write (refused if it exists; written as FILE.partial, mode 0600, renamed once verified)',
+        'the backup file to write (refused if it exists; written with mode 0600 in a new directory FILE.partial, named FILE once verified)',
       ),
   )
     .option('--json', 'print the result as JSON')

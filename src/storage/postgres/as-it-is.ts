@@ -12,8 +12,12 @@ import { connectionConfig } from './connection.js';
  */
 export function openPostgresAsItIs(url: string, name = 'keyhold backup'): Kysely<Database> {
   const pool = new pg.Pool({ ...connectionConfig(url, name), max: 2 });
-  // An idle client whose connection breaks is removed by the pool, which then emits 'error'.
+  // A connection that breaks (a restarted server, an idle connection ended by a pooler or an
+  // administrator) must not crash the process: `pg` emits 'error' on the pool for an idle one and
+  // on the client for one in use. A query on it fails and says so; one no longer needed (the
+  // export has read everything) costs nothing.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
