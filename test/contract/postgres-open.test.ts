@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { toKeyholdError } from '../../src/errors/normalise.js';
 import { isStorageUnavailable } from '../../src/storage/errors.js';
+import { postgresBackend } from '../../src/storage/postgres/backend.js';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrate.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { keyholdPool } from '../../src/storage/postgres/pool.js';
@@ -50,6 +51,23 @@ describe('openPostgres', () => {
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
     }
+  });
+
+  it('finds nothing in an empty database or one Keyhold migrated but never initialised; another application’s tables are something else', async () => {
+    const url = await cluster.createDatabase();
+    const backend = postgresBackend(url);
+    expect(await backend.inspect()).toEqual({ kind: 'nothing' });
+    await (await openPostgres(url)).close();
+    expect(await backend.inspect()).toEqual({ kind: 'nothing' });
+    // Another application on the same migrator, in a database Keyhold would share with it.
+    const shared = await cluster.createDatabase();
+    await asAdmin(
+      shared,
+      `create table kysely_migration (name varchar(255) primary key, timestamp varchar(255))`,
+    );
+    await asAdmin(shared, `insert into kysely_migration values ('2024_01_add_orders', 'x')`);
+    await asAdmin(shared, 'create table orders (id int)');
+    expect((await postgresBackend(shared).inspect()).kind).toBe('other');
   });
 
   it('waits for a node that is migrating, then finds nothing left to do', async () => {

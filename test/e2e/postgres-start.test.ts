@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,42 @@ describe('keyhold init --database-url', () => {
     const refused = await runCli(['recover', '--database-url', url, '--master-key-file', other]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^keyhold: the master key does not match the database in postgres:\/\//);
+  });
+  it('refuses a database that holds another application’s tables, and leaves it exactly as it was', async () => {
+    // Tables of another application: one Keyhold also has (users), and ones it has not (orders).
+    for (const tables of [['orders', 'invoices'], ['users'], ['meta']]) {
+      const url = await cluster.createDatabase();
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const listTables = async () =>
+        (
+          await admin.query<{ name: string }>(
+            `select table_name as name from information_schema.tables where table_schema = 'public' order by 1`,
+          )
+        ).rows.map((r) => r.name);
+      try {
+        for (const t of tables)
+          await admin.query(`create table ${t} (id int primary key, key text, value text)`);
+        const before = await listTables();
+        const key = join(tempDataDir(), 'master.key');
+        for (const command of ['init', 'serve']) {
+          const port = command === 'serve' ? ['--port', '0'] : [];
+          const result = await runCli([command, '--database-url', url, '--master-key-file', key, ...port], {
+            timeoutMs: 30_000,
+          });
+          expect(result.code, `${command} on ${tables}: ${result.stdout}`).toBe(1);
+          expect(result.stdout).toBe('');
+          expect(result.stderr.trim()).toBe(
+            `keyhold: ${withoutPassword(url)} holds tables that are not Keyhold’s (${[...tables].sort().join(', ')}); give Keyhold an empty database of its own`,
+          );
+        }
+        // Nothing created in it (no migration bookkeeping either), and no key file written.
+        expect(await listTables()).toEqual(before);
+        expect(existsSync(key)).toBe(false);
+      } finally {
+        await admin.end();
+      }
+    }
   });
 });
 

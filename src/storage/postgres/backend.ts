@@ -1,11 +1,13 @@
 import pg from 'pg';
 import { ProcessError } from '../../errors/process-error.js';
 import { type Backend, type Found, KEY_CHECK } from '../backend.js';
+import { migrationProvider } from '../sql/migrations.js';
+import { POSTGRES_TYPES } from './migrate.js';
 import { openPostgres, type PostgresOptions } from './open.js';
 import { connectionConfig } from './pool.js';
 
-/** SQLSTATE undefined_table: the database has no Keyhold schema yet. */
-const UNDEFINED_TABLE = '42P01';
+/** SQLSTATE undefined_column: a `meta` table that is not Keyhold's. */
+const UNDEFINED_COLUMN = '42703';
 
 /**
  * A PostgreSQL database shared by any number of central nodes. Nothing is held: every node's
@@ -33,9 +35,15 @@ export function withoutPassword(url: string): string {
   }
 }
 
+/** The migrator's own bookkeeping tables, made before any migration runs. */
+const MIGRATOR_TABLES = new Set(['kysely_migration', 'kysely_migration_lock']);
+
 /**
  * An empty database, or one migrated whose initialisation never committed, holds nothing yet; a
  * connection error is an error, never "nothing" (which would start a second initialisation).
+ * A database holding tables of something else is neither: initialising it would mix Keyhold's
+ * tables into another application's (or fail half-way on a name both use), so it is refused
+ * before anything is written — the way a SQLite file that is not Keyhold's is.
  */
 async function inspectPostgres(url: string): Promise<Found> {
   const client = new pg.Client(connectionConfig(url));
@@ -43,13 +51,31 @@ async function inspectPostgres(url: string): Promise<Found> {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const result = await client.query<{ value: string }>('select value from meta where key = $1', [
-      KEY_CHECK,
-    ]);
-    const row = result.rows[0];
-    return row ? { kind: 'keyhold', keyCheck: row.value } : { kind: 'nothing' };
+    // Where Keyhold's unqualified `create table` would put its tables.
+    const tables = (
+      await client.query<{ name: string }>(
+        `select table_name as name from information_schema.tables
+         where table_schema = current_schema() order by table_name`,
+      )
+    ).rows.map((r) => r.name);
+    if (tables.includes('meta')) {
+      const result = await client
+        .query<{ value: string }>('select value from meta where key = $1', [KEY_CHECK])
+        .catch((error: unknown) => {
+          // A `meta` of another shape is someone else's table.
+          if ((error as { code?: unknown }).code === UNDEFINED_COLUMN) return { rows: [] };
+          throw error;
+        });
+      const row = result.rows[0];
+      if (row) return { kind: 'keyhold', keyCheck: row.value };
+    }
+    const others = tables.filter((t) => !MIGRATOR_TABLES.has(t));
+    if (others.length === 0 || (await migratedByKeyhold(client))) return { kind: 'nothing' };
+    return {
+      kind: 'other',
+      why: `${withoutPassword(url)} holds tables that are not Keyhold’s (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}); give Keyhold an empty database of its own`,
+    };
   } catch (error) {
-    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { kind: 'nothing' };
     throw new ProcessError(
       'database_unavailable',
       `cannot read the database at ${withoutPassword(url)}: ${error instanceof Error ? error.message : String(error)}`,
@@ -57,4 +83,19 @@ async function inspectPostgres(url: string): Promise<Found> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * Whether the tables there are Keyhold's own: migrations applied, every one of them Keyhold's
+ * (another application may use the same migrator), and no key check yet — an initialisation that
+ * failed or is under way on another node.
+ */
+async function migratedByKeyhold(client: pg.Client): Promise<boolean> {
+  const present = await client.query<{ present: boolean }>(
+    `select to_regclass('kysely_migration') is not null as present`,
+  );
+  if (!present.rows[0]?.present) return false;
+  const applied = (await client.query<{ name: string }>('select name from kysely_migration')).rows;
+  const known = await migrationProvider(POSTGRES_TYPES).getMigrations();
+  return applied.length > 0 && applied.every((r) => Object.hasOwn(known, r.name));
 }
