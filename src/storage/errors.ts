@@ -37,12 +37,14 @@ export const isStorageUnavailable = (error: unknown): error is StorageUnavailabl
   error instanceof StorageUnavailableError;
 
 /**
- * PostgreSQL SQLSTATEs that mean the connection, not the statement, failed: class 08
+ * PostgreSQL SQLSTATEs that mean the database, not the statement, failed: class 08
  * (connection exception), 57P01–57P03 (the server is shutting down, crashed, or is starting),
- * 53300 (no connection slot free), and 57014 (cancelled: the statement timeout ran out, so the
- * database did not answer in time).
+ * class 53 (out of resources: no connection slot free, disk or memory full), 57014 (cancelled:
+ * the statement timeout ran out, so the database did not answer in time), and 25006 (a write
+ * on a database that takes none: a replica, or a primary demoted by a failover, reached before
+ * the address moved to the new one).
  */
-const UNAVAILABLE_STATES = /^(08[0-9A-Z]{3}|57P0[1-3]|53300|57014)$/;
+const UNAVAILABLE_STATES = /^(08[0-9A-Z]{3}|57P0[1-3]|53[0-9A-Z]{3}|57014|25006)$/;
 /** Socket errors of a connection that cannot be made or was cut. */
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',

@@ -90,4 +90,41 @@ describe('PostgreSQL out of reach', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await api.get('/vaults')).statusCode).toBe(200);
   });
+
+  it('answers 503, and /health says so, while the database takes no writes (a replica after a failover), then serves again', async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const database = (await admin.query<{ name: string }>('select current_database() as name')).rows[0]?.name;
+    /** Sessions opened from now on take (or no longer take) writes; the pool's are replaced. */
+    const readOnly = async (on: boolean) => {
+      await admin.query(
+        on
+          ? `alter database ${database} set default_transaction_read_only = on`
+          : `alter database ${database} reset default_transaction_read_only`,
+      );
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'keyhold' and datname = current_database()`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    try {
+      await readOnly(true);
+      const refused = await api.post('/vaults', { name: 'on a replica' });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().code).toBe('database_unavailable');
+      const health = await started.app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(503);
+      expect(health.json().dependencies).toEqual([{ service: 'storage', status: 'UNAVAILABLE' }]);
+      // Logged as the database's fault, never as a bug.
+      const lines = started.logs.map((l) => JSON.parse(l));
+      expect(lines.some((l) => l.code === 'internal_error')).toBe(false);
+      await readOnly(false);
+      expect((await api.post('/vaults', { name: 'on the primary again' })).statusCode).toBe(201);
+      expect((await started.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await admin.query(`alter database ${database} reset default_transaction_read_only`);
+      await admin.end();
+    }
+  });
 });
