@@ -127,4 +127,57 @@ describe('PostgreSQL out of reach', () => {
       await admin.end();
     }
   });
+
+  it('gives up on a connection whose server stops answering mid-query, and serves on a new one', async () => {
+    // One connection: whichever of a request and the change feed's poll takes it next meets the
+    // frozen server process (a hung host, or a network path that drops everything of one flow).
+    const own = await cluster.createDatabase();
+    const frozen = await startAppOn(await openPostgres(own, { poolSize: 1 }));
+    const admin = new pg.Client({ connectionString: own });
+    await admin.connect();
+    let pids: number[] = [];
+    try {
+      const get = () =>
+        frozen.app.inject({
+          method: 'GET',
+          url: '/api/admin/vaults',
+          headers: { authorization: `Bearer ${frozen.token}` },
+        });
+      expect((await get()).statusCode).toBe(200);
+      pids = (
+        await admin.query<{ pid: number }>(
+          `select pid from pg_stat_activity where application_name = 'keyhold' and datname = current_database()
+           and pid <> pg_backend_pid()`,
+        )
+      ).rows.map((r) => r.pid);
+      expect(pids).toHaveLength(1);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      // The frozen process stays frozen: the node must stop waiting for it on its own.
+      const start = performance.now();
+      const statuses: number[] = [];
+      let longest = 0;
+      for (;;) {
+        const asked = performance.now();
+        const answer = await get();
+        longest = Math.max(longest, performance.now() - asked);
+        statuses.push(answer.statusCode);
+        if (answer.statusCode === 200) break;
+        expect(answer.statusCode).toBe(503);
+        if (performance.now() - start > 45_000) throw new Error(`no answer but 503 for 45 s: ${statuses}`);
+      }
+      console.log(
+        `served again ${((performance.now() - start) / 1000).toFixed(1)} s after the freeze; longest wait ${(longest / 1000).toFixed(1)} s`,
+      );
+      expect(longest).toBeLessThan(40_000);
+      // And on, without meeting the frozen connection again.
+      for (let i = 0; i < 5; i++) expect((await get()).statusCode).toBe(200);
+    } finally {
+      for (const pid of pids) {
+        process.kill(pid, 'SIGCONT');
+        await admin.query('select pg_terminate_backend($1)', [pid]);
+      }
+      await admin.end();
+      await frozen.close();
+    }
+  }, 90_000);
 });
