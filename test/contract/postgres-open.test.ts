@@ -68,6 +68,18 @@ describe('openPostgres', () => {
     await asAdmin(shared, `insert into kysely_migration values ('2024_01_add_orders', 'x')`);
     await asAdmin(shared, 'create table orders (id int)');
     expect((await postgresBackend(shared).inspect()).kind).toBe('other');
+    // Tables Keyhold's role may not even read are there all the same.
+    const hidden = await cluster.createDatabase();
+    const role = `node_${newId().slice(0, 8)}`;
+    await asAdmin(hidden, `create role ${role} login`);
+    await asAdmin(hidden, 'create table ledger (id int)');
+    await asAdmin(hidden, `grant create on schema public to ${role}`);
+    const asRole = hidden.replace('://keyhold@', `://${role}@`);
+    expect((await postgresBackend(asRole).inspect()).kind).toBe('other');
+    // What an extension installs (views and functions here) is not another application.
+    const extended = await cluster.createDatabase();
+    await asAdmin(extended, 'create extension pg_stat_statements');
+    expect(await postgresBackend(extended).inspect()).toEqual({ kind: 'nothing' });
   });
 
   it('waits for a node that is migrating, then finds nothing left to do', async () => {

@@ -51,11 +51,16 @@ async function inspectPostgres(url: string): Promise<Found> {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    // Where Keyhold's unqualified `create table` would put its tables.
+    // The tables where Keyhold's unqualified `create table` would put its own: from the catalog,
+    // which lists them all (information_schema only those this role may use), save what an
+    // extension installed.
     const tables = (
       await client.query<{ name: string }>(
-        `select table_name as name from information_schema.tables
-         where table_schema = current_schema() order by table_name`,
+        `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = current_schema() and c.relkind in ('r', 'p')
+           and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                           and d.objid = c.oid and d.deptype = 'e')
+         order by c.relname`,
       )
     ).rows.map((r) => r.name);
     if (tables.includes('meta')) {
