@@ -80,7 +80,7 @@ describe('keyhold init --database-url', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^keyhold: the master key does not match the database in postgres:\/\//);
   });
-  it('refuses a database that holds another application’s tables, and leaves it exactly as it was', async () => {
+  it('refuses a database that holds another application’s tables (init, serve, restore), and leaves it exactly as it was', async () => {
     // Tables of another application: one Keyhold also has (users), and ones it has not (orders).
     for (const tables of [['orders', 'invoices'], ['users'], ['meta']]) {
       const url = await cluster.createDatabase();
@@ -97,9 +97,10 @@ describe('keyhold init --database-url', () => {
           await admin.query(`create table ${t} (id int primary key, key text, value text)`);
         const before = await listTables();
         const key = join(tempDataDir(), 'master.key');
-        for (const command of ['init', 'serve']) {
-          const port = command === 'serve' ? ['--port', '0'] : [];
-          const result = await runCli([command, '--database-url', url, '--master-key-file', key, ...port], {
+        // A restore is refused on the target alone, before its file is even read.
+        const commands = { init: [], serve: ['--port', '0'], restore: [join(tempDataDir(), 'any.backup')] };
+        for (const [command, extra] of Object.entries(commands)) {
+          const result = await runCli([command, ...extra, '--database-url', url, '--master-key-file', key], {
             timeoutMs: 30_000,
           });
           expect(result.code, `${command} on ${tables}: ${result.stdout}`).toBe(1);
