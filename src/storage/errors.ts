@@ -20,6 +20,18 @@ export function isWriteConflict(error: unknown): boolean {
 }
 
 /**
+ * Whether the database refused a text value it cannot hold: PostgreSQL text never holds U+0000
+ * (SQLSTATE 22021), nor, in a database whose encoding is not UTF-8, a character outside it
+ * (22P05). SQLite holds both, so a lookup by such a value finds nothing there, and fails here;
+ * either way the value came from the request (what Keyhold writes refuses control characters
+ * before it gets here), which is answered 400.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
+}
+
+/**
  * The database could not be reached, dropped the connection (shut down, restarted, a network
  * fault) or did not answer in time. The unit of work did not complete; a write whose COMMIT was
  * in flight may or may not have been applied. Answered as a 503 (`database_unavailable`), never
