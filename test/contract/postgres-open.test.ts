@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { toKeyholdError } from '../../src/errors/normalise.js';
 import { isStorageUnavailable } from '../../src/storage/errors.js';
-import { postgresBackend } from '../../src/storage/postgres/backend.js';
+import { postgresBackend, withoutPassword } from '../../src/storage/postgres/backend.js';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrate.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { keyholdPool } from '../../src/storage/postgres/pool.js';
@@ -80,6 +80,19 @@ describe('openPostgres', () => {
     const extended = await cluster.createDatabase();
     await asAdmin(extended, 'create extension pg_stat_statements');
     expect(await postgresBackend(extended).inspect()).toEqual({ kind: 'nothing' });
+  });
+
+  it('refuses a database whose encoding is not UTF-8, before anything is written to it', async () => {
+    const name = `latin1_${newId().slice(0, 8)}`;
+    await asAdmin(
+      cluster.url(),
+      `create database ${name} encoding 'LATIN1' lc_collate 'C' lc_ctype 'C' template template0`,
+    );
+    const url = cluster.url(name);
+    await expect(postgresBackend(url).inspect()).rejects.toThrow(
+      `${withoutPassword(url)} is encoded in LATIN1: Keyhold needs a UTF8 database (create database … encoding 'UTF8' template template0)`,
+    );
+    expect(await asAdmin(url, `select 1 from pg_class where relname = 'kysely_migration'`)).toEqual([]);
   });
 
   it('waits for a node that is migrating, then finds nothing left to do', async () => {

@@ -51,6 +51,18 @@ async function inspectPostgres(url: string): Promise<Found> {
   client.on('error', () => undefined);
   try {
     await client.connect();
+    // Text Keyhold stores (names, emails) may be any Unicode: another encoding refuses some of it
+    // at every write that holds it, long after start.
+    const encoding = (
+      await client.query<{ name: string }>(
+        `select pg_encoding_to_char(encoding) as name from pg_database where datname = current_database()`,
+      )
+    ).rows[0]?.name;
+    if (encoding !== undefined && encoding !== 'UTF8')
+      throw new ProcessError(
+        'invalid_setting',
+        `${withoutPassword(url)} is encoded in ${encoding}: Keyhold needs a UTF8 database (create database … encoding 'UTF8' template template0)`,
+      );
     // The tables where Keyhold's unqualified `create table` would put its own: from the catalog,
     // which lists them all (information_schema only those this role may use), save what an
     // extension installed.
@@ -81,6 +93,7 @@ async function inspectPostgres(url: string): Promise<Found> {
       why: `${withoutPassword(url)} holds tables that are not Keyhold’s (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}); give Keyhold an empty database of its own`,
     };
   } catch (error) {
+    if (error instanceof ProcessError) throw error;
     throw new ProcessError(
       'database_unavailable',
       `cannot read the database at ${withoutPassword(url)}: ${error instanceof Error ? error.message : String(error)}`,
