@@ -10,13 +10,22 @@ export function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Whether the database refused a write because of another transaction running at the same time:
- * a unique value it took first, or (PostgreSQL) a deadlock between the two (40P01, one of them is
- * aborted) or a serialization failure (40001). Nothing of the refused transaction was applied; the
- * request may be tried again, and will then meet what the other one did.
+ * a unique value it took first; a row the write refers to that it deleted after the writer
+ * checked it was there (a foreign key violation: SQLITE_CONSTRAINT_FOREIGNKEY, 23503 — every
+ * reference Keyhold writes is checked first, so only a concurrent deletion leaves one dangling);
+ * or (PostgreSQL) a deadlock between the two (40P01, one of them is aborted) or a serialization
+ * failure (40001). Nothing of the refused transaction was applied; the request may be tried
+ * again, and will then meet what the other one did.
  */
 export function isWriteConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return isUniqueViolation(error) || code === '40P01' || code === '40001';
+  return (
+    isUniqueViolation(error) ||
+    code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ||
+    code === '23503' ||
+    code === '40P01' ||
+    code === '40001'
+  );
 }
 
 /**
