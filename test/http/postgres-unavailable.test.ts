@@ -152,6 +152,12 @@ describe('PostgreSQL out of reach', () => {
       ).rows.map((r) => r.pid);
       expect(pids).toHaveLength(1);
       for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      // Readiness says so within its 2 s, naming nothing of the cause.
+      const asked = performance.now();
+      const health = await frozen.app.inject({ method: 'GET', url: '/health' });
+      expect(performance.now() - asked).toBeLessThan(2_500);
+      expect(health.statusCode).toBe(503);
+      expect(health.json().dependencies).toEqual([{ service: 'storage', status: 'UNAVAILABLE' }]);
       // The frozen process stays frozen: the node must stop waiting for it on its own.
       const start = performance.now();
       const statuses: number[] = [];
