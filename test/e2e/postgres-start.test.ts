@@ -149,7 +149,7 @@ describe('keyhold serve --database-url', () => {
     const malformed = await runCli(['serve', '--database-url', 'mysql://keyhold:hunter2-secret@db/keyhold']);
     expect(malformed.code).toBe(1);
     expect(malformed.stderr.trim()).toBe(
-      'keyhold: --database-url is invalid: must be a postgres:// or postgresql:// connection URL',
+      'keyhold: --database-url is invalid: must be a postgres:// or postgresql:// connection URL, with any / ? # @ in its user or password percent-encoded',
     );
     const unreachable = await runCli(
       [
@@ -164,5 +164,21 @@ describe('keyhold serve --database-url', () => {
       /^keyhold: cannot read the database at postgres:\/\/keyhold@127\.0\.0\.1:1\/keyhold: /,
     );
     expect(unreachable.stderr + unreachable.stdout).not.toMatch(/hunter2|also-secret/);
+    // A password with a character it should have been percent-encoded with: the URL then reads
+    // as a host `keyhold` on a "port" made of the password's first digits.
+    for (const password of ['2718/e-secret', '3141?pi-secret', '1618#phi-secret']) {
+      const garbled = await runCli(
+        ['init', '--database-url', `postgres://keyhold:${password}@127.0.0.1:1/keyhold`],
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      expect(garbled.code).toBe(1);
+      expect(garbled.stderr.trim()).toBe(
+        'keyhold: --database-url is invalid: must be a postgres:// or postgresql:// connection URL, with any / ? # @ in its user or password percent-encoded',
+      );
+      const printed = garbled.stderr + garbled.stdout;
+      for (const part of password.split(/[/?#]/)) expect(printed, printed).not.toContain(part);
+    }
   });
 });

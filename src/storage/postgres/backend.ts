@@ -23,12 +23,24 @@ export function postgresBackend(url: string, options: PostgresOptions = {}): Bac
   };
 }
 
-/** The URL with its password (and any query, which may carry one) left out. */
+/**
+ * The URL with its password (and any query, which may carry one) left out. Everything before the
+ * last `@` is taken for user and password, however the rest parses: a password holding a `/`,
+ * `?` or `#` the operator did not percent-encode otherwise reads as a host and port followed by
+ * a path, and would be shown whole.
+ */
 export function withoutPassword(url: string): string {
+  const scheme = url.indexOf('://');
+  const at = url.lastIndexOf('@');
+  const userOnly =
+    scheme >= 0 && at > scheme
+      ? `${url.slice(0, scheme + 3)}${url.slice(scheme + 3, at).split(':')[0]}@${url.slice(at + 1)}`
+      : url;
   try {
-    const parsed = new URL(url);
+    const parsed = new URL(userOnly);
     parsed.password = '';
     parsed.search = '';
+    parsed.hash = '';
     return parsed.toString();
   } catch {
     return 'postgres://(unparseable URL)';
