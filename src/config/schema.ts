@@ -34,6 +34,28 @@ const trustList = z
   );
 
 /**
+ * `KEYHOLD_DATABASE_URL`: a URL the driver reads as written. A `/`, `?` or `#` left unencoded in
+ * the password ends the URL's authority early: the password then reads as a host's port and a
+ * path (`postgres://app:2718/e@db/keyhold` is host `app`, port 2718), which no error message
+ * could show without showing the password. Parsed as the driver parses (pg-connection-string:
+ * with a placeholder host for `…@/db?host=/socket/dir`).
+ */
+function readsAsWritten(url: string): boolean {
+  let parsed: URL;
+  try {
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = new URL(url.replace('@/', '@placeholder/'));
+    }
+  } catch {
+    return false;
+  }
+  const beforeQueryValues = url.slice(url.indexOf('://') + 3).split('=')[0] ?? '';
+  return parsed.username !== '' || !beforeQueryValues.includes('@');
+}
+
+/**
  * Every setting of `keyhold serve`, in one place: its environment variable, its flag, its default
  * and what is allowed. `docs/configuration.md` is written from this table; a test keeps them equal.
  */
@@ -63,8 +85,10 @@ export const SETTINGS = {
     schema: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/)
+      .refine(readsAsWritten)
       .optional(),
-    allowed: 'a postgres:// or postgresql:// connection URL',
+    allowed:
+      'a postgres:// or postgresql:// connection URL, with any / ? # @ in its user or password percent-encoded',
     doc: 'PostgreSQL database to use instead of the SQLite database in the data directory; several `keyhold serve` nodes may share it. Its password is never logged nor echoed back in an error.',
   },
   masterKeyFile: {

@@ -10,13 +10,34 @@ export function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Whether the database refused a write because of another transaction running at the same time:
- * a unique value it took first, or (PostgreSQL) a deadlock between the two (40P01, one of them is
- * aborted) or a serialization failure (40001). Nothing of the refused transaction was applied; the
- * request may be tried again, and will then meet what the other one did.
+ * a unique value it took first; a row the write refers to that it deleted after the writer
+ * checked it was there (a foreign key violation: SQLITE_CONSTRAINT_FOREIGNKEY, 23503 — every
+ * reference Keyhold writes is checked first, so only a concurrent deletion leaves one dangling);
+ * or (PostgreSQL) a deadlock between the two (40P01, one of them is aborted) or a serialization
+ * failure (40001). Nothing of the refused transaction was applied; the request may be tried
+ * again, and will then meet what the other one did.
  */
 export function isWriteConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return isUniqueViolation(error) || code === '40P01' || code === '40001';
+  return (
+    isUniqueViolation(error) ||
+    code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ||
+    code === '23503' ||
+    code === '40P01' ||
+    code === '40001'
+  );
+}
+
+/**
+ * Whether the database refused a text value it cannot hold: PostgreSQL text never holds U+0000
+ * (SQLSTATE 22021), nor, in a database whose encoding is not UTF-8, a character outside it
+ * (22P05). SQLite holds both, so a lookup by such a value finds nothing there, and fails here;
+ * either way the value came from the request (what Keyhold writes refuses control characters
+ * before it gets here), which is answered 400.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
 }
 
 /**
@@ -37,12 +58,14 @@ export const isStorageUnavailable = (error: unknown): error is StorageUnavailabl
   error instanceof StorageUnavailableError;
 
 /**
- * PostgreSQL SQLSTATEs that mean the connection, not the statement, failed: class 08
+ * PostgreSQL SQLSTATEs that mean the database, not the statement, failed: class 08
  * (connection exception), 57P01–57P03 (the server is shutting down, crashed, or is starting),
- * 53300 (no connection slot free), and 57014 (cancelled: the statement timeout ran out, so the
- * database did not answer in time).
+ * class 53 (out of resources: no connection slot free, disk or memory full), 57014 (cancelled:
+ * the statement timeout ran out, so the database did not answer in time), and 25006 (a write
+ * on a database that takes none: a replica, or a primary demoted by a failover, reached before
+ * the address moved to the new one).
  */
-const UNAVAILABLE_STATES = /^(08[0-9A-Z]{3}|57P0[1-3]|53300|57014)$/;
+const UNAVAILABLE_STATES = /^(08[0-9A-Z]{3}|57P0[1-3]|53[0-9A-Z]{3}|57014|25006)$/;
 /** Socket errors of a connection that cannot be made or was cut. */
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',

@@ -9,6 +9,7 @@ import type { AuthorizationRequest } from '../../src/domain/oauth/authorization-
 import { approve, type ConsentPlan } from '../../src/domain/oauth/consent.js';
 import { requireGrantStillCovers } from '../../src/domain/oauth/grant-narrowed.js';
 import { userService } from '../../src/domain/users/user-service.js';
+import { isWriteConflict } from '../../src/storage/errors.js';
 import type { DeviceCodeRecord, GrantRecord, OAuthTokenRecord, Storage } from '../../src/storage/ports.js';
 
 /**
@@ -451,6 +452,39 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       await first().connectTokens.insert(connectToken);
       const ended = values(await atOnce(6, (s) => s.connectTokens.revoke(accountId, connectToken.id, now)));
       expect(ended.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('refuses a write that refers to a row another node has just deleted as a write conflict', async () => {
+      // A service checks that the server is there, then (after signing, say) writes its token;
+      // meanwhile another node deletes the server. The write must fail as a conflict (409: try
+      // again, and meet the deletion), not as an unclassified constraint error (500).
+      const accountId = await account();
+      const serverId = newId();
+      await first().connectServers.insert(
+        { id: serverId, accountId, name: 's', secretHash: hash(), createdAt: now },
+        [],
+      );
+      expect(await node(1).connectServers.get(accountId, serverId)).toBeDefined();
+      expect(await node(0).connectServers.delete(accountId, serverId)).toBe(true);
+      const write = node(1).transaction((tx) =>
+        tx.connectTokens.insert({
+          id: newId(),
+          accountId,
+          serverId,
+          name: 'c',
+          grants: [],
+          signatureHash: hash(),
+          createdAt: now,
+          expiresAt: null,
+          revokedAt: null,
+        }),
+      );
+      const error = await write.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeDefined();
+      expect(isWriteConflict(error)).toBe(true);
     });
 
     it('sets a user’s access to a vault from several nodes at once: each set applies whole, none fails', async () => {

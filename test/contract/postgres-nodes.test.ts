@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
@@ -252,4 +254,66 @@ describe('two nodes on one PostgreSQL database', () => {
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
   });
+
+  /**
+   * Anyone who may connect to the database (PUBLIC may, by default) may NOTIFY on its channels,
+   * with no privilege on any of Keyhold's tables, and may LISTEN to learn the counter's values.
+   */
+  const intrude = (from: number, to: number) =>
+    admin.query(
+      `select count(pg_notify('keyhold_changes', 'intruder ' || v::text || ' access'))
+       from generate_series($1::bigint, $2::bigint) v`,
+      [from, to],
+    );
+  const counter = async () =>
+    Number((await admin.query<{ value: string }>('select value from change_counter')).rows[0]?.value);
+
+  it('a notification forged ahead of the counter does not hide a change whose own notification is lost', async () => {
+    const { accountId, token } = await scene();
+    await cachedOnB(token.id);
+    // The next few values, "heard" by both nodes before they are taken.
+    const c = await counter();
+    await intrude(c + 1, c + 5);
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // any number of polls later
+    await cachedOnB(token.id);
+    // The listening connections go silent (a NAT or firewall dropping an idle connection).
+    const frozen = await listenerPids();
+    expect(frozen).toHaveLength(2);
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    try {
+      await a.connectTokens.revoke(accountId, token.id, now);
+      expect(await counter()).toBe(c + 1);
+      const ms = await within(1_000, revokedOnB(token.id));
+      console.log(`revocation seen on B ${ms.toFixed(1)} ms after its commit (forged notification ahead)`);
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+    }
+  });
+
+  it('keeps no memory of notifications forged far ahead of the counter', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const heap = () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const before = heap();
+    // Far beyond 2^31: each value a heap number.
+    const base = 2 ** 40;
+    const sent = 300_000;
+    let heard = 0;
+    const stop = b.changes.subscribe(() => {
+      heard += 1;
+    });
+    try {
+      await intrude(base, base + sent - 1);
+      await within(30_000, async () => heard >= sent);
+    } finally {
+      stop();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // polls on both nodes
+    const grown = heap() - before;
+    console.log(`heap after ${sent} forged notifications on two nodes: ${(grown / 1e6).toFixed(1)} MB more`);
+    expect(grown).toBeLessThan(4e6);
+  }, 60_000);
 });

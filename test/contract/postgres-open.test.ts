@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { toKeyholdError } from '../../src/errors/normalise.js';
 import { isStorageUnavailable } from '../../src/storage/errors.js';
+import { postgresBackend, withoutPassword } from '../../src/storage/postgres/backend.js';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrate.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { keyholdPool } from '../../src/storage/postgres/pool.js';
@@ -41,6 +42,48 @@ describe('openPostgres', () => {
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
     }
+  });
+
+  it('finds nothing in an empty database or one Keyhold migrated but never initialised; another application’s tables are something else', async () => {
+    const url = await cluster.createDatabase();
+    const backend = postgresBackend(url);
+    expect(await backend.inspect()).toEqual({ kind: 'nothing' });
+    await (await openPostgres(url)).close();
+    expect(await backend.inspect()).toEqual({ kind: 'nothing' });
+    // Another application on the same migrator, in a database Keyhold would share with it.
+    const shared = await cluster.createDatabase();
+    await asAdmin(
+      shared,
+      `create table kysely_migration (name varchar(255) primary key, timestamp varchar(255))`,
+    );
+    await asAdmin(shared, `insert into kysely_migration values ('2024_01_add_orders', 'x')`);
+    await asAdmin(shared, 'create table orders (id int)');
+    expect((await postgresBackend(shared).inspect()).kind).toBe('other');
+    // Tables Keyhold's role may not even read are there all the same.
+    const hidden = await cluster.createDatabase();
+    const role = `node_${newId().slice(0, 8)}`;
+    await asAdmin(hidden, `create role ${role} login`);
+    await asAdmin(hidden, 'create table ledger (id int)');
+    await asAdmin(hidden, `grant create on schema public to ${role}`);
+    const asRole = hidden.replace('://keyhold@', `://${role}@`);
+    expect((await postgresBackend(asRole).inspect()).kind).toBe('other');
+    // What an extension installs (views and functions here) is not another application.
+    const extended = await cluster.createDatabase();
+    await asAdmin(extended, 'create extension pg_stat_statements');
+    expect(await postgresBackend(extended).inspect()).toEqual({ kind: 'nothing' });
+  });
+
+  it('refuses a database whose encoding is not UTF-8, before anything is written to it', async () => {
+    const name = `latin1_${newId().slice(0, 8)}`;
+    await asAdmin(
+      cluster.url(),
+      `create database ${name} encoding 'LATIN1' lc_collate 'C' lc_ctype 'C' template template0`,
+    );
+    const url = cluster.url(name);
+    await expect(postgresBackend(url).inspect()).rejects.toThrow(
+      `${withoutPassword(url)} is encoded in LATIN1: Keyhold needs a UTF8 database (create database … encoding 'UTF8' template template0)`,
+    );
+    expect(await asAdmin(url, `select 1 from pg_class where relname = 'kysely_migration'`)).toEqual([]);
   });
 
   it('waits for a node that is migrating, then finds nothing left to do; once current, waits for nobody', async () => {

@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMasterKey } from '../../src/crypto/master-key.js';
 import { withoutPassword } from '../../src/storage/postgres/backend.js';
-import { type PostgresCluster, queryAsAdmin, startPostgres } from '../helpers/postgres.js';
+import { connectAsAdmin, type PostgresCluster, queryAsAdmin, startPostgres } from '../helpers/postgres.js';
 import { cleanup, runCli, startServer, tempDataDir } from '../helpers/processes.js';
 
 /**
@@ -73,6 +73,42 @@ describe('keyhold init --database-url', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^keyhold: the master key does not match the database in postgres:\/\//);
   });
+  it('refuses a database that holds another application’s tables (init, serve, restore), and leaves it exactly as it was', async () => {
+    // Tables of another application: one Keyhold also has (users), and ones it has not (orders).
+    for (const tables of [['orders', 'invoices'], ['users'], ['meta']]) {
+      const url = await cluster.createDatabase();
+      const admin = await connectAsAdmin(url);
+      const listTables = async () =>
+        (
+          await admin.query<{ name: string }>(
+            `select table_name as name from information_schema.tables where table_schema = 'public' order by 1`,
+          )
+        ).rows.map((r) => r.name);
+      try {
+        for (const t of tables)
+          await admin.query(`create table ${t} (id int primary key, key text, value text)`);
+        const before = await listTables();
+        const key = join(tempDataDir(), 'master.key');
+        // A restore is refused on the target alone, before its file is even read.
+        const commands = { init: [], serve: ['--port', '0'], restore: [join(tempDataDir(), 'any.backup')] };
+        for (const [command, extra] of Object.entries(commands)) {
+          const result = await runCli([command, ...extra, '--database-url', url, '--master-key-file', key], {
+            timeoutMs: 30_000,
+          });
+          expect(result.code, `${command} on ${tables}: ${result.stdout}`).toBe(1);
+          expect(result.stdout).toBe('');
+          expect(result.stderr.trim()).toBe(
+            `keyhold: ${withoutPassword(url)} holds tables that are not Keyhold’s (${[...tables].sort().join(', ')}); give Keyhold an empty database of its own`,
+          );
+        }
+        // Nothing created in it (no migration bookkeeping either), and no key file written.
+        expect(await listTables()).toEqual(before);
+        expect(existsSync(key)).toBe(false);
+      } finally {
+        await admin.end();
+      }
+    }
+  });
 });
 
 describe('keyhold serve --database-url', () => {
@@ -122,7 +158,7 @@ describe('keyhold serve --database-url', () => {
     const malformed = await runCli(['serve', '--database-url', 'mysql://keyhold:hunter2-secret@db/keyhold']);
     expect(malformed.code).toBe(1);
     expect(malformed.stderr.trim()).toBe(
-      'keyhold: --database-url is invalid: must be a postgres:// or postgresql:// connection URL',
+      'keyhold: --database-url is invalid: must be a postgres:// or postgresql:// connection URL, with any / ? # @ in its user or password percent-encoded',
     );
     const unreachable = await runCli(
       [
@@ -137,5 +173,21 @@ describe('keyhold serve --database-url', () => {
       /^keyhold: cannot read the database at postgres:\/\/keyhold@127\.0\.0\.1:1\/keyhold: /,
     );
     expect(unreachable.stderr + unreachable.stdout).not.toMatch(/hunter2|also-secret/);
+    // A password with a character it should have been percent-encoded with: the URL then reads
+    // as a host `keyhold` on a "port" made of the password's first digits.
+    for (const password of ['2718/e-secret', '3141?pi-secret', '1618#phi-secret']) {
+      const garbled = await runCli(
+        ['init', '--database-url', `postgres://keyhold:${password}@127.0.0.1:1/keyhold`],
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      expect(garbled.code).toBe(1);
+      expect(garbled.stderr.trim()).toBe(
+        'keyhold: --database-url is invalid: must be a postgres:// or postgresql:// connection URL, with any / ? # @ in its user or password percent-encoded',
+      );
+      const printed = garbled.stderr + garbled.stdout;
+      for (const part of password.split(/[/?#]/)) expect(printed, printed).not.toContain(part);
+    }
   });
 });

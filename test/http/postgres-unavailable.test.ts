@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/storage/postgres/open.js';
 import { client } from '../helpers/app.js';
-import { type PostgresCluster, queryAsAdmin, startPostgres } from '../helpers/postgres.js';
+import { connectAsAdmin, type PostgresCluster, queryAsAdmin, startPostgres } from '../helpers/postgres.js';
 import { type StorageApp, startAppOn } from '../helpers/storage-app.js';
 
 /**
@@ -117,4 +117,98 @@ describe('PostgreSQL out of reach', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await api.get('/vaults')).statusCode).toBe(200);
   });
+
+  it('answers 503, and /health says so, while the database takes no writes (a replica after a failover), then serves again', async () => {
+    const admin = await connectAsAdmin(url);
+    const database = (await admin.query<{ name: string }>('select current_database() as name')).rows[0]?.name;
+    /** Sessions opened from now on take (or no longer take) writes; the pool's are replaced. */
+    const readOnly = async (on: boolean) => {
+      await admin.query(
+        on
+          ? `alter database ${database} set default_transaction_read_only = on`
+          : `alter database ${database} reset default_transaction_read_only`,
+      );
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'keyhold' and datname = current_database()`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    try {
+      await readOnly(true);
+      const refused = await api.post('/vaults', { name: 'on a replica' });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().code).toBe('database_unavailable');
+      const health = await started.app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(503);
+      expect(health.json().dependencies).toEqual([{ service: 'storage', status: 'UNAVAILABLE' }]);
+      // Logged as the database's fault, never as a bug.
+      const lines = started.logs.map((l) => JSON.parse(l));
+      expect(lines.some((l) => l.code === 'internal_error')).toBe(false);
+      await readOnly(false);
+      expect((await api.post('/vaults', { name: 'on the primary again' })).statusCode).toBe(201);
+      expect((await started.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await admin.query(`alter database ${database} reset default_transaction_read_only`);
+      await admin.end();
+    }
+  });
+
+  it('gives up on a connection whose server stops answering mid-query, and serves on a new one', async () => {
+    // One connection: whichever of a request and the change feed's poll takes it next meets the
+    // frozen server process (a hung host, or a network path that drops everything of one flow).
+    const own = await cluster.createDatabase();
+    const frozen = await startAppOn(await openPostgres(own, { poolSize: 1 }));
+    const admin = await connectAsAdmin(own);
+    let pids: number[] = [];
+    try {
+      const get = () =>
+        frozen.app.inject({
+          method: 'GET',
+          url: '/api/admin/vaults',
+          headers: { authorization: `Bearer ${frozen.token}` },
+        });
+      expect((await get()).statusCode).toBe(200);
+      pids = (
+        await admin.query<{ pid: number }>(
+          `select pid from pg_stat_activity where application_name = 'keyhold' and datname = current_database()
+           and pid <> pg_backend_pid()`,
+        )
+      ).rows.map((r) => r.pid);
+      expect(pids).toHaveLength(1);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      // Readiness says so within its 2 s, naming nothing of the cause.
+      const asked = performance.now();
+      const health = await frozen.app.inject({ method: 'GET', url: '/health' });
+      expect(performance.now() - asked).toBeLessThan(2_500);
+      expect(health.statusCode).toBe(503);
+      expect(health.json().dependencies).toEqual([{ service: 'storage', status: 'UNAVAILABLE' }]);
+      // The frozen process stays frozen: the node must stop waiting for it on its own.
+      const start = performance.now();
+      const statuses: number[] = [];
+      let longest = 0;
+      for (;;) {
+        const asked = performance.now();
+        const answer = await get();
+        longest = Math.max(longest, performance.now() - asked);
+        statuses.push(answer.statusCode);
+        if (answer.statusCode === 200) break;
+        expect(answer.statusCode).toBe(503);
+        if (performance.now() - start > 45_000) throw new Error(`no answer but 503 for 45 s: ${statuses}`);
+      }
+      console.log(
+        `served again ${((performance.now() - start) / 1000).toFixed(1)} s after the freeze; longest wait ${(longest / 1000).toFixed(1)} s`,
+      );
+      expect(longest).toBeLessThan(40_000);
+      // And on, without meeting the frozen connection again.
+      for (let i = 0; i < 5; i++) expect((await get()).statusCode).toBe(200);
+    } finally {
+      for (const pid of pids) {
+        process.kill(pid, 'SIGCONT');
+        await admin.query('select pg_terminate_backend($1)', [pid]);
+      }
+      await admin.end();
+      await frozen.close();
+    }
+  }, 90_000);
 });

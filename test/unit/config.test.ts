@@ -29,6 +29,27 @@ describe('configuration', () => {
     expect(() => loadConfig({ KEYHOLD_BODY_LIMIT: '10' })).toThrowError(/KEYHOLD_BODY_LIMIT is invalid/);
   });
 
+  it('takes a database URL only as the driver will read it, never echoing it', () => {
+    for (const url of [
+      'postgres://keyhold:s3cret@db.internal:5432/keyhold',
+      'postgresql://keyhold:p%2Fa%3Fs%23s%40@db/keyhold?sslmode=verify-full',
+      'postgres://keyhold:p@ss@db/keyhold', // the last @ ends the password
+      'postgres://keyhold:s3cret@/keyhold?host=/var/run/postgresql',
+      'postgres://db/keyhold?user=keyhold&password=s3cret@x&application_name=a@b',
+    ])
+      expect(loadConfig({ KEYHOLD_DATABASE_URL: url }).databaseUrl).toBe(url);
+    for (const url of [
+      'postgres://keyhold:2718/e-secret@db/keyhold',
+      'postgres://keyhold:3141?pi-secret@db/keyhold',
+      'postgres://keyhold:1618#phi-secret@db/keyhold',
+      'postgres://keyhold:s3cret@[::1/keyhold',
+    ]) {
+      expect(() => loadConfig({ KEYHOLD_DATABASE_URL: url })).toThrowError(
+        'KEYHOLD_DATABASE_URL is invalid: must be a postgres:// or postgresql:// connection URL, with any / ? # @ in its user or password percent-encoded',
+      );
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ KEYHOLD_PORT: '' }).port).toBe(8300);
   });

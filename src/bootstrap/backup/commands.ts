@@ -52,10 +52,15 @@ export async function restoreDatabase(config: Config, file: string): Promise<Res
   const backend = chooseBackend(config);
   // A full target is refused first: that is the problem, not the key.
   if (config.databaseUrl === undefined) refuseInitialized(config.dataDir);
-  else if ((await backend.inspect()).kind === 'keyhold')
-    throw new RestoreTargetError(
-      `${backend.location} already holds a Keyhold database; a restore goes into an empty database only`,
-    );
+  else {
+    const found = await backend.inspect();
+    if (found.kind === 'keyhold')
+      throw new RestoreTargetError(
+        `${backend.location} already holds a Keyhold database; a restore goes into an empty database only`,
+      );
+    // Another application's tables: restoring would mix Keyhold's into them.
+    if (found.kind === 'other') throw new RestoreTargetError(found.why);
+  }
   const { key: masterKey } = loadMasterKey(
     config,
     'a restore needs the master key the backup was made with (it is never in the backup): put it in that file (mode 0600) or in KEYHOLD_MASTER_KEY',

@@ -19,6 +19,12 @@ const RECONNECT_MS = 1_000;
 const RECONNECT_MAX_MS = 30_000;
 const EVERY_TOPIC: ReadonlySet<ChangeTopic> = new Set(CHANGE_TOPICS);
 const MAX_SUSPECTS = 64;
+/**
+ * Values heard ahead of the last poll, at most. Legitimately, one poll interval's commits;
+ * past this a value is not noted, and the next poll takes it for unheard (a needless delivery
+ * of every topic, never a missed one).
+ */
+const MAX_HEARD = 10_000;
 
 /**
  * Publishes a change from node `node`: bumps the change counter and notifies `CHANNEL` with
@@ -72,8 +78,15 @@ export async function receiveChanges(options: ChangeReceiverOptions): Promise<Ch
   const { url, db, node, deliver } = options;
   /** Every counter value up to this one has been delivered (or was this node's own). */
   let counted = 0;
-  /** Values above `counted` heard by notification. */
-  const heard = new Set<number>();
+  /**
+   * Values above `counted` heard by notification, each with the number of the last poll begun
+   * when it arrived. A notification is only a claim: anyone who may connect to the database
+   * may NOTIFY on its channel, with no privilege on Keyhold's tables. A claim of a value the
+   * counter had not reached when a poll began after it arrived cannot be true (a notification
+   * comes after its commit), and is forgotten: so a forged value cannot stand in for a change
+   * whose notification is lost, beyond the one poll interval it arrived in, nor fill memory.
+   */
+  const heard = new Map<number, number>();
   /** Polls so far; a poll is known by its number. */
   let polls = 0;
   /** Values the last poll found unheard, and that poll's number. */
@@ -90,7 +103,7 @@ export async function receiveChanges(options: ChangeReceiverOptions): Promise<Ch
     const [from, value, topics] = (message.payload ?? '').split(' ');
     const n = Number(value);
     if (Number.isSafeInteger(n)) {
-      heard.add(n);
+      if (n > counted && heard.size < MAX_HEARD) heard.set(n, polls);
       suspects.values.delete(n);
       if (from === node) return; // delivered here when it committed
     }
@@ -182,7 +195,8 @@ export async function receiveChanges(options: ChangeReceiverOptions): Promise<Ch
       unheard = new Set([...unheard].filter((v) => !heard.has(v)));
       if (unheard.size > 0) deliver(EVERY_TOPIC);
     }
-    for (const v of heard) if (v <= value) heard.delete(v);
+    // Counted now; or claimed ahead of a counter read that began after the claim: untrue.
+    for (const [v, at] of heard) if (v <= value || at < thisPoll) heard.delete(v);
     suspects = { values: unheard, poll: thisPoll };
     counted = value;
   };

@@ -1,7 +1,8 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { newId } from '../../crypto/ids.js';
 import { withAccessCache } from '../cache/access-cache.js';
 import { ChangeListeners } from '../changes/listeners.js';
+import { StorageUnavailableError } from '../errors.js';
 import type { Storage } from '../ports.js';
 import { kyselyStorage } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
@@ -45,6 +46,15 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   return withAccessCache(
     {
       ...storage,
+      // Ready means able to serve, and every secret read writes its audit event: a database that
+      // takes no writes (a replica, a demoted primary) is not ready.
+      ping: async () => {
+        const { rows } = await sql<{
+          readOnly: string;
+        }>`select current_setting('transaction_read_only') as "readOnly"`.execute(db);
+        if (rows[0]?.readOnly !== 'off')
+          throw new StorageUnavailableError(new Error('the database takes no writes (read-only)'));
+      },
       close: async () => {
         await receiver.close();
         await storage.close();

@@ -20,6 +20,15 @@ const IDLE_TIMEOUT_MS = 30_000;
  */
 export const STATEMENT_TIMEOUT_MS = 30_000;
 /**
+ * How long this process waits for the answer to one query (pg's client-side `query_timeout`).
+ * The statement timeout is the server's, and a server that does not answer at all (a frozen
+ * host, a network path that drops a connection's packets) never sends its cancellation either:
+ * without this a request would wait on such a connection for as long as TCP takes to give up,
+ * minutes to hours. Longer than the statement timeout, so a slow statement is cancelled by the
+ * server first and its connection kept; one that times out here is closed (see `release`).
+ */
+export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
+/**
  * A transaction left open without a statement for this long is ended by the server (its locks
  * go with it): a node that stalls mid-transaction (a paused VM) cannot hold rows for ever.
  */
@@ -31,8 +40,9 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
  * - a connection that breaks never crashes the process: `pg` emits 'error' on an idle client (in
  *   the pool, or held by a transaction between two statements), which would be an unhandled
  *   event; here it is heard, and the broken client is dropped at release;
- * - every failure to connect, and every query error that means the connection was lost, becomes
- *   a `StorageUnavailableError` (503), whatever the driver called it;
+ * - every failure to connect, every query error that means the connection was lost, and every
+ *   query left unanswered past `QUERY_TIMEOUT_MS` becomes a `StorageUnavailableError` (503),
+ *   whatever the driver called it;
  * - the pool reconnects by itself: a broken connection is never reused, and the next request
  *   makes a new one, so the service works again as soon as the database is back.
  */
@@ -42,6 +52,7 @@ export function keyholdPool(url: string, settings: PoolSettings): { pool: Postgr
     max: settings.size,
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
   // An idle client that loses its connection is removed by the pool, which then emits 'error'.
@@ -59,12 +70,16 @@ export function keyholdPool(url: string, settings: PoolSettings): { pool: Postgr
       } catch (error) {
         throw new StorageUnavailableError(error);
       }
+      // A connection that failed, or whose answer never came, is closed at release: never reused
+      // (a late answer to a timed-out query would still be on its way).
+      let lost: Error | undefined;
       return {
         query: ((text: string, parameters: unknown[]) =>
           client.query(text, parameters).catch((error: unknown) => {
+            if (isConnectionLoss(error)) lost = error instanceof Error ? error : new Error(String(error));
             throw unavailable(error);
           })) as unknown as PostgresPoolClient['query'],
-        release: () => client.release(),
+        release: () => client.release(lost),
       };
     },
     end: () => raw.end(),
