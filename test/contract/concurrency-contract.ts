@@ -25,6 +25,18 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
     const now = '2026-01-02T03:04:05.000Z';
     const later = '2999-01-01T00:00:00.000Z';
     const hash = () => createHash('sha256').update(newId()).digest();
+    /** A new, unrevoked Connect token registration of server `serverId`. */
+    const tokenOf = (accountId: string, serverId: string) => ({
+      id: newId(),
+      accountId,
+      serverId,
+      name: 'c',
+      grants: [],
+      signatureHash: hash(),
+      createdAt: now,
+      expiresAt: null,
+      revokedAt: null,
+    });
     let all: Storage[];
     /** Node `i` of the handles, round robin. */
     const node = (i: number) => all[i % all.length] as Storage;
@@ -438,17 +450,7 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
         { id: serverId, accountId, name: 's', secretHash: hash(), createdAt: now },
         [],
       );
-      const connectToken = {
-        id: newId(),
-        accountId,
-        serverId,
-        name: 'c',
-        grants: [],
-        signatureHash: hash(),
-        createdAt: now,
-        expiresAt: null,
-        revokedAt: null,
-      };
+      const connectToken = tokenOf(accountId, serverId);
       await first().connectTokens.insert(connectToken);
       const ended = values(await atOnce(6, (s) => s.connectTokens.revoke(accountId, connectToken.id, now)));
       expect(ended.filter(Boolean)).toHaveLength(1);
@@ -466,19 +468,7 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       );
       expect(await node(1).connectServers.get(accountId, serverId)).toBeDefined();
       expect(await node(0).connectServers.delete(accountId, serverId)).toBe(true);
-      const write = node(1).transaction((tx) =>
-        tx.connectTokens.insert({
-          id: newId(),
-          accountId,
-          serverId,
-          name: 'c',
-          grants: [],
-          signatureHash: hash(),
-          createdAt: now,
-          expiresAt: null,
-          revokedAt: null,
-        }),
-      );
+      const write = node(1).transaction((tx) => tx.connectTokens.insert(tokenOf(accountId, serverId)));
       const error = await write.then(
         () => undefined,
         (e: unknown) => e,
