@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { CentralClient } from '../connect-server/central-client.js';
-import { inProcessCentral } from '../connect-server/in-process-client.js';
-import { RPC_ARGS, RPC_METHODS, type RpcMethod, rpcCall } from '../connect-server/rpc.js';
+import type { CentralClient } from '../connect-server/central/central-client.js';
+import { inProcessCentral } from '../connect-server/central/in-process-client.js';
+import { RPC_ARGS, RPC_METHODS, type RpcMethod, rpcCall } from '../connect-server/wire/rpc.js';
 import { unauthorized } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { vaultOperations } from '../connect-server/vault-operations.js';
+import { vaultOperations } from '../connect-server/central/vault-operations.js';
 import { tokenActivity } from '../domain/audit/activity.js';
 import { verifyVaultApiToken } from '../domain/oauth/access-token-verifier.js';
 import type { Services } from '../services.js';

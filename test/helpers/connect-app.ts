@@ -1,6 +1,6 @@
 import { type InjectOptions, inject, type Response } from 'light-my-request';
 import { pino } from 'pino';
-import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
+import { inProcessCentral } from '../../src/connect-server/central/in-process-client.js';
 import { buildConnectApp } from '../../src/http/connect/app.js';
 import { client, type TestApp } from './app.js';
 

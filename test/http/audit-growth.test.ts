@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
+import { inProcessCentral } from '../../src/connect-server/central/in-process-client.js';
 import {
   REFUSALS_WRITTEN_PER_ACCOUNT,
   REFUSALS_WRITTEN_PER_INTERVAL,

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
+import { inProcessCentral } from '../../src/connect-server/central/in-process-client.js';
 import { buildConnectApp, CONNECT_API_VERSION, type ConnectApp } from '../../src/http/connect/app.js';
 import { listeningUrl } from '../../src/http/listening-url.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
+import { inProcessCentral } from '../../src/connect-server/central/in-process-client.js';
 import { buildConnectApp, type ConnectApp } from '../../src/http/connect/app.js';
 import { listeningUrl } from '../../src/http/listening-url.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

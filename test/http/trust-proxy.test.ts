@@ -3,7 +3,7 @@ import { inject } from 'light-my-request';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { inProcessCentral } from '../../src/connect-server/in-process-client.js';
+import { inProcessCentral } from '../../src/connect-server/central/in-process-client.js';
 import { baseApp } from '../../src/http/base-app.js';
 import { clientAddress, proxyTrust } from '../../src/http/client-address.js';
 import { buildConnectApp, type ConnectApp } from '../../src/http/connect/app.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BackupError, RestoreTargetError } from '../../src/bootstrap/backup/errors.js';
 import { CliError } from '../../src/cli/errors.js';
 import { ConfigError } from '../../src/config/load.js';
-import { CredentialsError } from '../../src/connect-server/credentials.js';
+import { CredentialsError } from '../../src/connect-server/node/credentials.js';
 import { MasterKeyError } from '../../src/crypto/master-key.js';
 import { TooManyAttemptsError } from '../../src/domain/login/login-service.js';
 import { RedirectableError, UntrustedRedirectError } from '../../src/domain/oauth/authorization-request.js';

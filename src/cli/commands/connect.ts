@@ -73,7 +73,7 @@ export function registerConnect(program: Command): void {
         logLevel: opts.logLevel ?? env.OP_LOG_LEVEL?.toLowerCase(),
       });
       const { readCredentialsFile, readCredentialsFromSession } = await import(
-        '../../connect-server/credentials.js'
+        '../../connect-server/node/credentials.js'
       );
       let credentials: Awaited<ReturnType<typeof readCredentialsFile>>;
       try {
@@ -98,7 +98,7 @@ export function registerConnect(program: Command): void {
         );
       }
       const { createLogger } = await import('../../main.js');
-      const { startRemoteConnect } = await import('../../connect-server/start.js');
+      const { startRemoteConnect } = await import('../../connect-server/node/start.js');
       const { proxyTrust } = await import('../../http/client-address.js');
       const logger = createLogger(config);
       if (insecure) {

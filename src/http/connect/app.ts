@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
-import type { CentralClient } from '../../connect-server/central-client.js';
+import type { CentralClient } from '../../connect-server/central/central-client.js';
 import type { ProxyTrust } from '../client-address.js';
 import { activityRoutes } from './activity.js';
 import { connectDispatcher } from './dispatch.js';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ConnectCall } from '../../connect-server/central-client.js';
+import type { ConnectCall } from '../../connect-server/central/central-client.js';
 import { bounded, MAX_USER_AGENT } from '../../domain/audit/bounds.js';
 import { bearerToken } from '../bearer.js';
 

@@ -99,7 +99,7 @@ export function auditWriter(file: string): AuditWriter {
         if (!queue) {
           queue = { rows: [], waiting: [], since: now };
           // Once the running callback and every promise continuation it set off are done: the
-          // Connect calls of one turn run together (connect-server/end-of-turn.ts), so all of
+          // Connect calls of one turn run together (connect-server/central/end-of-turn.ts), so all of
           // their events go in one message, without waiting for the next turn's I/O first.
           process.nextTick(send);
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOfTurn, MAX_CALLS_PER_TURN } from '../../../src/connect-server/end-of-turn.js';
+import { endOfTurn, MAX_CALLS_PER_TURN } from '../../../src/connect-server/central/end-of-turn.js';
 
 describe('endOfTurn', () => {
   it('gives every caller of one turn the same wait, and a new one in the next turn', async () => {

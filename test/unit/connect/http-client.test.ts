@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpCentral } from '../../../src/connect-server/http-client.js';
-import { RPC_PATH } from '../../../src/connect-server/rpc.js';
+import { httpCentral } from '../../../src/connect-server/wire/http-client.js';
+import { RPC_PATH } from '../../../src/connect-server/wire/rpc.js';
 
 /**
  * The HTTP central client against a real HTTP server that answers as the test says: what a

@@ -1,6 +1,6 @@
-import type { RequestContext } from '../domain/context.js';
-import type { Services } from '../services.js';
-import type { AuditAction, AuditEvent, AuditResourceType } from '../storage/ports.js';
+import type { RequestContext } from '../../domain/context.js';
+import type { Services } from '../../services.js';
+import type { AuditAction, AuditEvent, AuditResourceType } from '../../storage/ports.js';
 import type { CentralClient, ConnectCall } from './central-client.js';
 import { endOfTurn } from './end-of-turn.js';
 

@@ -1,9 +1,9 @@
-import { isId } from '../crypto/ids.js';
-import { connectServerActivity } from '../domain/audit/activity.js';
-import { type AuditFacts, recordAudit } from '../domain/audit/audit-log.js';
-import type { RequestContext } from '../domain/context.js';
-import { isAppError } from '../errors/app-error.js';
-import type { Services } from '../services.js';
+import { isId } from '../../crypto/ids.js';
+import { connectServerActivity } from '../../domain/audit/activity.js';
+import { type AuditFacts, recordAudit } from '../../domain/audit/audit-log.js';
+import type { RequestContext } from '../../domain/context.js';
+import { isAppError } from '../../errors/app-error.js';
+import type { Services } from '../../services.js';
 import type { CentralClient, ConnectCall } from './central-client.js';
 import { type Target, vaultOperations } from './vault-operations.js';
 

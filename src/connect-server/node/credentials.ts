@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ID_PATTERN } from '../crypto/ids.js';
-import { type ConnectCredentials, SERVER_SECRET_PATTERN } from '../domain/connect/server-service.js';
-import { ProcessError } from '../errors/process-error.js';
+import { ID_PATTERN } from '../../crypto/ids.js';
+import { type ConnectCredentials, SERVER_SECRET_PATTERN } from '../../domain/connect/server-service.js';
+import { ProcessError } from '../../errors/process-error.js';
 
 /** The credentials file could not be used; the message says what to fix. */
 export class CredentialsError extends ProcessError {

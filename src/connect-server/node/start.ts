@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { ConnectCredentials } from '../domain/connect/server-service.js';
-import { untrustedCertificateHint } from '../http/certificate-hint.js';
-import type { ProxyTrust } from '../http/client-address.js';
-import { buildConnectApp, type ConnectApp } from '../http/connect/app.js';
-import { listeningUrl } from '../http/listening-url.js';
-import { loadTls, reloadTls, type TlsFiles } from '../http/tls.js';
+import type { ConnectCredentials } from '../../domain/connect/server-service.js';
+import { untrustedCertificateHint } from '../../http/certificate-hint.js';
+import type { ProxyTrust } from '../../http/client-address.js';
+import { buildConnectApp, type ConnectApp } from '../../http/connect/app.js';
+import { listeningUrl } from '../../http/listening-url.js';
+import { loadTls, reloadTls, type TlsFiles } from '../../http/tls.js';
+import { httpCentral } from '../wire/http-client.js';
 import { CredentialsError } from './credentials.js';
-import { httpCentral } from './http-client.js';
 
 export interface RemoteConnectOptions {
   credentials: ConnectCredentials;

@@ -1,7 +1,7 @@
-import type { FileView } from '../domain/items/file-service.js';
-import type { FullItem, ItemSummary, WriteReceipt } from '../domain/items/item-service.js';
-import type { VaultView } from '../domain/vaults/vault-service.js';
-import type { AuditEvent } from '../storage/ports.js';
+import type { FileView } from '../../domain/items/file-service.js';
+import type { FullItem, ItemSummary, WriteReceipt } from '../../domain/items/item-service.js';
+import type { VaultView } from '../../domain/vaults/vault-service.js';
+import type { AuditEvent } from '../../storage/ports.js';
 
 /**
  * One Connect API call as the central service needs to see it: the caller's bearer token (the

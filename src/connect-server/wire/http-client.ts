@@ -1,5 +1,5 @@
-import { AppError, type ErrorCode } from '../errors/app-error.js';
-import type { CentralClient, ConnectCall } from './central-client.js';
+import { AppError, type ErrorCode } from '../../errors/app-error.js';
+import type { CentralClient, ConnectCall } from '../central/central-client.js';
 import { RPC_PATH, type RpcMethod } from './rpc.js';
 import { type Exchange, transport } from './transport.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../crypto/ids.js';
-import { bounded, MAX_USER_AGENT } from '../domain/audit/bounds.js';
+import { ID_PATTERN } from '../../crypto/ids.js';
+import { bounded, MAX_USER_AGENT } from '../../domain/audit/bounds.js';
 
 /**
  * The wire format between a remote Connect server (`keyhold connect`) and the central service:
