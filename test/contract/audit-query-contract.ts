@@ -215,7 +215,14 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
       };
       const [ci, other] = [await adminToken(a, 'ci'), await adminToken(b, 'other')];
       const server = async (accountId: string, name: string) => {
-        const s = { id: newId(), accountId, name, secretHash: randomBytes(32), createdAt: now };
+        const s = {
+          id: newId(),
+          accountId,
+          name,
+          secretHash: randomBytes(32),
+          createdAt: now,
+          publicKey: null,
+        };
         await storage.connectServers.insert(s, []);
         return s.id;
       };

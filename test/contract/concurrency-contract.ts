@@ -447,7 +447,7 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
 
       const serverId = newId();
       await first().connectServers.insert(
-        { id: serverId, accountId, name: 's', secretHash: hash(), createdAt: now },
+        { id: serverId, accountId, name: 's', secretHash: hash(), createdAt: now, publicKey: null },
         [],
       );
       const connectToken = tokenOf(accountId, serverId);
@@ -463,7 +463,7 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       const accountId = await account();
       const serverId = newId();
       await first().connectServers.insert(
-        { id: serverId, accountId, name: 's', secretHash: hash(), createdAt: now },
+        { id: serverId, accountId, name: 's', secretHash: hash(), createdAt: now, publicKey: null },
         [],
       );
       expect(await node(1).connectServers.get(accountId, serverId)).toBeDefined();

@@ -163,7 +163,7 @@ describe('keyhold server create', () => {
     const credentials = JSON.parse(text) as Credentials;
     expect(credentials).toMatchObject({
       kind: 'keyhold-connect-credentials',
-      version: 1,
+      version: 2,
       serverId: web.id,
       accountId: init.accountId,
       central: server.url,

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newServerKeyPair } from '../../src/crypto/server-key.js';
 import {
   cleanup,
   runCli,
@@ -223,11 +225,13 @@ describe('keyhold connect', () => {
       forged,
       JSON.stringify({
         kind: 'keyhold-connect-credentials',
-        version: 1,
+        version: 2,
         serverId,
         accountId: serverId,
         serverSecret: `khsrv_${'A'.repeat(43)}`,
         central: null,
+        serverKey: (await newServerKeyPair()).privateJwk,
+        replicaKey: randomBytes(32).toString('base64url'),
       }),
     );
     const res = await runCli(['connect', '--credentials', forged, '--central', central.url, '--port', '0']);

@@ -33,7 +33,7 @@ export async function connectScene(
   const serverId = newId();
   const serverSecretHash = randomHash();
   await storage.connectServers.insert(
-    { id: serverId, accountId, name: 'srv', secretHash: serverSecretHash, createdAt: now },
+    { id: serverId, accountId, name: 'srv', secretHash: serverSecretHash, createdAt: now, publicKey: null },
     [vaultId],
   );
   const token: ConnectTokenRecord = {

@@ -83,6 +83,11 @@ export function registerConnect(program: Command): void {
       } catch (error) {
         throw error instanceof CliError ? error : new CliError((error as Error).message);
       }
+      if (credentials.version !== 2) {
+        throw new CliError(
+          `the credentials file of server ${credentials.serverId} was made before Connect nodes kept a replica, and holds no key to open one; make a new file with \`keyhold server credentials ${credentials.serverId} --out FILE\` (the old file stops working) and start with that`,
+        );
+      }
       const central = opts.central ?? env.KEYHOLD_CENTRAL ?? credentials.central;
       if (!central) throw new CliError('no central service: pass --central URL or set KEYHOLD_CENTRAL');
       const insecure = isPlainHttpOverNetwork(centralUrl(central, opts.insecureCentral === true));

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../crypto/ids.js';
-import { type ConnectCredentials, SERVER_SECRET_PATTERN } from '../../domain/connect/server-service.js';
+import {
+  type ConnectCredentials,
+  type LegacyConnectCredentials,
+  SERVER_SECRET_PATTERN,
+} from '../../domain/connect/server-service.js';
 import { ProcessError } from '../../errors/process-error.js';
 
 /** The credentials file could not be used; the message says what to fix. */
@@ -11,16 +15,39 @@ export class CredentialsError extends ProcessError {
   }
 }
 
-const credentialsSchema = z.object({
+/** Either version of the file. */
+export type AnyCredentials = ConnectCredentials | LegacyConnectCredentials;
+
+const base64url = (bytes: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$`), `must be ${bytes} bytes, base64url`);
+
+const identity = {
   kind: z.literal('keyhold-connect-credentials'),
-  version: z.literal(1),
   serverId: z.string().regex(ID_PATTERN),
   accountId: z.string().regex(ID_PATTERN),
   serverSecret: z.string().regex(SERVER_SECRET_PATTERN),
   central: z.string().nullable(),
-});
+};
 
-function parseDocument(text: string, source: string): ConnectCredentials {
+const credentialsSchema = z.discriminatedUnion('version', [
+  z.object({ ...identity, version: z.literal(1) }),
+  z.object({
+    ...identity,
+    version: z.literal(2),
+    serverKey: z.object({
+      kty: z.literal('EC'),
+      crv: z.literal('P-256'),
+      x: base64url(32),
+      y: base64url(32),
+      d: base64url(32),
+    }),
+    replicaKey: base64url(32),
+  }),
+]);
+
+function parseDocument(text: string, source: string): AnyCredentials {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -40,7 +67,7 @@ function parseDocument(text: string, source: string): ConnectCredentials {
 }
 
 /** Reads a credentials file from a path. */
-export function readCredentialsFile(path: string): ConnectCredentials {
+export function readCredentialsFile(path: string): AnyCredentials {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -57,7 +84,7 @@ export function readCredentialsFile(path: string): ConnectCredentials {
  * frequent source of confusion with Connect). Try the path first, then base64, and when neither
  * works say both what was tried and why each failed.
  */
-export function readCredentialsFromSession(value: string): ConnectCredentials {
+export function readCredentialsFromSession(value: string): AnyCredentials {
   const trimmed = value.trim();
   let pathProblem: string;
   try {

@@ -1,5 +1,6 @@
 import { AppError, type ErrorCode } from '../../errors/app-error.js';
 import type { CentralClient, ConnectCall } from '../central/central-client.js';
+import { type ReplicaRecord, replicaRecord } from './replica-protocol.js';
 import { RPC_PATH, type RpcMethod } from './rpc.js';
 import { type Exchange, transport } from './transport.js';
 
@@ -19,7 +20,17 @@ function parseJson<T>(response: Exchange): T {
  * The central service over HTTP, for `keyhold connect` on another machine. Errors come back as
  * the same AppError (status, code, message) the in-process client would have thrown.
  */
-export function httpCentral(options: { central: string; serverSecret: string }): CentralClient & {
+export function httpCentral(options: {
+  central: string;
+  serverSecret: string;
+  /**
+   * Given the records a write's answer carries (replica-protocol.ts), before the write returns:
+   * a standalone node applies them to its replica, so its client reads its own write at once.
+   * The write is done centrally by then, so a failure here must not fail it (the client would
+   * retry a create that happened): this does not throw, and the stream brings the change anyway.
+   */
+  onRecords?: (records: ReplicaRecord[]) => Promise<void>;
+}): CentralClient & {
   /** Checks the credentials: which server the central service takes us for. */
   whoami(): Promise<{ serverId: string; accountId: string; name: string }>;
 } {
@@ -63,6 +74,17 @@ export function httpCentral(options: { central: string; serverSecret: string }):
     exchange(`${base.href}/${method}`, { call, args });
   const rpc = async <T>(method: RpcMethod, call: ConnectCall, args: unknown[]): Promise<T> =>
     parseJson<{ result: T }>(await rpcAnswer(method, call, args)).result;
+  /** A write: its result once the records of what it changed are applied (when anyone asks). */
+  const write = async <T>(method: RpcMethod, call: ConnectCall, args: unknown[]): Promise<T> => {
+    const answer = parseJson<{ result: T; records?: unknown }>(await rpcAnswer(method, call, args));
+    if (options.onRecords) {
+      const records = replicaRecord.array().safeParse(answer.records ?? []);
+      // The write is done centrally either way; unreadable records only mean the node learns of
+      // it from its stream instead, so the client is not told its write failed.
+      if (records.success) await options.onRecords(records.data);
+    }
+    return answer.result;
+  };
 
   return {
     whoami: async () => parseJson(await exchange(new URL('whoami', base.href.replace(/rpc$/, '')).href)),
@@ -71,11 +93,11 @@ export function httpCentral(options: { central: string; serverSecret: string }):
     listItems: (call, vaultId) => rpc('listItems', call, [vaultId]),
     // Answered with the item's JSON itself (rpc.ts), passed on as it came.
     getItem: async (call, vaultId, itemId) => (await rpcAnswer('getItem', call, [vaultId, itemId])).body,
-    createItem: (call, vaultId, body) => rpc('createItem', call, [vaultId, body ?? null]),
-    replaceItem: (call, vaultId, itemId, body) => rpc('replaceItem', call, [vaultId, itemId, body ?? null]),
+    createItem: (call, vaultId, body) => write('createItem', call, [vaultId, body ?? null]),
+    replaceItem: (call, vaultId, itemId, body) => write('replaceItem', call, [vaultId, itemId, body ?? null]),
     patchItem: (call, vaultId, itemId, operations) =>
-      rpc('patchItem', call, [vaultId, itemId, operations ?? null]),
-    deleteItem: (call, vaultId, itemId) => rpc('deleteItem', call, [vaultId, itemId]),
+      write('patchItem', call, [vaultId, itemId, operations ?? null]),
+    deleteItem: (call, vaultId, itemId) => write('deleteItem', call, [vaultId, itemId]),
     listFiles: (call, vaultId, itemId) => rpc('listFiles', call, [vaultId, itemId]),
     getFile: (call, vaultId, itemId, fileId) => rpc('getFile', call, [vaultId, itemId, fileId]),
     fileContent: async (call, vaultId, itemId, fileId) => {
@@ -87,7 +109,7 @@ export function httpCentral(options: { central: string; serverSecret: string }):
       return { file: r.file, content: Buffer.from(r.contentBase64, 'base64') };
     },
     addFile: (call, vaultId, itemId, file) =>
-      rpc('addFile', call, [
+      write('addFile', call, [
         vaultId,
         itemId,
         { name: file.name, contentBase64: file.content.toString('base64') },

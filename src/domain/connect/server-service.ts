@@ -1,5 +1,6 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
+import { newReplicaKey, newServerKeyPair, type ServerPrivateJwk } from '../../crypto/server-key.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
 import type { ConnectServerRecord, Storage } from '../../storage/ports.js';
 import { authorizeAccount, authorizeVault } from '../access/authorize.js';
@@ -14,19 +15,35 @@ export interface ServerView {
 }
 
 /**
- * What a Connect server needs to prove its identity to the central service: never the master key,
- * never a vault key. Written to `1password-credentials.json` (mode 0600); see docs/connect.md.
+ * What a Connect server needs to prove its identity to the central service and to open what it
+ * is sent: never the master key, never a vault key. Written to `1password-credentials.json`
+ * (mode 0600); see docs/connect.md.
  */
 export interface ConnectCredentials {
   kind: 'keyhold-connect-credentials';
-  version: 1;
+  version: 2;
   serverId: string;
   accountId: string;
   /** Bearer secret the server presents to the central service; only its hash is stored. */
   serverSecret: string;
   /** Where the central service was reached when the server was created (may be overridden). */
   central: string | null;
+  /**
+   * The private half of the server's key pair (a P-256 JWK for JWE ECDH-ES, crypto/server-key.ts):
+   * it opens the vault keys the central service wraps to the server, and exists nowhere else.
+   */
+  serverKey: ServerPrivateJwk;
+  /** Seals the node's replica (32 bytes, base64url). */
+  replicaKey: string;
 }
+
+/**
+ * A credentials file made before Connect nodes kept a replica: it proves the server's identity
+ * (enough for `keyhold serve --connect`), but holds no key to open a replica with.
+ */
+export type LegacyConnectCredentials = Omit<ConnectCredentials, 'version' | 'serverKey' | 'replicaKey'> & {
+  version: 1;
+};
 
 export interface ServerService {
   create(
@@ -79,12 +96,14 @@ export function serverService(storage: Storage): ServerService {
       const vaultIds = [...new Set(input.vaultIds)];
       await requireVaults(ctx, vaultIds);
       const secret = newBearerSecret(SERVER_SECRET_PREFIX);
+      const keys = await newServerKeyPair();
       const server: ConnectServerRecord = {
         id: newId(),
         accountId: ctx.actor.accountId,
         name: input.name,
         secretHash: hashSecret(secret),
         createdAt: new Date().toISOString(),
+        publicKey: JSON.stringify(keys.publicJwk),
       };
       await storage.transaction(async (tx) => {
         await tx.connectServers.insert(server, vaultIds);
@@ -97,11 +116,13 @@ export function serverService(storage: Storage): ServerService {
       });
       const credentials: ConnectCredentials = {
         kind: 'keyhold-connect-credentials',
-        version: 1,
+        version: 2,
         serverId: server.id,
         accountId: server.accountId,
         serverSecret: secret,
         central: null,
+        serverKey: keys.privateJwk,
+        replicaKey: newReplicaKey().toString('base64url'),
       };
       return { ...(await view(server)), credentials };
     },

@@ -47,6 +47,11 @@ export interface ConnectServerRecord {
   /** SHA-256 of the server secret held in its credentials file. */
   secretHash: Buffer;
   createdAt: string;
+  /**
+   * The public half of the server's key pair, a JWK as JSON text (crypto/server-key.ts); null for
+   * a server made before nodes kept replicas, until a new credentials file is made for it.
+   */
+  publicKey: string | null;
 }
 
 export interface ConnectServerStore {

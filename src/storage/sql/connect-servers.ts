@@ -11,6 +11,7 @@ export function connectServerStore(db: Kysely<Database>): ConnectServerStore {
     name: r.name,
     secretHash: r.secret_hash,
     createdAt: r.created_at,
+    publicKey: r.public_key,
   });
   return {
     async insert(s, vaultIds) {
@@ -22,6 +23,7 @@ export function connectServerStore(db: Kysely<Database>): ConnectServerStore {
           name: s.name,
           secret_hash: s.secretHash,
           created_at: s.createdAt,
+          public_key: s.publicKey,
         })
         .execute();
       if (vaultIds.length > 0) {

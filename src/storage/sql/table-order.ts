@@ -27,6 +27,7 @@ export const TABLES_IN_FOREIGN_KEY_ORDER = [
   { name: 'connect_servers', key: ['id'] },
   { name: 'connect_server_vaults', key: ['server_id', 'vault_id'] },
   { name: 'connect_tokens', key: ['id'] },
+  { name: 'connect_node_outboxes', key: ['server_id', 'outbox_id'] },
   { name: 'oauth_resource_servers', key: ['id'] },
   { name: 'oauth_scopes', key: ['account_id', 'name'] },
   { name: 'oauth_clients', key: ['id'] },
@@ -45,10 +46,15 @@ export const TABLES_IN_FOREIGN_KEY_ORDER = [
 
 /**
  * Tables that coordinate the running nodes rather than hold data: never copied. A restore's
- * migration makes them afresh (the change counter's one row), and the nodes started on the
- * restored database begin from there.
+ * migration makes them afresh (the change counter's one row; the replica log's, with a new epoch,
+ * so every Connect node starts its replica over), and the nodes started on the restored database
+ * begin from there.
  */
-export const NODE_STATE_TABLES = ['change_counter'] as const satisfies readonly (keyof Database)[];
+export const NODE_STATE_TABLES = [
+  'change_counter',
+  'replica_log',
+  'replica_changes',
+] as const satisfies readonly (keyof Database)[];
 
 export type TableName = keyof Database;
 

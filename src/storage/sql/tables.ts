@@ -104,7 +104,15 @@ export interface Database {
     retired_at: string | null;
     oauth_until: string | null;
   };
-  connect_servers: { id: string; account_id: string; name: string; secret_hash: Buffer; created_at: string };
+  connect_servers: {
+    id: string;
+    account_id: string;
+    name: string;
+    secret_hash: Buffer;
+    created_at: string;
+    /** Null on servers made before migration 0016. */
+    public_key: string | null;
+  };
   connect_server_vaults: { server_id: string; vault_id: string };
   connect_tokens: {
     id: string;
@@ -247,6 +255,18 @@ export interface Database {
   };
   /** One row (id 1): bumped by every transaction that announces a change (PostgreSQL only). */
   change_counter: { id: number; value: number };
+  replica_log: { id: number; epoch: string; value: number; pruned_through: number };
+  replica_changes: {
+    seq: number;
+    account_id: string;
+    kind: string;
+    vault_id: string | null;
+    item_id: string | null;
+    server_id: string | null;
+    subject_id: string | null;
+    at: string;
+  };
+  connect_node_outboxes: { server_id: string; outbox_id: string; through: number };
   oauth_used_jtis: {
     key: Buffer;
     /** Epoch milliseconds after which the key may be claimed again. */
