@@ -203,18 +203,34 @@ describe('reads from the replica', () => {
     await node.close();
   });
 
-  it('a tampered sealed token row is refused, never read', async () => {
-    const { replica } = await replicaWith(await fullState());
+  it('a tampered or moved sealed token row is refused, never read', async () => {
+    const dir = tempDir();
+    const { replica } = await replicaWith(await fullState(), dir);
     const node = nodeReads(replica, replica.outbox);
     expect((await node.listItems(call(readToken.token), vaultA)).length).toBe(2);
-    const db = new BetterSqlite3(replica.file);
+    await node.close();
+    await replica.close();
+    opened.splice(opened.indexOf(replica), 1);
+    // Altered at rest, found when the row is next read from disk (after a restart).
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
     const row = db.prepare('select sealed from tokens where id = ?').get(readToken.id) as { sealed: Buffer };
     flip(row.sealed, 20);
     db.prepare('update tokens set sealed = ? where id = ?').run(row.sealed, readToken.id);
-    const refused = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
-    expect(refused.code).toBe('integrity_error');
     db.close();
-    await node.close();
+    const { replica: again } = await replicaWith([], dir);
+    const reopened = nodeReads(again, again.outbox);
+    const refused = await reopened.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect({ status: refused.status, code: refused.code }).toEqual({ status: 500, code: 'integrity_error' });
+    // A sealed row moved under another token's id does not open there either.
+    flip(row.sealed, 20);
+    const moved = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    moved.prepare('insert into tokens (id, sealed) values (?, ?)').run('m'.repeat(26), row.sealed);
+    moved.close();
+    const { replica: third } = await replicaWith([], dir);
+    await expect(third.stores.connectTokens.get('m'.repeat(26))).rejects.toMatchObject({
+      code: 'integrity_error',
+    });
+    await reopened.close();
   });
 
   it('a token revoked by a token record is refused at the very next read, and the refusal audited', async () => {
