@@ -127,6 +127,7 @@ const records = [
 const replica = await openReplica({ dataDir: join(dir, 'node'), credentials: server.credentials });
 for (const r of records) await replica.receive(r);
 const rss = () => process.memoryUsage().rss / 2 ** 20;
+const heap = () => process.memoryUsage().heapUsed / 2 ** 20;
 let bigItemId;
 if (big > 0) {
   const core = await storage.vaults.find(init.accountId, bigVault.id);
@@ -135,6 +136,7 @@ if (big > 0) {
   const content = buildItemContent(parseItemInput(itemInput('many')));
   global.gc?.();
   const before = rss();
+  const heapBefore = heap();
   const started = performance.now();
   for (let i = 0; i < big; i++) {
     const meta = { id: newId(), accountId: init.accountId, vaultId: bigVault.id, version: 1, createdAt: now, updatedAt: now, lastEditedBy: 'bench' };
@@ -149,7 +151,9 @@ if (big > 0) {
   const applied = (performance.now() - started) / big;
   await replica.receive({ type: 'mark', epoch: 'bench-epoch-aaaaaaaaaa', seq: 1 });
   global.gc?.();
-  console.log(`replica of ${big} more items: applied ${(applied * 1000).toFixed(0)} µs/item; RSS ${before.toFixed(0)} → ${rss().toFixed(0)} MiB`);
+  console.log(
+    `replica of ${big} more items: made and applied in ${(applied * 1000).toFixed(0)} µs/item; RSS ${before.toFixed(0)} → ${rss().toFixed(0)} MiB, JS heap ${heapBefore.toFixed(0)} → ${heap().toFixed(0)} MiB (run with --expose-gc)`,
+  );
 } else {
   await replica.receive({ type: 'mark', epoch: 'bench-epoch-aaaaaaaaaa', seq: 1 });
 }

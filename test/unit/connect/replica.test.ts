@@ -453,3 +453,30 @@ describe('the outbox', () => {
     expect(again.outbox.size()).toBe(40);
   });
 });
+
+describe('signing keys', () => {
+  it('a token signed by a key the replica does not hold yet is refused and audited; its key record lets it in', async () => {
+    const { replica } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    const setup = adminSetup(t);
+    expect((await setup.api.post('/keys/rotate', { kind: 'connect' })).statusCode).toBe(201);
+    const fresh = await setup.token(serverId, [{ vaultId: vaultA, permissions: ['read'] }]);
+    await replica.receive(await records.tokenRecord(fresh.id));
+    const at = call(fresh.token);
+    const refused = await node.getItem(at, vaultA, itemA1).catch((e) => e);
+    expect({ status: refused.status, message: refused.message }).toEqual({
+      status: 401,
+      message: 'Invalid token signature',
+    });
+    expect(replica.outbox.pending(100).find((p) => p.event.requestId === at.requestId)?.event).toMatchObject({
+      result: 'DENY',
+      tokenId: fresh.id,
+      resourceType: 'ITEM',
+    });
+    for (const r of await records.signingKeyRecords()) await replica.receive(r);
+    expect((await node.getItem(call(fresh.token), vaultA, itemA1)).toString()).toContain(SECRET);
+    // The retired key still verifies the tokens it signed.
+    expect((await node.getItem(call(readToken.token), vaultA, itemA1)).toString()).toContain(SECRET);
+    await node.close();
+  });
+});
