@@ -663,6 +663,11 @@ export async function openReplica(options: {
           verificationKeys.clear();
           tokens.clear();
         } else if (position) {
+          // Another epoch starts with a reset: a mark of one without it is not a place in this log.
+          if (record.epoch !== position.epoch)
+            throw new Error(
+              `a mark of epoch ${record.epoch} without a reset (the replica is at ${position.epoch})`,
+            );
           setMeta.run('position', sealRow('position', serverId, at));
         } else {
           return; // no whole state yet: a mark alone is not one

@@ -290,6 +290,11 @@ describe('applying records', () => {
     replica.abandon();
     await replica.receive({ type: 'mark', epoch: EPOCH, seq: 2 });
     expect(replica.position()).toEqual({ epoch: EPOCH, seq: 2 });
+    // A mark of another epoch without its reset is refused: the position stays.
+    await expect(replica.receive({ type: 'mark', epoch: 'epoch-dddddddddddddddd', seq: 3 })).rejects.toThrow(
+      /without a reset/,
+    );
+    expect(replica.position()).toEqual({ epoch: EPOCH, seq: 2 });
     for (const r of partial) await replica.receive(r);
     await replica.close();
     opened.splice(opened.indexOf(replica), 1);
