@@ -336,6 +336,32 @@ describe('applying records', () => {
     await node.close();
   });
 
+  it("an item's files move without its version: the later-sent record of a version wins", async () => {
+    const { replica } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    const before = await records.itemRecord(vaultA, itemA2);
+    const writer = await adminSetup(t).token(serverId, [{ vaultId: vaultA, permissions: ['read', 'write'] }]);
+    const central = inProcessCentral(t.services, serverId);
+    const added = await central.addFile(call(writer.token), vaultA, itemA2, {
+      name: 'added.txt',
+      content: Buffer.from('added'),
+    });
+    await replica.receive(await records.tokenRecord(writer.id));
+    await replica.receive(await records.itemRecord(vaultA, itemA2));
+    const files = async () => (await node.listFiles(call(readToken.token), vaultA, itemA2)).map((f) => f.id);
+    expect(await files()).toEqual([added.id]);
+    // The record sent before the upload, late: same version, older vault content. Ignored.
+    await replica.receive(before);
+    expect(await files()).toEqual([added.id]);
+    expect(await node.listFiles(call(readToken.token), vaultA, itemA2)).toEqual(
+      await central.listFiles(call(readToken.token), vaultA, itemA2),
+    );
+    expect(await node.getVault(call(readToken.token), vaultA)).toEqual(
+      await central.getVault(call(readToken.token), vaultA),
+    );
+    await node.close();
+  });
+
   it('vault-gone purges the vault, and so does a server record without it', async () => {
     const { replica } = await replicaWith(await fullState());
     const node = nodeReads(replica, replica.outbox);
