@@ -27,12 +27,7 @@ export function connectServerRpc(services: Services, fileLimit: number) {
     return central;
   };
 
-  const authenticate = async (request: Parameters<typeof bearerToken>[0]) => {
-    const secret = bearerToken(request);
-    const server = secret ? await services.servers.authenticate(secret) : undefined;
-    if (!server) throw unauthorized('Invalid Connect server credentials');
-    return server;
-  };
+  const authenticate = (request: Parameters<typeof bearerToken>[0]) => authenticateServer(services, request);
 
   return async (app: FastifyInstance) => {
     // A remote server checks its credentials here once at start, so a wrong file fails fast.
@@ -57,6 +52,14 @@ export function connectServerRpc(services: Services, fileLimit: number) {
       },
     );
   };
+}
+
+/** The Connect server whose secret the request bears; 401 for none or an unknown one. */
+export async function authenticateServer(services: Services, request: Parameters<typeof bearerToken>[0]) {
+  const secret = bearerToken(request);
+  const server = secret ? await services.servers.authenticate(secret) : undefined;
+  if (!server) throw unauthorized('Invalid Connect server credentials');
+  return server;
 }
 
 async function dispatch(

@@ -178,6 +178,8 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
             if (c.seq !== seen + 1) gaps += 1;
             seen = c.seq;
           }
+          // A read may answer at once (SQLite): let the writers' turns come.
+          await new Promise((r) => setTimeout(r, 1));
         }
       })();
       const writers = 30;

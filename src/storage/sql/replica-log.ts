@@ -149,12 +149,19 @@ export function replicaLogStore(db: Kysely<Database>): ReplicaLogStore {
     async append(notes, at) {
       const seen = new Set<string>();
       const rows: Omit<Row, 'seq' | 'at'>[] = [];
+      const asked = new Set<string>();
       for (const note of notes) {
-        const k = key(note);
+        const n = key(note);
+        if (asked.has(n)) continue;
+        asked.add(n);
+        const row = await resolve(note);
+        if (!row) continue;
+        const k = [row.kind, row.account_id, row.vault_id, row.item_id, row.server_id, row.subject_id].join(
+          '|',
+        );
         if (seen.has(k)) continue;
         seen.add(k);
-        const row = await resolve(note);
-        if (row) rows.push(row);
+        rows.push(row);
       }
       if (rows.length === 0) return 0;
       // The log's row stays locked until the transaction ends: seqs are consecutive in commit order.
