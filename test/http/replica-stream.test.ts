@@ -167,6 +167,36 @@ describe('replica stream', () => {
     expect(t.services.replicaStreams.connected).toBe(0);
   }, 15_000);
 
+  it('a write RPC answers with the item record after the write', async () => {
+    const token = await setup.token(serverId, [{ vaultId: onServer, permissions: ['read', 'write'] }]);
+    const rpc = async (method: string, args: unknown[]) => {
+      const res = await fetch(`${base}/api/connect-server/v1/rpc/${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          call: { token: token.token, requestId: 'r1', ip: null, userAgent: null },
+          args,
+        }),
+      });
+      return (await res.json()) as { result: { id: string }; records: ReplicaRecord[] };
+    };
+    const created = await rpc('createItem', [
+      onServer,
+      {
+        vault: { id: onServer },
+        title: 'via rpc',
+        category: 'LOGIN',
+        fields: [{ label: 'password', value: 'x', type: 'CONCEALED' }],
+      },
+    ]);
+    expect(created.records).toHaveLength(1);
+    expect(created.records[0]?.type === 'item' && created.records[0].item.id).toBe(created.result.id);
+    const deleted = await rpc('deleteItem', [onServer, created.result.id]);
+    expect(deleted.records).toEqual([
+      expect.objectContaining({ type: 'item-gone', vaultId: onServer, itemId: created.result.id }),
+    ]);
+  });
+
   it('removing a vault from the server resets the stream without it; deleting the server sends server-gone', async () => {
     const s = await stream();
     await s.waitFor((r) => r.type === 'mark');
