@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import { ingestAudit } from '../connect-server/central/audit-ingest.js';
 import { ReplicaState } from '../connect-server/central/replica-state.js';
-import { streamQuery } from '../connect-server/wire/replica-protocol.js';
+import { auditShipment, streamQuery } from '../connect-server/wire/replica-protocol.js';
 import { conflict } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { authenticateServer } from './connect-server-rpc.js';
 import { parseInput } from './validate.js';
+
+/** The largest audit shipment body: 1,000 events of at most about 1.5 KiB each. */
+export const AUDIT_BODY_LIMIT = 2 * 1024 * 1024;
 
 /**
  * The replica stream of standalone Connect nodes (connect-server/wire/replica-protocol.ts): the
@@ -29,6 +33,12 @@ export function connectServerReplica(services: Services) {
       });
       reply.raw.flushHeaders();
       await services.replicaStreams.serve({ server, key, after: query.after, epoch: query.epoch }, reply.raw);
+    });
+    // At most 1,000 events of bounded fields each.
+    app.post('/replica/audit', { bodyLimit: AUDIT_BODY_LIMIT }, async (request) => {
+      const server = await authenticateServer(services, request);
+      const shipment = parseInput(auditShipment, request.body, 'body');
+      return ingestAudit(services.storage, server, shipment);
     });
   };
 }

@@ -16,7 +16,7 @@ import type { MetaStore } from './ports/meta.js';
 import type { AccountPolicyStore, MfaChallengeStore, TotpStore } from './ports/mfa.js';
 import type { OAuthStores } from './ports/oauth.js';
 import type { AccountStore, AdminTokenStore, PasswordResetStore, UserStore } from './ports/people.js';
-import type { ReplicaLogStore } from './ports/replica.js';
+import type { NodeOutboxStore, ReplicaLogStore } from './ports/replica.js';
 import type { VaultAccessStore, VaultStore } from './ports/vaults.js';
 
 export * from './ports/audit.js';
@@ -50,6 +50,8 @@ export interface Stores extends OAuthStores {
   readonly mfaChallenges: MfaChallengeStore;
   /** The replica change log (ports/replica.ts). */
   readonly replicaLog: ReplicaLogStore;
+  /** Where each Connect node's audit outbox was stored through (ports/replica.ts). */
+  readonly nodeOutboxes: NodeOutboxStore;
   /** Announces changes to what processes keep in memory (ports/changes.ts). */
   readonly changes: ChangeAnnouncer;
 }

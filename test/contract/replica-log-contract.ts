@@ -220,5 +220,28 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
       expect(await s().replicaLog.prune(cut)).toBe(0);
       expect((await s().replicaLog.position()).prunedThrough).toBe(mid.seq);
     });
+
+    it('an outbox mark moves once from each value, even when several nodes move it at once', async () => {
+      const accountId = await account();
+      const serverId = newId();
+      await s().connectServers.insert(
+        { id: serverId, accountId, name: 's', secretHash: Buffer.alloc(32), createdAt: now, publicKey: null },
+        [],
+      );
+      expect(await s().nodeOutboxes.through(serverId, 'box-1')).toBe(0);
+      const first = await Promise.all(
+        all.map((node, i) => node.transaction((tx) => tx.nodeOutboxes.advance(serverId, 'box-1', 0, 10 + i))),
+      );
+      expect(first.filter(Boolean)).toHaveLength(1);
+      const mark = await s().nodeOutboxes.through(serverId, 'box-1');
+      expect([10, 11, 12]).toContain(mark);
+      const second = await Promise.all(
+        all.map((node) => node.transaction((tx) => tx.nodeOutboxes.advance(serverId, 'box-1', mark, 20))),
+      );
+      expect(second.filter(Boolean)).toHaveLength(1);
+      expect(await s().nodeOutboxes.through(serverId, 'box-1')).toBe(20);
+      expect(await s().nodeOutboxes.advance(serverId, 'box-1', 0, 30)).toBe(false);
+      expect(await s().nodeOutboxes.through(serverId, 'box-2')).toBe(0);
+    });
   });
 }

@@ -70,3 +70,18 @@ export interface ReplicaLogStore {
    */
   append(notes: readonly ReplicaChangeNote[], at: string): Promise<number>;
 }
+
+/**
+ * Per server and node outbox, the highest audit event stored from it (migration 0016), so that a
+ * shipment sent twice, or twice at once, is stored once.
+ */
+export interface NodeOutboxStore {
+  /** The outbox's mark (0 for one never heard of). */
+  through(serverId: string, outboxId: string): Promise<number>;
+  /**
+   * Moves the mark from `from` to `to` if it is still at `from`, holding it until the
+   * transaction ends (a concurrent move of the same outbox waits, then finds it moved). False
+   * when another shipment moved it first.
+   */
+  advance(serverId: string, outboxId: string, from: number, to: number): Promise<boolean>;
+}

@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { ReplicaChange, ReplicaChangeKind, ReplicaChangeNote, ReplicaLogStore } from '../ports.js';
+import type {
+  NodeOutboxStore,
+  ReplicaChange,
+  ReplicaChangeKind,
+  ReplicaChangeNote,
+  ReplicaLogStore,
+} from '../ports.js';
 import type { Database } from './tables.js';
 
 type Row = Database['replica_changes'];
@@ -178,6 +184,39 @@ export function replicaLogStore(db: Kysely<Database>): ReplicaLogStore {
         .values(rows.map((r, i) => ({ ...r, seq: first + i, at })))
         .execute();
       return rows.length;
+    },
+  };
+}
+
+export function nodeOutboxStore(db: Kysely<Database>): NodeOutboxStore {
+  return {
+    async through(serverId, outboxId) {
+      const row = await db
+        .selectFrom('connect_node_outboxes')
+        .select('through')
+        .where('server_id', '=', serverId)
+        .where('outbox_id', '=', outboxId)
+        .executeTakeFirst();
+      return row ? Number(row.through) : 0;
+    },
+    async advance(serverId, outboxId, from, to) {
+      if (from === 0) {
+        const inserted = await db
+          .insertInto('connect_node_outboxes')
+          .values({ server_id: serverId, outbox_id: outboxId, through: to })
+          .onConflict((oc) => oc.columns(['server_id', 'outbox_id']).doNothing())
+          .returning('through')
+          .executeTakeFirst();
+        if (inserted) return true;
+      }
+      const moved = await db
+        .updateTable('connect_node_outboxes')
+        .set({ through: to })
+        .where('server_id', '=', serverId)
+        .where('outbox_id', '=', outboxId)
+        .where('through', '=', from)
+        .executeTakeFirst();
+      return moved.numUpdatedRows > 0n;
     },
   };
 }

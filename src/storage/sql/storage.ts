@@ -17,7 +17,7 @@ import { type DialectTypes, migrationProvider } from './migrations.js';
 import { oauthStores } from './oauth/index.js';
 import { passwordResetStore } from './password-resets.js';
 import type { RunIfFree } from './precompiled.js';
-import { replicaLogStore } from './replica-log.js';
+import { nodeOutboxStore, replicaLogStore } from './replica-log.js';
 import { signingKeyStore } from './signing-keys.js';
 import type { Database } from './tables.js';
 import { userStore } from './users.js';
@@ -57,6 +57,7 @@ export function stores(db: Kysely<Database>, { runIfFree, publishChange }: Store
     accountPolicies: accountPolicyStore(db),
     mfaChallenges: mfaChallengeStore(db),
     replicaLog: replicaLogStore(db),
+    nodeOutboxes: nodeOutboxStore(db),
     changes: changeAnnouncer(db, publishChange),
     ...oauthStores(db),
   };
