@@ -121,6 +121,19 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
       ]);
     });
 
+    it("vaults.content reads a vault's content counters, only in its account", async () => {
+      const accountId = await account();
+      const other = await account();
+      const vaultId = await vault(accountId);
+      expect(await s().vaults.content(accountId, vaultId)).toEqual({ contentVersion: 1, updatedAt: now });
+      await s().vaults.touchContent(vaultId, '2026-01-03T00:00:00.000Z');
+      expect(await s().vaults.content(accountId, vaultId)).toEqual({
+        contentVersion: 2,
+        updatedAt: '2026-01-03T00:00:00.000Z',
+      });
+      expect(await s().vaults.content(other, vaultId)).toBeUndefined();
+    });
+
     it('a rolled-back unit records nothing', async () => {
       const accountId = await account();
       const vaultId = await vault(accountId);

@@ -13,7 +13,7 @@ import { openSqlite } from '../../src/storage/sqlite/open.js';
  */
 const READS: { [S in keyof typeof ANNOUNCED_WRITES]: string[] } = {
   accounts: ['get', 'list', 'lock'],
-  vaults: ['find', 'get', 'list'],
+  vaults: ['find', 'content', 'get', 'list'],
   connectTokens: ['get', 'list'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
   clients: ['findById', 'list'],

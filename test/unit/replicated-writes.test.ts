@@ -16,7 +16,7 @@ const READS: { [S in keyof typeof REPLICATED_WRITES]: string[] } = {
   accounts: ['get', 'list', 'lock'],
   items: ['get', 'getWithFiles', 'list', 'versions', 'getVersion', 'withoutHeads', 'versionsWithoutMacs'],
   files: ['list', 'get', 'content', 'all'],
-  vaults: ['find', 'get', 'list'],
+  vaults: ['find', 'content', 'get', 'list'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
   connectTokens: ['get', 'list'],
   signingKeys: ['get', 'current', 'list'],

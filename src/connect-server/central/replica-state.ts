@@ -81,8 +81,10 @@ export class ReplicaState {
 
   /** The vault, its data key wrapped to the server's key; undefined when it is gone. */
   async vault(server: ConnectServerRecord, key: ServerKey, vaultId: string): Promise<VaultState | undefined> {
-    const vault = await this.#stores.vaults.get(server.accountId, vaultId);
-    if (!vault) return undefined;
+    const core = await this.#stores.vaults.find(server.accountId, vaultId);
+    const content = core && (await this.#stores.vaults.content(server.accountId, vaultId));
+    if (!core || !content) return undefined;
+    const vault = { ...core, ...content };
     const dataKey = this.#keyring.vaultKey(vault);
     return {
       id: vault.id,
@@ -98,8 +100,7 @@ export class ReplicaState {
   }
 
   async vaultContent(accountId: string, vaultId: string): Promise<VaultContent | undefined> {
-    const vault = await this.#stores.vaults.get(accountId, vaultId);
-    return vault && { contentVersion: vault.contentVersion, updatedAt: vault.updatedAt };
+    return this.#stores.vaults.content(accountId, vaultId);
   }
 
   /**
