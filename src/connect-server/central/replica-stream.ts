@@ -10,6 +10,8 @@ import type { ReplicaState, ServerKey } from './replica-state.js';
 export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 /** Changes read from the log at once. */
 const BATCH = 500;
+/** The wait before the pump reads the log again after a failed read. */
+const RETRY_MS = 1_000;
 /** How long a stream's initial state waits for a node that does not read it. */
 const DRAIN_TIMEOUT_MS = 30_000;
 
@@ -138,7 +140,10 @@ export class ReplicaStreams {
     void this.#enqueue(async () => {
       this.#wanted = false;
       await this.#drain();
-    }).catch(() => undefined);
+    }).catch(() => {
+      // The log could not be read (the database away): try again, as no later change may wake it.
+      setTimeout(() => this.#wake(), RETRY_MS).unref();
+    });
   }
 
   #enqueue(step: () => Promise<void>): Promise<void> {
