@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicaRecord } from '../../src/connect-server/wire/replica-protocol.js';
 import { newId } from '../../src/crypto/ids.js';
@@ -219,4 +220,59 @@ describe('replica stream', () => {
     const again = await stream();
     expect(again.status).toBe(401);
   });
+});
+
+describe('closing the app', () => {
+  it('ends open streams instead of waiting on them', async () => {
+    const other = await startTestApp();
+    await other.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = other.app.server.address();
+    if (!address || typeof address === 'string') throw new Error('no port');
+    const otherSetup = adminSetup(other);
+    const v = (await otherSetup.vault('V')).id;
+    const srv = (await otherSetup.server([v])) as unknown as { credentials: { serverSecret: string } };
+    const s = await openStream(`http://127.0.0.1:${address.port}`, srv.credentials.serverSecret);
+    await s.waitFor((r) => r.type === 'mark');
+    const start = performance.now();
+    await other.close();
+    await s.closed;
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+});
+
+describe('a node that does not read its stream', () => {
+  it('is disconnected once too much is unsent, instead of growing memory', async () => {
+    const other = await startTestApp();
+    await other.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = other.app.server.address();
+    if (!address || typeof address === 'string') throw new Error('no port');
+    const otherSetup = adminSetup(other);
+    const v = (await otherSetup.vault('V')).id;
+    const srv = (await otherSetup.server([v])) as unknown as { credentials: { serverSecret: string } };
+    const socket = net.connect(address.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `GET /api/connect-server/v1/replica/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${srv.credentials.serverSecret}\r\n\r\n`,
+    );
+    socket.pause(); // reads nothing
+    const deadline = Date.now() + 5000;
+    while (other.services.replicaStreams.connected === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(other.services.replicaStreams.connected).toBe(1);
+    const fields = Array.from({ length: 8 }, (_, i) => ({
+      label: `p${i}`,
+      value: 'x'.repeat(60_000),
+      type: 'CONCEALED',
+    }));
+    let written = 0;
+    for (let i = 0; i < 80 && other.services.replicaStreams.connected > 0; i++) {
+      await otherSetup.item(v, { title: `big ${i}`, category: 'LOGIN', fields });
+      written += 1;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    console.log(`slow node disconnected after ${written} writes of ~0.5 MB`);
+    expect(other.services.replicaStreams.connected).toBe(0);
+    socket.destroy();
+    await other.close();
+  }, 60_000);
 });
