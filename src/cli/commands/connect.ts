@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { LOG_LEVELS } from '../../config/schema.js';
 import { CliError } from '../errors.js';
 import { isPlainHttpOverNetwork } from '../plain-http.js';
 import { reloadOnSignal } from '../reload-signal.js';
 import { configFrom } from '../settings.js';
+import { UNIT_SECONDS } from './token.js';
 
 interface ConnectOptions {
   credentials?: string;
@@ -38,6 +41,57 @@ export function centralUrl(raw: string, insecure: boolean): URL {
   }
   return url;
 }
+
+/** `--max-staleness` when neither it nor KEYHOLD_CONNECT_MAX_STALENESS is given. */
+export const DEFAULT_MAX_STALENESS = '1h';
+/** The data directory's name beside the credentials file, when none is given. */
+export const DEFAULT_DATA_DIR_NAME = 'keyhold-connect-data';
+
+/**
+ * `--max-staleness 1h` (or 30m, 90s, 2d; `0` to refuse reads whenever not in sync) in
+ * milliseconds, at most 30 days: the unit letters of the other duration flags.
+ */
+export function parseMaxStaleness(raw: string, source = '--max-staleness'): number {
+  const text = raw.trim();
+  if (text === '0') return 0;
+  const match = /^([0-9]{1,9})([smhd])$/.exec(text);
+  if (!match) {
+    throw new CliError(
+      `${source} ${JSON.stringify(raw)}: expected 0 or a whole number and a unit s, m, h or d (e.g. 1h, 30m, 90s, 2d)`,
+    );
+  }
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+  if (seconds > 30 * 86_400) throw new CliError(`${source} ${JSON.stringify(raw)}: must be at most 30d`);
+  return seconds * 1000;
+}
+
+/**
+ * Where a standalone node keeps its replica and outbox: `--data-dir`, else
+ * KEYHOLD_CONNECT_DATA_DIR, else `keyhold-connect-data` beside the credentials file. Credentials
+ * given as the base64 content of OP_SESSION have no directory to be beside, so one of the two
+ * must be given then.
+ */
+export function nodeDataDir(options: {
+  flag?: string | undefined;
+  env?: string | undefined;
+  credentialsFile?: string | undefined;
+}): string {
+  const given = options.flag ?? options.env;
+  if (given !== undefined) {
+    if (given.trim() === '') throw new CliError('--data-dir (KEYHOLD_CONNECT_DATA_DIR) is empty');
+    return path.resolve(given);
+  }
+  if (options.credentialsFile === undefined) {
+    throw new CliError(
+      'no data directory: the credentials came as base64 in OP_SESSION, so there is no credentials file to keep the replica beside; pass --data-dir DIR or set KEYHOLD_CONNECT_DATA_DIR',
+    );
+  }
+  return path.join(path.dirname(path.resolve(options.credentialsFile)), DEFAULT_DATA_DIR_NAME);
+}
+
+/** The credentials file OP_SESSION names, or undefined when it holds the file's base64. */
+export const sessionFile = (value: string): string | undefined =>
+  existsSync(value.trim()) ? value.trim() : undefined;
 
 /**
  * `keyhold connect`: a Connect server as its own process. It honours the Connect environment

@@ -79,18 +79,28 @@ export function nodeCentral(options: NodeClientOptions): CentralClient {
       }
     };
   return {
-    listVaults: read(reads.listVaults.bind(reads)),
-    getVault: read(reads.getVault.bind(reads)),
-    listItems: read(reads.listItems.bind(reads)),
-    getItem: read(reads.getItem.bind(reads)),
-    listFiles: read(reads.listFiles.bind(reads)),
-    getFile: read(reads.getFile.bind(reads)),
-    fileContent: read(reads.fileContent.bind(reads)),
-    createItem: write(central.createItem.bind(central)),
-    replaceItem: write(central.replaceItem.bind(central)),
-    patchItem: write(central.patchItem.bind(central)),
-    deleteItem: write(central.deleteItem.bind(central)),
-    addFile: write(central.addFile.bind(central)),
-    activity: write(central.activity.bind(central)),
+    listVaults: read((call) => reads.listVaults(call)),
+    getVault: read((call, vaultId: string) => reads.getVault(call, vaultId)),
+    listItems: read((call, vaultId: string) => reads.listItems(call, vaultId)),
+    getItem: read((call, vaultId: string, itemId: string) => reads.getItem(call, vaultId, itemId)),
+    listFiles: read((call, vaultId: string, itemId: string) => reads.listFiles(call, vaultId, itemId)),
+    getFile: read((call, vaultId: string, itemId: string, fileId: string) =>
+      reads.getFile(call, vaultId, itemId, fileId),
+    ),
+    fileContent: read((call, vaultId: string, itemId: string, fileId: string) =>
+      reads.fileContent(call, vaultId, itemId, fileId),
+    ),
+    createItem: write((call, vaultId: string, body: unknown) => central.createItem(call, vaultId, body)),
+    replaceItem: write((call, vaultId: string, itemId: string, body: unknown) =>
+      central.replaceItem(call, vaultId, itemId, body),
+    ),
+    patchItem: write((call, vaultId: string, itemId: string, operations: unknown) =>
+      central.patchItem(call, vaultId, itemId, operations),
+    ),
+    deleteItem: write((call, vaultId: string, itemId: string) => central.deleteItem(call, vaultId, itemId)),
+    addFile: write((call, vaultId: string, itemId: string, file: { name: string; content: Buffer }) =>
+      central.addFile(call, vaultId, itemId, file),
+    ),
+    activity: write((call, page: { limit: number; offset: number }) => central.activity(call, page)),
   };
 }
