@@ -21,7 +21,7 @@ import { type SyncState, syncState } from './sync-state.js';
  * The replica and outbox of a node's data directory, and the reads served from them: the store
  * (kept apart from the sync and lifecycle here, which only use these seams).
  */
-export interface NodeStore {
+export interface NodeStore<R extends Replica = Replica> {
   /**
    * Opens the data directory's replica and outbox, creating them when there are none. Refuses
    * (throws, with a message for the operator) a replica made for another server or account.
@@ -30,7 +30,7 @@ export interface NodeStore {
     dataDir: string;
     credentials: ConnectCredentials;
     logger: Logger;
-  }): Promise<{ replica: Replica; outbox: Outbox }>;
+  }): Promise<{ replica: R; outbox: Outbox }>;
   /** The Connect reads answered from the replica, their audit events appended to `outbox`. */
   reads(parts: {
     replica: Replica;
@@ -54,7 +54,8 @@ export interface RemoteConnectOptions {
    * A standalone node: a replica in `dataDir`, fed by the change stream, serving reads for up to
    * `maxStalenessMs` after its last sync. Without it every call goes to the central service.
    */
-  node?: { dataDir: string; maxStalenessMs: number; store: NodeStore };
+  // biome-ignore lint/suspicious/noExplicitAny: the store's own replica type stays between its open() and reads()
+  node?: { dataDir: string; maxStalenessMs: number; store: NodeStore<any> };
 }
 
 export interface RemoteConnect {

@@ -8,7 +8,12 @@ import { AppError, forbidden } from '../../../src/errors/app-error.js';
 
 const call = { token: 't', requestId: 'r', ip: null, userAgent: null };
 const calls: string[] = [];
-const reads = { listVaults: async () => (calls.push('read'), []) } as unknown as CentralClient;
+const reads = {
+  listVaults: async () => {
+    calls.push('read');
+    return [];
+  },
+} as unknown as CentralClient;
 const central = {
   deleteItem: async (_c: unknown, vaultId: string) => {
     calls.push('write');
