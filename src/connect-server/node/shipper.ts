@@ -74,7 +74,12 @@ export class AuditShipper {
   start(): void {
     this.stopped = false;
     this.poll = setInterval(() => {
-      if (this.options.outbox.size() > 0) this.notify();
+      try {
+        if (this.options.outbox.size() > 0) this.notify();
+      } catch (error) {
+        // A closed or wiped outbox: nothing to ship.
+        this.options.logger.debug({ err: error }, 'the audit outbox cannot be read');
+      }
     }, this.options.pollMs ?? 1_000).unref();
     this.notify();
   }
@@ -90,7 +95,7 @@ export class AuditShipper {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
-    if (this.options.outbox.size() > 0) await this.shipAll().catch(() => undefined);
+    if (this.pendingNow()) await this.shipAll().catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -112,7 +117,8 @@ export class AuditShipper {
           (error: unknown) => {
             this.failures++;
             const delay = backoffDelay(this.failures, this.backoff, (this.options.random ?? Math.random)());
-            this.options.logger.warn(
+            // Once when it starts failing, then now and then: an outage is not a log flood.
+            this.options.logger[this.failures === 1 || this.failures % 30 === 0 ? 'warn' : 'debug'](
               { err: error, pending: this.options.outbox.size(), retryInMs: delay },
               'the audit outbox could not be shipped to the central service; trying again',
             );
@@ -122,10 +128,18 @@ export class AuditShipper {
         .finally(() => {
           this.running = undefined;
           // Events appended while the shipment was on its way.
-          if (!this.stopped && !this.timer && this.options.outbox.size() > 0) this.schedule(this.debounceMs);
+          if (!this.stopped && !this.timer && this.pendingNow()) this.schedule(this.debounceMs);
         });
     }, ms);
     this.timer.unref?.();
+  }
+
+  private pendingNow(): boolean {
+    try {
+      return this.options.outbox.size() > 0;
+    } catch {
+      return false;
+    }
   }
 
   /** Ships shipment after shipment until the outbox is empty; throws on the first failure. */

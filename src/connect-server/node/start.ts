@@ -238,6 +238,8 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
   const serverGone = new Promise<string>((resolve) => {
     client.once('gone', (reason) => {
       persist(undefined);
+      // The outbox went with the replica.
+      void shipper.stop();
       resolve(reason);
     });
   });

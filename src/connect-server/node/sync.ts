@@ -187,8 +187,9 @@ export class SyncClient extends EventEmitter<SyncEvents> {
       if (wasConnected) this.emit('disconnected', reason);
       failures++;
       const delay = backoffDelay(failures, this.backoff, this.random());
-      this.options.logger.warn(
-        { reason, retryInMs: delay },
+      // Once when it breaks, then now and then: an outage is not a log flood.
+      this.options.logger[failures === 1 || failures % 30 === 0 ? 'warn' : 'debug'](
+        { reason, retryInMs: delay, failures },
         'the change stream from the central service broke; connecting again',
       );
       await this.sleep(delay);
