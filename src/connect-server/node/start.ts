@@ -33,7 +33,7 @@ export interface NodeStore<R extends Replica = Replica> {
   }): Promise<{ replica: R; outbox: Outbox }>;
   /** The Connect reads answered from the replica, their audit events appended to `outbox`. */
   reads(parts: {
-    replica: Replica;
+    replica: R;
     outbox: Outbox;
     credentials: ConnectCredentials;
     logger: Logger;
