@@ -32,12 +32,7 @@ export interface NodeStore<R extends Replica = Replica> {
     logger: Logger;
   }): Promise<{ replica: R; outbox: Outbox }>;
   /** The Connect reads answered from the replica, their audit events appended to `outbox`. */
-  reads(parts: {
-    replica: R;
-    outbox: Outbox;
-    credentials: ConnectCredentials;
-    logger: Logger;
-  }): NodeReads;
+  reads(parts: { replica: R; outbox: Outbox; credentials: ConnectCredentials; logger: Logger }): NodeReads;
 }
 
 export interface RemoteConnectOptions {
