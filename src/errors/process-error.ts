@@ -16,6 +16,8 @@ export const PROCESS_ERROR_CODES = {
     '`keyhold init` found a Keyhold database there already (another node may have just created it).',
   credentials_invalid:
     'A Connect server’s credentials file cannot be used, or the central service refuses it.',
+  replica_foreign:
+    'A Connect node’s data directory holds a replica it cannot use: made for another server or account, sealed with another credentials file’s key, or by another Keyhold; it is left as it is.',
   backup_invalid:
     'A backup file cannot be used: damaged, altered, not a Keyhold backup, or from a newer Keyhold; nothing was restored.',
   restore_target_not_empty: 'A restore was refused: the target already holds a Keyhold database.',

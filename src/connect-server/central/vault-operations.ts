@@ -1,4 +1,7 @@
 import type { RequestContext } from '../../domain/context.js';
+import type { FileReads } from '../../domain/items/file-reads.js';
+import type { ItemReads } from '../../domain/items/item-reads.js';
+import type { VaultReads } from '../../domain/vaults/vault-reads.js';
 import type { Services } from '../../services.js';
 import type { AuditAction, AuditEvent, AuditResourceType } from '../../storage/ports.js';
 import type { CentralClient, ConnectCall } from './central-client.js';
@@ -26,30 +29,66 @@ export type Activity = (
  * Connect tokens (both Connect hostings) and OAuth access tokens (the user vault API). Only
  * `authenticate` differs; every decision after it is the domain's, through `decide()`.
  */
-export function vaultOperations(
-  services: Services,
-  authenticateNow: Authenticate,
-  activity: Activity,
-): CentralClient {
-  const { vaults, items, files } = services;
-  // Every call starts with the other calls of its event-loop turn (see end-of-turn.ts).
-  const authenticate: Authenticate = async (call, target) => {
+/** The read calls of the Connect API: what a standalone node answers from its replica. */
+export type ReadOperations = Pick<
+  CentralClient,
+  'listVaults' | 'getVault' | 'listItems' | 'getItem' | 'listFiles' | 'getFile' | 'fileContent'
+>;
+
+/** The read services the read calls use: over the central storage, or over a node's replica. */
+export interface ReadServices {
+  vaults: Pick<VaultReads, 'list' | 'get'>;
+  items: Pick<ItemReads, 'list' | 'getJson'>;
+  files: FileReads;
+}
+
+/** Every call starts with the other calls of its event-loop turn (see end-of-turn.ts). */
+const inTurn =
+  (authenticateNow: Authenticate): Authenticate =>
+  async (call, target) => {
     await endOfTurn();
     return authenticateNow(call, target);
   };
-  const read = (type: AuditResourceType, vaultId?: string, itemId?: string): Target => ({
-    action: 'READ',
-    type,
-    ...(vaultId ? { vaultId } : {}),
-    ...(itemId ? { itemId } : {}),
-  });
 
+const read = (type: AuditResourceType, vaultId?: string, itemId?: string): Target => ({
+  action: 'READ',
+  type,
+  ...(vaultId ? { vaultId } : {}),
+  ...(itemId ? { itemId } : {}),
+});
+
+/**
+ * The Connect read calls over the read services. Both Connect hostings and a standalone node
+ * run these: only `authenticate` and the stores under the services differ.
+ */
+export function readOperations(services: ReadServices, authenticateNow: Authenticate): ReadOperations {
+  const { vaults, items, files } = services;
+  const authenticate = inTurn(authenticateNow);
   return {
     listVaults: async (call) => vaults.list(await authenticate(call, read('VAULT'))),
     getVault: async (call, vaultId) => vaults.get(await authenticate(call, read('VAULT', vaultId)), vaultId),
     listItems: async (call, vaultId) => items.list(await authenticate(call, read('VAULT', vaultId)), vaultId),
     getItem: async (call, vaultId, itemId) =>
       items.getJson(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
+    listFiles: async (call, vaultId, itemId) =>
+      files.list(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
+    getFile: async (call, vaultId, itemId, fileId) =>
+      files.get(await authenticate(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
+    fileContent: async (call, vaultId, itemId, fileId) =>
+      files.content(await authenticate(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
+  };
+}
+
+export function vaultOperations(
+  services: Pick<Services, 'vaults' | 'items' | 'files'>,
+  authenticateNow: Authenticate,
+  activity: Activity,
+): CentralClient {
+  const { items, files } = services;
+  const authenticate = inTurn(authenticateNow);
+
+  return {
+    ...readOperations(services, authenticateNow),
     createItem: async (call, vaultId, body) => {
       const ctx = await authenticate(call, { action: 'CREATE', type: 'ITEM', vaultId });
       return items.create(ctx, vaultId, body);
@@ -68,12 +107,6 @@ export function vaultOperations(
         vaultId,
         itemId,
       ),
-    listFiles: async (call, vaultId, itemId) =>
-      files.list(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
-    getFile: async (call, vaultId, itemId, fileId) =>
-      files.get(await authenticate(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
-    fileContent: async (call, vaultId, itemId, fileId) =>
-      files.content(await authenticate(call, read('FILE', vaultId, itemId)), vaultId, itemId, fileId),
     addFile: async (call, vaultId, itemId, file) =>
       files.add(
         await authenticate(call, { action: 'CREATE', type: 'FILE', vaultId, itemId }),

@@ -189,6 +189,8 @@ export const shippedEvent = z.strictObject({
   tokenId: z.string().max(200).nullable(),
   action: z.enum(['READ', 'CREATE', 'UPDATE', 'DELETE']),
   resourceType: z.enum(['VAULT', 'ITEM', 'FILE']),
+  /** The file of a file read; null otherwise. */
+  resourceId: id.nullable(),
   vaultId: id.nullable(),
   itemId: id.nullable(),
   itemVersion: z.number().int().min(1).nullable(),

@@ -1,5 +1,12 @@
 import { forbidden, notFound } from '../../errors/app-error.js';
-import type { AuditAction, AuditResourceType, Stores, VaultCore } from '../../storage/ports.js';
+import type {
+  AuditAction,
+  AuditResourceType,
+  AuditStore,
+  Stores,
+  VaultCore,
+  VaultStore,
+} from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { AccountAction } from './actions.js';
@@ -19,7 +26,7 @@ export interface DeniedTarget {
  * `target` (the item a write was aimed at, with the action attempted) when the caller names one.
  */
 export async function authorizeVault(
-  stores: Pick<Stores, 'vaults' | 'audit'>,
+  stores: { vaults: Pick<VaultStore, 'find'>; audit: Pick<AuditStore, 'append'> },
   ctx: RequestContext,
   vaultId: string,
   action: VaultAction,

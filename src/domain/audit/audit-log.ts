@@ -21,7 +21,11 @@ export type AuditFacts = Pick<AuditEventInput, 'action' | 'resourceType' | 'resu
  * Every event is written through here, so this is where what a caller controls is bounded
  * (bounds.ts): however a context was built, no stored attribute exceeds its bound.
  */
-export async function recordAudit(store: AuditStore, ctx: RequestContext, facts: AuditFacts): Promise<void> {
+export async function recordAudit(
+  store: Pick<AuditStore, 'append'>,
+  ctx: RequestContext,
+  facts: AuditFacts,
+): Promise<void> {
   const event: AuditEventInput = {
     occurredAt: facts.occurredAt ?? new Date().toISOString(),
     accountId: bounded(ctx.actor.accountId, MAX_ID),

@@ -78,7 +78,7 @@ export interface RefusalSummaryOptions {
  * no count.
  */
 export class RefusalSummaries {
-  readonly #store: AuditStore;
+  readonly #store: Pick<AuditStore, 'append'>;
   readonly #now: () => number;
   readonly #interval: number;
   readonly #max: number;
@@ -91,7 +91,7 @@ export class RefusalSummaries {
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
-  constructor(store: AuditStore, options: RefusalSummaryOptions = {}) {
+  constructor(store: Pick<AuditStore, 'append'>, options: RefusalSummaryOptions = {}) {
     this.#store = store;
     this.#now = options.now ?? Date.now;
     this.#interval = options.intervalMs ?? REFUSAL_INTERVAL_MS;

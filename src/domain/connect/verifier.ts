@@ -1,12 +1,22 @@
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { safeEqual } from '../../crypto/secrets.js';
 import { unauthorized } from '../../errors/app-error.js';
-import type { ConnectGrant, Stores } from '../../storage/ports.js';
+import type { ConnectGrant, ConnectServerStore, ConnectTokenStore } from '../../storage/ports.js';
 import type { Principal } from '../access/decide.js';
 import type { ConnectPermission } from '../access/permissions.js';
 import type { Actor } from '../context.js';
 import { CLAIM_ACCOUNT, TOKEN_ISSUER } from './claims.js';
 import type { SigningKeys } from './signing-keys.js';
+
+/** Where the verifier finds a token's key: the central `SigningKeys`, or a node's replica of the public keys. */
+export type VerificationKeys = Pick<SigningKeys, 'verifier'>;
+
+/** What the verifier reads: the central storage, or a node's replica. */
+export interface ConnectVerifierStores {
+  connectTokens: Pick<ConnectTokenStore, 'get'>;
+  connectServers: Pick<ConnectServerStore, 'vaults'>;
+}
+
 import { signatureHash } from './token-service.js';
 
 export interface VerifiedConnectToken {
@@ -44,8 +54,8 @@ const MAX_CACHED = 20_000;
  *    Revocation never waits for a cache to expire.
  */
 export class ConnectVerifier {
-  readonly #stores: Pick<Stores, 'connectTokens' | 'connectServers'>;
-  readonly #keys: SigningKeys;
+  readonly #stores: ConnectVerifierStores;
+  readonly #keys: VerificationKeys;
   readonly #signatures = new Map<string, VerifiedSignature>();
   /**
    * The lookup forms of a registration's grants and of a server's vault set, kept per array the
@@ -58,7 +68,7 @@ export class ConnectVerifier {
   >();
   readonly #serverVaults = new WeakMap<readonly string[], ReadonlySet<string>>();
 
-  constructor(stores: Pick<Stores, 'connectTokens' | 'connectServers'>, keys: SigningKeys) {
+  constructor(stores: ConnectVerifierStores, keys: VerificationKeys) {
     this.#stores = stores;
     this.#keys = keys;
   }

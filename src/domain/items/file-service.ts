@@ -1,11 +1,11 @@
-import { aad, open, openJson, seal, sealJson } from '../../crypto/envelope.js';
+import { aad, openJson, seal, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
+import type { VaultKeys } from '../../crypto/vault-keys.js';
 import { integrityError, notFound } from '../../errors/app-error.js';
-import type { FileRecord, Storage, VaultCore } from '../../storage/ports.js';
-import { authorizeVault } from '../access/authorize.js';
-import { recordAudit } from '../audit/audit-log.js';
+import type { FileRecord, FileStore, Storage, VaultCore } from '../../storage/ports.js';
 import type { RequestContext } from '../context.js';
+import { type FileReads, fileReads } from './file-reads.js';
 import type { FileMeta } from './types.js';
 import { attemptWrite, authorizeWrite, recordWrite, type WriteTarget } from './write-attempt.js';
 
@@ -18,7 +18,7 @@ export interface FileView {
   section?: { id: string };
 }
 
-export interface FileService {
+export interface FileService extends FileReads {
   /** Uploading files is something Connect itself cannot do. */
   add(
     ctx: RequestContext,
@@ -26,14 +26,6 @@ export interface FileService {
     itemId: string,
     file: { name: string; sectionId?: string; content: Buffer },
   ): Promise<FileView>;
-  list(ctx: RequestContext, vaultId: string, itemId: string): Promise<FileView[]>;
-  get(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<FileView>;
-  content(
-    ctx: RequestContext,
-    vaultId: string,
-    itemId: string,
-    fileId: string,
-  ): Promise<{ file: FileView; content: Buffer }>;
   delete(ctx: RequestContext, vaultId: string, itemId: string, fileId: string): Promise<void>;
 }
 
@@ -64,7 +56,7 @@ export const toFileView = (vaultId: string, f: FileMeta): FileView => ({
 export const fileMetaAad = (accountId: string, vaultId: string, f: Pick<FileRecord, 'itemId' | 'id'>) =>
   aad.file(accountId, vaultId, f.itemId, f.id, 'meta');
 
-const openFileMeta = (key: Buffer, vault: VaultCore, f: FileRecord): FileMeta => {
+export const openFileMeta = (key: Buffer, vault: VaultCore, f: FileRecord): FileMeta => {
   const meta = openJson<SealedFileMeta>(
     key,
     f.meta,
@@ -84,8 +76,8 @@ const openFileMeta = (key: Buffer, vault: VaultCore, f: FileRecord): FileMeta =>
 
 /** The decrypted metadata of an item's files (no content), for item views. */
 export async function listFileMetas(
-  storage: Pick<Storage, 'files'>,
-  keyring: Keyring,
+  storage: { files: Pick<FileStore, 'list'> },
+  keyring: VaultKeys,
   vault: VaultCore,
   itemId: string,
 ): Promise<FileMeta[]> {
@@ -93,7 +85,7 @@ export async function listFileMetas(
 }
 
 /** The decrypted metadata of file records read already. */
-export function openFileMetas(keyring: Keyring, vault: VaultCore, records: FileRecord[]): FileMeta[] {
+export function openFileMetas(keyring: VaultKeys, vault: VaultCore, records: FileRecord[]): FileMeta[] {
   if (records.length === 0) return [];
   const key = keyring.vaultKey(vault);
   return records.map((f) => openFileMeta(key, vault, f));
@@ -106,12 +98,6 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
   /** A file write, whose failure is recorded against its item (write-attempt.ts). */
   const attempt = <T>(ctx: RequestContext, target: WriteTarget, write: () => Promise<T>) =>
     attemptWrite(storage.audit, ctx, target, write);
-  const loadFile = async (vault: VaultCore, itemId: string, fileId: string) => {
-    await requireItem(vault.id, itemId);
-    const record = await storage.files.get(itemId, fileId);
-    if (!record) throw notFound(`file ${fileId} not found`);
-    return record;
-  };
 
   return {
     add: (ctx, vaultId, itemId, file) => {
@@ -157,43 +143,7 @@ export function fileService(storage: Storage, keyring: Keyring): FileService {
       });
     },
 
-    async list(ctx, vaultId, itemId) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      await requireItem(vaultId, itemId);
-      return (await listFileMetas(storage, keyring, vault, itemId)).map((f) => toFileView(vaultId, f));
-    },
-
-    async get(ctx, vaultId, itemId, fileId) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      const record = await loadFile(vault, itemId, fileId);
-      return toFileView(vaultId, openFileMeta(keyring.vaultKey(vault), vault, record));
-    },
-
-    async content(ctx, vaultId, itemId, fileId) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      const record = await loadFile(vault, itemId, fileId);
-      const key = keyring.vaultKey(vault);
-      const file = toFileView(vaultId, openFileMeta(key, vault, record));
-      const sealed = await storage.files.content(itemId, fileId);
-      if (!sealed) throw notFound(`file ${fileId} not found`);
-      const content = open(
-        key,
-        sealed,
-        aad.file(vault.accountId, vaultId, itemId, fileId, 'content'),
-        `file ${fileId}`,
-      );
-      // The size served beside the bytes is the one authenticated with the metadata above.
-      if (content.length !== file.size) throw integrityError(`file ${fileId}`);
-      await recordAudit(storage.audit, ctx, {
-        action: 'READ',
-        resourceType: 'FILE',
-        vaultId,
-        itemId,
-        resourceId: fileId,
-        result: 'SUCCESS',
-      });
-      return { file, content };
-    },
+    ...fileReads(storage, keyring),
 
     delete: (ctx, vaultId, itemId, fileId) => {
       const target: WriteTarget = {

@@ -1,4 +1,4 @@
-import type { Keyring } from '../../crypto/keyring.js';
+import type { VaultKeys } from '../../crypto/vault-keys.js';
 import { notFound } from '../../errors/app-error.js';
 import type { ItemRow, Storage, VaultCore } from '../../storage/ports.js';
 import { listFileMetas } from './file-service.js';
@@ -32,7 +32,7 @@ export const metaOf = (row: ItemRow): ItemMeta => ({
 });
 
 /** Reading an item's current row, checked, and presenting it: shared by the item services. */
-export function itemRows(storage: Pick<Storage, 'items' | 'files'>, keyring: Keyring) {
+export function itemRows(storage: Pick<Storage, 'items' | 'files'>, keyring: VaultKeys) {
   return {
     /** The current row, its head checked: a rolled-back or altered row is an integrity error. */
     async load(vault: VaultCore, itemId: string, withContent: boolean): Promise<ItemRow> {

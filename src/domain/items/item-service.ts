@@ -2,24 +2,22 @@ import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, isAppError, notFound } from '../../errors/app-error.js';
 import type { ItemRow, ItemVersionRecord, Storage, VaultCore } from '../../storage/ports.js';
-import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkBlindPatch } from '../connect/blind-patch.js';
 import { applyItemPatch, parseItemPatch } from '../connect/patch.js';
 import type { RequestContext } from '../context.js';
-import { openFileMetas } from './file-service.js';
-import { itemHead, verifyHead, versionMac } from './heads.js';
+import { itemHead, versionMac } from './heads.js';
 import { buildItemContent, parseItemInput } from './input.js';
 import { type ItemHistory, itemHistory } from './item-history.js';
-import { itemRows, metaOf, placeOf, sealedOf } from './item-rows.js';
-import { itemJson, toFullItem, toItemSummary } from './present.js';
-import { LAYOUT, openOverview, openServedJson, sealItem } from './sealing.js';
+import { type FullItem, type ItemReads, type ItemSummary, itemReads } from './item-reads.js';
+import { itemRows, metaOf, placeOf } from './item-rows.js';
+import { toFullItem } from './present.js';
+import { LAYOUT, sealItem } from './sealing.js';
 import type { ItemContent } from './types.js';
 import { attemptWrite, authorizeWrite, recordWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
 
-export type FullItem = ReturnType<typeof toFullItem>;
-export type ItemSummary = ReturnType<typeof toItemSummary>;
+export type { FullItem, ItemSummary };
 
 /** What a writer without read access gets back: proof of the write, none of the content. */
 export interface WriteReceipt {
@@ -35,15 +33,8 @@ export interface WriteReceipt {
  * (`unknown`) and validate it here, so that every refused or failed write is audited against
  * the item with the action attempted, and is answered only once that event is recorded.
  */
-export interface ItemService extends ItemHistory {
+export interface ItemService extends ItemHistory, ItemReads {
   create(ctx: RequestContext, vaultId: string, body: unknown): Promise<FullItem | WriteReceipt>;
-  list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
-  get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
-  /**
-   * The same read as `get`, answered as the UTF-8 JSON Connect sends (the bytes of
-   * `JSON.stringify` of what `get` returns): the path every secret read over Connect takes.
-   */
-  getJson(ctx: RequestContext, vaultId: string, itemId: string): Promise<Buffer>;
   /** Replaces the item's content; a stale `body.version` is a 409, never a silent overwrite. */
   replace(
     ctx: RequestContext,
@@ -86,6 +77,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const rows = itemRows(storage, keyring);
   const { load, openContent, present } = rows;
   const history = itemHistory(storage, keyring, rows);
+  const reads = itemReads(storage, keyring);
 
   /** The item row `base` moved to its next state, with the head and version record that say so. */
   const stamped = (vault: VaultCore, base: ItemRow, content: ItemContent) => {
@@ -174,30 +166,6 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     return answer;
   };
 
-  const getJson: ItemService['getJson'] = async (ctx, vaultId, itemId) => {
-    const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-    const found = await storage.items.getWithFiles(vault.id, itemId);
-    if (!found) throw notFound(`item ${itemId} not found`);
-    const { item: row, files } = found;
-    verifyHead(keyring.macKey(vault), row);
-    const json = itemJson(
-      metaOf(row),
-      openServedJson(keyring.vaultKey(vault), placeOf(row), sealedOf(row)),
-      openFileMetas(keyring, vault, files),
-      Date.now(),
-    );
-    // Fail closed: the secret leaves only once its read is on record.
-    await recordAudit(storage.audit, ctx, {
-      action: 'READ',
-      resourceType: 'ITEM',
-      vaultId,
-      itemId,
-      itemVersion: row.version,
-      result: 'SUCCESS',
-    });
-    return json;
-  };
-
   return {
     create: (ctx, vaultId, body) => {
       const target: WriteTarget = { action: 'CREATE', vaultId };
@@ -231,29 +199,9 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       });
     },
 
-    async list(ctx, vaultId) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-      const key = keyring.vaultKey(vault);
-      const macKey = keyring.macKey(vault);
-      const rows = await storage.items.list(vaultId);
-      const summaries = rows.map((row) => {
-        verifyHead(macKey, row);
-        return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
-      });
-      await recordAudit(storage.audit, ctx, {
-        action: 'READ',
-        resourceType: 'VAULT',
-        vaultId,
-        result: 'SUCCESS',
-      });
-      return summaries;
-    },
-
-    async get(ctx, vaultId, itemId) {
-      return JSON.parse((await getJson(ctx, vaultId, itemId)).toString('utf8')) as FullItem;
-    },
-
-    getJson,
+    list: reads.list,
+    get: reads.get,
+    getJson: reads.getJson,
 
     replace: (ctx, vaultId, itemId, body) => {
       const target: WriteTarget = { action: 'UPDATE', vaultId, itemId };

@@ -1,30 +1,14 @@
-import { aad, openJson, sealJson } from '../../crypto/envelope.js';
+import { aad, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { notFound } from '../../errors/app-error.js';
-import type { Storage, VaultRow } from '../../storage/ports.js';
+import type { Storage } from '../../storage/ports.js';
 import { authorizeAccount, authorizeVault } from '../access/authorize.js';
-import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import { type VaultAttributes, type VaultView, vaultReads } from './vault-reads.js';
 
-/** The Connect vault shape. */
-export interface VaultView {
-  id: string;
-  name: string;
-  description: string;
-  attributeVersion: number;
-  contentVersion: number;
-  items: number;
-  type: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-interface VaultAttributes {
-  name: string;
-  description: string;
-}
+export type { VaultView };
 
 export interface VaultService {
   create(ctx: RequestContext, input: VaultAttributes): Promise<VaultView>;
@@ -35,25 +19,8 @@ export interface VaultService {
 
 /** Vault names and descriptions are sealed under the vault's own data key, like its items. */
 export function vaultService(storage: Storage, keyring: Keyring): VaultService {
-  const view = (v: VaultRow): VaultView => {
-    const attrs = openJson<VaultAttributes>(
-      keyring.vaultKey(v),
-      v.attributes,
-      aad.vaultAttributes(v.accountId, v.id),
-      `vault ${v.id} attributes`,
-    );
-    return {
-      id: v.id,
-      name: attrs.name,
-      description: attrs.description,
-      attributeVersion: v.attributeVersion,
-      contentVersion: v.contentVersion,
-      items: v.itemCount,
-      type: v.type,
-      createdAt: v.createdAt,
-      updatedAt: v.updatedAt,
-    };
-  };
+  const reads = vaultReads(storage, keyring);
+  const { view } = reads;
 
   return {
     async create(ctx, input) {
@@ -87,18 +54,8 @@ export function vaultService(storage: Storage, keyring: Keyring): VaultService {
       return view(row);
     },
 
-    async list(ctx) {
-      const rows = await storage.vaults.list(ctx.actor.accountId);
-      return rows.filter((v) => decide(ctx.principal, 'list', v).allow).map(view);
-    },
-
-    async get(ctx, vaultId) {
-      // A vault's view is what the list shows of it: its name and counts, none of its items.
-      await authorizeVault(storage, ctx, vaultId, 'list');
-      const row = await storage.vaults.get(ctx.actor.accountId, vaultId);
-      if (!row) throw notFound(`vault ${vaultId} not found`);
-      return view(row);
-    },
+    list: reads.list,
+    get: reads.get,
 
     async delete(ctx, vaultId) {
       await authorizeVault(storage, ctx, vaultId, 'manage');

@@ -4,8 +4,8 @@
  * would work, but from src/ under vitest the file is TypeScript that only vitest can load. The
  * program is small and takes everything it needs from `workerData`:
  *
- * - `driver`: the resolved path of better-sqlite3, `file`: the database file, `columns`: the
- *   audit_events columns every row fills, in order.
+ * - `driver`: the resolved path of better-sqlite3, `file`: the database file, `table`: the table
+ *   the events go to, `columns`: the audit_events columns every row fills, in order.
  *
  * Messages in: `{ id, rows }` (each row its values in `columns` order) or `{ close: true }`.
  * Messages out: `{ ids, error? }` once the rows of those batches are committed (durably: the
@@ -22,9 +22,9 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 
-const { columns } = workerData;
+const { columns, table } = workerData;
 const insert = db.prepare(
-  'insert into "audit_events" (' + columns.map((c) => '"' + c + '"').join(', ') + ') values (' +
+  'insert into "' + table + '" (' + columns.map((c) => '"' + c + '"').join(', ') + ') values (' +
     columns.map(() => '?').join(', ') + ')',
 );
 const commit = db.transaction((batches) => {

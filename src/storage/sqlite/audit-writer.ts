@@ -30,10 +30,13 @@ export interface AuditWriter {
  * and the promise continuations it sets off go to the thread as one message; the thread commits
  * together whatever arrived while it was busy.
  *
+ * `table` is the table the events go to, with the audit_events columns (AUDIT_COLUMNS): the
+ * central trail, or a standalone Connect node's outbox (connect-server/node/sqlite-replica.ts).
+ *
  * The thread starts with the first event (most storages never audit a read, and starting a
  * thread costs tens of milliseconds), and again after it died.
  */
-export function auditWriter(file: string): AuditWriter {
+export function auditWriter(file: string, table = 'audit_events'): AuditWriter {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   let worker: Worker | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -50,7 +53,7 @@ export function auditWriter(file: string): AuditWriter {
   const start = (): Worker => {
     const w = new Worker(AUDIT_THREAD_SOURCE, {
       eval: true,
-      workerData: { driver, file, columns: AUDIT_COLUMNS },
+      workerData: { driver, file, table, columns: AUDIT_COLUMNS },
     });
     // Referenced only while a commit is awaited: an idle writer must not keep the process up.
     w.unref();

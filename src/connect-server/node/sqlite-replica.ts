@@ -1,0 +1,939 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { importJWK, type JWK, type KeyObject } from 'jose';
+import { aad, open, openJson, sealJson } from '../../crypto/envelope.js';
+import { deriveMacKey } from '../../crypto/mac.js';
+import { importServerPrivateKey, unwrapVaultKey } from '../../crypto/server-key.js';
+import type { KeyedVault, VaultKeys } from '../../crypto/vault-keys.js';
+import type { ConnectCredentials } from '../../domain/connect/server-service.js';
+import type { VerificationKey } from '../../domain/connect/signing-keys.js';
+import type { ConnectVerifierStores, VerificationKeys } from '../../domain/connect/verifier.js';
+import { openFileMetas } from '../../domain/items/file-service.js';
+import { verifyHead } from '../../domain/items/heads.js';
+import { placeOf } from '../../domain/items/item-rows.js';
+import { openOverview, openServedJson } from '../../domain/items/sealing.js';
+import { integrityError } from '../../errors/app-error.js';
+import { ProcessError } from '../../errors/process-error.js';
+import type {
+  AuditEventInput,
+  AuditStore,
+  ConnectTokenRecord,
+  FileRecord,
+  FileStore,
+  ItemRow,
+  ItemStore,
+  VaultCore,
+  VaultRow,
+  VaultStore,
+} from '../../storage/ports.js';
+import { AUDIT_COLUMNS, toAuditValues } from '../../storage/sql/audit.js';
+import { type AuditWriter, auditWriter } from '../../storage/sqlite/audit-writer.js';
+import type {
+  ItemState,
+  ReplicaRecord,
+  ServerState,
+  SigningKeyState,
+  TokenState,
+  VaultContent,
+  VaultState,
+} from '../wire/replica-protocol.js';
+import type { Outbox, Replica, ReplicaPosition } from './replica.js';
+
+/** The replica's file in the node's data directory (with its -wal and -shm). */
+export const REPLICA_FILE = 'replica.sqlite';
+/** The layout of the replica's tables; a replica of another layout is refused, never converted. */
+export const REPLICA_SCHEMA_VERSION = 1;
+
+/** The store ports the central read code uses, answered from the replica. */
+export interface ReplicaStores extends ConnectVerifierStores {
+  vaults: Pick<VaultStore, 'find' | 'get' | 'list'>;
+  items: Pick<ItemStore, 'get' | 'getWithFiles' | 'list'>;
+  files: Pick<FileStore, 'list' | 'get' | 'content'>;
+  /** The outbox. */
+  audit: Pick<AuditStore, 'append'>;
+}
+
+/** A replica in SQLite, with what reading it takes. */
+export interface SqliteReplica extends Replica {
+  readonly outbox: Outbox;
+  /** The replica's rows as the central store ports serve them. */
+  readonly stores: ReplicaStores;
+  /** The data keys of the vaults held, unwrapped when they arrived. */
+  readonly keys: VaultKeys;
+  /** The public keys of the account's Connect signing keys, for ConnectVerifier. */
+  readonly signingKeys: VerificationKeys;
+  /** The file the replica lives in. */
+  readonly file: string;
+}
+
+/** A vault held: its core (what authorization and decryption need), counters and keys. */
+interface HeldVault {
+  core: VaultCore;
+  contentVersion: number;
+  updatedAt: string;
+  key: Buffer;
+  macKey: Buffer;
+}
+
+/** One set of tables: the replica (`''`) or a state a `reset` is gathering (`'staged_'`). */
+interface TableSet {
+  prefix: string;
+  vaults: Map<string, HeldVault>;
+  server: ServerState | undefined;
+}
+
+type Kind = 'identity' | 'position' | 'server' | 'vault' | 'vault-content' | 'token' | 'signing-key';
+
+const TABLES = ['vaults', 'items', 'files', 'tokens', 'signing_keys', 'state', 'gone'] as const;
+
+const tableSql = (p: string) => [
+  `create table if not exists "${p}vaults" (id text primary key, sealed blob not null, content blob not null)`,
+  `create table if not exists "${p}items" (
+    id text primary key, vault_id text not null, account_id text not null, version integer not null,
+    created_at text not null, updated_at text not null, last_edited_by text not null, head blob,
+    overview blob not null, content blob not null, layout integer not null,
+    seen integer not null)`,
+  `create index if not exists "${p}items_by_vault" on "${p}items" (vault_id, created_at)`,
+  `create table if not exists "${p}files" (
+    id text primary key, item_id text not null, vault_id text not null, meta blob not null,
+    size integer not null, created_at text not null, content blob not null)`,
+  `create index if not exists "${p}files_by_item" on "${p}files" (item_id, created_at)`,
+  `create table if not exists "${p}tokens" (id text primary key, sealed blob not null)`,
+  `create table if not exists "${p}signing_keys" (kid text primary key, sealed blob not null)`,
+  `create table if not exists "${p}state" (key text primary key, sealed blob not null)`,
+  `create table if not exists "${p}gone" (item_id text primary key, vault_id text not null)`,
+];
+
+const schemaSql = [
+  'create table if not exists meta (key text primary key, value blob not null)',
+  ...tableSql(''),
+  ...tableSql('staged_'),
+  `create table if not exists outbox (seq integer primary key autoincrement, ${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')})`,
+];
+
+/** The replica is not this node's to use: the message says whose it is and what to do. */
+export class ReplicaForeignError extends ProcessError {
+  constructor(message: string) {
+    super('replica_foreign', message);
+  }
+}
+
+/**
+ * Opens (creating if needed) the replica of the server in `credentials` in `dataDir`.
+ *
+ * - Items and files are kept as the central service stores them (sealed under their vault's
+ *   data key, with heads), so the central read code opens them unchanged and a tampered row is
+ *   an integrity error. Everything else — vault records with their wrapped keys, tokens, signing
+ *   keys, the server's vault set, the position, the replica's identity — is sealed under the
+ *   replica key of the credentials file, with AAD naming the server, the kind and the id, so a
+ *   row moved to another place fails to open. Plaintext never touches disk.
+ * - Vault keys are unwrapped (the server's private key) when they arrive and when the replica
+ *   opens, and held in memory; items are read from SQLite by key, never all held.
+ * - WAL with synchronous=FULL: what `receive` resolved is on disk. A reset's records are gathered
+ *   in staging tables without an fsync each; its mark swaps them in, in one transaction whose
+ *   commit syncs everything before it.
+ * - The outbox is a table of the same file, appended by the audit writer thread
+ *   (storage/sqlite/audit-writer.ts) on a second connection: group commit, durable before
+ *   `append` resolves.
+ *
+ * A replica made for another server or account, sealed with another replica key, or of another
+ * layout is refused with `replica_foreign`, and left as it is.
+ */
+export async function openReplica(options: {
+  dataDir: string;
+  credentials: ConnectCredentials;
+}): Promise<SqliteReplica> {
+  const { dataDir, credentials } = options;
+  const { serverId, accountId } = credentials;
+  const replicaKey = Buffer.from(credentials.replicaKey, 'base64url');
+  const serverKey = await importServerPrivateKey(credentials.serverKey);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, REPLICA_FILE);
+  closeSync(openSync(file, 'a', 0o600));
+  const db = new BetterSqlite3(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.transaction(() => {
+      for (const sql of schemaSql) db.exec(sql);
+    }).immediate();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const aadOf = (kind: Kind, id: string) => `keyhold/replica/v1|${accountId}|${serverId}|${kind}|${id}`;
+  const sealRow = (kind: Kind, id: string, value: unknown) => sealJson(replicaKey, value, aadOf(kind, id));
+  const openRow = <T>(kind: Kind, id: string, sealed: Buffer): T =>
+    openJson<T>(replicaKey, sealed, aadOf(kind, id), `replica ${kind} ${id}`);
+
+  const getMeta = db.prepare<[string], { value: Buffer }>('select value from meta where key = ?');
+  const setMeta = db.prepare<[string, Buffer]>(
+    'insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value',
+  );
+  const metaText = (key: string) => getMeta.get(key)?.value.toString('utf8');
+
+  // Whose replica this is, checked before anything in it is used.
+  let outboxId: string;
+  try {
+    outboxId = checkIdentity();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  function checkIdentity(): string {
+    const identity = getMeta.get('identity');
+    if (!identity) {
+      const id = randomBytes(24).toString('base64url');
+      db.transaction(() => {
+        setMeta.run('schema_version', Buffer.from(String(REPLICA_SCHEMA_VERSION)));
+        setMeta.run('server_id', Buffer.from(serverId));
+        setMeta.run('account_id', Buffer.from(accountId));
+        setMeta.run('identity', sealRow('identity', serverId, { serverId, accountId }));
+        setMeta.run('outbox_id', Buffer.from(id));
+      })();
+      return id;
+    }
+    const where = `the replica in ${dataDir}`;
+    const fix = 'start this node with another --data-dir, or delete that directory to make a new replica';
+    const version = metaText('schema_version');
+    if (version !== String(REPLICA_SCHEMA_VERSION)) {
+      throw new ReplicaForeignError(
+        `${where} has layout ${version ?? 'unknown'}, which this Keyhold does not read (it reads ${REPLICA_SCHEMA_VERSION}); ${fix}`,
+      );
+    }
+    const madeFor = { serverId: metaText('server_id'), accountId: metaText('account_id') };
+    if (madeFor.serverId !== serverId || madeFor.accountId !== accountId) {
+      throw new ReplicaForeignError(
+        `${where} was made for Connect server ${madeFor.serverId} of account ${madeFor.accountId}, not for server ${serverId} of account ${accountId} (these credentials); ${fix}`,
+      );
+    }
+    try {
+      const opened = openRow<{ serverId: string; accountId: string }>('identity', serverId, identity.value);
+      if (opened.serverId !== serverId || opened.accountId !== accountId) throw integrityError('identity');
+    } catch {
+      throw new ReplicaForeignError(
+        `${where} is sealed with another replica key than these credentials hold (another credentials file of server ${serverId}?); ${fix}`,
+      );
+    }
+    const id = metaText('outbox_id');
+    if (!id) throw new ReplicaForeignError(`${where} has no outbox id; ${fix}`);
+    return id;
+  }
+
+  // ---- statements, per table set ----
+  const statements = (p: string) => ({
+    putVault: db.prepare<[string, Buffer, Buffer]>(
+      `insert into "${p}vaults" (id, sealed, content) values (?, ?, ?)
+       on conflict (id) do update set sealed = excluded.sealed, content = excluded.content`,
+    ),
+    setVaultContent: db.prepare<[Buffer, string]>(`update "${p}vaults" set content = ? where id = ?`),
+    allVaults: db.prepare<[], { id: string; sealed: Buffer; content: Buffer }>(
+      `select id, sealed, content from "${p}vaults"`,
+    ),
+    dropVault: db.prepare<[string]>(`delete from "${p}vaults" where id = ?`),
+    dropVaultItems: db.prepare<[string]>(`delete from "${p}items" where vault_id = ?`),
+    dropVaultFiles: db.prepare<[string]>(`delete from "${p}files" where vault_id = ?`),
+    dropVaultGone: db.prepare<[string]>(`delete from "${p}gone" where vault_id = ?`),
+    itemSeen: db.prepare<[string], { vault_id: string; version: number; seen: number }>(
+      `select vault_id, version, seen from "${p}items" where id = ?`,
+    ),
+    isGone: db.prepare<[string], { item_id: string }>(`select item_id from "${p}gone" where item_id = ?`),
+    putItem: db.prepare(
+      `insert into "${p}items" (id, vault_id, account_id, version, created_at, updated_at, last_edited_by,
+         head, overview, content, layout, seen)
+       values (@id, @vault_id, @account_id, @version, @created_at, @updated_at, @last_edited_by,
+         @head, @overview, @content, @layout, @seen)
+       on conflict (id) do update set vault_id = excluded.vault_id, account_id = excluded.account_id,
+         version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at,
+         last_edited_by = excluded.last_edited_by, head = excluded.head, overview = excluded.overview,
+         content = excluded.content, layout = excluded.layout, seen = excluded.seen`,
+    ),
+    dropItem: db.prepare<[string]>(`delete from "${p}items" where id = ?`),
+    dropItemFiles: db.prepare<[string]>(`delete from "${p}files" where item_id = ?`),
+    putFile: db.prepare(
+      `insert into "${p}files" (id, item_id, vault_id, meta, size, created_at, content)
+       values (@id, @item_id, @vault_id, @meta, @size, @created_at, @content)`,
+    ),
+    putGone: db.prepare<[string, string]>(
+      `insert or ignore into "${p}gone" (item_id, vault_id) values (?, ?)`,
+    ),
+    putToken: db.prepare<[string, Buffer]>(
+      `insert into "${p}tokens" (id, sealed) values (?, ?) on conflict (id) do update set sealed = excluded.sealed`,
+    ),
+    putSigningKey: db.prepare<[string, Buffer]>(
+      `insert into "${p}signing_keys" (kid, sealed) values (?, ?) on conflict (kid) do update set sealed = excluded.sealed`,
+    ),
+    putState: db.prepare<[string, Buffer]>(
+      `insert into "${p}state" (key, sealed) values (?, ?) on conflict (key) do update set sealed = excluded.sealed`,
+    ),
+    getState: db.prepare<[string], { sealed: Buffer }>(`select sealed from "${p}state" where key = ?`),
+  });
+  const main = statements('');
+  const staged = statements('staged_');
+  const of = (set: TableSet) => (set.prefix === '' ? main : staged);
+
+  const clearStaged = db.transaction(() => {
+    for (const t of TABLES) db.exec(`delete from "staged_${t}"`);
+  });
+  const swap = db.transaction((position: ReplicaPosition) => {
+    for (const t of TABLES) {
+      if (t === 'gone') {
+        // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
+        db.exec('insert or ignore into "gone" select * from "staged_gone"');
+      } else {
+        db.exec(`delete from "${t}"`);
+        db.exec(`insert into "${t}" select * from "staged_${t}"`);
+      }
+      db.exec(`delete from "staged_${t}"`);
+    }
+    setMeta.run('position', sealRow('position', serverId, position));
+  });
+
+  // ---- reads ----
+  const itemColumns =
+    'id, vault_id, account_id, version, created_at, updated_at, last_edited_by, head, overview, layout';
+  interface ItemDbRow {
+    id: string;
+    vault_id: string;
+    account_id: string;
+    version: number;
+    created_at: string;
+    updated_at: string;
+    last_edited_by: string;
+    head: Buffer | null;
+    overview: Buffer;
+    layout: number;
+    content?: Buffer;
+  }
+  interface FileDbRow {
+    id: string;
+    item_id: string;
+    vault_id: string;
+    meta: Buffer;
+    size: number;
+    created_at: string;
+  }
+  const reads = {
+    item: db.prepare<[string, string], ItemDbRow>(
+      `select ${itemColumns} from items where vault_id = ? and id = ?`,
+    ),
+    itemWithContent: db.prepare<[string, string], ItemDbRow>(
+      `select ${itemColumns}, content from items where vault_id = ? and id = ?`,
+    ),
+    // A view of an item reads its files too: joined in, one statement instead of two.
+    itemWithFiles: db.prepare<
+      [string, string],
+      ItemDbRow & { [K in keyof FileDbRow as `file_${K}`]: FileDbRow[K] | null }
+    >(
+      `select i.id, i.vault_id, i.account_id, i.version, i.created_at, i.updated_at, i.last_edited_by,
+         i.head, i.overview, i.layout, i.content, f.id as file_id, f.item_id as file_item_id,
+         f.vault_id as file_vault_id, f.meta as file_meta, f.size as file_size, f.created_at as file_created_at
+       from items i left join files f on f.item_id = i.id
+       where i.vault_id = ? and i.id = ? order by f.created_at, f.id`,
+    ),
+    items: db.prepare<[string], ItemDbRow>(
+      `select ${itemColumns} from items where vault_id = ? order by created_at, id`,
+    ),
+    itemCount: db.prepare<[string], { n: number }>('select count(*) as n from items where vault_id = ?'),
+    files: db.prepare<[string], FileDbRow>(
+      'select id, item_id, vault_id, meta, size, created_at from files where item_id = ? order by created_at, id',
+    ),
+    file: db.prepare<[string, string], FileDbRow>(
+      'select id, item_id, vault_id, meta, size, created_at from files where item_id = ? and id = ?',
+    ),
+    fileContent: db.prepare<[string, string], { content: Buffer }>(
+      'select content from files where item_id = ? and id = ?',
+    ),
+    token: db.prepare<[string], { sealed: Buffer }>('select sealed from tokens where id = ?'),
+    signingKey: db.prepare<[string], { sealed: Buffer }>('select sealed from signing_keys where kid = ?'),
+    outbox: db.prepare<[number], Record<string, unknown> & { seq: number }>(
+      'select * from outbox order by seq limit ?',
+    ),
+    outboxSize: db.prepare<[], { n: number }>('select count(*) as n from outbox'),
+    acknowledge: db.prepare<[number]>('delete from outbox where seq <= ?'),
+  };
+  const toItemRow = (r: ItemDbRow): ItemRow => ({
+    id: r.id,
+    vaultId: r.vault_id,
+    accountId: r.account_id,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastEditedBy: r.last_edited_by,
+    head: r.head,
+    // Versions are not kept here, only the current one: there is no later one to point back from.
+    hasLaterVersion: false,
+    overview: r.overview,
+    layout: r.layout,
+    ...(r.content ? { content: r.content } : {}),
+  });
+  const toFileRecord = (r: FileDbRow): FileRecord => ({
+    id: r.id,
+    itemId: r.item_id,
+    vaultId: r.vault_id,
+    meta: r.meta,
+    size: r.size,
+    createdAt: r.created_at,
+  });
+
+  // ---- in-memory state: the vaults held (with their keys) and the server's vault set ----
+  const loadSet = async (prefix: string): Promise<TableSet> => {
+    const st = prefix === '' ? main : staged;
+    const set: TableSet = { prefix, vaults: new Map(), server: undefined };
+    const server = st.getState.get('server');
+    if (server) set.server = openRow<ServerState>('server', serverId, server.sealed);
+    for (const row of st.allVaults.all()) {
+      const state = openRow<VaultState>('vault', row.id, row.sealed);
+      const content = openRow<VaultContent>('vault-content', row.id, row.content);
+      set.vaults.set(row.id, await holdVault(state, content));
+    }
+    return set;
+  };
+
+  const holdVault = async (state: VaultState, content: VaultContent): Promise<HeldVault> => {
+    if (state.accountId !== accountId) throw integrityError(`vault ${state.id}`);
+    const key = await unwrapVaultKey(serverKey as KeyObject, state, state.key);
+    return {
+      core: {
+        id: state.id,
+        accountId: state.accountId,
+        wrappedKey: Buffer.from(state.key, 'utf8'),
+        attributes: Buffer.from(state.attributes, 'base64'),
+        type: state.type,
+        attributeVersion: state.attributeVersion,
+        createdAt: state.createdAt,
+      },
+      contentVersion: content.contentVersion,
+      updatedAt: content.updatedAt,
+      key,
+      macKey: deriveMacKey(key),
+    };
+  };
+
+  let current: TableSet;
+  let position: ReplicaPosition | undefined;
+  try {
+    // A reset interrupted by a stop is started over: what it gathered is not a state.
+    clearStaged();
+    current = await loadSet('');
+    const sealedPosition = getMeta.get('position');
+    position = sealedPosition && openRow<ReplicaPosition>('position', serverId, sealedPosition.value);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  let gathering: TableSet | undefined;
+  let wiped: Promise<void> | undefined;
+  let closed = false;
+  const verificationKeys = new Map<string, VerificationKey>();
+  /**
+   * Token registrations as opened, by id: opening one per request cost more than the rest of the
+   * verifier's check, and the verifier keeps its lookups per grants array, so a record served
+   * again is one built once. Emptied by every token record and every new state.
+   */
+  const tokens = new Map<string, Readonly<ConnectTokenRecord>>();
+  const MAX_TOKENS = 20_000;
+
+  const writer: AuditWriter = auditWriter(file, 'outbox');
+
+  const usable = () => {
+    if (wiped || closed) throw new Error('the replica is closed');
+  };
+
+  // ---- applying records ----
+  const purgeVault = (set: TableSet, vaultId: string) => {
+    const st = of(set);
+    st.dropVault.run(vaultId);
+    st.dropVaultItems.run(vaultId);
+    st.dropVaultFiles.run(vaultId);
+    st.dropVaultGone.run(vaultId);
+    const held = set.vaults.get(vaultId);
+    set.vaults.delete(vaultId);
+    // Not zeroed: a read still running may hold it.
+    if (held) held.macKey = Buffer.alloc(0);
+  };
+
+  const moveContent = (set: TableSet, vaultId: string, content: VaultContent) => {
+    const held = set.vaults.get(vaultId);
+    if (!held || content.contentVersion < held.contentVersion) return;
+    of(set).setVaultContent.run(sealRow('vault-content', vaultId, content), vaultId);
+    held.contentVersion = content.contentVersion;
+    held.updatedAt = content.updatedAt;
+  };
+
+  /** Checks an item's head and seals before it is kept: a record that does not check is refused. */
+  const checkItem = (held: HeldVault, item: ItemState) => {
+    const row: ItemRow = {
+      id: item.id,
+      vaultId: item.vaultId,
+      accountId: item.accountId,
+      version: item.version,
+      createdAt: item.createdAt,
+      updatedAt: item.updatedAt,
+      lastEditedBy: item.lastEditedBy,
+      head: item.head === null ? null : Buffer.from(item.head, 'base64'),
+      hasLaterVersion: false,
+      overview: Buffer.from(item.overview, 'base64'),
+      content: Buffer.from(item.content, 'base64'),
+      layout: item.layout,
+    };
+    if (row.accountId !== held.core.accountId) throw integrityError(`item ${item.id}`);
+    verifyHead(held.macKey, row);
+    openOverview(held.key, placeOf(row), row.overview);
+    openServedJson(held.key, placeOf(row), {
+      overview: row.overview,
+      content: row.content as Buffer,
+      layout: row.layout,
+    });
+    const files = item.files.map((f) => {
+      if (f.itemId !== item.id || f.vaultId !== item.vaultId) throw integrityError(`file ${f.id}`);
+      const record: FileRecord = {
+        id: f.id,
+        itemId: f.itemId,
+        vaultId: f.vaultId,
+        meta: Buffer.from(f.meta, 'base64'),
+        size: f.size,
+        createdAt: f.createdAt,
+      };
+      const content = Buffer.from(f.content, 'base64');
+      const plain = open(
+        held.key,
+        content,
+        aad.file(held.core.accountId, f.vaultId, f.itemId, f.id, 'content'),
+        `file ${f.id}`,
+      );
+      if (plain.length !== f.size) throw integrityError(`file ${f.id}`);
+      plain.fill(0);
+      return { record, content };
+    });
+    openFileMetas(
+      keysOf(held),
+      held.core,
+      files.map((f) => f.record),
+    );
+    return { row, files };
+  };
+
+  const keysOf = (held: HeldVault): VaultKeys => ({ vaultKey: () => held.key, macKey: () => held.macKey });
+
+  const applyItem = db.transaction(
+    (set: TableSet, checked: ReturnType<typeof checkItem>, seen: number, content: VaultContent) => {
+      const st = of(set);
+      const { row, files } = checked;
+      if (st.isGone.get(row.id)) return;
+      const stored = st.itemSeen.get(row.id);
+      // States, not deltas: a record older than what is kept changes nothing. An item's files
+      // move without its version, so of two records at one version the later-sent one wins.
+      if (stored && (row.version < stored.version || (row.version === stored.version && seen < stored.seen)))
+        return;
+      st.putItem.run({
+        id: row.id,
+        vault_id: row.vaultId,
+        account_id: row.accountId,
+        version: row.version,
+        created_at: row.createdAt,
+        updated_at: row.updatedAt,
+        last_edited_by: row.lastEditedBy,
+        head: row.head,
+        overview: row.overview,
+        content: row.content,
+        layout: row.layout,
+        seen,
+      });
+      st.dropItemFiles.run(row.id);
+      for (const f of files) {
+        st.putFile.run({
+          id: f.record.id,
+          item_id: f.record.itemId,
+          vault_id: f.record.vaultId,
+          meta: f.record.meta,
+          size: f.record.size,
+          created_at: f.record.createdAt,
+          content: f.content,
+        });
+      }
+      moveContent(set, row.vaultId, content);
+    },
+  );
+
+  const applyItemGone = db.transaction(
+    (set: TableSet, vaultId: string, itemId: string, content: VaultContent) => {
+      const st = of(set);
+      const stored = st.itemSeen.get(itemId);
+      if (stored && stored.vault_id !== vaultId) return;
+      st.dropItem.run(itemId);
+      st.dropItemFiles.run(itemId);
+      st.putGone.run(itemId, vaultId);
+      moveContent(set, vaultId, content);
+    },
+  );
+
+  const applyServer = db.transaction((set: TableSet, server: ServerState) => {
+    if (server.id !== serverId || server.accountId !== accountId)
+      throw integrityError(`server record for ${server.id}`);
+    of(set).putState.run('server', sealRow('server', serverId, server));
+    const reachable = new Set(server.vaults);
+    for (const vaultId of [...set.vaults.keys()]) if (!reachable.has(vaultId)) purgeVault(set, vaultId);
+    set.server = server;
+  });
+
+  const applyVault = db.transaction((set: TableSet, state: VaultState, held: HeldVault) => {
+    of(set).putVault.run(
+      state.id,
+      sealRow('vault', state.id, state),
+      sealRow('vault-content', state.id, { contentVersion: held.contentVersion, updatedAt: held.updatedAt }),
+    );
+  });
+
+  const applyToken = (set: TableSet, token: TokenState) => {
+    if (token.serverId !== serverId || token.accountId !== accountId)
+      throw integrityError(`token ${token.id}`);
+    of(set).putToken.run(token.id, sealRow('token', token.id, token));
+    if (set === current) tokens.delete(token.id);
+  };
+
+  const applySigningKey = (set: TableSet, key: SigningKeyState) => {
+    if (key.accountId !== accountId) throw integrityError(`signing key ${key.kid}`);
+    of(set).putSigningKey.run(key.kid, sealRow('signing-key', key.kid, key));
+    if (set === current) verificationKeys.delete(key.kid);
+  };
+
+  /**
+   * A reset's records go to the staging tables in shared transactions: one per event-loop turn
+   * or per GATHER_BATCH records, whichever ends first. A transaction each cost some 100 µs in
+   * WAL appends and checkpoints; none of them needs to be durable (a reset cut short is started
+   * over), and a turn's transaction keeps the outbox writer waiting no longer than the turn
+   * keeps this thread busy anyway.
+   */
+  let gatherOpen = false;
+  let gatheredInTransaction = 0;
+  const GATHER_BATCH = 1_000;
+  const endGatherTransaction = () => {
+    if (!gatherOpen) return;
+    gatherOpen = false;
+    gatheredInTransaction = 0;
+    if (db.open && db.inTransaction) db.exec('commit');
+  };
+  const gathered = (work: () => void) => {
+    if (!gatherOpen) {
+      db.exec('begin immediate');
+      gatherOpen = true;
+      setImmediate(endGatherTransaction);
+    }
+    work();
+    gatheredInTransaction += 1;
+    if (gatheredInTransaction >= GATHER_BATCH) endGatherTransaction();
+  };
+  /** Runs `work` in the set's way: batched while a reset gathers, in its own commit otherwise. */
+  const applying = (set: TableSet, work: () => void) => (set === gathering ? gathered(work) : work());
+
+  const startGathering = () => {
+    endGatherTransaction();
+    db.pragma('synchronous = NORMAL');
+    clearStaged();
+    gathering = { prefix: 'staged_', vaults: new Map(), server: undefined };
+  };
+
+  const stopGathering = () => {
+    endGatherTransaction();
+    gathering = undefined;
+    db.pragma('synchronous = FULL');
+  };
+
+  const receive = async (record: ReplicaRecord): Promise<void> => {
+    usable();
+    const set = gathering ?? current;
+    switch (record.type) {
+      case 'reset':
+        startGathering();
+        return;
+      case 'mark': {
+        const at: ReplicaPosition = { epoch: record.epoch, seq: record.seq };
+        if (gathering) {
+          const next = gathering;
+          stopGathering();
+          swap(at);
+          // What was gathered is the replica's now, in the replica's own tables.
+          current = { prefix: '', vaults: next.vaults, server: next.server };
+          verificationKeys.clear();
+          tokens.clear();
+        } else if (position) {
+          // Another epoch starts with a reset: a mark of one without it is not a place in this log.
+          if (record.epoch !== position.epoch)
+            throw new Error(
+              `a mark of epoch ${record.epoch} without a reset (the replica is at ${position.epoch})`,
+            );
+          setMeta.run('position', sealRow('position', serverId, at));
+        } else {
+          return; // no whole state yet: a mark alone is not one
+        }
+        position = at;
+        return;
+      }
+      case 'server':
+        applying(set, () => applyServer(set, record.server));
+        return;
+      case 'signing-key':
+        applying(set, () => applySigningKey(set, record.key));
+        return;
+      case 'token':
+        applying(set, () => applyToken(set, record.token));
+        return;
+      case 'vault': {
+        const { vault } = record;
+        const previous = set.vaults.get(vault.id);
+        const held = await holdVault(vault, {
+          contentVersion: Math.max(previous?.contentVersion ?? 0, vault.contentVersion),
+          updatedAt:
+            previous && previous.contentVersion > vault.contentVersion ? previous.updatedAt : vault.updatedAt,
+        });
+        usable();
+        if (set !== (gathering ?? current))
+          throw new Error('the replica moved on while a vault key was unwrapped');
+        applying(set, () => applyVault(set, vault, held));
+        set.vaults.set(vault.id, held);
+        return;
+      }
+      case 'vault-gone':
+        applying(set, () => db.transaction(() => purgeVault(set, record.vaultId))());
+        return;
+      case 'item': {
+        const held = set.vaults.get(record.item.vaultId);
+        if (!held) throw integrityError(`item ${record.item.id}: its vault is not held`);
+        const checked = checkItem(held, record.item);
+        applying(set, () => applyItem(set, checked, record.vaultContent.contentVersion, record.vaultContent));
+        return;
+      }
+      case 'item-gone':
+        applying(set, () => applyItemGone(set, record.vaultId, record.itemId, record.vaultContent));
+        return;
+      case 'server-gone':
+        wipe();
+        return;
+    }
+  };
+
+  const wipe = (): void => {
+    if (wiped) return;
+    if (closed) throw new Error('the replica is closed');
+    endGatherTransaction();
+    gathering = undefined;
+    // Nothing readable from here on, even if removing the files below were cut short.
+    db.transaction(() => {
+      for (const t of TABLES) {
+        db.exec(`delete from "${t}"`);
+        db.exec(`delete from "staged_${t}"`);
+      }
+      db.exec('delete from outbox');
+      db.exec('delete from meta');
+    })();
+    db.close();
+    for (const held of current.vaults.values()) held.key.fill(0);
+    current = { prefix: '', vaults: new Map(), server: undefined };
+    position = undefined;
+    verificationKeys.clear();
+    tokens.clear();
+    wiped = writer.close().then(() => {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+    });
+  };
+
+  // ---- the store ports, over the replica as it stands ----
+  const rowOf = (held: HeldVault): VaultRow => ({
+    ...held.core,
+    contentVersion: held.contentVersion,
+    updatedAt: held.updatedAt,
+    itemCount: reads.itemCount.get(held.core.id)?.n ?? 0,
+  });
+  const heldIn = (accountIdAsked: string, vaultId: string) => {
+    const held = current.vaults.get(vaultId);
+    return held && held.core.accountId === accountIdAsked ? held : undefined;
+  };
+
+  const stores: ReplicaStores = {
+    vaults: {
+      find: async (acc, id) => heldIn(acc, id)?.core,
+      get: async (acc, id) => {
+        const held = heldIn(acc, id);
+        return held && rowOf(held);
+      },
+      list: async (acc) =>
+        [...current.vaults.values()]
+          .filter((v) => v.core.accountId === acc)
+          .sort((a, b) =>
+            a.core.createdAt < b.core.createdAt ? -1 : a.core.createdAt > b.core.createdAt ? 1 : 0,
+          )
+          .map(rowOf),
+    },
+    items: {
+      get: async (vaultId, id, withContent) => {
+        const row = (withContent ? reads.itemWithContent : reads.item).get(vaultId, id);
+        return row && toItemRow(row);
+      },
+      getWithFiles: async (vaultId, id) => {
+        const rows = reads.itemWithFiles.all(vaultId, id);
+        const first = rows[0];
+        if (!first) return undefined;
+        const files: FileRecord[] = [];
+        for (const r of rows) {
+          if (r.file_id === null) continue;
+          files.push({
+            id: r.file_id,
+            itemId: r.file_item_id as string,
+            vaultId: r.file_vault_id as string,
+            meta: r.file_meta as Buffer,
+            size: r.file_size as number,
+            createdAt: r.file_created_at as string,
+          });
+        }
+        return { item: toItemRow(first), files };
+      },
+      list: async (vaultId) => reads.items.all(vaultId).map(toItemRow),
+    },
+    files: {
+      list: async (itemId) => reads.files.all(itemId).map(toFileRecord),
+      get: async (itemId, id) => {
+        const row = reads.file.get(itemId, id);
+        return row && toFileRecord(row);
+      },
+      content: async (itemId, id) => reads.fileContent.get(itemId, id)?.content,
+    },
+    connectTokens: {
+      get: async (id) => {
+        const cached = tokens.get(id);
+        if (cached) return cached;
+        const row = reads.token.get(id);
+        if (!row) return undefined;
+        const token = openRow<TokenState>('token', id, row.sealed);
+        const record: ConnectTokenRecord = {
+          id: token.id,
+          accountId: token.accountId,
+          serverId: token.serverId,
+          // Token names are the central service's: a node never needs them.
+          name: '',
+          grants: token.grants,
+          signatureHash: Buffer.from(token.signatureHash, 'base64'),
+          createdAt: token.createdAt,
+          expiresAt: token.expiresAt,
+          revokedAt: token.revokedAt,
+        };
+        if (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value as string);
+        tokens.set(id, Object.freeze(record));
+        return record;
+      },
+    },
+    connectServers: {
+      vaults: async (id) => (current.server && current.server.id === id ? current.server.vaults : []),
+    },
+    audit: { append: (event) => outbox.append(event) },
+  };
+
+  const keys: VaultKeys = {
+    vaultKey: (vault: KeyedVault) => {
+      const held = current.vaults.get(vault.id);
+      if (!held) throw integrityError(`vault ${vault.id} key`);
+      return held.key;
+    },
+    macKey: (vault: KeyedVault) => {
+      const held = current.vaults.get(vault.id);
+      if (!held) throw integrityError(`vault ${vault.id} key`);
+      return held.macKey;
+    },
+  };
+
+  const signingKeys: VerificationKeys = {
+    async verifier(kid) {
+      const cached = verificationKeys.get(kid);
+      if (cached) return cached;
+      const row = reads.signingKey.get(kid);
+      if (!row) return undefined;
+      const state = openRow<SigningKeyState>('signing-key', kid, row.sealed);
+      const key: VerificationKey = {
+        kid,
+        accountId: state.accountId,
+        kind: state.kind,
+        publicKey: (await importJWK(
+          JSON.parse(state.publicJwk) as JWK,
+          'ES256',
+        )) as VerificationKey['publicKey'],
+      };
+      verificationKeys.set(kid, key);
+      return key;
+    },
+  };
+
+  const fromOutboxRow = (row: Record<string, unknown>): AuditEventInput => {
+    const count = row.count as number;
+    return {
+      occurredAt: row.occurred_at as string,
+      accountId: row.account_id as string | null,
+      actorType: row.actor_type as string,
+      actorId: row.actor_id as string,
+      tokenId: row.token_id as string | null,
+      action: row.action as AuditEventInput['action'],
+      resourceType: row.resource_type as AuditEventInput['resourceType'],
+      resourceId: row.resource_id as string | null,
+      vaultId: row.vault_id as string | null,
+      itemId: row.item_id as string | null,
+      itemVersion: row.item_version as number | null,
+      result: row.result as AuditEventInput['result'],
+      requestId: row.request_id as string | null,
+      ip: row.ip as string | null,
+      userAgent: row.user_agent as string | null,
+      ...(count === 1 ? {} : { count }),
+    };
+  };
+
+  const outbox: Outbox = {
+    id: outboxId,
+    append: (event) => {
+      if (wiped || closed) return Promise.reject(new Error('the outbox is closed'));
+      // Checked here, on this thread: an event the writer thread could not bind fails its caller.
+      toAuditValues(event);
+      return writer.append(event);
+    },
+    pending: (limit) => {
+      usable();
+      return reads.outbox.all(limit).map((row) => ({ seq: row.seq, event: fromOutboxRow(row) }));
+    },
+    acknowledge: (through) => {
+      usable();
+      reads.acknowledge.run(through);
+    },
+    size: () => {
+      usable();
+      return reads.outboxSize.get()?.n ?? 0;
+    },
+  };
+
+  return {
+    serverId,
+    accountId,
+    file,
+    outbox,
+    stores,
+    keys,
+    signingKeys,
+    position: () => position,
+    receive,
+    abandon: () => {
+      if (!gathering || wiped || closed) return;
+      stopGathering();
+      clearStaged();
+    },
+    wipe,
+    async close() {
+      if (wiped) return wiped;
+      if (closed) return;
+      closed = true;
+      endGatherTransaction();
+      await writer.close();
+      db.close();
+    },
+  };
+}
