@@ -32,7 +32,7 @@ export const replicaNotSynced = (message: string) =>
 
 const serverGone = () =>
   unauthorized(
-    'this Connect server was deleted on the central service: its replica is wiped and it serves nothing any more',
+    'this Connect server was deleted on the central service (or its credentials were replaced): its replica is wiped and it serves nothing any more',
   );
 
 /** A write the central service could not take: say that reads still work. */

@@ -29,6 +29,7 @@ export function toShipped(event: AuditEventInput): ShippedEvent | undefined {
     tokenId: event.tokenId,
     action: event.action,
     resourceType: event.resourceType,
+    resourceId: event.resourceId,
     vaultId: event.vaultId,
     itemId: event.itemId,
     itemVersion: event.itemVersion,

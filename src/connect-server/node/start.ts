@@ -226,7 +226,8 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
         ? {
             state: 'NOT_SYNCED',
             serving: false,
-            message: 'this Connect server was deleted on the central service; its replica is wiped',
+            message:
+              'this Connect server was deleted on the central service (or its credentials were replaced); its replica is wiped',
           }
         : state(),
   });

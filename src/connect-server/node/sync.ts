@@ -211,7 +211,10 @@ export class SyncClient extends EventEmitter<SyncEvents> {
     this.state.lastMarkAt = undefined;
     this.options.replica.abandon();
     this.options.replica.wipe();
-    this.options.logger.error({ reason }, 'this Connect server was deleted on the central service');
+    this.options.logger.error(
+      { reason },
+      'this Connect server was deleted on the central service, or its credentials were replaced',
+    );
     this.emit('gone', reason);
   }
 
