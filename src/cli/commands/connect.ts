@@ -15,6 +15,8 @@ interface ConnectOptions {
   port?: string;
   logLevel?: string;
   insecureCentral?: boolean;
+  dataDir?: string;
+  maxStaleness?: string;
 }
 
 /**
@@ -102,7 +104,7 @@ export function registerConnect(program: Command): void {
   program
     .command('connect')
     .description(
-      'run a Connect server (the 1Password Connect API) that serves from a central Keyhold service',
+      'run a Connect server (the 1Password Connect API) with a local encrypted replica of what its server may reach, kept in sync by a central Keyhold service',
     )
     .option(
       '--credentials <file>',
@@ -115,6 +117,14 @@ export function registerConnect(program: Command): void {
     .option('--host <host>', 'listen address; use 0.0.0.0 in a container', '127.0.0.1')
     .option('--port <port>', 'listen port (else OP_HTTP_PORT, else 8080)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (else OP_LOG_LEVEL, else info)`)
+    .option(
+      '--data-dir <dir>',
+      `where the replica and the audit outbox are kept (else KEYHOLD_CONNECT_DATA_DIR, else ${DEFAULT_DATA_DIR_NAME}/ beside the credentials file; required when OP_SESSION holds the file's base64)`,
+    )
+    .option(
+      '--max-staleness <duration>',
+      `how long after its last sync with the central service reads are still served from the replica, e.g. 1h, 30m, 2d; 0 refuses reads whenever not in sync (else KEYHOLD_CONNECT_MAX_STALENESS, else ${DEFAULT_MAX_STALENESS})`,
+    )
     .option(
       '--insecure-central',
       'allow a plain http:// central URL on a host that is not loopback (secrets then cross the network unencrypted)',
@@ -130,10 +140,15 @@ export function registerConnect(program: Command): void {
         '../../connect-server/node/credentials.js'
       );
       let credentials: Awaited<ReturnType<typeof readCredentialsFile>>;
+      let credentialsFile: string | undefined;
       try {
-        if (opts.credentials) credentials = readCredentialsFile(opts.credentials);
-        else if (env.OP_SESSION) credentials = readCredentialsFromSession(env.OP_SESSION);
-        else throw new CliError('no credentials: pass --credentials FILE or set OP_SESSION');
+        if (opts.credentials) {
+          credentials = readCredentialsFile(opts.credentials);
+          credentialsFile = opts.credentials;
+        } else if (env.OP_SESSION) {
+          credentials = readCredentialsFromSession(env.OP_SESSION);
+          credentialsFile = sessionFile(env.OP_SESSION);
+        } else throw new CliError('no credentials: pass --credentials FILE or set OP_SESSION');
       } catch (error) {
         throw error instanceof CliError ? error : new CliError((error as Error).message);
       }
@@ -142,6 +157,13 @@ export function registerConnect(program: Command): void {
           `the credentials file of server ${credentials.serverId} was made before Connect nodes kept a replica, and holds no key to open one; make a new file with \`keyhold server credentials ${credentials.serverId} --out FILE\` (the old file stops working) and start with that`,
         );
       }
+      const dataDir = nodeDataDir({ flag: opts.dataDir, env: env.KEYHOLD_CONNECT_DATA_DIR, credentialsFile });
+      const maxStalenessMs = parseMaxStaleness(
+        opts.maxStaleness ?? env.KEYHOLD_CONNECT_MAX_STALENESS ?? DEFAULT_MAX_STALENESS,
+        opts.maxStaleness === undefined && env.KEYHOLD_CONNECT_MAX_STALENESS !== undefined
+          ? 'KEYHOLD_CONNECT_MAX_STALENESS'
+          : '--max-staleness',
+      );
       const central = opts.central ?? env.KEYHOLD_CENTRAL ?? credentials.central;
       if (!central) throw new CliError('no central service: pass --central URL or set KEYHOLD_CENTRAL');
       const insecure = isPlainHttpOverNetwork(centralUrl(central, opts.insecureCentral === true));
@@ -158,6 +180,7 @@ export function registerConnect(program: Command): void {
       }
       const { createLogger } = await import('../../main.js');
       const { startRemoteConnect } = await import('../../connect-server/node/start.js');
+      const { replicaStore } = await import('../../connect-server/node/store.js');
       const { proxyTrust } = await import('../../http/client-address.js');
       const logger = createLogger(config);
       if (insecure) {
@@ -189,17 +212,36 @@ export function registerConnect(program: Command): void {
               }
             : {}),
           trustProxy: proxyTrust(config.trustProxy),
+          node: { dataDir, maxStalenessMs, store: replicaStore },
         });
       } catch (error) {
         throw new CliError((error as Error).message);
       }
       const { reloadTls } = started;
       if (reloadTls) process.on('SIGHUP', () => reloadOnSignal(reloadTls, logger));
-      logger.info({ url: started.url, central, serverId: credentials.serverId }, 'connect server listening');
+      logger.info(
+        {
+          url: started.url,
+          central,
+          serverId: credentials.serverId,
+          dataDir,
+          sync: started.syncState?.().state,
+        },
+        'connect server listening',
+      );
       const stop = async () => {
-        await started.app.close();
+        await started.close();
         process.exit(0);
       };
+      // The server was deleted centrally: the replica is wiped; stop, and say so (exit status 1).
+      void started.serverGone.then(async (reason) => {
+        logger.fatal(
+          { serverId: credentials.serverId, reason },
+          'this Connect server was deleted on the central service (or its credentials were replaced): its replica is wiped and it stops',
+        );
+        await started.close();
+        process.exit(1);
+      });
       process.once('SIGTERM', () => void stop());
       process.once('SIGINT', () => void stop());
     });
