@@ -49,8 +49,14 @@ export interface RemoteConnectOptions {
    * A standalone node: a replica in `dataDir`, fed by the change stream, serving reads for up to
    * `maxStalenessMs` after its last sync. Without it every call goes to the central service.
    */
-  // biome-ignore lint/suspicious/noExplicitAny: the store's own replica type stays between its open() and reads()
-  node?: { dataDir: string; maxStalenessMs: number; store: NodeStore<any> };
+  node?: {
+    dataDir: string;
+    maxStalenessMs: number;
+    // biome-ignore lint/suspicious/noExplicitAny: the store's own replica type stays between its open() and reads()
+    store: NodeStore<any>;
+    /** How long to wait for the first sync before listening (default STARTUP_SYNC_MS). */
+    startupSyncMs?: number;
+  };
 }
 
 export interface RemoteConnect {
@@ -101,6 +107,26 @@ function writeLastMark(dataDir: string, at: number | undefined): void {
 
 const NEVER = new Promise<string>(() => undefined);
 
+/** How long a start waits for the first sync before it listens anyway. */
+export const STARTUP_SYNC_MS = 30_000;
+
+/** Resolves true at the sync's next mark, false after `ms` or when the server turns out gone. */
+function firstMark(client: SyncClient, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (result: boolean) => {
+      clearTimeout(timer);
+      client.off('mark', onMark);
+      client.off('gone', onGone);
+      resolve(result);
+    };
+    const onMark = () => done(true);
+    const onGone = () => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    client.on('mark', onMark);
+    client.on('gone', onGone);
+  });
+}
+
 /** Gives up on a last shipment at shutdown after this long. */
 const FLUSH_GRACE_MS = 3_000;
 
@@ -135,8 +161,9 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
       ? { onRecords: (records: ReplicaRecord[]) => sync?.applyWriteRecords(records) ?? Promise.resolve() }
       : {}),
   });
+  let reachable: boolean;
   try {
-    await checkCredentials(options, central, opened?.replica);
+    reachable = await checkCredentials(options, central, opened?.replica);
   } catch (error) {
     await opened?.replica.close();
     throw error;
@@ -241,6 +268,17 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
   });
   client.start();
   shipper.start();
+  // With the central service there, listen once the replica is up to date (its first mark), so the
+  // first requests are not refused for want of a replica; a slow first sync does not stop the start.
+  if (reachable && !client.status().gone) {
+    const synced = await firstMark(client, node.startupSyncMs ?? STARTUP_SYNC_MS);
+    if (!synced) {
+      logger.warn(
+        { waitedMs: node.startupSyncMs ?? STARTUP_SYNC_MS, sync: state().state },
+        'the first sync with the central service is taking long; listening anyway (reads answer 503 until the replica is in sync, or within --max-staleness of its last sync)',
+      );
+    }
+  }
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -284,7 +322,7 @@ async function checkCredentials(
   options: RemoteConnectOptions,
   central: ReturnType<typeof httpCentral>,
   replica: Replica | undefined,
-): Promise<void> {
+): Promise<boolean> {
   let me: Awaited<ReturnType<typeof central.whoami>>;
   try {
     me = await central.whoami();
@@ -296,7 +334,7 @@ async function checkCredentials(
         { central: options.central, reason: message },
         'the central service does not answer: serving reads from the replica within --max-staleness of its last sync, and connecting again in the background',
       );
-      return;
+      return false;
     }
     const hint = untrustedCertificateHint(message);
     throw new CredentialsError(
@@ -310,4 +348,5 @@ async function checkCredentials(
       `the central service knows these credentials as server ${me.serverId}, not ${options.credentials.serverId}`,
     );
   }
+  return true;
 }
