@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { importJWK, type JWK, type KeyObject } from 'jose';
@@ -14,7 +14,7 @@ import { openFileMetas } from '../../domain/items/file-service.js';
 import { verifyHead } from '../../domain/items/heads.js';
 import { placeOf } from '../../domain/items/item-rows.js';
 import { openOverview, openServedJson } from '../../domain/items/sealing.js';
-import { integrityError } from '../../errors/app-error.js';
+import { integrityError, isAppError } from '../../errors/app-error.js';
 import { ProcessError } from '../../errors/process-error.js';
 import type {
   AuditEventInput,
@@ -30,6 +30,7 @@ import type {
 } from '../../storage/ports.js';
 import { AUDIT_COLUMNS, toAuditValues } from '../../storage/sql/audit.js';
 import { type AuditWriter, auditWriter } from '../../storage/sqlite/audit-writer.js';
+import { LOCK_FILE, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
 import type {
   ItemState,
   ReplicaRecord,
@@ -82,6 +83,8 @@ interface TableSet {
   prefix: string;
   vaults: Map<string, HeldVault>;
   server: ServerState | undefined;
+  /** The epoch of the reset gathering this set (staged sets only): its mark must be of it. */
+  epoch?: string;
 }
 
 type Kind = 'identity' | 'position' | 'server' | 'vault' | 'vault-content' | 'token' | 'signing-key';
@@ -149,10 +152,18 @@ export async function openReplica(options: {
   const { serverId, accountId } = credentials;
   const replicaKey = Buffer.from(credentials.replicaKey, 'base64url');
   const serverKey = await importServerPrivateKey(credentials.serverKey);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, REPLICA_FILE);
-  closeSync(openSync(file, 'a', 0o600));
-  const db = new BetterSqlite3(file);
+  // One node per data directory: a second one would share the staging tables of a reset (its
+  // open clears them under the first one's feet) and ship the same outbox.
+  const lock = lockDataDir(dataDir);
+  let db: BetterSqlite3.Database;
+  try {
+    keepPrivate(dataDir, file);
+    db = new BetterSqlite3(file);
+  } catch (error) {
+    lock.release();
+    throw unreadable(dataDir, error);
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -162,7 +173,8 @@ export async function openReplica(options: {
     }).immediate();
   } catch (error) {
     db.close();
-    throw error;
+    lock.release();
+    throw unreadable(dataDir, error);
   }
 
   const aadOf = (kind: Kind, id: string) => `keyhold/replica/v1|${accountId}|${serverId}|${kind}|${id}`;
@@ -182,11 +194,18 @@ export async function openReplica(options: {
     outboxId = checkIdentity();
   } catch (error) {
     db.close();
-    throw error;
+    lock.release();
+    throw unreadable(dataDir, error);
   }
 
   function checkIdentity(): string {
     const identity = getMeta.get('identity');
+    if (!identity && holdsAnything()) {
+      // Made anew over rows it did not make, it would take them for its own under a new outbox id.
+      throw new ReplicaForeignError(
+        `the replica in ${dataDir} has lost its identity record (damaged or altered); delete that directory to make a new replica`,
+      );
+    }
     if (!identity) {
       const id = randomBytes(24).toString('base64url');
       db.transaction(() => {
@@ -223,6 +242,13 @@ export async function openReplica(options: {
     const id = metaText('outbox_id');
     if (!id) throw new ReplicaForeignError(`${where} has no outbox id; ${fix}`);
     return id;
+  }
+
+  function holdsAnything(): boolean {
+    for (const table of ['meta', 'outbox', ...TABLES.flatMap((t) => [t, `staged_${t}`])]) {
+      if (db.prepare(`select 1 from "${table}" limit 1`).get()) return true;
+    }
+    return false;
   }
 
   // ---- statements, per table set ----
@@ -272,6 +298,9 @@ export async function openReplica(options: {
       `insert into "${p}state" (key, sealed) values (?, ?) on conflict (key) do update set sealed = excluded.sealed`,
     ),
     getState: db.prepare<[string], { sealed: Buffer }>(`select sealed from "${p}state" where key = ?`),
+    getSigningKey: db.prepare<[string], { sealed: Buffer }>(
+      `select sealed from "${p}signing_keys" where kid = ?`,
+    ),
   });
   const main = statements('');
   const staged = statements('staged_');
@@ -425,7 +454,8 @@ export async function openReplica(options: {
     position = sealedPosition && openRow<ReplicaPosition>('position', serverId, sealedPosition.value);
   } catch (error) {
     db.close();
-    throw error;
+    lock.release();
+    throw unreadable(dataDir, error);
   }
   let gathering: TableSet | undefined;
   let wiped: Promise<void> | undefined;
@@ -446,6 +476,18 @@ export async function openReplica(options: {
   };
 
   // ---- applying records ----
+  const reachable = new WeakMap<ServerState, ReadonlySet<string>>();
+  const reaches = (set: TableSet, vaultId: string): boolean => {
+    const server = set.server;
+    if (!server) return false;
+    let vaults = reachable.get(server);
+    if (!vaults) {
+      vaults = new Set(server.vaults);
+      reachable.set(server, vaults);
+    }
+    return vaults.has(vaultId);
+  };
+
   const purgeVault = (set: TableSet, vaultId: string) => {
     const st = of(set);
     st.dropVault.run(vaultId);
@@ -599,6 +641,13 @@ export async function openReplica(options: {
 
   const applySigningKey = (set: TableSet, key: SigningKeyState) => {
     if (key.accountId !== accountId) throw integrityError(`signing key ${key.kid}`);
+    // A kid's public key never changes (a rotation makes a new kid): a record that would change
+    // it is forged or broken, and would let its signer in.
+    for (const row of [reads.signingKey.get(key.kid), of(set).getSigningKey.get(key.kid)]) {
+      if (!row) continue;
+      const held = openRow<SigningKeyState>('signing-key', key.kid, row.sealed);
+      if (!samePublicKey(held.publicJwk, key.publicJwk)) throw integrityError(`signing key ${key.kid}`);
+    }
     of(set).putSigningKey.run(key.kid, sealRow('signing-key', key.kid, key));
     if (set === current) verificationKeys.delete(key.kid);
   };
@@ -632,11 +681,11 @@ export async function openReplica(options: {
   /** Runs `work` in the set's way: batched while a reset gathers, in its own commit otherwise. */
   const applying = (set: TableSet, work: () => void) => (set === gathering ? gathered(work) : work());
 
-  const startGathering = () => {
+  const startGathering = (epoch: string) => {
     endGatherTransaction();
     db.pragma('synchronous = NORMAL');
     clearStaged();
-    gathering = { prefix: 'staged_', vaults: new Map(), server: undefined };
+    gathering = { prefix: 'staged_', vaults: new Map(), server: undefined, epoch };
   };
 
   const stopGathering = () => {
@@ -650,11 +699,14 @@ export async function openReplica(options: {
     const set = gathering ?? current;
     switch (record.type) {
       case 'reset':
-        startGathering();
+        startGathering(record.epoch);
         return;
       case 'mark': {
         const at: ReplicaPosition = { epoch: record.epoch, seq: record.seq };
         if (gathering) {
+          // A reset's state is the state at a mark of its own log: one of another is no place in it.
+          if (record.epoch !== gathering.epoch)
+            throw new Error(`a mark of epoch ${record.epoch} ends a reset of epoch ${gathering.epoch}`);
           const next = gathering;
           stopGathering();
           swap(at);
@@ -686,6 +738,8 @@ export async function openReplica(options: {
         return;
       case 'vault': {
         const { vault } = record;
+        // The server's vault set comes first (in a reset too): a vault outside it is never sent.
+        if (!reaches(set, vault.id)) throw integrityError(`vault ${vault.id}: not one the server may reach`);
         const previous = set.vaults.get(vault.id);
         const held = await holdVault(vault, {
           contentVersion: Math.max(previous?.contentVersion ?? 0, vault.contentVersion),
@@ -695,6 +749,15 @@ export async function openReplica(options: {
         usable();
         if (set !== (gathering ?? current))
           throw new Error('the replica moved on while a vault key was unwrapped');
+        // A vault's data key never changes: a record with another one for a vault held (now, or
+        // in what a reset gathers) is forged or broken, whoever wrapped it to this server's
+        // public key, which is no secret.
+        for (const known of [current.vaults.get(vault.id), set.vaults.get(vault.id)]) {
+          if (known && (known.key.length !== held.key.length || !timingSafeEqual(known.key, held.key))) {
+            held.key.fill(0);
+            throw integrityError(`vault ${vault.id} key`);
+          }
+        }
         applying(set, () => applyVault(set, vault, held));
         set.vaults.set(vault.id, held);
         return;
@@ -740,6 +803,9 @@ export async function openReplica(options: {
     tokens.clear();
     wiped = writer.close().then(() => {
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+      // Removed while still held, so no other node takes it in between; nothing is left behind.
+      rmSync(join(dataDir, LOCK_FILE), { force: true });
+      lock.release();
     });
   };
 
@@ -934,6 +1000,62 @@ export async function openReplica(options: {
       endGatherTransaction();
       await writer.close();
       db.close();
+      lock.release();
     },
   };
+}
+
+/** Two public JWKs of the same key, however their JSON text is laid out. */
+function samePublicKey(a: string, b: string): boolean {
+  const parse = (text: string) => {
+    try {
+      const jwk = JSON.parse(text) as Record<string, unknown>;
+      return `${String(jwk.kty)}|${String(jwk.crv)}|${String(jwk.x)}|${String(jwk.y)}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const left = parse(a);
+  return left !== undefined && left === parse(b);
+}
+
+/** The replica file cannot be read as one (damaged, truncated, not a database, or tampered with). */
+export class ReplicaUnreadableError extends ProcessError {
+  constructor(message: string, cause: unknown) {
+    super('replica_unreadable', message, { cause });
+  }
+}
+
+/**
+ * An error at open as the operator sees it: a refusal already written for them passes as it is;
+ * a damaged file or a row that does not open under the replica key is `replica_unreadable`, with
+ * what to do, and no detail of the row (the cause is kept for logs).
+ */
+function unreadable(dataDir: string, error: unknown): unknown {
+  if (error instanceof ProcessError) return error;
+  const code = (error as { code?: unknown }).code;
+  const sqlite = typeof code === 'string' && code.startsWith('SQLITE_') && code !== 'SQLITE_BUSY';
+  if (!sqlite && !(isAppError(error) && error.code === 'integrity_error')) return error;
+  return new ReplicaUnreadableError(
+    `the replica in ${dataDir} cannot be read (${sqlite ? 'the file is damaged or not a replica' : 'a row does not open under this server’s replica key: it was altered'}); stop the node, delete that directory, and start it again to make a new replica from the central service`,
+    error,
+  );
+}
+
+/**
+ * The replica is the node's alone: its directory 0700 and its files 0600, also when they existed
+ * before with looser modes. SQLite gives its -wal and -shm the database file's mode, so they
+ * follow it.
+ */
+function keepPrivate(dataDir: string, file: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  closeSync(openSync(file, 'a', 0o600));
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      chmodSync(`${file}${suffix}`, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }

@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectCall } from '../../../src/connect-server/central/central-client.js';
+import { nodeReads } from '../../../src/connect-server/node/node-reads.js';
+import { openReplica, type SqliteReplica } from '../../../src/connect-server/node/sqlite-replica.js';
+import { type ReplicaRecord, replicaRecord } from '../../../src/connect-server/wire/replica-protocol.js';
+import { importServerPublicKey, wrapVaultKey } from '../../../src/crypto/server-key.js';
+import type { ConnectCredentials } from '../../../src/domain/connect/server-service.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { adminSetup } from '../../helpers/connect-app.js';
+import { replicaRecords } from '../../helpers/replica-records.js';
+
+/**
+ * The replica and the node's read path under attack: tampered storage, hostile records (a
+ * network path without TLS, or a buggy central service), and a second process on the data
+ * directory. Each case is a refusal or an integrity error, never wrong data.
+ */
+
+const EPOCH = 'epoch-aaaaaaaaaaaaaaaa';
+const OTHER_EPOCH = 'epoch-bbbbbbbbbbbbbbbb';
+
+let t: TestApp;
+let credentials: ConnectCredentials;
+let serverId: string;
+let vaultA: string;
+let vaultB: string;
+let vaultOther: string;
+let itemA1: string;
+let readToken: { id: string; token: string };
+let records: ReturnType<typeof replicaRecords>;
+const dirs: string[] = [];
+const opened: SqliteReplica[] = [];
+
+let requestSeq = 0;
+const call = (token: string): ConnectCall => ({
+  token,
+  requestId: `atk-${++requestSeq}`,
+  ip: '192.0.2.9',
+  userAgent: 'replica-attacks',
+});
+
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-replica-atk-'));
+  dirs.push(dir);
+  return dir;
+};
+
+async function replicaWith(recordsToApply: ReplicaRecord[], dir = tempDir()) {
+  const replica = await openReplica({ dataDir: dir, credentials });
+  opened.push(replica);
+  for (const r of recordsToApply) await replica.receive(r);
+  return { replica, dir };
+}
+
+const closeIt = async (replica: SqliteReplica) => {
+  await replica.close();
+  opened.splice(opened.indexOf(replica), 1);
+};
+
+const fullState = (epoch = EPOCH, seq = 1) => records.fullState(epoch, seq, [readToken.id]);
+const wire = (r: ReplicaRecord) => replicaRecord.parse(r);
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const setup = adminSetup(t);
+  vaultA = (await setup.vault('alpha')).id;
+  vaultB = (await setup.vault('beta')).id;
+  vaultOther = (await setup.vault('not on the server')).id;
+  itemA1 = (
+    await setup.item(vaultA, {
+      title: 'db',
+      category: 'LOGIN',
+      fields: [{ purpose: 'PASSWORD', type: 'CONCEALED', value: 'the-real-secret' }],
+    })
+  ).id;
+  const created = (await setup.api.post('/servers', { name: 'node', vaults: [vaultA, vaultB] })).json() as {
+    id: string;
+    credentials: ConnectCredentials;
+  };
+  serverId = created.id;
+  credentials = created.credentials;
+  readToken = await setup.token(serverId, [
+    { vaultId: vaultA, permissions: ['read'] },
+    { vaultId: vaultB, permissions: ['read'] },
+  ]);
+  records = replicaRecords(t.storage, t.keyring, serverId);
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((r) => r.close()));
+});
+
+afterAll(async () => {
+  await t.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A vault record as a forger with the server's public key (not secret) makes it: a key of its own choosing. */
+async function forgedVaultRecord(vaultId: string): Promise<ReplicaRecord> {
+  const genuine = await records.vaultRecord(vaultId);
+  if (genuine.type !== 'vault') throw new Error('not a vault record');
+  const { d: _d, ...publicJwk } = credentials.serverKey;
+  const key = await wrapVaultKey(await importServerPublicKey(publicJwk), genuine.vault, randomBytes(32));
+  return wire({ type: 'vault', vault: { ...genuine.vault, key } });
+}
+
+describe('the data directory', () => {
+  it('a second replica opened on a data directory in use is refused, and the first one keeps its reset', async () => {
+    const state = await fullState();
+    const { replica, dir } = await replicaWith([]);
+    // The first is half-way through a reset when the second starts.
+    for (const r of state.slice(0, -1)) await replica.receive(r);
+    await expect(openReplica({ dataDir: dir, credentials })).rejects.toMatchObject({
+      code: 'data_dir_in_use',
+    });
+    await replica.receive(state[state.length - 1] as ReplicaRecord);
+    const node = nodeReads(replica, replica.outbox);
+    const items = await node.listItems(call(readToken.token), vaultA);
+    expect(items.map((i) => i.id)).toEqual([itemA1]);
+    await node.close();
+    // Free again once the first is closed.
+    await closeIt(replica);
+    const { replica: again } = await replicaWith([], dir);
+    expect(again.position()).toEqual({ epoch: EPOCH, seq: 1 });
+  });
+
+  it('a replica whose identity row was deleted is refused at open, not made anew over the old rows', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    const outboxId = replica.outbox.id;
+    await closeIt(replica);
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    db.prepare("delete from meta where key = 'identity'").run();
+    db.close();
+    await expect(openReplica({ dataDir: dir, credentials })).rejects.toMatchObject({
+      code: 'replica_foreign',
+    });
+    const check = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    const row = check.prepare("select value from meta where key = 'outbox_id'").get() as { value: Buffer };
+    check.close();
+    expect(row.value.toString('utf8')).toBe(outboxId);
+  });
+
+  it('a replica file and its data directory are private to the node, even when they existed before', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'replica.sqlite'), '', { mode: 0o644 });
+    chmodSync(join(dir, 'replica.sqlite'), 0o644);
+    const { replica } = await replicaWith(await fullState(), dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const name of ['replica.sqlite', 'replica.sqlite-wal', 'replica.sqlite-shm'])
+      expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+    await closeIt(replica);
+  });
+
+  it('a truncated or garbage replica file is a clear refusal at open, not a raw SQLite error', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    await closeIt(replica);
+    const file = join(dir, 'replica.sqlite');
+    writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(5000)]));
+    rmSync(`${file}-wal`, { force: true });
+    rmSync(`${file}-shm`, { force: true });
+    await expect(openReplica({ dataDir: dir, credentials })).rejects.toMatchObject({
+      code: 'replica_unreadable',
+      message: expect.stringContaining(dir),
+    });
+    const notADir = join(tempDir(), 'sub');
+    mkdirSync(notADir);
+    writeFileSync(join(notADir, 'replica.sqlite'), 'not a database at all, just text');
+    await expect(openReplica({ dataDir: notADir, credentials })).rejects.toMatchObject({
+      code: 'replica_unreadable',
+    });
+  });
+});
+
+describe('tampered storage', () => {
+  const flip = (bytes: Buffer, at: number) => bytes.writeUInt8(bytes.readUInt8(at) ^ 1, at);
+  const tamper = (dir: string, select: string, update: string) => {
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    const row = db.prepare(select).get() as { v: Buffer };
+    flip(row.v, 30);
+    db.prepare(update).run(row.v);
+    db.close();
+  };
+
+  for (const [what, select, update] of [
+    ['a vault row', 'select sealed as v from vaults limit 1', 'update vaults set sealed = ?'],
+    ['a vault content row', 'select content as v from vaults limit 1', 'update vaults set content = ?'],
+    [
+      "the server's vault set",
+      "select sealed as v from state where key = 'server'",
+      "update state set sealed = ? where key = 'server'",
+    ],
+    [
+      'the position',
+      "select value as v from meta where key = 'position'",
+      "update meta set value = ? where key = 'position'",
+    ],
+  ] as const) {
+    it(`${what} altered at rest is a refusal at open (replica_unreadable), never wrong data`, async () => {
+      const { replica, dir } = await replicaWith(await fullState());
+      await closeIt(replica);
+      tamper(dir, select, update);
+      const refused = await openReplica({ dataDir: dir, credentials }).catch((e) => e);
+      expect(refused).toMatchObject({ code: 'replica_unreadable' });
+      expect(refused.message).toContain(dir);
+      // Free for the next attempt: a refusal at open releases the directory.
+      await expect(openReplica({ dataDir: dir, credentials })).rejects.toMatchObject({
+        code: 'replica_unreadable',
+      });
+    });
+  }
+
+  it('a signing key row altered at rest is an integrity error at the read that needs it', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    await closeIt(replica);
+    tamper(dir, 'select sealed as v from signing_keys limit 1', 'update signing_keys set sealed = ?');
+    const { replica: again } = await replicaWith([], dir);
+    const node = nodeReads(again, again.outbox);
+    const refused = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect({ status: refused.status, code: refused.code }).toEqual({ status: 500, code: 'integrity_error' });
+    await node.close();
+  });
+
+  it("vault rows swapped between two vaults' ids do not open", async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    await closeIt(replica);
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    db.prepare('update vaults set id = ? where id = ?').run('x'.repeat(26), vaultA);
+    db.prepare('update vaults set id = ? where id = ?').run(vaultA, vaultB);
+    db.prepare('update vaults set id = ? where id = ?').run(vaultB, 'x'.repeat(26));
+    db.close();
+    await expect(openReplica({ dataDir: dir, credentials })).rejects.toMatchObject({
+      code: 'replica_unreadable',
+    });
+  });
+});
+
+describe('hostile records', () => {
+  it('a mark of another epoch than its reset is refused, and what the reset gathered is not taken', async () => {
+    const { replica } = await replicaWith(await fullState());
+    const again = await fullState(EPOCH, 2);
+    // The reset's records without the server's vault B.
+    const other = again.filter((r) => !(r.type === 'vault' && r.vault.id === vaultB)).slice(0, -1);
+    for (const r of other) await replica.receive(r);
+    await expect(replica.receive(wire({ type: 'mark', epoch: OTHER_EPOCH, seq: 7 }))).rejects.toThrow(
+      /epoch/,
+    );
+    expect(replica.position()).toEqual({ epoch: EPOCH, seq: 1 });
+    const node = nodeReads(replica, replica.outbox);
+    expect((await node.listVaults(call(readToken.token))).map((v) => v.id).sort()).toEqual(
+      [vaultA, vaultB].sort(),
+    );
+    await node.close();
+  });
+
+  it('a vault record with another data key for a vault the replica holds is refused, in a reset too', async () => {
+    const { replica } = await replicaWith(await fullState());
+    const forged = await forgedVaultRecord(vaultA);
+    await expect(replica.receive(forged)).rejects.toMatchObject({ code: 'integrity_error' });
+    await replica.receive(wire({ type: 'reset', epoch: EPOCH }));
+    await replica.receive(await records.serverRecord());
+    await expect(replica.receive(forged)).rejects.toMatchObject({ code: 'integrity_error' });
+    replica.abandon();
+    const node = nodeReads(replica, replica.outbox);
+    const json = await node.getItem(call(readToken.token), vaultA, itemA1);
+    expect(json.toString('utf8')).toContain('the-real-secret');
+    await node.close();
+  });
+
+  it('a vault record for a vault the server may not reach is refused', async () => {
+    const { replica } = await replicaWith(await fullState());
+    await expect(replica.receive(await records.vaultRecord(vaultOther))).rejects.toMatchObject({
+      code: 'integrity_error',
+    });
+    await replica.receive(wire({ type: 'reset', epoch: EPOCH }));
+    await replica.receive(await records.serverRecord());
+    await expect(replica.receive(await records.vaultRecord(vaultOther))).rejects.toMatchObject({
+      code: 'integrity_error',
+    });
+  });
+
+  it('a signing-key record that changes the public key of a kid held is refused', async () => {
+    const { replica } = await replicaWith(await fullState());
+    const [key] = await records.signingKeyRecords();
+    if (key?.type !== 'signing-key') throw new Error('no signing key');
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const forged = wire({
+      type: 'signing-key',
+      key: { ...key.key, publicJwk: JSON.stringify(await exportJWK(pair.publicKey)) },
+    });
+    await expect(replica.receive(forged)).rejects.toMatchObject({ code: 'integrity_error' });
+    // The same record again (a resumed stream repeats what the node has) is harmless.
+    await replica.receive(key);
+    const node = nodeReads(replica, replica.outbox);
+    expect(await node.listVaults(call(readToken.token))).toHaveLength(2);
+    await node.close();
+  });
+});
