@@ -1,5 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  constants as fsConstants,
+  mkdirSync,
+  openSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { importJWK, type JWK, type KeyObject } from 'jose';
@@ -1050,12 +1058,30 @@ function unreadable(dataDir: string, error: unknown): unknown {
 function keepPrivate(dataDir: string, file: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
-  closeSync(openSync(file, 'a', 0o600));
-  for (const suffix of ['', '-wal', '-shm']) {
+  // Never through a symbolic link: the node would change (and SQLite write) a file elsewhere.
+  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fsConstants;
+  for (const [suffix, flags] of [
+    ['', O_RDWR | O_CREAT | O_NOFOLLOW],
+    ['-wal', O_RDWR | O_NOFOLLOW],
+    ['-shm', O_RDWR | O_NOFOLLOW],
+  ] as const) {
+    let fd: number;
     try {
-      chmodSync(`${file}${suffix}`, 0o600);
+      fd = openSync(`${file}${suffix}`, flags, 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'ELOOP')
+        throw new ReplicaUnreadableError(
+          `${file}${suffix} is a symbolic link; a replica's files must be files of its data directory (${dataDir})`,
+          error,
+        );
+      throw error;
+    }
+    try {
+      fchmodSync(fd, 0o600);
+    } finally {
+      closeSync(fd);
     }
   }
 }

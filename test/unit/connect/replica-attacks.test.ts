@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -156,6 +165,20 @@ describe('the data directory', () => {
     await closeIt(replica);
   });
 
+  it('a replica file that is a symbolic link is refused, and what it points at is left alone', async () => {
+    const dir = tempDir();
+    const elsewhere = join(tempDir(), 'precious');
+    writeFileSync(elsewhere, 'not yours', { mode: 0o644 });
+    chmodSync(elsewhere, 0o644);
+    symlinkSync(elsewhere, join(dir, 'replica.sqlite'));
+    await expect(openReplica({ dataDir: dir, credentials })).rejects.toMatchObject({
+      code: 'replica_unreadable',
+      message: expect.stringContaining('symbolic link'),
+    });
+    expect(statSync(elsewhere).mode & 0o777).toBe(0o644);
+    expect(readFileSync(elsewhere, 'utf8')).toBe('not yours');
+  });
+
   it('a truncated or garbage replica file is a clear refusal at open, not a raw SQLite error', async () => {
     const { replica, dir } = await replicaWith(await fullState());
     await closeIt(replica);
@@ -298,6 +321,140 @@ describe('hostile records', () => {
     await replica.receive(key);
     const node = nodeReads(replica, replica.outbox);
     expect(await node.listVaults(call(readToken.token))).toHaveLength(2);
+    await node.close();
+  });
+});
+
+describe('authorization from the replica', () => {
+  it('a grant naming a vault the server does not reach, or no longer reaches, reads nothing', async () => {
+    const { replica } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    const widened = await records.tokenRecord(readToken.id);
+    if (widened.type !== 'token') throw new Error('not a token record');
+    widened.token.grants = [...widened.token.grants, { vaultId: vaultOther, permissions: ['read'] }];
+    await replica.receive(wire(widened));
+    const other = await node.listItems(call(readToken.token), vaultOther).catch((e) => e);
+    expect({ status: other.status, code: other.code }).toEqual({ status: 404, code: 'not_found' });
+    // Vault B leaves the server; the token still names it.
+    await replica.receive(await records.serverRecord([vaultA]));
+    const gone = await node.listItems(call(readToken.token), vaultB).catch((e) => e);
+    expect({ status: gone.status, code: gone.code }).toEqual({ status: 404, code: 'not_found' });
+    expect((await node.listVaults(call(readToken.token))).map((v) => v.id)).toEqual([vaultA]);
+    await node.close();
+  });
+
+  it('a token revoked or dropped by a reset is refused right after its mark, though verified before', async () => {
+    const { replica } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    await node.getItem(call(readToken.token), vaultA, itemA1);
+    // A reset that no longer holds the token at all.
+    const without = (await fullState(EPOCH, 2)).filter((r) => r.type !== 'token');
+    for (const r of without) await replica.receive(r);
+    const dropped = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect(dropped.status).toBe(401);
+    // A reset that holds it revoked.
+    const revoked = (await fullState(EPOCH, 3)).map((r) =>
+      r.type === 'token' ? wire({ ...r, token: { ...r.token, revokedAt: new Date().toISOString() } }) : r,
+    );
+    for (const r of revoked) await replica.receive(r);
+    const refused = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect({ status: refused.status, message: refused.message }).toEqual({
+      status: 401,
+      message: 'Invalid token: the token has been revoked',
+    });
+    await node.close();
+  });
+
+  it('a token record of another server or account is refused, and grants nothing', async () => {
+    const { replica } = await replicaWith(await fullState());
+    const record = await records.tokenRecord(readToken.id);
+    if (record.type !== 'token') throw new Error('not a token record');
+    for (const token of [
+      { ...record.token, id: 'q'.repeat(26), serverId: 'r'.repeat(26) },
+      { ...record.token, id: 'q'.repeat(26), accountId: 's'.repeat(26) },
+    ]) {
+      await expect(replica.receive(wire({ type: 'token', token }))).rejects.toMatchObject({
+        code: 'integrity_error',
+      });
+    }
+    expect(await replica.stores.connectTokens.get('q'.repeat(26))).toBeUndefined();
+  });
+
+  it('a caller without access learns nothing of which items exist: the same refusal either way', async () => {
+    const setup = adminSetup(t);
+    const onlyB = await setup.token(serverId, [{ vaultId: vaultB, permissions: ['read'] }]);
+    const { replica } = await replicaWith(await records.fullState(EPOCH, 1, [readToken.id, onlyB.id]));
+    const node = nodeReads(replica, replica.outbox);
+    const existing = await node.getItem(call(onlyB.token), vaultA, itemA1).catch((e) => e);
+    const missing = await node.getItem(call(onlyB.token), vaultA, 'z'.repeat(26)).catch((e) => e);
+    const file = await node.fileContent(call(onlyB.token), vaultA, itemA1, 'y'.repeat(26)).catch((e) => e);
+    const shape = (e: { status: number; code: string; message: string }) => ({
+      status: e.status,
+      code: e.code,
+      message: e.message.replace(/[0-9a-z]{26}/g, 'ID'),
+    });
+    expect(shape(existing)).toEqual(shape(missing));
+    expect(shape(file)).toEqual(shape(missing));
+    expect(existing.status).toBe(403);
+    expect(JSON.stringify(existing)).not.toContain(itemA1);
+    await node.close();
+  });
+});
+
+describe('reads while records arrive', () => {
+  it('parallel reads during item updates and a reset are each whole: one version, its own head, never an error', async () => {
+    const setup = adminSetup(t);
+    const body = (secret: string) => ({
+      title: 'moving',
+      category: 'LOGIN',
+      fields: [{ purpose: 'PASSWORD', type: 'CONCEALED', value: secret }],
+    });
+    const item = await setup.item(vaultB, body('moving-secret-v1'));
+    const { replica } = await replicaWith(await fullState());
+    const updates: ReplicaRecord[] = [];
+    for (const n of [2, 3, 4]) {
+      const res = await setup.api.put(`/vaults/${vaultB}/items/${item.id}`, {
+        ...body(`moving-secret-v${n}`),
+      });
+      expect(res.statusCode).toBeLessThan(300);
+      updates.push(await records.itemRecord(vaultB, item.id));
+    }
+    const reset = await fullState(EPOCH, 9);
+    const node = nodeReads(replica, replica.outbox);
+    const reads: Promise<Buffer>[] = [];
+    const feed = (async () => {
+      for (const r of [...updates.slice(0, 2), ...reset, updates[2] as ReplicaRecord]) {
+        await replica.receive(r);
+        for (let i = 0; i < 20; i += 1) reads.push(node.getItem(call(readToken.token), vaultB, item.id));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    for (let i = 0; i < 50; i += 1) reads.push(node.getItem(call(readToken.token), vaultB, item.id));
+    await feed;
+    const answers = await Promise.all(reads);
+    const secrets = answers.map((a) => /moving-secret-v(\d)/.exec(a.toString('utf8'))?.[1]);
+    expect(secrets.every((s) => s !== undefined)).toBe(true);
+    expect(secrets[secrets.length - 1]).toBe('4');
+    await node.close();
+  });
+});
+
+describe('the outbox fails closed', () => {
+  it('a read whose event cannot be committed answers no secret, in parallel too', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    await node.getItem(call(readToken.token), vaultA, itemA1);
+    // The outbox table made unwritable behind the node's back.
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    db.exec("create trigger no_outbox before insert on outbox begin select raise(abort, 'refused'); end");
+    db.close();
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, () => node.getItem(call(readToken.token), vaultA, itemA1)),
+    );
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    for (const r of results) {
+      if (r.status === 'rejected') expect(String(r.reason?.message)).not.toContain('the-real-secret');
+    }
     await node.close();
   });
 });
