@@ -75,6 +75,12 @@ export interface SqliteReplica extends Replica {
   readonly signingKeys: VerificationKeys;
   /** The file the replica lives in. */
   readonly file: string;
+  /**
+   * When the last mark was applied (ms since the epoch), kept sealed with the position, so the
+   * staleness bound survives a restart without a file an intruder in the data directory could
+   * move forward; undefined without a position, or if the stored time is ahead of the clock.
+   */
+  lastMarkAt(): number | undefined;
 }
 
 /** A vault held: its core (what authorization and decryption need), counters and keys. */
@@ -317,7 +323,7 @@ export async function openReplica(options: {
   const clearStaged = db.transaction(() => {
     for (const t of TABLES) db.exec(`delete from "staged_${t}"`);
   });
-  const swap = db.transaction((position: ReplicaPosition) => {
+  const swap = db.transaction((position: ReplicaPosition, markedAt: number) => {
     for (const t of TABLES) {
       if (t === 'gone') {
         // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
@@ -328,7 +334,7 @@ export async function openReplica(options: {
       }
       db.exec(`delete from "staged_${t}"`);
     }
-    setMeta.run('position', sealRow('position', serverId, position));
+    setMeta.run('position', sealRow('position', serverId, { ...position, markedAt }));
   });
 
   // ---- reads ----
@@ -454,12 +460,23 @@ export async function openReplica(options: {
 
   let current: TableSet;
   let position: ReplicaPosition | undefined;
+  let lastMarkAt: number | undefined;
   try {
     // A reset interrupted by a stop is started over: what it gathered is not a state.
     clearStaged();
     current = await loadSet('');
     const sealedPosition = getMeta.get('position');
-    position = sealedPosition && openRow<ReplicaPosition>('position', serverId, sealedPosition.value);
+    if (sealedPosition) {
+      const held = openRow<ReplicaPosition & { markedAt?: number }>(
+        'position',
+        serverId,
+        sealedPosition.value,
+      );
+      position = { epoch: held.epoch, seq: held.seq };
+      // A time ahead of the clock would stretch the staleness bound: not believed.
+      lastMarkAt =
+        typeof held.markedAt === 'number' && held.markedAt <= Date.now() ? held.markedAt : undefined;
+    }
   } catch (error) {
     db.close();
     lock.release();
@@ -711,13 +728,14 @@ export async function openReplica(options: {
         return;
       case 'mark': {
         const at: ReplicaPosition = { epoch: record.epoch, seq: record.seq };
+        const now = Date.now();
         if (gathering) {
           // A reset's state is the state at a mark of its own log: one of another is no place in it.
           if (record.epoch !== gathering.epoch)
             throw new Error(`a mark of epoch ${record.epoch} ends a reset of epoch ${gathering.epoch}`);
           const next = gathering;
           stopGathering();
-          swap(at);
+          swap(at, now);
           // What was gathered is the replica's now, in the replica's own tables.
           current = { prefix: '', vaults: next.vaults, server: next.server };
           verificationKeys.clear();
@@ -728,11 +746,12 @@ export async function openReplica(options: {
             throw new Error(
               `a mark of epoch ${record.epoch} without a reset (the replica is at ${position.epoch})`,
             );
-          setMeta.run('position', sealRow('position', serverId, at));
+          setMeta.run('position', sealRow('position', serverId, { ...at, markedAt: now }));
         } else {
           return; // no whole state yet: a mark alone is not one
         }
         position = at;
+        lastMarkAt = now;
         return;
       }
       case 'server':
@@ -807,6 +826,7 @@ export async function openReplica(options: {
     for (const held of current.vaults.values()) held.key.fill(0);
     current = { prefix: '', vaults: new Map(), server: undefined };
     position = undefined;
+    lastMarkAt = undefined;
     verificationKeys.clear();
     tokens.clear();
     wiped = writer.close().then(() => {
@@ -994,6 +1014,7 @@ export async function openReplica(options: {
     keys,
     signingKeys,
     position: () => position,
+    lastMarkAt: () => lastMarkAt,
     receive,
     abandon: () => {
       if (!gathering || wiped || closed) return;

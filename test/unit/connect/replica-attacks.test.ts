@@ -458,3 +458,32 @@ describe('the outbox fails closed', () => {
     await node.close();
   });
 });
+
+describe('the time of the last mark', () => {
+  it('is kept sealed with the position: it survives a restart, and an older copy of the row only makes it older', async () => {
+    const before = Date.now();
+    const { replica, dir } = await replicaWith(await fullState());
+    const first = replica.lastMarkAt() as number;
+    expect(first).toBeGreaterThanOrEqual(before);
+    const db = () => new BetterSqlite3(join(dir, 'replica.sqlite'));
+    const read = db();
+    const older = (read.prepare("select value from meta where key = 'position'").get() as { value: Buffer })
+      .value;
+    read.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await replica.receive(wire({ type: 'mark', epoch: EPOCH, seq: 2 }));
+    const second = replica.lastMarkAt() as number;
+    expect(second).toBeGreaterThan(first);
+    await closeIt(replica);
+    const { replica: again } = await replicaWith([], dir);
+    expect(again.lastMarkAt()).toBe(second);
+    await closeIt(again);
+    // The row put back to an older copy: an older time, never a newer one.
+    const write = db();
+    write.prepare("update meta set value = ? where key = 'position'").run(older);
+    write.close();
+    const { replica: third } = await replicaWith([], dir);
+    expect(third.lastMarkAt()).toBe(first);
+    expect(third.position()).toEqual({ epoch: EPOCH, seq: 1 });
+  });
+});
