@@ -3,6 +3,7 @@ import {
   chmodSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -485,5 +486,22 @@ describe('the time of the last mark', () => {
     const { replica: third } = await replicaWith([], dir);
     expect(third.lastMarkAt()).toBe(first);
     expect(third.position()).toEqual({ epoch: EPOCH, seq: 1 });
+  });
+});
+
+describe('after server-gone', () => {
+  it('takes no record, serves nothing, and leaves nothing in the data directory', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    await replica.receive(wire({ type: 'server-gone' }));
+    await expect(replica.receive(await records.serverRecord())).rejects.toThrow(/closed/);
+    await expect(replica.receive(wire({ type: 'reset', epoch: EPOCH }))).rejects.toThrow(/closed/);
+    await expect(node.getItem(call(readToken.token), vaultA, itemA1)).rejects.toThrow();
+    await replica.close();
+    expect(readdirSync(dir)).toEqual([]);
+    // The directory is free for a new replica.
+    const { replica: fresh } = await replicaWith([], dir);
+    expect(fresh.position()).toBeUndefined();
+    await node.close();
   });
 });
