@@ -17,7 +17,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectCall } from '../../../src/connect-server/central/central-client.js';
 import { nodeReads } from '../../../src/connect-server/node/node-reads.js';
 import { openReplica, type SqliteReplica } from '../../../src/connect-server/node/sqlite-replica.js';
-import { type ReplicaRecord, replicaRecord } from '../../../src/connect-server/wire/replica-protocol.js';
+import {
+  type ReplicaRecord,
+  replicaRecord,
+  shippedEvent,
+} from '../../../src/connect-server/wire/replica-protocol.js';
 import { importServerPublicKey, wrapVaultKey } from '../../../src/crypto/server-key.js';
 import type { ConnectCredentials } from '../../../src/domain/connect/server-service.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
@@ -503,5 +507,31 @@ describe('after server-gone', () => {
     const { replica: fresh } = await replicaWith([], dir);
     expect(fresh.position()).toBeUndefined();
     await node.close();
+  });
+});
+
+describe('the outbox as shipped', () => {
+  it('a refusal summary counting more than a million refusals (a flood of 17k a second for its minute) still ships', async () => {
+    const summary = {
+      occurredAt: new Date().toISOString(),
+      actorType: 'connect_token',
+      actorId: 'unknown',
+      tokenId: null,
+      action: 'READ',
+      resourceType: 'ITEM',
+      resourceId: null,
+      vaultId: null,
+      itemId: null,
+      itemVersion: null,
+      result: 'DENY',
+      requestId: null,
+      ip: '198.51.100.4',
+      userAgent: 'flood',
+      count: 1_500_000,
+    };
+    // The shipper drops an event the schema refuses: the flood would vanish from the trail.
+    expect(shippedEvent.safeParse(summary).success).toBe(true);
+    // Bounded by the trail's column (a 32-bit integer), not above it.
+    expect(shippedEvent.safeParse({ ...summary, count: 2 ** 31 }).success).toBe(false);
   });
 });
