@@ -142,6 +142,16 @@ describe('the data directory', () => {
     expect(again.position()).toEqual({ epoch: EPOCH, seq: 1 });
   });
 
+  it('a data directory that is a link to one in use is refused as in use', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    const link = join(tempDir(), 'link');
+    symlinkSync(dir, link);
+    await expect(openReplica({ dataDir: link, credentials })).rejects.toMatchObject({
+      code: 'data_dir_in_use',
+    });
+    expect(replica.position()).toEqual({ epoch: EPOCH, seq: 1 });
+  });
+
   it('a replica whose identity row was deleted is refused at open, not made anew over the old rows', async () => {
     const { replica, dir } = await replicaWith(await fullState());
     const outboxId = replica.outbox.id;
