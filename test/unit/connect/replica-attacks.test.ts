@@ -295,6 +295,39 @@ describe('hostile records', () => {
     await node.close();
   });
 
+  it("item records out of place are refused and change nothing: another vault, another item's head, another account, a file that does not open", async () => {
+    const { replica } = await replicaWith(await fullState());
+    const genuine = await records.itemRecord(vaultA, itemA1);
+    if (genuine.type !== 'item') throw new Error('not an item record');
+    const other = (await fullState()).find((r) => r.type === 'item' && r.item.id !== itemA1);
+    const file = {
+      id: 'f'.repeat(26),
+      itemId: itemA1,
+      vaultId: vaultA,
+      meta: 'AAAA',
+      size: 0,
+      createdAt: genuine.item.createdAt,
+      content: 'AAAA',
+    };
+    const hostile = [
+      { ...genuine.item, vaultId: vaultB },
+      { ...genuine.item, accountId: 'a'.repeat(26) },
+      { ...genuine.item, version: genuine.item.version + 1 },
+      ...(other?.type === 'item' ? [{ ...genuine.item, head: other.item.head }] : []),
+      { ...genuine.item, files: [file, file] },
+    ];
+    for (const item of hostile) {
+      await expect(
+        replica.receive(wire({ type: 'item', item, vaultContent: genuine.vaultContent })),
+      ).rejects.toBeDefined();
+    }
+    const node = nodeReads(replica, replica.outbox);
+    const json = await node.getItem(call(readToken.token), vaultA, itemA1);
+    expect(json.toString('utf8')).toContain('the-real-secret');
+    expect((await node.listItems(call(readToken.token), vaultB)).map((i) => i.id)).not.toContain(itemA1);
+    await node.close();
+  });
+
   it('a vault record with another data key for a vault the replica holds is refused, in a reset too', async () => {
     const { replica } = await replicaWith(await fullState());
     const forged = await forgedVaultRecord(vaultA);
