@@ -1072,13 +1072,19 @@ function unreadable(dataDir: string, error: unknown): unknown {
 }
 
 /**
- * The replica is the node's alone: its directory 0700 and its files 0600, also when they existed
- * before with looser modes. SQLite gives its -wal and -shm the database file's mode, so they
- * follow it.
+ * The replica is the node's alone: its directory 0700 (when the node owns it) and its files 0600,
+ * also when they existed before with looser modes. SQLite gives its -wal and -shm the database
+ * file's mode, so they follow it.
  */
 function keepPrivate(dataDir: string, file: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(dataDir, 0o700);
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch (error) {
+    // A directory someone else owns (a mounted volume's root, say) keeps its mode: the files
+    // below are the node's own and 0600 whatever it is.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+  }
   // Never through a symbolic link: the node would change (and SQLite write) a file elsewhere.
   const { O_RDWR, O_CREAT, O_NOFOLLOW } = fsConstants;
   for (const [suffix, flags] of [
