@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -99,9 +99,25 @@ interface TableSet {
   server: ServerState | undefined;
   /** The epoch of the reset gathering this set (staged sets only): its mark must be of it. */
   epoch?: string;
+  /** The token ledger: each token row's hash, by token id (see `rowHash`). */
+  ledger: Map<string, string>;
 }
 
-type Kind = 'identity' | 'position' | 'server' | 'vault' | 'vault-content' | 'token' | 'signing-key';
+/**
+ * A sealed row's fingerprint (SHA-256, 128 bits kept). Every seal has a fresh nonce, so a row put
+ * back to an older copy, even of the same token, has another fingerprint than the one recorded.
+ */
+const rowHash = (sealed: Buffer) => createHash('sha256').update(sealed).digest('base64url').slice(0, 22);
+
+type Kind =
+  | 'identity'
+  | 'position'
+  | 'server'
+  | 'vault'
+  | 'vault-content'
+  | 'token'
+  | 'token-ledger'
+  | 'signing-key';
 
 const TABLES = ['vaults', 'items', 'files', 'tokens', 'signing_keys', 'state', 'gone'] as const;
 
@@ -315,6 +331,7 @@ export async function openReplica(options: {
     getSigningKey: db.prepare<[string], { sealed: Buffer }>(
       `select sealed from "${p}signing_keys" where kid = ?`,
     ),
+    allTokens: db.prepare<[], { id: string; sealed: Buffer }>(`select id, sealed from "${p}tokens"`),
   });
   const main = statements('');
   const staged = statements('staged_');
@@ -323,7 +340,21 @@ export async function openReplica(options: {
   const clearStaged = db.transaction(() => {
     for (const t of TABLES) db.exec(`delete from "staged_${t}"`);
   });
-  const swap = db.transaction((position: ReplicaPosition, markedAt: number) => {
+  /**
+   * The token ledger, sealed, and the position with the ledger's fingerprint, in one step: a
+   * token row put back to an older copy (say, from before its revocation) no longer matches the
+   * ledger, and the ledger put back with it no longer matches the position; the position put back
+   * too is an older place in the log and an older mark time, which the stream and the staleness
+   * bound answer. Returns the ledger's fingerprint.
+   */
+  const writeLedger = (ledger: Map<string, string>, at: ReplicaPosition | undefined, markedAt?: number) => {
+    const sealed = sealRow('token-ledger', serverId, Object.fromEntries(ledger));
+    setMeta.run('token_ledger', sealed);
+    const hash = rowHash(sealed);
+    if (at) setMeta.run('position', sealRow('position', serverId, { ...at, markedAt, ledger: hash }));
+    return hash;
+  };
+  const swap = db.transaction((position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
     for (const t of TABLES) {
       if (t === 'gone') {
         // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
@@ -334,7 +365,7 @@ export async function openReplica(options: {
       }
       db.exec(`delete from "staged_${t}"`);
     }
-    setMeta.run('position', sealRow('position', serverId, { ...position, markedAt }));
+    return writeLedger(ledger, position, markedAt);
   });
 
   // ---- reads ----
@@ -427,7 +458,7 @@ export async function openReplica(options: {
   // ---- in-memory state: the vaults held (with their keys) and the server's vault set ----
   const loadSet = async (prefix: string): Promise<TableSet> => {
     const st = prefix === '' ? main : staged;
-    const set: TableSet = { prefix, vaults: new Map(), server: undefined };
+    const set: TableSet = { prefix, vaults: new Map(), server: undefined, ledger: new Map() };
     const server = st.getState.get('server');
     if (server) set.server = openRow<ServerState>('server', serverId, server.sealed);
     for (const row of st.allVaults.all()) {
@@ -461,13 +492,15 @@ export async function openReplica(options: {
   let current: TableSet;
   let position: ReplicaPosition | undefined;
   let lastMarkAt: number | undefined;
+  /** The fingerprint of the sealed token ledger the position names. */
+  let ledgerHash: string | undefined;
   try {
     // A reset interrupted by a stop is started over: what it gathered is not a state.
     clearStaged();
     current = await loadSet('');
     const sealedPosition = getMeta.get('position');
     if (sealedPosition) {
-      const held = openRow<ReplicaPosition & { markedAt?: number }>(
+      const held = openRow<ReplicaPosition & { markedAt?: number; ledger?: string }>(
         'position',
         serverId,
         sealedPosition.value,
@@ -476,6 +509,18 @@ export async function openReplica(options: {
       // A time ahead of the clock would stretch the staleness bound: not believed.
       lastMarkAt =
         typeof held.markedAt === 'number' && held.markedAt <= Date.now() ? held.markedAt : undefined;
+      if (held.ledger !== undefined) {
+        const sealedLedger = getMeta.get('token_ledger');
+        if (!sealedLedger || rowHash(sealedLedger.value) !== held.ledger)
+          throw integrityError('token ledger');
+        const ledger = openRow<Record<string, string>>('token-ledger', serverId, sealedLedger.value);
+        current.ledger = new Map(Object.entries(ledger));
+        ledgerHash = held.ledger;
+      }
+    }
+    if (ledgerHash === undefined) {
+      // No state yet, or one written before the ledger: the rows as they are.
+      for (const row of main.allTokens.all()) current.ledger.set(row.id, rowHash(row.sealed));
     }
   } catch (error) {
     db.close();
@@ -660,8 +705,19 @@ export async function openReplica(options: {
   const applyToken = (set: TableSet, token: TokenState) => {
     if (token.serverId !== serverId || token.accountId !== accountId)
       throw integrityError(`token ${token.id}`);
-    of(set).putToken.run(token.id, sealRow('token', token.id, token));
-    if (set === current) tokens.delete(token.id);
+    const sealed = sealRow('token', token.id, token);
+    if (set !== current) {
+      of(set).putToken.run(token.id, sealed);
+      set.ledger.set(token.id, rowHash(sealed));
+      return;
+    }
+    const ledger = new Map(set.ledger).set(token.id, rowHash(sealed));
+    ledgerHash = db.transaction(() => {
+      main.putToken.run(token.id, sealed);
+      return writeLedger(ledger, position, lastMarkAt);
+    })();
+    set.ledger = ledger;
+    tokens.delete(token.id);
   };
 
   const applySigningKey = (set: TableSet, key: SigningKeyState) => {
@@ -710,7 +766,7 @@ export async function openReplica(options: {
     endGatherTransaction();
     db.pragma('synchronous = NORMAL');
     clearStaged();
-    gathering = { prefix: 'staged_', vaults: new Map(), server: undefined, epoch };
+    gathering = { prefix: 'staged_', vaults: new Map(), server: undefined, epoch, ledger: new Map() };
   };
 
   const stopGathering = () => {
@@ -735,9 +791,9 @@ export async function openReplica(options: {
             throw new Error(`a mark of epoch ${record.epoch} ends a reset of epoch ${gathering.epoch}`);
           const next = gathering;
           stopGathering();
-          swap(at, now);
+          ledgerHash = swap(at, now, next.ledger);
           // What was gathered is the replica's now, in the replica's own tables.
-          current = { prefix: '', vaults: next.vaults, server: next.server };
+          current = { prefix: '', vaults: next.vaults, server: next.server, ledger: next.ledger };
           verificationKeys.clear();
           tokens.clear();
         } else if (position) {
@@ -746,7 +802,10 @@ export async function openReplica(options: {
             throw new Error(
               `a mark of epoch ${record.epoch} without a reset (the replica is at ${position.epoch})`,
             );
-          setMeta.run('position', sealRow('position', serverId, { ...at, markedAt: now }));
+          setMeta.run(
+            'position',
+            sealRow('position', serverId, { ...at, markedAt: now, ledger: ledgerHash }),
+          );
         } else {
           return; // no whole state yet: a mark alone is not one
         }
@@ -824,7 +883,8 @@ export async function openReplica(options: {
     })();
     db.close();
     for (const held of current.vaults.values()) held.key.fill(0);
-    current = { prefix: '', vaults: new Map(), server: undefined };
+    current = { prefix: '', vaults: new Map(), server: undefined, ledger: new Map() };
+    ledgerHash = undefined;
     position = undefined;
     lastMarkAt = undefined;
     verificationKeys.clear();
@@ -902,7 +962,10 @@ export async function openReplica(options: {
         const cached = tokens.get(id);
         if (cached) return cached;
         const row = reads.token.get(id);
-        if (!row) return undefined;
+        const recorded = current.ledger.get(id);
+        if (!row && recorded === undefined) return undefined;
+        // A row added, removed or put back behind the node's back is not the registration it keeps.
+        if (!row || recorded !== rowHash(row.sealed)) throw integrityError(`token ${id}`);
         const token = openRow<TokenState>('token', id, row.sealed);
         const record: ConnectTokenRecord = {
           id: token.id,

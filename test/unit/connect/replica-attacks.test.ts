@@ -578,3 +578,59 @@ describe('the outbox as shipped', () => {
     expect(shippedEvent.safeParse({ ...summary, count: 2 ** 31 }).success).toBe(false);
   });
 });
+
+describe('a token row put back to an older copy', () => {
+  const revoke = async (replica: SqliteReplica) => {
+    const record = await records.tokenRecord(readToken.id);
+    if (record.type !== 'token') throw new Error('not a token record');
+    await replica.receive(
+      wire({ ...record, token: { ...record.token, revokedAt: new Date().toISOString() } }),
+    );
+  };
+  const rowsOf = (dir: string) => {
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    const token = (
+      db.prepare('select sealed from tokens where id = ?').get(readToken.id) as { sealed: Buffer }
+    ).sealed;
+    const ledger = (
+      db.prepare("select value from meta where key = 'token_ledger'").get() as { value: Buffer }
+    )?.value;
+    db.close();
+    return { token, ledger };
+  };
+  const putBack = (dir: string, rows: { token: Buffer; ledger?: Buffer }) => {
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    db.prepare('update tokens set sealed = ? where id = ?').run(rows.token, readToken.id);
+    if (rows.ledger) db.prepare("update meta set value = ? where key = 'token_ledger'").run(rows.ledger);
+    db.close();
+  };
+
+  it('from before its revocation does not let it read again, running or after a restart', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    const before = rowsOf(dir);
+    await revoke(replica);
+    putBack(dir, { token: before.token });
+    const node = nodeReads(replica, replica.outbox);
+    const running = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect(running.status).toBeGreaterThanOrEqual(400);
+    expect(String(running.message)).not.toContain('the-real-secret');
+    await node.close();
+    await closeIt(replica);
+    const { replica: again } = await replicaWith([], dir);
+    const restarted = nodeReads(again, again.outbox);
+    const refused = await restarted.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect({ status: refused.status, code: refused.code }).toEqual({ status: 500, code: 'integrity_error' });
+    await restarted.close();
+  });
+
+  it('with the token ledger put back too is refused at start', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    const before = rowsOf(dir);
+    await revoke(replica);
+    await closeIt(replica);
+    putBack(dir, before);
+    await expect(openReplica({ dataDir: dir, credentials })).rejects.toMatchObject({
+      code: 'replica_unreadable',
+    });
+  });
+});
