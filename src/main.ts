@@ -4,6 +4,7 @@ import { type BootstrapCredentials, initializeAccount } from './bootstrap/initia
 import { AlreadyInitialisedError, createStore, type OpenStore, openStore } from './bootstrap/store.js';
 import type { Config } from './config/schema.js';
 import { inProcessCentral } from './connect-server/central/in-process-client.js';
+import { pruneReplicaLog } from './connect-server/central/replica-retention.js';
 import { readCredentialsFile } from './connect-server/node/credentials.js';
 import { type AuditRetention, pruneAudit } from './domain/audit/retention.js';
 import { purgeExpired } from './domain/oauth/purge.js';
@@ -231,9 +232,16 @@ export async function startService(
       (err: unknown) => logger.error({ err }, 'pruning audit events failed'),
     ),
   );
+  const stopReplicaPruning = everyHour(() =>
+    pruneReplicaLog(opened.storage).then(
+      (pruned) => logger.info({ pruned }, 'replica change log past retention pruned'),
+      (err: unknown) => logger.error({ err }, 'pruning the replica change log failed'),
+    ),
+  );
   const close = async () => {
     await stopPurge();
     await stopPruning();
+    await stopReplicaPruning();
     for (const c of connectApps) await c.close();
     await app.close();
     // Once nothing can be refused any more: the summaries still open are written.

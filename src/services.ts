@@ -1,3 +1,5 @@
+import { ReplicaState } from './connect-server/central/replica-state.js';
+import { ReplicaStreams } from './connect-server/central/replica-stream.js';
 import type { Keyring } from './crypto/keyring.js';
 import { type AccountService, accountService } from './domain/accounts/account-service.js';
 import { type AdminTokenService, adminTokenService } from './domain/admin-tokens/admin-token-service.js';
@@ -41,6 +43,10 @@ export interface Services {
   servers: ServerService;
   tokens: TokenService;
   connectVerifier: ConnectVerifier;
+  /** The records of what standalone Connect nodes hold (connect-server/central/replica-state.ts). */
+  replicaState: ReplicaState;
+  /** The replica streams to standalone Connect nodes; closed with the HTTP app. */
+  replicaStreams: ReplicaStreams;
   resourceServers: ResourceServerService;
   clients: ClientService;
   grants: GrantService;
@@ -70,6 +76,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
   const catalogs = new CatalogCache(storage);
   const login = new LoginService(storage);
   const mfa = new MfaService(storage, keyring);
+  const replicaState = new ReplicaState(storage, keyring);
   return {
     resourceServers: resourceServerService(storage),
     clients: clientService(storage),
@@ -91,6 +98,8 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     servers: serverService(storage),
     tokens: tokenService(storage, signingKeys),
     connectVerifier: new ConnectVerifier(storage, signingKeys),
+    replicaState,
+    replicaStreams: new ReplicaStreams(storage, replicaState),
     storage,
     accounts: accountService(storage, signingKeys),
     adminTokens: adminTokenService(storage),

@@ -5,6 +5,7 @@ import type { Services } from '../services.js';
 import { adminRoutes } from './admin/routes.js';
 import { baseApp } from './base-app.js';
 import type { ProxyTrust } from './client-address.js';
+import { connectServerReplica } from './connect-server-replica.js';
 import { connectServerRpc } from './connect-server-rpc.js';
 import { answerErrors, answerNotFound } from './error-handler.js';
 import { healthRoutes } from './health.js';
@@ -41,5 +42,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(vaultApi(options.services, options.limits), { prefix: '/api' });
   app.register(oauthPages(options.services));
   app.register(connectServerRpc(options.services, options.limits.file), { prefix: '/api/connect-server/v1' });
+  app.register(connectServerReplica(options.services), { prefix: '/api/connect-server/v1' });
+  // Open replica streams never end on their own: end them, or closing would wait on them.
+  app.addHook('preClose', async () => options.services.replicaStreams.close());
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CentralClient } from '../connect-server/central/central-client.js';
 import { inProcessCentral } from '../connect-server/central/in-process-client.js';
+import type { ReplicaRecord } from '../connect-server/wire/replica-protocol.js';
 import { RPC_ARGS, RPC_METHODS, type RpcMethod, rpcCall } from '../connect-server/wire/rpc.js';
 import { unauthorized } from '../errors/app-error.js';
 import type { Services } from '../services.js';
@@ -27,12 +28,7 @@ export function connectServerRpc(services: Services, fileLimit: number) {
     return central;
   };
 
-  const authenticate = async (request: Parameters<typeof bearerToken>[0]) => {
-    const secret = bearerToken(request);
-    const server = secret ? await services.servers.authenticate(secret) : undefined;
-    if (!server) throw unauthorized('Invalid Connect server credentials');
-    return server;
-  };
+  const authenticate = (request: Parameters<typeof bearerToken>[0]) => authenticateServer(services, request);
 
   return async (app: FastifyInstance) => {
     // A remote server checks its credentials here once at start, so a wrong file fails fast.
@@ -53,10 +49,38 @@ export function connectServerRpc(services: Services, fileLimit: number) {
         const result = await dispatch(central, method, call, args);
         // An item comes as its JSON already (getItem), and is the answer itself (rpc.ts).
         if (Buffer.isBuffer(result)) return reply.type('application/json; charset=utf-8').send(result);
+        // A node with a replica applies what a write changed before it answers (replica-protocol.ts).
+        if (server.publicKey && WRITES.has(method))
+          return { result, records: await writeRecords(services, server, method, args, result) };
         return { result };
       },
     );
   };
+}
+
+const WRITES = new Set<RpcMethod>(['createItem', 'replaceItem', 'patchItem', 'deleteItem', 'addFile']);
+
+/** The item's record after a write: its state, or `item-gone`; none for a vault off the server. */
+async function writeRecords(
+  services: Services,
+  server: { id: string; accountId: string },
+  method: RpcMethod,
+  args: unknown[],
+  result: unknown,
+): Promise<ReplicaRecord[]> {
+  const vaultId = args[0] as string;
+  const itemId = method === 'createItem' ? (result as { id: string }).id : (args[1] as string);
+  if (!(await services.storage.connectServers.vaults(server.id)).includes(vaultId)) return [];
+  const record = await services.replicaState.item(server.accountId, vaultId, itemId);
+  return record ? [record] : [];
+}
+
+/** The Connect server whose secret the request bears; 401 for none or an unknown one. */
+export async function authenticateServer(services: Services, request: Parameters<typeof bearerToken>[0]) {
+  const secret = bearerToken(request);
+  const server = secret ? await services.servers.authenticate(secret) : undefined;
+  if (!server) throw unauthorized('Invalid Connect server credentials');
+  return server;
 }
 
 async function dispatch(

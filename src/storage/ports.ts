@@ -16,6 +16,7 @@ import type { MetaStore } from './ports/meta.js';
 import type { AccountPolicyStore, MfaChallengeStore, TotpStore } from './ports/mfa.js';
 import type { OAuthStores } from './ports/oauth.js';
 import type { AccountStore, AdminTokenStore, PasswordResetStore, UserStore } from './ports/people.js';
+import type { NodeOutboxStore, ReplicaLogStore } from './ports/replica.js';
 import type { VaultAccessStore, VaultStore } from './ports/vaults.js';
 
 export * from './ports/audit.js';
@@ -26,6 +27,7 @@ export * from './ports/meta.js';
 export * from './ports/mfa.js';
 export * from './ports/oauth.js';
 export * from './ports/people.js';
+export * from './ports/replica.js';
 export * from './ports/vaults.js';
 
 export interface Stores extends OAuthStores {
@@ -46,6 +48,10 @@ export interface Stores extends OAuthStores {
   readonly totp: TotpStore;
   readonly accountPolicies: AccountPolicyStore;
   readonly mfaChallenges: MfaChallengeStore;
+  /** The replica change log (ports/replica.ts). */
+  readonly replicaLog: ReplicaLogStore;
+  /** Where each Connect node's audit outbox was stored through (ports/replica.ts). */
+  readonly nodeOutboxes: NodeOutboxStore;
   /** Announces changes to what processes keep in memory (ports/changes.ts). */
   readonly changes: ChangeAnnouncer;
 }

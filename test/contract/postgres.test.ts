@@ -5,6 +5,7 @@ import { NODE_STATE_TABLES } from '../../src/storage/sql/table-order.js';
 import { connectAsAdmin, type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import { concurrencyContract } from './concurrency-contract.js';
 import { oauthStorageContract } from './oauth-storage-contract.js';
+import { replicaLogContract } from './replica-log-contract.js';
 import { storageContract } from './storage-contract.js';
 
 let cluster: PostgresCluster;
@@ -48,6 +49,10 @@ oauthStorageContract('postgres', open);
 // Several pools on one database: several central nodes. Small pools, so that the nodes' many
 // parallel calls also wait for connections, as a loaded node's do.
 concurrencyContract('postgres', async (count) => {
+  const shared = await fresh();
+  return Promise.all(Array.from({ length: count }, () => openPostgres(shared, { poolSize: 4 })));
+});
+replicaLogContract('postgres', async (count) => {
   const shared = await fresh();
   return Promise.all(Array.from({ length: count }, () => openPostgres(shared, { poolSize: 4 })));
 });

@@ -5,6 +5,7 @@ import { afterAll } from 'vitest';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
 import { concurrencyContract } from './concurrency-contract.js';
 import { oauthStorageContract } from './oauth-storage-contract.js';
+import { replicaLogContract } from './replica-log-contract.js';
 import { storageContract } from './storage-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyhold-contract-'));
@@ -18,6 +19,19 @@ oauthStorageContract('sqlite', open);
 // One process owns a SQLite database (the data directory's lock), so its "nodes" are that
 // process's one handle, shared: closed once.
 concurrencyContract('sqlite', async (count) => {
+  const storage = await open();
+  let open_ = true;
+  const shared = {
+    ...storage,
+    close: async () => {
+      if (!open_) return;
+      open_ = false;
+      await storage.close();
+    },
+  };
+  return Array.from({ length: count }, () => shared);
+});
+replicaLogContract('sqlite', async (count) => {
   const storage = await open();
   let open_ = true;
   const shared = {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -140,6 +141,46 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await cleanup();
+});
+
+describe('keyhold server credentials', () => {
+  it('writes new credentials (v2, 0600), the old secret stops at once; refuses to overwrite without --force', async () => {
+    // A directory of its own: the tests below look at what workDir holds.
+    const renewDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyhold-renew-'));
+    const first = path.join(renewDir, 'renew-1.json');
+    const made = await json<{ id: string }>(cmd`server create renew --vaults ${vault.A} --out ${first}`);
+    const old = readCredentials(first);
+    const whoami = (secret: string) =>
+      fetch(`${server.url}/api/connect-server/v1/whoami`, { headers: { authorization: `Bearer ${secret}` } });
+    expect((await whoami(old.serverSecret)).status).toBe(200);
+
+    const refused = await kh(cmd`server credentials ${made.id} --out ${first}`);
+    expect(failure(refused)).toBe(
+      `keyhold: ${first} already exists; refusing to overwrite it (pass --force to replace it)`,
+    );
+    expect((await whoami(old.serverSecret)).status).toBe(200);
+
+    const second = path.join(renewDir, 'renew-2.json');
+    const result = await kh([...cmd`server credentials ${made.id} --out ${second}`, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ id: made.id, name: 'renew', credentialsFile: second });
+    expect(mode(second)).toBe(0o600);
+    const renewed = readCredentials(second) as Credentials & { version: number; serverKey: { d: string } };
+    expect(renewed).toMatchObject({
+      kind: 'keyhold-connect-credentials',
+      version: 2,
+      serverId: made.id,
+      central: server.url,
+    });
+    expect(renewed.serverKey.d).toBeTruthy();
+    expect(renewed.serverSecret).not.toBe(old.serverSecret);
+    expect(result.stdout + result.stderr).not.toContain(renewed.serverSecret);
+    expect((await whoami(old.serverSecret)).status).toBe(401);
+    expect((await whoami(renewed.serverSecret)).status).toBe(200);
+    fs.rmSync(renewDir, { recursive: true, force: true });
+    // The tests below count the servers: this one goes again.
+    expect((await kh(cmd`server delete ${made.id}`)).code).toBe(0);
+  });
 });
 
 describe('keyhold server create', () => {

@@ -194,6 +194,10 @@ export const ROUTES: Record<string, Row> = {
     decides: { account: 'connect:write' },
     call: () => json(`/servers/${FAKE}`),
   },
+  'POST /servers/:serverId/credentials': {
+    decides: { account: 'connect:write' },
+    call: () => json(`/servers/${FAKE}/credentials`, {}),
+  },
   'POST /servers/:serverId/tokens': {
     decides: { account: 'connect:write' },
     call: (f) =>

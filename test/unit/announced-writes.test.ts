@@ -13,7 +13,7 @@ import { openSqlite } from '../../src/storage/sqlite/open.js';
  */
 const READS: { [S in keyof typeof ANNOUNCED_WRITES]: string[] } = {
   accounts: ['get', 'list', 'lock'],
-  vaults: ['find', 'get', 'list'],
+  vaults: ['find', 'content', 'get', 'list'],
   connectTokens: ['get', 'list'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
   clients: ['findById', 'list'],
@@ -42,6 +42,13 @@ afterAll(async () => {
 });
 
 describe('every write to what processes keep in memory is announced', () => {
+  it('a replicated write announces only the replica topic, so no cache drops for an item write', async () => {
+    const seen: string[][] = [];
+    const off = storage.changes.subscribe((topics) => seen.push([...topics]));
+    await storage.items.setHead('01HZZZZZZZZZZZZZZZZZZZZZZZ', Buffer.alloc(32));
+    off();
+    expect(seen).toEqual([['replica']]);
+  });
   for (const [store, writes] of Object.entries(ANNOUNCED_WRITES)) {
     it(`${store}: every method is a known read or an announced write`, () => {
       const name = store as keyof typeof READS;

@@ -155,6 +155,40 @@ export function registerServer(program: Command): void {
     );
   });
 
+  remote(
+    server
+      .command('credentials <server>')
+      .description(
+        'make new credentials for a Connect server: a new secret (the old one stops working at once) and a new key pair, written to a version-2 credentials file (mode 0600). Needed for a server created before Connect nodes kept a replica, before `keyhold connect` can serve it standalone',
+      )
+      .option('--out <file>', `where to write the credentials file (default ./${DEFAULT_CREDENTIALS_FILE})`)
+      .option('--force', 'replace the credentials file if it exists'),
+  ).action(async (serverId: string, opts: CreateOptions) => {
+    const file = resolve(opts.out ?? DEFAULT_CREDENTIALS_FILE);
+    const central = centralAddress(opts);
+    // Checked first: the new secret is returned once, and the old one stops working at once.
+    if (!opts.force && occupied(file)) throw refuseOverwrite(file);
+    const made = await clientFor(opts).request<Server & { credentials: ConnectCredentials }>(
+      'POST',
+      apiPath('servers', serverId, 'credentials'),
+      {},
+    );
+    try {
+      writeCredentials(file, { ...made.credentials, central }, opts.force === true);
+    } catch (error) {
+      throw new CliError(
+        `cannot write ${file}: ${errno(error)}; server ${made.id}'s old credentials no longer work: run this command again with another --out`,
+      );
+    }
+    const result = { id: made.id, name: made.name, credentialsFile: file };
+    emit(result, opts, (s) =>
+      [
+        `New credentials for server ${s.name} (${s.id}) written to ${s.credentialsFile} (mode 0600).`,
+        "The previous credentials file no longer works: give this one to the server's Connect node.",
+      ].join('\n'),
+    );
+  });
+
   remote(server.command('list').description('list Connect servers')).action(async (opts: RemoteOptions) => {
     const servers = await clientFor(opts).request<Server[]>('GET', 'servers');
     emit(servers, opts, (list) =>

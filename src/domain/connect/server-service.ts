@@ -58,6 +58,15 @@ export interface ServerService {
     change: { addVaults: string[]; removeVaults: string[] },
   ): Promise<ServerView>;
   delete(ctx: RequestContext, serverId: string): Promise<void>;
+  /**
+   * New credentials for the server: a new secret (the old one stops working at once) and a new
+   * key pair (the public half stored, the private half only in the answer), as a version-2
+   * credentials file. For a server made before Connect nodes kept replicas, and for re-issue.
+   */
+  newCredentials(
+    ctx: RequestContext,
+    serverId: string,
+  ): Promise<ServerView & { credentials: ConnectCredentials }>;
   /** The server a credentials secret belongs to, or undefined. */
   authenticate(secret: string): Promise<ConnectServerRecord | undefined>;
 }
@@ -175,6 +184,44 @@ export function serverService(storage: Storage): ServerService {
           result: 'SUCCESS',
         });
       });
+    },
+
+    async newCredentials(ctx, serverId) {
+      await authorizeAccount(storage, ctx, 'connect:write', {
+        denied: { action: 'UPDATE', resourceId: serverId },
+      });
+      const server = await load(ctx, serverId);
+      const secret = newBearerSecret(SERVER_SECRET_PREFIX);
+      const keys = await newServerKeyPair();
+      const publicKey = JSON.stringify(keys.publicJwk);
+      await storage.transaction(async (tx) => {
+        if (
+          !(await tx.connectServers.replaceCredentials(
+            server.accountId,
+            serverId,
+            hashSecret(secret),
+            publicKey,
+          ))
+        )
+          throw notFound(`server ${serverId} not found`);
+        await recordAudit(tx.audit, ctx, {
+          action: 'UPDATE',
+          resourceType: 'SERVER',
+          resourceId: serverId,
+          result: 'SUCCESS',
+        });
+      });
+      const credentials: ConnectCredentials = {
+        kind: 'keyhold-connect-credentials',
+        version: 2,
+        serverId,
+        accountId: server.accountId,
+        serverSecret: secret,
+        central: null,
+        serverKey: keys.privateJwk,
+        replicaKey: newReplicaKey().toString('base64url'),
+      };
+      return { ...(await view({ ...server, publicKey })), credentials };
     },
 
     async authenticate(secret) {

@@ -15,6 +15,8 @@ const updateServerBody = z.strictObject({
   addVaults: z.array(id).max(1000).default([]),
   removeVaults: z.array(id).max(1000).default([]),
 });
+/** New server credentials take no options: an empty body (or none). */
+const newCredentialsBody = z.strictObject({});
 const createTokenBody = z.strictObject({
   name: displayName(200),
   vaults: z
@@ -52,6 +54,14 @@ export function connectAdminRoutes(
     const { serverId } = parseInput(serverParams, request.params, 'path');
     await servers.delete(request.ctx, serverId);
     reply.status(204).send();
+  });
+
+  // New credentials (secret and key pair): the old secret stops working at once.
+  app.post('/servers/:serverId/credentials', async (request, reply) => {
+    const { serverId } = parseInput(serverParams, request.params, 'path');
+    parseInput(newCredentialsBody, request.body ?? {}, 'body');
+    reply.status(201);
+    return servers.newCredentials(request.ctx, serverId);
   });
 
   app.post('/servers/:serverId/tokens', async (request, reply) => {

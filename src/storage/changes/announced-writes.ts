@@ -1,5 +1,6 @@
 import { CHANGE_TOPICS, type ChangeTopic } from '../ports/changes.js';
-import type { Stores } from '../ports.js';
+import type { ReplicaChangeNote, Stores } from '../ports.js';
+import { REPLICATED_WRITES, replicatedChange } from './replicated-writes.js';
 
 const topics = (...names: ChangeTopic[]): ReadonlySet<ChangeTopic> => new Set(names);
 const ACCESS = topics('access');
@@ -19,7 +20,13 @@ export const ANNOUNCED_WRITES = {
   accounts: { insert: ACCESS, delete: EVERYTHING },
   vaults: { insert: ACCESS, updateAttributes: ACCESS, delete: ACCESS },
   connectTokens: { insert: ACCESS, revoke: ACCESS },
-  connectServers: { insert: ACCESS, addVault: ACCESS, removeVault: ACCESS, delete: ACCESS },
+  connectServers: {
+    insert: ACCESS,
+    addVault: ACCESS,
+    removeVault: ACCESS,
+    delete: ACCESS,
+    replaceCredentials: ACCESS,
+  },
   clients: { insert: ACCESS, delete: ACCESS },
   resourceServers: { insert: CATALOG, delete: CATALOG },
   signingKeys: { insert: KEYS, retireCurrent: KEYS },
@@ -27,24 +34,42 @@ export const ANNOUNCED_WRITES = {
   [S in keyof Stores]?: { [M in keyof Stores[S]]?: ReadonlySet<ChangeTopic> };
 };
 
-type AnnouncingStore = keyof typeof ANNOUNCED_WRITES;
+type AnnouncingStore = keyof typeof ANNOUNCED_WRITES | keyof typeof REPLICATED_WRITES;
 
 /**
- * How an announced write runs: `write` is the store's own call; the result is the method's.
- * `store`, `method` and `args` name the call for a caller that runs it elsewhere.
+ * How an announced or replicated write runs: `write` is the store's own call; the result is the
+ * method's. `topics` are what it announces (`replica` among them for a replicated write), `change`
+ * what it records in the replica change log (changes/replicated-writes.ts). `store`, `method` and
+ * `args` name the call for a caller that runs it elsewhere.
  */
 export type AroundWrite = (
   write: () => Promise<unknown>,
   topics: ReadonlySet<ChangeTopic>,
-  call: { store: AnnouncingStore; method: string; args: unknown[] },
+  call: { store: AnnouncingStore; method: string; args: unknown[]; change: ReplicaChangeNote | undefined },
 ) => Promise<unknown>;
 
-const ENTRIES = Object.entries(ANNOUNCED_WRITES).map(
-  ([store, methods]) =>
-    [store, Object.entries(methods)] as [AnnouncingStore, [string, ReadonlySet<ChangeTopic>][]],
-);
+const REPLICA: ReadonlySet<ChangeTopic> = topics('replica');
 
-/** `stores` with every announced write run through `around`; everything else as it was. */
+/** Each wrapped store, with each wrapped method's announced topics (and `replica` if it is replicated). */
+const ENTRIES: [AnnouncingStore, [string, ReadonlySet<ChangeTopic>][]][] = (() => {
+  const byStore = new Map<AnnouncingStore, Map<string, Set<ChangeTopic>>>();
+  const add = (store: AnnouncingStore, method: string, named: ReadonlySet<ChangeTopic>) => {
+    const methods = byStore.get(store) ?? new Map<string, Set<ChangeTopic>>();
+    byStore.set(store, methods);
+    const set = methods.get(method) ?? new Set<ChangeTopic>();
+    for (const t of named) set.add(t);
+    methods.set(method, set);
+  };
+  for (const [store, methods] of Object.entries(ANNOUNCED_WRITES))
+    for (const [method, named] of Object.entries(methods)) add(store as AnnouncingStore, method, named);
+  for (const [store, methods] of Object.entries(REPLICATED_WRITES))
+    for (const method of Object.keys(methods)) add(store as AnnouncingStore, method, REPLICA);
+  return [...byStore].map(
+    ([store, methods]) => [store, [...methods]] as [AnnouncingStore, [string, ReadonlySet<ChangeTopic>][]],
+  );
+})();
+
+/** `stores` with every announced or replicated write run through `around`; everything else as it was. */
 export function announceWrites(stores: Stores, around: AroundWrite): Stores {
   const wrapped = { ...stores } as Record<string, unknown>;
   for (const [store, methods] of ENTRIES) {
@@ -53,7 +78,12 @@ export function announceWrites(stores: Stores, around: AroundWrite): Stores {
     for (const [method, changed] of methods) {
       const write = inner[method] as (...args: unknown[]) => Promise<unknown>;
       copy[method] = (...args: unknown[]) =>
-        around(() => write.apply(inner, args), changed, { store, method, args });
+        around(() => write.apply(inner, args), changed, {
+          store,
+          method,
+          args,
+          change: replicatedChange(store, method, args),
+        });
     }
     wrapped[store] = copy;
   }

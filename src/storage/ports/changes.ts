@@ -6,7 +6,11 @@
  */
 
 /** What a change touched; each names the in-memory copies it makes stale. */
-export const CHANGE_TOPICS = ['access', 'catalog', 'signing-keys'] as const;
+/**
+ * `replica`: the replica change log moved (ports/replica.ts): the Connect stream pump reads it.
+ * Every other listener ignores it, so an item write drops no cache.
+ */
+export const CHANGE_TOPICS = ['access', 'catalog', 'signing-keys', 'replica'] as const;
 export type ChangeTopic = (typeof CHANGE_TOPICS)[number];
 
 /**

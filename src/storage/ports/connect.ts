@@ -64,6 +64,11 @@ export interface ConnectServerStore {
   addVault(serverId: string, vaultId: string): Promise<void>;
   removeVault(serverId: string, vaultId: string): Promise<void>;
   delete(accountId: string, id: string): Promise<boolean>;
+  /**
+   * New credentials: replaces the secret's hash (the old secret stops working at once) and the
+   * public key. False when there is no such server.
+   */
+  replaceCredentials(accountId: string, id: string, secretHash: Buffer, publicKey: string): Promise<boolean>;
 }
 
 export interface ConnectGrant {

@@ -35,6 +35,11 @@ export interface VaultStore {
   insert(vault: VaultRecord): Promise<void>;
   /** The vault's core: what authorization and decryption need, in O(1). */
   find(accountId: string, id: string): Promise<VaultCore | undefined>;
+  /** The vault's content counters, in O(1) (what a Connect node is sent with each item change). */
+  content(
+    accountId: string,
+    id: string,
+  ): Promise<Pick<VaultRecord, 'contentVersion' | 'updatedAt'> | undefined>;
   /** The vault with its item count (counted, so O(items)): for vault views only. */
   get(accountId: string, id: string): Promise<VaultRow | undefined>;
   list(accountId: string): Promise<VaultRow[]>;

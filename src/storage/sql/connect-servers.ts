@@ -94,5 +94,14 @@ export function connectServerStore(db: Kysely<Database>): ConnectServerStore {
         .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+    async replaceCredentials(accountId, id, secretHash, publicKey) {
+      const result = await db
+        .updateTable('connect_servers')
+        .set({ secret_hash: secretHash, public_key: publicKey })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
   };
 }

@@ -2,7 +2,7 @@ import { type Kysely, Migrator, sql } from 'kysely';
 import { ProcessError } from '../../errors/process-error.js';
 import { announceWrites } from '../changes/announced-writes.js';
 import { ChangeListeners } from '../changes/listeners.js';
-import type { ChangeAnnouncer, ChangeTopic, Storage, Stores } from '../ports.js';
+import type { ChangeAnnouncer, ChangeTopic, ReplicaChangeNote, Storage, Stores } from '../ports.js';
 import { accountStore } from './accounts.js';
 import { actorDirectory } from './actor-directory.js';
 import { adminTokenStore } from './admin-tokens.js';
@@ -17,6 +17,7 @@ import { type DialectTypes, migrationProvider } from './migrations.js';
 import { oauthStores } from './oauth/index.js';
 import { passwordResetStore } from './password-resets.js';
 import type { RunIfFree } from './precompiled.js';
+import { nodeOutboxStore, replicaLogStore } from './replica-log.js';
 import { signingKeyStore } from './signing-keys.js';
 import type { Database } from './tables.js';
 import { userStore } from './users.js';
@@ -55,6 +56,8 @@ export function stores(db: Kysely<Database>, { runIfFree, publishChange }: Store
     totp: totpStore(db),
     accountPolicies: accountPolicyStore(db),
     mfaChallenges: mfaChallengeStore(db),
+    replicaLog: replicaLogStore(db),
+    nodeOutboxes: nodeOutboxStore(db),
     changes: changeAnnouncer(db, publishChange),
     ...oauthStores(db),
   };
@@ -144,16 +147,24 @@ export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategie
     };
     try {
       return await run(async (tx) => {
-        const unit = announceWrites(tx, async (write, topics) => {
+        // This unit's replica changes (a group-committed unit has a savepoint of its own: one
+        // that fails is rolled back with its changes, and its neighbours' stay).
+        const replicated: ReplicaChangeNote[] = [];
+        const unit = announceWrites(tx, async (write, topics, { change }) => {
           try {
             return await write();
           } finally {
             note(topics);
+            if (change) replicated.push(change);
           }
         });
         // An announcement made in the unit is gathered with its writes', published below.
         const changes: ChangeAnnouncer = { announce: async (topics) => note(topics) };
         const result = await work(Object.assign(unit, { changes }));
+        // The last statements, the replica log before the change counter (always this order, so
+        // two writers never wait on each other's rows crosswise): the log's row, locked until
+        // commit, numbers committed changes consecutively in commit order.
+        if (replicated.length > 0) await tx.replicaLog.append(replicated, new Date().toISOString());
         if (announced.size > 0) await tx.changes.announce(announced);
         return result;
       });
@@ -162,20 +173,21 @@ export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategie
     }
   };
 
-  const outside = publishChange
-    ? announceWrites(top, (_write, _topics, { store, method, args }) =>
-        transaction((tx) => {
-          const s = tx[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-          return (s[method] as (...a: unknown[]) => Promise<unknown>).apply(s, args);
-        }),
-      )
-    : announceWrites(top, async (write, topics) => {
-        try {
-          return await write();
-        } finally {
-          listeners.deliver(topics);
-        }
-      });
+  // Outside a transaction, a write runs in one of its own when its announcement must commit with
+  // it (a publisher) or it records a replica change (which must).
+  const inOwnTransaction = (store: string, method: string, args: unknown[]) =>
+    transaction((tx) => {
+      const s = tx[store as keyof Stores] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      return (s[method] as (...a: unknown[]) => Promise<unknown>).apply(s, args);
+    });
+  const outside = announceWrites(top, async (write, topics, { store, method, args, change }) => {
+    if (publishChange || change) return inOwnTransaction(store, method, args);
+    try {
+      return await write();
+    } finally {
+      listeners.deliver(topics);
+    }
+  });
 
   return {
     ...outside,

@@ -59,6 +59,15 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
         .executeTakeFirst();
       return row && toCore(row);
     },
+    async content(accountId, id) {
+      const row = await db
+        .selectFrom('vaults')
+        .select(['content_version', 'updated_at'])
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && { contentVersion: Number(row.content_version), updatedAt: row.updated_at };
+    },
     async get(accountId, id) {
       const row = await selectVaults()
         .where('account_id', '=', accountId)

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto/ids.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { adminSetup } from '../helpers/connect-app.js';
+
+/** `POST /api/connect-server/v1/replica/audit`: a node's audit outbox, stored once, in order. */
+let t: TestApp;
+let base: string;
+let setup: ReturnType<typeof adminSetup>;
+let vault: string;
+let secret: string;
+let tokenId: string;
+let otherToken: string;
+
+const ship = (body: unknown, s = secret) =>
+  fetch(`${base}/api/connect-server/v1/replica/audit`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+const event = (overrides: Record<string, unknown> = {}) => ({
+  occurredAt: '2026-12-07T04:00:00.000Z',
+  actorType: 'connect_token',
+  actorId: tokenId,
+  tokenId,
+  action: 'READ',
+  resourceType: 'ITEM',
+  vaultId: vault,
+  itemId: newId(),
+  itemVersion: 1,
+  result: 'SUCCESS',
+  requestId: newId(),
+  ip: '10.0.0.1',
+  userAgent: 'sdk',
+  ...overrides,
+});
+const outbox = () => `outbox-${newId()}`;
+const stored = async (requestIds: string[]) => {
+  const res = await setup.api.get('/audit?limit=1000');
+  const text = res.body;
+  return requestIds.map((id) => text.split(id).length - 1);
+};
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  base = `http://127.0.0.1:${address.port}`;
+  setup = adminSetup(t);
+  vault = (await setup.vault('Production')).id;
+  const server = (await setup.server([vault])) as unknown as {
+    id: string;
+    credentials: { serverSecret: string };
+  };
+  secret = server.credentials.serverSecret;
+  tokenId = (await setup.token(server.id, [{ vaultId: vault, permissions: ['read'] }])).id;
+  const other = await setup.server([vault], 'other');
+  otherToken = (await setup.token(other.id, [{ vaultId: vault, permissions: ['read'] }])).id;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('audit shipments', () => {
+  it('stores each event once, even when the same shipment is sent several times at once', async () => {
+    const box = outbox();
+    const events = [1, 2, 3].map((seq) => ({ seq, event: event() }));
+    const answers = await Promise.all([1, 2, 3, 4].map(() => ship({ outbox: box, events })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    for (const a of answers) expect(await a.json()).toEqual({ through: 3 });
+    expect(await stored(events.map((e) => e.event.requestId))).toEqual([1, 1, 1]);
+    // A later shipment overlapping the first stores only what is new.
+    const more = [3, 4].map((seq) => ({ seq, event: event() }));
+    expect(await (await ship({ outbox: box, events: more })).json()).toEqual({ through: 4 });
+    expect(await stored(more.map((e) => e.event.requestId))).toEqual([0, 1]);
+  });
+
+  it('refuses the whole shipment for one bad event, saying which and why', async () => {
+    const box = outbox();
+    const good = { seq: 1, event: event() };
+    for (const [bad, why] of [
+      [event({ tokenId: otherToken, actorId: otherToken }), 'not a token of this server'],
+      [event({ vaultId: newId() }), 'not a vault of this account'],
+      [event({ tokenId: null }), 'must name its token'],
+    ] as const) {
+      const res = await ship({ outbox: box, events: [good, { seq: 2, event: bad }] });
+      expect(res.status).toBe(400);
+      const body = await res.text();
+      expect(body).toContain('event 1 (seq 2)');
+      expect(body).toContain(why);
+      expect(body).not.toContain(secret);
+    }
+    expect(await stored([good.event.requestId])).toEqual([0]);
+    expect((await ship({ outbox: box, events: [{ seq: 2, event: event() }, good] })).status).toBe(400);
+    expect((await ship({ outbox: 'short', events: [good] })).status).toBe(400);
+    expect((await ship({ outbox: box, events: [good] }, 'khsrv_wrong')).status).toBe(401);
+  });
+
+  it('refuses a body over the limit', async () => {
+    const res = await ship({
+      outbox: outbox(),
+      events: [{ seq: 1, event: event({ userAgent: 'x'.repeat(3_000_000) }) }],
+    });
+    expect(res.status).toBe(413);
+  });
+});
