@@ -36,6 +36,8 @@ export const ERROR_CODES = {
     'A remote Connect server could not reach the central service, or got an answer it could not read.',
   database_unavailable:
     'The database could not be reached or did not answer in time; retry shortly (a write in flight may or may not have been applied).',
+  replica_not_synced:
+    'A standalone Connect server has no replica yet, or has not heard from the central service for longer than --max-staleness allows.',
   internal_error: 'An unexpected fault; details are logged on the server, never sent.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

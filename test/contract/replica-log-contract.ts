@@ -57,7 +57,7 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
         },
       ];
     };
-    const after = async (storage: Storage, accountId: string, seq: number) =>
+    const changesAfter = async (storage: Storage, accountId: string, seq: number) =>
       storage.replicaLog.changesAfter(accountId, seq, 1000);
     const shape = (c: ReplicaChange) => ({
       kind: c.kind,
@@ -99,7 +99,7 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
         revokedAt: null,
       });
       await s().connectTokens.revoke(accountId, tokenId, now);
-      const changes = await after(s(), accountId, start.seq);
+      const changes = await changesAfter(s(), accountId, start.seq);
       expect(changes.map(shape)).toEqual([
         { kind: 'item', vaultId, itemId: rec.id, serverId: null, subjectId: null },
         { kind: 'item', vaultId, itemId: rec.id, serverId: null, subjectId: null },
@@ -111,7 +111,7 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
       expect(changes.every((c) => c.accountId === accountId)).toBe(true);
       const seqs = changes.map((c) => c.seq);
       expect(seqs).toEqual(seqs.map((_, i) => start.seq + 1 + i));
-      expect(await after(s(), other, start.seq)).toEqual([]);
+      expect(await changesAfter(s(), other, start.seq)).toEqual([]);
       const end = await s().replicaLog.position();
       expect(end.seq).toBe(start.seq + 6);
       expect(end.epoch).toBe(start.epoch);
@@ -146,7 +146,7 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
         }),
       ).rejects.toThrow('no');
       expect((await s().replicaLog.position()).seq).toBe(start.seq);
-      expect(await after(s(), accountId, start.seq)).toEqual([]);
+      expect(await changesAfter(s(), accountId, start.seq)).toEqual([]);
     });
 
     it('of units committed together (SQLite group commit) only the committed ones record, consecutively', async () => {
@@ -169,7 +169,7 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
         'fulfilled',
         'fulfilled',
       ]);
-      const changes = await after(s(), accountId, start.seq);
+      const changes = await changesAfter(s(), accountId, start.seq);
       expect(changes.map((c) => c.itemId).sort()).toEqual(
         [0, 1, 3, 4].map((i) => (recs[i] as [ItemRecord, ItemVersionRecord])[0].id).sort(),
       );
@@ -210,7 +210,7 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
       );
       done = true;
       await reader;
-      const changes = await after(s(), accountId, start.seq);
+      const changes = await changesAfter(s(), accountId, start.seq);
       expect(changes.map((c) => c.seq)).toEqual(changes.map((_, i) => start.seq + 1 + i));
       expect(changes).toHaveLength(writers * 2);
       expect(gaps).toBe(0);
@@ -228,7 +228,7 @@ export function replicaLogContract(backend: string, nodes: (n: number) => Promis
       expect(await s().replicaLog.prune(cut)).toBeGreaterThanOrEqual(1);
       const end = await s().replicaLog.position();
       expect(end.prunedThrough).toBe(mid.seq);
-      const left = await after(s(), accountId, 0);
+      const left = await changesAfter(s(), accountId, 0);
       expect(left.map((c) => c.seq)).toEqual([end.seq]);
       expect(await s().replicaLog.prune(cut)).toBe(0);
       expect((await s().replicaLog.position()).prunedThrough).toBe(mid.seq);

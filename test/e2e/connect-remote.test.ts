@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +15,9 @@ import {
 } from '../helpers/processes.js';
 
 /**
- * `keyhold connect` as its own process, serving from a `keyhold serve` over HTTP: the same API,
- * and revocation reaching it at once.
+ * `keyhold connect` as its own process, a standalone node of a `keyhold serve`: the same API, its
+ * replica kept in sync (revocation reaching it within a second), and its end when its server is
+ * deleted.
  */
 let dir: string;
 let central: Server;
@@ -121,10 +122,20 @@ describe('keyhold connect', () => {
     const refused = await withUa('garbage');
     expect(refused.status).toBe(401);
     expect(await refused.json()).toEqual({ status: 401, message: expect.any(String) });
-    const events = (await adminApi('GET', '/audit?limit=1000')) as { requestId: string; userAgent: string }[];
+    // The node ships its read events to the central trail shortly after it answers.
     for (const res of [allowed, refused]) {
-      const event = events.find((e) => e.requestId === res.headers.get('x-request-id'));
-      expect(event?.userAgent).toBe(userAgent.slice(0, 256));
+      await expect
+        .poll(
+          async () => {
+            const events = (await adminApi('GET', '/audit?limit=1000')) as {
+              requestId: string;
+              userAgent: string;
+            }[];
+            return events.find((e) => e.requestId === res.headers.get('x-request-id'))?.userAgent;
+          },
+          { timeout: 5_000 },
+        )
+        .toBe(userAgent.slice(0, 256));
     }
   });
 
@@ -133,7 +144,12 @@ describe('keyhold connect', () => {
     expect((await connectGet('/v1/vaults', issued.token)).status).toBe(200);
     await adminApi('DELETE', `/tokens/${issued.id}`);
     const revokedAt = Date.now();
-    const res = await connectGet('/v1/vaults', issued.token);
+    // The revocation reaches the node on its change stream.
+    let res = await connectGet('/v1/vaults', issued.token);
+    while (res.status === 200 && Date.now() - revokedAt < 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      res = await connectGet('/v1/vaults', issued.token);
+    }
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(res.status).toBe(401);
     expect(((await res.json()) as { message: string }).message).toBe(
@@ -144,11 +160,17 @@ describe('keyhold connect', () => {
   it('reads credentials from OP_SESSION as base64, and says what is wrong with a bad one', async () => {
     const { readFileSync } = await import('node:fs');
     const b64 = readFileSync(credentialsFile).toString('base64');
+    // Base64 credentials have no directory to keep the replica beside: one must be named.
+    const unplaced = await runCli(['connect', '--central', central.url, '--port', '0'], {
+      env: { OP_SESSION: b64 },
+    });
+    expect(unplaced.code).toBe(1);
+    expect(unplaced.stderr).toMatch(/pass --data-dir DIR or set KEYHOLD_CONNECT_DATA_DIR/);
     const second = await startKeyhold(
       ['connect', '--central', central.url, '--port', '0'],
       'connect server listening',
       {
-        env: { OP_SESSION: b64 },
+        env: { OP_SESSION: b64, KEYHOLD_CONNECT_DATA_DIR: join(dir, 'b64-data') },
       },
     );
     const { token } = await newToken();
@@ -192,7 +214,17 @@ describe('keyhold connect', () => {
       { stdio: 'ignore' },
     );
     const tls = await startKeyhold(
-      ['connect', '--credentials', credentialsFile, '--central', central.url, '--port', '0'],
+      [
+        'connect',
+        '--credentials',
+        credentialsFile,
+        '--central',
+        central.url,
+        '--port',
+        '0',
+        '--data-dir',
+        join(dir, 'tls-data'),
+      ],
       'connect server listening',
       { env: { OP_TLS_CERT_FILE: cert, OP_TLS_KEY_FILE: key } },
     );
@@ -234,7 +266,17 @@ describe('keyhold connect', () => {
         replicaKey: randomBytes(32).toString('base64url'),
       }),
     );
-    const res = await runCli(['connect', '--credentials', forged, '--central', central.url, '--port', '0']);
+    const res = await runCli([
+      'connect',
+      '--credentials',
+      forged,
+      '--central',
+      central.url,
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'forged-data'),
+    ]);
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toBe(
       `keyhold: the central service at ${central.url} refused or did not answer: Invalid Connect server credentials`,
@@ -259,10 +301,15 @@ describe('keyhold connect', () => {
     await expect.poll(logged, { timeout: 10_000 }).toBe(before + requests);
   });
 
-  it('stops serving every token once its server is deleted', async () => {
+  it('wipes its replica and exits with status 1, saying why, once its server is deleted', async () => {
     const { token } = await newToken();
     expect((await connectGet('/v1/vaults', token)).status).toBe(200);
+    const dataDir = join(dir, 'keyhold-connect-data');
+    expect(readdirSync(dataDir)).toContain('replica.sqlite');
+    const exited = new Promise<number | null>((resolve) => remote.child.once('close', resolve));
     await adminApi('DELETE', `/servers/${serverId}`);
-    expect((await connectGet('/v1/vaults', token)).status).toBe(401);
+    expect(await exited).toBe(1);
+    expect(remote.lines.join('\n')).toMatch(/this Connect server was deleted on the central service/);
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('replica'))).toEqual([]);
   });
 });

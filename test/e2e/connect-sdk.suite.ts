@@ -81,6 +81,24 @@ export function connectSdkSuite(hosting: 'in process' | 'own process'): void {
     await expect(promise).rejects.toMatchObject(rejection(status));
   }
 
+  /**
+   * A change of access reaches a standalone node on its change stream, within a second (issue 18);
+   * in process it holds at once. Retries `check` until then.
+   */
+  async function afterAccessChange(check: () => Promise<void>): Promise<void> {
+    const deadline = Date.now() + (hosting === 'own process' ? 1_000 : 0);
+    for (;;) {
+      try {
+        return await check();
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+  /** A standalone node has never heard of a vault its server may not reach: 404, not 403. */
+  const unreachableVault = hosting === 'own process' ? 404 : 403;
+
   const validDate = (d: unknown) => d instanceof Date && !Number.isNaN(d.getTime());
 
   async function seedItem(vaultId: string, body: Record<string, unknown>): Promise<string> {
@@ -166,7 +184,17 @@ export function connectSdkSuite(hosting: 'in process' | 'own process'): void {
       const remote = async (credentialsFile: string) =>
         (
           await startKeyhold(
-            ['connect', '--credentials', credentialsFile, '--central', service.url, '--port', '0'],
+            [
+              'connect',
+              '--credentials',
+              credentialsFile,
+              '--central',
+              service.url,
+              '--port',
+              '0',
+              '--data-dir',
+              `${credentialsFile}.data`,
+            ],
             'connect server listening',
           )
         ).url;
@@ -725,7 +753,7 @@ export function connectSdkSuite(hosting: 'in process' | 'own process'): void {
       const client = sdk(revocableToken.token);
       expect((await client.listVaults()).map((v) => v.id)).toEqual([vaultA]);
       await fixture.admin.call('DELETE', `/tokens/${revocableToken.id}`);
-      await expectRejects(client.listVaults(), 401);
+      await afterAccessChange(() => expectRejects(client.listVaults(), 401));
       await expectRejects(client.getItem(vaultA, seeded.get('OTP login') ?? ''), 401);
       // Other tokens are unaffected.
       expect((await sdk(onlyAToken.token).listVaults()).map((v) => v.id)).toEqual([vaultA]);
@@ -755,15 +783,17 @@ export function connectSdkSuite(hosting: 'in process' | 'own process'): void {
       await expectRejects(sdk(`${header}.${payload}.AAAA`).listVaults(), 401);
     });
 
-    it('a vault taken away from the server is out of reach even for tokens granted it (403)', async () => {
+    it('a vault taken away from the server is out of reach even for tokens granted it (403; 404 on a standalone node)', async () => {
       const [twin, otherTwin] = twinVaults;
       expect((await op.getVault(twin ?? '')).id).toBe(twin);
       await fixture.admin.call('PATCH', `/servers/${serverId}`, { removeVaults: [twin] });
-      const listed = (await op.listVaults()).map((v) => v.id);
-      expect(listed).not.toContain(twin);
-      expect(listed).toContain(otherTwin);
-      await expectRejects(op.getVault(twin ?? ''), 403);
-      await expectRejects(op.listItems(twin ?? ''), 403);
+      await afterAccessChange(async () => {
+        const listed = (await op.listVaults()).map((v) => v.id);
+        expect(listed).not.toContain(twin);
+        expect(listed).toContain(otherTwin);
+      });
+      await expectRejects(op.getVault(twin ?? ''), unreachableVault);
+      await expectRejects(op.listItems(twin ?? ''), unreachableVault);
       // The title is now unique among the vaults the token sees.
       expect((await op.getVault('Twin vault')).id).toBe(otherTwin);
     });

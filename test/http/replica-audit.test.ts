@@ -25,6 +25,7 @@ const event = (overrides: Record<string, unknown> = {}) => ({
   tokenId,
   action: 'READ',
   resourceType: 'ITEM',
+  resourceId: null,
   vaultId: vault,
   itemId: newId(),
   itemVersion: 1,

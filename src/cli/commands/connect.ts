@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { LOG_LEVELS } from '../../config/schema.js';
 import { CliError } from '../errors.js';
 import { isPlainHttpOverNetwork } from '../plain-http.js';
 import { reloadOnSignal } from '../reload-signal.js';
 import { configFrom } from '../settings.js';
+import { UNIT_SECONDS } from './token.js';
 
 interface ConnectOptions {
   credentials?: string;
@@ -12,6 +15,8 @@ interface ConnectOptions {
   port?: string;
   logLevel?: string;
   insecureCentral?: boolean;
+  dataDir?: string;
+  maxStaleness?: string;
 }
 
 /**
@@ -39,6 +44,57 @@ export function centralUrl(raw: string, insecure: boolean): URL {
   return url;
 }
 
+/** `--max-staleness` when neither it nor KEYHOLD_CONNECT_MAX_STALENESS is given. */
+export const DEFAULT_MAX_STALENESS = '1h';
+/** The data directory's name beside the credentials file, when none is given. */
+export const DEFAULT_DATA_DIR_NAME = 'keyhold-connect-data';
+
+/**
+ * `--max-staleness 1h` (or 30m, 90s, 2d; `0` to refuse reads whenever not in sync) in
+ * milliseconds, at most 30 days: the unit letters of the other duration flags.
+ */
+export function parseMaxStaleness(raw: string, source = '--max-staleness'): number {
+  const text = raw.trim();
+  if (text === '0') return 0;
+  const match = /^([0-9]{1,9})([smhd])$/.exec(text);
+  if (!match) {
+    throw new CliError(
+      `${source} ${JSON.stringify(raw)}: expected 0 or a whole number and a unit s, m, h or d (e.g. 1h, 30m, 90s, 2d)`,
+    );
+  }
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+  if (seconds > 30 * 86_400) throw new CliError(`${source} ${JSON.stringify(raw)}: must be at most 30d`);
+  return seconds * 1000;
+}
+
+/**
+ * Where a standalone node keeps its replica and outbox: `--data-dir`, else
+ * KEYHOLD_CONNECT_DATA_DIR, else `keyhold-connect-data` beside the credentials file. Credentials
+ * given as the base64 content of OP_SESSION have no directory to be beside, so one of the two
+ * must be given then.
+ */
+export function nodeDataDir(options: {
+  flag?: string | undefined;
+  env?: string | undefined;
+  credentialsFile?: string | undefined;
+}): string {
+  const given = options.flag ?? options.env;
+  if (given !== undefined) {
+    if (given.trim() === '') throw new CliError('--data-dir (KEYHOLD_CONNECT_DATA_DIR) is empty');
+    return path.resolve(given);
+  }
+  if (options.credentialsFile === undefined) {
+    throw new CliError(
+      'no data directory: the credentials came as base64 in OP_SESSION, so there is no credentials file to keep the replica beside; pass --data-dir DIR or set KEYHOLD_CONNECT_DATA_DIR',
+    );
+  }
+  return path.join(path.dirname(path.resolve(options.credentialsFile)), DEFAULT_DATA_DIR_NAME);
+}
+
+/** The credentials file OP_SESSION names, or undefined when it holds the file's base64. */
+export const sessionFile = (value: string): string | undefined =>
+  existsSync(value.trim()) ? value.trim() : undefined;
+
 /**
  * `keyhold connect`: a Connect server as its own process. It honours the Connect environment
  * (OP_SESSION, OP_HTTP_PORT, OP_LOG_LEVEL, OP_TLS_CERT_FILE/OP_TLS_KEY_FILE), so a deployment
@@ -48,7 +104,7 @@ export function registerConnect(program: Command): void {
   program
     .command('connect')
     .description(
-      'run a Connect server (the 1Password Connect API) that serves from a central Keyhold service',
+      'run a Connect server (the 1Password Connect API) with a local encrypted replica of what its server may reach, kept in sync by a central Keyhold service',
     )
     .option(
       '--credentials <file>',
@@ -61,6 +117,14 @@ export function registerConnect(program: Command): void {
     .option('--host <host>', 'listen address; use 0.0.0.0 in a container', '127.0.0.1')
     .option('--port <port>', 'listen port (else OP_HTTP_PORT, else 8080)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (else OP_LOG_LEVEL, else info)`)
+    .option(
+      '--data-dir <dir>',
+      `where the replica and the audit outbox are kept (else KEYHOLD_CONNECT_DATA_DIR, else ${DEFAULT_DATA_DIR_NAME}/ beside the credentials file; required when OP_SESSION holds the file's base64)`,
+    )
+    .option(
+      '--max-staleness <duration>',
+      `how long after its last sync with the central service reads are still served from the replica, e.g. 1h, 30m, 2d; 0 refuses reads whenever not in sync (else KEYHOLD_CONNECT_MAX_STALENESS, else ${DEFAULT_MAX_STALENESS})`,
+    )
     .option(
       '--insecure-central',
       'allow a plain http:// central URL on a host that is not loopback (secrets then cross the network unencrypted)',
@@ -76,10 +140,15 @@ export function registerConnect(program: Command): void {
         '../../connect-server/node/credentials.js'
       );
       let credentials: Awaited<ReturnType<typeof readCredentialsFile>>;
+      let credentialsFile: string | undefined;
       try {
-        if (opts.credentials) credentials = readCredentialsFile(opts.credentials);
-        else if (env.OP_SESSION) credentials = readCredentialsFromSession(env.OP_SESSION);
-        else throw new CliError('no credentials: pass --credentials FILE or set OP_SESSION');
+        if (opts.credentials) {
+          credentials = readCredentialsFile(opts.credentials);
+          credentialsFile = opts.credentials;
+        } else if (env.OP_SESSION) {
+          credentials = readCredentialsFromSession(env.OP_SESSION);
+          credentialsFile = sessionFile(env.OP_SESSION);
+        } else throw new CliError('no credentials: pass --credentials FILE or set OP_SESSION');
       } catch (error) {
         throw error instanceof CliError ? error : new CliError((error as Error).message);
       }
@@ -88,6 +157,13 @@ export function registerConnect(program: Command): void {
           `the credentials file of server ${credentials.serverId} was made before Connect nodes kept a replica, and holds no key to open one; make a new file with \`keyhold server credentials ${credentials.serverId} --out FILE\` (the old file stops working) and start with that`,
         );
       }
+      const dataDir = nodeDataDir({ flag: opts.dataDir, env: env.KEYHOLD_CONNECT_DATA_DIR, credentialsFile });
+      const maxStalenessMs = parseMaxStaleness(
+        opts.maxStaleness ?? env.KEYHOLD_CONNECT_MAX_STALENESS ?? DEFAULT_MAX_STALENESS,
+        opts.maxStaleness === undefined && env.KEYHOLD_CONNECT_MAX_STALENESS !== undefined
+          ? 'KEYHOLD_CONNECT_MAX_STALENESS'
+          : '--max-staleness',
+      );
       const central = opts.central ?? env.KEYHOLD_CENTRAL ?? credentials.central;
       if (!central) throw new CliError('no central service: pass --central URL or set KEYHOLD_CENTRAL');
       const insecure = isPlainHttpOverNetwork(centralUrl(central, opts.insecureCentral === true));
@@ -104,6 +180,7 @@ export function registerConnect(program: Command): void {
       }
       const { createLogger } = await import('../../main.js');
       const { startRemoteConnect } = await import('../../connect-server/node/start.js');
+      const { replicaStore } = await import('../../connect-server/node/store.js');
       const { proxyTrust } = await import('../../http/client-address.js');
       const logger = createLogger(config);
       if (insecure) {
@@ -135,17 +212,36 @@ export function registerConnect(program: Command): void {
               }
             : {}),
           trustProxy: proxyTrust(config.trustProxy),
+          node: { dataDir, maxStalenessMs, store: replicaStore },
         });
       } catch (error) {
         throw new CliError((error as Error).message);
       }
       const { reloadTls } = started;
       if (reloadTls) process.on('SIGHUP', () => reloadOnSignal(reloadTls, logger));
-      logger.info({ url: started.url, central, serverId: credentials.serverId }, 'connect server listening');
+      logger.info(
+        {
+          url: started.url,
+          central,
+          serverId: credentials.serverId,
+          dataDir,
+          sync: started.syncState?.().state,
+        },
+        'connect server listening',
+      );
       const stop = async () => {
-        await started.app.close();
+        await started.close();
         process.exit(0);
       };
+      // The server was deleted centrally: the replica is wiped; stop, and say so (exit status 1).
+      void started.serverGone.then(async (reason) => {
+        logger.fatal(
+          { serverId: credentials.serverId, reason },
+          'this Connect server was deleted on the central service (or its credentials were replaced): its replica is wiped and it stops',
+        );
+        await started.close();
+        process.exit(1);
+      });
       process.once('SIGTERM', () => void stop());
       process.once('SIGINT', () => void stop());
     });

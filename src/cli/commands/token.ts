@@ -21,7 +21,7 @@ interface TokenView {
   revokedAt: string | null;
 }
 
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+export const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
 /**
  * `--vault VAULT_ID:PERMS`, PERMS a comma list of read and write (`V:read`, `V:read,write`).

@@ -67,7 +67,7 @@ export async function ingestAudit(
             tokenId: bounded(event.tokenId, MAX_ID),
             action: event.action,
             resourceType: event.resourceType,
-            resourceId: event.resourceType === 'VAULT' ? event.vaultId : event.itemId,
+            resourceId: event.resourceId,
             vaultId: event.vaultId,
             itemId: event.itemId,
             itemVersion: event.itemVersion,

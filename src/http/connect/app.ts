@@ -8,7 +8,7 @@ import { connectDispatcher } from './dispatch.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
 import { connectMetrics } from './metrics.js';
-import { probeRoutes } from './probes.js';
+import { probeRoutes, type SyncHealth } from './probes.js';
 import { ConnectRoutes } from './routes.js';
 import { vaultRoutes } from './vaults.js';
 
@@ -26,6 +26,8 @@ export interface ConnectAppOptions {
   https?: { cert: Buffer; key: Buffer } | undefined;
   /** Trusted reverse proxies (KEYHOLD_TRUST_PROXY): who may say, in X-Forwarded-For, who the client is. */
   trustProxy?: ProxyTrust | undefined;
+  /** A standalone node's sync state, reported by `/health` (else the central service is the dependency). */
+  syncHealth?: (() => SyncHealth) | undefined;
 }
 
 export interface ConnectRouteContext {
@@ -52,7 +54,7 @@ export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
   const routes = new ConnectRoutes();
   const context: ConnectRouteContext = { central: options.central, limits: options.limits };
   const metrics = connectMetrics(routes);
-  probeRoutes(routes);
+  probeRoutes(routes, options.syncHealth);
   vaultRoutes(routes, context);
   itemRoutes(routes, context);
   fileRoutes(routes, context);

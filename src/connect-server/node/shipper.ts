@@ -1,0 +1,197 @@
+import type { Logger } from 'pino';
+import type { AuditEventInput } from '../../storage/ports.js';
+import { auditReceipt, REPLICA_PATH, type ShippedEvent, shippedEvent } from '../wire/replica-protocol.js';
+import { transport } from '../wire/transport.js';
+import type { Outbox } from './replica.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './sync.js';
+
+export interface ShipperOptions {
+  central: string;
+  serverSecret: string;
+  outbox: Pick<Outbox, 'id' | 'pending' | 'acknowledge' | 'size'>;
+  logger: Logger;
+  /** How long after an event is noticed the shipment leaves (events arriving meanwhile join it). */
+  debounceMs?: number;
+  /** Events per shipment (the protocol allows up to 1,000). */
+  batch?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  /** How often the outbox is looked at even when nobody called notify() (an event recorded before start). */
+  pollMs?: number;
+  random?: () => number;
+}
+
+/** An outbox event as shipped (replica-protocol.ts `shippedEvent`): the account is the central service's to fill in. */
+export function toShipped(event: AuditEventInput): ShippedEvent | undefined {
+  const parsed = shippedEvent.safeParse({
+    occurredAt: event.occurredAt,
+    actorType: event.actorType,
+    actorId: event.actorId,
+    tokenId: event.tokenId,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    vaultId: event.vaultId,
+    itemId: event.itemId,
+    itemVersion: event.itemVersion,
+    result: event.result,
+    requestId: event.requestId,
+    ip: event.ip,
+    userAgent: event.userAgent,
+    ...(event.count === undefined ? {} : { count: event.count }),
+  });
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Ships the node's audit outbox to the central trail (`POST {REPLICA_PATH}/audit`): the oldest
+ * pending events first, one shipment at a time, never reordered; each answer's `through` is
+ * acknowledged, which drops those events from the outbox. A shipment whose answer is lost is
+ * sent again with the same outbox sequence numbers, and the central service keeps each once.
+ * Events are shipped soon after they appear (debounced) and, while the central service cannot be
+ * reached, retried with a jittered backoff.
+ */
+export class AuditShipper {
+  private readonly options: ShipperOptions;
+  private readonly send: ReturnType<typeof transport>;
+  private readonly url: string;
+  private readonly debounceMs: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(options: ShipperOptions) {
+    this.options = options;
+    const base = options.central.endsWith('/') ? options.central : `${options.central}/`;
+    const url = new URL(`${REPLICA_PATH.replace(/^\//, '')}/audit`, base);
+    this.url = url.href;
+    this.send = transport(url);
+    this.debounceMs = options.debounceMs ?? 100;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.poll = setInterval(() => {
+      try {
+        if (this.options.outbox.size() > 0) this.notify();
+      } catch (error) {
+        // A closed or wiped outbox: nothing to ship.
+        this.options.logger.debug({ err: error }, 'the audit outbox cannot be read');
+      }
+    }, this.options.pollMs ?? 1_000).unref();
+    this.notify();
+  }
+
+  /** An event was appended: ship it soon. */
+  notify(): void {
+    if (this.stopped || this.timer || this.running) return;
+    this.schedule(this.debounceMs);
+  }
+
+  /** Ships what is pending now, once (at shutdown); resolves when done or failed. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    if (this.pendingNow()) await this.shipAll().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.poll) clearInterval(this.poll);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.shipAll()
+        .then(
+          () => {
+            this.failures = 0;
+          },
+          (error: unknown) => {
+            this.failures++;
+            const delay = backoffDelay(this.failures, this.backoff, (this.options.random ?? Math.random)());
+            // Once when it starts failing, then now and then: an outage is not a log flood.
+            this.options.logger[this.failures === 1 || this.failures % 30 === 0 ? 'warn' : 'debug'](
+              { err: error, pending: this.options.outbox.size(), retryInMs: delay },
+              'the audit outbox could not be shipped to the central service; trying again',
+            );
+            if (!this.stopped) this.schedule(delay);
+          },
+        )
+        .finally(() => {
+          this.running = undefined;
+          // Events appended while the shipment was on its way.
+          if (!this.stopped && !this.timer && this.pendingNow()) this.schedule(this.debounceMs);
+        });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private pendingNow(): boolean {
+    try {
+      return this.options.outbox.size() > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Ships shipment after shipment until the outbox is empty; throws on the first failure. */
+  private async shipAll(): Promise<void> {
+    const { outbox } = this.options;
+    for (;;) {
+      const pending = outbox.pending(this.options.batch ?? 1_000);
+      if (pending.length === 0) return;
+      const events: { seq: number; event: ShippedEvent }[] = [];
+      for (const { seq, event } of pending) {
+        const shipped = toShipped(event);
+        if (shipped) events.push({ seq, event: shipped });
+        else {
+          // Never expected (the node records only what the protocol carries); shipping the rest
+          // matters more than one event the central service would refuse anyway.
+          this.options.logger.error(
+            { seq, action: event.action, resourceType: event.resourceType, actorType: event.actorType },
+            'an audit event in the outbox cannot be shipped (not a Connect read); it is dropped',
+          );
+        }
+      }
+      const last = pending.at(-1)?.seq ?? 0;
+      if (events.length === 0) {
+        outbox.acknowledge(last);
+        continue;
+      }
+      const response = await this.send(
+        this.url,
+        'POST',
+        { authorization: `Bearer ${this.options.serverSecret}`, 'content-type': 'application/json' },
+        JSON.stringify({ outbox: outbox.id, events }),
+      );
+      if (response.status < 200 || response.status > 299) {
+        throw new Error(`the central service answered the audit shipment with HTTP ${response.status}`);
+      }
+      let through: number;
+      try {
+        through = auditReceipt.parse(JSON.parse(response.body.toString('utf8'))).through;
+      } catch {
+        throw new Error(
+          'the central service answered the audit shipment with something that is not a receipt',
+        );
+      }
+      // Only what was sent, and what the central service says it holds.
+      const acknowledged = Math.min(through, last);
+      if (acknowledged > 0) outbox.acknowledge(acknowledged);
+      if (through < (events[0]?.seq ?? 0)) {
+        throw new Error(
+          `the central service holds this outbox only through ${through}, before the events sent`,
+        );
+      }
+    }
+  }
+}
