@@ -18,6 +18,8 @@ export const PROCESS_ERROR_CODES = {
     'A Connect server’s credentials file cannot be used, or the central service refuses it.',
   replica_foreign:
     'A Connect node’s data directory holds a replica it cannot use: made for another server or account, sealed with another credentials file’s key, or by another Keyhold; it is left as it is.',
+  replica_unreadable:
+    'A Connect node’s replica file cannot be read: damaged, truncated, not a replica, or a row altered so that it no longer opens under the replica key. Delete the data directory to make a new replica from the central service.',
   backup_invalid:
     'A backup file cannot be used: damaged, altered, not a Keyhold backup, or from a newer Keyhold; nothing was restored.',
   restore_target_not_empty: 'A restore was refused: the target already holds a Keyhold database.',

@@ -1,5 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  constants as fsConstants,
+  mkdirSync,
+  openSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { importJWK, type JWK, type KeyObject } from 'jose';
@@ -14,7 +22,7 @@ import { openFileMetas } from '../../domain/items/file-service.js';
 import { verifyHead } from '../../domain/items/heads.js';
 import { placeOf } from '../../domain/items/item-rows.js';
 import { openOverview, openServedJson } from '../../domain/items/sealing.js';
-import { integrityError } from '../../errors/app-error.js';
+import { integrityError, isAppError } from '../../errors/app-error.js';
 import { ProcessError } from '../../errors/process-error.js';
 import type {
   AuditEventInput,
@@ -30,6 +38,7 @@ import type {
 } from '../../storage/ports.js';
 import { AUDIT_COLUMNS, toAuditValues } from '../../storage/sql/audit.js';
 import { type AuditWriter, auditWriter } from '../../storage/sqlite/audit-writer.js';
+import { LOCK_FILE, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
 import type {
   ItemState,
   ReplicaRecord,
@@ -66,6 +75,12 @@ export interface SqliteReplica extends Replica {
   readonly signingKeys: VerificationKeys;
   /** The file the replica lives in. */
   readonly file: string;
+  /**
+   * When the last mark was applied (ms since the epoch), kept sealed with the position, so the
+   * staleness bound survives a restart without a file an intruder in the data directory could
+   * move forward; undefined without a position, or if the stored time is ahead of the clock.
+   */
+  lastMarkAt(): number | undefined;
 }
 
 /** A vault held: its core (what authorization and decryption need), counters and keys. */
@@ -82,9 +97,27 @@ interface TableSet {
   prefix: string;
   vaults: Map<string, HeldVault>;
   server: ServerState | undefined;
+  /** The epoch of the reset gathering this set (staged sets only): its mark must be of it. */
+  epoch?: string;
+  /** The token ledger: each token row's hash, by token id (see `rowHash`). */
+  ledger: Map<string, string>;
 }
 
-type Kind = 'identity' | 'position' | 'server' | 'vault' | 'vault-content' | 'token' | 'signing-key';
+/**
+ * A sealed row's fingerprint (SHA-256, 128 bits kept). Every seal has a fresh nonce, so a row put
+ * back to an older copy, even of the same token, has another fingerprint than the one recorded.
+ */
+const rowHash = (sealed: Buffer) => createHash('sha256').update(sealed).digest('base64url').slice(0, 22);
+
+type Kind =
+  | 'identity'
+  | 'position'
+  | 'server'
+  | 'vault'
+  | 'vault-content'
+  | 'token'
+  | 'token-ledger'
+  | 'signing-key';
 
 const TABLES = ['vaults', 'items', 'files', 'tokens', 'signing_keys', 'state', 'gone'] as const;
 
@@ -149,10 +182,18 @@ export async function openReplica(options: {
   const { serverId, accountId } = credentials;
   const replicaKey = Buffer.from(credentials.replicaKey, 'base64url');
   const serverKey = await importServerPrivateKey(credentials.serverKey);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, REPLICA_FILE);
-  closeSync(openSync(file, 'a', 0o600));
-  const db = new BetterSqlite3(file);
+  // One node per data directory: a second one would share the staging tables of a reset (its
+  // open clears them under the first one's feet) and ship the same outbox.
+  const lock = lockDataDir(dataDir);
+  let db: BetterSqlite3.Database;
+  try {
+    keepPrivate(dataDir, file);
+    db = new BetterSqlite3(file);
+  } catch (error) {
+    lock.release();
+    throw unreadable(dataDir, error);
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -162,7 +203,8 @@ export async function openReplica(options: {
     }).immediate();
   } catch (error) {
     db.close();
-    throw error;
+    lock.release();
+    throw unreadable(dataDir, error);
   }
 
   const aadOf = (kind: Kind, id: string) => `keyhold/replica/v1|${accountId}|${serverId}|${kind}|${id}`;
@@ -182,11 +224,18 @@ export async function openReplica(options: {
     outboxId = checkIdentity();
   } catch (error) {
     db.close();
-    throw error;
+    lock.release();
+    throw unreadable(dataDir, error);
   }
 
   function checkIdentity(): string {
     const identity = getMeta.get('identity');
+    if (!identity && holdsAnything()) {
+      // Made anew over rows it did not make, it would take them for its own under a new outbox id.
+      throw new ReplicaForeignError(
+        `the replica in ${dataDir} has lost its identity record (damaged or altered); delete that directory to make a new replica`,
+      );
+    }
     if (!identity) {
       const id = randomBytes(24).toString('base64url');
       db.transaction(() => {
@@ -223,6 +272,13 @@ export async function openReplica(options: {
     const id = metaText('outbox_id');
     if (!id) throw new ReplicaForeignError(`${where} has no outbox id; ${fix}`);
     return id;
+  }
+
+  function holdsAnything(): boolean {
+    for (const table of ['meta', 'outbox', ...TABLES.flatMap((t) => [t, `staged_${t}`])]) {
+      if (db.prepare(`select 1 from "${table}" limit 1`).get()) return true;
+    }
+    return false;
   }
 
   // ---- statements, per table set ----
@@ -272,6 +328,10 @@ export async function openReplica(options: {
       `insert into "${p}state" (key, sealed) values (?, ?) on conflict (key) do update set sealed = excluded.sealed`,
     ),
     getState: db.prepare<[string], { sealed: Buffer }>(`select sealed from "${p}state" where key = ?`),
+    getSigningKey: db.prepare<[string], { sealed: Buffer }>(
+      `select sealed from "${p}signing_keys" where kid = ?`,
+    ),
+    allTokens: db.prepare<[], { id: string; sealed: Buffer }>(`select id, sealed from "${p}tokens"`),
   });
   const main = statements('');
   const staged = statements('staged_');
@@ -280,7 +340,21 @@ export async function openReplica(options: {
   const clearStaged = db.transaction(() => {
     for (const t of TABLES) db.exec(`delete from "staged_${t}"`);
   });
-  const swap = db.transaction((position: ReplicaPosition) => {
+  /**
+   * The token ledger, sealed, and the position with the ledger's fingerprint, in one step: a
+   * token row put back to an older copy (say, from before its revocation) no longer matches the
+   * ledger, and the ledger put back with it no longer matches the position; the position put back
+   * too is an older place in the log and an older mark time, which the stream and the staleness
+   * bound answer. Returns the ledger's fingerprint.
+   */
+  const writeLedger = (ledger: Map<string, string>, at: ReplicaPosition | undefined, markedAt?: number) => {
+    const sealed = sealRow('token-ledger', serverId, Object.fromEntries(ledger));
+    setMeta.run('token_ledger', sealed);
+    const hash = rowHash(sealed);
+    if (at) setMeta.run('position', sealRow('position', serverId, { ...at, markedAt, ledger: hash }));
+    return hash;
+  };
+  const swap = db.transaction((position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
     for (const t of TABLES) {
       if (t === 'gone') {
         // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
@@ -291,7 +365,7 @@ export async function openReplica(options: {
       }
       db.exec(`delete from "staged_${t}"`);
     }
-    setMeta.run('position', sealRow('position', serverId, position));
+    return writeLedger(ledger, position, markedAt);
   });
 
   // ---- reads ----
@@ -384,7 +458,7 @@ export async function openReplica(options: {
   // ---- in-memory state: the vaults held (with their keys) and the server's vault set ----
   const loadSet = async (prefix: string): Promise<TableSet> => {
     const st = prefix === '' ? main : staged;
-    const set: TableSet = { prefix, vaults: new Map(), server: undefined };
+    const set: TableSet = { prefix, vaults: new Map(), server: undefined, ledger: new Map() };
     const server = st.getState.get('server');
     if (server) set.server = openRow<ServerState>('server', serverId, server.sealed);
     for (const row of st.allVaults.all()) {
@@ -417,15 +491,41 @@ export async function openReplica(options: {
 
   let current: TableSet;
   let position: ReplicaPosition | undefined;
+  let lastMarkAt: number | undefined;
+  /** The fingerprint of the sealed token ledger the position names. */
+  let ledgerHash: string | undefined;
   try {
     // A reset interrupted by a stop is started over: what it gathered is not a state.
     clearStaged();
     current = await loadSet('');
     const sealedPosition = getMeta.get('position');
-    position = sealedPosition && openRow<ReplicaPosition>('position', serverId, sealedPosition.value);
+    if (sealedPosition) {
+      const held = openRow<ReplicaPosition & { markedAt?: number; ledger?: string }>(
+        'position',
+        serverId,
+        sealedPosition.value,
+      );
+      position = { epoch: held.epoch, seq: held.seq };
+      // A time ahead of the clock would stretch the staleness bound: not believed.
+      lastMarkAt =
+        typeof held.markedAt === 'number' && held.markedAt <= Date.now() ? held.markedAt : undefined;
+      if (held.ledger !== undefined) {
+        const sealedLedger = getMeta.get('token_ledger');
+        if (!sealedLedger || rowHash(sealedLedger.value) !== held.ledger)
+          throw integrityError('token ledger');
+        const ledger = openRow<Record<string, string>>('token-ledger', serverId, sealedLedger.value);
+        current.ledger = new Map(Object.entries(ledger));
+        ledgerHash = held.ledger;
+      }
+    }
+    if (ledgerHash === undefined) {
+      // No state yet, or one written before the ledger: the rows as they are.
+      for (const row of main.allTokens.all()) current.ledger.set(row.id, rowHash(row.sealed));
+    }
   } catch (error) {
     db.close();
-    throw error;
+    lock.release();
+    throw unreadable(dataDir, error);
   }
   let gathering: TableSet | undefined;
   let wiped: Promise<void> | undefined;
@@ -446,6 +546,18 @@ export async function openReplica(options: {
   };
 
   // ---- applying records ----
+  const reachable = new WeakMap<ServerState, ReadonlySet<string>>();
+  const reaches = (set: TableSet, vaultId: string): boolean => {
+    const server = set.server;
+    if (!server) return false;
+    let vaults = reachable.get(server);
+    if (!vaults) {
+      vaults = new Set(server.vaults);
+      reachable.set(server, vaults);
+    }
+    return vaults.has(vaultId);
+  };
+
   const purgeVault = (set: TableSet, vaultId: string) => {
     const st = of(set);
     st.dropVault.run(vaultId);
@@ -593,12 +705,30 @@ export async function openReplica(options: {
   const applyToken = (set: TableSet, token: TokenState) => {
     if (token.serverId !== serverId || token.accountId !== accountId)
       throw integrityError(`token ${token.id}`);
-    of(set).putToken.run(token.id, sealRow('token', token.id, token));
-    if (set === current) tokens.delete(token.id);
+    const sealed = sealRow('token', token.id, token);
+    if (set !== current) {
+      of(set).putToken.run(token.id, sealed);
+      set.ledger.set(token.id, rowHash(sealed));
+      return;
+    }
+    const ledger = new Map(set.ledger).set(token.id, rowHash(sealed));
+    ledgerHash = db.transaction(() => {
+      main.putToken.run(token.id, sealed);
+      return writeLedger(ledger, position, lastMarkAt);
+    })();
+    set.ledger = ledger;
+    tokens.delete(token.id);
   };
 
   const applySigningKey = (set: TableSet, key: SigningKeyState) => {
     if (key.accountId !== accountId) throw integrityError(`signing key ${key.kid}`);
+    // A kid's public key never changes (a rotation makes a new kid): a record that would change
+    // it is forged or broken, and would let its signer in.
+    for (const row of [reads.signingKey.get(key.kid), of(set).getSigningKey.get(key.kid)]) {
+      if (!row) continue;
+      const held = openRow<SigningKeyState>('signing-key', key.kid, row.sealed);
+      if (!samePublicKey(held.publicJwk, key.publicJwk)) throw integrityError(`signing key ${key.kid}`);
+    }
     of(set).putSigningKey.run(key.kid, sealRow('signing-key', key.kid, key));
     if (set === current) verificationKeys.delete(key.kid);
   };
@@ -632,11 +762,11 @@ export async function openReplica(options: {
   /** Runs `work` in the set's way: batched while a reset gathers, in its own commit otherwise. */
   const applying = (set: TableSet, work: () => void) => (set === gathering ? gathered(work) : work());
 
-  const startGathering = () => {
+  const startGathering = (epoch: string) => {
     endGatherTransaction();
     db.pragma('synchronous = NORMAL');
     clearStaged();
-    gathering = { prefix: 'staged_', vaults: new Map(), server: undefined };
+    gathering = { prefix: 'staged_', vaults: new Map(), server: undefined, epoch, ledger: new Map() };
   };
 
   const stopGathering = () => {
@@ -650,16 +780,20 @@ export async function openReplica(options: {
     const set = gathering ?? current;
     switch (record.type) {
       case 'reset':
-        startGathering();
+        startGathering(record.epoch);
         return;
       case 'mark': {
         const at: ReplicaPosition = { epoch: record.epoch, seq: record.seq };
+        const now = Date.now();
         if (gathering) {
+          // A reset's state is the state at a mark of its own log: one of another is no place in it.
+          if (record.epoch !== gathering.epoch)
+            throw new Error(`a mark of epoch ${record.epoch} ends a reset of epoch ${gathering.epoch}`);
           const next = gathering;
           stopGathering();
-          swap(at);
+          ledgerHash = swap(at, now, next.ledger);
           // What was gathered is the replica's now, in the replica's own tables.
-          current = { prefix: '', vaults: next.vaults, server: next.server };
+          current = { prefix: '', vaults: next.vaults, server: next.server, ledger: next.ledger };
           verificationKeys.clear();
           tokens.clear();
         } else if (position) {
@@ -668,11 +802,15 @@ export async function openReplica(options: {
             throw new Error(
               `a mark of epoch ${record.epoch} without a reset (the replica is at ${position.epoch})`,
             );
-          setMeta.run('position', sealRow('position', serverId, at));
+          setMeta.run(
+            'position',
+            sealRow('position', serverId, { ...at, markedAt: now, ledger: ledgerHash }),
+          );
         } else {
           return; // no whole state yet: a mark alone is not one
         }
         position = at;
+        lastMarkAt = now;
         return;
       }
       case 'server':
@@ -686,6 +824,8 @@ export async function openReplica(options: {
         return;
       case 'vault': {
         const { vault } = record;
+        // The server's vault set comes first (in a reset too): a vault outside it is never sent.
+        if (!reaches(set, vault.id)) throw integrityError(`vault ${vault.id}: not one the server may reach`);
         const previous = set.vaults.get(vault.id);
         const held = await holdVault(vault, {
           contentVersion: Math.max(previous?.contentVersion ?? 0, vault.contentVersion),
@@ -695,6 +835,15 @@ export async function openReplica(options: {
         usable();
         if (set !== (gathering ?? current))
           throw new Error('the replica moved on while a vault key was unwrapped');
+        // A vault's data key never changes: a record with another one for a vault held (now, or
+        // in what a reset gathers) is forged or broken, whoever wrapped it to this server's
+        // public key, which is no secret.
+        for (const known of [current.vaults.get(vault.id), set.vaults.get(vault.id)]) {
+          if (known && (known.key.length !== held.key.length || !timingSafeEqual(known.key, held.key))) {
+            held.key.fill(0);
+            throw integrityError(`vault ${vault.id} key`);
+          }
+        }
         applying(set, () => applyVault(set, vault, held));
         set.vaults.set(vault.id, held);
         return;
@@ -734,12 +883,17 @@ export async function openReplica(options: {
     })();
     db.close();
     for (const held of current.vaults.values()) held.key.fill(0);
-    current = { prefix: '', vaults: new Map(), server: undefined };
+    current = { prefix: '', vaults: new Map(), server: undefined, ledger: new Map() };
+    ledgerHash = undefined;
     position = undefined;
+    lastMarkAt = undefined;
     verificationKeys.clear();
     tokens.clear();
     wiped = writer.close().then(() => {
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+      // Removed while still held, so no other node takes it in between; nothing is left behind.
+      rmSync(join(dataDir, LOCK_FILE), { force: true });
+      lock.release();
     });
   };
 
@@ -808,7 +962,10 @@ export async function openReplica(options: {
         const cached = tokens.get(id);
         if (cached) return cached;
         const row = reads.token.get(id);
-        if (!row) return undefined;
+        const recorded = current.ledger.get(id);
+        if (!row && recorded === undefined) return undefined;
+        // A row added, removed or put back behind the node's back is not the registration it keeps.
+        if (!row || recorded !== rowHash(row.sealed)) throw integrityError(`token ${id}`);
         const token = openRow<TokenState>('token', id, row.sealed);
         const record: ConnectTokenRecord = {
           id: token.id,
@@ -920,6 +1077,7 @@ export async function openReplica(options: {
     keys,
     signingKeys,
     position: () => position,
+    lastMarkAt: () => lastMarkAt,
     receive,
     abandon: () => {
       if (!gathering || wiped || closed) return;
@@ -934,6 +1092,86 @@ export async function openReplica(options: {
       endGatherTransaction();
       await writer.close();
       db.close();
+      lock.release();
     },
   };
+}
+
+/** Two public JWKs of the same key, however their JSON text is laid out. */
+function samePublicKey(a: string, b: string): boolean {
+  const parse = (text: string) => {
+    try {
+      const jwk = JSON.parse(text) as Record<string, unknown>;
+      return `${String(jwk.kty)}|${String(jwk.crv)}|${String(jwk.x)}|${String(jwk.y)}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const left = parse(a);
+  return left !== undefined && left === parse(b);
+}
+
+/** The replica file cannot be read as one (damaged, truncated, not a database, or tampered with). */
+export class ReplicaUnreadableError extends ProcessError {
+  constructor(message: string, cause: unknown) {
+    super('replica_unreadable', message, { cause });
+  }
+}
+
+/**
+ * An error at open as the operator sees it: a refusal already written for them passes as it is;
+ * a damaged file or a row that does not open under the replica key is `replica_unreadable`, with
+ * what to do, and no detail of the row (the cause is kept for logs).
+ */
+function unreadable(dataDir: string, error: unknown): unknown {
+  if (error instanceof ProcessError) return error;
+  const code = (error as { code?: unknown }).code;
+  const sqlite = typeof code === 'string' && code.startsWith('SQLITE_') && code !== 'SQLITE_BUSY';
+  if (!sqlite && !(isAppError(error) && error.code === 'integrity_error')) return error;
+  return new ReplicaUnreadableError(
+    `the replica in ${dataDir} cannot be read (${sqlite ? 'the file is damaged or not a replica' : 'a row does not open under this server’s replica key: it was altered'}); stop the node, delete that directory, and start it again to make a new replica from the central service`,
+    error,
+  );
+}
+
+/**
+ * The replica is the node's alone: its directory 0700 (when the node owns it) and its files 0600,
+ * also when they existed before with looser modes. SQLite gives its -wal and -shm the database
+ * file's mode, so they follow it.
+ */
+function keepPrivate(dataDir: string, file: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch (error) {
+    // A directory someone else owns (a mounted volume's root, say) keeps its mode: the files
+    // below are the node's own and 0600 whatever it is.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+  }
+  // Never through a symbolic link: the node would change (and SQLite write) a file elsewhere.
+  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fsConstants;
+  for (const [suffix, flags] of [
+    ['', O_RDWR | O_CREAT | O_NOFOLLOW],
+    ['-wal', O_RDWR | O_NOFOLLOW],
+    ['-shm', O_RDWR | O_NOFOLLOW],
+  ] as const) {
+    let fd: number;
+    try {
+      fd = openSync(`${file}${suffix}`, flags, 0o600);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'ELOOP')
+        throw new ReplicaUnreadableError(
+          `${file}${suffix} is a symbolic link; a replica's files must be files of its data directory (${dataDir})`,
+          error,
+        );
+      throw error;
+    }
+    try {
+      fchmodSync(fd, 0o600);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }

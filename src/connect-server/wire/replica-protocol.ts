@@ -201,7 +201,12 @@ export const shippedEvent = z.strictObject({
     .string()
     .nullable()
     .transform((ua) => bounded(ua, MAX_USER_AGENT)),
-  count: z.number().int().min(1).max(1_000_000).optional(),
+  /**
+   * A refusal summary's count: bounded by the trail's column (a 32-bit integer), not lower. A
+   * node's summary of one minute counts whatever a flood sent in it, and the shipper drops an
+   * event this refuses, so a lower bound would let a large enough flood vanish from the trail.
+   */
+  count: z.number().int().min(1).max(2_147_483_647).optional(),
 });
 
 export const auditShipment = z.strictObject({

@@ -221,6 +221,9 @@ describe('reads from the replica', () => {
     const reopened = nodeReads(again, again.outbox);
     const refused = await reopened.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
     expect({ status: refused.status, code: refused.code }).toEqual({ status: 500, code: 'integrity_error' });
+    await reopened.close();
+    await again.close();
+    opened.splice(opened.indexOf(again), 1);
     // A sealed row moved under another token's id does not open there either.
     flip(row.sealed, 20);
     const moved = new BetterSqlite3(join(dir, 'replica.sqlite'));
@@ -230,7 +233,6 @@ describe('reads from the replica', () => {
     await expect(third.stores.connectTokens.get('m'.repeat(26))).rejects.toMatchObject({
       code: 'integrity_error',
     });
-    await reopened.close();
   });
 
   it('a token revoked by a token record is refused at the very next read, and the refusal audited', async () => {
