@@ -5,15 +5,9 @@ import { adminSetup } from '../helpers/connect-app.js';
 import { openStream, type SseStream } from '../helpers/sse.js';
 
 /**
- * A node that was away while its server lost a vault, resuming after its last mark (found by
- * test/unit/connect/replica-attacks.test.ts's author while attacking the replica).
- *
- * KNOWN BUG (central stream, src/connect-server/central/replica-stream.ts, owned by i18-central):
- * a resumed session takes the server's *current* vault set as what the node holds, so the
- * replayed `server` change compares the current set with itself, finds it `same`, and sends
- * nothing: the node keeps the removed vault, and its tokens' grants on it keep reading there,
- * with no end. `it.fails` pins the bug without breaking the suite; make it `it` with the fix
- * (e.g. a replayed server change, while the session is not live yet, always resets).
+ * A node that was away while its server's vault set changed, resuming after its last mark: the
+ * central service does not know which vaults the node left with, so a replayed change to the set
+ * (or a vault deleted meanwhile) must tell it.
  */
 let t: TestApp;
 let base: string;
@@ -31,7 +25,7 @@ afterAll(async () => {
   await t.close();
 });
 
-it.fails('a node resuming after its server lost a vault while it was away is told (a reset without the vault, or a server record)', async () => {
+it('a node resuming after its server lost a vault while it was away is told (a reset without the vault, or a server record)', async () => {
   const setup = adminSetup(t);
   const kept = (await setup.vault('kept')).id;
   const removed = (await setup.vault('removed')).id;
@@ -60,4 +54,34 @@ it.fails('a node resuming after its server lost a vault while it was away is tol
       (r.type === 'vault-gone' && r.vaultId === removed),
   );
   expect(told).toBe(true);
+});
+
+it('a node resuming after a vault it held was deleted while it was away is told', async () => {
+  const setup = adminSetup(t);
+  const kept = (await setup.vault('kept too')).id;
+  const deleted = (await setup.vault('deleted')).id;
+  const created = (await setup.server([kept, deleted])) as unknown as {
+    id: string;
+    credentials: { serverSecret: string };
+  };
+  const secret = created.credentials.serverSecret;
+  const first = await openStream(base, secret, {});
+  opened.push(first);
+  await first.waitFor((r) => r.type === 'mark');
+  const mark = first.records.filter((r) => r.type === 'mark').at(-1) as Extract<
+    ReplicaRecord,
+    { type: 'mark' }
+  >;
+  first.close();
+
+  expect((await setup.api.delete(`/vaults/${deleted}`)).statusCode).toBe(204);
+
+  const resumed = await openStream(base, secret, { after: mark.seq, epoch: mark.epoch });
+  opened.push(resumed);
+  await resumed.waitFor((r) => r.type === 'mark');
+  const reset = resumed.records.findIndex((r) => r.type === 'reset');
+  expect(reset).toBeGreaterThanOrEqual(0);
+  const state = resumed.records.slice(reset);
+  expect(state.some((r) => r.type === 'vault' && r.vault.id === kept)).toBe(true);
+  expect(JSON.stringify(state)).not.toContain(deleted);
 });

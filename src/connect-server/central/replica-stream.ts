@@ -295,7 +295,15 @@ export class ReplicaStreams {
       }
       case 'vault': {
         const { vaultId } = change;
-        if (!vaultId || !session.vaults.has(vaultId)) return;
+        if (!vaultId) return;
+        if (!session.vaults.has(vaultId)) {
+          // Replayed to a node resuming: its vault set is the server's as it was when it left,
+          // not as it is now, so a vault deleted meanwhile may be one it holds. Telling it the
+          // vault's id could reveal a vault it never reached; the whole state again cannot.
+          if (!session.live && !(await this.#state.vault(server, session.key, vaultId)))
+            await this.#reset(session, change.seq, false);
+          return;
+        }
         const vault = await this.#state.vault(server, session.key, vaultId);
         if (vault) {
           this.#send(session, { type: 'vault', vault });
@@ -321,7 +329,9 @@ export class ReplicaStreams {
         }
         const vaults = await this.#storage.connectServers.vaults(server.id);
         const same = vaults.length === session.vaults.size && vaults.every((v) => session.vaults.has(v));
-        if (same) return;
+        // Replayed to a node resuming, `session.vaults` is the server's set now, not the one the
+        // node left with: the set may have changed while it was away, so it gets the whole state.
+        if (same && session.live) return;
         // Which vaults the server may reach changed: the whole state again.
         await this.#reset(session, change.seq, false);
         return;
