@@ -25,6 +25,11 @@ export interface Replica {
   /** Undefined until the first complete state (a `reset` up to its `mark`) was applied. */
   position(): ReplicaPosition | undefined;
   /**
+   * When the last mark was applied (epoch milliseconds), kept sealed with the position: what the
+   * staleness bound counts from, across restarts. Undefined with no position.
+   */
+  lastMarkAt(): number | undefined;
+  /**
    * Applies one record, in the order the stream sent it, durably before it resolves. A `reset`
    * starts gathering a whole new state; the next `mark` replaces the replica with it in one step
    * (until then reads see the old state). Any other `mark` records the position. Rejects a record

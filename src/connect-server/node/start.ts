@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ConnectCredentials } from '../../domain/connect/server-service.js';
@@ -74,35 +74,6 @@ export interface RemoteConnect {
   serverGone: Promise<string>;
   /** Stops the listener (requests in progress finish), the sync and the shipper, and closes the replica. */
   close(): Promise<void>;
-}
-
-/** A file in the data directory holding when the replica last applied a mark (not secret). */
-export const SYNC_MARK_FILE = 'last-sync.json';
-
-function readLastMark(dataDir: string): number | undefined {
-  try {
-    const { markedAt } = JSON.parse(readFileSync(path.join(dataDir, SYNC_MARK_FILE), 'utf8')) as {
-      markedAt?: unknown;
-    };
-    const time = typeof markedAt === 'string' ? Date.parse(markedAt) : Number.NaN;
-    // A time in the future would stretch --max-staleness: distrust it (NOT_SYNCED until a mark).
-    return Number.isFinite(time) && time <= Date.now() ? time : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeLastMark(dataDir: string, at: number | undefined): void {
-  const file = path.join(dataDir, SYNC_MARK_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(
-    temporary,
-    `${JSON.stringify({ markedAt: at === undefined ? null : new Date(at).toISOString() })}\n`,
-    {
-      mode: 0o600,
-    },
-  );
-  renameSync(temporary, file);
 }
 
 const NEVER = new Promise<string>(() => undefined);
@@ -193,22 +164,9 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
     serverSecret: options.credentials.serverSecret,
     replica,
     logger: logger.child({ part: 'sync' }),
-    ...(replica.position() ? { lastMarkAt: readLastMark(node.dataDir) } : {}),
+    ...(replica.position() ? { lastMarkAt: replica.lastMarkAt() } : {}),
   });
   sync = client;
-  let persistedAt = 0;
-  const persist = (at: number | undefined) => {
-    try {
-      writeLastMark(node.dataDir, at);
-      persistedAt = Date.now();
-    } catch (error) {
-      logger.warn({ err: error }, 'could not record the time of the last sync in the data directory');
-    }
-  };
-  // At most once a second (a backlog brings many marks), and always the last at shutdown.
-  client.on('mark', (at) => {
-    if (Date.now() - persistedAt >= 1_000) persist(at);
-  });
   client.on('connected', () => logger.info('connected to the change stream of the central service'));
   const shipper = new AuditShipper({
     central: options.central,
@@ -260,7 +218,6 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
   });
   const serverGone = new Promise<string>((resolve) => {
     client.once('gone', (reason) => {
-      persist(undefined);
       // The outbox went with the replica.
       void shipper.stop();
       resolve(reason);
@@ -296,8 +253,6 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
       new Promise((resolve) => setTimeout(resolve, FLUSH_GRACE_MS).unref()),
     ]);
     await shipper.stop();
-    const { lastMarkAt, gone: wiped } = client.status();
-    if (!wiped && lastMarkAt !== undefined) persist(lastMarkAt);
     await replica.close();
   };
   return {
