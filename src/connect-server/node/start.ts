@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ConnectCredentials } from '../../domain/connect/server-service.js';
 import { AppError } from '../../errors/app-error.js';
