@@ -158,6 +158,24 @@ describe('keyhold backup under a steady write load', () => {
       expect(restore.code, restore.stderr).toBe(0);
       expect(JSON.parse(restore.stdout)).toMatchObject({ items: report.items, vaults: report.vaults });
       expect(statSync(path.join(restored, 'keyhold.db')).mode & 0o777).toBe(0o600);
+      // The change log Connect nodes resume from starts over, in a new epoch: every node takes the
+      // restored state whole instead of resuming at a sequence number the restore took back.
+      const BetterSqlite3 = (await import('better-sqlite3')).default;
+      const logOf = (dir: string) => {
+        const db = new BetterSqlite3(path.join(dir, 'keyhold.db'), { readonly: true });
+        try {
+          return db.prepare('select epoch, value from replica_log where id = 1').get() as {
+            epoch: string;
+            value: number;
+          };
+        } finally {
+          db.close();
+        }
+      };
+      const [original, fresh] = [logOf(served.dataDir), logOf(restored)];
+      expect(original.value).toBeGreaterThan(0);
+      expect(fresh.value).toBe(0);
+      expect(fresh.epoch).not.toBe(original.epoch);
       const second = await startServer(restored);
       try {
         expect(await unreadable(second, init.adminToken, vault.id, before)).toEqual([]);
@@ -394,7 +412,7 @@ describe('keyhold restore refuses', () => {
     const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
-      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0015_shared_node_state: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0016_connect_replicas: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
     );
     expect(readdirSync(path.dirname(out))).toEqual([]);
   });
@@ -402,14 +420,16 @@ describe('keyhold restore refuses', () => {
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
-    // The backup as schema 0014 left it (0015 only added these tables), sealed as that Keyhold's
-    // keyhold backup sealed it.
+    // The backup as schema 0014 left it (0015 and 0016 only added these tables and a column),
+    // sealed as that Keyhold's keyhold backup sealed it.
     const older = path.join(tempDataDir(), 'older.backup');
     const key = masterKeyOf(served.dataDir);
     expect(copyUnsealed(good, older, key)).toBe('matches');
     const db = new BetterSqlite3(older);
     db.exec(
-      "drop table change_counter; drop table oauth_used_jtis; delete from kysely_migration where name = '0015_shared_node_state'",
+      `drop table change_counter; drop table oauth_used_jtis; drop table replica_log; drop table replica_changes;
+       drop table connect_node_outboxes; alter table connect_servers drop column public_key;
+       delete from kysely_migration where name in ('0015_shared_node_state', '0016_connect_replicas')`,
     );
     db.close();
     sealBackupFile(older, key);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { dialectOf, migrationTypes } from '../../storage/sql/dialect.js';
 import { knownMigrations } from '../../storage/sql/migrations.js';
+import { startNodeStateAfresh } from '../../storage/sql/node-state.js';
 import { migrate } from '../../storage/sql/storage.js';
 import { TABLES_IN_FOREIGN_KEY_ORDER } from '../../storage/sql/table-order.js';
 import type { Database } from '../../storage/sql/tables.js';
@@ -15,7 +16,7 @@ import type { RestoreReport } from './report.js';
 import { appliedMigrations } from './schema-version.js';
 import { copyUnsealed, expectSealed } from './seal.js';
 import { resetSerials } from './serials.js';
-import { readSqliteFile } from './sqlite-file.js';
+import { readSqliteFile, writeSqliteFile } from './sqlite-file.js';
 import { type Inspected, inspectBackup, migrateSqliteFile, verifyBackup, verifyDatabase } from './verify.js';
 
 /**
@@ -56,6 +57,8 @@ export async function restoreSqlite(
       inspected = await inspectBackup(temp, masterKey, file);
       expectSealed(seal, file);
       if (inspected.schema === 'older') await migrateSqliteFile(temp);
+      // Copied whole, the file holds the node state of the database it was taken from.
+      await writeSqliteFile(temp, ({ db }) => startNodeStateAfresh(db));
       const before = await verifyBackup(temp, masterKey, file);
       expectSameContent(inspected, before, file);
       placeNewFile(temp, target, () => targetError(dataDir));

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { newLogEpoch } from '../node-state.js';
 
 /**
  * What standalone Connect nodes need centrally (connect-server/wire/replica-protocol.ts):
@@ -25,8 +26,7 @@ export const connectReplicas: Migration = {
       .addColumn('value', 'bigint', (c) => c.notNull())
       .addColumn('pruned_through', 'bigint', (c) => c.notNull())
       .execute();
-    const epoch = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
-    await sql`insert into replica_log (id, epoch, value, pruned_through) values (1, ${epoch}, 0, 0)`.execute(
+    await sql`insert into replica_log (id, epoch, value, pruned_through) values (1, ${newLogEpoch()}, 0, 0)`.execute(
       db,
     );
     await db.schema
