@@ -255,6 +255,37 @@ describe('a standalone Connect node', () => {
         ).length >= 2,
       'the node’s read events reach the central trail',
     );
+    // The same events, as the Connect API's activity (from the node) and the CLI show them.
+    const duringOutage = (action: string, item: string | undefined, at: string) =>
+      action === 'READ' && item === itemId && at > outage.from && at < outage.to;
+    const activity = await nodeGet('/v1/activity?limit=100', full.token);
+    expect(activity.status).toBe(200);
+    const requests = (await activity.json()) as {
+      action: string;
+      timestamp: string;
+      resource: { item?: { id: string } };
+    }[];
+    expect(
+      requests.filter((r) => duringOutage(r.action, r.resource.item?.id, r.timestamp)).length,
+    ).toBeGreaterThanOrEqual(2);
+    const cli = await runCli([
+      'audit',
+      'list',
+      '--actor',
+      full.id,
+      '--limit',
+      '1000',
+      '--json',
+      '--addr',
+      centralUrl(),
+      '--token',
+      adminToken,
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const listed = JSON.parse(cli.stdout) as { action: string; itemId: string; occurredAt: string }[];
+    expect(
+      listed.filter((e) => duringOutage(e.action, e.itemId, e.occurredAt)).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('starts with the central service down and serves from its replica, until the staleness bound passes', async () => {
