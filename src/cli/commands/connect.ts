@@ -122,7 +122,7 @@ export function registerConnect(program: Command): void {
     )
     .option(
       '--max-staleness <duration>',
-      `how long after its last sync with the central service reads are still served from the replica, e.g. 1h, 30m, 2d; 0 refuses reads whenever not in sync (else KEYHOLD_CONNECT_MAX_STALENESS, else ${DEFAULT_MAX_STALENESS})`,
+      `how long after its last sync with the central service reads are still served from the replica, e.g. 1h, 30m, 2d, at most 30d; 0 refuses reads whenever not in sync (else KEYHOLD_CONNECT_MAX_STALENESS, else ${DEFAULT_MAX_STALENESS})`,
     )
     .option(
       '--insecure-central',
