@@ -33,7 +33,7 @@ export const ERROR_CODES = {
     'A stored ciphertext or metadata MAC failed authentication: storage was altered. Nothing is returned.',
   audit_unavailable: 'The audit event could not be recorded, so the request was refused (fail-closed).',
   central_unavailable:
-    'A remote Connect server could not reach the central service, or got an answer it could not read.',
+    'A standalone Connect server could not reach the central service for a write or the activity trail, or got an answer it could not read; its reads go on from the replica.',
   database_unavailable:
     'The database could not be reached or did not answer in time; retry shortly (a write in flight may or may not have been applied).',
   replica_not_synced:

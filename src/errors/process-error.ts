@@ -7,7 +7,7 @@ import { KeyholdError } from './keyhold-error.js';
 export const PROCESS_ERROR_CODES = {
   invalid_setting: 'A flag or environment variable has a value that is not allowed; the message names it.',
   master_key_invalid: 'The master key is missing, malformed, or does not open this data directory.',
-  data_dir_in_use: 'Another running service holds the data directory.',
+  data_dir_in_use: 'Another running service (or Connect node) holds the data directory.',
   database_unavailable:
     'The database cannot be reached or read at start; the message says where (never with a password) and why.',
   database_too_new:

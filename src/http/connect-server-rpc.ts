@@ -6,6 +6,7 @@ import type { ReplicaRecord } from '../connect-server/wire/replica-protocol.js';
 import { RPC_ARGS, RPC_METHODS, type RpcMethod, rpcCall } from '../connect-server/wire/rpc.js';
 import { unauthorized } from '../errors/app-error.js';
 import type { Services } from '../services.js';
+import type { ConnectServerRecord } from '../storage/ports.js';
 import { bearerToken } from './bearer.js';
 import { parseInput } from './validate.js';
 
@@ -60,19 +61,16 @@ export function connectServerRpc(services: Services, fileLimit: number) {
 
 const WRITES = new Set<RpcMethod>(['createItem', 'replaceItem', 'patchItem', 'deleteItem', 'addFile']);
 
-/** The item's record after a write: its state, or `item-gone`; none for a vault off the server. */
-async function writeRecords(
+/** The item's record after a write (replica-state.ts `afterWrite`): the item a create made, or the one named. */
+function writeRecords(
   services: Services,
-  server: { id: string; accountId: string },
+  server: ConnectServerRecord,
   method: RpcMethod,
   args: unknown[],
   result: unknown,
 ): Promise<ReplicaRecord[]> {
-  const vaultId = args[0] as string;
   const itemId = method === 'createItem' ? (result as { id: string }).id : (args[1] as string);
-  if (!(await services.storage.connectServers.vaults(server.id)).includes(vaultId)) return [];
-  const record = await services.replicaState.item(server.accountId, vaultId, itemId);
-  return record ? [record] : [];
+  return services.replicaState.afterWrite(server, args[0] as string, itemId);
 }
 
 /** The Connect server whose secret the request bears; 401 for none or an unknown one. */

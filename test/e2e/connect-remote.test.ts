@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -281,6 +281,36 @@ describe('keyhold connect', () => {
     expect(res.stderr.trim()).toBe(
       `keyhold: the central service at ${central.url} refused or did not answer: Invalid Connect server credentials`,
     );
+  });
+
+  it('refuses a version 1 credentials file before touching the data directory, naming the command that makes a new one', async () => {
+    const legacy = join(dir, 'legacy.json');
+    writeFileSync(
+      legacy,
+      JSON.stringify({
+        kind: 'keyhold-connect-credentials',
+        version: 1,
+        serverId,
+        accountId: serverId,
+        serverSecret: `khsrv_${'A'.repeat(43)}`,
+        central: null,
+      }),
+    );
+    const dataDir = join(dir, 'legacy-data');
+    const res = await runCli([
+      'connect',
+      '--credentials',
+      legacy,
+      '--central',
+      central.url,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(
+      `keyhold: the credentials file of server ${serverId} was made before Connect nodes kept a replica, and holds no key to open one; make a new file with \`keyhold server credentials ${serverId} --out FILE\` (the old file stops working) and start with that`,
+    );
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('keeps answering while nothing reads its log, and the lines follow once reading resumes', async () => {

@@ -1,23 +1,23 @@
+import { ReplicaState } from '../../src/connect-server/central/replica-state.js';
 import {
-  type ItemState,
   type ReplicaRecord,
   replicaRecord,
   type VaultContent,
 } from '../../src/connect-server/wire/replica-protocol.js';
 import type { Keyring } from '../../src/crypto/keyring.js';
-import { importServerPublicKey, type ServerPublicJwk, wrapVaultKey } from '../../src/crypto/server-key.js';
+import { importServerPublicKey, type ServerPublicJwk } from '../../src/crypto/server-key.js';
 import { itemHead } from '../../src/domain/items/heads.js';
 import type { Storage } from '../../src/storage/ports.js';
 
 /**
- * The replica records of what a Connect server may reach, built from a real central storage the
- * way the central service sends them: rows as stored (sealed by the domain code that wrote them),
- * vault keys wrapped to the server's public key with `wrapVaultKey`. Every record is parsed with
- * the wire schema, so a test never feeds the replica what the stream could not carry.
+ * The replica records of what a Connect server may reach, built from a real central storage by
+ * the central service's own `ReplicaState` (rows as stored, vault keys wrapped to the server's
+ * public key). Every record is parsed with the wire schema, so a test never feeds the replica
+ * what the stream could not carry. Only `staleItemRecord` (an old version, which the central
+ * service never sends) is built here.
  */
 export function replicaRecords(storage: Storage, keyring: Keyring, serverId: string) {
   const wire = (record: ReplicaRecord): ReplicaRecord => replicaRecord.parse(record);
-  const b64 = (b: Buffer | null) => (b === null ? null : b.toString('base64'));
 
   const server = async () => {
     const found = await storage.connectServers.findById(serverId);
@@ -31,110 +31,44 @@ export function replicaRecords(storage: Storage, keyring: Keyring, serverId: str
     return { contentVersion: row.contentVersion, updatedAt: row.updatedAt };
   };
 
+  // The central service's own record builders: what a test feeds the replica is what it is sent.
+  const state = new ReplicaState(storage, keyring);
+
   const records = {
     serverRecord: async (vaults?: string[]): Promise<ReplicaRecord> => {
       const s = await server();
       return wire({
         type: 'server',
-        server: {
-          id: s.id,
-          accountId: s.accountId,
-          vaults: vaults ?? (await storage.connectServers.vaults(s.id)),
-        },
+        server: state.serverState(s, vaults ?? (await storage.connectServers.vaults(s.id))),
       });
     },
 
     signingKeyRecords: async (): Promise<ReplicaRecord[]> => {
       const s = await server();
-      const keys = await storage.signingKeys.list(s.accountId);
-      return keys
-        .filter((k) => k.kind === 'connect')
-        .map((k) =>
-          wire({
-            type: 'signing-key',
-            key: {
-              kid: k.kid,
-              accountId: k.accountId,
-              kind: 'connect',
-              publicJwk: k.publicJwk,
-              createdAt: k.createdAt,
-              retiredAt: k.retiredAt,
-            },
-          }),
-        );
+      return (await state.signingKeys(s.accountId)).map((key) => wire({ type: 'signing-key', key }));
     },
 
     tokenRecord: async (tokenId: string): Promise<ReplicaRecord> => {
       const t = await storage.connectTokens.get(tokenId);
       if (!t) throw new Error(`token ${tokenId} not found`);
-      return wire({
-        type: 'token',
-        token: {
-          id: t.id,
-          accountId: t.accountId,
-          serverId: t.serverId,
-          grants: t.grants,
-          signatureHash: t.signatureHash.toString('base64'),
-          createdAt: t.createdAt,
-          expiresAt: t.expiresAt,
-          revokedAt: t.revokedAt,
-        },
-      });
+      return wire({ type: 'token', token: state.tokenState(t) });
     },
 
+    /** The vault, its key wrapped to the server's public key (or to `publicJwk`, another server's). */
     vaultRecord: async (vaultId: string, publicJwk?: ServerPublicJwk): Promise<ReplicaRecord> => {
       const s = await server();
-      const v = await storage.vaults.get(s.accountId, vaultId);
-      if (!v) throw new Error(`vault ${vaultId} not found`);
-      const publicKey = await importServerPublicKey(
-        publicJwk ?? (JSON.parse(s.publicKey as string) as ServerPublicJwk),
-      );
-      return wire({
-        type: 'vault',
-        vault: {
-          id: v.id,
-          accountId: v.accountId,
-          type: v.type,
-          attributes: v.attributes.toString('base64'),
-          attributeVersion: v.attributeVersion,
-          contentVersion: v.contentVersion,
-          createdAt: v.createdAt,
-          updatedAt: v.updatedAt,
-          key: await wrapVaultKey(publicKey, v, keyring.vaultKey(v)),
-        },
-      });
+      const key = publicJwk ? await importServerPublicKey(publicJwk) : await ReplicaState.publicKey(s);
+      const vault = key && (await state.vault(s, key, vaultId));
+      if (!vault) throw new Error(`vault ${vaultId} not found`);
+      return wire({ type: 'vault', vault });
     },
 
     /** The item as it is now, with its files. */
     itemRecord: async (vaultId: string, itemId: string): Promise<ReplicaRecord> => {
-      const found = await storage.items.getWithFiles(vaultId, itemId);
-      if (!found) throw new Error(`item ${itemId} not found`);
-      const { item, files } = found;
-      const state: ItemState = {
-        id: item.id,
-        vaultId: item.vaultId,
-        accountId: item.accountId,
-        version: item.version,
-        createdAt: item.createdAt,
-        updatedAt: item.updatedAt,
-        lastEditedBy: item.lastEditedBy,
-        head: b64(item.head),
-        overview: item.overview.toString('base64'),
-        content: (item.content as Buffer).toString('base64'),
-        layout: item.layout,
-        files: await Promise.all(
-          files.map(async (f) => ({
-            id: f.id,
-            itemId: f.itemId,
-            vaultId: f.vaultId,
-            meta: f.meta.toString('base64'),
-            size: f.size,
-            createdAt: f.createdAt,
-            content: ((await storage.files.content(f.itemId, f.id)) as Buffer).toString('base64'),
-          })),
-        ),
-      };
-      return wire({ type: 'item', item: state, vaultContent: await vaultContent(item.accountId, vaultId) });
+      const s = await server();
+      const record = await state.item(s.accountId, vaultId, itemId);
+      if (record?.type !== 'item') throw new Error(`item ${itemId} not found`);
+      return wire(record);
     },
 
     /**

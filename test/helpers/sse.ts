@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { SseParser } from '../../src/connect-server/node/sse.js';
 import { type ReplicaRecord, replicaRecord } from '../../src/connect-server/wire/replica-protocol.js';
 
 /** A replica stream read with node:http, every record parsed with the protocol's schema. */
@@ -31,29 +32,22 @@ export function openStream(
       const arrived: number[] = [];
       const raw: string[] = [];
       const waiters = new Set<() => void>();
-      let buffer = '';
+      // The node's own parser: what a test sees is what a node would read.
+      const parser = new SseParser();
       let body = '';
       let closedResolve: () => void = () => undefined;
       const closed = new Promise<void>((r) => {
         closedResolve = r;
       });
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += res.statusCode === 200 ? '' : chunk;
-        if (res.statusCode !== 200) return;
-        buffer += chunk;
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          for (const line of event.split('\n')) {
-            if (!line.startsWith('data: ')) continue;
-            const text = line.slice(6);
-            raw.push(text);
-            records.push(replicaRecord.parse(JSON.parse(text)));
-            arrived.push(performance.now());
-          }
-          end = buffer.indexOf('\n\n');
+      res.on('data', (chunk: Buffer) => {
+        if (res.statusCode !== 200) {
+          body += chunk.toString('utf8');
+          return;
+        }
+        for (const event of parser.push(chunk)) {
+          raw.push(event.data);
+          records.push(replicaRecord.parse(JSON.parse(event.data)));
+          arrived.push(performance.now());
         }
         for (const w of [...waiters]) w();
       });

@@ -14,9 +14,10 @@ import type { AuditEventInput } from '../../src/storage/ports.js';
 /**
  * A standalone node's lifecycle over real HTTP, with the central service unreachable (a port
  * nobody listens on): what it serves from its replica and for how long, what it says of writes,
- * and what `/health` reports. The store is a stand-in recording what it is asked (the real one is
- * helper (b)'s, tested on its own); the node with a real central service is
- * test/e2e/connect-node.test.ts.
+ * and what `/health` reports. The store is a stand-in recording what it is asked (the real one,
+ * sqlite-replica.ts, is tested in test/unit/connect/replica.test.ts); the node with a real central
+ * service is
+ * test/http/connect-node.test.ts and, over real processes, test/e2e/connect-node-outage.test.ts.
  */
 
 const SERVER = 's'.repeat(26);

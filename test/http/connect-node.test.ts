@@ -134,8 +134,19 @@ describe('a standalone node with a real central service', () => {
       body: JSON.stringify({ title: 'new', category: 'LOGIN', vault: { id: vault } }),
     });
     expect(created.status).toBe(200);
-    const { id } = (await created.json()) as { id: string };
-    expect((await nodeGet(`/v1/vaults/${vault}/items/${id}`)).status).toBe(200);
+    const { id, version } = (await created.json()) as { id: string; version: number };
+    const read = await nodeGet(`/v1/vaults/${vault}/items/${id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id, title: 'new', version });
+    // A replace too: the very next read sees the new version, not the one the replica held.
+    const replaced = await fetch(`${node?.url}/v1/vaults/${vault}/items/${id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, title: 'renamed', category: 'LOGIN', vault: { id: vault }, version }),
+    });
+    expect(replaced.status).toBe(200);
+    const reread = await nodeGet(`/v1/vaults/${vault}/items/${id}`);
+    expect(await reread.json()).toMatchObject({ id, title: 'renamed', version: version + 1 });
   });
 
   it('refuses a token revoked centrally within 1 s', async () => {
@@ -168,6 +179,8 @@ describe('a standalone node with a real central service', () => {
     }, 2_000);
     console.log(`read events reached the central trail in ${ms} ms`);
     const events = (await admin().get('/audit?limit=100')).json() as { requestId: string; seq: number }[];
+    // Each read once (a shipment retried must not add it again), in the order they were served.
+    expect(ids.map((id) => events.filter((e) => e.requestId === id).length)).toEqual([1, 1, 1]);
     const seqs = ids.map((id) => events.find((e) => e.requestId === id)?.seq ?? -1);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
   });

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../src/crypto/secrets.js';
+import {
+  importServerPrivateKey,
+  type ServerPrivateJwk,
+  unwrapVaultKey,
+} from '../../src/crypto/server-key.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 import { openStream } from '../helpers/sse.js';
@@ -43,27 +48,52 @@ describe('new server credentials', () => {
     const res = await setup.api.post(`/servers/${id}/credentials`, {});
     expect(res.statusCode).toBe(201);
     const { credentials } = res.json() as {
-      credentials: { version: number; serverSecret: string; serverKey: { d: string } };
+      credentials: { version: number; serverSecret: string; serverKey: ServerPrivateJwk; replicaKey: string };
     };
     expect(credentials.version).toBe(2);
-    expect(credentials.serverKey.d).toBeTruthy();
+    expect(Buffer.from(credentials.replicaKey, 'base64url')).toHaveLength(32);
     expect((await openStream(base, oldSecret)).status).toBe(401);
     const s = await openStream(base, credentials.serverSecret);
     expect(s.status).toBe(200);
     await s.waitFor((r) => r.type === 'mark');
-    expect(s.records.some((r) => r.type === 'vault' && r.vault.id === vault)).toBe(true);
-    // The private half is nowhere centrally.
+    // The vault's key is sent wrapped to the new key pair: the file's private half opens it.
+    const vaultKeyIn = async (records: typeof s.records, key: ServerPrivateJwk) => {
+      const sent = records.find((r) => r.type === 'vault' && r.vault.id === vault);
+      if (sent?.type !== 'vault') throw new Error('the vault was not sent');
+      return unwrapVaultKey(await importServerPrivateKey(key), sent.vault, sent.vault.key);
+    };
+    const row = await t.storage.vaults.get(t.accountId, vault);
+    if (!row) throw new Error('no vault');
+    expect((await vaultKeyIn(s.records, credentials.serverKey)).equals(t.keyring.vaultKey(row))).toBe(true);
+    // Centrally only the public half is kept: the new key's, without its private member.
     const stored = await t.storage.connectServers.findById(id);
-    expect(stored?.publicKey).not.toContain(credentials.serverKey.d);
+    const { d, ...publicHalf } = credentials.serverKey;
+    expect(JSON.parse(stored?.publicKey ?? 'null')).toEqual(publicHalf);
+    expect(stored?.publicKey).not.toContain(d);
 
     // Re-issue again: the stream opened with the now old secret ends.
     const again = await setup.api.post(`/servers/${id}/credentials`);
     expect(again.statusCode).toBe(201);
     await s.closed;
     expect((await openStream(base, credentials.serverSecret)).status).toBe(401);
+    // A new key pair too: the previous file's private half no longer opens what is sent.
+    const newest = (again.json() as { credentials: typeof credentials }).credentials;
+    const s2 = await openStream(base, newest.serverSecret);
+    await s2.waitFor((r) => r.type === 'mark');
+    s2.close();
+    await expect(vaultKeyIn(s2.records, credentials.serverKey)).rejects.toMatchObject({
+      code: 'integrity_error',
+    });
+    expect((await vaultKeyIn(s2.records, newest.serverKey)).equals(t.keyring.vaultKey(row))).toBe(true);
 
-    const audit = await setup.api.get(`/audit?resourceType=SERVER`);
-    expect(audit.body).toContain(id);
+    // Each re-issue is audited as an UPDATE of the server.
+    const audit = await setup.api.get(`/audit?resource=${id}&resourceType=SERVER&action=UPDATE`);
+    expect(audit.statusCode).toBe(200);
+    const events = audit.json() as { resourceId: string; action: string; result: string }[];
+    expect(events.map((e) => [e.resourceId, e.action, e.result])).toEqual([
+      [id, 'UPDATE', 'SUCCESS'],
+      [id, 'UPDATE', 'SUCCESS'],
+    ]);
   });
 
   it('refuses a body with options, and an unknown server', async () => {

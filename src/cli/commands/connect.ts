@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { LOG_LEVELS } from '../../config/schema.js';
+import { durationSeconds } from '../duration.js';
 import { CliError } from '../errors.js';
 import { isPlainHttpOverNetwork } from '../plain-http.js';
 import { reloadOnSignal } from '../reload-signal.js';
 import { configFrom } from '../settings.js';
-import { UNIT_SECONDS } from './token.js';
 
 interface ConnectOptions {
   credentials?: string;
@@ -56,13 +56,12 @@ export const DEFAULT_DATA_DIR_NAME = 'keyhold-connect-data';
 export function parseMaxStaleness(raw: string, source = '--max-staleness'): number {
   const text = raw.trim();
   if (text === '0') return 0;
-  const match = /^([0-9]{1,9})([smhd])$/.exec(text);
-  if (!match) {
+  const seconds = durationSeconds(text);
+  if (seconds === undefined) {
     throw new CliError(
       `${source} ${JSON.stringify(raw)}: expected 0 or a whole number and a unit s, m, h or d (e.g. 1h, 30m, 90s, 2d)`,
     );
   }
-  const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
   if (seconds > 30 * 86_400) throw new CliError(`${source} ${JSON.stringify(raw)}: must be at most 30d`);
   return seconds * 1000;
 }
@@ -123,7 +122,7 @@ export function registerConnect(program: Command): void {
     )
     .option(
       '--max-staleness <duration>',
-      `how long after its last sync with the central service reads are still served from the replica, e.g. 1h, 30m, 2d; 0 refuses reads whenever not in sync (else KEYHOLD_CONNECT_MAX_STALENESS, else ${DEFAULT_MAX_STALENESS})`,
+      `how long after its last sync with the central service reads are still served from the replica, e.g. 1h, 30m, 2d, at most 30d; 0 refuses reads whenever not in sync (else KEYHOLD_CONNECT_MAX_STALENESS, else ${DEFAULT_MAX_STALENESS})`,
     )
     .option(
       '--insecure-central',

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ID_PATTERN } from '../../crypto/ids.js';
 import { CONNECT_PERMISSIONS, type ConnectPermission } from '../../domain/access/permissions.js';
 import { MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME } from '../../domain/token-lifetime.js';
+import { durationSeconds } from '../duration.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
@@ -20,8 +21,6 @@ interface TokenView {
   expiresAt: string | null;
   revokedAt: string | null;
 }
-
-export const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
 /**
  * `--vault VAULT_ID:PERMS`, PERMS a comma list of read and write (`V:read`, `V:read,write`).
@@ -51,13 +50,12 @@ export function parseGrant(spec: string): Grant {
 
 /** `--expires-in 90d` (or 12h, 30m, 3600s) in seconds, from one minute to ten years. */
 export function parseDuration(raw: string): number {
-  const match = /^([0-9]{1,12})([smhd])$/.exec(raw.trim());
-  if (!match) {
+  const seconds = durationSeconds(raw);
+  if (seconds === undefined) {
     throw new CliError(
       `--expires-in ${JSON.stringify(raw)}: expected a whole number and a unit s, m, h or d (e.g. 90d, 12h, 30m, 3600s)`,
     );
   }
-  const seconds = Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
   if (seconds < MIN_TOKEN_LIFETIME)
     throw new CliError(`--expires-in ${JSON.stringify(raw)}: must be at least 60s (1m)`);
   if (seconds > MAX_TOKEN_LIFETIME) {

@@ -151,6 +151,16 @@ export class ReplicaState {
   }
 
   /**
+   * What a node applies after one of its own writes (the `records` of a write RPC's answer): the
+   * item's record now, or none when the vault is not (or no longer) one the server reaches.
+   */
+  async afterWrite(server: ConnectServerRecord, vaultId: string, itemId: string): Promise<ReplicaRecord[]> {
+    if (!(await this.#stores.connectServers.vaults(server.id)).includes(vaultId)) return [];
+    const record = await this.item(server.accountId, vaultId, itemId);
+    return record ? [record] : [];
+  }
+
+  /**
    * The server's whole state, record by record (the body of a `reset`): the server, its
    * account's Connect keys, its tokens, and each vault it reaches with the vault's items.
    */

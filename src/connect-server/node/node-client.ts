@@ -2,7 +2,7 @@ import { AppError, unauthorized } from '../../errors/app-error.js';
 import type { CentralClient, ConnectCall } from '../central/central-client.js';
 import type { SyncState } from './sync-state.js';
 
-/** The calls a node answers from its replica (helper (b)'s `nodeReads`). */
+/** The calls a node answers from its replica (`nodeReads`, node-reads.ts). */
 export type NodeReads = Pick<
   CentralClient,
   'listVaults' | 'getVault' | 'listItems' | 'getItem' | 'listFiles' | 'getFile' | 'fileContent'
