@@ -3,13 +3,14 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import {
+  MAX_RECORD_BYTES,
   REPLICA_PATH,
   type ReplicaRecord,
   replicaRecord,
   STREAM_SILENCE_MS,
 } from '../wire/replica-protocol.js';
 import type { Replica } from './replica.js';
-import { SseParser } from './sse.js';
+import { EventTooLarge, SseParser } from './sse.js';
 
 /** What the sync tells the node's lifecycle. */
 export interface SyncStatus {
@@ -263,13 +264,13 @@ export class SyncClient extends EventEmitter<SyncEvents> {
       }
       this.state.connected = true;
       this.emit('connected');
-      const parser = new SseParser();
+      const parser = new SseParser(MAX_RECORD_BYTES);
       const silence = setTimeout(() => this.drop('silent'), this.silenceMs);
       try {
         for await (const chunk of response as AsyncIterable<Buffer>) {
           silence.refresh();
           let lastType: ReplicaRecord['type'] | undefined;
-          for (const event of parser.push(chunk)) {
+          for (const event of this.events(parser, chunk)) {
             const record = this.parse(event.data);
             if (record.type === 'server-gone')
               throw new StreamEnded('the central service says the server is gone', true);
@@ -295,6 +296,22 @@ export class SyncClient extends EventEmitter<SyncEvents> {
       response.destroy();
       request.destroy();
       this.request = undefined;
+    }
+  }
+
+  /** The events a chunk completes; an event past MAX_RECORD_BYTES ends the connection. */
+  private events(parser: SseParser, chunk: Buffer) {
+    try {
+      return parser.push(chunk);
+    } catch (error) {
+      if (error instanceof EventTooLarge) {
+        this.options.logger.error(
+          { limit: error.limit },
+          'a record on the change stream is too large; dropping the connection (an item whose files exceed the bound cannot be replicated)',
+        );
+        throw new StreamEnded(error.message);
+      }
+      throw error;
     }
   }
 
