@@ -150,7 +150,9 @@ describe('the SSE parser bound', () => {
     const ok = new SseParser(20);
     expect(ok.push(Buffer.from('data: 0123456789\ndata: 01234567\n\n'))).toHaveLength(1);
     expect(ok.push(Buffer.from('data: 0123456789\n\n'))).toHaveLength(1);
-    expect(() => new SseParser(20).push(Buffer.from('data: 0123456789\ndata: 0123456789\n'))).toThrow(EventTooLarge);
+    expect(() => new SseParser(20).push(Buffer.from('data: 0123456789\ndata: 0123456789\n'))).toThrow(
+      EventTooLarge,
+    );
     const line = new SseParser(20);
     line.push(Buffer.from('data: 0123456789'));
     expect(() => line.push(Buffer.from('0123456789'))).toThrow(EventTooLarge);
