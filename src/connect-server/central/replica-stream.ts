@@ -24,6 +24,13 @@ interface Session {
   cursor: number;
   live: boolean;
   closed: boolean;
+  /**
+   * `vaults` is the set the node holds (it was sent a reset since it connected), not merely the
+   * server's set now (a node resuming left with the set as it was then).
+   */
+  vaultsKnown: boolean;
+  /** A reset is being sent, paced, outside the pump's queue; it joins the pump again after it. */
+  resetting: boolean;
 }
 
 export interface StreamStart {
@@ -86,12 +93,19 @@ export class ReplicaStreams {
       cursor: 0,
       live: false,
       closed: false,
+      vaultsKnown: false,
+      resetting: false,
     };
     const onClose = () => this.#drop(session);
     res.on('close', onClose);
     this.#add(session);
     try {
-      const position = await this.#storage.replicaLog.position();
+      let position = await this.#storage.replicaLog.position();
+      if (position.epoch !== this.#epoch) {
+        // The database was restored under this process: the pump adopts the new log first.
+        await this.#enqueue(() => this.#drain());
+        position = await this.#storage.replicaLog.position();
+      }
       const resumable =
         start.after !== undefined &&
         start.epoch === position.epoch &&
@@ -219,8 +233,31 @@ export class ReplicaStreams {
       await send(record);
     }
     session.vaults = reachable;
+    session.vaultsKnown = true;
     session.cursor = seq;
     await send({ type: 'mark', epoch: this.#epoch, seq });
+  }
+
+  /**
+   * Sends a stream the whole state again, paced (waiting for the node to read, as a first
+   * connect's state is) and outside the pump's queue, so that neither a large state disconnects
+   * the node (MAX_PENDING_BYTES) nor a slow node holds up the other streams; the stream then
+   * joins the pump again from `seq`, replaying what the pump read meanwhile.
+   */
+  #resetLater(session: Session, seq: number): void {
+    if (session.resetting || session.closed) return;
+    session.live = false;
+    session.resetting = true;
+    void (async () => {
+      try {
+        await this.#reset(session, seq, true);
+        session.resetting = false;
+        await this.#enqueue(() => this.#join(session));
+      } catch {
+        this.#drop(session);
+        session.res.destroy();
+      }
+    })();
   }
 
   /** In the pump's turn: the changes of the account the pump has read but the stream has not. */
@@ -232,23 +269,39 @@ export class ReplicaStreams {
       // A prune may have taken changes this stream lacks between its position and this read.
       const { prunedThrough } = await this.#storage.replicaLog.position();
       if (prunedThrough > session.cursor) {
-        await this.#reset(session, this.#cursor, false);
-        break;
+        this.#resetLater(session, this.#cursor);
+        return;
       }
       const upTo = changes.filter((c) => c.seq <= this.#cursor);
       const cache = new Map<string, Promise<ReplicaRecord | undefined>>();
-      for (const change of upTo) await this.#apply(session, change, cache);
+      for (const change of upTo) {
+        await this.#apply(session, change, cache);
+        // A reset from here on: it joins again once sent.
+        if (session.resetting || session.closed) return;
+      }
       if (upTo.length < BATCH) break;
       after = (upTo.at(-1) as ReplicaChange).seq;
     }
     if (session.closed) return;
     session.cursor = Math.max(session.cursor, this.#cursor);
     session.live = true;
+    // Every change since the node's mark is replayed, and none changed its vault set (that
+    // would have reset it): the set it holds is the server's.
+    session.vaultsKnown = true;
     this.#send(session, { type: 'mark', epoch: this.#epoch, seq: session.cursor });
   }
 
   /** In the pump's turn: reads what was committed since, and sends it to the streams it concerns. */
   async #drain(): Promise<void> {
+    const position = await this.#storage.replicaLog.position();
+    if (position.epoch !== this.#epoch) {
+      // The database was restored under this process (a new epoch, its seqs from 0 again): every
+      // stream ends, and its node, connecting again with the old epoch, gets the whole state.
+      this.#epoch = position.epoch;
+      this.#cursor = position.seq;
+      for (const set of this.#byAccount.values()) for (const s of [...set]) this.#end(s);
+      return;
+    }
     for (;;) {
       const changes = await this.#storage.replicaLog.since(this.#cursor, BATCH);
       if (changes.length === 0) return;
@@ -267,7 +320,7 @@ export class ReplicaStreams {
       for (const set of this.#byAccount.values())
         for (const s of set) if (s.live) s.cursor = Math.max(s.cursor, this.#cursor);
       for (const s of touched)
-        if (!s.closed) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
+        if (!s.closed && !s.resetting) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
       if (changes.length < BATCH) return;
     }
   }
@@ -300,8 +353,8 @@ export class ReplicaStreams {
           // Replayed to a node resuming: its vault set is the server's as it was when it left,
           // not as it is now, so a vault deleted meanwhile may be one it holds. Telling it the
           // vault's id could reveal a vault it never reached; the whole state again cannot.
-          if (!session.live && !(await this.#state.vault(server, session.key, vaultId)))
-            await this.#reset(session, change.seq, false);
+          if (!session.vaultsKnown && !(await this.#state.vault(server, session.key, vaultId)))
+            this.#resetLater(session, change.seq);
           return;
         }
         const vault = await this.#state.vault(server, session.key, vaultId);
@@ -331,9 +384,9 @@ export class ReplicaStreams {
         const same = vaults.length === session.vaults.size && vaults.every((v) => session.vaults.has(v));
         // Replayed to a node resuming, `session.vaults` is the server's set now, not the one the
         // node left with: the set may have changed while it was away, so it gets the whole state.
-        if (same && session.live) return;
+        if (same && session.vaultsKnown) return;
         // Which vaults the server may reach changed: the whole state again.
-        await this.#reset(session, change.seq, false);
+        this.#resetLater(session, change.seq);
         return;
       }
       case 'token': {
