@@ -1,5 +1,9 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditShipper } from '../../src/connect-server/node/shipper.js';
 import { newId } from '../../src/crypto/ids.js';
+import type { AuditEventInput } from '../../src/storage/ports.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 
@@ -104,5 +108,58 @@ describe('audit shipments', () => {
       events: [{ seq: 1, event: event({ userAgent: 'x'.repeat(3_000_000) }) }],
     });
     expect(res.status).toBe(413);
+  });
+});
+
+describe('the node shipper against the central service', () => {
+  it('a refused event (its vault deleted before it was shipped) is dropped loudly; the events around it are stored and the outbox drains', async () => {
+    const doomed = (await setup.vault('Doomed')).id;
+    const box = outbox();
+    const events: { seq: number; event: AuditEventInput }[] = [];
+    const input = (vaultId: string): AuditEventInput => ({
+      ...(event({ vaultId }) as unknown as AuditEventInput),
+      accountId: t.accountId,
+    });
+    // The node read the vault during an outage; the vault is deleted before the node ships.
+    for (let seq = 1; seq <= 6; seq++) events.push({ seq, event: input(seq === 3 ? doomed : vault) });
+    expect((await setup.api.delete(`/vaults/${doomed}`)).statusCode).toBe(204);
+    const memory = {
+      id: box,
+      pending: (limit: number) => events.slice(0, limit),
+      acknowledge: (through: number) => {
+        events.splice(0, events.filter((e) => e.seq <= through).length);
+      },
+      size: () => events.length,
+    };
+    const kept = events.filter((e) => e.seq !== 3).map((e) => e.event.requestId as string);
+    const dropped = events[2]?.event.requestId as string;
+    const logs: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    });
+    const shipper = new AuditShipper({
+      central: base,
+      serverSecret: secret,
+      outbox: memory,
+      logger: pino({ level: 'info' }, sink),
+      debounceMs: 10,
+      backoff: { initialMs: 20, maxMs: 80 },
+    });
+    shipper.start();
+    try {
+      const end = Date.now() + 5_000;
+      while (events.length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(events).toHaveLength(0);
+    } finally {
+      await shipper.stop();
+    }
+    expect(await stored(kept)).toEqual([1, 1, 1, 1, 1]);
+    expect(await stored([dropped])).toEqual([0]);
+    const error = logs.map((l) => JSON.parse(l)).find((l) => l.level === 50 && l.seq === 3);
+    expect(error?.msg).toMatch(/dropped/);
+    expect(error?.requestId).toBe(dropped);
   });
 });
