@@ -8,6 +8,13 @@ import type { ReplicaState, ServerKey } from './replica-state.js';
  * connects again and catches up from its last mark, or with a reset).
  */
 export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+/**
+ * Streams one server may hold open at once. Several are legitimate (nodes sharing a credentials
+ * file; a node reconnecting before the central side has noticed its old connection is dead), so
+ * one more ends the server's oldest instead of being refused; without a bound, one leaked secret
+ * could open streams (each with its whole state) until the central service runs out of memory.
+ */
+export const MAX_STREAMS_PER_SERVER = 16;
 /** Changes read from the log at once. */
 const BATCH = 500;
 /** The wait before the pump reads the log again after a failed read. */
@@ -174,6 +181,12 @@ export class ReplicaStreams {
   #add(session: Session): void {
     const id = session.server.accountId;
     const set = this.#byAccount.get(id) ?? new Set<Session>();
+    // Sets iterate in insertion order: the first found is the oldest.
+    const same = [...set].filter((s) => s.server.id === session.server.id);
+    for (const old of same.slice(0, Math.max(0, same.length - MAX_STREAMS_PER_SERVER + 1))) {
+      this.#drop(old);
+      old.res.destroy();
+    }
     set.add(session);
     this.#byAccount.set(id, set);
   }
