@@ -49,6 +49,8 @@ export interface SyncOptions {
   /** When the replica last applied a mark before this process (persisted by the lifecycle). */
   lastMarkAt?: number;
   now?: () => number;
+  /** A clock that does not jump (ms), for markAge (default performance.now). */
+  monotonic?: () => number;
   random?: () => number;
 }
 
@@ -92,6 +94,10 @@ export class SyncClient extends EventEmitter<SyncEvents> {
   private readonly silenceMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly now: () => number;
+  private readonly monotonic: () => number;
+  /** The last mark's age at `markClock` on the monotonic clock (0 for a mark applied here). */
+  private markAgeThen = 0;
+  private markClock: number;
   private readonly random: () => number;
   private readonly streamUrl: URL;
   private readonly state: SyncStatus;
@@ -113,6 +119,10 @@ export class SyncClient extends EventEmitter<SyncEvents> {
     this.silenceMs = options.silenceMs ?? STREAM_SILENCE_MS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.now = options.now ?? Date.now;
+    this.monotonic = options.monotonic ?? (() => performance.now());
+    this.markClock = this.monotonic();
+    // A mark from before this process: as old as the wall clock says now (never less than 0).
+    if (options.lastMarkAt !== undefined) this.markAgeThen = Math.max(0, this.now() - options.lastMarkAt);
     this.random = options.random ?? Math.random;
     const base = options.central.endsWith('/') ? options.central : `${options.central}/`;
     this.streamUrl = new URL(`${REPLICA_PATH.replace(/^\//, '')}/stream`, base);
@@ -121,6 +131,15 @@ export class SyncClient extends EventEmitter<SyncEvents> {
 
   status(): SyncStatus {
     return { ...this.state };
+  }
+
+  /**
+   * How long ago the last mark was applied, on a clock that does not jump (undefined without
+   * one): for the staleness bound, beside the wall clock's `now - lastMarkAt`.
+   */
+  markAge(): number | undefined {
+    if (this.state.lastMarkAt === undefined) return undefined;
+    return this.markAgeThen + (this.monotonic() - this.markClock);
   }
 
   /** Starts connecting (and keeps reconnecting) until stop() or the server is gone. */
@@ -280,6 +299,8 @@ export class SyncClient extends EventEmitter<SyncEvents> {
             if (!this.running) return;
             if (record.type === 'mark') {
               this.state.lastMarkAt = this.now();
+              this.markAgeThen = 0;
+              this.markClock = this.monotonic();
               healthy();
               this.emit('mark', this.state.lastMarkAt);
             }

@@ -364,6 +364,31 @@ describe('the sync client', () => {
     expect(connections).toHaveLength(1);
   });
 
+  it("tells the last mark's age on a clock that does not jump, from a mark of this process or given at start", async () => {
+    let wall = Date.parse('2026-12-07T04:00:00.000Z');
+    let mono = 1_000;
+    const { url } = await streamServer((_n, res) => {
+      sse(res);
+      res.write(event(mark(3)));
+    });
+    const replica = new FakeReplica();
+    const sync = client(url, replica, {
+      lastMarkAt: wall - 60_000,
+      now: () => wall,
+      monotonic: () => mono,
+    });
+    expect(sync.markAge()).toBe(60_000);
+    // The wall clock steps back an hour; the monotonic one moves on.
+    wall -= 3_600_000;
+    mono += 5_000;
+    expect(sync.markAge()).toBe(65_000);
+    sync.start();
+    await until(() => replica.at?.seq === 3);
+    expect(sync.markAge()).toBe(0);
+    mono += 7_000;
+    expect(sync.markAge()).toBe(7_000);
+  });
+
   it('applies records of a write between stream records, leaving marks to the stream', async () => {
     const { url } = await streamServer((_n, res) => {
       sse(res);
