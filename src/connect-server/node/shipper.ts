@@ -17,8 +17,13 @@ export interface ShipperOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** How often the outbox is looked at even when nobody called notify() (an event recorded before start). */
   pollMs?: number;
+  /** How long one shipment may take, answer included, before it is given up and retried. */
+  timeoutMs?: number;
   random?: () => number;
 }
+
+/** A shipment of 1,000 events takes well under a second; a central service past this is stuck. */
+export const SHIPMENT_TIMEOUT_MS = 30_000;
 
 /** An outbox event as shipped (replica-protocol.ts `shippedEvent`): the account is the central service's to fill in. */
 export function toShipped(event: AuditEventInput): ShippedEvent | undefined {
@@ -67,7 +72,7 @@ export class AuditShipper {
     const base = options.central.endsWith('/') ? options.central : `${options.central}/`;
     const url = new URL(`${REPLICA_PATH.replace(/^\//, '')}/audit`, base);
     this.url = url.href;
-    this.send = transport(url);
+    this.send = transport(url, { timeoutMs: options.timeoutMs ?? SHIPMENT_TIMEOUT_MS });
     this.debounceMs = options.debounceMs ?? 100;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }

@@ -55,7 +55,7 @@ interface Central {
   held: Map<number, string>;
   shipments: number[][];
   /** What to do with the next requests: answer, refuse with a status, or keep and drop the answer. */
-  plan: ('ok' | 'drop' | 503)[];
+  plan: ('ok' | 'drop' | 'hang' | 503)[];
   authorization: (string | undefined)[];
 }
 
@@ -80,6 +80,8 @@ async function central(port = 0): Promise<Central> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const step = state.plan.shift() ?? 'ok';
+    // Takes the shipment and never answers (the connection stays open).
+    if (step === 'hang') return;
     if (typeof step === 'number') {
       res.writeHead(step, { 'content-type': 'application/json' }).end('{"code":"database_unavailable"}');
       return;
@@ -164,6 +166,17 @@ describe('the audit shipper', () => {
     ]);
     expect(c.authorization).toHaveLength(3);
     expect([...c.held.keys()]).toEqual([1, 2, 3]);
+    expect(outbox.acks).toEqual([3]);
+  });
+
+  it('gives up on a central service that takes the shipment and never answers, and ships again', async () => {
+    const c = await central();
+    c.plan = ['hang', 'ok'];
+    const outbox = new MemoryOutbox();
+    for (let n = 1; n <= 3; n++) outbox.append(read(n));
+    shipper(c.url, outbox, { timeoutMs: 300 }).start();
+    await until(() => outbox.size() === 0, 5_000);
+    expect(c.authorization).toHaveLength(2);
     expect(outbox.acks).toEqual([3]);
   });
 
