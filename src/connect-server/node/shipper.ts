@@ -153,8 +153,10 @@ export class AuditShipper {
     const { outbox } = this.options;
     /** The central service refused the event with this seq: ship those before it first. */
     let before: number | undefined;
+    /** Events per shipment: halved while the central service answers 413 (its body limit). */
+    let batch = this.options.batch ?? 1_000;
     for (;;) {
-      let pending = outbox.pending(this.options.batch ?? 1_000);
+      let pending = outbox.pending(batch);
       if (pending.length === 0) return;
       if (before !== undefined) {
         const limit = before;
@@ -186,6 +188,10 @@ export class AuditShipper {
         { authorization: `Bearer ${this.options.serverSecret}`, 'content-type': 'application/json' },
         JSON.stringify({ outbox: outbox.id, events }),
       );
+      if (response.status === 413 && events.length > 1) {
+        batch = Math.max(1, Math.floor(events.length / 2));
+        continue;
+      }
       const refused = response.status === 400 ? refusedSeq(response.body) : undefined;
       if (refused && events.some((e) => e.seq === refused.seq)) {
         if (refused.seq !== events[0]?.seq) {
