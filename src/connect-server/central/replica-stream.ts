@@ -38,6 +38,12 @@ interface Session {
   vaultsKnown: boolean;
   /** A reset is being sent, paced, outside the pump's queue; it joins the pump again after it. */
   resetting: boolean;
+  /**
+   * The server (its vault set, its credentials, its existence) or its account changed while the
+   * stream was not live (its whole state being sent): what is being sent may no longer be the
+   * server's to have, so the stream ends at its next record and the node connects again.
+   */
+  stale: boolean;
 }
 
 export interface StreamStart {
@@ -102,6 +108,7 @@ export class ReplicaStreams {
       closed: false,
       vaultsKnown: false,
       resetting: false,
+      stale: false,
     };
     const onClose = () => this.#drop(session);
     res.on('close', onClose);
@@ -216,6 +223,7 @@ export class ReplicaStreams {
   /** Writes a record of a stream's initial state, waiting for the node to read what is sent. */
   async #sendPaced(session: Session, record: ReplicaRecord): Promise<void> {
     if (session.closed) throw new Error('stream closed');
+    if (session.stale) throw new Error('the server changed while its state was being sent');
     if (session.res.write(`data: ${JSON.stringify(record)}\n\n`)) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => done(new Error('the node does not read its stream')), DRAIN_TIMEOUT_MS);
@@ -235,6 +243,8 @@ export class ReplicaStreams {
 
   /** `reset`, the whole state as it is now, and a mark at `seq` (read before the state was). */
   async #reset(session: Session, seq: number, paced: boolean): Promise<void> {
+    // What changed before the state is read below is in it.
+    session.stale = false;
     const vaults = await this.#storage.connectServers.vaults(session.server.id);
     const send = paced
       ? (r: ReplicaRecord) => this.#sendPaced(session, r)
@@ -324,6 +334,7 @@ export class ReplicaStreams {
         const sessions = this.#byAccount.get(change.accountId);
         if (sessions)
           for (const s of [...sessions]) {
+            if (!s.live && !s.closed && this.#concernsServer(s, change)) s.stale = true;
             if (!s.live || s.closed || change.seq <= s.cursor) continue;
             await this.#apply(s, change, cache);
             touched.add(s);
@@ -336,6 +347,11 @@ export class ReplicaStreams {
         if (!s.closed && !s.resetting) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
       if (changes.length < BATCH) return;
     }
+  }
+
+  /** A change to the server itself or its account (what the server may have, or whether it may). */
+  #concernsServer(session: Session, change: ReplicaChange): boolean {
+    return (change.kind === 'server' && change.serverId === session.server.id) || change.kind === 'account';
   }
 
   /** Sends what `change` means for one stream's server. */
