@@ -74,3 +74,37 @@ describe('many streams for one server', () => {
     for (const s of streams) s.close();
   }, 60_000);
 });
+
+describe('a burst of writes', () => {
+  it('each reaches a live stream within 1 s of its answer', async () => {
+    const vault = (await setup.vault('Burst')).id;
+    const created = (await setup.server([vault], 'burst')) as unknown as {
+      credentials: { serverSecret: string };
+    };
+    const s = await openStream(base, created.credentials.serverSecret, {});
+    opened.push(s);
+    await s.waitFor((r) => r.type === 'mark', 10_000);
+    const answered = new Map<string, number>();
+    const N = 300;
+    const started = performance.now();
+    for (let i = 0; i < N; i += 30) {
+      await Promise.all(
+        Array.from({ length: 30 }, async (_, j) => {
+          const item = await setup.item(vault, { title: `b${i + j}`, category: 'LOGIN', fields: [] });
+          answered.set(item.id, performance.now());
+        }),
+      );
+    }
+    const elapsed = performance.now() - started;
+    let worst = 0;
+    for (const [id, at] of answered) {
+      const { at: arrived } = await s.waitFor((r) => r.type === 'item' && r.item.id === id, 5_000);
+      worst = Math.max(worst, arrived - at);
+    }
+    console.log(
+      `${N} writes in ${Math.round(elapsed)} ms; worst delay from answer to stream: ${Math.round(worst)} ms`,
+    );
+    expect(worst).toBeLessThan(1_000);
+    s.close();
+  }, 60_000);
+});
