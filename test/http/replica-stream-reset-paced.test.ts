@@ -198,6 +198,28 @@ describe('a database restored under the running process (a new epoch)', () => {
     expect(again.resets[0]?.epoch).toBe(epoch);
     expect(again.marks.every((m) => m.epoch === epoch)).toBe(true);
     expect(again.items).toContain((after as { id: string }).id);
+    again.close();
+  }, 90_000);
+
+  it('a node connecting first after a restore that no write has shown the pump yet gets the new epoch at once', async () => {
+    const r = await read(base, secret, {});
+    readers.push(r);
+    await until(() => r.marks.length > 0, 30_000);
+    const old = r.marks.at(-1) as Extract<ReplicaRecord, { type: 'mark' }>;
+    r.close();
+    await until(() => t.services.replicaStreams.connected === 0, 5_000);
+    const db = new Database(join(t.dir, DATABASE_FILE));
+    const epoch = 'restored-again-0000000000';
+    db.prepare('update replica_log set epoch = ?, value = 0, pruned_through = 0 where id = 1').run(epoch);
+    db.prepare('delete from replica_changes').run();
+    db.close();
+    const again = await read(base, secret, { after: old.seq, epoch: old.epoch });
+    readers.push(again);
+    await until(() => resetDone(again, 0) || again.closed, 30_000);
+    expect(again.closed).toBe(false);
+    expect(again.resets[0]?.epoch).toBe(epoch);
+    expect(again.marks.every((m) => m.epoch === epoch)).toBe(true);
+    again.close();
   }, 90_000);
 });
 

@@ -110,16 +110,23 @@ export class ReplicaStreams {
       resetting: false,
       stale: false,
     };
+    let position: Awaited<ReturnType<Storage['replicaLog']['position']>>;
+    try {
+      position = await this.#storage.replicaLog.position();
+      if (position.epoch !== this.#epoch) {
+        // The database was restored under this process: the pump adopts the new log (ending the
+        // streams of the old one) before this stream joins it.
+        await this.#enqueue(() => this.#drain());
+        position = await this.#storage.replicaLog.position();
+      }
+    } catch (error) {
+      res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
     const onClose = () => this.#drop(session);
     res.on('close', onClose);
     this.#add(session);
     try {
-      let position = await this.#storage.replicaLog.position();
-      if (position.epoch !== this.#epoch) {
-        // The database was restored under this process: the pump adopts the new log first.
-        await this.#enqueue(() => this.#drain());
-        position = await this.#storage.replicaLog.position();
-      }
       const resumable =
         start.after !== undefined &&
         start.epoch === position.epoch &&
