@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditShipper } from '../../src/connect-server/node/shipper.js';
 import { newId } from '../../src/crypto/ids.js';
+import { AUDIT_BODY_LIMIT } from '../../src/http/connect-server-replica.js';
 import type { AuditEventInput } from '../../src/storage/ports.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
@@ -108,6 +109,31 @@ describe('audit shipments', () => {
       events: [{ seq: 1, event: event({ userAgent: 'x'.repeat(3_000_000) }) }],
     });
     expect(res.status).toBe(413);
+  });
+
+  it('takes 1,000 DENY events with every field at the bound a node records (headers as Latin-1, a count at the column max)', async () => {
+    const hi = (n: number) => '\u00ff'.repeat(n);
+    const events = Array.from({ length: 1_000 }, (_, i) => ({
+      seq: i + 1,
+      event: event({
+        actorId: hi(128),
+        tokenId: hi(128),
+        result: 'DENY',
+        requestId: hi(128),
+        ip: hi(64),
+        userAgent: hi(256),
+        count: 2_147_483_647,
+      }),
+    }));
+    const body = JSON.stringify({ outbox: outbox(), events });
+    const res = await fetch(`${base}/api/connect-server/v1/replica/audit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(Buffer.byteLength(body)).toBeLessThan(AUDIT_BODY_LIMIT);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ through: 1_000 });
   });
 });
 
