@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicaPosition } from '../../../src/connect-server/node/replica.js';
@@ -270,6 +271,29 @@ describe('the sync client', () => {
     expect(replica.received.map((r) => r.type)).toEqual(['mark', 'vault-gone', 'mark']);
     expect(connections[1]?.query.get('after')).toBe('1');
     expect(replica.abandoned).toBe(1);
+  });
+
+  it('gives up on a central service that takes the connection and never answers, and tries again with backoff', async () => {
+    const sockets: net.Socket[] = [];
+    const black = net.createServer((socket) => {
+      sockets.push(socket); // never answers
+    });
+    black.listen(0, '127.0.0.1');
+    await once(black, 'listening');
+    try {
+      const replica = new FakeReplica();
+      const sync = client(`http://127.0.0.1:${(black.address() as AddressInfo).port}`, replica, {
+        silenceMs: 150,
+      });
+      sync.start();
+      await until(() => sockets.length >= 3, 5_000);
+      expect(sync.status().connected).toBe(false);
+      expect(replica.abandoned).toBeGreaterThanOrEqual(2);
+      await sync.stop();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => black.close(resolve));
+    }
   });
 
   it('gives up on a silent stream and connects again', async () => {
