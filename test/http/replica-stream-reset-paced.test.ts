@@ -201,6 +201,20 @@ describe('a database restored under the running process (a new epoch)', () => {
     again.close();
   }, 90_000);
 
+  it('a restore with no write after it still ends the open streams, at the next heartbeat', async () => {
+    const r = await read(base, secret, {});
+    readers.push(r);
+    await until(() => r.marks.length > 0, 30_000);
+    const db = new Database(join(t.dir, DATABASE_FILE));
+    db.prepare('update replica_log set epoch = ?, value = 0, pruned_through = 0 where id = 1').run(
+      'restored-quiet-0000000000',
+    );
+    db.prepare('delete from replica_changes').run();
+    db.close();
+    // HEARTBEAT_MS is 5 s.
+    await until(() => r.closed, 8_000);
+  }, 30_000);
+
   it('a node connecting first after a restore that no write has shown the pump yet gets the new epoch at once', async () => {
     const r = await read(base, secret, {});
     readers.push(r);

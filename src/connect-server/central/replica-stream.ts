@@ -187,9 +187,18 @@ export class ReplicaStreams {
     return run;
   }
 
+  /**
+   * A mark on every live stream, in the pump's turn after a read of the log: a database restored
+   * under this process with no write since (a new epoch) is noticed here, not only at a change.
+   */
   #beat(): void {
-    for (const set of this.#byAccount.values())
-      for (const s of set) if (s.live) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
+    if (this.#closed || this.#byAccount.size === 0) return;
+    void this.#enqueue(async () => {
+      // The log unreadable (the database away): the marks still say what was sent.
+      await this.#drain().catch(() => undefined);
+      for (const set of this.#byAccount.values())
+        for (const s of set) if (s.live) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
+    });
   }
 
   #add(session: Session): void {
