@@ -1,5 +1,10 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditShipper } from '../../src/connect-server/node/shipper.js';
 import { newId } from '../../src/crypto/ids.js';
+import { AUDIT_BODY_LIMIT } from '../../src/http/connect-server-replica.js';
+import type { AuditEventInput } from '../../src/storage/ports.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 
@@ -104,5 +109,83 @@ describe('audit shipments', () => {
       events: [{ seq: 1, event: event({ userAgent: 'x'.repeat(3_000_000) }) }],
     });
     expect(res.status).toBe(413);
+  });
+
+  it('takes 1,000 DENY events with every field at the bound a node records (headers as Latin-1, a count at the column max)', async () => {
+    const hi = (n: number) => '\u00ff'.repeat(n);
+    const events = Array.from({ length: 1_000 }, (_, i) => ({
+      seq: i + 1,
+      event: event({
+        actorId: hi(128),
+        tokenId: hi(128),
+        result: 'DENY',
+        requestId: hi(128),
+        ip: hi(64),
+        userAgent: hi(256),
+        count: 2_147_483_647,
+      }),
+    }));
+    const body = JSON.stringify({ outbox: outbox(), events });
+    const res = await fetch(`${base}/api/connect-server/v1/replica/audit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(Buffer.byteLength(body)).toBeLessThan(AUDIT_BODY_LIMIT);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ through: 1_000 });
+  });
+});
+
+describe('the node shipper against the central service', () => {
+  it('a refused event (its vault deleted before it was shipped) is dropped loudly; the events around it are stored and the outbox drains', async () => {
+    const doomed = (await setup.vault('Doomed')).id;
+    const box = outbox();
+    const events: { seq: number; event: AuditEventInput }[] = [];
+    const input = (vaultId: string): AuditEventInput => ({
+      ...(event({ vaultId }) as unknown as AuditEventInput),
+      accountId: t.accountId,
+    });
+    // The node read the vault during an outage; the vault is deleted before the node ships.
+    for (let seq = 1; seq <= 6; seq++) events.push({ seq, event: input(seq === 3 ? doomed : vault) });
+    expect((await setup.api.delete(`/vaults/${doomed}`)).statusCode).toBe(204);
+    const memory = {
+      id: box,
+      pending: (limit: number) => events.slice(0, limit),
+      acknowledge: (through: number) => {
+        events.splice(0, events.filter((e) => e.seq <= through).length);
+      },
+      size: () => events.length,
+    };
+    const kept = events.filter((e) => e.seq !== 3).map((e) => e.event.requestId as string);
+    const dropped = events[2]?.event.requestId as string;
+    const logs: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    });
+    const shipper = new AuditShipper({
+      central: base,
+      serverSecret: secret,
+      outbox: memory,
+      logger: pino({ level: 'info' }, sink),
+      debounceMs: 10,
+      backoff: { initialMs: 20, maxMs: 80 },
+    });
+    shipper.start();
+    try {
+      const end = Date.now() + 5_000;
+      while (events.length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(events).toHaveLength(0);
+    } finally {
+      await shipper.stop();
+    }
+    expect(await stored(kept)).toEqual([1, 1, 1, 1, 1]);
+    expect(await stored([dropped])).toEqual([0]);
+    const error = logs.map((l) => JSON.parse(l)).find((l) => l.level === 50 && l.seq === 3);
+    expect(error?.msg).toMatch(/dropped/);
+    expect(error?.requestId).toBe(dropped);
   });
 });

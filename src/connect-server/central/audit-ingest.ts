@@ -26,6 +26,7 @@ export async function ingestAudit(
   const vaults = new Map<string, boolean>();
   let previous = 0;
   for (const [i, { seq, event }] of shipment.events.entries()) {
+    // The node's shipper reads the seq from this message to drop the one event and ship the rest.
     const refuse = (why: string) => invalidInput(`event ${i} (seq ${seq}) refused: ${why}`);
     if (seq <= previous) throw refuse('events must come in increasing seq order');
     previous = seq;

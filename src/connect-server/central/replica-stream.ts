@@ -8,6 +8,13 @@ import type { ReplicaState, ServerKey } from './replica-state.js';
  * connects again and catches up from its last mark, or with a reset).
  */
 export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+/**
+ * Streams one server may hold open at once. Several are legitimate (nodes sharing a credentials
+ * file; a node reconnecting before the central side has noticed its old connection is dead), so
+ * one more ends the server's oldest instead of being refused; without a bound, one leaked secret
+ * could open streams (each with its whole state) until the central service runs out of memory.
+ */
+export const MAX_STREAMS_PER_SERVER = 16;
 /** Changes read from the log at once. */
 const BATCH = 500;
 /** The wait before the pump reads the log again after a failed read. */
@@ -24,6 +31,19 @@ interface Session {
   cursor: number;
   live: boolean;
   closed: boolean;
+  /**
+   * `vaults` is the set the node holds (it was sent a reset since it connected), not merely the
+   * server's set now (a node resuming left with the set as it was then).
+   */
+  vaultsKnown: boolean;
+  /** A reset is being sent, paced, outside the pump's queue; it joins the pump again after it. */
+  resetting: boolean;
+  /**
+   * The server (its vault set, its credentials, its existence) or its account changed while the
+   * stream was not live (its whole state being sent): what is being sent may no longer be the
+   * server's to have, so the stream ends at its next record and the node connects again.
+   */
+  stale: boolean;
 }
 
 export interface StreamStart {
@@ -86,12 +106,27 @@ export class ReplicaStreams {
       cursor: 0,
       live: false,
       closed: false,
+      vaultsKnown: false,
+      resetting: false,
+      stale: false,
     };
+    let position: Awaited<ReturnType<Storage['replicaLog']['position']>>;
+    try {
+      position = await this.#storage.replicaLog.position();
+      if (position.epoch !== this.#epoch) {
+        // The database was restored under this process: the pump adopts the new log (ending the
+        // streams of the old one) before this stream joins it.
+        await this.#enqueue(() => this.#drain());
+        position = await this.#storage.replicaLog.position();
+      }
+    } catch (error) {
+      res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
     const onClose = () => this.#drop(session);
     res.on('close', onClose);
     this.#add(session);
     try {
-      const position = await this.#storage.replicaLog.position();
       const resumable =
         start.after !== undefined &&
         start.epoch === position.epoch &&
@@ -152,14 +187,29 @@ export class ReplicaStreams {
     return run;
   }
 
+  /**
+   * A mark on every live stream, in the pump's turn after a read of the log: a database restored
+   * under this process with no write since (a new epoch) is noticed here, not only at a change.
+   */
   #beat(): void {
-    for (const set of this.#byAccount.values())
-      for (const s of set) if (s.live) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
+    if (this.#closed || this.#byAccount.size === 0) return;
+    void this.#enqueue(async () => {
+      // The log unreadable (the database away): the marks still say what was sent.
+      await this.#drain().catch(() => undefined);
+      for (const set of this.#byAccount.values())
+        for (const s of set) if (s.live) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
+    });
   }
 
   #add(session: Session): void {
     const id = session.server.accountId;
     const set = this.#byAccount.get(id) ?? new Set<Session>();
+    // Sets iterate in insertion order: the first found is the oldest.
+    const same = [...set].filter((s) => s.server.id === session.server.id);
+    for (const old of same.slice(0, Math.max(0, same.length - MAX_STREAMS_PER_SERVER + 1))) {
+      this.#drop(old);
+      old.res.destroy();
+    }
     set.add(session);
     this.#byAccount.set(id, set);
   }
@@ -189,6 +239,7 @@ export class ReplicaStreams {
   /** Writes a record of a stream's initial state, waiting for the node to read what is sent. */
   async #sendPaced(session: Session, record: ReplicaRecord): Promise<void> {
     if (session.closed) throw new Error('stream closed');
+    if (session.stale) throw new Error('the server changed while its state was being sent');
     if (session.res.write(`data: ${JSON.stringify(record)}\n\n`)) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => done(new Error('the node does not read its stream')), DRAIN_TIMEOUT_MS);
@@ -208,6 +259,8 @@ export class ReplicaStreams {
 
   /** `reset`, the whole state as it is now, and a mark at `seq` (read before the state was). */
   async #reset(session: Session, seq: number, paced: boolean): Promise<void> {
+    // What changed before the state is read below is in it.
+    session.stale = false;
     const vaults = await this.#storage.connectServers.vaults(session.server.id);
     const send = paced
       ? (r: ReplicaRecord) => this.#sendPaced(session, r)
@@ -219,8 +272,31 @@ export class ReplicaStreams {
       await send(record);
     }
     session.vaults = reachable;
+    session.vaultsKnown = true;
     session.cursor = seq;
     await send({ type: 'mark', epoch: this.#epoch, seq });
+  }
+
+  /**
+   * Sends a stream the whole state again, paced (waiting for the node to read, as a first
+   * connect's state is) and outside the pump's queue, so that neither a large state disconnects
+   * the node (MAX_PENDING_BYTES) nor a slow node holds up the other streams; the stream then
+   * joins the pump again from `seq`, replaying what the pump read meanwhile.
+   */
+  #resetLater(session: Session, seq: number): void {
+    if (session.resetting || session.closed) return;
+    session.live = false;
+    session.resetting = true;
+    void (async () => {
+      try {
+        await this.#reset(session, seq, true);
+        session.resetting = false;
+        await this.#enqueue(() => this.#join(session));
+      } catch {
+        this.#drop(session);
+        session.res.destroy();
+      }
+    })();
   }
 
   /** In the pump's turn: the changes of the account the pump has read but the stream has not. */
@@ -232,23 +308,39 @@ export class ReplicaStreams {
       // A prune may have taken changes this stream lacks between its position and this read.
       const { prunedThrough } = await this.#storage.replicaLog.position();
       if (prunedThrough > session.cursor) {
-        await this.#reset(session, this.#cursor, false);
-        break;
+        this.#resetLater(session, this.#cursor);
+        return;
       }
       const upTo = changes.filter((c) => c.seq <= this.#cursor);
       const cache = new Map<string, Promise<ReplicaRecord | undefined>>();
-      for (const change of upTo) await this.#apply(session, change, cache);
+      for (const change of upTo) {
+        await this.#apply(session, change, cache);
+        // A reset from here on: it joins again once sent.
+        if (session.resetting || session.closed) return;
+      }
       if (upTo.length < BATCH) break;
       after = (upTo.at(-1) as ReplicaChange).seq;
     }
     if (session.closed) return;
     session.cursor = Math.max(session.cursor, this.#cursor);
     session.live = true;
+    // Every change since the node's mark is replayed, and none changed its vault set (that
+    // would have reset it): the set it holds is the server's.
+    session.vaultsKnown = true;
     this.#send(session, { type: 'mark', epoch: this.#epoch, seq: session.cursor });
   }
 
   /** In the pump's turn: reads what was committed since, and sends it to the streams it concerns. */
   async #drain(): Promise<void> {
+    const position = await this.#storage.replicaLog.position();
+    if (position.epoch !== this.#epoch) {
+      // The database was restored under this process (a new epoch, its seqs from 0 again): every
+      // stream ends, and its node, connecting again with the old epoch, gets the whole state.
+      this.#epoch = position.epoch;
+      this.#cursor = position.seq;
+      for (const set of this.#byAccount.values()) for (const s of [...set]) this.#end(s);
+      return;
+    }
     for (;;) {
       const changes = await this.#storage.replicaLog.since(this.#cursor, BATCH);
       if (changes.length === 0) return;
@@ -258,6 +350,7 @@ export class ReplicaStreams {
         const sessions = this.#byAccount.get(change.accountId);
         if (sessions)
           for (const s of [...sessions]) {
+            if (!s.live && !s.closed && this.#concernsServer(s, change)) s.stale = true;
             if (!s.live || s.closed || change.seq <= s.cursor) continue;
             await this.#apply(s, change, cache);
             touched.add(s);
@@ -267,9 +360,14 @@ export class ReplicaStreams {
       for (const set of this.#byAccount.values())
         for (const s of set) if (s.live) s.cursor = Math.max(s.cursor, this.#cursor);
       for (const s of touched)
-        if (!s.closed) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
+        if (!s.closed && !s.resetting) this.#send(s, { type: 'mark', epoch: this.#epoch, seq: s.cursor });
       if (changes.length < BATCH) return;
     }
+  }
+
+  /** A change to the server itself or its account (what the server may have, or whether it may). */
+  #concernsServer(session: Session, change: ReplicaChange): boolean {
+    return (change.kind === 'server' && change.serverId === session.server.id) || change.kind === 'account';
   }
 
   /** Sends what `change` means for one stream's server. */
@@ -300,8 +398,8 @@ export class ReplicaStreams {
           // Replayed to a node resuming: its vault set is the server's as it was when it left,
           // not as it is now, so a vault deleted meanwhile may be one it holds. Telling it the
           // vault's id could reveal a vault it never reached; the whole state again cannot.
-          if (!session.live && !(await this.#state.vault(server, session.key, vaultId)))
-            await this.#reset(session, change.seq, false);
+          if (!session.vaultsKnown && !(await this.#state.vault(server, session.key, vaultId)))
+            this.#resetLater(session, change.seq);
           return;
         }
         const vault = await this.#state.vault(server, session.key, vaultId);
@@ -331,9 +429,9 @@ export class ReplicaStreams {
         const same = vaults.length === session.vaults.size && vaults.every((v) => session.vaults.has(v));
         // Replayed to a node resuming, `session.vaults` is the server's set now, not the one the
         // node left with: the set may have changed while it was away, so it gets the whole state.
-        if (same && session.live) return;
+        if (same && session.vaultsKnown) return;
         // Which vaults the server may reach changed: the whole state again.
-        await this.#reset(session, change.seq, false);
+        this.#resetLater(session, change.seq);
         return;
       }
       case 'token': {

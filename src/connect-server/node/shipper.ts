@@ -17,8 +17,13 @@ export interface ShipperOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** How often the outbox is looked at even when nobody called notify() (an event recorded before start). */
   pollMs?: number;
+  /** How long one shipment may take, answer included, before it is given up and retried. */
+  timeoutMs?: number;
   random?: () => number;
 }
+
+/** A shipment of 1,000 events takes well under a second; a central service past this is stuck. */
+export const SHIPMENT_TIMEOUT_MS = 30_000;
 
 /** An outbox event as shipped (replica-protocol.ts `shippedEvent`): the account is the central service's to fill in. */
 export function toShipped(event: AuditEventInput): ShippedEvent | undefined {
@@ -67,7 +72,7 @@ export class AuditShipper {
     const base = options.central.endsWith('/') ? options.central : `${options.central}/`;
     const url = new URL(`${REPLICA_PATH.replace(/^\//, '')}/audit`, base);
     this.url = url.href;
-    this.send = transport(url);
+    this.send = transport(url, { timeoutMs: options.timeoutMs ?? SHIPMENT_TIMEOUT_MS });
     this.debounceMs = options.debounceMs ?? 100;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
@@ -146,9 +151,19 @@ export class AuditShipper {
   /** Ships shipment after shipment until the outbox is empty; throws on the first failure. */
   private async shipAll(): Promise<void> {
     const { outbox } = this.options;
+    /** The central service refused the event with this seq: ship those before it first. */
+    let before: number | undefined;
+    /** Events per shipment: halved while the central service answers 413 (its body limit). */
+    let batch = this.options.batch ?? 1_000;
     for (;;) {
-      const pending = outbox.pending(this.options.batch ?? 1_000);
+      let pending = outbox.pending(batch);
       if (pending.length === 0) return;
+      if (before !== undefined) {
+        const limit = before;
+        pending = pending.filter((p) => p.seq < limit);
+        before = undefined;
+        if (pending.length === 0) continue;
+      }
       const events: { seq: number; event: ShippedEvent }[] = [];
       for (const { seq, event } of pending) {
         const shipped = toShipped(event);
@@ -173,6 +188,38 @@ export class AuditShipper {
         { authorization: `Bearer ${this.options.serverSecret}`, 'content-type': 'application/json' },
         JSON.stringify({ outbox: outbox.id, events }),
       );
+      if (response.status === 413 && events.length > 1) {
+        batch = Math.max(1, Math.floor(events.length / 2));
+        continue;
+      }
+      const refused = response.status === 400 ? refusedSeq(response.body) : undefined;
+      if (refused && events.some((e) => e.seq === refused.seq)) {
+        if (refused.seq !== events[0]?.seq) {
+          // The events before it are not stored either (a shipment is stored whole or not at all).
+          before = refused.seq;
+          continue;
+        }
+        // An event the central service will never take (its vault was deleted before it was
+        // shipped, say): kept, it would block every later event for ever. Dropped, loudly.
+        const dropped = pending.find((p) => p.seq === refused.seq)?.event;
+        this.options.logger.error(
+          {
+            seq: refused.seq,
+            reason: refused.message,
+            occurredAt: dropped?.occurredAt,
+            action: dropped?.action,
+            result: dropped?.result,
+            resourceType: dropped?.resourceType,
+            tokenId: dropped?.tokenId,
+            vaultId: dropped?.vaultId,
+            itemId: dropped?.itemId,
+            requestId: dropped?.requestId,
+          },
+          'the central service refused an audit event of the outbox; it is dropped, not shipped: this read is missing from the central audit trail',
+        );
+        outbox.acknowledge(refused.seq);
+        continue;
+      }
       if (response.status < 200 || response.status > 299) {
         throw new Error(`the central service answered the audit shipment with HTTP ${response.status}`);
       }
@@ -193,5 +240,21 @@ export class AuditShipper {
         );
       }
     }
+  }
+}
+
+/**
+ * The event a 400 answer to a shipment refused (connect-server/central/audit-ingest.ts:
+ * `event I (seq N) refused: why`), or undefined for any other 400 (a shipment that does not
+ * parse: retried, never dropped, as it may be a version mismatch that an upgrade fixes).
+ */
+function refusedSeq(body: Buffer): { seq: number; message: string } | undefined {
+  try {
+    const answer = JSON.parse(body.toString('utf8')) as { code?: unknown; message?: unknown };
+    if (answer.code !== 'invalid_input' || typeof answer.message !== 'string') return undefined;
+    const match = /^event \d+ \(seq (\d+)\) refused: /.exec(answer.message);
+    return match ? { seq: Number(match[1]), message: answer.message } : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -9,6 +9,9 @@
  * very start is skipped. An event still open when the stream ends is discarded (the standard's
  * rule), which is how a truncated stream loses its last, incomplete record.
  *
+ * An event (its lines, comments included, until the blank line) longer than `maxEventChars`
+ * throws EventTooLarge: the parser is then unusable, and the caller drops the connection.
+ *
  * No library: the few SSE parsers on the registry either target browsers (EventSource
  * polyfills that reconnect on their own, which the sync must control) or would be a new
  * dependency for forty lines.
@@ -20,7 +23,17 @@ export interface ServerSentEvent {
   id?: string;
 }
 
+/** An event grew past the parser's bound; the stream must be dropped. */
+export class EventTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`an event on the stream is too large (over ${limit} characters)`);
+  }
+}
+
 export class SseParser {
+  private readonly maxEventChars: number;
+  /** Characters of the current event held in `data`, `event` and `id`. */
+  private held = 0;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
   private buffer = '';
   private started = false;
@@ -28,6 +41,10 @@ export class SseParser {
   private data: string[] | undefined;
   private event = '';
   private id: string | undefined;
+
+  constructor(maxEventChars = Number.POSITIVE_INFINITY) {
+    this.maxEventChars = maxEventChars;
+  }
 
   /** Feeds a chunk; returns the events it completed, in order. */
   push(chunk: Buffer | Uint8Array): ServerSentEvent[] {
@@ -59,6 +76,7 @@ export class SseParser {
       if (event) events.push(event);
     }
     this.buffer += text.slice(start);
+    if (this.held + this.buffer.length > this.maxEventChars) throw new EventTooLarge(this.maxEventChars);
     return events;
   }
 
@@ -73,6 +91,7 @@ export class SseParser {
       const event = this.event || 'message';
       this.data = undefined;
       this.event = '';
+      this.held = 0;
       if (data === undefined) return undefined;
       return { event, data: data.join('\n'), ...(this.id === undefined ? {} : { id: this.id }) };
     }
@@ -82,6 +101,8 @@ export class SseParser {
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') {
+      this.held += value.length + 1;
+      if (this.held > this.maxEventChars) throw new EventTooLarge(this.maxEventChars);
       if (this.data) this.data.push(value);
       else this.data = [value];
     } else if (field === 'event') this.event = value;

@@ -193,6 +193,7 @@ export async function startRemoteConnect(options: RemoteConnectOptions): Promise
         hasReplica: replica.position() !== undefined,
         connected: status.connected,
         lastMarkAt: status.lastMarkAt,
+        markAgeMs: client.markAge(),
       },
       { maxStalenessMs: node.maxStalenessMs },
       Date.now(),

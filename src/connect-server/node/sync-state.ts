@@ -20,6 +20,12 @@ export interface SyncFacts {
   connected: boolean;
   /** When the last mark was applied (epoch ms). */
   lastMarkAt: number | undefined;
+  /**
+   * How long ago the last mark was applied by a clock that does not jump (SyncClient.markAge):
+   * the age counts as the larger of this and the wall clock's, so a wall clock set back (NTP, a
+   * resumed VM, an intruder) cannot stretch `--max-staleness`.
+   */
+  markAgeMs?: number | undefined;
 }
 
 export interface SyncBounds {
@@ -61,7 +67,7 @@ export function syncState(facts: SyncFacts, bounds: SyncBounds, now: number): Sy
         'this Connect server has no replica yet: it has not completed a first sync with the central service',
     };
   }
-  const age = now - lastMarkAt;
+  const age = Math.max(now - lastMarkAt, facts.markAgeMs ?? Number.NEGATIVE_INFINITY);
   if (facts.connected && age <= silenceMs) return { state: 'SYNCED', since: lastMarkAt, serving: true };
   if (bounds.maxStalenessMs > 0 && age <= bounds.maxStalenessMs) {
     return { state: 'STALE', since: lastMarkAt, serving: true, message: `stale since ${iso(lastMarkAt)}` };

@@ -3,13 +3,14 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import {
+  MAX_RECORD_BYTES,
   REPLICA_PATH,
   type ReplicaRecord,
   replicaRecord,
   STREAM_SILENCE_MS,
 } from '../wire/replica-protocol.js';
 import type { Replica } from './replica.js';
-import { SseParser } from './sse.js';
+import { EventTooLarge, SseParser } from './sse.js';
 
 /** What the sync tells the node's lifecycle. */
 export interface SyncStatus {
@@ -48,6 +49,8 @@ export interface SyncOptions {
   /** When the replica last applied a mark before this process (persisted by the lifecycle). */
   lastMarkAt?: number;
   now?: () => number;
+  /** A clock that does not jump (ms), for markAge (default performance.now). */
+  monotonic?: () => number;
   random?: () => number;
 }
 
@@ -91,6 +94,10 @@ export class SyncClient extends EventEmitter<SyncEvents> {
   private readonly silenceMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly now: () => number;
+  private readonly monotonic: () => number;
+  /** The last mark's age at `markClock` on the monotonic clock (0 for a mark applied here). */
+  private markAgeThen = 0;
+  private markClock: number;
   private readonly random: () => number;
   private readonly streamUrl: URL;
   private readonly state: SyncStatus;
@@ -112,6 +119,10 @@ export class SyncClient extends EventEmitter<SyncEvents> {
     this.silenceMs = options.silenceMs ?? STREAM_SILENCE_MS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.now = options.now ?? Date.now;
+    this.monotonic = options.monotonic ?? (() => performance.now());
+    this.markClock = this.monotonic();
+    // A mark from before this process: as old as the wall clock says now (never less than 0).
+    if (options.lastMarkAt !== undefined) this.markAgeThen = Math.max(0, this.now() - options.lastMarkAt);
     this.random = options.random ?? Math.random;
     const base = options.central.endsWith('/') ? options.central : `${options.central}/`;
     this.streamUrl = new URL(`${REPLICA_PATH.replace(/^\//, '')}/stream`, base);
@@ -120,6 +131,15 @@ export class SyncClient extends EventEmitter<SyncEvents> {
 
   status(): SyncStatus {
     return { ...this.state };
+  }
+
+  /**
+   * How long ago the last mark was applied, on a clock that does not jump (undefined without
+   * one): for the staleness bound, beside the wall clock's `now - lastMarkAt`.
+   */
+  markAge(): number | undefined {
+    if (this.state.lastMarkAt === undefined) return undefined;
+    return this.markAgeThen + (this.monotonic() - this.markClock);
   }
 
   /** Starts connecting (and keeps reconnecting) until stop() or the server is gone. */
@@ -263,13 +283,13 @@ export class SyncClient extends EventEmitter<SyncEvents> {
       }
       this.state.connected = true;
       this.emit('connected');
-      const parser = new SseParser();
+      const parser = new SseParser(MAX_RECORD_BYTES);
       const silence = setTimeout(() => this.drop('silent'), this.silenceMs);
       try {
         for await (const chunk of response as AsyncIterable<Buffer>) {
           silence.refresh();
           let lastType: ReplicaRecord['type'] | undefined;
-          for (const event of parser.push(chunk)) {
+          for (const event of this.events(parser, chunk)) {
             const record = this.parse(event.data);
             if (record.type === 'server-gone')
               throw new StreamEnded('the central service says the server is gone', true);
@@ -279,6 +299,8 @@ export class SyncClient extends EventEmitter<SyncEvents> {
             if (!this.running) return;
             if (record.type === 'mark') {
               this.state.lastMarkAt = this.now();
+              this.markAgeThen = 0;
+              this.markClock = this.monotonic();
               healthy();
               this.emit('mark', this.state.lastMarkAt);
             }
@@ -295,6 +317,22 @@ export class SyncClient extends EventEmitter<SyncEvents> {
       response.destroy();
       request.destroy();
       this.request = undefined;
+    }
+  }
+
+  /** The events a chunk completes; an event past MAX_RECORD_BYTES ends the connection. */
+  private events(parser: SseParser, chunk: Buffer) {
+    try {
+      return parser.push(chunk);
+    } catch (error) {
+      if (error instanceof EventTooLarge) {
+        this.options.logger.error(
+          { limit: error.limit },
+          'a record on the change stream is too large; dropping the connection (an item whose files exceed the bound cannot be replicated)',
+        );
+        throw new StreamEnded(error.message);
+      }
+      throw error;
     }
   }
 

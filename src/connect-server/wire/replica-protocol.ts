@@ -55,6 +55,15 @@ export const REPLICA_PATH = '/api/connect-server/v1/replica';
 
 /** How often the central service sends a `mark` on a stream with nothing else to send. */
 export const HEARTBEAT_MS = 5_000;
+/**
+ * The largest record (its `data:` text, in characters) a node takes from the stream: past it the
+ * node drops the connection and resumes, as for a record that does not parse, so a hostile or
+ * broken stream cannot grow the node's memory without bound. An item's record carries its files
+ * inline in base64 (4/3 of their size) beside its sealed content (at most 1 MiB before sealing):
+ * 256 Mi characters hold about 190 MiB of files per item, over 35 files at the default
+ * KEYHOLD_MAX_FILE_SIZE (5 MiB). V8 cannot hold a string much past 512 Mi characters anyway.
+ */
+export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 /** How long a node waits on a silent stream before it connects again. */
 export const STREAM_SILENCE_MS = 15_000;
 

@@ -55,8 +55,10 @@ interface Central {
   held: Map<number, string>;
   shipments: number[][];
   /** What to do with the next requests: answer, refuse with a status, or keep and drop the answer. */
-  plan: ('ok' | 'drop' | 503)[];
+  plan: ('ok' | 'drop' | 'hang' | 503)[];
   authorization: (string | undefined)[];
+  /** Answers 413 to a body longer than this. */
+  bodyLimit?: number;
 }
 
 const servers: http.Server[] = [];
@@ -79,12 +81,20 @@ async function central(port = 0): Promise<Central> {
     state.authorization.push(req.headers.authorization);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    if (state.bodyLimit !== undefined && body.length > state.bodyLimit) {
+      state.authorization.pop();
+      res.writeHead(413, { 'content-type': 'application/json' }).end('{"code":"payload_too_large"}');
+      return;
+    }
     const step = state.plan.shift() ?? 'ok';
+    // Takes the shipment and never answers (the connection stays open).
+    if (step === 'hang') return;
     if (typeof step === 'number') {
       res.writeHead(step, { 'content-type': 'application/json' }).end('{"code":"database_unavailable"}');
       return;
     }
-    const shipment = auditShipment.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    const shipment = auditShipment.parse(JSON.parse(body.toString('utf8')));
     state.shipments.push(shipment.events.map((e) => e.seq));
     for (const { seq, event } of shipment.events)
       if (!state.held.has(seq)) state.held.set(seq, event.requestId ?? '');
@@ -165,6 +175,29 @@ describe('the audit shipper', () => {
     expect(c.authorization).toHaveLength(3);
     expect([...c.held.keys()]).toEqual([1, 2, 3]);
     expect(outbox.acks).toEqual([3]);
+  });
+
+  it('gives up on a central service that takes the shipment and never answers, and ships again', async () => {
+    const c = await central();
+    c.plan = ['hang', 'ok'];
+    const outbox = new MemoryOutbox();
+    for (let n = 1; n <= 3; n++) outbox.append(read(n));
+    shipper(c.url, outbox, { timeoutMs: 300 }).start();
+    await until(() => outbox.size() === 0, 5_000);
+    expect(c.authorization).toHaveLength(2);
+    expect(outbox.acks).toEqual([3]);
+  });
+
+  it('halves its shipments while the central service answers 413, instead of retrying the same one for ever', async () => {
+    const c = await central();
+    const outbox = new MemoryOutbox();
+    for (let n = 1; n <= 8; n++) outbox.append(read(n));
+    const one = JSON.stringify({ outbox: outbox.id, events: [{ seq: 1, event: read(1) }] }).length;
+    c.bodyLimit = one * 3;
+    shipper(c.url, outbox).start();
+    await until(() => outbox.size() === 0, 5_000);
+    expect([...c.held.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(c.shipments.every((s) => s.length <= 2)).toBe(true);
   });
 
   it('keeps events while the central service is unreachable and ships them, in order, once it is back', async () => {

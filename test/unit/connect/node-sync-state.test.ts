@@ -42,6 +42,22 @@ describe('sync state', () => {
     );
   });
 
+  it('a wall clock set back does not stretch --max-staleness: the age is the larger of the wall and the monotonic one', () => {
+    const disconnected = { hasReplica: true, connected: false, lastMarkAt: T0 };
+    // Two hours after the mark, the wall clock was stepped back a day.
+    const now = T0 + 2 * HOUR - 24 * HOUR;
+    expect(syncState({ ...disconnected, markAgeMs: 2 * HOUR }, bounds, now)).toMatchObject({
+      state: 'NOT_SYNCED',
+      serving: false,
+    });
+    // A connected stream is not SYNCED on a stale mark either.
+    expect(syncState({ ...disconnected, connected: true, markAgeMs: 20_000 }, bounds, T0).state).toBe(
+      'STALE',
+    );
+    // A wall clock set forward still counts.
+    expect(syncState({ ...disconnected, markAgeMs: 1 }, bounds, T0 + HOUR + 1).state).toBe('NOT_SYNCED');
+  });
+
   it('with --max-staleness 0 refuses as soon as it is not in sync', () => {
     const zero = { maxStalenessMs: 0, silenceMs: 15_000 };
     expect(syncState({ hasReplica: true, connected: true, lastMarkAt: T0 }, zero, T0 + 1).state).toBe(

@@ -1,12 +1,17 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicaPosition } from '../../../src/connect-server/node/replica.js';
-import { SseParser } from '../../../src/connect-server/node/sse.js';
+import { EventTooLarge, SseParser } from '../../../src/connect-server/node/sse.js';
 import { backoffDelay, SyncClient } from '../../../src/connect-server/node/sync.js';
-import { REPLICA_PATH, type ReplicaRecord } from '../../../src/connect-server/wire/replica-protocol.js';
+import {
+  MAX_RECORD_BYTES,
+  REPLICA_PATH,
+  type ReplicaRecord,
+} from '../../../src/connect-server/wire/replica-protocol.js';
 
 /**
  * The node's sync client against a real HTTP server that speaks the stream protocol
@@ -141,6 +146,21 @@ describe('the SSE parser', () => {
   });
 });
 
+describe('the SSE parser bound', () => {
+  it('throws once an event (data lines, or one line without end, or comments) passes the bound, and not before', () => {
+    const ok = new SseParser(20);
+    expect(ok.push(Buffer.from('data: 0123456789\ndata: 01234567\n\n'))).toHaveLength(1);
+    expect(ok.push(Buffer.from('data: 0123456789\n\n'))).toHaveLength(1);
+    expect(() => new SseParser(20).push(Buffer.from('data: 0123456789\ndata: 0123456789\n'))).toThrow(
+      EventTooLarge,
+    );
+    const line = new SseParser(20);
+    line.push(Buffer.from('data: 0123456789'));
+    expect(() => line.push(Buffer.from('0123456789'))).toThrow(EventTooLarge);
+    expect(() => new SseParser(20).push(Buffer.from(`:${'x'.repeat(30)}`))).toThrow(EventTooLarge);
+  });
+});
+
 describe('the sync client', () => {
   it('applies records in order, then resumes after the last mark with its epoch', async () => {
     const { url, connections } = await streamServer((n, res) => {
@@ -192,6 +212,37 @@ describe('the sync client', () => {
     expect(Object.fromEntries(connections[2]?.query ?? [])).toEqual({ after: '3', epoch: EPOCH });
   });
 
+  it('drops a stream whose event grows past MAX_RECORD_BYTES (data lines without end) instead of growing memory, and resumes', async () => {
+    let sent = 0;
+    const { url } = await streamServer((n, res) => {
+      sse(res);
+      if (n === 0) {
+        res.write(event(mark(3)));
+        // One event that never ends: 1 MiB data lines, as fast as the node reads them.
+        const line = `data: ${'A'.repeat(1024 * 1024)}\n`;
+        const pump = () => {
+          while (!res.destroyed && sent < 2 * MAX_RECORD_BYTES) {
+            sent += line.length;
+            if (!res.write(line)) {
+              res.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
+      } else res.write(event(mark(5)));
+    });
+    const replica = new FakeReplica();
+    const sync = client(url, replica, { silenceMs: 120_000 });
+    const reasons: string[] = [];
+    sync.on('disconnected', (reason) => reasons.push(reason));
+    sync.start();
+    await until(() => replica.at?.seq === 5, 60_000);
+    expect(reasons[0]).toMatch(/too large/);
+    // Dropped near the bound, not after the whole flood.
+    expect(sent).toBeLessThan(MAX_RECORD_BYTES + 64 * 1024 * 1024);
+  }, 90_000);
+
   it('drops a stream cut off in the middle of an event (the socket destroyed)', async () => {
     const { url, connections } = await streamServer((n, res) => {
       sse(res);
@@ -220,6 +271,29 @@ describe('the sync client', () => {
     expect(replica.received.map((r) => r.type)).toEqual(['mark', 'vault-gone', 'mark']);
     expect(connections[1]?.query.get('after')).toBe('1');
     expect(replica.abandoned).toBe(1);
+  });
+
+  it('gives up on a central service that takes the connection and never answers, and tries again with backoff', async () => {
+    const sockets: net.Socket[] = [];
+    const black = net.createServer((socket) => {
+      sockets.push(socket); // never answers
+    });
+    black.listen(0, '127.0.0.1');
+    await once(black, 'listening');
+    try {
+      const replica = new FakeReplica();
+      const sync = client(`http://127.0.0.1:${(black.address() as AddressInfo).port}`, replica, {
+        silenceMs: 150,
+      });
+      sync.start();
+      await until(() => sockets.length >= 3, 5_000);
+      expect(sync.status().connected).toBe(false);
+      expect(replica.abandoned).toBeGreaterThanOrEqual(2);
+      await sync.stop();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => black.close(resolve));
+    }
   });
 
   it('gives up on a silent stream and connects again', async () => {
@@ -312,6 +386,31 @@ describe('the sync client', () => {
     expect(sync.status().connected).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(connections).toHaveLength(1);
+  });
+
+  it("tells the last mark's age on a clock that does not jump, from a mark of this process or given at start", async () => {
+    let wall = Date.parse('2026-12-07T04:00:00.000Z');
+    let mono = 1_000;
+    const { url } = await streamServer((_n, res) => {
+      sse(res);
+      res.write(event(mark(3)));
+    });
+    const replica = new FakeReplica();
+    const sync = client(url, replica, {
+      lastMarkAt: wall - 60_000,
+      now: () => wall,
+      monotonic: () => mono,
+    });
+    expect(sync.markAge()).toBe(60_000);
+    // The wall clock steps back an hour; the monotonic one moves on.
+    wall -= 3_600_000;
+    mono += 5_000;
+    expect(sync.markAge()).toBe(65_000);
+    sync.start();
+    await until(() => replica.at?.seq === 3);
+    expect(sync.markAge()).toBe(0);
+    mono += 7_000;
+    expect(sync.markAge()).toBe(7_000);
   });
 
   it('applies records of a write between stream records, leaving marks to the stream', async () => {
