@@ -425,11 +425,10 @@ export async function openReplica(options: {
     ),
     token: db.prepare<[string], { sealed: Buffer }>('select sealed from tokens where id = ?'),
     signingKey: db.prepare<[string], { sealed: Buffer }>('select sealed from signing_keys where kid = ?'),
-    outbox: db.prepare<[number], Record<string, unknown> & { seq: number }>(
-      'select * from outbox order by seq limit ?',
+    outbox: db.prepare<[number, number], Record<string, unknown> & { seq: number }>(
+      'select * from outbox where seq > ? order by seq limit ?',
     ),
-    outboxSize: db.prepare<[], { n: number }>('select count(*) as n from outbox'),
-    acknowledge: db.prepare<[number]>('delete from outbox where seq <= ?'),
+    outboxSize: db.prepare<[number], { n: number }>('select count(*) as n from outbox where seq > ?'),
   };
   const toItemRow = (r: ItemDbRow): ItemRow => ({
     id: r.id,
@@ -1046,6 +1045,16 @@ export async function openReplica(options: {
     };
   };
 
+  /**
+   * The outbox rows up to here are acknowledged: skipped by `pending` and `size` at once, and
+   * deleted by the writer thread in its next commit. Deleted here, on the serving thread's
+   * connection, each acknowledgement was a commit of its own: an fsync on the event loop, and a
+   * wait for the SQLite write lock that the writer thread holds through most of each of its
+   * commits, spent in SQLite's busy handler, which sleeps the whole thread (1, 2, 5 ms, ...).
+   * An acknowledgement lost in a crash only ships those events again, which the central service
+   * keeps once (it knows the outbox's sequence numbers up to which it holds them).
+   */
+  let acknowledgedThrough = 0;
   const outbox: Outbox = {
     id: outboxId,
     append: (event) => {
@@ -1056,15 +1065,19 @@ export async function openReplica(options: {
     },
     pending: (limit) => {
       usable();
-      return reads.outbox.all(limit).map((row) => ({ seq: row.seq, event: fromOutboxRow(row) }));
+      return reads.outbox
+        .all(acknowledgedThrough, limit)
+        .map((row) => ({ seq: row.seq, event: fromOutboxRow(row) }));
     },
     acknowledge: (through) => {
       usable();
-      reads.acknowledge.run(through);
+      if (through <= acknowledgedThrough) return;
+      acknowledgedThrough = through;
+      writer.discardThrough(through);
     },
     size: () => {
       usable();
-      return reads.outboxSize.get()?.n ?? 0;
+      return reads.outboxSize.get(acknowledgedThrough)?.n ?? 0;
     },
   };
 
