@@ -95,7 +95,11 @@ export function auditWriter(file: string, table = 'audit_events'): AuditWriter {
     try {
       worker ??= start();
       worker.ref();
-      worker.postMessage({ id, rows: batch.rows, ...(batch.discard === undefined ? {} : { discard: batch.discard }) });
+      worker.postMessage({
+        id,
+        rows: batch.rows,
+        ...(batch.discard === undefined ? {} : { discard: batch.discard }),
+      });
     } catch (error) {
       failAll(error);
     }
