@@ -337,7 +337,16 @@ export async function openReplica(options: {
   const staged = statements('staged_');
   const of = (set: TableSet) => (set.prefix === '' ? main : staged);
 
-  const clearStaged = db.transaction(() => {
+  /**
+   * A transaction of this connection that writes: BEGIN IMMEDIATE, so it waits for the write lock
+   * (busy_timeout) before it reads anything. A deferred one that read first could not wait: had
+   * the outbox writer thread committed in between, its first write failed at once with "database
+   * is locked" (SQLITE_BUSY_SNAPSHOT), and a record whose apply failed dropped the stream.
+   */
+  const writeTransaction = <A extends unknown[], R>(fn: (...args: A) => R) =>
+    db.transaction(fn).immediate as (...args: A) => R;
+
+  const clearStaged = writeTransaction(() => {
     for (const t of TABLES) db.exec(`delete from "staged_${t}"`);
   });
   /**
@@ -354,7 +363,7 @@ export async function openReplica(options: {
     if (at) setMeta.run('position', sealRow('position', serverId, { ...at, markedAt, ledger: hash }));
     return hash;
   };
-  const swap = db.transaction((position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
+  const swap = writeTransaction((position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
     for (const t of TABLES) {
       if (t === 'gone') {
         // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
@@ -632,7 +641,7 @@ export async function openReplica(options: {
 
   const keysOf = (held: HeldVault): VaultKeys => ({ vaultKey: () => held.key, macKey: () => held.macKey });
 
-  const applyItem = db.transaction(
+  const applyItem = writeTransaction(
     (set: TableSet, checked: ReturnType<typeof checkItem>, seen: number, content: VaultContent) => {
       const st = of(set);
       const { row, files } = checked;
@@ -672,7 +681,7 @@ export async function openReplica(options: {
     },
   );
 
-  const applyItemGone = db.transaction(
+  const applyItemGone = writeTransaction(
     (set: TableSet, vaultId: string, itemId: string, content: VaultContent) => {
       const st = of(set);
       const stored = st.itemSeen.get(itemId);
@@ -684,7 +693,7 @@ export async function openReplica(options: {
     },
   );
 
-  const applyServer = db.transaction((set: TableSet, server: ServerState) => {
+  const applyServer = writeTransaction((set: TableSet, server: ServerState) => {
     if (server.id !== serverId || server.accountId !== accountId)
       throw integrityError(`server record for ${server.id}`);
     of(set).putState.run('server', sealRow('server', serverId, server));
@@ -693,7 +702,7 @@ export async function openReplica(options: {
     set.server = server;
   });
 
-  const applyVault = db.transaction((set: TableSet, state: VaultState, held: HeldVault) => {
+  const applyVault = writeTransaction((set: TableSet, state: VaultState, held: HeldVault) => {
     of(set).putVault.run(
       state.id,
       sealRow('vault', state.id, state),
@@ -711,7 +720,7 @@ export async function openReplica(options: {
       return;
     }
     const ledger = new Map(set.ledger).set(token.id, rowHash(sealed));
-    ledgerHash = db.transaction(() => {
+    ledgerHash = writeTransaction(() => {
       main.putToken.run(token.id, sealed);
       return writeLedger(ledger, position, lastMarkAt);
     })();
@@ -848,7 +857,7 @@ export async function openReplica(options: {
         return;
       }
       case 'vault-gone':
-        applying(set, () => db.transaction(() => purgeVault(set, record.vaultId))());
+        applying(set, () => writeTransaction(() => purgeVault(set, record.vaultId))());
         return;
       case 'item': {
         const held = set.vaults.get(record.item.vaultId);
