@@ -363,19 +363,21 @@ export async function openReplica(options: {
     if (at) setMeta.run('position', sealRow('position', serverId, { ...at, markedAt, ledger: hash }));
     return hash;
   };
-  const swap = writeTransaction((position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
-    for (const t of TABLES) {
-      if (t === 'gone') {
-        // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
-        db.exec('insert or ignore into "gone" select * from "staged_gone"');
-      } else {
-        db.exec(`delete from "${t}"`);
-        db.exec(`insert into "${t}" select * from "staged_${t}"`);
+  const swap = writeTransaction(
+    (position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
+      for (const t of TABLES) {
+        if (t === 'gone') {
+          // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
+          db.exec('insert or ignore into "gone" select * from "staged_gone"');
+        } else {
+          db.exec(`delete from "${t}"`);
+          db.exec(`insert into "${t}" select * from "staged_${t}"`);
+        }
+        db.exec(`delete from "staged_${t}"`);
       }
-      db.exec(`delete from "staged_${t}"`);
-    }
-    return writeLedger(ledger, position, markedAt);
-  });
+      return writeLedger(ledger, position, markedAt);
+    },
+  );
 
   // ---- reads ----
   const itemColumns =
