@@ -11,6 +11,7 @@
 //   npm run build && node bench/connect-node-memory.mjs [--requests 1000000] [--early 100000] [--connections 50]
 import {
   keyhold,
+  median,
   parseArgs,
   requireWrk,
   rssMiB,
