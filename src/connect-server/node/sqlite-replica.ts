@@ -337,7 +337,16 @@ export async function openReplica(options: {
   const staged = statements('staged_');
   const of = (set: TableSet) => (set.prefix === '' ? main : staged);
 
-  const clearStaged = db.transaction(() => {
+  /**
+   * A transaction of this connection that writes: BEGIN IMMEDIATE, so it waits for the write lock
+   * (busy_timeout) before it reads anything. A deferred one that read first could not wait: had
+   * the outbox writer thread committed in between, its first write failed at once with "database
+   * is locked" (SQLITE_BUSY_SNAPSHOT), and a record whose apply failed dropped the stream.
+   */
+  const writeTransaction = <A extends unknown[], R>(fn: (...args: A) => R) =>
+    db.transaction(fn).immediate as (...args: A) => R;
+
+  const clearStaged = writeTransaction(() => {
     for (const t of TABLES) db.exec(`delete from "staged_${t}"`);
   });
   /**
@@ -354,19 +363,21 @@ export async function openReplica(options: {
     if (at) setMeta.run('position', sealRow('position', serverId, { ...at, markedAt, ledger: hash }));
     return hash;
   };
-  const swap = db.transaction((position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
-    for (const t of TABLES) {
-      if (t === 'gone') {
-        // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
-        db.exec('insert or ignore into "gone" select * from "staged_gone"');
-      } else {
-        db.exec(`delete from "${t}"`);
-        db.exec(`insert into "${t}" select * from "staged_${t}"`);
+  const swap = writeTransaction(
+    (position: ReplicaPosition, markedAt: number, ledger: Map<string, string>) => {
+      for (const t of TABLES) {
+        if (t === 'gone') {
+          // Tombstones are kept: item ids are never reused, and a late stale record must not bring one back.
+          db.exec('insert or ignore into "gone" select * from "staged_gone"');
+        } else {
+          db.exec(`delete from "${t}"`);
+          db.exec(`insert into "${t}" select * from "staged_${t}"`);
+        }
+        db.exec(`delete from "staged_${t}"`);
       }
-      db.exec(`delete from "staged_${t}"`);
-    }
-    return writeLedger(ledger, position, markedAt);
-  });
+      return writeLedger(ledger, position, markedAt);
+    },
+  );
 
   // ---- reads ----
   const itemColumns =
@@ -425,11 +436,10 @@ export async function openReplica(options: {
     ),
     token: db.prepare<[string], { sealed: Buffer }>('select sealed from tokens where id = ?'),
     signingKey: db.prepare<[string], { sealed: Buffer }>('select sealed from signing_keys where kid = ?'),
-    outbox: db.prepare<[number], Record<string, unknown> & { seq: number }>(
-      'select * from outbox order by seq limit ?',
+    outbox: db.prepare<[number, number], Record<string, unknown> & { seq: number }>(
+      'select * from outbox where seq > ? order by seq limit ?',
     ),
-    outboxSize: db.prepare<[], { n: number }>('select count(*) as n from outbox'),
-    acknowledge: db.prepare<[number]>('delete from outbox where seq <= ?'),
+    outboxSize: db.prepare<[number], { n: number }>('select count(*) as n from outbox where seq > ?'),
   };
   const toItemRow = (r: ItemDbRow): ItemRow => ({
     id: r.id,
@@ -633,7 +643,7 @@ export async function openReplica(options: {
 
   const keysOf = (held: HeldVault): VaultKeys => ({ vaultKey: () => held.key, macKey: () => held.macKey });
 
-  const applyItem = db.transaction(
+  const applyItem = writeTransaction(
     (set: TableSet, checked: ReturnType<typeof checkItem>, seen: number, content: VaultContent) => {
       const st = of(set);
       const { row, files } = checked;
@@ -673,7 +683,7 @@ export async function openReplica(options: {
     },
   );
 
-  const applyItemGone = db.transaction(
+  const applyItemGone = writeTransaction(
     (set: TableSet, vaultId: string, itemId: string, content: VaultContent) => {
       const st = of(set);
       const stored = st.itemSeen.get(itemId);
@@ -685,7 +695,7 @@ export async function openReplica(options: {
     },
   );
 
-  const applyServer = db.transaction((set: TableSet, server: ServerState) => {
+  const applyServer = writeTransaction((set: TableSet, server: ServerState) => {
     if (server.id !== serverId || server.accountId !== accountId)
       throw integrityError(`server record for ${server.id}`);
     of(set).putState.run('server', sealRow('server', serverId, server));
@@ -694,7 +704,7 @@ export async function openReplica(options: {
     set.server = server;
   });
 
-  const applyVault = db.transaction((set: TableSet, state: VaultState, held: HeldVault) => {
+  const applyVault = writeTransaction((set: TableSet, state: VaultState, held: HeldVault) => {
     of(set).putVault.run(
       state.id,
       sealRow('vault', state.id, state),
@@ -712,7 +722,7 @@ export async function openReplica(options: {
       return;
     }
     const ledger = new Map(set.ledger).set(token.id, rowHash(sealed));
-    ledgerHash = db.transaction(() => {
+    ledgerHash = writeTransaction(() => {
       main.putToken.run(token.id, sealed);
       return writeLedger(ledger, position, lastMarkAt);
     })();
@@ -849,7 +859,7 @@ export async function openReplica(options: {
         return;
       }
       case 'vault-gone':
-        applying(set, () => db.transaction(() => purgeVault(set, record.vaultId))());
+        applying(set, () => writeTransaction(() => purgeVault(set, record.vaultId))());
         return;
       case 'item': {
         const held = set.vaults.get(record.item.vaultId);
@@ -1046,6 +1056,16 @@ export async function openReplica(options: {
     };
   };
 
+  /**
+   * The outbox rows up to here are acknowledged: skipped by `pending` and `size` at once, and
+   * deleted by the writer thread in its next commit. Deleted here, on the serving thread's
+   * connection, each acknowledgement was a commit of its own: an fsync on the event loop, and a
+   * wait for the SQLite write lock that the writer thread holds through most of each of its
+   * commits, spent in SQLite's busy handler, which sleeps the whole thread (1, 2, 5 ms, ...).
+   * An acknowledgement lost in a crash only ships those events again, which the central service
+   * keeps once (it knows the outbox's sequence numbers up to which it holds them).
+   */
+  let acknowledgedThrough = 0;
   const outbox: Outbox = {
     id: outboxId,
     append: (event) => {
@@ -1056,15 +1076,19 @@ export async function openReplica(options: {
     },
     pending: (limit) => {
       usable();
-      return reads.outbox.all(limit).map((row) => ({ seq: row.seq, event: fromOutboxRow(row) }));
+      return reads.outbox
+        .all(acknowledgedThrough, limit)
+        .map((row) => ({ seq: row.seq, event: fromOutboxRow(row) }));
     },
     acknowledge: (through) => {
       usable();
-      reads.acknowledge.run(through);
+      if (through <= acknowledgedThrough) return;
+      acknowledgedThrough = through;
+      writer.discardThrough(through);
     },
     size: () => {
       usable();
-      return reads.outboxSize.get()?.n ?? 0;
+      return reads.outboxSize.get(acknowledgedThrough)?.n ?? 0;
     },
   };
 

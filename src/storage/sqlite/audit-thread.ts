@@ -7,7 +7,8 @@
  * - `driver`: the resolved path of better-sqlite3, `file`: the database file, `table`: the table
  *   the events go to, `columns`: the audit_events columns every row fills, in order.
  *
- * Messages in: `{ id, rows }` (each row its values in `columns` order) or `{ close: true }`.
+ * Messages in: `{ id, rows, discard? }` (each row its values in `columns` order; `discard`: delete
+ * the rows with `seq` up to it, in the same commit) or `{ close: true }`.
  * Messages out: `{ ids, error? }` once the rows of those batches are committed (durably: the
  * connection runs synchronous=FULL) or failed together. Batches that arrive while a commit is
  * running share the next commit, as group commit did on the main thread.
@@ -27,8 +28,17 @@ const insert = db.prepare(
   'insert into "' + table + '" (' + columns.map((c) => '"' + c + '"').join(', ') + ') values (' +
     columns.map(() => '?').join(', ') + ')',
 );
+let discard;
 const commit = db.transaction((batches) => {
-  for (const batch of batches) for (const values of batch.rows) insert.run(values);
+  let through = 0;
+  for (const batch of batches) {
+    for (const values of batch.rows) insert.run(values);
+    if (batch.discard > through) through = batch.discard;
+  }
+  if (through > 0) {
+    discard ??= db.prepare('delete from "' + table + '" where seq <= ?');
+    discard.run(through);
+  }
 });
 
 let pending = [];

@@ -15,6 +15,13 @@ interface Waiting {
 export interface AuditWriter {
   /** Resolves once the event is committed to disk; rejects if it is not. */
   append(event: AuditEventInput): Promise<void>;
+  /**
+   * Deletes the rows up to `seq` (a table with a `seq` key: a node's outbox) in the thread's next
+   * commit, with the events appended meanwhile. Not awaited and not durable by itself: a caller
+   * must not need the rows gone (the outbox skips them in memory; after a crash they are shipped
+   * again and the central service keeps each once).
+   */
+  discardThrough(seq: number): void;
   /** Commits what is queued, then stops the thread. */
   close(): Promise<void>;
 }
@@ -42,7 +49,7 @@ export function auditWriter(file: string, table = 'audit_events'): AuditWriter {
   let exited: Promise<void> = Promise.resolve();
   let closed = false;
   let nextId = 0;
-  let queue: { rows: unknown[][]; waiting: Waiting[]; since: number } | undefined;
+  let queue: { rows: unknown[][]; waiting: Waiting[]; since: number; discard?: number } | undefined;
   const inFlight = new Map<number, Waiting[]>();
 
   const failAll = (error: unknown) => {
@@ -88,7 +95,11 @@ export function auditWriter(file: string, table = 'audit_events'): AuditWriter {
     try {
       worker ??= start();
       worker.ref();
-      worker.postMessage({ id, rows: batch.rows });
+      worker.postMessage({
+        id,
+        rows: batch.rows,
+        ...(batch.discard === undefined ? {} : { discard: batch.discard }),
+      });
     } catch (error) {
       failAll(error);
     }
@@ -113,6 +124,14 @@ export function auditWriter(file: string, table = 'audit_events'): AuditWriter {
         // that starts only when the turn is over (the event loop idled meanwhile).
         if (now - queue.since >= MAX_QUEUED_MS) send();
       });
+    },
+    discardThrough(seq) {
+      if (closed) return;
+      if (!queue) {
+        queue = { rows: [], waiting: [], since: performance.now() };
+        process.nextTick(send);
+      }
+      queue.discard = Math.max(queue.discard ?? 0, seq);
     },
     async close() {
       closed = true;
