@@ -56,7 +56,7 @@ describe('keyhold serve', () => {
     const pruned = () =>
       server.lines
         .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
-        .find((l) => l.msg?.includes('retention'));
+        .find((l) => l.msg === 'audit events past retention pruned');
     await expect.poll(pruned, { timeout: 10_000 }).toMatchObject({
       msg: 'audit events past retention pruned',
       refusals: 4,

@@ -156,7 +156,8 @@ describe('a standalone node with a real central service', () => {
         vaults: [{ vaultId: vault, permissions: ['read'] }],
       }),
     );
-    expect((await nodeGet(`/v1/vaults/${vault}`, other.token)).status).toBe(200);
+    // A new token reaches the node on its stream too: within 1 s, not at the admin API's answer.
+    await until(async () => (await nodeGet(`/v1/vaults/${vault}`, other.token)).status === 200, 1_000);
     await ok(await admin().delete(`/tokens/${other.id}`));
     const ms = await until(
       async () => (await nodeGet(`/v1/vaults/${vault}`, other.token)).status === 401,
