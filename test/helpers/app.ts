@@ -32,6 +32,17 @@ export interface TestApp {
 }
 
 /**
+ * Opens the app on a loopback port, for tests that need a real socket (a replica stream, a node);
+ * resolves to its base URL.
+ */
+export async function listenLocally(t: Pick<TestApp, 'app'>): Promise<string> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the app has no TCP port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/**
  * The real application over a real SQLite database in a fresh temporary data directory, driven
  * with `app.inject` (real routing, parsing and serialisation; no socket).
  */

@@ -1,6 +1,7 @@
 import { type InjectOptions, inject, type Response } from 'light-my-request';
 import { pino } from 'pino';
 import { inProcessCentral } from '../../src/connect-server/central/in-process-client.js';
+import type { ConnectCredentials } from '../../src/domain/connect/server-service.js';
 import { buildConnectApp } from '../../src/http/connect/app.js';
 import { client, type TestApp } from './app.js';
 
@@ -33,7 +34,10 @@ export function adminSetup(t: TestApp, token = t.token) {
     item: async (vaultId: string, body: unknown) =>
       (await ok(await api.post(`/vaults/${vaultId}/items`, body))) as { id: string },
     server: async (vaults: string[], name = 'srv') =>
-      (await ok(await api.post('/servers', { name, vaults }))) as { id: string },
+      (await ok(await api.post('/servers', { name, vaults }))) as {
+        id: string;
+        credentials: ConnectCredentials;
+      },
     token: async (
       serverId: string,
       vaults: { vaultId: string; permissions: string[] }[],

@@ -5,7 +5,7 @@ import { AuditShipper } from '../../src/connect-server/node/shipper.js';
 import { newId } from '../../src/crypto/ids.js';
 import { AUDIT_BODY_LIMIT } from '../../src/http/connect-server-replica.js';
 import type { AuditEventInput } from '../../src/storage/ports.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { listenLocally, startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 
 /** `POST /api/connect-server/v1/replica/audit`: a node's audit outbox, stored once, in order. */
@@ -49,16 +49,10 @@ const stored = async (requestIds: string[]) => {
 
 beforeAll(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocally(t);
   setup = adminSetup(t);
   vault = (await setup.vault('Production')).id;
-  const server = (await setup.server([vault])) as unknown as {
-    id: string;
-    credentials: { serverSecret: string };
-  };
+  const server = await setup.server([vault]);
   secret = server.credentials.serverSecret;
   tokenId = (await setup.token(server.id, [{ vaultId: vault, permissions: ['read'] }])).id;
   const other = await setup.server([vault], 'other');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_STREAMS_PER_SERVER } from '../../src/connect-server/central/replica-stream.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { listenLocally, startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 import { openStream, type SseStream } from '../helpers/sse.js';
 
@@ -13,13 +13,10 @@ const opened: SseStream[] = [];
 
 beforeAll(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocally(t);
   setup = adminSetup(t);
   const vault = (await setup.vault('V')).id;
-  const created = (await setup.server([vault])) as unknown as { credentials: { serverSecret: string } };
+  const created = await setup.server([vault]);
   secret = created.credentials.serverSecret;
 }, 60_000);
 afterAll(async () => {
@@ -78,9 +75,7 @@ describe('many streams for one server', () => {
 describe('a burst of writes', () => {
   it('each reaches a live stream within 1 s of its answer', async () => {
     const vault = (await setup.vault('Burst')).id;
-    const created = (await setup.server([vault], 'burst')) as unknown as {
-      credentials: { serverSecret: string };
-    };
+    const created = await setup.server([vault], 'burst');
     const s = await openStream(base, created.credentials.serverSecret, {});
     opened.push(s);
     await s.waitFor((r) => r.type === 'mark', 10_000);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PENDING_BYTES } from '../../src/connect-server/central/replica-stream.js';
 import { type ReplicaRecord, replicaRecord } from '../../src/connect-server/wire/replica-protocol.js';
 import { DATABASE_FILE } from '../../src/storage/sqlite/backend.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { listenLocally, startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 
 /**
@@ -91,10 +91,7 @@ const readers: Reader[] = [];
 
 beforeAll(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocally(t);
   setup = adminSetup(t);
   big = (await setup.vault('Big')).id;
   small = (await setup.vault('Small')).id;
@@ -105,10 +102,7 @@ beforeAll(async () => {
     type: 'CONCEALED',
   }));
   for (let i = 0; i < 36; i++) await setup.item(big, { title: `big ${i}`, category: 'LOGIN', fields });
-  const created = (await setup.server([big, small])) as unknown as {
-    id: string;
-    credentials: { serverSecret: string };
-  };
+  const created = await setup.server([big, small]);
   serverId = created.id;
   secret = created.credentials.serverSecret;
 }, 120_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ReplicaRecord } from '../../src/connect-server/wire/replica-protocol.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { listenLocally, startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 import { openStream, type SseStream } from '../helpers/sse.js';
 
@@ -15,10 +15,7 @@ const opened: SseStream[] = [];
 
 beforeAll(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocally(t);
 }, 60_000);
 afterAll(async () => {
   for (const s of opened) s.close();
@@ -29,10 +26,7 @@ it('a node resuming after its server lost a vault while it was away is told (a r
   const setup = adminSetup(t);
   const kept = (await setup.vault('kept')).id;
   const removed = (await setup.vault('removed')).id;
-  const created = (await setup.server([kept, removed])) as unknown as {
-    id: string;
-    credentials: { serverSecret: string };
-  };
+  const created = await setup.server([kept, removed]);
   const secret = created.credentials.serverSecret;
   const first = await openStream(base, secret, {});
   opened.push(first);
@@ -60,10 +54,7 @@ it('a node resuming after a vault it held was deleted while it was away is told'
   const setup = adminSetup(t);
   const kept = (await setup.vault('kept too')).id;
   const deleted = (await setup.vault('deleted')).id;
-  const created = (await setup.server([kept, deleted])) as unknown as {
-    id: string;
-    credentials: { serverSecret: string };
-  };
+  const created = await setup.server([kept, deleted]);
   const secret = created.credentials.serverSecret;
   const first = await openStream(base, secret, {});
   opened.push(first);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicaRecord } from '../../src/connect-server/wire/replica-protocol.js';
 import { newId } from '../../src/crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../src/crypto/secrets.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { listenLocally, startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 import { openStream, type SseStream } from '../helpers/sse.js';
 
@@ -35,20 +35,14 @@ const lastMark = (s: SseStream) => {
 
 beforeAll(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocally(t);
   setup = adminSetup(t);
   onServer = (await setup.vault('Production')).id;
   second = (await setup.vault('Staging')).id;
   offServer = (await setup.vault('Private')).id;
   await setup.item(onServer, login);
   await setup.item(offServer, { ...login, title: 'hidden' });
-  const created = (await setup.server([onServer, second])) as unknown as {
-    id: string;
-    credentials: { serverSecret: string };
-  };
+  const created = await setup.server([onServer, second]);
   serverId = created.id;
   secret = created.credentials.serverSecret;
 }, 60_000);
@@ -230,7 +224,7 @@ describe('closing the app', () => {
     if (!address || typeof address === 'string') throw new Error('no port');
     const otherSetup = adminSetup(other);
     const v = (await otherSetup.vault('V')).id;
-    const srv = (await otherSetup.server([v])) as unknown as { credentials: { serverSecret: string } };
+    const srv = await otherSetup.server([v]);
     const s = await openStream(`http://127.0.0.1:${address.port}`, srv.credentials.serverSecret);
     await s.waitFor((r) => r.type === 'mark');
     const start = performance.now();
@@ -248,7 +242,7 @@ describe('a node that does not read its stream', () => {
     if (!address || typeof address === 'string') throw new Error('no port');
     const otherSetup = adminSetup(other);
     const v = (await otherSetup.vault('V')).id;
-    const srv = (await otherSetup.server([v])) as unknown as { credentials: { serverSecret: string } };
+    const srv = await otherSetup.server([v]);
     const socket = net.connect(address.port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     socket.write(

@@ -6,7 +6,7 @@ import {
   type ServerPrivateJwk,
   unwrapVaultKey,
 } from '../../src/crypto/server-key.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { listenLocally, startTestApp, type TestApp } from '../helpers/app.js';
 import { adminSetup } from '../helpers/connect-app.js';
 import { openStream } from '../helpers/sse.js';
 
@@ -17,10 +17,7 @@ let setup: ReturnType<typeof adminSetup>;
 
 beforeAll(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocally(t);
   setup = adminSetup(t);
 });
 afterAll(async () => {
