@@ -37,6 +37,9 @@ import type {
   VaultStore,
 } from '../../storage/ports.js';
 import { AUDIT_COLUMNS, toAuditValues } from '../../storage/sql/audit.js';
+import { type FileRow, fileRecordOf } from '../../storage/sql/files.js';
+import { itemRecordOf } from '../../storage/sql/items.js';
+import type { Database } from '../../storage/sql/tables.js';
 import { type AuditWriter, auditWriter } from '../../storage/sqlite/audit-writer.js';
 import { LOCK_FILE, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
 import type {
@@ -382,27 +385,8 @@ export async function openReplica(options: {
   // ---- reads ----
   const itemColumns =
     'id, vault_id, account_id, version, created_at, updated_at, last_edited_by, head, overview, layout';
-  interface ItemDbRow {
-    id: string;
-    vault_id: string;
-    account_id: string;
-    version: number;
-    created_at: string;
-    updated_at: string;
-    last_edited_by: string;
-    head: Buffer | null;
-    overview: Buffer;
-    layout: number;
-    content?: Buffer;
-  }
-  interface FileDbRow {
-    id: string;
-    item_id: string;
-    vault_id: string;
-    meta: Buffer;
-    size: number;
-    created_at: string;
-  }
+  /** The central `items` row, with its current version's sealed parts (storage/sql/items.ts). */
+  type ItemDbRow = Database['items'] & { overview: Buffer; layout: number; content?: Buffer };
   const reads = {
     item: db.prepare<[string, string], ItemDbRow>(
       `select ${itemColumns} from items where vault_id = ? and id = ?`,
@@ -413,7 +397,7 @@ export async function openReplica(options: {
     // A view of an item reads its files too: joined in, one statement instead of two.
     itemWithFiles: db.prepare<
       [string, string],
-      ItemDbRow & { [K in keyof FileDbRow as `file_${K}`]: FileDbRow[K] | null }
+      ItemDbRow & { [K in keyof FileRow as `file_${K}`]: FileRow[K] | null }
     >(
       `select i.id, i.vault_id, i.account_id, i.version, i.created_at, i.updated_at, i.last_edited_by,
          i.head, i.overview, i.layout, i.content, f.id as file_id, f.item_id as file_item_id,
@@ -425,10 +409,10 @@ export async function openReplica(options: {
       `select ${itemColumns} from items where vault_id = ? order by created_at, id`,
     ),
     itemCount: db.prepare<[string], { n: number }>('select count(*) as n from items where vault_id = ?'),
-    files: db.prepare<[string], FileDbRow>(
+    files: db.prepare<[string], FileRow>(
       'select id, item_id, vault_id, meta, size, created_at from files where item_id = ? order by created_at, id',
     ),
-    file: db.prepare<[string, string], FileDbRow>(
+    file: db.prepare<[string, string], FileRow>(
       'select id, item_id, vault_id, meta, size, created_at from files where item_id = ? and id = ?',
     ),
     fileContent: db.prepare<[string, string], { content: Buffer }>(
@@ -442,27 +426,12 @@ export async function openReplica(options: {
     outboxSize: db.prepare<[number], { n: number }>('select count(*) as n from outbox where seq > ?'),
   };
   const toItemRow = (r: ItemDbRow): ItemRow => ({
-    id: r.id,
-    vaultId: r.vault_id,
-    accountId: r.account_id,
-    version: r.version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    lastEditedBy: r.last_edited_by,
-    head: r.head,
+    ...itemRecordOf(r),
     // Versions are not kept here, only the current one: there is no later one to point back from.
     hasLaterVersion: false,
     overview: r.overview,
     layout: r.layout,
     ...(r.content ? { content: r.content } : {}),
-  });
-  const toFileRecord = (r: FileDbRow): FileRecord => ({
-    id: r.id,
-    itemId: r.item_id,
-    vaultId: r.vault_id,
-    meta: r.meta,
-    size: r.size,
-    createdAt: r.created_at,
   });
 
   // ---- in-memory state: the vaults held (with their keys) and the server's vault set ----
@@ -960,10 +929,10 @@ export async function openReplica(options: {
       list: async (vaultId) => reads.items.all(vaultId).map(toItemRow),
     },
     files: {
-      list: async (itemId) => reads.files.all(itemId).map(toFileRecord),
+      list: async (itemId) => reads.files.all(itemId).map(fileRecordOf),
       get: async (itemId, id) => {
         const row = reads.file.get(itemId, id);
-        return row && toFileRecord(row);
+        return row && fileRecordOf(row);
       },
       content: async (itemId, id) => reads.fileContent.get(itemId, id)?.content,
     },

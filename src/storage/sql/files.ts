@@ -3,18 +3,23 @@ import type { FileRecord, FileStore } from '../ports.js';
 import { precompiled } from './precompiled.js';
 import type { Database } from './tables.js';
 
+const columns = ['id', 'item_id', 'vault_id', 'meta', 'size', 'created_at'] as const;
+
+/** A file's row without its content, as stored (a Connect node's replica keeps the same). */
+export type FileRow = Pick<Database['files'], (typeof columns)[number]>;
+
+export const fileRecordOf = (r: FileRow): FileRecord => ({
+  id: r.id,
+  itemId: r.item_id,
+  vaultId: r.vault_id,
+  meta: r.meta,
+  size: r.size,
+  createdAt: r.created_at,
+});
+
 export function fileStore(db: Kysely<Database>): FileStore {
-  const columns = ['id', 'item_id', 'vault_id', 'meta', 'size', 'created_at'] as const;
-  const toRecord = (r: Pick<Database['files'], (typeof columns)[number]>): FileRecord => ({
-    id: r.id,
-    itemId: r.item_id,
-    vaultId: r.vault_id,
-    meta: r.meta,
-    size: r.size,
-    createdAt: r.created_at,
-  });
   // Every item view lists the item's files: compiled once (see precompiled.ts).
-  const listByItem = precompiled<'itemId', Pick<Database['files'], (typeof columns)[number]>>(db, (p) =>
+  const listByItem = precompiled<'itemId', FileRow>(db, (p) =>
     db.selectFrom('files').select(columns).where('item_id', '=', p('itemId')).orderBy('created_at'),
   );
   return {
@@ -33,7 +38,7 @@ export function fileStore(db: Kysely<Database>): FileStore {
         .execute();
     },
     async list(itemId) {
-      return (await listByItem.rows({ itemId })).map(toRecord);
+      return (await listByItem.rows({ itemId })).map(fileRecordOf);
     },
     async get(itemId, id) {
       const row = await db
@@ -42,7 +47,7 @@ export function fileStore(db: Kysely<Database>): FileStore {
         .where('item_id', '=', itemId)
         .where('id', '=', id)
         .executeTakeFirst();
-      return row && toRecord(row);
+      return row && fileRecordOf(row);
     },
     async content(itemId, id) {
       const row = await db
@@ -68,7 +73,7 @@ export function fileStore(db: Kysely<Database>): FileStore {
         .select(columns.map((c) => `files.${c}` as const))
         .select('vaults.account_id')
         .execute();
-      return rows.map((r) => ({ ...toRecord(r), accountId: r.account_id }));
+      return rows.map((r) => ({ ...fileRecordOf(r), accountId: r.account_id }));
     },
     async setMeta(id, meta) {
       await db.updateTable('files').set({ meta }).where('id', '=', id).execute();

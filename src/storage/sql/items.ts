@@ -81,7 +81,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
   );
 
   const toRow = (r: CurrentRow): ItemRow => ({
-    ...toRecord(r),
+    ...itemRecordOf(r),
     hasLaterVersion: Boolean(r.has_later_version),
     overview: r.overview,
     layout: r.layout,
@@ -201,7 +201,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
         .where('head', 'is', null)
         .execute();
       return rows.map((r) => ({
-        ...toRecord(r),
+        ...itemRecordOf(r),
         latestVersion: Number(r.latest_version ?? 0),
       }));
     },
@@ -229,8 +229,8 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
   };
 }
 
-/** An item with the parts of its current version that a read selects. */
-const toRecord = (r: Database['items']): ItemRecord => ({
+/** An item's row as stored (a Connect node's replica keeps the same). */
+export const itemRecordOf = (r: Database['items']): ItemRecord => ({
   id: r.id,
   vaultId: r.vault_id,
   accountId: r.account_id,
