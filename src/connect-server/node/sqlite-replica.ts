@@ -51,6 +51,7 @@ import type {
   VaultContent,
   VaultState,
 } from '../wire/replica-protocol.js';
+import { ReadCache } from './read-cache.js';
 import type { Outbox, Replica, ReplicaPosition } from './replica.js';
 
 /** The replica's file in the node's data directory (with its -wal and -shm). */
@@ -121,6 +122,9 @@ type Kind =
   | 'token'
   | 'token-ledger'
   | 'signing-key';
+
+/** Item views kept read (read-cache.ts): a few MiB of sealed rows at most. */
+const ITEM_VIEWS_CACHED = 1_000;
 
 const TABLES = ['vaults', 'items', 'files', 'tokens', 'signing_keys', 'state', 'gone'] as const;
 
@@ -520,6 +524,9 @@ export async function openReplica(options: {
 
   const writer: AuditWriter = auditWriter(file, 'outbox');
 
+  /** Item views read lately, by `vaultId/itemId` (read-cache.ts: emptied by every record received). */
+  const itemViews = new ReadCache<{ item: ItemRow; files: FileRecord[] }>(ITEM_VIEWS_CACHED);
+
   const usable = () => {
     if (wiped || closed) throw new Error('the replica is closed');
   };
@@ -756,6 +763,7 @@ export async function openReplica(options: {
 
   const receive = async (record: ReplicaRecord): Promise<void> => {
     usable();
+    itemViews.clear();
     const set = gathering ?? current;
     switch (record.type) {
       case 'reset':
@@ -861,6 +869,7 @@ export async function openReplica(options: {
       db.exec('delete from meta');
     })();
     db.close();
+    itemViews.clear();
     for (const held of current.vaults.values()) held.key.fill(0);
     current = { prefix: '', vaults: new Map(), server: undefined, ledger: new Map() };
     ledgerHash = undefined;
@@ -908,24 +917,25 @@ export async function openReplica(options: {
         const row = (withContent ? reads.itemWithContent : reads.item).get(vaultId, id);
         return row && toItemRow(row);
       },
-      getWithFiles: async (vaultId, id) => {
-        const rows = reads.itemWithFiles.all(vaultId, id);
-        const first = rows[0];
-        if (!first) return undefined;
-        const files: FileRecord[] = [];
-        for (const r of rows) {
-          if (r.file_id === null) continue;
-          files.push({
-            id: r.file_id,
-            itemId: r.file_item_id as string,
-            vaultId: r.file_vault_id as string,
-            meta: r.file_meta as Buffer,
-            size: r.file_size as number,
-            createdAt: r.file_created_at as string,
-          });
-        }
-        return { item: toItemRow(first), files };
-      },
+      getWithFiles: async (vaultId, id) =>
+        itemViews.get(`${vaultId}/${id}`, () => {
+          const rows = reads.itemWithFiles.all(vaultId, id);
+          const first = rows[0];
+          if (!first) return undefined;
+          const files: FileRecord[] = [];
+          for (const r of rows) {
+            if (r.file_id === null) continue;
+            files.push({
+              id: r.file_id,
+              itemId: r.file_item_id as string,
+              vaultId: r.file_vault_id as string,
+              meta: r.file_meta as Buffer,
+              size: r.file_size as number,
+              createdAt: r.file_created_at as string,
+            });
+          }
+          return { item: toItemRow(first), files };
+        }),
       list: async (vaultId) => reads.items.all(vaultId).map(toItemRow),
     },
     files: {
