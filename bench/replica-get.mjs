@@ -58,7 +58,9 @@ const { token, id: tokenId } = await services.tokens.create(ctx, {
 });
 
 // The replica's records, as the central service sends them.
-const publicKey = await importServerPublicKey(JSON.parse((await storage.connectServers.findById(server.id)).publicKey));
+const publicKey = await importServerPublicKey(
+  JSON.parse((await storage.connectServers.findById(server.id)).publicKey),
+);
 const b64 = (b) => b.toString('base64');
 const vaultRec = async (id) => {
   const v = await storage.vaults.get(init.accountId, id);
@@ -87,7 +89,14 @@ const records = [
     .filter((k) => k.kind === 'connect')
     .map((k) => ({
       type: 'signing-key',
-      key: { kid: k.kid, accountId: k.accountId, kind: 'connect', publicJwk: k.publicJwk, createdAt: k.createdAt, retiredAt: k.retiredAt },
+      key: {
+        kid: k.kid,
+        accountId: k.accountId,
+        kind: 'connect',
+        publicJwk: k.publicJwk,
+        createdAt: k.createdAt,
+        retiredAt: k.retiredAt,
+      },
     })),
   {
     type: 'token',
@@ -139,11 +148,30 @@ if (big > 0) {
   const heapBefore = heap();
   const started = performance.now();
   for (let i = 0; i < big; i++) {
-    const meta = { id: newId(), accountId: init.accountId, vaultId: bigVault.id, version: 1, createdAt: now, updatedAt: now, lastEditedBy: 'bench' };
-    const sealed = sealItem(key, { accountId: meta.accountId, vaultId: meta.vaultId, itemId: meta.id, version: 1 }, content);
+    const meta = {
+      id: newId(),
+      accountId: init.accountId,
+      vaultId: bigVault.id,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      lastEditedBy: 'bench',
+    };
+    const sealed = sealItem(
+      key,
+      { accountId: meta.accountId, vaultId: meta.vaultId, itemId: meta.id, version: 1 },
+      content,
+    );
     await replica.receive({
       type: 'item',
-      item: { ...meta, head: b64(itemHead(macKey, meta)), overview: b64(sealed.overview), content: b64(sealed.content), layout: sealed.layout, files: [] },
+      item: {
+        ...meta,
+        head: b64(itemHead(macKey, meta)),
+        overview: b64(sealed.overview),
+        content: b64(sealed.content),
+        layout: sealed.layout,
+        files: [],
+      },
       vaultContent: { contentVersion: 1, updatedAt: now },
     });
     if (i === Math.floor(big / 2)) bigItemId = meta.id;
@@ -168,21 +196,33 @@ const cpu = () => {
 };
 // Reads in batches of 32, as many as a Connect turn shares (end-of-turn.ts); CPU time, not wall.
 const perRead = async (client, vaultId, itemId) => {
-  for (let i = 0; i < 2000; i += 32) await Promise.all(Array.from({ length: 32 }, () => client.getItem(call(), vaultId, itemId)));
+  for (let i = 0; i < 2000; i += 32)
+    await Promise.all(Array.from({ length: 32 }, () => client.getItem(call(), vaultId, itemId)));
   const startCpu = cpu();
   const startWall = performance.now();
-  for (let i = 0; i < reads; i += 32) await Promise.all(Array.from({ length: 32 }, () => client.getItem(call(), vaultId, itemId)));
+  for (let i = 0; i < reads; i += 32)
+    await Promise.all(Array.from({ length: 32 }, () => client.getItem(call(), vaultId, itemId)));
   return { cpu: (cpu() - startCpu) / reads, wall: ((performance.now() - startWall) * 1000) / reads };
 };
-const same = Buffer.compare(await node.getItem(call(), vault.id, item.id), await central.getItem(call(), vault.id, item.id)) === 0;
+const same =
+  Buffer.compare(
+    await node.getItem(call(), vault.id, item.id),
+    await central.getItem(call(), vault.id, item.id),
+  ) === 0;
 const atCentral = await perRead(central, vault.id, item.id);
 const atNode = await perRead(node, vault.id, item.id);
 console.log(`node ${process.version}, ${reads} GET item reads, 32 at a time; same bytes: ${same}`);
-console.log(`central in-process: ${atCentral.cpu.toFixed(1)} µs CPU, ${atCentral.wall.toFixed(1)} µs wall per read`);
-console.log(`node from replica:  ${atNode.cpu.toFixed(1)} µs CPU, ${atNode.wall.toFixed(1)} µs wall per read`);
+console.log(
+  `central in-process: ${atCentral.cpu.toFixed(1)} µs CPU, ${atCentral.wall.toFixed(1)} µs wall per read`,
+);
+console.log(
+  `node from replica:  ${atNode.cpu.toFixed(1)} µs CPU, ${atNode.wall.toFixed(1)} µs wall per read`,
+);
 if (bigItemId) {
   const inBig = await perRead(node, bigVault.id, bigItemId);
-  console.log(`node, ${big}-item vault: ${inBig.cpu.toFixed(1)} µs CPU, ${inBig.wall.toFixed(1)} µs wall per read; RSS ${rss().toFixed(0)} MiB`);
+  console.log(
+    `node, ${big}-item vault: ${inBig.cpu.toFixed(1)} µs CPU, ${inBig.wall.toFixed(1)} µs wall per read; RSS ${rss().toFixed(0)} MiB`,
+  );
 }
 console.log(`outbox holds ${replica.outbox.size()} events`);
 

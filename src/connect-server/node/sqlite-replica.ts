@@ -123,6 +123,9 @@ type Kind =
   | 'token-ledger'
   | 'signing-key';
 
+/** Committed outbox events kept in memory for shipment (`tail` in openReplica). */
+const TAIL_EVENTS = 10_000;
+
 /** Item views kept read (read-cache.ts): a few MiB of sealed rows at most. */
 const ITEM_VIEWS_CACHED = 1_000;
 
@@ -428,6 +431,11 @@ export async function openReplica(options: {
       'select * from outbox where seq > ? order by seq limit ?',
     ),
     outboxSize: db.prepare<[number], { n: number }>('select count(*) as n from outbox where seq > ?'),
+    // Rows go only once acknowledged: whatever comes before the first one left was acknowledged.
+    outboxAcknowledged: db.prepare<[], { through: number }>(
+      `select coalesce((select min(seq) - 1 from outbox),
+         (select seq from sqlite_sequence where name = 'outbox'), 0) as through`,
+    ),
   };
   const toItemRow = (r: ItemDbRow): ItemRow => ({
     ...itemRecordOf(r),
@@ -870,6 +878,7 @@ export async function openReplica(options: {
     })();
     db.close();
     itemViews.clear();
+    tail.length = 0;
     for (const held of current.vaults.values()) held.key.fill(0);
     current = { prefix: '', vaults: new Map(), server: undefined, ledger: new Map() };
     ledgerHash = undefined;
@@ -1044,17 +1053,37 @@ export async function openReplica(options: {
    * An acknowledgement lost in a crash only ships those events again, which the central service
    * keeps once (it knows the outbox's sequence numbers up to which it holds them).
    */
-  let acknowledgedThrough = 0;
+  let acknowledgedThrough = reads.outboxAcknowledged.get()?.through ?? 0;
+  /**
+   * The events appended by this process and committed, by seq, oldest first: what `pending`
+   * answers while they reach back to the first unacknowledged seq, instead of reading the rows
+   * back from SQLite on this thread (a shipment's 1,000 rows took ~4 ms of the serving thread,
+   * ~5% of its time under load). Events of an earlier run, or more than TAIL_EVENTS behind,
+   * are read from the file.
+   */
+  const tail: { seq: number; event: AuditEventInput }[] = [];
+  let tailStart = 0;
   const outbox: Outbox = {
     id: outboxId,
-    append: (event) => {
-      if (wiped || closed) return Promise.reject(new Error('the outbox is closed'));
+    append: async (event) => {
+      if (wiped || closed) throw new Error('the outbox is closed');
       // Checked here, on this thread: an event the writer thread could not bind fails its caller.
       toAuditValues(event);
-      return writer.append(event);
+      const seq = await writer.append(event);
+      tail.push({ seq, event });
+      if (tail.length - tailStart > TAIL_EVENTS) tailStart++;
+      // Compacted now and then, not per event: shifting the front of a long array is a copy.
+      if (tailStart > TAIL_EVENTS) {
+        tail.splice(0, tailStart);
+        tailStart = 0;
+      }
     },
     pending: (limit) => {
       usable();
+      while (tailStart < tail.length && (tail[tailStart] as { seq: number }).seq <= acknowledgedThrough)
+        tailStart++;
+      const first = tail[tailStart];
+      if (first && first.seq === acknowledgedThrough + 1) return tail.slice(tailStart, tailStart + limit);
       return reads.outbox
         .all(acknowledgedThrough, limit)
         .map((row) => ({ seq: row.seq, event: fromOutboxRow(row) }));

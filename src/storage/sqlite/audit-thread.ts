@@ -9,7 +9,8 @@
  *
  * Messages in: `{ id, rows, discard? }` (each row its values in `columns` order; `discard`: delete
  * the rows with `seq` up to it, in the same commit) or `{ close: true }`.
- * Messages out: `{ ids, error? }` once the rows of those batches are committed (durably: the
+ * Messages out: `{ ids, firsts, error? }` once the rows of those batches are committed (`firsts`:
+ * each batch's first rowid; its rows have the ones after it) (durably: the
  * connection runs synchronous=FULL) or failed together. Batches that arrive while a commit is
  * running share the next commit, as group commit did on the main thread.
  */
@@ -31,14 +32,21 @@ const insert = db.prepare(
 let discard;
 const commit = db.transaction((batches) => {
   let through = 0;
+  const firsts = [];
   for (const batch of batches) {
-    for (const values of batch.rows) insert.run(values);
+    let first = 0;
+    for (const values of batch.rows) {
+      const rowid = Number(insert.run(values).lastInsertRowid);
+      if (first === 0) first = rowid;
+    }
+    firsts.push(first);
     if (batch.discard > through) through = batch.discard;
   }
   if (through > 0) {
     discard ??= db.prepare('delete from "' + table + '" where seq <= ?');
     discard.run(through);
   }
+  return firsts;
 });
 
 let pending = [];
@@ -52,8 +60,8 @@ function flush() {
   if (batches.length > 0) {
     const ids = batches.map((b) => b.id);
     try {
-      commit(batches);
-      parentPort.postMessage({ ids });
+      const firsts = commit(batches);
+      parentPort.postMessage({ ids, firsts });
     } catch (error) {
       parentPort.postMessage({ ids, error: String((error && error.message) || error) });
     }

@@ -8,13 +8,13 @@ import { AUDIT_THREAD_SOURCE } from './audit-thread.js';
 const MAX_QUEUED_MS = 1;
 
 interface Waiting {
-  resolve: () => void;
+  resolve: (seq: number) => void;
   reject: (error: unknown) => void;
 }
 
 export interface AuditWriter {
-  /** Resolves once the event is committed to disk; rejects if it is not. */
-  append(event: AuditEventInput): Promise<void>;
+  /** Resolves once the event is committed to disk, with its row's rowid (`seq`); rejects if it is not. */
+  append(event: AuditEventInput): Promise<number>;
   /**
    * Deletes the rows up to `seq` (a table with a `seq` key: a node's outbox) in the thread's next
    * commit, with the events appended meanwhile. Not awaited and not durable by itself: a caller
@@ -64,12 +64,14 @@ export function auditWriter(file: string, table = 'audit_events'): AuditWriter {
     });
     // Referenced only while a commit is awaited: an idle writer must not keep the process up.
     w.unref();
-    w.on('message', (done: { ids: number[]; error?: string }) => {
+    w.on('message', (done: { ids: number[]; firsts?: number[]; error?: string }) => {
       const error = done.error === undefined ? undefined : new Error(`audit commit failed: ${done.error}`);
-      for (const id of done.ids) {
-        for (const waiting of inFlight.get(id) ?? []) {
+      for (const [i, id] of done.ids.entries()) {
+        // A batch's rows are inserted one after the other by the only writer: consecutive rowids.
+        const first = done.firsts?.[i] ?? 0;
+        for (const [n, waiting] of (inFlight.get(id) ?? []).entries()) {
           if (error) waiting.reject(error);
-          else waiting.resolve();
+          else waiting.resolve(first + n);
         }
         inFlight.delete(id);
       }
@@ -108,7 +110,7 @@ export function auditWriter(file: string, table = 'audit_events'): AuditWriter {
   return {
     append(event) {
       if (closed) return Promise.reject(new Error('the audit writer is closed'));
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<number>((resolve, reject) => {
         const now = performance.now();
         if (!queue) {
           queue = { rows: [], waiting: [], since: now };

@@ -46,7 +46,12 @@ export async function openSqlite(file: string): Promise<Storage> {
   return withAccessCache(
     {
       ...storage,
-      audit: { ...storage.audit, append: audit.append },
+      audit: {
+        ...storage.audit,
+        append: async (event) => {
+          await audit.append(event);
+        },
+      },
       close: async () => {
         await audit.close();
         await storage.close();

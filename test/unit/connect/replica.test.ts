@@ -491,6 +491,20 @@ describe('the outbox', () => {
     opened.splice(opened.indexOf(again), 1);
     const { replica: third } = await replicaWith([], dir);
     expect(third.outbox.size()).toBe(0);
+    // Events of this run come back from memory, read from the file after a restart: the same.
+    const reads = nodeReads(third, third.outbox);
+    await reads.getItem(call(readToken.token), vaultA, itemA1);
+    await reads.listItems(call(readToken.token), vaultA);
+    await reads.getItem(call('not a token'), vaultA, itemA1).catch(() => undefined);
+    const fresh = third.outbox.pending(1_000);
+    expect(fresh.map((p) => p.event.result)).toEqual(['SUCCESS', 'SUCCESS', 'DENY']);
+    const first = fresh[0]?.seq as number;
+    expect(fresh.map((p) => p.seq)).toEqual([first, first + 1, first + 2]);
+    await reads.close();
+    await third.close();
+    opened.splice(opened.indexOf(third), 1);
+    const { replica: fourth } = await replicaWith([], dir);
+    expect(fourth.outbox.pending(1_000)).toEqual(fresh);
   });
 });
 
