@@ -5,8 +5,8 @@ import { fileReads } from '../../domain/items/file-reads.js';
 import { itemReads } from '../../domain/items/item-reads.js';
 import { vaultReads } from '../../domain/vaults/vault-reads.js';
 import { isAppError } from '../../errors/app-error.js';
-import { auditRefusal } from '../central/in-process-client.js';
 import { type Authenticate, type ReadOperations, readOperations } from '../central/vault-operations.js';
+import { auditRefusal } from '../refused-tokens.js';
 import type { Outbox } from './replica.js';
 import type { SqliteReplica } from './sqlite-replica.js';
 
