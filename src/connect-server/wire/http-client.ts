@@ -4,6 +4,14 @@ import { type ReplicaRecord, replicaRecord } from './replica-protocol.js';
 import { RPC_PATH, type RpcMethod } from './rpc.js';
 import { type Exchange, transport } from './transport.js';
 
+/**
+ * A call to the central service whose connection sees no byte move for this long is given up (a
+ * 503): a central service (or a proxy) that takes the connection and never answers would
+ * otherwise hold the call, and its client, until the client gives up. An idle bound, not a
+ * bound on the whole call: an upload of a large file that keeps moving is not cut.
+ */
+export const CENTRAL_IDLE_MS = 30_000;
+
 /** The central service could not be reached or answered nonsense: a 503 to the Connect client. */
 const unavailable = (detail: string) =>
   new AppError(503, 'central_unavailable', `The central service is unavailable: ${detail}`);
@@ -30,6 +38,8 @@ export function httpCentral(options: {
    * retry a create that happened): this does not throw, and the stream brings the change anyway.
    */
   onRecords?: (records: ReplicaRecord[]) => Promise<void>;
+  /** How long a call may see nothing move on its connection before it is a 503 (CENTRAL_IDLE_MS). */
+  idleMs?: number;
 }): CentralClient & {
   /** Checks the credentials: which server the central service takes us for. */
   whoami(): Promise<{ serverId: string; accountId: string; name: string }>;
@@ -39,7 +49,7 @@ export function httpCentral(options: {
     options.central.endsWith('/') ? options.central : `${options.central}/`,
   );
 
-  const send = transport(base);
+  const send = transport(base, { idleMs: options.idleMs ?? CENTRAL_IDLE_MS });
   /** A successful answer; the error an answer carries (or a 503) when not. */
   const exchange = async (url: string, body?: unknown): Promise<Exchange> => {
     let response: Exchange;

@@ -13,9 +13,11 @@ export interface Exchange {
  *
  * Rejects with the socket error (its `code`, e.g. ECONNREFUSED, names the failure), or, with
  * `timeoutMs`, with ETIMEDOUT when the whole exchange (connect, answer, body) takes longer: a
- * central service that takes the connection and never answers, or answers a byte at a time.
+ * central service that takes the connection and never answers, or answers a byte at a time. With
+ * `idleMs`, with ETIMEDOUT when nothing moves on the connection (sent or received) for that long:
+ * a central service that never answers, while a long upload or answer that keeps moving goes on.
  */
-export function transport(base: URL, options: { timeoutMs?: number } = {}) {
+export function transport(base: URL, options: { timeoutMs?: number; idleMs?: number } = {}) {
   const client = base.protocol === 'https:' ? https : http;
   // Idle sockets are unref'd by the agent, so they never keep the process alive.
   const agent = new client.Agent({ keepAlive: true });
@@ -36,6 +38,14 @@ export function transport(base: URL, options: { timeoutMs?: number } = {}) {
         response.on('error', fail);
       });
       request.on('error', fail);
+      if (options.idleMs !== undefined) {
+        const ms = options.idleMs;
+        request.setTimeout(ms, () =>
+          request.destroy(
+            Object.assign(new Error(`the central service sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' }),
+          ),
+        );
+      }
       if (options.timeoutMs !== undefined) {
         const ms = options.timeoutMs;
         timer = setTimeout(() => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { httpCentral } from '../../../src/connect-server/wire/http-client.js';
 import { RPC_PATH } from '../../../src/connect-server/wire/rpc.js';
 
@@ -106,5 +106,38 @@ describe('the HTTP central client', () => {
       code: 'central_unavailable',
       message: 'The central service is unavailable: ECONNREFUSED',
     });
+  });
+
+  it('gives a call up as a 503 when its connection is idle too long, not while the answer keeps coming', async () => {
+    // Takes the request and answers only when told: a central service that hangs, or a slow one.
+    const waiting: ServerResponse[] = [];
+    const central = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => waiting.push(res));
+    });
+    server = central;
+    await new Promise<void>((resolve) => central.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(central.address() as AddressInfo).port}`;
+    const idle = httpCentral({ central: url, serverSecret: 'server-secret', idleMs: 300 });
+    const started = Date.now();
+    await expect(idle.deleteItem(call, VAULT, ITEM)).rejects.toMatchObject({
+      status: 503,
+      code: 'central_unavailable',
+      message: 'The central service is unavailable: ETIMEDOUT',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    // An answer dribbled over 1.3 s, a byte every 100 ms: slower than 300 ms in all, never idle.
+    const slow = idle.listVaults(call);
+    await vi.waitFor(() => expect(waiting.length).toBe(2));
+    const res = waiting[1] as ServerResponse;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const body = '{"result":[]}';
+    for (const piece of body) {
+      res.write(piece);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    res.end();
+    await expect(slow).resolves.toEqual([]);
+    for (const r of waiting) r.destroy();
   });
 });
