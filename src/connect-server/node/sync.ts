@@ -44,6 +44,11 @@ export interface SyncOptions {
   logger: Logger;
   /** How long a silent stream is kept (default STREAM_SILENCE_MS). */
   silenceMs?: number;
+  /**
+   * A stream that completes no record in a window must have sent this much of one meanwhile, or
+   * it is dropped as dribbling (default STREAM_PROGRESS).
+   */
+  progress?: { windowMs: number; minBytes: number };
   /** Reconnect delays: from `initialMs`, doubling per failure, to at most `maxMs`; each jittered. */
   backoff?: { initialMs: number; maxMs: number };
   /** When the replica last applied a mark before this process (persisted by the lifecycle). */
@@ -55,6 +60,15 @@ export interface SyncOptions {
 }
 
 export const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 10_000 };
+
+/**
+ * A healthy stream completes a record at least every HEARTBEAT_MS. One that completes none for a
+ * minute and has sent less than 64 KiB of the next meanwhile (about 1 KiB/s) is dribbling: a
+ * hostile or broken central side or proxy keeping the node connected without ever bringing a
+ * mark. The silence timer does not catch it (bytes keep coming), and a bound on the time of a
+ * whole record would drop a large record on a slow link; this drops neither.
+ */
+export const STREAM_PROGRESS = { windowMs: 60_000, minBytes: 64 * 1024 };
 
 /** The delay before reconnect attempt `failures` (1 = the first): doubled each time, capped, jittered to [½, 1]. */
 export function backoffDelay(
@@ -285,9 +299,18 @@ export class SyncClient extends EventEmitter<SyncEvents> {
       this.emit('connected');
       const parser = new SseParser(MAX_RECORD_BYTES);
       const silence = setTimeout(() => this.drop('silent'), this.silenceMs);
+      const { windowMs, minBytes } = this.options.progress ?? STREAM_PROGRESS;
+      let records = 0;
+      let bytes = 0;
+      const progress = setInterval(() => {
+        if (records === 0 && bytes < minBytes) this.drop('dribbling');
+        records = 0;
+        bytes = 0;
+      }, windowMs);
       try {
         for await (const chunk of response as AsyncIterable<Buffer>) {
           silence.refresh();
+          bytes += chunk.length;
           let lastType: ReplicaRecord['type'] | undefined;
           for (const event of this.events(parser, chunk)) {
             const record = this.parse(event.data);
@@ -295,6 +318,7 @@ export class SyncClient extends EventEmitter<SyncEvents> {
               throw new StreamEnded('the central service says the server is gone', true);
             this.state.caughtUp = false;
             await this.apply(record);
+            records++;
             lastType = record.type;
             if (!this.running) return;
             if (record.type === 'mark') {
@@ -312,6 +336,7 @@ export class SyncClient extends EventEmitter<SyncEvents> {
         if (!response.complete) throw new StreamEnded('the stream was cut off');
       } finally {
         clearTimeout(silence);
+        clearInterval(progress);
       }
     } finally {
       response.destroy();

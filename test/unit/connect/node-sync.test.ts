@@ -314,6 +314,42 @@ describe('the sync client', () => {
     expect(connections[2]?.query.get('after')).toBe('2');
   });
 
+  it('gives up on a stream that dribbles bytes without completing a record, and not on a slow large one', async () => {
+    const drips: NodeJS.Timeout[] = [];
+    const { url, connections } = await streamServer((n, res) => {
+      sse(res);
+      res.write(event(mark(n + 1)));
+      // Then a comment line's bytes one at a time, never ending it: no record, ever.
+      if (n === 0) drips.push(setInterval(() => res.write(':'), 10));
+      // The second connection: a record of 8 KB sent slowly, 400 bytes every 50 ms (2,400 bytes
+      // a window, over 1 s: several windows without a record), then heartbeats.
+      if (n === 1) {
+        const big = event(mark(2)).replace('data: ', `: ${'x'.repeat(8_000)}\ndata: `);
+        let at = 0;
+        const slow = setInterval(() => {
+          res.write(big.slice(at, at + 400));
+          at += 400;
+          if (at < big.length) return;
+          clearInterval(slow);
+          drips.push(setInterval(() => res.write(event(mark(2))), 100));
+        }, 50);
+        drips.push(slow);
+      }
+    });
+    const replica = new FakeReplica();
+    const sync = client(url, replica, { progress: { windowMs: 300, minBytes: 1_000 } });
+    const disconnects: string[] = [];
+    sync.on('disconnected', (reason) => disconnects.push(reason));
+    sync.start();
+    await until(() => connections.length >= 2);
+    expect(disconnects[0]).toBe('dribbling');
+    await until(() => replica.position()?.seq === 2);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(disconnects).toEqual(['dribbling']);
+    expect(connections.length).toBe(2);
+    for (const drip of drips) clearInterval(drip);
+  });
+
   it('wipes the replica and stops on a 401', async () => {
     const { url, connections } = await streamServer((n, res) => {
       if (n === 0) {
