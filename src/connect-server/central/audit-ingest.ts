@@ -1,7 +1,6 @@
-import { bounded, MAX_ID } from '../../domain/audit/bounds.js';
 import { auditUnavailable, concurrentConflict, invalidInput } from '../../errors/app-error.js';
 import type { ConnectServerRecord, Storage, Stores } from '../../storage/ports.js';
-import type { AuditShipment } from '../wire/replica-protocol.js';
+import { type AuditShipment, fromShipped } from '../wire/replica-protocol.js';
 
 type IngestStorage = Pick<Storage, 'connectTokens' | 'vaults'> & {
   transaction<R>(work: (tx: Pick<Stores, 'nodeOutboxes' | 'audit'>) => Promise<R>): Promise<R>;
@@ -60,24 +59,7 @@ export async function ingestAudit(
       if (!(await tx.nodeOutboxes.advance(server.id, shipment.outbox, from, last.seq))) return undefined;
       for (const { event } of fresh) {
         try {
-          await tx.audit.append({
-            occurredAt: event.occurredAt,
-            accountId: server.accountId,
-            actorType: event.actorType,
-            actorId: bounded(event.actorId, MAX_ID) ?? '',
-            tokenId: bounded(event.tokenId, MAX_ID),
-            action: event.action,
-            resourceType: event.resourceType,
-            resourceId: event.resourceId,
-            vaultId: event.vaultId,
-            itemId: event.itemId,
-            itemVersion: event.itemVersion,
-            result: event.result,
-            requestId: event.requestId,
-            ip: event.ip,
-            userAgent: event.userAgent,
-            ...(event.count === undefined ? {} : { count: event.count }),
-          });
+          await tx.audit.append(fromShipped(event, server.accountId));
         } catch (cause) {
           throw auditUnavailable(cause);
         }

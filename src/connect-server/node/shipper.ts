@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { AuditEventInput } from '../../storage/ports.js';
-import { auditReceipt, REPLICA_PATH, type ShippedEvent, shippedEvent } from '../wire/replica-protocol.js';
+import { auditReceipt, REPLICA_PATH, type ShippedEvent, toShipped } from '../wire/replica-protocol.js';
 import { transport } from '../wire/transport.js';
 import type { Outbox } from './replica.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './sync.js';
@@ -24,42 +23,6 @@ export interface ShipperOptions {
 
 /** A shipment of 1,000 events takes well under a second; a central service past this is stuck. */
 export const SHIPMENT_TIMEOUT_MS = 30_000;
-
-const SHIPPED_ACTIONS: ReadonlySet<string> = new Set(shippedEvent.shape.action.options);
-const SHIPPED_RESOURCES: ReadonlySet<string> = new Set(shippedEvent.shape.resourceType.options);
-
-/**
- * An outbox event as shipped (replica-protocol.ts `shippedEvent`), or undefined for one the
- * protocol does not carry (not a Connect token's read or write). The account is the central
- * service's to fill in. The rest is not validated here: the central service parses every shipment
- * strictly and refuses an event that does not fit by its seq, which the shipper then drops
- * loudly; checking each event on this, the serving thread, too cost a tenth of a node's reads.
- */
-export function toShipped(event: AuditEventInput): ShippedEvent | undefined {
-  if (
-    event.actorType !== 'connect_token' ||
-    !SHIPPED_ACTIONS.has(event.action) ||
-    !SHIPPED_RESOURCES.has(event.resourceType)
-  )
-    return undefined;
-  return {
-    occurredAt: event.occurredAt,
-    actorType: event.actorType,
-    actorId: event.actorId,
-    tokenId: event.tokenId,
-    action: event.action as ShippedEvent['action'],
-    resourceType: event.resourceType as ShippedEvent['resourceType'],
-    resourceId: event.resourceId,
-    vaultId: event.vaultId,
-    itemId: event.itemId,
-    itemVersion: event.itemVersion,
-    result: event.result,
-    requestId: event.requestId,
-    ip: event.ip,
-    userAgent: event.userAgent,
-    ...(event.count === undefined ? {} : { count: event.count }),
-  };
-}
 
 /**
  * Ships the node's audit outbox to the central trail (`POST {REPLICA_PATH}/audit`): the oldest

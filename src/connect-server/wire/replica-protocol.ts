@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../crypto/ids.js';
-import { bounded, MAX_USER_AGENT } from '../../domain/audit/bounds.js';
+import { bounded, MAX_ID, MAX_USER_AGENT } from '../../domain/audit/bounds.js';
+import type { AuditEventInput } from '../../storage/ports.js';
 import { AUDIT_RESULTS, VAULT_TYPES } from '../../storage/ports.js';
 
 /**
@@ -229,4 +230,62 @@ export const auditShipment = z.strictObject({
 
 export type ShippedEvent = z.infer<typeof shippedEvent>;
 export type AuditShipment = z.infer<typeof auditShipment>;
+
+const SHIPPED_ACTIONS: ReadonlySet<string> = new Set(shippedEvent.shape.action.options);
+const SHIPPED_RESOURCES: ReadonlySet<string> = new Set(shippedEvent.shape.resourceType.options);
+
+/**
+ * An outbox event as shipped (replica-protocol.ts `shippedEvent`), or undefined for one the
+ * protocol does not carry (not a Connect token's read or write). The account is the central
+ * service's to fill in. The rest is not validated here: the central service parses every shipment
+ * strictly and refuses an event that does not fit by its seq, which the shipper then drops
+ * loudly; checking each event on the node's serving thread too cost a tenth of its reads.
+ */
+export function toShipped(event: AuditEventInput): ShippedEvent | undefined {
+  if (
+    event.actorType !== 'connect_token' ||
+    !SHIPPED_ACTIONS.has(event.action) ||
+    !SHIPPED_RESOURCES.has(event.resourceType)
+  )
+    return undefined;
+  return {
+    occurredAt: event.occurredAt,
+    actorType: event.actorType,
+    actorId: event.actorId,
+    tokenId: event.tokenId,
+    action: event.action as ShippedEvent['action'],
+    resourceType: event.resourceType as ShippedEvent['resourceType'],
+    resourceId: event.resourceId,
+    vaultId: event.vaultId,
+    itemId: event.itemId,
+    itemVersion: event.itemVersion,
+    result: event.result,
+    requestId: event.requestId,
+    ip: event.ip,
+    userAgent: event.userAgent,
+    ...(event.count === undefined ? {} : { count: event.count }),
+  };
+}
+
+/** A shipped event as the central trail records it: in the shipping server's account. */
+export function fromShipped(event: ShippedEvent, accountId: string): AuditEventInput {
+  return {
+    occurredAt: event.occurredAt,
+    accountId,
+    actorType: event.actorType,
+    actorId: bounded(event.actorId, MAX_ID) ?? '',
+    tokenId: bounded(event.tokenId, MAX_ID),
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    vaultId: event.vaultId,
+    itemId: event.itemId,
+    itemVersion: event.itemVersion,
+    result: event.result,
+    requestId: event.requestId,
+    ip: event.ip,
+    userAgent: event.userAgent,
+    ...(event.count === undefined ? {} : { count: event.count }),
+  };
+}
 export const auditReceipt = z.strictObject({ through: z.number().int().min(0) });
