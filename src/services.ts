@@ -30,6 +30,8 @@ import type { Storage } from './storage/ports.js';
 /** Every domain service, wired to one storage and one keyring. */
 export interface Services {
   storage: Storage;
+  /** Where clients reach the central service (no trailing slash): its origin is the console's. */
+  publicUrl: () => string;
   accounts: AccountService;
   /** Admin API tokens: create, list, revoke. */
   adminTokens: AdminTokenService;
@@ -101,6 +103,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     replicaState,
     replicaStreams: new ReplicaStreams(storage, replicaState),
     storage,
+    publicUrl: options.publicUrl,
     accounts: accountService(storage, signingKeys),
     adminTokens: adminTokenService(storage),
     users: userService(storage, { pagesBase: (accountId) => `${options.publicUrl()}/oauth/${accountId}` }),

@@ -11,6 +11,11 @@ export const ERROR_CODES = {
   invalid_json: 'The body is not valid JSON, or holds a forbidden `__proto__`/`constructor` key.',
   invalid_utf8: 'The body is not valid UTF-8.',
   unauthorized: 'No credential, or one that is unknown, expired or revoked.',
+  invalid_credentials:
+    'The email or password (or the current password) is wrong; an email no account has answers the same.',
+  session_expired: 'The console session is past its expiry: sign in again.',
+  csrf_refused:
+    'A state-changing request made with the console cookie lacked the session’s `x-csrf-token`, or came from another origin.',
   forbidden: 'The credential is valid but does not allow this action.',
   not_found: 'No such route, or no such resource in the caller’s account.',
   conflict: 'The request conflicts with the current state.',

@@ -214,6 +214,22 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect((await storage.users.findByEmail(a.id, 'same@example.com'))?.accountId).toBe(a.id);
     });
 
+    it('finds the users of one email in every account, and no other', async () => {
+      const a = await account();
+      const b = await account();
+      const email = `${newId()}@example.com`;
+      const user = { passwordHash: 'h', role: 'member' as const, createdAt: now, updatedAt: now };
+      const inA = { ...user, id: newId(), accountId: a.id, email };
+      const inB = { ...user, id: newId(), accountId: b.id, email };
+      await storage.users.insert(inB);
+      await storage.users.insert(inA);
+      await storage.users.insert({ ...user, id: newId(), accountId: a.id, email: `other-${email}` });
+      const found = await storage.users.findInAllAccounts(email);
+      expect(found.map((u) => u.id).sort()).toEqual([inA.id, inB.id].sort());
+      expect(found.map((u) => u.accountId)).toEqual([a.id, b.id].sort());
+      expect(await storage.users.findInAllAccounts(`nobody-${email}`)).toEqual([]);
+    });
+
     it('updates a user’s role, state and password hash, in its own account only', async () => {
       const a = await account();
       const id = newId();

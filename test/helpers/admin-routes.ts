@@ -288,6 +288,9 @@ export async function startRoutesScene(): Promise<RoutesScene> {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!route.url.startsWith(`${PREFIX}/`)) return;
+    // The console's own session (console-session.ts): signed in with a password, authenticated
+    // by its cookie alone, never by a token nor decided by a role (console-session.test.ts).
+    if (route.url === `${PREFIX}/session` || route.url.startsWith(`${PREFIX}/session/`)) return;
     for (const m of methods) if (m !== 'HEAD') routes.push(`${m} ${route.url.slice(PREFIX.length)}`);
   });
   await app.ready();

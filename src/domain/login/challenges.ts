@@ -35,15 +35,18 @@ export async function openChallenge(
   return { secret, record };
 }
 
-/** The live challenge a cookie value belongs to in this account, or undefined. */
+/**
+ * The live challenge a cookie value belongs to in this account (in any account when `accountId`
+ * is undefined: the web console's cookie names none, the challenge does), or undefined.
+ */
 export async function findChallenge(
   stores: Pick<Stores, 'mfaChallenges'>,
-  accountId: string,
+  accountId: string | undefined,
   cookie: string | undefined,
 ): Promise<MfaChallengeRecord | undefined> {
   if (!cookie || !CHALLENGE_PATTERN.test(cookie)) return undefined;
   const record = await stores.mfaChallenges.findByHash(hashSecret(cookie));
-  if (!record || record.accountId !== accountId) return undefined;
+  if (!record || (accountId !== undefined && record.accountId !== accountId)) return undefined;
   if (record.expiresAt <= new Date().toISOString()) {
     await stores.mfaChallenges.delete(record.id);
     return undefined;

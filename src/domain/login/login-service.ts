@@ -33,6 +33,14 @@ export interface Session {
 
 export { TooManyAttemptsError } from './throttle.js';
 
+/** Emails are compared trimmed and lower-cased, as they are stored. */
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+/**
+ * The throttle's account for an email with no user in any account (`loginAnywhere`): no account
+ * id is empty, so its keys are apart from every account's.
+ */
+const NO_ACCOUNT = '';
+
 /**
  * The password was right but the user is disabled. Said only after a correct password, so it
  * tells nothing to someone guessing; the work done is the same as for a wrong password.
@@ -73,12 +81,81 @@ export class LoginService {
     password: string,
     facts: LoginFacts,
   ): Promise<LoginOutcome | undefined> {
-    const normalized = email.trim().toLowerCase();
-    // Reserved before the password is checked, and a failure unless it succeeds: of concurrent
-    // attempts, only the free ones get past this line. Known and unknown emails reserve alike.
+    const normalized = normalizeEmail(email);
+    const user = await this.#checkPassword(accountId, normalized, password, facts);
+    return user && this.#complete(accountId, user, normalized, facts);
+  }
+
+  /**
+   * The web console's sign-in, which may name no account: the password is tried in every account
+   * where the email has a user (only `accountId`'s when named), each attempt throttled and audited as `login` would in that
+   * account, all at once (so several accounts take about the time of one). An email with no user
+   * anywhere is throttled on keys of no account and verified against the decoy: the same work
+   * and the same answer (undefined) as a wrong password. Right in one account: that account's
+   * sign-in goes on as `login`'s does. Right in several: the accounts, for the caller to name one
+   * (nothing is opened; each counted as a failed attempt until the named sign-in succeeds).
+   */
+  async loginAnywhere(
+    email: string,
+    password: string,
+    facts: LoginFacts,
+    accountId?: string,
+  ): Promise<
+    (LoginOutcome & { accountId: string }) | { accounts: { id: string; name: string }[] } | undefined
+  > {
+    const normalized = normalizeEmail(email);
+    const users = (await this.#storage.users.findInAllAccounts(normalized)).filter(
+      (user) => accountId === undefined || user.accountId === accountId,
+    );
+    if (users.length === 0) {
+      const wait = await this.#throttle.reserve(NO_ACCOUNT, normalized, facts.ip);
+      if (wait > 0) throw new TooManyAttemptsError(Math.ceil(wait / 1000));
+      await verifyPassword(await this.#decoy, password);
+      return undefined;
+    }
+    const checks = await Promise.allSettled(
+      users.map((user) => this.#checkPassword(user.accountId, normalized, password, facts, user)),
+    );
+    const refusals = checks.flatMap((c) => (c.status === 'rejected' ? [c.reason as unknown] : []));
+    const waits = refusals.filter((r): r is TooManyAttemptsError => r instanceof TooManyAttemptsError);
+    const other = refusals.find((r) => !(r instanceof TooManyAttemptsError));
+    if (other !== undefined) throw other;
+    if (waits.length > 0) {
+      throw new TooManyAttemptsError(Math.max(...waits.map((w) => w.retryAfterSeconds)));
+    }
+    const matches = checks.flatMap((c) => (c.status === 'fulfilled' && c.value ? [c.value] : []));
+    const [only] = matches;
+    if (only === undefined) return undefined;
+    if (matches.length === 1) {
+      return {
+        accountId: only.accountId,
+        ...(await this.#complete(only.accountId, only, normalized, facts)),
+      };
+    }
+    const accounts = [];
+    for (const user of matches) {
+      const account = await this.#storage.accounts.get(user.accountId);
+      if (account) accounts.push({ id: account.id, name: account.name });
+    }
+    return { accounts };
+  }
+
+  /**
+   * The password step of a sign-in in one account: reserved in the throttle before the password
+   * is checked (of concurrent attempts, only the free ones get past it; known and unknown emails
+   * reserve alike), then checked against the user's hash or the decoy. The user when right; a
+   * refusal is audited and answers undefined. `known` is the user when the caller read it already.
+   */
+  async #checkPassword(
+    accountId: string,
+    normalized: string,
+    password: string,
+    facts: LoginFacts,
+    known?: UserRecord,
+  ): Promise<UserRecord | undefined> {
     const wait = await this.#throttle.reserve(accountId, normalized, facts.ip);
     if (wait > 0) throw new TooManyAttemptsError(Math.ceil(wait / 1000));
-    const user = await this.#storage.users.findByEmail(accountId, normalized);
+    const user = known ?? (await this.#storage.users.findByEmail(accountId, normalized));
     const ok = await verifyPassword(user?.passwordHash ?? (await this.#decoy), password);
     if (!user || !ok) {
       // Recorded for an unknown email too (as the user `unknown`): the same work either way, so
@@ -86,6 +163,16 @@ export class LoginService {
       await this.#audit(accountId, user, facts, 'DENY', null);
       return undefined;
     }
+    return user;
+  }
+
+  /** After a right password: refuses a disabled user, else opens the session or the second step. */
+  async #complete(
+    accountId: string,
+    user: UserRecord,
+    normalized: string,
+    facts: LoginFacts,
+  ): Promise<LoginOutcome> {
     if (user.disabledAt !== null) {
       // Still a failure for the throttle (not cleared), and audited like one.
       await this.#audit(accountId, user, facts, 'DENY', null);
@@ -158,28 +245,51 @@ export class LoginService {
     cookie: string | undefined,
     facts: LoginFacts,
   ): Promise<Session | undefined> {
-    if (!cookie || !SESSION_PATTERN.test(cookie)) return undefined;
-    const record = await this.#storage.loginSessions.findByHash(hashSecret(cookie));
-    if (!record || record.accountId !== accountId) return undefined;
-    if (record.expiresAt <= new Date().toISOString()) {
-      await this.#storage.loginSessions.delete(record.id);
+    const found = await this.#find(cookie, facts, accountId);
+    if (found && 'expired' in found) {
+      await this.#storage.loginSessions.delete(found.expired.id);
       return undefined;
     }
-    const standing = await activeUser(this.#storage, accountId, record.userId);
+    return found?.session;
+  }
+
+  /**
+   * The session a cookie value belongs to, in whichever account it was opened (the web console's
+   * cookie names no account: the session does). `expired` for one past its expiry, kept until the
+   * purge so that every request made with it says so; undefined for an unknown value or a user no
+   * longer active.
+   */
+  async anySession(cookie: string | undefined, facts: LoginFacts): Promise<Session | 'expired' | undefined> {
+    const found = await this.#find(cookie, facts);
+    return found && ('expired' in found ? 'expired' : found.session);
+  }
+
+  async #find(
+    cookie: string | undefined,
+    facts: LoginFacts,
+    accountId?: string,
+  ): Promise<{ session: Session } | { expired: LoginSessionRecord } | undefined> {
+    if (!cookie || !SESSION_PATTERN.test(cookie)) return undefined;
+    const record = await this.#storage.loginSessions.findByHash(hashSecret(cookie));
+    if (!record || (accountId !== undefined && record.accountId !== accountId)) return undefined;
+    if (record.expiresAt <= new Date().toISOString()) return { expired: record };
+    const standing = await activeUser(this.#storage, record.accountId, record.userId);
     if (!standing.active) return undefined;
     const { user } = standing;
-    const account = await this.#storage.accounts.get(accountId);
+    const account = await this.#storage.accounts.get(record.accountId);
     if (!account) return undefined;
     const access = await this.#storage.vaultAccess.listForUser(user.id);
     return {
-      record,
-      user,
-      ctx: {
-        actor: { type: 'user', id: user.id, accountId, tokenId: record.id },
-        principal: userPrincipal(user, access, account.operator),
-        requestId: facts.requestId,
-        ip: facts.ip,
-        userAgent: facts.userAgent,
+      session: {
+        record,
+        user,
+        ctx: {
+          actor: { type: 'user', id: user.id, accountId: record.accountId, tokenId: record.id },
+          principal: userPrincipal(user, access, account.operator),
+          requestId: facts.requestId,
+          ip: facts.ip,
+          userAgent: facts.userAgent,
+        },
       },
     };
   }
@@ -189,8 +299,17 @@ export class LoginService {
     await changeOwnPassword(this.#storage, this.#throttle, session, current, next);
   }
 
+  /** Ends the session (a sign-out from the pages or the console), audited with the deletion. */
   async logout(session: Session): Promise<void> {
-    await this.#storage.loginSessions.delete(session.record.id);
+    await this.#storage.transaction(async (tx) => {
+      await tx.loginSessions.delete(session.record.id);
+      await recordAudit(tx.audit, session.ctx, {
+        action: 'DELETE',
+        resourceType: 'LOGIN_SESSION',
+        resourceId: session.record.id,
+        result: 'SUCCESS',
+      });
+    });
   }
 
   async #audit(

@@ -66,10 +66,19 @@ export class SecondStep {
 
   /** The pending sign-in a cookie value belongs to in this account, or undefined. */
   async pending(accountId: string, cookie: string | undefined): Promise<PendingSignIn | undefined> {
+    return this.#pending(accountId, cookie);
+  }
+
+  /** The pending sign-in a cookie value belongs to, in whichever account (the web console's). */
+  async pendingAnywhere(cookie: string | undefined): Promise<PendingSignIn | undefined> {
+    return this.#pending(undefined, cookie);
+  }
+
+  async #pending(accountId: string | undefined, cookie: string | undefined) {
     const challenge = await findChallenge(this.#storage, accountId, cookie);
     if (!challenge) return undefined;
     // A user disabled (or deleted) after the password step finishes nothing.
-    const standing = await activeUser(this.#storage, accountId, challenge.userId);
+    const standing = await activeUser(this.#storage, challenge.accountId, challenge.userId);
     return standing.active ? { challenge, user: standing.user } : undefined;
   }
 

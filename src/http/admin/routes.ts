@@ -6,6 +6,7 @@ import { adminTokenRoutes } from './admin-tokens.js';
 import { auditRoutes } from './audit.js';
 import { authenticateAdmin } from './auth.js';
 import { connectAdminRoutes } from './connect-admin.js';
+import { consoleSession, hasConsoleCookie } from './console-session.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
 import { mfaAdminRoutes } from './mfa.js';
@@ -14,14 +15,20 @@ import { userRoutes } from './users.js';
 import { vaultRoutes } from './vaults.js';
 
 /**
- * The admin API (`/api/admin/…`): every route needs an admin token or a CLI sign-in; see
- * docs/admin-api.md.
+ * The admin API (`/api/admin/…`): every route needs an admin token, a CLI sign-in or a console
+ * session (console-session.ts); see docs/admin-api.md.
  */
 export function adminRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     app.decorateRequest('ctx', undefined as never);
     app.addHook('preHandler', async (request) => {
-      request.ctx = await authenticateAdmin(services.storage, request);
+      // A bearer token wins over the console cookie: a request with an Authorization header is
+      // authenticated by it alone (a browser never adds one cross-site without CORS, which this
+      // API does not grant), and no CSRF check applies to it.
+      request.ctx =
+        request.headers.authorization === undefined && hasConsoleCookie(request)
+          ? (await consoleSession(services, request)).ctx
+          : await authenticateAdmin(services.storage, request);
     });
     app.get('/whoami', async (request) => whoami(services.storage, request.ctx));
     accountRoutes(app, services);

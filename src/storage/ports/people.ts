@@ -76,6 +76,11 @@ export interface UserStore {
   /** The user; with `hold`, the row is held until the transaction ends (RowHold). */
   get(accountId: string, id: string, hold?: RowHold): Promise<UserRecord | undefined>;
   findByEmail(accountId: string, email: string): Promise<UserRecord | undefined>;
+  /**
+   * The users with this (normalized) email in every account, ordered by account id: the console
+   * sign-in, when no account is named, tries the password in each. Never shown to a caller as is.
+   */
+  findInAllAccounts(email: string): Promise<UserRecord[]>;
   list(accountId: string): Promise<UserRecord[]>;
   /** Applies `changes` to the user; false when there is no such user in the account. */
   update(accountId: string, id: string, changes: UserChanges): Promise<boolean>;

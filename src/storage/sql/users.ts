@@ -48,6 +48,15 @@ export function userStore(db: Kysely<Database>): UserStore {
         .executeTakeFirst();
       return row && toRecord(row);
     },
+    async findInAllAccounts(email) {
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email)
+        .orderBy(byteOrder(dialect, 'account_id'))
+        .execute();
+      return rows.map(toRecord);
+    },
     async list(accountId) {
       const rows = await db
         .selectFrom('users')
