@@ -61,6 +61,7 @@ export const itemBody = { title: 'x', category: 'LOGIN', fields: [] };
 /** One row per admin route, written out: `METHOD path` as Fastify registered it. */
 export const ROUTES: Record<string, Row> = {
   'GET /whoami': { decides: 'nothing', call: () => json('/whoami') },
+  'GET /openapi.json': { decides: 'nothing', call: () => json('/openapi.json') },
   'POST /accounts': {
     decides: { account: 'accounts:manage' },
     call: (_f, n) => json('/accounts', { name: `acc ${n}` }),

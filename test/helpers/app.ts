@@ -46,7 +46,13 @@ export async function listenLocally(t: Pick<TestApp, 'app'>): Promise<string> {
  * The real application over a real SQLite database in a fresh temporary data directory, driven
  * with `app.inject` (real routing, parsing and serialisation; no socket).
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: {
+    /** Called before `ready()`: hooks added here see every route as it is registered. */
+    beforeReady?: (app: FastifyInstance) => void;
+  } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-http-'));
   const config = loadConfig({ KEYHOLD_DATA_DIR: dir, KEYHOLD_LOG_LEVEL: 'info', ...env });
   const init = await initDataDir(config, { ownerPassword: 'correct horse battery staple' });
@@ -63,6 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     logger: pino({ level: 'info' }, sink),
     limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
   });
+  options.beforeReady?.(app);
   await app.ready();
   return {
     app,

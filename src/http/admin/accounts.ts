@@ -1,18 +1,36 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Services } from '../../services.js';
-import { parseInput } from '../validate.js';
+import { account, createdAccount } from './responses.js';
+import { adminRoute } from './route.js';
 import { accountParams, createAccountBody } from './schemas.js';
 
 export function accountRoutes(app: FastifyInstance, { accounts }: Services): void {
-  app.post('/accounts', async (request, reply) => {
-    const body = parseInput(createAccountBody, request.body, 'body');
-    reply.status(201);
-    return accounts.create(request.ctx, body.name);
+  const tag = 'Accounts';
+  adminRoute(app, {
+    method: 'POST',
+    path: '/accounts',
+    summary: 'Create an account, with its first owner token (shown once)',
+    tag,
+    body: createAccountBody,
+    response: { status: 201, body: createdAccount },
+    handler: ({ ctx, body }) => accounts.create(ctx, body.name),
   });
-  app.get('/accounts', async (request) => accounts.list(request.ctx));
-  app.delete('/accounts/:accountId', async (request, reply) => {
-    const { accountId } = parseInput(accountParams, request.params, 'path');
-    await accounts.delete(request.ctx, accountId);
-    reply.status(204).send();
+  adminRoute(app, {
+    method: 'GET',
+    path: '/accounts',
+    summary: 'Every account (owners of the operator account)',
+    tag,
+    response: { status: 200, body: z.array(account) },
+    handler: ({ ctx }) => accounts.list(ctx),
+  });
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/accounts/:accountId',
+    summary: 'Delete an account with everything in it but its audit trail',
+    tag,
+    params: accountParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => accounts.delete(ctx, params.accountId),
   });
 }

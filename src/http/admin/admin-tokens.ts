@@ -4,7 +4,8 @@ import { ADMIN_TOKEN_ROLES, DEFAULT_ADMIN_TOKEN_ROLE } from '../../domain/access
 import { displayName } from '../../domain/text.js';
 import { tokenLifetime } from '../../domain/token-lifetime.js';
 import type { Services } from '../../services.js';
-import { parseInput } from '../validate.js';
+import { adminToken, createdAdminToken } from './responses.js';
+import { adminRoute } from './route.js';
 import { id } from './schemas.js';
 
 const createAdminTokenBody = z.strictObject({
@@ -17,20 +18,36 @@ const adminTokenParams = z.strictObject({ tokenId: id });
 
 /** Admin API tokens: made, listed (never the secret) and revoked (see docs/admin-api.md). */
 export function adminTokenRoutes(app: FastifyInstance, { adminTokens }: Services): void {
-  app.post('/admin-tokens', async (request, reply) => {
-    const body = parseInput(createAdminTokenBody, request.body, 'body');
-    const created = await adminTokens.create(request.ctx, {
-      name: body.name,
-      role: body.role,
-      ...(body.expiresIn === undefined ? {} : { expiresInSeconds: body.expiresIn }),
-    });
-    reply.status(201);
-    return created;
+  const tag = 'Admin tokens';
+  adminRoute(app, {
+    method: 'POST',
+    path: '/admin-tokens',
+    summary: 'Create an admin API token (the secret is shown once)',
+    tag,
+    body: createAdminTokenBody,
+    response: { status: 201, body: createdAdminToken },
+    handler: ({ ctx, body }) =>
+      adminTokens.create(ctx, {
+        name: body.name,
+        role: body.role,
+        ...(body.expiresIn === undefined ? {} : { expiresInSeconds: body.expiresIn }),
+      }),
   });
-  app.get('/admin-tokens', async (request) => adminTokens.list(request.ctx));
-  app.delete('/admin-tokens/:tokenId', async (request, reply) => {
-    const { tokenId } = parseInput(adminTokenParams, request.params, 'path');
-    await adminTokens.revoke(request.ctx, tokenId);
-    reply.status(204).send();
+  adminRoute(app, {
+    method: 'GET',
+    path: '/admin-tokens',
+    summary: "The account's admin tokens, oldest first, never a secret",
+    tag,
+    response: { status: 200, body: z.array(adminToken) },
+    handler: ({ ctx }) => adminTokens.list(ctx),
+  });
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/admin-tokens/:tokenId',
+    summary: 'Revoke an admin token',
+    tag,
+    params: adminTokenParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => adminTokens.revoke(ctx, params.tokenId),
   });
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { queryAudit } from '../../domain/audit/audit-query.js';
 import type { Services } from '../../services.js';
-import { parseInput } from '../validate.js';
+import { auditEvent } from './responses.js';
+import { adminRoute } from './route.js';
 import { auditQuery } from './schemas.js';
 
 /**
@@ -9,12 +11,18 @@ import { auditQuery } from './schemas.js';
  * query's filters, and `before` pages with the `seq` of the last event seen (docs/admin-api.md).
  */
 export function auditRoutes(app: FastifyInstance, { storage }: Services): void {
-  app.get('/audit', async (request) => {
-    const { actor, resource, ...query } = parseInput(auditQuery, request.query, 'query');
-    return queryAudit(storage, request.ctx, {
-      ...query,
-      ...(actor === undefined ? {} : { actorId: actor }),
-      ...(resource === undefined ? {} : { resourceId: resource }),
-    });
+  adminRoute(app, {
+    method: 'GET',
+    path: '/audit',
+    summary: "The account's audit trail, newest first, narrowed by the filters",
+    tag: 'Audit',
+    query: auditQuery,
+    response: { status: 200, body: z.array(auditEvent) },
+    handler: ({ ctx, query: { actor, resource, ...query } }) =>
+      queryAudit(storage, ctx, {
+        ...query,
+        ...(actor === undefined ? {} : { actorId: actor }),
+        ...(resource === undefined ? {} : { resourceId: resource }),
+      }),
   });
 }

@@ -5,7 +5,15 @@ import { displayName } from '../../domain/text.js';
 import { tokenLifetime } from '../../domain/token-lifetime.js';
 import type { Services } from '../../services.js';
 import { SIGNING_KEY_KINDS } from '../../storage/ports.js';
-import { parseInput } from '../validate.js';
+import {
+  connectToken,
+  createdConnectToken,
+  server,
+  serverWithCredentials,
+  signingKey,
+  signingKeys,
+} from './responses.js';
+import { adminRoute } from './route.js';
 import { id } from './schemas.js';
 
 const serverParams = z.strictObject({ serverId: id });
@@ -35,60 +43,116 @@ export function connectAdminRoutes(
   app: FastifyInstance,
   { servers, tokens, signingKeyAdmin }: Services,
 ): void {
-  app.post('/servers', async (request, reply) => {
-    const body = parseInput(createServerBody, request.body, 'body');
-    reply.status(201);
-    return servers.create(request.ctx, { name: body.name, vaultIds: body.vaults });
+  const tag = 'Connect';
+  adminRoute(app, {
+    method: 'POST',
+    path: '/servers',
+    summary: 'Create a Connect server with its vaults (the credentials file is shown once)',
+    tag,
+    body: createServerBody,
+    response: { status: 201, body: serverWithCredentials },
+    handler: ({ ctx, body }) => servers.create(ctx, { name: body.name, vaultIds: body.vaults }),
   });
-  app.get('/servers', async (request) => servers.list(request.ctx));
-  app.get('/servers/:serverId', async (request) => {
-    const { serverId } = parseInput(serverParams, request.params, 'path');
-    return servers.get(request.ctx, serverId);
+  adminRoute(app, {
+    method: 'GET',
+    path: '/servers',
+    summary: "The account's Connect servers",
+    tag,
+    response: { status: 200, body: z.array(server) },
+    handler: ({ ctx }) => servers.list(ctx),
   });
-  app.patch('/servers/:serverId', async (request) => {
-    const { serverId } = parseInput(serverParams, request.params, 'path');
-    const body = parseInput(updateServerBody, request.body ?? {}, 'body');
-    return servers.update(request.ctx, serverId, body);
+  adminRoute(app, {
+    method: 'GET',
+    path: '/servers/:serverId',
+    summary: 'One Connect server',
+    tag,
+    params: serverParams,
+    response: { status: 200, body: server },
+    handler: ({ ctx, params }) => servers.get(ctx, params.serverId),
   });
-  app.delete('/servers/:serverId', async (request, reply) => {
-    const { serverId } = parseInput(serverParams, request.params, 'path');
-    await servers.delete(request.ctx, serverId);
-    reply.status(204).send();
+  adminRoute(app, {
+    method: 'PATCH',
+    path: '/servers/:serverId',
+    summary: "Add and remove a Connect server's vaults",
+    tag,
+    params: serverParams,
+    body: updateServerBody,
+    bodyOptional: true,
+    response: { status: 200, body: server },
+    handler: ({ ctx, params, body }) => servers.update(ctx, params.serverId, body),
   });
-
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/servers/:serverId',
+    summary: 'Delete a Connect server: its tokens end, its nodes wipe their replicas',
+    tag,
+    params: serverParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => servers.delete(ctx, params.serverId),
+  });
   // New credentials (secret and key pair): the old secret stops working at once.
-  app.post('/servers/:serverId/credentials', async (request, reply) => {
-    const { serverId } = parseInput(serverParams, request.params, 'path');
-    parseInput(newCredentialsBody, request.body ?? {}, 'body');
-    reply.status(201);
-    return servers.newCredentials(request.ctx, serverId);
+  adminRoute(app, {
+    method: 'POST',
+    path: '/servers/:serverId/credentials',
+    summary: 'New credentials for a Connect server (shown once); the old secret stops working',
+    tag,
+    params: serverParams,
+    body: newCredentialsBody,
+    bodyOptional: true,
+    response: { status: 201, body: serverWithCredentials },
+    handler: ({ ctx, params }) => servers.newCredentials(ctx, params.serverId),
+  });
+  adminRoute(app, {
+    method: 'POST',
+    path: '/servers/:serverId/tokens',
+    summary: 'Create a Connect token with per-vault permissions (shown once)',
+    tag,
+    params: serverParams,
+    body: createTokenBody,
+    response: { status: 201, body: createdConnectToken },
+    handler: ({ ctx, params, body }) =>
+      tokens.create(ctx, {
+        name: body.name,
+        serverId: params.serverId,
+        grants: body.vaults,
+        ...(body.expiresIn === undefined ? {} : { expiresInSeconds: body.expiresIn }),
+      }),
+  });
+  adminRoute(app, {
+    method: 'GET',
+    path: '/servers/:serverId/tokens',
+    summary: "A Connect server's tokens, never the token itself",
+    tag,
+    params: serverParams,
+    response: { status: 200, body: z.array(connectToken) },
+    handler: ({ ctx, params }) => tokens.list(ctx, params.serverId),
+  });
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/tokens/:tokenId',
+    summary: 'Revoke a Connect token',
+    tag,
+    params: tokenParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => tokens.revoke(ctx, params.tokenId),
   });
 
-  app.post('/servers/:serverId/tokens', async (request, reply) => {
-    const { serverId } = parseInput(serverParams, request.params, 'path');
-    const body = parseInput(createTokenBody, request.body, 'body');
-    reply.status(201);
-    return tokens.create(request.ctx, {
-      name: body.name,
-      serverId,
-      grants: body.vaults,
-      ...(body.expiresIn === undefined ? {} : { expiresInSeconds: body.expiresIn }),
-    });
+  adminRoute(app, {
+    method: 'GET',
+    path: '/keys',
+    summary: "The account's signing keys, both kinds, newest first",
+    tag: 'Signing keys',
+    response: { status: 200, body: signingKeys },
+    handler: async ({ ctx }) => ({ keys: await signingKeyAdmin.list(ctx) }),
   });
-  app.get('/servers/:serverId/tokens', async (request) => {
-    const { serverId } = parseInput(serverParams, request.params, 'path');
-    return tokens.list(request.ctx, serverId);
-  });
-  app.delete('/tokens/:tokenId', async (request, reply) => {
-    const { tokenId } = parseInput(tokenParams, request.params, 'path');
-    await tokens.revoke(request.ctx, tokenId);
-    reply.status(204).send();
-  });
-
-  app.get('/keys', async (request) => ({ keys: await signingKeyAdmin.list(request.ctx) }));
-  app.post('/keys/rotate', async (request, reply) => {
-    const { kind } = parseInput(rotateKeyBody, request.body ?? {}, 'body');
-    reply.status(201);
-    return signingKeyAdmin.rotate(request.ctx, kind);
+  adminRoute(app, {
+    method: 'POST',
+    path: '/keys/rotate',
+    summary: 'A new current signing key of one kind',
+    tag: 'Signing keys',
+    body: rotateKeyBody,
+    bodyOptional: true,
+    response: { status: 201, body: signingKey },
+    handler: ({ ctx, body }) => signingKeyAdmin.rotate(ctx, body.kind),
   });
 }

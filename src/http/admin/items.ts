@@ -1,38 +1,79 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { itemInputSchema } from '../../domain/items/input.js';
 import type { Services } from '../../services.js';
-import { parseInput } from '../validate.js';
+import { fullItem, itemSummary, itemVersion, writtenItem } from './responses.js';
+import { adminRoute } from './route.js';
 import { itemParams, vaultParams, versionParams } from './schemas.js';
 
+/** Items in the Connect model. Their bodies are checked by the item service, which audits a refused write. */
 export function itemRoutes(app: FastifyInstance, { items }: Services): void {
-  app.get('/vaults/:vaultId/items', async (request) => {
-    const { vaultId } = parseInput(vaultParams, request.params, 'path');
-    return items.list(request.ctx, vaultId);
+  const tag = 'Items';
+  const written =
+    'The item as written; a caller who may write the vault but not read it gets a receipt (id, vault, version, dates).';
+  adminRoute(app, {
+    method: 'GET',
+    path: '/vaults/:vaultId/items',
+    summary: "A vault's items, without fields, sections or files",
+    tag,
+    params: vaultParams,
+    response: { status: 200, body: z.array(itemSummary) },
+    handler: ({ ctx, params }) => items.list(ctx, params.vaultId),
   });
-  app.post('/vaults/:vaultId/items', async (request, reply) => {
-    const { vaultId } = parseInput(vaultParams, request.params, 'path');
-    const created = await items.create(request.ctx, vaultId, request.body);
-    reply.status(201);
-    return created;
+  adminRoute(app, {
+    method: 'POST',
+    path: '/vaults/:vaultId/items',
+    summary: 'Create an item (version 1)',
+    tag,
+    params: vaultParams,
+    unparsedBody: { json: itemInputSchema },
+    response: { status: 201, body: writtenItem, description: written },
+    handler: ({ ctx, params, body }) => items.create(ctx, params.vaultId, body),
   });
-  app.get('/vaults/:vaultId/items/:itemId', async (request) => {
-    const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return items.get(request.ctx, vaultId, itemId);
+  adminRoute(app, {
+    method: 'GET',
+    path: '/vaults/:vaultId/items/:itemId',
+    summary: 'One item with its fields and files (an audited read of its secrets)',
+    tag,
+    params: itemParams,
+    response: { status: 200, body: fullItem },
+    handler: ({ ctx, params }) => items.get(ctx, params.vaultId, params.itemId),
   });
-  app.put('/vaults/:vaultId/items/:itemId', async (request) => {
-    const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return items.replace(request.ctx, vaultId, itemId, request.body);
+  adminRoute(app, {
+    method: 'PUT',
+    path: '/vaults/:vaultId/items/:itemId',
+    summary: 'Replace an item (the next version); a stale `version` is a conflict',
+    tag,
+    params: itemParams,
+    unparsedBody: { json: itemInputSchema },
+    response: { status: 200, body: writtenItem, description: written },
+    handler: ({ ctx, params, body }) => items.replace(ctx, params.vaultId, params.itemId, body),
   });
-  app.delete('/vaults/:vaultId/items/:itemId', async (request, reply) => {
-    const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    await items.delete(request.ctx, vaultId, itemId);
-    reply.status(204).send();
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/vaults/:vaultId/items/:itemId',
+    summary: 'Delete an item with its history and files',
+    tag,
+    params: itemParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => items.delete(ctx, params.vaultId, params.itemId),
   });
-  app.get('/vaults/:vaultId/items/:itemId/versions', async (request) => {
-    const { vaultId, itemId } = parseInput(itemParams, request.params, 'path');
-    return items.history(request.ctx, vaultId, itemId);
+  adminRoute(app, {
+    method: 'GET',
+    path: '/vaults/:vaultId/items/:itemId/versions',
+    summary: "An item's versions, newest first",
+    tag,
+    params: itemParams,
+    response: { status: 200, body: z.array(itemVersion) },
+    handler: ({ ctx, params }) => items.history(ctx, params.vaultId, params.itemId),
   });
-  app.get('/vaults/:vaultId/items/:itemId/versions/:version', async (request) => {
-    const { vaultId, itemId, version } = parseInput(versionParams, request.params, 'path');
-    return items.getVersion(request.ctx, vaultId, itemId, version);
+  adminRoute(app, {
+    method: 'GET',
+    path: '/vaults/:vaultId/items/:itemId/versions/:version',
+    summary: 'An item as it was at one version',
+    tag,
+    params: versionParams,
+    response: { status: 200, body: fullItem },
+    handler: ({ ctx, params }) => items.getVersion(ctx, params.vaultId, params.itemId, params.version),
   });
 }

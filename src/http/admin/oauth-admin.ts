@@ -6,7 +6,15 @@ import { MAX_ACCESS_TOKEN_TTL } from '../../domain/oauth/token-issuer.js';
 import { displayName } from '../../domain/text.js';
 import type { Services } from '../../services.js';
 import { ACCESS_TOKEN_FORMATS, CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports.js';
-import { parseInput } from '../validate.js';
+import {
+  catalogCheck,
+  createdOAuthClient,
+  createdResourceServer,
+  oauthClient,
+  oauthGrant,
+  resourceServer,
+} from './responses.js';
+import { adminRoute } from './route.js';
 import { id } from './schemas.js';
 
 /** `kc-` + a 26-character id: never the shape of a user id (RFC 9700 check 18). */
@@ -72,55 +80,103 @@ const createClientBody = z.strictObject({
  */
 export function oauthAdminRoutes(
   app: FastifyInstance,
-  { resourceServers, clients, grants, catalogCheck }: Services,
+  { resourceServers, clients, grants, catalogCheck: check }: Services,
 ): void {
-  app.post('/resource-servers', async (request, reply) => {
-    const body = parseInput(createResourceServerBody, request.body, 'body');
-    const created = await resourceServers.create(request.ctx, {
-      ...body,
-      name: body.name ?? body.identifier,
-    });
-    reply.status(201);
-    return created;
+  const tag = 'OAuth';
+  adminRoute(app, {
+    method: 'POST',
+    path: '/resource-servers',
+    summary: 'Register a resource server and its scopes (its introspection secret is shown once)',
+    tag,
+    body: createResourceServerBody,
+    response: { status: 201, body: createdResourceServer },
+    handler: ({ ctx, body }) => resourceServers.create(ctx, { ...body, name: body.name ?? body.identifier }),
   });
-  app.get('/resource-servers', async (request) => resourceServers.list(request.ctx));
-  app.delete('/resource-servers/:id', async (request, reply) => {
-    const params = parseInput(resourceServerParams, request.params, 'path');
-    await resourceServers.delete(request.ctx, params.id);
-    reply.status(204).send();
+  adminRoute(app, {
+    method: 'GET',
+    path: '/resource-servers',
+    summary: 'The resource servers, the built-in vault API first',
+    tag,
+    response: { status: 200, body: z.array(resourceServer) },
+    handler: ({ ctx }) => resourceServers.list(ctx),
   });
-
-  app.post('/clients', async (request, reply) => {
-    const { jwks, grantTypes, authMethod, ...body } = parseInput(createClientBody, request.body, 'body');
-    const created = await clients.create(request.ctx, {
-      ...body,
-      ...(grantTypes === undefined ? {} : { grantTypes }),
-      ...(authMethod === undefined ? {} : { authMethod }),
-      ...(jwks === undefined ? {} : { jwks: JSON.stringify(jwks) }),
-    });
-    reply.status(201);
-    return created;
-  });
-  app.get('/clients', async (request) => clients.list(request.ctx));
-  app.get('/clients/:clientId', async (request) => {
-    const params = parseInput(clientParams, request.params, 'path');
-    return clients.get(request.ctx, params.clientId);
-  });
-  app.delete('/clients/:clientId', async (request, reply) => {
-    const params = parseInput(clientParams, request.params, 'path');
-    await clients.delete(request.ctx, params.clientId);
-    reply.status(204).send();
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/resource-servers/:id',
+    summary: 'Delete a resource server and its scopes',
+    tag,
+    params: resourceServerParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => resourceServers.delete(ctx, params.id),
   });
 
-  app.get('/scopes/check', async (request) => catalogCheck(request.ctx));
-
-  app.get('/grants', async (request) => {
-    const query = parseInput(grantQuery, request.query, 'query');
-    return grants.list(request.ctx, query.userId === undefined ? {} : { userId: query.userId });
+  adminRoute(app, {
+    method: 'POST',
+    path: '/clients',
+    summary: 'Register an OAuth client (a secret, when it has one, is shown once)',
+    tag,
+    body: createClientBody,
+    response: { status: 201, body: createdOAuthClient },
+    handler: ({ ctx, body: { jwks, grantTypes, authMethod, ...body } }) =>
+      clients.create(ctx, {
+        ...body,
+        ...(grantTypes === undefined ? {} : { grantTypes }),
+        ...(authMethod === undefined ? {} : { authMethod }),
+        ...(jwks === undefined ? {} : { jwks: JSON.stringify(jwks) }),
+      }),
   });
-  app.delete('/grants/:id', async (request, reply) => {
-    const params = parseInput(grantParams, request.params, 'path');
-    await grants.revoke(request.ctx, params.id);
-    reply.status(204).send();
+  adminRoute(app, {
+    method: 'GET',
+    path: '/clients',
+    summary: 'The OAuth clients, never a secret',
+    tag,
+    response: { status: 200, body: z.array(oauthClient) },
+    handler: ({ ctx }) => clients.list(ctx),
+  });
+  adminRoute(app, {
+    method: 'GET',
+    path: '/clients/:clientId',
+    summary: 'One OAuth client',
+    tag,
+    params: clientParams,
+    response: { status: 200, body: oauthClient },
+    handler: ({ ctx, params }) => clients.get(ctx, params.clientId),
+  });
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/clients/:clientId',
+    summary: "Delete an OAuth client with its users' grants, codes and tokens",
+    tag,
+    params: clientParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => clients.delete(ctx, params.clientId),
+  });
+
+  adminRoute(app, {
+    method: 'GET',
+    path: '/scopes/check',
+    summary: 'Lint the scope catalog, resource servers and clients against each other',
+    tag,
+    response: { status: 200, body: catalogCheck },
+    handler: ({ ctx }) => check(ctx),
+  });
+
+  adminRoute(app, {
+    method: 'GET',
+    path: '/grants',
+    summary: "The account's grants (or one user's), oldest first",
+    tag,
+    query: grantQuery,
+    response: { status: 200, body: z.array(oauthGrant) },
+    handler: ({ ctx, query }) => grants.list(ctx, query.userId === undefined ? {} : { userId: query.userId }),
+  });
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/grants/:id',
+    summary: 'Revoke a grant with its codes and tokens',
+    tag,
+    params: grantParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => grants.revoke(ctx, params.id),
   });
 }

@@ -11,17 +11,23 @@ import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
 import { mfaAdminRoutes } from './mfa.js';
 import { oauthAdminRoutes } from './oauth-admin.js';
+import { describeAdminApi, OPENAPI_PATH } from './openapi.js';
+import { whoAmI } from './responses.js';
+import { adminRoute } from './route.js';
 import { userRoutes } from './users.js';
 import { vaultRoutes } from './vaults.js';
 
 /**
  * The admin API (`/api/admin/…`): every route needs an admin token, a CLI sign-in or a console
- * session (console-session.ts); see docs/admin-api.md.
+ * session (console-session.ts), except its description (`/openapi.json`); see docs/admin-api.md.
+ * Routes are registered with `adminRoute`, which puts each in that description.
  */
 export function adminRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     app.decorateRequest('ctx', undefined as never);
+    describeAdminApi(app);
     app.addHook('preHandler', async (request) => {
+      if (request.routeOptions.url === `${app.prefix}${OPENAPI_PATH}`) return;
       // A bearer token wins over the console cookie: a request with an Authorization header is
       // authenticated by it alone (a browser never adds one cross-site without CORS, which this
       // API does not grant), and no CSRF check applies to it.
@@ -30,7 +36,14 @@ export function adminRoutes(services: Services) {
           ? (await consoleSession(services, request)).ctx
           : await authenticateAdmin(services.storage, request);
     });
-    app.get('/whoami', async (request) => whoami(services.storage, request.ctx));
+    adminRoute(app, {
+      method: 'GET',
+      path: '/whoami',
+      summary: 'Who the caller is: its account, token or user, and role',
+      tag: 'Identity',
+      response: { status: 200, body: whoAmI },
+      handler: ({ ctx }) => whoami(services.storage, ctx),
+    });
     accountRoutes(app, services);
     vaultRoutes(app, services);
     itemRoutes(app, services);

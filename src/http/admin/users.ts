@@ -1,61 +1,118 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Services } from '../../services.js';
-import { parseInput } from '../validate.js';
+import { createdUser, passwordResetLink, user, vaultGrant } from './responses.js';
+import { adminRoute } from './route.js';
 import { createUserBody, grantBody, setRoleBody, userParams, userQuery, userVaultParams } from './schemas.js';
 
 export function userRoutes(app: FastifyInstance, { users }: Services): void {
-  app.get('/users', async (request) => {
-    const { email } = parseInput(userQuery, request.query, 'query');
-    return email === undefined ? users.list(request.ctx) : [await users.findByEmail(request.ctx, email)];
+  const tag = 'Users';
+  adminRoute(app, {
+    method: 'GET',
+    path: '/users',
+    summary: "The account's users, or the one with an email",
+    tag,
+    query: userQuery,
+    response: { status: 200, body: z.array(user) },
+    handler: async ({ ctx, query: { email } }) =>
+      email === undefined ? users.list(ctx) : [await users.findByEmail(ctx, email)],
   });
-  app.post('/users', async (request, reply) => {
-    const body = parseInput(createUserBody, request.body, 'body');
-    reply.status(201);
-    return users.create(request.ctx, {
-      email: body.email,
-      role: body.role,
-      ...(body.password === undefined ? {} : { password: body.password }),
-    });
+  adminRoute(app, {
+    method: 'POST',
+    path: '/users',
+    summary: 'Create a user (a generated password is shown once)',
+    tag,
+    body: createUserBody,
+    response: { status: 201, body: createdUser },
+    handler: ({ ctx, body }) =>
+      users.create(ctx, {
+        email: body.email,
+        role: body.role,
+        ...(body.password === undefined ? {} : { password: body.password }),
+      }),
   });
-  app.get('/users/:userId', async (request) => {
-    const { userId } = parseInput(userParams, request.params, 'path');
-    return users.get(request.ctx, userId);
+  adminRoute(app, {
+    method: 'GET',
+    path: '/users/:userId',
+    summary: 'One user',
+    tag,
+    params: userParams,
+    response: { status: 200, body: user },
+    handler: ({ ctx, params }) => users.get(ctx, params.userId),
   });
-  app.delete('/users/:userId', async (request, reply) => {
-    const { userId } = parseInput(userParams, request.params, 'path');
-    await users.delete(request.ctx, userId);
-    return reply.status(204).send();
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/users/:userId',
+    summary: 'Delete a user with their sessions, grants, tokens and vault access',
+    tag,
+    params: userParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => users.delete(ctx, params.userId),
   });
-  app.put('/users/:userId/role', async (request) => {
-    const { userId } = parseInput(userParams, request.params, 'path');
-    const { role } = parseInput(setRoleBody, request.body, 'body');
-    return users.setRole(request.ctx, userId, role);
+  adminRoute(app, {
+    method: 'PUT',
+    path: '/users/:userId/role',
+    summary: "Change a user's role",
+    tag,
+    params: userParams,
+    body: setRoleBody,
+    response: { status: 200, body: user },
+    handler: ({ ctx, params, body }) => users.setRole(ctx, params.userId, body.role),
   });
-  app.post('/users/:userId/disable', async (request) => {
-    const { userId } = parseInput(userParams, request.params, 'path');
-    return users.disable(request.ctx, userId);
+  adminRoute(app, {
+    method: 'POST',
+    path: '/users/:userId/disable',
+    summary: 'Disable a user: none of their credentials work',
+    tag,
+    params: userParams,
+    response: { status: 200, body: user },
+    handler: ({ ctx, params }) => users.disable(ctx, params.userId),
   });
-  app.post('/users/:userId/enable', async (request) => {
-    const { userId } = parseInput(userParams, request.params, 'path');
-    return users.enable(request.ctx, userId);
+  adminRoute(app, {
+    method: 'POST',
+    path: '/users/:userId/enable',
+    summary: 'Enable a disabled user',
+    tag,
+    params: userParams,
+    response: { status: 200, body: user },
+    handler: ({ ctx, params }) => users.enable(ctx, params.userId),
   });
-  app.post('/users/:userId/password-reset', async (request, reply) => {
-    const { userId } = parseInput(userParams, request.params, 'path');
-    reply.status(201);
-    return users.resetPassword(request.ctx, userId);
+  adminRoute(app, {
+    method: 'POST',
+    path: '/users/:userId/password-reset',
+    summary: 'A one-time password reset link for a user, valid one hour (shown once)',
+    tag,
+    params: userParams,
+    response: { status: 201, body: passwordResetLink },
+    handler: ({ ctx, params }) => users.resetPassword(ctx, params.userId),
   });
-  app.get('/users/:userId/vaults', async (request) => {
-    const { userId } = parseInput(userParams, request.params, 'path');
-    return users.vaultGrants(request.ctx, userId);
+  adminRoute(app, {
+    method: 'GET',
+    path: '/users/:userId/vaults',
+    summary: "A user's vault permissions",
+    tag,
+    params: userParams,
+    response: { status: 200, body: z.array(vaultGrant) },
+    handler: ({ ctx, params }) => users.vaultGrants(ctx, params.userId),
   });
-  app.put('/users/:userId/vaults/:vaultId', async (request) => {
-    const { userId, vaultId } = parseInput(userVaultParams, request.params, 'path');
-    const { permissions } = parseInput(grantBody, request.body, 'body');
-    return users.grantVault(request.ctx, userId, vaultId, permissions);
+  adminRoute(app, {
+    method: 'PUT',
+    path: '/users/:userId/vaults/:vaultId',
+    summary: "Set a user's permissions on a vault (empty removes access)",
+    tag,
+    params: userVaultParams,
+    body: grantBody,
+    response: { status: 200, body: vaultGrant },
+    handler: ({ ctx, params, body }) =>
+      users.grantVault(ctx, params.userId, params.vaultId, body.permissions),
   });
-  app.delete('/users/:userId/vaults/:vaultId', async (request, reply) => {
-    const { userId, vaultId } = parseInput(userVaultParams, request.params, 'path');
-    await users.revokeVault(request.ctx, userId, vaultId);
-    return reply.status(204).send();
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/users/:userId/vaults/:vaultId',
+    summary: "Remove a user's access to a vault",
+    tag,
+    params: userVaultParams,
+    response: { status: 204 },
+    handler: ({ ctx, params }) => users.revokeVault(ctx, params.userId, params.vaultId),
   });
 }

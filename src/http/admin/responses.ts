@@ -1,0 +1,361 @@
+import { z } from 'zod';
+import { CONNECT_PERMISSIONS, VAULT_PERMISSIONS } from '../../domain/access/permissions.js';
+import { ADMIN_TOKEN_ROLES, USER_ROLES } from '../../domain/access/roles.js';
+import { CATEGORIES, FIELD_PURPOSES, FIELD_TYPES } from '../../domain/items/types.js';
+import { ERROR_CODES } from '../../errors/app-error.js';
+import {
+  ACCESS_TOKEN_FORMATS,
+  AUDIT_ACTIONS,
+  AUDIT_RESOURCE_TYPES,
+  AUDIT_RESULTS,
+  CLIENT_AUTH_METHODS,
+  GRANT_TYPES,
+  SIGNING_KEY_KINDS,
+} from '../../storage/ports.js';
+
+/**
+ * What the admin API answers, as zod schemas: the documented success bodies of the OpenAPI
+ * document (openapi.ts). Objects are strict, so the test that drives every route
+ * (test/http/admin-openapi.test.ts) fails on a member an answer has and this file does not say.
+ * Each follows the domain type named beside it.
+ */
+
+/** RFC 3339 UTC, as `toISOString` writes it. */
+const time = z.iso.datetime().meta({ description: 'RFC 3339 UTC date-time' });
+const id = z.string().regex(/^[a-z0-9]{26}$/);
+const clientId = z.string().regex(/^kc-[a-z0-9]{26}$/);
+
+/** The error body of every 4xx and 5xx answer (errors/admin-format.ts `AdminErrorBody`). */
+export const errorBody = z
+  .strictObject({
+    status: z.number().int().min(400).max(599),
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+  })
+  .meta({ id: 'Error', description: 'See docs/errors.md for every code.' });
+
+/** `WhoAmI` (domain/accounts/whoami.ts). */
+export const whoAmI = z
+  .strictObject({
+    accountId: id,
+    tokenId: z.string().nullable(),
+    operator: z.boolean(),
+    kind: z.enum(['admin_token', 'user', 'other']),
+    role: z.string().nullable(),
+    user: z.strictObject({ id, email: z.string() }).optional(),
+    token: z.strictObject({ id, name: z.string() }).optional(),
+  })
+  .meta({ id: 'WhoAmI' });
+
+/** `AdminTokenView` (domain/admin-tokens). */
+export const adminToken = z
+  .strictObject({
+    id,
+    name: z.string(),
+    role: z.enum(ADMIN_TOKEN_ROLES),
+    status: z.enum(['active', 'expired', 'revoked']),
+    createdAt: time,
+    createdBy: z.string().nullable(),
+    expiresAt: time.nullable(),
+    revokedAt: time.nullable(),
+  })
+  .meta({ id: 'AdminToken' });
+export const createdAdminToken = adminToken
+  .extend({ token: z.string().meta({ description: 'The secret (`khadm_…`), shown once.' }) })
+  .meta({ id: 'CreatedAdminToken' });
+
+/** `AccountRecord` and `CreatedAccount` (storage/ports/people.ts, domain/accounts). */
+export const account = z
+  .strictObject({ id, name: z.string(), createdAt: time, operator: z.boolean() })
+  .meta({ id: 'Account' });
+export const createdAccount = account
+  .extend({ adminToken: z.string().meta({ description: "The account's first owner token, shown once." }) })
+  .meta({ id: 'CreatedAccount' });
+
+/** `VaultView`: the Connect vault shape (domain/vaults/vault-reads.ts). */
+export const vault = z
+  .strictObject({
+    id,
+    name: z.string(),
+    description: z.string(),
+    attributeVersion: z.number().int(),
+    contentVersion: z.number().int(),
+    items: z.number().int().min(0),
+    type: z.string(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'Vault' });
+
+/** `ConnectUrl`, `ConnectSection`, `ConnectField`, `ConnectFile` (domain/items/present.ts). */
+const itemUrl = z.strictObject({
+  label: z.string().optional(),
+  primary: z.boolean().optional(),
+  href: z.string(),
+});
+const sectionRef = z.strictObject({ id: z.string() });
+export const file = z
+  .strictObject({
+    id,
+    name: z.string(),
+    size: z.number().int().min(0),
+    content_path: z.string().meta({ description: "The Connect route of the file's bytes." }),
+    section: sectionRef.optional(),
+  })
+  .meta({ id: 'File' });
+const field = z.strictObject({
+  id: z.string(),
+  type: z.enum(FIELD_TYPES),
+  purpose: z.enum(FIELD_PURPOSES.filter((p) => p !== '') as ['USERNAME', 'PASSWORD', 'NOTES']).optional(),
+  label: z.string(),
+  value: z.string(),
+  section: sectionRef.optional(),
+  entropy: z.number().optional().meta({ description: 'Bits, when the value was generated.' }),
+  totp: z.string().optional().meta({ description: 'The current code of an OTP field.' }),
+});
+
+/** `ConnectItemSummary`. */
+export const itemSummary = z
+  .strictObject({
+    id,
+    title: z.string(),
+    vault: z.strictObject({ id }),
+    category: z.enum(CATEGORIES),
+    urls: z.array(itemUrl).optional(),
+    favorite: z.boolean(),
+    tags: z.array(z.string()),
+    version: z.number().int().min(1),
+    createdAt: time,
+    updatedAt: time,
+    lastEditedBy: z.string(),
+  })
+  .meta({ id: 'ItemSummary' });
+
+/** `ConnectFullItem`. */
+export const fullItem = itemSummary
+  .extend({
+    sections: z.array(z.strictObject({ id: z.string(), label: z.string().optional() })),
+    fields: z.array(field),
+    files: z.array(file).optional(),
+  })
+  .meta({ id: 'FullItem' });
+
+/** `WriteReceipt` (domain/items/item-service.ts): the answer to a caller who may write but not read. */
+export const writeReceipt = z
+  .strictObject({
+    id,
+    vault: z.strictObject({ id }),
+    version: z.number().int().min(1),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'WriteReceipt' });
+export const writtenItem = z.union([fullItem, writeReceipt]);
+
+/** `ItemVersionView` (domain/items/item-history.ts). */
+export const itemVersion = z
+  .strictObject({
+    version: z.number().int().min(1),
+    title: z.string(),
+    createdAt: time,
+    editedBy: z.string(),
+  })
+  .meta({ id: 'ItemVersion' });
+
+/** `UserView`, `CreatedUser`, `VaultGrantView`, `PasswordResetLink` (domain/users). */
+export const user = z
+  .strictObject({
+    id,
+    email: z.string(),
+    role: z.enum(USER_ROLES),
+    enabled: z.boolean(),
+    disabledAt: time.nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'User' });
+export const createdUser = user
+  .extend({ password: z.string().optional().meta({ description: 'Only when generated; shown once.' }) })
+  .meta({ id: 'CreatedUser' });
+export const vaultGrant = z
+  .strictObject({ userId: id, vaultId: id, permissions: z.array(z.enum(VAULT_PERMISSIONS)) })
+  .meta({ id: 'VaultGrant' });
+export const passwordResetLink = z
+  .strictObject({
+    userId: id,
+    url: z.string().meta({ description: 'The one-time page that sets a new password; holds the secret.' }),
+    expiresAt: time,
+  })
+  .meta({ id: 'PasswordResetLink' });
+
+/** `MfaStatus`, the reset's answer and `AccountPolicyView` (domain/mfa/mfa-service.ts). */
+export const mfaStatus = z
+  .strictObject({ userId: id, enabled: z.boolean(), recoveryCodesLeft: z.number().int().min(0) })
+  .meta({ id: 'MfaStatus' });
+export const mfaReset = z.strictObject({ userId: id, removed: z.boolean() }).meta({ id: 'MfaReset' });
+export const accountPolicy = z.strictObject({ requireMfa: z.boolean() }).meta({ id: 'AccountPolicy' });
+
+/** `LabelledAuditEvent` (domain/audit/actor-labels.ts over storage/ports/audit.ts `AuditEvent`). */
+export const auditEvent = z
+  .strictObject({
+    seq: z.number().int().min(1),
+    occurredAt: time,
+    accountId: z.string().nullable(),
+    actorType: z.string(),
+    actorId: z.string(),
+    actorLabel: z.string(),
+    actorKnown: z.boolean(),
+    tokenId: z.string().nullable(),
+    action: z.enum(AUDIT_ACTIONS),
+    resourceType: z.enum(AUDIT_RESOURCE_TYPES),
+    resourceId: z.string().nullable(),
+    vaultId: z.string().nullable(),
+    itemId: z.string().nullable(),
+    itemVersion: z.number().int().nullable(),
+    result: z.enum(AUDIT_RESULTS),
+    requestId: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    count: z.number().int().min(1),
+  })
+  .meta({ id: 'AuditEvent' });
+
+/** `ServerView` and `ConnectCredentials` (domain/connect/server-service.ts). */
+export const server = z
+  .strictObject({ id, name: z.string(), vaults: z.array(id), createdAt: time })
+  .meta({ id: 'Server' });
+const ecPrivateJwk = z.strictObject({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  x: z.string(),
+  y: z.string(),
+  d: z.string(),
+});
+export const connectCredentials = z
+  .strictObject({
+    kind: z.literal('keyhold-connect-credentials'),
+    version: z.literal(2),
+    serverId: id,
+    accountId: id,
+    serverSecret: z.string(),
+    central: z.string().nullable(),
+    serverKey: ecPrivateJwk,
+    replicaKey: z.string(),
+  })
+  .meta({ id: 'ConnectCredentials', description: 'The credentials file (docs/connect.md); shown once.' });
+export const serverWithCredentials = server
+  .extend({ credentials: connectCredentials })
+  .meta({ id: 'ServerWithCredentials' });
+
+/** `TokenView` (domain/connect/token-service.ts). */
+export const connectToken = z
+  .strictObject({
+    id,
+    name: z.string(),
+    serverId: id,
+    vaults: z.array(z.strictObject({ vaultId: id, permissions: z.array(z.enum(CONNECT_PERMISSIONS)) })),
+    createdAt: time,
+    expiresAt: time.nullable(),
+    revokedAt: time.nullable(),
+  })
+  .meta({ id: 'ConnectToken' });
+export const createdConnectToken = connectToken
+  .extend({ token: z.string().meta({ description: 'The Connect token (a JWT), shown once.' }) })
+  .meta({ id: 'CreatedConnectToken' });
+
+/** `SigningKeyView` (domain/connect/signing-key-service.ts); the public JWK only. */
+export const signingKey = z
+  .strictObject({
+    kid: z.string(),
+    kind: z.enum(SIGNING_KEY_KINDS),
+    createdAt: time,
+    retiredAt: time.nullable(),
+    oauthUntil: time.nullable(),
+    publicJwk: z.strictObject({
+      kty: z.literal('EC'),
+      crv: z.literal('P-256'),
+      x: z.string(),
+      y: z.string(),
+      kid: z.string(),
+      alg: z.literal('ES256'),
+      use: z.literal('sig'),
+    }),
+  })
+  .meta({ id: 'SigningKey' });
+export const signingKeys = z.strictObject({ keys: z.array(signingKey) });
+
+/** `ResourceServerView` (domain/oauth/resource-server-service.ts). */
+export const resourceServer = z
+  .strictObject({
+    id: id.nullable().meta({ description: 'Null for the built-in vault API.' }),
+    identifier: z.string(),
+    name: z.string(),
+    tokenFormat: z.enum(ACCESS_TOKEN_FORMATS),
+    accessTokenTtl: z.number().int(),
+    builtIn: z.boolean(),
+    scopes: z.array(z.strictObject({ name: z.string(), description: z.string(), exclusive: z.boolean() })),
+    createdAt: time.nullable(),
+  })
+  .meta({ id: 'ResourceServer' });
+export const createdResourceServer = resourceServer
+  .extend({ secret: z.string().meta({ description: 'The introspection secret (`khrs_…`), shown once.' }) })
+  .meta({ id: 'CreatedResourceServer' });
+
+/** `ClientView` (domain/oauth/client-service.ts). */
+export const oauthClient = z
+  .strictObject({
+    clientId,
+    name: z.string(),
+    authMethod: z.enum(CLIENT_AUTH_METHODS),
+    redirectUris: z.array(z.string()),
+    grantTypes: z.array(z.enum(GRANT_TYPES)),
+    scopes: z.array(z.string()),
+    createdAt: time,
+  })
+  .meta({ id: 'OAuthClient' });
+export const createdOAuthClient = oauthClient
+  .extend({
+    clientSecret: z.string().optional().meta({
+      description: 'For client_secret_basic and client_secret_post clients (`khcs_…`), shown once.',
+    }),
+  })
+  .meta({ id: 'CreatedOAuthClient' });
+
+/** `CatalogCheck` (domain/oauth/catalog-check.ts, catalog-lint.ts). */
+export const catalogCheck = z
+  .strictObject({
+    ok: z.boolean(),
+    problems: z.array(
+      z.strictObject({
+        severity: z.enum(['error', 'warning']),
+        code: z.enum([
+          'client_scope_unknown',
+          'scope_case_collision',
+          'scope_without_resource_server',
+          'redirect_uri_invalid',
+          'scope_near_duplicate',
+          'exclusive_scope_unused',
+          'resource_server_without_scopes',
+          'client_without_scopes',
+        ]),
+        subject: z.string(),
+        message: z.string(),
+        suggestion: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'CatalogCheck' });
+
+/** `GrantView` (domain/oauth/grant-service.ts). */
+export const oauthGrant = z
+  .strictObject({
+    id,
+    userId: id,
+    clientId: z.string(),
+    clientName: z.string(),
+    resource: z.string(),
+    scopes: z.array(z.string()),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'OAuthGrant' });
