@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Keyring } from '../../src/crypto/keyring.js';
-import { buildApp } from '../../src/http/app.js';
+import { type AppOptions, buildApp } from '../../src/http/app.js';
 import { initDataDir } from '../../src/main.js';
 import { buildServices, type Services } from '../../src/services.js';
 import type { Storage } from '../../src/storage/ports.js';
@@ -46,7 +46,11 @@ export async function listenLocally(t: Pick<TestApp, 'app'>): Promise<string> {
  * The real application over a real SQLite database in a fresh temporary data directory, driven
  * with `app.inject` (real routing, parsing and serialisation; no socket).
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  /** Where the app finds the built web console (dist/console by default). */
+  options: Pick<AppOptions, 'consoleDir'> = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-http-'));
   const config = loadConfig({ KEYHOLD_DATA_DIR: dir, KEYHOLD_LOG_LEVEL: 'info', ...env });
   const init = await initDataDir(config, { ownerPassword: 'correct horse battery staple' });
@@ -62,6 +66,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     services,
     logger: pino({ level: 'info' }, sink),
     limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
+    consoleDir: options.consoleDir,
   });
   await app.ready();
   return {
