@@ -3,16 +3,24 @@ import { ApiError, api, messageOf } from './api.js';
 import type { Session } from './session.js';
 import { Alert, Title } from './ui.js';
 
+/** A TOTP key to add to an authenticator app, when the account requires two-step sign-in. */
+interface Enrolment {
+  secret: string;
+  uri: string;
+}
+
 type Answer =
-  | Session
+  | (Session & { recoveryCodes?: string[] })
   | { accounts: Array<{ id: string; name: string }> }
-  | { secondStep: 'verify' | 'enrol' };
+  | { secondStep: 'verify' }
+  | { secondStep: 'enrol'; enrolment: Enrolment };
 
 type Step =
   | { kind: 'password' }
   | { kind: 'account'; accounts: Array<{ id: string; name: string }> }
   | { kind: 'verify' }
-  | { kind: 'enrol' };
+  | { kind: 'enrol'; enrolment: Enrolment }
+  | { kind: 'codes'; session: Session; codes: string[] };
 
 /**
  * Sign-in with the account's login service (POST /api/admin/session): email and password, then,
@@ -34,12 +42,19 @@ export function SignIn({
   const [busy, setBusy] = useState(false);
 
   const answered = (answer: Answer) => {
-    if ('csrfToken' in answer) return onSignedIn(answer);
+    if ('csrfToken' in answer) {
+      const { recoveryCodes, ...session } = answer;
+      // Codes are shown once, right after enrolment: the person keeps them before going on.
+      if (recoveryCodes?.length) return setStep({ kind: 'codes', session, codes: recoveryCodes });
+      return onSignedIn(session);
+    }
     if ('accounts' in answer) {
       setAccount(answer.accounts[0]?.id ?? '');
       return setStep({ kind: 'account', accounts: answer.accounts });
     }
-    setStep({ kind: answer.secondStep });
+    setStep(
+      answer.secondStep === 'enrol' ? { kind: 'enrol', enrolment: answer.enrolment } : { kind: 'verify' },
+    );
   };
 
   const run = async (call: () => Promise<Answer>) => {
@@ -81,15 +96,43 @@ export function SignIn({
           </p>
         )}
         <Alert message={error} />
-        {step.kind === 'verify' ? (
+        {step.kind === 'codes' ? (
+          <div class="stack">
+            <p>
+              Two-step sign-in is on. Keep these recovery codes somewhere safe: each signs you in once when
+              you do not have your authenticator app. They are not shown again.
+            </p>
+            <ul class="codes">
+              {step.codes.map((c) => (
+                <li key={c}>
+                  <code>{c}</code>
+                </li>
+              ))}
+            </ul>
+            <button type="button" class="primary" onClick={() => onSignedIn(step.session)}>
+              I have kept them, continue
+            </button>
+          </div>
+        ) : step.kind === 'verify' || step.kind === 'enrol' ? (
           <form onSubmit={submitCode} class="stack">
-            <p>Enter the 6-digit code of your authenticator app, or one of your recovery codes.</p>
+            {step.kind === 'enrol' ? (
+              <>
+                <p>
+                  Your account requires two-step sign-in. Add this key to your authenticator app (as a
+                  time-based key), then enter the 6-digit code it shows.
+                </p>
+                <p>
+                  Key: <code class="value">{step.enrolment.secret}</code>
+                </p>
+              </>
+            ) : (
+              <p>Enter the 6-digit code of your authenticator app, or one of your recovery codes.</p>
+            )}
             <label for="code">Code</label>
             <input
               id="code"
               name="code"
               autocomplete="one-time-code"
-              inputMode="text"
               required
               value={code}
               onInput={(e) => setCode(e.currentTarget.value)}
@@ -98,11 +141,6 @@ export function SignIn({
               Verify
             </button>
           </form>
-        ) : step.kind === 'enrol' ? (
-          <p>
-            Your account requires two-step sign-in and you have not set it up yet. Sign in on the account's
-            sign-in page once to set it up, then come back here.
-          </p>
         ) : (
           <form onSubmit={submitPassword} class="stack">
             <label for="email">Email</label>
