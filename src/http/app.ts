@@ -8,6 +8,7 @@ import { baseApp } from './base-app.js';
 import type { ProxyTrust } from './client-address.js';
 import { connectServerReplica } from './connect-server-replica.js';
 import { connectServerRpc } from './connect-server-rpc.js';
+import { consoleRoutes } from './console/routes.js';
 import { answerErrors, answerNotFound } from './error-handler.js';
 import { healthRoutes } from './health.js';
 import { jwksRoutes } from './jwks.js';
@@ -23,6 +24,8 @@ export interface AppOptions {
   https?: { cert: Buffer; key: Buffer } | undefined;
   /** Trusted reverse proxies (KEYHOLD_TRUST_PROXY); none when unset. */
   trustProxy?: ProxyTrust | undefined;
+  /** The built web console (dist/console by default, written by `npm run build`). */
+  consoleDir?: string | undefined;
 }
 
 /**
@@ -45,6 +48,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(oauthEndpoints(options.services));
   app.register(vaultApi(options.services, options.limits), { prefix: '/api' });
   app.register(oauthPages(options.services));
+  app.register(consoleRoutes(options.consoleDir));
   app.register(connectServerRpc(options.services, options.limits.file), { prefix: '/api/connect-server/v1' });
   app.register(connectServerReplica(options.services), { prefix: '/api/connect-server/v1' });
   // Open replica streams never end on their own: end them, or closing would wait on them.

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Keyring } from '../../src/crypto/keyring.js';
-import { buildApp } from '../../src/http/app.js';
+import { type AppOptions, buildApp } from '../../src/http/app.js';
 import { initDataDir } from '../../src/main.js';
 import { buildServices, type Services } from '../../src/services.js';
 import type { Storage } from '../../src/storage/ports.js';
@@ -48,7 +48,7 @@ export async function listenLocally(t: Pick<TestApp, 'app'>): Promise<string> {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: {
+  options: Pick<AppOptions, 'consoleDir'> & {
     /** Called before `ready()`: hooks added here see every route as it is registered. */
     beforeReady?: (app: FastifyInstance) => void;
   } = {},
@@ -68,6 +68,7 @@ export async function startTestApp(
     services,
     logger: pino({ level: 'info' }, sink),
     limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
+    consoleDir: options.consoleDir,
   });
   options.beforeReady?.(app);
   await app.ready();

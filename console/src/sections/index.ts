@@ -1,0 +1,2 @@
+// The console's sections, one line each; the shell orders them by their `order`.
+export { vaults } from './vaults.js';

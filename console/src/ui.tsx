@@ -1,0 +1,71 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { messageOf } from './api.js';
+
+/**
+ * The page's heading: names the tab, and takes the focus when the page changes so keyboard and
+ * screen-reader users start at the new content (a hash change moves no focus by itself).
+ */
+export function Title({ children, text }: { children?: ComponentChildren; text: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${text} · Keyhold`;
+    ref.current?.focus();
+  }, [text]);
+  return (
+    <h1 tabIndex={-1} ref={ref}>
+      {children ?? text}
+    </h1>
+  );
+}
+
+export function Alert({ message }: { message: string | undefined }) {
+  return message ? (
+    <p class="alert" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
+
+/** What a loader resolves to: the value, the error's message, or still loading. */
+export type Loaded<T> =
+  | { state: 'loading' }
+  | { state: 'error'; message: string }
+  | { state: 'ok'; value: T };
+
+/** Runs `load` when `key` changes; `reload()` runs it again. */
+export function useLoad<T>(load: () => Promise<T>, key: string): [Loaded<T>, () => void] {
+  const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
+  const [round, setRound] = useState(0);
+  // Runs again when `key` (what `load` reads) or `round` (a reload) changes.
+  useEffect(() => {
+    let live = true;
+    setLoaded({ state: 'loading' });
+    load().then(
+      (value) => live && setLoaded({ state: 'ok', value }),
+      (error: unknown) => live && setLoaded({ state: 'error', message: messageOf(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, round]);
+  return [loaded, () => setRound((r) => r + 1)];
+}
+
+/** Draws a loader's state: a status line, an alert, or `children(value)`. */
+export function Show<T>({
+  loaded,
+  children,
+}: {
+  loaded: Loaded<T>;
+  children: (value: T) => ComponentChildren;
+}) {
+  if (loaded.state === 'loading')
+    return (
+      <p class="muted" role="status">
+        Loading…
+      </p>
+    );
+  if (loaded.state === 'error') return <Alert message={loaded.message} />;
+  return <>{children(loaded.value)}</>;
+}
