@@ -1,9 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkPage,
+  launchConsoleBrowser,
+  newRecord,
+  cspContext as recordingContext,
+  signIn as signInAt,
+  undocumentedCalls,
+  waitForHeading,
+} from '../helpers/console-browser.js';
 import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 
 /**
@@ -14,10 +21,6 @@ import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
  * photographed at 1280×800 and 375×812 into docs/console/; the flows themselves run with the CSP
  * on and fail on any violation it reports.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ROOT = join(import.meta.dirname, '..', '..');
-const SHOTS = join(ROOT, 'docs', 'console');
-const AXE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const MEMBER_PASSWORD = 'a long enough member password';
 
 let f: OAuthFixture;
@@ -27,15 +30,9 @@ let aliceVault: string;
 let bobVault: string;
 const alice = 'alice@example.com';
 
-/** Every CSP complaint a page made: its `securitypolicyviolation` events and chromium's console lines. */
-const violations: string[] = [];
+const record = newRecord();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser test needs Chromium at ${CHROMIUM} (or CHROMIUM_PATH).`);
-  }
-  // The console as `npm run build` writes it (dist/console), which the service serves.
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs')], { stdio: 'pipe' });
   f = await startOAuthFixture();
   production = (await f.admin<{ id: string }>('POST', '/vaults', { name: 'Production' })).id;
   aliceVault = (await f.admin<{ id: string }>('POST', '/vaults', { name: 'Alice’s vault' })).id;
@@ -64,11 +61,7 @@ beforeAll(async () => {
     tags: ['ci'],
   });
   await f.admin('POST', `/vaults/${bobVault}/items`, { title: 'Bob’s secret', fields: [] });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchConsoleBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -76,37 +69,9 @@ afterAll(async () => {
   await f?.close();
 });
 
-/** A context with the CSP on, recording every violation it reports. */
-async function cspContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
-  await context.addInitScript({
-    content: `document.addEventListener('securitypolicyviolation', (e) =>
-      console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));`,
-  });
-  context.on('console', (message) => {
-    const text = message.text();
-    if (/securitypolicyviolation|Content Security Policy/i.test(text)) violations.push(text);
-  });
-  context.on('weberror', (error) => violations.push(`page error: ${error.error().message}`));
-  return context;
-}
-
+const cspContext = () => recordingContext(browser, record);
 const heading = async (page: Page) => (await page.locator('h1').first().textContent())?.trim();
-async function waitForHeading(page: Page, text: string) {
-  await page.locator('h1', { hasText: text }).first().waitFor();
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${f.url}/`);
-  await waitForHeading(page, 'Sign in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await waitForHeading(page, 'Vaults');
-}
+const signIn = (page: Page, email: string, password: string) => signInAt(page, f.url, email, password);
 
 /** READ events of one item in the audit trail. */
 async function itemReads(itemId: string): Promise<number> {
@@ -255,37 +220,10 @@ describe('the web console in a browser', () => {
   });
 
   it('every page passes axe-core (no serious or critical finding), light and dark, and is photographed', async () => {
-    mkdirSync(SHOTS, { recursive: true });
     // Only for axe, which is injected as a script: the CSP is bypassed in this context alone.
     const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    const check = async (name: string) => {
-      await page.waitForLoadState('networkidle');
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme });
-        if ((await page.evaluate<string>('typeof window.axe')) === 'undefined') {
-          await page.addScriptTag({ content: AXE });
-        }
-        const results = await page.evaluate<Array<{ id: string; impact: string; nodes: unknown[] }>>(
-          'window.axe.run().then((r) => r.violations)',
-        );
-        const bad = results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-        expect(
-          bad.map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes).slice(0, 400)}`),
-          `${name} ${scheme}`,
-        ).toEqual([]);
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
-      await page.setViewportSize({ width: 1280, height: 800 });
-      await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`) });
-      await page.setViewportSize({ width: 375, height: 812 });
-      // Nothing wider than a phone: no horizontal scrolling at 375 px.
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), name).toBeLessThanOrEqual(
-        375,
-      );
-      await page.screenshot({ path: join(SHOTS, `${name}-mobile.png`) });
-      await page.setViewportSize({ width: 1280, height: 800 });
-    };
+    const check = (name: string) => checkPage(page, name);
     await page.goto(`${f.url}/console/`);
     await waitForHeading(page, 'Sign in');
     await check('sign-in');
@@ -312,7 +250,9 @@ describe('the web console in a browser', () => {
     await context.close();
   });
 
-  it('no page reported a CSP violation', () => {
-    expect(violations).toEqual([]);
+  it('no page reported a CSP violation, and every API call the console made is documented', async () => {
+    expect(record.violations).toEqual([]);
+    expect(record.apiCalls.size).toBeGreaterThan(3);
+    expect(await undocumentedCalls(f.url, record.apiCalls)).toEqual([]);
   });
 });
