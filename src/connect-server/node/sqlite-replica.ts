@@ -1,13 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fchmodSync,
-  constants as fsConstants,
-  mkdirSync,
-  openSync,
-  rmSync,
-} from 'node:fs';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { importJWK, type JWK, type KeyObject } from 'jose';
@@ -22,10 +14,8 @@ import { openFileMetas } from '../../domain/items/file-service.js';
 import { verifyHead } from '../../domain/items/heads.js';
 import { placeOf } from '../../domain/items/item-rows.js';
 import { openOverview, openServedJson } from '../../domain/items/sealing.js';
-import { integrityError, isAppError } from '../../errors/app-error.js';
-import { ProcessError } from '../../errors/process-error.js';
+import { integrityError } from '../../errors/app-error.js';
 import type {
-  AuditEventInput,
   AuditStore,
   ConnectTokenRecord,
   FileRecord,
@@ -36,10 +26,7 @@ import type {
   VaultRow,
   VaultStore,
 } from '../../storage/ports.js';
-import { AUDIT_COLUMNS, toAuditValues } from '../../storage/sql/audit.js';
-import { type FileRow, fileRecordOf } from '../../storage/sql/files.js';
-import { itemRecordOf } from '../../storage/sql/items.js';
-import type { Database } from '../../storage/sql/tables.js';
+import { fileRecordOf } from '../../storage/sql/files.js';
 import { type AuditWriter, auditWriter } from '../../storage/sqlite/audit-writer.js';
 import { LOCK_FILE, lockDataDir } from '../../storage/sqlite/data-dir-lock.js';
 import type {
@@ -53,11 +40,13 @@ import type {
 } from '../wire/replica-protocol.js';
 import { ReadCache } from './read-cache.js';
 import type { Outbox, Replica, ReplicaPosition } from './replica.js';
+import { keepPrivate, unreadable } from './replica-file.js';
+import { checkIdentity } from './replica-identity.js';
+import { replicaOutbox } from './replica-outbox.js';
+import { replicaReads, replicaStatements, schemaSql, TABLES, toItemRow } from './replica-schema.js';
 
 /** The replica's file in the node's data directory (with its -wal and -shm). */
 export const REPLICA_FILE = 'replica.sqlite';
-/** The layout of the replica's tables; a replica of another layout is refused, never converted. */
-export const REPLICA_SCHEMA_VERSION = 1;
 
 /** The store ports the central read code uses, answered from the replica. */
 export interface ReplicaStores extends ConnectVerifierStores {
@@ -123,45 +112,8 @@ type Kind =
   | 'token-ledger'
   | 'signing-key';
 
-/** Committed outbox events kept in memory for shipment (`tail` in openReplica). */
-const TAIL_EVENTS = 10_000;
-
 /** Item views kept read (read-cache.ts): a few MiB of sealed rows at most. */
 const ITEM_VIEWS_CACHED = 1_000;
-
-const TABLES = ['vaults', 'items', 'files', 'tokens', 'signing_keys', 'state', 'gone'] as const;
-
-const tableSql = (p: string) => [
-  `create table if not exists "${p}vaults" (id text primary key, sealed blob not null, content blob not null)`,
-  `create table if not exists "${p}items" (
-    id text primary key, vault_id text not null, account_id text not null, version integer not null,
-    created_at text not null, updated_at text not null, last_edited_by text not null, head blob,
-    overview blob not null, content blob not null, layout integer not null,
-    seen integer not null)`,
-  `create index if not exists "${p}items_by_vault" on "${p}items" (vault_id, created_at)`,
-  `create table if not exists "${p}files" (
-    id text primary key, item_id text not null, vault_id text not null, meta blob not null,
-    size integer not null, created_at text not null, content blob not null)`,
-  `create index if not exists "${p}files_by_item" on "${p}files" (item_id, created_at)`,
-  `create table if not exists "${p}tokens" (id text primary key, sealed blob not null)`,
-  `create table if not exists "${p}signing_keys" (kid text primary key, sealed blob not null)`,
-  `create table if not exists "${p}state" (key text primary key, sealed blob not null)`,
-  `create table if not exists "${p}gone" (item_id text primary key, vault_id text not null)`,
-];
-
-const schemaSql = [
-  'create table if not exists meta (key text primary key, value blob not null)',
-  ...tableSql(''),
-  ...tableSql('staged_'),
-  `create table if not exists outbox (seq integer primary key autoincrement, ${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')})`,
-];
-
-/** The replica is not this node's to use: the message says whose it is and what to do. */
-export class ReplicaForeignError extends ProcessError {
-  constructor(message: string) {
-    super('replica_foreign', message);
-  }
-}
 
 /**
  * Opens (creating if needed) the replica of the server in `credentials` in `dataDir`.
@@ -231,120 +183,20 @@ export async function openReplica(options: {
   // Whose replica this is, checked before anything in it is used.
   let outboxId: string;
   try {
-    outboxId = checkIdentity();
+    outboxId = checkIdentity(
+      db,
+      { getMeta, setMeta, metaText, sealRow, openRow },
+      { dataDir, serverId, accountId },
+    );
   } catch (error) {
     db.close();
     lock.release();
     throw unreadable(dataDir, error);
   }
 
-  function checkIdentity(): string {
-    const identity = getMeta.get('identity');
-    if (!identity && holdsAnything()) {
-      // Made anew over rows it did not make, it would take them for its own under a new outbox id.
-      throw new ReplicaForeignError(
-        `the replica in ${dataDir} has lost its identity record (damaged or altered); delete that directory to make a new replica`,
-      );
-    }
-    if (!identity) {
-      const id = randomBytes(24).toString('base64url');
-      db.transaction(() => {
-        setMeta.run('schema_version', Buffer.from(String(REPLICA_SCHEMA_VERSION)));
-        setMeta.run('server_id', Buffer.from(serverId));
-        setMeta.run('account_id', Buffer.from(accountId));
-        setMeta.run('identity', sealRow('identity', serverId, { serverId, accountId }));
-        setMeta.run('outbox_id', Buffer.from(id));
-      })();
-      return id;
-    }
-    const where = `the replica in ${dataDir}`;
-    const fix = 'start this node with another --data-dir, or delete that directory to make a new replica';
-    const version = metaText('schema_version');
-    if (version !== String(REPLICA_SCHEMA_VERSION)) {
-      throw new ReplicaForeignError(
-        `${where} has layout ${version ?? 'unknown'}, which this Keyhold does not read (it reads ${REPLICA_SCHEMA_VERSION}); ${fix}`,
-      );
-    }
-    const madeFor = { serverId: metaText('server_id'), accountId: metaText('account_id') };
-    if (madeFor.serverId !== serverId || madeFor.accountId !== accountId) {
-      throw new ReplicaForeignError(
-        `${where} was made for Connect server ${madeFor.serverId} of account ${madeFor.accountId}, not for server ${serverId} of account ${accountId} (these credentials); ${fix}`,
-      );
-    }
-    try {
-      const opened = openRow<{ serverId: string; accountId: string }>('identity', serverId, identity.value);
-      if (opened.serverId !== serverId || opened.accountId !== accountId) throw integrityError('identity');
-    } catch {
-      throw new ReplicaForeignError(
-        `${where} is sealed with another replica key than these credentials hold (another credentials file of server ${serverId}?); ${fix}`,
-      );
-    }
-    const id = metaText('outbox_id');
-    if (!id) throw new ReplicaForeignError(`${where} has no outbox id; ${fix}`);
-    return id;
-  }
-
-  function holdsAnything(): boolean {
-    for (const table of ['meta', 'outbox', ...TABLES.flatMap((t) => [t, `staged_${t}`])]) {
-      if (db.prepare(`select 1 from "${table}" limit 1`).get()) return true;
-    }
-    return false;
-  }
-
-  // ---- statements, per table set ----
-  const statements = (p: string) => ({
-    putVault: db.prepare<[string, Buffer, Buffer]>(
-      `insert into "${p}vaults" (id, sealed, content) values (?, ?, ?)
-       on conflict (id) do update set sealed = excluded.sealed, content = excluded.content`,
-    ),
-    setVaultContent: db.prepare<[Buffer, string]>(`update "${p}vaults" set content = ? where id = ?`),
-    allVaults: db.prepare<[], { id: string; sealed: Buffer; content: Buffer }>(
-      `select id, sealed, content from "${p}vaults"`,
-    ),
-    dropVault: db.prepare<[string]>(`delete from "${p}vaults" where id = ?`),
-    dropVaultItems: db.prepare<[string]>(`delete from "${p}items" where vault_id = ?`),
-    dropVaultFiles: db.prepare<[string]>(`delete from "${p}files" where vault_id = ?`),
-    dropVaultGone: db.prepare<[string]>(`delete from "${p}gone" where vault_id = ?`),
-    itemSeen: db.prepare<[string], { vault_id: string; version: number; seen: number }>(
-      `select vault_id, version, seen from "${p}items" where id = ?`,
-    ),
-    isGone: db.prepare<[string], { item_id: string }>(`select item_id from "${p}gone" where item_id = ?`),
-    putItem: db.prepare(
-      `insert into "${p}items" (id, vault_id, account_id, version, created_at, updated_at, last_edited_by,
-         head, overview, content, layout, seen)
-       values (@id, @vault_id, @account_id, @version, @created_at, @updated_at, @last_edited_by,
-         @head, @overview, @content, @layout, @seen)
-       on conflict (id) do update set vault_id = excluded.vault_id, account_id = excluded.account_id,
-         version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at,
-         last_edited_by = excluded.last_edited_by, head = excluded.head, overview = excluded.overview,
-         content = excluded.content, layout = excluded.layout, seen = excluded.seen`,
-    ),
-    dropItem: db.prepare<[string]>(`delete from "${p}items" where id = ?`),
-    dropItemFiles: db.prepare<[string]>(`delete from "${p}files" where item_id = ?`),
-    putFile: db.prepare(
-      `insert into "${p}files" (id, item_id, vault_id, meta, size, created_at, content)
-       values (@id, @item_id, @vault_id, @meta, @size, @created_at, @content)`,
-    ),
-    putGone: db.prepare<[string, string]>(
-      `insert or ignore into "${p}gone" (item_id, vault_id) values (?, ?)`,
-    ),
-    putToken: db.prepare<[string, Buffer]>(
-      `insert into "${p}tokens" (id, sealed) values (?, ?) on conflict (id) do update set sealed = excluded.sealed`,
-    ),
-    putSigningKey: db.prepare<[string, Buffer]>(
-      `insert into "${p}signing_keys" (kid, sealed) values (?, ?) on conflict (kid) do update set sealed = excluded.sealed`,
-    ),
-    putState: db.prepare<[string, Buffer]>(
-      `insert into "${p}state" (key, sealed) values (?, ?) on conflict (key) do update set sealed = excluded.sealed`,
-    ),
-    getState: db.prepare<[string], { sealed: Buffer }>(`select sealed from "${p}state" where key = ?`),
-    getSigningKey: db.prepare<[string], { sealed: Buffer }>(
-      `select sealed from "${p}signing_keys" where kid = ?`,
-    ),
-    allTokens: db.prepare<[], { id: string; sealed: Buffer }>(`select id, sealed from "${p}tokens"`),
-  });
-  const main = statements('');
-  const staged = statements('staged_');
+  const main = replicaStatements(db, '');
+  const staged = replicaStatements(db, 'staged_');
+  const reads = replicaReads(db);
   const of = (set: TableSet) => (set.prefix === '' ? main : staged);
 
   /**
@@ -388,63 +240,6 @@ export async function openReplica(options: {
       return writeLedger(ledger, position, markedAt);
     },
   );
-
-  // ---- reads ----
-  const itemColumns =
-    'id, vault_id, account_id, version, created_at, updated_at, last_edited_by, head, overview, layout';
-  /** The central `items` row, with its current version's sealed parts (storage/sql/items.ts). */
-  type ItemDbRow = Database['items'] & { overview: Buffer; layout: number; content?: Buffer };
-  const reads = {
-    item: db.prepare<[string, string], ItemDbRow>(
-      `select ${itemColumns} from items where vault_id = ? and id = ?`,
-    ),
-    itemWithContent: db.prepare<[string, string], ItemDbRow>(
-      `select ${itemColumns}, content from items where vault_id = ? and id = ?`,
-    ),
-    // A view of an item reads its files too: joined in, one statement instead of two.
-    itemWithFiles: db.prepare<
-      [string, string],
-      ItemDbRow & { [K in keyof FileRow as `file_${K}`]: FileRow[K] | null }
-    >(
-      `select i.id, i.vault_id, i.account_id, i.version, i.created_at, i.updated_at, i.last_edited_by,
-         i.head, i.overview, i.layout, i.content, f.id as file_id, f.item_id as file_item_id,
-         f.vault_id as file_vault_id, f.meta as file_meta, f.size as file_size, f.created_at as file_created_at
-       from items i left join files f on f.item_id = i.id
-       where i.vault_id = ? and i.id = ? order by f.created_at, f.id`,
-    ),
-    items: db.prepare<[string], ItemDbRow>(
-      `select ${itemColumns} from items where vault_id = ? order by created_at, id`,
-    ),
-    itemCount: db.prepare<[string], { n: number }>('select count(*) as n from items where vault_id = ?'),
-    files: db.prepare<[string], FileRow>(
-      'select id, item_id, vault_id, meta, size, created_at from files where item_id = ? order by created_at, id',
-    ),
-    file: db.prepare<[string, string], FileRow>(
-      'select id, item_id, vault_id, meta, size, created_at from files where item_id = ? and id = ?',
-    ),
-    fileContent: db.prepare<[string, string], { content: Buffer }>(
-      'select content from files where item_id = ? and id = ?',
-    ),
-    token: db.prepare<[string], { sealed: Buffer }>('select sealed from tokens where id = ?'),
-    signingKey: db.prepare<[string], { sealed: Buffer }>('select sealed from signing_keys where kid = ?'),
-    outbox: db.prepare<[number, number], Record<string, unknown> & { seq: number }>(
-      'select * from outbox where seq > ? order by seq limit ?',
-    ),
-    outboxSize: db.prepare<[number], { n: number }>('select count(*) as n from outbox where seq > ?'),
-    // Rows go only once acknowledged: whatever comes before the first one left was acknowledged.
-    outboxAcknowledged: db.prepare<[], { through: number }>(
-      `select coalesce((select min(seq) - 1 from outbox),
-         (select seq from sqlite_sequence where name = 'outbox'), 0) as through`,
-    ),
-  };
-  const toItemRow = (r: ItemDbRow): ItemRow => ({
-    ...itemRecordOf(r),
-    // Versions are not kept here, only the current one: there is no later one to point back from.
-    hasLaterVersion: false,
-    overview: r.overview,
-    layout: r.layout,
-    ...(r.content ? { content: r.content } : {}),
-  });
 
   // ---- in-memory state: the vaults held (with their keys) and the server's vault set ----
   const loadSet = async (prefix: string): Promise<TableSet> => {
@@ -538,6 +333,14 @@ export async function openReplica(options: {
   const usable = () => {
     if (wiped || closed) throw new Error('the replica is closed');
   };
+
+  const outbox = replicaOutbox({
+    id: outboxId,
+    writer,
+    reads,
+    usable,
+    isOpen: () => !wiped && !closed,
+  });
 
   // ---- applying records ----
   const reachable = new WeakMap<ServerState, ReadonlySet<string>>();
@@ -878,7 +681,7 @@ export async function openReplica(options: {
     })();
     db.close();
     itemViews.clear();
-    tail.length = 0;
+    outbox.forget();
     for (const held of current.vaults.values()) held.key.fill(0);
     current = { prefix: '', vaults: new Map(), server: undefined, ledger: new Map() };
     ledgerHash = undefined;
@@ -1022,84 +825,6 @@ export async function openReplica(options: {
     },
   };
 
-  const fromOutboxRow = (row: Record<string, unknown>): AuditEventInput => {
-    const count = row.count as number;
-    return {
-      occurredAt: row.occurred_at as string,
-      accountId: row.account_id as string | null,
-      actorType: row.actor_type as string,
-      actorId: row.actor_id as string,
-      tokenId: row.token_id as string | null,
-      action: row.action as AuditEventInput['action'],
-      resourceType: row.resource_type as AuditEventInput['resourceType'],
-      resourceId: row.resource_id as string | null,
-      vaultId: row.vault_id as string | null,
-      itemId: row.item_id as string | null,
-      itemVersion: row.item_version as number | null,
-      result: row.result as AuditEventInput['result'],
-      requestId: row.request_id as string | null,
-      ip: row.ip as string | null,
-      userAgent: row.user_agent as string | null,
-      ...(count === 1 ? {} : { count }),
-    };
-  };
-
-  /**
-   * The outbox rows up to here are acknowledged: skipped by `pending` and `size` at once, and
-   * deleted by the writer thread in its next commit. Deleted here, on the serving thread's
-   * connection, each acknowledgement was a commit of its own: an fsync on the event loop, and a
-   * wait for the SQLite write lock that the writer thread holds through most of each of its
-   * commits, spent in SQLite's busy handler, which sleeps the whole thread (1, 2, 5 ms, ...).
-   * An acknowledgement lost in a crash only ships those events again, which the central service
-   * keeps once (it knows the outbox's sequence numbers up to which it holds them).
-   */
-  let acknowledgedThrough = reads.outboxAcknowledged.get()?.through ?? 0;
-  /**
-   * The events appended by this process and committed, by seq, oldest first: what `pending`
-   * answers while they reach back to the first unacknowledged seq, instead of reading the rows
-   * back from SQLite on this thread (a shipment's 1,000 rows took ~4 ms of the serving thread,
-   * ~5% of its time under load). Events of an earlier run, or more than TAIL_EVENTS behind,
-   * are read from the file.
-   */
-  const tail: { seq: number; event: AuditEventInput }[] = [];
-  let tailStart = 0;
-  const outbox: Outbox = {
-    id: outboxId,
-    append: async (event) => {
-      if (wiped || closed) throw new Error('the outbox is closed');
-      // Checked here, on this thread: an event the writer thread could not bind fails its caller.
-      toAuditValues(event);
-      const seq = await writer.append(event);
-      tail.push({ seq, event });
-      if (tail.length - tailStart > TAIL_EVENTS) tailStart++;
-      // Compacted now and then, not per event: shifting the front of a long array is a copy.
-      if (tailStart > TAIL_EVENTS) {
-        tail.splice(0, tailStart);
-        tailStart = 0;
-      }
-    },
-    pending: (limit) => {
-      usable();
-      while (tailStart < tail.length && (tail[tailStart] as { seq: number }).seq <= acknowledgedThrough)
-        tailStart++;
-      const first = tail[tailStart];
-      if (first && first.seq === acknowledgedThrough + 1) return tail.slice(tailStart, tailStart + limit);
-      return reads.outbox
-        .all(acknowledgedThrough, limit)
-        .map((row) => ({ seq: row.seq, event: fromOutboxRow(row) }));
-    },
-    acknowledge: (through) => {
-      usable();
-      if (through <= acknowledgedThrough) return;
-      acknowledgedThrough = through;
-      writer.discardThrough(through);
-    },
-    size: () => {
-      usable();
-      return reads.outboxSize.get(acknowledgedThrough)?.n ?? 0;
-    },
-  };
-
   return {
     serverId,
     accountId,
@@ -1141,69 +866,4 @@ function samePublicKey(a: string, b: string): boolean {
   };
   const left = parse(a);
   return left !== undefined && left === parse(b);
-}
-
-/** The replica file cannot be read as one (damaged, truncated, not a database, or tampered with). */
-export class ReplicaUnreadableError extends ProcessError {
-  constructor(message: string, cause: unknown) {
-    super('replica_unreadable', message, { cause });
-  }
-}
-
-/**
- * An error at open as the operator sees it: a refusal already written for them passes as it is;
- * a damaged file or a row that does not open under the replica key is `replica_unreadable`, with
- * what to do, and no detail of the row (the cause is kept for logs).
- */
-function unreadable(dataDir: string, error: unknown): unknown {
-  if (error instanceof ProcessError) return error;
-  const code = (error as { code?: unknown }).code;
-  const sqlite = typeof code === 'string' && code.startsWith('SQLITE_') && code !== 'SQLITE_BUSY';
-  if (!sqlite && !(isAppError(error) && error.code === 'integrity_error')) return error;
-  return new ReplicaUnreadableError(
-    `the replica in ${dataDir} cannot be read (${sqlite ? 'the file is damaged or not a replica' : 'a row does not open under this server’s replica key: it was altered'}); stop the node, delete that directory, and start it again to make a new replica from the central service`,
-    error,
-  );
-}
-
-/**
- * The replica is the node's alone: its directory 0700 (when the node owns it) and its files 0600,
- * also when they existed before with looser modes. SQLite gives its -wal and -shm the database
- * file's mode, so they follow it.
- */
-function keepPrivate(dataDir: string, file: string): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  try {
-    chmodSync(dataDir, 0o700);
-  } catch (error) {
-    // A directory someone else owns (a mounted volume's root, say) keeps its mode: the files
-    // below are the node's own and 0600 whatever it is.
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
-  }
-  // Never through a symbolic link: the node would change (and SQLite write) a file elsewhere.
-  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fsConstants;
-  for (const [suffix, flags] of [
-    ['', O_RDWR | O_CREAT | O_NOFOLLOW],
-    ['-wal', O_RDWR | O_NOFOLLOW],
-    ['-shm', O_RDWR | O_NOFOLLOW],
-  ] as const) {
-    let fd: number;
-    try {
-      fd = openSync(`${file}${suffix}`, flags, 0o600);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') continue;
-      if (code === 'ELOOP')
-        throw new ReplicaUnreadableError(
-          `${file}${suffix} is a symbolic link; a replica's files must be files of its data directory (${dataDir})`,
-          error,
-        );
-      throw error;
-    }
-    try {
-      fchmodSync(fd, 0o600);
-    } finally {
-      closeSync(fd);
-    }
-  }
 }
