@@ -27,6 +27,8 @@ export type LoginOutcome = { session: string } | { challenge: string; purpose: M
 export interface Session {
   record: LoginSessionRecord;
   user: UserRecord;
+  /** The account signed in to (its name, for the pages and the console to show). */
+  account: { id: string; name: string };
   /** The user acting through this session, with their vault permissions. */
   ctx: RequestContext;
 }
@@ -283,6 +285,7 @@ export class LoginService {
       session: {
         record,
         user,
+        account: { id: account.id, name: account.name },
         ctx: {
           actor: { type: 'user', id: user.id, accountId: record.accountId, tokenId: record.id },
           principal: userPrincipal(user, access, account.operator),

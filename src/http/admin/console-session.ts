@@ -106,11 +106,10 @@ function setMfaCookie(reply: FastifyReply, services: Services, value: string, ma
 }
 
 /** What the console shows of a signed-in session. */
-async function sessionView(services: Services, session: Session) {
-  const account = await services.storage.accounts.get(session.record.accountId);
+function sessionView(session: Session) {
   return {
     user: { id: session.user.id, email: session.user.email, role: session.user.role },
-    account: { id: session.record.accountId, name: account?.name ?? '' },
+    account: session.account,
     csrfToken: session.record.csrfToken,
     expiresAt: session.record.expiresAt,
   };
@@ -168,12 +167,12 @@ export function consoleSessionRoutes(services: Services) {
       if (!session || session === 'expired') throw unauthorized('The sign-in ended: sign in again.');
       setSessionCookie(reply, services, result.session, SESSION_TTL_SECONDS);
       return {
-        ...(await sessionView(services, session)),
+        ...sessionView(session),
         ...(result.recoveryCodes ? { recoveryCodes: result.recoveryCodes } : {}),
       };
     });
 
-    app.get('/', async (request) => sessionView(services, await consoleSession(services, request)));
+    app.get('/', async (request) => sessionView(await consoleSession(services, request)));
 
     app.delete('/', async (request, reply) => {
       const session = await consoleSession(services, request);
@@ -249,5 +248,5 @@ async function signedIn(
   const session = await services.login.anySession(outcome.session, facts);
   if (!session || session === 'expired') throw unauthorized('The sign-in ended: sign in again.');
   setSessionCookie(reply, services, outcome.session, SESSION_TTL_SECONDS);
-  return sessionView(services, session);
+  return sessionView(session);
 }
