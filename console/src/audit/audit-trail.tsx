@@ -142,13 +142,13 @@ export function AuditTrail() {
           const first = (cursors.length - 1) * PAGE + 1;
           return (
             <>
-              <p class="muted" role="status" aria-live="polite">
+              <p class="muted audit-status" role="status" aria-live="polite">
                 {rows.length === 0
                   ? 'No event matches these filters.'
                   : `Events ${first}–${first + rows.length - 1}, newest first`}
               </p>
               {rows.length > 0 && <EventTable rows={rows} />}
-              <nav class="row" aria-label="Pages">
+              <div class="row audit-pages">
                 <button
                   type="button"
                   disabled={cursors.length === 1}
@@ -163,7 +163,7 @@ export function AuditTrail() {
                 >
                   Older
                 </button>
-              </nav>
+              </div>
             </>
           );
         }}
