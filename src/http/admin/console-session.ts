@@ -140,7 +140,10 @@ async function throttled<T>(reply: FastifyReply, attempt: () => Promise<T>): Pro
 /**
  * `/api/admin/session`: the web console's sign-in (before any admin authentication), reusing the
  * sign-in pages' LoginService and SecondStep, with their throttle and audit events. See the
- * "Console sessions" section of docs/admin-api.md.
+ * "Console sessions" section of docs/admin-api.md. Registered inside the admin plugin through
+ * `adminRoute`, so the OpenAPI document describes them; their `auth` (`none`, `console`,
+ * `console-second-step`) keeps the admin hook off them: each authenticates as it says. The
+ * bodies of the `console` routes are parsed after the session is checked, as before.
  */
 export function consoleSessionRoutes(services: Services) {
   return async (app: FastifyInstance) => {
