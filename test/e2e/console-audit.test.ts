@@ -162,6 +162,21 @@ describe('the console’s Audit section', () => {
     expect(hers.map((r) => r.seq)).toEqual(
       (await f.admin<Event[]>('GET', `/audit?actor=${aliceId}&action=READ`)).map((e) => e.seq),
     );
+
+    // By time, in the browser's zone: from an hour ahead, nothing; within the last hour, the same.
+    const local = (offsetMs: number) =>
+      page.evaluate((ms) => {
+        const d = new Date(Date.now() + ms);
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+      }, offsetMs);
+    await page.getByLabel('From').fill(await local(3_600_000));
+    await applyFilters(page);
+    expect(await page.locator('.audit-status').textContent()).toBe('No event matches these filters.');
+    await page.getByLabel('From').fill(await local(-3_600_000));
+    await page.getByLabel('Until').fill(await local(3_600_000));
+    await applyFilters(page);
+    expect((await rows(page)).map((r) => r.seq)).toEqual(hers.map((r) => r.seq));
     await context.close();
   });
 
