@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { adminFormat } from '../errors/admin-format.js';
 import type { Services } from '../services.js';
-import { consoleSessionRoutes } from './admin/console-session.js';
 import { adminRoutes } from './admin/routes.js';
 import { baseApp } from './base-app.js';
 import type { ProxyTrust } from './client-address.js';
@@ -41,9 +40,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.register(healthRoutes(options.services.storage));
   app.register(jwksRoutes(options.services));
-  // Before any admin authentication: the console signs in here (a sibling, not a child, of the
-  // admin plugin, so its authentication hook does not run on these routes).
-  app.register(consoleSessionRoutes(options.services), { prefix: '/api/admin/session' });
   app.register(adminRoutes(options.services), { prefix: '/api/admin' });
   app.register(oauthEndpoints(options.services));
   app.register(vaultApi(options.services, options.limits), { prefix: '/api' });

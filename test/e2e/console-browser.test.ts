@@ -195,13 +195,18 @@ describe('the web console in a browser', () => {
     const context = await cspContext();
     const page = await context.newPage();
     await signIn(page, f.ownerEmail, f.ownerPassword);
+    // The heading shows before the vault list has loaded: expiring the session while that
+    // request is in flight made it answer 401 `session_expired`, so the console rightly went to
+    // the sign-in page and the link below never came (the flake). Expire it once the list is in.
+    const productionLink = page.getByRole('link', { name: 'Production' });
+    await productionLink.waitFor();
     const db = new Database(join(f.dataDir, 'keyhold.db'));
     try {
       db.prepare('UPDATE login_sessions SET expires_at = ?').run(new Date(Date.now() - 1000).toISOString());
     } finally {
       db.close();
     }
-    await page.getByRole('link', { name: 'Production' }).click();
+    await productionLink.click();
     await waitForHeading(page, 'Sign in');
     expect(await page.getByRole('status').textContent()).toBe('Your session expired, sign in again');
     await context.close();

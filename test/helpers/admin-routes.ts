@@ -178,6 +178,10 @@ export const ROUTES: Record<string, Row> = {
     call: () => json('/account/policy', { requireMfa: false }),
   },
   'GET /audit': { decides: { account: 'audit:read' }, call: () => json('/audit') },
+  'GET /audit/export': {
+    decides: { account: 'audit:read' },
+    call: () => json('/audit/export?action=READ'),
+  },
   'POST /servers': {
     decides: { account: 'connect:write' },
     call: (_f, n) => json('/servers', { name: `s ${n}`, vaults: [] }),

@@ -14,6 +14,17 @@ import { AppError, isAppError, unauthorized } from '../../errors/app-error.js';
 import type { Services } from '../../services.js';
 import { readCookie, setCookie } from '../oauth/cookies.js';
 import { parseInput } from '../validate.js';
+import {
+  consoleSecondStep,
+  consoleSession as consoleSessionView,
+  consoleSignIn,
+  consoleStartAgain,
+  mfaEnabled,
+  mfaStatus,
+  passwordChanged,
+  totpEnrolment,
+} from './responses.js';
+import { adminRoute } from './route.js';
 
 /** The web console's session cookie: a login session's secret, for the admin API only. */
 export const CONSOLE_COOKIE = 'keyhold_console';
@@ -128,105 +139,205 @@ async function throttled<T>(reply: FastifyReply, attempt: () => Promise<T>): Pro
 /**
  * `/api/admin/session`: the web console's sign-in (before any admin authentication), reusing the
  * sign-in pages' LoginService and SecondStep, with their throttle and audit events. See the
- * "Console sessions" section of docs/admin-api.md.
+ * "Console sessions" section of docs/admin-api.md. Registered inside the admin plugin through
+ * `adminRoute`, so the OpenAPI document describes them; their `auth` (`none`, `console`,
+ * `console-second-step`) keeps the admin hook off them: each authenticates as it says. The
+ * bodies of the `console` routes are parsed after the session is checked, as before.
  */
 export function consoleSessionRoutes(services: Services) {
   return async (app: FastifyInstance) => {
-    app.post('/', async (request, reply) => {
-      const body = parseInput(signInBody, request.body, 'body');
-      const facts = factsOf(request);
-      const outcome = await throttled(reply, () =>
-        services.login.loginAnywhere(body.email, body.password, facts, body.account),
-      );
-      if (outcome === undefined) throw invalidCredentials();
-      if ('accounts' in outcome) return { accounts: outcome.accounts };
-      return signedIn(reply, services, outcome, facts);
+    adminRoute(app, {
+      method: 'POST',
+      path: '/',
+      summary: 'Sign in to the console: sets the session cookie, or asks for an account or a second step',
+      description:
+        'A wrong password and an unknown email answer alike (401 `invalid_credentials`). When the password is right in several accounts and none was named, answers the accounts to pick from; when the user has (or must enrol) a second factor, sets the `keyhold_console_mfa` cookie and answers what the second step needs. Throttled like the sign-in pages (429 with Retry-After).',
+      tag: 'Session',
+      auth: 'none',
+      body: signInBody,
+      response: {
+        status: 200,
+        body: consoleSignIn,
+        description: 'Signed in (with the session cookie set), or the next step',
+      },
+      handler: async ({ request, reply, body }) => {
+        const facts = factsOf(request);
+        const outcome = await throttled(reply, () =>
+          services.login.loginAnywhere(body.email, body.password, facts, body.account),
+        );
+        if (outcome === undefined) throw invalidCredentials();
+        if ('accounts' in outcome) return { accounts: outcome.accounts };
+        return signedIn(reply, services, outcome, facts);
+      },
     });
 
-    app.post('/second-step', async (request, reply) => {
-      const { code } = parseInput(codeBody, request.body, 'body');
-      const facts = factsOf(request);
-      const pending = await services.secondStep.pendingAnywhere(readCookie(request, CONSOLE_MFA_COOKIE));
-      if (!pending) throw unauthorized('The sign-in has expired or used up its attempts: sign in again.');
-      const result = await throttled(reply, () => services.secondStep.submit(pending, code, facts));
-      if (result.status === 'wrong') {
-        throw new AppError(401, 'invalid_credentials', 'The code is wrong or was already used.');
-      }
-      if (result.status === 'start-again') {
-        // The pending sign-in stays; its key was replaced elsewhere: show the new one.
-        const enrolment = await services.secondStep.enrolment(pending);
-        reply.status(409);
-        const message = 'The key was replaced by an enrolment elsewhere: add the new one.';
-        return { status: 409, code: 'conflict', message, secondStep: 'enrol', enrolment };
-      }
-      setMfaCookie(reply, services, '', 0);
-      if (result.status === 'expired') {
-        throw unauthorized('The sign-in has expired or used up its attempts: sign in again.');
-      }
-      const session = await services.login.anySession(result.session, facts);
-      if (!session || session === 'expired') throw unauthorized('The sign-in ended: sign in again.');
-      setSessionCookie(reply, services, result.session, SESSION_TTL_SECONDS);
-      return {
-        ...sessionView(session),
-        ...(result.recoveryCodes ? { recoveryCodes: result.recoveryCodes } : {}),
-      };
-    });
-
-    app.get('/', async (request) => sessionView(await consoleSession(services, request)));
-
-    app.delete('/', async (request, reply) => {
-      const session = await consoleSession(services, request);
-      await services.login.logout(session);
-      setSessionCookie(reply, services, '', 0);
-      return reply.status(204).send();
-    });
-
-    app.post('/password', async (request) => {
-      const session = await consoleSession(services, request);
-      const { current, next } = parseInput(passwordBody, request.body, 'body');
-      try {
-        await services.login.changePassword(session, current, next);
-      } catch (error) {
-        // The shared check answers 401 `unauthorized`, which the console would take for a
-        // session that ended: here it is the typed password that is wrong.
-        if (isAppError(error) && error.code === 'unauthorized') {
-          throw new AppError(401, 'invalid_credentials', 'The current password is wrong.');
+    adminRoute(app, {
+      method: 'POST',
+      path: '/second-step',
+      summary: "The second step of a console sign-in: a TOTP or recovery code, or the new key's first code",
+      tag: 'Session',
+      auth: 'console-second-step',
+      body: codeBody,
+      response: {
+        status: 200,
+        body: consoleSecondStep,
+        description: 'Signed in, the session cookie set; with the recovery codes after an enrolment',
+      },
+      otherResponses: [
+        {
+          status: 409,
+          description: 'The key shown was replaced by an enrolment elsewhere: add this one instead',
+          body: consoleStartAgain,
+        },
+      ],
+      handler: async ({ request, reply, body: { code } }) => {
+        const facts = factsOf(request);
+        const pending = await services.secondStep.pendingAnywhere(readCookie(request, CONSOLE_MFA_COOKIE));
+        if (!pending) throw unauthorized('The sign-in has expired or used up its attempts: sign in again.');
+        const result = await throttled(reply, () => services.secondStep.submit(pending, code, facts));
+        if (result.status === 'wrong') {
+          throw new AppError(401, 'invalid_credentials', 'The code is wrong or was already used.');
         }
-        throw error;
-      }
-      return { changed: true };
+        if (result.status === 'start-again') {
+          // The pending sign-in stays; its key was replaced elsewhere: show the new one.
+          const enrolment = await services.secondStep.enrolment(pending);
+          reply.status(409);
+          const message = 'The key was replaced by an enrolment elsewhere: add the new one.';
+          return { status: 409, code: 'conflict', message, secondStep: 'enrol', enrolment };
+        }
+        setMfaCookie(reply, services, '', 0);
+        if (result.status === 'expired') {
+          throw unauthorized('The sign-in has expired or used up its attempts: sign in again.');
+        }
+        const session = await services.login.anySession(result.session, facts);
+        if (!session || session === 'expired') throw unauthorized('The sign-in ended: sign in again.');
+        setSessionCookie(reply, services, result.session, SESSION_TTL_SECONDS);
+        return {
+          ...sessionView(session),
+          ...(result.recoveryCodes ? { recoveryCodes: result.recoveryCodes } : {}),
+        };
+      },
+    });
+
+    adminRoute(app, {
+      method: 'GET',
+      path: '/',
+      summary: 'The console session: its user, account, CSRF token and expiry',
+      description:
+        'A session past its expiry answers 401 `session_expired`; no or an unknown cookie, 401 `unauthorized`.',
+      tag: 'Session',
+      auth: 'console',
+      response: { status: 200, body: consoleSessionView },
+      handler: async ({ request }) => sessionView(await consoleSession(services, request)),
+    });
+
+    adminRoute(app, {
+      method: 'DELETE',
+      path: '/',
+      summary: 'Sign out of the console: ends the session and clears its cookie',
+      tag: 'Session',
+      auth: 'console',
+      response: { status: 204 },
+      handler: async ({ request, reply }) => {
+        const session = await consoleSession(services, request);
+        await services.login.logout(session);
+        setSessionCookie(reply, services, '', 0);
+      },
+    });
+
+    adminRoute(app, {
+      method: 'POST',
+      path: '/password',
+      summary: "Change the signed-in user's own password, with the current one",
+      description: 'A wrong current password answers 401 `invalid_credentials` (the session goes on).',
+      tag: 'Session',
+      auth: 'console',
+      // Parsed after the session is checked: no session, no word on the body.
+      unparsedBody: { json: passwordBody },
+      response: { status: 200, body: passwordChanged },
+      handler: async ({ request, body: raw }) => {
+        const session = await consoleSession(services, request);
+        const { current, next } = parseInput(passwordBody, raw, 'body');
+        try {
+          await services.login.changePassword(session, current, next);
+        } catch (error) {
+          // The shared check answers 401 `unauthorized`, which the console would take for a
+          // session that ended: here it is the typed password that is wrong.
+          if (isAppError(error) && error.code === 'unauthorized') {
+            throw new AppError(401, 'invalid_credentials', 'The current password is wrong.');
+          }
+          throw error;
+        }
+        return { changed: true };
+      },
     });
 
     // The signed-in user's own two-step sign-in, as the MFA settings page does it.
-    app.get('/mfa', async (request) => {
-      const session = await consoleSession(services, request);
-      return services.mfa.status(session.user);
+    adminRoute(app, {
+      method: 'GET',
+      path: '/mfa',
+      summary: "Whether the signed-in user's two-step sign-in is on",
+      tag: 'Session',
+      auth: 'console',
+      response: { status: 200, body: mfaStatus },
+      handler: async ({ request }) => {
+        const session = await consoleSession(services, request);
+        return services.mfa.status(session.user);
+      },
     });
-    app.post('/mfa/enrolment', async (request) => {
-      const session = await consoleSession(services, request);
-      return services.mfa.enrolment(session.user, { kind: 'session', id: session.record.id });
+    adminRoute(app, {
+      method: 'POST',
+      path: '/mfa/enrolment',
+      summary: 'Start enrolling a TOTP key for the signed-in user (not on until confirmed)',
+      tag: 'Session',
+      auth: 'console',
+      response: { status: 200, body: totpEnrolment },
+      handler: async ({ request }) => {
+        const session = await consoleSession(services, request);
+        return services.mfa.enrolment(session.user, { kind: 'session', id: session.record.id });
+      },
     });
-    app.post('/mfa/enable', async (request, reply) => {
-      const session = await consoleSession(services, request);
-      const { code } = parseInput(codeBody, request.body, 'body');
-      const owner = { kind: 'session', id: session.record.id } as const;
-      const result = await services.mfa.confirm(session.ctx, session.user, owner, code);
-      if (result.status === 'wrong') {
-        throw new AppError(401, 'invalid_credentials', 'The code is wrong; try the current one.');
-      }
-      if (result.status === 'start-again') {
-        reply.status(409);
-        const message = 'The key was replaced by an enrolment elsewhere: start again.';
-        return { status: 409, code: 'conflict', message };
-      }
-      return { recoveryCodes: result.recoveryCodes };
+    adminRoute(app, {
+      method: 'POST',
+      path: '/mfa/enable',
+      summary: "Turn two-step sign-in on with the enrolled key's current code",
+      description:
+        'A wrong code answers 401 `invalid_credentials`; 409 `conflict` when the key was replaced by an enrolment elsewhere (start again).',
+      tag: 'Session',
+      auth: 'console',
+      unparsedBody: { json: codeBody },
+      response: { status: 200, body: mfaEnabled, description: 'On; the recovery codes, shown once' },
+      handler: async ({ request, reply, body: raw }) => {
+        const session = await consoleSession(services, request);
+        const { code } = parseInput(codeBody, raw, 'body');
+        const owner = { kind: 'session', id: session.record.id } as const;
+        const result = await services.mfa.confirm(session.ctx, session.user, owner, code);
+        if (result.status === 'wrong') {
+          throw new AppError(401, 'invalid_credentials', 'The code is wrong; try the current one.');
+        }
+        if (result.status === 'start-again') {
+          reply.status(409);
+          const message = 'The key was replaced by an enrolment elsewhere: start again.';
+          return { status: 409, code: 'conflict', message };
+        }
+        return { recoveryCodes: result.recoveryCodes };
+      },
     });
-    app.post('/mfa/disable', async (request, reply) => {
-      const session = await consoleSession(services, request);
-      const { code } = parseInput(codeBody, request.body, 'body');
-      const off = await throttled(reply, () => services.mfa.disable(session.ctx, session.user, code));
-      if (!off) throw new AppError(401, 'invalid_credentials', 'The code is wrong or was already used.');
-      return services.mfa.status(session.user);
+    adminRoute(app, {
+      method: 'POST',
+      path: '/mfa/disable',
+      summary: 'Turn two-step sign-in off with a current TOTP or recovery code',
+      tag: 'Session',
+      auth: 'console',
+      unparsedBody: { json: codeBody },
+      response: { status: 200, body: mfaStatus },
+      handler: async ({ request, reply, body: raw }) => {
+        const session = await consoleSession(services, request);
+        const { code } = parseInput(codeBody, raw, 'body');
+        const off = await throttled(reply, () => services.mfa.disable(session.ctx, session.user, code));
+        if (!off) throw new AppError(401, 'invalid_credentials', 'The code is wrong or was already used.');
+        return services.mfa.status(session.user);
+      },
     });
   };
 }

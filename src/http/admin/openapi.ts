@@ -57,7 +57,7 @@ export function describeAdminApi(app: FastifyInstance): void {
     path: OPENAPI_PATH,
     summary: 'This description of the admin API (OpenAPI 3.1); needs no authentication',
     tag: 'API description',
-    public: true,
+    auth: 'none',
     response: { status: 200, body: z.record(z.string(), z.unknown()).meta({ description: 'OpenAPI 3.1' }) },
     handler: () => {
       document ??= openApiDocument(routes);
@@ -109,7 +109,14 @@ export function openApiDocument(routes: readonly DescribedRoute[]): OpenApiDocum
           in: 'cookie',
           name: 'keyhold_console',
           description:
-            "The web console's session; a state-changing request (POST, PUT, PATCH, DELETE) also sends `x-csrf-token`.",
+            "The web console's session (http-only, SameSite=Strict, Path=/api/admin), set by POST /api/admin/session; a state-changing request (POST, PUT, PATCH, DELETE) also sends the session's `csrfToken` in the `x-csrf-token` header, and an `Origin`, when sent, must be the service's own.",
+        },
+        secondStepCookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'keyhold_console_mfa',
+          description:
+            'A console sign-in whose password was right and whose second step is pending (http-only, Path=/api/admin/session), set by POST /api/admin/session.',
         },
       },
       responses: {
@@ -123,9 +130,10 @@ export function openApiDocument(routes: readonly DescribedRoute[]): OpenApiDocum
 }
 
 function describeOperation(url: string, op: AdminOperation, components: Components): JsonSchema {
-  const parameters = [
+  const parameters: Parameter[] = [
     ...parametersOf(op.params, 'path', components),
     ...parametersOf(op.query, 'query', components),
+    ...csrfHeader(op),
   ];
   const declared = [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
   for (const name of declared) {
@@ -138,7 +146,7 @@ function describeOperation(url: string, op: AdminOperation, components: Componen
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     tags: [op.tag],
-    ...(op.public ? { security: [] } : {}),
+    ...securityOf(op),
     ...(parameters.length > 0 ? { parameters } : {}),
   };
   const requestBody = requestBodyOf(op, components);
@@ -149,12 +157,59 @@ function describeOperation(url: string, op: AdminOperation, components: Componen
     success.content = { 'application/json': { schema: components.schema(ok.body, 'output') } };
   if ('bytes' in ok)
     success.content = { [ok.bytes]: { schema: { type: 'string', contentMediaType: ok.bytes } } };
+  const others: Record<string, JsonSchema> = {};
+  for (const other of op.otherResponses ?? []) {
+    others[String(other.status)] = {
+      description: other.description,
+      ...(other.body
+        ? { content: { 'application/json': { schema: components.schema(other.body, 'output') } } }
+        : {}),
+    };
+  }
   out.responses = {
     [String(ok.status)]: success,
+    ...others,
     '4XX': { $ref: '#/components/responses/Error' },
     '5XX': { $ref: '#/components/responses/Error' },
   };
   return out;
+}
+
+/** Who may call the operation; the document's default (bearer or console cookie) when unsaid. */
+function securityOf(op: AdminOperation): JsonSchema {
+  switch (op.auth ?? 'admin') {
+    case 'none':
+      return { security: [] };
+    case 'console':
+      return { security: [{ cookieAuth: [] }] };
+    case 'console-second-step':
+      return { security: [{ secondStepCookieAuth: [] }] };
+    default:
+      return {};
+  }
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The CSRF header of a state-changing request made with the console cookie: required on the
+ * routes only the cookie opens, and on the others whenever the cookie (not a bearer) is used.
+ */
+function csrfHeader(op: AdminOperation): Parameter[] {
+  const auth = op.auth ?? 'admin';
+  if (!UNSAFE_METHODS.has(op.method) || (auth !== 'admin' && auth !== 'console')) return [];
+  return [
+    {
+      name: 'x-csrf-token',
+      in: 'header',
+      required: auth === 'console',
+      schema: { type: 'string' },
+      description:
+        auth === 'console'
+          ? "The console session's `csrfToken` (GET /api/admin/session); else 403 `csrf_refused`."
+          : "With the console cookie (cookieAuth): the session's `csrfToken`, else 403 `csrf_refused`. Not sent with a bearer token.",
+    },
+  ];
 }
 
 function describeStatus(status: number): string {
@@ -172,7 +227,7 @@ function operationId(method: string, url: string): string {
 
 interface Parameter {
   name: string;
-  in: 'path' | 'query';
+  in: 'path' | 'query' | 'header';
   required: boolean;
   schema: JsonSchema;
   description?: string;
@@ -235,7 +290,9 @@ class Components {
       unrepresentable: 'any',
     }) as JsonSchema;
     const { $schema: _dialect, $defs, ...root } = json;
-    for (const [name, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+    for (const [name, raw] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+      // A named schema refers to others too (FullItem to File): by their place in the document.
+      const def = rewriteRefs(raw) as JsonSchema;
       const known = this.schemas[name];
       if (known !== undefined && JSON.stringify(known) !== JSON.stringify(def)) {
         throw new Error(`two different schemas are both named ${name}`);

@@ -70,8 +70,16 @@ export interface AdminOperation {
   bodyOptional?: true;
   unparsedBody?: UnparsedBody;
   response: AdminResponse;
-  /** Answered without the admin authentication (the API's own description). */
-  public?: true;
+  /**
+   * Who may call it. `admin` (the default): an admin token, a CLI sign-in or the console cookie,
+   * checked by the admin plugin's hook. `none`: answered without authentication (the API's
+   * description, the console's sign-in). `console`: the route checks the console cookie itself
+   * (the console's own session). `console-second-step`: the cookie of a sign-in whose second
+   * step is pending. Only `admin` routes pass through the admin hook.
+   */
+  auth?: 'admin' | 'none' | 'console' | 'console-second-step';
+  /** Answers besides the success and the `{status, code, message}` errors, when they say more. */
+  otherResponses?: Array<{ status: number; description: string; body?: z.ZodType }>;
 }
 
 export interface AdminRouteSpec<P, Q, B> extends AdminOperation {

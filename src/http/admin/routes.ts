@@ -6,12 +6,12 @@ import { adminTokenRoutes } from './admin-tokens.js';
 import { auditRoutes } from './audit.js';
 import { authenticateAdmin } from './auth.js';
 import { connectAdminRoutes } from './connect-admin.js';
-import { consoleSession, hasConsoleCookie } from './console-session.js';
+import { consoleSession, consoleSessionRoutes, hasConsoleCookie } from './console-session.js';
 import { fileRoutes } from './files.js';
 import { itemRoutes } from './items.js';
 import { mfaAdminRoutes } from './mfa.js';
 import { oauthAdminRoutes } from './oauth-admin.js';
-import { describeAdminApi, OPENAPI_PATH } from './openapi.js';
+import { describeAdminApi } from './openapi.js';
 import { whoAmI } from './responses.js';
 import { adminRoute } from './route.js';
 import { userRoutes } from './users.js';
@@ -26,8 +26,12 @@ export function adminRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     app.decorateRequest('ctx', undefined as never);
     describeAdminApi(app);
+    // The console's sign-in and own session (console-session.ts), described with the rest; their
+    // routes say `auth` other than `admin`, so the hook below lets them by.
+    app.register(consoleSessionRoutes(services), { prefix: '/session' });
     app.addHook('preHandler', async (request) => {
-      if (request.routeOptions.url === `${app.prefix}${OPENAPI_PATH}`) return;
+      // The description and the console's session routes authenticate (or not) by themselves.
+      if ((request.routeOptions.config.adminApi?.auth ?? 'admin') !== 'admin') return;
       // A bearer token wins over the console cookie: a request with an Authorization header is
       // authenticated by it alone (a browser never adds one cross-site without CORS, which this
       // API does not grant), and no CSRF check applies to it.

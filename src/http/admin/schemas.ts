@@ -79,3 +79,6 @@ export const auditQuery = z.strictObject({
   since: instant.optional(),
   until: instant.optional(),
 });
+
+/** The export's query: the trail's filters, without the page (it answers every match). */
+export const auditExportQuery = auditQuery.omit({ limit: true, before: true });
