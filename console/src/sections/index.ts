@@ -1,2 +1,5 @@
 // The console's sections, one line each; the shell orders them by their `order`.
+
+export { account } from './account.js';
+export { people } from './people.js';
 export { vaults } from './vaults.js';
