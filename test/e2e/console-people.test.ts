@@ -286,6 +286,22 @@ describe('People and your account in the console', () => {
     await other.getByLabel('Code').fill(nextTotpCode(secret));
     await other.getByRole('button', { name: 'Verify' }).click();
     await waitForHeading(other, 'Vaults');
+
+    // She turns it off herself with a recovery code, then enrols again with a new key.
+    await other.getByRole('link', { name: 'Account' }).click();
+    await waitForHeading(other, 'Your account');
+    await other.getByLabel('Code').fill(codes[0] ?? '');
+    await other.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
+    await other.getByText('Off: your password alone signs you in.').waitFor();
+    expect((await f.admin<{ enabled: boolean }>('GET', `/users/${carolId}/mfa`)).enabled).toBe(false);
+    await other.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+    const second = ((await other.locator('#totp-secret').textContent()) ?? '').trim();
+    expect(second).not.toBe(secret);
+    await other.getByLabel('Code').fill(totpCode(second));
+    await other.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    await other.locator('.codes li').first().waitFor();
+    await other.getByRole('button', { name: 'I have kept them' }).click();
+    await other.getByRole('button', { name: 'Turn off two-step sign-in' }).waitFor();
     await again.close();
 
     // The owner sees it on the person's page and can turn it off (a lost phone).

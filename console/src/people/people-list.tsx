@@ -43,8 +43,8 @@ export function PeopleList() {
               .map((u) => (
                 <li key={u.id}>
                   <a href={href(personPath(u.id))}>{u.email}</a>
-                  <span class="muted small"> {roleName(u.role)}</span>
-                  {!u.enabled && <span class="state-off small"> Disabled</span>}
+                  <span class="muted small"> · {roleName(u.role)}</span>
+                  {!u.enabled && <span class="state-off small"> · Disabled</span>}
                 </li>
               ))}
           </ul>
