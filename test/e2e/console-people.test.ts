@@ -146,10 +146,19 @@ describe('People and your account in the console', () => {
     await page.getByRole('button', { name: 'Save role' }).click();
     await expect.poll(() => notice(page)).toBe(`${CAROL} is now Member.`);
 
+    // Carol is signed in when she is disabled: her next request ends her session.
+    const carolContext = await cspContext();
+    const carol = await carolContext.newPage();
+    await signInAt(carol, f.url, CAROL, carolPassword);
+
     await page.getByRole('button', { name: `Disable ${CAROL}` }).click();
     await page.getByRole('button', { name: `Enable ${CAROL}` }).waitFor();
     expect(await page.locator('main > p.muted').first().textContent()).toContain('Disabled since');
     expect((await f.admin<{ enabled: boolean }>('GET', `/users/${carolId}`)).enabled).toBe(false);
+    await carol.getByRole('link', { name: 'Account' }).click();
+    await waitForHeading(carol, 'Sign in');
+    expect(await carol.getByRole('status').textContent()).toBe('Sign in to continue.');
+    await carolContext.close();
     const context = await cspContext();
     const refused = await context.newPage();
     await submitSignIn(refused, CAROL, carolPassword);
