@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf } from '../api.js';
 import { useSession } from '../session.js';
 import { Alert, Show, Title, useLoad } from '../ui.js';
@@ -35,8 +35,8 @@ export function AccountPage() {
           </>
         )}
       </dl>
-      <PasswordChange />
       <TwoStep />
+      <PasswordChange />
     </>
   );
 }
@@ -176,10 +176,16 @@ function TwoStep() {
       reload();
     });
   };
+  // A new key on the page: the focus goes to the code it asks for (the key is read just above).
+  const codeRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (step.kind === 'enrol') codeRef.current?.focus();
+  }, [step]);
   const codeInput = (
     <>
       <label for="mfa-code">Code</label>
       <input
+        ref={codeRef}
         id="mfa-code"
         autocomplete="one-time-code"
         inputMode="numeric"
