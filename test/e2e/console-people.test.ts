@@ -215,12 +215,25 @@ describe('People and your account in the console', () => {
     await page.getByRole('button', { name: 'Copy the token' }).click();
     await expect.poll(() => page.evaluate<string>('navigator.clipboard.readText()')).toBe(token);
 
+    // Shown once: leaving the page and coming back shows the token no more.
+    await page
+      .getByRole('navigation', { name: 'People and admin tokens' })
+      .getByRole('link', { name: 'People' })
+      .click();
+    await waitForHeading(page, 'People');
+    await page.goBack();
+    await waitForHeading(page, 'Admin tokens');
+    expect(await page.locator('.once').count()).toBe(0);
+    expect(await page.content()).not.toContain(token);
+
     const before = await whoami(token);
     expect(before.status).toBe(200);
     expect(before.body.token?.name).toBe('ci deploy');
     expect((before.body as { role?: string }).role).toBe('auditor');
 
-    await page.getByRole('button', { name: 'Revoke token ci deploy' }).click();
+    // Keyboard only: the named button, then Enter.
+    await page.getByRole('button', { name: 'Revoke token ci deploy' }).focus();
+    await page.keyboard.press('Enter');
     await expect
       .poll(() => notice(page))
       .toBe('Token ci deploy is revoked: it is refused from its next request.');
@@ -322,6 +335,36 @@ describe('People and your account in the console', () => {
     await ownerPage.getByRole('button', { name: `Turn off two-step sign-in for ${CAROL}` }).click();
     await expect.poll(() => ownerPage.locator('main').textContent()).toContain('Two-step sign-in: off.');
     expect((await f.admin<{ enabled: boolean }>('GET', `/users/${carolId}/mfa`)).enabled).toBe(false);
+  });
+
+  it('an admin sees People too, and the API’s refusal to touch an owner is said on the page', async () => {
+    await f.admin('POST', '/users', { email: 'erin@example.com', role: 'admin', password: CHANGED_PASSWORD });
+    const context = await cspContext();
+    const page = await context.newPage();
+    await signInAt(page, f.url, 'erin@example.com', CHANGED_PASSWORD);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'People' }).click();
+    await waitForHeading(page, 'People');
+    await page.getByRole('link', { name: f.ownerEmail }).click();
+    await waitForHeading(page, f.ownerEmail);
+    await page.getByRole('button', { name: `Disable ${f.ownerEmail}` }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/owner/i);
+    expect(
+      (
+        await f.admin<Array<{ enabled: boolean }>>('GET', `/users?email=${encodeURIComponent(f.ownerEmail)}`)
+      )[0]?.enabled,
+    ).toBe(true);
+    // An admin cannot make an owner either.
+    await page.goto(`${f.url}/console/#/people`);
+    await waitForHeading(page, 'People');
+    await page.getByLabel('Email').fill('frank@example.com');
+    await page.getByLabel('Role').selectOption('owner');
+    await page.getByRole('button', { name: 'Add person' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.locator('.once').count()).toBe(0);
+    expect(await page.locator('.people > li > a').allTextContents()).not.toContain('frank@example.com');
+    await context.close();
   });
 
   it('every page passes axe-core (no serious or critical finding), light and dark, and is photographed', async () => {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, messageOf } from '../api.js';
+import { ApiError, api, messageOf } from '../api.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import { Alert, Show, Title, useLoad } from '../ui.js';
@@ -21,7 +21,8 @@ interface Person {
   user: User;
   vaults: Vault[];
   grants: VaultGrant[];
-  mfa: MfaStatus;
+  /** Undefined when the caller's role may not read it (an admin looking at an owner). */
+  mfa: MfaStatus | undefined;
 }
 
 const loadPerson = async (userId: string): Promise<Person> => {
@@ -30,7 +31,10 @@ const loadPerson = async (userId: string): Promise<Person> => {
     api<User>('GET', base),
     api<Vault[]>('GET', '/vaults'),
     api<VaultGrant[]>('GET', `${base}/vaults`),
-    api<MfaStatus>('GET', `${base}/mfa`),
+    api<MfaStatus>('GET', `${base}/mfa`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 403) return undefined;
+      throw error;
+    }),
   ]);
   return { user, vaults, grants, mfa };
 };
@@ -158,8 +162,15 @@ function PersonView({ person, reload }: { person: Person; reload: () => void }) 
           what="reset link"
         />
       )}
-      <p>Two-step sign-in: {mfa.enabled ? `on, ${mfa.recoveryCodesLeft} recovery codes left.` : 'off.'}</p>
-      {mfa.enabled && (
+      <p>
+        Two-step sign-in:{' '}
+        {mfa === undefined
+          ? 'your role does not show it for this person.'
+          : mfa.enabled
+            ? `on, ${mfa.recoveryCodesLeft} recovery codes left.`
+            : 'off.'}
+      </p>
+      {mfa?.enabled && (
         <div class="row">
           <button
             type="button"
