@@ -75,7 +75,9 @@ async function openCarol(page: Page): Promise<void> {
   await waitForHeading(page, CAROL);
 }
 
-describe('People and your account in the console', () => {
+// Each flow drives chromium through several sign-ins (scrypt) and pages; the axe pass runs axe
+// twice on six pages: on two busy cores that takes longer than vitest's default.
+describe('People and your account in the console', { timeout: 120_000 }, () => {
   let carolPassword = '';
 
   it('an owner adds a person (the password shown once) and gives them one vault', async () => {
