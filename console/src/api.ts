@@ -45,10 +45,21 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message);
 }
 
+/** The sign-in routes, where a 401 is a wrong password or code, not the end of a session. */
+const SIGN_IN = new Set(['GET /session', 'POST /session', 'POST /session/second-step']);
+
+/**
+ * Whether a 401 means the session is over. On the signed-in session routes (password change,
+ * two-step sign-in) `invalid_credentials` is a wrong password or code; any other 401 there, and
+ * every 401 elsewhere, is the session gone.
+ */
+const sessionIsOver = (method: string, path: string, code: string) =>
+  !SIGN_IN.has(`${method} ${path}`) && !(path.startsWith('/session/') && code === 'invalid_credentials');
+
 /**
  * Calls `/api/admin{path}`; resolves to the parsed body (undefined for 204), rejects with an
- * ApiError. A 401 outside the session routes means the session is over: the sign-in page is
- * shown, saying why.
+ * ApiError. A 401 that means the session is over (see sessionIsOver) shows the sign-in page,
+ * saying why.
  */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -72,7 +83,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   if (!response.ok) {
     const error = await errorOf(response);
-    if (error.status === 401 && !path.startsWith('/session')) {
+    if (error.status === 401 && sessionIsOver(method, path, error.code)) {
       csrfToken = undefined;
       onSignedOut(error.code === 'session_expired' ? EXPIRED_MESSAGE : 'Sign in to continue.');
     }

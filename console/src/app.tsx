@@ -57,6 +57,10 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: (messa
     setNotice((n) => (Date.now() - n.at > 1000 ? { message: '', at: 0 } : n));
   }, [path]);
   const sections = SECTIONS.filter((s) => s.visible?.(session) ?? true);
+  // The address of a section this person does not see: say so, not "not found".
+  const forbidden = SECTIONS.some(
+    (s) => !sections.includes(s) && s.routes.some((r) => match(r.pattern, path)),
+  );
   const signOut = async () => {
     try {
       await api('DELETE', '/session');
@@ -114,12 +118,20 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: (messa
         <p class="notice" role="status">
           {notice.message}
         </p>
-        {view ?? (
-          <>
-            <Title text="Not found" />
-            <p>There is no page at this address.</p>
-          </>
-        )}
+        {view ??
+          (forbidden ? (
+            <>
+              <Title text="Not allowed" />
+              <p class="alert" role="alert">
+                Your role in this account does not include this page.
+              </p>
+            </>
+          ) : (
+            <>
+              <Title text="Not found" />
+              <p>There is no page at this address.</p>
+            </>
+          ))}
       </main>
     </SessionCtx.Provider>
   );
