@@ -9,11 +9,31 @@ interface User {
   email: string;
 }
 
+const ONE_VAULT = /^vault:([a-z0-9]{26}):(read|write)$/;
+const EVERY_VAULT = /^vault:(read|write)$/;
+
+/** A vault API scope in words, naming the vault (the same words the person sees). */
+function inWords(scope: string, vaults: Map<string, string>): string {
+  const one = ONE_VAULT.exec(scope);
+  const every = EVERY_VAULT.exec(scope);
+  const permission = one?.[2] ?? every?.[1];
+  if (!permission) return scope;
+  const where = one ? (vaults.get(one[1] as string) ?? 'a deleted vault') : 'every vault they can open';
+  return permission === 'read'
+    ? `Read the items in ${where} (read includes passwords and other secret values)`
+    : `Create, change and delete items in ${where}`;
+}
+
 /** Every user's grants, for an admin to review and revoke. */
 export function UsersGrants() {
   const { notify } = useSession();
   const [data, reload] = useLoad(
-    () => Promise.all([api<Grant[]>('GET', '/grants'), api<User[]>('GET', '/users')]),
+    () =>
+      Promise.all([
+        api<Grant[]>('GET', '/grants'),
+        api<User[]>('GET', '/users'),
+        api<Array<{ id: string; name: string }>>('GET', '/vaults'),
+      ]),
     'users-grants',
   );
   const revoke = async (g: Grant, email: string) => {
@@ -33,8 +53,9 @@ export function UsersGrants() {
         What each person allowed an application to reach. Revoking one ends its tokens at once.
       </p>
       <Show loaded={data}>
-        {([grants, users]) => {
+        {([grants, users, vaults]) => {
           const emails = new Map(users.map((u) => [u.id, u.email]));
+          const names = new Map(vaults.map((v) => [v.id, v.name]));
           return grants.length === 0 ? (
             <p>Nobody has given an application access.</p>
           ) : (
@@ -47,10 +68,10 @@ export function UsersGrants() {
                     <p class="small">
                       Granted by {email} on {when(g.createdAt)}
                     </p>
-                    <ul class="plain small">
+                    <ul class="access small">
                       {g.scopes.map((s) => (
                         <li key={s}>
-                          <code>{s}</code>
+                          {inWords(s, names)} <code class="muted">{s}</code>
                         </li>
                       ))}
                     </ul>
