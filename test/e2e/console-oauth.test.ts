@@ -339,6 +339,24 @@ describe('OAuth in the console', () => {
     await context.close();
   }, 240_000);
 
+  it('an admin revokes a member’s grant from the users’ grants page', async () => {
+    // The screenshots above left the member's second grant in place.
+    const before = await f.admin<Array<{ id: string; clientName: string }>>('GET', '/grants');
+    expect(before.map((g) => g.clientName)).toEqual([CLIENT_NAME]);
+    const admin = await cspContext();
+    const tab = await admin.newPage();
+    await signIn(tab, f.url, f.ownerEmail, f.ownerPassword);
+    await tab.goto(`${f.url}/console/#/oauth/grants`);
+    await waitForHeading(tab, 'Users’ grants');
+    await tab.getByRole('button', { name: `Revoke ${MEMBER.email}’s grant to ${CLIENT_NAME}` }).click();
+    await tab.getByText('Nobody has given an application access.').waitFor();
+    expect(await tab.getByRole('status').textContent()).toBe(
+      `${MEMBER.email}’s grant to ${CLIENT_NAME} is revoked; its tokens no longer work.`,
+    );
+    expect(await f.admin('GET', '/grants')).toEqual([]);
+    await admin.close();
+  });
+
   it('no page reported a CSP violation, and every API call the console made is documented', async () => {
     expect(record.violations).toEqual([]);
     for (const call of [
