@@ -301,6 +301,16 @@ describe('OAuth in the console', () => {
     await waitForHeading(tab, 'Your grants');
     expect(await tab.getByRole('button', { name: `Revoke ${CLIENT_NAME}` }).count()).toBe(1);
     await check('oauth-page-grants');
+    // The other pages of the same frame, reached from the grants page.
+    await tab.goto(`${f.issuer}/password`);
+    await waitForHeading(tab, 'Change your password');
+    await check('oauth-page-password');
+    await tab.goto(`${f.issuer}/mfa`);
+    await tab.locator('h1').waitFor();
+    await check('oauth-page-mfa');
+    await tab.goto(`${f.issuer}/device`);
+    await tab.locator('h1').waitFor();
+    await check('oauth-page-device');
 
     // The member's Connected applications, with the grant just made.
     await signIn(tab, f.url, MEMBER.email, MEMBER.password);
