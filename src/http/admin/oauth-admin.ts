@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { connectedApplications } from '../../domain/oauth/connected-apps.js';
 import { MAX_REDIRECT_URI_LENGTH } from '../../domain/oauth/redirect-uris.js';
 import { MAX_SCOPE_NAME_LENGTH } from '../../domain/oauth/scope-names.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../../domain/oauth/token-issuer.js';
@@ -83,7 +82,7 @@ const createClientBody = z.strictObject({
  */
 export function oauthAdminRoutes(
   app: FastifyInstance,
-  { resourceServers, clients, grants, vaults, storage, catalogCheck: check }: Services,
+  { resourceServers, clients, grants, catalogCheck: check, connectedApps }: Services,
 ): void {
   const tag = 'OAuth';
   adminRoute(app, {
@@ -191,7 +190,7 @@ export function oauthAdminRoutes(
       'got a token. Any signed-in person may list their own; an admin token has none (403).',
     tag,
     response: { status: 200, body: z.array(connectedApplication) },
-    handler: ({ ctx }) => connectedApplications({ storage, grants, vaults }, ctx),
+    handler: ({ ctx }) => connectedApps(ctx),
   });
   adminRoute(app, {
     method: 'DELETE',

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { ID_PATTERN } from '../../../crypto/ids.js';
-import { connectedApplications } from '../../../domain/oauth/connected-apps.js';
 import { notFound } from '../../../errors/app-error.js';
 import type { Services } from '../../../services.js';
 import { checkCsrf, formOf, pageContext } from './page-context.js';
@@ -16,7 +15,7 @@ export function grantRoutes(app: FastifyInstance, services: Services): void {
   app.get('/oauth/:accountId/grants', async (request, reply) => {
     const page = await pageContext(services, request);
     if (!page.session) return reply.redirect(`${page.base}/login`, 303);
-    const apps = await connectedApplications(services, page.session.ctx);
+    const apps = await services.connectedApps(page.session.ctx);
     const rows: GrantRow[] = apps.map((g) => ({
       id: g.id,
       clientName: g.clientName,
