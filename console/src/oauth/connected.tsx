@@ -43,8 +43,9 @@ export function ConnectedApplications() {
                     {app.lastUsedAt ? `Last used ${when(app.lastUsedAt)}.` : 'Not used yet.'}
                   </p>
                   <p class="small muted">
-                    Its keys last {duration(app.accessTokenTtl)} and are renewed; unused for{' '}
-                    {duration(app.refreshTokenTtl)}, its access ends.
+                    Its keys last {duration(app.accessTokenTtl)} and are renewed; after{' '}
+                    {duration(app.refreshTokenTtl)} without renewing, its keys stop working until it sends you
+                    back to Keyhold.
                   </p>
                   <button type="button" class="small" onClick={() => revoke(app)}>
                     Revoke {app.clientName}

@@ -35,7 +35,7 @@ export interface ConnectedApplication {
   lastUsedAt: string | null;
   /** How long each access token lasts, in seconds. */
   accessTokenTtl: number;
-  /** How long a refresh token lasts unused, in seconds: using it gets a new one. */
+  /** How long a refresh token lasts unused, in seconds: using it gets a new one; past it, the app asks the user again. */
   refreshTokenTtl: number;
 }
 

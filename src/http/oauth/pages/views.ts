@@ -94,7 +94,7 @@ ${
 }</p>
 <ul class="facts">
 <li>After you answer, you go back to <strong>${redirectHost(p.redirectUri)}</strong>.</li>
-<li>Access lasts until you revoke it (Connected applications, in the Keyhold console): the application gets keys that last ${inWords(p.accessTokenTtl)} and renews them; unused for ${inWords(p.refreshTokenTtl)}, its access ends.</li>
+<li>Access lasts until you revoke it (Connected applications, in the Keyhold console): the application gets keys that last ${inWords(p.accessTokenTtl)} and renews them; after ${inWords(p.refreshTokenTtl)} without renewing, its keys stop working until it sends you back to Keyhold.</li>
 </ul>
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
