@@ -19,6 +19,7 @@ import { CatalogCache } from './domain/oauth/catalog.js';
 import { type CatalogCheck, checkCatalog } from './domain/oauth/catalog-check.js';
 import { ClientAuthenticator } from './domain/oauth/client-auth.js';
 import { type ClientService, clientService } from './domain/oauth/client-service.js';
+import { type ConnectedApplication, connectedApplications } from './domain/oauth/connected-apps.js';
 import type { OAuthDeps } from './domain/oauth/context.js';
 import { DeviceApproval } from './domain/oauth/device-approval.js';
 import { type GrantService, grantService } from './domain/oauth/grant-service.js';
@@ -54,6 +55,8 @@ export interface Services {
   grants: GrantService;
   /** `keyhold scopes check`: lints the account's catalog, resource servers and clients. */
   catalogCheck: (ctx: RequestContext) => Promise<CatalogCheck>;
+  /** The signed-in person's own grants, in words (the console's Connected applications, the grants page). */
+  connectedApps: (ctx: RequestContext) => Promise<ConnectedApplication[]>;
   login: LoginService;
   /** TOTP second factors: enrolment, reset, the account policy. */
   mfa: MfaService;
@@ -79,11 +82,14 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
   const login = new LoginService(storage);
   const mfa = new MfaService(storage, keyring);
   const replicaState = new ReplicaState(storage, keyring);
+  const grants = grantService(storage);
+  const vaults = vaultService(storage, keyring);
   return {
     resourceServers: resourceServerService(storage),
     clients: clientService(storage),
-    grants: grantService(storage),
+    grants,
     catalogCheck: (ctx) => checkCatalog(storage, ctx),
+    connectedApps: (ctx) => connectedApplications({ storage, grants, vaults }, ctx),
     login,
     mfa,
     secondStep: new SecondStep(storage, keyring, login, mfa),
@@ -107,7 +113,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
     accounts: accountService(storage, signingKeys),
     adminTokens: adminTokenService(storage),
     users: userService(storage, { pagesBase: (accountId) => `${options.publicUrl()}/oauth/${accountId}` }),
-    vaults: vaultService(storage, keyring),
+    vaults,
     items: itemService(storage, keyring),
     files: fileService(storage, keyring),
     refusals: new RefusalSummaries(

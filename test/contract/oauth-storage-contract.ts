@@ -380,6 +380,18 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect(await storage.clients.list(a)).toEqual([]);
       });
 
+      it('replaces a client’s secret hash within its account only', async () => {
+        const a = await account();
+        const b = await account();
+        const c = await client(a);
+        const fresh = hash();
+        expect(await storage.clients.replaceSecret(b, c.id, fresh)).toBe(false);
+        expect((await storage.clients.findById(c.id))?.secretHash).toEqual(c.secretHash);
+        expect(await storage.clients.replaceSecret(a, c.id, fresh)).toBe(true);
+        expect(await storage.clients.findById(c.id)).toEqual({ ...c, secretHash: fresh });
+        expect(await storage.clients.replaceSecret(a, `kc-${newId()}`, fresh)).toBe(false);
+      });
+
       it('refuses a duplicate client id', async () => {
         const accountId = await account();
         const c = await client(accountId);
@@ -605,6 +617,16 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         await storage.oauthTokens.revoke(e.access.id, '2026-01-03T00:00:00.000Z');
         expect((await storage.oauthTokens.findByHash(e.access.tokenHash))?.revokedAt).toBe(later);
         expect((await storage.oauthTokens.findByHash(e.refresh.tokenHash))?.revokedAt).toBeNull();
+      });
+
+      it('tells when each grant last had a token issued, and nothing for a grant without one', async () => {
+        const e = await everything();
+        const quiet = await grant(e.accountId, e.userId, e.client.id, 'urn:quiet');
+        const newest = '2026-01-05T00:00:00.000Z';
+        await token(e.grant, { userId: e.userId, grantId: e.grant.id, kind: 'refresh', createdAt: newest });
+        const last = await storage.oauthTokens.lastIssuedByGrant([e.grant.id, quiet.id]);
+        expect([...last]).toEqual([[e.grant.id, newest]]);
+        expect(await storage.oauthTokens.lastIssuedByGrant([])).toEqual(new Map());
       });
 
       it('revokes every token descending from a code, and only those', async () => {

@@ -212,6 +212,35 @@ describe('keyhold client', () => {
   });
 });
 
+describe('keyhold client rotate-secret', () => {
+  it('prints a new secret once; the old one is refused at the token endpoint', async () => {
+    const service = await json<ClientView & { clientSecret: string }>(
+      cmd`client create ${'Rotating job'} --scope billing:read`,
+    );
+    const rotated = await kh(cmd`client rotate-secret ${service.clientId}`);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const secret = rotated.stdout.trim().split('\n').at(-1) ?? '';
+    expect(secret).toMatch(/^khcs_[A-Za-z0-9_-]{43}$/);
+    expect(rotated.stdout).toContain('the old one no longer works');
+    const tokenWith = (s: string) =>
+      fetch(`${server.url}/oauth/${init.accountId}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${service.clientId}:${s}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials&scope=billing%3Aread',
+      });
+    expect((await tokenWith(service.clientSecret)).status).toBe(401);
+    expect((await tokenWith(secret)).status).toBe(200);
+    const again = await json<{ clientSecret: string }>(cmd`client rotate-secret ${service.clientId}`);
+    expect(again.clientSecret).not.toBe(secret);
+    expect(failure(await kh(cmd`client rotate-secret ${`kc-${'z'.repeat(26)}`}`))).toContain('not found');
+    // Leave the registry as the later tests expect it.
+    expect((await kh(cmd`client delete ${service.clientId}`)).code).toBe(0);
+  });
+});
+
 describe('keyhold scopes check', () => {
   it('exits 0 on the consistent catalog', async () => {
     const result = await kh(cmd`scopes check`);

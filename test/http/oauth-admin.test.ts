@@ -490,8 +490,10 @@ describe('authentication and secrets', () => {
     ['GET', '/clients'],
     ['GET', `/clients/kc-${'a'.repeat(26)}`],
     ['DELETE', `/clients/kc-${'a'.repeat(26)}`],
+    ['POST', `/clients/kc-${'a'.repeat(26)}/secret`],
     ['GET', '/scopes/check'],
     ['GET', '/grants'],
+    ['GET', '/grants/mine'],
     ['DELETE', `/grants/${'a'.repeat(26)}`],
   ];
 

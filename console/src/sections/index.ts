@@ -2,5 +2,6 @@
 
 export { account } from './account.js';
 export { audit } from './audit.js';
+export { connected, oauth } from './oauth.js';
 export { people } from './people.js';
 export { vaults } from './vaults.js';

@@ -148,6 +148,26 @@ export function registerClient(program: Command): void {
 
   remote(
     client
+      .command('rotate-secret <id>')
+      .description(
+        'give a confidential client a new secret, printed once; the old one stops working at once',
+      ),
+  ).action(async (id: string, opts: RemoteOptions) => {
+    const rotated = await clientFor(opts).request<ClientView & { clientSecret: string }>(
+      'POST',
+      apiPath('clients', id, 'secret'),
+    );
+    emit(rotated, opts, (c) =>
+      [
+        `Client ${c.name} (${c.clientId}) has a new secret; the old one no longer works.`,
+        'The client secret is shown only once; store it now (keyhold cannot show it again):',
+        c.clientSecret,
+      ].join('\n'),
+    );
+  });
+
+  remote(
+    client
       .command('delete <id>')
       .description("delete a client, with its users' grants and every token issued to it"),
   ).action(async (id: string, opts: RemoteOptions) => {

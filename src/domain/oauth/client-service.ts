@@ -40,6 +40,11 @@ export interface ClientService {
   create(ctx: RequestContext, input: ClientInput): Promise<ClientView & { clientSecret?: string }>;
   list(ctx: RequestContext): Promise<ClientView[]>;
   get(ctx: RequestContext, clientId: string): Promise<ClientView>;
+  /**
+   * Gives a confidential client (client_secret_basic or _post) a new secret, returned once; the
+   * old one stops working at once. Tokens already issued are left alone.
+   */
+  rotateSecret(ctx: RequestContext, clientId: string): Promise<ClientView & { clientSecret: string }>;
   delete(ctx: RequestContext, clientId: string): Promise<void>;
 }
 
@@ -127,6 +132,35 @@ export function clientService(storage: Storage): ClientService {
       const client = await storage.clients.findById(clientId);
       if (!client || client.accountId !== ctx.actor.accountId) throw notFound(`client ${clientId} not found`);
       return clientView(client);
+    },
+
+    async rotateSecret(ctx, clientId) {
+      await authorizeAccount(storage, ctx, 'oauth:write', {
+        denied: { action: 'UPDATE', resourceId: clientId },
+      });
+      const accountId = ctx.actor.accountId;
+      const clientSecret = newBearerSecret(CLIENT_SECRET_PREFIX);
+      const client = await storage.transaction(async (tx) => {
+        const found = await tx.clients.findById(clientId);
+        if (!found || found.accountId !== accountId) throw notFound(`client ${clientId} not found`);
+        if (found.secretHash === null) {
+          throw conflict(
+            found.authMethod === 'private_key_jwt'
+              ? 'this client signs in with its private key (private_key_jwt): it has no secret to rotate'
+              : 'this client is public: it has no secret to rotate',
+          );
+        }
+        if (!(await tx.clients.replaceSecret(accountId, clientId, hashSecret(clientSecret))))
+          throw notFound(`client ${clientId} not found`);
+        await recordAudit(tx.audit, ctx, {
+          action: 'UPDATE',
+          resourceType: 'OAUTH_CLIENT',
+          resourceId: clientId,
+          result: 'SUCCESS',
+        });
+        return found;
+      });
+      return { ...clientView(client), clientSecret };
     },
 
     async delete(ctx, clientId) {

@@ -8,11 +8,13 @@ import type { Services } from '../../services.js';
 import { ACCESS_TOKEN_FORMATS, CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports.js';
 import {
   catalogCheck,
+  connectedApplication,
   createdOAuthClient,
   createdResourceServer,
   oauthClient,
   oauthGrant,
   resourceServer,
+  rotatedOAuthClient,
 } from './responses.js';
 import { adminRoute } from './route.js';
 import { id } from './schemas.js';
@@ -80,7 +82,7 @@ const createClientBody = z.strictObject({
  */
 export function oauthAdminRoutes(
   app: FastifyInstance,
-  { resourceServers, clients, grants, catalogCheck: check }: Services,
+  { resourceServers, clients, grants, catalogCheck: check, connectedApps }: Services,
 ): void {
   const tag = 'OAuth';
   adminRoute(app, {
@@ -143,6 +145,15 @@ export function oauthAdminRoutes(
     handler: ({ ctx, params }) => clients.get(ctx, params.clientId),
   });
   adminRoute(app, {
+    method: 'POST',
+    path: '/clients/:clientId/secret',
+    summary: 'Give a confidential client a new secret, shown once (the old one stops working at once)',
+    tag,
+    params: clientParams,
+    response: { status: 200, body: rotatedOAuthClient },
+    handler: ({ ctx, params }) => clients.rotateSecret(ctx, params.clientId),
+  });
+  adminRoute(app, {
     method: 'DELETE',
     path: '/clients/:clientId',
     summary: "Delete an OAuth client with its users' grants, codes and tokens",
@@ -169,6 +180,17 @@ export function oauthAdminRoutes(
     query: grantQuery,
     response: { status: 200, body: z.array(oauthGrant) },
     handler: ({ ctx, query }) => grants.list(ctx, query.userId === undefined ? {} : { userId: query.userId }),
+  });
+  adminRoute(app, {
+    method: 'GET',
+    path: '/grants/mine',
+    summary: "The caller's own grants in words: connected applications (a signed-in person only)",
+    description:
+      'What each application can reach (vault names, read or write), when it was granted and when it last ' +
+      'got a token. Any signed-in person may list their own; an admin token has none (403).',
+    tag,
+    response: { status: 200, body: z.array(connectedApplication) },
+    handler: ({ ctx }) => connectedApps(ctx),
   });
   adminRoute(app, {
     method: 'DELETE',

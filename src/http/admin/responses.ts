@@ -320,6 +320,9 @@ export const createdOAuthClient = oauthClient
     }),
   })
   .meta({ id: 'CreatedOAuthClient' });
+export const rotatedOAuthClient = oauthClient
+  .extend({ clientSecret: z.string().meta({ description: 'The new secret (`khcs_…`), shown once.' }) })
+  .meta({ id: 'RotatedOAuthClient' });
 
 /** `CatalogCheck` (domain/oauth/catalog-check.ts, catalog-lint.ts). */
 export const catalogCheck = z
@@ -399,3 +402,26 @@ export const consoleStartAgain = errorBody
   .meta({ id: 'ConsoleStartAgain' });
 export const passwordChanged = z.strictObject({ changed: z.literal(true) });
 export const mfaEnabled = z.strictObject({ recoveryCodes });
+/** `ConnectedApplication` (domain/oauth/connected-apps.ts): one of the caller's own grants, in words. */
+export const connectedApplication = z
+  .strictObject({
+    id,
+    clientId: z.string(),
+    clientName: z.string(),
+    resource: z.string(),
+    resourceName: z.string(),
+    access: z.array(
+      z.strictObject({
+        scope: z.string(),
+        words: z.string(),
+        vault: z.strictObject({ id, name: z.string().nullable() }).nullable(),
+        permission: z.enum(['read', 'write']).nullable(),
+      }),
+    ),
+    createdAt: time,
+    updatedAt: time,
+    lastUsedAt: time.nullable().meta({ description: 'When the application last got a token under it.' }),
+    accessTokenTtl: z.number().int(),
+    refreshTokenTtl: z.number().int(),
+  })
+  .meta({ id: 'ConnectedApplication' });

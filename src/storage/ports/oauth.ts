@@ -88,6 +88,8 @@ export interface ClientStore {
   /** By client id alone: the token endpoint learns the account from the client. */
   findById(id: string): Promise<ClientRecord | undefined>;
   list(accountId: string): Promise<ClientRecord[]>;
+  /** Replaces a client's secret hash (a rotation); false when there is no such client. */
+  replaceSecret(accountId: string, id: string, secretHash: Buffer): Promise<boolean>;
   delete(accountId: string, id: string): Promise<boolean>;
 }
 
@@ -187,6 +189,11 @@ export interface OAuthTokenStore {
    * transaction. Returns how many tokens changed.
    */
   narrowByGrant(grantId: string, scopes: readonly string[], at: string): Promise<number>;
+  /**
+   * When each of these grants last had a token issued (a code exchanged or a refresh): the
+   * newest `createdAt` among its tokens still on record. Grants without one are absent.
+   */
+  lastIssuedByGrant(grantIds: readonly string[]): Promise<Map<string, string>>;
   /** Deletes tokens that expired before `before`; returns how many. */
   purgeExpired(before: string): Promise<number>;
 }

@@ -6,6 +6,7 @@ import {
   validateAuthorizationRequest,
 } from '../../../domain/oauth/authorization-request.js';
 import { approve, planConsent, reuseGrant } from '../../../domain/oauth/consent.js';
+import { REFRESH_TOKEN_TTL } from '../../../domain/oauth/token-issuer.js';
 import type { Services } from '../../../services.js';
 import { checkCsrf, field, formOf, type PageContext, pageContext } from './page-context.js';
 import { sendPage } from './security-headers.js';
@@ -105,7 +106,10 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
         csrf: session.record.csrfToken,
         request: query,
         clientName: authz.client.name,
+        redirectUri: authz.redirectUri,
         resourceName: authz.resource.name,
+        accessTokenTtl: authz.resource.accessTokenTtl,
+        refreshTokenTtl: REFRESH_TOKEN_TTL,
         userEmail: session.user.email,
         items,
       }),

@@ -17,7 +17,7 @@ export function userCodePage(p: {
 <input type="hidden" name="csrf" value="${p.csrf}">
 <label for="user_code">Code</label>
 <input id="user_code" name="user_code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required maxlength="20" value="${p.code ?? ''}">
-<button type="submit">Continue</button>
+<button type="submit" class="primary">Continue</button>
 </form>`,
   );
 }
@@ -41,7 +41,7 @@ ${r.scopes.map((s) => html`<fieldset class="scope"><legend><code>${s.scope}</cod
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <input type="hidden" name="user_code" value="${r.userCode}">
-<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="approve" class="primary">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
   );

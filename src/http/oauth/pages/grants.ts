@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { ID_PATTERN } from '../../../crypto/ids.js';
-import { findScope, loadCatalog } from '../../../domain/oauth/catalog.js';
-import { PER_VAULT_SCOPE } from '../../../domain/oauth/vault-api.js';
 import { notFound } from '../../../errors/app-error.js';
 import type { Services } from '../../../services.js';
 import { checkCsrf, formOf, pageContext } from './page-context.js';
@@ -9,33 +7,22 @@ import { sendPage } from './security-headers.js';
 import { type GrantRow, grantsPage } from './views.js';
 
 /**
- * `GET /oauth/{account}/grants`: what the signed-in user has allowed, in words (scope
- * descriptions and vault names), each with a revoke button. Revoking deletes the grant and with
+ * `GET /oauth/{account}/grants`: what the signed-in user has allowed, in words (vault
+ * names, what reading includes), when and when last used, each with a named revoke button. Revoking deletes the grant and with
  * it every code and token issued under it.
  */
 export function grantRoutes(app: FastifyInstance, services: Services): void {
   app.get('/oauth/:accountId/grants', async (request, reply) => {
     const page = await pageContext(services, request);
     if (!page.session) return reply.redirect(`${page.base}/login`, 303);
-    const ctx = page.session.ctx;
-    const [grants, catalog, vaults] = await Promise.all([
-      services.grants.list(ctx),
-      loadCatalog(services.storage, page.accountId),
-      services.vaults.list(ctx),
-    ]);
-    const vaultNames = new Map(vaults.map((v) => [v.id, v.name]));
-    const rows: GrantRow[] = grants.map((g) => ({
+    const apps = await services.connectedApps(page.session.ctx);
+    const rows: GrantRow[] = apps.map((g) => ({
       id: g.id,
       clientName: g.clientName,
-      resourceName: catalog.resourceServers.find((s) => s.identifier === g.resource)?.name ?? g.resource,
+      resourceName: g.resourceName,
+      access: g.access,
       createdAt: g.createdAt,
-      scopes: g.scopes.map((scope) => {
-        const description = findScope(catalog, scope)?.description ?? '';
-        const vaultId = PER_VAULT_SCOPE.exec(scope)?.[1];
-        const vault =
-          vaultId === undefined ? undefined : (vaultNames.get(vaultId) ?? 'a vault you can no longer see');
-        return { scope, description: vault === undefined ? description : `${description}: ${vault}` };
-      }),
+      lastUsedAt: g.lastUsedAt,
     }));
     const notice = new URLSearchParams(request.url.split('?')[1] ?? '').has('revoked')
       ? 'The grant is revoked; its tokens no longer work.'

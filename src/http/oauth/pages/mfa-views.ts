@@ -47,7 +47,7 @@ export function codePage(p: {
 ${pendingField(p.request, p.next)}
 <label for="code">The 6-digit code from your authenticator app, or one of your recovery codes</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="64" autofocus>
-<button type="submit">Verify</button>
+<button type="submit" class="primary">Verify</button>
 </form>`,
   );
 }
@@ -74,7 +74,7 @@ ${p.required ? html`<p>Your account requires a second step at sign-in. Set it up
 ${pendingField(p.request, p.next)}
 <label for="code">Code from the app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="64" autofocus>
-<button type="submit">Turn on</button>
+<button type="submit" class="primary">Turn on</button>
 </form>`,
   );
 }

@@ -22,24 +22,57 @@ ${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
 <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${p.email ?? ''}">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
-<button type="submit">Sign in</button>
+<button type="submit" class="primary">Sign in</button>
 </form>`,
   );
 }
+
+/** A number of seconds in words: `3600` → `1 hour`, `2592000` → `30 days`. */
+export function inWords(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, unit] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return `${n} ${unit}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${seconds} seconds`;
+}
+
+/** Where a redirect URI sends the browser, for people: its host, or its scheme for an app's own. */
+export function redirectHost(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host || url.protocol.replace(/:$/, '');
+  } catch {
+    return uri;
+  }
+}
+
+/** Whether a requested scope reads vault items (and so their passwords). */
+const READS_VAULT = /^vault:(?:\*:|[a-z0-9]{26}:)?read$/;
 
 export function consentPage(p: {
   action: string;
   csrf: string;
   request: string;
   clientName: string;
+  redirectUri: string;
   resourceName: string;
   userEmail: string;
   items: ConsentItem[];
+  /** How long an access token lasts, and a refresh token unused (seconds). */
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
 }) {
   const items = p.items.map(
     (item) => html`<fieldset class="scope">
 <legend><code>${item.requested}</code></legend>
-<p>${item.description}</p>
+<p>${item.description}${READS_VAULT.test(item.requested) ? html`. <strong>Read includes passwords and other secret values.</strong>` : ''}</p>
 ${
   item.options.length === 0
     ? html`<p>Nothing of yours matches this request.</p>`
@@ -59,11 +92,15 @@ ${
     ? html`You have already granted what is marked. What you allow now replaces it: untick anything you no longer want to share.`
     : html`Untick anything you do not want to share.`
 }</p>
+<ul class="facts">
+<li>After you answer, you go back to <strong>${redirectHost(p.redirectUri)}</strong>.</li>
+<li>Access lasts until you revoke it (Connected applications, in the Keyhold console): the application gets keys that last ${inWords(p.accessTokenTtl)} and renews them; after ${inWords(p.refreshTokenTtl)} without renewing, its keys stop working until it sends you back to Keyhold.</li>
+</ul>
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <input type="hidden" name="request" value="${p.request}">
 ${items}
-<button type="submit" name="decision" value="approve">Allow selected</button>
+<button type="submit" name="decision" value="approve" class="primary">Allow selected</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
   );
@@ -73,9 +110,13 @@ export interface GrantRow {
   id: string;
   clientName: string;
   resourceName: string;
-  scopes: { scope: string; description: string }[];
+  access: { scope: string; words: string }[];
   createdAt: string;
+  lastUsedAt: string | null;
 }
+
+/** A time as people read it, in UTC (the page has no script to use the browser's zone). */
+const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 export function grantsPage(p: {
   base: string;
@@ -86,23 +127,25 @@ export function grantsPage(p: {
 }) {
   const rows = p.grants.map(
     (g) => html`<tr>
-<td>${g.clientName}<br><small>${g.resourceName}</small></td>
-<td>${g.scopes.map((s) => html`<div><code>${s.scope}</code> ${s.description}</div>`)}</td>
+<td><strong>${g.clientName}</strong><br><small class="muted">${g.resourceName}</small></td>
+<td><ul>${g.access.map((a) => html`<li>${a.words} <small class="muted"><code>${a.scope}</code></small></li>`)}</ul></td>
+<td><small>Granted ${when(g.createdAt)}<br>${g.lastUsedAt === null ? 'Not used yet' : html`Last used ${when(g.lastUsedAt)}`}</small></td>
 <td><form method="post" action="${p.base}/grants/${g.id}/revoke">
 <input type="hidden" name="csrf" value="${p.csrf}">
-<button type="submit">Revoke</button>
+<button type="submit" class="small">Revoke ${g.clientName}</button>
 </form></td>
 </tr>`,
   );
   const table: SafeHtml =
     p.grants.length === 0
       ? html`<p>You have not given any application access.</p>`
-      : html`<table><thead><tr><th>Application</th><th>Access</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+      : html`<table class="grants"><thead><tr><th>Application</th><th>What it can reach</th><th>When</th><th><span class="muted">Revoke</span></th></tr></thead><tbody>${rows}</tbody></table>`;
   return layout(
     'Your grants',
-    html`<p>Signed in as ${p.userEmail}.</p>
+    html`<p>Signed in as ${p.userEmail}. These applications can reach your vaults on your behalf until you revoke them.</p>
 ${p.notice ? html`<p role="status">${p.notice}</p>` : ''}
 ${table}
+<p><a href="/console/">Open the Keyhold console</a></p>
 <p><a href="${p.base}/password">Change your password</a></p>
 <p><a href="${p.base}/mfa">Two-step sign-in</a></p>
 <form method="post" action="${p.base}/logout">
@@ -133,7 +176,7 @@ export function resetPage(p: { action: string; csrf: string; token: string; emai
 <input type="hidden" name="csrf" value="${p.csrf}">
 <input type="hidden" name="token" value="${p.token}">
 ${newPasswordFields()}
-<button type="submit">Set password</button>
+<button type="submit" class="primary">Set password</button>
 </form>`,
   );
 }
@@ -155,7 +198,7 @@ ${p.notice ? html`<p role="status">${p.notice}</p>` : ''}
 <label for="current">Current password</label>
 <input id="current" name="current" type="password" autocomplete="current-password" required maxlength="1024">
 ${newPasswordFields()}
-<button type="submit">Change password</button>
+<button type="submit" class="primary">Change password</button>
 </form>
 <p><a href="${p.base}/grants">Back to your grants</a></p>`,
   );

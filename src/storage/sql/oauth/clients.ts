@@ -49,6 +49,15 @@ export function clientStore(db: Kysely<Database>): ClientStore {
         .execute();
       return rows.map(toRecord);
     },
+    async replaceSecret(accountId, id, secretHash) {
+      const result = await db
+        .updateTable('oauth_clients')
+        .set({ secret_hash: secretHash })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
     async delete(accountId, id) {
       const result = await db
         .deleteFrom('oauth_clients')

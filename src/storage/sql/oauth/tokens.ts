@@ -93,6 +93,18 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
       const result = await db.deleteFrom('oauth_tokens').where('expires_at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async lastIssuedByGrant(grantIds) {
+      if (grantIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('oauth_tokens')
+        .select(['grant_id', (eb) => eb.fn.max('created_at').as('last')])
+        .where('grant_id', 'in', [...grantIds])
+        .groupBy('grant_id')
+        .execute();
+      return new Map(
+        rows.flatMap((r) => (r.grant_id === null || r.last === null ? [] : [[r.grant_id, String(r.last)]])),
+      );
+    },
     async revokeByGrant(grantId, at) {
       await revokeWhere('grant_id', grantId, at);
     },
