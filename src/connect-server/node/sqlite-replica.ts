@@ -146,8 +146,18 @@ const tableSql = (p: string) => [
   `create table if not exists "${p}tokens" (id text primary key, sealed blob not null)`,
   `create table if not exists "${p}signing_keys" (kid text primary key, sealed blob not null)`,
   `create table if not exists "${p}state" (key text primary key, sealed blob not null)`,
-  `create table if not exists "${p}gone" (item_id text primary key, vault_id text not null)`,
+  // `seen`: the vault's content version the item-gone came with; null (a tombstone made before the
+  // column) keeps the item out for good.
+  `create table if not exists "${p}gone" (item_id text primary key, vault_id text not null, seen integer)`,
 ];
+
+/** Tombstones of a replica made before they kept `seen` get the column (null: gone for good). */
+const addGoneSeen = (db: BetterSqlite3.Database) => {
+  for (const p of ['', 'staged_']) {
+    const columns = db.prepare(`pragma table_info("${p}gone")`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'seen')) db.exec(`alter table "${p}gone" add column seen integer`);
+  }
+};
 
 const schemaSql = [
   'create table if not exists meta (key text primary key, value blob not null)',
@@ -210,6 +220,7 @@ export async function openReplica(options: {
     db.pragma('busy_timeout = 5000');
     db.transaction(() => {
       for (const sql of schemaSql) db.exec(sql);
+      addGoneSeen(db);
     }).immediate();
   } catch (error) {
     db.close();
@@ -308,7 +319,10 @@ export async function openReplica(options: {
     itemSeen: db.prepare<[string], { vault_id: string; version: number; seen: number }>(
       `select vault_id, version, seen from "${p}items" where id = ?`,
     ),
-    isGone: db.prepare<[string], { item_id: string }>(`select item_id from "${p}gone" where item_id = ?`),
+    isGone: db.prepare<[string], { item_id: string; seen: number | null }>(
+      `select item_id, seen from "${p}gone" where item_id = ?`,
+    ),
+    dropGone: db.prepare<[string]>(`delete from "${p}gone" where item_id = ?`),
     putItem: db.prepare(
       `insert into "${p}items" (id, vault_id, account_id, version, created_at, updated_at, last_edited_by,
          head, overview, content, layout, seen)
@@ -325,8 +339,10 @@ export async function openReplica(options: {
       `insert into "${p}files" (id, item_id, vault_id, meta, size, created_at, content)
        values (@id, @item_id, @vault_id, @meta, @size, @created_at, @content)`,
     ),
-    putGone: db.prepare<[string, string]>(
-      `insert or ignore into "${p}gone" (item_id, vault_id) values (?, ?)`,
+    putGone: db.prepare<[string, string, number]>(
+      `insert into "${p}gone" (item_id, vault_id, seen) values (?, ?, ?)
+       on conflict (item_id) do update set seen = max(seen, excluded.seen)
+         where seen is not null`,
     ),
     putToken: db.prepare<[string, Buffer]>(
       `insert into "${p}tokens" (id, sealed) values (?, ?) on conflict (id) do update set sealed = excluded.sealed`,
@@ -631,7 +647,15 @@ export async function openReplica(options: {
     (set: TableSet, checked: ReturnType<typeof checkItem>, seen: number, content: VaultContent) => {
       const st = of(set);
       const { row, files } = checked;
-      if (st.isGone.get(row.id)) return;
+      // A tombstone keeps a late record of the item out; a record that comes with a later vault
+      // content version than the item-gone was read after it, so the item is back (undeleted
+      // from the trash): its vault content is read before the item (replica-state.ts), and
+      // every trash and undelete moves the vault's content version.
+      const gone = st.isGone.get(row.id);
+      if (gone) {
+        if (gone.seen === null || content.contentVersion <= gone.seen) return;
+        st.dropGone.run(row.id);
+      }
       const stored = st.itemSeen.get(row.id);
       // States, not deltas: a record older than what is kept changes nothing. An item's files
       // move without its version, so of two records at one version the later-sent one wins.
@@ -674,7 +698,7 @@ export async function openReplica(options: {
       if (stored && stored.vault_id !== vaultId) return;
       st.dropItem.run(itemId);
       st.dropItemFiles.run(itemId);
-      st.putGone.run(itemId, vaultId);
+      st.putGone.run(itemId, vaultId, content.contentVersion);
       moveContent(set, vaultId, content);
     },
   );
