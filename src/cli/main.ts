@@ -22,6 +22,9 @@ const program = new Command('keyhold')
     'Keyhold: self-hosted secrets service (Connect-compatible servers, OAuth 2.0 authorization server)',
   )
   .version(VERSION)
+  // The program's own options (--version) stand before the command only, so a command may have a
+  // --version of its own (`item restore … --version N`).
+  .enablePositionalOptions()
   .exitOverride()
   .showHelpAfterError(false);
 

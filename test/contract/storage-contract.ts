@@ -449,6 +449,65 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect((await storage.items.versions(i.id)).length).toBe(2);
     });
 
+    it('keeps a trashed item out of every read of items, and brings it back as it was', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const i = await item(v, 'first');
+      const kept = await item(v, 'kept');
+      expect(await secondVersion(i)).toBe(true);
+      const f = { id: newId(), itemId: i.id, vaultId: v.id, meta: bytes('meta'), size: 3, createdAt: now };
+      await storage.files.insert(f, bytes('abc'));
+      const before = await storage.items.get(v.id, i.id, true);
+      expect((await storage.vaults.list(a.id))[0]?.itemCount).toBe(2);
+
+      expect(await storage.items.trash(v.id, i.id, 'then', 'deleter')).toBe(true);
+      expect(await storage.items.trash(v.id, i.id, 'again', 'deleter')).toBe(false);
+      expect(await storage.items.get(v.id, i.id, true)).toBeUndefined();
+      expect(await storage.items.get(v.id, i.id, false)).toBeUndefined();
+      expect(await storage.items.getWithFiles(v.id, i.id)).toBeUndefined();
+      expect((await storage.items.list(v.id)).map((x) => x.id)).toEqual([kept.id]);
+      expect((await storage.vaults.list(a.id))[0]?.itemCount).toBe(1);
+      const trashed = await storage.items.getTrashed(v.id, i.id);
+      expect(trashed).toMatchObject({ id: i.id, version: 2, deletedAt: 'then', deletedBy: 'deleter' });
+      expect(trashed?.overview.toString()).toBe('o:second');
+      expect(await storage.items.getTrashed(v.id, kept.id)).toBeUndefined();
+      expect((await storage.items.listTrash(v.id)).map((x) => [x.id, x.overview.toString()])).toEqual([
+        [i.id, 'o:second'],
+      ]);
+      // What it keeps meanwhile: every version and its files.
+      expect((await storage.items.versions(i.id)).length).toBe(2);
+      expect(await storage.files.list(i.id)).toEqual([f]);
+
+      expect(await storage.items.untrash(v.id, kept.id)).toBe(false);
+      expect(await storage.items.untrash(v.id, i.id)).toBe(true);
+      expect(await storage.items.untrash(v.id, i.id)).toBe(false);
+      expect(await storage.items.get(v.id, i.id, true)).toEqual(before);
+      expect(await storage.items.listTrash(v.id)).toEqual([]);
+
+      // Deleted from the trash, it is gone with its versions and files.
+      expect(await storage.items.trash(v.id, i.id, 'later', 'deleter')).toBe(true);
+      expect(await storage.items.delete(v.id, i.id)).toBe(true);
+      expect(await storage.items.getTrashed(v.id, i.id)).toBeUndefined();
+      expect(await storage.items.versions(i.id)).toEqual([]);
+      expect(await storage.files.list(i.id)).toEqual([]);
+    });
+
+    it('lists the trash most recently deleted first, and only its own vault', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const other = await vault(a.id);
+      const x = await item(v, 'x');
+      const y = await item(v, 'y');
+      const z = await item(other, 'z');
+      expect(await storage.items.trash(v.id, x.id, '2026-01-01T00:00:00.000Z', 'd')).toBe(true);
+      expect(await storage.items.trash(v.id, y.id, '2026-01-02T00:00:00.000Z', 'd')).toBe(true);
+      expect(await storage.items.trash(other.id, z.id, '2026-01-03T00:00:00.000Z', 'd')).toBe(true);
+      expect(await storage.items.trash(other.id, x.id, 'now', 'd')).toBe(false);
+      expect(await storage.items.untrash(other.id, x.id)).toBe(false);
+      expect(await storage.items.getTrashed(other.id, x.id)).toBeUndefined();
+      expect((await storage.items.listTrash(v.id)).map((r) => r.id)).toEqual([y.id, x.id]);
+    });
+
     it('does not find an item through another vault', async () => {
       const a = await account();
       const v1 = await vault(a.id);

@@ -332,10 +332,12 @@ describe('keyhold vault', () => {
       );
     });
 
-    it('deletes an item', async () => {
+    it('deletes an item (to the trash)', async () => {
       const deleted = await kh(cmd`item delete ${vaultId} ${item.id}`);
       expect(deleted.code, deleted.stderr).toBe(0);
-      expect(deleted.stdout.trim()).toBe(`Item ${item.id} deleted`);
+      expect(deleted.stdout.trim()).toBe(
+        `Item ${item.id} moved to the trash (keyhold item undelete ${vaultId} ${item.id} brings it back)`,
+      );
       expect(failure(await kh(cmd`item get ${vaultId} ${item.id}`))).toBe(
         `keyhold: 404 item ${item.id} not found`,
       );

@@ -109,6 +109,22 @@ export const ROUTES: Record<string, Row> = {
     decides: { vault: 'read' },
     call: (f) => json(`${item(f)}/versions/1`),
   },
+  'POST /vaults/:vaultId/items/:itemId/versions/:version/restore': {
+    decides: { vault: 'write' },
+    call: (f) => json(`/vaults/${f.vaultId}/items/${FAKE}/versions/1/restore`, {}),
+  },
+  'GET /vaults/:vaultId/trash': {
+    decides: { vault: 'read' },
+    call: (f) => json(`/vaults/${f.vaultId}/trash`),
+  },
+  'POST /vaults/:vaultId/trash/:itemId/undelete': {
+    decides: { vault: 'write' },
+    call: (f) => json(`/vaults/${f.vaultId}/trash/${FAKE}/undelete`),
+  },
+  'DELETE /vaults/:vaultId/trash/:itemId': {
+    decides: { vault: 'write' },
+    call: (f) => json(`/vaults/${f.vaultId}/trash/${FAKE}`),
+  },
   'GET /vaults/:vaultId/items/:itemId/files': {
     decides: { vault: 'read' },
     call: (f) => json(`${item(f)}/files`),

@@ -164,10 +164,11 @@ describe('items', () => {
   it('deletes an item permanently, with its history', async () => {
     const vault = await newVault();
     const item = (await api.post(`/vaults/${vault.id}/items`, login('x'))).json();
-    expect((await api.delete(`/vaults/${vault.id}/items/${item.id}`)).statusCode).toBe(204);
+    expect((await api.delete(`/vaults/${vault.id}/items/${item.id}?permanent=true`)).statusCode).toBe(204);
     expect((await api.get(`/vaults/${vault.id}/items/${item.id}`)).statusCode).toBe(404);
     expect((await api.get(`/vaults/${vault.id}/items/${item.id}/versions`)).statusCode).toBe(404);
-    expect((await api.delete(`/vaults/${vault.id}/items/${item.id}`)).statusCode).toBe(404);
+    expect((await api.get(`/vaults/${vault.id}/trash`)).json()).toEqual([]);
+    expect((await api.delete(`/vaults/${vault.id}/items/${item.id}?permanent=true`)).statusCode).toBe(404);
   });
 
   it('does not reach an item through another vault', async () => {

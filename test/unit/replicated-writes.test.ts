@@ -14,7 +14,17 @@ import { openSqlite } from '../../src/storage/sqlite/open.js';
  */
 const READS: { [S in keyof typeof REPLICATED_WRITES]: string[] } = {
   accounts: ['get', 'list', 'lock'],
-  items: ['get', 'getWithFiles', 'list', 'versions', 'getVersion', 'withoutHeads', 'versionsWithoutMacs'],
+  items: [
+    'get',
+    'getWithFiles',
+    'list',
+    'versions',
+    'getVersion',
+    'getTrashed',
+    'listTrash',
+    'withoutHeads',
+    'versionsWithoutMacs',
+  ],
   files: ['list', 'get', 'content', 'all'],
   vaults: ['find', 'content', 'get', 'list'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],

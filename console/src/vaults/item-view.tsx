@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
+import { ItemHistoryLinks } from '../history/trash.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import { Show, Title, useLoad } from '../ui.js';
@@ -37,7 +38,8 @@ export function ItemView({ vaultId, itemId }: { vaultId: string; itemId: string 
           <p>
             <a class="button" href={href(`${path}/edit`)}>
               Edit
-            </a>
+            </a>{' '}
+            <ItemHistoryLinks vaultId={vaultId} itemId={itemId} title={it.title || '(untitled)'} />
           </p>
           <dl class="fields">
             {it.fields.map((f) => (

@@ -26,6 +26,9 @@ export function VaultItems({ vaultId }: { vaultId: string }) {
       <p>
         <a class="button primary" href={href(`${vaultPath(vaultId)}/new`)}>
           New item
+        </a>{' '}
+        <a class="button" href={href(`${vaultPath(vaultId)}/trash`)}>
+          Trash
         </a>
       </p>
       <Show loaded={items}>

@@ -6,6 +6,7 @@ import { CATEGORIES, CHARACTER_SETS, FIELD_TYPES } from '../../domain/items/type
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
+import { registerItemDelete, registerItemHistory } from './item-history.js';
 import { apiPath, clientFor, collect, integerFlag, type RemoteOptions, remote } from './remote.js';
 
 /** The Connect item shape, as far as the human rendering needs it (`--json` prints all of it). */
@@ -288,29 +289,8 @@ export function registerItem(program: Command): void {
     );
   });
 
-  remote(
-    item.command('delete <vault> <item>').description('delete an item with its history and files'),
-  ).action(async (vault: string, id: string, opts: RemoteOptions) => {
-    await clientFor(opts).request('DELETE', apiPath('vaults', vault, 'items', id));
-    emit({ id, deleted: true }, opts, () => `Item ${id} deleted`);
-  });
-
-  remote(item.command('history <vault> <item>').description("list an item's versions, newest first")).action(
-    async (vault: string, id: string, opts: RemoteOptions) => {
-      type Version = { version: number; title: string; createdAt: string; editedBy: string };
-      const versions = await clientFor(opts).request<Version[]>(
-        'GET',
-        apiPath('vaults', vault, 'items', id, 'versions'),
-      );
-      emit(versions, opts, (list) =>
-        table(
-          ['VERSION', 'TITLE', 'CREATED', 'EDITED BY'],
-          list.map((v) => [v.version, v.title, v.createdAt, v.editedBy]),
-        ),
-      );
-    },
-  );
-
+  registerItemDelete(item);
+  registerItemHistory(item);
   registerFiles(item);
 }
 

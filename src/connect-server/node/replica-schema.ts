@@ -31,8 +31,18 @@ const tableSql = (p: string) => [
   `create table if not exists "${p}tokens" (id text primary key, sealed blob not null)`,
   `create table if not exists "${p}signing_keys" (kid text primary key, sealed blob not null)`,
   `create table if not exists "${p}state" (key text primary key, sealed blob not null)`,
-  `create table if not exists "${p}gone" (item_id text primary key, vault_id text not null)`,
+  // `seen`: the vault's content version the item-gone came with; null (a tombstone made before the
+  // column) keeps the item out for good.
+  `create table if not exists "${p}gone" (item_id text primary key, vault_id text not null, seen integer)`,
 ];
+
+/** Tombstones of a replica made before they kept `seen` get the column (null: gone for good). */
+export const addGoneSeen = (db: BetterSqlite3.Database) => {
+  for (const p of ['', 'staged_']) {
+    const columns = db.prepare(`pragma table_info("${p}gone")`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'seen')) db.exec(`alter table "${p}gone" add column seen integer`);
+  }
+};
 
 export const schemaSql = [
   'create table if not exists meta (key text primary key, value blob not null)',
@@ -58,7 +68,10 @@ export const replicaStatements = (db: BetterSqlite3.Database, p: string) => ({
   itemSeen: db.prepare<[string], { vault_id: string; version: number; seen: number }>(
     `select vault_id, version, seen from "${p}items" where id = ?`,
   ),
-  isGone: db.prepare<[string], { item_id: string }>(`select item_id from "${p}gone" where item_id = ?`),
+  isGone: db.prepare<[string], { item_id: string; seen: number | null }>(
+    `select item_id, seen from "${p}gone" where item_id = ?`,
+  ),
+  dropGone: db.prepare<[string]>(`delete from "${p}gone" where item_id = ?`),
   putItem: db.prepare(
     `insert into "${p}items" (id, vault_id, account_id, version, created_at, updated_at, last_edited_by,
        head, overview, content, layout, seen)
@@ -75,7 +88,11 @@ export const replicaStatements = (db: BetterSqlite3.Database, p: string) => ({
     `insert into "${p}files" (id, item_id, vault_id, meta, size, created_at, content)
      values (@id, @item_id, @vault_id, @meta, @size, @created_at, @content)`,
   ),
-  putGone: db.prepare<[string, string]>(`insert or ignore into "${p}gone" (item_id, vault_id) values (?, ?)`),
+  putGone: db.prepare<[string, string, number]>(
+    `insert into "${p}gone" (item_id, vault_id, seen) values (?, ?, ?)
+     on conflict (item_id) do update set seen = max(seen, excluded.seen)
+       where seen is not null`,
+  ),
   putToken: db.prepare<[string, Buffer]>(
     `insert into "${p}tokens" (id, sealed) values (?, ?) on conflict (id) do update set sealed = excluded.sealed`,
   ),

@@ -43,7 +43,14 @@ import type { Outbox, Replica, ReplicaPosition } from './replica.js';
 import { keepPrivate, unreadable } from './replica-file.js';
 import { checkIdentity } from './replica-identity.js';
 import { replicaOutbox } from './replica-outbox.js';
-import { replicaReads, replicaStatements, schemaSql, TABLES, toItemRow } from './replica-schema.js';
+import {
+  addGoneSeen,
+  replicaReads,
+  replicaStatements,
+  schemaSql,
+  TABLES,
+  toItemRow,
+} from './replica-schema.js';
 
 /** The replica's file in the node's data directory (with its -wal and -shm). */
 export const REPLICA_FILE = 'replica.sqlite';
@@ -162,6 +169,7 @@ export async function openReplica(options: {
     db.pragma('busy_timeout = 5000');
     db.transaction(() => {
       for (const sql of schemaSql) db.exec(sql);
+      addGoneSeen(db);
     }).immediate();
   } catch (error) {
     db.close();
@@ -434,7 +442,15 @@ export async function openReplica(options: {
     (set: TableSet, checked: ReturnType<typeof checkItem>, seen: number, content: VaultContent) => {
       const st = of(set);
       const { row, files } = checked;
-      if (st.isGone.get(row.id)) return;
+      // A tombstone keeps a late record of the item out; a record that comes with a later vault
+      // content version than the item-gone was read after it, so the item is back (undeleted
+      // from the trash): its vault content is read before the item (replica-state.ts), and
+      // every trash and undelete moves the vault's content version.
+      const gone = st.isGone.get(row.id);
+      if (gone) {
+        if (gone.seen === null || content.contentVersion <= gone.seen) return;
+        st.dropGone.run(row.id);
+      }
       const stored = st.itemSeen.get(row.id);
       // States, not deltas: a record older than what is kept changes nothing. An item's files
       // move without its version, so of two records at one version the later-sent one wins.
@@ -477,7 +493,7 @@ export async function openReplica(options: {
       if (stored && stored.vault_id !== vaultId) return;
       st.dropItem.run(itemId);
       st.dropItemFiles.run(itemId);
-      st.putGone.run(itemId, vaultId);
+      st.putGone.run(itemId, vaultId, content.contentVersion);
       moveContent(set, vaultId, content);
     },
   );

@@ -27,25 +27,36 @@ export interface ItemHistory {
   ): Promise<ReturnType<typeof toFullItem>>;
 }
 
+/**
+ * A stored version record of `row`, its metadata checked. A version after the current one exists
+ * only if the item was pointed back at an older version (with an older head restored).
+ */
+export function checkVersion(keyring: Keyring, vault: VaultCore, row: ItemRow, v: ItemVersionRecord): void {
+  if (v.version > row.version) throw integrityError(`item ${row.id}`);
+  verifyVersion(keyring.macKey(vault), { ...v, accountId: row.accountId, vaultId: row.vaultId });
+}
+
+/** `row` as it was at the stored version `v` (its sealed parts are bound to that version). */
+export const rowAsOf = (row: ItemRow, v: ItemVersionRecord): ItemRow => ({
+  ...row,
+  version: v.version,
+  updatedAt: v.createdAt,
+  lastEditedBy: v.editedBy,
+  overview: v.overview,
+  content: v.content,
+  layout: v.layout,
+});
+
 export function itemHistory(
   storage: Pick<Storage, 'vaults' | 'items' | 'audit'>,
   keyring: Keyring,
   { load, openContent, present }: ReturnType<typeof itemRows>,
 ): ItemHistory {
-  /**
-   * A stored version record of `row`, its metadata checked. A version after the current one
-   * exists only if the item was pointed back at an older version (with an older head restored).
-   */
-  const checkVersion = (vault: VaultCore, row: ItemRow, v: ItemVersionRecord) => {
-    if (v.version > row.version) throw integrityError(`item ${row.id}`);
-    verifyVersion(keyring.macKey(vault), { ...v, accountId: row.accountId, vaultId: row.vaultId });
-  };
-
   /** The whole history, newest first: versions are never pruned, so it is exactly 1…current. */
   const checkedHistory = (vault: VaultCore, row: ItemRow, versions: ItemVersionRecord[]) => {
     versions.forEach((v, i) => {
       if (v.version !== row.version - i) throw integrityError(`item ${row.id}`);
-      checkVersion(vault, row, v);
+      checkVersion(keyring, vault, row, v);
     });
     if (versions.length !== row.version) throw integrityError(`item ${row.id}`);
     return versions;
@@ -78,16 +89,8 @@ export function itemHistory(
       const row = await load(vault, itemId, false);
       const old = await storage.items.getVersion(itemId, version);
       if (!old) throw notFound(`item ${itemId} has no version ${version}`);
-      checkVersion(vault, row, old);
-      const asOf: ItemRow = {
-        ...row,
-        version,
-        updatedAt: old.createdAt,
-        lastEditedBy: old.editedBy,
-        overview: old.overview,
-        content: old.content,
-        layout: old.layout,
-      };
+      checkVersion(keyring, vault, row, old);
+      const asOf = rowAsOf(row, old);
       const item = await present(vault, asOf, openContent(vault, asOf));
       await recordAudit(storage.audit, ctx, {
         action: 'READ',

@@ -1,19 +1,21 @@
+import { z } from 'zod';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, isAppError, notFound } from '../../errors/app-error.js';
 import type { ItemRow, ItemVersionRecord, Storage, VaultCore } from '../../storage/ports.js';
+import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkBlindPatch } from '../connect/blind-patch.js';
 import { applyItemPatch, parseItemPatch } from '../connect/patch.js';
 import type { RequestContext } from '../context.js';
-import { itemHead, versionMac } from './heads.js';
-import { buildItemContent, parseItemInput } from './input.js';
-import { type ItemHistory, itemHistory } from './item-history.js';
+import { itemHead, verifyHead, versionMac } from './heads.js';
+import { buildItemContent, parseItemInput, parseItemPart } from './input.js';
+import { checkVersion, type ItemHistory, itemHistory, rowAsOf } from './item-history.js';
 import { type FullItem, type ItemReads, type ItemSummary, itemReads } from './item-reads.js';
 import { itemRows, metaOf, placeOf } from './item-rows.js';
-import { toFullItem } from './present.js';
-import { LAYOUT, sealItem } from './sealing.js';
+import { toFullItem, toItemSummary } from './present.js';
+import { LAYOUT, openOverview, sealItem } from './sealing.js';
 import type { ItemContent } from './types.js';
 import { attemptWrite, authorizeWrite, recordWrite, refuseWrite, type WriteTarget } from './write-attempt.js';
 
@@ -54,8 +56,46 @@ export interface ItemService extends ItemHistory, ItemReads {
     itemId: string,
     operations: unknown,
   ): Promise<FullItem | WriteReceipt>;
+  /**
+   * Moves the item to its vault's trash (Connect's DELETE too): from then on it is neither listed
+   * nor readable, by the admin API or Connect, until undeleted. Its versions and files are kept.
+   */
   delete(ctx: RequestContext, vaultId: string, itemId: string): Promise<void>;
+  /**
+   * Deletes the item with its history and files for good: from the vault (`items`) or from its
+   * trash (`trash`), whichever `from` names; an item elsewhere is a 404.
+   */
+  deletePermanently(
+    ctx: RequestContext,
+    vaultId: string,
+    itemId: string,
+    from: 'items' | 'trash',
+  ): Promise<void>;
+  /** The vault's trash, most recently deleted first (needs read: it shows titles). */
+  listTrash(ctx: RequestContext, vaultId: string): Promise<TrashedItem[]>;
+  /** Takes the item out of the trash, as it was (same version); needs write. */
+  undelete(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem | WriteReceipt>;
+  /**
+   * Stores the content of the item's version `version` as its next version: history is never
+   * rewritten. `body` may carry `{currentVersion}`: another current version is a 409. Files are
+   * not versioned: the item keeps the files it has. Needs write.
+   */
+  restore(
+    ctx: RequestContext,
+    vaultId: string,
+    itemId: string,
+    version: number,
+    body: unknown,
+  ): Promise<FullItem | WriteReceipt>;
 }
+
+/** An item in the vault's trash: its summary, when it was deleted and by whom (an actor id). */
+export type TrashedItem = ItemSummary & { deletedAt: string; deletedBy: string };
+
+/** What a restore may send: the version the caller saw as current (optimistic concurrency). */
+export const restoreBody = z
+  .strictObject({ currentVersion: z.number().int().min(1).optional() })
+  .meta({ id: 'RestoreBody' });
 
 const staleVersion = (itemId: string, current: number, basedOn: number | undefined) =>
   conflict(
@@ -248,16 +288,97 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       });
     },
 
+    // The trash's events: a move to the trash is a DELETE naming the version kept, a permanent
+    // delete a DELETE without one, an undelete a CREATE naming the version back (docs/admin-api.md).
     delete: (ctx, vaultId, itemId) => {
+      const target: WriteTarget = { action: 'DELETE', vaultId, itemId };
+      return attempt(ctx, target, async () => {
+        const vault = await authorizeWrite(storage, ctx, target);
+        const current = await load(vault, itemId, false);
+        const now = new Date().toISOString();
+        await storage.transaction(async (tx) => {
+          if (!(await tx.items.trash(vaultId, itemId, now, ctx.actor.id)))
+            throw notFound(`item ${itemId} not found`);
+          await tx.vaults.touchContent(vaultId, now);
+          await recordWrite(tx.audit, ctx, target, 'SUCCESS', { itemVersion: current.version });
+        });
+      });
+    },
+
+    deletePermanently: (ctx, vaultId, itemId, from) => {
       const target: WriteTarget = { action: 'DELETE', vaultId, itemId };
       return attempt(ctx, target, async () => {
         await authorizeWrite(storage, ctx, target);
         const now = new Date().toISOString();
         await storage.transaction(async (tx) => {
+          const there =
+            from === 'trash'
+              ? await tx.items.getTrashed(vaultId, itemId)
+              : await tx.items.get(vaultId, itemId, false);
+          if (!there) throw notFound(`item ${itemId} not found${from === 'trash' ? ' in the trash' : ''}`);
           if (!(await tx.items.delete(vaultId, itemId))) throw notFound(`item ${itemId} not found`);
           await tx.vaults.touchContent(vaultId, now);
           await recordWrite(tx.audit, ctx, target, 'SUCCESS');
         });
+      });
+    },
+
+    async listTrash(ctx, vaultId) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const key = keyring.vaultKey(vault);
+      const macKey = keyring.macKey(vault);
+      const rows = await storage.items.listTrash(vaultId);
+      const trashed = rows.map((row) => {
+        verifyHead(macKey, row);
+        const summary = toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
+        return { ...summary, deletedAt: row.deletedAt, deletedBy: row.deletedBy };
+      });
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'VAULT',
+        vaultId,
+        result: 'SUCCESS',
+      });
+      return trashed;
+    },
+
+    undelete: (ctx, vaultId, itemId) => {
+      const target: WriteTarget = { action: 'CREATE', vaultId, itemId };
+      return attempt(ctx, target, async () => {
+        const vault = await authorizeWrite(storage, ctx, target);
+        const trashed = await storage.items.getTrashed(vaultId, itemId);
+        if (!trashed) throw notFound(`item ${itemId} not found in the trash`);
+        verifyHead(keyring.macKey(vault), trashed);
+        const now = new Date().toISOString();
+        await storage.transaction(async (tx) => {
+          if (!(await tx.items.untrash(vaultId, itemId)))
+            throw notFound(`item ${itemId} not found in the trash`);
+          await tx.vaults.touchContent(vaultId, now);
+          await recordWrite(tx.audit, ctx, target, 'SUCCESS', { itemVersion: trashed.version });
+        });
+        return answer(ctx, vault, trashed, async () => {
+          const row = await load(vault, itemId, true);
+          return present(vault, row, openContent(vault, row));
+        });
+      });
+    },
+
+    restore: (ctx, vaultId, itemId, version, body) => {
+      const target: WriteTarget = { action: 'UPDATE', vaultId, itemId };
+      return attempt(ctx, target, async () => {
+        const vault = await authorizeWrite(storage, ctx, target);
+        const expected =
+          body === undefined || body === null
+            ? undefined
+            : parseItemPart(restoreBody, body, '').currentVersion;
+        const current = await load(vault, itemId, true);
+        if (expected !== undefined && expected !== current.version) {
+          throw staleVersion(itemId, current.version, expected);
+        }
+        const old = await storage.items.getVersion(itemId, version);
+        if (!old) throw notFound(`item ${itemId} has no version ${version}`);
+        checkVersion(keyring, vault, current, old);
+        return commit(ctx, vault, current, openContent(vault, rowAsOf(current, old)));
       });
     },
 

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { itemInputSchema } from '../../domain/items/input.js';
+import { restoreBody } from '../../domain/items/item-service.js';
 import type { Services } from '../../services.js';
-import { fullItem, itemSummary, itemVersion, writtenItem } from './responses.js';
+import { fullItem, itemSummary, itemVersion, trashedItem, writtenItem } from './responses.js';
 import { adminRoute } from './route.js';
-import { itemParams, vaultParams, versionParams } from './schemas.js';
+import { deleteItemQuery, itemParams, vaultParams, versionParams } from './schemas.js';
 
 /** Items in the Connect model. Their bodies are checked by the item service, which audits a refused write. */
 export function itemRoutes(app: FastifyInstance, { items }: Services): void {
@@ -52,11 +53,44 @@ export function itemRoutes(app: FastifyInstance, { items }: Services): void {
   adminRoute(app, {
     method: 'DELETE',
     path: '/vaults/:vaultId/items/:itemId',
-    summary: 'Delete an item with its history and files',
+    summary: "Move an item to its vault's trash; with `permanent=true`, delete it with its history and files",
+    description:
+      'A trashed item is neither listed nor readable (here or over Connect) until undeleted; its versions and files are kept.',
+    tag,
+    params: itemParams,
+    query: deleteItemQuery,
+    response: { status: 204 },
+    handler: ({ ctx, params, query }) =>
+      query.permanent === 'true'
+        ? items.deletePermanently(ctx, params.vaultId, params.itemId, 'items')
+        : items.delete(ctx, params.vaultId, params.itemId),
+  });
+  adminRoute(app, {
+    method: 'GET',
+    path: '/vaults/:vaultId/trash',
+    summary: "The vault's trash: deleted items, most recently deleted first",
+    tag,
+    params: vaultParams,
+    response: { status: 200, body: z.array(trashedItem) },
+    handler: ({ ctx, params }) => items.listTrash(ctx, params.vaultId),
+  });
+  adminRoute(app, {
+    method: 'POST',
+    path: '/vaults/:vaultId/trash/:itemId/undelete',
+    summary: 'Take an item out of the trash, as it was (same version)',
+    tag,
+    params: itemParams,
+    response: { status: 200, body: writtenItem, description: written },
+    handler: ({ ctx, params }) => items.undelete(ctx, params.vaultId, params.itemId),
+  });
+  adminRoute(app, {
+    method: 'DELETE',
+    path: '/vaults/:vaultId/trash/:itemId',
+    summary: 'Delete an item in the trash permanently, with its history and files',
     tag,
     params: itemParams,
     response: { status: 204 },
-    handler: ({ ctx, params }) => items.delete(ctx, params.vaultId, params.itemId),
+    handler: ({ ctx, params }) => items.deletePermanently(ctx, params.vaultId, params.itemId, 'trash'),
   });
   adminRoute(app, {
     method: 'GET',
@@ -75,5 +109,18 @@ export function itemRoutes(app: FastifyInstance, { items }: Services): void {
     params: versionParams,
     response: { status: 200, body: fullItem },
     handler: ({ ctx, params }) => items.getVersion(ctx, params.vaultId, params.itemId, params.version),
+  });
+  adminRoute(app, {
+    method: 'POST',
+    path: '/vaults/:vaultId/items/:itemId/versions/:version/restore',
+    summary: "Store version `n`'s content as the item's next version (history is kept)",
+    description:
+      'Optionally `{"currentVersion": N}`: when the item is no longer at N, `409 version_conflict`. Files are not versioned: the item keeps its files.',
+    tag,
+    params: versionParams,
+    unparsedBody: { json: restoreBody },
+    response: { status: 200, body: writtenItem, description: written },
+    handler: ({ ctx, params, body }) =>
+      items.restore(ctx, params.vaultId, params.itemId, params.version, body),
   });
 }

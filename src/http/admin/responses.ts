@@ -152,6 +152,11 @@ export const writeReceipt = z
   .meta({ id: 'WriteReceipt' });
 export const writtenItem = z.union([fullItem, writeReceipt]);
 
+/** `TrashedItem` (domain/items/item-service.ts): a summary with when and by whom it was deleted. */
+export const trashedItem = itemSummary
+  .extend({ deletedAt: time, deletedBy: z.string() })
+  .meta({ id: 'TrashedItem' });
+
 /** `ItemVersionView` (domain/items/item-history.ts). */
 export const itemVersion = z
   .strictObject({

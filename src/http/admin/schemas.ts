@@ -21,6 +21,7 @@ export const versionParams = z.strictObject({
     .regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer')
     .transform(Number),
 });
+export const deleteItemQuery = z.strictObject({ permanent: z.enum(['true', 'false']).optional() });
 export const accountParams = z.strictObject({ accountId: id });
 export const userParams = z.strictObject({ userId: id });
 export const userVaultParams = z.strictObject({ userId: id, vaultId: id });

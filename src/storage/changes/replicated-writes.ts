@@ -23,6 +23,9 @@ export const REPLICATED_WRITES = {
     insert: (item: ItemRecord) => itemChange(item),
     update: (item: ItemRecord) => itemChange(item),
     delete: (vaultId: string, id: string) => ({ kind: 'item', vaultId, itemId: id, fill: 'vault' }),
+    // A trashed item is gone for a node (item-gone); an undeleted one is sent again.
+    trash: (vaultId: string, id: string) => ({ kind: 'item', vaultId, itemId: id, fill: 'vault' }),
+    untrash: (vaultId: string, id: string) => ({ kind: 'item', vaultId, itemId: id, fill: 'vault' }),
     setHead: (itemId: string) => ({ kind: 'item', itemId, fill: 'item' }),
   },
   files: {

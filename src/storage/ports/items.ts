@@ -40,6 +40,16 @@ export interface ItemRow extends ItemRecord {
   layout: number;
 }
 
+/** An item in its vault's trash: when, and by whom, it was deleted. */
+export interface TrashedItemRow extends ItemRow {
+  deletedAt: string;
+  deletedBy: string;
+}
+
+/**
+ * Items. `get`, `getWithFiles` and `list` see only items outside the trash (what every reader,
+ * Connect included, may reach); `getTrashed` and `listTrash` only those in it.
+ */
 export interface ItemStore {
   /** Inserts the item and its version 1. */
   insert(item: ItemRecord, first: ItemVersionRecord): Promise<void>;
@@ -56,6 +66,15 @@ export interface ItemStore {
    * concurrency). Returns false when another writer got there first.
    */
   update(item: ItemRecord, expectedVersion: number, next: ItemVersionRecord): Promise<boolean>;
+  /** Moves the item to its vault's trash; false when no such item is outside the trash. */
+  trash(vaultId: string, id: string, at: string, by: string): Promise<boolean>;
+  /** Takes the item out of the trash; false when no such item is in it. */
+  untrash(vaultId: string, id: string): Promise<boolean>;
+  /** The trashed item's current version, without its content. */
+  getTrashed(vaultId: string, id: string): Promise<TrashedItemRow | undefined>;
+  /** The vault's trashed items (current versions' overviews), most recently deleted first. */
+  listTrash(vaultId: string): Promise<TrashedItemRow[]>;
+  /** Deletes the item with its versions and files, in the trash or not: permanent. */
   delete(vaultId: string, id: string): Promise<boolean>;
   versions(itemId: string): Promise<ItemVersionRecord[]>;
   getVersion(itemId: string, version: number): Promise<ItemVersionRecord | undefined>;

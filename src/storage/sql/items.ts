@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { FileRecord, ItemRecord, ItemRow, ItemStore, ItemVersionRecord } from '../ports.js';
+import type {
+  FileRecord,
+  ItemRecord,
+  ItemRow,
+  ItemStore,
+  ItemVersionRecord,
+  TrashedItemRow,
+} from '../ports.js';
 import { precompiled, type RunIfFree } from './precompiled.js';
 import type { Database } from './tables.js';
 
@@ -23,7 +30,8 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
   // The current content is the version row the item points at; there is no second copy. Whether
   // a later version is stored comes with it (one primary-key probe in the same statement): only
   // a row pointed back at an older version has one (domain/items/heads.ts).
-  const current = () =>
+  // Every read of a current item sees only the items outside the trash; `trashed` reads the others.
+  const current = (trashed = false) =>
     db
       .selectFrom('items')
       .innerJoin('item_versions', (join) =>
@@ -43,7 +51,8 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
               .whereRef('later.version', '>', 'items.version'),
           )
           .as('has_later_version'),
-      );
+      )
+      .where('items.deleted_at', trashed ? 'is not' : 'is', null);
 
   // Every secret read runs one of these two: compiled once (see precompiled.ts).
   const currentOf = (withContent: boolean) =>
@@ -86,6 +95,11 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
     overview: r.overview,
     layout: r.layout,
     ...(r.content ? { content: r.content } : {}),
+  });
+  const toTrashed = (r: CurrentRow): TrashedItemRow => ({
+    ...toRow(r),
+    deletedAt: r.deleted_at as string,
+    deletedBy: r.deleted_by as string,
   });
   const toVersion = (r: Database['item_versions']): ItemVersionRecord => ({
     itemId: r.item_id,
@@ -161,6 +175,41 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
       await insertVersion(next);
       return true;
     },
+    async trash(vaultId, id, at, by) {
+      const result = await db
+        .updateTable('items')
+        .set({ deleted_at: at, deleted_by: by })
+        .where('vault_id', '=', vaultId)
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async untrash(vaultId, id) {
+      const result = await db
+        .updateTable('items')
+        .set({ deleted_at: null, deleted_by: null })
+        .where('vault_id', '=', vaultId)
+        .where('id', '=', id)
+        .where('deleted_at', 'is not', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async getTrashed(vaultId, id) {
+      const row = await current(true)
+        .where('items.vault_id', '=', vaultId)
+        .where('items.id', '=', id)
+        .executeTakeFirst();
+      return row && toTrashed(row);
+    },
+    async listTrash(vaultId) {
+      const rows = await current(true)
+        .where('items.vault_id', '=', vaultId)
+        .orderBy('items.deleted_at', 'desc')
+        .orderBy('items.id')
+        .execute();
+      return rows.map(toTrashed);
+    },
     async delete(vaultId, id) {
       const result = await db
         .deleteFrom('items')
@@ -230,7 +279,7 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
 }
 
 /** An item's row as stored (a Connect node's replica keeps the same). */
-export const itemRecordOf = (r: Database['items']): ItemRecord => ({
+export const itemRecordOf = (r: Omit<Database['items'], 'deleted_at' | 'deleted_by'>): ItemRecord => ({
   id: r.id,
   vaultId: r.vault_id,
   accountId: r.account_id,

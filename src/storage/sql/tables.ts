@@ -55,6 +55,9 @@ export interface Database {
     updated_at: string;
     last_edited_by: string;
     head: Buffer | null;
+    /** Set while the item is in its vault's trash (migration 0017). */
+    deleted_at: string | null;
+    deleted_by: string | null;
   };
   item_versions: {
     item_id: string;

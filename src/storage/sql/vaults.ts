@@ -13,6 +13,7 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
           .selectFrom('items')
           .select(sql<number>`count(*)`.as('n'))
           .whereRef('items.vault_id', '=', 'vaults.id')
+          .where('items.deleted_at', 'is', null)
           .as('item_count'),
       );
   const toCore = (r: Omit<Database['vaults'], 'content_version' | 'updated_at'>): VaultCore => ({

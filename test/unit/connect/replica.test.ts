@@ -338,6 +338,35 @@ describe('applying records', () => {
     await node.close();
   });
 
+  it('an item undeleted from the trash comes back; a late record from before its deletion does not', async () => {
+    const setup = adminSetup(t);
+    const item = await setup.item(vaultB, { title: 'trashed', category: 'LOGIN', fields: [] });
+    const { replica } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    const status = () =>
+      node.getItem(call(readToken.token), vaultB, item.id).then(
+        () => 200,
+        (e: { status: number }) => e.status,
+      );
+    expect(await status()).toBe(200);
+    const late = await records.itemRecord(vaultB, item.id);
+    expect((await setup.api.delete(`/vaults/${vaultB}/items/${item.id}`)).statusCode).toBe(204);
+    await replica.receive(await records.itemGone(vaultB, item.id));
+    expect(await status()).toBe(404);
+    await replica.receive(late);
+    expect(await status()).toBe(404);
+    expect((await setup.api.post(`/vaults/${vaultB}/trash/${item.id}/undelete`)).statusCode).toBe(200);
+    await replica.receive(await records.itemRecord(vaultB, item.id));
+    expect(await status()).toBe(200);
+    // Deleted again, and the record from before the undelete, late: out again, and stays out.
+    const beforeSecond = await records.itemRecord(vaultB, item.id);
+    expect((await setup.api.delete(`/vaults/${vaultB}/items/${item.id}`)).statusCode).toBe(204);
+    await replica.receive(await records.itemGone(vaultB, item.id));
+    await replica.receive(beforeSecond);
+    expect(await status()).toBe(404);
+    await node.close();
+  });
+
   it("an item's files move without its version: the later-sent record of a version wins", async () => {
     const { replica } = await replicaWith(await fullState());
     const node = nodeReads(replica, replica.outbox);
