@@ -95,6 +95,16 @@ export interface AuditStore {
     options: { limit: number; offset: number },
   ): Promise<{ events: AuditEvent[]; total: number }>;
   /**
+   * For each of these tokens, when its newest event of this actor type with one of these results
+   * occurred; a token without one is left out. One query (per 500 tokens), each token found by
+   * one step of the (token_id, occurred_at) index, however long its trail.
+   */
+  newestByTokens(
+    accountId: string,
+    tokenIds: readonly string[],
+    which: { actorType: string; results: readonly AuditResult[] },
+  ): Promise<Map<string, string>>;
+  /**
    * Deletes up to `limit` events with this `result` that occurred before `before`, oldest first,
    * in one short write; answers how many it deleted (fewer than `limit`: none such are left).
    * Retention calls it in batches, so no call holds the write lock for long.

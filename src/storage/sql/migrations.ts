@@ -15,6 +15,7 @@ import { cliSignIn } from './migrations/0013-cli-sign-in.js';
 import { auditFilters } from './migrations/0014-audit-filters.js';
 import { sharedNodeState } from './migrations/0015-shared-node-state.js';
 import { connectReplicas } from './migrations/0016-connect-replicas.js';
+import { auditTokenUse } from './migrations/0017-audit-token-use.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -44,6 +45,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0014_audit_filters': auditFilters,
         '0015_shared_node_state': sharedNodeState(types),
         '0016_connect_replicas': connectReplicas,
+        '0017_audit_token_use': auditTokenUse,
       };
     },
   };
