@@ -309,7 +309,7 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
       expect(await storage.actors.users(a, [bob])).toEqual([]);
     });
 
-    it('finds the newest event of each token among those of an actor type and results, its account’s only', async () => {
+    it('finds the newest event of each Connect token with one of these results, its account’s only', async () => {
       const a = await account();
       const b = await account();
       const [t1, t2, t3, t4] = [newId(), newId(), newId(), newId()];
@@ -326,18 +326,18 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
       await used(a, 7, t3, { result: 'DENY' });
       await used(b, 9, t4);
       await used(b, 9, t1);
-      const which = { actorType: 'connect_token', results: ['SUCCESS', 'FAILURE'] as const };
-      const newest = await storage.audit.newestByTokens(a, [t1, t2, t3, t4, newId()], which);
+      const which = ['SUCCESS', 'FAILURE'] as const;
+      const newest = await storage.audit.newestConnectTokenUses(a, [t1, t2, t3, t4, newId()], which);
       expect(newest).toEqual(
         new Map([
           [t1, '2026-01-03T12:00:00.000Z'],
           [t2, '2026-01-04T12:00:00.000Z'],
         ]),
       );
-      expect(await storage.audit.newestByTokens(a, [], which)).toEqual(new Map());
+      expect(await storage.audit.newestConnectTokenUses(a, [], which)).toEqual(new Map());
       // More tokens than one query takes: each still answered.
       const many = Array.from({ length: 1203 }, () => newId());
-      const found = await storage.audit.newestByTokens(a, [...many, t2], which);
+      const found = await storage.audit.newestConnectTokenUses(a, [...many, t2], which);
       expect([...found.keys()]).toEqual([t2]);
     });
   });

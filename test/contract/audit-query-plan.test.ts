@@ -85,10 +85,7 @@ describe('audit filters on SQLite (EXPLAIN QUERY PLAN)', () => {
 describe('the last use of tokens on SQLite (EXPLAIN QUERY PLAN)', () => {
   it('finds each token’s newest event by one step of the (token_id, occurred_at) index, in one query', async () => {
     last = undefined;
-    await store.newestByTokens('acct', ['t1', 't2', 't3'], {
-      actorType: 'connect_token',
-      results: ['SUCCESS', 'FAILURE'],
-    });
+    await store.newestConnectTokenUses('acct', ['t1', 't2', 't3'], ['SUCCESS', 'FAILURE']);
     const query = last as CompiledQuery | undefined;
     if (!query) throw new Error('no query ran');
     const rows = raw.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as {

@@ -62,14 +62,11 @@ const view = (t: ConnectTokenRecord, lastUsedAt: string | null = null): TokenVie
  * could make a token look used by sending a forged one. One query for all the tokens.
  */
 export function lastUses(
-  audit: Pick<AuditStore, 'newestByTokens'>,
+  audit: Pick<AuditStore, 'newestConnectTokenUses'>,
   accountId: string,
   tokenIds: readonly string[],
 ): Promise<Map<string, string>> {
-  return audit.newestByTokens(accountId, tokenIds, {
-    actorType: 'connect_token',
-    results: ['SUCCESS', 'FAILURE'],
-  });
+  return audit.newestConnectTokenUses(accountId, tokenIds, ['SUCCESS', 'FAILURE']);
 }
 
 export function tokenService(storage: Storage, keys: SigningKeys): TokenService {

@@ -95,14 +95,15 @@ export interface AuditStore {
     options: { limit: number; offset: number },
   ): Promise<{ events: AuditEvent[]; total: number }>;
   /**
-   * For each of these tokens, when its newest event of this actor type with one of these results
-   * occurred; a token without one is left out. One query (per 500 tokens), each token found by
-   * one step of the (token_id, occurred_at) index, however long its trail.
+   * For each of these Connect tokens, when its newest event as a Connect token (actor type
+   * `connect_token`) with one of these results occurred; a token without one is left out. One
+   * query (per 500 tokens), each token found by one step down the audit_token_occurred index
+   * (migration 0017), however long its trail.
    */
-  newestByTokens(
+  newestConnectTokenUses(
     accountId: string,
     tokenIds: readonly string[],
-    which: { actorType: string; results: readonly AuditResult[] },
+    results: readonly AuditResult[],
   ): Promise<Map<string, string>>;
   /**
    * Deletes up to `limit` events with this `result` that occurred before `before`, oldest first,

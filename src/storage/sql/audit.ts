@@ -42,7 +42,7 @@ export const AUDIT_COLUMNS = Object.keys(toAuditRow({} as AuditEventInput)) as (
  */
 export const toAuditValues = (e: AuditEventInput): unknown[] => Object.values(toAuditRow(e));
 
-/** Tokens per query of `newestByTokens`: one parameter each, well under any driver's bound. */
+/** Tokens per query of `newestConnectTokenUses`: one parameter each, well under any driver's bound. */
 const NEWEST_CHUNK = 500;
 
 export function auditStore(db: Kysely<Database>): AuditStore {
@@ -70,19 +70,20 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         .executeTakeFirstOrThrow();
       return { events: rows.map(toEvent), total: Number(count.n) };
     },
-    async newestByTokens(accountId, tokenIds, { actorType, results }) {
+    async newestConnectTokenUses(accountId, tokenIds, results) {
       const newest = new Map<string, string>();
       if (results.length === 0) return newest;
       for (let i = 0; i < tokenIds.length; i += NEWEST_CHUNK) {
         // The ids as a VALUES list (its one column is `column1` on both SQLite and PostgreSQL),
         // each with its newest matching event: walked down the audit_token_occurred index from
-        // the token's end, stopping at the first event that matches.
+        // the token's end, stopping at the first event that matches. The actor type is written
+        // as the index's own literal, so that SQLite sees the partial index applies.
         const ids = sql.join(tokenIds.slice(i, i + NEWEST_CHUNK).map((id) => sql`(${id})`));
         const rows = await sql<{ token_id: string; occurred_at: string | null }>`
           select t.column1 as token_id, (
             select a.occurred_at from audit_events a
             where a.token_id = t.column1 and a.account_id = ${accountId}
-              and a.actor_type = ${actorType} and a.result in (${sql.join(results)})
+              and a.actor_type = 'connect_token' and a.result in (${sql.join(results)})
             order by a.occurred_at desc limit 1
           ) as occurred_at
           from (values ${ids}) as t`.execute(db);
