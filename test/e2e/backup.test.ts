@@ -429,7 +429,9 @@ describe('keyhold restore refuses', () => {
     db.exec(
       `drop table change_counter; drop table oauth_used_jtis; drop table replica_log; drop table replica_changes;
        drop table connect_node_outboxes; alter table connect_servers drop column public_key;
-       delete from kysely_migration where name in ('0015_shared_node_state', '0016_connect_replicas')`,
+       drop index audit_token_occurred;
+       delete from kysely_migration
+         where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_audit_token_use')`,
     );
     db.close();
     sealBackupFile(older, key);
