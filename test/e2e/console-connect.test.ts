@@ -103,7 +103,8 @@ describe('the console’s Connect section', () => {
     await owner(page);
     await page.getByRole('navigation').getByRole('link', { name: 'Connect' }).click();
     await waitForHeading(page, 'Connect servers');
-    expect(await page.locator('main').textContent()).toContain('No Connect server yet');
+    // The heading comes before the list has loaded: wait for the list.
+    await expect.poll(() => page.locator('main').textContent()).toContain('No Connect server yet');
     await page.getByRole('link', { name: 'New server' }).click();
     await waitForHeading(page, 'New Connect server');
     await page.getByLabel('Name').fill('Payments API');
@@ -247,7 +248,9 @@ describe('the console’s Connect section', () => {
     await page.getByLabel('Type Payments API to confirm').fill('Payments API');
     await forGood.click();
     await waitForHeading(page, 'Connect servers');
-    expect(await page.getByRole('status').first().textContent()).toBe('Server Payments API is deleted.');
+    await expect
+      .poll(() => page.getByRole('status').first().textContent())
+      .toBe('Server Payments API is deleted.');
     expect(await admin<unknown[]>('GET', '/servers')).toEqual([]);
     await context.close();
   });
@@ -264,7 +267,7 @@ describe('the console’s Connect section', () => {
     );
     const current = before.keys.find((k) => k.kind === 'connect' && k.retiredAt === null)?.kid ?? '';
     const connectKeys = page.locator('section', { has: page.getByRole('heading', { name: 'Connect keys' }) });
-    expect(await connectKeys.textContent()).toContain(current);
+    await expect.poll(() => connectKeys.textContent()).toContain(current);
     await page.getByRole('button', { name: 'Rotate the Connect key' }).click();
     await page.getByRole('button', { name: 'Cancel' }).click();
     expect((await admin<{ keys: unknown[] }>('GET', '/keys')).keys).toHaveLength(before.keys.length);
