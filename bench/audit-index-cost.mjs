@@ -2,7 +2,8 @@
 // What audit filter indexes cost each audited write, and what a filtered read costs with the
 // index migration 0014 keeps. Write cost: WAL pages written per commit of `batch` read events
 // (a deterministic measure, unlike time on a shared machine), over a trail of `prefill` events,
-// with no filter index, each candidate alone, the one 0014 creates, and all five candidates.
+// with no filter index, each candidate alone, the one 0014 creates, and all five candidates; and
+// 0018's index of Connect tokens' last use beside 0014's.
 // Read time (with --reads N): the median of N runs of each typical filtered page (limit 50)
 // through the store's own query, on the same trail with 0014's index, beside the unfiltered
 // page. Events spread over 20 actors, 50 vaults and 5000 items, 10 ms apart.
@@ -30,8 +31,11 @@ const INDEXES = {
   item: `create index audit_account_item_id_seq on audit_events (account_id, item_id, seq)
     where item_id is not null`,
   time: 'create index audit_account_occurred on audit_events (account_id, occurred_at)',
+  // Not a filter's: the last use of Connect tokens (0018). Every event here is a Connect token's.
+  'token last use': `create index audit_token_occurred on audit_events (token_id, occurred_at)
+    where actor_type = 'connect_token'`,
 };
-const MIGRATED = ['audit_account_occurred'];
+const MIGRATED = ['audit_account_occurred', 'audit_token_occurred'];
 let seed = 1;
 const id = () => {
   let s = '';
@@ -135,6 +139,10 @@ else {
   await writeCost('none', []);
   for (const index of Object.keys(INDEXES)) await writeCost(index, [index]);
   await writeCost('0014 (time)', ['time']);
-  await writeCost('all five', Object.keys(INDEXES));
+  await writeCost('0014 + 0018 (time, token last use)', ['time', 'token last use']);
+  await writeCost(
+    'all five filter indexes',
+    Object.keys(INDEXES).filter((i) => i !== 'token last use'),
+  );
 }
 rmSync(dir, { recursive: true, force: true });

@@ -308,5 +308,37 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
       await storage.users.delete(a, bob);
       expect(await storage.actors.users(a, [bob])).toEqual([]);
     });
+
+    it('finds the newest event of each Connect token with one of these results, its account’s only', async () => {
+      const a = await account();
+      const b = await account();
+      const [t1, t2, t3, t4] = [newId(), newId(), newId(), newId()];
+      const used = (accountId: string, n: number, tokenId: string, e: Partial<AuditEventInput> = {}) =>
+        storage.audit.append(
+          event(accountId, n, { actorType: 'connect_token', actorId: tokenId, tokenId, ...e }),
+        );
+      await used(a, 1, t1);
+      await used(a, 3, t1, { result: 'FAILURE' });
+      await used(a, 2, t1);
+      await used(a, 5, t1, { result: 'DENY' });
+      await used(a, 4, t2);
+      await used(a, 6, t2, { actorType: 'admin_token' });
+      await used(a, 7, t3, { result: 'DENY' });
+      await used(b, 9, t4);
+      await used(b, 9, t1);
+      const which = ['SUCCESS', 'FAILURE'] as const;
+      const newest = await storage.audit.newestConnectTokenUses(a, [t1, t2, t3, t4, newId()], which);
+      expect(newest).toEqual(
+        new Map([
+          [t1, '2026-01-03T12:00:00.000Z'],
+          [t2, '2026-01-04T12:00:00.000Z'],
+        ]),
+      );
+      expect(await storage.audit.newestConnectTokenUses(a, [], which)).toEqual(new Map());
+      // More tokens than one query takes: each still answered.
+      const many = Array.from({ length: 1203 }, () => newId());
+      const found = await storage.audit.newestConnectTokenUses(a, [...many, t2], which);
+      expect([...found.keys()]).toEqual([t2]);
+    });
   });
 }

@@ -81,3 +81,19 @@ describe('audit filters on SQLite (EXPLAIN QUERY PLAN)', () => {
     },
   );
 });
+
+describe('the last use of tokens on SQLite (EXPLAIN QUERY PLAN)', () => {
+  it('finds each token’s newest event by one step of the (token_id, occurred_at) index, in one query', async () => {
+    last = undefined;
+    await store.newestConnectTokenUses('acct', ['t1', 't2', 't3'], ['SUCCESS', 'FAILURE']);
+    const query = last as CompiledQuery | undefined;
+    if (!query) throw new Error('no query ran');
+    const rows = raw.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as {
+      detail: string;
+    }[];
+    const details = rows.map((r) => r.detail);
+    expect(details).toContain('SEARCH a USING INDEX audit_token_occurred (token_id=?)');
+    // Neither the account's trail nor the table is walked, and nothing is sorted.
+    expect(details.filter((d) => /SCAN a\b|TEMP B-TREE|audit_account/.test(d))).toEqual([]);
+  });
+});

@@ -412,7 +412,7 @@ describe('keyhold restore refuses', () => {
     const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
-      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0016_connect_replicas: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0018_audit_token_use: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
     );
     expect(readdirSync(path.dirname(out))).toEqual([]);
   });
@@ -420,7 +420,7 @@ describe('keyhold restore refuses', () => {
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
-    // The backup as schema 0014 left it (0015 and 0016 only added these tables and a column),
+    // The backup as schema 0014 left it (0015 to 0018 only added these tables, columns and an index),
     // sealed as that Keyhold's keyhold backup sealed it.
     const older = path.join(tempDataDir(), 'older.backup');
     const key = masterKeyOf(served.dataDir);
@@ -429,7 +429,11 @@ describe('keyhold restore refuses', () => {
     db.exec(
       `drop table change_counter; drop table oauth_used_jtis; drop table replica_log; drop table replica_changes;
        drop table connect_node_outboxes; alter table connect_servers drop column public_key;
-       delete from kysely_migration where name in ('0015_shared_node_state', '0016_connect_replicas')`,
+       drop index audit_token_occurred; alter table items drop column deleted_at;
+       alter table items drop column deleted_by;
+       delete from kysely_migration
+         where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_item_trash',
+           '0018_audit_token_use')`,
     );
     db.close();
     sealBackupFile(older, key);

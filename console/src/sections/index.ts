@@ -2,6 +2,7 @@
 
 export { account } from './account.js';
 export { audit } from './audit.js';
+export { connect } from './connect.js';
 export { connected, oauth } from './oauth.js';
 export { people } from './people.js';
 export { vaults } from './vaults.js';

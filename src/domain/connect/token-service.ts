@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
-import type { ConnectGrant, ConnectTokenRecord, Storage } from '../../storage/ports.js';
+import type { AuditStore, ConnectGrant, ConnectTokenRecord, Storage } from '../../storage/ports.js';
 import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -24,6 +24,8 @@ export interface TokenView {
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** When the token was last let through (see `lastUses`); null if never, as far as the trail holds. */
+  lastUsedAt: string | null;
 }
 
 export interface TokenService {
@@ -42,7 +44,7 @@ export const signatureHash = (jwt: string): Buffer =>
     .update(jwt.slice(jwt.lastIndexOf('.') + 1), 'utf8')
     .digest();
 
-const view = (t: ConnectTokenRecord): TokenView => ({
+const view = (t: ConnectTokenRecord, lastUsedAt: string | null = null): TokenView => ({
   id: t.id,
   name: t.name,
   serverId: t.serverId,
@@ -50,7 +52,22 @@ const view = (t: ConnectTokenRecord): TokenView => ({
   createdAt: t.createdAt,
   expiresAt: t.expiresAt,
   revokedAt: t.revokedAt,
+  lastUsedAt,
 });
+
+/**
+ * When each token was last used: its newest audit event as a Connect token that it was let
+ * through for (`SUCCESS`, or `FAILURE`: a permitted write that was not done). Refusals do not
+ * count: a refused call's `DENY` names whatever `jti` its token carried, unverified, so anyone
+ * could make a token look used by sending a forged one. One query for all the tokens.
+ */
+export function lastUses(
+  audit: Pick<AuditStore, 'newestConnectTokenUses'>,
+  accountId: string,
+  tokenIds: readonly string[],
+): Promise<Map<string, string>> {
+  return audit.newestConnectTokenUses(accountId, tokenIds, ['SUCCESS', 'FAILURE']);
+}
 
 export function tokenService(storage: Storage, keys: SigningKeys): TokenService {
   return {
@@ -115,7 +132,13 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
       await authorizeAccount(storage, ctx, 'connect:read', { denied: { resourceType: 'TOKEN' } });
       if (!(await storage.connectServers.get(ctx.actor.accountId, serverId)))
         throw notFound(`server ${serverId} not found`);
-      return (await storage.connectTokens.list(serverId)).map(view);
+      const tokens = await storage.connectTokens.list(serverId);
+      const used = await lastUses(
+        storage.audit,
+        ctx.actor.accountId,
+        tokens.map((t) => t.id),
+      );
+      return tokens.map((t) => view(t, used.get(t.id) ?? null));
     },
 
     async revoke(ctx, tokenId) {

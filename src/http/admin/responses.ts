@@ -262,6 +262,10 @@ export const connectToken = z
     createdAt: time,
     expiresAt: time.nullable(),
     revokedAt: time.nullable(),
+    lastUsedAt: time.nullable().meta({
+      description:
+        'When the token was last let through (its newest SUCCESS or FAILURE audit event); null if never, or if retention has pruned those events',
+    }),
   })
   .meta({ id: 'ConnectToken' });
 export const createdConnectToken = connectToken

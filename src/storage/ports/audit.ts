@@ -95,6 +95,17 @@ export interface AuditStore {
     options: { limit: number; offset: number },
   ): Promise<{ events: AuditEvent[]; total: number }>;
   /**
+   * For each of these Connect tokens, when its newest event as a Connect token (actor type
+   * `connect_token`) with one of these results occurred; a token without one is left out. One
+   * query (per 500 tokens), each token found by one step down the audit_token_occurred index
+   * (migration 0018), however long its trail.
+   */
+  newestConnectTokenUses(
+    accountId: string,
+    tokenIds: readonly string[],
+    results: readonly AuditResult[],
+  ): Promise<Map<string, string>>;
+  /**
    * Deletes up to `limit` events with this `result` that occurred before `before`, oldest first,
    * in one short write; answers how many it deleted (fewer than `limit`: none such are left).
    * Retention calls it in batches, so no call holds the write lock for long.

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type {
   AuditAction,
   AuditEvent,
@@ -42,6 +42,9 @@ export const AUDIT_COLUMNS = Object.keys(toAuditRow({} as AuditEventInput)) as (
  */
 export const toAuditValues = (e: AuditEventInput): unknown[] => Object.values(toAuditRow(e));
 
+/** Tokens per query of `newestConnectTokenUses`: one parameter each, well under any driver's bound. */
+const NEWEST_CHUNK = 500;
+
 export function auditStore(db: Kysely<Database>): AuditStore {
   // Every audited write appends one: compiled once (see precompiled.ts).
   const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS);
@@ -66,6 +69,27 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .executeTakeFirstOrThrow();
       return { events: rows.map(toEvent), total: Number(count.n) };
+    },
+    async newestConnectTokenUses(accountId, tokenIds, results) {
+      const newest = new Map<string, string>();
+      if (results.length === 0) return newest;
+      for (let i = 0; i < tokenIds.length; i += NEWEST_CHUNK) {
+        // The ids as a VALUES list (its one column is `column1` on both SQLite and PostgreSQL),
+        // each with its newest matching event: walked down the audit_token_occurred index from
+        // the token's end, stopping at the first event that matches. The actor type is written
+        // as the index's own literal, so that SQLite sees the partial index applies.
+        const ids = sql.join(tokenIds.slice(i, i + NEWEST_CHUNK).map((id) => sql`(${id})`));
+        const rows = await sql<{ token_id: string; occurred_at: string | null }>`
+          select t.column1 as token_id, (
+            select a.occurred_at from audit_events a
+            where a.token_id = t.column1 and a.account_id = ${accountId}
+              and a.actor_type = 'connect_token' and a.result in (${sql.join(results)})
+            order by a.occurred_at desc limit 1
+          ) as occurred_at
+          from (values ${ids}) as t`.execute(db);
+        for (const r of rows.rows) if (r.occurred_at !== null) newest.set(r.token_id, r.occurred_at);
+      }
+      return newest;
     },
     async prune(result, before, limit) {
       // Through a subquery because DELETE … LIMIT is not standard SQL; the (result, occurred_at)

@@ -16,6 +16,7 @@ import { auditFilters } from './migrations/0014-audit-filters.js';
 import { sharedNodeState } from './migrations/0015-shared-node-state.js';
 import { connectReplicas } from './migrations/0016-connect-replicas.js';
 import { itemTrash } from './migrations/0017-item-trash.js';
+import { auditTokenUse } from './migrations/0018-audit-token-use.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -46,6 +47,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0015_shared_node_state': sharedNodeState(types),
         '0016_connect_replicas': connectReplicas,
         '0017_item_trash': itemTrash,
+        '0018_audit_token_use': auditTokenUse,
       };
     },
   };
