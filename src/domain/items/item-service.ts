@@ -2,6 +2,7 @@ import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, isAppError, notFound } from '../../errors/app-error.js';
 import type { ItemRow, ItemVersionRecord, Storage, VaultCore } from '../../storage/ports.js';
+import { authorizeVault } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkBlindPatch } from '../connect/blind-patch.js';
@@ -12,6 +13,7 @@ import { buildItemContent, parseItemInput } from './input.js';
 import { type ItemHistory, itemHistory } from './item-history.js';
 import { type FullItem, type ItemReads, type ItemSummary, itemReads } from './item-reads.js';
 import { itemRows, metaOf, placeOf } from './item-rows.js';
+import { type ItemPage, overviewIndex, type PageQuery, pageOf } from './overview-index.js';
 import { toFullItem } from './present.js';
 import { LAYOUT, sealItem } from './sealing.js';
 import type { ItemContent } from './types.js';
@@ -55,6 +57,11 @@ export interface ItemService extends ItemHistory, ItemReads {
     operations: unknown,
   ): Promise<FullItem | WriteReceipt>;
   delete(ctx: RequestContext, vaultId: string, itemId: string): Promise<void>;
+  /**
+   * One page of the vault's item summaries in title order, narrowed by a search over titles, tags
+   * and URLs (overview-index.ts); audited as a read of the vault, like `list`.
+   */
+  page(ctx: RequestContext, vaultId: string, query: PageQuery): Promise<ItemPage>;
 }
 
 const staleVersion = (itemId: string, current: number, basedOn: number | undefined) =>
@@ -78,6 +85,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const { load, openContent, present } = rows;
   const history = itemHistory(storage, keyring, rows);
   const reads = itemReads(storage, keyring);
+  const index = overviewIndex(storage, keyring);
 
   /** The item row `base` moved to its next state, with the head and version record that say so. */
   const stamped = (vault: VaultCore, base: ItemRow, content: ItemContent) => {
@@ -167,6 +175,17 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   };
 
   return {
+    async page(ctx, vaultId, query) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const page = pageOf(await index.of(vault), query);
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'VAULT',
+        vaultId,
+        result: 'SUCCESS',
+      });
+      return page;
+    },
     create: (ctx, vaultId, body) => {
       const target: WriteTarget = { action: 'CREATE', vaultId };
       return attempt(ctx, target, async () => {
