@@ -68,7 +68,11 @@ describe('item search', () => {
     const a = await create('Alpha');
     await create('Bravo');
     expect((await search({})).items.map((i) => i.title)).toEqual(['Alpha', 'Bravo']);
-    await api.put(`/vaults/${vaultId}/items/${a.id}`, { title: 'Zulu', category: 'LOGIN', tags: ['renamed'] });
+    await api.put(`/vaults/${vaultId}/items/${a.id}`, {
+      title: 'Zulu',
+      category: 'LOGIN',
+      tags: ['renamed'],
+    });
     await create('Charlie');
     expect((await search({})).items.map((i) => i.title)).toEqual(['Bravo', 'Charlie', 'Zulu']);
     expect((await search({ q: 'renamed' })).items.map((i) => i.title)).toEqual(['Zulu']);

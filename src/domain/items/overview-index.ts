@@ -45,8 +45,6 @@ export interface VaultIndex {
   seq: number;
   /** Sorted by title (case-insensitive), then id. */
   items: readonly IndexedItem[];
-  /** Position of each item in `items`. */
-  positions: ReadonlyMap<string, number>;
 }
 
 export interface OverviewIndexStores {
@@ -82,12 +80,6 @@ const sameRow = (a: ItemRow, b: ItemRow) =>
 
 const byTitle = (a: IndexedItem, b: IndexedItem) =>
   a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.summary.id < b.summary.id ? -1 : 1;
-
-function positionsOf(items: readonly IndexedItem[]): Map<string, number> {
-  const positions = new Map<string, number>();
-  for (let i = 0; i < items.length; i++) positions.set((items[i] as IndexedItem).summary.id, i);
-  return positions;
-}
 
 export function overviewIndex(
   stores: OverviewIndexStores,
@@ -146,7 +138,7 @@ export function overviewIndex(
       return entry && sameRow(entry.row, row) ? entry : entryOf(vault, row);
     });
     items.sort(byTitle);
-    return { epoch: at.epoch, seq: at.seq, items, positions: positionsOf(items) };
+    return { epoch: at.epoch, seq: at.seq, items };
   };
 
   /** `index` with the items named in the log since it was made read again; undefined if the log cannot say. */
@@ -179,7 +171,7 @@ export function overviewIndex(
       }
       items.splice(lo, 0, entry);
     }
-    return { epoch: at.epoch, seq, items, positions: positionsOf(items) };
+    return { epoch: at.epoch, seq, items };
   };
 
   const refresh = async (vault: VaultCore): Promise<VaultIndex> => {
@@ -258,8 +250,12 @@ export function pageOf(index: VaultIndex, query: PageQuery): ItemPage {
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   let start = 0;
   if (after) {
-    const at = index.positions.get(after.lastId);
-    start = at === undefined ? Math.min(after.position, index.items.length) : at + 1;
+    // Where the last item shown is now: where it was, unless items before it came or went.
+    const { items } = index;
+    const isLast = (i: number) => items[i]?.summary.id === after.lastId;
+    let at = isLast(after.position - 1) ? after.position - 1 : -1;
+    for (let i = 0; at < 0 && i < items.length; i++) if (isLast(i)) at = i;
+    start = at < 0 ? Math.min(after.position, items.length) : at + 1;
   }
   const items: ConnectItemSummary[] = [];
   let matched = 0;
