@@ -241,12 +241,52 @@ export function decodeCursor(cursor: string): { position: number; lastId: string
 }
 
 /** The words of a query, lower-cased. */
-export const queryWords = (q: string | undefined) => (q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+export const queryWords = (q: string | undefined) =>
+  (q ?? '')
+    .toLowerCase()
+    .replaceAll('\u0000', ' ') // the separator of the search string
+    .split(/\s+/)
+    .filter(Boolean);
+
+/** Every item's text in one string, in index order, separated by NUL (which no word holds). */
+interface Searchable {
+  haystack: string;
+  /** Where each item's text begins. */
+  starts: Int32Array;
+}
+const searchables = new WeakMap<VaultIndex, Searchable>();
+
+function searchable(index: VaultIndex): Searchable {
+  let found = searchables.get(index);
+  if (!found) {
+    const starts = new Int32Array(index.items.length);
+    let offset = 0;
+    const texts = index.items.map((entry, i) => {
+      starts[i] = offset;
+      offset += entry.text.length + 1;
+      return entry.text;
+    });
+    found = { haystack: texts.join('\u0000'), starts };
+    searchables.set(index, found);
+  }
+  return found;
+}
+
+/** The item whose text holds offset `at`: the last start at or before it. */
+function itemAt(starts: Int32Array, at: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if ((starts[mid] as number) <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 
 /** One page of `index`, matching `query` (its cursor already checked by `decodeCursor`). */
 export function pageOf(index: VaultIndex, query: PageQuery): ItemPage {
   const words = queryWords(query.q);
-  const matches = (entry: IndexedItem) => words.every((w) => entry.text.includes(w));
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   let start = 0;
   if (after) {
@@ -261,16 +301,31 @@ export function pageOf(index: VaultIndex, query: PageQuery): ItemPage {
   let matched = 0;
   let last = -1;
   let more = false;
-  // Counting the matches walks the whole vault: a substring test per item, well under a microsecond.
-  for (let i = 0; i < index.items.length; i++) {
-    const entry = index.items[i] as IndexedItem;
-    if (words.length > 0 && !matches(entry)) continue;
+  const take = (i: number) => {
     matched++;
-    if (i < start) continue;
+    if (i < start) return;
     if (items.length < query.limit) {
-      items.push(entry.summary);
+      items.push((index.items[i] as IndexedItem).summary);
       last = i;
     } else more = true;
+  };
+  if (words.length === 0) {
+    matched = index.items.length;
+    const end = Math.min(index.items.length, start + query.limit);
+    for (let i = start; i < end; i++) items.push((index.items[i] as IndexedItem).summary);
+    last = end - 1;
+    more = end < index.items.length;
+  } else {
+    // The longest word is looked for in one string of every item's text (a native substring
+    // search over a few MB); the other words are checked on the items it is found in.
+    const { haystack, starts } = searchable(index);
+    const [first, ...others] = [...words].sort((x, y) => y.length - x.length) as [string, ...string[]];
+    for (let at = haystack.indexOf(first); at !== -1; ) {
+      const i = itemAt(starts, at);
+      const entry = index.items[i] as IndexedItem;
+      if (others.every((w) => entry.text.includes(w))) take(i);
+      at = i + 1 < starts.length ? haystack.indexOf(first, starts[i + 1]) : -1;
+    }
   }
   const lastItem = items[items.length - 1];
   return {
