@@ -103,7 +103,9 @@ export function ItemFiles({ path, files: initial }: { path: string; files: ItemF
         </ul>
       )}
       <form class="row" onSubmit={attach}>
-        <label for="attach-file">File to attach</label>
+        <label for="attach-file" class="attach-label">
+          File to attach
+        </label>
         <input id="attach-file" type="file" ref={input} />
         <button type="submit" disabled={busy}>
           Attach
