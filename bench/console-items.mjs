@@ -90,6 +90,8 @@ await init.storage.close();
 const { child, line } = await startLogged(
   keyhold('serve', '--data-dir', dir, '--port', '0'),
   'keyhold listening',
+  {},
+  { timeoutMs: 120_000 },
 );
 const base = line.url;
 const signIn = await fetch(`${base}/api/admin/session`, {

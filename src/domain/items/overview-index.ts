@@ -59,6 +59,8 @@ export interface OverviewIndex {
 
 /** An index of 100,000 items takes about 100 MB of heap (docs/performance.md). */
 export const DEFAULT_MAX_INDEXED_ITEMS = 250_000;
+/** Overviews opened between two turns of the event loop while a vault is read as a whole. */
+const YIELD_EVERY = 1000;
 /** More changes than this since an index was made: the vault is read again as a whole. */
 const MAX_CHANGES = 500;
 
@@ -133,10 +135,18 @@ export function overviewIndex(
     const known = new Map<string, IndexedItem>();
     for (const entry of previous?.items ?? []) known.set(entry.row.id, entry);
     const rows = await stores.items.list(vault.id);
-    const items = rows.map((row) => {
+    const items: IndexedItem[] = [];
+    let opened = 0;
+    for (const row of rows) {
       const entry = known.get(row.id);
-      return entry && sameRow(entry.row, row) ? entry : entryOf(vault, row);
-    });
+      if (entry && sameRow(entry.row, row)) {
+        items.push(entry);
+        continue;
+      }
+      items.push(entryOf(vault, row));
+      // Opening 100,000 overviews takes seconds of CPU: let other requests in between batches.
+      if (++opened % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
     items.sort(byTitle);
     return { epoch: at.epoch, seq: at.seq, items };
   };
