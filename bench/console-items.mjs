@@ -175,8 +175,9 @@ console.log(`first page after one item write: ${ms(afterWrite.ms)} (server CPU $
 let worst = 0;
 for (const [name, xs] of Object.entries(times)) {
   worst = Math.max(worst, ...xs);
+  const cpuMs = (cpu[name] * 10) / xs.length;
   console.log(
-    `${name.padEnd(16)} p50 ${ms(p50(xs)).padStart(9)}  max ${ms(Math.max(...xs)).padStart(9)}  matched ${matched[name]}`,
+    `${name.padEnd(16)} p50 ${ms(p50(xs)).padStart(9)}  max ${ms(Math.max(...xs)).padStart(9)}  server CPU ${ms(cpuMs).padStart(8)}/request  matched ${matched[name]}`,
   );
 }
 process.exit(worst <= 200 ? 0 : 1);
