@@ -57,7 +57,7 @@ export interface OverviewIndex {
   of(vault: VaultCore): Promise<VaultIndex>;
 }
 
-/** An index of 100,000 items takes about 100 MB of heap (docs/performance.md). */
+/** The bound on overviews held over all vaults (memory: docs/performance.md, "Console item lists"). */
 export const DEFAULT_MAX_INDEXED_ITEMS = 250_000;
 /** Overviews opened between two turns of the event loop while a vault is read as a whole. */
 const YIELD_EVERY = 1000;
