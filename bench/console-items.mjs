@@ -5,9 +5,9 @@
 // quicker than 100,000 API calls), starts a real `keyhold serve` on it, signs in as the console
 // does (session cookie), and times the console's requests to
 // GET /api/admin/vaults/{v}/items/search: the first page, the next page, a search with a few
-// hits, a search with none. Prints p50 and max of each over `--runs` rounds, and the one request
-// that builds the vault's overview index (the first after the server starts), and the first
-// request after an item write (an incremental rebuild). Exits 1 if a timed request is over 200 ms.
+// hits, a search with none. Prints p50 and max of each over `--runs` rounds, how long the
+// server took from its start to have the vault's overview index built (in the background), the
+// first request after that, and the first request after an item write. Exits 1 if a timed request is over 200 ms.
 //
 //   npm run build && node bench/console-items.mjs [--items 100000] [--runs 30]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -87,12 +87,17 @@ const seedSeconds = (performance.now() - seedStart) / 1000;
 console.error(`seeded ${count} items in ${seedSeconds.toFixed(1)} s`);
 await init.storage.close();
 
-const { child, line } = await startLogged(
+// `keyhold serve` builds large vaults' item indexes in the background once listening, and logs
+// "item indexes warmed": the bench starts timing after that line.
+const started = performance.now();
+const { child, output } = await startLogged(
   keyhold('serve', '--data-dir', dir, '--port', '0'),
-  'keyhold listening',
+  'item indexes warmed',
   {},
-  { timeoutMs: 120_000 },
+  { timeoutMs: 300_000 },
 );
+const warmSeconds = (performance.now() - started) / 1000;
+const line = JSON.parse(output.split('\n').find((l) => l.includes('"msg":"keyhold listening"')));
 const base = line.url;
 const signIn = await fetch(`${base}/api/admin/session`, {
   method: 'POST',
@@ -122,6 +127,7 @@ const cpuTicks = () => {
   const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]);
 };
+const cpuAtWarm = cpuTicks();
 const coldCpu = cpuTicks();
 const cold = await timed({ limit: 50 });
 const coldCpuMs = (cpuTicks() - coldCpu) * 10;
@@ -170,7 +176,10 @@ const ms = (x) => `${x.toFixed(1)} ms`;
 const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`vault of ${count} items (seeded in ${seedSeconds.toFixed(1)} s), ${runs} rounds`);
 console.log(`server RSS after the run: ${(rss / 1024).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`index build (first request after start): ${ms(cold.ms)} (server CPU ${coldCpuMs} ms)`);
+console.log(
+  `start to "item indexes warmed": ${warmSeconds.toFixed(1)} s (server CPU so far ${(cpuAtWarm * 10) / 1000} s)`,
+);
+console.log(`first request after the warm-up: ${ms(cold.ms)} (server CPU ${coldCpuMs} ms)`);
 console.log(`first page after one item write: ${ms(afterWrite.ms)} (server CPU ${afterWriteCpuMs} ms)`);
 let worst = 0;
 for (const [name, xs] of Object.entries(times)) {

@@ -105,6 +105,14 @@ describe('item search', () => {
     expect(events[0]).toMatchObject({ action: 'READ', resourceType: 'VAULT', vaultId, result: 'SUCCESS' });
   });
 
+  it('warms the indexes of vaults at least as large as asked, and only those', async () => {
+    for (const title of ['a', 'b', 'c']) await create(title);
+    const small = (await api.post('/vaults', { name: 'Small' })).json().id;
+    await api.post(`/vaults/${small}/items`, { title: 'x', category: 'LOGIN' });
+    expect(await t.services.items.warmIndexes(2)).toEqual({ vaults: 1, items: 3 });
+    expect(await t.services.items.warmIndexes()).toEqual({ vaults: 0, items: 0 });
+  });
+
   it('fails closed on an item row altered in storage', async () => {
     const a = await create('Alpha');
     await search({});

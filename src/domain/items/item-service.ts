@@ -13,7 +13,13 @@ import { buildItemContent, parseItemInput } from './input.js';
 import { type ItemHistory, itemHistory } from './item-history.js';
 import { type FullItem, type ItemReads, type ItemSummary, itemReads } from './item-reads.js';
 import { itemRows, metaOf, placeOf } from './item-rows.js';
-import { type ItemPage, overviewIndex, type PageQuery, pageOf } from './overview-index.js';
+import {
+  DEFAULT_MAX_INDEXED_ITEMS,
+  type ItemPage,
+  overviewIndex,
+  type PageQuery,
+  pageOf,
+} from './overview-index.js';
 import { toFullItem } from './present.js';
 import { LAYOUT, sealItem } from './sealing.js';
 import type { ItemContent } from './types.js';
@@ -62,7 +68,16 @@ export interface ItemService extends ItemHistory, ItemReads {
    * and URLs (overview-index.ts); audited as a read of the vault, like `list`.
    */
   page(ctx: RequestContext, vaultId: string, query: PageQuery): Promise<ItemPage>;
+  /**
+   * Builds the overview index of every vault with at least `minItems` items (within the index's
+   * bound), so the first console request for a large vault does not pay for it: `keyhold serve`
+   * calls it in the background once listening.
+   */
+  warmIndexes(minItems?: number): Promise<{ vaults: number; items: number }>;
 }
+
+/** Vaults smaller than this are indexed by their first request, in well under 200 ms. */
+export const WARM_MIN_ITEMS = 5_000;
 
 const staleVersion = (itemId: string, current: number, basedOn: number | undefined) =>
   conflict(
@@ -185,6 +200,18 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         result: 'SUCCESS',
       });
       return page;
+    },
+    async warmIndexes(minItems = WARM_MIN_ITEMS) {
+      let vaults = 0;
+      let items = 0;
+      for (const account of await storage.accounts.list()) {
+        for (const vault of await storage.vaults.list(account.id)) {
+          if (vault.itemCount < minItems || items + vault.itemCount > DEFAULT_MAX_INDEXED_ITEMS) continue;
+          items += (await index.of(vault)).items.length;
+          vaults++;
+        }
+      }
+      return { vaults, items };
     },
     create: (ctx, vaultId, body) => {
       const target: WriteTarget = { action: 'CREATE', vaultId };
