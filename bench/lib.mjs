@@ -30,7 +30,7 @@ export function requireWrk() {
  * `problems`, log lines after it that carry a 4xx/5xx status or a warn/error level are kept in
  * the returned `problems` (the first 20, and a count of all by status or level).
  */
-export function startLogged(args, msg, env = {}, { problems = false } = {}) {
+export function startLogged(args, msg, env = {}, { problems = false, timeoutMs = 20_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...env },
@@ -41,8 +41,8 @@ export function startLogged(args, msg, env = {}, { problems = false } = {}) {
     let found = false;
     const seen = { lines: [], counts: {} };
     const timer = setTimeout(
-      () => reject(new Error(`${args.join(' ')}: no "${msg}" within 20 s\n${buffer}`)),
-      20_000,
+      () => reject(new Error(`${args.join(' ')}: no "${msg}" within ${timeoutMs / 1000} s\n${buffer}`)),
+      timeoutMs,
     );
     child.stdout.on('data', (chunk) => {
       if (found) {

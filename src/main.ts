@@ -238,7 +238,9 @@ export async function startService(
       (err: unknown) => logger.error({ err }, 'pruning the replica change log failed'),
     ),
   );
+  let closing = false;
   const close = async () => {
+    closing = true;
     await stopPurge();
     await stopPruning();
     await stopReplicaPruning();
@@ -275,6 +277,15 @@ export async function startService(
     await close();
     throw error;
   }
+  // Large vaults' item indexes are built now, in the background, rather than by the first console
+  // request for each (domain/items/overview-index.ts; docs/performance.md).
+  services.items.warmIndexes().then(
+    (warmed) => {
+      if (warmed.vaults > 0) logger.info(warmed, 'item indexes warmed');
+    },
+    // A failure because the service is closing is no failure.
+    (err: unknown) => closing || logger.error({ err }, 'warming the item indexes failed'),
+  );
   return {
     app,
     url: listeningUrl(app, config.host),

@@ -62,8 +62,39 @@ const sessionIsOver = (method: string, path: string, code: string) =>
  * saying why.
  */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await send(
+    method,
+    path,
+    { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body === undefined ? undefined : JSON.stringify(body),
+  );
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/** Sends `bytes` as `application/octet-stream` (a file upload); resolves to the JSON answer. */
+export async function apiUpload<T>(path: string, bytes: Blob): Promise<T> {
+  const response = await send(
+    'POST',
+    path,
+    { accept: 'application/json', 'content-type': 'application/octet-stream' },
+    bytes,
+  );
+  return (await response.json()) as T;
+}
+
+/** GETs bytes (a file download) as a Blob, kept in memory: no secret ever goes into a URL. */
+export async function apiBlob(path: string): Promise<Blob> {
+  return (await send('GET', path, { accept: 'application/octet-stream' }, undefined)).blob();
+}
+
+async function send(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: BodyInit | undefined,
+): Promise<Response> {
   if (UNSAFE.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
@@ -72,7 +103,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       headers,
       credentials: 'same-origin',
       cache: 'no-store',
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body }),
     });
   } catch {
     throw new ApiError(
@@ -89,9 +120,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     }
     throw error;
   }
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+  return response;
 }
 
 /** The message to show for anything a call threw. */

@@ -101,7 +101,7 @@ describe('the console’s Connect section', () => {
     const context = await cspContext();
     const page = await context.newPage();
     await owner(page);
-    await page.getByRole('navigation').getByRole('link', { name: 'Connect' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Connect', exact: true }).click();
     await waitForHeading(page, 'Connect servers');
     // The heading comes before the list has loaded: wait for the list.
     await expect.poll(() => page.locator('main').textContent()).toContain('No Connect server yet');
@@ -291,7 +291,9 @@ describe('the console’s Connect section', () => {
     const context = await cspContext();
     const page = await context.newPage();
     await signIn(page, base(), MEMBER, MEMBER_PASSWORD);
-    expect(await page.getByRole('navigation').getByRole('link', { name: 'Connect' }).count()).toBe(0);
+    expect(
+      await page.getByRole('navigation').getByRole('link', { name: 'Connect', exact: true }).count(),
+    ).toBe(0);
     await page.goto(`${base()}/console/#/connect`);
     await waitForHeading(page, 'Not found');
     await page.goto(`${base()}/console/#/connect/keys`);

@@ -88,6 +88,10 @@ export const ROUTES: Record<string, Row> = {
     decides: { vault: 'read' },
     call: (f) => json(`/vaults/${f.vaultId}/items`),
   },
+  'GET /vaults/:vaultId/items/search': {
+    decides: { vault: 'read' },
+    call: (f) => json(`/vaults/${f.vaultId}/items/search?q=a&limit=10`),
+  },
   'POST /vaults/:vaultId/items': {
     decides: { vault: 'write' },
     call: (f) => json(`/vaults/${f.vaultId}/items`, itemBody),

@@ -1,9 +1,11 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { ItemHistoryLinks } from '../history/trash.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import { Show, Title, useLoad } from '../ui.js';
+import { ItemFiles } from './item-files.js';
+import { parseTotp, secondsLeft, totpAt } from './totp.js';
 import { categoryName, type Field, type FullItem, isConcealed, itemPath, vaultPath } from './types.js';
 
 const fieldName = (f: Field) =>
@@ -42,9 +44,11 @@ export function ItemView({ vaultId, itemId }: { vaultId: string; itemId: string 
             <ItemHistoryLinks vaultId={vaultId} itemId={itemId} title={it.title || '(untitled)'} />
           </p>
           <dl class="fields">
-            {it.fields.map((f) => (
-              <FieldRow key={f.id} field={f} path={path} />
-            ))}
+            {it.fields
+              .filter((f) => !f.section || !it.sections.some((sec) => sec.id === f.section?.id))
+              .map((f) => (
+                <FieldRow key={f.id} field={f} path={path} />
+              ))}
             {(it.urls ?? []).length > 0 && (
               <>
                 <dt>{it.urls?.length === 1 ? 'Website' : 'Websites'}</dt>
@@ -72,6 +76,24 @@ export function ItemView({ vaultId, itemId }: { vaultId: string; itemId: string 
               </>
             )}
           </dl>
+          {it.sections.map((sec, i) => {
+            const fields = it.fields.filter((f) => f.section?.id === sec.id);
+            return (
+              <section key={sec.id} class="item-section" aria-labelledby={`section-${sec.id}`}>
+                <h2 id={`section-${sec.id}`}>{sec.label || `Section ${i + 1}`}</h2>
+                {fields.length === 0 ? (
+                  <p class="muted">No fields.</p>
+                ) : (
+                  <dl class="fields">
+                    {fields.map((f) => (
+                      <FieldRow key={f.id} field={f} path={path} />
+                    ))}
+                  </dl>
+                )}
+              </section>
+            );
+          })}
+          <ItemFiles path={path} files={it.files ?? []} />
         </>
       )}
     </Show>
@@ -79,6 +101,65 @@ export function ItemView({ vaultId, itemId }: { vaultId: string; itemId: string 
 }
 
 function FieldRow({ field, path }: { field: Field; path: string }) {
+  return field.type === 'OTP' ? <OtpRow field={field} /> : <ValueRow field={field} path={path} />;
+}
+
+/**
+ * An OTP field: the current code, computed in the browser from the value the item read already
+ * returned, and the seconds until the next one (totp.ts says why it is not asked of the API).
+ */
+function OtpRow({ field }: { field: Field }) {
+  const { notify } = useSession();
+  const key = parseTotp(field.value);
+  const [now, setNow] = useState(Date.now());
+  const [code, setCode] = useState<string | undefined>(field.totp);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const counter = key ? Math.floor(now / 1000 / key.period) : 0;
+  useEffect(() => {
+    if (!key) return;
+    let live = true;
+    totpAt(key, now).then((c) => live && setCode(c));
+    return () => {
+      live = false;
+    };
+  }, [field.value, counter]);
+  const name = field.label || 'One-time password';
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(code ?? '');
+      notify(`${name} copied to the clipboard.`);
+    } catch (error) {
+      notify(`${name} was not copied: ${messageOf(error)}`);
+    }
+  };
+  const left = key ? secondsLeft(key, now) : 0;
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd class="field otp">
+        <span class="value code" data-otp="code">
+          {code ?? '—'}
+        </span>
+        {key && (
+          <span class="muted small countdown">
+            <progress max={key.period} value={left} aria-label={`Seconds until the next code of ${name}`} />{' '}
+            <span data-otp="seconds">{left}</span> s
+          </span>
+        )}
+        <span class="actions">
+          <button type="button" class="small" onClick={copy} aria-label={`Copy ${name}`}>
+            Copy
+          </button>
+        </span>
+      </dd>
+    </>
+  );
+}
+
+function ValueRow({ field, path }: { field: Field; path: string }) {
   const { notify } = useSession();
   const [revealed, setRevealed] = useState<string>();
   const concealed = isConcealed(field);
@@ -98,14 +179,14 @@ function FieldRow({ field, path }: { field: Field; path: string }) {
   };
   const copy = async () => {
     try {
-      const value = concealed ? await readAgain() : field.type === 'OTP' ? (field.totp ?? '') : field.value;
+      const value = concealed ? await readAgain() : field.value;
       await navigator.clipboard.writeText(value);
       notify(`${name} copied to the clipboard.`);
     } catch (error) {
       notify(`${name} was not copied: ${messageOf(error)}`);
     }
   };
-  const shown = concealed ? revealed : field.type === 'OTP' ? field.totp : field.value;
+  const shown = concealed ? revealed : field.value;
   return (
     <>
       <dt>{name}</dt>

@@ -19,6 +19,7 @@ export interface ItemSummary {
   category: string;
   urls?: ItemUrl[];
   tags: string[];
+  favorite?: boolean;
   version: number;
   updatedAt: string;
 }
@@ -37,8 +38,39 @@ export interface Field {
 export interface FullItem extends ItemSummary {
   sections: Array<{ id: string; label?: string }>;
   fields: Field[];
-  files?: Array<{ id: string; name: string; size: number }>;
+  files?: ItemFile[];
 }
+
+export interface ItemFile {
+  id: string;
+  name: string;
+  size: number;
+  section?: { id: string };
+}
+
+/** The API's field types (src/domain/items/types.ts). */
+export const FIELD_TYPES = [
+  'STRING',
+  'EMAIL',
+  'CONCEALED',
+  'URL',
+  'OTP',
+  'DATE',
+  'MONTH_YEAR',
+  'MENU',
+] as const;
+
+const TYPE_NAMES: Record<string, string> = {
+  STRING: 'Text',
+  EMAIL: 'Email',
+  CONCEALED: 'Concealed (password)',
+  URL: 'Web address',
+  OTP: 'One-time password',
+  DATE: 'Date',
+  MONTH_YEAR: 'Month and year',
+  MENU: 'Menu',
+};
+export const fieldTypeName = (type: string) => TYPE_NAMES[type] ?? type;
 
 /** Categories an item can be created with or changed to (CUSTOM and DOCUMENT cannot). */
 export const CATEGORIES = [

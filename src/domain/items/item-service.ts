@@ -14,6 +14,13 @@ import { buildItemContent, parseItemInput, parseItemPart } from './input.js';
 import { checkVersion, type ItemHistory, itemHistory, rowAsOf } from './item-history.js';
 import { type FullItem, type ItemReads, type ItemSummary, itemReads } from './item-reads.js';
 import { itemRows, metaOf, placeOf } from './item-rows.js';
+import {
+  DEFAULT_MAX_INDEXED_ITEMS,
+  type ItemPage,
+  overviewIndex,
+  type PageQuery,
+  pageOf,
+} from './overview-index.js';
 import { toFullItem, toItemSummary } from './present.js';
 import { LAYOUT, openOverview, sealItem } from './sealing.js';
 import type { ItemContent } from './types.js';
@@ -87,6 +94,17 @@ export interface ItemService extends ItemHistory, ItemReads {
     version: number,
     body: unknown,
   ): Promise<FullItem | WriteReceipt>;
+  /**
+   * One page of the vault's item summaries in title order, narrowed by a search over titles, tags
+   * and URLs (overview-index.ts); audited as a read of the vault, like `list`.
+   */
+  page(ctx: RequestContext, vaultId: string, query: PageQuery): Promise<ItemPage>;
+  /**
+   * Builds the overview index of every vault with at least `minItems` items (within the index's
+   * bound), so the first console request for a large vault does not pay for it: `keyhold serve`
+   * calls it in the background once listening.
+   */
+  warmIndexes(minItems?: number): Promise<{ vaults: number; items: number }>;
 }
 
 /** An item in the vault's trash: its summary, when it was deleted and by whom (an actor id). */
@@ -96,6 +114,9 @@ export type TrashedItem = ItemSummary & { deletedAt: string; deletedBy: string }
 export const restoreBody = z
   .strictObject({ currentVersion: z.number().int().min(1).optional() })
   .meta({ id: 'RestoreBody' });
+
+/** Vaults smaller than this are indexed by their first request, in well under 200 ms. */
+export const WARM_MIN_ITEMS = 5_000;
 
 const staleVersion = (itemId: string, current: number, basedOn: number | undefined) =>
   conflict(
@@ -118,6 +139,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const { load, openContent, present } = rows;
   const history = itemHistory(storage, keyring, rows);
   const reads = itemReads(storage, keyring);
+  const index = overviewIndex(storage, keyring);
 
   /** The item row `base` moved to its next state, with the head and version record that say so. */
   const stamped = (vault: VaultCore, base: ItemRow, content: ItemContent) => {
@@ -207,6 +229,29 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   };
 
   return {
+    async page(ctx, vaultId, query) {
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const page = pageOf(await index.of(vault), query);
+      await recordAudit(storage.audit, ctx, {
+        action: 'READ',
+        resourceType: 'VAULT',
+        vaultId,
+        result: 'SUCCESS',
+      });
+      return page;
+    },
+    async warmIndexes(minItems = WARM_MIN_ITEMS) {
+      let vaults = 0;
+      let items = 0;
+      for (const account of await storage.accounts.list()) {
+        for (const vault of await storage.vaults.list(account.id)) {
+          if (vault.itemCount < minItems || items + vault.itemCount > DEFAULT_MAX_INDEXED_ITEMS) continue;
+          items += (await index.of(vault)).items.length;
+          vaults++;
+        }
+      }
+      return { vaults, items };
+    },
     create: (ctx, vaultId, body) => {
       const target: WriteTarget = { action: 'CREATE', vaultId };
       return attempt(ctx, target, async () => {

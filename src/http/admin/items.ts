@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { itemInputSchema } from '../../domain/items/input.js';
 import { restoreBody } from '../../domain/items/item-service.js';
 import type { Services } from '../../services.js';
-import { fullItem, itemSummary, itemVersion, trashedItem, writtenItem } from './responses.js';
+import { fullItem, itemPage, itemSummary, itemVersion, trashedItem, writtenItem } from './responses.js';
 import { adminRoute } from './route.js';
-import { deleteItemQuery, itemParams, vaultParams, versionParams } from './schemas.js';
+import { deleteItemQuery, itemPageQuery, itemParams, vaultParams, versionParams } from './schemas.js';
 
 /** Items in the Connect model. Their bodies are checked by the item service, which audits a refused write. */
 export function itemRoutes(app: FastifyInstance, { items }: Services): void {
@@ -20,6 +20,21 @@ export function itemRoutes(app: FastifyInstance, { items }: Services): void {
     params: vaultParams,
     response: { status: 200, body: z.array(itemSummary) },
     handler: ({ ctx, params }) => items.list(ctx, params.vaultId),
+  });
+  adminRoute(app, {
+    method: 'GET',
+    path: '/vaults/:vaultId/items/search',
+    summary: "One page of a vault's items in title order, searched by title, tag and URL",
+    description:
+      'What the console lists: at most `limit` item summaries, sorted by title (case-insensitive), ' +
+      'optionally narrowed by `q`. Answered from an in-memory index of decrypted overviews that the ' +
+      "next request rebuilds after any write to the vault's items, so a large vault pages and " +
+      'searches in milliseconds (docs/performance.md). Audited as a read of the vault.',
+    tag,
+    params: vaultParams,
+    query: itemPageQuery,
+    response: { status: 200, body: itemPage },
+    handler: ({ ctx, params, query }) => items.page(ctx, params.vaultId, query),
   });
   adminRoute(app, {
     method: 'POST',

@@ -131,6 +131,19 @@ export const itemSummary = z
   })
   .meta({ id: 'ItemSummary' });
 
+/** `ItemPage` (domain/items/overview-index.ts): one page of a vault's items, and how many match. */
+export const itemPage = z
+  .strictObject({
+    items: z.array(itemSummary),
+    total: z.number().int().min(0).describe('Items in the vault'),
+    matched: z.number().int().min(0).describe('Items matching `q` (all items without one)'),
+    nextCursor: z
+      .string()
+      .optional()
+      .describe('Pass as `cursor` to get the next page; absent on the last page'),
+  })
+  .meta({ id: 'ItemPage' });
+
 /** `ConnectFullItem`. */
 export const fullItem = itemSummary
   .extend({

@@ -4,6 +4,7 @@ import { VAULT_PERMISSIONS } from '../../domain/access/permissions.js';
 import { USER_ROLES } from '../../domain/access/roles.js';
 import { MAX_ID } from '../../domain/audit/bounds.js';
 import { parseInstant } from '../../domain/audit/instant.js';
+import { decodeCursor } from '../../domain/items/overview-index.js';
 import { displayName, emailAddress, freeText } from '../../domain/text.js';
 import { AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, AUDIT_RESULTS } from '../../storage/ports.js';
 
@@ -44,6 +45,23 @@ export const userQuery = z.strictObject({ email: emailAddress.optional() });
 export const fileUploadQuery = z.strictObject({
   name: displayName(255),
   section: z.string().min(1).max(200).optional(),
+});
+/** A page of a vault's items (domain/items/overview-index.ts). */
+export const itemPageQuery = z.strictObject({
+  q: z
+    .string()
+    .max(200)
+    .optional()
+    .describe(
+      'Words separated by spaces; an item matches when each occurs (case-insensitive) in its title, a tag or a URL',
+    ),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Items per page (1 to 200)'),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((c) => decodeCursor(c) !== undefined, 'must be a `nextCursor` from a previous page')
+    .optional()
+    .describe("The previous page's `nextCursor`"),
 });
 /** An RFC 3339 date-time, read into the UTC form audit times are stored in. */
 const instant = z.string().transform((text, ctx) => {
