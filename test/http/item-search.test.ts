@@ -124,4 +124,16 @@ describe('item search', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json().code).toBe('integrity_error');
   });
+
+  it('an item moved to the trash leaves the search at once, and comes back when undeleted', async () => {
+    await create('Kept');
+    const gone = await create('Trashed one', { tags: ['trash-me'] });
+    expect((await search({ q: 'trash-me' })).items.map((i) => i.title)).toEqual(['Trashed one']);
+    expect((await api.delete(`/vaults/${vaultId}/items/${gone.id}`)).statusCode).toBe(204);
+    expect(await search({ q: 'trash-me' })).toMatchObject({ items: [], total: 1, matched: 0 });
+    expect((await search({})).items.map((i) => i.title)).toEqual(['Kept']);
+    const back = await api.post(`/vaults/${vaultId}/trash/${gone.id}/undelete`, {});
+    expect(back.statusCode, back.body).toBe(200);
+    expect((await search({ q: 'trash-me' })).items.map((i) => i.title)).toEqual(['Trashed one']);
+  });
 });
