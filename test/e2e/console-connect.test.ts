@@ -295,9 +295,9 @@ describe('the console’s Connect section', () => {
       await page.getByRole('navigation').getByRole('link', { name: 'Connect', exact: true }).count(),
     ).toBe(0);
     await page.goto(`${base()}/console/#/connect`);
-    await waitForHeading(page, 'Not found');
+    await waitForHeading(page, 'Not allowed');
     await page.goto(`${base()}/console/#/connect/keys`);
-    await waitForHeading(page, 'Not found');
+    await waitForHeading(page, 'Not allowed');
     await context.close();
   });
 

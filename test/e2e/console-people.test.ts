@@ -125,7 +125,11 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     await signInAt(page, f.url, CAROL, carolPassword);
     expect(await page.locator('main .cards a').allTextContents()).toEqual(['Carol’s vault']);
     const nav = page.getByRole('navigation', { name: 'Sections' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Vaults', 'Account']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual([
+      'Vaults',
+      'Connected applications',
+      'Account',
+    ]);
     await page.goto(`${f.url}/console/#/people`);
     await waitForHeading(page, 'Not allowed');
     expect(await page.getByRole('alert').textContent()).toBe(

@@ -209,7 +209,7 @@ describe('console sign-in', () => {
     expect(done.json().recoveryCodes).toHaveLength(10);
     // The pending sign-in is used up: its cookie finishes nothing again.
     const stale = new ConsoleBrowser();
-    stale.cookies.set('keyhold_console_mfa', 'khmfa_' + 'a'.repeat(43));
+    stale.cookies.set('keyhold_console_mfa', `khmfa_${'a'.repeat(43)}`);
     expect((await stale.call('POST', '/session/second-step', { code: '123456' })).statusCode).toBe(401);
   });
 

@@ -28,7 +28,7 @@ export const oauth: Section = {
 
 /** Every signed-in person's own grants: the applications they connected. */
 export const connected: Section = {
-  order: 90,
+  order: 80,
   label: 'Connected applications',
   path: '/connected',
   routes: [{ pattern: '/connected', view: () => <ConnectedApplications /> }],
