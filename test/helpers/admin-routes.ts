@@ -38,7 +38,13 @@ export type Call = Omit<InjectOptions, 'method' | 'headers'> & {
 };
 export interface Row {
   /** What the route asks `decide`: an account action, a vault action on the fixture vault, or nothing. */
-  decides: { account: AccountAction } | { vault: VaultAction } | 'nothing' | 'filters vaults';
+  decides:
+    | { account: AccountAction }
+    | { vault: VaultAction }
+    | 'nothing'
+    | 'filters vaults'
+    /** The caller's own records as a person (connected applications): an admin token has none. */
+    | 'people only';
   /**
    * A person whom `decide` refuses this account action is answered about their own records
    * instead (authorizeGrants: anyone may see and withdraw what they approved themselves).
@@ -258,6 +264,11 @@ export const ROUTES: Record<string, Row> = {
     decides: { account: 'oauth:write' },
     call: () => json(`/clients/kc-${FAKE}`),
   },
+  'POST /clients/:clientId/secret': {
+    decides: { account: 'oauth:write' },
+    call: () => json(`/clients/kc-${FAKE}/secret`, {}),
+  },
+  'GET /grants/mine': { decides: 'people only', call: () => json('/grants/mine') },
   'GET /scopes/check': { decides: { account: 'oauth:read' }, call: () => json('/scopes/check') },
   'GET /grants': { decides: { account: 'grants:read' }, ownForPeople: true, call: () => json('/grants') },
   'DELETE /grants/:id': {
@@ -394,6 +405,10 @@ export function expectDecided(
   const { accountId, fixture } = scene;
   if (row.decides === 'nothing') {
     expect(res.statusCode, where).toBe(200);
+    return;
+  }
+  if (row.decides === 'people only') {
+    expect(res.statusCode, where).toBe(principal.kind === 'user' ? 200 : 403);
     return;
   }
   if (row.decides === 'filters vaults') {
