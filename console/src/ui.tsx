@@ -33,23 +33,30 @@ export type Loaded<T> =
   | { state: 'error'; message: string }
   | { state: 'ok'; value: T };
 
-/** Runs `load` when `key` changes; `reload()` runs it again. */
+/**
+ * Runs `load` when `key` changes; `reload()` runs it again. What was loaded for another key is
+ * never answered for this one: in the render after the key changes (before the effect has even
+ * asked), the state is `loading`, not the previous key's value under the new key's labels.
+ */
 export function useLoad<T>(load: () => Promise<T>, key: string): [Loaded<T>, () => void] {
-  const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
+  const [loaded, setLoaded] = useState<{ key: string; value: Loaded<T> }>({
+    key,
+    value: { state: 'loading' },
+  });
   const [round, setRound] = useState(0);
   // Runs again when `key` (what `load` reads) or `round` (a reload) changes.
   useEffect(() => {
     let live = true;
-    setLoaded({ state: 'loading' });
+    setLoaded({ key, value: { state: 'loading' } });
     load().then(
-      (value) => live && setLoaded({ state: 'ok', value }),
-      (error: unknown) => live && setLoaded({ state: 'error', message: messageOf(error) }),
+      (value) => live && setLoaded({ key, value: { state: 'ok', value } }),
+      (error: unknown) => live && setLoaded({ key, value: { state: 'error', message: messageOf(error) } }),
     );
     return () => {
       live = false;
     };
   }, [key, round]);
-  return [loaded, () => setRound((r) => r + 1)];
+  return [loaded.key === key ? loaded.value : { state: 'loading' }, () => setRound((r) => r + 1)];
 }
 
 /** Draws a loader's state: a status line, an alert, or `children(value)`. */

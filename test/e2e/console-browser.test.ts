@@ -117,7 +117,7 @@ describe('the web console in a browser', () => {
     await signIn(page, f.ownerEmail, f.ownerPassword);
     await page.getByRole('link', { name: 'Production' }).click();
     await waitForHeading(page, 'Production');
-    expect(await page.locator('.items > li').count()).toBe(2);
+    await expect.poll(() => page.locator('.items > li').count()).toBe(2);
 
     await page.getByRole('link', { name: 'New item' }).click();
     await waitForHeading(page, 'New item');
