@@ -12,8 +12,11 @@ import { buildApp } from './http/app.js';
 import { proxyTrust } from './http/client-address.js';
 import { buildConnectApp, type ConnectApp } from './http/connect/app.js';
 import { listeningUrl } from './http/listening-url.js';
+import { centralMetrics } from './http/metrics/central-metrics.js';
+import { listenMetrics, type MetricsListener } from './http/metrics/metrics-listener.js';
 import { loadTls, reloadTls, type TlsFiles } from './http/tls.js';
 import { buildServices } from './services.js';
+import { meterAudit } from './storage/audit-meter.js';
 import type { Backend } from './storage/backend.js';
 import { chooseBackend } from './storage/choose-backend.js';
 import { isUniqueViolation } from './storage/errors.js';
@@ -152,6 +155,8 @@ export interface RunningService {
   database: string;
   /** URLs of the Connect servers hosted in this process, in the order they were given. */
   connectUrls: string[];
+  /** Where Prometheus metrics are served (KEYHOLD_METRICS_LISTEN), when they are. */
+  metricsUrl?: string;
   /** Set when this start initialised the data directory: shown once, then gone. */
   bootstrap?: Initialized;
   /**
@@ -202,7 +207,10 @@ export async function startService(
     if (refused.length > 0) logger.warn({ refused }, 'rows found altered during the item heads upgrade');
   }
   let publicUrl: string | undefined;
-  const services = buildServices(opened.storage, opened.keyring, {
+  // Collected only where they are served: the per-request hooks cost nothing otherwise.
+  const metrics = config.metricsListen ? centralMetrics(() => opened.storage.stats()) : undefined;
+  const storage = metrics ? meterAudit(opened.storage, metrics.audit) : opened.storage;
+  const services = buildServices(storage, opened.keyring, {
     // Known once listening (the port may be 0 until then); read on every OAuth request.
     publicUrl: () => (publicUrl ??= config.publicUrl ?? listeningUrl(app, config.host)),
     onSummaryError: (err, count) =>
@@ -214,8 +222,10 @@ export async function startService(
     limits: { json: config.bodyLimit, file: config.maxFileSize, inlineFile: config.maxInlineFileSize },
     https,
     trustProxy,
+    metrics,
   });
   const connectApps: ConnectApp[] = [];
+  let metricsListener: MetricsListener | undefined;
   const stopPurge = everyHour(() =>
     purgeExpired(opened.storage).then(
       (purged) => logger.info(purged, 'expired oauth rows purged'),
@@ -245,6 +255,7 @@ export async function startService(
     await stopPruning();
     await stopReplicaPruning();
     for (const c of connectApps) await c.close();
+    await metricsListener?.close();
     await app.close();
     // Once nothing can be refused any more: the summaries still open are written.
     await services.refusals.close();
@@ -273,6 +284,14 @@ export async function startService(
     await app.listen({ host: config.host, port: config.port });
     for (const [i, c] of connectApps.entries())
       await c.listen({ host: config.host, port: hosted[i]?.port ?? 0 });
+    if (metrics && config.metricsListen) {
+      metricsListener = await listenMetrics({
+        registry: metrics.registry,
+        ...config.metricsListen,
+        token: config.metricsToken,
+        https,
+      });
+    }
   } catch (error) {
     await close();
     throw error;
@@ -291,9 +310,20 @@ export async function startService(
     url: listeningUrl(app, config.host),
     database: backend.location,
     connectUrls: connectApps.map((c) => listeningUrl(c, config.host)),
+    ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
     ...(bootstrap ? { bootstrap } : {}),
     ...(tlsFiles
-      ? { reloadTls: () => reloadTls([app.server, ...connectApps.map((c) => c.server)], tlsFiles) }
+      ? {
+          reloadTls: () =>
+            reloadTls(
+              [
+                app.server,
+                ...connectApps.map((c) => c.server),
+                ...(metricsListener ? [metricsListener.server] : []),
+              ],
+              tlsFiles,
+            ),
+        }
       : {}),
     close,
   };

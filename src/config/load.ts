@@ -10,6 +10,29 @@ export class ConfigError extends ProcessError {
   }
 }
 
+/** Settings whose value is never echoed back: a key, a URL that may hold a password, a token. */
+const SECRET_SETTINGS: ReadonlySet<SettingName> = new Set(['masterKey', 'databaseUrl', 'metricsToken']);
+
+/**
+ * Metrics say how the service is used (who signs in how often, how much is read): served on
+ * loopback, where only this host's scraper reaches them, or anywhere with a token.
+ */
+function checkMetrics(listen: Config['metricsListen'], hasToken: boolean): void {
+  const { metricsListen, metricsToken } = SETTINGS;
+  if (listen === undefined) {
+    if (hasToken) throw new ConfigError(`${metricsToken.env} is set but ${metricsListen.env} is not`);
+    return;
+  }
+  if (!hasToken && !isLoopback(listen.host)) {
+    throw new ConfigError(
+      `${metricsListen.env} is not a loopback address (${listen.host}): set ${metricsToken.env} too, or listen on 127.0.0.1 or [::1]`,
+    );
+  }
+}
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
 /**
  * Builds the frozen configuration: flags override environment, environment overrides defaults.
  * Every value is validated; the first wrong one stops start-up with its name and what is allowed.
@@ -28,7 +51,7 @@ export function loadConfig(
     const parsed = setting.schema.safeParse(raw);
     if (!parsed.success) {
       // Secrets are never echoed back: the master key, and a database URL (it may hold a password).
-      const shown = name === 'masterKey' || name === 'databaseUrl' ? '' : ` (got ${JSON.stringify(raw)})`;
+      const shown = SECRET_SETTINGS.has(name) ? '' : ` (got ${JSON.stringify(raw)})`;
       throw new ConfigError(`${source} is invalid${shown}: must be ${setting.allowed}`);
     }
     values[name] = parsed.data;
@@ -45,6 +68,7 @@ export function loadConfig(
       `${SETTINGS.tlsCertFile.env} and ${SETTINGS.tlsKeyFile.env} must be set together (${missing} is not set)`,
     );
   }
+  checkMetrics(values.metricsListen as Config['metricsListen'], values.metricsToken !== undefined);
   values.trustProxy = Object.freeze(values.trustProxy);
   return Object.freeze(values) as unknown as Config;
 }

@@ -214,7 +214,37 @@ export const SETTINGS = {
     allowed: 'an integer from 1 to 1000',
     doc: 'PostgreSQL only: how many connections each node opens to the database at most; unused with SQLite.',
   },
+  metricsListen: {
+    env: 'KEYHOLD_METRICS_LISTEN',
+    flag: '--metrics-listen',
+    default: undefined,
+    schema: z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):([0-9]{1,5})$/)
+      .transform(listenAddress)
+      .refine((listen) => listen.port <= 65535)
+      .optional(),
+    allowed: 'HOST:PORT, e.g. 127.0.0.1:9464 ([::1]:9464 for IPv6; port 0 picks a free one)',
+    doc: 'Where Prometheus metrics are served (`GET /metrics`, a listener of their own); unset: not served. A loopback address only, unless KEYHOLD_METRICS_TOKEN is set.',
+  },
+  metricsToken: {
+    env: 'KEYHOLD_METRICS_TOKEN',
+    flag: undefined,
+    default: undefined,
+    schema: z
+      .string()
+      .regex(/^[\x21-\x7e]{32,512}$/)
+      .optional(),
+    allowed: '32 to 512 printable ASCII characters without spaces (e.g. `openssl rand -base64 32`)',
+    doc: 'A bearer token every metrics scrape must send; required to serve metrics on an address other than loopback. Never echoed back.',
+  },
 } as const;
+
+/** `HOST:PORT` of KEYHOLD_METRICS_LISTEN, the brackets of an IPv6 host removed. */
+function listenAddress(raw: string): { host: string; port: number } {
+  const at = raw.lastIndexOf(':');
+  return { host: raw.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(raw.slice(at + 1)) };
+}
 
 export type SettingName = keyof typeof SETTINGS;
 
@@ -240,4 +270,8 @@ export interface Config {
   readonly trustProxy: readonly string[];
   /** PostgreSQL: the connection pool's size (openPostgres's `poolSize`). */
   readonly databasePoolSize: number;
+  /** Where `/metrics` is served; undefined: not served. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
+  /** The bearer token a metrics scrape must send; undefined: none (loopback only). */
+  readonly metricsToken: string | undefined;
 }

@@ -11,6 +11,7 @@ import { consoleRoutes } from './console/routes.js';
 import { answerErrors, answerNotFound } from './error-handler.js';
 import { healthRoutes } from './health.js';
 import { jwksRoutes } from './jwks.js';
+import type { CentralMetrics } from './metrics/central-metrics.js';
 import { oauthEndpoints } from './oauth/endpoints.js';
 import { oauthPages } from './oauth/pages/routes.js';
 import { vaultApi } from './vault-api.js';
@@ -25,6 +26,8 @@ export interface AppOptions {
   trustProxy?: ProxyTrust | undefined;
   /** The built web console (dist/console by default, written by `npm run build`). */
   consoleDir?: string | undefined;
+  /** Counts every request when metrics are served (KEYHOLD_METRICS_LISTEN). */
+  metrics?: CentralMetrics | undefined;
 }
 
 /**
@@ -33,6 +36,8 @@ export interface AppOptions {
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = baseApp(options);
+  // Before the plugins: their routes inherit the hooks.
+  options.metrics?.instrument(app);
 
   app.setErrorHandler(answerErrors(adminFormat));
   // Every unknown route, `/api/v1/…` included, answers the documented `{status, code, message}`.

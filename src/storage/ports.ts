@@ -17,6 +17,7 @@ import type { AccountPolicyStore, MfaChallengeStore, TotpStore } from './ports/m
 import type { OAuthStores } from './ports/oauth.js';
 import type { AccountStore, AdminTokenStore, PasswordResetStore, UserStore } from './ports/people.js';
 import type { NodeOutboxStore, ReplicaLogStore } from './ports/replica.js';
+import type { StorageStats } from './ports/stats.js';
 import type { VaultAccessStore, VaultStore } from './ports/vaults.js';
 
 export * from './ports/audit.js';
@@ -28,6 +29,7 @@ export * from './ports/mfa.js';
 export * from './ports/oauth.js';
 export * from './ports/people.js';
 export * from './ports/replica.js';
+export * from './ports/stats.js';
 export * from './ports/vaults.js';
 
 export interface Stores extends OAuthStores {
@@ -71,5 +73,7 @@ export interface Storage extends Stores {
   ping(): Promise<void>;
   /** Changes committed by every process using the database (ports/changes.ts). */
   readonly changes: ChangeFeed;
+  /** Its caches and connection pool, read when metrics are scraped. */
+  stats(): StorageStats;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { toKeyholdError } from '../../src/errors/normalise.js';
 import { isStorageUnavailable } from '../../src/storage/errors.js';
+import type { PoolStats } from '../../src/storage/ports.js';
 import { postgresBackend, withoutPassword } from '../../src/storage/postgres/backend.js';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrate.js';
 import { openPostgres } from '../../src/storage/postgres/open.js';
@@ -116,10 +117,11 @@ describe('openPostgres', () => {
     }
   });
 
-  it('names its connections, and keeps at most the pool size open, plus one for the change feed', async () => {
+  it('names its connections, and keeps at most the pool size open, plus one for the change feed; reports its pool', async () => {
     const url = await cluster.createDatabase();
     const storage = await openPostgres(url, { poolSize: 3 });
     try {
+      let busy: PoolStats | undefined;
       let most = 0;
       let mostOfNode = 0;
       const count = async () => {
@@ -138,12 +140,20 @@ describe('openPostgres', () => {
           storage.transaction(async (tx) => {
             await tx.meta.insert(`k${i}`, 'v');
             await new Promise((resolve) => setTimeout(resolve, 50));
-            if (i === 0) await count();
+            if (i === 0) {
+              busy = storage.stats().pool;
+              await count();
+            }
           }),
         ),
       );
       await count();
       expect(most).toBe(3);
+      // What the metrics' pool gauges read (http/metrics/central-metrics.ts): all three busy, and
+      // the transactions that could not get one waiting.
+      expect(busy).toMatchObject({ max: 3, total: 3, idle: 0 });
+      expect(busy?.waiting).toBeGreaterThan(0);
+      expect(storage.stats().pool).toMatchObject({ max: 3, total: 3, idle: 3, waiting: 0 });
       // What docs/deploying.md sizes max_connections by: nodes × (pool size + 1).
       expect(mostOfNode).toBe(3 + 1);
       expect(await storage.meta.get('k9')).toBe('v');

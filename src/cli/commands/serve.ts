@@ -22,6 +22,10 @@ export function registerServe(program: Command): void {
       'URL clients reach this service at; OAuth issuers derive from it (env KEYHOLD_PUBLIC_URL)',
     )
     .option(
+      '--metrics-listen <host:port>',
+      'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (env KEYHOLD_METRICS_LISTEN; loopback only unless KEYHOLD_METRICS_TOKEN is set)',
+    )
+    .option(
       '--connect <file[:port]>',
       'also host the Connect server of this credentials file on PORT (default 8080); repeatable',
       (value: string, all: string[]) => [...all, value],
@@ -34,6 +38,7 @@ export function registerServe(program: Command): void {
           port?: string;
           logLevel?: string;
           publicUrl?: string;
+          metricsListen?: string;
           connect: string[];
         },
       ) => {
@@ -51,6 +56,7 @@ export function registerServe(program: Command): void {
         const { reloadTls } = service;
         if (reloadTls) process.on('SIGHUP', () => reloadOnSignal(reloadTls, logger));
         for (const url of service.connectUrls) logger.info({ url }, 'connect server listening');
+        if (service.metricsUrl) logger.info({ url: service.metricsUrl }, 'metrics served');
         logger.info(
           {
             url: service.url,

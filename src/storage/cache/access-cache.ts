@@ -71,6 +71,21 @@ export function withAccessCache(inner: Storage, feed: ChangeFeed): Storage {
           frozen(await inner.connectServers.findBySecretHash(secretHash)),
         ),
     },
+    stats: () => {
+      const below = inner.stats();
+      return {
+        ...below,
+        caches: {
+          ...below.caches,
+          connect_tokens: tokens.stats(),
+          connect_server_vaults: serverVaults.stats(),
+          connect_servers_by_secret: serversBySecret.stats(),
+          vaults: vaults.stats(),
+          oauth_clients: clients.stats(),
+          resource_servers_by_secret: resourceServersBySecret.stats(),
+        },
+      };
+    },
     close: async () => {
       unsubscribe();
       await inner.close();

@@ -1,3 +1,5 @@
+import type { CacheStats } from '../ports.js';
+
 /**
  * One generation counter for everything that decides access (token registrations, Connect
  * servers and their vault sets, vaults, accounts), and the bounded caches that live by it.
@@ -37,6 +39,8 @@ export class EpochCache<V> {
   readonly #epoch: AccessEpoch;
   readonly #max: number;
   readonly #entries = new Map<string, V>();
+  #hits = 0;
+  #misses = 0;
 
   constructor(epoch: AccessEpoch, maxEntries: number) {
     this.#epoch = epoch;
@@ -49,7 +53,11 @@ export class EpochCache<V> {
    */
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const hit = this.#entries.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.#hits += 1;
+      return hit;
+    }
+    this.#misses += 1;
     const readAt = this.#epoch.current;
     const value = await load();
     if (value !== undefined && readAt === this.#epoch.current) {
@@ -62,5 +70,10 @@ export class EpochCache<V> {
 
   clear(): void {
     this.#entries.clear();
+  }
+
+  /** Lookups answered from memory and from the database since the process started; entries now. */
+  stats(): CacheStats {
+    return { hits: this.#hits, misses: this.#misses, entries: this.#entries.size };
   }
 }

@@ -29,7 +29,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   if (!Number.isSafeInteger(size) || size < 1)
     throw new RangeError(`pool size: a positive integer (got ${size})`);
   await migrateLocked(url);
-  const { pool } = keyholdPool(url, { size });
+  const { pool, raw } = keyholdPool(url, { size });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const node = newId();
   const listeners = new ChangeListeners();
@@ -55,6 +55,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         if (rows[0]?.readOnly !== 'off')
           throw new StorageUnavailableError(new Error('the database takes no writes (read-only)'));
       },
+      stats: () => ({
+        ...storage.stats(),
+        pool: { max: size, total: raw.totalCount, idle: raw.idleCount, waiting: raw.waitingCount },
+      }),
       close: async () => {
         await receiver.close();
         await storage.close();

@@ -193,6 +193,8 @@ export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategie
     ...outside,
     audit: strategies.audit ? strategies.audit(db, top.audit) : top.audit,
     transaction,
+    // The caches and the pool are wrapped around this storage, and report themselves.
+    stats: () => ({ caches: {} }),
     changes: {
       announce: publishChange
         ? (topics) => transaction((tx) => tx.changes.announce(topics))
