@@ -10,82 +10,14 @@
 // first request after that, and the first request after an item write. Exits 1 if a timed request is over 200 ms.
 //
 //   npm run build && node bench/console-items.mjs [--items 100000] [--runs 30]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { keyhold, parseArgs, ROOT, startLogged, stop } from './lib.mjs';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { PASSWORD, seedLargeVault } from './large-vault.mjs';
+import { keyhold, parseArgs, startLogged, stop } from './lib.mjs';
 
 const { items: count, runs } = parseArgs({ items: 100000, runs: 30 });
-const dist = (file) => import(pathToFileURL(join(ROOT, 'dist', file)).href);
-const { loadConfig } = await dist('config/load.js');
-const { initDataDir } = await dist('main.js');
-const { buildServices } = await dist('services.js');
-const { newId } = await dist('crypto/ids.js');
-const { itemHead, versionMac } = await dist('domain/items/heads.js');
-const { sealItem, LAYOUT } = await dist('domain/items/sealing.js');
-const { buildItemContent, parseItemInput } = await dist('domain/items/input.js');
-
-const PASSWORD = 'correct horse battery staple';
-const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-console-'));
-const config = loadConfig({ KEYHOLD_DATA_DIR: dir, KEYHOLD_LOG_LEVEL: 'silent' });
-const init = await initDataDir(config, { ownerPassword: PASSWORD });
-const services = buildServices(init.storage, init.keyring, { publicUrl: () => 'http://bench' });
-const { systemContext } = await dist('domain/context.js');
-const ctx = systemContext(init.accountId);
-const vault = await services.vaults.create(ctx, { name: 'large', description: `${count} items` });
-const vaultCore = await init.storage.vaults.find(init.accountId, vault.id);
-const key = init.keyring.vaultKey(vaultCore);
-const macKey = init.keyring.macKey(vaultCore);
-
-// Titles from a few words, so a search for a word finds many; `needle` is in three items' tags.
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
-const NEEDLES = new Set([7, Math.floor(count / 2), count - 3]);
-const seedStart = performance.now();
-const BATCH = 2000;
-for (let start = 0; start < count; start += BATCH) {
-  const now = new Date().toISOString();
-  await init.storage.transaction(async (tx) => {
-    for (let i = start; i < Math.min(count, start + BATCH); i++) {
-      const content = buildItemContent(
-        parseItemInput({
-          title: `${WORDS[i % 10]} ${WORDS[Math.floor(i / 10) % 10]} service ${i}`,
-          category: i % 3 === 0 ? 'LOGIN' : i % 3 === 1 ? 'PASSWORD' : 'API_CREDENTIAL',
-          urls: [{ href: `https://host-${i}.example.com/login`, primary: true }],
-          tags: [WORDS[i % 7], `team-${i % 50}`, ...(NEEDLES.has(i) ? ['needle'] : [])],
-          fields: [
-            { purpose: 'USERNAME', value: `user${i}` },
-            { purpose: 'PASSWORD', type: 'CONCEALED', value: `secret-${i}-${newId()}` },
-          ],
-        }),
-      );
-      const base = {
-        id: newId(),
-        vaultId: vault.id,
-        accountId: init.accountId,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        lastEditedBy: 'bench',
-      };
-      const row = { ...base, head: itemHead(macKey, base) };
-      const place = { accountId: init.accountId, vaultId: vault.id, itemId: base.id, version: 1 };
-      const edit = { createdAt: now, editedBy: 'bench' };
-      await tx.items.insert(row, {
-        itemId: base.id,
-        version: 1,
-        ...sealItem(key, place, content),
-        ...edit,
-        mac: versionMac(macKey, { ...place, ...edit }),
-      });
-    }
-    await tx.vaults.touchContent(vault.id, now);
-  });
-}
-if (LAYOUT.served !== 3) throw new Error('unexpected layout');
-const seedSeconds = (performance.now() - seedStart) / 1000;
+const { dir, init, vault, seedSeconds } = await seedLargeVault(count);
 console.error(`seeded ${count} items in ${seedSeconds.toFixed(1)} s`);
-await init.storage.close();
 
 // `keyhold serve` builds large vaults' item indexes in the background once listening, and logs
 // "item indexes warmed": the bench starts timing after that line.
