@@ -55,6 +55,35 @@ describe('discovery', () => {
     expect(as.grant_types_supported).not.toContain('password');
     expect(as.grant_types_supported).not.toContain('implicit');
   });
+
+  it('lists the common scopes, as registrations change: never an exclusive one or a pattern', async () => {
+    const scopes = async () => {
+      const issuer = new URL(f.issuer);
+      const found = await oauth.processDiscoveryResponse(
+        issuer,
+        await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+      );
+      return [...(found.scopes_supported ?? [])].sort();
+    };
+    expect(await scopes()).toEqual(['analytics:read', 'reports:read', 'vault:read', 'vault:write']);
+    const billing = await f.admin<{ id: string }>('POST', '/resource-servers', {
+      identifier: 'https://billing.example.com',
+      name: 'Billing',
+      scopes: [
+        { name: 'billing:read', description: 'Read invoices' },
+        { name: 'billing:admin', description: 'Change plans', exclusive: true },
+      ],
+    });
+    expect(await scopes()).toEqual([
+      'analytics:read',
+      'billing:read',
+      'reports:read',
+      'vault:read',
+      'vault:write',
+    ]);
+    await f.admin('DELETE', `/resource-servers/${billing.id}`);
+    expect(await scopes()).not.toContain('billing:read');
+  });
 });
 
 describe('client credentials', () => {
@@ -182,6 +211,102 @@ describe('client credentials', () => {
       ),
     );
     expect(tokens.scope).toBe('reports:read');
+  });
+});
+
+describe('interoperability', () => {
+  const secretClient = (authMethod: string) =>
+    f.admin<{ clientId: string; clientSecret: string }>('POST', '/clients', {
+      name: `registered ${authMethod}`,
+      redirectUris: [],
+      scopes: ['reports:read'],
+      grantTypes: ['client_credentials'],
+      authMethod,
+    });
+  const tokenWith = (clientId: string, auth: oauth.ClientAuth) =>
+    oauth.clientCredentialsGrantRequest(
+      as,
+      { client_id: clientId },
+      auth,
+      { scope: 'reports:read' },
+      insecure,
+    );
+
+  it('takes a secret by HTTP Basic or in the form, whichever the client registered (RFC 6749 §2.3.1)', async () => {
+    for (const registered of ['client_secret_post', 'client_secret_basic']) {
+      const created = await secretClient(registered);
+      for (const auth of [
+        oauth.ClientSecretBasic(created.clientSecret),
+        oauth.ClientSecretPost(created.clientSecret),
+      ]) {
+        const tokens = await oauth.processClientCredentialsResponse(
+          as,
+          { client_id: created.clientId },
+          await tokenWith(created.clientId, auth),
+        );
+        expect(tokens.scope).toBe('reports:read');
+      }
+      // The wrong secret is refused either way.
+      const wrong = await tokenWith(created.clientId, oauth.ClientSecretBasic(`${created.clientSecret}x`));
+      expect(wrong.status).toBe(401);
+      expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
+    }
+  });
+
+  it('never takes a secret from a client registered with keys', async () => {
+    const { publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ]);
+    const jwk = await crypto.subtle.exportKey('jwk', publicKey);
+    const created = await f.admin<{ clientId: string }>('POST', '/clients', {
+      name: 'keys only',
+      redirectUris: [],
+      scopes: ['reports:read'],
+      grantTypes: ['client_credentials'],
+      jwks: { keys: [{ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }] },
+    });
+    const refused = await tokenWith(created.clientId, oauth.ClientSecretBasic('a'.repeat(43)));
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({
+      error: 'invalid_client',
+      error_description: `client ${created.clientId} authenticates with private_key_jwt, not client_secret_basic`,
+    });
+  });
+
+  it('answers a revocation with an empty JSON object, for a live token and an unknown one alike', async () => {
+    const created = await secretClient('client_secret_basic');
+    const auth = oauth.ClientSecretBasic(created.clientSecret);
+    const tokens = await oauth.processClientCredentialsResponse(
+      as,
+      { client_id: created.clientId },
+      await tokenWith(created.clientId, auth),
+    );
+    for (const token of [tokens.access_token, 'no-such-token']) {
+      const response = await oauth.revocationRequest(
+        as,
+        { client_id: created.clientId },
+        auth,
+        token,
+        insecure,
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.text()).toBe('{}');
+    }
+    const rs: oauth.Client = { client_id: reports.id };
+    const introspected = await oauth.processIntrospectionResponse(
+      as,
+      rs,
+      await oauth.introspectionRequest(
+        as,
+        rs,
+        oauth.ClientSecretBasic(reports.secret),
+        tokens.access_token,
+        insecure,
+      ),
+    );
+    expect(introspected).toEqual({ active: false });
   });
 });
 

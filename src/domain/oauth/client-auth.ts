@@ -23,6 +23,16 @@ const MAX_ASSERTION_AGE_SECONDS = 600;
  * malformed; a client using another method than its own is refused, so a client registered for
  * `private_key_jwt` can never be reached with a guessed secret.
  */
+/**
+ * A client authenticates the way it registered, except that a secret may come either way: RFC 6749
+ * §2.3.1 requires HTTP Basic for every client with a password, and clients (and their libraries)
+ * differ on which one they send. Both carry the same secret over the same TLS, so neither is weaker.
+ * A client registered for `private_key_jwt` or `none` never authenticates with a secret.
+ */
+const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
+const methodAccepted = (registered: string, presented: string): boolean =>
+  registered === presented || (SECRET_METHODS.has(registered) && SECRET_METHODS.has(presented));
+
 export class ClientAuthenticator {
   readonly #stores: Pick<Stores, 'clients' | 'usedJtis'>;
 
@@ -39,7 +49,7 @@ export class ClientAuthenticator {
     const presented = readCredentials(credentials);
     const client = await this.#stores.clients.findById(storedClientId(accountId, presented.clientId));
     if (!client || client.accountId !== accountId) throw invalidClient('unknown client');
-    if (client.authMethod !== presented.method) {
+    if (!methodAccepted(client.authMethod, presented.method)) {
       throw invalidClient(
         `client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`,
       );

@@ -26,7 +26,8 @@ export function oauthEndpoints(services: Services) {
     app.setErrorHandler(answerErrors(oauthFormat));
 
     app.get('/.well-known/oauth-authorization-server/oauth/:accountId', async (request) => {
-      return authorizationServerMetadata(oauth.issuer(await accountOf(services, request)));
+      const accountId = await accountOf(services, request);
+      return authorizationServerMetadata(oauth.issuer(accountId), await oauth.catalogs.get(accountId));
     });
     // The authorization server's keys only (RFC 8725 §3.12): a resource server that validates
     // JWT access tokens with this set can never accept a Connect token.
@@ -65,7 +66,10 @@ export function oauthEndpoints(services: Services) {
     app.post('/oauth/:accountId/revoke', async (request, reply) => {
       const accountId = accountIdParam(request);
       await revoke(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/revoke`));
-      return reply.status(200).send();
+      // RFC 7009 §2.2 says only 200; an empty JSON object rather than no body, because clients
+      // that parse every answer as JSON (a popular one among them) fail on an empty one and leave
+      // the token unrevoked on their side.
+      return reply.status(200).send({});
     });
   };
 }

@@ -1,7 +1,13 @@
+import type { Catalog } from '../../domain/oauth/catalog.js';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
 
-/** RFC 8414 metadata of one account's authorization server. */
-export function authorizationServerMetadata(issuer: string) {
+/**
+ * RFC 8414 metadata of one account's authorization server. `scopes_supported` lists the catalog's
+ * common scopes (what a client registered without scopes may ask for): not the exclusive ones,
+ * which only the clients registered for them may ask for, nor the patterns (`vault:*:read`), whose
+ * instances name vaults.
+ */
+export function authorizationServerMetadata(issuer: string, catalog: Catalog) {
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
@@ -10,6 +16,7 @@ export function authorizationServerMetadata(issuer: string) {
     revocation_endpoint: `${issuer}/revoke`,
     device_authorization_endpoint: `${issuer}/device_authorization`,
     jwks_uri: `${issuer}/jwks.json`,
+    scopes_supported: catalog.scopes.filter((s) => !s.exclusive && !s.name.includes('*')).map((s) => s.name),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: [...GRANT_TYPES, DEVICE_CODE_GRANT],
