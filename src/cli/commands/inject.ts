@@ -36,29 +36,30 @@ export function registerInject(program: Command): void {
 
     // Each distinct reference is parsed and resolved once, however often the template uses it.
     const refs = new Map<string, SecretReference>();
-    const problems: string[] = [];
+    const problems: { line: number; text: string }[] = [];
     for (const p of placeholders) {
       if (refs.has(p.reference)) continue;
       try {
         refs.set(p.reference, parseReference(p.reference));
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
-        problems.push(`line ${lineOf(p.start)}: ${error.message}`);
+        problems.push({ line: lineOf(p.start), text: error.message });
       }
     }
     const values = new Map<string, string>();
-    if (refs.size > 0 && problems.length === 0) {
+    if (refs.size > 0) {
       const results = await new Resolver(sourceFor(opts)).resolveAll([...refs.values()]);
       for (const result of results) {
         if ('error' in result) {
           const first = placeholders.find((p) => p.reference === result.ref.raw);
-          problems.push(`line ${lineOf(first?.start ?? 0)}: ${result.error}`);
+          problems.push({ line: lineOf(first?.start ?? 0), text: result.error });
         } else values.set(result.ref.raw, result.value);
       }
     }
     if (problems.length > 0) {
       const count = problems.length === 1 ? 'a secret reference' : `${problems.length} secret references`;
-      throw new CliError(`could not resolve ${count}; nothing was written:\n  ${problems.join('\n  ')}`);
+      const listed = problems.sort((a, b) => a.line - b.line).map((p) => `line ${p.line}: ${p.text}`);
+      throw new CliError(`could not resolve ${count}; nothing was written:\n  ${listed.join('\n  ')}`);
     }
     const output = render(template, placeholders, (reference) => values.get(reference) ?? '');
     if (opts.outFile !== undefined) writeSecretFile(opts.outFile, output, opts.force === true, '--out-file');

@@ -79,7 +79,7 @@ async function resolvedEnvironment(
     }
   }
   const secrets: string[] = [];
-  if (wanted.length > 0 && problems.length === 0) {
+  if (wanted.length > 0) {
     const resolver = new Resolver(sourceFor(opts));
     const results = await resolver.resolveAll(wanted.map((w) => w.ref));
     results.forEach((result, i) => {
