@@ -144,16 +144,22 @@ function runChild(argv: string[], env: NodeJS.ProcessEnv, secrets: string[] | un
 }
 
 /**
- * The child's output through a Masker to ours. If ours closes (`keyhold run … | head`), the rest
- * is read and dropped, so the child is not blocked on a full pipe.
+ * The child's output through a Masker to ours. If ours is closed (`keyhold run … | head`), the
+ * child's pipe is closed too, so the child meets the closed pipe as it would without us (SIGPIPE
+ * or EPIPE) instead of writing forever into nothing.
  */
 function relay(from: Readable, to: Writable, secrets: string[]): Promise<void> {
   const mask = maskingStream(secrets);
   from.pipe(mask);
   mask.pipe(to, { end: false });
-  to.once('error', () => {
-    mask.unpipe(to);
-    mask.resume();
+  return new Promise((resolve) => {
+    mask.once('end', resolve);
+    to.once('error', () => {
+      mask.unpipe(to);
+      from.unpipe(mask);
+      from.destroy();
+      mask.destroy();
+      resolve();
+    });
   });
-  return new Promise((resolve) => mask.once('end', resolve));
 }
