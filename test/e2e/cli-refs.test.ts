@@ -126,7 +126,7 @@ afterAll(async () => {
 
 /** Runs the CLI with `env` (the test's own KEYHOLD_ variables dropped first). */
 const runWith = (env: Record<string, string>, args: string[], options: { input?: string } = {}) =>
-  runCli(args, { env, ...options });
+  runCli(args, { env, timeoutMs: 60_000, ...options });
 
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -167,7 +167,7 @@ describe.each([
     expect(otp.result.code, otp.result.stderr).toBe(0);
     expect(otp.codes).toContain(otp.result.stdout.trimEnd());
     expect(otp.result.stdout).toMatch(/^\d{6}\n$/);
-  });
+  }, 90_000);
 
   it('read says in words what it could not find', async () => {
     const [vault, field] = await Promise.all([
@@ -187,7 +187,7 @@ describe.each([
     expect(field.stderr).toBe(
       `keyhold: ${scheme}://Refs Prod/Database/pasword: no field named or with id 'pasword' in item 'Database'\n`,
     );
-  });
+  }, 90_000);
 
   it('run hands the resolved secrets to the child, masks them in its output and passes its exit code', async () => {
     const envFile = path.join(work, `${scheme}.env`);
@@ -228,7 +228,7 @@ describe.each([
     ]);
     expect(unmasked.code).toBe(0);
     expect(unmasked.stdout).toContain(`DB_PASSWORD=${PASSWORD}\n`);
-  });
+  }, 90_000);
 
   it('run refuses, naming every reference it cannot resolve, and does not start the command', async () => {
     const marker = path.join(work, `${scheme}-ran`);
@@ -258,7 +258,7 @@ describe.each([
     );
     expect(result.stderr).not.toContain(PASSWORD);
     expect(fs.existsSync(marker)).toBe(false);
-  });
+  }, 90_000);
 
   it('inject renders a template into a 0600 file, refuses to overwrite it, and writes nothing when a reference fails', async () => {
     const template = [
@@ -312,7 +312,7 @@ describe.each([
       ].join('\n'),
     );
     expect(fs.existsSync(broken)).toBe(false);
-  });
+  }, 90_000);
 });
 
 describe('the source', () => {
@@ -335,7 +335,7 @@ describe('the source', () => {
     expect(badToken.stderr).toMatch(
       /the Connect server at http:\/\/127\.0\.0\.1:\d+ refused the Connect token/,
     );
-  });
+  }, 90_000);
 
   it('read --out writes a 0600 file and refuses to overwrite it without --force', async () => {
     const env = { KEYHOLD_ADDR: fixture.centralUrl, KEYHOLD_TOKEN: fixture.init.adminToken };
@@ -359,7 +359,7 @@ describe('the source', () => {
     expect(forced.code).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toBe('app');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-  });
+  }, 90_000);
 });
 
 describe('run and signals', () => {
@@ -415,5 +415,5 @@ describe('run and signals', () => {
     const missing = await runCli(['run', '--', 'no-such-command-keyhold-test']);
     expect(missing.code).toBe(127);
     expect(missing.stderr).toBe('keyhold: no-such-command-keyhold-test: command not found\n');
-  });
+  }, 90_000);
 });
