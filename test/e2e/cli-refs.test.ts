@@ -31,6 +31,7 @@ let fixture: ConnectFixture;
 let work: string;
 let connectToken: string;
 let prodId: string;
+let otherId: string;
 /** Scripts the children run. */
 let printEnv: string;
 
@@ -88,7 +89,7 @@ process.exitCode = Number(process.env.EXIT_WITH ?? 0);
   await fixture.start();
   const { admin } = fixture;
   prodId = (await admin.call<{ id: string }>('POST', '/vaults', { name: 'Refs Prod' })).id;
-  const otherId = (await admin.call<{ id: string }>('POST', '/vaults', { name: 'Refs Other' })).id;
+  otherId = (await admin.call<{ id: string }>('POST', '/vaults', { name: 'Refs Other' })).id;
   await admin.call('POST', `/vaults/${prodId}/items`, {
     title: 'Database',
     category: 'DATABASE',
@@ -170,8 +171,9 @@ describe.each([
   }, 90_000);
 
   it('read says in words what it could not find', async () => {
-    const [vault, field] = await Promise.all([
+    const [vault, vaultById, field] = await Promise.all([
       kh(['read', `${scheme}://Refs Other/Elsewhere/password`]),
+      kh(['read', `${scheme}://${otherId}/Elsewhere/password`]),
       kh(['read', `${scheme}://Refs Prod/Database/pasword`]),
     ]);
     const reach = scheme === 'op' ? 'that this Connect token can reach' : 'that you can read';
@@ -180,8 +182,13 @@ describe.each([
       expect(vault.stderr).toBe(
         `keyhold: op://Refs Other/Elsewhere/password: no vault named or with id 'Refs Other' ${reach}\n`,
       );
+      // By id too: the same words, nothing about whether the vault exists.
+      expect(vaultById.stderr).toBe(
+        `keyhold: op://${otherId}/Elsewhere/password: no vault named or with id '${otherId}' ${reach}\n`,
+      );
     } else {
       expect(vault.stdout).toBe('not for the token\n');
+      expect(vaultById.stdout).toBe('not for the token\n');
     }
     expect(field).toMatchObject({ code: 1, stdout: '' });
     expect(field.stderr).toBe(
