@@ -8,11 +8,14 @@ import { registerClient } from './commands/client.js';
 import { registerConnect } from './commands/connect.js';
 import { registerGrant } from './commands/grant.js';
 import { registerInit } from './commands/init.js';
+import { registerInject } from './commands/inject.js';
 import { registerLogin } from './commands/login.js';
+import { registerRead } from './commands/read.js';
 import { registerRecover } from './commands/recover.js';
 import { registerRemoteCommands } from './commands/remote.js';
 import { registerResourceServer } from './commands/resource-server.js';
 import { registerRestore } from './commands/restore.js';
+import { registerRun } from './commands/run.js';
 import { registerScopes } from './commands/scopes.js';
 import { registerServe } from './commands/serve.js';
 import { CliError } from './errors.js';
@@ -36,6 +39,10 @@ registerRestore(program);
 registerConnect(program);
 registerLogin(program);
 registerRemoteCommands(program);
+// Secrets where applications use them: secret references read, run with, and injected.
+registerRead(program);
+registerRun(program);
+registerInject(program);
 // The OAuth authorization server's registry, in the order it is filled: catalog, clients, grants.
 registerResourceServer(program);
 registerClient(program);
