@@ -253,6 +253,38 @@ describe('interoperability', () => {
     }
   });
 
+  it('gives a client credentials request without scope the scopes the client registered, of one resource server', async () => {
+    const single = await secretClient('client_secret_basic');
+    const plain = (clientId: string, secret: string, fields: Record<string, string>) =>
+      fetch(`${f.issuer}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...fields }).toString(),
+      });
+    const defaulted = await plain(single.clientId, single.clientSecret, {});
+    expect(defaulted.status).toBe(200);
+    expect(await defaulted.json()).toMatchObject({ scope: 'reports:read' });
+
+    const both = await f.admin<{ clientId: string; clientSecret: string }>('POST', '/clients', {
+      name: 'two audiences',
+      redirectUris: [],
+      scopes: ['reports:read', 'analytics:read'],
+      grantTypes: ['client_credentials'],
+    });
+    const ambiguous = await plain(both.clientId, both.clientSecret, {});
+    expect(ambiguous.status).toBe(400);
+    expect(await ambiguous.json()).toEqual({
+      error: 'invalid_scope',
+      error_description: `client ${both.clientId} is registered for scopes of several resource servers (${reports.identifier}, ${analytics.identifier}): give \`scope\` or \`resource\``,
+    });
+    const named = await plain(both.clientId, both.clientSecret, { resource: analytics.identifier });
+    expect(named.status).toBe(200);
+    expect(await named.json()).toMatchObject({ scope: 'analytics:read' });
+  });
+
   it('never takes a secret from a client registered with keys', async () => {
     const { publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
       'sign',

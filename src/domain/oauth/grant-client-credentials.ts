@@ -1,4 +1,5 @@
 import type { ClientRecord } from '../../storage/ports.js';
+import type { Catalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidScope } from './oauth-error.js';
 import { resolveScopes } from './requested-scopes.js';
@@ -12,11 +13,13 @@ export async function issueClientCredentials(
   facts: CallFacts,
 ): Promise<TokenResponse> {
   const catalog = await deps.catalogs.get(client.accountId);
+  const resources = facts.form.getAll('resource');
+  const asked = facts.form.get('scope');
   const { resource, scopes } = resolveScopes(
     catalog,
     client,
-    facts.form.get('scope'),
-    facts.form.getAll('resource'),
+    asked === null || asked === '' ? registeredScopes(catalog, client, resources) : asked,
+    resources,
   );
   if (resource.identifier === VAULT_API_RESOURCE) {
     throw invalidScope('vault scopes act for a user: use the authorization_code grant');
@@ -33,4 +36,27 @@ export async function issueClientCredentials(
     withRefreshToken: false,
   });
   return deps.storage.transaction((tx) => registerTokens(tx, ctx, minted));
+}
+
+/**
+ * The scopes a client credentials request without `scope` gets: the client's registered scopes
+ * (of the resource server `resource` names, when it names one), all of them fixed names of one
+ * resource server, since a token has one audience. Where that does not single out a set, the
+ * request must say what it wants; `null` lets resolveScopes refuse it in its own words.
+ */
+function registeredScopes(catalog: Catalog, client: ClientRecord, resources: string[]): string | null {
+  const [named] = resources;
+  const owned = client.scopes
+    .filter((name) => !name.includes('*'))
+    .map((name) => ({ name, server: catalog.scopes.find((s) => s.name === name)?.resourceServer }))
+    .filter((s) => s.server !== undefined && s.server !== VAULT_API_RESOURCE)
+    .filter((s) => named === undefined || s.server === named);
+  const servers = new Set(owned.map((s) => s.server));
+  if (owned.length === 0) return null;
+  if (servers.size > 1) {
+    throw invalidScope(
+      `client ${client.id} is registered for scopes of several resource servers (${[...servers].join(', ')}): give \`scope\` or \`resource\``,
+    );
+  }
+  return owned.map((s) => s.name).join(' ');
 }
