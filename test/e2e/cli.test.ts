@@ -148,8 +148,10 @@ describe('keyhold vault', () => {
 
     const deleted = await kh(cmd`vault delete ${scratchId}`);
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect(deleted.stdout.trim()).toBe(`Vault ${scratchId} deleted`);
-    expect(failure(await kh(cmd`vault get ${scratchId}`))).toBe(`keyhold: 404 vault ${scratchId} not found`);
+    expect(deleted.stdout.trim()).toBe(`Vault Scratch (${scratchId}) deleted`);
+    expect(failure(await kh(cmd`vault get ${scratchId}`))).toBe(
+      `keyhold: no vault named or with id '${scratchId}'`,
+    );
     expect((await json<Vault[]>(cmd`vault list`)).map((v) => v.id)).toEqual([vaultId]);
   });
 
@@ -344,7 +346,9 @@ describe('keyhold vault', () => {
     });
 
     it('refuses ids that would resolve to another resource', async () => {
-      expect(failure(await kh(cmd`item delete ${vaultId} ..`))).toBe('keyhold: ".." is not a valid id');
+      expect(failure(await kh(cmd`item delete ${vaultId} ..`))).toBe(
+        "keyhold: no item named or with id '..'",
+      );
       expect((await json<{ id: string }>(cmd`vault get ${vaultId}`)).id).toBe(vaultId);
     });
   });
@@ -377,7 +381,7 @@ describe('keyhold vault', () => {
       );
       expect(grant).toEqual({ userId: alice.id, vaultId, permissions: ['read', 'write'] });
       const human = await kh(cmd`user grant bob@example.com --vault ${vaultId} --permissions read`);
-      expect(human.stdout.trim()).toBe(`bob@example.com now has read on vault ${vaultId}`);
+      expect(human.stdout.trim()).toBe(`bob@example.com now has read on vault Payments (${vaultId})`);
     });
 
     it('checks roles and permission names client-side and reports unknown users', async () => {
