@@ -252,7 +252,9 @@ export function renderItem(item: Item, reveal: boolean): string {
 
 /** `keyhold item …`: items of a vault, their history and their files. */
 export function registerItem(program: Command): void {
-  const item = program.command('item').description('manage the items of a vault');
+  const item = program
+    .command('item')
+    .description('manage the items of a vault (a vault by name or id, an item by title or id)');
 
   remote(
     item

@@ -28,7 +28,9 @@ const describeVault = (v: Vault): string =>
 
 /** `keyhold vault …`: vaults of the caller's account. */
 export function registerVault(program: Command): void {
-  const vault = program.command('vault').description("manage the vaults of the caller's account");
+  const vault = program
+    .command('vault')
+    .description("manage the vaults of the caller's account (a vault by name or id)");
 
   remote(
     vault
