@@ -423,7 +423,6 @@ describe('keyhold token', () => {
       `${vault.A}:read,manage`,
       `${vault.A}:read:write`,
       ':read',
-      'short:read',
     ];
     const badDurations = ['5s', '59s', '0m', '90', '90w', '-1d', '1.5h', '3661d', 'd', '99999999999d'];
     const results = await Promise.all([

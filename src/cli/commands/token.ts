@@ -28,7 +28,8 @@ interface TokenView {
  */
 export function parseGrant(spec: string): Grant {
   const usage = `--vault ${JSON.stringify(spec)}: expected VAULT:PERMS, VAULT a name or id and PERMS a comma list of ${CONNECT_PERMISSIONS.join(', ')} (e.g. --vault Production:read,write)`;
-  const colon = spec.lastIndexOf(':');
+  // The first ':' ends the vault: a vault whose name holds one is given by its id.
+  const colon = spec.indexOf(':');
   if (colon < 0) throw new CliError(usage);
   const vaultId = spec.slice(0, colon).trim();
   const perms = spec
@@ -93,7 +94,7 @@ export function registerToken(program: Command): void {
       .requiredOption('--server <server>', 'the Connect server the token is valid on (name or id)')
       .requiredOption(
         '--vault <spec>',
-        'grant VAULT:PERMS, VAULT a name or id (split at the last ":"), PERMS a comma list of read and write (e.g. Production:read, V:read,write); repeatable',
+        'grant VAULT:PERMS, VAULT a name or id (a name with ":" needs the id), PERMS a comma list of read and write (e.g. Production:read, V:read,write); repeatable',
         collect,
       )
       .option(
