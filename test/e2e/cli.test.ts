@@ -506,7 +506,9 @@ describe('failures are one line on stderr and a non-zero exit', () => {
   });
 
   it('with a vault that is neither a name nor an id, says so in words', async () => {
-    expect(failure(await kh(cmd`vault get not-a-vault-id`))).toBe("keyhold: no vault named or with id 'not-a-vault-id'");
+    expect(failure(await kh(cmd`vault get not-a-vault-id`))).toBe(
+      "keyhold: no vault named or with id 'not-a-vault-id'",
+    );
   });
 
   it('checks numbers client-side: --limit abc never reaches the server', async () => {
