@@ -362,7 +362,7 @@ export function registerItemEdit(item: Command, render: Render): void {
     try {
       written = await client.request<EditableItem>('PUT', path, { ...next, version: current.version });
     } catch (error) {
-      if (error instanceof ApiError && error.httpStatus === 409 && /version/.test(error.message)) {
+      if (error instanceof ApiError && error.httpStatus === 409) {
         throw await conflictExplained(client, vault.id, current);
       }
       throw error;
