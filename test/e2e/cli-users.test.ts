@@ -73,7 +73,7 @@ describe('keyhold user', () => {
     expect(failure(await kh(cmd`user revoke dana@example.com --vault ${vault.id}`))).toBe(
       `keyhold: 404 user ${dana?.id} has no access to vault ${vault.id}`,
     );
-    expect(failure(await kh(cmd`user revoke dana@example.com`))).toMatch(/required option '--vault <id>'/);
+    expect(failure(await kh(cmd`user revoke dana@example.com`))).toMatch(/required option '--vault <vault>'/);
   });
 
   it('reset-password prints a one-time link once; the page it opens works', async () => {
