@@ -5,7 +5,7 @@ import {
   withCredentialsLock,
   writeCredentials,
 } from './credentials.js';
-import { CliError } from './errors.js';
+import { ApiError, CliError } from './errors.js';
 import { isPlainHttpOverNetwork } from './plain-http.js';
 import { CLI_CLIENT_ID, oauthProblem, postForm, unreachable } from './sign-in.js';
 
@@ -105,7 +105,7 @@ export class AdminClient {
       const detail = contentType.includes('json')
         ? ((await response.json()) as { message?: string }).message
         : await response.text();
-      throw new CliError(`${response.status} ${detail ?? response.statusText}`);
+      throw new ApiError(response.status, `${response.status} ${detail ?? response.statusText}`);
     }
     if (contentType.includes('json')) return (await response.json()) as T;
     return Buffer.from(await response.arrayBuffer()) as T;

@@ -9,3 +9,13 @@ export class CliError extends ProcessError {
     super('command_failed', message);
   }
 }
+
+/** An answer of the admin API that is not a success: its HTTP status, for a caller that tells 404 apart. */
+export class ApiError extends CliError {
+  constructor(
+    readonly httpStatus: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

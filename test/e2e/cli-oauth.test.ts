@@ -235,7 +235,9 @@ describe('keyhold client rotate-secret', () => {
     expect((await tokenWith(secret)).status).toBe(200);
     const again = await json<{ clientSecret: string }>(cmd`client rotate-secret ${service.clientId}`);
     expect(again.clientSecret).not.toBe(secret);
-    expect(failure(await kh(cmd`client rotate-secret ${`kc-${'z'.repeat(26)}`}`))).toContain('not found');
+    expect(failure(await kh(cmd`client rotate-secret ${`kc-${'z'.repeat(26)}`}`))).toBe(
+      `keyhold: no client named or with id 'kc-${'z'.repeat(26)}'`,
+    );
     // Leave the registry as the later tests expect it.
     expect((await kh(cmd`client delete ${service.clientId}`)).code).toBe(0);
   });
@@ -293,7 +295,7 @@ describe('keyhold grant', () => {
   });
 
   it('list refuses a malformed user id, and revoke an unknown grant', async () => {
-    expect(failure(await kh(cmd`grant list --user nope`))).toContain('--user "nope" is not a user id');
+    expect(failure(await kh(cmd`grant list --user nope`))).toBe("keyhold: no user with email or id 'nope'");
     const id = 'g'.repeat(26);
     expect(failure(await kh(cmd`grant revoke ${id}`))).toBe(`keyhold: 404 grant ${id} not found`);
   });
@@ -305,7 +307,7 @@ describe('deleting in reverse order', () => {
     expect(message).toContain('409');
     expect(message).toContain(app.clientId);
     const deleted = await kh(cmd`client delete ${app.clientId}`);
-    expect(deleted.stdout).toBe(`Client ${app.clientId} deleted\n`);
+    expect(deleted.stdout).toBe(`Client ${app.name} (${app.clientId}) deleted\n`);
     expect(await json(cmd`resource-server delete ${billing.id as string}`)).toEqual({
       id: billing.id,
       deleted: true,

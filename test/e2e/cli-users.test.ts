@@ -67,13 +67,13 @@ describe('keyhold user', () => {
     await json(cmd`user grant dana@example.com --vault ${vault.id} --permissions read,write`);
     const revoked = await kh(cmd`user revoke dana@example.com --vault ${vault.id}`);
     expect(revoked.code).toBe(0);
-    expect(revoked.stdout).toBe(`dana@example.com no longer has access to vault ${vault.id}\n`);
+    expect(revoked.stdout).toBe(`dana@example.com no longer has access to vault Shared (${vault.id})\n`);
     const users = await json<User[]>(cmd`user list`);
     const dana = users.find((u) => u.email === 'dana@example.com');
     expect(failure(await kh(cmd`user revoke dana@example.com --vault ${vault.id}`))).toBe(
       `keyhold: 404 user ${dana?.id} has no access to vault ${vault.id}`,
     );
-    expect(failure(await kh(cmd`user revoke dana@example.com`))).toMatch(/required option '--vault <id>'/);
+    expect(failure(await kh(cmd`user revoke dana@example.com`))).toMatch(/required option '--vault <vault>'/);
   });
 
   it('reset-password prints a one-time link once; the page it opens works', async () => {

@@ -83,6 +83,10 @@ export const ROUTES: Record<string, Row> = {
     call: (_f, n) => json('/vaults', { name: `v ${n}` }),
   },
   'GET /vaults/:vaultId': { decides: { vault: 'list' }, call: (f) => json(`/vaults/${f.vaultId}`) },
+  'PATCH /vaults/:vaultId': {
+    decides: { vault: 'manage' },
+    call: (f) => json(`/vaults/${f.vaultId}`, { description: 'renamed by the role test' }),
+  },
   'DELETE /vaults/:vaultId': {
     decides: { vault: 'manage' },
     call: async (f) => {

@@ -4,6 +4,7 @@ import type { ClientView } from '../../domain/oauth/client-service.js';
 import { CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { resolveClient } from '../resolve.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
 
 /** One of `allowed`, checked here so a typo names the allowed values before any request. */
@@ -139,21 +140,23 @@ export function registerClient(program: Command): void {
     },
   );
 
-  remote(client.command('get <id>').description('show one client (never its secret)')).action(
-    async (id: string, opts: RemoteOptions) => {
-      const found = await clientFor(opts).request<ClientView>('GET', apiPath('clients', id));
-      emit(found, opts, describe);
-    },
-  );
+  remote(
+    client.command('get <client>').description('show one client (by name or client_id; never its secret)'),
+  ).action(async (query: string, opts: RemoteOptions) => {
+    const found = (await resolveClient(clientFor(opts), query)) as ClientView;
+    emit(found, opts, describe);
+  });
 
   remote(
     client
-      .command('rotate-secret <id>')
+      .command('rotate-secret <client>')
       .description(
         'give a confidential client a new secret, printed once; the old one stops working at once',
       ),
-  ).action(async (id: string, opts: RemoteOptions) => {
-    const rotated = await clientFor(opts).request<ClientView & { clientSecret: string }>(
+  ).action(async (query: string, opts: RemoteOptions) => {
+    const api = clientFor(opts);
+    const { clientId: id } = await resolveClient(api, query);
+    const rotated = await api.request<ClientView & { clientSecret: string }>(
       'POST',
       apiPath('clients', id, 'secret'),
     );
@@ -168,10 +171,14 @@ export function registerClient(program: Command): void {
 
   remote(
     client
-      .command('delete <id>')
-      .description("delete a client, with its users' grants and every token issued to it"),
-  ).action(async (id: string, opts: RemoteOptions) => {
-    await clientFor(opts).request('DELETE', apiPath('clients', id));
-    emit({ clientId: id, deleted: true }, opts, () => `Client ${id} deleted`);
+      .command('delete <client>')
+      .description(
+        "delete a client (by name or client_id), with its users' grants and every token issued to it",
+      ),
+  ).action(async (query: string, opts: RemoteOptions) => {
+    const api = clientFor(opts);
+    const { clientId: id, name } = await resolveClient(api, query);
+    await api.request('DELETE', apiPath('clients', id));
+    emit({ clientId: id, deleted: true }, opts, () => `Client ${name} (${id}) deleted`);
   });
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { ID_PATTERN } from '../../crypto/ids.js';
 import type { GrantView } from '../../domain/oauth/grant-service.js';
-import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { resolveUser } from '../resolve.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 
 /** `keyhold grant …`: what users have approved for OAuth clients. */
@@ -15,15 +14,11 @@ export function registerGrant(program: Command): void {
     grant
       .command('list')
       .description("list the account's grants: user, client, resource server and approved scopes")
-      .option('--user <id>', "only this user's grants"),
+      .option('--user <user>', "only this user's grants (email or id)"),
   ).action(async (opts: RemoteOptions & { user?: string }) => {
-    const user = opts.user?.trim();
-    if (user !== undefined && !ID_PATTERN.test(user)) {
-      throw new CliError(
-        `--user ${JSON.stringify(opts.user)} is not a user id (26 characters of a-z and 0-9)`,
-      );
-    }
-    const grants = await clientFor(opts).request<GrantView[]>('GET', 'grants', undefined, { userId: user });
+    const client = clientFor(opts);
+    const user = opts.user === undefined ? undefined : (await resolveUser(client, opts.user.trim())).id;
+    const grants = await client.request<GrantView[]>('GET', 'grants', undefined, { userId: user });
     emit(grants, opts, (list) =>
       table(
         ['ID', 'USER', 'CLIENT', 'RESOURCE', 'SCOPES', 'UPDATED'],

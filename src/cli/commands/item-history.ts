@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { pickByNameOrId } from '../name-or-id.js';
 import { emit, table } from '../output.js';
+import { resolveItem, resolveTrashedItem, resolveVault, resolveVaultItem } from '../resolve.js';
 import { apiPath, clientFor, integerFlag, type RemoteOptions, remote } from './remote.js';
 
 /** What the history and trash commands read of an item (`--json` prints all of it). */
@@ -123,51 +125,60 @@ export function registerItemHistory(item: Command): void {
         'show what changed in each version; concealed values show as changed, not their values',
       )
       .option('--reveal', 'with --diff: show concealed values too'),
-  ).action(async (vault: string, id: string, opts: RemoteOptions & { diff?: boolean; reveal?: boolean }) => {
-    const client = clientFor(opts);
-    const versions = await client.request<Version[]>(
-      'GET',
-      apiPath('vaults', vault, 'items', id, 'versions'),
-    );
-    if (!opts.diff) {
-      emit(versions, opts, (list) =>
-        table(
-          ['VERSION', 'TITLE', 'CREATED', 'EDITED BY'],
-          list.map((v) => [v.version, v.title, v.createdAt, v.editedBy]),
-        ),
+  ).action(
+    async (
+      vaultQuery: string,
+      itemQuery: string,
+      opts: RemoteOptions & { diff?: boolean; reveal?: boolean },
+    ) => {
+      const client = clientFor(opts);
+      const { vault: v, item: ref } = await resolveVaultItem(client, vaultQuery, itemQuery);
+      const vault = v.id;
+      const id = ref.id;
+      const versions = await client.request<Version[]>(
+        'GET',
+        apiPath('vaults', vault, 'items', id, 'versions'),
       );
-      return;
-    }
-    const items = new Map<number, VersionItem>();
-    for (const v of versions) {
-      items.set(
-        v.version,
-        await client.request<VersionItem>(
-          'GET',
-          apiPath('vaults', vault, 'items', id, 'versions', String(v.version)),
-        ),
+      if (!opts.diff) {
+        emit(versions, opts, (list) =>
+          table(
+            ['VERSION', 'TITLE', 'CREATED', 'EDITED BY'],
+            list.map((v) => [v.version, v.title, v.createdAt, v.editedBy]),
+          ),
+        );
+        return;
+      }
+      const items = new Map<number, VersionItem>();
+      for (const v of versions) {
+        items.set(
+          v.version,
+          await client.request<VersionItem>(
+            'GET',
+            apiPath('vaults', vault, 'items', id, 'versions', String(v.version)),
+          ),
+        );
+      }
+      const diffs = versions.map((v) => {
+        const now = items.get(v.version) as VersionItem;
+        const before = items.get(v.version - 1);
+        return { ...v, changes: before ? diffVersions(before, now, opts.reveal === true) : [] };
+      });
+      emit(diffs, opts, (list) =>
+        list
+          .map((v) =>
+            [
+              `version ${v.version}  ${v.createdAt}  by ${v.editedBy}`,
+              ...(v.version === 1
+                ? ['  (created)']
+                : v.changes.length
+                  ? v.changes.map(describe)
+                  : ['  (no change)']),
+            ].join('\n'),
+          )
+          .join('\n\n'),
       );
-    }
-    const diffs = versions.map((v) => {
-      const now = items.get(v.version) as VersionItem;
-      const before = items.get(v.version - 1);
-      return { ...v, changes: before ? diffVersions(before, now, opts.reveal === true) : [] };
-    });
-    emit(diffs, opts, (list) =>
-      list
-        .map((v) =>
-          [
-            `version ${v.version}  ${v.createdAt}  by ${v.editedBy}`,
-            ...(v.version === 1
-              ? ['  (created)']
-              : v.changes.length
-                ? v.changes.map(describe)
-                : ['  (no change)']),
-          ].join('\n'),
-        )
-        .join('\n\n'),
-    );
-  });
+    },
+  );
 
   remote(
     item
@@ -181,15 +192,21 @@ export function registerItemHistory(item: Command): void {
         'refuse (409) unless the item is still at this version, so a change made meanwhile is not overwritten unseen',
       ),
   ).action(
-    async (vault: string, id: string, opts: RemoteOptions & { version: string; ifVersion?: string }) => {
+    async (
+      vaultQuery: string,
+      itemQuery: string,
+      opts: RemoteOptions & { version: string; ifVersion?: string },
+    ) => {
+      const client = clientFor(opts);
+      const { vault, item: ref } = await resolveVaultItem(client, vaultQuery, itemQuery);
       const version = integerFlag('--version', opts.version, 1, 999_999_999);
       const body =
         opts.ifVersion === undefined
           ? {}
           : { currentVersion: integerFlag('--if-version', opts.ifVersion, 1, 999_999_999) };
-      const restored = await clientFor(opts).request<VersionItem>(
+      const restored = await client.request<VersionItem>(
         'POST',
-        apiPath('vaults', vault, 'items', id, 'versions', String(version), 'restore'),
+        apiPath('vaults', vault.id, 'items', ref.id, 'versions', String(version), 'restore'),
         body,
       );
       emit(
@@ -204,10 +221,13 @@ export function registerItemHistory(item: Command): void {
     item
       .command('undelete <vault> <item>')
       .description("take an item out of the vault's trash, as it was when deleted"),
-  ).action(async (vault: string, id: string, opts: RemoteOptions) => {
-    const back = await clientFor(opts).request<VersionItem>(
+  ).action(async (vaultQuery: string, itemQuery: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const vault = await resolveVault(client, vaultQuery);
+    const ref = await resolveTrashedItem(client, vault.id, itemQuery);
+    const back = await client.request<VersionItem>(
       'POST',
-      apiPath('vaults', vault, 'trash', id, 'undelete'),
+      apiPath('vaults', vault.id, 'trash', ref.id, 'undelete'),
     );
     emit(back, opts, (i) => `Item ${i.id} undeleted (version ${i.version})`);
   });
@@ -218,8 +238,10 @@ export function registerItemHistory(item: Command): void {
       .description(
         "list the vault's trash: deleted items, most recently deleted first (undelete with item undelete, delete for good with item delete --permanent)",
       ),
-  ).action(async (vault: string, opts: RemoteOptions) => {
-    const trashed = await clientFor(opts).request<Trashed[]>('GET', apiPath('vaults', vault, 'trash'));
+  ).action(async (vaultQuery: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const vault = await resolveVault(client, vaultQuery);
+    const trashed = await client.request<Trashed[]>('GET', apiPath('vaults', vault.id, 'trash'));
     emit(trashed, opts, (list) =>
       table(
         ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'DELETED', 'DELETED BY'],
@@ -241,20 +263,35 @@ export function registerItemDelete(item: Command): void {
         "move an item to the vault's trash (it can be undeleted); with --permanent, delete it with its history and files for good, from the trash or not",
       )
       .option('--permanent', 'delete for good: no undelete'),
-  ).action(async (vault: string, id: string, opts: RemoteOptions & { permanent?: boolean }) => {
+  ).action(async (vaultQuery: string, itemQuery: string, opts: RemoteOptions & { permanent?: boolean }) => {
     const client = clientFor(opts);
+    const vault = await resolveVault(client, vaultQuery);
     if (!opts.permanent) {
-      await client.request('DELETE', apiPath('vaults', vault, 'items', id));
+      const { id, title } = await resolveItem(client, vault.id, itemQuery);
+      await client.request('DELETE', apiPath('vaults', vault.id, 'items', id));
       emit(
         { id, trashed: true },
         opts,
-        () => `Item ${id} moved to the trash (keyhold item undelete ${vault} ${id} brings it back)`,
+        () =>
+          `Item ${title === id ? id : `${title} (${id})`} moved to the trash (keyhold item undelete ${vault.id} ${id} brings it back)`,
       );
       return;
     }
-    const trash = await client.request<Trashed[]>('GET', apiPath('vaults', vault, 'trash'));
-    if (trash.some((t) => t.id === id)) await client.request('DELETE', apiPath('vaults', vault, 'trash', id));
-    else await client.request('DELETE', `${apiPath('vaults', vault, 'items', id)}?permanent=true`);
+    // For good: an item in the trash (by title or id), else one in the vault.
+    const trash = await client.request<Trashed[]>('GET', apiPath('vaults', vault.id, 'trash'));
+    const inTrash = trash.filter((t) => t.id === itemQuery || t.title === itemQuery);
+    let id: string;
+    if (inTrash.length > 0) {
+      id = pickByNameOrId(
+        inTrash.map((t) => ({ id: t.id, name: t.title })),
+        itemQuery,
+        'item in the trash',
+      ).id;
+      await client.request('DELETE', apiPath('vaults', vault.id, 'trash', id));
+    } else {
+      id = (await resolveItem(client, vault.id, itemQuery)).id;
+      await client.request('DELETE', `${apiPath('vaults', vault.id, 'items', id)}?permanent=true`);
+    }
     emit({ id, deleted: true }, opts, () => `Item ${id} deleted permanently`);
   });
 }

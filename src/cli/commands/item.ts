@@ -4,8 +4,11 @@ import type { Command } from 'commander';
 import { MAX_LENGTH, MIN_LENGTH } from '../../domain/items/recipe.js';
 import { CATEGORIES, CHARACTER_SETS, FIELD_TYPES } from '../../domain/items/types.js';
 import { CliError } from '../errors.js';
+import { pickByNameOrId } from '../name-or-id.js';
 import { emit, table } from '../output.js';
+import { resolveVault, resolveVaultItem } from '../resolve.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
+import { registerItemEdit } from './item-edit.js';
 import { registerItemDelete, registerItemHistory } from './item-history.js';
 import { apiPath, clientFor, collect, integerFlag, type RemoteOptions, remote } from './remote.js';
 
@@ -17,7 +20,42 @@ interface Field {
   label: string;
   value: string;
   entropy?: number;
+  totp?: string;
+  section?: { id: string };
 }
+/** An item field as `--field` names it: a label or id, `SECTION.FIELD` within a section. */
+function pickField(item: Item, query: string): Field {
+  const fields = item.fields.map((f) => ({ id: f.id, name: f.label }));
+  const direct =
+    fields.some((f) => f.id === query) ||
+    fields.some((f) => f.name.localeCompare(query, undefined, { sensitivity: 'accent' }) === 0);
+  const dot = query.indexOf('.');
+  if (!direct && dot > 0) {
+    const sections = (item.sections ?? []).map((s) => ({ id: s.id, name: s.label ?? '' }));
+    const section = pickByNameOrId(sections, query.slice(0, dot), 'section');
+    const inSection = item.fields.filter((f) => f.section?.id === section.id);
+    const picked = pickByNameOrId(
+      inSection.map((f) => ({ id: f.id, name: f.label })),
+      query.slice(dot + 1),
+      'field',
+    );
+    return inSection.find((f) => f.id === picked.id) as Field;
+  }
+  const picked = pickByNameOrId(fields, query, 'field');
+  return item.fields.find((f) => f.id === picked.id) as Field;
+}
+
+/** The item's OTP field: the one there is (several: name one with --field). */
+function otpField(item: Item): Field {
+  const otps = item.fields.filter((f) => f.type === 'OTP');
+  const [only] = otps;
+  if (otps.length === 1 && only) return only;
+  if (otps.length === 0) throw new CliError(`item ${item.title} has no one-time password (OTP) field`);
+  throw new CliError(
+    `item ${item.title} has ${otps.length} OTP fields; name one with --field:\n${otps.map((f) => `  ${f.id}  ${f.label}`).join('\n')}`,
+  );
+}
+
 interface FileView {
   id: string;
   name: string;
@@ -35,6 +73,7 @@ interface ItemSummary {
 }
 interface Item extends ItemSummary {
   fields: Field[];
+  sections?: { id: string; label?: string }[];
   files?: FileView[];
 }
 
@@ -213,13 +252,15 @@ export function renderItem(item: Item, reveal: boolean): string {
 
 /** `keyhold item …`: items of a vault, their history and their files. */
 export function registerItem(program: Command): void {
-  const item = program.command('item').description('manage the items of a vault');
+  const item = program
+    .command('item')
+    .description('manage the items of a vault (a vault by name or id, an item by title or id)');
 
   remote(
     item
       .command('create')
       .description('create an item and print it')
-      .requiredOption('--vault <id>', 'vault to create the item in')
+      .requiredOption('--vault <vault>', 'vault to create the item in (name or id)')
       .requiredOption('--title <title>', 'item title')
       .option(
         '--category <category>',
@@ -263,24 +304,62 @@ export function registerItem(program: Command): void {
       .option('--reveal', 'show concealed values in the human output'),
   ).action(async (opts: CreateOptions) => {
     const body = itemBody(await withSecretsRead(opts));
-    const created = await clientFor(opts).request<Item>('POST', apiPath('vaults', opts.vault, 'items'), body);
+    const client = clientFor(opts);
+    const vault = await resolveVault(client, opts.vault);
+    const created = await client.request<Item>('POST', apiPath('vaults', vault.id, 'items'), body);
     emit(created, opts, (i) => renderItem(i, opts.reveal === true));
   });
 
   remote(
     item
       .command('get <vault> <item>')
-      .description('show an item with its fields; concealed values show as ******** unless --reveal')
-      .option('--reveal', 'show concealed values in the human output'),
-  ).action(async (vault: string, id: string, opts: RemoteOptions & { reveal?: boolean }) => {
-    const found = await clientFor(opts).request<Item>('GET', apiPath('vaults', vault, 'items', id));
-    emit(found, opts, (i) => renderItem(i, opts.reveal === true));
-  });
+      .description(
+        'show an item with its fields (vault by name or id, item by title or id); concealed values show as ******** unless --reveal',
+      )
+      .option('--reveal', 'show concealed values in the human output')
+      .option(
+        '--field <field>',
+        "print only this field's value, raw (concealed or not: you asked for it), for scripts: a label or id, SECTION.FIELD within a section",
+      )
+      .option(
+        '--otp',
+        "print the current one-time code of the item's OTP field (with --field, of that field)",
+      ),
+  ).action(
+    async (
+      vaultQuery: string,
+      itemQuery: string,
+      opts: RemoteOptions & { reveal?: boolean; field?: string; otp?: boolean },
+    ) => {
+      const client = clientFor(opts);
+      const { vault, item: ref } = await resolveVaultItem(client, vaultQuery, itemQuery);
+      const found = await client.request<Item>('GET', apiPath('vaults', vault.id, 'items', ref.id));
+      if (opts.field === undefined && !opts.otp) {
+        emit(found, opts, (i) => renderItem(i, opts.reveal === true));
+        return;
+      }
+      const field = opts.field === undefined ? otpField(found) : pickField(found, opts.field);
+      if (opts.otp) {
+        if (field.totp === undefined) {
+          throw new CliError(
+            `field ${field.label || field.id} of item ${found.title} is not a one-time password (OTP) field`,
+          );
+        }
+        emit({ id: field.id, label: field.label, totp: field.totp }, opts, (f) => f.totp);
+        return;
+      }
+      emit(field, opts, (f) => f.value);
+    },
+  );
 
   remote(
-    item.command('list <vault>').description('list the items of a vault (titles only, no field values)'),
-  ).action(async (vault: string, opts: RemoteOptions) => {
-    const items = await clientFor(opts).request<ItemSummary[]>('GET', apiPath('vaults', vault, 'items'));
+    item
+      .command('list <vault>')
+      .description('list the items of a vault (by name or id; titles only, no field values)'),
+  ).action(async (vaultQuery: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const vault = await resolveVault(client, vaultQuery);
+    const items = await client.request<ItemSummary[]>('GET', apiPath('vaults', vault.id, 'items'));
     emit(items, opts, (list) =>
       table(
         ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
@@ -289,6 +368,7 @@ export function registerItem(program: Command): void {
     );
   });
 
+  registerItemEdit(item, (i) => renderItem(i as unknown as Item, false));
   registerItemDelete(item);
   registerItemHistory(item);
   registerFiles(item);
@@ -302,26 +382,30 @@ function registerFiles(item: Command): void {
       .command('add <vault> <item> <path>')
       .description('upload a file (its bytes, unchanged) and attach it to the item')
       .option('--name <name>', 'file name to store (default: the base name of PATH)'),
-  ).action(async (vault: string, id: string, path: string, opts: RemoteOptions & { name?: string }) => {
-    let content: Buffer;
-    try {
-      content = readFileSync(path);
-    } catch (error) {
-      throw new CliError(
-        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+  ).action(
+    async (vaultQuery: string, itemQuery: string, path: string, opts: RemoteOptions & { name?: string }) => {
+      let content: Buffer;
+      try {
+        content = readFileSync(path);
+      } catch (error) {
+        throw new CliError(
+          `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
+      }
+      const name = opts.name ?? basename(path);
+      const client = clientFor(opts);
+      const { vault, item: ref } = await resolveVaultItem(client, vaultQuery, itemQuery);
+      const added = await client.request<FileView>(
+        'POST',
+        apiPath('vaults', vault.id, 'items', ref.id, 'files'),
+        content,
+        {
+          name,
+        },
       );
-    }
-    const name = opts.name ?? basename(path);
-    const added = await clientFor(opts).request<FileView>(
-      'POST',
-      apiPath('vaults', vault, 'items', id, 'files'),
-      content,
-      {
-        name,
-      },
-    );
-    emit(added, opts, (f) => `File ${f.name} (${f.id}, ${f.size} bytes) added`);
-  });
+      emit(added, opts, (f) => `File ${f.name} (${f.id}, ${f.size} bytes) added`);
+    },
+  );
 
   remote(
     file
@@ -330,28 +414,32 @@ function registerFiles(item: Command): void {
         'download a file: to --out PATH (created with mode 0600), else raw to stdout; with --json, its metadata plus base64 "content" (or "savedTo" with --out)',
       )
       .option('--out <path>', 'write the content to this file (overwritten if it exists)'),
-  ).action(async (vault: string, id: string, fileId: string, opts: RemoteOptions & { out?: string }) => {
-    const client = clientFor(opts);
-    const base = apiPath('vaults', vault, 'items', id, 'files', fileId);
-    const content = await client.request<Buffer>('GET', `${base}/content`);
-    if (opts.out !== undefined) {
-      try {
-        // The content is a secret: readable by its owner only.
-        writeFileSync(opts.out, content, { mode: 0o600 });
-      } catch (error) {
-        throw new CliError(
-          `cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        );
+  ).action(
+    async (vaultQuery: string, itemQuery: string, fileId: string, opts: RemoteOptions & { out?: string }) => {
+      const client = clientFor(opts);
+      const { vault, item: ref } = await resolveVaultItem(client, vaultQuery, itemQuery);
+      const base = apiPath('vaults', vault.id, 'items', ref.id, 'files', fileId);
+      const content = await client.request<Buffer>('GET', `${base}/content`);
+      if (opts.out !== undefined) {
+        try {
+          // The content is a secret: readable by its owner only.
+          writeFileSync(opts.out, content, { mode: 0o600 });
+        } catch (error) {
+          throw new CliError(
+            `cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          );
+        }
       }
-    }
-    if (opts.json) {
-      const meta = await client.request<FileView>('GET', base);
-      const extra = opts.out === undefined ? { content: content.toString('base64') } : { savedTo: opts.out };
-      emit({ ...meta, ...extra }, opts, () => '');
-    } else if (opts.out !== undefined) {
-      process.stdout.write(`Wrote ${content.length} bytes to ${opts.out}\n`);
-    } else {
-      process.stdout.write(content);
-    }
-  });
+      if (opts.json) {
+        const meta = await client.request<FileView>('GET', base);
+        const extra =
+          opts.out === undefined ? { content: content.toString('base64') } : { savedTo: opts.out };
+        emit({ ...meta, ...extra }, opts, () => '');
+      } else if (opts.out !== undefined) {
+        process.stdout.write(`Wrote ${content.length} bytes to ${opts.out}\n`);
+      } else {
+        process.stdout.write(content);
+      }
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { emit } from '../output.js';
+import { resolveUser } from '../resolve.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 
 interface User {
@@ -8,12 +9,9 @@ interface User {
   email: string;
 }
 
-async function userByEmail(opts: RemoteOptions, email: string): Promise<User> {
-  // The API addresses users by id; the email query answers 404 for an unknown address.
-  const [found] = await clientFor(opts).request<User[]>('GET', 'users', undefined, { email });
-  if (!found) throw new CliError(`user ${email} not found`);
-  return found;
-}
+/** A user by email or id (resolve.ts). */
+const userByEmail = (opts: RemoteOptions, query: string): Promise<User> =>
+  resolveUser(clientFor(opts), query) as Promise<User>;
 
 /** `keyhold user mfa EMAIL` and `keyhold user reset-mfa EMAIL`: a user's second factor. */
 export function registerUserMfa(user: Command): void {

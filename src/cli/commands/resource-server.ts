@@ -5,6 +5,7 @@ type Scope = ResourceServerView['scopes'][number];
 
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { resolveResourceServer } from '../resolve.js';
 import { apiPath, clientFor, collect, integerFlag, type RemoteOptions, remote } from './remote.js';
 
 /** Access-token lifetimes the server accepts, in seconds. */
@@ -126,12 +127,14 @@ export function registerResourceServer(program: Command): void {
 
   remote(
     rs
-      .command('delete <id>')
+      .command('delete <resource-server>')
       .description(
         'delete a registered resource server and its scopes; refused while a client may still request one of them',
       ),
-  ).action(async (id: string, opts: RemoteOptions) => {
-    await clientFor(opts).request('DELETE', apiPath('resource-servers', id));
-    emit({ id, deleted: true }, opts, () => `Resource server ${id} deleted`);
+  ).action(async (query: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const { id, identifier } = await resolveResourceServer(client, query);
+    await client.request('DELETE', apiPath('resource-servers', id));
+    emit({ id, deleted: true }, opts, () => `Resource server ${identifier} (${id}) deleted`);
   });
 }

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ID_PATTERN } from '../../crypto/ids.js';
 import type { ConnectCredentials } from '../../domain/connect/server-service.js';
+import type { AdminClient } from '../client.js';
 import { DEFAULT_ADDR } from '../client.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { resolveServer, resolveVault } from '../resolve.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
 
 interface Server {
@@ -25,23 +26,21 @@ const describeServer = (s: Server): string =>
     `  created: ${s.createdAt}`,
   ].join('\n');
 
-/** A vault id from a flag, checked here so the message names the flag rather than a body path. */
-function vaultId(flag: string, raw: string): string {
-  const value = raw.trim();
-  if (!ID_PATTERN.test(value)) {
-    throw new CliError(`${flag} ${JSON.stringify(raw)} is not a vault id (26 characters of a-z and 0-9)`);
-  }
-  return value;
+/** Vaults named by a flag (names or ids), as ids, duplicates dropped. */
+async function vaultIds(client: AdminClient, queries: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const q of queries) ids.push((await resolveVault(client, q.trim())).id);
+  return [...new Set(ids)];
 }
 
-/** `--vaults V1,V2`: at least one id, duplicates dropped. */
+/** `--vaults V1,V2`: at least one vault (name or id). */
 export function parseVaultList(raw: string): string[] {
-  const ids = raw
+  const vaults = raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  if (ids.length === 0) throw new CliError('--vaults needs at least one vault id (--vaults V1,V2)');
-  return [...new Set(ids.map((v) => vaultId('--vaults', v)))];
+  if (vaults.length === 0) throw new CliError('--vaults needs at least one vault (--vaults V1,V2)');
+  return vaults;
 }
 
 /** The central address the CLI talks to, as a Connect server should reach it (no path, no slash). */
@@ -110,19 +109,20 @@ export function registerServer(program: Command): void {
         'create a Connect server and write its credentials file (mode 0600); the server secret is never printed',
       )
       .option(
-        '--vaults <ids>',
-        'comma-separated ids of the vaults the server may access (giving one takes the right to manage it); default none',
+        '--vaults <vaults>',
+        'comma-separated names or ids of the vaults the server may access (giving one takes the right to manage it); default none',
       )
       .option('--out <file>', `where to write the credentials file (default ./${DEFAULT_CREDENTIALS_FILE})`)
       .option('--force', 'replace the credentials file if it exists'),
   ).action(async (name: string, opts: CreateOptions) => {
-    const vaults = opts.vaults === undefined ? [] : parseVaultList(opts.vaults);
+    const wanted = opts.vaults === undefined ? [] : parseVaultList(opts.vaults);
     const file = resolve(opts.out ?? DEFAULT_CREDENTIALS_FILE);
     const central = centralAddress(opts);
     // Checked before the server exists: its secret is returned once, so a file that cannot be
     // written afterwards would leave a server nobody can use.
     if (!opts.force && occupied(file)) throw refuseOverwrite(file);
     const client = clientFor(opts);
+    const vaults = await vaultIds(client, wanted);
     const created = await client.request<Server & { credentials: ConnectCredentials }>('POST', 'servers', {
       name,
       vaults,
@@ -163,12 +163,14 @@ export function registerServer(program: Command): void {
       )
       .option('--out <file>', `where to write the credentials file (default ./${DEFAULT_CREDENTIALS_FILE})`)
       .option('--force', 'replace the credentials file if it exists'),
-  ).action(async (serverId: string, opts: CreateOptions) => {
+  ).action(async (serverQuery: string, opts: CreateOptions) => {
     const file = resolve(opts.out ?? DEFAULT_CREDENTIALS_FILE);
     const central = centralAddress(opts);
     // Checked first: the new secret is returned once, and the old one stops working at once.
     if (!opts.force && occupied(file)) throw refuseOverwrite(file);
-    const made = await clientFor(opts).request<Server & { credentials: ConnectCredentials }>(
+    const client = clientFor(opts);
+    const { id: serverId } = await resolveServer(client, serverQuery);
+    const made = await client.request<Server & { credentials: ConnectCredentials }>(
       'POST',
       apiPath('servers', serverId, 'credentials'),
       {},
@@ -201,9 +203,9 @@ export function registerServer(program: Command): void {
 
   remote(
     server.command('get <server>').description('show one Connect server and the vaults it may access'),
-  ).action(async (id: string, opts: RemoteOptions) => {
-    const found = await clientFor(opts).request<Server>('GET', apiPath('servers', id));
-    emit(found, opts, describeServer);
+  ).action(async (query: string, opts: RemoteOptions) => {
+    const found = await resolveServer(clientFor(opts), query);
+    emit(found as Server, opts, describeServer);
   });
 
   remote(
@@ -212,17 +214,23 @@ export function registerServer(program: Command): void {
       .description(
         'change the vaults a Connect server may access; tokens lose access to a removed vault at their next request',
       )
-      .option('--add-vault <id>', 'give the server access to this vault, repeatable', collect)
-      .option('--remove-vault <id>', 'take this vault away from the server, repeatable', collect),
-  ).action(async (id: string, opts: RemoteOptions & { addVault?: string[]; removeVault?: string[] }) => {
-    const addVaults = [...new Set((opts.addVault ?? []).map((v) => vaultId('--add-vault', v)))];
-    const removeVaults = [...new Set((opts.removeVault ?? []).map((v) => vaultId('--remove-vault', v)))];
-    if (addVaults.length === 0 && removeVaults.length === 0) {
+      .option('--add-vault <vault>', 'give the server access to this vault (name or id), repeatable', collect)
+      .option(
+        '--remove-vault <vault>',
+        'take this vault (name or id) away from the server, repeatable',
+        collect,
+      ),
+  ).action(async (query: string, opts: RemoteOptions & { addVault?: string[]; removeVault?: string[] }) => {
+    if ((opts.addVault ?? []).length === 0 && (opts.removeVault ?? []).length === 0) {
       throw new CliError('nothing to change: pass --add-vault and/or --remove-vault');
     }
+    const client = clientFor(opts);
+    const { id } = await resolveServer(client, query);
+    const addVaults = await vaultIds(client, opts.addVault ?? []);
+    const removeVaults = await vaultIds(client, opts.removeVault ?? []);
     const both = addVaults.find((v) => removeVaults.includes(v));
     if (both !== undefined) throw new CliError(`vault ${both} is both in --add-vault and --remove-vault`);
-    const updated = await clientFor(opts).request<Server>('PATCH', apiPath('servers', id), {
+    const updated = await client.request<Server>('PATCH', apiPath('servers', id), {
       addVaults,
       removeVaults,
     });
@@ -233,8 +241,10 @@ export function registerServer(program: Command): void {
     server
       .command('delete <server>')
       .description('delete a Connect server; its tokens stop working at their next request'),
-  ).action(async (id: string, opts: RemoteOptions) => {
-    await clientFor(opts).request('DELETE', apiPath('servers', id));
-    emit({ id, deleted: true }, opts, () => `Server ${id} deleted`);
+  ).action(async (query: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const { id, name } = await resolveServer(client, query);
+    await client.request('DELETE', apiPath('servers', id));
+    emit({ id, deleted: true }, opts, () => `Server ${name} (${id}) deleted`);
   });
 }

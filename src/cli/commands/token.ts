@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { ID_PATTERN } from '../../crypto/ids.js';
 import { CONNECT_PERMISSIONS, type ConnectPermission } from '../../domain/access/permissions.js';
 import { MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME } from '../../domain/token-lifetime.js';
 import { durationSeconds } from '../duration.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { resolveServer, resolveVault } from '../resolve.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
 
 interface Grant {
@@ -23,20 +23,20 @@ interface TokenView {
 }
 
 /**
- * `--vault VAULT_ID:PERMS`, PERMS a comma list of read and write (`V:read`, `V:read,write`).
+ * `--vault VAULT:PERMS` (VAULT a name or id, resolved later), PERMS a comma list of read and write (`V:read`, `V:read,write`).
  * The same vault given twice is merged by the server.
  */
 export function parseGrant(spec: string): Grant {
-  const usage = `--vault ${JSON.stringify(spec)}: expected VAULT_ID:PERMS with PERMS a comma list of ${CONNECT_PERMISSIONS.join(', ')} (e.g. --vault VAULT_ID:read,write)`;
-  const parts = spec.split(':');
-  if (parts.length !== 2) throw new CliError(usage);
-  const vaultId = (parts[0] ?? '').trim();
-  const perms = (parts[1] ?? '').split(',').map((p) => p.trim().toLowerCase());
-  if (!ID_PATTERN.test(vaultId)) {
-    throw new CliError(
-      `--vault ${JSON.stringify(spec)}: ${JSON.stringify(vaultId)} is not a vault id (26 characters of a-z and 0-9)`,
-    );
-  }
+  const usage = `--vault ${JSON.stringify(spec)}: expected VAULT:PERMS, VAULT a name or id and PERMS a comma list of ${CONNECT_PERMISSIONS.join(', ')} (e.g. --vault Production:read,write)`;
+  // The first ':' ends the vault: a vault whose name holds one is given by its id.
+  const colon = spec.indexOf(':');
+  if (colon < 0) throw new CliError(usage);
+  const vaultId = spec.slice(0, colon).trim();
+  const perms = spec
+    .slice(colon + 1)
+    .split(',')
+    .map((p) => p.trim().toLowerCase());
+  if (vaultId === '') throw new CliError(usage);
   const unknown = perms.find((p) => !(CONNECT_PERMISSIONS as readonly string[]).includes(p));
   if (unknown !== undefined) {
     throw new CliError(
@@ -91,10 +91,10 @@ export function registerToken(program: Command): void {
       .description(
         'issue a Connect token for a server; the token is printed once and cannot be retrieved again',
       )
-      .requiredOption('--server <id>', 'the Connect server the token is valid on')
+      .requiredOption('--server <server>', 'the Connect server the token is valid on (name or id)')
       .requiredOption(
         '--vault <spec>',
-        'grant VAULT_ID:PERMS, PERMS a comma list of read and write (e.g. V:read, V:read,write); repeatable',
+        'grant VAULT:PERMS, VAULT a name or id (a name with ":" needs the id), PERMS a comma list of read and write (e.g. Production:read, V:read,write); repeatable',
         collect,
       )
       .option(
@@ -102,11 +102,15 @@ export function registerToken(program: Command): void {
         'lifetime: a number and s, m, h or d (e.g. 90d, 12h), 1m to 10 years; default never',
       ),
   ).action(async (name: string, opts: CreateOptions) => {
-    const vaults = opts.vault.map(parseGrant);
+    const grants = opts.vault.map(parseGrant);
     const expiresIn = opts.expiresIn === undefined ? undefined : parseDuration(opts.expiresIn);
-    const created = await clientFor(opts).request<TokenView & { token: string }>(
+    const client = clientFor(opts);
+    const server = await resolveServer(client, opts.server);
+    const vaults: Grant[] = [];
+    for (const g of grants) vaults.push({ ...g, vaultId: (await resolveVault(client, g.vaultId)).id });
+    const created = await client.request<TokenView & { token: string }>(
       'POST',
-      apiPath('servers', opts.server, 'tokens'),
+      apiPath('servers', server.id, 'tokens'),
       { name, vaults, ...(expiresIn === undefined ? {} : { expiresIn }) },
     );
     emit(created, opts, (t) =>
@@ -124,11 +128,13 @@ export function registerToken(program: Command): void {
     token
       .command('list')
       .description("list a server's tokens (never the tokens themselves)")
-      .requiredOption('--server <id>', 'the Connect server'),
+      .requiredOption('--server <server>', 'the Connect server (name or id)'),
   ).action(async (opts: RemoteOptions & { server: string }) => {
-    const tokens = (
-      await clientFor(opts).request<TokenView[]>('GET', apiPath('servers', opts.server, 'tokens'))
-    ).map(withoutSecret);
+    const client = clientFor(opts);
+    const server = await resolveServer(client, opts.server);
+    const tokens = (await client.request<TokenView[]>('GET', apiPath('servers', server.id, 'tokens'))).map(
+      withoutSecret,
+    );
     emit(tokens, opts, (list) =>
       table(
         ['ID', 'NAME', 'VAULTS', 'EXPIRES', 'REVOKED'],

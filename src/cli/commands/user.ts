@@ -4,6 +4,7 @@ import { USER_ROLES } from '../../domain/access/roles.js';
 import type { AdminClient } from '../client.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { resolveUser, resolveVault } from '../resolve.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
 import { registerUserMfa } from './mfa.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
@@ -24,12 +25,9 @@ function parseRole(flag: string, role: string): string {
   return role;
 }
 
-/** The API addresses users by id; the email query answers 404 for an unknown address. */
-async function userByEmail(client: AdminClient, email: string): Promise<User> {
-  const [found] = await client.request<User[]>('GET', 'users', undefined, { email });
-  if (!found) throw new CliError(`user ${email} not found`);
-  return found;
-}
+/** A user by email or id (resolve.ts). */
+const userByEmail = (client: AdminClient, query: string): Promise<User> =>
+  resolveUser(client, query) as Promise<User>;
 
 /** `--permissions read,write`: checked here so a typo names the allowed values before any request. */
 export function parsePermissions(spec: string): string[] {
@@ -100,30 +98,36 @@ export function registerUser(program: Command): void {
     user
       .command('grant <email>')
       .description("set a user's permissions on a vault (replaces what they had there)")
-      .requiredOption('--vault <id>', 'the vault')
+      .requiredOption('--vault <vault>', 'the vault (name or id)')
       .requiredOption('--permissions <list>', `comma-separated, any of ${VAULT_PERMISSIONS.join(', ')}`),
   ).action(async (email: string, opts: RemoteOptions & { vault: string; permissions: string }) => {
     const permissions = parsePermissions(opts.permissions);
     const client = clientFor(opts);
     const found = await userByEmail(client, email);
     type Grant = { userId: string; vaultId: string; permissions: string[] };
-    const grant = await client.request<Grant>('PUT', apiPath('users', found.id, 'vaults', opts.vault), {
+    const vault = await resolveVault(client, opts.vault);
+    const grant = await client.request<Grant>('PUT', apiPath('users', found.id, 'vaults', vault.id), {
       permissions,
     });
-    emit(grant, opts, (g) => `${found.email} now has ${g.permissions.join(', ')} on vault ${g.vaultId}`);
+    emit(
+      grant,
+      opts,
+      (g) => `${found.email} now has ${g.permissions.join(', ')} on vault ${vault.name} (${g.vaultId})`,
+    );
   });
 
   remote(
     user
       .command('revoke <email>')
       .description("remove a user's access to a vault (every permission they had there)")
-      .requiredOption('--vault <id>', 'the vault'),
+      .requiredOption('--vault <vault>', 'the vault (name or id)'),
   ).action(async (email: string, opts: RemoteOptions & { vault: string }) => {
     const client = clientFor(opts);
     const found = await userByEmail(client, email);
-    await client.request('DELETE', apiPath('users', found.id, 'vaults', opts.vault));
-    emit({ userId: found.id, vaultId: opts.vault, revoked: true }, opts, () => {
-      return `${found.email} no longer has access to vault ${opts.vault}`;
+    const vault = await resolveVault(client, opts.vault);
+    await client.request('DELETE', apiPath('users', found.id, 'vaults', vault.id));
+    emit({ userId: found.id, vaultId: vault.id, revoked: true }, opts, () => {
+      return `${found.email} no longer has access to vault ${vault.name} (${vault.id})`;
     });
   });
 

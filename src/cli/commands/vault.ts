@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { resolveVault } from '../resolve.js';
 import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 
 interface Vault {
@@ -26,7 +28,9 @@ const describeVault = (v: Vault): string =>
 
 /** `keyhold vault …`: vaults of the caller's account. */
 export function registerVault(program: Command): void {
-  const vault = program.command('vault').description("manage the vaults of the caller's account");
+  const vault = program
+    .command('vault')
+    .description("manage the vaults of the caller's account (a vault by name or id)");
 
   remote(
     vault
@@ -49,17 +53,46 @@ export function registerVault(program: Command): void {
     );
   });
 
-  remote(vault.command('get <id>').description('show one vault')).action(
-    async (id: string, opts: RemoteOptions) => {
-      const found = await clientFor(opts).request<Vault>('GET', apiPath('vaults', id));
+  remote(vault.command('get <vault>').description('show one vault (by name or id)')).action(
+    async (query: string, opts: RemoteOptions) => {
+      const client = clientFor(opts);
+      const { id } = await resolveVault(client, query);
+      const found = await client.request<Vault>('GET', apiPath('vaults', id));
       emit(found, opts, describeVault);
     },
   );
 
-  remote(vault.command('delete <id>').description('delete a vault and every item and file in it')).action(
-    async (id: string, opts: RemoteOptions) => {
-      await clientFor(opts).request('DELETE', apiPath('vaults', id));
-      emit({ id, deleted: true }, opts, () => `Vault ${id} deleted`);
-    },
-  );
+  remote(
+    vault
+      .command('rename <vault> <new-name>')
+      .description('give a vault a new name (Connect servers that reach it see the new name)'),
+  ).action(async (query: string, name: string, opts: RemoteOptions) => {
+    const client = clientFor(opts);
+    const { id, name: was } = await resolveVault(client, query);
+    const renamed = await client.request<Vault>('PATCH', apiPath('vaults', id), { name });
+    emit(renamed, opts, (v) => `Vault ${was} (${v.id}) renamed to ${v.name}`);
+  });
+
+  remote(
+    vault
+      .command('delete <vault>')
+      .description(
+        'delete a vault with every item, version, file and its trash; a vault that still holds items needs --force',
+      )
+      .option('--force', 'delete the vault even though it holds items'),
+  ).action(async (query: string, opts: RemoteOptions & { force?: boolean }) => {
+    const client = clientFor(opts);
+    const found = await resolveVault(client, query);
+    if (found.items > 0 && !opts.force) {
+      throw new CliError(
+        `vault ${found.name} (${found.id}) holds ${found.items} item${found.items === 1 ? '' : 's'}; deleting it deletes them with their history and files: add --force to delete it anyway`,
+      );
+    }
+    await client.request('DELETE', apiPath('vaults', found.id));
+    emit(
+      { id: found.id, name: found.name, deleted: true },
+      opts,
+      () => `Vault ${found.name} (${found.id}) deleted`,
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import { aad, sealJson } from '../../crypto/envelope.js';
+import { aad, openJson, sealJson } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { notFound } from '../../errors/app-error.js';
@@ -14,6 +14,8 @@ export interface VaultService {
   create(ctx: RequestContext, input: VaultAttributes): Promise<VaultView>;
   list(ctx: RequestContext): Promise<VaultView[]>;
   get(ctx: RequestContext, vaultId: string): Promise<VaultView>;
+  /** Renames a vault and/or changes its description (what is left out stays). */
+  update(ctx: RequestContext, vaultId: string, change: Partial<VaultAttributes>): Promise<VaultView>;
   delete(ctx: RequestContext, vaultId: string): Promise<void>;
 }
 
@@ -56,6 +58,36 @@ export function vaultService(storage: Storage, keyring: Keyring): VaultService {
 
     list: reads.list,
     get: reads.get,
+
+    async update(ctx, vaultId, change) {
+      await authorizeVault(storage, ctx, vaultId, 'manage');
+      const accountId = ctx.actor.accountId;
+      await storage.transaction(async (tx) => {
+        const core = await tx.vaults.find(accountId, vaultId);
+        if (!core) throw notFound(`vault ${vaultId} not found`);
+        const key = keyring.vaultKey(core);
+        const was = openJson<VaultAttributes>(
+          key,
+          core.attributes,
+          aad.vaultAttributes(accountId, vaultId),
+          `vault ${vaultId} attributes`,
+        );
+        const next: VaultAttributes = {
+          name: change.name ?? was.name,
+          description: change.description ?? was.description,
+        };
+        const attributes = sealJson(key, next, aad.vaultAttributes(accountId, vaultId));
+        if (!(await tx.vaults.updateAttributes(accountId, vaultId, attributes, new Date().toISOString())))
+          throw notFound(`vault ${vaultId} not found`);
+        await recordAudit(tx.audit, ctx, {
+          action: 'UPDATE',
+          resourceType: 'VAULT',
+          vaultId,
+          result: 'SUCCESS',
+        });
+      });
+      return reads.get(ctx, vaultId);
+    },
 
     async delete(ctx, vaultId) {
       await authorizeVault(storage, ctx, vaultId, 'manage');

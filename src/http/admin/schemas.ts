@@ -32,6 +32,12 @@ export const createVaultBody = z.strictObject({
   name: displayName(255),
   description: freeText(4096).optional(),
 });
+export const updateVaultBody = z
+  .strictObject({
+    name: displayName(255).optional(),
+    description: freeText(4096).optional(),
+  })
+  .refine((b) => b.name !== undefined || b.description !== undefined, 'give a name or a description');
 export const createUserBody = z.strictObject({
   email: emailAddress,
   role: z.enum(USER_ROLES).default('member'),

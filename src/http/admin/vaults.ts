@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { vault } from './responses.js';
 import { adminRoute } from './route.js';
-import { createVaultBody, vaultParams } from './schemas.js';
+import { createVaultBody, updateVaultBody, vaultParams } from './schemas.js';
 
 export function vaultRoutes(app: FastifyInstance, { vaults }: Services): void {
   const tag = 'Vaults';
@@ -32,6 +32,22 @@ export function vaultRoutes(app: FastifyInstance, { vaults }: Services): void {
     params: vaultParams,
     response: { status: 200, body: vault },
     handler: ({ ctx, params }) => vaults.get(ctx, params.vaultId),
+  });
+  adminRoute(app, {
+    method: 'PATCH',
+    path: '/vaults/:vaultId',
+    summary: 'Rename a vault or change its description',
+    description:
+      'What is left out stays as it is. Bumps `attributeVersion`; Connect servers that reach the vault see the new name with their next change. Needs `manage` on the vault.',
+    tag,
+    params: vaultParams,
+    body: updateVaultBody,
+    response: { status: 200, body: vault },
+    handler: ({ ctx, params, body }) =>
+      vaults.update(ctx, params.vaultId, {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.description === undefined ? {} : { description: body.description }),
+      }),
   });
   adminRoute(app, {
     method: 'DELETE',
