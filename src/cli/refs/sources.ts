@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AdminClient, type ClientOptions } from '../client.js';
-import { CliError } from '../errors.js';
+import { ApiError, CliError } from '../errors.js';
 import { isPlainHttpOverNetwork } from '../plain-http.js';
 import { unreachable } from '../sign-in.js';
 
@@ -94,7 +94,7 @@ class CentralSource implements SecretSource {
         `vaults/${encodeURIComponent(vault.id)}/items/${encodeURIComponent(itemId)}`,
       );
     } catch (error) {
-      if (error instanceof CliError && /^404\b/.test(error.message)) return undefined;
+      if (error instanceof ApiError && error.httpStatus === 404) return undefined;
       throw error;
     }
   }
