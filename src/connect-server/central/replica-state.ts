@@ -56,6 +56,7 @@ export class ReplicaState {
         publicJwk: k.publicJwk,
         createdAt: k.createdAt,
         retiredAt: k.retiredAt,
+        withdrawnAt: k.withdrawnAt,
       }));
   }
 

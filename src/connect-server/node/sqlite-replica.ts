@@ -537,12 +537,16 @@ export async function openReplica(options: {
     if (key.accountId !== accountId) throw integrityError(`signing key ${key.kid}`);
     // A kid's public key never changes (a rotation makes a new kid): a record that would change
     // it is forged or broken, and would let its signer in.
+    let state = key;
     for (const row of [reads.signingKey.get(key.kid), of(set).getSigningKey.get(key.kid)]) {
       if (!row) continue;
       const held = openRow<SigningKeyState>('signing-key', key.kid, row.sealed);
       if (!samePublicKey(held.publicJwk, key.publicJwk)) throw integrityError(`signing key ${key.kid}`);
+      // Withdrawal is for good: a record without it (an out-of-date one, or from a central
+      // database restored to before it) never brings a withdrawn key back here.
+      if (held.withdrawnAt && !state.withdrawnAt) state = { ...state, withdrawnAt: held.withdrawnAt };
     }
-    of(set).putSigningKey.run(key.kid, sealRow('signing-key', key.kid, key));
+    of(set).putSigningKey.run(key.kid, sealRow('signing-key', key.kid, state));
     if (set === current) verificationKeys.delete(key.kid);
   };
 
@@ -827,6 +831,8 @@ export async function openReplica(options: {
       const row = reads.signingKey.get(kid);
       if (!row) return undefined;
       const state = openRow<SigningKeyState>('signing-key', kid, row.sealed);
+      // A withdrawn key verifies nothing (ConnectVerifier asks again on every cached token).
+      if (state.withdrawnAt) return undefined;
       const key: VerificationKey = {
         kid,
         accountId: state.accountId,
