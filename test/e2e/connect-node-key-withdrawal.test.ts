@@ -123,9 +123,9 @@ beforeAll(async () => {
     servers[which] = { id: server.id, credentials, dir: path.join(home, `${which}-node`) };
     oldTokens[which] = await issue(server.id, `${which} app, old key`);
   }
-  withdrawnKid = (await admin.call<{ keys: { kid: string; kind: string; state: string }[] }>('GET', '/keys')).keys.find(
-    (k) => k.kind === 'connect' && k.state === 'current',
-  )?.kid as string;
+  withdrawnKid = (
+    await admin.call<{ keys: { kid: string; kind: string; state: string }[] }>('GET', '/keys')
+  ).keys.find((k) => k.kind === 'connect' && k.state === 'current')?.kid as string;
   await admin.call('POST', '/keys/rotate', { kind: 'connect' });
   for (const which of ['online', 'offline'] as const) {
     newTokens[which] = await issue(servers[which].id, `${which} app, new key`);
