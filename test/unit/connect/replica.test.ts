@@ -576,6 +576,17 @@ describe('a withdrawn signing key', () => {
     if (keys.find((k) => k.kid === kid)?.state === 'current')
       expect((await setup.api.post('/keys/rotate', { kind: 'connect' })).statusCode).toBe(201);
     const unchanged = await records.signingKeyRecords();
+    for (const r of unchanged) await replica.receive(r);
+    const sealedRow = () => {
+      const db = new BetterSqlite3(replica.file, { readonly: true });
+      try {
+        return (db.prepare('select sealed from signing_keys where kid = ?').get(kid) as { sealed: Buffer })
+          .sealed;
+      } finally {
+        db.close();
+      }
+    };
+    const beforeWithdrawal = sealedRow();
     expect((await setup.api.post(`/keys/${kid}/withdraw`)).statusCode).toBe(200);
     const withdrawn = await records.signingKeyRecords();
     expect(withdrawn.map((r) => r.type === 'signing-key' && r.key.withdrawnAt).filter(Boolean)).toHaveLength(
@@ -599,6 +610,22 @@ describe('a withdrawn signing key', () => {
     const { replica: reopened } = await replicaWith([], dir);
     node = nodeReads(reopened, reopened.outbox);
     await expect(node.getItem(call(readToken.token), vaultA, itemA1)).rejects.toMatchObject({ status: 401 });
+    await node.close();
+    await reopened.close();
+    opened.splice(opened.indexOf(reopened), 1);
+
+    // The key's sealed row from before the withdrawal, put back at rest: an integrity error, never
+    // the key verifying again.
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    db.prepare('update signing_keys set sealed = ? where kid = ?').run(beforeWithdrawal, kid);
+    db.close();
+    const { replica: rolledBack } = await replicaWith([], dir);
+    node = nodeReads(rolledBack, rolledBack.outbox);
+    const tampered = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect({ status: tampered.status, code: tampered.code }).toEqual({
+      status: 500,
+      code: 'integrity_error',
+    });
     await node.close();
   });
 });
