@@ -155,6 +155,7 @@ describe('a signing key withdrawn centrally', () => {
       'the withdrawal reaches the node',
     );
     expect(ms).toBeLessThan(1_000);
+    console.log(`withdrawal refused on the node ${ms.toFixed(0)} ms after the central answer`);
     expect(await itemStatus('online', newTokens.online)).toBe(200);
   });
 
