@@ -840,32 +840,32 @@ export async function openReplica(options: {
     },
   };
 
+  const loadVerifier = async (kid: string): Promise<VerificationKey | undefined> => {
+    const row = reads.signingKey.get(kid);
+    if (!row) return undefined;
+    // An older sealed row of this key put back behind the node's back (one from before its
+    // withdrawal) is not the state the node keeps.
+    const recorded = current.ledger.get(keyLedgerId(kid));
+    if (recorded !== undefined && recorded !== rowHash(row.sealed))
+      throw integrityError(`signing key ${kid}`);
+    const state = openRow<SigningKeyState>('signing-key', kid, row.sealed);
+    // A withdrawn key verifies nothing (ConnectVerifier asks again on every cached token).
+    if (state.withdrawnAt) return undefined;
+    const key: VerificationKey = {
+      kid,
+      accountId: state.accountId,
+      kind: state.kind,
+      publicKey: (await importJWK(
+        JSON.parse(state.publicJwk) as JWK,
+        'ES256',
+      )) as VerificationKey['publicKey'],
+    };
+    verificationKeys.set(kid, key);
+    return key;
+  };
+  // A key in memory is answered at once (ConnectVerifier asks on every cached token).
   const signingKeys: VerificationKeys = {
-    async verifier(kid) {
-      const cached = verificationKeys.get(kid);
-      if (cached) return cached;
-      const row = reads.signingKey.get(kid);
-      if (!row) return undefined;
-      // An older sealed row of this key put back behind the node's back (one from before its
-      // withdrawal) is not the state the node keeps.
-      const recorded = current.ledger.get(keyLedgerId(kid));
-      if (recorded !== undefined && recorded !== rowHash(row.sealed))
-        throw integrityError(`signing key ${kid}`);
-      const state = openRow<SigningKeyState>('signing-key', kid, row.sealed);
-      // A withdrawn key verifies nothing (ConnectVerifier asks again on every cached token).
-      if (state.withdrawnAt) return undefined;
-      const key: VerificationKey = {
-        kid,
-        accountId: state.accountId,
-        kind: state.kind,
-        publicKey: (await importJWK(
-          JSON.parse(state.publicJwk) as JWK,
-          'ES256',
-        )) as VerificationKey['publicKey'],
-      };
-      verificationKeys.set(kid, key);
-      return key;
-    },
+    verifier: (kid) => verificationKeys.get(kid) ?? loadVerifier(kid),
   };
 
   return {

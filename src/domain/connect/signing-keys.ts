@@ -190,11 +190,14 @@ export class SigningKeys {
   /**
    * The key that verifies tokens with this `kid`, or undefined for an unknown kid or a withdrawn
    * key. Callers that cache what a key proved ask again on every use (ConnectVerifier), so a
-   * withdrawal ends those proofs too.
+   * withdrawal ends those proofs too: a key in memory is answered at once, not as a promise, so
+   * that asking costs such a caller next to nothing.
    */
-  async verifier(kid: string): Promise<VerificationKey | undefined> {
-    const cached = this.#verification.get(kid);
-    if (cached) return cached;
+  verifier(kid: string): VerificationKey | undefined | Promise<VerificationKey | undefined> {
+    return this.#verification.get(kid) ?? this.#loadVerifier(kid);
+  }
+
+  async #loadVerifier(kid: string): Promise<VerificationKey | undefined> {
     const record = await this.#storage.signingKeys.get(kid);
     if (!record || record.withdrawnAt !== null) return undefined;
     // A key's account and kind never change, so caching them with the key is safe.

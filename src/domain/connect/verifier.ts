@@ -112,7 +112,8 @@ export class ConnectVerifier {
     const cached = this.#signatures.get(cacheKey);
     const now = Math.floor(Date.now() / 1000);
     if (cached) {
-      if (!(await this.#keys.verifier(cached.kid))) {
+      const known = this.#keys.verifier(cached.kid);
+      if (!(known instanceof Promise ? await known : known)) {
         this.#signatures.delete(cacheKey);
         throw unauthorized('Invalid token signature');
       }
