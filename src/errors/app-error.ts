@@ -24,6 +24,8 @@ export const ERROR_CODES = {
     'The PATCH cannot be applied to the current item; a caller without read access is not told why.',
   email_taken: 'A user with this email already exists in the account.',
   own_account: 'An operator cannot delete the account its own token belongs to.',
+  signing_key_current:
+    'The signing key named is the current key of its kind, which cannot be withdrawn: rotate that kind first, then withdraw the key.',
   last_owner:
     'The change would leave the account without an enabled owner user: make another user owner first.',
   user_disabled: 'The user is disabled: their sign-in, sessions and tokens are refused until enabled again.',

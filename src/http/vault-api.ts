@@ -19,7 +19,7 @@ import { vaultRoutes } from './connect/vaults.js';
 export function vaultApi(services: Services, limits: ConnectRouteContext['limits']) {
   const operations = vaultOperations(
     services,
-    (call) => verifyVaultApiToken(services.storage, call.token, call),
+    (call) => verifyVaultApiToken(services.storage, services.signingKeys, call.token, call),
     (ctx, page) => tokenActivity(services.storage, ctx, page),
   );
   const context: ConnectRouteContext = { central: operations, limits };

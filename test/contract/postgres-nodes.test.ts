@@ -235,6 +235,30 @@ describe('two nodes on one PostgreSQL database', () => {
     expect(await keysB.verifier(first.kid)).toBeUndefined();
   });
 
+  it('a key withdrawn on A stops verifying on B within a second, though B had it imported', async () => {
+    const keyring = new Keyring(randomBytes(32));
+    const keysA = new SigningKeys(a, keyring);
+    const keysB = new SigningKeys(b, keyring);
+    const accountId = newId();
+    const first = await a.transaction(async (tx) => {
+      await tx.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });
+      return keysA.create(accountId, 'connect', tx, systemContext(accountId));
+    });
+    const second = await a.transaction((tx) =>
+      keysA.create(accountId, 'connect', tx, systemContext(accountId)),
+    );
+    // B imports the previous key (its cache holds it from now on) and the current one.
+    await within(1_000, async () => (await keysB.verifier(first.kid))?.kid === first.kid);
+    expect((await keysB.verifier(second.kid))?.kid).toBe(second.kid);
+    await a.transaction((tx) => keysA.withdraw(accountId, first.kid, tx, systemContext(accountId)));
+    // On A at once (its own delivery), on B by the notification.
+    expect(await keysA.verifier(first.kid)).toBeUndefined();
+    const ms = await within(1_000, async () => (await keysB.verifier(first.kid)) === undefined);
+    console.log(`withdrawal seen on B ${ms.toFixed(1)} ms after A's commit (notification)`);
+    expect((await keysB.verifier(second.kid))?.kid).toBe(second.kid);
+    expect((await keysB.jwks(accountId, 'connect')).keys.map((k) => k.kid)).toEqual([second.kid]);
+  });
+
   it('a client assertion used on A is refused on B, and of concurrent uses on both exactly one passes', async () => {
     const accountId = newId();
     await a.accounts.insert({ id: accountId, name: 'Acme', createdAt: now });

@@ -322,6 +322,7 @@ describe('upgrading a database whose one key signed both kinds of token', () => 
         createdAt: iso(Date.now()),
         retiredAt: null,
         oauthUntil: null,
+        withdrawnAt: null,
       });
       await storage.signingKeys.insert(key('connect'));
       await storage.signingKeys.insert(key('oauth'));

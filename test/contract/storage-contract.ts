@@ -366,6 +366,49 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect(await storage.passwordResets.findByHash(expired.secretHash)).toBeUndefined();
     });
 
+    it('withdraws a retired signing key of its own account once, never the current one, and keeps the state', async () => {
+      const a = await account();
+      const b = await account();
+      const key = (accountId: string, kind: 'connect' | 'oauth' = 'connect') => ({
+        kid: newId(),
+        accountId,
+        kind,
+        publicJwk: '{}',
+        privateKey: bytes('sealed'),
+        createdAt: now,
+        retiredAt: null,
+        oauthUntil: null,
+        withdrawnAt: null,
+      });
+      const first = key(a.id);
+      await storage.signingKeys.insert(first);
+      // Current: refused, whatever the caller.
+      expect(await storage.signingKeys.withdraw(a.id, first.kid, now)).toBe(false);
+      await storage.signingKeys.retireCurrent(a.id, 'connect', now);
+      const second = key(a.id);
+      await storage.signingKeys.insert(second);
+      // Another account's kid: nothing changes.
+      expect(await storage.signingKeys.withdraw(b.id, first.kid, now)).toBe(false);
+      expect((await storage.signingKeys.get(first.kid))?.withdrawnAt).toBeNull();
+      const at = '2026-01-02T03:04:06.000Z';
+      expect(await storage.signingKeys.withdraw(a.id, first.kid, at)).toBe(true);
+      // Once: a second withdrawal changes nothing, and keeps the first time.
+      expect(await storage.signingKeys.withdraw(a.id, first.kid, '2026-01-03T00:00:00.000Z')).toBe(false);
+      expect(await storage.signingKeys.get(first.kid)).toMatchObject({ retiredAt: now, withdrawnAt: at });
+      expect(await storage.signingKeys.withdraw(a.id, newId(), at)).toBe(false);
+      const listed = await storage.signingKeys.list(a.id);
+      expect(listed.map((k) => [k.kid, k.withdrawnAt])).toEqual(
+        expect.arrayContaining([
+          [first.kid, at],
+          [second.kid, null],
+        ]),
+      );
+      expect((await storage.signingKeys.current(a.id, 'connect'))?.kid).toBe(second.kid);
+      // Withdrawn, the key is still retired: a rotation never touches it again.
+      await storage.signingKeys.retireCurrent(a.id, 'connect', '2026-01-04T00:00:00.000Z');
+      expect(await storage.signingKeys.get(first.kid)).toMatchObject({ retiredAt: now, withdrawnAt: at });
+    });
+
     it('scopes vault lookups to their account and counts items', async () => {
       const a = await account();
       const b = await account();

@@ -58,7 +58,9 @@ interface Credentials {
 interface KeyView {
   kid: string;
   kind: 'connect' | 'oauth';
+  state: 'current' | 'previous' | 'withdrawn';
   retiredAt: string | null;
+  withdrawnAt: string | null;
   publicJwk: { kid: string; kty: string; crv: string; alg: string };
 }
 
@@ -516,7 +518,7 @@ describe('keyhold token', () => {
     // The OAuth key was left alone.
     expect(after.keys.find((k) => k.kid === oauthKey.kid)).toEqual(oauthKey);
     expect(human.stdout).toMatch(/^KID\s+KIND\s+STATE\s+CREATED\s+ALG\s+CURVE$/m);
-    expect(human.stdout).toMatch(new RegExp(`^${kid}\\s+connect\\s+retired\\s+\\S+\\s+ES256\\s+P-256`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^${kid}\\s+connect\\s+previous\\s+\\S+\\s+ES256\\s+P-256`, 'm'));
     expect(human.stdout).toMatch(new RegExp(`^${rotated.kid}\\s+connect\\s+current\\s`, 'm'));
     expect(human.stdout).toMatch(new RegExp(`^${oauthKey.kid}\\s+oauth\\s+current\\s`, 'm'));
     expect(decodeSegment(fresh.token, 0).kid).toBe(rotated.kid);
@@ -537,6 +539,52 @@ describe('keyhold token', () => {
     expect(failure(await kh(cmd`keys rotate --kind both`))).toBe(
       'keyhold: --kind "both": must be connect or oauth',
     );
+  });
+
+  it('keys withdraw ends a previous key for good: its state, the JWKS, the refusals of the current key and of a bad kid', async () => {
+    const jwks = async () =>
+      (
+        (await (await fetch(`${server.url}/api/accounts/${init.accountId}/jwks.json`)).json()) as {
+          keys: { kid: string }[];
+        }
+      ).keys.map((k) => k.kid);
+    expect(await jwks()).toContain(kid);
+
+    const withdrawn = await json<Record<string, unknown>>(cmd`keys withdraw ${kid}`);
+    expect(Object.keys(withdrawn).sort()).toEqual(['kid', 'kind', 'state', 'withdrawnAt']);
+    expect(withdrawn).toMatchObject({ kid, kind: 'connect', state: 'withdrawn' });
+    expect(Date.parse(withdrawn.withdrawnAt as string)).toBeGreaterThan(Date.now() - 60_000);
+    expect(await jwks()).not.toContain(kid);
+
+    const [list, human] = await Promise.all([json<{ keys: KeyView[] }>(cmd`keys list`), kh(cmd`keys list`)]);
+    expect(list.keys.find((k) => k.kid === kid)).toMatchObject({
+      state: 'withdrawn',
+      withdrawnAt: withdrawn.withdrawnAt,
+    });
+    expect(human.stdout).toMatch(
+      new RegExp(`^${kid}\\s+connect\\s+withdrawn\\s+\\S+\\s+ES256\\s+P-256`, 'm'),
+    );
+
+    // A second time: the key as it is.
+    const again = await kh(cmd`keys withdraw ${kid}`);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(
+      `Signing key ${kid} (connect) withdrawn at ${withdrawn.withdrawnAt}.\nEvery Connect token it signed is refused from now on, and it is gone from the JWKS.\n`,
+    );
+
+    const current = list.keys.find((k) => k.kind === 'connect' && k.state === 'current') as KeyView;
+    expect(failure(await kh(cmd`keys withdraw ${current.kid}`))).toBe(
+      `keyhold: 409 signing key ${current.kid} is the current connect key: rotate the connect key first (POST /api/admin/keys/rotate, \`keyhold keys rotate --kind connect\`), then withdraw this one`,
+    );
+    expect(failure(await kh(cmd`keys withdraw ${'zzzzzzzzzzzzzzzzzzzzzzzzzz'}`))).toBe(
+      'keyhold: 404 signing key zzzzzzzzzzzzzzzzzzzzzzzzzz not found',
+    );
+    expect(failure(await kh(cmd`keys withdraw ${'not-a-kid'}`))).toBe(
+      'keyhold: "not-a-kid" is not a key id: see the KID column of `keyhold keys list`',
+    );
+    expect(
+      (await json<{ keys: KeyView[] }>(cmd`keys list`)).keys.find((k) => k.kid === current.kid)?.state,
+    ).toBe('current');
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FieldPurpose, OnePasswordConnect } from '@1password/connect';
@@ -24,7 +24,8 @@ import {
  * a Blob) and given to `startService` as `keyhold serve --connect FILE:0` gives it; a token
  * created in the console, copied from the page, and used by the official `@1password/connect`
  * SDK to read an item; its last use shown; revoked in the console, and the SDK refused. Vaults
- * changed, a server deleted, the Connect key rotated; a member never sees the section. Every page
+ * changed, a server deleted, the Connect key rotated, and a previous key withdrawn (the SDK then
+ * refused with a token it signed); a member never sees the section. Every page
  * passes axe-core and is photographed into docs/console/.
  */
 const OWNER_PASSWORD = 'correct horse battery staple';
@@ -255,7 +256,7 @@ describe('the console’s Connect section', () => {
     await context.close();
   });
 
-  it('rotates the Connect signing key after a confirm step: the old key is retired', async () => {
+  it('rotates the Connect signing key after a confirm step: the old key is previous', async () => {
     const context = await cspContext();
     const page = await context.newPage();
     await owner(page);
@@ -283,7 +284,67 @@ describe('the console’s Connect section', () => {
     expect(after.keys.find((k) => k.kid === current)?.retiredAt).not.toBeNull();
     await expect
       .poll(() => connectKeys.locator('li', { hasText: current }).textContent())
-      .toContain('Retired');
+      .toContain('Previous');
+    await context.close();
+  });
+
+  it('withdraws a previous Connect key after a confirm step that names the consequence: the SDK is refused with a token it signed', async () => {
+    // A server hosted by the service, and a token of it signed by the key about to be replaced.
+    const made = await admin<{ id: string; credentials: unknown }>('POST', '/servers', {
+      name: 'Leaky',
+      vaults: [payments],
+    });
+    const leakyFile = join(dir, 'leaky-credentials.json');
+    writeFileSync(leakyFile, JSON.stringify(made.credentials), { mode: 0o600 });
+    const issued = await admin<{ token: string }>('POST', `/servers/${made.id}/tokens`, {
+      name: 'signed by the leaked key',
+      vaults: [{ vaultId: payments, permissions: ['read'] }],
+    });
+    const leakedKid = JSON.parse(Buffer.from(issued.token.split('.')[0] ?? '', 'base64url').toString()).kid;
+    await admin('POST', '/keys/rotate', { kind: 'connect' });
+    const fresh = await admin<{ token: string }>('POST', `/servers/${made.id}/tokens`, {
+      name: 'signed by the new key',
+      vaults: [{ vaultId: payments, permissions: ['read'] }],
+    });
+    await service.close();
+    service = await startService(config, quiet, [{ credentialsFile: leakyFile, port: 0 }]);
+    const sdk = (t: string) =>
+      OnePasswordConnect({ serverURL: service.connectUrls[0] ?? '', token: t, keepAlive: false });
+    expect((await sdk(issued.token).getItem(payments, itemId)).title).toBe('Stripe key');
+
+    const context = await cspContext();
+    const page = await context.newPage();
+    await owner(page);
+    await page.goto(`${base()}/console/#/connect/keys`);
+    await waitForHeading(page, 'Signing keys');
+    const row = page
+      .locator('section', { has: page.getByRole('heading', { name: 'Connect keys' }) })
+      .locator('li', {
+        hasText: leakedKid,
+      });
+    await expect.poll(() => row.textContent()).toContain('Previous');
+    // The current key has no such button: it must be rotated first.
+    const currentKid = (
+      await admin<{ keys: Array<{ kid: string; kind: string; state: string }> }>('GET', '/keys')
+    ).keys.find((k) => k.kind === 'connect' && k.state === 'current')?.kid;
+    expect(await page.getByRole('button', { name: `Withdraw key ${currentKid}` }).count()).toBe(0);
+
+    await page.getByRole('button', { name: `Withdraw key ${leakedKid}` }).click();
+    const confirm = page.getByRole('group', { name: `Withdraw key ${leakedKid}?` });
+    expect(await confirm.textContent()).toContain('Every token this key signed stops working at once');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await sdk(issued.token).getItem(payments, itemId)).title).toBe('Stripe key');
+    await page.getByRole('button', { name: `Withdraw key ${leakedKid}` }).click();
+    await page.getByRole('button', { name: `Yes, withdraw key ${leakedKid}` }).click();
+    await expect
+      .poll(() => page.getByRole('status').first().textContent())
+      .toBe(`Key ${leakedKid} is withdrawn: no token it signed works any more.`);
+    await expect.poll(() => row.textContent()).toContain('Withdrawn');
+    expect(await page.getByRole('button', { name: `Withdraw key ${leakedKid}` }).count()).toBe(0);
+
+    // The official SDK: refused with the token the withdrawn key signed, served with the new one.
+    await expect(sdk(issued.token).getItem(payments, itemId)).rejects.toMatchObject({ status: 401 });
+    expect((await sdk(fresh.token).getItem(payments, itemId)).title).toBe('Stripe key');
     await context.close();
   });
 

@@ -248,6 +248,10 @@ export const ROUTES: Record<string, Row> = {
   'DELETE /tokens/:tokenId': { decides: { account: 'connect:write' }, call: () => json(`/tokens/${FAKE}`) },
   'GET /keys': { decides: { account: 'keys:read' }, call: () => json('/keys') },
   'POST /keys/rotate': { decides: { account: 'keys:rotate' }, call: () => json('/keys/rotate', {}) },
+  'POST /keys/:kid/withdraw': {
+    decides: { account: 'keys:withdraw' },
+    call: () => json(`/keys/${FAKE}/withdraw`, {}),
+  },
   'POST /resource-servers': {
     decides: { account: 'oauth:write' },
     call: (_f, n) => json('/resource-servers', { identifier: `https://rs${n}.example/`, scopes: [] }),

@@ -244,8 +244,16 @@ describe('rotation, one kind at a time', () => {
       'oauthUntil',
       'publicJwk',
       'retiredAt',
+      'state',
+      'withdrawnAt',
     ]);
-    expect(rotated).toMatchObject({ kind: 'oauth', retiredAt: null, oauthUntil: null });
+    expect(rotated).toMatchObject({
+      kind: 'oauth',
+      state: 'current',
+      retiredAt: null,
+      withdrawnAt: null,
+      oauthUntil: null,
+    });
     expect(rotated.publicJwk).toMatchObject({ kid: rotated.kid, kty: 'EC', crv: 'P-256', alg: 'ES256' });
     expect(rotated.publicJwk).not.toHaveProperty('d');
     const events = (await setup.api.get('/audit?limit=1')).json();

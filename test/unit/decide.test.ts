@@ -191,6 +191,7 @@ const ACCOUNT_TABLE = `
   audit:read          Y       Y      Y      Y        N                N
   keys:read           Y       Y      Y      Y        N                N
   keys:rotate         Y       Y      N      N        N                N
+  keys:withdraw       Y       Y      N      N        N                N
   admin-tokens:read   Y       Y      Y      Y        N                N
   admin-tokens:write  Y       Y      Y      N        N                N
 `;

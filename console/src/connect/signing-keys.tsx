@@ -12,10 +12,14 @@ const WHAT_IT_SIGNS = {
   oauth: 'the JWT access tokens of the authorization server',
 } as const;
 
+const STATE_NAME = { current: 'Current', previous: 'Previous', withdrawn: 'Withdrawn' } as const;
+
 /**
- * The account's signing keys. Rotating a kind makes a new key its signer and retires the current
- * one: a retired key signs nothing more but keeps verifying what it signed (Connect tokens may
- * never expire; OAuth keys stay published for a day). Rotation is the only way a key is retired.
+ * The account's signing keys. Rotating a kind makes a new key its signer and the current one
+ * previous: it signs nothing more but keeps verifying what it signed (Connect tokens may never
+ * expire; OAuth keys stay published for a day). A previous key can be withdrawn for good (a
+ * leaked key): every token it signed stops working at once. The current key cannot be: rotate
+ * first.
  */
 export function SigningKeys() {
   const { session, notify } = useSession();
@@ -23,11 +27,23 @@ export function SigningKeys() {
   const [error, setError] = useState<string>();
   // Only owners rotate keys (the API decides; this only spares others a button that is refused).
   const mayRotate = session.user.role === 'owner';
+  const withdraw = async (key: SigningKey) => {
+    setError(undefined);
+    try {
+      await api<SigningKey>('POST', `/keys/${encodeURIComponent(key.kid)}/withdraw`);
+      notify(`Key ${key.kid} is withdrawn: no token it signed works any more.`);
+      reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
   const rotate = async (kind: SigningKey['kind']) => {
     setError(undefined);
     try {
       const key = await api<SigningKey>('POST', '/keys/rotate', { kind });
-      notify(`A new ${KIND_NAME[kind]} key (${key.kid}) signs from now on; the previous one is retired.`);
+      notify(
+        `A new ${KIND_NAME[kind]} key (${key.kid}) signs from now on; the one before it still verifies what it signed.`,
+      );
       reload();
     } catch (err) {
       setError(messageOf(err));
@@ -55,13 +71,29 @@ export function SigningKeys() {
                     <ul class="items">
                       {ofKind.map((k) => (
                         <li key={k.kid}>
-                          <span class="value">{k.kid}</span>{' '}
-                          <strong>{k.retiredAt === null ? 'Current' : 'Retired'}</strong>
+                          <span class="value">{k.kid}</span> <strong>{STATE_NAME[k.state]}</strong>
                           <p class="muted small">
                             Created {when(k.createdAt)}
-                            {k.retiredAt !== null &&
-                              ` · retired ${when(k.retiredAt)}, still verifies what it signed`}
+                            {k.state === 'previous' &&
+                              k.retiredAt !== null &&
+                              ` · replaced ${when(k.retiredAt)}, still verifies what it signed`}
+                            {k.state === 'withdrawn' &&
+                              k.withdrawnAt !== null &&
+                              ` · withdrawn ${when(k.withdrawnAt)}, verifies nothing`}
                           </p>
+                          {mayRotate && k.state === 'previous' && (
+                            <Confirm
+                              label={`Withdraw key ${k.kid}`}
+                              confirmLabel={`Yes, withdraw key ${k.kid}`}
+                              onConfirm={() => withdraw(k)}
+                            >
+                              Every token this key signed stops working at once, everywhere:{' '}
+                              {k.kind === 'connect'
+                                ? 'every Connect token it signed is refused by every Connect server'
+                                : 'every JWT access token it signed is inactive, and it leaves the JWKS'}
+                              . This cannot be undone: applications need tokens signed by the current key.
+                            </Confirm>
+                          )}
                         </li>
                       ))}
                     </ul>
@@ -72,8 +104,8 @@ export function SigningKeys() {
                       confirmLabel={`Yes, rotate the ${KIND_NAME[kind]} key`}
                       onConfirm={() => rotate(kind)}
                     >
-                      A new key signs {WHAT_IT_SIGNS[kind]} from now on. The current key is retired: it signs
-                      nothing more, and keeps verifying the tokens it signed.
+                      A new key signs {WHAT_IT_SIGNS[kind]} from now on. The current key becomes previous: it
+                      signs nothing more, and keeps verifying the tokens it signed until you withdraw it.
                     </Confirm>
                   )}
                 </section>

@@ -25,8 +25,11 @@ export interface ConnectToken {
 export interface SigningKey {
   kid: string;
   kind: 'connect' | 'oauth';
+  /** current: signs and verifies; previous: verifies what it signed; withdrawn: verifies nothing. */
+  state: 'current' | 'previous' | 'withdrawn';
   createdAt: string;
   retiredAt: string | null;
+  withdrawnAt: string | null;
   oauthUntil: string | null;
 }
 

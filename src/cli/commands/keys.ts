@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isId } from '../../crypto/ids.js';
 import { SIGNING_KEY_KINDS, type SigningKeyKind } from '../../storage/ports.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
@@ -7,8 +8,11 @@ import { clientFor, type RemoteOptions, remote } from './remote.js';
 interface KeyView {
   kid: string;
   kind: SigningKeyKind;
+  /** current: signs and verifies; previous: verifies what it signed; withdrawn: verifies nothing. */
+  state: 'current' | 'previous' | 'withdrawn';
   createdAt: string;
   retiredAt: string | null;
+  withdrawnAt: string | null;
   oauthUntil: string | null;
   publicJwk: { kty: string; crv?: string; alg?: string };
 }
@@ -51,7 +55,9 @@ export function registerKeys(program: Command): void {
   remote(
     keys
       .command('list')
-      .description('list the signing keys of both kinds, newest first (public halves only)'),
+      .description(
+        'list the signing keys of both kinds, newest first (public halves only), with their state: current (signs), previous (still verifies what it signed), withdrawn (verifies nothing)',
+      ),
   ).action(async (opts: RemoteOptions) => {
     const list = await clientFor(opts).request<{ keys: KeyView[] }>('GET', 'keys');
     emit(list, opts, (set) =>
@@ -60,12 +66,41 @@ export function registerKeys(program: Command): void {
         set.keys.map((k) => [
           k.kid,
           k.kind,
-          k.retiredAt === null ? 'current' : 'retired',
+          k.state,
           k.createdAt,
           k.publicJwk.alg ?? '-',
           k.publicJwk.crv ?? '-',
         ]),
       ),
+    );
+  });
+
+  remote(
+    keys
+      .command('withdraw')
+      .argument('<kid>', 'the key id, as `keyhold keys list` shows it')
+      .description(
+        'withdraw a previous signing key for good (a leaked key): every token it signed stops working at once, everywhere; the current key of a kind must be rotated first',
+      ),
+  ).action(async (kid: string, opts: RemoteOptions) => {
+    if (!isId(kid))
+      throw new CliError(
+        `${JSON.stringify(kid)} is not a key id: see the KID column of \`keyhold keys list\``,
+      );
+    const withdrawn = await clientFor(opts).request<KeyView>('POST', `keys/${kid}/withdraw`);
+    emit(
+      {
+        kid: withdrawn.kid,
+        kind: withdrawn.kind,
+        state: withdrawn.state,
+        withdrawnAt: withdrawn.withdrawnAt,
+      },
+      opts,
+      (k) =>
+        [
+          `Signing key ${k.kid} (${k.kind}) withdrawn at ${k.withdrawnAt}.`,
+          `Every ${WHAT_SIGNS[k.kind].replace(/s$/, '')} it signed is refused from now on, and it is gone from the JWKS.`,
+        ].join('\n'),
     );
   });
 }

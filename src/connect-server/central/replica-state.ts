@@ -56,6 +56,9 @@ export class ReplicaState {
         publicJwk: k.publicJwk,
         createdAt: k.createdAt,
         retiredAt: k.retiredAt,
+        // Sent only once set: a node from before withdrawal existed parses its records strictly,
+        // and keeps syncing as long as no key of its account is withdrawn.
+        ...(k.withdrawnAt === null ? {} : { withdrawnAt: k.withdrawnAt }),
       }));
   }
 

@@ -99,7 +99,12 @@ interface TableSet {
   server: ServerState | undefined;
   /** The epoch of the reset gathering this set (staged sets only): its mark must be of it. */
   epoch?: string;
-  /** The token ledger: each token row's hash, by token id (see `rowHash`). */
+  /**
+   * The token ledger: each token row's hash, by token id (see `rowHash`), and each signing key
+   * row's, by `key:KID` (keyLedgerId), so a revoked token or a withdrawn key put back at rest as
+   * its older sealed row is found. A key row without an entry (from a replica older than the keys'
+   * entries) is taken as it is until its next record.
+   */
   ledger: Map<string, string>;
 }
 
@@ -537,13 +542,28 @@ export async function openReplica(options: {
     if (key.accountId !== accountId) throw integrityError(`signing key ${key.kid}`);
     // A kid's public key never changes (a rotation makes a new kid): a record that would change
     // it is forged or broken, and would let its signer in.
+    let state = key;
     for (const row of [reads.signingKey.get(key.kid), of(set).getSigningKey.get(key.kid)]) {
       if (!row) continue;
       const held = openRow<SigningKeyState>('signing-key', key.kid, row.sealed);
       if (!samePublicKey(held.publicJwk, key.publicJwk)) throw integrityError(`signing key ${key.kid}`);
+      // Withdrawal is for good: a record without it (an out-of-date one, or from a central
+      // database restored to before it) never brings a withdrawn key back here.
+      if (held.withdrawnAt && !state.withdrawnAt) state = { ...state, withdrawnAt: held.withdrawnAt };
     }
-    of(set).putSigningKey.run(key.kid, sealRow('signing-key', key.kid, key));
-    if (set === current) verificationKeys.delete(key.kid);
+    const sealed = sealRow('signing-key', key.kid, state);
+    if (set !== current) {
+      of(set).putSigningKey.run(key.kid, sealed);
+      set.ledger.set(keyLedgerId(key.kid), rowHash(sealed));
+      return;
+    }
+    const ledger = new Map(set.ledger).set(keyLedgerId(key.kid), rowHash(sealed));
+    ledgerHash = writeTransaction(() => {
+      main.putSigningKey.run(key.kid, sealed);
+      return writeLedger(ledger, position, lastMarkAt);
+    })();
+    set.ledger = ledger;
+    verificationKeys.delete(key.kid);
   };
 
   /**
@@ -820,25 +840,32 @@ export async function openReplica(options: {
     },
   };
 
+  const loadVerifier = async (kid: string): Promise<VerificationKey | undefined> => {
+    const row = reads.signingKey.get(kid);
+    if (!row) return undefined;
+    // An older sealed row of this key put back behind the node's back (one from before its
+    // withdrawal) is not the state the node keeps.
+    const recorded = current.ledger.get(keyLedgerId(kid));
+    if (recorded !== undefined && recorded !== rowHash(row.sealed))
+      throw integrityError(`signing key ${kid}`);
+    const state = openRow<SigningKeyState>('signing-key', kid, row.sealed);
+    // A withdrawn key verifies nothing (ConnectVerifier asks again on every cached token).
+    if (state.withdrawnAt) return undefined;
+    const key: VerificationKey = {
+      kid,
+      accountId: state.accountId,
+      kind: state.kind,
+      publicKey: (await importJWK(
+        JSON.parse(state.publicJwk) as JWK,
+        'ES256',
+      )) as VerificationKey['publicKey'],
+    };
+    verificationKeys.set(kid, key);
+    return key;
+  };
+  // A key in memory is answered at once (ConnectVerifier asks on every cached token).
   const signingKeys: VerificationKeys = {
-    async verifier(kid) {
-      const cached = verificationKeys.get(kid);
-      if (cached) return cached;
-      const row = reads.signingKey.get(kid);
-      if (!row) return undefined;
-      const state = openRow<SigningKeyState>('signing-key', kid, row.sealed);
-      const key: VerificationKey = {
-        kid,
-        accountId: state.accountId,
-        kind: state.kind,
-        publicKey: (await importJWK(
-          JSON.parse(state.publicJwk) as JWK,
-          'ES256',
-        )) as VerificationKey['publicKey'],
-      };
-      verificationKeys.set(kid, key);
-      return key;
-    },
+    verifier: (kid) => verificationKeys.get(kid) ?? loadVerifier(kid),
   };
 
   return {
@@ -871,6 +898,9 @@ export async function openReplica(options: {
 }
 
 /** Two public JWKs of the same key, however their JSON text is laid out. */
+/** A signing key's entry in the ledger: apart from token ids, which are bare ids. */
+const keyLedgerId = (kid: string) => `key:${kid}`;
+
 function samePublicKey(a: string, b: string): boolean {
   const parse = (text: string) => {
     try {

@@ -92,6 +92,12 @@ export const signingKeyState = z.strictObject({
   publicJwk: z.string().min(1).max(4_096),
   createdAt: instant,
   retiredAt: instant.nullable(),
+  /**
+   * Set once the key is withdrawn for good: the node refuses every token it signed. Optional so
+   * that a record from a central service that predates withdrawal (or a sealed row a node kept
+   * from then) still parses; absent means not withdrawn.
+   */
+  withdrawnAt: instant.nullable().optional(),
 });
 
 export const tokenState = z.strictObject({

@@ -32,6 +32,7 @@ export const ACCOUNT_ACTIONS = [
   /** Token-signing keys. */
   'keys:read',
   'keys:rotate',
+  'keys:withdraw',
   /** Admin API tokens. */
   'admin-tokens:read',
   'admin-tokens:write',

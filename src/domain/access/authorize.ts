@@ -62,6 +62,7 @@ const ACCOUNT_ACTION_AUDIT: Record<AccountAction, Omit<DeniedTarget, 'itemId'>> 
   'audit:read': { action: 'READ', resourceType: 'ACCOUNT' },
   'keys:read': { action: 'READ', resourceType: 'SIGNING_KEY' },
   'keys:rotate': { action: 'CREATE', resourceType: 'SIGNING_KEY' },
+  'keys:withdraw': { action: 'DELETE', resourceType: 'SIGNING_KEY' },
   'admin-tokens:read': { action: 'READ', resourceType: 'TOKEN' },
   'admin-tokens:write': { action: 'UPDATE', resourceType: 'TOKEN' },
 };

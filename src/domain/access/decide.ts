@@ -47,7 +47,9 @@ const READS: readonly AccountAction[] = [
 /** What each role may do in its account. `accounts:manage` also needs the operator account. */
 export const ROLE_ACTIONS: Readonly<Record<Role, ReadonlySet<AccountAction>>> = {
   owner: new Set(ACCOUNT_ACTIONS),
-  admin: new Set(ACCOUNT_ACTIONS.filter((a) => a !== 'accounts:manage' && a !== 'keys:rotate')),
+  admin: new Set(
+    ACCOUNT_ACTIONS.filter((a) => a !== 'accounts:manage' && a !== 'keys:rotate' && a !== 'keys:withdraw'),
+  ),
   auditor: new Set(READS),
   'connect-manager': new Set<AccountAction>(['account:read', 'connect:read', 'connect:write']),
   member: new Set<AccountAction>(),

@@ -2,7 +2,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 
 import { aad } from '../../crypto/envelope.js';
 import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { AppError } from '../../errors/app-error.js';
+import { AppError, conflict, notFound } from '../../errors/app-error.js';
 import type { SigningKeyKind, SigningKeyRecord, Storage, Stores } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { type RequestContext, systemContext } from '../context.js';
@@ -32,15 +32,21 @@ export interface VerificationKey {
  * let each kind rotate alone. Private keys are sealed under the master key (AAD: account and
  * kid). Rotation makes a new key of a kind the signer and keeps the older public keys, so tokens
  * signed before keep verifying.
+ *
+ * A key's states: *current* (signs and verifies), *previous* (`retiredAt` set: verifies what it
+ * signed), *withdrawn* (`withdrawnAt` set, for good: verifies nothing). Only a previous key can
+ * be withdrawn; the current one must be rotated away first, so a kind always has a signer.
  */
 export class SigningKeys {
   readonly #storage: Pick<Storage, 'signingKeys' | 'transaction'>;
   readonly #keyring: Keyring;
   /**
    * Imported public keys by kid: importing is far slower than a map lookup on the hot path. What a
-   * kid names never changes (a rotation makes a new kid); only deleting its account removes it.
-   * Both maps are emptied on every `signing-keys` change any node commits (a rotation, a new
-   * account, an account deleted), so no node keeps a deleted account's keys.
+   * kid names never changes (a rotation makes a new kid); only withdrawing it or deleting its
+   * account removes it. Both maps are emptied on every `signing-keys` change any node commits (a
+   * rotation, a withdrawal, a new account, an account deleted), so no node keeps a withdrawn key
+   * or a deleted account's keys: on the node that commits it before the change is answered, on
+   * the others once the change feed delivers it.
    */
   readonly #verification = new Map<string, VerificationKey>();
   /**
@@ -130,6 +136,7 @@ export class SigningKeys {
       createdAt: now,
       retiredAt: null,
       oauthUntil: null,
+      withdrawnAt: null,
     };
     privateJwk.fill(0);
     await stores.accounts.lock(accountId);
@@ -144,12 +151,55 @@ export class SigningKeys {
     return record;
   }
 
-  /** The key that verifies tokens with this `kid`, or undefined for an unknown kid. */
-  async verifier(kid: string): Promise<VerificationKey | undefined> {
-    const cached = this.#verification.get(kid);
-    if (cached) return cached;
+  /**
+   * Withdraws a previous key of the account for good, with its audit event (as `ctx`), in the
+   * caller's transaction: from its commit on, no token it signed verifies (see `verifier`, which
+   * every node reloads on the `signing-keys` change this write announces, and `jwks`). A kid of
+   * another account is not found, like an unknown one. The current key of its kind is refused:
+   * rotate first. A key withdrawn already is answered as it is, with no second event.
+   */
+  async withdraw(
+    accountId: string,
+    kid: string,
+    stores: Pick<Stores, 'signingKeys' | 'audit'>,
+    ctx: RequestContext,
+  ): Promise<SigningKeyRecord> {
+    const record = await stores.signingKeys.get(kid);
+    if (!record || record.accountId !== accountId) throw notFound(`signing key ${kid} not found`);
+    if (record.withdrawnAt !== null) return record;
+    if (record.retiredAt === null) {
+      throw conflict(
+        `signing key ${kid} is the current ${record.kind} key: rotate the ${record.kind} key first (POST /api/admin/keys/rotate, \`keyhold keys rotate --kind ${record.kind}\`), then withdraw this one`,
+        'signing_key_current',
+      );
+    }
+    const at = new Date().toISOString();
+    // False only if another request withdrew it since the read above: the state asked for holds.
+    if (!(await stores.signingKeys.withdraw(accountId, kid, at))) {
+      return (await stores.signingKeys.get(kid)) ?? record;
+    }
+    await recordAudit(stores.audit, ctx, {
+      action: 'DELETE',
+      resourceType: 'SIGNING_KEY',
+      resourceId: kid,
+      result: 'SUCCESS',
+    });
+    return { ...record, withdrawnAt: at };
+  }
+
+  /**
+   * The key that verifies tokens with this `kid`, or undefined for an unknown kid or a withdrawn
+   * key. Callers that cache what a key proved ask again on every use (ConnectVerifier), so a
+   * withdrawal ends those proofs too: a key in memory is answered at once, not as a promise, so
+   * that asking costs such a caller next to nothing.
+   */
+  verifier(kid: string): VerificationKey | undefined | Promise<VerificationKey | undefined> {
+    return this.#verification.get(kid) ?? this.#loadVerifier(kid);
+  }
+
+  async #loadVerifier(kid: string): Promise<VerificationKey | undefined> {
     const record = await this.#storage.signingKeys.get(kid);
-    if (!record) return undefined;
+    if (!record || record.withdrawnAt !== null) return undefined;
     // A key's account and kind never change, so caching them with the key is safe.
     const key: VerificationKey = {
       kid,
@@ -163,7 +213,7 @@ export class SigningKeys {
 
   /**
    * The public keys that verify the account's tokens of one kind, as a JWKS document. Connect
-   * keys stay published for good: a Connect token may never expire. A retired OAuth key stays
+   * keys stay published until withdrawn: a Connect token may never expire. A retired OAuth key stays
    * until the longest access token it can have signed has expired; a key from before kinds
    * were separated is in the OAuth set too until its `oauthUntil`.
    */
@@ -176,8 +226,9 @@ export class SigningKeys {
   }
 }
 
-/** Whether a key belongs in the JWKS of `kind` at `now` (milliseconds). */
+/** Whether a key belongs in the JWKS of `kind` at `now` (milliseconds). A withdrawn key is in none. */
 function verifies(record: SigningKeyRecord, kind: SigningKeyKind, now: number): boolean {
+  if (record.withdrawnAt !== null) return false;
   if (kind === 'connect') return record.kind === 'connect';
   if (record.kind === 'connect') return record.oauthUntil !== null && Date.parse(record.oauthUntil) > now;
   return record.retiredAt === null || Date.parse(record.retiredAt) + MAX_ACCESS_TOKEN_TTL * 1000 > now;

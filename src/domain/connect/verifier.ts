@@ -25,6 +25,8 @@ export interface VerifiedConnectToken {
 }
 
 interface VerifiedSignature {
+  /** The key that made the signature: asked again on every hit, since it may be withdrawn. */
+  kid: string;
   jti: string;
   accountId: string;
   /** Seconds since the epoch, or undefined for a token without expiry. */
@@ -42,9 +44,11 @@ const MAX_CACHED = 20_000;
  *
  * 1. The signature (ES256, a known kid of a Connect key, issuer, audience = this server,
  *    exp/nbf). Signature checks cost ~0.2 ms, so results are cached by token; the cache holds
- *    only what the signature proves, and expiry is re-checked on every hit. Nothing another node
- *    changes can make a proof untrue (a kid's key never changes; a deleted key's account took
- *    every registration with it), so this cache needs no change feed: stage 2 decides.
+ *    only what the signature proves, and expiry is re-checked on every hit. A kid's key never
+ *    changes, and a deleted key's account took every registration with it; the one change that
+ *    makes a proof untrue is the key's withdrawal, so every hit asks the keys again for its kid
+ *    (a map lookup there, which the `signing-keys` change feed or the replica empties): a
+ *    withdrawn key's tokens fail at their next request, cached or not.
  * 2. The registration, checked on every request: the token is known by `jti` with the same
  *    signature hash, not revoked, its server still exists, and the server's *current* vault set
  *    bounds the grants. Storage may serve both from its access cache, which every access change
@@ -108,6 +112,11 @@ export class ConnectVerifier {
     const cached = this.#signatures.get(cacheKey);
     const now = Math.floor(Date.now() / 1000);
     if (cached) {
+      const known = this.#keys.verifier(cached.kid);
+      if (!(known instanceof Promise ? await known : known)) {
+        this.#signatures.delete(cacheKey);
+        throw unauthorized('Invalid token signature');
+      }
       if (cached.exp !== undefined && now >= cached.exp)
         throw unauthorized('Invalid token: the token has expired');
       if (cached.nbf !== undefined && now < cached.nbf)
@@ -142,6 +151,7 @@ export class ConnectVerifier {
       throw unauthorized('Invalid token signature');
     }
     const result: VerifiedSignature = {
+      kid: key.kid,
       jti: payload.jti,
       accountId: key.accountId,
       exp: payload.exp,

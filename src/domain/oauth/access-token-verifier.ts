@@ -2,8 +2,10 @@ import { hashSecret } from '../../crypto/secrets.js';
 import { unauthorized } from '../../errors/app-error.js';
 import type { Stores } from '../../storage/ports.js';
 import type { VaultPermission } from '../access/permissions.js';
+import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 import { activeUser } from '../users/active-user.js';
+import { signatureStands } from './signed-by.js';
 import { VAULT_API_RESOURCE, vaultScopeGrant } from './vault-api.js';
 
 export interface RequestFacts {
@@ -15,13 +17,14 @@ export interface RequestFacts {
 /**
  * Verifies an access token presented to the built-in vault API, the way introspection would for
  * a resource server, but in process: registered by hash, an access token, active (not expired,
- * revoked or rotated away) and issued for this audience — a token for another resource server is
+ * revoked or rotated away), signed by a key not withdrawn when it is a JWT, and issued for this audience — a token for another resource server is
  * refused (RFC 8707) — and its user enabled (active-user.ts). Read on every request, so revoking
  * a grant or disabling the user ends its tokens at once. The user's vault permissions are read
  * fresh too: the token's scopes never outgrow the user.
  */
 export async function verifyVaultApiToken(
   stores: Pick<Stores, 'oauthTokens' | 'vaultAccess' | 'users'>,
+  keys: Pick<SigningKeys, 'verifier'>,
   token: string,
   facts: RequestFacts,
 ): Promise<RequestContext> {
@@ -33,6 +36,9 @@ export async function verifyVaultApiToken(
     throw unauthorized('the access token is revoked');
   }
   if (record.expiresAt <= new Date().toISOString()) throw unauthorized('the access token has expired');
+  if (!(await signatureStands(keys, token))) {
+    throw unauthorized('the access token is refused: its signing key has been withdrawn');
+  }
   if (record.resource !== VAULT_API_RESOURCE || record.userId === null) {
     throw unauthorized(`the access token was issued for ${record.resource}, not the vault API`);
   }

@@ -7,6 +7,7 @@ import type { CallFacts, OAuthDeps } from './context.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
 import { refuseRepeatedParameters } from './repeated-parameters.js';
 import type { ResourceServerService } from './resource-server-service.js';
+import { signatureStands } from './signed-by.js';
 
 /** RFC 7662 §2.2. An inactive token gets `{active: false}` and nothing else. */
 export type IntrospectionResponse =
@@ -49,6 +50,8 @@ export async function introspect(
       ? record.kind === 'access' && record.resource === caller.server.identifier
       : record.clientId === caller.clientId;
   if (!allowed) return INACTIVE;
+  // A JWT signed by a key since withdrawn is inactive, like a revoked one.
+  if (!(await signatureStands(deps.keys, token))) return INACTIVE;
   // A token of a disabled (or deleted) user is inactive at once, whatever its expiry says.
   if (record.userId !== null && !(await activeUser(deps.storage, accountId, record.userId)).active) {
     return INACTIVE;

@@ -37,6 +37,8 @@ const createTokenBody = z.strictObject({
 
 /** Which kind of key to rotate; `connect` when the body or the kind is left out. */
 const rotateKeyBody = z.strictObject({ kind: z.enum(SIGNING_KEY_KINDS).default('connect') });
+/** Signing key ids are ids like every other (crypto/ids.ts). */
+const keyParams = z.strictObject({ kid: id });
 
 /** Connect servers, their tokens and the account's signing keys of both kinds (see docs/connect.md). */
 export function connectAdminRoutes(
@@ -154,5 +156,15 @@ export function connectAdminRoutes(
     bodyOptional: true,
     response: { status: 201, body: signingKey },
     handler: ({ ctx, body }) => signingKeyAdmin.rotate(ctx, body.kind),
+  });
+  adminRoute(app, {
+    method: 'POST',
+    path: '/keys/:kid/withdraw',
+    summary:
+      'Withdraw a previous signing key for good: no token it signed verifies from then on (409 signing_key_current for the current key: rotate first)',
+    tag: 'Signing keys',
+    params: keyParams,
+    response: { status: 200, body: signingKey },
+    handler: ({ ctx, params }) => signingKeyAdmin.withdraw(ctx, params.kid),
   });
 }

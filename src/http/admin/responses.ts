@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONNECT_PERMISSIONS, VAULT_PERMISSIONS } from '../../domain/access/permissions.js';
 import { ADMIN_TOKEN_ROLES, USER_ROLES } from '../../domain/access/roles.js';
+import { SIGNING_KEY_STATES } from '../../domain/connect/signing-key-service.js';
 import { CATEGORIES, FIELD_PURPOSES, FIELD_TYPES } from '../../domain/items/types.js';
 import { ERROR_CODES } from '../../errors/app-error.js';
 import {
@@ -290,8 +291,17 @@ export const signingKey = z
   .strictObject({
     kid: z.string(),
     kind: z.enum(SIGNING_KEY_KINDS),
+    state: z.enum(SIGNING_KEY_STATES).meta({
+      description:
+        'current: signs new tokens of its kind; previous: a newer key took over, it still verifies what it signed; withdrawn: verifies nothing, for good',
+    }),
     createdAt: time,
-    retiredAt: time.nullable(),
+    retiredAt: time
+      .nullable()
+      .meta({ description: 'When a newer key took over signing; null for the current key' }),
+    withdrawnAt: time.nullable().meta({
+      description: 'When the key was withdrawn (no token it signed verifies since); null while it is not',
+    }),
     oauthUntil: time.nullable(),
     publicJwk: z.strictObject({
       kty: z.literal('EC'),

@@ -29,7 +29,7 @@ export const ANNOUNCED_WRITES = {
   },
   clients: { insert: ACCESS, replaceSecret: ACCESS, delete: ACCESS },
   resourceServers: { insert: CATALOG, delete: CATALOG },
-  signingKeys: { insert: KEYS, retireCurrent: KEYS },
+  signingKeys: { insert: KEYS, retireCurrent: KEYS, withdraw: KEYS },
 } as const satisfies {
   [S in keyof Stores]?: { [M in keyof Stores[S]]?: ReadonlySet<ChangeTopic> };
 };

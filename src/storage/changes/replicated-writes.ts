@@ -70,6 +70,9 @@ export const REPLICATED_WRITES = {
     }),
     // The retired key's kid is not among the arguments: the node is sent every Connect key.
     retireCurrent: (accountId: string) => ({ kind: 'signing-key', accountId }),
+    // A withdrawn key is sent as it is now (withdrawn), with the account's other Connect keys: a
+    // node then refuses every token it signed.
+    withdraw: (accountId: string, kid: string) => ({ kind: 'signing-key', accountId, subjectId: kid }),
   },
 } as const satisfies {
   [S in keyof Stores]?: { [M in keyof Stores[S]]?: (...args: never[]) => ReplicaChangeNote };

@@ -19,7 +19,10 @@ export interface SigningKeyRecord {
   publicJwk: string;
   privateKey: Buffer;
   createdAt: string;
-  /** Set when a newer key of its kind took over signing; a retired key still verifies its tokens. */
+  /**
+   * Set when a newer key of its kind took over signing (the key is then "previous"); a retired
+   * key still verifies its tokens, unless it was also withdrawn.
+   */
   retiredAt: string | null;
   /**
    * Only on keys made before kinds were separated (migration 0009), which signed OAuth JWT
@@ -27,6 +30,12 @@ export interface SigningKeyRecord {
    * OAuth JWKS too. Null on every key made since.
    */
   oauthUntil: string | null;
+  /**
+   * Set when an administrator withdrew the key for good (a leaked key): from then on it verifies
+   * nothing, anywhere, and is in no JWKS. Only a retired key can be withdrawn, and nothing clears
+   * it.
+   */
+  withdrawnAt: string | null;
 }
 
 export interface SigningKeyStore {
@@ -38,6 +47,11 @@ export interface SigningKeyStore {
   list(accountId: string): Promise<SigningKeyRecord[]>;
   /** Retires the current key of this kind (if any); keys of the other kind are left alone. */
   retireCurrent(accountId: string, kind: SigningKeyKind, at: string): Promise<void>;
+  /**
+   * Withdraws one of the account's retired keys for good. False (nothing changed) when the
+   * account has no such key, it is still current, or it was withdrawn already.
+   */
+  withdraw(accountId: string, kid: string, at: string): Promise<boolean>;
 }
 
 export interface ConnectServerRecord {

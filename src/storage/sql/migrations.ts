@@ -17,6 +17,7 @@ import { sharedNodeState } from './migrations/0015-shared-node-state.js';
 import { connectReplicas } from './migrations/0016-connect-replicas.js';
 import { itemTrash } from './migrations/0017-item-trash.js';
 import { auditTokenUse } from './migrations/0018-audit-token-use.js';
+import { signingKeyWithdrawal } from './migrations/0019-signing-key-withdrawal.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -48,6 +49,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0016_connect_replicas': connectReplicas,
         '0017_item_trash': itemTrash,
         '0018_audit_token_use': auditTokenUse,
+        '0019_signing_key_withdrawal': signingKeyWithdrawal,
       };
     },
   };

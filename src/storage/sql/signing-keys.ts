@@ -14,6 +14,7 @@ export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
     createdAt: r.created_at,
     retiredAt: r.retired_at,
     oauthUntil: r.oauth_until,
+    withdrawnAt: r.withdrawn_at,
   });
   return {
     async insert(k) {
@@ -28,6 +29,7 @@ export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
           created_at: k.createdAt,
           retired_at: k.retiredAt,
           oauth_until: k.oauthUntil,
+          withdrawn_at: k.withdrawnAt,
         })
         .execute();
     },
@@ -64,6 +66,19 @@ export function signingKeyStore(db: Kysely<Database>): SigningKeyStore {
         .where('kind', '=', kind)
         .where('retired_at', 'is', null)
         .execute();
+    },
+    async withdraw(accountId, kid, at) {
+      // `retired_at is not null` here, not only in the service: a rotation that runs at the same
+      // time cannot leave the account's current key withdrawn.
+      const result = await db
+        .updateTable('signing_keys')
+        .set({ withdrawn_at: at })
+        .where('kid', '=', kid)
+        .where('account_id', '=', accountId)
+        .where('retired_at', 'is not', null)
+        .where('withdrawn_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
   };
 }

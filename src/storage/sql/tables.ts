@@ -106,6 +106,7 @@ export interface Database {
     created_at: string;
     retired_at: string | null;
     oauth_until: string | null;
+    withdrawn_at: string | null;
   };
   connect_servers: {
     id: string;

@@ -563,3 +563,69 @@ describe('signing keys', () => {
     await node.close();
   });
 });
+
+describe('a withdrawn signing key', () => {
+  it('verifies nothing on the node once its record arrives, a cached token included; never comes back; survives a reopening', async () => {
+    const { replica, dir } = await replicaWith(await fullState());
+    let node = nodeReads(replica, replica.outbox);
+    // Verified once: its signature is in the node verifier's cache.
+    expect((await node.getItem(call(readToken.token), vaultA, itemA1)).toString()).toContain(SECRET);
+    const setup = adminSetup(t);
+    const kid = JSON.parse(Buffer.from(readToken.token.split('.')[0] as string, 'base64url').toString()).kid;
+    const keys = (await setup.api.get('/keys')).json().keys as { kid: string; state: string }[];
+    if (keys.find((k) => k.kid === kid)?.state === 'current')
+      expect((await setup.api.post('/keys/rotate', { kind: 'connect' })).statusCode).toBe(201);
+    const unchanged = await records.signingKeyRecords();
+    for (const r of unchanged) await replica.receive(r);
+    const sealedRow = () => {
+      const db = new BetterSqlite3(replica.file, { readonly: true });
+      try {
+        return (db.prepare('select sealed from signing_keys where kid = ?').get(kid) as { sealed: Buffer })
+          .sealed;
+      } finally {
+        db.close();
+      }
+    };
+    const beforeWithdrawal = sealedRow();
+    expect((await setup.api.post(`/keys/${kid}/withdraw`)).statusCode).toBe(200);
+    const withdrawn = await records.signingKeyRecords();
+    expect(withdrawn.map((r) => r.type === 'signing-key' && r.key.withdrawnAt).filter(Boolean)).toHaveLength(
+      1,
+    );
+    for (const r of withdrawn) await replica.receive(r);
+
+    const refused = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect({ status: refused.status, message: refused.message }).toEqual({
+      status: 401,
+      message: 'Invalid token signature',
+    });
+    // An out-of-date record (sent before the withdrawal, or from a central database restored to
+    // before it) does not bring the key back.
+    for (const r of unchanged) await replica.receive(r);
+    await expect(node.getItem(call(readToken.token), vaultA, itemA1)).rejects.toMatchObject({ status: 401 });
+    await node.close();
+
+    await replica.close();
+    opened.splice(opened.indexOf(replica), 1);
+    const { replica: reopened } = await replicaWith([], dir);
+    node = nodeReads(reopened, reopened.outbox);
+    await expect(node.getItem(call(readToken.token), vaultA, itemA1)).rejects.toMatchObject({ status: 401 });
+    await node.close();
+    await reopened.close();
+    opened.splice(opened.indexOf(reopened), 1);
+
+    // The key's sealed row from before the withdrawal, put back at rest: an integrity error, never
+    // the key verifying again.
+    const db = new BetterSqlite3(join(dir, 'replica.sqlite'));
+    db.prepare('update signing_keys set sealed = ? where kid = ?').run(beforeWithdrawal, kid);
+    db.close();
+    const { replica: rolledBack } = await replicaWith([], dir);
+    node = nodeReads(rolledBack, rolledBack.outbox);
+    const tampered = await node.getItem(call(readToken.token), vaultA, itemA1).catch((e) => e);
+    expect({ status: tampered.status, code: tampered.code }).toEqual({
+      status: 500,
+      code: 'integrity_error',
+    });
+    await node.close();
+  });
+});
