@@ -7,6 +7,7 @@ import type { RequestContext } from '../context.js';
 import { openFileMetas } from './file-service.js';
 import { verifyHead } from './heads.js';
 import { metaOf, placeOf, sealedOf } from './item-rows.js';
+import { byListOrder } from './overview-index.js';
 import { itemJson, type toFullItem, toItemSummary } from './present.js';
 import { openOverview, openServedJson } from './sealing.js';
 
@@ -65,10 +66,12 @@ export function itemReads(stores: ItemReadStores, keys: VaultKeys): ItemReads {
       const key = keys.vaultKey(vault);
       const macKey = keys.macKey(vault);
       const rows = await stores.items.list(vaultId);
-      const summaries = rows.map((row) => {
-        verifyHead(macKey, row);
-        return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
-      });
+      const summaries = rows
+        .map((row) => {
+          verifyHead(macKey, row);
+          return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
+        })
+        .sort(byListOrder);
       await recordAudit(stores.audit, ctx, {
         action: 'READ',
         resourceType: 'VAULT',

@@ -80,8 +80,19 @@ const sameRow = (a: ItemRow, b: ItemRow) =>
   sameBytes(a.head, b.head) &&
   sameBytes(a.overview, b.overview);
 
+/** The order of every item list: title ignoring case (lower-cased), then id. */
+const inListOrder = (aKey: string, aId: string, bKey: string, bId: string): number =>
+  aKey < bKey ? -1 : aKey > bKey ? 1 : aId < bId ? -1 : aId > bId ? 1 : 0;
+
 const byTitle = (a: IndexedItem, b: IndexedItem) =>
-  a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.summary.id < b.summary.id ? -1 : 1;
+  inListOrder(a.sortKey, a.summary.id, b.sortKey, b.summary.id);
+
+/**
+ * Item summaries in the index's order, for a list made without the index (a standalone Connect
+ * node's, from its replica): both hostings answer the same list in the same order.
+ */
+export const byListOrder = (a: { title: string; id: string }, b: { title: string; id: string }): number =>
+  inListOrder(a.title.toLowerCase(), a.id, b.title.toLowerCase(), b.id);
 
 export function overviewIndex(
   stores: OverviewIndexStores,

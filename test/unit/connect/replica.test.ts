@@ -142,7 +142,9 @@ describe('reads from the replica', () => {
     expect(vaults.find((v) => v.id === vaultA)).toMatchObject({ name: VAULT_NAME, items: 2 });
     await both((c, at) => c.getVault(at, vaultA));
     const items = await both((c, at) => c.listItems(at, vaultA));
-    expect(items.map((i) => i.id)).toEqual([itemA1, itemA2]);
+    // In title order, ignoring case, on both: "second" before "Title-Of-…".
+    expect(items.map((i) => i.title)).toEqual(['second', expect.stringMatching(/^Title-Of-/)]);
+    expect(items.map((i) => i.id)).toEqual([itemA2, itemA1]);
     const json = await both((c, at) => c.getItem(at, vaultA, itemA1));
     expect(json.toString('utf8')).toContain(SECRET);
     await both((c, at) => c.getItem(at, vaultB, itemB1));
