@@ -46,6 +46,13 @@ const lazyServer = {
       if (args.kind === 'dynamic-import' || errors) return { path: distSpecifier(file), external: true };
       return undefined;
     });
+    // Packages stay where npm put them, all but commander, which every command line but --version
+    // needs: bundling one would hide it from test/e2e/cli-start.test.ts, which watches what loads
+    // from node_modules (zod bundled into a command's chunk would cost as much as zod imported).
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path === 'commander' || args.path.startsWith('node:')) return undefined;
+      return { path: args.path, external: true };
+    });
     // The version is read from package.json when the bundle is built (src/version.ts reads it at
     // run time through a path relative to dist/, which the bundle does not live at).
     b.onLoad({ filter: /[/\\]src[/\\]version\.ts$/ }, () => {

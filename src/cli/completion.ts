@@ -118,7 +118,7 @@ ${choices.join('\n')}
   esac
 }
 ${fn}() {
-  local cur prev word path='' cmds opts vals args choices i
+  local cur prev word cmdpath='' cmds opts vals args choices i
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev=''
   (( COMP_CWORD > 1 )) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
@@ -129,13 +129,13 @@ ${fn}() {
       # An option that takes a value: the next word is its value, not a command.
       [[ " $vals " == *" $word "* ]] && (( i++ ))
     elif [[ " $cmds " == *" $word "* ]]; then
-      path="\${path:+$path }$word"
-      ${fn}_node "$path"
+      cmdpath="\${cmdpath:+$cmdpath }$word"
+      ${fn}_node "$cmdpath"
     fi
   done
   COMPREPLY=()
   if [[ -n $prev && $prev == -* && " $vals " == *" $prev "* ]]; then
-    ${fn}_choices "$path" "$prev" && COMPREPLY=($(compgen -W "$choices" -- "$cur"))
+    ${fn}_choices "$cmdpath" "$prev" && COMPREPLY=($(compgen -W "$choices" -- "$cur"))
     return 0
   fi
   if [[ $cur == -* ]]; then
@@ -190,7 +190,7 @@ ${choices.join('\n')}
   esac
 }
 ${fn}() {
-  local word path='' i
+  local word cmdpath='' i
   local -a names cmds opts vals args choices
   ${fn}_node ''
   for (( i = 2; i < CURRENT; i++ )); do
@@ -198,13 +198,13 @@ ${fn}() {
     if [[ $word == -* ]]; then
       (( \${vals[(Ie)$word]} )) && (( i++ ))
     elif (( \${names[(Ie)$word]} )); then
-      path="\${path:+$path }$word"
-      ${fn}_node "$path"
+      cmdpath="\${cmdpath:+$cmdpath }$word"
+      ${fn}_node "$cmdpath"
     fi
   done
   local prev=\${words[CURRENT-1]}
   if (( CURRENT > 2 )) && [[ $prev == -* ]] && (( \${vals[(Ie)$prev]} )); then
-    if ${fn}_choices "$path" "$prev"; then compadd -a choices; else _files; fi
+    if ${fn}_choices "$cmdpath" "$prev"; then compadd -a choices; else _files; fi
     return
   fi
   if [[ $PREFIX == -* ]]; then
@@ -226,67 +226,88 @@ fi
 }
 
 /**
- * fish: one \`complete\` line per command and option, each guarded by the command path typed so
- * far (computed by the same walk as bash's, skipping the values of options that take one).
+ * fish: one function answers every Tab with the same walk as bash's, printing `word<TAB>description`
+ * lines that fish filters by what is typed; where bash falls back to file names, so does it.
  */
 function fishScript(name: string, fn: string, tree: CommandNode[]): string {
+  const described = (word: string, description: string) => `${fishQuote(word)}\\t${fishQuote(description)}`;
+  const set = (variable: string, values: string[]) =>
+    `      set ${fn}_${variable} ${values.join(' ')}`.trimEnd();
   const cases = tree.map((node) =>
     [
       `    case ${fishQuote(node.path.join(' '))}`,
-      `      set ${fn}_cmds ${node.commands.map((c) => fishQuote(c.name)).join(' ')}`,
-      `      set ${fn}_vals ${valueFlags(node).map(fishQuote).join(' ')}`,
+      set(
+        'names',
+        node.commands.map((c) => fishQuote(c.name)),
+      ),
+      set(
+        'cmds',
+        node.commands.map((c) => described(c.name, c.description)),
+      ),
+      set(
+        'opts',
+        node.options.flatMap((o) => o.flags.map((f) => described(f, o.description))),
+      ),
+      set('vals', valueFlags(node).map(fishQuote)),
+      set('args', node.argumentChoices.map(fishQuote)),
     ].join('\n'),
   );
-  const lines: string[] = [];
-  for (const node of tree) {
-    const at = fishQuote(`${fn}_at ${fishQuote(node.path.join(' '))}`);
-    for (const c of node.commands) {
-      lines.push(`complete -c ${name} -n ${at} -f -a ${fishQuote(c.name)} -d ${fishQuote(c.description)}`);
-    }
-    if (node.argumentChoices.length > 0) {
-      lines.push(`complete -c ${name} -n ${at} -f -a ${fishQuote(node.argumentChoices.join(' '))}`);
-    }
-    for (const o of node.options) {
-      const spellings = o.flags.map((f) =>
-        f.startsWith('--') ? `-l ${fishQuote(f.slice(2))}` : `-s ${fishQuote(f.slice(1))}`,
-      );
-      const value =
-        o.choices.length > 0 ? ` -x -a ${fishQuote(o.choices.join(' '))}` : o.takesValue ? ' -r' : '';
-      lines.push(
-        `complete -c ${name} -n ${at} ${spellings.join(' ')}${value} -d ${fishQuote(o.description)}`,
-      );
-    }
-  }
+  const choices = tree.flatMap((node) =>
+    node.options
+      .filter((o) => o.choices.length > 0)
+      .flatMap((o) =>
+        o.flags.map(
+          (f) =>
+            `    case ${fishQuote(`${node.path.join(' ')}|${f}`)}\n      printf '%s\\n' ${o.choices.map(fishQuote).join(' ')}`,
+        ),
+      ),
+  );
   return `# fish completion for ${name}. Load it in this shell with: ${name} completion fish | source
 # or for every shell: ${name} completion fish > ~/.config/fish/completions/${name}.fish
 function ${fn}_node
-  set -g ${fn}_cmds
-  set -g ${fn}_vals
+  for variable in names cmds opts vals args
+    set -g ${fn}_$variable
+  end
   switch $argv[1]
 ${cases.join('\n')}
   end
 end
-function ${fn}_path
+function ${fn}_choices
+  switch "$argv[1]|$argv[2]"
+${choices.join('\n')}
+    case '*'
+      return 1
+  end
+end
+function ${fn}_complete
   set -l words (commandline -opc)
-  set -l path
+  set -l token (commandline -ct)
+  set -l cmdpath
   set -l skip 0
   ${fn}_node ''
   for word in $words[2..-1]
     if test $skip = 1
       set skip 0
     else if string match -q -- '-*' $word
+      # An option that takes a value: the next word is its value, not a command.
       contains -- $word $${fn}_vals; and set skip 1
-    else if contains -- $word $${fn}_cmds
-      set -a path $word
-      ${fn}_node "$path"
+    else if contains -- $word $${fn}_names
+      set -a cmdpath $word
+      ${fn}_node "$cmdpath"
     end
   end
-  echo "$path"
+  if test $skip = 1
+    ${fn}_choices "$cmdpath" $words[-1]; or __fish_complete_path $token
+  else if string match -q -- '-*' $token
+    printf '%s\\n' $${fn}_opts
+  else if set -q ${fn}_cmds[1]
+    printf '%s\\n' $${fn}_cmds
+  else if set -q ${fn}_args[1]
+    printf '%s\\n' $${fn}_args
+  else
+    __fish_complete_path $token
+  end
 end
-function ${fn}_at
-  set -l path (${fn}_path)
-  test "$path" = "$argv[1]"
-end
-${lines.join('\n')}
+complete -c ${name} -f -a '(${fn}_complete)'
 `;
 }
