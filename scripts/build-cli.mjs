@@ -8,7 +8,7 @@
 // that runs, and everything a command imports with `await import()` from outside src/cli (the
 // server, the database, zod) stays external: it is loaded from tsc's output in dist/, unbundled,
 // exactly as `keyhold serve` has always run it.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -53,6 +53,18 @@ const lazyServer = {
       if (args.path === 'commander' || args.path.startsWith('node:')) return undefined;
       return { path: args.path, external: true };
     });
+    // commander loads node:child_process when it loads (a good part of its own start-up), for
+    // one thing only: executable subcommands (`git-style` commands run as separate programs),
+    // which keyhold has none of. Give it node:child_process loaded on first use instead.
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[/\\]node_modules[/\\]commander[/\\]/.test(args.importer)
+        ? { path: 'lazy-child-process', namespace: 'keyhold' }
+        : undefined,
+    );
+    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'keyhold' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
     // The version is read from package.json when the bundle is built (src/version.ts reads it at
     // run time through a path relative to dist/, which the bundle does not live at).
     b.onLoad({ filter: /[/\\]src[/\\]version\.ts$/ }, () => {
@@ -101,6 +113,8 @@ export async function buildCli() {
       );
     }
   }
+  // The package's bin: `npm install -g .` and `npm link` point `keyhold` at it, run by its #! line.
+  chmodSync(join(outdir, 'main.js'), 0o755);
   return Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
 }
 

@@ -12,8 +12,9 @@ import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.
  * clock would make that flaky; bench/cli-start.mjs measures the time). A command's start-up is
  * most of its time, so `--version` loads no command at all, `--help` the command modules but none
  * of their dependencies, and a remote command only its own module and the admin API client:
- * never zod, the server, a package from node_modules (commander is bundled) or undici (the code
- * behind the global fetch, which alone costs more than the rest of a command).
+ * never zod, the server, a package from node_modules (commander is bundled), undici (the code
+ * behind the global fetch, which alone costs more than the rest of a command) or, for a remote
+ * command, node:child_process.
  */
 
 interface Trace {
@@ -71,6 +72,10 @@ const outsideCli = (trace: Trace): string[] =>
 
 const undici = (trace: Trace): string[] => trace.builtins.filter((m) => m.includes('undici'));
 
+/** node:child_process, which commander loads at once unless the bundle defers it (scripts/build-cli.mjs). */
+const childProcess = (trace: Trace): string[] =>
+  trace.builtins.filter((m) => m === 'NativeModule child_process');
+
 let served: ServedKeyhold;
 
 beforeAll(async () => {
@@ -83,7 +88,7 @@ afterAll(async () => {
 });
 
 describe('what the CLI loads to start', () => {
-  it('the trace sees what it should (fetch loads undici, a package loads from node_modules)', async () => {
+  it('the trace sees what it should (fetch loads undici, a package loads from node_modules, child_process)', async () => {
     // The hook itself, checked on a script that does what the CLI must not: otherwise a trace
     // that saw nothing would pass every test below.
     const file = path.join(tempDataDir(), 'trace.json');
@@ -93,6 +98,7 @@ describe('what the CLI loads to start', () => {
       [
         `await import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('zod')).href)});`,
         `await (await fetch(${JSON.stringify(served.server.url)})).text();`,
+        "await import('node:child_process');",
       ].join('\n'),
     );
     const run = spawnSync(process.execPath, [`--import=${TRACE_HOOK}`, script], {
@@ -103,6 +109,7 @@ describe('what the CLI loads to start', () => {
     const trace = JSON.parse(fs.readFileSync(file, 'utf8')) as Trace;
     expect(foreignFiles(trace).some((f) => f.includes(`${path.sep}zod${path.sep}`))).toBe(true);
     expect(undici(trace)).not.toEqual([]);
+    expect(childProcess(trace)).not.toEqual([]);
   });
 
   it('--version loads no command, not even commander', async () => {
@@ -140,6 +147,7 @@ describe('what the CLI loads to start', () => {
     expect(foreignFiles(run.trace)).toEqual([]);
     expect(outsideCli(run.trace)).toEqual([]);
     expect(undici(run.trace)).toEqual([]);
+    expect(childProcess(run.trace)).toEqual([]);
   });
 
   it('a local command still loads the server when it runs (the laziness is per command, not lost)', async () => {
