@@ -6,6 +6,7 @@ import {
   writeCredentials,
 } from './credentials.js';
 import { ApiError, CliError } from './errors.js';
+import { type CliResponse, httpRequest } from './http.js';
 import { isPlainHttpOverNetwork } from './plain-http.js';
 import { CLI_CLIENT_ID, oauthProblem, postForm, unreachable } from './sign-in.js';
 
@@ -93,9 +94,13 @@ export class AdminClient {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    let response: Response;
+    let response: CliResponse;
     try {
-      response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+      response = await httpRequest(url, {
+        method,
+        headers,
+        ...(payload === undefined ? {} : { body: payload }),
+      });
     } catch (error) {
       throw unreachable(url, error);
     }

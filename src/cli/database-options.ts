@@ -23,5 +23,5 @@ export interface DatabaseFlags {
 }
 
 /** The configuration those flags, and the environment, give. */
-export const databaseConfig = (flags: DatabaseFlags): Config =>
+export const databaseConfig = (flags: DatabaseFlags): Promise<Config> =>
   configFrom({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl, masterKeyFile: flags.masterKeyFile });

@@ -1,61 +1,35 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { isKeyholdError } from '../errors/keyhold-error.js';
-import { ProcessError } from '../errors/process-error.js';
 import { VERSION } from '../version.js';
-import { registerBackup } from './commands/backup.js';
-import { registerClient } from './commands/client.js';
-import { registerConnect } from './commands/connect.js';
-import { registerGrant } from './commands/grant.js';
-import { registerInit } from './commands/init.js';
-import { registerInject } from './commands/inject.js';
-import { registerLogin } from './commands/login.js';
-import { registerRead } from './commands/read.js';
-import { registerRecover } from './commands/recover.js';
-import { registerRemoteCommands } from './commands/remote.js';
-import { registerResourceServer } from './commands/resource-server.js';
-import { registerRestore } from './commands/restore.js';
-import { registerRun } from './commands/run.js';
-import { registerScopes } from './commands/scopes.js';
-import { registerServe } from './commands/serve.js';
-import { CliError } from './errors.js';
 
-const program = new Command('keyhold')
-  .description(
-    'Keyhold: self-hosted secrets service (Connect-compatible servers, OAuth 2.0 authorization server)',
-  )
-  .version(VERSION)
-  // The program's own options (--version) stand before the command only, so a command may have a
-  // --version of its own (`item restore … --version N`).
-  .enablePositionalOptions()
-  .exitOverride()
-  .showHelpAfterError(false);
+// Start-up time is most of a CLI command's time, so this file imports nothing it can avoid:
+// `--version` is answered here without commander, and every other command line loads commander,
+// the module of the command it runs and that command's own dependencies only when it runs
+// (program.ts). docs/performance.md has the figures; test/e2e/cli-start.test.ts keeps zod and the
+// server out of `--version`, `--help` and a remote command.
+const args = process.argv.slice(2);
 
-registerInit(program);
-registerServe(program);
-registerRecover(program);
-registerBackup(program);
-registerRestore(program);
-registerConnect(program);
-registerLogin(program);
-registerRemoteCommands(program);
-// Secrets where applications use them: secret references read, run with, and injected.
-registerRead(program);
-registerRun(program);
-registerInject(program);
-// The OAuth authorization server's registry, in the order it is filled: catalog, clients, grants.
-registerResourceServer(program);
-registerClient(program);
-registerScopes(program);
-registerGrant(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander already printed its message (or the help/version text).
-    process.exit(error.exitCode);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // What commander prints for the program's --version, without loading it.
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  try {
+    const { run } = await import('./program.js');
+    await run(args);
+  } catch (error) {
+    process.exit(await report(error));
   }
+}
+
+/** Writes what went wrong as one line on standard error and answers the exit code. */
+async function report(error: unknown): Promise<number> {
+  const [{ CommanderError }, { isKeyholdError }, { ProcessError }, { CliError }] = await Promise.all([
+    import('commander'),
+    import('../errors/keyhold-error.js'),
+    import('../errors/process-error.js'),
+    import('./errors.js'),
+  ]);
+  // Commander already printed its message (or the help/version text).
+  if (error instanceof CommanderError) return error.exitCode;
   // Start-up and command errors are written for whoever ran the command; another error of ours
   // is shown when it may be (a 4xx from a service called in process); anything else is a bug.
   const known = error instanceof ProcessError || (isKeyholdError(error) && error.expose);
@@ -63,5 +37,5 @@ try {
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
   process.stderr.write(`keyhold: ${message}\n`);
-  process.exit(error instanceof CliError ? error.exitCode : 1);
+  return error instanceof CliError ? error.exitCode : 1;
 }

@@ -1,5 +1,6 @@
 import { untrustedCertificateHint } from '../http/certificate-hint.js';
 import { CliError } from './errors.js';
+import { type CliResponse, httpRequest } from './http.js';
 
 /** The client id of the built-in CLI client, the same in every account. */
 export const CLI_CLIENT_ID = 'keyhold-cli';
@@ -18,9 +19,9 @@ export async function postForm(
   form: Record<string, string>,
 ): Promise<AsAnswer> {
   const url = new URL(`/oauth/${encodeURIComponent(accountId)}/${endpoint}`, addr);
-  let response: Response;
+  let response: CliResponse;
   try {
-    response = await fetch(url, {
+    response = await httpRequest(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),

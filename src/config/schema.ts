@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { LOG_LEVELS } from './log-levels.js';
 
 /** Names proxy-addr knows for well-known ranges (loopback: 127.0.0.1/8 and ::1). */
 const TRUST_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -55,12 +56,12 @@ function readsAsWritten(url: string): boolean {
   return parsed.username !== '' || !beforeQueryValues.includes('@');
 }
 
+export { LOG_LEVELS };
+
 /**
  * Every setting of `keyhold serve`, in one place: its environment variable, its flag, its default
  * and what is allowed. `docs/configuration.md` is written from this table; a test keeps them equal.
  */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveBytes = z.coerce
   .number()

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Real processes for end-to-end tests: the built CLI (`dist/cli/main.js`, so run `tsc -p
- * tsconfig.build.json` first) started the way a user starts it. Nothing here knows the server's
- * internals; it only reads what the processes print.
+ * Real processes for end-to-end tests: the built CLI (`dist/cli/main.js`, so run `npm run build`
+ * first: tsc, then the CLI's bundle) started the way a user starts it. Nothing here knows the
+ * server's internals; it only reads what the processes print.
  */
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -40,6 +40,6 @@ export function registerBackup(program: Command): void {
     .action(async (opts: DatabaseFlags & { out: string; json?: boolean }) => {
       // Loaded on demand: the server's modules would slow every other command.
       const { backupDatabase } = await import('../../bootstrap/backup/commands.js');
-      emit(await backupDatabase(databaseConfig(opts), opts.out), opts, renderBackup);
+      emit(await backupDatabase(await databaseConfig(opts), opts.out), opts, renderBackup);
     });
 }

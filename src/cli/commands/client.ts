@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ClientView } from '../../domain/oauth/client-service.js';
-import { CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports.js';
+import { CLIENT_AUTH_METHODS, GRANT_TYPES } from '../../storage/ports/oauth.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { resolveClient } from '../resolve.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { LOG_LEVELS } from '../../config/schema.js';
+import { LOG_LEVELS } from '../../config/log-levels.js';
 import { durationSeconds } from '../duration.js';
 import { CliError } from '../errors.js';
 import { isPlainHttpOverNetwork } from '../plain-http.js';
@@ -130,7 +130,7 @@ export function registerConnect(program: Command): void {
     )
     .action(async (opts: ConnectOptions) => {
       const env = process.env;
-      const config = configFrom({
+      const config = await configFrom({
         port: opts.port ?? env.OP_HTTP_PORT ?? '8080',
         host: opts.host,
         logLevel: opts.logLevel ?? env.OP_LOG_LEVEL?.toLowerCase(),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { displayName, emailAddress } from '../../domain/text.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../domain/users/password-policy.js';
 import type { Initialized } from '../../main.js';
 import { type DatabaseFlags, databaseConfig, databaseOptions } from '../database-options.js';
@@ -62,7 +61,9 @@ export function registerInit(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const config = databaseConfig(opts);
+        const config = await databaseConfig(opts);
+        // zod, loaded when init runs rather than whenever the CLI starts.
+        const { displayName, emailAddress } = await import('../../domain/text.js');
         const ownerEmail = validated(emailAddress, opts.adminEmail, '--admin-email');
         const accountName = validated(displayName(200), opts.accountName, '--account-name');
         const password = await valueOrFile(

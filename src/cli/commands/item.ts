@@ -1,8 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { MAX_LENGTH, MIN_LENGTH } from '../../domain/items/recipe.js';
-import { CATEGORIES, CHARACTER_SETS, FIELD_TYPES } from '../../domain/items/types.js';
+import {
+  CATEGORIES,
+  CHARACTER_SETS,
+  FIELD_TYPES,
+  MAX_RECIPE_LENGTH,
+  MIN_RECIPE_LENGTH,
+} from '../../domain/items/types.js';
 import { CliError } from '../errors.js';
 import { pickByNameOrId } from '../name-or-id.js';
 import { emit, table } from '../output.js';
@@ -117,7 +122,7 @@ export function parseRecipe(spec: string): NonNullable<FieldInput['recipe']> {
   for (const part of spec.split(',').filter((p) => p.trim() !== '')) {
     const [key, value = ''] = part.split('=', 2).map((s) => s.trim());
     if (key === 'length') {
-      recipe.length = integerFlag('--password-recipe length', value, MIN_LENGTH, MAX_LENGTH);
+      recipe.length = integerFlag('--password-recipe length', value, MIN_RECIPE_LENGTH, MAX_RECIPE_LENGTH);
     } else if (key === 'sets') {
       const sets = value.split('+').map((s) => s.trim().toUpperCase());
       const unknown = sets.find((s) => !(CHARACTER_SETS as readonly string[]).includes(s));
@@ -291,7 +296,7 @@ export function registerItem(program: Command): void {
       )
       .option(
         '--password-recipe <recipe>',
-        `with --generate-password: length=N (${MIN_LENGTH}-${MAX_LENGTH}) and/or sets=${CHARACTER_SETS.join('+')} (any of them, joined with +), comma-separated, e.g. length=40,sets=LETTERS+DIGITS`,
+        `with --generate-password: length=N (${MIN_RECIPE_LENGTH}-${MAX_RECIPE_LENGTH}) and/or sets=${CHARACTER_SETS.join('+')} (any of them, joined with +), comma-separated, e.g. length=40,sets=LETTERS+DIGITS`,
       )
       .option('--username <username>', 'the username field')
       .option('--notes <text>', 'the notes field')

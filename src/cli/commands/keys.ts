@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isId } from '../../crypto/ids.js';
-import { SIGNING_KEY_KINDS, type SigningKeyKind } from '../../storage/ports.js';
+import { SIGNING_KEY_KINDS, type SigningKeyKind } from '../../storage/ports/connect.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { clientFor, type RemoteOptions, remote } from './remote.js';

@@ -3,6 +3,7 @@ import type { WhoAmI } from '../../domain/accounts/whoami.js';
 import { AdminClient, adminBase, DEFAULT_ADDR } from '../client.js';
 import { credentialsPath, deleteCredentials, readCredentials, writeCredentials } from '../credentials.js';
 import { CliError } from '../errors.js';
+import { httpRequest } from '../http.js';
 import { emit, type OutputOptions } from '../output.js';
 import { CLI_CLIENT_ID, oauthProblem, postForm, unreachable } from '../sign-in.js';
 import { clientFor, type RemoteOptions, remote } from './remote.js';
@@ -26,7 +27,7 @@ async function accountFor(addr: string, account: string | undefined): Promise<st
   const url = new URL('/.well-known/keyhold-cli', addr);
   let body: { accountId?: unknown } = {};
   try {
-    const response = await fetch(url);
+    const response = await httpRequest(url);
     if (response.ok) body = (await response.json()) as { accountId?: unknown };
   } catch (error) {
     throw unreachable(url, error);

@@ -19,7 +19,7 @@ export function registerRecover(program: Command): void {
         throw new CliError(
           `--account ${JSON.stringify(opts.account)}: not an account id (26 characters of a-z and 0-9)`,
         );
-      const config = databaseConfig(opts);
+      const config = await databaseConfig(opts);
       // Loaded on demand: the server's modules would slow every other command.
       const { recoverAccess } = await import('../../bootstrap/recover.js');
       const recovered = await recoverAccess(

@@ -2,15 +2,6 @@ import type { Command } from 'commander';
 import { AdminClient, DEFAULT_ADDR } from '../client.js';
 import { CliError } from '../errors.js';
 import type { OutputOptions } from '../output.js';
-import { registerAccount } from './account.js';
-import { registerAdminToken } from './admin-token.js';
-import { registerAudit } from './audit.js';
-import { registerItem } from './item.js';
-import { registerKeys } from './keys.js';
-import { registerServer } from './server.js';
-import { registerToken } from './token.js';
-import { registerUser } from './user.js';
-import { registerVault } from './vault.js';
 
 /** The options every remote command takes: where the service is, how to authenticate, how to print. */
 export interface RemoteOptions extends OutputOptions {
@@ -66,20 +57,4 @@ export function integerFlag(flag: string, raw: string, min: number, max: number)
 /** Commander collector for repeatable flags (`--tag a --tag b`). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-// The group modules import the helpers above; this module imports them back only to register
-// them. Everything shared is a function declaration, so the cycle is harmless.
-
-/** Commands that talk to a running central service through the admin API. */
-export function registerRemoteCommands(program: Command): void {
-  registerAccount(program);
-  registerVault(program);
-  registerItem(program);
-  registerUser(program);
-  registerAudit(program);
-  registerServer(program);
-  registerToken(program);
-  registerKeys(program);
-  registerAdminToken(program);
 }

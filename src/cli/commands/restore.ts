@@ -24,6 +24,6 @@ export function registerRestore(program: Command): void {
     .action(async (file: string, opts: DatabaseFlags & { json?: boolean }) => {
       // Loaded on demand: the server's modules would slow every other command.
       const { restoreDatabase } = await import('../../bootstrap/backup/commands.js');
-      emit(await restoreDatabase(databaseConfig(opts), file), opts, renderRestore);
+      emit(await restoreDatabase(await databaseConfig(opts), file), opts, renderRestore);
     });
 }

@@ -43,7 +43,7 @@ export function registerServe(program: Command): void {
         },
       ) => {
         const { connect, ...settings } = opts;
-        const config = configFrom(settings);
+        const config = await configFrom(settings);
         const hosted = connect.map(parseHosted);
         const { createLogger, startService } = await import('../../main.js');
         const logger = createLogger(config);

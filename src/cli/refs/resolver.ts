@@ -1,4 +1,3 @@
-import { currentTotp } from '../../domain/items/otp.js';
 import { CliError } from '../errors.js';
 import { type Nameable, pickByNameOrId } from '../name-or-id.js';
 import type { SecretReference } from './reference.js';
@@ -82,7 +81,7 @@ export class Resolver {
     return item;
   }
 
-  #attribute(field: RefField, ref: SecretReference): string {
+  async #attribute(field: RefField, ref: SecretReference): Promise<string> {
     const name = field.label || field.id;
     switch (ref.attribute) {
       case 'value':
@@ -99,6 +98,8 @@ export class Resolver {
         if (field.type !== 'OTP') {
           throw new CliError(`field '${name}' is not a one-time password field (its type is ${field.type})`);
         }
+        // Loaded only for an OTP reference: the TOTP library is no part of the CLI's start.
+        const { currentTotp } = await import('../../domain/items/otp.js');
         try {
           return currentTotp(field.value ?? '', this.now());
         } catch {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AdminClient, type ClientOptions } from '../client.js';
 import { ApiError, CliError } from '../errors.js';
+import { type CliResponse, httpRequest } from '../http.js';
 import { isPlainHttpOverNetwork } from '../plain-http.js';
 import { unreachable } from '../sign-in.js';
 
@@ -158,9 +159,9 @@ class ConnectSource implements SecretSource {
   /** A GET; undefined for 403 and 404 (out of the token's reach, or absent: the same to us). */
   async #get<T>(path: string, what: string): Promise<T | undefined> {
     const url = new URL(path, this.#base);
-    let response: Response;
+    let response: CliResponse;
     try {
-      response = await fetch(url, {
+      response = await httpRequest(url, {
         headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' },
       });
     } catch (error) {
@@ -170,7 +171,6 @@ class ConnectSource implements SecretSource {
       );
     }
     if (response.ok) return (await response.json()) as T;
-    await response.body?.cancel();
     if (response.status === 403 || response.status === 404) return undefined;
     if (response.status === 401) {
       throw new CliError(`${this.description} refused the Connect token (it is invalid, expired or revoked)`);

@@ -2,7 +2,13 @@ import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { invalidInput } from '../../errors/app-error.js';
 import { formatZodError } from '../../errors/zod.js';
-import { CHARACTER_SETS, type CharacterSet, type PasswordRecipe } from './types.js';
+import {
+  CHARACTER_SETS,
+  type CharacterSet,
+  MAX_RECIPE_LENGTH,
+  MIN_RECIPE_LENGTH,
+  type PasswordRecipe,
+} from './types.js';
 
 /**
  * Password generation for fields sent with `generate: true` (Connect's `GeneratorRecipe`).
@@ -22,8 +28,6 @@ export const CHARACTER_POOLS: Readonly<Record<CharacterSet, string>> = Object.fr
   SYMBOLS: '!#$%&()*+,-./:;<=>?@[]^_{|}~',
 });
 
-export const MIN_LENGTH = 1;
-export const MAX_LENGTH = 64;
 /** Longest `excludeCharacters` accepted; the whole pool is 90 characters. */
 const MAX_EXCLUDE = 256;
 
@@ -40,7 +44,7 @@ const orAbsent = <T extends z.ZodType>(schema: T) =>
 
 /** The recipe as clients send it; `parseRecipe` applies defaults and checks the pool. */
 export const recipeInputSchema = z.strictObject({
-  length: orAbsent(z.number().int().min(MIN_LENGTH).max(MAX_LENGTH)),
+  length: orAbsent(z.number().int().min(MIN_RECIPE_LENGTH).max(MAX_RECIPE_LENGTH)),
   characterSets: orAbsent(
     z
       .array(z.enum(CHARACTER_SETS))
@@ -77,9 +81,13 @@ export function parseRecipe(raw: unknown, path: string): PasswordRecipe {
  * not counted), floored to 2 decimals. With a single set this equals `length × log2(set size)`.
  */
 export function generatePassword(recipe: PasswordRecipe): { value: string; entropy: number } {
-  if (!Number.isInteger(recipe.length) || recipe.length < MIN_LENGTH || recipe.length > MAX_LENGTH) {
+  if (
+    !Number.isInteger(recipe.length) ||
+    recipe.length < MIN_RECIPE_LENGTH ||
+    recipe.length > MAX_RECIPE_LENGTH
+  ) {
     throw invalidInput(
-      `recipe.length: must be an integer from ${MIN_LENGTH} to ${MAX_LENGTH}, got ${recipe.length}`,
+      `recipe.length: must be an integer from ${MIN_RECIPE_LENGTH} to ${MAX_RECIPE_LENGTH}, got ${recipe.length}`,
     );
   }
   const sets = setPools(recipe, 'recipe');

@@ -50,6 +50,10 @@ export type FieldPurpose = (typeof FIELD_PURPOSES)[number];
 export const CHARACTER_SETS = ['LETTERS', 'DIGITS', 'SYMBOLS'] as const;
 export type CharacterSet = (typeof CHARACTER_SETS)[number];
 
+/** The lengths a password recipe may ask for. */
+export const MIN_RECIPE_LENGTH = 1;
+export const MAX_RECIPE_LENGTH = 64;
+
 export interface PasswordRecipe {
   length: number;
   characterSets: CharacterSet[];

@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ADMIN_TOKEN_ROLES, DEFAULT_ADMIN_TOKEN_ROLE } from '../../domain/access/roles.js';
 import { displayName } from '../../domain/text.js';
-import { tokenLifetime } from '../../domain/token-lifetime.js';
 import type { Services } from '../../services.js';
 import { adminToken, createdAdminToken } from './responses.js';
 import { adminRoute } from './route.js';
-import { id } from './schemas.js';
+import { id, tokenLifetime } from './schemas.js';
 
 const createAdminTokenBody = z.strictObject({
   name: displayName(200),

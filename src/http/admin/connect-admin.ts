@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CONNECT_PERMISSIONS } from '../../domain/access/permissions.js';
 import { displayName } from '../../domain/text.js';
-import { tokenLifetime } from '../../domain/token-lifetime.js';
 import type { Services } from '../../services.js';
 import { SIGNING_KEY_KINDS } from '../../storage/ports.js';
 import {
@@ -14,7 +13,7 @@ import {
   signingKeys,
 } from './responses.js';
 import { adminRoute } from './route.js';
-import { id } from './schemas.js';
+import { id, tokenLifetime } from './schemas.js';
 
 const serverParams = z.strictObject({ serverId: id });
 const tokenParams = z.strictObject({ tokenId: id });

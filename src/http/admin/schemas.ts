@@ -6,10 +6,14 @@ import { MAX_ID } from '../../domain/audit/bounds.js';
 import { parseInstant } from '../../domain/audit/instant.js';
 import { decodeCursor } from '../../domain/items/overview-index.js';
 import { displayName, emailAddress, freeText } from '../../domain/text.js';
+import { MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME } from '../../domain/token-lifetime.js';
 import { AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, AUDIT_RESULTS } from '../../storage/ports.js';
 
 /** Request schemas of the admin API. Objects are strict: an unknown field is an error, not ignored. */
 export const id = z.string().regex(ID_PATTERN, 'must be a 26-character id of a-z and 0-9');
+
+/** A requested token lifetime (`expiresIn` of a create body); absent means no expiry. */
+export const tokenLifetime = z.number().int().min(MIN_TOKEN_LIFETIME).max(MAX_TOKEN_LIFETIME);
 
 export const vaultParams = z.strictObject({ vaultId: id });
 export const itemParams = z.strictObject({ vaultId: id, itemId: id });

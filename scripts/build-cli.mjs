@@ -1,0 +1,124 @@
+// Bundles the CLI's front (src/cli: commander, the command modules, the admin API client) into
+// dist/cli/main.js and chunks beside it (dist/cli/*-HASH.js), over what tsc wrote there. Run by `npm run build`
+// after tsc; `node scripts/build-cli.mjs`.
+//
+// Why: a command's start-up is most of its time, and loading ~50 small ES modules one file at a
+// time costs more than the code in them (docs/performance.md, "CLI start-up"). The bundle keeps
+// the laziness of the source: each command module is its own chunk, loaded only for the command
+// that runs, and everything a command imports with `await import()` from outside src/cli (the
+// server, the database, zod) stays external: it is loaded from tsc's output in dist/, unbundled,
+// exactly as `keyhold serve` has always run it.
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const cliSrc = join(src, 'cli');
+const outdir = join(root, 'dist', 'cli');
+
+/** The dist/ file tsc wrote for a src/ file, as a specifier relative to dist/cli/ (where every chunk is). */
+function distSpecifier(file) {
+  const target = join(root, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
+  const specifier = relative(outdir, target).split(sep).join('/');
+  return specifier.startsWith('.') ? specifier : `./${specifier}`;
+}
+
+/**
+ * Which modules stay out of the bundle:
+ * - what src/cli imports with `await import()` from outside src/cli: the server's code, loaded
+ *   when a command needs it, from dist/ as tsc wrote it;
+ * - src/errors/: the CLI's error report tests `instanceof ProcessError`, and errors thrown by the
+ *   server's code (loaded from dist/) must meet the same class, not a bundled copy of it.
+ * Everything else the CLI imports statically from outside src/cli must be plain values (lists of
+ * categories, roles, …): a copied class would break `instanceof` the same way, so the build
+ * refuses one.
+ */
+const lazyServer = {
+  name: 'keyhold-lazy-server',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer.startsWith(src)) return undefined;
+      const file = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+      if (file.startsWith(cliSrc + sep)) return undefined;
+      const errors = file.startsWith(join(src, 'errors') + sep);
+      if (args.kind === 'dynamic-import' || errors) return { path: distSpecifier(file), external: true };
+      return undefined;
+    });
+    // Packages stay where npm put them, all but commander, which every command line but --version
+    // needs: bundling one would hide it from test/e2e/cli-start.test.ts, which watches what loads
+    // from node_modules (zod bundled into a command's chunk would cost as much as zod imported).
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path === 'commander' || args.path.startsWith('node:')) return undefined;
+      return { path: args.path, external: true };
+    });
+    // commander loads node:child_process when it loads (a good part of its own start-up), for
+    // one thing only: executable subcommands (`git-style` commands run as separate programs),
+    // which keyhold has none of. Give it node:child_process loaded on first use instead.
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[/\\]node_modules[/\\]commander[/\\]/.test(args.importer)
+        ? { path: 'lazy-child-process', namespace: 'keyhold' }
+        : undefined,
+    );
+    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'keyhold' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
+    // The version is read from package.json when the bundle is built (src/version.ts reads it at
+    // run time through a path relative to dist/, which the bundle does not live at).
+    b.onLoad({ filter: /[/\\]src[/\\]version\.ts$/ }, () => {
+      const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+      return { contents: `export const VERSION: string = ${JSON.stringify(version)};`, loader: 'ts' };
+    });
+  },
+};
+
+/** A chunk's file name (`vault-XXXXXXXX.js`, `chunk-XXXXXXXX.js`); tsc's names are lower case. */
+const CHUNK = /-[A-Z0-9]{8}\.js(\.map)?$/;
+
+/** Builds the CLI bundle; resolves to the list of files written (relative to the repository). */
+export async function buildCli() {
+  // The previous build's chunks (their names change with their content).
+  for (const name of readdirSync(outdir)) {
+    if (CHUNK.test(name)) rmSync(join(outdir, name));
+  }
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { main: 'src/cli/main.ts' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: ['node20'],
+    outdir,
+    // Beside main.js, not in a folder: the external modules' paths are relative to dist/cli/.
+    chunkNames: '[name]-[hash]',
+    // commander is bundled (it is CommonJS: give its require() of node's modules a real require).
+    // The server's packages are reached only through the external modules above.
+    banner: {
+      js: "import { createRequire as __keyholdRequire } from 'node:module';\nconst require = __keyholdRequire(import.meta.url);",
+    },
+    sourcemap: 'linked',
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [lazyServer],
+  });
+  for (const [file, input] of Object.entries(result.metafile.inputs)) {
+    if (!file.startsWith('src/') || file.startsWith('src/cli/')) continue;
+    if (/^\s*(export\s+)?(abstract\s+)?class\s/m.test(readFileSync(join(root, file), 'utf8'))) {
+      throw new Error(
+        `${file} declares a class and is bundled into the CLI (imported statically from src/cli, ${input.bytes} bytes): import it with await import() where it is used, or keep it external in scripts/build-cli.mjs`,
+      );
+    }
+  }
+  // The package's bin: `npm install -g .` and `npm link` point `keyhold` at it, run by its #! line.
+  chmodSync(join(outdir, 'main.js'), 0o755);
+  return Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const files = await buildCli();
+  console.log(`CLI bundled: dist/cli/main.js and ${files.length - 1} chunks beside it`);
+}
