@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isKeyholdError } from '../errors/keyhold-error.js';
 import { ProcessError } from '../errors/process-error.js';
 import { VERSION } from '../version.js';
+import { paint } from './colour.js';
 import { registerBackup } from './commands/backup.js';
 import { registerClient } from './commands/client.js';
 import { registerConnect } from './commands/connect.js';
@@ -16,6 +17,7 @@ import { registerRestore } from './commands/restore.js';
 import { registerScopes } from './commands/scopes.js';
 import { registerServe } from './commands/serve.js';
 import { CliError } from './errors.js';
+import { quietOnClosedPipe } from './output.js';
 
 const program = new Command('keyhold')
   .description(
@@ -42,6 +44,7 @@ registerClient(program);
 registerScopes(program);
 registerGrant(program);
 
+quietOnClosedPipe();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -55,6 +58,6 @@ try {
   const message = known
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-  process.stderr.write(`keyhold: ${message}\n`);
+  process.stderr.write(`${paint('red', 'keyhold:', process.stderr)} ${message}\n`);
   process.exit(error instanceof CliError ? error.exitCode : 1);
 }
