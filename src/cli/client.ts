@@ -1,3 +1,6 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { explainApiError } from './api-errors.js';
 import {
   type Credentials,
   credentialsPath,
@@ -95,17 +98,39 @@ export class AdminClient {
     }
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+      // An upload goes through node:http, which reads the answer while the body is still being
+      // sent: a service refusing a file that is too large answers 413 and closes the connection
+      // mid-upload, which fetch reports only as a failed write (EPIPE, "cannot reach").
+      response = Buffer.isBuffer(payload)
+        ? await upload(url, method, headers, payload)
+        : await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
     } catch (error) {
       throw unreachable(url, error);
     }
     if (response.status === 204) return undefined as T;
     const contentType = response.headers.get('content-type') ?? '';
     if (!response.ok) {
-      const detail = contentType.includes('json')
-        ? ((await response.json()) as { message?: string }).message
-        : await response.text();
-      throw new CliError(`${response.status} ${detail ?? response.statusText}`);
+      const text = await response.text();
+      let body: { code?: string; message?: string } = {};
+      try {
+        if (contentType.includes('json')) body = JSON.parse(text) as typeof body;
+      } catch {
+        // Not the admin shape (a proxy's page): the status alone says what happened.
+      }
+      const problem = {
+        status: response.status,
+        ...(typeof body.code === 'string' ? { code: body.code } : {}),
+        ...(typeof body.message === 'string' ? { message: body.message } : {}),
+        ...optional('requestId', response.headers.get('x-request-id')),
+        ...optional('retryAfter', response.headers.get('retry-after')),
+      };
+      throw new CliError(
+        explainApiError(problem, {
+          path: url.pathname.replace(/^\/api\/admin\//, ''),
+          credential: this.#token === undefined ? 'sign-in' : 'token',
+          ...(Buffer.isBuffer(payload) ? { uploadBytes: payload.length } : {}),
+        }),
+      );
     }
     if (contentType.includes('json')) return (await response.json()) as T;
     return Buffer.from(await response.arrayBuffer()) as T;
@@ -127,6 +152,42 @@ export class AdminClient {
     });
     return this.#credentials.accessToken;
   }
+}
+
+const optional = <K extends string>(key: K, value: string | null) =>
+  (value === null ? {} : { [key]: value }) as Partial<Record<K, string>>;
+
+/**
+ * Sends `body` and resolves with the answer as a fetch Response, even when the service answers
+ * before it has read the whole body (a 413) and the rest of the upload fails to send.
+ */
+function upload(url: URL, method: string, headers: Record<string, string>, body: Buffer): Promise<Response> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(url, { method, headers: { ...headers, 'content-length': String(body.length) } });
+    let answered = false;
+    request.on('response', (answer) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('error', reject);
+      answer.on('end', () => {
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (typeof value === 'string') answerHeaders.set(name, value);
+        }
+        const status = answer.statusCode ?? 502;
+        resolve(
+          new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers: answerHeaders }),
+        );
+      });
+    });
+    // A write that fails after the answer has come is the service having stopped reading: ignored.
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    request.end(body);
+  });
 }
 
 async function refresh(credentials: Credentials): Promise<Credentials> {

@@ -407,7 +407,8 @@ describe('keyhold token', () => {
   it('refuses a vault the server cannot access, in one line naming the vault', async () => {
     const refused = await kh(cmd`token create nope --server ${web.id} --vault ${`${vault.B}:read`}`);
     const line = failure(refused);
-    expect(line).toMatch(/^keyhold: 400 /);
+    expect(line).toMatch(/^keyhold: /);
+    expect(line).not.toMatch(/\b400\b/);
     expect(line).toContain(`vault ${vault.B}`);
   });
 
@@ -557,8 +558,8 @@ describe('keyhold server delete', () => {
       kh(cmd`token list --server ${web.id}`),
       json<ServerView[]>(cmd`server list`),
     ]);
-    expect(failure(gone)).toBe(`keyhold: 404 server ${web.id} not found`);
-    expect(failure(tokens)).toBe(`keyhold: 404 server ${web.id} not found`);
+    expect(failure(gone)).toBe(`keyhold: no server named or with id '${web.id}'`);
+    expect(failure(tokens)).toBe(`keyhold: no server named or with id '${web.id}'`);
     expect(remaining.map((s) => s.id)).toEqual([spare.id]);
   });
 
