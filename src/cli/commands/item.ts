@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { MAX_LENGTH, MIN_LENGTH } from '../../domain/items/recipe.js';
 import { CATEGORIES, CHARACTER_SETS, FIELD_TYPES } from '../../domain/items/types.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { occupied, refuseOverwrite, writeSecretFile } from '../secret-file.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
 import { registerItemDelete, registerItemHistory } from './item-history.js';
 import { apiPath, clientFor, collect, integerFlag, type RemoteOptions, remote } from './remote.js';
@@ -329,29 +330,44 @@ function registerFiles(item: Command): void {
       .description(
         'download a file: to --out PATH (created with mode 0600), else raw to stdout; with --json, its metadata plus base64 "content" (or "savedTo" with --out)',
       )
-      .option('--out <path>', 'write the content to this file (overwritten if it exists)'),
-  ).action(async (vault: string, id: string, fileId: string, opts: RemoteOptions & { out?: string }) => {
-    const client = clientFor(opts);
-    const base = apiPath('vaults', vault, 'items', id, 'files', fileId);
-    const content = await client.request<Buffer>('GET', `${base}/content`);
-    if (opts.out !== undefined) {
-      try {
-        // The content is a secret: readable by its owner only.
-        writeFileSync(opts.out, content, { mode: 0o600 });
-      } catch (error) {
-        throw new CliError(
-          `cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        );
+      .option(
+        '--out <path>',
+        'write the content to this new file (mode 0600); an existing one is kept unless --force',
+      )
+      .option('--force', 'with --out, replace the file if it exists'),
+  ).action(
+    async (
+      vault: string,
+      id: string,
+      fileId: string,
+      opts: RemoteOptions & { out?: string; force?: boolean },
+    ) => {
+      // Refused before the download, so nothing is read (and audited) for a file that cannot be saved.
+      if (opts.out !== undefined && !opts.force && occupied(opts.out)) throw refuseOverwrite(opts.out);
+      const client = clientFor(opts);
+      const base = apiPath('vaults', vault, 'items', id, 'files', fileId);
+      const content = await client.request<Buffer>('GET', `${base}/content`);
+      if (opts.out !== undefined) {
+        try {
+          // The content is a secret: readable by its owner only.
+          writeSecretFile(opts.out, content, opts.force === true);
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          throw new CliError(
+            `cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          );
+        }
       }
-    }
-    if (opts.json) {
-      const meta = await client.request<FileView>('GET', base);
-      const extra = opts.out === undefined ? { content: content.toString('base64') } : { savedTo: opts.out };
-      emit({ ...meta, ...extra }, opts, () => '');
-    } else if (opts.out !== undefined) {
-      process.stdout.write(`Wrote ${content.length} bytes to ${opts.out}\n`);
-    } else {
-      process.stdout.write(content);
-    }
-  });
+      if (opts.json) {
+        const meta = await client.request<FileView>('GET', base);
+        const extra =
+          opts.out === undefined ? { content: content.toString('base64') } : { savedTo: opts.out };
+        emit({ ...meta, ...extra }, opts, () => '');
+      } else if (opts.out !== undefined) {
+        process.stdout.write(`Wrote ${content.length} bytes to ${opts.out}\n`);
+      } else {
+        process.stdout.write(content);
+      }
+    },
+  );
 }
