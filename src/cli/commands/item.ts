@@ -5,6 +5,7 @@ import { MAX_LENGTH, MIN_LENGTH } from '../../domain/items/recipe.js';
 import { CATEGORIES, CHARACTER_SETS, FIELD_TYPES } from '../../domain/items/types.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { hintNextPage } from '../paging.js';
 import { occupied, refuseOverwrite, writeSecretFile } from '../secret-file.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
 import { registerItemDelete, registerItemHistory } from './item-history.js';
@@ -37,6 +38,14 @@ interface ItemSummary {
 interface Item extends ItemSummary {
   fields: Field[];
   files?: FileView[];
+}
+
+/** One page of `GET …/items/search` (docs/admin-api.md). */
+interface ItemPage {
+  items: ItemSummary[];
+  total: number;
+  matched: number;
+  nextCursor?: string;
 }
 
 /** A field as the API takes it on create. */
@@ -279,16 +288,44 @@ export function registerItem(program: Command): void {
   });
 
   remote(
-    item.command('list <vault>').description('list the items of a vault (titles only, no field values)'),
-  ).action(async (vault: string, opts: RemoteOptions) => {
-    const items = await clientFor(opts).request<ItemSummary[]>('GET', apiPath('vaults', vault, 'items'));
-    emit(items, opts, (list) =>
-      table(
-        ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
-        list.map((i) => [i.id, i.title, i.category, i.version, i.updatedAt]),
+    item
+      .command('list <vault>')
+      .description(
+        'list the items of a vault (titles only, no field values): all of them, or with --limit, --cursor or --search one page in title order, the command for the next page on standard error',
+      )
+      .option('--search <words>', 'only items whose title, a tag or a URL holds each word (case-insensitive)')
+      .option('--limit <n>', 'at most this many items, 1-200 (one page)')
+      .option(
+        '--cursor <cursor>',
+        "the page after the one that gave this cursor (the hint's, or --json's nextCursor)",
       ),
-    );
-  });
+  ).action(
+    async (vault: string, opts: RemoteOptions & { search?: string; limit?: string; cursor?: string }) => {
+      const client = clientFor(opts);
+      const render = (list: ItemSummary[]) =>
+        table(
+          ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
+          list.map((i) => [i.id, i.title, i.category, i.version, i.updatedAt]),
+        );
+      if (opts.search === undefined && opts.limit === undefined && opts.cursor === undefined) {
+        const items = await client.request<ItemSummary[]>('GET', apiPath('vaults', vault, 'items'));
+        emit(items, opts, render);
+        return;
+      }
+      const page = await client.request<ItemPage>(
+        'GET',
+        apiPath('vaults', vault, 'items', 'search'),
+        undefined,
+        {
+          q: opts.search,
+          limit: opts.limit === undefined ? undefined : String(integerFlag('--limit', opts.limit, 1, 200)),
+          cursor: opts.cursor,
+        },
+      );
+      emit(page, opts, (p) => render(p.items));
+      if (!opts.json && page.nextCursor !== undefined) hintNextPage('--cursor', page.nextCursor);
+    },
+  );
 
   registerItemDelete(item);
   registerItemHistory(item);
