@@ -66,6 +66,10 @@ export function explainApiError(problem: ApiProblem, facts: RequestFacts): strin
       return `${message || 'too many attempts'}${problem.retryAfter ? ` (try again in ${problem.retryAfter} s)` : ''}`;
     case 'internal_error':
       return `the service failed unexpectedly${problem.requestId ? ` (its log has the details under request id ${problem.requestId})` : ''}`;
+    case 'integrity_error':
+      return `${message || 'an integrity check failed'}: the stored data was altered, so nothing was returned; tell the service's operator (docs/errors.md)`;
+    case 'mfa_unavailable':
+      return `${message.replace(/\.$/, '')} (\`keyhold user reset-mfa EMAIL\`)`;
     default:
       return withoutWirePrefix(message) || `the service refused the request (${problem.status})`;
   }

@@ -149,6 +149,23 @@ describe('API errors in words', () => {
       'the service failed unexpectedly (its log has the details under request id r-1)',
     ],
     [
+      'an integrity failure says what it means and who to tell',
+      { status: 500, code: 'integrity_error', message: 'Integrity check failed for item i1' },
+      token,
+      "Integrity check failed for item i1: the stored data was altered, so nothing was returned; tell the service's operator (docs/errors.md)",
+    ],
+    [
+      "a user's unusable second factor names the command that resets it",
+      {
+        status: 409,
+        code: 'mfa_unavailable',
+        message:
+          'The second factor of this user failed its integrity check and cannot be used; an administrator must reset it.',
+      },
+      token,
+      'The second factor of this user failed its integrity check and cannot be used; an administrator must reset it (`keyhold user reset-mfa EMAIL`)',
+    ],
+    [
       "a proxy's answer without the admin shape",
       { status: 502 },
       token,
