@@ -232,7 +232,9 @@ describe('keyhold client rotate-secret', () => {
     expect((await tokenWith(secret)).status).toBe(200);
     const again = await json<{ clientSecret: string }>(cmd`client rotate-secret ${service.clientId}`);
     expect(again.clientSecret).not.toBe(secret);
-    expect(failure(await kh(cmd`client rotate-secret ${`kc-${'z'.repeat(26)}`}`))).toContain('not found');
+    expect(failure(await kh(cmd`client rotate-secret ${`kc-${'z'.repeat(26)}`}`))).toBe(
+      `keyhold: no client named or with id 'kc-${'z'.repeat(26)}'`,
+    );
     // Leave the registry as the later tests expect it.
     expect((await kh(cmd`client delete ${service.clientId}`)).code).toBe(0);
   });
