@@ -1,3 +1,4 @@
+import { explainApiError } from './api-errors.js';
 import {
   type Credentials,
   credentialsPath,
@@ -96,6 +97,8 @@ export class AdminClient {
     }
     let response: CliResponse;
     try {
+      // Uploads too: node:http reads the answer while the body is still being sent, so a service
+      // refusing a file that is too large is heard (a 413), not taken for a broken connection.
       response = await httpRequest(url, {
         method,
         headers,
@@ -107,10 +110,28 @@ export class AdminClient {
     if (response.status === 204) return undefined as T;
     const contentType = response.headers.get('content-type') ?? '';
     if (!response.ok) {
-      const detail = contentType.includes('json')
-        ? ((await response.json()) as { message?: string }).message
-        : await response.text();
-      throw new ApiError(response.status, `${response.status} ${detail ?? response.statusText}`);
+      const text = await response.text();
+      let body: { code?: string; message?: string } = {};
+      try {
+        if (contentType.includes('json')) body = JSON.parse(text) as typeof body;
+      } catch {
+        // Not the admin shape (a proxy's page): the status alone says what happened.
+      }
+      const problem = {
+        status: response.status,
+        ...(typeof body.code === 'string' ? { code: body.code } : {}),
+        ...(typeof body.message === 'string' ? { message: body.message } : {}),
+        ...optional('requestId', response.headers.get('x-request-id')),
+        ...optional('retryAfter', response.headers.get('retry-after')),
+      };
+      throw new ApiError(
+        response.status,
+        explainApiError(problem, {
+          path: url.pathname.replace(/^\/api\/admin\//, ''),
+          credential: this.#token === undefined ? 'sign-in' : 'token',
+          ...(Buffer.isBuffer(payload) ? { uploadBytes: payload.length } : {}),
+        }),
+      );
     }
     if (contentType.includes('json')) return (await response.json()) as T;
     return Buffer.from(await response.arrayBuffer()) as T;
@@ -133,6 +154,9 @@ export class AdminClient {
     return this.#credentials.accessToken;
   }
 }
+
+const optional = <K extends string>(key: K, value: string | null) =>
+  (value === null ? {} : { [key]: value }) as Partial<Record<K, string>>;
 
 async function refresh(credentials: Credentials): Promise<Credentials> {
   const answer = await postForm(credentials.addr, credentials.accountId, 'token', {

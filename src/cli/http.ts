@@ -34,13 +34,19 @@ export async function httpRequest(url: URL | string, init: CliRequestInit = {}):
   if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
   const options: RequestOptions = { method: init.method ?? 'GET', headers };
   const answer = await new Promise<{ message: IncomingMessage; body: Buffer }>((resolve, reject) => {
+    let answered = false;
     const req = request(target, options, (message) => {
+      answered = true;
       const chunks: Buffer[] = [];
       message.on('data', (chunk: Buffer) => chunks.push(chunk));
       message.on('end', () => resolve({ message, body: Buffer.concat(chunks) }));
       message.on('error', (error) => reject(new TypeError('fetch failed', { cause: error })));
     });
-    req.on('error', (error) => reject(new TypeError('fetch failed', { cause: error })));
+    // A write that fails once the answer has come is the service having stopped reading a body it
+    // refused (a 413 before the whole upload was sent): the answer says why, so it is not an error.
+    req.on('error', (error) => {
+      if (!answered) reject(new TypeError('fetch failed', { cause: error }));
+    });
     req.end(init.body);
   });
   return response(answer.message, answer.body);

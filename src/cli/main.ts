@@ -13,7 +13,11 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
   try {
-    const { run } = await import('./program.js');
+    const [{ run }, { quietOnClosedPipe }] = await Promise.all([
+      import('./program.js'),
+      import('./output.js'),
+    ]);
+    quietOnClosedPipe();
     await run(args);
   } catch (error) {
     process.exit(await report(error));
@@ -22,12 +26,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 
 /** Writes what went wrong as one line on standard error and answers the exit code. */
 async function report(error: unknown): Promise<number> {
-  const [{ CommanderError }, { isKeyholdError }, { ProcessError }, { CliError }] = await Promise.all([
-    import('commander'),
-    import('../errors/keyhold-error.js'),
-    import('../errors/process-error.js'),
-    import('./errors.js'),
-  ]);
+  const [{ CommanderError }, { isKeyholdError }, { ProcessError }, { CliError }, { paint }] =
+    await Promise.all([
+      import('commander'),
+      import('../errors/keyhold-error.js'),
+      import('../errors/process-error.js'),
+      import('./errors.js'),
+      import('./colour.js'),
+    ]);
   // Commander already printed its message (or the help/version text).
   if (error instanceof CommanderError) return error.exitCode;
   // Start-up and command errors are written for whoever ran the command; another error of ours
@@ -36,6 +42,6 @@ async function report(error: unknown): Promise<number> {
   const message = known
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-  process.stderr.write(`keyhold: ${message}\n`);
+  process.stderr.write(`${paint('red', 'keyhold:', process.stderr)} ${message}\n`);
   return error instanceof CliError ? error.exitCode : 1;
 }

@@ -41,7 +41,9 @@ export async function postForm(
 
 export function unreachable(url: URL, error: unknown): CliError {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+  // fetch puts the system error in `cause`; node:http (uploads) throws it as it is.
+  const reason =
+    cause?.code ?? cause?.message ?? (error as { code?: string }).code ?? (error as Error).message;
   const hint = untrustedCertificateHint(reason) ?? 'is `keyhold serve` running there?';
   return new CliError(`cannot reach ${url.origin} (${reason}); ${hint}`);
 }

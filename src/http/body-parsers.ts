@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../errors/app-error.js';
+import { sizeInWords } from '../config/size-in-words.js';
+import { badRequest, payloadTooLarge } from '../errors/app-error.js';
 import { decodeStrictUtf8, parseStrictJson } from './strict-json.js';
 
 /**
@@ -15,6 +16,20 @@ export function registerBodyParsers(app: FastifyInstance, limits: { json: number
     { parseAs: 'buffer', bodyLimit: limits.file },
     (_req, body, done) => done(null, body),
   );
+  // An upload whose declared length is over the limit is refused before it is read, saying the
+  // limit (Fastify's own refusal names none); one sent without a length stops at the parser's.
+  // Refused here, the connection stays open and Node reads the rest of the body into nothing, so
+  // the client is still sending when the answer arrives and reads it (Fastify's own refusal
+  // closes the socket with the body unread: the reset loses the 413 and the client sees EPIPE).
+  // The server's request timeout still bounds a client that never stops sending.
+  app.addHook('preParsing', async (request) => {
+    const declared = Number(request.headers['content-length']);
+    if (request.headers['content-type']?.startsWith('application/octet-stream') && declared > limits.file) {
+      throw payloadTooLarge(
+        `the file is larger than this server accepts: at most ${sizeInWords(limits.file)} (KEYHOLD_MAX_FILE_SIZE)`,
+      );
+    }
+  });
 }
 
 /**

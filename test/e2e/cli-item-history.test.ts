@@ -78,7 +78,7 @@ describe('history, restore and the trash', () => {
     // A restore based on a stale version is refused and stores nothing.
     const stale = await cli('item', 'restore', vault, id, '--version', '1', '--if-version', '2');
     expect(stale.code).not.toBe(0);
-    expect(stale.stderr).toContain('409');
+    expect(stale.stderr).toContain('fetch it again and retry');
     const restored = await ok('item', 'restore', vault, id, '--version', '1', '--if-version', '3');
     expect(restored).toContain(`Item ${id} restored from version 1: now at version 4`);
     const now = await json<Item>('item', 'get', vault, id);

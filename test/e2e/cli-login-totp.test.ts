@@ -161,7 +161,7 @@ describe('keyhold login with a TOTP code, then the user disabled', () => {
     for (const id of [theirs.id, alsoTheirs.id]) {
       const other = await runCli(cmd`vault get ${id}`, asMember());
       expect(other.code).toBe(1);
-      expect(other.stderr).toContain('403');
+      expect(other.stderr).toContain('your sign-in is not allowed to do this');
     }
     const who = await runCli(cmd`whoami`, asMember());
     expect(who.code, who.stderr).toBe(0);
@@ -180,7 +180,7 @@ describe('keyhold login with a TOTP code, then the user disabled', () => {
     // No wait. The stored access token first.
     const now = await runCli(cmd`vault list`, asMember());
     expect(now.code).toBe(1);
-    expect(now.stderr).toBe('keyhold: 401 the CLI sign-in is refused: the user is disabled\n');
+    expect(now.stderr).toBe('keyhold: the CLI sign-in is refused: the user is disabled\n');
 
     // Then the refresh token: an expiry in the past makes the CLI refresh first.
     const stored = JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Record<string, string>;

@@ -128,7 +128,7 @@ describe('keyhold login (device flow) over real processes', () => {
     expect((JSON.parse(list.stdout) as { id: string }[]).map((v) => v.id)).toEqual([mine.id]);
     const other = await runCli(cmd`vault get ${theirs.id}`, asUser());
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain('403');
+    expect(other.stderr).toContain('your sign-in is not allowed to do this');
     const who = await runCli(cmd`whoami`, asUser());
     expect(who.stdout).toContain(`user ${MEMBER.email} (role member)`);
   });

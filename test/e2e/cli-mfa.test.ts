@@ -71,7 +71,7 @@ describe('keyhold user mfa / reset-mfa and account policy', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ removed: false });
     const unknown = await kh(cmd`user reset-mfa nobody@example.com`);
     expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toContain('not found');
+    expect(unknown.stderr).toContain("no user named or with id 'nobody@example.com'");
   });
 
   it('shows and sets the account policy, and refuses a value that is not on or off', async () => {

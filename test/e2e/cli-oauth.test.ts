@@ -119,7 +119,6 @@ describe('keyhold resource-server', () => {
     const message = failure(
       await kh(cmd`resource-server create https://other.example.com --scope ${'Billing:Read=Read invoices'}`),
     );
-    expect(message).toContain('400');
     expect(message).toContain('differs only in case from `billing:read`');
   });
 
@@ -168,9 +167,7 @@ describe('keyhold client', () => {
 
   it('create with a misspelled scope exits non-zero and names the near-miss', async () => {
     const typo = failure(await kh(cmd`client create Typo --redirect-uri ${CALLBACK} --scope billing:raed`));
-    expect(typo).toBe(
-      'keyhold: 400 scope `billing:raed` is not in the catalog (did you mean `billing:read`?)',
-    );
+    expect(typo).toBe('keyhold: scope `billing:raed` is not in the catalog (did you mean `billing:read`?)');
     const lockout = failure(
       await kh(cmd`client create Lockout --redirect-uri ${CALLBACK} --scope Vault:Read`),
     );
@@ -297,14 +294,13 @@ describe('keyhold grant', () => {
   it('list refuses a malformed user id, and revoke an unknown grant', async () => {
     expect(failure(await kh(cmd`grant list --user nope`))).toBe("keyhold: no user with email or id 'nope'");
     const id = 'g'.repeat(26);
-    expect(failure(await kh(cmd`grant revoke ${id}`))).toBe(`keyhold: 404 grant ${id} not found`);
+    expect(failure(await kh(cmd`grant revoke ${id}`))).toBe(`keyhold: no grant with id '${id}'`);
   });
 });
 
 describe('deleting in reverse order', () => {
   it('refuses to delete a resource server a client still uses, naming the client; then deletes both', async () => {
     const message = failure(await kh(cmd`resource-server delete ${billing.id as string}`));
-    expect(message).toContain('409');
     expect(message).toContain(app.clientId);
     const deleted = await kh(cmd`client delete ${app.clientId}`);
     expect(deleted.stdout).toBe(`Client ${app.name} (${app.clientId}) deleted\n`);

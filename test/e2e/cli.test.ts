@@ -341,7 +341,7 @@ describe('keyhold vault', () => {
         `Item ${item.id} moved to the trash (keyhold item undelete ${vaultId} ${item.id} brings it back)`,
       );
       expect(failure(await kh(cmd`item get ${vaultId} ${item.id}`))).toBe(
-        `keyhold: 404 item ${item.id} not found`,
+        `keyhold: no item named or with id '${item.id}'`,
       );
     });
 
@@ -396,7 +396,7 @@ describe('keyhold vault', () => {
       expect(failure(badRole)).toBe(
         'keyhold: --role "root" is not a role; allowed: owner, admin, auditor, connect-manager, member',
       );
-      expect(failure(unknown)).toBe('keyhold: 404 user nobody@example.com not found');
+      expect(failure(unknown)).toBe("keyhold: no user named or with id 'nobody@example.com'");
     });
   });
 
@@ -424,14 +424,16 @@ describe('keyhold vault', () => {
       expect(JSON.parse(fromEnv.stdout)).toEqual([]);
       expect(failure(foreign)).toBe(`keyhold: no vault named or with id '${vaultId}'`);
       expect(failure(notOperator)).toBe(
-        'keyhold: 403 managing accounts needs an owner of the operator account',
+        'keyhold: the admin token is not allowed to do this: managing accounts needs an owner of the operator account',
       );
 
       const deleted = await kh(cmd`account delete ${acme.id}`);
       expect(deleted.code, deleted.stderr).toBe(0);
       expect(deleted.stdout.trim()).toBe(`Account ${acme.id} deleted`);
       expect((await json<Account[]>(cmd`account list`)).map((a) => a.id)).toEqual([init.accountId]);
-      expect(failure(await runCli(cmd`vault list`, { env }))).toBe('keyhold: 401 Invalid admin token');
+      expect(failure(await runCli(cmd`vault list`, { env }))).toBe(
+        'keyhold: the admin token is not one this service knows (mistyped, or made by another service): check KEYHOLD_TOKEN or --token',
+      );
     });
   });
 
@@ -492,9 +494,9 @@ describe('failures are one line on stderr and a non-zero exit', () => {
     expect(failure(await runCli(cmd`vault list --addr ${server.url}`))).toContain('KEYHOLD_TOKEN');
   });
 
-  it("with a wrong token, prints the server's 401 message", async () => {
+  it('with a wrong token, says the token is unknown and where it came from', async () => {
     expect(failure(await kh(cmd`vault list`, 'khadm_not-a-real-token'))).toBe(
-      'keyhold: 401 Invalid admin token',
+      'keyhold: the admin token is not one this service knows (mistyped, or made by another service): check KEYHOLD_TOKEN or --token',
     );
   });
 

@@ -223,6 +223,11 @@ describe('files', () => {
     });
     expect(big.statusCode).toBe(413);
     expect(big.json().code).toBe('payload_too_large');
+    // Refused on its declared length, naming the limit, with the connection kept for the answer.
+    expect(big.json().message).toMatch(
+      /^the file is larger than this server accepts: at most \S+ \S+ \(KEYHOLD_MAX_FILE_SIZE\)$/,
+    );
+    expect(big.headers.connection).not.toBe('close');
     const json = await t.app.inject({
       method: 'POST',
       url,

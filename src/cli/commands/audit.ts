@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AdminClient } from '../client.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
+import { hintNextPage } from '../paging.js';
 import { timeFlag } from '../time-flag.js';
 import { clientFor, integerFlag, type RemoteOptions, remote } from './remote.js';
 
@@ -94,7 +95,10 @@ export function registerAudit(program: Command): void {
       .command('list')
       .description('list audit events, newest first, narrowed by any of the filters (all must match)')
       .option('--limit <n>', 'how many events, 1-1000', '50')
-      .option('--before <seq>', 'only events older than this sequence number (to page back)')
+      .option(
+        '--before <seq>',
+        'only events older than this sequence number: the next page starts before the last SEQ shown (a full page ends with the command for it on standard error)',
+      )
       .option('--actor <who>', "only this actor's events: a user's email, an admin token's name, or an id")
       .option('--action <verb>', 'only this action: READ, CREATE, UPDATE or DELETE')
       .option('--result <result>', 'only this result: SUCCESS, DENY or FAILURE')
@@ -108,8 +112,10 @@ export function registerAudit(program: Command): void {
   ).action(async (opts: ListOptions) => {
     const client = clientFor(opts);
     const upper = (value: string | undefined) => value?.toUpperCase();
+    const limit = integerFlag('--limit', opts.limit, 1, 1000);
     const query = {
-      limit: String(integerFlag('--limit', opts.limit, 1, 1000)),
+      // One more than shown, when allowed, tells whether there is a next page.
+      limit: String(Math.min(limit + 1, 1000)),
       before:
         opts.before === undefined
           ? undefined
@@ -122,7 +128,8 @@ export function registerAudit(program: Command): void {
       until: opts.until === undefined ? undefined : timeFlag('--until', opts.until),
       actor: opts.actor === undefined ? undefined : await resolveActor(client, opts.actor),
     };
-    const events = await client.request<AuditEvent[]>('GET', 'audit', undefined, query);
+    const fetched = await client.request<AuditEvent[]>('GET', 'audit', undefined, query);
+    const events = fetched.slice(0, limit);
     emit(events, opts, (list) =>
       table(
         ['SEQ', 'TIME', 'ACTION', 'RESOURCE', 'ID', 'RESULT', 'ACTOR'],
@@ -137,5 +144,10 @@ export function registerAudit(program: Command): void {
         ]),
       ),
     );
+    // At 1000 a full page may also be the last; the hint then leads to an empty one.
+    const last = events.at(-1);
+    if (!opts.json && last && (fetched.length > limit || events.length === 1000)) {
+      hintNextPage('--before', String(last.seq));
+    }
   });
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -11,7 +11,9 @@ import {
 import { CliError } from '../errors.js';
 import { pickByNameOrId } from '../name-or-id.js';
 import { emit, table } from '../output.js';
+import { hintNextPage } from '../paging.js';
 import { resolveVault, resolveVaultItem } from '../resolve.js';
+import { occupied, refuseOverwrite, writeSecretFile } from '../secret-file.js';
 import { SecretInput, valueOrFile } from '../secret-input.js';
 import { registerItemEdit } from './item-edit.js';
 import { registerItemDelete, registerItemHistory } from './item-history.js';
@@ -80,6 +82,14 @@ interface Item extends ItemSummary {
   fields: Field[];
   sections?: { id: string; label?: string }[];
   files?: FileView[];
+}
+
+/** One page of `GET …/items/search` (docs/admin-api.md). */
+interface ItemPage {
+  items: ItemSummary[];
+  total: number;
+  matched: number;
+  nextCursor?: string;
 }
 
 /** A field as the API takes it on create. */
@@ -360,18 +370,46 @@ export function registerItem(program: Command): void {
   remote(
     item
       .command('list <vault>')
-      .description('list the items of a vault (by name or id; titles only, no field values)'),
-  ).action(async (vaultQuery: string, opts: RemoteOptions) => {
-    const client = clientFor(opts);
-    const vault = await resolveVault(client, vaultQuery);
-    const items = await client.request<ItemSummary[]>('GET', apiPath('vaults', vault.id, 'items'));
-    emit(items, opts, (list) =>
-      table(
-        ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
-        list.map((i) => [i.id, i.title, i.category, i.version, i.updatedAt]),
+      .description(
+        'list the items of a vault (by name or id; titles only, no field values): all of them, or with --limit, --cursor or --search one page in title order, the command for the next page on standard error',
+      )
+      .option('--search <words>', 'only items whose title, a tag or a URL holds each word (case-insensitive)')
+      .option('--limit <n>', 'at most this many items, 1-200 (one page)')
+      .option(
+        '--cursor <cursor>',
+        "the page after the one that gave this cursor (the hint's, or --json's nextCursor)",
       ),
-    );
-  });
+  ).action(
+    async (
+      vaultQuery: string,
+      opts: RemoteOptions & { search?: string; limit?: string; cursor?: string },
+    ) => {
+      const client = clientFor(opts);
+      const vault = (await resolveVault(client, vaultQuery)).id;
+      const render = (list: ItemSummary[]) =>
+        table(
+          ['ID', 'TITLE', 'CATEGORY', 'VERSION', 'UPDATED'],
+          list.map((i) => [i.id, i.title, i.category, i.version, i.updatedAt]),
+        );
+      if (opts.search === undefined && opts.limit === undefined && opts.cursor === undefined) {
+        const items = await client.request<ItemSummary[]>('GET', apiPath('vaults', vault, 'items'));
+        emit(items, opts, render);
+        return;
+      }
+      const page = await client.request<ItemPage>(
+        'GET',
+        apiPath('vaults', vault, 'items', 'search'),
+        undefined,
+        {
+          q: opts.search,
+          limit: opts.limit === undefined ? undefined : String(integerFlag('--limit', opts.limit, 1, 200)),
+          cursor: opts.cursor,
+        },
+      );
+      emit(page, opts, (p) => render(p.items));
+      if (!opts.json && page.nextCursor !== undefined) hintNextPage('--cursor', page.nextCursor);
+    },
+  );
 
   registerItemEdit(item, (i) => renderItem(i as unknown as Item, false));
   registerItemDelete(item);
@@ -418,9 +456,20 @@ function registerFiles(item: Command): void {
       .description(
         'download a file: to --out PATH (created with mode 0600), else raw to stdout; with --json, its metadata plus base64 "content" (or "savedTo" with --out)',
       )
-      .option('--out <path>', 'write the content to this file (overwritten if it exists)'),
+      .option(
+        '--out <path>',
+        'write the content to this new file (mode 0600); an existing one is kept unless --force',
+      )
+      .option('--force', 'with --out, replace the file if it exists'),
   ).action(
-    async (vaultQuery: string, itemQuery: string, fileId: string, opts: RemoteOptions & { out?: string }) => {
+    async (
+      vaultQuery: string,
+      itemQuery: string,
+      fileId: string,
+      opts: RemoteOptions & { out?: string; force?: boolean },
+    ) => {
+      // Refused before the download, so nothing is read (and audited) for a file that cannot be saved.
+      if (opts.out !== undefined && !opts.force && occupied(opts.out)) throw refuseOverwrite(opts.out);
       const client = clientFor(opts);
       const { vault, item: ref } = await resolveVaultItem(client, vaultQuery, itemQuery);
       const base = apiPath('vaults', vault.id, 'items', ref.id, 'files', fileId);
@@ -428,8 +477,9 @@ function registerFiles(item: Command): void {
       if (opts.out !== undefined) {
         try {
           // The content is a secret: readable by its owner only.
-          writeFileSync(opts.out, content, { mode: 0o600 });
+          writeSecretFile(opts.out, content, opts.force === true);
         } catch (error) {
+          if (error instanceof CliError) throw error;
           throw new CliError(
             `cannot write ${opts.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
           );

@@ -1,7 +1,9 @@
+import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
 import type { DatabaseFlags } from '../database-options.js';
 import { databaseOptions } from '../database-options.js';
 import { CliError } from '../errors.js';
+import { emit, type OutputOptions, table } from '../output.js';
 import { reloadOnSignal } from '../reload-signal.js';
 import { configFrom } from '../settings.js';
 import { renderCredentials } from './init.js';
@@ -31,6 +33,11 @@ export function registerServe(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [] as string[],
     )
+    .option(
+      '--check-config',
+      'check the settings (flags, environment, --connect specs, TLS files) and print them, secrets left out; start nothing',
+    )
+    .option('--json', 'with --check-config: print the result as JSON (also when the settings are wrong)')
     .action(
       async (
         opts: DatabaseFlags & {
@@ -40,9 +47,14 @@ export function registerServe(program: Command): void {
           publicUrl?: string;
           metricsListen?: string;
           connect: string[];
+          checkConfig?: boolean;
+          json?: boolean;
         },
       ) => {
-        const { connect, ...settings } = opts;
+        const { connect, checkConfig, json, ...settings } = opts;
+        if (checkConfig) return checkSettings(settings, connect, { json: json === true });
+        if (json)
+          throw new CliError('--json applies to --check-config only: the service logs JSON lines already');
         const config = await configFrom(settings);
         const hosted = connect.map(parseHosted);
         const { createLogger, startService } = await import('../../main.js');
@@ -75,6 +87,56 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', () => void stop('SIGINT'));
       },
     );
+}
+
+/**
+ * `serve --check-config`: everything `serve` reads before it opens the database, checked, and the
+ * resulting settings printed without secrets (the master key is "set" or not, a database URL
+ * loses its password). Exits 1 naming the first wrong setting, as `serve` would.
+ */
+async function checkSettings(
+  settings: Parameters<typeof configFrom>[0],
+  connect: string[],
+  output: OutputOptions,
+): Promise<void> {
+  let checked: Record<string, unknown>;
+  try {
+    const config = await configFrom(settings);
+    const hosted = connect.map(parseHosted);
+    for (const [flag, file] of [
+      ['KEYHOLD_TLS_CERT_FILE', config.tlsCertFile],
+      ['KEYHOLD_TLS_KEY_FILE', config.tlsKeyFile],
+      ...hosted.map((h) => ['--connect', h.credentialsFile]),
+    ] as [string, string | undefined][]) {
+      if (file === undefined) continue;
+      try {
+        accessSync(file, constants.R_OK);
+      } catch (error) {
+        throw new CliError(`${flag} ${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      }
+    }
+    const { withoutPassword } = await import('../../storage/postgres/backend.js');
+    checked = {
+      ...config,
+      databaseUrl: config.databaseUrl === undefined ? undefined : withoutPassword(config.databaseUrl),
+      masterKey: config.masterKey === undefined ? undefined : '(set)',
+      connect: hosted,
+    };
+  } catch (error) {
+    if (output.json) emit({ valid: false, error: (error as Error).message }, output, () => '');
+    throw error;
+  }
+  emit({ valid: true, settings: checked }, output, ({ settings: all }) =>
+    [
+      'The settings are valid:',
+      table(
+        ['SETTING', 'VALUE'],
+        Object.entries(all)
+          .filter(([, value]) => value !== undefined)
+          .map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]),
+      ),
+    ].join('\n'),
+  );
 }
 
 /** `FILE[:PORT]`: the port is taken only when what follows the last colon is a number. */

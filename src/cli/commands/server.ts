@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ConnectCredentials } from '../../domain/connect/server-service.js';
 import type { AdminClient } from '../client.js';
@@ -8,6 +6,7 @@ import { DEFAULT_ADDR } from '../client.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { resolveServer, resolveVault } from '../resolve.js';
+import { occupied, refuseOverwrite, writeSecretFile } from '../secret-file.js';
 import { apiPath, clientFor, collect, type RemoteOptions, remote } from './remote.js';
 
 interface Server {
@@ -56,41 +55,12 @@ function centralAddress(opts: RemoteOptions): string {
 }
 
 /** Whether anything (a dangling symlink included) is at `file`. */
-function occupied(file: string): boolean {
-  try {
-    lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
-/**
- * Writes the credentials with mode 0600. Without `force` the file is created exclusively (an
- * existing file or symlink is never followed or replaced). With `force` the document goes to a new
- * 0600 file beside the target, renamed over it: the target never holds a partial document and
- * never keeps the looser mode of the file it replaces.
- */
+/** Writes the credentials with mode 0600, replacing a file only with `force` (secret-file.ts). */
 function writeCredentials(file: string, credentials: ConnectCredentials, force: boolean): void {
-  const text = `${JSON.stringify(credentials, null, 2)}\n`;
-  if (!force) {
-    writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
-    return;
-  }
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
-    renameSync(temp, file);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  writeSecretFile(file, `${JSON.stringify(credentials, null, 2)}\n`, force);
 }
-
-const refuseOverwrite = (file: string) =>
-  new CliError(`${file} already exists; refusing to overwrite it (pass --force to replace it)`);
 
 interface CreateOptions extends RemoteOptions {
   vaults?: string;
