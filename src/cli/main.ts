@@ -13,11 +13,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
   try {
-    const [{ run }, { quietOnClosedPipe }] = await Promise.all([
-      import('./program.js'),
-      import('./output.js'),
-    ]);
-    quietOnClosedPipe();
+    const { run } = await import('./program.js');
     await run(args);
   } catch (error) {
     process.exit(await report(error));

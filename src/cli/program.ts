@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { quietOnClosedPipe } from './output.js';
 
 /** A command module's entry point: it adds its command group to the program. */
 type Register = (program: Command) => void;
@@ -99,6 +100,7 @@ export const fullProgram = (): Promise<Command> => registerGroups(newProgram(), 
 
 /** Runs one command line (`args` without node and the script), loading only what it needs. */
 export async function run(args: readonly string[]): Promise<void> {
+  quietOnClosedPipe();
   const program = await registerGroups(newProgram(), groupsFor(args));
   await program.parseAsync([...args], { from: 'user' });
 }

@@ -575,10 +575,10 @@ describe('keyhold token', () => {
 
     const current = list.keys.find((k) => k.kind === 'connect' && k.state === 'current') as KeyView;
     expect(failure(await kh(cmd`keys withdraw ${current.kid}`))).toBe(
-      `keyhold: 409 signing key ${current.kid} is the current connect key: rotate the connect key first (POST /api/admin/keys/rotate, \`keyhold keys rotate --kind connect\`), then withdraw this one`,
+      `keyhold: signing key ${current.kid} is the current connect key: rotate the connect key first (POST /api/admin/keys/rotate, \`keyhold keys rotate --kind connect\`), then withdraw this one`,
     );
     expect(failure(await kh(cmd`keys withdraw ${'zzzzzzzzzzzzzzzzzzzzzzzzzz'}`))).toBe(
-      'keyhold: 404 signing key zzzzzzzzzzzzzzzzzzzzzzzzzz not found',
+      'keyhold: signing key zzzzzzzzzzzzzzzzzzzzzzzzzz not found',
     );
     expect(failure(await kh(cmd`keys withdraw ${'not-a-kid'}`))).toBe(
       'keyhold: "not-a-kid" is not a key id: see the KID column of `keyhold keys list`',
