@@ -109,6 +109,11 @@ export async function writeNewFile<T>(out: string, write: (partial: string) => P
     const partial = join(work, basename(out));
     closeSync(openSync(partial, 'wx', 0o600));
     const result = await write(partial);
+    // A stop signal is delivered between two turns of the event loop. `write` may have done all its
+    // work without one (SQLite's backup copies every page in one step): give a signal that came
+    // meanwhile its turn now, while it can still remove the directory and stop the process before
+    // `out` appears. Without it, a Ctrl-C during the copy was dropped with the listeners below.
+    await new Promise((resolve) => setImmediate(resolve));
     const fd = openSync(partial, 'r');
     try {
       fsyncSync(fd);
