@@ -103,8 +103,10 @@ describe('the web console in a browser', () => {
     const banner = page.getByRole('banner');
     expect(await banner.textContent()).toContain('Keyhold');
     expect(await banner.textContent()).toContain(f.ownerEmail);
-    const names = await page.locator('main .cards a').allTextContents();
-    expect(names).toEqual(['Alice’s vault', 'Bob’s vault', 'Production']);
+    // The cards come with the vault list's answer, after the heading.
+    await expect
+      .poll(() => page.locator('main .cards a').allTextContents())
+      .toEqual(['Alice’s vault', 'Bob’s vault', 'Production']);
     expect(
       await page.getByRole('navigation').getByRole('link', { name: 'Vaults' }).getAttribute('aria-current'),
     ).toBe('page');
