@@ -10,7 +10,13 @@
  * terminals outside East Asian locales.
  */
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/**
+ * Made on first use of text beyond printable ASCII: building a segmenter loads ICU's break rules,
+ * ~15 ms of a command's start, which tables of ids, names and dates in ASCII never need.
+ */
+let graphemes: Intl.Segmenter | undefined;
+/** Printable ASCII: one column a character, no cluster to find. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Code points that take no column: marks, format characters (ZWJ, bidi marks), variation selectors, controls. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists zero-width code points one by one, on purpose
@@ -73,8 +79,11 @@ function clusterWidth(cluster: string): number {
 
 /** The number of terminal columns `text` takes (ANSI colour codes take none). */
 export function displayWidth(text: string): number {
+  const plain = text.replace(ANSI, '');
+  if (PRINTABLE_ASCII.test(plain)) return plain.length;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   let width = 0;
-  for (const { segment } of graphemes.segment(text.replace(ANSI, ''))) width += clusterWidth(segment);
+  for (const { segment } of graphemes.segment(plain)) width += clusterWidth(segment);
   return width;
 }
 
