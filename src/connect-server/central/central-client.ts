@@ -1,3 +1,4 @@
+import type { ItemFilter } from '../../domain/connect/filter.js';
 import type { FileView } from '../../domain/items/file-service.js';
 import type { FullItem, ItemSummary, WriteReceipt } from '../../domain/items/item-service.js';
 import type { VaultView } from '../../domain/vaults/vault-service.js';
@@ -24,7 +25,8 @@ export interface ConnectCall {
 export interface CentralClient {
   listVaults(call: ConnectCall): Promise<VaultView[]>;
   getVault(call: ConnectCall, vaultId: string): Promise<VaultView>;
-  listItems(call: ConnectCall, vaultId: string): Promise<ItemSummary[]>;
+  /** The vault's items in list order, those passing `filter` (Connect's `?filter=`) when one is given. */
+  listItems(call: ConnectCall, vaultId: string, filter?: ItemFilter): Promise<ItemSummary[]>;
   /** The item as Connect's JSON, UTF-8: what `JSON.stringify` of a `FullItem` gives. */
   getItem(call: ConnectCall, vaultId: string, itemId: string): Promise<Buffer>;
   createItem(call: ConnectCall, vaultId: string, body: unknown): Promise<FullItem | WriteReceipt>;

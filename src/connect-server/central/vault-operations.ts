@@ -67,7 +67,8 @@ export function readOperations(services: ReadServices, authenticateNow: Authenti
   return {
     listVaults: async (call) => vaults.list(await authenticate(call, read('VAULT'))),
     getVault: async (call, vaultId) => vaults.get(await authenticate(call, read('VAULT', vaultId)), vaultId),
-    listItems: async (call, vaultId) => items.list(await authenticate(call, read('VAULT', vaultId)), vaultId),
+    listItems: async (call, vaultId, filter) =>
+      items.list(await authenticate(call, read('VAULT', vaultId)), vaultId, filter),
     getItem: async (call, vaultId, itemId) =>
       items.getJson(await authenticate(call, read('ITEM', vaultId, itemId)), vaultId, itemId),
     listFiles: async (call, vaultId, itemId) =>

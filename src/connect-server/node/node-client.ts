@@ -1,3 +1,4 @@
+import type { ItemFilter } from '../../domain/connect/filter.js';
 import { AppError, unauthorized } from '../../errors/app-error.js';
 import type { CentralClient, ConnectCall } from '../central/central-client.js';
 import type { SyncState } from './sync-state.js';
@@ -81,7 +82,7 @@ export function nodeCentral(options: NodeClientOptions): CentralClient {
   return {
     listVaults: read((call) => reads.listVaults(call)),
     getVault: read((call, vaultId: string) => reads.getVault(call, vaultId)),
-    listItems: read((call, vaultId: string) => reads.listItems(call, vaultId)),
+    listItems: read((call, vaultId: string, filter?: ItemFilter) => reads.listItems(call, vaultId, filter)),
     getItem: read((call, vaultId: string, itemId: string) => reads.getItem(call, vaultId, itemId)),
     listFiles: read((call, vaultId: string, itemId: string) => reads.listFiles(call, vaultId, itemId)),
     getFile: read((call, vaultId: string, itemId: string, fileId: string) =>

@@ -1,3 +1,5 @@
+import { matchesItem } from '../../domain/connect/filter.js';
+import type { ItemSummary } from '../../domain/items/item-reads.js';
 import { AppError, type ErrorCode } from '../../errors/app-error.js';
 import type { CentralClient, ConnectCall } from '../central/central-client.js';
 import { type ReplicaRecord, replicaRecord } from './replica-protocol.js';
@@ -100,7 +102,11 @@ export function httpCentral(options: {
     whoami: async () => parseJson(await exchange(new URL('whoami', base.href.replace(/rpc$/, '')).href)),
     listVaults: (call) => rpc('listVaults', call, []),
     getVault: (call, vaultId) => rpc('getVault', call, [vaultId]),
-    listItems: (call, vaultId) => rpc('listItems', call, [vaultId]),
+    // The RPC lists the whole vault; a filter is applied here, as the central service would.
+    listItems: async (call, vaultId, filter) => {
+      const items = await rpc<ItemSummary[]>('listItems', call, [vaultId]);
+      return filter ? items.filter((item) => matchesItem(filter, item)) : items;
+    },
     // Answered with the item's JSON itself (rpc.ts), passed on as it came.
     getItem: async (call, vaultId, itemId) => (await rpcAnswer('getItem', call, [vaultId, itemId])).body,
     createItem: (call, vaultId, body) => write('createItem', call, [vaultId, body ?? null]),

@@ -3,6 +3,7 @@ import { notFound } from '../../errors/app-error.js';
 import type { AuditStore, ItemStore, VaultStore } from '../../storage/ports.js';
 import { authorizeVault } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { type ItemFilter, matchesItem } from '../connect/filter.js';
 import type { RequestContext } from '../context.js';
 import { openFileMetas } from './file-service.js';
 import { verifyHead } from './heads.js';
@@ -25,7 +26,8 @@ export interface ItemReadStores {
 }
 
 export interface ItemReads {
-  list(ctx: RequestContext, vaultId: string): Promise<ItemSummary[]>;
+  /** The vault's items in list order (overview-index.ts), those passing `filter` when one is given. */
+  list(ctx: RequestContext, vaultId: string, filter?: ItemFilter): Promise<ItemSummary[]>;
   get(ctx: RequestContext, vaultId: string, itemId: string): Promise<FullItem>;
   /**
    * The same read as `get`, answered as the UTF-8 JSON Connect sends (the bytes of
@@ -61,17 +63,16 @@ export function itemReads(stores: ItemReadStores, keys: VaultKeys): ItemReads {
   };
 
   return {
-    async list(ctx, vaultId) {
+    async list(ctx, vaultId, filter) {
       const vault = await authorizeVault(stores, ctx, vaultId, 'read');
       const key = keys.vaultKey(vault);
       const macKey = keys.macKey(vault);
       const rows = await stores.items.list(vaultId);
-      const summaries = rows
-        .map((row) => {
-          verifyHead(macKey, row);
-          return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
-        })
-        .sort(byListOrder);
+      const all = rows.map((row) => {
+        verifyHead(macKey, row);
+        return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
+      });
+      const summaries = (filter ? all.filter((item) => matchesItem(filter, item)) : all).sort(byListOrder);
       await recordAudit(stores.audit, ctx, {
         action: 'READ',
         resourceType: 'VAULT',

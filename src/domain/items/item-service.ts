@@ -14,6 +14,7 @@ import { buildItemContent, parseItemInput, parseItemPart } from './input.js';
 import { checkVersion, type ItemHistory, itemHistory, rowAsOf } from './item-history.js';
 import { type FullItem, type ItemReads, type ItemSummary, itemReads } from './item-reads.js';
 import { itemRows, metaOf, placeOf } from './item-rows.js';
+import { filterIndex } from './overview-filter.js';
 import {
   DEFAULT_MAX_INDEXED_ITEMS,
   type ItemPage,
@@ -245,7 +246,10 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     page: async (ctx, vaultId, query) => pageOf(await indexed(ctx, vaultId), query),
     // From the overview index, like a page: a vault's overviews are opened once, not on every list
     // (Connect's `GET /v1/vaults/{v}/items`, filtered or not, lists the whole vault).
-    list: async (ctx, vaultId) => (await indexed(ctx, vaultId)).items.map((item) => item.summary),
+    async list(ctx, vaultId, filter) {
+      const found = await indexed(ctx, vaultId);
+      return filter ? filterIndex(found, filter) : found.items.map((item) => item.summary);
+    },
     async warmIndexes(minItems = WARM_MIN_ITEMS) {
       let vaults = 0;
       let items = 0;

@@ -1,4 +1,4 @@
-import { matchesItem, parseItemFilter } from '../../domain/connect/filter.js';
+import { parseItemFilter } from '../../domain/connect/filter.js';
 import { parseInput } from '../validate.js';
 import type { ConnectRouteContext } from './app.js';
 import { bytes, connectCall, JSON_CONTENT, json, noContent } from './exchange.js';
@@ -10,8 +10,7 @@ export function itemRoutes(routes: ConnectRoutes, { central }: ConnectRouteConte
   routes.get('/v1/vaults/:vaultId/items', async (request) => {
     const { vaultId } = parseInput(vaultParams, request.params, 'path');
     const filter = parseItemFilter(rawFilter(request.url), { plusIsSpace: false });
-    const items = await central.listItems(connectCall(request), vaultId);
-    return json(filter ? items.filter((i) => matchesItem(filter, i)) : items);
+    return json(await central.listItems(connectCall(request), vaultId, filter));
   });
   // Connect answers 200 (not 201) to a create; clients depend on it.
   routes.post('/v1/vaults/:vaultId/items', async (request) => {
