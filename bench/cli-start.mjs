@@ -8,7 +8,7 @@
 //   npm run build && node bench/cli-start.mjs [--runs 30] [--warmup 3]
 //
 // The same figures with hyperfine, against a service you started (KEYHOLD_ADDR, KEYHOLD_TOKEN):
-//   hyperfine -N --warmup 3 'node -e 0' 'node dist/cli/main.js --version' 'node dist/cli/main.js vault list'
+//   hyperfine -N --warmup 3 'node -e 0' 'node dist/cli/main.cjs --version' 'node dist/cli/main.cjs vault list'
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -28,7 +28,7 @@ for (const [name, dir] of [
   ['base', resolve(baseDir)],
   ['this', ROOT],
 ]) {
-  const cli = join(dir, 'dist', 'cli', 'main.js');
+  const cli = join(dir, 'dist', 'cli', 'main.cjs');
   const s = await seed(cli);
   const server = await startInProcess(s, cli);
   await wrk(server.itemUrl, { connections, seconds: 2, token: s.connectToken }); // warm-up

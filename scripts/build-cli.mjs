@@ -1,13 +1,15 @@
-// Bundles the CLI's front (src/cli: commander, the command modules, the admin API client) into
-// dist/cli/main.js and chunks beside it (dist/cli/*-HASH.js), over what tsc wrote there. Run by `npm run build`
-// after tsc; `node scripts/build-cli.mjs`.
+// Bundles the CLI's front (src/cli: commander, the command modules, the admin API client) into one
+// CommonJS file, dist/cli/main.cjs, the package's bin. Run by `npm run build` after tsc;
+// `node scripts/build-cli.mjs`.
 //
 // Why: a command's start-up is most of its time, and loading ~50 small ES modules one file at a
-// time costs more than the code in them (docs/performance.md, "CLI start-up"). The bundle keeps
-// the laziness of the source: each command module is its own chunk, loaded only for the command
-// that runs, and everything a command imports with `await import()` from outside src/cli (the
-// server, the database, zod) stays external: it is loaded from tsc's output in dist/, unbundled,
-// exactly as `keyhold serve` has always run it.
+// time costs more than the code in them; so does the ES module loader itself, for the ~15 chunks
+// a split ES bundle loaded (docs/performance.md, "CLI start-up"). One CommonJS file keeps the
+// laziness of the source without files: esbuild wraps each module reached by `await import()`
+// (every command module, program.ts) so that it runs only when imported, and everything a command
+// imports with `await import()` from outside src/cli (the server, the database, zod) stays
+// external: it is loaded from tsc's output in dist/, unbundled, exactly as `keyhold serve` has
+// always run it.
 import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,31 +76,26 @@ const lazyServer = {
   },
 };
 
-/** A chunk's file name (`vault-XXXXXXXX.js`, `chunk-XXXXXXXX.js`); tsc's names are lower case. */
-const CHUNK = /-[A-Z0-9]{8}\.js(\.map)?$/;
+/** The chunks of the split ES-module bundle earlier builds wrote (`vault-XXXXXXXX.js`); tsc's names are lower case. */
+const OLD_CHUNK = /-[A-Z0-9]{8}\.js(\.map)?$/;
 
 /** Builds the CLI bundle; resolves to the list of files written (relative to the repository). */
 export async function buildCli() {
-  // The previous build's chunks (their names change with their content).
+  // tsc's unbundled main.js is not an entry point: the bundle is.
   for (const name of readdirSync(outdir)) {
-    if (CHUNK.test(name)) rmSync(join(outdir, name));
+    if (OLD_CHUNK.test(name) || name === 'main.js' || name === 'main.js.map') rmSync(join(outdir, name));
   }
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { main: 'src/cli/main.ts' },
+    entryPoints: ['src/cli/main.ts'],
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: ['node20'],
-    outdir,
-    // Beside main.js, not in a folder: the external modules' paths are relative to dist/cli/.
-    chunkNames: '[name]-[hash]',
-    // commander is bundled (it is CommonJS: give its require() of node's modules a real require).
-    // The server's packages are reached only through the external modules above.
-    banner: {
-      js: "import { createRequire as __keyholdRequire } from 'node:module';\nconst require = __keyholdRequire(import.meta.url);",
-    },
+    // In dist/cli/: the external modules' paths are relative to it. `.cjs`: the package is "type":
+    // "module". A static import of an external ES module (src/errors/) becomes a require() of it,
+    // which Node loads since 20.19 (the package's engines).
+    outfile: join(outdir, 'main.cjs'),
     sourcemap: 'linked',
     metafile: true,
     legalComments: 'none',
@@ -114,11 +111,11 @@ export async function buildCli() {
     }
   }
   // The package's bin: `npm install -g .` and `npm link` point `keyhold` at it, run by its #! line.
-  chmodSync(join(outdir, 'main.js'), 0o755);
-  return Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
+  chmodSync(join(outdir, 'main.cjs'), 0o755);
+  return Object.keys(result.metafile.outputs).filter((f) => !f.endsWith('.map'));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const files = await buildCli();
-  console.log(`CLI bundled: dist/cli/main.js and ${files.length - 1} chunks beside it`);
+  console.log(`CLI bundled: ${files.join(', ')}`);
 }

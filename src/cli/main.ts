@@ -4,14 +4,19 @@ import { VERSION } from '../version.js';
 // Start-up time is most of a CLI command's time, so this file imports nothing it can avoid:
 // `--version` is answered here without commander, and every other command line loads commander,
 // the module of the command it runs and that command's own dependencies only when it runs
-// (program.ts). docs/performance.md has the figures; test/e2e/cli-start.test.ts keeps zod and the
-// server out of `--version`, `--help` and a remote command.
+// (program.ts). The build bundles it as CommonJS (scripts/build-cli.mjs), so no top-level await.
+// docs/performance.md has the figures; test/e2e/cli-start.test.ts keeps zod and the server out of
+// `--version`, `--help` and a remote command.
 const args = process.argv.slice(2);
 
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // What commander prints for the program's --version, without loading it.
   process.stdout.write(`${VERSION}\n`);
 } else {
+  void main();
+}
+
+async function main(): Promise<void> {
   try {
     const { run } = await import('./program.js');
     await run(args);

@@ -10,11 +10,11 @@ import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.
 /**
  * What the built CLI loads to start, read from real processes (no timing: a shared machine's
  * clock would make that flaky; bench/cli-start.mjs measures the time). A command's start-up is
- * most of its time, so `--version` loads no command at all, `--help` the command modules but none
- * of their dependencies, and a remote command only its own module and the admin API client:
- * never zod, the server, a package from node_modules (commander is bundled), undici (the code
- * behind the global fetch, which alone costs more than the rest of a command) or, for a remote
- * command, node:child_process.
+ * most of its time, so the CLI is one CommonJS file (commander and every command module bundled
+ * in), and `--version`, `--help` and a remote command load nothing else but the error classes
+ * it shares with the server: never zod, the server, a package from node_modules, undici (the
+ * code behind the global fetch, which alone costs more than the rest of a command) or, for a
+ * remote command, node:child_process.
  */
 
 interface Trace {
@@ -41,7 +41,7 @@ async function traced(
   return { ...result, trace: JSON.parse(fs.readFileSync(file, 'utf8')) as Trace };
 }
 
-/** The files of this checkout a trace loaded, relative to dist/ (`cli/main.js`, `errors/…`). */
+/** The files of this checkout a trace loaded, relative to dist/ (`cli/main.cjs`, `errors/…`). */
 const distFiles = (trace: Trace): string[] => [
   ...new Set(
     [...trace.esm.filter((u) => u.startsWith('file:')).map((u) => new URL(u).pathname), ...trace.cjs]
@@ -56,19 +56,11 @@ const foreignFiles = (trace: Trace): string[] =>
     (f) => !f.startsWith(DIST + path.sep),
   );
 
-/** The command modules loaded: the bundle's named chunks (`vault-XXXXXXXX.js` → `vault`). */
-const commandChunks = (trace: Trace): string[] =>
-  [
-    ...new Set(
-      distFiles(trace)
-        .map((f) => /^cli\/([a-z-]+)-[A-Z0-9]{8}\.js$/.exec(f)?.[1])
-        .filter((name): name is string => name !== undefined && name !== 'chunk'),
-    ),
-  ].sort();
+const BUNDLE = `cli${path.sep}main.cjs`;
 
-/** What may load from dist/ besides the CLI's bundle: the error classes it shares with the server. */
+/** What loaded from dist/ besides the CLI's bundle and the error classes it shares with the server. */
 const outsideCli = (trace: Trace): string[] =>
-  distFiles(trace).filter((f) => !f.startsWith(`cli${path.sep}`) && !f.startsWith(`errors${path.sep}`));
+  distFiles(trace).filter((f) => f !== BUNDLE && !f.startsWith(`errors${path.sep}`));
 
 const undici = (trace: Trace): string[] => trace.builtins.filter((m) => m.includes('undici'));
 
@@ -112,15 +104,13 @@ describe('what the CLI loads to start', () => {
     expect(childProcess(trace)).not.toEqual([]);
   });
 
-  it('--version loads no command, not even commander', async () => {
+  it('--version loads the bundle alone', async () => {
     const run = await traced(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       `${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version}\n`,
     );
-    // program-*.js holds commander and the command table; main.js imports it only past --version.
-    expect(distFiles(run.trace).every((f) => /^cli\/(main|chunk-[A-Z0-9]{8})\.js$/.test(f))).toBe(true);
-    expect(commandChunks(run.trace)).toEqual([]);
+    expect(distFiles(run.trace)).toEqual([BUNDLE]);
     expect(foreignFiles(run.trace)).toEqual([]);
     expect(undici(run.trace)).toEqual([]);
   });
@@ -130,20 +120,19 @@ describe('what the CLI loads to start', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('vault');
     expect(run.stdout).toContain('completion');
-    expect(commandChunks(run.trace)).toContain('vault');
     expect(foreignFiles(run.trace)).toEqual([]);
     expect(outsideCli(run.trace)).toEqual([]);
     expect(undici(run.trace)).toEqual([]);
   });
 
-  it('vault list against a running service loads its own module and the client only, over node:http', async () => {
+  it('vault list against a running service loads the bundle only, and talks over node:http', async () => {
     const run = await traced(['vault', 'list', '--json'], {
       KEYHOLD_ADDR: served.server.url,
       KEYHOLD_TOKEN: served.init.adminToken,
     });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([]);
-    expect(commandChunks(run.trace)).toEqual(['program', 'vault']);
+    expect(distFiles(run.trace)).toContain(BUNDLE);
     expect(foreignFiles(run.trace)).toEqual([]);
     expect(outsideCli(run.trace)).toEqual([]);
     expect(undici(run.trace)).toEqual([]);
@@ -154,8 +143,8 @@ describe('what the CLI loads to start', () => {
     const dataDir = path.join(tempDataDir(), 'data');
     const run = await traced(['init', '--data-dir', dataDir, '--json']);
     expect(run.code, run.stderr).toBe(0);
-    expect(commandChunks(run.trace)).toEqual(['init', 'program']);
-    expect(distFiles(run.trace)).toContain('main.js');
+    expect(distFiles(run.trace)).toContain(BUNDLE);
+    expect(distFiles(run.trace)).toContain('main.js'); // the server's composition root, from tsc's output
     expect(foreignFiles(run.trace).some((f) => f.includes(`${path.sep}zod${path.sep}`))).toBe(true);
   });
 });

@@ -6,13 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Real processes for end-to-end tests: the built CLI (`dist/cli/main.js`, so run `npm run build`
+ * Real processes for end-to-end tests: the built CLI (`dist/cli/main.cjs`, so run `npm run build`
  * first: tsc, then the CLI's bundle) started the way a user starts it. Nothing here knows the
  * server's internals; it only reads what the processes print.
  */
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.cjs');
 
 const tempDirs = new Set<string>();
 const children = new Set<ChildProcess>();
@@ -45,7 +45,7 @@ export interface RunResult {
 }
 
 /**
- * Runs `node dist/cli/main.js ...args` to completion. A hung process is killed after `timeoutMs`.
+ * Runs `node dist/cli/main.cjs ...args` to completion. A hung process is killed after `timeoutMs`.
  * With `input`, standard input is a pipe that receives it and is then closed; `beforeInput` runs
  * first, with the running process (to look at it while it waits for its input).
  */
