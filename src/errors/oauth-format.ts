@@ -22,7 +22,13 @@ function oauthCode(error: KeyholdError): OAuthErrorCode {
 /** The back-channel endpoints: token, introspection, revocation, metadata, JWKS. */
 export const oauthFormat: Formatter<OAuthErrorBody> = (error) => ({
   status: error.status,
-  // RFC 6749 §5.2: a 401 names the authentication scheme the client should use.
-  ...(error.status === 401 ? { headers: { 'www-authenticate': 'Basic realm="keyhold"' } } : {}),
+  // RFC 6749 §5.2: a 401 names the authentication scheme the client should use; RFC 6750 §3 for a
+  // refused bearer token.
+  ...(error.status === 401 ? { headers: { 'www-authenticate': challenge(error) } } : {}),
   body: { error: oauthCode(error), error_description: shownMessage(error) },
 });
+
+const challenge = (error: KeyholdError) =>
+  error instanceof OAuthError && error.code === 'invalid_token'
+    ? 'Bearer realm="keyhold", error="invalid_token"'
+    : 'Basic realm="keyhold"';

@@ -1,5 +1,5 @@
 import { notFound } from '../../errors/app-error.js';
-import type { GrantRecord, Storage } from '../../storage/ports.js';
+import type { GrantRecord, Storage, Stores } from '../../storage/ports.js';
 import { authorizeGrants } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -53,16 +53,29 @@ export function grantService(storage: Storage): GrantService {
       await storage.transaction(async (tx) => {
         const grant = await tx.grants.get(accountId, grantId);
         if (!grant || (own !== undefined && grant.userId !== own)) throw notFoundError(grantId);
-        if (!(await tx.grants.delete(accountId, grantId))) throw notFoundError(grantId);
-        await recordAudit(tx.audit, ctx, {
-          action: 'DELETE',
-          resourceType: 'OAUTH_GRANT',
-          resourceId: grantId,
-          result: 'SUCCESS',
-        });
+        await deleteGrant(tx, ctx, grant);
       });
     },
   };
+}
+
+/**
+ * Deletes a grant with its codes and tokens (cascade) and records it, in the caller's transaction:
+ * every way a grant is revoked (the admin API, the grants page, the client's grant management
+ * call) goes through here. A grant deleted meanwhile is `not_found`.
+ */
+export async function deleteGrant(
+  tx: Pick<Stores, 'grants' | 'audit'>,
+  ctx: RequestContext,
+  grant: Pick<GrantRecord, 'accountId' | 'id'>,
+): Promise<void> {
+  if (!(await tx.grants.delete(grant.accountId, grant.id))) throw notFound(`grant ${grant.id} not found`);
+  await recordAudit(tx.audit, ctx, {
+    action: 'DELETE',
+    resourceType: 'OAUTH_GRANT',
+    resourceId: grant.id,
+    result: 'SUCCESS',
+  });
 }
 
 const view = (g: GrantRecord, clientName: string): GrantView => ({

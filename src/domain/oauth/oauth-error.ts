@@ -19,13 +19,19 @@ export const OAUTH_ERROR_CODES = [
   'authorization_pending',
   'slow_down',
   'expired_token',
+  /** RFC 6750 §3.1: a bearer token refused by an endpoint that takes one (grant management). */
+  'invalid_token',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 /** An RFC 6749 error: its `code` is the `error` the client receives, its message the description. */
 export class OAuthError extends KeyholdError<OAuthErrorCode> {
-  constructor(error: OAuthErrorCode, description: string, status = error === 'invalid_client' ? 401 : 400) {
+  constructor(
+    error: OAuthErrorCode,
+    description: string,
+    status = error === 'invalid_client' || error === 'invalid_token' ? 401 : 400,
+  ) {
     super(status, error, description);
   }
 
@@ -48,3 +54,4 @@ export const authorizationPending = (description: string) =>
   new OAuthError('authorization_pending', description);
 export const slowDown = (description: string) => new OAuthError('slow_down', description);
 export const expiredToken = (description: string) => new OAuthError('expired_token', description);
+export const invalidToken = (description: string) => new OAuthError('invalid_token', description);

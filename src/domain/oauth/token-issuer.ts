@@ -14,6 +14,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** The user's grant the tokens were issued under (grant management, grant-management.ts). */
+  grant_id?: string;
 }
 
 export interface IssueRequest {
@@ -98,6 +100,7 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
       expires_in: ttl,
       scope: request.scopes.join(' '),
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+      ...(request.grantId === null ? {} : { grant_id: request.grantId }),
     },
   };
 }

@@ -2,12 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { operatorAccountId } from '../../domain/accounts/operator-account.js';
 import type { CallFacts } from '../../domain/oauth/context.js';
 import { deviceAuthorization } from '../../domain/oauth/device-authorization.js';
+import { type BearerFacts, queryGrant, revokeGrant } from '../../domain/oauth/grant-management.js';
 import { introspect } from '../../domain/oauth/introspection.js';
 import { invalidRequest } from '../../domain/oauth/oauth-error.js';
 import { revoke } from '../../domain/oauth/revocation.js';
 import { tokenEndpoint } from '../../domain/oauth/token-endpoint.js';
 import { oauthFormat } from '../../errors/oauth-format.js';
 import type { Services } from '../../services.js';
+import { bearerToken } from '../bearer.js';
 import { registerFormParser } from '../body-parsers.js';
 import { answerErrors } from '../error-handler.js';
 import { accountIdParam, accountOf } from './account-param.js';
@@ -63,6 +65,14 @@ export function oauthEndpoints(services: Services) {
         facts(request, `${oauth.issuer(accountId)}/introspect`),
       );
     });
+    // Grant management (grant-management.ts): a client, with an access token of the user's grant.
+    app.get('/oauth/:accountId/grant-management/:grantId', async (request) =>
+      queryGrant(oauth, accountIdParam(request), grantIdParam(request), bearerFacts(request)),
+    );
+    app.delete('/oauth/:accountId/grant-management/:grantId', async (request, reply) => {
+      await revokeGrant(oauth, accountIdParam(request), grantIdParam(request), bearerFacts(request));
+      return reply.status(204).send();
+    });
     app.post('/oauth/:accountId/revoke', async (request, reply) => {
       const accountId = accountIdParam(request);
       await revoke(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/revoke`));
@@ -73,6 +83,16 @@ export function oauthEndpoints(services: Services) {
     });
   };
 }
+
+const grantIdParam = (request: FastifyRequest) => (request.params as { grantId: string }).grantId;
+
+/** The bearer token and request facts of a call to an endpoint that takes an access token. */
+const bearerFacts = (request: FastifyRequest): BearerFacts => ({
+  token: bearerToken(request),
+  requestId: request.id,
+  ip: request.ip,
+  userAgent: request.headers['user-agent'] ?? null,
+});
 
 /** The form and request facts of a back-channel call; the body must be a form. */
 function facts(request: FastifyRequest, endpointUrl: string): CallFacts {

@@ -40,6 +40,9 @@ export function authorizationServerMetadata(issuer: string, catalog: Catalog) {
       'none',
     ],
     authorization_response_iss_parameter_supported: true,
+    // Grant management (grant-management.ts): query and revoke; no `grant_management_action`.
+    grant_management_endpoint: `${issuer}/grant-management`,
+    grant_management_action_required: false,
     prompt_values_supported: ['consent', 'none'],
   };
 }
