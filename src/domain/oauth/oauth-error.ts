@@ -19,6 +19,10 @@ export const OAUTH_ERROR_CODES = [
   'authorization_pending',
   'slow_down',
   'expired_token',
+  /** RFC 9101 §6.2: a request object or request_uri that cannot be used. */
+  'invalid_request_object',
+  'invalid_request_uri',
+  'request_not_supported',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -48,3 +52,6 @@ export const authorizationPending = (description: string) =>
   new OAuthError('authorization_pending', description);
 export const slowDown = (description: string) => new OAuthError('slow_down', description);
 export const expiredToken = (description: string) => new OAuthError('expired_token', description);
+export const invalidRequestObject = (description: string) =>
+  new OAuthError('invalid_request_object', description);
+export const invalidRequestUri = (description: string) => new OAuthError('invalid_request_uri', description);

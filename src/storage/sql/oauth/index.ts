@@ -7,8 +7,8 @@ import { deviceCodeStore } from './device-codes.js';
 import { grantStore } from './grants.js';
 import { loginAttemptStore } from './login-attempts.js';
 import { loginSessionStore } from './login-sessions.js';
-import { resourceServerStore } from './resource-servers.js';
 import { pushedRequestStore } from './pushed-requests.js';
+import { resourceServerStore } from './resource-servers.js';
 import { oauthTokenStore } from './tokens.js';
 import { usedJtiStore } from './used-jtis.js';
 
