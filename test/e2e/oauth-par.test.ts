@@ -242,6 +242,12 @@ describe('pushed authorization requests (RFC 9126)', () => {
         'request_uri cannot be pushed (RFC 9126 §2.1)',
       ],
       [
+        { ...plainRequest(app.clientId), state: 'x'.repeat(17 * 1024) },
+        400,
+        'invalid_request',
+        'the authorization request is longer than 16384 characters',
+      ],
+      [
         { ...plainRequest(app.clientId), client_id: other.clientId },
         400,
         'invalid_request',

@@ -21,6 +21,13 @@ export const PUSHED_REQUEST_TTL = 60;
  */
 export const OPENED_REQUEST_TTL = 600;
 
+/**
+ * The longest authorization request stored, as a query string: far more than any real one (a
+ * browser would not carry much more in a URL), and a bound on what one authenticated client can
+ * make every push cost the database.
+ */
+const MAX_PARAMETERS_LENGTH = 16 * 1024;
+
 /** Parameters of client authentication, never part of the authorization request itself. */
 const CLIENT_AUTH_PARAMETERS = ['client_secret', 'client_assertion', 'client_assertion_type'];
 
@@ -45,6 +52,9 @@ export async function pushAuthorizationRequest(
     facts.endpointUrl,
   ]);
   const parameters = await parametersOf(deps.issuer(accountId), client, facts.form);
+  if (parameters.toString().length > MAX_PARAMETERS_LENGTH) {
+    throw invalidRequest(`the authorization request is longer than ${MAX_PARAMETERS_LENGTH} characters`);
+  }
   try {
     await validateAuthorizationRequest(deps.storage, accountId, parameters);
   } catch (error) {
