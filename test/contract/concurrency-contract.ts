@@ -317,6 +317,30 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       expect(rotated.filter(Boolean)).toHaveLength(1);
     });
 
+    it('consumes a pushed authorization request once across nodes', async () => {
+      const { accountId, clientId } = await oauthSetup();
+      const pushed = {
+        id: newId(),
+        uriHash: hash(),
+        accountId,
+        clientId,
+        parameters: 'response_type=code',
+        createdAt: now,
+        expiresAt: later,
+        openedAt: null,
+        consumedAt: null,
+      };
+      await first().pushedRequests.insert(pushed);
+      const consumed = values(
+        await atOnce(8, (s, i) =>
+          i % 2 === 0
+            ? s.pushedRequests.consume(pushed.id, now)
+            : s.transaction((tx) => tx.pushedRequests.consume(pushed.id, now)),
+        ),
+      );
+      expect(consumed.filter(Boolean)).toHaveLength(1);
+    });
+
     it('moves a device code on once across nodes, and lets one poll per interval through', async () => {
       const { accountId, userId, clientId, grant } = await oauthSetup();
       const code: DeviceCodeRecord = {

@@ -8,6 +8,7 @@ import type {
   GrantRecord,
   LoginSessionRecord,
   OAuthTokenRecord,
+  PushedRequestRecord,
   ResourceServerRecord,
   ScopeRecord,
   Storage,
@@ -584,6 +585,69 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect(await storage.deviceCodes.purgeExpired(later)).toBe(0);
         expect(await storage.deviceCodes.purgeExpired('2026-01-03T00:00:00.000Z')).toBeGreaterThanOrEqual(1);
         expect(await storage.deviceCodes.findByDeviceCodeHash(live.d.deviceCodeHash)).toBeUndefined();
+      });
+    });
+
+    describe('pushed authorization requests', () => {
+      const pushed = async (expiresAt = '2026-01-02T03:05:05.000Z') => {
+        const accountId = await account();
+        const c = await client(accountId);
+        const r: PushedRequestRecord = {
+          id: newId(),
+          uriHash: hash(),
+          accountId,
+          clientId: c.id,
+          parameters: 'response_type=code&state=s',
+          createdAt: now,
+          expiresAt,
+          openedAt: null,
+          consumedAt: null,
+        };
+        await storage.pushedRequests.insert(r);
+        return r;
+      };
+      const at = (seconds: number) => new Date(Date.parse(now) + seconds * 1000).toISOString();
+
+      it('finds a request by the hash of its URI, and refuses a second of the same hash', async () => {
+        const r = await pushed();
+        expect(await storage.pushedRequests.findByHash(r.uriHash)).toEqual(r);
+        expect(await storage.pushedRequests.findByHash(hash())).toBeUndefined();
+        await expect(storage.pushedRequests.insert({ ...r, id: newId() })).rejects.toThrow();
+      });
+
+      it('opens a request once while it is live, moving its expiry', async () => {
+        const r = await pushed();
+        expect(await storage.pushedRequests.open(r.id, at(61), at(700))).toBe(false);
+        expect(await storage.pushedRequests.open(r.id, at(10), at(610))).toBe(true);
+        expect(await storage.pushedRequests.open(r.id, at(11), at(611))).toBe(false);
+        expect(await storage.pushedRequests.findByHash(r.uriHash)).toMatchObject({
+          openedAt: at(10),
+          expiresAt: at(610),
+          consumedAt: null,
+        });
+      });
+
+      it('consumes a request exactly once when many race, and never once expired', async () => {
+        const r = await pushed();
+        const racing = await Promise.all(
+          Array.from({ length: 8 }, () => storage.pushedRequests.consume(r.id, at(5))),
+        );
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        expect((await storage.pushedRequests.findByHash(r.uriHash))?.consumedAt).toBe(at(5));
+        expect(await storage.pushedRequests.open(r.id, at(6), at(600))).toBe(false);
+        const late = await pushed();
+        expect(await storage.pushedRequests.consume(late.id, at(60))).toBe(false);
+        expect((await storage.pushedRequests.findByHash(late.uriHash))?.consumedAt).toBeNull();
+      });
+
+      it('goes with its client, and is purged once expired', async () => {
+        const r = await pushed();
+        await storage.clients.delete(r.accountId, r.clientId);
+        expect(await storage.pushedRequests.findByHash(r.uriHash)).toBeUndefined();
+        const live = await pushed();
+        expect(await storage.pushedRequests.purgeExpired(at(60))).toBe(0);
+        expect(await storage.pushedRequests.purgeExpired(at(61))).toBe(1);
+        expect(await storage.pushedRequests.findByHash(live.uriHash)).toBeUndefined();
       });
     });
 

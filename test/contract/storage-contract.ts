@@ -926,14 +926,28 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       it('stores the account policy, absent until set', async () => {
         const a = await account();
         expect(await storage.accountPolicies.get(a.id)).toBeUndefined();
-        await storage.accountPolicies.put({ accountId: a.id, requireMfa: true, updatedAt: now });
+        await storage.accountPolicies.put({
+          accountId: a.id,
+          requireMfa: true,
+          requirePushedRequests: false,
+          updatedAt: now,
+        });
         expect(await storage.accountPolicies.get(a.id)).toEqual({
           accountId: a.id,
           requireMfa: true,
+          requirePushedRequests: false,
           updatedAt: now,
         });
-        await storage.accountPolicies.put({ accountId: a.id, requireMfa: false, updatedAt: now });
-        expect((await storage.accountPolicies.get(a.id))?.requireMfa).toBe(false);
+        await storage.accountPolicies.put({
+          accountId: a.id,
+          requireMfa: false,
+          requirePushedRequests: true,
+          updatedAt: now,
+        });
+        expect(await storage.accountPolicies.get(a.id)).toMatchObject({
+          requireMfa: false,
+          requirePushedRequests: true,
+        });
         await storage.accounts.delete(a.id);
         expect(await storage.accountPolicies.get(a.id)).toBeUndefined();
       });

@@ -75,12 +75,25 @@ describe('keyhold user mfa / reset-mfa and account policy', () => {
   });
 
   it('shows and sets the account policy, and refuses a value that is not on or off', async () => {
-    expect((await kh(cmd`account policy`)).stdout.trim()).toBe('require MFA: off');
-    expect((await kh(cmd`account policy --require-mfa on`)).stdout.trim()).toBe('require MFA: on');
-    expect(JSON.parse((await kh(cmd`account policy --json`)).stdout)).toEqual({ requireMfa: true });
+    expect((await kh(cmd`account policy`)).stdout.trim()).toBe('require MFA: off\nrequire PAR: off');
+    expect((await kh(cmd`account policy --require-mfa on`)).stdout.trim()).toBe(
+      'require MFA: on\nrequire PAR: off',
+    );
+    expect(JSON.parse((await kh(cmd`account policy --json`)).stdout)).toEqual({
+      requireMfa: true,
+      requirePushedAuthorizationRequests: false,
+    });
+    expect((await kh(cmd`account policy --require-par on`)).stdout.trim()).toBe(
+      'require MFA: on\nrequire PAR: on',
+    );
+    expect((await kh(cmd`account policy --require-par off`)).stdout.trim()).toBe(
+      'require MFA: on\nrequire PAR: off',
+    );
     const bad = await kh(cmd`account policy --require-mfa yes`);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toMatch(/--require-mfa must be on or off, got "yes"/);
-    expect((await kh(cmd`account policy --require-mfa off`)).stdout.trim()).toBe('require MFA: off');
+    expect((await kh(cmd`account policy --require-mfa off`)).stdout.trim()).toBe(
+      'require MFA: off\nrequire PAR: off',
+    );
   });
 });

@@ -262,9 +262,12 @@ describe('account policy', () => {
     const u = await members.create();
     const put = await api.put('/account/policy', { requireMfa: true });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toEqual({ requireMfa: true });
+    expect(put.json()).toEqual({ requireMfa: true, requirePushedAuthorizationRequests: false });
     try {
-      expect((await api.get('/account/policy')).json()).toEqual({ requireMfa: true });
+      expect((await api.get('/account/policy')).json()).toEqual({
+        requireMfa: true,
+        requirePushedAuthorizationRequests: false,
+      });
       const first = await members.signIn(u.browser, u.email, { request: 'client_id=abc' });
       expect(first.statusCode).toBe(303);
       expect(u.browser.cookies.has('keyhold_session')).toBe(false);
@@ -343,7 +346,10 @@ describe('administrator reset', () => {
     await expect(t.services.mfa.setPolicy(auditor, { requireMfa: true })).rejects.toMatchObject({
       status: 403,
     });
-    expect(await t.services.mfa.policy(auditor)).toEqual({ requireMfa: false });
+    expect(await t.services.mfa.policy(auditor)).toEqual({
+      requireMfa: false,
+      requirePushedAuthorizationRequests: false,
+    });
   });
 
   it('tells a caller without users:read nothing about a user id: the same 403 whether it exists or not, audited', async () => {

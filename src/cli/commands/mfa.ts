@@ -48,26 +48,45 @@ export function registerUserMfa(user: Command): void {
   });
 }
 
-/** `keyhold account policy [--require-mfa on|off]`: the sign-in policy of the token's account. */
+/**
+ * `keyhold account policy [--require-mfa on|off] [--require-par on|off]`: the sign-in policy of
+ * the token's account.
+ */
 export function registerAccountPolicy(account: Command): void {
   remote(
     account
       .command('policy')
       .description("show or change the sign-in policy of the caller's account")
-      .option('--require-mfa <on|off>', 'require every user to sign in with a second factor (TOTP)'),
-  ).action(async (opts: RemoteOptions & { requireMfa?: string }) => {
+      .option('--require-mfa <on|off>', 'require every user to sign in with a second factor (TOTP)')
+      .option(
+        '--require-par <on|off>',
+        'require OAuth clients to push their authorization requests first (RFC 9126)',
+      ),
+  ).action(async (opts: RemoteOptions & { requireMfa?: string; requirePar?: string }) => {
     const client = clientFor(opts);
-    type Policy = { requireMfa: boolean };
-    let policy: Policy;
-    if (opts.requireMfa === undefined) {
-      policy = await client.request<Policy>('GET', 'account/policy');
-    } else {
-      const value = opts.requireMfa.trim().toLowerCase();
-      if (value !== 'on' && value !== 'off') {
-        throw new CliError(`--require-mfa must be on or off, got ${JSON.stringify(opts.requireMfa)}`);
-      }
-      policy = await client.request<Policy>('PUT', 'account/policy', { requireMfa: value === 'on' });
+    type Policy = { requireMfa: boolean; requirePushedAuthorizationRequests: boolean };
+    const change: Partial<Policy> = {};
+    if (opts.requireMfa !== undefined) change.requireMfa = onOff('--require-mfa', opts.requireMfa);
+    if (opts.requirePar !== undefined) {
+      change.requirePushedAuthorizationRequests = onOff('--require-par', opts.requirePar);
     }
-    emit(policy, opts, (p) => `require MFA: ${p.requireMfa ? 'on' : 'off'}`);
+    const policy =
+      Object.keys(change).length === 0
+        ? await client.request<Policy>('GET', 'account/policy')
+        : await client.request<Policy>('PUT', 'account/policy', change);
+    emit(
+      policy,
+      opts,
+      (p) =>
+        `require MFA: ${p.requireMfa ? 'on' : 'off'}\nrequire PAR: ${p.requirePushedAuthorizationRequests ? 'on' : 'off'}`,
+    );
   });
+}
+
+function onOff(option: string, given: string): boolean {
+  const value = given.trim().toLowerCase();
+  if (value !== 'on' && value !== 'off') {
+    throw new CliError(`${option} must be on or off, got ${JSON.stringify(given)}`);
+  }
+  return value === 'on';
 }

@@ -1,6 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, notFound } from '../../errors/app-error.js';
-import type { Storage, UserRecord } from '../../storage/ports.js';
+import type { AccountPolicyRecord, Storage, UserRecord } from '../../storage/ports.js';
 import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -36,6 +36,8 @@ export interface MfaStatus {
 
 export interface AccountPolicyView {
   requireMfa: boolean;
+  /** Authorization requests must be pushed first (RFC 9126 §5); see docs/oauth.md. */
+  requirePushedAuthorizationRequests: boolean;
 }
 
 /** The issuer authenticator apps file the entry under. */
@@ -222,17 +224,28 @@ export class MfaService {
 
   async policy(ctx: RequestContext): Promise<AccountPolicyView> {
     await authorizeAccount(this.#storage, ctx, 'account:read');
-    return { requireMfa: await this.requiresMfa(ctx.actor.accountId) };
+    return viewOf(await this.#storage.accountPolicies.get(ctx.actor.accountId));
   }
 
-  async setPolicy(ctx: RequestContext, policy: AccountPolicyView): Promise<AccountPolicyView> {
+  /** Changes the settings given; the others keep their value. */
+  async setPolicy(
+    ctx: RequestContext,
+    change: { [K in keyof AccountPolicyView]?: AccountPolicyView[K] | undefined },
+  ): Promise<AccountPolicyView> {
     await authorizeAccount(this.#storage, ctx, 'account:update', {
       denied: { resourceId: ctx.actor.accountId },
     });
-    await this.#storage.transaction(async (tx) => {
+    const policy = await this.#storage.transaction(async (tx) => {
+      const current = viewOf(await tx.accountPolicies.get(ctx.actor.accountId));
+      const next: AccountPolicyView = {
+        requireMfa: change.requireMfa ?? current.requireMfa,
+        requirePushedAuthorizationRequests:
+          change.requirePushedAuthorizationRequests ?? current.requirePushedAuthorizationRequests,
+      };
       await tx.accountPolicies.put({
         accountId: ctx.actor.accountId,
-        requireMfa: policy.requireMfa,
+        requireMfa: next.requireMfa,
+        requirePushedRequests: next.requirePushedAuthorizationRequests,
         updatedAt: new Date().toISOString(),
       });
       await recordAudit(tx.audit, ctx, {
@@ -241,8 +254,9 @@ export class MfaService {
         resourceId: ctx.actor.accountId,
         result: 'SUCCESS',
       });
+      return next;
     });
-    return { requireMfa: policy.requireMfa };
+    return policy;
   }
 
   async #user(ctx: RequestContext, userId: string): Promise<UserRecord> {
@@ -251,3 +265,8 @@ export class MfaService {
     return user;
   }
 }
+
+const viewOf = (record: AccountPolicyRecord | undefined): AccountPolicyView => ({
+  requireMfa: record?.requireMfa === true,
+  requirePushedAuthorizationRequests: record?.requirePushedRequests === true,
+});

@@ -39,8 +39,31 @@ export async function introspect(
   accountId: string,
   facts: CallFacts,
 ): Promise<IntrospectionResponse> {
+  return (await introspectFor(deps, resourceServers, accountId, facts)).response;
+}
+
+/**
+ * `introspect`, with the id the caller authenticated with (a resource server's or a client's):
+ * the audience of an RFC 9701 signed answer.
+ */
+export async function introspectFor(
+  deps: OAuthDeps,
+  resourceServers: ResourceServerService,
+  accountId: string,
+  facts: CallFacts,
+): Promise<{ callerId: string; response: IntrospectionResponse }> {
   refuseRepeatedParameters(facts.form);
   const caller = await authenticateCaller(deps, resourceServers, accountId, facts);
+  const callerId = caller.kind === 'resource_server' ? caller.server.id : caller.clientId;
+  return { callerId, response: await answerFor(deps, accountId, caller, facts) };
+}
+
+async function answerFor(
+  deps: OAuthDeps,
+  accountId: string,
+  caller: Caller,
+  facts: CallFacts,
+): Promise<IntrospectionResponse> {
   const token = facts.form.get('token');
   if (!token) throw invalidRequest('token is missing');
   const record = await deps.storage.oauthTokens.findByHash(hashSecret(token));

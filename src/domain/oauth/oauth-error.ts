@@ -21,6 +21,10 @@ export const OAUTH_ERROR_CODES = [
   'expired_token',
   /** RFC 6750 §3.1: a bearer token refused by an endpoint that takes one (grant management). */
   'invalid_token',
+  /** RFC 9101 §6.2: a request object or request_uri that cannot be used. */
+  'invalid_request_object',
+  'invalid_request_uri',
+  'request_not_supported',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -55,3 +59,6 @@ export const authorizationPending = (description: string) =>
 export const slowDown = (description: string) => new OAuthError('slow_down', description);
 export const expiredToken = (description: string) => new OAuthError('expired_token', description);
 export const invalidToken = (description: string) => new OAuthError('invalid_token', description);
+export const invalidRequestObject = (description: string) =>
+  new OAuthError('invalid_request_object', description);
+export const invalidRequestUri = (description: string) => new OAuthError('invalid_request_uri', description);

@@ -11,6 +11,7 @@ export interface Purged {
   loginAttempts: number;
   mfaChallenges: number;
   usedJtis: number;
+  pushedRequests: number;
 }
 
 /**
@@ -32,6 +33,7 @@ export async function purgeExpired(
     | 'loginAttempts'
     | 'mfaChallenges'
     | 'usedJtis'
+    | 'pushedRequests'
   >,
   now = Date.now(),
 ): Promise<Purged> {
@@ -45,5 +47,7 @@ export async function purgeExpired(
     loginAttempts: await stores.loginAttempts.purgeExpired(now),
     mfaChallenges: await stores.mfaChallenges.purgeExpired(iso(now)),
     usedJtis: await stores.usedJtis.purgeExpired(now),
+    // Kept a day past expiry so a late or replayed request_uri is told it expired or was used.
+    pushedRequests: await stores.pushedRequests.purgeExpired(iso(now - DAY_MS)),
   };
 }

@@ -5,8 +5,18 @@ import { accountPolicy, mfaReset, mfaStatus } from './responses.js';
 import { adminRoute } from './route.js';
 import { userParams } from './schemas.js';
 
-/** `PUT /account/policy`: the account's sign-in policy; strict, so a misspelt field is refused. */
-const accountPolicyBody = z.strictObject({ requireMfa: z.boolean() });
+/**
+ * `PUT /account/policy`: the account's sign-in policy; strict, so a misspelt field is refused.
+ * A setting left out keeps its value.
+ */
+const accountPolicyBody = z
+  .strictObject({
+    requireMfa: z.boolean().optional(),
+    requirePushedAuthorizationRequests: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'give requireMfa, requirePushedAuthorizationRequests or both',
+  });
 
 /** A user's second factor (status, reset) and the account policy that can require one. */
 export function mfaAdminRoutes(app: FastifyInstance, { mfa }: Services): void {
@@ -40,7 +50,8 @@ export function mfaAdminRoutes(app: FastifyInstance, { mfa }: Services): void {
   adminRoute(app, {
     method: 'PUT',
     path: '/account/policy',
-    summary: "Set the account's sign-in policy (whether a second factor is required)",
+    summary:
+      "Set the account's sign-in policy (whether a second factor is required, whether authorization requests must be pushed)",
     tag,
     body: accountPolicyBody,
     response: { status: 200, body: accountPolicy },

@@ -212,7 +212,9 @@ export const mfaStatus = z
   .strictObject({ userId: id, enabled: z.boolean(), recoveryCodesLeft: z.number().int().min(0) })
   .meta({ id: 'MfaStatus' });
 export const mfaReset = z.strictObject({ userId: id, removed: z.boolean() }).meta({ id: 'MfaReset' });
-export const accountPolicy = z.strictObject({ requireMfa: z.boolean() }).meta({ id: 'AccountPolicy' });
+export const accountPolicy = z
+  .strictObject({ requireMfa: z.boolean(), requirePushedAuthorizationRequests: z.boolean() })
+  .meta({ id: 'AccountPolicy' });
 
 /** `LabelledAuditEvent` (domain/audit/actor-labels.ts over storage/ports/audit.ts `AuditEvent`). */
 export const auditEvent = z

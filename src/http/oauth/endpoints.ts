@@ -3,8 +3,14 @@ import { operatorAccountId } from '../../domain/accounts/operator-account.js';
 import type { CallFacts } from '../../domain/oauth/context.js';
 import { deviceAuthorization } from '../../domain/oauth/device-authorization.js';
 import { type BearerFacts, queryGrant, revokeGrant } from '../../domain/oauth/grant-management.js';
-import { introspect } from '../../domain/oauth/introspection.js';
+import { introspect, introspectFor } from '../../domain/oauth/introspection.js';
+import {
+  INTROSPECTION_JWT_MEDIA_TYPE,
+  signIntrospection,
+  wantsSignedIntrospection,
+} from '../../domain/oauth/introspection-jwt.js';
 import { invalidRequest } from '../../domain/oauth/oauth-error.js';
+import { pushAuthorizationRequest, requiresPushedRequests } from '../../domain/oauth/pushed-authorization.js';
 import { revoke } from '../../domain/oauth/revocation.js';
 import { tokenEndpoint } from '../../domain/oauth/token-endpoint.js';
 import { oauthFormat } from '../../errors/oauth-format.js';
@@ -29,7 +35,9 @@ export function oauthEndpoints(services: Services) {
 
     app.get('/.well-known/oauth-authorization-server/oauth/:accountId', async (request) => {
       const accountId = await accountOf(services, request);
-      return authorizationServerMetadata(oauth.issuer(accountId), await oauth.catalogs.get(accountId));
+      return authorizationServerMetadata(oauth.issuer(accountId), await oauth.catalogs.get(accountId), {
+        requirePushedRequests: await requiresPushedRequests(services.storage, accountId),
+      });
     });
     // The authorization server's keys only (RFC 8725 §3.12): a resource server that validates
     // JWT access tokens with this set can never accept a Connect token.
@@ -41,6 +49,16 @@ export function oauthEndpoints(services: Services) {
     app.post('/oauth/:accountId/token', async (request) => {
       const accountId = accountIdParam(request);
       return tokenEndpoint(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/token`));
+    });
+    // RFC 9126: 201 with the request_uri that /authorize then takes instead of the parameters.
+    app.post('/oauth/:accountId/par', async (request, reply) => {
+      const accountId = accountIdParam(request);
+      const pushed = await pushAuthorizationRequest(
+        oauth,
+        accountId,
+        facts(request, `${oauth.issuer(accountId)}/par`),
+      );
+      return reply.status(201).send(pushed);
     });
     app.post('/oauth/:accountId/device_authorization', async (request) => {
       const accountId = accountIdParam(request);
@@ -56,14 +74,16 @@ export function oauthEndpoints(services: Services) {
       const accountId = await operatorAccountId(services.storage);
       return accountId === undefined ? {} : { accountId, issuer: oauth.issuer(accountId) };
     });
-    app.post('/oauth/:accountId/introspect', async (request) => {
+    app.post('/oauth/:accountId/introspect', async (request, reply) => {
       const accountId = accountIdParam(request);
-      return introspect(
-        oauth,
-        services.resourceServers,
-        accountId,
-        facts(request, `${oauth.issuer(accountId)}/introspect`),
-      );
+      const call = facts(request, `${oauth.issuer(accountId)}/introspect`);
+      if (!wantsSignedIntrospection(request.headers.accept)) {
+        return introspect(oauth, services.resourceServers, accountId, call);
+      }
+      // RFC 9701: the same answer, signed for the caller. Errors stay RFC 6749 JSON.
+      const { callerId, response } = await introspectFor(oauth, services.resourceServers, accountId, call);
+      const jwt = await signIntrospection(oauth.keys, accountId, oauth.issuer(accountId), callerId, response);
+      return reply.type(INTROSPECTION_JWT_MEDIA_TYPE).send(jwt);
     });
     // Grant management (grant-management.ts): a client, with an access token of the user's grant.
     app.get('/oauth/:accountId/grant-management/:grantId', async (request) =>

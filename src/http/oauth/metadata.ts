@@ -1,4 +1,5 @@
 import type { Catalog } from '../../domain/oauth/catalog.js';
+import { REQUEST_OBJECT_ALGORITHMS } from '../../domain/oauth/request-object.js';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
 
 /**
@@ -7,7 +8,11 @@ import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
  * which only the clients registered for them may ask for, nor the patterns (`vault:*:read`), whose
  * instances name vaults.
  */
-export function authorizationServerMetadata(issuer: string, catalog: Catalog) {
+export function authorizationServerMetadata(
+  issuer: string,
+  catalog: Catalog,
+  policy: { requirePushedRequests: boolean },
+) {
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
@@ -15,6 +20,8 @@ export function authorizationServerMetadata(issuer: string, catalog: Catalog) {
     introspection_endpoint: `${issuer}/introspect`,
     revocation_endpoint: `${issuer}/revoke`,
     device_authorization_endpoint: `${issuer}/device_authorization`,
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    require_pushed_authorization_requests: policy.requirePushedRequests,
     jwks_uri: `${issuer}/jwks.json`,
     scopes_supported: catalog.scopes.filter((s) => !s.exclusive && !s.name.includes('*')).map((s) => s.name),
     response_types_supported: ['code'],
@@ -39,6 +46,10 @@ export function authorizationServerMetadata(issuer: string, catalog: Catalog) {
       'private_key_jwt',
       'none',
     ],
+    // RFC 9101 request objects, accepted through the PAR endpoint only.
+    request_object_signing_alg_values_supported: REQUEST_OBJECT_ALGORITHMS,
+    // RFC 9701: introspection answers a signed JWT when asked for one.
+    introspection_signing_alg_values_supported: ['ES256'],
     authorization_response_iss_parameter_supported: true,
     // Grant management (grant-management.ts): query and revoke; no `grant_management_action`.
     grant_management_endpoint: `${issuer}/grant-management`,

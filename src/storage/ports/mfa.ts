@@ -56,10 +56,15 @@ export interface TotpStore {
   delete(userId: string): Promise<boolean>;
 }
 
-/** Account-wide sign-in policy; an account without a row has the defaults (MFA not required). */
+/**
+ * Account-wide sign-in policy; an account without a row has the defaults (MFA not required,
+ * authorization requests need not be pushed).
+ */
 export interface AccountPolicyRecord {
   accountId: string;
   requireMfa: boolean;
+  /** Authorization requests must come through the PAR endpoint (RFC 9126 §5). */
+  requirePushedRequests: boolean;
   updatedAt: string;
 }
 

@@ -331,6 +331,44 @@ export interface UsedJtiStore {
   purgeExpired(before: number): Promise<number>;
 }
 
+/**
+ * One pushed authorization request (RFC 9126): the `request_uri` handed to the client (stored
+ * as its SHA-256) and the parameters of the authorization request it stands for, validated when
+ * pushed. It is bound to the client that pushed it. The first use at the authorization endpoint
+ * `opens` it (and may move `expiresAt` on, to give the person time to sign in and approve); the
+ * one answer it gets (a code or an error) `consumes` it.
+ */
+export interface PushedRequestRecord {
+  id: string;
+  uriHash: Buffer;
+  accountId: string;
+  clientId: string;
+  /** The authorization request's parameters as a query string. */
+  parameters: string;
+  createdAt: string;
+  expiresAt: string;
+  openedAt: string | null;
+  consumedAt: string | null;
+}
+
+export interface PushedRequestStore {
+  insert(request: PushedRequestRecord): Promise<void>;
+  findByHash(uriHash: Buffer): Promise<PushedRequestRecord | undefined>;
+  /**
+   * The first use: sets `openedAt` to `at` and `expiresAt` to `until`, only while the request is
+   * unopened, unconsumed and unexpired at `at`; false otherwise (nothing changes).
+   */
+  open(id: string, at: string, until: string): Promise<boolean>;
+  /**
+   * Marks the request used; false when it already was or has expired at `at`. Atomic: of any
+   * number of concurrent consumptions, from any number of nodes, exactly one is true (one
+   * `UPDATE … WHERE consumed_at IS NULL AND expires_at > at`).
+   */
+  consume(id: string, at: string): Promise<boolean>;
+  /** Deletes requests that expired before `before`; returns how many. */
+  purgeExpired(before: string): Promise<number>;
+}
+
 export interface OAuthStores {
   readonly resourceServers: ResourceServerStore;
   readonly clients: ClientStore;
@@ -341,4 +379,5 @@ export interface OAuthStores {
   readonly loginSessions: LoginSessionStore;
   readonly loginAttempts: LoginAttemptStore;
   readonly usedJtis: UsedJtiStore;
+  readonly pushedRequests: PushedRequestStore;
 }

@@ -120,10 +120,21 @@ export function accountPolicyStore(db: Kysely<Database>): AccountPolicyStore {
         .selectAll()
         .where('account_id', '=', accountId)
         .executeTakeFirst();
-      return r && { accountId: r.account_id, requireMfa: r.require_mfa === 1, updatedAt: r.updated_at };
+      return (
+        r && {
+          accountId: r.account_id,
+          requireMfa: r.require_mfa === 1,
+          requirePushedRequests: r.require_pushed_requests === 1,
+          updatedAt: r.updated_at,
+        }
+      );
     },
     async put(p) {
-      const values = { require_mfa: p.requireMfa ? 1 : 0, updated_at: p.updatedAt };
+      const values = {
+        require_mfa: p.requireMfa ? 1 : 0,
+        require_pushed_requests: p.requirePushedRequests ? 1 : 0,
+        updated_at: p.updatedAt,
+      };
       await db
         .insertInto('account_policies')
         .values({ account_id: p.accountId, ...values })

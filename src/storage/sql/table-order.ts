@@ -42,6 +42,7 @@ export const TABLES_IN_FOREIGN_KEY_ORDER = [
   { name: 'account_policies', key: ['account_id'] },
   { name: 'mfa_challenges', key: ['id'] },
   { name: 'oauth_used_jtis', key: ['key'] },
+  { name: 'oauth_pushed_requests', key: ['id'] },
 ] as const satisfies readonly TableKey[];
 
 /**

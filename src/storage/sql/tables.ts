@@ -245,7 +245,13 @@ export interface Database {
     pending_for: string | null;
   };
   user_recovery_codes: { user_id: string; code_hash: Buffer; used_at: string | null };
-  account_policies: { account_id: string; require_mfa: number; updated_at: string };
+  account_policies: {
+    account_id: string;
+    require_mfa: number;
+    /** Added by migration 0020, default 0. */
+    require_pushed_requests: Generated<number>;
+    updated_at: string;
+  };
   mfa_challenges: {
     id: string;
     secret_hash: Buffer;
@@ -271,6 +277,17 @@ export interface Database {
     at: string;
   };
   connect_node_outboxes: { server_id: string; outbox_id: string; through: number };
+  oauth_pushed_requests: {
+    id: string;
+    uri_hash: Buffer;
+    account_id: string;
+    client_id: string;
+    parameters: string;
+    created_at: string;
+    expires_at: string;
+    opened_at: string | null;
+    consumed_at: string | null;
+  };
   oauth_used_jtis: {
     key: Buffer;
     /** Epoch milliseconds after which the key may be claimed again. */

@@ -4,7 +4,7 @@ import { REFRESH_TOKEN_TTL } from '../../../src/domain/oauth/token-issuer.js';
 
 /** What each table is purged up to, relative to now: the retention rules of purge.ts. */
 describe('purgeExpired', () => {
-  it('keeps tokens a day past expiry, codes as long as their first refresh token, device codes until expiry, throttle keys until forgotten, used jtis until expiry', async () => {
+  it('keeps tokens a day past expiry, codes as long as their first refresh token, device codes until expiry, throttle keys until forgotten, used jtis until expiry, pushed requests a day past expiry', async () => {
     const cutoffs: Record<string, string> = {};
     const record = (name: string) => ({
       purgeExpired: async (before: string | number) => {
@@ -22,6 +22,7 @@ describe('purgeExpired', () => {
         loginAttempts: record('loginAttempts') as never,
         mfaChallenges: record('mfaChallenges') as never,
         usedJtis: record('usedJtis') as never,
+        pushedRequests: record('pushedRequests') as never,
       },
       now,
     );
@@ -37,6 +38,8 @@ describe('purgeExpired', () => {
       mfaChallenges: new Date(now).toISOString(),
       // Epoch milliseconds: a record lives exactly as long as its assertion could be accepted.
       usedJtis: String(now),
+      // A day past expiry, so a late request_uri is told it expired rather than unknown.
+      pushedRequests: new Date(now - day).toISOString(),
     });
   });
 });

@@ -3,9 +3,13 @@ import {
   type AuthorizationRequest,
   RedirectableError,
   UntrustedRedirectError,
-  validateAuthorizationRequest,
 } from '../../../domain/oauth/authorization-request.js';
 import { approve, planConsent, reuseGrant } from '../../../domain/oauth/consent.js';
+import {
+  answerOnce,
+  type FrontChannelRequest,
+  frontChannelRequest,
+} from '../../../domain/oauth/pushed-authorization.js';
 import { REFRESH_TOKEN_TTL } from '../../../domain/oauth/token-issuer.js';
 import type { Services } from '../../../services.js';
 import { checkCsrf, field, formOf, type PageContext, pageContext } from './page-context.js';
@@ -21,9 +25,25 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
   const { storage } = services;
 
   /** Validates, or answers the error itself (page or redirect) and returns undefined. */
-  const validate = async (page: PageContext, query: string, reply: FastifyReply) => {
+  const validate = async (page: PageContext, query: string, reply: FastifyReply) =>
+    answeringErrors(page, reply, () =>
+      frontChannelRequest(storage, page.accountId, new URLSearchParams(query)),
+    );
+
+  /**
+   * The one answer of a pushed request (RFC 9126): false, with `invalid_request_uri` sent
+   * instead, when another answer to it was sent first.
+   */
+  const settle = async (page: PageContext, authz: FrontChannelRequest, reply: FastifyReply) =>
+    (await answeringErrors(page, reply, async () => {
+      await answerOnce(storage, authz);
+      return true;
+    })) === true;
+
+  /** Runs `step`, or answers its authorization error (page or redirect) and returns undefined. */
+  const answeringErrors = async <T>(page: PageContext, reply: FastifyReply, step: () => Promise<T>) => {
     try {
-      return await validateAuthorizationRequest(storage, page.accountId, new URLSearchParams(query));
+      return await step();
     } catch (error) {
       if (error instanceof UntrustedRedirectError) {
         sendPage(reply, 400, errorPage('This request cannot be completed', error.message));
@@ -51,15 +71,22 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
         error_description: description,
       });
     if (!page.session) {
-      if (authz.prompt === 'none') return deny('login_required', 'the user is not signed in');
+      if (authz.prompt === 'none') {
+        if (!(await settle(page, authz, reply))) return reply;
+        return deny('login_required', 'the user is not signed in');
+      }
       return reply.redirect(`${page.base}/login?${new URLSearchParams({ request: query })}`, 303);
     }
     const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
     if (!plan.needed) {
+      if (!(await settle(page, authz, reply))) return reply;
       const code = await reuseGrant(storage, authz, plan);
       return redirectToClient(reply, services, page, authz.redirectUri, authz.state, { code });
     }
-    if (authz.prompt === 'none') return deny('consent_required', 'the user has not approved this request');
+    if (authz.prompt === 'none') {
+      if (!(await settle(page, authz, reply))) return reply;
+      return deny('consent_required', 'the user has not approved this request');
+    }
     return showConsent(reply, page, authz, plan.items, query);
   });
 
@@ -77,6 +104,8 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
     const query = field(form, 'request') ?? '';
     const authz = await validate(page, query, reply);
     if (!authz) return reply;
+    // Whatever the form says, it is this request's one answer.
+    if (!(await settle(page, authz, reply))) return reply;
     const denied = () =>
       redirectToClient(reply, services, page, authz.redirectUri, authz.state, {
         error: 'access_denied',

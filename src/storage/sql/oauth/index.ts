@@ -7,6 +7,7 @@ import { deviceCodeStore } from './device-codes.js';
 import { grantStore } from './grants.js';
 import { loginAttemptStore } from './login-attempts.js';
 import { loginSessionStore } from './login-sessions.js';
+import { pushedRequestStore } from './pushed-requests.js';
 import { resourceServerStore } from './resource-servers.js';
 import { oauthTokenStore } from './tokens.js';
 import { usedJtiStore } from './used-jtis.js';
@@ -23,5 +24,6 @@ export function oauthStores(db: Kysely<Database>): OAuthStores {
     loginSessions: loginSessionStore(db),
     loginAttempts: loginAttemptStore(db),
     usedJtis: usedJtiStore(db),
+    pushedRequests: pushedRequestStore(db),
   };
 }
