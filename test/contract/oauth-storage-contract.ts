@@ -90,6 +90,7 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         grantTypes: ['authorization_code', 'refresh_token'],
         scopes: ['notes:read', 'vault:*:read'],
         createdAt: now,
+        dpopBoundAccessTokens: false,
         ...overrides,
       };
       await storage.clients.insert(c);
@@ -146,6 +147,7 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expiresAt: later,
         revokedAt: null,
         rotatedAt: null,
+        jkt: null,
         ...overrides,
       };
       await storage.oauthTokens.insert(t);

@@ -19,6 +19,10 @@ export const OAUTH_ERROR_CODES = [
   'authorization_pending',
   'slow_down',
   'expired_token',
+  /** RFC 9449 §5 and §7.1: the DPoP proof is missing, malformed, replayed or for another key. */
+  'invalid_dpop_proof',
+  /** RFC 9449 §8: the proof must carry the nonce of the `DPoP-Nonce` header sent with the error. */
+  'use_dpop_nonce',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -48,3 +52,5 @@ export const authorizationPending = (description: string) =>
   new OAuthError('authorization_pending', description);
 export const slowDown = (description: string) => new OAuthError('slow_down', description);
 export const expiredToken = (description: string) => new OAuthError('expired_token', description);
+export const invalidDPoPProof = (description: string) => new OAuthError('invalid_dpop_proof', description);
+export const useDPoPNonce = (description: string) => new OAuthError('use_dpop_nonce', description);

@@ -1,4 +1,5 @@
 import type { Catalog } from '../../domain/oauth/catalog.js';
+import { DPOP_ALGS } from '../../domain/oauth/dpop-proof.js';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
 
 /**
@@ -40,6 +41,7 @@ export function authorizationServerMetadata(issuer: string, catalog: Catalog) {
       'none',
     ],
     authorization_response_iss_parameter_supported: true,
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     prompt_values_supported: ['consent', 'none'],
   };
 }

@@ -81,6 +81,11 @@ export interface ClientRecord {
   /** The scopes this client may request: a subset of the catalog. */
   scopes: string[];
   createdAt: string;
+  /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: the client always proves possession of a key, so a
+   * token request without a DPoP proof is refused (a stolen client credential alone gets nothing).
+   */
+  dpopBoundAccessTokens: boolean;
 }
 
 export interface ClientStore {
@@ -170,6 +175,11 @@ export interface OAuthTokenRecord {
   revokedAt: string | null;
   /** Refresh tokens: when it was exchanged for a new one. Presenting it again is reuse. */
   rotatedAt: string | null;
+  /**
+   * The RFC 7638 JWK thumbprint of the DPoP key the token is bound to (RFC 9449): honoured only
+   * with a proof signed by that key. Null for a bearer token.
+   */
+  jkt: string | null;
 }
 
 export interface OAuthTokenStore {
