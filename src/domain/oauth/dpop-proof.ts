@@ -74,14 +74,14 @@ export class DPoPProofs {
     const nowSeconds = Math.floor(now / 1000);
     if (iat < nowSeconds - MAX_AGE_SECONDS || iat > nowSeconds + MAX_AHEAD_SECONDS) {
       throw invalidDPoPProof(
-        `the DPoP proof’s iat is not within ${MAX_AGE_SECONDS} s before and ${MAX_AHEAD_SECONDS} s after the server's time: make a new proof (and check the clock)`,
+        `the DPoP proof’s iat is not within ${MAX_AGE_SECONDS} s before and ${MAX_AHEAD_SECONDS} s after the server’s time: make a new proof (and check the clock)`,
       );
     }
     if (check.accessToken !== undefined) {
       const expected = createHash('sha256').update(check.accessToken).digest('base64url');
       if (payload.ath === undefined) {
         throw invalidDPoPProof(
-          'the DPoP proof has no ath: give the access token’s SHA-256 hash (RFC 9449 §4.2)',
+          'the DPoP proof has no ath: give the access token’s SHA-256 hash, base64url-encoded',
         );
       }
       if (payload.ath !== expected) {
