@@ -325,8 +325,9 @@ export interface LoginAttemptStore {
 }
 
 /**
- * One-time identifiers already used: the `jti`s of client assertions (RFC 7523 §3), shared by
- * every node over one database so an assertion replayed to another node is refused too. Keys are
+ * One-time identifiers already used: the `jti`s of client assertions (RFC 7523 §3) and of DPoP
+ * proofs (RFC 9449 §11.1), shared by every node over one database so an assertion or proof
+ * replayed to another node is refused too. Keys are
  * SHA-256 hashes; times are epoch milliseconds.
  */
 export interface UsedJtiStore {
