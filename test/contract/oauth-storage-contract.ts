@@ -363,7 +363,8 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
           grantTypes: ['client_credentials'],
         });
         const dpop = await client(accountId, { dpopBoundAccessTokens: true });
-        for (const c of [confidential, pub, jwt, dpop]) expect(await storage.clients.findById(c.id)).toEqual(c);
+        for (const c of [confidential, pub, jwt, dpop])
+          expect(await storage.clients.findById(c.id)).toEqual(c);
         expect((await storage.clients.list(accountId)).map((c) => c.id).sort()).toEqual(
           [confidential.id, pub.id, jwt.id, dpop.id].sort(),
         );
