@@ -19,11 +19,12 @@ export interface RequestFacts {
 /**
  * Verifies an access token presented to the built-in vault API, the way introspection would for
  * a resource server, but in process: registered by hash, an access token, active (not expired,
- * revoked or rotated away), signed by a key not withdrawn when it is a JWT, and issued for this audience — a token for another resource server is
- * refused (RFC 8707) — presented the way its binding asks (a DPoP-bound token only with a proof
- * of possession of its key, RFC 9449 §7) — and its user enabled (active-user.ts). Read on every request, so revoking
- * a grant or disabling the user ends its tokens at once. The user's vault permissions are read
- * fresh too: the token's scopes never outgrow the user.
+ * revoked or rotated away), signed by a key not withdrawn when it is a JWT, issued for this
+ * audience — a token for another resource server is refused (RFC 8707) — presented the way its
+ * binding asks (a DPoP-bound token only with a proof of possession of its key, RFC 9449 §7), and
+ * its user enabled (active-user.ts). Read on every request, so revoking a grant or disabling the
+ * user ends its tokens at once. The user's vault permissions are read fresh too: the token's
+ * scopes never outgrow the user.
  */
 export async function verifyVaultApiToken(
   stores: Pick<Stores, 'oauthTokens' | 'vaultAccess' | 'users'>,
