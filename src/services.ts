@@ -22,6 +22,8 @@ import { type ClientService, clientService } from './domain/oauth/client-service
 import { type ConnectedApplication, connectedApplications } from './domain/oauth/connected-apps.js';
 import type { OAuthDeps } from './domain/oauth/context.js';
 import { DeviceApproval } from './domain/oauth/device-approval.js';
+import { DPoPNonces } from './domain/oauth/dpop-nonce.js';
+import { DPoPProofs } from './domain/oauth/dpop-proof.js';
 import { type GrantService, grantService } from './domain/oauth/grant-service.js';
 import { type ResourceServerService, resourceServerService } from './domain/oauth/resource-server-service.js';
 import { type UserService, userService } from './domain/users/user-service.js';
@@ -99,6 +101,7 @@ export function buildServices(storage: Storage, keyring: Keyring, options: Servi
       keys: signingKeys,
       clientAuth: new ClientAuthenticator(storage),
       catalogs,
+      dpop: new DPoPProofs(storage, new DPoPNonces(keyring.purposeKey('keyhold/dpop-nonce/v1'))),
       issuer: (accountId) => `${options.publicUrl()}/oauth/${accountId}`,
     },
     signingKeys,

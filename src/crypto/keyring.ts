@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { aad, newDataKey, open, seal } from './envelope.js';
 import { deriveMacKey } from './mac.js';
 
@@ -20,6 +21,15 @@ export class Keyring {
   constructor(masterKey: Buffer, maxCached = 10_000) {
     this.#master = masterKey;
     this.#maxCached = maxCached;
+  }
+
+  /**
+   * A 256-bit key for one purpose, derived from the master key with HKDF under `label`: the same
+   * on every central node (they share the master key), never the master key itself, and a
+   * different key for every label.
+   */
+  purposeKey(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#master, Buffer.alloc(0), label, 32));
   }
 
   /** A fresh data key for a new vault, and its wrapped form to store. */

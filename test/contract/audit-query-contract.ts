@@ -256,6 +256,7 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
           grantTypes: ['authorization_code'],
           scopes: [],
           createdAt: now,
+          dpopBoundAccessTokens: false,
         });
         return id;
       };
@@ -277,6 +278,7 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
           expiresAt: '2999-01-01T00:00:00.000Z',
           revokedAt: null,
           rotatedAt: null,
+          jkt: null,
         });
         return id;
       };

@@ -87,6 +87,7 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
         grantTypes: ['authorization_code', 'refresh_token'],
         scopes: ['notes:read', 'notes:write'],
         createdAt: now,
+        dpopBoundAccessTokens: false,
       });
       const grant: GrantRecord = {
         id: newId(),
@@ -116,6 +117,7 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
       expiresAt: later,
       revokedAt: null,
       rotatedAt: null,
+      jkt: null,
       ...overrides,
     });
     /** Runs `n` calls at once, spread over the nodes; their outcomes in call order. */

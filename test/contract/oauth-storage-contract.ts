@@ -91,6 +91,7 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         grantTypes: ['authorization_code', 'refresh_token'],
         scopes: ['notes:read', 'vault:*:read'],
         createdAt: now,
+        dpopBoundAccessTokens: false,
         ...overrides,
       };
       await storage.clients.insert(c);
@@ -147,6 +148,7 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expiresAt: later,
         revokedAt: null,
         rotatedAt: null,
+        jkt: null,
         ...overrides,
       };
       await storage.oauthTokens.insert(t);
@@ -361,9 +363,11 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
           redirectUris: [],
           grantTypes: ['client_credentials'],
         });
-        for (const c of [confidential, pub, jwt]) expect(await storage.clients.findById(c.id)).toEqual(c);
+        const dpop = await client(accountId, { dpopBoundAccessTokens: true });
+        for (const c of [confidential, pub, jwt, dpop])
+          expect(await storage.clients.findById(c.id)).toEqual(c);
         expect((await storage.clients.list(accountId)).map((c) => c.id).sort()).toEqual(
-          [confidential.id, pub.id, jwt.id].sort(),
+          [confidential.id, pub.id, jwt.id, dpop.id].sort(),
         );
         expect(await storage.clients.findById(`kc-${newId()}`)).toBeUndefined();
       });
@@ -658,6 +662,16 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect(await storage.oauthTokens.findByHash(e.refresh.tokenHash)).toEqual(e.refresh);
         expect(await storage.oauthTokens.findByHash(e.appToken.tokenHash)).toEqual(e.appToken);
         expect(await storage.oauthTokens.findByHash(hash())).toBeUndefined();
+      });
+
+      it('stores the DPoP key thumbprint a token is bound to', async () => {
+        const e = await everything();
+        const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+        const bound = await token(e.grant, { userId: e.userId, grantId: e.grant.id, jkt });
+        const boundRefresh = await token(e.grant, { kind: 'refresh', grantId: e.grant.id, jkt });
+        expect(await storage.oauthTokens.findByHash(bound.tokenHash)).toEqual(bound);
+        expect(await storage.oauthTokens.findByHash(boundRefresh.tokenHash)).toEqual(boundRefresh);
+        expect((await storage.oauthTokens.findByHash(e.access.tokenHash))?.jkt).toBeNull();
       });
 
       it('rotates a refresh token exactly once', async () => {

@@ -165,6 +165,20 @@ describe('keyhold client', () => {
     expect(result.stdout).not.toContain('secret');
   });
 
+  it('create --dpop-bound-access-tokens registers a client that must prove a DPoP key, and says so', async () => {
+    const result = await kh(
+      cmd`client create ${'Bound'} --public --dpop-bound-access-tokens --redirect-uri http://127.0.0.1:7778/cb --scope vault:read`,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('DPoP:          required (every token request needs a proof)');
+    const listed =
+      await json<{ clientId: string; name: string; dpopBoundAccessTokens: boolean }[]>(cmd`client list`);
+    const bound = listed.find((c) => c.name === 'Bound');
+    expect(bound?.dpopBoundAccessTokens).toBe(true);
+    expect(listed.find((c) => c.name === 'Desktop')?.dpopBoundAccessTokens).toBe(false);
+    expect((await kh(cmd`client delete ${bound?.clientId ?? ''}`)).code).toBe(0);
+  });
+
   it('create with a misspelled scope exits non-zero and names the near-miss', async () => {
     const typo = failure(await kh(cmd`client create Typo --redirect-uri ${CALLBACK} --scope billing:raed`));
     expect(typo).toBe('keyhold: scope `billing:raed` is not in the catalog (did you mean `billing:read`?)');

@@ -22,6 +22,7 @@ export async function privateKeyJwtClient(stores: Pick<Stores, 'clients'>, accou
     grantTypes: ['client_credentials'],
     scopes: [],
     createdAt: new Date().toISOString(),
+    dpopBoundAccessTokens: false,
   };
   await stores.clients.insert(client);
   const assertion = (jti = newId()) =>

@@ -70,6 +70,7 @@ describe('GET /api/admin/audit: who acted', () => {
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
       revokedAt: null,
       rotatedAt: null,
+      jkt: null,
     });
     const connectTokenId = ctoken.id as string;
     await actBy(as('user', alice.id, 'session1'));

@@ -115,11 +115,13 @@ describe('each family answers in its shape', () => {
     expect(badJson.json()).toEqual({ status: 400, message: expect.any(String) });
   });
 
-  it('/api/v1: {status, message}, with the bearer challenge', async () => {
+  it('/api/v1: {status, message}, with the bearer and DPoP challenges', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/vaults' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ status: 401, message: expect.stringContaining('Bearer') });
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="keyhold", error="invalid_token"');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="keyhold", error="invalid_token", DPoP algs="ES256 EdDSA Ed25519 RS256 PS256"',
+    );
   });
 
   it('OAuth token endpoint: {error, error_description}', async () => {

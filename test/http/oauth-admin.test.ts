@@ -357,6 +357,7 @@ describe('scopes/check', () => {
       grantTypes: ['authorization_code'],
       scopes: ['Vault:Read'],
       createdAt: new Date().toISOString(),
+      dpopBoundAccessTokens: false,
     });
     const result = (await api.get('/scopes/check')).json();
     expect(result.ok).toBe(false);
@@ -404,6 +405,7 @@ describe('grants', () => {
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
       revokedAt: null,
       rotatedAt: null,
+      jkt: null,
     });
     return { userId: user.id as string, grantId, token };
   }

@@ -171,6 +171,7 @@ describe('GET /grants/mine', () => {
         expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
         revokedAt: null,
         rotatedAt: null,
+        jkt: null,
       });
     }
     return id;

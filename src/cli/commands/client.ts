@@ -42,6 +42,7 @@ const describe = (c: ClientView): string =>
     `  grant types:   ${c.grantTypes.join(', ')}`,
     `  redirect URIs: ${c.redirectUris.length > 0 ? c.redirectUris.join(' ') : '(none)'}`,
     `  scopes:        ${c.scopes.length > 0 ? c.scopes.join(' ') : '(none: every common scope)'}`,
+    ...(c.dpopBoundAccessTokens ? ['  DPoP:          required (every token request needs a proof)'] : []),
     `  created:       ${c.createdAt}`,
   ].join('\n');
 
@@ -52,6 +53,7 @@ interface CreateOptions extends RemoteOptions {
   grantType?: string[];
   authMethod?: string;
   jwks?: string;
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** `keyhold client …`: the applications (OAuth clients) that may ask users for access. */
@@ -87,7 +89,11 @@ export function registerClient(program: Command): void {
         '--auth-method <method>',
         `${CLIENT_AUTH_METHODS.join(', ')} (default: none for --public, private_key_jwt with --jwks, else client_secret_basic)`,
       )
-      .option('--jwks <file>', 'JSON file with the public JWK Set of a private_key_jwt client'),
+      .option('--jwks <file>', 'JSON file with the public JWK Set of a private_key_jwt client')
+      .option(
+        '--dpop-bound-access-tokens',
+        'require DPoP (RFC 9449) at every token request: tokens bound to the key of the client’s proof',
+      ),
   ).action(async (name: string, opts: CreateOptions) => {
     const grantTypes = opts.grantType?.map((g) => oneOf('--grant-type', g, GRANT_TYPES));
     const authMethod =
@@ -102,6 +108,7 @@ export function registerClient(program: Command): void {
       ...(grantTypes === undefined ? {} : { grantTypes }),
       ...(authMethod === undefined ? {} : { authMethod }),
       ...(opts.jwks === undefined ? {} : { jwks: readJwks(opts.jwks) }),
+      ...(opts.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
     };
     const created = await clientFor(opts).request<ClientView & { clientSecret?: string }>(
       'POST',

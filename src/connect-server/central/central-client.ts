@@ -4,6 +4,17 @@ import type { FullItem, ItemSummary, WriteReceipt } from '../../domain/items/ite
 import type { VaultView } from '../../domain/vaults/vault-service.js';
 import type { AuditEvent } from '../../storage/ports.js';
 
+/** An access token as the user vault API received it: its scheme, the DPoP proof, the request line. */
+export interface PresentedToken {
+  scheme: 'Bearer' | 'DPoP';
+  token: string;
+  /** The `DPoP` header, if any (several are joined by commas). */
+  proof: string | undefined;
+  method: string;
+  /** The request path, without the query. */
+  path: string;
+}
+
 /**
  * One Connect API call as the central service needs to see it: the caller's bearer token (the
  * central service verifies it again, so revocation is immediate) and the request facts for the
@@ -11,6 +22,11 @@ import type { AuditEvent } from '../../storage/ports.js';
  */
 export interface ConnectCall {
   token: string;
+  /**
+   * How the caller of the user vault API presented its token, for DPoP (RFC 9449 §7). Only
+   * `/api/v1` sets it: a Connect listener's calls never carry it, so it never travels over RPC.
+   */
+  presented?: PresentedToken;
   requestId: string;
   ip: string | null;
   userAgent: string | null;

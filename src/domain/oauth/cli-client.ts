@@ -58,5 +58,6 @@ export function cliClientRecord(accountId: string, createdAt: string): ClientRec
     // Its one scope is outside the catalog: the device grant sets it (device-authorization.ts).
     scopes: [],
     createdAt,
+    dpopBoundAccessTokens: false,
   };
 }

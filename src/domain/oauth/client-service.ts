@@ -23,6 +23,8 @@ export interface ClientInput {
   public: boolean;
   /** Public keys (JWK Set JSON) of a private_key_jwt client. */
   jwks?: string;
+  /** RFC 9449 §5.2: token requests without a DPoP proof are refused. Default false. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 export interface ClientView {
@@ -33,6 +35,8 @@ export interface ClientView {
   grantTypes: GrantType[];
   scopes: string[];
   createdAt: string;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
 }
 
 export interface ClientService {
@@ -60,6 +64,7 @@ export const clientView = (c: ClientRecord): ClientView => ({
   grantTypes: c.grantTypes,
   scopes: c.scopes,
   createdAt: c.createdAt,
+  dpopBoundAccessTokens: c.dpopBoundAccessTokens,
 });
 
 export function clientService(storage: Storage): ClientService {
@@ -108,6 +113,7 @@ export function clientService(storage: Storage): ClientService {
         grantTypes,
         scopes,
         createdAt: new Date().toISOString(),
+        dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
       };
       await storage.transaction(async (tx) => {
         await tx.clients.insert(client);

@@ -4,6 +4,7 @@ import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 import type { CatalogCache } from './catalog.js';
 import type { ClientAuthenticator } from './client-auth.js';
+import type { DPoPProofs } from './dpop-proof.js';
 
 /** What every authorization-server operation needs. */
 export interface OAuthDeps {
@@ -11,6 +12,8 @@ export interface OAuthDeps {
   keys: SigningKeys;
   clientAuth: ClientAuthenticator;
   catalogs: CatalogCache;
+  /** DPoP proofs (RFC 9449) and the server's nonces. */
+  dpop: DPoPProofs;
   /** The issuer identifier of an account's authorization server (exact, no trailing slash). */
   issuer(accountId: string): string;
 }
@@ -24,6 +27,8 @@ export interface CallFacts {
   form: URLSearchParams;
   /** The endpoint's own URL, an accepted `aud` of client assertions besides the issuer. */
   endpointUrl: string;
+  /** The `DPoP` header (RFC 9449), as received; several are joined by commas. */
+  dpop?: string | undefined;
 }
 
 /** The context of a client acting at the token endpoint (for itself or a user). */

@@ -17,11 +17,17 @@ export function redeemAuthorizationCode(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,
+  jkt: string | null,
 ): Promise<TokenResponse> {
-  return redeemAgainIfNarrowed(() => redeemOnce(deps, client, facts));
+  return redeemAgainIfNarrowed(() => redeemOnce(deps, client, facts, jkt));
 }
 
-async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFacts): Promise<TokenResponse> {
+async function redeemOnce(
+  deps: OAuthDeps,
+  client: ClientRecord,
+  facts: CallFacts,
+  jkt: string | null,
+): Promise<TokenResponse> {
   const { form } = facts;
   const code = form.get('code');
   const verifier = form.get('code_verifier');
@@ -72,6 +78,7 @@ async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFact
     resource,
     scopes,
     withRefreshToken: client.grantTypes.includes('refresh_token'),
+    jkt,
   });
   return deps.storage.transaction(async (tx) => {
     // Consumed inside the transaction that registers: two racing redemptions cannot both win.

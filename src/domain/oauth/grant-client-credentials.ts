@@ -11,6 +11,7 @@ export async function issueClientCredentials(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,
+  jkt: string | null,
 ): Promise<TokenResponse> {
   const catalog = await deps.catalogs.get(client.accountId);
   const resources = facts.form.getAll('resource');
@@ -34,6 +35,7 @@ export async function issueClientCredentials(
     resource,
     scopes,
     withRefreshToken: false,
+    jkt,
   });
   return deps.storage.transaction((tx) => registerTokens(tx, ctx, minted));
 }

@@ -25,6 +25,7 @@ export async function redeemDeviceCode(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,
+  jkt: string | null,
 ): Promise<TokenResponse> {
   const presented = facts.form.get('device_code');
   if (!presented) throw invalidRequest('device_code is missing');
@@ -65,6 +66,7 @@ export async function redeemDeviceCode(
     resource: ADMIN_API,
     scopes: record.scopes,
     withRefreshToken: true,
+    jkt,
   });
   const ctx = clientContext(client.accountId, client.id, facts);
   return deps.storage.transaction(async (tx) => {

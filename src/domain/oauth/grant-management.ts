@@ -73,6 +73,10 @@ async function grantOfToken(
     (await signatureStands(deps.keys, facts.token)) &&
     (await activeUser(deps.storage, accountId, token.userId)).active;
   if (!valid) throw invalidToken('the access token is not valid');
+  // A DPoP-bound token is never accepted as a bearer token (RFC 9449 §7.1), and this endpoint
+  // takes no proof.
+  if (token.jkt !== null)
+    throw invalidToken('the access token is DPoP-bound: grant management takes bearer tokens only');
   const grant = isId(grantId) ? await deps.storage.grants.get(accountId, grantId) : undefined;
   if (!grant || grant.clientId !== token.clientId || grant.userId !== token.userId) {
     throw notFound(`grant ${grantId} not found`);

@@ -5,6 +5,7 @@ import { activeUser } from '../users/active-user.js';
 import { ADMIN_API_RESOURCE } from './cli-client.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { cliScopes } from './device-authorization.js';
+import { requireSameKey } from './dpop-binding.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
 import { requireSameResource, resolveScopes } from './requested-scopes.js';
@@ -19,11 +20,17 @@ export function redeemRefreshToken(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,
+  jkt: string | null,
 ): Promise<TokenResponse> {
-  return redeemAgainIfNarrowed(() => redeemOnce(deps, client, facts));
+  return redeemAgainIfNarrowed(() => redeemOnce(deps, client, facts, jkt));
 }
 
-async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFacts): Promise<TokenResponse> {
+async function redeemOnce(
+  deps: OAuthDeps,
+  client: ClientRecord,
+  facts: CallFacts,
+  jkt: string | null,
+): Promise<TokenResponse> {
   const { form } = facts;
   const presented = form.get('refresh_token');
   if (!presented) throw invalidRequest('refresh_token is missing');
@@ -32,6 +39,8 @@ async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFact
   if (record?.kind !== 'refresh' || record.clientId !== client.id || record.revokedAt !== null) {
     throw invalidGrant('the refresh token is invalid, expired or revoked');
   }
+  // A bound token is of no use, not even to reveal reuse, without its key (RFC 9449 §5).
+  requireSameKey(record, jkt);
   const ctx = clientContext(client.accountId, client.id, facts);
   if (record.rotatedAt !== null) {
     await revokeGrant(deps, ctx, record.grantId);
@@ -65,6 +74,7 @@ async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFact
     resource,
     scopes,
     withRefreshToken: true,
+    jkt,
   });
   return deps.storage.transaction(async (tx) => {
     if (!(await tx.oauthTokens.rotate(record.id, now))) {

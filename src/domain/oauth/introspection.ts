@@ -22,7 +22,10 @@ export type IntrospectionResponse =
       exp: number;
       iat: number;
       jti: string;
-      token_type: 'Bearer' | 'refresh_token';
+      /** `DPoP` for a DPoP-bound access token (RFC 9449 §6.2). */
+      token_type: 'Bearer' | 'DPoP' | 'refresh_token';
+      /** The thumbprint of the key a bound token is bound to (RFC 9449 §6.2). */
+      cnf?: { jkt: string };
     };
 
 const INACTIVE = { active: false } as const;
@@ -89,7 +92,8 @@ async function answerFor(
     exp: Math.floor(Date.parse(record.expiresAt) / 1000),
     iat: Math.floor(Date.parse(record.createdAt) / 1000),
     jti: record.id,
-    token_type: record.kind === 'access' ? 'Bearer' : 'refresh_token',
+    token_type: record.kind === 'refresh' ? 'refresh_token' : record.jkt === null ? 'Bearer' : 'DPoP',
+    ...(record.jkt === null ? {} : { cnf: { jkt: record.jkt } }),
   };
 }
 

@@ -25,6 +25,10 @@ export const OAUTH_ERROR_CODES = [
   'invalid_request_object',
   'invalid_request_uri',
   'request_not_supported',
+  /** RFC 9449 §5 and §7.1: the DPoP proof is missing, malformed, replayed or for another key. */
+  'invalid_dpop_proof',
+  /** RFC 9449 §8: the proof must carry the nonce of the `DPoP-Nonce` header sent with the error. */
+  'use_dpop_nonce',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -62,3 +66,5 @@ export const invalidToken = (description: string) => new OAuthError('invalid_tok
 export const invalidRequestObject = (description: string) =>
   new OAuthError('invalid_request_object', description);
 export const invalidRequestUri = (description: string) => new OAuthError('invalid_request_uri', description);
+export const invalidDPoPProof = (description: string) => new OAuthError('invalid_dpop_proof', description);
+export const useDPoPNonce = (description: string) => new OAuthError('use_dpop_nonce', description);

@@ -1,5 +1,6 @@
 import { type ClientRecord, DEVICE_CODE_GRANT, type GrantType } from '../../storage/ports.js';
 import type { CallFacts, OAuthDeps } from './context.js';
+import { requireKeyWhereRegistered, tokenRequestKey } from './dpop-binding.js';
 import { redeemAuthorizationCode } from './grant-authorization-code.js';
 import { issueClientCredentials } from './grant-client-credentials.js';
 import { redeemDeviceCode } from './grant-device-code.js';
@@ -11,7 +12,7 @@ import type { TokenResponse } from './token-issuer.js';
 /** The grants this server implements; implicit and password are refused by name (RFC 9700). */
 const GRANTS: Record<
   GrantType,
-  (deps: OAuthDeps, client: ClientRecord, facts: CallFacts) => Promise<TokenResponse>
+  (deps: OAuthDeps, client: ClientRecord, facts: CallFacts, jkt: string | null) => Promise<TokenResponse>
 > = {
   authorization_code: redeemAuthorizationCode,
   refresh_token: redeemRefreshToken,
@@ -20,8 +21,9 @@ const GRANTS: Record<
 };
 
 /**
- * `POST /token`, as ordered steps: refuse repeated parameters, know the grant type,
- * authenticate the client, check it may use the grant, then run the grant.
+ * `POST /token`, as ordered steps: refuse repeated parameters, know the grant type, check the
+ * DPoP proof if any, authenticate the client, check it may use the grant (and must use DPoP),
+ * then run the grant, binding its tokens to the proof's key.
  */
 export async function tokenEndpoint(
   deps: OAuthDeps,
@@ -37,6 +39,7 @@ export async function tokenEndpoint(
       `grant_type ${grantType} is not supported; use authorization_code, refresh_token, client_credentials or ${DEVICE_CODE_GRANT}`,
     );
   }
+  const jkt = await tokenRequestKey(deps, accountId, facts);
   const client = await deps.clientAuth.authenticate(accountId, facts, [
     deps.issuer(accountId),
     facts.endpointUrl,
@@ -45,5 +48,6 @@ export async function tokenEndpoint(
   if (!client.grantTypes.includes(grant)) {
     throw unauthorizedClient(`client ${client.id} is not registered for the ${grant} grant`);
   }
-  return GRANTS[grant](deps, client, facts);
+  requireKeyWhereRegistered(client, jkt);
+  return GRANTS[grant](deps, client, facts, jkt);
 }

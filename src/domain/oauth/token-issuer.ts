@@ -10,7 +10,8 @@ import type { ResourceServerInfo } from './catalog.js';
 /** The RFC 6749 §5.1 token response. `scope` is always present. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound to a DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   refresh_token?: string;
@@ -28,6 +29,12 @@ export interface IssueRequest {
   resource: ResourceServerInfo;
   scopes: string[];
   withRefreshToken: boolean;
+  /**
+   * The thumbprint of the DPoP key the request proved (RFC 9449), or null. The access token is
+   * bound to it; so is the refresh token of a public client, which has no other sender constraint
+   * (a confidential client's refresh token is bound to its client authentication, §5).
+   */
+  jkt: string | null;
 }
 
 export const ACCESS_TOKEN_PREFIX = 'khat';
@@ -72,6 +79,7 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
     revokedAt: null,
     rotatedAt: null,
   };
+  const refreshJkt = request.client.authMethod === 'none' ? request.jkt : null;
   const records: OAuthTokenRecord[] = [
     {
       ...base,
@@ -79,6 +87,7 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
       tokenHash: hashSecret(accessToken),
       kind: 'access',
       expiresAt: new Date((now + ttl) * 1000).toISOString(),
+      jkt: request.jkt,
     },
   ];
   let refreshToken: string | undefined;
@@ -90,13 +99,14 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
       tokenHash: hashSecret(refreshToken),
       kind: 'refresh',
       expiresAt: new Date((now + REFRESH_TOKEN_TTL) * 1000).toISOString(),
+      jkt: refreshJkt,
     });
   }
   return {
     records,
     response: {
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: request.jkt === null ? 'Bearer' : 'DPoP',
       expires_in: ttl,
       scope: request.scopes.join(' '),
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
@@ -123,7 +133,11 @@ export async function registerTokens(
   return minted.response;
 }
 
-/** RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope. */
+/**
+ * RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope; and, for a
+ * DPoP-bound token, `cnf.jkt` (RFC 9449 §6.1), so a resource server verifying it locally knows
+ * which key's proof to ask for.
+ */
 async function signAccessToken(
   keys: SigningKeys,
   request: IssueRequest,
@@ -131,7 +145,11 @@ async function signAccessToken(
   now: number,
 ): Promise<string> {
   const signer = await keys.signer(request.client.accountId, 'oauth');
-  return new SignJWT({ client_id: request.client.id, scope: request.scopes.join(' ') })
+  return new SignJWT({
+    client_id: request.client.id,
+    scope: request.scopes.join(' '),
+    ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
+  })
     .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
     .setIssuer(request.issuer)
     .setSubject(request.userId ?? request.client.id)

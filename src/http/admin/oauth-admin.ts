@@ -74,6 +74,8 @@ const createClientBody = z.strictObject({
       `must be at most ${MAX_JWKS_LENGTH} bytes of JSON`,
     )
     .optional(),
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens: z.boolean().default(false),
 });
 
 /**

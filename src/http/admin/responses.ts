@@ -345,6 +345,9 @@ export const oauthClient = z
     grantTypes: z.array(z.enum(GRANT_TYPES)),
     scopes: z.array(z.string()),
     createdAt: time,
+    dpopBoundAccessTokens: z.boolean().meta({
+      description: 'RFC 9449 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused.',
+    }),
   })
   .meta({ id: 'OAuthClient' });
 export const createdOAuthClient = oauthClient

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ConnectCall } from '../../connect-server/central/central-client.js';
+import type { ConnectCall, PresentedToken } from '../../connect-server/central/central-client.js';
 import { bounded, MAX_USER_AGENT } from '../../domain/audit/bounds.js';
 import { bearerToken } from '../bearer.js';
 
@@ -16,6 +16,8 @@ export interface ConnectRequest {
   /** The parsed body: JSON for JSON routes, a Buffer for upload routes, undefined when none came. */
   body: unknown;
   ip: string | null;
+  /** The user vault API's token as presented (DPoP or Bearer); unset on a Connect listener. */
+  presented?: PresentedToken;
 }
 
 /**
@@ -25,10 +27,11 @@ export interface ConnectRequest {
  * sends it over RPC): a long one is truncated, never refused.
  */
 export const connectCall = (request: ConnectRequest): ConnectCall => ({
-  token: bearerToken(request) ?? '',
+  token: request.presented?.token ?? bearerToken(request) ?? '',
   requestId: request.id,
   ip: request.ip,
   userAgent: bounded(request.headers['user-agent'], MAX_USER_AGENT),
+  ...(request.presented ? { presented: request.presented } : {}),
 });
 
 /** What a route answers; written by the dispatcher with the headers every response carries. */

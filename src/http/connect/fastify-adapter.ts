@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { connectFormat } from '../../errors/connect-format.js';
 import { answerErrors } from '../error-handler.js';
+import { presentedToken } from '../presented-token.js';
 import type { ConnectReply, ConnectRequest } from './exchange.js';
 import { checkMediaType } from './media-types.js';
 import type { ConnectRoutes } from './routes.js';
@@ -9,7 +10,8 @@ import type { ConnectRoutes } from './routes.js';
  * Serves Connect routes from a Fastify app (the user vault API, `/api/v1/…`, lives on the
  * central service's Fastify server), with Connect's `{status, message}` error shape: the same
  * route code, the same answers as on a Connect listener. A path that matches no route is the
- * app's: `{status, code, message}`, like every unknown route of the central service.
+ * app's: `{status, code, message}`, like every unknown route of the central service. A call
+ * carries the token as presented, Bearer or DPoP (the vault API honours both, RFC 9449 §7).
  */
 export function mountConnectRoutes(app: FastifyInstance, routes: ConnectRoutes): void {
   app.setErrorHandler(answerErrors(connectFormat));
@@ -40,4 +42,5 @@ const connectRequest = (request: FastifyRequest): ConnectRequest => ({
   query: request.query as Record<string, string | string[]>,
   body: request.body,
   ip: request.ip,
+  presented: presentedToken(request),
 });

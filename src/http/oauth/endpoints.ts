@@ -46,8 +46,10 @@ export function oauthEndpoints(services: Services) {
       reply.header('cache-control', 'public, max-age=300');
       return jwks;
     });
-    app.post('/oauth/:accountId/token', async (request) => {
+    app.post('/oauth/:accountId/token', async (request, reply) => {
       const accountId = accountIdParam(request);
+      // RFC 9449 §8: a fresh nonce with every answer, error or not, for the client's next proof.
+      reply.header('dpop-nonce', oauth.dpop.nonces.current(accountId));
       return tokenEndpoint(oauth, accountId, facts(request, `${oauth.issuer(accountId)}/token`));
     });
     // RFC 9126: 201 with the request_uri that /authorize then takes instead of the parameters.
@@ -126,5 +128,6 @@ function facts(request: FastifyRequest, endpointUrl: string): CallFacts {
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
     endpointUrl,
+    dpop: request.headers.dpop as string | undefined,
   };
 }

@@ -1,4 +1,5 @@
 import type { Catalog } from '../../domain/oauth/catalog.js';
+import { DPOP_ALGS } from '../../domain/oauth/dpop-proof.js';
 import { REQUEST_OBJECT_ALGORITHMS } from '../../domain/oauth/request-object.js';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
 
@@ -54,6 +55,7 @@ export function authorizationServerMetadata(
     // Grant management (grant-management.ts): query and revoke; no `grant_management_action`.
     grant_management_endpoint: `${issuer}/grant-management`,
     grant_management_action_required: false,
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     prompt_values_supported: ['consent', 'none'],
   };
 }

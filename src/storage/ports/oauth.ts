@@ -81,6 +81,11 @@ export interface ClientRecord {
   /** The scopes this client may request: a subset of the catalog. */
   scopes: string[];
   createdAt: string;
+  /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: the client always proves possession of a key, so a
+   * token request without a DPoP proof is refused (a stolen client credential alone gets nothing).
+   */
+  dpopBoundAccessTokens: boolean;
 }
 
 export interface ClientStore {
@@ -170,6 +175,11 @@ export interface OAuthTokenRecord {
   revokedAt: string | null;
   /** Refresh tokens: when it was exchanged for a new one. Presenting it again is reuse. */
   rotatedAt: string | null;
+  /**
+   * The RFC 7638 JWK thumbprint of the DPoP key the token is bound to (RFC 9449): honoured only
+   * with a proof signed by that key. Null for a bearer token.
+   */
+  jkt: string | null;
 }
 
 export interface OAuthTokenStore {
@@ -315,8 +325,9 @@ export interface LoginAttemptStore {
 }
 
 /**
- * One-time identifiers already used: the `jti`s of client assertions (RFC 7523 §3), shared by
- * every node over one database so an assertion replayed to another node is refused too. Keys are
+ * One-time identifiers already used: the `jti`s of client assertions (RFC 7523 §3) and of DPoP
+ * proofs (RFC 9449 §11.1), shared by every node over one database so an assertion or proof
+ * replayed to another node is refused too. Keys are
  * SHA-256 hashes; times are epoch milliseconds.
  */
 export interface UsedJtiStore {

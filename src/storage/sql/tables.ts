@@ -158,6 +158,8 @@ export interface Database {
     grant_types: string;
     scopes: string;
     created_at: string;
+    /** 1: every token request must carry a DPoP proof (RFC 9449 §5.2). */
+    dpop_bound_access_tokens: number;
   };
   oauth_grants: {
     id: string;
@@ -216,6 +218,8 @@ export interface Database {
     expires_at: string;
     revoked_at: string | null;
     rotated_at: string | null;
+    /** The RFC 7638 thumbprint of the DPoP key the token is bound to; null for a bearer token. */
+    jkt: string | null;
   };
   login_attempts: {
     key: Buffer;

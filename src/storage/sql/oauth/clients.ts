@@ -16,6 +16,7 @@ export function clientStore(db: Kysely<Database>): ClientStore {
     grantTypes: JSON.parse(r.grant_types) as GrantType[],
     scopes: JSON.parse(r.scopes) as string[],
     createdAt: r.created_at,
+    dpopBoundAccessTokens: r.dpop_bound_access_tokens === 1,
   });
   return {
     async insert(c) {
@@ -32,6 +33,7 @@ export function clientStore(db: Kysely<Database>): ClientStore {
           grant_types: JSON.stringify(c.grantTypes),
           scopes: JSON.stringify(c.scopes),
           created_at: c.createdAt,
+          dpop_bound_access_tokens: c.dpopBoundAccessTokens ? 1 : 0,
         })
         .execute();
     },

@@ -18,6 +18,7 @@ const TOKEN_COLUMNS = [
   'expires_at',
   'revoked_at',
   'rotated_at',
+  'jkt',
 ] as const;
 
 export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
@@ -47,6 +48,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         expires_at: t.expiresAt,
         revoked_at: t.revokedAt,
         rotated_at: t.rotatedAt,
+        jkt: t.jkt,
       });
     },
     async findByHash(tokenHash) {
@@ -71,6 +73,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         expiresAt: r.expires_at,
         revokedAt: r.revoked_at,
         rotatedAt: r.rotated_at,
+        jkt: r.jkt,
       };
       return record;
     },
