@@ -114,19 +114,21 @@ describe('group commit on SQLite', () => {
     expect(synchronous()).toBe(2);
   });
 
-  it('commits the next batch while the previous one waits for its sync', async () => {
+  it('runs no other statement on the connection until the sync is done', async () => {
     const { unit, syncs } = grouped();
-    const insert = (a: number) => unit(inserting(a));
-    const first = insert(1);
+    const first = unit(inserting(1));
     await untilSyncs(syncs, 1);
-    const second = insert(2);
-    await untilSyncs(syncs, 2);
-    expect(committedRows()).toEqual([1, 2]);
-    syncs[1]?.resolve();
-    expect(await second).toBe(2);
-    expect(await settled(first)).toBe('pending');
+    // A read and the next batch wait: they would see the first batch before it is durable.
+    const read = db.selectFrom('t').select('a').execute();
+    const second = unit(inserting(2));
+    expect(await settled(read)).toBe('pending');
+    expect(syncs).toHaveLength(1);
     syncs[0]?.resolve();
     expect(await first).toBe(1);
+    expect(await read).toEqual([{ a: 1 }]);
+    await untilSyncs(syncs, 2);
+    syncs[1]?.resolve();
+    expect(await second).toBe(2);
   });
 
   it('syncs the WAL file of a real database, and refuses once closed', async () => {

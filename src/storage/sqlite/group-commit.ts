@@ -28,14 +28,11 @@ const MAX_BATCH = 256;
  * FULL for everything else, and the units are answered once `durable` says the log is on disk.
  * With FULL the COMMIT itself waited for the fsync — on the event loop, stalling every request
  * for as long (3–5 ms a commit on the test machine, a seventh of an item create's main-thread
- * time). Meanwhile the next batch may already run: the sync it asks for covers its own frames
- * and every earlier one.
- *
- * Between its COMMIT and the sync, a batch's rows are visible to this process's readers before
- * they are durable, which synchronous=FULL never allowed. No answer depends on that: a write is
- * acknowledged only after its sync, and an audited read of the rows commits its event through
- * the audit writer (synchronous=FULL, the same log) after them, so its answer waits for a sync
- * that covers them too.
+ * time). Now the event loop goes on (parsing, validating, sealing the next requests) while the
+ * connection stays held until the sync is done: no statement of this process, read or write,
+ * runs between the COMMIT and its sync, so nothing here can see or pass on (to a reader, to the
+ * replica stream of a standalone node) rows that a power loss could still take back — what FULL
+ * guaranteed, kept.
  */
 export function groupCommitTransactions(
   db: Kysely<Database>,
@@ -87,28 +84,25 @@ export function groupCommitTransactions(
     const batch = queue.slice(0, MAX_BATCH);
     queue = queue.slice(batch.length);
     try {
-      // The connection is held from the first pragma to the last: no other statement runs on it
-      // while it is at NORMAL. (SQLite refuses to change `synchronous` inside a transaction.)
+      // The connection is held from the first pragma to the end of the sync: no other statement
+      // runs on it while it is at NORMAL (SQLite refuses to change `synchronous` inside a
+      // transaction), nor sees the batch before it is durable.
       const outcomes = await db.connection().execute(async (conn) => {
         await sql`pragma synchronous = NORMAL`.execute(conn);
+        let committed: Outcome[];
         try {
-          return await commit(conn, batch);
+          committed = await commit(conn, batch);
         } finally {
           await sql`pragma synchronous = FULL`.execute(conn);
         }
+        await durable();
+        return committed;
       });
-      // Not awaited: the next batch may commit while this one's sync runs.
-      durable().then(
-        () =>
-          batch.forEach((unit, i) => {
-            const outcome = outcomes[i];
-            if (outcome?.ok) unit.resolve(outcome.value);
-            else unit.reject(outcome ? outcome.error : new Error('transaction did not run'));
-          }),
-        (error: unknown) => {
-          for (const unit of batch) unit.reject(error);
-        },
-      );
+      batch.forEach((unit, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) unit.resolve(outcome.value);
+        else unit.reject(outcome ? outcome.error : new Error('transaction did not run'));
+      });
     } catch (error) {
       for (const unit of batch) unit.reject(error);
     } finally {
