@@ -7,25 +7,43 @@ import type {
   ItemVersionRecord,
   TrashedItemRow,
 } from '../ports.js';
-import { precompiled, type RunIfFree } from './precompiled.js';
+import { precompiled, precompiledInsert, type RunIfFree } from './precompiled.js';
 import type { Database } from './tables.js';
 
 /** `runIfFree`: for the store of `db` itself, not of a transaction (see precompiled.ts). */
 export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStore {
+  // Every item write runs these: compiled once per set of stores (see precompiled.ts).
+  const insertItemRow = precompiledInsert(db, 'items', [
+    'id',
+    'vault_id',
+    'account_id',
+    'version',
+    'created_at',
+    'updated_at',
+    'last_edited_by',
+    'head',
+  ]);
+  const insertVersionRow = precompiledInsert(db, 'item_versions', [
+    'item_id',
+    'version',
+    'overview',
+    'content',
+    'layout',
+    'created_at',
+    'edited_by',
+    'mac',
+  ]);
   const insertVersion = (v: ItemVersionRecord) =>
-    db
-      .insertInto('item_versions')
-      .values({
-        item_id: v.itemId,
-        version: v.version,
-        overview: v.overview,
-        content: v.content,
-        layout: v.layout,
-        created_at: v.createdAt,
-        edited_by: v.editedBy,
-        mac: v.mac,
-      })
-      .execute();
+    insertVersionRow({
+      item_id: v.itemId,
+      version: v.version,
+      overview: v.overview,
+      content: v.content,
+      layout: v.layout,
+      created_at: v.createdAt,
+      edited_by: v.editedBy,
+      mac: v.mac,
+    });
 
   // The current content is the version row the item points at; there is no second copy. Whether
   // a later version is stored comes with it (one primary-key probe in the same statement): only
@@ -114,19 +132,16 @@ export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStor
 
   return {
     async insert(item, first) {
-      await db
-        .insertInto('items')
-        .values({
-          id: item.id,
-          vault_id: item.vaultId,
-          account_id: item.accountId,
-          version: item.version,
-          created_at: item.createdAt,
-          updated_at: item.updatedAt,
-          last_edited_by: item.lastEditedBy,
-          head: item.head,
-        })
-        .execute();
+      await insertItemRow({
+        id: item.id,
+        vault_id: item.vaultId,
+        account_id: item.accountId,
+        version: item.version,
+        created_at: item.createdAt,
+        updated_at: item.updatedAt,
+        last_edited_by: item.lastEditedBy,
+        head: item.head,
+      });
       await insertVersion(first);
     },
     async get(vaultId, id, content) {

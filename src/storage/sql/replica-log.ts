@@ -6,6 +6,7 @@ import type {
   ReplicaChangeNote,
   ReplicaLogStore,
 } from '../ports.js';
+import { precompiled, precompiledInsert } from './precompiled.js';
 import type { Database } from './tables.js';
 
 type Row = Database['replica_changes'];
@@ -25,6 +26,25 @@ const key = (n: ReplicaChangeNote) =>
   [n.kind, n.accountId, n.vaultId, n.itemId, n.serverId, n.subjectId, n.fill].map((v) => v ?? '').join('|');
 
 export function replicaLogStore(db: Kysely<Database>): ReplicaLogStore {
+  // Every replicated write (each item write among them) runs these: compiled once per set of
+  // stores (see precompiled.ts).
+  const bump = precompiled<'n', { value: number }>(db, (p) =>
+    db
+      .updateTable('replica_log')
+      .set((eb) => ({ value: eb('value', '+', p('n')) }))
+      .where('id', '=', 1)
+      .returning('value'),
+  );
+  const insertOne = precompiledInsert(db, 'replica_changes', [
+    'account_id',
+    'kind',
+    'vault_id',
+    'item_id',
+    'server_id',
+    'subject_id',
+    'seq',
+    'at',
+  ]);
   /** The note with the ids it lacks filled in, or undefined when the row they come from is gone. */
   const resolve = async (n: ReplicaChangeNote): Promise<Omit<Row, 'seq' | 'at'> | undefined> => {
     let { accountId, vaultId, itemId, serverId } = n;
@@ -171,18 +191,16 @@ export function replicaLogStore(db: Kysely<Database>): ReplicaLogStore {
       }
       if (rows.length === 0) return 0;
       // The log's row stays locked until the transaction ends: seqs are consecutive in commit order.
-      const bumped = await db
-        .updateTable('replica_log')
-        .set((eb) => ({ value: eb('value', '+', rows.length) }))
-        .where('id', '=', 1)
-        .returning('value')
-        .executeTakeFirst();
+      const bumped = await bump.first({ n: rows.length });
       if (!bumped) throw new Error('replica_log has no row 1: changes cannot be recorded');
       const first = Number(bumped.value) - rows.length + 1;
-      await db
-        .insertInto('replica_changes')
-        .values(rows.map((r, i) => ({ ...r, seq: first + i, at })))
-        .execute();
+      const [only] = rows;
+      if (only && rows.length === 1) await insertOne({ ...only, seq: first, at });
+      else
+        await db
+          .insertInto('replica_changes')
+          .values(rows.map((r, i) => ({ ...r, seq: first + i, at })))
+          .execute();
       return rows.length;
     },
   };

@@ -1,8 +1,16 @@
 import { type Kysely, sql } from 'kysely';
 import type { VaultCore, VaultRecord, VaultRow, VaultStore, VaultType } from '../ports.js';
+import { precompiled } from './precompiled.js';
 import type { Database } from './tables.js';
 
 export function vaultStore(db: Kysely<Database>): VaultStore {
+  // Every item write runs it: compiled once per set of stores (see precompiled.ts).
+  const touch = precompiled<'vaultId' | 'updatedAt', unknown>(db, (p) =>
+    db
+      .updateTable('vaults')
+      .set((eb) => ({ updated_at: p('updatedAt'), content_version: eb('content_version', '+', 1) }))
+      .where('id', '=', p('vaultId')),
+  );
   // The item count is derived, never stored, so it cannot drift from the items table.
   const selectVaults = () =>
     db
@@ -94,11 +102,7 @@ export function vaultStore(db: Kysely<Database>): VaultStore {
       return result.numUpdatedRows > 0n;
     },
     async touchContent(vaultId, updatedAt) {
-      await db
-        .updateTable('vaults')
-        .set((eb) => ({ updated_at: updatedAt, content_version: eb('content_version', '+', 1) }))
-        .where('id', '=', vaultId)
-        .execute();
+      await touch.rows({ vaultId, updatedAt });
     },
     async delete(accountId, id) {
       const result = await db

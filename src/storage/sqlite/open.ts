@@ -9,13 +9,16 @@ import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
 import { betterSqliteDialect } from './driver.js';
 import { groupCommitTransactions } from './group-commit.js';
+import { walSync } from './wal-sync.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database.
  *
  * - WAL: readers never block the writer.
  * - synchronous=FULL: a commit is on disk before the request that made it is answered, so an
- *   acknowledged write survives a crash or power loss, not only a killed process.
+ *   acknowledged write survives a crash or power loss, not only a killed process. (Transactions
+ *   commit at NORMAL and are answered after a sync of the log off the event loop, which is as
+ *   durable: group-commit.ts.)
  * - foreign_keys=ON: deleting an account or vault cascades to everything under it.
  * - mode 0600: SQLite gives the -wal and -shm files the database file's mode, so creating the
  *   file owner-only first keeps all three private even in a world-readable directory.
@@ -38,9 +41,13 @@ export async function openSqlite(file: string): Promise<Storage> {
     throw error;
   }
   // One connection, one writer: transactions requested in the same event-loop turn share a
-  // commit (and its fsync); see group-commit.ts. The audit events of secret reads are the audit
-  // writer's, below.
-  const storage = kyselyStorage(db, { runIfFree, transaction: groupCommitTransactions });
+  // commit, and its fsync runs off the event loop (group-commit.ts, wal-sync.ts). The audit
+  // events of secret reads are the audit writer's, below.
+  const wal = walSync(file);
+  const storage = kyselyStorage(db, {
+    runIfFree,
+    transaction: (db, storesOf) => groupCommitTransactions(db, storesOf, wal.sync),
+  });
   const audit = auditWriter(file);
   // This process is the database's only writer: its changes are announced in memory, to itself.
   return withAccessCache(
@@ -55,6 +62,7 @@ export async function openSqlite(file: string): Promise<Storage> {
       close: async () => {
         await audit.close();
         await storage.close();
+        await wal.close();
       },
     },
     storage.changes,
