@@ -299,6 +299,16 @@ describe('the code flow, refresh and the vault API with openid-client', () => {
       status: 401,
       message: 'the access token is DPoP-bound: send it as `Authorization: DPoP <token>` with a DPoP proof',
     });
+    // Grant management takes bearer tokens only: the bound token is refused there too.
+    const grantId = (tokens as { grant_id?: string }).grant_id;
+    expect(grantId).toMatch(/^[a-z0-9]{26}$/);
+    const managed = await fetch(`${f.issuer}/grant-management/${grantId}`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(managed.status).toBe(401);
+    expect(((await managed.json()) as { error_description: string }).error_description).toContain(
+      'DPoP-bound',
+    );
   });
 
   it('binds a confidential client’s access token but not its refresh token, which it may renew with a new key', async () => {
