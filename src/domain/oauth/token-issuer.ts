@@ -14,6 +14,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** OpenID Connect: when `openid` was granted (id-token.ts). */
+  id_token?: string;
 }
 
 export interface IssueRequest {

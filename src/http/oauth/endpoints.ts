@@ -12,6 +12,7 @@ import { registerFormParser } from '../body-parsers.js';
 import { answerErrors } from '../error-handler.js';
 import { accountIdParam, accountOf } from './account-param.js';
 import { authorizationServerMetadata } from './metadata.js';
+import { oidcRoutes } from './oidc-endpoints.js';
 
 /**
  * The back-channel endpoints of each account's authorization server, answering in RFC 6749's
@@ -29,6 +30,8 @@ export function oauthEndpoints(services: Services) {
       const accountId = await accountOf(services, request);
       return authorizationServerMetadata(oauth.issuer(accountId), await oauth.catalogs.get(accountId));
     });
+    // OpenID Connect: discovery at its own paths, userinfo.
+    oidcRoutes(app, services);
     // The authorization server's keys only (RFC 8725 §3.12): a resource server that validates
     // JWT access tokens with this set can never accept a Connect token.
     app.get('/oauth/:accountId/jwks.json', async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { Catalog } from '../../domain/oauth/catalog.js';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
+import { openidProviderMetadata } from './oidc-metadata.js';
 
 /**
  * RFC 8414 metadata of one account's authorization server. `scopes_supported` lists the catalog's
@@ -40,6 +41,6 @@ export function authorizationServerMetadata(issuer: string, catalog: Catalog) {
       'none',
     ],
     authorization_response_iss_parameter_supported: true,
-    prompt_values_supported: ['consent', 'none'],
+    ...openidProviderMetadata(issuer),
   };
 }

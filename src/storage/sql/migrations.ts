@@ -18,6 +18,7 @@ import { connectReplicas } from './migrations/0016-connect-replicas.js';
 import { itemTrash } from './migrations/0017-item-trash.js';
 import { auditTokenUse } from './migrations/0018-audit-token-use.js';
 import { signingKeyWithdrawal } from './migrations/0019-signing-key-withdrawal.js';
+import { openidConnect } from './migrations/0020-openid-connect.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -50,6 +51,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0017_item_trash': itemTrash,
         '0018_audit_token_use': auditTokenUse,
         '0019_signing_key_withdrawal': signingKeyWithdrawal,
+        '0020_openid_connect': openidConnect,
       };
     },
   };

@@ -183,6 +183,9 @@ export interface Database {
     created_at: string;
     expires_at: string;
     consumed_at: string | null;
+    nonce: string | null;
+    auth_time: string | null;
+    amr: string | null;
   };
   oauth_device_codes: {
     id: string;
@@ -233,6 +236,7 @@ export interface Database {
     csrf_token: string;
     created_at: string;
     expires_at: string;
+    amr: string | null;
   };
   user_totp: {
     user_id: string;

@@ -29,7 +29,11 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
     const pending = query.get('request');
     const next = returnPath(query.get('next'));
-    if (page.session) return reply.redirect(afterLogin(page.base, pending, next), 303);
+    // `fresh`: the authorization request asks for a new sign-in (prompt=login, max_age), so the
+    // form is shown to a signed-in user too.
+    if (page.session && query.get('fresh') === null) {
+      return reply.redirect(afterLogin(page.base, pending, next), 303);
+    }
     const csrf = issueLoginCsrf(reply, page);
     return sendPage(reply, 200, loginPage({ action: `${page.base}/login`, csrf, request: pending, next }));
   });
