@@ -39,8 +39,9 @@ export function readOidcParameters(query: URLSearchParams): OidcParameters | OAu
     return invalidRequest('max_age must be a number of seconds');
   }
   const nonce = query.get('nonce');
-  if (nonce !== null && (nonce.length === 0 || nonce.length > MAX_NONCE)) {
-    return invalidRequest(`nonce must be 1 to ${MAX_NONCE} characters`);
+  // No control characters: the nonce is stored with the code (PostgreSQL refuses a NUL in text).
+  if (nonce !== null && (nonce.length === 0 || nonce.length > MAX_NONCE || hasControlCharacter(nonce))) {
+    return invalidRequest(`nonce must be 1 to ${MAX_NONCE} characters, none of them a control character`);
   }
   return { prompt, maxAge: maxAgeParam === null ? null : Number(maxAgeParam), nonce };
 }
@@ -79,4 +80,12 @@ export function afterFreshSignIn(query: URLSearchParams): URLSearchParams {
 /** The sign-in a code records for its ID tokens (CodeSignIn without the nonce). */
 export function signInOf(session: Pick<LoginSessionRecord, 'createdAt' | 'amr'>) {
   return { authTime: session.createdAt, amr: session.amr ?? PASSWORD_ONLY };
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
