@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeInteractively,
   Browser,
+  hiddenField,
   type OAuthFixture,
   startOAuthFixture,
   userTokens,
 } from '../helpers/oauth.js';
+import { secretFromEnrolmentPage, totpCode } from '../helpers/totp.js';
 
 /**
  * OpenID Connect Core driven by an independent relying party, openid-client v6: its default
@@ -408,5 +410,58 @@ describe('the catalog', () => {
         scopes: [{ name: 'openid', description: 'mine' }],
       }),
     ).rejects.toThrow(/409|openid/);
+  });
+});
+
+describe('a sign-in with a second step', () => {
+  it('says so in the ID token: amr pwd, otp, mfa and the MFA acr', async () => {
+    await f.admin('PUT', '/account/policy', { requireMfa: true });
+    try {
+      const password = 'a long enough password, surely';
+      await f.admin('POST', '/users', { email: 'two-step@example.com', password });
+      const browser = new Browser();
+      const request = await authorizationRequest();
+      const toLogin = await browser.fetch(request.url.toString());
+      const loginUrl = new URL(toLogin.headers.get('location') ?? '', f.url).toString();
+      const loginPage = await (await browser.fetch(loginUrl)).text();
+      const toStep = await browser.fetch(`${f.issuer}/login`, {
+        form: {
+          csrf: hiddenField(loginPage, 'csrf'),
+          request: hiddenField(loginPage, 'request'),
+          email: 'two-step@example.com',
+          password,
+        },
+      });
+      expect(toStep.headers.get('location')).toContain('/login/mfa');
+      const stepPage = await (
+        await browser.fetch(new URL(toStep.headers.get('location') ?? '', f.url).toString())
+      ).text();
+      const enrolled = await browser.fetch(`${f.issuer}/login/mfa`, {
+        form: {
+          csrf: hiddenField(stepPage, 'csrf'),
+          request: hiddenField(stepPage, 'request'),
+          code: totpCode(secretFromEnrolmentPage(stepPage)),
+        },
+      });
+      expect(enrolled.status).toBe(200);
+      const next =
+        /<a id="continue" href="([^"]+)"/.exec(await enrolled.text())?.[1]?.replace(/&amp;/g, '&') ?? '';
+      const callback = await authorizeInteractively(browser, new URL(next, f.url).toString(), {
+        email: 'two-step@example.com',
+        password,
+      });
+      const tokens = await client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedNonce: request.nonce,
+        expectedState: request.state,
+      });
+      expect(tokens.claims()).toMatchObject({
+        amr: ['pwd', 'otp', 'mfa'],
+        acr: 'urn:keyhold:acr:mfa',
+        email: 'two-step@example.com',
+      });
+    } finally {
+      await f.admin('PUT', '/account/policy', { requireMfa: false });
+    }
   });
 });
