@@ -460,6 +460,29 @@ describe('a sign-in with a second step', () => {
         acr: 'urn:keyhold:acr:mfa',
         email: 'two-step@example.com',
       });
+
+      // prompt=login: the password again, then the second step again — the session the browser
+      // had ends with the password step, so it cannot carry the user past the code.
+      const again = await authorizationRequest({ prompt: 'login' });
+      const freshLogin = new URL(
+        (await browser.fetch(again.url.toString())).headers.get('location') ?? '',
+        f.url,
+      );
+      const freshPage = await (await browser.fetch(freshLogin.toString())).text();
+      const toSecondStep = await browser.fetch(`${f.issuer}/login`, {
+        form: {
+          csrf: hiddenField(freshPage, 'csrf'),
+          request: hiddenField(freshPage, 'request'),
+          email: 'two-step@example.com',
+          password,
+        },
+      });
+      expect(toSecondStep.headers.get('location')).toContain('/login/mfa');
+      const secondStep = await browser.fetch(
+        new URL(toSecondStep.headers.get('location') ?? '', f.url).toString(),
+      );
+      expect(secondStep.status).toBe(200);
+      expect(await secondStep.text()).toContain('name="code"');
     } finally {
       await f.admin('PUT', '/account/policy', { requireMfa: false });
     }
