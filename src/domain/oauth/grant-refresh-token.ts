@@ -68,7 +68,7 @@ async function redeemOnce(deps: OAuthDeps, client: ClientRecord, facts: CallFact
     withRefreshToken: true,
   });
   // OpenID Connect: a new ID token for the sign-in the chain began with (Core §12.2), while its
-  // code is on record (codes are kept 30 days after their first refresh token expires).
+  // code is on record (purge.ts keeps a code about 31 days; after that a refresh answers none).
   const code =
     scopes.includes('openid') && record.codeId
       ? await deps.storage.authorizationCodes.findById(record.codeId)
