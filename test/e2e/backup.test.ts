@@ -412,7 +412,7 @@ describe('keyhold restore refuses', () => {
     const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
-      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0019_signing_key_withdrawal: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0020_openid_connect: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
     );
     expect(readdirSync(path.dirname(out))).toEqual([]);
   });
@@ -420,7 +420,7 @@ describe('keyhold restore refuses', () => {
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
-    // The backup as schema 0014 left it (0015 to 0019 only added these tables, columns and an index),
+    // The backup as schema 0014 left it (0015 to 0020 only added these tables, columns and an index),
     // sealed as that Keyhold's keyhold backup sealed it.
     const older = path.join(tempDataDir(), 'older.backup');
     const key = masterKeyOf(served.dataDir);
@@ -431,9 +431,11 @@ describe('keyhold restore refuses', () => {
        drop table connect_node_outboxes; alter table connect_servers drop column public_key;
        drop index audit_token_occurred; alter table items drop column deleted_at;
        alter table items drop column deleted_by; alter table signing_keys drop column withdrawn_at;
+       alter table login_sessions drop column amr; alter table oauth_codes drop column nonce;
+       alter table oauth_codes drop column auth_time; alter table oauth_codes drop column amr;
        delete from kysely_migration
          where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_item_trash',
-           '0018_audit_token_use', '0019_signing_key_withdrawal')`,
+           '0018_audit_token_use', '0019_signing_key_withdrawal', '0020_openid_connect')`,
     );
     db.close();
     sealBackupFile(older, key);
