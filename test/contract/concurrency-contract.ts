@@ -247,10 +247,11 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
           ...systemContext(accountId),
           actor: { type: 'user' as const, id: userId, accountId, tokenId: null },
         };
+        const signedIn = { authTime: now, amr: ['pwd'] };
         values(
           await Promise.allSettled([
-            approve(node(0), userCtx, request, page('notes:read'), ['notes:read']),
-            approve(node(1), userCtx, request, page('notes:write'), ['notes:write']),
+            approve(node(0), userCtx, request, page('notes:read'), ['notes:read'], signedIn),
+            approve(node(1), userCtx, request, page('notes:write'), ['notes:write'], signedIn),
           ]),
         );
         const after = await first().grants.find(userId, clientId, grant.resource);

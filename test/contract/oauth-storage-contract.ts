@@ -506,6 +506,27 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         const e = await everything();
         await expect(storage.authorizationCodes.insert({ ...e.code, id: newId() })).rejects.toThrow();
       });
+
+      it('keeps the sign-in of an OpenID Connect code, and finds a code by id', async () => {
+        const e = await everything();
+        const signIn = { authTime: now, amr: ['pwd', 'otp', 'mfa'], nonce: 'n-0S6_WzA2Mj' };
+        const oidc = { ...e.code, id: newId(), codeHash: hash(), signIn };
+        await storage.authorizationCodes.insert(oidc);
+        await storage.authorizationCodes.insert({
+          ...oidc,
+          id: newId(),
+          codeHash: hash(),
+          signIn: { ...signIn, nonce: null },
+        });
+        expect(await storage.authorizationCodes.findById(oidc.id)).toEqual({ ...oidc, consumedAt: null });
+        expect(await storage.authorizationCodes.findByHash(oidc.codeHash)).toEqual({
+          ...oidc,
+          consumedAt: null,
+        });
+        // A plain OAuth code has none.
+        expect(await storage.authorizationCodes.findById(e.code.id)).toEqual({ ...e.code, consumedAt: null });
+        expect(await storage.authorizationCodes.findById(newId())).toBeUndefined();
+      });
     });
 
     describe('device codes', () => {
@@ -784,6 +805,19 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect(await storage.loginSessions.findByHash(other.secretHash)).toEqual(other);
         // Deleting an absent session is no error.
         await storage.loginSessions.delete(s.id);
+      });
+
+      it('keeps how the user signed in (amr), absent on a session opened without it', async () => {
+        const accountId = await account();
+        const userId = await user(accountId);
+        const s: LoginSessionRecord = {
+          ...(await session(accountId, userId)),
+          id: newId(),
+          secretHash: hash(),
+          amr: ['pwd', 'otp', 'mfa'],
+        };
+        await storage.loginSessions.insert(s);
+        expect(await storage.loginSessions.findByHash(s.secretHash)).toEqual(s);
       });
 
       it('ends every session of a user but the one kept, and no other user’s', async () => {

@@ -122,12 +122,18 @@ describe('keyhold resource-server', () => {
     expect(message).toContain('differs only in case from `billing:read`');
   });
 
-  it('list shows the built-in vault API first, then the registered ones, never a secret', async () => {
+  it('list shows the built-in vault API and OpenID sign-in first, then the registered ones, never a secret', async () => {
     const result = await kh(cmd`resource-server list --json`);
     expect(result.code, result.stderr).toBe(0);
     const list = JSON.parse(result.stdout) as ResourceServerView[];
-    expect(list.map((s) => s.identifier)).toEqual(['urn:keyhold:vault-api', BILLING, 'urn:example:reports']);
+    expect(list.map((s) => s.identifier)).toEqual([
+      'urn:keyhold:vault-api',
+      'urn:keyhold:openid',
+      BILLING,
+      'urn:example:reports',
+    ]);
     expect(list[0]?.builtIn).toBe(true);
+    expect(list[1]?.builtIn).toBe(true);
     const text = await kh(cmd`resource-server list`);
     expect(text.stdout).toMatch(/^ID\s+IDENTIFIER\s+NAME\s+TOKENS\s+SCOPES/);
     expect(text.stdout).toContain('(built-in)');
@@ -323,6 +329,6 @@ describe('deleting in reverse order', () => {
       deleted: true,
     });
     const left = (await json<ResourceServerView[]>(cmd`resource-server list`)).map((s) => s.identifier);
-    expect(left).toEqual(['urn:keyhold:vault-api', 'urn:example:reports']);
+    expect(left).toEqual(['urn:keyhold:vault-api', 'urn:keyhold:openid', 'urn:example:reports']);
   });
 });

@@ -65,7 +65,16 @@ describe('discovery', () => {
       );
       return [...(found.scopes_supported ?? [])].sort();
     };
-    expect(await scopes()).toEqual(['analytics:read', 'reports:read', 'vault:read', 'vault:write']);
+    // OpenID Connect's scopes are built in, like the vault API's.
+    expect(await scopes()).toEqual([
+      'analytics:read',
+      'email',
+      'openid',
+      'profile',
+      'reports:read',
+      'vault:read',
+      'vault:write',
+    ]);
     const billing = await f.admin<{ id: string }>('POST', '/resource-servers', {
       identifier: 'https://billing.example.com',
       name: 'Billing',
@@ -77,6 +86,9 @@ describe('discovery', () => {
     expect(await scopes()).toEqual([
       'analytics:read',
       'billing:read',
+      'email',
+      'openid',
+      'profile',
       'reports:read',
       'vault:read',
       'vault:write',

@@ -76,15 +76,16 @@ describe('resource servers', () => {
     expect(server.secret).toMatch(/^khrs_[A-Za-z0-9_-]{43}$/);
 
     const list = (await api.get('/resource-servers')).json();
-    expect(list).toHaveLength(2);
+    expect(list).toHaveLength(3);
     expect(list[0]).toMatchObject({ id: null, identifier: 'urn:keyhold:vault-api', builtIn: true });
     expect(list[0].scopes.map((s: { name: string }) => s.name)).toContain('vault:read');
+    expect(list[1]).toMatchObject({ id: null, identifier: 'urn:keyhold:openid', builtIn: true });
     const { secret: _secret, ...withoutSecret } = server;
-    expect(list[1]).toEqual(withoutSecret);
+    expect(list[2]).toEqual(withoutSecret);
     expect(JSON.stringify(list)).not.toContain(server.secret);
 
     expect((await api.delete(`/resource-servers/${server.id}`)).statusCode).toBe(204);
-    expect(await listServers()).toHaveLength(1);
+    expect(await listServers()).toHaveLength(2);
     refused(await api.delete(`/resource-servers/${server.id}`), 404, 'not_found');
 
     const events = (await api.get('/audit?limit=5')).json() as {
@@ -129,7 +130,7 @@ describe('resource servers', () => {
       400,
     );
     expect(vault).toContain('differs only in case from `vault:read`');
-    expect(await listServers()).toHaveLength(2);
+    expect(await listServers()).toHaveLength(3);
   });
 
   it('refuses to delete a resource server whose scope a client still lists, naming the client', async () => {
@@ -139,7 +140,7 @@ describe('resource servers', () => {
     expect(message).toContain(app.clientId);
     expect(message).toContain('Invoices app');
     expect(message).toContain('`billing:read`');
-    expect(await listServers()).toHaveLength(2);
+    expect(await listServers()).toHaveLength(3);
     // Once the client is gone, so is the obstacle.
     expect((await api.delete(`/clients/${app.clientId}`)).statusCode).toBe(204);
     expect((await api.delete(`/resource-servers/${server.id}`)).statusCode).toBe(204);
@@ -182,7 +183,7 @@ describe('resource servers', () => {
     expect(
       refused(await api.post('/resource-servers', { identifier: 'urn:keyhold:vault-api', scopes }), 409),
     ).toContain('built-in vault API');
-    expect(await listServers()).toHaveLength(1);
+    expect(await listServers()).toHaveLength(2);
     expect(refused(await api.delete('/resource-servers/not-an-id'), 400)).toContain(
       'path: id: must be a 26-character id',
     );
@@ -517,7 +518,7 @@ describe('authentication and secrets', () => {
       expect(res.json().message).toBe('Invalid admin token');
     }
     expect(await listClients()).toEqual([]);
-    expect(await listServers()).toHaveLength(1);
+    expect(await listServers()).toHaveLength(2);
   });
 
   it('keeps the secrets it shows once out of the logs and the audit trail', async () => {

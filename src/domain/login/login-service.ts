@@ -15,6 +15,10 @@ export const SESSION_PREFIX = 'khss';
 const SESSION_PATTERN = /^khss_[A-Za-z0-9_-]{43}$/;
 /** A login lasts a working day; then the user signs in again. */
 export const SESSION_TTL_SECONDS = 8 * 3600;
+/** RFC 8176 `amr` of a sign-in by password alone. */
+export const PASSWORD_ONLY = ['pwd'];
+/** RFC 8176 `amr` of a sign-in by password and a one-time code (TOTP or recovery code). */
+export const PASSWORD_AND_CODE = ['pwd', 'otp', 'mfa'];
 
 export interface LoginFacts {
   ip: string;
@@ -212,11 +216,13 @@ export class LoginService {
 
   /**
    * Opens a session for a user who has passed every step, in `tx` (the caller audits it there).
-   * Returns the cookie value; only its hash is stored.
+   * `amr` says how (RFC 8176; an OpenID Connect ID token repeats it). Returns the cookie value;
+   * only its hash is stored.
    */
   async openSession(
     tx: Pick<Storage, 'loginSessions'>,
     user: UserRecord,
+    amr: string[] = PASSWORD_ONLY,
   ): Promise<{ secret: string; record: LoginSessionRecord }> {
     const secret = newBearerSecret(SESSION_PREFIX);
     const now = Date.now();
@@ -228,6 +234,7 @@ export class LoginService {
       csrfToken: newBearerSecret('csrf'),
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + SESSION_TTL_SECONDS * 1000).toISOString(),
+      amr,
     };
     await tx.loginSessions.insert(record);
     return { secret, record };

@@ -9,6 +9,7 @@ import {
   auditSignIn,
   type LoginFacts,
   type LoginService,
+  PASSWORD_AND_CODE,
   signInContext,
   TooManyAttemptsError,
 } from './login-service.js';
@@ -127,7 +128,7 @@ export class SecondStep {
         }
         // One session per pending sign-in: of two right codes racing, the one that deletes it wins.
         if (!(await tx.mfaChallenges.delete(challenge.id))) throw new ChallengeTaken();
-        const session = await this.#login.openSession(tx, user);
+        const session = await this.#login.openSession(tx, user, PASSWORD_AND_CODE);
         await this.#throttle.codeSucceeded(user.accountId, user.id, facts.ip, tx);
         if (accepted === 'recovery') {
           await auditSignIn(tx, user.accountId, user.id, facts, {
@@ -173,7 +174,7 @@ export class SecondStep {
     try {
       return await this.#storage.transaction(async (tx) => {
         if (!(await tx.mfaChallenges.delete(challenge.id))) throw new ChallengeTaken();
-        const session = await this.#login.openSession(tx, user);
+        const session = await this.#login.openSession(tx, user, PASSWORD_AND_CODE);
         await this.#throttle.codeSucceeded(user.accountId, user.id, facts.ip, tx);
         await auditSignIn(tx, user.accountId, user.id, facts, {
           action: 'CREATE',

@@ -2,6 +2,7 @@ import { KeyholdError } from '../../errors/keyhold-error.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { type Catalog, loadCatalog } from './catalog.js';
 import { invalidRequest, OAuthError, type OAuthErrorCode } from './oauth-error.js';
+import { type OidcParameters, readOidcParameters } from './oidc-request.js';
 import { S256_CHALLENGE } from './pkce.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import { resolveScopes, type ScopedRequest } from './requested-scopes.js';
@@ -12,8 +13,11 @@ export interface AuthorizationRequest extends ScopedRequest {
   redirectUri: string;
   state: string | null;
   codeChallenge: string;
-  /** `prompt=consent` asks again even for what was granted; `prompt=none` never shows a page. */
-  prompt: 'consent' | 'none' | null;
+  /**
+   * `prompt` (`consent` asks again even for what was granted; `none` never shows a page; `login`
+   * signs in again), `max_age` and `nonce` (oidc-request.ts).
+   */
+  oidc: OidcParameters;
   catalog: Catalog;
 }
 
@@ -49,6 +53,8 @@ const SINGLE = [
   'code_challenge',
   'code_challenge_method',
   'prompt',
+  'max_age',
+  'nonce',
 ];
 
 /**
@@ -108,10 +114,8 @@ export async function validateAuthorizationRequest(
     fail(invalidRequest('code_challenge_method must be S256'));
   if (!S256_CHALLENGE.test(codeChallenge as string))
     fail(invalidRequest('code_challenge is not an S256 challenge (43 base64url characters)'));
-  const prompt = query.get('prompt');
-  if (prompt !== null && prompt !== 'consent' && prompt !== 'none') {
-    fail(invalidRequest('prompt must be consent or none'));
-  }
+  const oidc = readOidcParameters(query);
+  if (oidc instanceof OAuthError) fail(oidc);
   const catalog = await loadCatalog(stores, accountId);
   let scoped: ScopedRequest | undefined;
   try {
@@ -126,7 +130,7 @@ export async function validateAuthorizationRequest(
     redirectUri,
     state,
     codeChallenge: codeChallenge as string,
-    prompt: prompt as AuthorizationRequest['prompt'],
+    oidc: oidc as OidcParameters,
     catalog,
   };
 }

@@ -1,6 +1,7 @@
 import type { ClientRecord, Storage, Stores } from '../../storage/ports.js';
 import type { CatalogClient, CatalogInput, CatalogResourceServer, CatalogScope } from './catalog-lint.js';
 import { isCliClient } from './cli-client.js';
+import { OIDC_RESOURCE, OIDC_RESOURCE_NAME, OIDC_SCOPES, OIDC_TOKEN_TTL } from './oidc-scopes.js';
 import { scopeMatches } from './scope-names.js';
 import {
   broaderVaultScope,
@@ -32,6 +33,14 @@ const VAULT_API: ResourceServerInfo = {
   builtIn: true,
 };
 
+const OPENID: ResourceServerInfo = {
+  identifier: OIDC_RESOURCE,
+  name: OIDC_RESOURCE_NAME,
+  tokenFormat: 'opaque',
+  accessTokenTtl: OIDC_TOKEN_TTL,
+  builtIn: true,
+};
+
 /**
  * An account's scope catalog: the built-in vault API and every registered resource server, with
  * their scopes. Read per request (a handful of rows), so a registration change applies at once.
@@ -42,7 +51,10 @@ export async function loadCatalog(
 ): Promise<Catalog> {
   const servers = await stores.resourceServers.list(accountId);
   const byId = new Map(servers.map((s) => [s.id, s.identifier]));
-  const scopes: CatalogScope[] = VAULT_API_SCOPES.map((s) => ({ ...s, resourceServer: VAULT_API_RESOURCE }));
+  const scopes: CatalogScope[] = [
+    ...VAULT_API_SCOPES.map((s) => ({ ...s, resourceServer: VAULT_API_RESOURCE })),
+    ...OIDC_SCOPES.map((s) => ({ ...s, resourceServer: OIDC_RESOURCE })),
+  ];
   for (const scope of await stores.resourceServers.scopes(accountId)) {
     scopes.push({
       name: scope.name,
@@ -54,6 +66,7 @@ export async function loadCatalog(
   return {
     resourceServers: [
       VAULT_API,
+      OPENID,
       ...servers.map((s) => ({
         identifier: s.identifier,
         name: s.name,

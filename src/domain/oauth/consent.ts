@@ -1,7 +1,7 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { badRequest } from '../../errors/app-error.js';
-import type { GrantRecord, Storage } from '../../storage/ports.js';
+import type { CodeSignIn, GrantRecord, Storage } from '../../storage/ports.js';
 import type { VaultPermission } from '../access/permissions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -31,6 +31,9 @@ export interface ConsentPlan {
   /** False when every requested scope was granted before (remembered consent). */
   needed: boolean;
 }
+
+/** The user's sign-in behind a code (oidc-request.ts `signInOf`): `auth_time` and `amr` of its ID tokens. */
+export type SignedIn = Omit<CodeSignIn, 'nonce'>;
 
 /** A code is exchanged at once by a working client; a minute is plenty (RFC 6749 §4.1.2). */
 export const CODE_TTL_SECONDS = 60;
@@ -82,7 +85,7 @@ export async function planConsent(
   });
   const needed =
     !grant ||
-    request.prompt === 'consent' ||
+    request.oidc.prompt.has('consent') ||
     items.some((i) => i.granted.length === 0 && i.options.length > 0) ||
     coveredScopes(items, granted).length === 0;
   return { items, grant, needed };
@@ -102,6 +105,7 @@ export async function approve(
   request: AuthorizationRequest,
   plan: ConsentPlan,
   selected: string[],
+  signedIn: SignedIn,
 ): Promise<{ code: string; scopes: string[] } | undefined> {
   const offered = new Set(plan.items.flatMap((i) => i.options.map((o) => o.scope)));
   for (const scope of selected) {
@@ -153,16 +157,21 @@ export async function approve(
     }
     if (chosen.length === 0) return undefined;
     const covered = coveredScopes(plan.items, grant.scopes);
-    const code = await createCode(tx, request, grant, covered);
+    const code = await createCode(tx, request, grant, covered, signedIn);
     return { code, scopes: covered };
   });
 }
 
 /** The code for a request whose scopes an existing grant already covers (no page shown). */
-export async function reuseGrant(storage: Storage, request: AuthorizationRequest, plan: ConsentPlan) {
+export async function reuseGrant(
+  storage: Storage,
+  request: AuthorizationRequest,
+  plan: ConsentPlan,
+  signedIn: SignedIn,
+) {
   if (!plan.grant) throw new Error('reuseGrant needs a grant');
   const scopes = coveredScopes(plan.items, plan.grant.scopes);
-  return createCode(storage, request, plan.grant, scopes);
+  return createCode(storage, request, plan.grant, scopes, signedIn);
 }
 
 /** The scopes a grant covers for this request: what the code and its tokens carry. */
@@ -177,6 +186,7 @@ async function createCode(
   request: AuthorizationRequest,
   grant: GrantRecord,
   scopes: string[],
+  signedIn: SignedIn,
 ): Promise<string> {
   const code = newBearerSecret(CODE_PREFIX);
   const now = Date.now();
@@ -193,6 +203,8 @@ async function createCode(
     codeChallenge: request.codeChallenge,
     createdAt: new Date(now).toISOString(),
     expiresAt: new Date(now + CODE_TTL_SECONDS * 1000).toISOString(),
+    // An OpenID Connect code remembers the sign-in and nonce its ID tokens tell of.
+    ...(scopes.includes('openid') ? { signIn: { ...signedIn, nonce: request.oidc.nonce } } : {}),
   });
   return code;
 }

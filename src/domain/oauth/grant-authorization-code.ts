@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import { activeUser } from '../users/active-user.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
+import { signIdToken } from './id-token.js';
 import { invalidGrant, invalidRequest } from './oauth-error.js';
 import { isCodeVerifier, verifierMatches } from './pkce.js';
 import { requireSameResource } from './requested-scopes.js';
@@ -80,6 +81,17 @@ async function redeemOnce(
     withRefreshToken: client.grantTypes.includes('refresh_token'),
     jkt,
   });
+  if (record.signIn && scopes.includes('openid')) {
+    minted.response.id_token = await signIdToken(deps, {
+      issuer: deps.issuer(client.accountId),
+      client,
+      userId: record.userId,
+      scopes,
+      accessToken: minted.response.access_token,
+      signIn: record.signIn,
+      withNonce: true,
+    });
+  }
   return deps.storage.transaction(async (tx) => {
     // Consumed inside the transaction that registers: two racing redemptions cannot both win.
     if (!(await tx.authorizationCodes.consume(record.id, now))) {

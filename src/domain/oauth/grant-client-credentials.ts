@@ -2,6 +2,7 @@ import type { ClientRecord } from '../../storage/ports.js';
 import type { Catalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidScope } from './oauth-error.js';
+import { isOidcScope, OIDC_RESOURCE } from './oidc-scopes.js';
 import { resolveScopes } from './requested-scopes.js';
 import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
 import { VAULT_API_RESOURCE } from './vault-api.js';
@@ -24,6 +25,9 @@ export async function issueClientCredentials(
   );
   if (resource.identifier === VAULT_API_RESOURCE) {
     throw invalidScope('vault scopes act for a user: use the authorization_code grant');
+  }
+  if (scopes.some(isOidcScope)) {
+    throw invalidScope('openid, profile and email sign a user in: use the authorization_code grant');
   }
   const ctx = clientContext(client.accountId, client.id, facts);
   const minted = await mintTokens(deps.keys, {
@@ -51,7 +55,7 @@ function registeredScopes(catalog: Catalog, client: ClientRecord, resources: str
   const owned = client.scopes
     .filter((name) => !name.includes('*'))
     .map((name) => ({ name, server: catalog.scopes.find((s) => s.name === name)?.resourceServer }))
-    .filter((s) => s.server !== undefined && s.server !== VAULT_API_RESOURCE)
+    .filter((s) => s.server !== undefined && s.server !== VAULT_API_RESOURCE && s.server !== OIDC_RESOURCE)
     .filter((s) => named === undefined || s.server === named);
   const servers = new Set(owned.map((s) => s.server));
   if (owned.length === 0) return null;

@@ -7,6 +7,7 @@ import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { cliScopes } from './device-authorization.js';
 import { requireSameKey } from './dpop-binding.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
+import { signIdToken } from './id-token.js';
 import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
 import { requireSameResource, resolveScopes } from './requested-scopes.js';
 import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
@@ -76,6 +77,23 @@ async function redeemOnce(
     withRefreshToken: true,
     jkt,
   });
+  // OpenID Connect: a new ID token for the sign-in the chain began with (Core §12.2), while its
+  // code is on record (purge.ts keeps a code about 31 days; after that a refresh answers none).
+  const code =
+    scopes.includes('openid') && record.codeId
+      ? await deps.storage.authorizationCodes.findById(record.codeId)
+      : undefined;
+  if (code?.signIn && record.userId !== null) {
+    minted.response.id_token = await signIdToken(deps, {
+      issuer: deps.issuer(client.accountId),
+      client,
+      userId: record.userId,
+      scopes,
+      accessToken: minted.response.access_token,
+      signIn: code.signIn,
+      withNonce: false,
+    });
+  }
   return deps.storage.transaction(async (tx) => {
     if (!(await tx.oauthTokens.rotate(record.id, now))) {
       throw invalidGrant('the refresh token was already used');

@@ -100,7 +100,11 @@ async function parametersOf(
 }
 
 /** An authorization request as `/authorize` takes it: pushed (and named by its id) or not. */
-export type FrontChannelRequest = AuthorizationRequest & { pushedRequestId: string | null };
+export type FrontChannelRequest = AuthorizationRequest & {
+  pushedRequestId: string | null;
+  /** When a pushed request was first opened at `/authorize` (null for one that was not pushed). */
+  openedAt: string | null;
+};
 
 /**
  * The authorization request of a front-channel `/authorize` query. With `request_uri`, the
@@ -140,7 +144,7 @@ export async function frontChannelRequest(
         ),
       );
     }
-    return { ...request, pushedRequestId: null };
+    return { ...request, pushedRequestId: null, openedAt: null };
   }
   const requestUri = requestUris[0] as string;
   if (requestUris.length > 1) throw new UntrustedRedirectError('request_uri is repeated');
@@ -170,7 +174,7 @@ export async function frontChannelRequest(
   if (pushed.openedAt === null) {
     await stores.pushedRequests.open(pushed.id, at, new Date(now + OPENED_REQUEST_TTL * 1000).toISOString());
   }
-  return { ...request, pushedRequestId: pushed.id };
+  return { ...request, pushedRequestId: pushed.id, openedAt: pushed.openedAt ?? at };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ClientRecord } from '../../storage/ports.js';
 import { type Catalog, clientMayRequest, findScope, type ResourceServerInfo } from './catalog.js';
 import { didYouMean } from './near-miss.js';
 import { invalidRequest, invalidScope, invalidTarget } from './oauth-error.js';
+import { isOidcScope, OIDC_RESOURCE } from './oidc-scopes.js';
 import { dynamicSegmentIndex, parseScopeParam, quoted } from './scope-names.js';
 
 export interface ScopedRequest {
@@ -44,6 +45,8 @@ export function resolveScopes(
     if (!clientMayRequest(client, entry, scope)) {
       throw invalidScope(`client ${client.id} may not request \`${scope}\``);
     }
+    // OpenID Connect's scopes go with whichever resource server the others name (oidc-scopes.ts).
+    if (isOidcScope(scope)) continue;
     if (resourceId !== undefined && resourceId !== entry.resourceServer) {
       throw invalidScope(
         `\`${scope}\` belongs to ${entry.resourceServer}, the other scopes to ${resourceId}: request one resource server at a time`,
@@ -52,6 +55,8 @@ export function resolveScopes(
     resourceId = entry.resourceServer;
   }
   const [resourceParam] = resourceParams;
+  // Only OpenID Connect scopes: the sign-in resource, or the one `resource` names.
+  resourceId ??= resourceParam ?? OIDC_RESOURCE;
   if (resourceParam !== undefined && resourceParam !== resourceId) {
     const known = catalog.resourceServers.some((s) => s.identifier === resourceParam);
     throw known
@@ -59,6 +64,7 @@ export function resolveScopes(
       : invalidTarget(`unknown resource ${resourceParam}`);
   }
   const resource = catalog.resourceServers.find((s) => s.identifier === resourceId);
+  if (!resource && resourceId === resourceParam) throw invalidTarget(`unknown resource ${resourceParam}`);
   if (!resource) throw invalidRequest(`resource server ${resourceId} is not registered`);
   return { resource, scopes: requested };
 }

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { clientMayRequest, findScope, loadCatalog } from './catalog.js';
 import { ADMIN_API_RESOURCE } from './cli-client.js';
+import { OIDC_RESOURCE } from './oidc-scopes.js';
 import { parseScopeName } from './scope-names.js';
 import { VAULT_API_RESOURCE } from './vault-api.js';
 
@@ -87,6 +88,9 @@ export function resourceServerService(storage: Storage): ResourceServerService {
       checkIdentifier(input.identifier);
       if (input.identifier === VAULT_API_RESOURCE) {
         throw conflict(`${VAULT_API_RESOURCE} is the built-in vault API; choose another identifier`);
+      }
+      if (input.identifier === OIDC_RESOURCE) {
+        throw conflict(`${OIDC_RESOURCE} is the built-in OpenID Connect sign-in; choose another identifier`);
       }
       if (input.identifier === ADMIN_API_RESOURCE) {
         throw conflict(`${ADMIN_API_RESOURCE} is the built-in admin API; choose another identifier`);

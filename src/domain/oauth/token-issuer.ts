@@ -17,6 +17,8 @@ export interface TokenResponse {
   refresh_token?: string;
   /** The user's grant the tokens were issued under (grant management, grant-management.ts). */
   grant_id?: string;
+  /** OpenID Connect: when `openid` was granted (id-token.ts). */
+  id_token?: string;
 }
 
 export interface IssueRequest {

@@ -20,6 +20,7 @@ import { registerFormParser } from '../body-parsers.js';
 import { answerErrors } from '../error-handler.js';
 import { accountIdParam, accountOf } from './account-param.js';
 import { authorizationServerMetadata } from './metadata.js';
+import { oidcRoutes } from './oidc-endpoints.js';
 
 /**
  * The back-channel endpoints of each account's authorization server, answering in RFC 6749's
@@ -33,12 +34,16 @@ export function oauthEndpoints(services: Services) {
     // Body and routing problems (415, 413, bad UTF-8, unknown account) too, in OAuth's vocabulary.
     app.setErrorHandler(answerErrors(oauthFormat));
 
-    app.get('/.well-known/oauth-authorization-server/oauth/:accountId', async (request) => {
+    // One metadata document, at RFC 8414's path here and at OpenID Connect Discovery's (oidcRoutes).
+    const metadata = async (request: FastifyRequest) => {
       const accountId = await accountOf(services, request);
       return authorizationServerMetadata(oauth.issuer(accountId), await oauth.catalogs.get(accountId), {
         requirePushedRequests: await requiresPushedRequests(services.storage, accountId),
       });
-    });
+    };
+    app.get('/.well-known/oauth-authorization-server/oauth/:accountId', metadata);
+    // OpenID Connect: discovery at its own paths, userinfo.
+    oidcRoutes(app, services, metadata);
     // The authorization server's keys only (RFC 8725 §3.12): a resource server that validates
     // JWT access tokens with this set can never accept a Connect token.
     app.get('/oauth/:accountId/jwks.json', async (request, reply) => {

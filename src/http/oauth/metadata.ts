@@ -2,6 +2,7 @@ import type { Catalog } from '../../domain/oauth/catalog.js';
 import { DPOP_ALGS } from '../../domain/oauth/dpop-proof.js';
 import { REQUEST_OBJECT_ALGORITHMS } from '../../domain/oauth/request-object.js';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
+import { openidProviderMetadata } from './oidc-metadata.js';
 
 /**
  * RFC 8414 metadata of one account's authorization server. `scopes_supported` lists the catalog's
@@ -56,6 +57,6 @@ export function authorizationServerMetadata(
     grant_management_endpoint: `${issuer}/grant-management`,
     grant_management_action_required: false,
     dpop_signing_alg_values_supported: [...DPOP_ALGS],
-    prompt_values_supported: ['consent', 'none'],
+    ...openidProviderMetadata(issuer),
   };
 }

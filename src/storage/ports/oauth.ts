@@ -139,6 +139,17 @@ export interface AuthorizationCodeRecord {
   codeChallenge: string;
   createdAt: string;
   expiresAt: string;
+  /** For an OpenID Connect request (`openid` granted): the sign-in behind it, for its ID tokens. */
+  signIn?: CodeSignIn;
+}
+
+/** The sign-in an OpenID Connect code was issued under, and the request's `nonce`. */
+export interface CodeSignIn {
+  /** When the user signed in (the session opened): the ID token's `auth_time`. */
+  authTime: string;
+  /** How (RFC 8176): the session's `amr`. */
+  amr: string[];
+  nonce: string | null;
 }
 
 export interface AuthorizationCodeStore {
@@ -146,6 +157,8 @@ export interface AuthorizationCodeStore {
   findByHash(
     codeHash: Buffer,
   ): Promise<(AuthorizationCodeRecord & { consumedAt: string | null }) | undefined>;
+  /** By id: the code a refresh token descends from (its sign-in, for a new ID token). */
+  findById(id: string): Promise<(AuthorizationCodeRecord & { consumedAt: string | null }) | undefined>;
   /** Marks the code used; false when it already was (a replay). */
   consume(id: string, at: string): Promise<boolean>;
   /** Deletes codes that expired before `before`; returns how many. */
@@ -269,6 +282,11 @@ export interface LoginSessionRecord {
   csrfToken: string;
   createdAt: string;
   expiresAt: string;
+  /**
+   * How the user proved who they are (RFC 8176): `["pwd"]`, or `["pwd", "otp", "mfa"]` after a
+   * second step. Absent on sessions opened before it was recorded: they count as `["pwd"]`.
+   */
+  amr?: string[];
 }
 
 export interface LoginSessionStore {

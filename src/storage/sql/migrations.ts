@@ -20,6 +20,7 @@ import { auditTokenUse } from './migrations/0018-audit-token-use.js';
 import { signingKeyWithdrawal } from './migrations/0019-signing-key-withdrawal.js';
 import { pushedAuthorizationRequests } from './migrations/0020-pushed-authorization-requests.js';
 import { dpop } from './migrations/0021-dpop.js';
+import { openidConnect } from './migrations/0022-openid-connect.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -54,6 +55,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0019_signing_key_withdrawal': signingKeyWithdrawal,
         '0020_pushed_authorization_requests': pushedAuthorizationRequests(types),
         '0021_dpop': dpop,
+        '0022_openid_connect': openidConnect,
       };
     },
   };

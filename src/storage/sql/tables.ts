@@ -185,6 +185,9 @@ export interface Database {
     created_at: string;
     expires_at: string;
     consumed_at: string | null;
+    nonce: string | null;
+    auth_time: string | null;
+    amr: string | null;
   };
   oauth_device_codes: {
     id: string;
@@ -237,6 +240,7 @@ export interface Database {
     csrf_token: string;
     created_at: string;
     expires_at: string;
+    amr: string | null;
   };
   user_totp: {
     user_id: string;

@@ -5,6 +5,7 @@ import {
   UntrustedRedirectError,
 } from '../../../domain/oauth/authorization-request.js';
 import { approve, planConsent, reuseGrant } from '../../../domain/oauth/consent.js';
+import { afterFreshSignIn, needsFreshSignIn, signInOf } from '../../../domain/oauth/oidc-request.js';
 import {
   answerOnce,
   type FrontChannelRequest,
@@ -70,20 +71,38 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
         error,
         error_description: description,
       });
+    const none = authz.oidc.prompt.has('none');
     if (!page.session) {
-      if (authz.prompt === 'none') {
+      if (none) {
         if (!(await settle(page, authz, reply))) return reply;
         return deny('login_required', 'the user is not signed in');
       }
       return reply.redirect(`${page.base}/login?${new URLSearchParams({ request: query })}`, 303);
     }
+    // prompt=login or a sign-in older than max_age: the user signs in again, on the login page,
+    // which then replays the request without what made it ask (oidc-request.ts).
+    // A pushed request cannot be replayed without what made it ask: a sign-in since it was first
+    // opened is the fresh one it asked for.
+    if (needsFreshSignIn(authz.oidc, page.session.record, authz.openedAt)) {
+      if (none) {
+        if (!(await settle(page, authz, reply))) return reply;
+        return deny('login_required', 'the request asks for a fresher sign-in than the user has');
+      }
+      const replay =
+        authz.pushedRequestId === null ? afterFreshSignIn(new URLSearchParams(query)).toString() : query;
+      return reply.redirect(
+        `${page.base}/login?${new URLSearchParams({ request: replay, fresh: '1' })}`,
+        303,
+      );
+    }
+    const signedIn = signInOf(page.session.record);
     const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
     if (!plan.needed) {
       if (!(await settle(page, authz, reply))) return reply;
-      const code = await reuseGrant(storage, authz, plan);
+      const code = await reuseGrant(storage, authz, plan, signedIn);
       return redirectToClient(reply, services, page, authz.redirectUri, authz.state, { code });
     }
-    if (authz.prompt === 'none') {
+    if (none) {
       if (!(await settle(page, authz, reply))) return reply;
       return deny('consent_required', 'the user has not approved this request');
     }
@@ -113,7 +132,14 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
       });
     if (field(form, 'decision') !== 'approve') return denied();
     const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
-    const approved = await approve(storage, page.session.ctx, authz, plan, form.getAll('scope'));
+    const approved = await approve(
+      storage,
+      page.session.ctx,
+      authz,
+      plan,
+      form.getAll('scope'),
+      signInOf(page.session.record),
+    );
     if (!approved) return denied();
     return redirectToClient(reply, services, page, authz.redirectUri, authz.state, { code: approved.code });
   });

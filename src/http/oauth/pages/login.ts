@@ -29,7 +29,11 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
     const pending = query.get('request');
     const next = returnPath(query.get('next'));
-    if (page.session) return reply.redirect(afterLogin(page.base, pending, next), 303);
+    // `fresh`: the authorization request asks for a new sign-in (prompt=login, max_age), so the
+    // form is shown to a signed-in user too.
+    if (page.session && query.get('fresh') === null) {
+      return reply.redirect(afterLogin(page.base, pending, next), 303);
+    }
     const csrf = issueLoginCsrf(reply, page);
     return sendPage(reply, 200, loginPage({ action: `${page.base}/login`, csrf, request: pending, next }));
   });
@@ -75,6 +79,19 @@ export function loginRoutes(app: FastifyInstance, services: Services): void {
       throw error;
     }
     if (outcome === undefined) return again(401, 'The email or password is wrong.');
+    // A sign-in replaces the browser's session (a fresh sign-in asked for by prompt=login or
+    // max_age): the old one ends now, so the second step below cannot be skipped on its strength.
+    if (page.session) {
+      await services.login.logout(page.session);
+      if ('challenge' in outcome) {
+        setCookie(reply, SESSION_COOKIE, '', {
+          path: page.base,
+          secure: page.secureCookies,
+          sameSite: 'lax',
+          maxAge: 0,
+        });
+      }
+    }
     if ('challenge' in outcome) {
       // No session yet: the second step is bound to this browser by its own cookie.
       setCookie(reply, MFA_COOKIE, outcome.challenge, {

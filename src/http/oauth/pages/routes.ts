@@ -5,6 +5,7 @@ import { registerFormParser } from '../../body-parsers.js';
 import { answerErrors } from '../../error-handler.js';
 import { authorizeRoutes } from './authorize.js';
 import { deviceRoutes } from './device.js';
+import { endSessionRoutes } from './end-session.js';
 import { grantRoutes } from './grants.js';
 import { STYLESHEET, STYLESHEET_PATH } from './html.js';
 import { loginRoutes } from './login.js';
@@ -32,5 +33,6 @@ export function oauthPages(services: Services) {
     passwordRoutes(app, services);
     passwordResetRoutes(app, services);
     deviceRoutes(app, services);
+    endSessionRoutes(app, services);
   };
 }

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { AuthorizationCodeStore } from '../../ports/oauth.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { AuthorizationCodeRecord, AuthorizationCodeStore } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
 
 export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeStore {
@@ -21,6 +21,9 @@ export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeS
           created_at: c.createdAt,
           expires_at: c.expiresAt,
           consumed_at: null,
+          nonce: c.signIn?.nonce ?? null,
+          auth_time: c.signIn?.authTime ?? null,
+          amr: c.signIn ? JSON.stringify(c.signIn.amr) : null,
         })
         .execute();
     },
@@ -30,23 +33,11 @@ export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeS
         .selectAll()
         .where('code_hash', '=', codeHash)
         .executeTakeFirst();
-      return (
-        r && {
-          id: r.id,
-          codeHash: r.code_hash,
-          accountId: r.account_id,
-          clientId: r.client_id,
-          userId: r.user_id,
-          grantId: r.grant_id,
-          redirectUri: r.redirect_uri,
-          resource: r.resource,
-          scopes: JSON.parse(r.scopes) as string[],
-          codeChallenge: r.code_challenge,
-          createdAt: r.created_at,
-          expiresAt: r.expires_at,
-          consumedAt: r.consumed_at,
-        }
-      );
+      return r && codeRecord(r);
+    },
+    async findById(id) {
+      const r = await db.selectFrom('oauth_codes').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && codeRecord(r);
     },
     async purgeExpired(before) {
       const result = await db.deleteFrom('oauth_codes').where('expires_at', '<', before).executeTakeFirst();
@@ -61,5 +52,28 @@ export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeS
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
+  };
+}
+
+function codeRecord(
+  r: Selectable<Database['oauth_codes']>,
+): AuthorizationCodeRecord & { consumedAt: string | null } {
+  return {
+    id: r.id,
+    codeHash: r.code_hash,
+    accountId: r.account_id,
+    clientId: r.client_id,
+    userId: r.user_id,
+    grantId: r.grant_id,
+    redirectUri: r.redirect_uri,
+    resource: r.resource,
+    scopes: JSON.parse(r.scopes) as string[],
+    codeChallenge: r.code_challenge,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    consumedAt: r.consumed_at,
+    ...(r.auth_time === null
+      ? {}
+      : { signIn: { authTime: r.auth_time, amr: JSON.parse(r.amr ?? '[]') as string[], nonce: r.nonce } }),
   };
 }

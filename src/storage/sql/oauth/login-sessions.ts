@@ -15,6 +15,7 @@ export function loginSessionStore(db: Kysely<Database>): LoginSessionStore {
           csrf_token: s.csrfToken,
           created_at: s.createdAt,
           expires_at: s.expiresAt,
+          amr: s.amr === undefined ? null : JSON.stringify(s.amr),
         })
         .execute();
     },
@@ -33,6 +34,7 @@ export function loginSessionStore(db: Kysely<Database>): LoginSessionStore {
           csrfToken: r.csrf_token,
           createdAt: r.created_at,
           expiresAt: r.expires_at,
+          ...(r.amr === null ? {} : { amr: JSON.parse(r.amr) as string[] }),
         }
       );
     },
