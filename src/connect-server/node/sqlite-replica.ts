@@ -140,8 +140,7 @@ const ITEM_VIEWS_CACHED = 1_000;
  *   opens, and held in memory; items are read from SQLite by key, never all held.
  * - WAL with synchronous=FULL: what `receive` resolved is on disk. A reset's records are gathered
  *   in staging tables without an fsync each; its mark swaps them in, in one transaction whose
- *   commit syncs everything before it. A heartbeat mark (no change since the last) moves only
- *   the position's `markedAt`, synced by the file's next synced commit.
+ *   commit syncs everything before it.
  * - The outbox is a table of the same file, appended by the audit writer thread
  *   (storage/sqlite/audit-writer.ts) on a second connection: group commit, durable before
  *   `append` resolves.
@@ -639,20 +638,10 @@ export async function openReplica(options: {
             throw new Error(
               `a mark of epoch ${record.epoch} without a reset (the replica is at ${position.epoch})`,
             );
-          const sealed = sealRow('position', serverId, { ...at, markedAt: now, ledger: ledgerHash });
-          if (position.seq === at.seq) {
-            // A heartbeat (every 5 s while nothing changes): only `markedAt` moves, committed
-            // without an fsync of its own, which on this thread stalled every request in flight
-            // for as long as the disk took. The next synced commit on the file (the outbox's,
-            // many a second under load) makes it durable; lost in a crash, the node counts its
-            // staleness from an earlier mark, which only refuses reads sooner.
-            db.pragma('synchronous = NORMAL');
-            try {
-              setMeta.run('position', sealed);
-            } finally {
-              db.pragma('synchronous = FULL');
-            }
-          } else setMeta.run('position', sealed);
+          setMeta.run(
+            'position',
+            sealRow('position', serverId, { ...at, markedAt: now, ledger: ledgerHash }),
+          );
         } else {
           return; // no whole state yet: a mark alone is not one
         }
