@@ -718,6 +718,28 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       ]);
     });
 
+    it('appends many audit events in their order, over several statements, as part of a transaction', async () => {
+      const a = await account();
+      await storage.audit.appendMany([]);
+      // More than one statement's worth (250 rows each), with a DENY summary's count among them.
+      const events = Array.from({ length: 600 }, (_, n) => ({
+        ...event(a.id, n),
+        ...(n === 300 ? { result: 'DENY' as const, count: 7 } : {}),
+      }));
+      await storage.transaction(async (tx) => tx.audit.appendMany(events));
+      const stored = await storage.audit.list(a.id, { limit: 1000 });
+      expect(stored.map((e) => e.itemVersion)).toEqual([...Array(600).keys()].reverse());
+      expect(stored.find((e) => e.itemVersion === 300)).toMatchObject({ result: 'DENY', count: 7 });
+      expect(stored.find((e) => e.itemVersion === 599)).toMatchObject({ ...event(a.id, 599), count: 1 });
+      // A transaction that fails after them keeps none.
+      await expect(
+        storage.transaction(async (tx) => {
+          await tx.audit.appendMany(events.map((e) => ({ ...e, itemVersion: (e.itemVersion ?? 0) + 1000 })));
+          await tx.accounts.insert({ id: a.id, name: 'duplicate id', createdAt: now });
+        }),
+      ).rejects.toThrow();
+      expect(await storage.audit.list(a.id, { limit: 2000 })).toHaveLength(600);
+    });
     it('keeps the audit trail of a deleted account', async () => {
       const a = await account();
       await storage.audit.append(event(a.id, 1));

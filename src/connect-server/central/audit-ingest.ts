@@ -57,12 +57,12 @@ export async function ingestAudit(
       if (!last) return from;
       // The mark first: a concurrent shipment of this outbox waits here, then finds it moved.
       if (!(await tx.nodeOutboxes.advance(server.id, shipment.outbox, from, last.seq))) return undefined;
-      for (const { event } of fresh) {
-        try {
-          await tx.audit.append(fromShipped(event, server.accountId));
-        } catch (cause) {
-          throw auditUnavailable(cause);
-        }
+      try {
+        // In one statement per 250 events: one statement per event cost the central service
+        // more CPU than the node spent serving the read (a node's reads share its cores).
+        await tx.audit.appendMany(fresh.map(({ event }) => fromShipped(event, server.accountId)));
+      } catch (cause) {
+        throw auditUnavailable(cause);
       }
       return last.seq;
     });

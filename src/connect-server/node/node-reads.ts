@@ -8,6 +8,7 @@ import { isAppError } from '../../errors/app-error.js';
 import { type Authenticate, type ReadOperations, readOperations } from '../central/vault-operations.js';
 import { auditRefusal } from '../refused-tokens.js';
 import type { Outbox } from './replica.js';
+import { servedAnswers } from './served-answers.js';
 import type { SqliteReplica } from './sqlite-replica.js';
 
 export interface NodeReads extends ReadOperations {
@@ -51,7 +52,7 @@ export function nodeReads(
     ...readOperations(
       {
         vaults: vaultReads(stores, replica.keys),
-        items: itemReads(stores, replica.keys),
+        items: itemReads(stores, replica.keys, { answers: servedAnswers() }),
         files: fileReads(stores, replica.keys),
       },
       authenticate,

@@ -1,5 +1,4 @@
 import type { AuditEventInput } from '../../storage/ports.js';
-import { toAuditValues } from '../../storage/sql/audit.js';
 import type { AuditWriter } from '../../storage/sqlite/audit-writer.js';
 import type { Outbox } from './replica.js';
 import type { replicaReads } from './replica-schema.js';
@@ -66,8 +65,8 @@ export function replicaOutbox(options: {
     id,
     append: async (event) => {
       if (!isOpen()) throw new Error('the outbox is closed');
-      // Checked here, on this thread: an event the writer thread could not bind fails its caller.
-      toAuditValues(event);
+      // The writer maps the event to its row values on this thread, as it takes it: an event it
+      // could not map fails its caller here (mapped twice, it cost every read a copy for nothing).
       const seq = await writer.append(event);
       tail.push({ seq, event });
       if (tail.length - tailStart > TAIL_EVENTS) tailStart++;

@@ -610,7 +610,8 @@ export async function openReplica(options: {
 
   const receive = async (record: ReplicaRecord): Promise<void> => {
     usable();
-    itemViews.clear();
+    // A mark alone changes no item: the views read stay true (a reset's mark swaps the tables: below).
+    if (record.type !== 'mark') itemViews.clear();
     const set = gathering ?? current;
     switch (record.type) {
       case 'reset':
@@ -625,6 +626,7 @@ export async function openReplica(options: {
             throw new Error(`a mark of epoch ${record.epoch} ends a reset of epoch ${gathering.epoch}`);
           const next = gathering;
           stopGathering();
+          itemViews.clear();
           ledgerHash = swap(at, now, next.ledger);
           // What was gathered is the replica's now, in the replica's own tables.
           current = { prefix: '', vaults: next.vaults, server: next.server, ledger: next.ledger };

@@ -106,13 +106,18 @@ export function toFullItem(
 /** How an OTP field begins in served JSON; inside a string value every `"` would be escaped. */
 const OTP_FIELD = Buffer.from('"type":"OTP"');
 
+/** Whether `itemJson` of this served content changes with the time (an OTP field's current code). */
+export function servedDependsOnTime(served: Buffer): boolean {
+  return served.includes(OTP_FIELD);
+}
+
 /**
  * The full item as the UTF-8 JSON Connect sends, from its served content as decrypted: the same
  * bytes as `JSON.stringify(toFullItem(…))`. The content is sent on as it is, between the id and
  * the metadata, unless it holds an OTP field, whose code has to be computed into it.
  */
 export function itemJson(meta: ItemMeta, served: Buffer, files: FileMeta[], now: number): Buffer {
-  if (served.includes(OTP_FIELD)) {
+  if (servedDependsOnTime(served)) {
     const content = JSON.parse(served.toString('utf8')) as ServedContent;
     return Buffer.from(JSON.stringify(fullItem(meta, withOtpCodes(content, now), files)));
   }

@@ -81,6 +81,12 @@ export interface AuditFilter {
 export interface AuditStore {
   append(event: AuditEventInput): Promise<void>;
   /**
+   * Appends these events in this order, in a few multi-row inserts: for a transaction that stores
+   * many at once (a Connect node's audit shipment, up to 1,000 events), where one statement per
+   * event cost more than the rest of the shipment's work. In a transaction, part of it.
+   */
+  appendMany(events: readonly AuditEventInput[]): Promise<void>;
+  /**
    * Newest first, narrowed by the filter's fields; `beforeSeq` pages backwards. Each of the
    * common filters (actor, resource id, time range) is served by an index (migration 0014).
    */

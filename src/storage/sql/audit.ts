@@ -42,6 +42,12 @@ export const AUDIT_COLUMNS = Object.keys(toAuditRow({} as AuditEventInput)) as (
  */
 export const toAuditValues = (e: AuditEventInput): unknown[] => Object.values(toAuditRow(e));
 
+/**
+ * Rows per INSERT of `appendMany`: 16 parameters each, 4,000 a statement, well under SQLite's
+ * (32,766) and PostgreSQL's (65,535) bounds.
+ */
+const MANY_CHUNK = 250;
+
 /** Tokens per query of `newestConnectTokenUses`: one parameter each, well under any driver's bound. */
 const NEWEST_CHUNK = 500;
 
@@ -50,6 +56,13 @@ export function auditStore(db: Kysely<Database>): AuditStore {
   const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS);
   return {
     append: (e) => insert(toAuditRow(e)),
+    async appendMany(events) {
+      for (let i = 0; i < events.length; i += MANY_CHUNK)
+        await db
+          .insertInto('audit_events')
+          .values(events.slice(i, i + MANY_CHUNK).map(toAuditRow))
+          .execute();
+    },
     async list(accountId, { limit, ...options }) {
       const rows = await narrowed(db, accountId, options)
         .selectAll()

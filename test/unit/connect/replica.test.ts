@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ConnectCall } from '../../../src/connect-server/central/central-client.js';
 import { inProcessCentral } from '../../../src/connect-server/central/in-process-client.js';
 import { nodeReads } from '../../../src/connect-server/node/node-reads.js';
@@ -14,6 +14,7 @@ import type { AuditEventInput } from '../../../src/storage/ports.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { adminSetup } from '../../helpers/connect-app.js';
 import { replicaRecords } from '../../helpers/replica-records.js';
+import { totpCode } from '../../helpers/totp.js';
 
 const SECRET = 'plaintext-secret-value-7d1f0c';
 const TITLE = 'Title-Of-The-Database-Item-93ab';
@@ -202,6 +203,58 @@ describe('reads from the replica', () => {
     const flipped = await node.getItem(call(readToken.token), vaultA, itemA2).catch((e) => e);
     expect({ status: flipped.status, code: flipped.code }).toEqual({ status: 500, code: 'integrity_error' });
     db.close();
+    await node.close();
+  });
+
+  it('answers an unchanged item again as made, a changed item anew, an OTP item with the code of the moment', async () => {
+    const setup = adminSetup(t);
+    const plain = await setup.item(vaultB, { title: 'kept answer', category: 'LOGIN', fields: [] });
+    const otp = await setup.item(vaultB, {
+      title: 'with otp',
+      category: 'LOGIN',
+      fields: [{ type: 'OTP', label: 'otp', value: 'otpauth://totp/x?secret=JBSWY3DPEHPK3PXP' }],
+    });
+    const { replica } = await replicaWith(await fullState());
+    const node = nodeReads(replica, replica.outbox);
+    const get = (itemId: string) => node.getItem(call(readToken.token), vaultB, itemId);
+    const before = replica.outbox.size();
+    const first = await get(plain.id);
+    // The same answer, made once, and each read audited all the same.
+    expect(await get(plain.id)).toBe(first);
+    expect(replica.outbox.size()).toBe(before + 2);
+    // A heartbeat mark changes nothing: the answer stays, the mark's time moves.
+    const markedAt = replica.lastMarkAt();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await replica.receive({ type: 'mark', epoch: EPOCH, seq: 1 });
+    expect(replica.position()).toEqual({ epoch: EPOCH, seq: 1 });
+    expect(replica.lastMarkAt()).toBeGreaterThan(markedAt as number);
+    expect(await get(plain.id)).toBe(first);
+    // A change to the item reaches the next read.
+    const put = await setup.api.put(`/vaults/${vaultB}/items/${plain.id}`, {
+      title: 'new answer',
+      category: 'LOGIN',
+      fields: [],
+    });
+    expect(put.statusCode).toBe(200);
+    await replica.receive(await records.itemRecord(vaultB, plain.id));
+    const changed = await get(plain.id);
+    expect(JSON.parse(changed.toString())).toMatchObject({ title: 'new answer', version: 2 });
+    expect(JSON.parse(first.toString())).toMatchObject({ title: 'kept answer', version: 1 });
+    // An OTP field's code is the code of each read's moment, never one kept from an earlier read.
+    const codes: string[] = [];
+    for (const at of [Date.UTC(2026, 0, 1, 0, 0, 5), Date.UTC(2026, 0, 1, 0, 1, 5)]) {
+      vi.useFakeTimers({ toFake: ['Date'], now: at });
+      try {
+        codes.push(JSON.parse((await get(otp.id)).toString()).fields[0].totp);
+      } finally {
+        vi.useRealTimers();
+      }
+    }
+    expect(codes).toEqual([
+      totpCode('JBSWY3DPEHPK3PXP', Date.UTC(2026, 0, 1, 0, 0, 5)),
+      totpCode('JBSWY3DPEHPK3PXP', Date.UTC(2026, 0, 1, 0, 1, 5)),
+    ]);
+    expect(codes[0]).not.toBe(codes[1]);
     await node.close();
   });
 
