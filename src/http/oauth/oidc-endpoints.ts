@@ -4,7 +4,6 @@ import { bearerFormat } from '../../errors/bearer-format.js';
 import type { Services } from '../../services.js';
 import { answerErrors } from '../error-handler.js';
 import { accountOf } from './account-param.js';
-import { authorizationServerMetadata } from './metadata.js';
 
 /**
  * OpenID Connect's back-channel routes beside the OAuth ones: discovery and userinfo.
