@@ -11,7 +11,18 @@
 //     (cd /tmp/base && npx tsc -p tsconfig.build.json)
 //   npm run build && node bench/connect-ab.mjs /tmp/base [--rounds 20] [--seconds 3] [--connections 50]
 import { join, resolve } from 'node:path';
-import { cpuMicros, median, parseArgs, ROOT, requireWrk, seed, startInProcess, stop, wrk } from './lib.mjs';
+import {
+  cliOf,
+  cpuMicros,
+  median,
+  parseArgs,
+  ROOT,
+  requireWrk,
+  seed,
+  startInProcess,
+  stop,
+  wrk,
+} from './lib.mjs';
 
 const [baseDir, ...options] = process.argv.slice(2);
 if (!baseDir || baseDir.startsWith('--')) {
@@ -28,7 +39,7 @@ for (const [name, dir] of [
   ['base', resolve(baseDir)],
   ['this', ROOT],
 ]) {
-  const cli = join(dir, 'dist', 'cli', 'main.cjs');
+  const cli = cliOf(dir);
   const s = await seed(cli);
   const server = await startInProcess(s, cli);
   await wrk(server.itemUrl, { connections, seconds: 2, token: s.connectToken }); // warm-up

@@ -16,7 +16,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cpuMicros, median, parseArgs, requireWrk, seed, startBare, startLogged, stop, wrk } from './lib.mjs';
+import {
+  cliOf,
+  cpuMicros,
+  median,
+  parseArgs,
+  ROOT,
+  requireWrk,
+  seed,
+  startBare,
+  startLogged,
+  stop,
+  wrk,
+} from './lib.mjs';
 
 const args = process.argv.slice(2);
 const baseDir = args[0] && !args[0].startsWith('--') ? resolve(args.shift()) : undefined;
@@ -42,9 +54,8 @@ async function startBuild(cli, { cpuProf = false } = {}) {
   );
   return { s, server, url: `${server.line.connectUrls[0]}/v1/vaults/${s.vaultId}/items` };
 }
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
-const self = await startBuild(CLI, { cpuProf: true });
-const base = baseDir ? await startBuild(join(baseDir, 'dist', 'cli', 'main.js')) : undefined;
+const self = await startBuild(cliOf(ROOT), { cpuProf: true });
+const base = baseDir ? await startBuild(cliOf(baseDir)) : undefined;
 const { s, server } = self;
 const itemsUrl = self.url;
 

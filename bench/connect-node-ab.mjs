@@ -11,7 +11,18 @@
 //
 //   npm run build && node bench/connect-node-ab.mjs /tmp/base [--rounds 8] [--seconds 4] [--connections 50]
 import { join, resolve } from 'node:path';
-import { cpuMicros, median, parseArgs, ROOT, requireWrk, seed, startLogged, stop, wrk } from './lib.mjs';
+import {
+  cliOf,
+  cpuMicros,
+  median,
+  parseArgs,
+  ROOT,
+  requireWrk,
+  seed,
+  startLogged,
+  stop,
+  wrk,
+} from './lib.mjs';
 
 const [baseDir, ...options] = process.argv.slice(2);
 if (!baseDir || baseDir.startsWith('--')) {
@@ -28,7 +39,7 @@ for (const [name, dir] of [
   ['base', resolve(baseDir)],
   ['this', ROOT],
 ]) {
-  const cli = join(dir, 'dist', 'cli', 'main.js');
+  const cli = cliOf(dir);
   const s = await seed(cli);
   const central = await startLogged(
     [cli, 'serve', '--data-dir', s.dataDir, '--port', '0'],

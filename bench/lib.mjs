@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: start real keyhold processes, seed data through the admin
 // API, run wrk, and read a process's RSS. Plain ESM over dist/ so a bench needs only `npm ci`.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,12 @@ import { promisify } from 'node:util';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
+
+/** The built CLI of a checkout: `dist/cli/main.cjs`, or `main.js` in a checkout built before it was one CommonJS file. */
+export const cliOf = (checkout) => {
+  const bundle = join(checkout, 'dist', 'cli', 'main.cjs');
+  return existsSync(bundle) ? bundle : join(checkout, 'dist', 'cli', 'main.js');
+};
 const children = new Set();
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');

@@ -31,5 +31,7 @@ provider.on('server_error', (_ctx, error) => console.error(error));
 
 const server = provider.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  console.log(JSON.stringify({ msg: 'peer listening', url: `http://127.0.0.1:${port}`, client, resourceServer }));
+  console.log(
+    JSON.stringify({ msg: 'peer listening', url: `http://127.0.0.1:${port}`, client, resourceServer }),
+  );
 });
