@@ -299,7 +299,12 @@ describe('the code flow, refresh and the vault API with openid-client', () => {
       status: 401,
       message: 'the access token is DPoP-bound: send it as `Authorization: DPoP <token>` with a DPoP proof',
     });
-    // Grant management takes bearer tokens only: the bound token is refused there too.
+    // userinfo and grant management take bearer tokens only: the bound token is refused there too.
+    const info = await fetch(`${f.issuer}/userinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(info.status).toBe(401);
+    expect(info.headers.get('www-authenticate')).toContain('error="invalid_token"');
     const grantId = (tokens as { grant_id?: string }).grant_id;
     expect(grantId).toMatch(/^[a-z0-9]{26}$/);
     const managed = await fetch(`${f.issuer}/grant-management/${grantId}`, {

@@ -57,6 +57,9 @@ export async function userinfo(
   if (record.expiresAt <= new Date().toISOString()) throw invalid('the access token has expired');
   if (!(await signatureStands(keys, token)))
     throw invalid('the access token is refused: its signing key has been withdrawn');
+  // A DPoP-bound token is never accepted as a bearer token (RFC 9449 §7.1): a stolen one would
+  // otherwise read the user's claims here without the key.
+  if (record.jkt !== null) throw invalid('the access token is DPoP-bound: userinfo takes bearer tokens only');
   if (record.userId === null || !record.scopes.includes('openid')) {
     throw new BearerError(
       'insufficient_scope',
