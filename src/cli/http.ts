@@ -29,7 +29,12 @@ export interface CliRequestInit {
 export async function httpRequest(url: URL | string, init: CliRequestInit = {}): Promise<CliResponse> {
   const target = new URL(url);
   // Loaded by the scheme it is for: node:https brings TLS, which a loopback http call never needs.
-  const { request } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  // process.getBuiltinModule, not import(): in the CommonJS bundle an import() goes through the ES
+  // module loader, whose start-up a command would pay for this one module.
+  const { request } =
+    target.protocol === 'https:'
+      ? process.getBuiltinModule('node:https')
+      : process.getBuiltinModule('node:http');
   const headers: Record<string, string | number> = { ...init.headers };
   if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
   const options: RequestOptions = { method: init.method ?? 'GET', headers };

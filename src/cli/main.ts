@@ -39,7 +39,8 @@ async function report(error: unknown): Promise<number> {
   if (error instanceof CommanderError) return error.exitCode;
   // Start-up and command errors are written for whoever ran the command; another error of ours
   // is shown when it may be (a 4xx from a service called in process); anything else is a bug.
-  const known = error instanceof ProcessError || (isKeyholdError(error) && error.expose);
+  const known =
+    error instanceof CliError || error instanceof ProcessError || (isKeyholdError(error) && error.expose);
   const message = known
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.message ?? String(error)}`;

@@ -11,8 +11,8 @@ import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.
  * What the built CLI loads to start, read from real processes (no timing: a shared machine's
  * clock would make that flaky; bench/cli-start.mjs measures the time). A command's start-up is
  * most of its time, so the CLI is one CommonJS file (commander and every command module bundled
- * in), and `--version`, `--help` and a remote command load nothing else but the error classes
- * it shares with the server: never zod, the server, a package from node_modules, undici (the
+ * in), and `--version`, `--help` and a remote command load nothing else (a remote command not even
+ * the error classes the CLI shares with the server): never zod, the server, a package from node_modules, undici (the
  * code behind the global fetch, which alone costs more than the rest of a command) or, for a
  * remote command, node:child_process.
  */
@@ -132,9 +132,11 @@ describe('what the CLI loads to start', () => {
     });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([]);
-    expect(distFiles(run.trace)).toContain(BUNDLE);
+    // The bundle alone: not even the shared error classes, ES modules whose require() would start
+    // the ES module loader; and node:http taken as a built-in, not through import().
+    expect(distFiles(run.trace)).toEqual([BUNDLE]);
     expect(foreignFiles(run.trace)).toEqual([]);
-    expect(outsideCli(run.trace)).toEqual([]);
+    expect(run.trace.esm.filter((u) => u.startsWith('node:'))).toEqual([]);
     expect(undici(run.trace)).toEqual([]);
     expect(childProcess(run.trace)).toEqual([]);
   });
