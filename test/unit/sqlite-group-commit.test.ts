@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../../src/storage/ports.js';
+import type { RunHeld } from '../../src/storage/sql/precompiled.js';
 import type { Database } from '../../src/storage/sql/tables.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 import { groupCommitTransactions } from '../../src/storage/sqlite/group-commit.js';
@@ -25,13 +26,16 @@ let dir: string;
 let file: string;
 let database: BetterSqlite3.Database;
 let db: Kysely<Tables>;
+let runHeld: RunHeld;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'keyhold-group-commit-'));
   file = join(dir, 'db.sqlite');
   database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
-  db = new Kysely<Tables>({ dialect: betterSqliteDialect(database).dialect });
+  const dialect = betterSqliteDialect(database);
+  runHeld = dialect.runHeld;
+  db = new Kysely<Tables>({ dialect: dialect.dialect });
   await db.schema.createTable('t').addColumn('a', 'integer').execute();
 });
 afterEach(async () => {
@@ -46,8 +50,14 @@ function grouped() {
   const durable = () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
   const run = groupCommitTransactions(
     db as unknown as Kysely<Database>,
-    (trx) => ({ trx }) as unknown as Stores,
+    (trx) => ({
+      stores: { trx } as unknown as Stores,
+      mark: () => 0,
+      rollbackTo: () => undefined,
+      finish: async () => undefined,
+    }),
     durable,
+    runHeld,
   );
   const unit = (work: Unit) => run((tx) => work((tx as unknown as { trx: Kysely<Tables> }).trx));
   return { unit, syncs };
