@@ -141,6 +141,59 @@ describe('group commit on SQLite', () => {
     expect(await second).toBe(2);
   });
 
+  it("does the work units queue once for the batch, before its commit, and drops a failed unit's", async () => {
+    const queued: number[] = [];
+    const finished: number[][] = [];
+    let failFinish = false;
+    const syncs: (() => void)[] = [];
+    const run = groupCommitTransactions(
+      db as unknown as Kysely<Database>,
+      (trx) => ({
+        stores: { queue: (a: number) => queued.push(a) } as unknown as Stores,
+        mark: () => queued.length,
+        rollbackTo: (mark) => {
+          queued.length = mark;
+        },
+        finish: async () => {
+          finished.push([...queued]);
+          if (failFinish) throw new Error('finish failed');
+          for (const a of queued.splice(0))
+            await (trx as unknown as Kysely<Tables>).insertInto('t').values({ a }).execute();
+        },
+      }),
+      () =>
+        new Promise<void>((resolve) => {
+          syncs.push(resolve);
+        }),
+      runHeld,
+    );
+    const queue = (a: number, fail = false) =>
+      run(async (tx) => {
+        (tx as unknown as { queue: (a: number) => void }).queue(a);
+        if (fail) throw new Error(`unit ${a} failed`);
+        return a;
+      });
+    const units = [queue(10), queue(11, true), queue(12)];
+    await untilSyncs(syncs, 1);
+    // One finish for the three units, without the failed one's, committed before the sync.
+    expect(finished).toEqual([[10, 12]]);
+    expect(committedRows()).toEqual([10, 12]);
+    syncs[0]?.();
+    expect(await Promise.allSettled(units)).toMatchObject([
+      { status: 'fulfilled', value: 10 },
+      { status: 'rejected', reason: { message: 'unit 11 failed' } },
+      { status: 'fulfilled', value: 12 },
+    ]);
+
+    // A finish that fails fails every unit of its batch, and commits none of them.
+    failFinish = true;
+    const failing = [queue(20), queue(21)];
+    await expect(Promise.all(failing)).rejects.toThrow('finish failed');
+    await expect(failing[1]).rejects.toThrow('finish failed');
+    expect(committedRows()).toEqual([10, 12]);
+    expect(syncs).toHaveLength(1);
+  });
+
   it('syncs the WAL file of a real database, and refuses once closed', async () => {
     const wal = walSync(file);
     await db.insertInto('t').values({ a: 1 }).execute();
