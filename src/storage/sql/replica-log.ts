@@ -38,6 +38,7 @@ function replicaWrites(db: Kysely<Database>, runIfFree?: RunIfFree) {
         .where('id', '=', 1)
         .returning('value'),
     runIfFree,
+    'replica_log: bump',
   );
   const insertOne = precompiledInsert(
     db,

@@ -14,6 +14,7 @@ export function vaultStore(db: Kysely<Database>, runIfFree?: RunIfFree): VaultSt
         .set((eb) => ({ updated_at: p('updatedAt'), content_version: eb('content_version', '+', 1) }))
         .where('id', '=', p('vaultId')),
     runIfFree,
+    'vaults: touch content',
   );
   // The item count is derived, never stored, so it cannot drift from the items table.
   const selectVaults = () =>
