@@ -30,7 +30,8 @@ interface Compiled<N extends string, O> {
  * group-commit batch makes its stores anew over its own transaction (sqlite/group-commit.ts), and
  * compiling its half-dozen statements again for every batch cost about as much as running them.
  * Keyed by the dialect's adapter, which a database and all its transactions share, so a process
- * with two kinds of database (the tests) never mixes their SQL.
+ * with two kinds of database (the tests) never mixes their SQL. Keyhold uses no Kysely plugin: one
+ * that rewrote queries for some instances of a database only would need a key of its own.
  */
 const sharedCompiled = new WeakMap<object, Map<string, Compiled<string, unknown>>>();
 const sharedOf = (db: Kysely<Database>) => {
