@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { integrityError } from '../errors/app-error.js';
+import { randomBytesPooled } from './random-pool.js';
 
 /**
  * AES-256-GCM sealing, the only cipher Keyhold uses at rest.
@@ -16,7 +17,9 @@ const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
 
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad: string): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  // From the pool (random-pool.ts): an item write seals twice, and one CSPRNG call per nonce was
+  // ~2% of a create's serving-thread time in a CPU profile.
+  const nonce = randomBytesPooled(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

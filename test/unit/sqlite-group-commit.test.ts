@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../../src/storage/ports.js';
+import type { RunHeld } from '../../src/storage/sql/precompiled.js';
 import type { Database } from '../../src/storage/sql/tables.js';
 import { betterSqliteDialect } from '../../src/storage/sqlite/driver.js';
 import { groupCommitTransactions } from '../../src/storage/sqlite/group-commit.js';
@@ -25,13 +26,16 @@ let dir: string;
 let file: string;
 let database: BetterSqlite3.Database;
 let db: Kysely<Tables>;
+let runHeld: RunHeld;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'keyhold-group-commit-'));
   file = join(dir, 'db.sqlite');
   database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
-  db = new Kysely<Tables>({ dialect: betterSqliteDialect(database).dialect });
+  const dialect = betterSqliteDialect(database);
+  runHeld = dialect.runHeld;
+  db = new Kysely<Tables>({ dialect: dialect.dialect });
   await db.schema.createTable('t').addColumn('a', 'integer').execute();
 });
 afterEach(async () => {
@@ -46,8 +50,14 @@ function grouped() {
   const durable = () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
   const run = groupCommitTransactions(
     db as unknown as Kysely<Database>,
-    (trx) => ({ trx }) as unknown as Stores,
+    (trx) => ({
+      stores: { trx } as unknown as Stores,
+      mark: () => 0,
+      rollbackTo: () => undefined,
+      finish: async () => undefined,
+    }),
     durable,
+    runHeld,
   );
   const unit = (work: Unit) => run((tx) => work((tx as unknown as { trx: Kysely<Tables> }).trx));
   return { unit, syncs };
@@ -129,6 +139,59 @@ describe('group commit on SQLite', () => {
     await untilSyncs(syncs, 2);
     syncs[1]?.resolve();
     expect(await second).toBe(2);
+  });
+
+  it("does the work units queue once for the batch, before its commit, and drops a failed unit's", async () => {
+    const queued: number[] = [];
+    const finished: number[][] = [];
+    let failFinish = false;
+    const syncs: (() => void)[] = [];
+    const run = groupCommitTransactions(
+      db as unknown as Kysely<Database>,
+      (trx) => ({
+        stores: { queue: (a: number) => queued.push(a) } as unknown as Stores,
+        mark: () => queued.length,
+        rollbackTo: (mark) => {
+          queued.length = mark;
+        },
+        finish: async () => {
+          finished.push([...queued]);
+          if (failFinish) throw new Error('finish failed');
+          for (const a of queued.splice(0))
+            await (trx as unknown as Kysely<Tables>).insertInto('t').values({ a }).execute();
+        },
+      }),
+      () =>
+        new Promise<void>((resolve) => {
+          syncs.push(resolve);
+        }),
+      runHeld,
+    );
+    const queue = (a: number, fail = false) =>
+      run(async (tx) => {
+        (tx as unknown as { queue: (a: number) => void }).queue(a);
+        if (fail) throw new Error(`unit ${a} failed`);
+        return a;
+      });
+    const units = [queue(10), queue(11, true), queue(12)];
+    await untilSyncs(syncs, 1);
+    // One finish for the three units, without the failed one's, committed before the sync.
+    expect(finished).toEqual([[10, 12]]);
+    expect(committedRows()).toEqual([10, 12]);
+    syncs[0]?.();
+    expect(await Promise.allSettled(units)).toMatchObject([
+      { status: 'fulfilled', value: 10 },
+      { status: 'rejected', reason: { message: 'unit 11 failed' } },
+      { status: 'fulfilled', value: 12 },
+    ]);
+
+    // A finish that fails fails every unit of its batch, and commits none of them.
+    failFinish = true;
+    const failing = [queue(20), queue(21)];
+    await expect(Promise.all(failing)).rejects.toThrow('finish failed');
+    await expect(failing[1]).rejects.toThrow('finish failed');
+    expect(committedRows()).toEqual([10, 12]);
+    expect(syncs).toHaveLength(1);
   });
 
   it('syncs the WAL file of a real database, and refuses once closed', async () => {

@@ -8,7 +8,7 @@ import type {
   AuditResult,
   AuditStore,
 } from '../ports.js';
-import { precompiledInsert } from './precompiled.js';
+import { precompiledInsert, type RunIfFree } from './precompiled.js';
 import type { Database } from './tables.js';
 
 /** The audit_events row of an event. */
@@ -51,9 +51,10 @@ const MANY_CHUNK = 250;
 /** Tokens per query of `newestConnectTokenUses`: one parameter each, well under any driver's bound. */
 const NEWEST_CHUNK = 500;
 
-export function auditStore(db: Kysely<Database>): AuditStore {
+/** `runIfFree`: see precompiled.ts. */
+export function auditStore(db: Kysely<Database>, runIfFree?: RunIfFree): AuditStore {
   // Every audited write appends one: compiled once (see precompiled.ts).
-  const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS);
+  const insert = precompiledInsert(db, 'audit_events', AUDIT_COLUMNS, runIfFree);
   return {
     append: (e) => insert(toAuditRow(e)),
     async appendMany(events) {

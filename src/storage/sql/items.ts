@@ -13,26 +13,18 @@ import type { Database } from './tables.js';
 /** `runIfFree`: for the store of `db` itself, not of a transaction (see precompiled.ts). */
 export function itemStore(db: Kysely<Database>, runIfFree?: RunIfFree): ItemStore {
   // Every item write runs these: compiled once per set of stores (see precompiled.ts).
-  const insertItemRow = precompiledInsert(db, 'items', [
-    'id',
-    'vault_id',
-    'account_id',
-    'version',
-    'created_at',
-    'updated_at',
-    'last_edited_by',
-    'head',
-  ]);
-  const insertVersionRow = precompiledInsert(db, 'item_versions', [
-    'item_id',
-    'version',
-    'overview',
-    'content',
-    'layout',
-    'created_at',
-    'edited_by',
-    'mac',
-  ]);
+  const insertItemRow = precompiledInsert(
+    db,
+    'items',
+    ['id', 'vault_id', 'account_id', 'version', 'created_at', 'updated_at', 'last_edited_by', 'head'],
+    runIfFree,
+  );
+  const insertVersionRow = precompiledInsert(
+    db,
+    'item_versions',
+    ['item_id', 'version', 'overview', 'content', 'layout', 'created_at', 'edited_by', 'mac'],
+    runIfFree,
+  );
   const insertVersion = (v: ItemVersionRecord) =>
     insertVersionRow({
       item_id: v.itemId,

@@ -6,7 +6,7 @@ import type {
   ReplicaChangeNote,
   ReplicaLogStore,
 } from '../ports.js';
-import { precompiled, precompiledInsert } from './precompiled.js';
+import { precompiled, precompiledInsert, type RunIfFree } from './precompiled.js';
 import type { Database } from './tables.js';
 
 type Row = Database['replica_changes'];
@@ -25,26 +25,27 @@ const toChange = (r: Row): ReplicaChange => ({
 const key = (n: ReplicaChangeNote) =>
   [n.kind, n.accountId, n.vaultId, n.itemId, n.serverId, n.subjectId, n.fill].map((v) => v ?? '').join('|');
 
-export function replicaLogStore(db: Kysely<Database>): ReplicaLogStore {
+/** What appending changes takes: the ids a note lacks, then the log's seqs and rows. */
+function replicaWrites(db: Kysely<Database>, runIfFree?: RunIfFree) {
   // Every replicated write (each item write among them) runs these: compiled once per set of
   // stores (see precompiled.ts).
-  const bump = precompiled<'n', { value: number }>(db, (p) =>
-    db
-      .updateTable('replica_log')
-      .set((eb) => ({ value: eb('value', '+', p('n')) }))
-      .where('id', '=', 1)
-      .returning('value'),
+  const bump = precompiled<'n', { value: number }>(
+    db,
+    (p) =>
+      db
+        .updateTable('replica_log')
+        .set((eb) => ({ value: eb('value', '+', p('n')) }))
+        .where('id', '=', 1)
+        .returning('value'),
+    runIfFree,
+    'replica_log: bump',
   );
-  const insertOne = precompiledInsert(db, 'replica_changes', [
-    'account_id',
-    'kind',
-    'vault_id',
-    'item_id',
-    'server_id',
-    'subject_id',
-    'seq',
-    'at',
-  ]);
+  const insertOne = precompiledInsert(
+    db,
+    'replica_changes',
+    ['account_id', 'kind', 'vault_id', 'item_id', 'server_id', 'subject_id', 'seq', 'at'],
+    runIfFree,
+  );
   /** The note with the ids it lacks filled in, or undefined when the row they come from is gone. */
   const resolve = async (n: ReplicaChangeNote): Promise<Omit<Row, 'seq' | 'at'> | undefined> => {
     let { accountId, vaultId, itemId, serverId } = n;
@@ -119,6 +120,53 @@ export function replicaLogStore(db: Kysely<Database>): ReplicaLogStore {
     };
   };
 
+  /** `notes` as rows, ids filled in, each change once; a note whose row is gone is left out. */
+  const rowsOf = async (notes: readonly ReplicaChangeNote[]): Promise<Omit<Row, 'seq' | 'at'>[]> => {
+    const seen = new Set<string>();
+    const rows: Omit<Row, 'seq' | 'at'>[] = [];
+    const asked = new Set<string>();
+    for (const note of notes) {
+      const n = key(note);
+      if (asked.has(n)) continue;
+      asked.add(n);
+      const row = await resolve(note);
+      if (!row) continue;
+      const k = [row.kind, row.account_id, row.vault_id, row.item_id, row.server_id, row.subject_id].join(
+        '|',
+      );
+      if (seen.has(k)) continue;
+      seen.add(k);
+      rows.push(row);
+    }
+    return rows;
+  };
+
+  /** Numbers `rows` with the log's next seqs, in order, and inserts them. */
+  const write = async (rows: readonly Omit<Row, 'seq'>[]): Promise<number> => {
+    if (rows.length === 0) return 0;
+    // The log's row stays locked until the transaction ends: seqs are consecutive in commit order.
+    const bumped = await bump.first({ n: rows.length });
+    if (!bumped) throw new Error('replica_log has no row 1: changes cannot be recorded');
+    const first = Number(bumped.value) - rows.length + 1;
+    const [only] = rows;
+    if (only && rows.length === 1) await insertOne({ ...only, seq: first });
+    else if (runIfFree) {
+      // Run at once (a group-commit batch): one prepared insert per row costs less than building
+      // a multi-row statement of a new shape each batch.
+      for (let i = 0; i < rows.length; i++) await insertOne({ ...(rows[i] as Row), seq: first + i });
+    } else
+      await db
+        .insertInto('replica_changes')
+        .values(rows.map((r, i) => ({ ...r, seq: first + i })))
+        .execute();
+    return rows.length;
+  };
+
+  return { rowsOf, write };
+}
+
+export function replicaLogStore(db: Kysely<Database>, runIfFree?: RunIfFree): ReplicaLogStore {
+  const { rowsOf, write } = replicaWrites(db, runIfFree);
   return {
     async position() {
       const row = await db
@@ -173,35 +221,43 @@ export function replicaLogStore(db: Kysely<Database>): ReplicaLogStore {
       });
     },
     async append(notes, at) {
-      const seen = new Set<string>();
-      const rows: Omit<Row, 'seq' | 'at'>[] = [];
-      const asked = new Set<string>();
-      for (const note of notes) {
-        const n = key(note);
-        if (asked.has(n)) continue;
-        asked.add(n);
-        const row = await resolve(note);
-        if (!row) continue;
-        const k = [row.kind, row.account_id, row.vault_id, row.item_id, row.server_id, row.subject_id].join(
-          '|',
-        );
-        if (seen.has(k)) continue;
-        seen.add(k);
-        rows.push(row);
-      }
-      if (rows.length === 0) return 0;
-      // The log's row stays locked until the transaction ends: seqs are consecutive in commit order.
-      const bumped = await bump.first({ n: rows.length });
-      if (!bumped) throw new Error('replica_log has no row 1: changes cannot be recorded');
-      const first = Number(bumped.value) - rows.length + 1;
-      const [only] = rows;
-      if (only && rows.length === 1) await insertOne({ ...only, seq: first, at });
-      else
-        await db
-          .insertInto('replica_changes')
-          .values(rows.map((r, i) => ({ ...r, seq: first + i, at })))
-          .execute();
-      return rows.length;
+      return write((await rowsOf(notes)).map((r) => ({ ...r, at })));
+    },
+  };
+}
+
+/**
+ * The replica log of a group-commit batch (sqlite/group-commit.ts), whose units share one
+ * transaction. A unit's `append` fills in its notes' ids at once, in its savepoint (a later unit
+ * may delete the row they come from), and queues the rows; `finish`, the batch's last statements
+ * before its COMMIT, numbers and inserts every queued row: one bump of the log's row per commit
+ * instead of one per unit. Seqs stay consecutive and in commit order, units in the order they ran.
+ * A unit rolled back to its savepoint takes its rows out of the queue (`rollbackTo`).
+ */
+export function batchedReplicaLog(db: Kysely<Database>, runHeld: RunIfFree) {
+  const store = replicaLogStore(db, runHeld);
+  const { rowsOf, write } = replicaWrites(db, runHeld);
+  let queued: Omit<Row, 'seq'>[] = [];
+  return {
+    store: {
+      ...store,
+      async append(notes: readonly ReplicaChangeNote[], at: string) {
+        const rows = await rowsOf(notes);
+        for (const r of rows) queued.push({ ...r, at });
+        return rows.length;
+      },
+    } satisfies ReplicaLogStore,
+    /** Where the queue stands: taken before a unit runs. */
+    mark: () => queued.length,
+    /** Forgets the rows queued since `mark` (the unit that queued them was rolled back). */
+    rollbackTo: (mark: number) => {
+      queued.length = mark;
+    },
+    /** Writes the queued rows; the queue starts over. */
+    finish: async () => {
+      const rows = queued;
+      queued = [];
+      await write(rows);
     },
   };
 }

@@ -16,7 +16,7 @@ import { accountPolicyStore, mfaChallengeStore, totpStore } from './mfa.js';
 import { type DialectTypes, migrationProvider } from './migrations.js';
 import { oauthStores } from './oauth/index.js';
 import { passwordResetStore } from './password-resets.js';
-import type { RunIfFree } from './precompiled.js';
+import type { RunHeld, RunIfFree } from './precompiled.js';
 import { nodeOutboxStore, replicaLogStore } from './replica-log.js';
 import { signingKeyStore } from './signing-keys.js';
 import type { Database } from './tables.js';
@@ -31,7 +31,10 @@ import { vaultStore } from './vaults.js';
 export type PublishChange = (db: Kysely<Database>, topics: ReadonlySet<ChangeTopic>) => Promise<void>;
 
 export interface StoreOptions {
-  /** Runs queries synchronously when the connection is free (precompiled.ts). */
+  /**
+   * Runs queries synchronously when the connection is free, or always (a `RunHeld`, for the
+   * stores of a transaction holding the connection): precompiled.ts.
+   */
   runIfFree?: RunIfFree | undefined;
   /** Absent: no other process uses the database, and `changes.announce` has nothing to do. */
   publishChange?: PublishChange | undefined;
@@ -43,11 +46,11 @@ export function stores(db: Kysely<Database>, { runIfFree, publishChange }: Store
     users: userStore(db),
     passwordResets: passwordResetStore(db),
     adminTokens: adminTokenStore(db),
-    vaults: vaultStore(db),
+    vaults: vaultStore(db, runIfFree),
     vaultAccess: vaultAccessStore(db),
     items: itemStore(db, runIfFree),
     files: fileStore(db),
-    audit: auditStore(db),
+    audit: auditStore(db, runIfFree),
     actors: actorDirectory(db),
     meta: metaStore(db),
     signingKeys: signingKeyStore(db),
@@ -56,7 +59,7 @@ export function stores(db: Kysely<Database>, { runIfFree, publishChange }: Store
     totp: totpStore(db),
     accountPolicies: accountPolicyStore(db),
     mfaChallenges: mfaChallengeStore(db),
-    replicaLog: replicaLogStore(db),
+    replicaLog: replicaLogStore(db, runIfFree),
     nodeOutboxes: nodeOutboxStore(db),
     changes: changeAnnouncer(db, publishChange),
     ...oauthStores(db),
@@ -99,10 +102,13 @@ export async function migrate(db: Kysely<Database>, types: DialectTypes): Promis
 export interface BackendStrategies {
   /** Runs queries synchronously when the connection is free (precompiled.ts). */
   runIfFree?: RunIfFree;
-  /** `Storage.transaction` over the stores of one database transaction. */
+  /**
+   * `Storage.transaction` over the stores of one database transaction; `runHeld` for stores whose
+   * statements may run at once on a connection their transaction holds (precompiled.ts).
+   */
   transaction?: (
     db: Kysely<Database>,
-    storesOf: (db: Kysely<Database>) => Stores,
+    storesOf: (db: Kysely<Database>, runHeld?: RunHeld) => Stores,
   ) => <T>(work: (tx: Stores) => Promise<T>) => Promise<T>;
   /** The audit store outside transactions (the events of secret reads). */
   audit?: (db: Kysely<Database>, store: Stores['audit']) => Stores['audit'];
@@ -134,7 +140,8 @@ export interface BackendStrategies {
 export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategies = {}): Storage {
   const { publishChange } = strategies;
   const listeners = strategies.listeners ?? new ChangeListeners();
-  const storesOf = (trx: Kysely<Database>) => stores(trx, { publishChange });
+  const storesOf = (trx: Kysely<Database>, runHeld?: RunHeld) =>
+    stores(trx, { runIfFree: runHeld, publishChange });
   const top = stores(db, { runIfFree: strategies.runIfFree, publishChange });
   const run: Storage['transaction'] = strategies.transaction
     ? strategies.transaction(db, storesOf)

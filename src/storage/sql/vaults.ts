@@ -1,15 +1,20 @@
 import { type Kysely, sql } from 'kysely';
 import type { VaultCore, VaultRecord, VaultRow, VaultStore, VaultType } from '../ports.js';
-import { precompiled } from './precompiled.js';
+import { precompiled, type RunIfFree } from './precompiled.js';
 import type { Database } from './tables.js';
 
-export function vaultStore(db: Kysely<Database>): VaultStore {
+/** `runIfFree`: see precompiled.ts. */
+export function vaultStore(db: Kysely<Database>, runIfFree?: RunIfFree): VaultStore {
   // Every item write runs it: compiled once per set of stores (see precompiled.ts).
-  const touch = precompiled<'vaultId' | 'updatedAt', unknown>(db, (p) =>
-    db
-      .updateTable('vaults')
-      .set((eb) => ({ updated_at: p('updatedAt'), content_version: eb('content_version', '+', 1) }))
-      .where('id', '=', p('vaultId')),
+  const touch = precompiled<'vaultId' | 'updatedAt', unknown>(
+    db,
+    (p) =>
+      db
+        .updateTable('vaults')
+        .set((eb) => ({ updated_at: p('updatedAt'), content_version: eb('content_version', '+', 1) }))
+        .where('id', '=', p('vaultId')),
+    runIfFree,
+    'vaults: touch content',
   );
   // The item count is derived, never stored, so it cannot drift from the items table.
   const selectVaults = () =>

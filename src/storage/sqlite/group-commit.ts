@@ -1,5 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Stores } from '../ports.js';
+import type { RunHeld } from '../sql/precompiled.js';
+import { batchedReplicaLog } from '../sql/replica-log.js';
 import type { Database } from '../sql/tables.js';
 
 type Work<T> = (tx: Stores) => Promise<T>;
@@ -14,6 +16,42 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Enough to share an fsync widely, small enough that one commit never holds the writer long. */
 const MAX_BATCH = 256;
+
+/**
+ * The stores the units of one batch share, and the work they leave to the batch: queued while a
+ * unit runs, dropped with the unit if it is rolled back, done once for all of them before COMMIT.
+ */
+export interface BatchStores {
+  stores: Stores;
+  /** Where the queued work stands: taken before each unit. */
+  mark(): number;
+  /** Drops what was queued since `mark`. */
+  rollbackTo(mark: number): void;
+  /** Does the queued work: the batch's last statements before its COMMIT. */
+  finish(): Promise<void>;
+}
+
+/**
+ * A batch's stores over its transaction `trx`: statements run at once on the held connection
+ * (`runHeld`), and the replica log is bumped once per batch (replica-log.ts, batchedReplicaLog).
+ */
+export function batchStores(
+  trx: Kysely<Database>,
+  storesOf: (db: Kysely<Database>, runHeld?: RunHeld) => Stores,
+  runHeld: RunHeld,
+): BatchStores {
+  const log = batchedReplicaLog(trx, runHeld);
+  return {
+    stores: { ...storesOf(trx, runHeld), replicaLog: log.store },
+    mark: log.mark,
+    rollbackTo: log.rollbackTo,
+    finish: log.finish,
+  };
+}
+
+const SAVEPOINT = CompiledQuery.raw('savepoint unit');
+const RELEASE = CompiledQuery.raw('release unit');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');
 
 /**
  * `Storage.transaction` with shared commits. Every transaction requested in the same event-loop
@@ -36,8 +74,9 @@ const MAX_BATCH = 256;
  */
 export function groupCommitTransactions(
   db: Kysely<Database>,
-  storesOf: (db: Kysely<Database>) => Stores,
+  batchOf: (trx: Kysely<Database>) => BatchStores,
   durable: () => Promise<void>,
+  runHeld: RunHeld,
 ): <T>(work: Work<T>) => Promise<T> {
   let queue: Pending[] = [];
   let scheduled = false;
@@ -50,25 +89,29 @@ export function groupCommitTransactions(
   };
 
   /** The batch in one transaction, a savepoint per unit; resolves once committed (not synced). */
-  const commit = async (conn: Kysely<Database>, batch: Pending[]): Promise<Outcome[]> => {
+  const commit = async (conn: Kysely<Database>, units: Pending[]): Promise<Outcome[]> => {
     const outcomes: Outcome[] = [];
     const trx = await conn.startTransaction().execute();
     // One set of stores for the batch: a savepoint is connection state, not another connection,
-    // and stores reused across units keep their compiled queries.
-    const tx = storesOf(trx);
+    // and stores reused across units keep their compiled queries. The batch holds the connection,
+    // so its savepoints and the stores' statements run on it at once (runHeld).
+    const batch = batchOf(trx);
     try {
-      for (const unit of batch) {
-        const inUnit = await trx.savepoint('unit').execute();
+      for (const unit of units) {
+        const mark = batch.mark();
+        runHeld(SAVEPOINT);
         try {
-          const value = await unit.work(tx);
-          await inUnit.releaseSavepoint('unit').execute();
+          const value = await unit.work(batch.stores);
+          runHeld(RELEASE);
           outcomes.push({ ok: true, value });
         } catch (error) {
-          await inUnit.rollbackToSavepoint('unit').execute();
-          await inUnit.releaseSavepoint('unit').execute();
+          runHeld(ROLLBACK_TO);
+          runHeld(RELEASE);
+          batch.rollbackTo(mark);
           outcomes.push({ ok: false, error });
         }
       }
+      await batch.finish();
       await trx.commit().execute();
     } catch (error) {
       await trx

@@ -8,7 +8,7 @@ import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
 import { betterSqliteDialect } from './driver.js';
-import { groupCommitTransactions } from './group-commit.js';
+import { batchStores, groupCommitTransactions } from './group-commit.js';
 import { walSync } from './wal-sync.js';
 
 /**
@@ -32,7 +32,7 @@ export async function openSqlite(file: string): Promise<Storage> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const { dialect, runIfFree } = betterSqliteDialect(database);
+  const { dialect, runIfFree, runHeld } = betterSqliteDialect(database);
   const db = new Kysely<Database>({ dialect });
   try {
     await migrate(db, DIALECT_TYPES.sqlite);
@@ -46,7 +46,8 @@ export async function openSqlite(file: string): Promise<Storage> {
   const wal = walSync(file);
   const storage = kyselyStorage(db, {
     runIfFree,
-    transaction: (db, storesOf) => groupCommitTransactions(db, storesOf, wal.sync),
+    transaction: (db, storesOf) =>
+      groupCommitTransactions(db, (trx) => batchStores(trx, storesOf, runHeld), wal.sync, runHeld),
   });
   const audit = auditWriter(file);
   // This process is the database's only writer: its changes are announced in memory, to itself.
