@@ -438,7 +438,7 @@ describe('keyhold restore refuses', () => {
        delete from kysely_migration
          where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_item_trash',
            '0018_audit_token_use', '0019_signing_key_withdrawal', '0020_pushed_authorization_requests', '0021_dpop',
-           '0022_openid_connect')`,
+           '0022_openid_connect', '0023_token_exchange')`,
     );
     db.close();
     sealBackupFile(older, key);
