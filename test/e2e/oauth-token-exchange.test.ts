@@ -41,7 +41,7 @@ let work: string;
 let ops: string;
 let personalItem: string;
 let member: { id: string; email: string };
-type Client = { id: string; clientId: string; clientSecret: string };
+type Client = { clientId: string; clientSecret: string };
 let app: Client;
 let plain: Client;
 let agent: Client;
@@ -125,6 +125,7 @@ beforeAll(async () => {
   });
   agent = await admin('POST', '/clients', {
     name: 'Agent',
+    redirectUris: [],
     scopes: ['reports:read'],
     grantTypes: ['client_credentials', TOKEN_EXCHANGE],
   });
@@ -253,19 +254,23 @@ describe('token exchange (RFC 8693)', () => {
   });
 
   it('never widens: a scope the subject token lacks is invalid_scope, and nothing is issued', async () => {
-    const subject = await memberTokens(app, 'vault:read', (o) =>
-      o.filter((x) => x.label === 'Personal').map((x) => x.scope),
-    );
+    const full = await memberTokens(app, 'vault:read vault:write');
+    const narrowed = await exchange(app, full.access_token, { scope: `vault:${personal}:read` });
+    expect(narrowed.body.scope).toBe(`vault:${personal}:read`);
+    const subject = narrowed.body.access_token as string;
     for (const scope of [
       `vault:${work}:read`,
       `vault:${personal}:read vault:${personal}:write`,
       `vault:${ops}:read`,
     ]) {
-      const refused = await exchange(app, subject.access_token, { scope });
+      const refused = await exchange(app, subject, { scope });
       expect(refused.status, scope).toBe(400);
       expect(refused.body.error, scope).toBe('invalid_scope');
       expect(refused.body.error_description).toMatch(/only narrows/);
+      expect(refused.body).not.toHaveProperty('access_token');
     }
+    // Nor by leaving scope out: the exchanged token keeps the subject's scopes, no more.
+    expect((await exchange(app, subject)).body.scope).toBe(`vault:${personal}:read`);
   });
 
   it('changes the audience to a resource server where the user granted the client scopes, tied to that grant', async () => {
@@ -468,7 +473,8 @@ describe('token exchange (RFC 8693)', () => {
         name: 'SPA',
         public: true,
         redirectUris: [REDIRECT],
-        grantTypes: [TOKEN_EXCHANGE],
+        scopes: ['vault:read'],
+        grantTypes: ['authorization_code', TOKEN_EXCHANGE],
       }),
     });
     expect(response.status).toBe(400);
@@ -611,7 +617,7 @@ describe('the Connect bridge', () => {
       audience: 'Payments',
     });
     expect((await sdk(third.body.access_token as string).listVaults()).length).toBeGreaterThan(0);
-    await admin('DELETE', `/clients/${doomed.id}`);
+    await admin('DELETE', `/clients/${doomed.clientId}`);
     await expect(sdk(third.body.access_token as string).listVaults()).rejects.toMatchObject({ status: 401 });
   });
 });
