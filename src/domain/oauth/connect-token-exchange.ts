@@ -4,7 +4,7 @@ import type { VaultApiPermission } from '../access/permissions.js';
 import { registerConnectToken, signConnectToken } from '../connect/token-service.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { CONNECT_TOKEN_TYPE, type SubjectToken, secondsLeft } from './exchange-tokens.js';
-import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
+import { requireGrantStillCovers } from './grant-narrowed.js';
 import { invalidRequest, invalidScope, invalidTarget } from './oauth-error.js';
 import { parseScopeParam } from './scope-names.js';
 import type { TokenResponse } from './token-issuer.js';
@@ -31,7 +31,7 @@ export const EXCHANGED_CONNECT_TOKEN_TTL = 900;
  * token: the sender constraint would be lost), an `actor_token` (a Connect token has no `act`),
  * `resource` (the target is a Connect server, not a resource server).
  */
-export function exchangeForConnectToken(
+export async function exchangeForConnectToken(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,
@@ -61,10 +61,10 @@ export function exchangeForConnectToken(
   }
   const audience = audiences[0] as string;
   const scopes = askedScopes(form.get('scope'), subject.scopes);
-  return redeemAgainIfNarrowed(() => issueOnce(deps, client, facts, subject, audience, scopes));
+  return issue(deps, client, facts, subject, audience, scopes);
 }
 
-async function issueOnce(
+async function issue(
   deps: OAuthDeps,
   client: ClientRecord,
   facts: CallFacts,

@@ -42,10 +42,13 @@ export async function exchangeToken(
       `requested_token_type ${requested} is not supported: ask for ${ACCESS_TOKEN_TYPE} or ${CONNECT_TOKEN_TYPE}`,
     );
   }
-  const subject = await subjectToken(deps, client, facts, jkt);
-  if (requested === CONNECT_TOKEN_TYPE) return exchangeForConnectToken(deps, client, facts, jkt, subject);
-  const act = await actorClaim(deps, client.accountId, facts, jkt, subject);
-  return redeemAgainIfNarrowed(() => exchangeOnce(deps, client, facts, jkt, subject, act));
+  // Again from the subject token when its grant was narrowed meanwhile: the token was narrowed too.
+  return redeemAgainIfNarrowed(async () => {
+    const subject = await subjectToken(deps, client, facts, jkt);
+    if (requested === CONNECT_TOKEN_TYPE) return exchangeForConnectToken(deps, client, facts, jkt, subject);
+    const act = await actorClaim(deps, client.accountId, facts, jkt, subject);
+    return exchangeOnce(deps, client, facts, jkt, subject, act);
+  });
 }
 
 async function exchangeOnce(
