@@ -585,7 +585,7 @@ describe('the Connect bridge', () => {
     }
   });
 
-  it('stops when the grant ends any other way: refresh-token reuse, the user disabled, the client deleted', async () => {
+  it('stops when the grant ends any other way: refresh-token reuse, the user disabled, the client deleted, grant management, the user deleted', async () => {
     // Refresh-token reuse revokes the grant (RFC 9700 §4.14.2).
     const reused = await memberTokens(app, 'vault:read');
     const first = await toConnect(reused.access_token, 'Payments');
@@ -619,5 +619,39 @@ describe('the Connect bridge', () => {
     expect((await sdk(third.body.access_token as string).listVaults()).length).toBeGreaterThan(0);
     await admin('DELETE', `/clients/${doomed.clientId}`);
     await expect(sdk(third.body.access_token as string).listVaults()).rejects.toMatchObject({ status: 401 });
+
+    // The client revokes the user's grant itself (grant management).
+    const managed = await memberTokens(app, 'vault:read');
+    const fourth = await toConnect(managed.access_token, 'Payments');
+    expect((await sdk(fourth.body.access_token as string).listVaults()).length).toBeGreaterThan(0);
+    const deleted = await fetch(`${issuer}/grant-management/${managed.grant_id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${managed.access_token}` },
+    });
+    expect(deleted.status).toBe(204);
+    await expect(sdk(fourth.body.access_token as string).listVaults()).rejects.toMatchObject({ status: 401 });
+
+    // The user deleted: the grants go by cascade, their Connect tokens are revoked first.
+    const leaver = await admin<{ id: string; email: string }>('POST', '/users', {
+      email: 'leaver@example.com',
+      password: MEMBER_PASSWORD,
+      role: 'member',
+    });
+    await admin('PUT', `/users/${leaver.id}/vaults/${personal}`, { permissions: ['read'] });
+    const theirs = await userTokens(
+      issuer,
+      app,
+      { email: leaver.email, password: MEMBER_PASSWORD },
+      {
+        scope: 'vault:read',
+        redirectUri: REDIRECT,
+      },
+    );
+    const fifth = await toConnect(theirs.access_token, 'Payments');
+    expect((await sdk(fifth.body.access_token as string).listVaults()).map((v) => v.name)).toEqual([
+      'Personal',
+    ]);
+    await admin('DELETE', `/users/${leaver.id}`);
+    await expect(sdk(fifth.body.access_token as string).listVaults()).rejects.toMatchObject({ status: 401 });
   });
 });
