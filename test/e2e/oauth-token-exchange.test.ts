@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ItemBuilder, ItemCategory, OnePasswordConnect } from '@1password/connect';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as openid from 'openid-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -463,6 +465,66 @@ describe('token exchange (RFC 8693)', () => {
     // The refusal of another client's token says nothing the unknown token's does not.
     const unknown = await exchange(app, 'khat_not-a-token');
     expect(refused.body.error_description).toBe(unknown.body.error_description);
+  });
+
+  it('binds to a DPoP key: a bound subject token is exchanged only with a proof of its key, and stays bound', async () => {
+    const newKey = async () => {
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      return { privateKey: pair.privateKey, jwk: await exportJWK(pair.publicKey) };
+    };
+    /** A token exchange with a fresh DPoP proof by `key` (the server's nonce fetched first). */
+    const withProof = async (
+      key: Awaited<ReturnType<typeof newKey>> | undefined,
+      params: Record<string, string>,
+    ) => {
+      const nonce = (await fetch(`${issuer}/token`, { method: 'POST' })).headers.get('dpop-nonce') ?? '';
+      const headers: Record<string, string> = {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(app),
+      };
+      if (key) {
+        headers.dpop = await new SignJWT({
+          htm: 'POST',
+          htu: `${issuer}/token`,
+          iat: Math.floor(Date.now() / 1000),
+          jti: randomUUID(),
+          nonce,
+        })
+          .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
+          .sign(key.privateKey);
+      }
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers,
+        body: new URLSearchParams({ grant_type: TOKEN_EXCHANGE, subject_token_type: ACCESS_TYPE, ...params }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const key = await newKey();
+    const bearer = await memberTokens(app, 'vault:read');
+    // A proof with the request binds the exchanged token to its key.
+    const bound = await withProof(key, { subject_token: bearer.access_token });
+    expect(bound).toMatchObject({ status: 200, body: { token_type: 'DPoP' } });
+    const boundToken = bound.body.access_token as string;
+    const jkt = ((await introspect(boundToken)).cnf as { jkt: string }).jkt;
+    expect(jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Without a proof, or with another key's: refused.
+    const bare = await exchange(app, boundToken);
+    expect(bare).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
+    const stranger = await withProof(await newKey(), { subject_token: boundToken });
+    expect(stranger).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    // With its key: a token bound to the same key.
+    const again = await withProof(key, { subject_token: boundToken });
+    expect(again).toMatchObject({ status: 200, body: { token_type: 'DPoP' } });
+    expect(await introspect(again.body.access_token as string)).toMatchObject({ active: true, cnf: { jkt } });
+    // Never for a Connect token, a bearer token: the binding would be lost.
+    const connect = await withProof(key, {
+      subject_token: boundToken,
+      requested_token_type: CONNECT_TYPE,
+      audience: 'Payments',
+    });
+    expect(connect).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(connect.body.error_description).toMatch(/bearer token/);
   });
 
   it('is refused at registration for a public client', async () => {
