@@ -4,6 +4,7 @@ import { newId } from '../../src/crypto/ids.js';
 import type {
   AuthorizationCodeRecord,
   ClientRecord,
+  ConnectTokenRecord,
   DeviceCodeRecord,
   GrantRecord,
   LoginSessionRecord,
@@ -695,6 +696,14 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect((await storage.oauthTokens.findByHash(e.access.tokenHash))?.jkt).toBeNull();
       });
 
+      it('stores the act claim of a delegated token (RFC 8693), nested actors and all', async () => {
+        const e = await everything();
+        const act = { sub: 'kc-actor', client_id: 'kc-actor', act: { sub: e.userId } };
+        const delegated = await token(e.grant, { userId: e.userId, grantId: e.grant.id, act });
+        expect(await storage.oauthTokens.findByHash(delegated.tokenHash)).toEqual(delegated);
+        expect(await storage.oauthTokens.findByHash(e.access.tokenHash)).not.toHaveProperty('act');
+      });
+
       it('rotates a refresh token exactly once', async () => {
         const e = await everything();
         expect(await storage.oauthTokens.rotate(e.refresh.id, later)).toBe(true);
@@ -789,6 +798,84 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
       it('refuses a second token with the same hash', async () => {
         const e = await everything();
         await expect(token(e.grant, { tokenHash: e.access.tokenHash })).rejects.toThrow();
+      });
+    });
+
+    describe('Connect tokens exchanged under OAuth grants', () => {
+      const connectServer = async (accountId: string) => {
+        const id = newId();
+        await storage.connectServers.insert(
+          { id, accountId, name: 'Payments', secretHash: hash(), createdAt: now, publicKey: null },
+          [],
+        );
+        return id;
+      };
+      const connectToken = async (
+        accountId: string,
+        serverId: string,
+        overrides: Partial<ConnectTokenRecord> = {},
+      ) => {
+        const t: ConnectTokenRecord = {
+          id: newId(),
+          accountId,
+          serverId,
+          name: 'exchanged',
+          grants: [{ vaultId: newId(), permissions: ['read'] }],
+          signatureHash: hash(),
+          createdAt: now,
+          expiresAt: later,
+          revokedAt: null,
+          ...overrides,
+        };
+        await storage.connectTokens.insert(t);
+        return t;
+      };
+
+      it('stores the grant a Connect token was exchanged under, and none for an administrator-made one', async () => {
+        const e = await everything();
+        const serverId = await connectServer(e.accountId);
+        const exchanged = await connectToken(e.accountId, serverId, { oauthGrantId: e.grant.id });
+        const made = await connectToken(e.accountId, serverId, { expiresAt: null });
+        expect(await storage.connectTokens.get(exchanged.id)).toEqual(exchanged);
+        expect(await storage.connectTokens.get(made.id)).toEqual(made);
+        expect(await storage.connectTokens.get(made.id)).not.toHaveProperty('oauthGrantId');
+      });
+
+      it("finds the live ones by grant, by the grant's user and by its client, and nothing else", async () => {
+        const e = await everything();
+        const serverId = await connectServer(e.accountId);
+        const other = await client(e.accountId);
+        const otherGrant = await grant(e.accountId, e.userId, other.id, e.server.identifier);
+        const live = await connectToken(e.accountId, serverId, { oauthGrantId: e.grant.id });
+        const forever = await connectToken(e.accountId, serverId, {
+          oauthGrantId: e.grant.id,
+          expiresAt: null,
+        });
+        await connectToken(e.accountId, serverId, { oauthGrantId: e.grant.id, revokedAt: now });
+        await connectToken(e.accountId, serverId, { oauthGrantId: e.grant.id, expiresAt: now });
+        await connectToken(e.accountId, serverId);
+        const viaOther = await connectToken(e.accountId, serverId, { oauthGrantId: otherGrant.id });
+        const at = '2026-01-02T03:30:00.000Z';
+        const sorted = (ids: string[]) => [...ids].sort();
+        expect(
+          await storage.connectTokens.exchangedUnder({ accountId: e.accountId, grantId: e.grant.id }, at),
+        ).toEqual(sorted([live.id, forever.id]));
+        expect(
+          await storage.connectTokens.exchangedUnder({ accountId: e.accountId, userId: e.userId }, at),
+        ).toEqual(sorted([live.id, forever.id, viaOther.id]));
+        expect(
+          await storage.connectTokens.exchangedUnder({ accountId: e.accountId, clientId: other.id }, at),
+        ).toEqual([viaOther.id]);
+        // Another account's view of the same grant id is empty.
+        const stranger = await account();
+        expect(
+          await storage.connectTokens.exchangedUnder({ accountId: stranger, grantId: e.grant.id }, at),
+        ).toEqual([]);
+        // Revoked ones are left out from then on.
+        expect(await storage.connectTokens.revoke(e.accountId, live.id, at)).toBe(true);
+        expect(
+          await storage.connectTokens.exchangedUnder({ accountId: e.accountId, grantId: e.grant.id }, at),
+        ).toEqual([forever.id]);
       });
     });
 

@@ -204,7 +204,7 @@ describe('keyhold client', () => {
       failure(await kh(cmd`client create Bad --public --grant-type client_credentials --scope vault:read`)),
     ).toContain('a public client cannot use client_credentials');
     expect(failure(await kh(cmd`client create Bad --grant-type password --scope vault:read`))).toContain(
-      '--grant-type "password" is not allowed; use one of authorization_code, refresh_token, client_credentials',
+      '--grant-type "password" is not allowed; use one of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange',
     );
     expect(
       failure(await kh(cmd`client create Bad --scope vault:read --jwks ${path.join(dataDir, 'none.json')}`)),

@@ -289,7 +289,7 @@ describe('clients', () => {
       [{ ...base, public: true, authMethod: 'client_secret_basic' }, 'its authMethod must be `none`'],
       [
         { ...base, grantTypes: ['password'] },
-        'body: grantTypes.0: must be one of authorization_code, refresh_token, client_credentials',
+        'body: grantTypes.0: must be one of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange',
       ],
       [{ ...base, grantTypes: ['refresh_token'] }, 'refresh_token comes with authorization_code'],
       [{ ...base, redirectUris: [], grantTypes: ['authorization_code'] }, 'needs at least one redirect URI'],

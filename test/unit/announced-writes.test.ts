@@ -14,7 +14,7 @@ import { openSqlite } from '../../src/storage/sqlite/open.js';
 const READS: { [S in keyof typeof ANNOUNCED_WRITES]: string[] } = {
   accounts: ['get', 'list', 'lock'],
   vaults: ['find', 'content', 'get', 'list'],
-  connectTokens: ['get', 'list'],
+  connectTokens: ['get', 'list', 'exchangedUnder'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
   clients: ['findById', 'list'],
   resourceServers: ['get', 'findByIdentifier', 'findBySecretHash', 'list', 'scopes'],

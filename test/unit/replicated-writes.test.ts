@@ -28,7 +28,7 @@ const READS: { [S in keyof typeof REPLICATED_WRITES]: string[] } = {
   files: ['list', 'get', 'content', 'all'],
   vaults: ['find', 'content', 'get', 'list'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
-  connectTokens: ['get', 'list'],
+  connectTokens: ['get', 'list', 'exchangedUnder'],
   signingKeys: ['get', 'current', 'list'],
 };
 

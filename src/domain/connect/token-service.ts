@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
-import type { AuditStore, ConnectGrant, ConnectTokenRecord, Storage } from '../../storage/ports.js';
+import type { AuditStore, ConnectGrant, ConnectTokenRecord, Storage, Stores } from '../../storage/ports.js';
 import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -88,43 +88,14 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
           );
         }
       }
-      const signer = await keys.signer(accountId, 'connect');
-      const jti = newId();
-      const issuedAt = Math.floor(Date.now() / 1000);
-      const expiresAt = input.expiresInSeconds === undefined ? undefined : issuedAt + input.expiresInSeconds;
-      let jwt = new SignJWT({
-        [CLAIM_ACCOUNT]: accountId,
-        [CLAIM_FEATURES]: [FEATURE_VAULT_ACCESS],
-        [CLAIM_VAULTS]: grantsToClaims(grants),
-      })
-        .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'JWT' })
-        .setIssuer(TOKEN_ISSUER)
-        .setSubject(server.id)
-        .setAudience([server.id])
-        .setJti(jti)
-        .setIssuedAt(issuedAt);
-      if (expiresAt !== undefined) jwt = jwt.setExpirationTime(expiresAt);
-      const token = await jwt.sign(signer.privateKey);
-      const record: ConnectTokenRecord = {
-        id: jti,
+      const { record, token } = await signConnectToken(keys, {
         accountId,
         serverId: server.id,
         name: input.name,
         grants,
-        signatureHash: signatureHash(token),
-        createdAt: new Date(issuedAt * 1000).toISOString(),
-        expiresAt: expiresAt === undefined ? null : new Date(expiresAt * 1000).toISOString(),
-        revokedAt: null,
-      };
-      await storage.transaction(async (tx) => {
-        await tx.connectTokens.insert(record);
-        await recordAudit(tx.audit, ctx, {
-          action: 'CREATE',
-          resourceType: 'TOKEN',
-          resourceId: jti,
-          result: 'SUCCESS',
-        });
+        ...(input.expiresInSeconds === undefined ? {} : { expiresInSeconds: input.expiresInSeconds }),
       });
+      await storage.transaction((tx) => registerConnectToken(tx, ctx, record));
       return { ...view(record), token };
     },
 
@@ -161,6 +132,69 @@ export function tokenService(storage: Storage, keys: SigningKeys): TokenService 
       });
     },
   };
+}
+
+/**
+ * Signs a Connect token for a server (the grants checked by the caller against the vaults it
+ * serves) and the record that registers it; nothing is valid until `registerConnectToken` commits.
+ * Shared by an administrator's token and the Connect bridge of OAuth token exchange.
+ */
+export async function signConnectToken(
+  keys: SigningKeys,
+  input: {
+    accountId: string;
+    serverId: string;
+    name: string;
+    grants: ConnectGrant[];
+    expiresInSeconds?: number;
+    oauthGrantId?: string;
+  },
+): Promise<{ record: ConnectTokenRecord; token: string }> {
+  const signer = await keys.signer(input.accountId, 'connect');
+  const jti = newId();
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const expiresAt = input.expiresInSeconds === undefined ? undefined : issuedAt + input.expiresInSeconds;
+  let jwt = new SignJWT({
+    [CLAIM_ACCOUNT]: input.accountId,
+    [CLAIM_FEATURES]: [FEATURE_VAULT_ACCESS],
+    [CLAIM_VAULTS]: grantsToClaims(input.grants),
+  })
+    .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'JWT' })
+    .setIssuer(TOKEN_ISSUER)
+    .setSubject(input.serverId)
+    .setAudience([input.serverId])
+    .setJti(jti)
+    .setIssuedAt(issuedAt);
+  if (expiresAt !== undefined) jwt = jwt.setExpirationTime(expiresAt);
+  const token = await jwt.sign(signer.privateKey);
+  const record: ConnectTokenRecord = {
+    id: jti,
+    accountId: input.accountId,
+    serverId: input.serverId,
+    name: input.name,
+    grants: input.grants,
+    signatureHash: signatureHash(token),
+    createdAt: new Date(issuedAt * 1000).toISOString(),
+    expiresAt: expiresAt === undefined ? null : new Date(expiresAt * 1000).toISOString(),
+    revokedAt: null,
+    ...(input.oauthGrantId === undefined ? {} : { oauthGrantId: input.oauthGrantId }),
+  };
+  return { record, token };
+}
+
+/** Registers a signed Connect token with its audit event, in the caller's transaction. */
+export async function registerConnectToken(
+  tx: Pick<Stores, 'connectTokens' | 'audit'>,
+  ctx: RequestContext,
+  record: ConnectTokenRecord,
+): Promise<void> {
+  await tx.connectTokens.insert(record);
+  await recordAudit(tx.audit, ctx, {
+    action: 'CREATE',
+    resourceType: 'TOKEN',
+    resourceId: record.id,
+    result: 'SUCCESS',
+  });
 }
 
 /** One grant per vault: `--vault V:read --vault V:write` is the same as `--vault V:read,write`. */

@@ -1,13 +1,20 @@
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { conflict, invalidInput, notFound } from '../../errors/app-error.js';
-import type { ClientAuthMethod, ClientRecord, GrantType, Storage } from '../../storage/ports.js';
+import {
+  type ClientAuthMethod,
+  type ClientRecord,
+  type GrantType,
+  type Storage,
+  TOKEN_EXCHANGE_GRANT,
+} from '../../storage/ports.js';
 import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { findScope, loadCatalog } from './catalog.js';
 import { cliClientRowId, isCliClient } from './cli-client.js';
 import { parseClientJwks } from './client-jwks.js';
+import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
 import { didYouMean } from './near-miss.js';
 import { validateRedirectUri } from './redirect-uris.js';
 import { quoted } from './scope-names.js';
@@ -179,6 +186,8 @@ export function clientService(storage: Storage): ClientService {
         );
       }
       await storage.transaction(async (tx) => {
+        // Its grants go by cascade; the Connect tokens exchanged under them are revoked first.
+        await revokeExchangedConnectTokens(tx, { accountId: ctx.actor.accountId, clientId });
         if (!(await tx.clients.delete(ctx.actor.accountId, clientId)))
           throw notFound(`client ${clientId} not found`);
         await recordAudit(tx.audit, ctx, {
@@ -209,6 +218,9 @@ function checkShape(c: {
   }
   if (c.public && c.grantTypes.includes('client_credentials')) {
     throw invalidInput('a public client cannot use client_credentials: it cannot keep a secret');
+  }
+  if (c.public && c.grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+    throw invalidInput('a public client cannot use token exchange: it cannot authenticate');
   }
   if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) {
     throw invalidInput('the authorization_code grant needs at least one redirect URI');

@@ -8,6 +8,7 @@ import type { RequestContext } from '../context.js';
 import type { VaultService } from '../vaults/vault-service.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { findScope } from './catalog.js';
+import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
 import { PER_VAULT_SCOPE, VAULT_API_RESOURCE, VAULT_WIDE_SCOPE } from './vault-api.js';
 
 /** One requested scope as the consent page shows it: what it means and what it reaches. */
@@ -131,10 +132,16 @@ export async function approve(
     if (grant) {
       const scopes = [...grant.scopes.filter((s) => !offered.has(s)), ...chosen];
       if (scopes.length === 0) {
-        // Cascade: the grant's codes and tokens go with it.
+        // Cascade: the grant's codes and tokens go with it; its Connect tokens are revoked.
+        await revokeExchangedConnectTokens(tx, { accountId: grant.accountId, grantId: grant.id });
         await tx.grants.delete(grant.accountId, grant.id);
         await audit('DELETE', grant.id);
         return undefined;
+      }
+      // A Connect token holds vaults, not scopes: one exchanged under a grant that lost a scope is
+      // revoked (the client exchanges again for what the grant holds now).
+      if (grant.scopes.some((s) => !scopes.includes(s))) {
+        await revokeExchangedConnectTokens(tx, { accountId: grant.accountId, grantId: grant.id });
       }
       await tx.grants.updateScopes(grant.id, scopes, now);
       await tx.oauthTokens.narrowByGrant(grant.id, scopes, now);

@@ -6,6 +6,7 @@ import { ADMIN_API_RESOURCE } from './cli-client.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { cliScopes } from './device-authorization.js';
 import { requireSameKey } from './dpop-binding.js';
+import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { signIdToken } from './id-token.js';
 import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
@@ -106,7 +107,8 @@ async function redeemOnce(
 async function revokeGrant(deps: OAuthDeps, ctx: ReturnType<typeof clientContext>, grantId: string | null) {
   if (grantId === null) return;
   await deps.storage.transaction(async (tx) => {
-    // Deleting the grant takes its codes and tokens with it (cascade).
+    // Deleting the grant takes its codes and tokens with it (cascade); its Connect tokens are revoked.
+    await revokeExchangedConnectTokens(tx, { accountId: ctx.actor.accountId, grantId });
     await tx.grants.delete(ctx.actor.accountId, grantId);
     await recordAudit(tx.audit, ctx, {
       action: 'DELETE',

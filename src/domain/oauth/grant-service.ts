@@ -3,6 +3,7 @@ import type { GrantRecord, Storage, Stores } from '../../storage/ports.js';
 import { authorizeGrants } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
 
 /** What a user approved for one client at one resource server, as the admin API and the grants page show it. */
 export interface GrantView {
@@ -60,15 +61,17 @@ export function grantService(storage: Storage): GrantService {
 }
 
 /**
- * Deletes a grant with its codes and tokens (cascade) and records it, in the caller's transaction:
- * every way a grant is revoked (the admin API, the grants page, the client's grant management
- * call) goes through here. A grant deleted meanwhile is `not_found`.
+ * Deletes a grant with its codes and tokens (cascade) and the Connect tokens exchanged under it
+ * (revoked), and records it, in the caller's transaction: every way a grant is revoked (the admin
+ * API, the grants page, the client's grant management call) goes through here. A grant deleted
+ * meanwhile is `not_found`.
  */
 export async function deleteGrant(
-  tx: Pick<Stores, 'grants' | 'audit'>,
+  tx: Pick<Stores, 'grants' | 'audit' | 'connectTokens'>,
   ctx: RequestContext,
   grant: Pick<GrantRecord, 'accountId' | 'id'>,
 ): Promise<void> {
+  await revokeExchangedConnectTokens(tx, { accountId: grant.accountId, grantId: grant.id });
   if (!(await tx.grants.delete(grant.accountId, grant.id))) throw notFound(`grant ${grant.id} not found`);
   await recordAudit(tx.audit, ctx, {
     action: 'DELETE',

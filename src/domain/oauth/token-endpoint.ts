@@ -1,10 +1,16 @@
-import { type ClientRecord, DEVICE_CODE_GRANT, type GrantType } from '../../storage/ports.js';
+import {
+  type ClientRecord,
+  DEVICE_CODE_GRANT,
+  type GrantType,
+  TOKEN_EXCHANGE_GRANT,
+} from '../../storage/ports.js';
 import type { CallFacts, OAuthDeps } from './context.js';
 import { requireKeyWhereRegistered, tokenRequestKey } from './dpop-binding.js';
 import { redeemAuthorizationCode } from './grant-authorization-code.js';
 import { issueClientCredentials } from './grant-client-credentials.js';
 import { redeemDeviceCode } from './grant-device-code.js';
 import { redeemRefreshToken } from './grant-refresh-token.js';
+import { exchangeToken } from './grant-token-exchange.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from './oauth-error.js';
 import { refuseRepeatedParameters } from './repeated-parameters.js';
 import type { TokenResponse } from './token-issuer.js';
@@ -18,6 +24,7 @@ const GRANTS: Record<
   refresh_token: redeemRefreshToken,
   client_credentials: issueClientCredentials,
   [DEVICE_CODE_GRANT]: redeemDeviceCode,
+  [TOKEN_EXCHANGE_GRANT]: exchangeToken,
 };
 
 /**
@@ -36,7 +43,7 @@ export async function tokenEndpoint(
   if (!Object.hasOwn(GRANTS, grantType)) {
     throw new OAuthError(
       'unsupported_grant_type',
-      `grant_type ${grantType} is not supported; use authorization_code, refresh_token, client_credentials or ${DEVICE_CODE_GRANT}`,
+      `grant_type ${grantType} is not supported; use authorization_code, refresh_token, client_credentials, ${DEVICE_CODE_GRANT} or ${TOKEN_EXCHANGE_GRANT}`,
     );
   }
   const jkt = await tokenRequestKey(deps, accountId, facts);

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
-import type { ClientRecord, OAuthTokenRecord, Stores } from '../../storage/ports.js';
+import type { ActorClaim, ClientRecord, OAuthTokenRecord, Stores } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
@@ -19,6 +19,8 @@ export interface TokenResponse {
   grant_id?: string;
   /** OpenID Connect: when `openid` was granted (id-token.ts). */
   id_token?: string;
+  /** RFC 8693 §2.2.1: what a token exchange issued (grant-token-exchange.ts). */
+  issued_token_type?: string;
 }
 
 export interface IssueRequest {
@@ -37,6 +39,10 @@ export interface IssueRequest {
    * (a confidential client's refresh token is bound to its client authentication, §5).
    */
   jkt: string | null;
+  /** RFC 8693 §4.1: the actor of a delegated token (token exchange); absent otherwise. */
+  act?: ActorClaim;
+  /** The access token's lifetime in seconds, when shorter than the resource server's (token exchange). */
+  ttl?: number;
 }
 
 export const ACCESS_TOKEN_PREFIX = 'khat';
@@ -63,11 +69,11 @@ export interface MintedTokens {
  */
 export async function mintTokens(keys: SigningKeys, request: IssueRequest): Promise<MintedTokens> {
   const now = Math.floor(Date.now() / 1000);
-  const ttl = request.resource.accessTokenTtl;
+  const ttl = Math.min(request.ttl ?? Number.POSITIVE_INFINITY, request.resource.accessTokenTtl);
   const accessId = newId();
   const accessToken =
     request.resource.tokenFormat === 'jwt'
-      ? await signAccessToken(keys, request, accessId, now)
+      ? await signAccessToken(keys, request, accessId, now, ttl)
       : newBearerSecret(ACCESS_TOKEN_PREFIX);
   const base = {
     accountId: request.client.accountId,
@@ -90,6 +96,7 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
       kind: 'access',
       expiresAt: new Date((now + ttl) * 1000).toISOString(),
       jkt: request.jkt,
+      ...(request.act === undefined ? {} : { act: request.act }),
     },
   ];
   let refreshToken: string | undefined;
@@ -136,28 +143,30 @@ export async function registerTokens(
 }
 
 /**
- * RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope; and, for a
+ * RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope; for a
  * DPoP-bound token, `cnf.jkt` (RFC 9449 §6.1), so a resource server verifying it locally knows
- * which key's proof to ask for.
+ * which key's proof to ask for; for a delegated one, `act` (RFC 8693 §4.1).
  */
 async function signAccessToken(
   keys: SigningKeys,
   request: IssueRequest,
   jti: string,
   now: number,
+  ttl: number,
 ): Promise<string> {
   const signer = await keys.signer(request.client.accountId, 'oauth');
   return new SignJWT({
     client_id: request.client.id,
     scope: request.scopes.join(' '),
     ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
+    ...(request.act === undefined ? {} : { act: request.act }),
   })
     .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
     .setIssuer(request.issuer)
     .setSubject(request.userId ?? request.client.id)
     .setAudience(request.resource.identifier)
     .setIssuedAt(now)
-    .setExpirationTime(now + request.resource.accessTokenTtl)
+    .setExpirationTime(now + ttl)
     .setJti(jti)
     .sign(signer.privateKey);
 }

@@ -7,6 +7,7 @@ import type { VaultPermission } from '../access/permissions.js';
 import type { UserRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
+import { revokeExchangedConnectTokens } from '../oauth/exchanged-connect-tokens.js';
 import { endSignIns } from './end-sign-ins.js';
 import { isEnabledOwner, keepAnOwner } from './last-owner.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
@@ -262,7 +263,9 @@ export function userService(storage: Storage, options: UserServiceOptions): User
     async delete(ctx, userId) {
       const user = await target(ctx, userId);
       await change(ctx, user, 'delete the user', 'DELETE', async (tx) => {
-        // Sessions, grants, codes, tokens, vault access and reset links go by cascade.
+        // Sessions, grants, codes, tokens, vault access and reset links go by cascade; the
+        // Connect tokens exchanged under the user's grants are revoked first.
+        await revokeExchangedConnectTokens(tx, { accountId: user.accountId, userId: user.id });
         await tx.users.delete(user.accountId, user.id);
       });
     },

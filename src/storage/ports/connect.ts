@@ -102,11 +102,30 @@ export interface ConnectTokenRecord {
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /**
+   * The user's OAuth grant the token was exchanged under (the Connect bridge of token exchange);
+   * absent for a token an administrator made. Revoked with the grant.
+   */
+  oauthGrantId?: string;
 }
+
+/**
+ * Whose OAuth grants: one grant, every grant of a user, or every grant of a client (what a grant
+ * revocation, a user change and a client deletion end).
+ */
+export type OAuthGrantLink =
+  | { accountId: string; grantId: string }
+  | { accountId: string; userId: string }
+  | { accountId: string; clientId: string };
 
 export interface ConnectTokenStore {
   insert(token: ConnectTokenRecord): Promise<void>;
   get(id: string): Promise<ConnectTokenRecord | undefined>;
   list(serverId: string): Promise<ConnectTokenRecord[]>;
+  /**
+   * The ids of the account's Connect tokens exchanged under the linked OAuth grants (grants still
+   * on record: call it before deleting them) that are neither revoked nor expired at `now`.
+   */
+  exchangedUnder(link: OAuthGrantLink, now: string): Promise<string[]>;
   revoke(accountId: string, id: string, at: string): Promise<boolean>;
 }

@@ -57,8 +57,16 @@ export const CLIENT_AUTH_METHODS = [
 ] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
+/** RFC 8693's grant (grant-token-exchange.ts): a confidential client exchanges a user's access token. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
 /** The grants a registered client may be registered for. */
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  TOKEN_EXCHANGE_GRANT,
+] as const;
 /**
  * RFC 8628's grant. Only the built-in CLI client holds it for now: registering device-flow
  * clients is not offered, so it is not in GRANT_TYPES.
@@ -193,6 +201,18 @@ export interface OAuthTokenRecord {
    * with a proof signed by that key. Null for a bearer token.
    */
   jkt: string | null;
+  /**
+   * RFC 8693 §4.1: who acts for the user in a token made by a token exchange with an actor token
+   * (the current actor, prior actors nested in its `act`). Absent for any other token.
+   */
+  act?: ActorClaim;
+}
+
+/** An RFC 8693 `act` claim: the actor (`sub`, and the client it acted through), and prior actors. */
+export interface ActorClaim {
+  sub: string;
+  client_id?: string;
+  act?: ActorClaim;
 }
 
 export interface OAuthTokenStore {

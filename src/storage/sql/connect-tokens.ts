@@ -13,6 +13,7 @@ export function connectTokenStore(db: Kysely<Database>): ConnectTokenStore {
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
+    ...(r.oauth_grant_id === null ? {} : { oauthGrantId: r.oauth_grant_id }),
   });
   return {
     async insert(t) {
@@ -28,6 +29,7 @@ export function connectTokenStore(db: Kysely<Database>): ConnectTokenStore {
           created_at: t.createdAt,
           expires_at: t.expiresAt,
           revoked_at: t.revokedAt,
+          oauth_grant_id: t.oauthGrantId ?? null,
         })
         .execute();
     },
@@ -43,6 +45,30 @@ export function connectTokenStore(db: Kysely<Database>): ConnectTokenStore {
         .orderBy('created_at')
         .execute();
       return rows.map(toRecord);
+    },
+    async exchangedUnder(link, now) {
+      let query = db
+        .selectFrom('connect_tokens')
+        .select('id')
+        .where('account_id', '=', link.accountId)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+      if ('grantId' in link) {
+        query = query.where('oauth_grant_id', '=', link.grantId);
+      } else {
+        const grants = db
+          .selectFrom('oauth_grants')
+          .select('id')
+          .where('account_id', '=', link.accountId)
+          .where(
+            'userId' in link ? 'user_id' : 'client_id',
+            '=',
+            'userId' in link ? link.userId : link.clientId,
+          );
+        query = query.where('oauth_grant_id', 'in', grants);
+      }
+      const rows = await query.orderBy('id').execute();
+      return rows.map((r) => r.id);
     },
     async revoke(accountId, id, at) {
       const result = await db

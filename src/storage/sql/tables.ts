@@ -128,6 +128,8 @@ export interface Database {
     created_at: string;
     expires_at: string | null;
     revoked_at: string | null;
+    /** The OAuth grant a token exchange made it under; null for one an administrator made. */
+    oauth_grant_id: string | null;
   };
   oauth_resource_servers: {
     id: string;
@@ -223,6 +225,8 @@ export interface Database {
     rotated_at: string | null;
     /** The RFC 7638 thumbprint of the DPoP key the token is bound to; null for a bearer token. */
     jkt: string | null;
+    /** RFC 8693 §4.1: the `act` claim (JSON) of a delegated token; null for any other. */
+    act: string | null;
   };
   login_attempts: {
     key: Buffer;

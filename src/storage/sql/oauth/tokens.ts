@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../ports/oauth.js';
+import type { ActorClaim, OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../ports/oauth.js';
 import { precompiledInsert } from '../precompiled.js';
 import type { Database } from '../tables.js';
 
@@ -19,6 +19,7 @@ const TOKEN_COLUMNS = [
   'revoked_at',
   'rotated_at',
   'jkt',
+  'act',
 ] as const;
 
 export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
@@ -49,6 +50,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         revoked_at: t.revokedAt,
         rotated_at: t.rotatedAt,
         jkt: t.jkt,
+        act: t.act === undefined ? null : JSON.stringify(t.act),
       });
     },
     async findByHash(tokenHash) {
@@ -74,6 +76,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         revokedAt: r.revoked_at,
         rotatedAt: r.rotated_at,
         jkt: r.jkt,
+        ...(r.act === null ? {} : { act: JSON.parse(r.act) as ActorClaim }),
       };
       return record;
     },
