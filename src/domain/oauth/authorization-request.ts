@@ -1,6 +1,7 @@
 import { KeyholdError } from '../../errors/keyhold-error.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { type Catalog, loadCatalog } from './catalog.js';
+import { readDpopJkt } from './dpop-jkt.js';
 import { invalidRequest, OAuthError, type OAuthErrorCode } from './oauth-error.js';
 import { type OidcParameters, readOidcParameters } from './oidc-request.js';
 import { S256_CHALLENGE } from './pkce.js';
@@ -19,6 +20,8 @@ export interface AuthorizationRequest extends ScopedRequest {
    */
   oidc: OidcParameters;
   catalog: Catalog;
+  /** RFC 9449 §10 `dpop_jkt`: the DPoP key the code is bound to, or null. */
+  dpopJkt: string | null;
 }
 
 /**
@@ -116,6 +119,8 @@ export async function validateAuthorizationRequest(
     fail(invalidRequest('code_challenge is not an S256 challenge (43 base64url characters)'));
   const oidc = readOidcParameters(query);
   if (oidc instanceof OAuthError) fail(oidc);
+  const dpopJkt = readDpopJkt(query);
+  if (dpopJkt instanceof OAuthError) fail(dpopJkt);
   const catalog = await loadCatalog(stores, accountId);
   let scoped: ScopedRequest | undefined;
   try {
@@ -132,5 +137,6 @@ export async function validateAuthorizationRequest(
     codeChallenge: codeChallenge as string,
     oidc: oidc as OidcParameters,
     catalog,
+    dpopJkt: dpopJkt as string | null,
   };
 }

@@ -205,6 +205,7 @@ async function createCode(
     expiresAt: new Date(now + CODE_TTL_SECONDS * 1000).toISOString(),
     // An OpenID Connect code remembers the sign-in and nonce its ID tokens tell of.
     ...(scopes.includes('openid') ? { signIn: { ...signedIn, nonce: request.oidc.nonce } } : {}),
+    ...(request.dpopJkt === null ? {} : { dpopJkt: request.dpopJkt }),
   });
   return code;
 }
