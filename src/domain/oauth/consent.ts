@@ -8,6 +8,7 @@ import type { RequestContext } from '../context.js';
 import type { VaultService } from '../vaults/vault-service.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { findScope } from './catalog.js';
+import { grantOfAction, scopesAfterConsent } from './grant-management-action.js';
 import { PER_VAULT_SCOPE, VAULT_API_RESOURCE, VAULT_WIDE_SCOPE } from './vault-api.js';
 
 /** One requested scope as the consent page shows it: what it means and what it reaches. */
@@ -50,7 +51,10 @@ export async function planConsent(
   request: AuthorizationRequest,
 ): Promise<ConsentPlan> {
   const userId = userCtx.actor.id;
-  const grant = await storage.grants.find(userId, request.client.id, request.resource.identifier);
+  const grant = grantOfAction(
+    request,
+    await storage.grants.find(userId, request.client.id, request.resource.identifier),
+  );
   const granted = grant?.scopes ?? [];
   const vaultOptions =
     request.resource.identifier === VAULT_API_RESOURCE ? await userVaults(vaults, userCtx) : undefined;
@@ -85,6 +89,7 @@ export async function planConsent(
   });
   const needed =
     !grant ||
+    request.grantAction?.action === 'replace' ||
     request.oidc.prompt.has('consent') ||
     items.some((i) => i.granted.length === 0 && i.options.length > 0) ||
     coveredScopes(items, granted).length === 0;
@@ -120,7 +125,8 @@ export async function approve(
     await tx.users.get(request.client.accountId, userCtx.actor.id, 'update');
     // Read again inside the transaction: what another consent for this client wrote meanwhile
     // outside this page's scopes is kept, not overwritten with what the page was built from.
-    let grant = await tx.grants.find(userCtx.actor.id, request.client.id, request.resource.identifier);
+    const found = await tx.grants.find(userCtx.actor.id, request.client.id, request.resource.identifier);
+    let grant = grantOfAction(request, found);
     const audit = (action: 'CREATE' | 'UPDATE' | 'DELETE', grantId: string) =>
       recordAudit(tx.audit, userCtx, {
         action,
@@ -128,8 +134,13 @@ export async function approve(
         resourceId: grantId,
         result: 'SUCCESS',
       });
+    if (found && !grant && chosen.length > 0) {
+      // grant_management_action=create: the user's grant ends, with its tokens; a new one follows.
+      await tx.grants.delete(found.accountId, found.id);
+      await audit('DELETE', found.id);
+    }
     if (grant) {
-      const scopes = [...grant.scopes.filter((s) => !offered.has(s)), ...chosen];
+      const scopes = scopesAfterConsent(request.grantAction, grant.scopes, offered, chosen);
       if (scopes.length === 0) {
         // Cascade: the grant's codes and tokens go with it.
         await tx.grants.delete(grant.accountId, grant.id);

@@ -125,7 +125,7 @@ export type FrontChannelRequest = AuthorizationRequest & {
  * URI it was pushed with, validated then and now, as `invalid_request_uri`.
  */
 export async function frontChannelRequest(
-  stores: Pick<Stores, 'clients' | 'resourceServers' | 'pushedRequests' | 'accountPolicies'>,
+  stores: Pick<Stores, 'clients' | 'resourceServers' | 'grants' | 'pushedRequests' | 'accountPolicies'>,
   accountId: string,
   query: URLSearchParams,
   now = Date.now(),
