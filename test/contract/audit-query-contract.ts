@@ -257,6 +257,8 @@ export function auditQueryContract(backend: string, open: () => Promise<Storage>
           scopes: [],
           createdAt: now,
           dpopBoundAccessTokens: false,
+          requirePushedRequests: false,
+          fapi2SecurityProfile: false,
         });
         return id;
       };

@@ -88,6 +88,8 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
         scopes: ['notes:read', 'notes:write'],
         createdAt: now,
         dpopBoundAccessTokens: false,
+        requirePushedRequests: false,
+        fapi2SecurityProfile: false,
       });
       const grant: GrantRecord = {
         id: newId(),

@@ -93,6 +93,8 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         scopes: ['notes:read', 'vault:*:read'],
         createdAt: now,
         dpopBoundAccessTokens: false,
+        requirePushedRequests: false,
+        fapi2SecurityProfile: false,
         ...overrides,
       };
       await storage.clients.insert(c);
@@ -365,10 +367,19 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
           grantTypes: ['client_credentials'],
         });
         const dpop = await client(accountId, { dpopBoundAccessTokens: true });
-        for (const c of [confidential, pub, jwt, dpop])
+        const par = await client(accountId, { requirePushedRequests: true });
+        const fapi = await client(accountId, {
+          authMethod: 'private_key_jwt',
+          secretHash: null,
+          jwks: '{"keys":[]}',
+          dpopBoundAccessTokens: true,
+          requirePushedRequests: true,
+          fapi2SecurityProfile: true,
+        });
+        for (const c of [confidential, pub, jwt, dpop, par, fapi])
           expect(await storage.clients.findById(c.id)).toEqual(c);
         expect((await storage.clients.list(accountId)).map((c) => c.id).sort()).toEqual(
-          [confidential.id, pub.id, jwt.id, dpop.id].sort(),
+          [confidential.id, pub.id, jwt.id, dpop.id, par.id, fapi.id].sort(),
         );
         expect(await storage.clients.findById(`kc-${newId()}`)).toBeUndefined();
       });
@@ -527,6 +538,22 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         // A plain OAuth code has none.
         expect(await storage.authorizationCodes.findById(e.code.id)).toEqual({ ...e.code, consumedAt: null });
         expect(await storage.authorizationCodes.findById(newId())).toBeUndefined();
+      });
+
+      it('keeps the DPoP key a code is bound to (RFC 9449 §10)', async () => {
+        const e = await everything();
+        const bound = {
+          ...e.code,
+          id: newId(),
+          codeHash: hash(),
+          dpopJkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+        };
+        await storage.authorizationCodes.insert(bound);
+        expect(await storage.authorizationCodes.findByHash(bound.codeHash)).toEqual({
+          ...bound,
+          consumedAt: null,
+        });
+        expect(await storage.authorizationCodes.findById(e.code.id)).not.toHaveProperty('dpopJkt');
       });
     });
 

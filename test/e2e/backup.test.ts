@@ -412,7 +412,7 @@ describe('keyhold restore refuses', () => {
     const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
-      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0023_token_exchange: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0025_client_profiles: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
     );
     expect(readdirSync(path.dirname(out))).toEqual([]);
   });
@@ -420,7 +420,7 @@ describe('keyhold restore refuses', () => {
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
-    // The backup as schema 0014 left it (0015 to 0023 only added these tables, columns and indexes),
+    // The backup as schema 0014 left it (0015 to 0025 only added these tables, columns and indexes),
     // sealed as that Keyhold's keyhold backup sealed it.
     const older = path.join(tempDataDir(), 'older.backup');
     const key = masterKeyOf(served.dataDir);
@@ -437,10 +437,12 @@ describe('keyhold restore refuses', () => {
        alter table oauth_codes drop column auth_time; alter table oauth_codes drop column amr;
        drop index connect_tokens_oauth_grant; alter table connect_tokens drop column oauth_grant_id;
        alter table oauth_tokens drop column act;
+       alter table oauth_clients drop column require_pushed_authorization_requests;
+       alter table oauth_clients drop column fapi2_security_profile; alter table oauth_codes drop column dpop_jkt;
        delete from kysely_migration
          where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_item_trash',
            '0018_audit_token_use', '0019_signing_key_withdrawal', '0020_pushed_authorization_requests', '0021_dpop',
-           '0022_openid_connect', '0023_token_exchange')`,
+           '0022_openid_connect', '0023_token_exchange', '0025_client_profiles')`,
     );
     db.close();
     sealBackupFile(older, key);

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +184,48 @@ describe('keyhold client', () => {
     expect(bound?.dpopBoundAccessTokens).toBe(true);
     expect(listed.find((c) => c.name === 'Desktop')?.dpopBoundAccessTokens).toBe(false);
     expect((await kh(cmd`client delete ${bound?.clientId ?? ''}`)).code).toBe(0);
+  });
+
+  it('create --require-par and --fapi2 register clients held to PAR and the FAPI 2.0 profile, and say so', async () => {
+    const par = await kh(
+      cmd`client create ${'Pushed'} --require-par --redirect-uri ${CALLBACK} --scope vault:read`,
+    );
+    expect(par.code, par.stderr).toBe(0);
+    expect(par.stdout).toContain(
+      'PAR:           required (authorization requests through the PAR endpoint only)',
+    );
+    expect(par.stdout).not.toContain('FAPI');
+    // Without public keys the profile cannot be met: refused, saying what is missing.
+    expect(
+      failure(await kh(cmd`client create ${'Bank'} --fapi2 --redirect-uri ${CALLBACK} --scope vault:read`)),
+    ).toBe(
+      'keyhold: the FAPI 2.0 Security Profile authenticates clients with private_key_jwt only (not client_secret_basic): register the client with its public keys (jwks)',
+    );
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ]);
+    const jwk = await crypto.subtle.exportKey('jwk', keys.publicKey);
+    const jwksFile = path.join(dataDir, 'bank-jwks.json');
+    writeFileSync(jwksFile, JSON.stringify({ keys: [{ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }] }));
+    const fapi = await kh(
+      cmd`client create ${'Bank'} --fapi2 --jwks ${jwksFile} --redirect-uri ${CALLBACK} --scope vault:read`,
+    );
+    expect(fapi.code, fapi.stderr).toBe(0);
+    expect(fapi.stdout).toContain('auth method:   private_key_jwt');
+    expect(fapi.stdout).toContain('DPoP:          required');
+    expect(fapi.stdout).toContain('PAR:           required');
+    expect(fapi.stdout).toContain('profile:       FAPI 2.0 Security Profile');
+    const listed = await json<(ClientView & Record<string, unknown>)[]>(cmd`client list`);
+    for (const name of ['Pushed', 'Bank']) {
+      const c = listed.find((x) => x.name === name);
+      expect(c).toMatchObject({
+        requirePushedAuthorizationRequests: true,
+        fapi2SecurityProfile: name === 'Bank',
+        dpopBoundAccessTokens: name === 'Bank',
+      });
+      expect((await kh(cmd`client delete ${c?.clientId ?? ''}`)).code).toBe(0);
+    }
   });
 
   it('create with a misspelled scope exits non-zero and names the near-miss', async () => {

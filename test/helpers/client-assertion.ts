@@ -23,6 +23,8 @@ export async function privateKeyJwtClient(stores: Pick<Stores, 'clients'>, accou
     scopes: [],
     createdAt: new Date().toISOString(),
     dpopBoundAccessTokens: false,
+    requirePushedRequests: false,
+    fapi2SecurityProfile: false,
   };
   await stores.clients.insert(client);
   const assertion = (jti = newId()) =>

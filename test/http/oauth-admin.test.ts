@@ -359,6 +359,8 @@ describe('scopes/check', () => {
       scopes: ['Vault:Read'],
       createdAt: new Date().toISOString(),
       dpopBoundAccessTokens: false,
+      requirePushedRequests: false,
+      fapi2SecurityProfile: false,
     });
     const result = (await api.get('/scopes/check')).json();
     expect(result.ok).toBe(false);

@@ -43,6 +43,10 @@ const describe = (c: ClientView): string =>
     `  redirect URIs: ${c.redirectUris.length > 0 ? c.redirectUris.join(' ') : '(none)'}`,
     `  scopes:        ${c.scopes.length > 0 ? c.scopes.join(' ') : '(none: every common scope)'}`,
     ...(c.dpopBoundAccessTokens ? ['  DPoP:          required (every token request needs a proof)'] : []),
+    ...(c.requirePushedAuthorizationRequests
+      ? ['  PAR:           required (authorization requests through the PAR endpoint only)']
+      : []),
+    ...(c.fapi2SecurityProfile ? ['  profile:       FAPI 2.0 Security Profile'] : []),
     `  created:       ${c.createdAt}`,
   ].join('\n');
 
@@ -54,6 +58,8 @@ interface CreateOptions extends RemoteOptions {
   authMethod?: string;
   jwks?: string;
   dpopBoundAccessTokens?: boolean;
+  requirePar?: boolean;
+  fapi2?: boolean;
 }
 
 /** `keyhold client …`: the applications (OAuth clients) that may ask users for access. */
@@ -93,6 +99,14 @@ export function registerClient(program: Command): void {
       .option(
         '--dpop-bound-access-tokens',
         'require DPoP (RFC 9449) at every token request: tokens bound to the key of the client’s proof',
+      )
+      .option(
+        '--require-par',
+        'take this client’s authorization requests only through the PAR endpoint (RFC 9126 require_pushed_authorization_requests)',
+      )
+      .option(
+        '--fapi2',
+        'hold the client to the FAPI 2.0 Security Profile: confidential, private_key_jwt (give --jwks), PAR and DPoP required',
       ),
   ).action(async (name: string, opts: CreateOptions) => {
     const grantTypes = opts.grantType?.map((g) => oneOf('--grant-type', g, GRANT_TYPES));
@@ -109,6 +123,8 @@ export function registerClient(program: Command): void {
       ...(authMethod === undefined ? {} : { authMethod }),
       ...(opts.jwks === undefined ? {} : { jwks: readJwks(opts.jwks) }),
       ...(opts.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
+      ...(opts.requirePar ? { requirePushedAuthorizationRequests: true } : {}),
+      ...(opts.fapi2 ? { fapi2SecurityProfile: true } : {}),
     };
     const created = await clientFor(opts).request<ClientView & { clientSecret?: string }>(
       'POST',

@@ -1,6 +1,8 @@
 import { KeyholdError } from '../../errors/keyhold-error.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { type Catalog, loadCatalog } from './catalog.js';
+import { readDpopJkt } from './dpop-jkt.js';
+import { checkGrantId, type GrantAction, readGrantAction } from './grant-management-action.js';
 import { invalidRequest, OAuthError, type OAuthErrorCode } from './oauth-error.js';
 import { type OidcParameters, readOidcParameters } from './oidc-request.js';
 import { S256_CHALLENGE } from './pkce.js';
@@ -19,6 +21,10 @@ export interface AuthorizationRequest extends ScopedRequest {
    */
   oidc: OidcParameters;
   catalog: Catalog;
+  /** RFC 9449 §10 `dpop_jkt`: the DPoP key the code is bound to, or null. */
+  dpopJkt: string | null;
+  /** Grant management's `grant_management_action` and `grant_id` (grant-management-action.ts). */
+  grantAction: GrantAction;
 }
 
 /**
@@ -63,7 +69,7 @@ const SINGLE = [
  * every problem is reported to the client at its redirect URI.
  */
 export async function validateAuthorizationRequest(
-  stores: Pick<Stores, 'clients' | 'resourceServers'>,
+  stores: Pick<Stores, 'clients' | 'resourceServers' | 'grants'>,
   accountId: string,
   query: URLSearchParams,
 ): Promise<AuthorizationRequest> {
@@ -116,6 +122,10 @@ export async function validateAuthorizationRequest(
     fail(invalidRequest('code_challenge is not an S256 challenge (43 base64url characters)'));
   const oidc = readOidcParameters(query);
   if (oidc instanceof OAuthError) fail(oidc);
+  const dpopJkt = readDpopJkt(query);
+  if (dpopJkt instanceof OAuthError) fail(dpopJkt);
+  const grantAction = readGrantAction(query);
+  if (grantAction instanceof OAuthError) fail(grantAction);
   const catalog = await loadCatalog(stores, accountId);
   let scoped: ScopedRequest | undefined;
   try {
@@ -124,6 +134,15 @@ export async function validateAuthorizationRequest(
     if (error instanceof OAuthError) fail(error);
     throw error;
   }
+  const action = grantAction as GrantAction;
+  const refused = await checkGrantId(
+    stores,
+    accountId,
+    client.id,
+    (scoped as ScopedRequest).resource.identifier,
+    action,
+  );
+  if (refused) fail(refused);
   return {
     ...(scoped as ScopedRequest),
     client,
@@ -132,5 +151,7 @@ export async function validateAuthorizationRequest(
     codeChallenge: codeChallenge as string,
     oidc: oidc as OidcParameters,
     catalog,
+    dpopJkt: dpopJkt as string | null,
+    grantAction: action,
   };
 }

@@ -59,5 +59,7 @@ export function cliClientRecord(accountId: string, createdAt: string): ClientRec
     scopes: [],
     createdAt,
     dpopBoundAccessTokens: false,
+    requirePushedRequests: false,
+    fapi2SecurityProfile: false,
   };
 }

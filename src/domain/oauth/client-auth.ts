@@ -3,6 +3,7 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { hashSecret, safeEqual } from '../../crypto/secrets.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
 import { storedClientId } from './cli-client.js';
+import { assertionAudiences } from './client-profile.js';
 import { CLIENT_SECRET_PATTERN } from './client-service.js';
 import { invalidClient, invalidRequest } from './oauth-error.js';
 
@@ -40,7 +41,7 @@ export class ClientAuthenticator {
     this.#stores = stores;
   }
 
-  /** `audiences`: the values a client assertion's `aud` may hold (issuer, endpoint URL). */
+  /** `audiences`: the values a client assertion's `aud` may hold: the issuer first, then the endpoint URL. */
   async authenticate(
     accountId: string,
     credentials: ClientCredentials,
@@ -80,13 +81,16 @@ export class ClientAuthenticator {
       ({ payload } = await jwtVerify(assertion, keys, {
         issuer: client.id,
         subject: client.id,
-        audience: audiences,
+        audience: assertionAudiences(client, audiences),
         algorithms: ['ES256', 'RS256', 'PS256'],
         requiredClaims: ['exp', 'jti', 'iat'],
         maxTokenAge: MAX_ASSERTION_AGE_SECONDS,
       }));
     } catch {
       throw invalidClient('client assertion is invalid, expired or not meant for this server');
+    }
+    if (client.fapi2SecurityProfile && typeof payload.aud !== 'string') {
+      throw invalidClient('client assertion aud must be the issuer identifier alone, as a string (FAPI 2.0)');
     }
     // RFC 7523 §3: a jti is used once; a replayed assertion authenticates nothing, on any node.
     // It is remembered for as long as the assertion could be accepted (the checks above count

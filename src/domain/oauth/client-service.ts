@@ -14,6 +14,7 @@ import type { RequestContext } from '../context.js';
 import { findScope, loadCatalog } from './catalog.js';
 import { cliClientRowId, isCliClient } from './cli-client.js';
 import { parseClientJwks } from './client-jwks.js';
+import { checkFapi2Registration, clientRequiresPushedRequests, requiresDpop } from './client-profile.js';
 import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
 import { didYouMean } from './near-miss.js';
 import { validateRedirectUri } from './redirect-uris.js';
@@ -32,6 +33,10 @@ export interface ClientInput {
   jwks?: string;
   /** RFC 9449 §5.2: token requests without a DPoP proof are refused. Default false. */
   dpopBoundAccessTokens?: boolean;
+  /** RFC 9126 §6: authorization requests only through the PAR endpoint. Default false. */
+  requirePushedAuthorizationRequests?: boolean;
+  /** Held to the FAPI 2.0 Security Profile (client-profile.ts); implies the two above. */
+  fapi2SecurityProfile?: boolean;
 }
 
 export interface ClientView {
@@ -44,6 +49,10 @@ export interface ClientView {
   createdAt: string;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
   dpopBoundAccessTokens: boolean;
+  /** RFC 9126 §6 `require_pushed_authorization_requests`. */
+  requirePushedAuthorizationRequests: boolean;
+  /** The FAPI 2.0 Security Profile (client-profile.ts). */
+  fapi2SecurityProfile: boolean;
 }
 
 export interface ClientService {
@@ -71,7 +80,9 @@ export const clientView = (c: ClientRecord): ClientView => ({
   grantTypes: c.grantTypes,
   scopes: c.scopes,
   createdAt: c.createdAt,
-  dpopBoundAccessTokens: c.dpopBoundAccessTokens,
+  dpopBoundAccessTokens: requiresDpop(c),
+  requirePushedAuthorizationRequests: clientRequiresPushedRequests(c),
+  fapi2SecurityProfile: c.fapi2SecurityProfile,
 });
 
 export function clientService(storage: Storage): ClientService {
@@ -104,6 +115,8 @@ export function clientService(storage: Storage): ClientService {
       const authMethod =
         input.authMethod ?? (input.public ? 'none' : input.jwks ? 'private_key_jwt' : 'client_secret_basic');
       checkShape({ ...input, grantTypes, authMethod, redirectUris });
+      const fapi2SecurityProfile = input.fapi2SecurityProfile === true;
+      checkFapi2Registration({ public: input.public, authMethod, grantTypes, fapi2SecurityProfile });
       const jwks = authMethod === 'private_key_jwt' ? parseClientJwks(input.jwks ?? '') : null;
       const clientSecret =
         authMethod === 'client_secret_basic' || authMethod === 'client_secret_post'
@@ -120,7 +133,10 @@ export function clientService(storage: Storage): ClientService {
         grantTypes,
         scopes,
         createdAt: new Date().toISOString(),
-        dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+        // The profile implies both: stored so, they stay true if it is ever turned off.
+        dpopBoundAccessTokens: input.dpopBoundAccessTokens === true || fapi2SecurityProfile,
+        requirePushedRequests: input.requirePushedAuthorizationRequests === true || fapi2SecurityProfile,
+        fapi2SecurityProfile,
       };
       await storage.transaction(async (tx) => {
         await tx.clients.insert(client);

@@ -9,6 +9,7 @@ import type { VaultService } from '../vaults/vault-service.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { findScope } from './catalog.js';
 import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
+import { grantOfAction, scopesAfterConsent } from './grant-management-action.js';
 import { PER_VAULT_SCOPE, VAULT_API_RESOURCE, VAULT_WIDE_SCOPE } from './vault-api.js';
 
 /** One requested scope as the consent page shows it: what it means and what it reaches. */
@@ -51,7 +52,10 @@ export async function planConsent(
   request: AuthorizationRequest,
 ): Promise<ConsentPlan> {
   const userId = userCtx.actor.id;
-  const grant = await storage.grants.find(userId, request.client.id, request.resource.identifier);
+  const grant = grantOfAction(
+    request,
+    await storage.grants.find(userId, request.client.id, request.resource.identifier),
+  );
   const granted = grant?.scopes ?? [];
   const vaultOptions =
     request.resource.identifier === VAULT_API_RESOURCE ? await userVaults(vaults, userCtx) : undefined;
@@ -86,6 +90,7 @@ export async function planConsent(
   });
   const needed =
     !grant ||
+    request.grantAction?.action === 'replace' ||
     request.oidc.prompt.has('consent') ||
     items.some((i) => i.granted.length === 0 && i.options.length > 0) ||
     coveredScopes(items, granted).length === 0;
@@ -121,7 +126,8 @@ export async function approve(
     await tx.users.get(request.client.accountId, userCtx.actor.id, 'update');
     // Read again inside the transaction: what another consent for this client wrote meanwhile
     // outside this page's scopes is kept, not overwritten with what the page was built from.
-    let grant = await tx.grants.find(userCtx.actor.id, request.client.id, request.resource.identifier);
+    const found = await tx.grants.find(userCtx.actor.id, request.client.id, request.resource.identifier);
+    let grant = grantOfAction(request, found);
     const audit = (action: 'CREATE' | 'UPDATE' | 'DELETE', grantId: string) =>
       recordAudit(tx.audit, userCtx, {
         action,
@@ -129,8 +135,15 @@ export async function approve(
         resourceId: grantId,
         result: 'SUCCESS',
       });
+    if (found && !grant && chosen.length > 0) {
+      // grant_management_action=create: the user's grant ends, with its tokens (its Connect tokens
+      // revoked); a new one follows.
+      await revokeExchangedConnectTokens(tx, { accountId: found.accountId, grantId: found.id });
+      await tx.grants.delete(found.accountId, found.id);
+      await audit('DELETE', found.id);
+    }
     if (grant) {
-      const scopes = [...grant.scopes.filter((s) => !offered.has(s)), ...chosen];
+      const scopes = scopesAfterConsent(request.grantAction, grant.scopes, offered, chosen);
       if (scopes.length === 0) {
         // Cascade: the grant's codes and tokens go with it; its Connect tokens are revoked.
         await revokeExchangedConnectTokens(tx, { accountId: grant.accountId, grantId: grant.id });
@@ -212,6 +225,7 @@ async function createCode(
     expiresAt: new Date(now + CODE_TTL_SECONDS * 1000).toISOString(),
     // An OpenID Connect code remembers the sign-in and nonce its ID tokens tell of.
     ...(scopes.includes('openid') ? { signIn: { ...signedIn, nonce: request.oidc.nonce } } : {}),
+    ...(request.dpopJkt === null ? {} : { dpopJkt: request.dpopJkt }),
   });
   return code;
 }

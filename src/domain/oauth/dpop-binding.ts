@@ -1,4 +1,5 @@
 import type { ClientRecord, OAuthTokenRecord } from '../../storage/ports.js';
+import { requiresDpop } from './client-profile.js';
 import type { CallFacts, OAuthDeps } from './context.js';
 import { invalidDPoPProof, invalidGrant } from './oauth-error.js';
 
@@ -23,9 +24,12 @@ export async function tokenRequestKey(
   });
 }
 
-/** A client registered with `dpop_bound_access_tokens` gets no token without a proof (§5.2). */
+/**
+ * A client registered with `dpop_bound_access_tokens` (or the FAPI 2.0 profile, which requires
+ * sender-constrained tokens) gets no token without a proof (§5.2).
+ */
 export function requireKeyWhereRegistered(client: ClientRecord, jkt: string | null): void {
-  if (client.dpopBoundAccessTokens && jkt === null) {
+  if (requiresDpop(client) && jkt === null) {
     throw invalidDPoPProof(`client ${client.id} is registered for DPoP-bound tokens only: send a DPoP proof`);
   }
 }

@@ -3,6 +3,7 @@ import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { activeUser } from '../users/active-user.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
+import { requireCodeKey } from './dpop-jkt.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { signIdToken } from './id-token.js';
 import { invalidGrant, invalidRequest } from './oauth-error.js';
@@ -53,6 +54,7 @@ async function redeemOnce(
     throw invalidGrant('the code was already used; the tokens issued from it are revoked');
   }
   if (record.expiresAt <= now) throw invalidGrant('the code is invalid or expired');
+  requireCodeKey(record, jkt);
   if (redirectUri !== record.redirectUri) {
     throw invalidGrant('redirect_uri differs from the one of the authorization request');
   }

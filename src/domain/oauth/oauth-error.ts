@@ -29,6 +29,8 @@ export const OAUTH_ERROR_CODES = [
   'invalid_dpop_proof',
   /** RFC 9449 §8: the proof must carry the nonce of the `DPoP-Nonce` header sent with the error. */
   'use_dpop_nonce',
+  /** OAuth Grant Management draft §4.2: the grant_id is unknown, another client's or user's. */
+  'invalid_grant_id',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];

@@ -7,7 +7,9 @@ import {
   UntrustedRedirectError,
   validateAuthorizationRequest,
 } from './authorization-request.js';
+import { clientRequiresPushedRequests } from './client-profile.js';
 import type { CallFacts, OAuthDeps } from './context.js';
+import { bindPushedRequest } from './dpop-jkt.js';
 import { invalidRequest, invalidRequestUri, OAuthError } from './oauth-error.js';
 import { readRequestObject } from './request-object.js';
 
@@ -51,7 +53,12 @@ export async function pushAuthorizationRequest(
     deps.issuer(accountId),
     facts.endpointUrl,
   ]);
-  const parameters = await parametersOf(deps.issuer(accountId), client, facts.form);
+  const parameters = await bindPushedRequest(
+    deps,
+    accountId,
+    facts,
+    await parametersOf(deps.issuer(accountId), client, facts.form),
+  );
   if (parameters.toString().length > MAX_PARAMETERS_LENGTH) {
     throw invalidRequest(`the authorization request is longer than ${MAX_PARAMETERS_LENGTH} characters`);
   }
@@ -118,7 +125,7 @@ export type FrontChannelRequest = AuthorizationRequest & {
  * URI it was pushed with, validated then and now, as `invalid_request_uri`.
  */
 export async function frontChannelRequest(
-  stores: Pick<Stores, 'clients' | 'resourceServers' | 'pushedRequests' | 'accountPolicies'>,
+  stores: Pick<Stores, 'clients' | 'resourceServers' | 'grants' | 'pushedRequests' | 'accountPolicies'>,
   accountId: string,
   query: URLSearchParams,
   now = Date.now(),
@@ -141,6 +148,13 @@ export async function frontChannelRequest(
       refuse(
         invalidRequest(
           'this authorization server requires pushed authorization requests (RFC 9126): push the request to the pushed_authorization_request_endpoint and send its request_uri',
+        ),
+      );
+    }
+    if (clientRequiresPushedRequests(request.client)) {
+      refuse(
+        invalidRequest(
+          `client ${request.client.name} is registered for pushed authorization requests only (RFC 9126 §6): push the request to the pushed_authorization_request_endpoint and send its request_uri`,
         ),
       );
     }

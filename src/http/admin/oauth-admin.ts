@@ -76,6 +76,10 @@ const createClientBody = z.strictObject({
     .optional(),
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof. */
   dpopBoundAccessTokens: z.boolean().default(false),
+  /** RFC 9126 §6 `require_pushed_authorization_requests`: authorization requests through PAR only. */
+  requirePushedAuthorizationRequests: z.boolean().default(false),
+  /** The FAPI 2.0 Security Profile: PAR, DPoP, private_key_jwt (domain/oauth/client-profile.ts). */
+  fapi2SecurityProfile: z.boolean().default(false),
 });
 
 /**

@@ -348,6 +348,14 @@ export const oauthClient = z
     dpopBoundAccessTokens: z.boolean().meta({
       description: 'RFC 9449 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused.',
     }),
+    requirePushedAuthorizationRequests: z.boolean().meta({
+      description:
+        'RFC 9126 `require_pushed_authorization_requests`: authorization requests are taken only through the PAR endpoint.',
+    }),
+    fapi2SecurityProfile: z.boolean().meta({
+      description:
+        'Held to the FAPI 2.0 Security Profile: PAR, DPoP-bound tokens, private_key_jwt with the issuer as the assertion audience.',
+    }),
   })
   .meta({ id: 'OAuthClient' });
 export const createdOAuthClient = oauthClient

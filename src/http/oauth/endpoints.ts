@@ -60,6 +60,8 @@ export function oauthEndpoints(services: Services) {
     // RFC 9126: 201 with the request_uri that /authorize then takes instead of the parameters.
     app.post('/oauth/:accountId/par', async (request, reply) => {
       const accountId = accountIdParam(request);
+      // RFC 9449 §10.1: a pushed request may carry a DPoP proof, whose nonce is required as at /token.
+      reply.header('dpop-nonce', oauth.dpop.nonces.current(accountId));
       const pushed = await pushAuthorizationRequest(
         oauth,
         accountId,

@@ -1,5 +1,6 @@
 import type { Catalog } from '../../domain/oauth/catalog.js';
 import { DPOP_ALGS } from '../../domain/oauth/dpop-proof.js';
+import { GRANT_MANAGEMENT_ACTIONS } from '../../domain/oauth/grant-management-action.js';
 import { REQUEST_OBJECT_ALGORITHMS } from '../../domain/oauth/request-object.js';
 import { DEVICE_CODE_GRANT, GRANT_TYPES } from '../../storage/ports.js';
 import { openidProviderMetadata } from './oidc-metadata.js';
@@ -53,8 +54,9 @@ export function authorizationServerMetadata(
     // RFC 9701: introspection answers a signed JWT when asked for one.
     introspection_signing_alg_values_supported: ['ES256'],
     authorization_response_iss_parameter_supported: true,
-    // Grant management (grant-management.ts): query and revoke; no `grant_management_action`.
+    // Grant management (grant-management.ts, grant-management-action.ts).
     grant_management_endpoint: `${issuer}/grant-management`,
+    grant_management_actions_supported: [...GRANT_MANAGEMENT_ACTIONS],
     grant_management_action_required: false,
     dpop_signing_alg_values_supported: [...DPOP_ALGS],
     ...openidProviderMetadata(issuer),

@@ -94,6 +94,16 @@ export interface ClientRecord {
    * token request without a DPoP proof is refused (a stolen client credential alone gets nothing).
    */
   dpopBoundAccessTokens: boolean;
+  /**
+   * RFC 9126 §6 `require_pushed_authorization_requests`: the client's authorization requests are
+   * taken only through the PAR endpoint.
+   */
+  requirePushedRequests: boolean;
+  /**
+   * Held to the FAPI 2.0 Security Profile (domain/oauth/client-profile.ts): PAR, DPoP and
+   * private_key_jwt, checked at registration and enforced on every request.
+   */
+  fapi2SecurityProfile: boolean;
 }
 
 export interface ClientStore {
@@ -149,6 +159,11 @@ export interface AuthorizationCodeRecord {
   expiresAt: string;
   /** For an OpenID Connect request (`openid` granted): the sign-in behind it, for its ID tokens. */
   signIn?: CodeSignIn;
+  /**
+   * RFC 9449 §10: the thumbprint of the DPoP key the code is bound to; it is redeemed only with a
+   * proof signed by that key. Absent: not bound.
+   */
+  dpopJkt?: string;
 }
 
 /** The sign-in an OpenID Connect code was issued under, and the request's `nonce`. */

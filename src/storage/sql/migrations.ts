@@ -22,6 +22,7 @@ import { pushedAuthorizationRequests } from './migrations/0020-pushed-authorizat
 import { dpop } from './migrations/0021-dpop.js';
 import { openidConnect } from './migrations/0022-openid-connect.js';
 import { tokenExchange } from './migrations/0023-token-exchange.js';
+import { clientProfiles } from './migrations/0025-client-profiles.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -58,6 +59,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0021_dpop': dpop,
         '0022_openid_connect': openidConnect,
         '0023_token_exchange': tokenExchange,
+        '0025_client_profiles': clientProfiles,
       };
     },
   };

@@ -162,6 +162,10 @@ export interface Database {
     created_at: string;
     /** 1: every token request must carry a DPoP proof (RFC 9449 §5.2). */
     dpop_bound_access_tokens: number;
+    /** 1: authorization requests only through the PAR endpoint (RFC 9126 §6). */
+    require_pushed_authorization_requests: number;
+    /** 1: held to the FAPI 2.0 Security Profile (domain/oauth/client-profile.ts). */
+    fapi2_security_profile: number;
   };
   oauth_grants: {
     id: string;
@@ -190,6 +194,8 @@ export interface Database {
     nonce: string | null;
     auth_time: string | null;
     amr: string | null;
+    /** RFC 9449 §10: the DPoP key thumbprint the code is bound to. */
+    dpop_jkt: string | null;
   };
   oauth_device_codes: {
     id: string;

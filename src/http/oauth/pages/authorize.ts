@@ -96,7 +96,12 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
       );
     }
     const signedIn = signInOf(page.session.record);
-    const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
+    const session = page.session;
+    // A grant_id that is not the signed-in user's is answered at the redirect URI.
+    const plan = await answeringErrors(page, reply, () =>
+      planConsent(storage, services.vaults, session.ctx, authz),
+    );
+    if (!plan) return reply;
     if (!plan.needed) {
       if (!(await settle(page, authz, reply))) return reply;
       const code = await reuseGrant(storage, authz, plan, signedIn);
@@ -131,15 +136,22 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
         error_description: 'the user denied the request',
       });
     if (field(form, 'decision') !== 'approve') return denied();
-    const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
-    const approved = await approve(
-      storage,
-      page.session.ctx,
-      authz,
-      plan,
-      form.getAll('scope'),
-      signInOf(page.session.record),
-    );
+    const session = page.session;
+    const outcome = await answeringErrors(page, reply, async () => {
+      const plan = await planConsent(storage, services.vaults, session.ctx, authz);
+      return {
+        approved: await approve(
+          storage,
+          session.ctx,
+          authz,
+          plan,
+          form.getAll('scope'),
+          signInOf(session.record),
+        ),
+      };
+    });
+    if (!outcome) return reply;
+    const { approved } = outcome;
     if (!approved) return denied();
     return redirectToClient(reply, services, page, authz.redirectUri, authz.state, { code: approved.code });
   });

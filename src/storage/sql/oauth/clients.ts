@@ -17,6 +17,8 @@ export function clientStore(db: Kysely<Database>): ClientStore {
     scopes: JSON.parse(r.scopes) as string[],
     createdAt: r.created_at,
     dpopBoundAccessTokens: r.dpop_bound_access_tokens === 1,
+    requirePushedRequests: r.require_pushed_authorization_requests === 1,
+    fapi2SecurityProfile: r.fapi2_security_profile === 1,
   });
   return {
     async insert(c) {
@@ -34,6 +36,8 @@ export function clientStore(db: Kysely<Database>): ClientStore {
           scopes: JSON.stringify(c.scopes),
           created_at: c.createdAt,
           dpop_bound_access_tokens: c.dpopBoundAccessTokens ? 1 : 0,
+          require_pushed_authorization_requests: c.requirePushedRequests ? 1 : 0,
+          fapi2_security_profile: c.fapi2SecurityProfile ? 1 : 0,
         })
         .execute();
     },

@@ -24,6 +24,7 @@ export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeS
           nonce: c.signIn?.nonce ?? null,
           auth_time: c.signIn?.authTime ?? null,
           amr: c.signIn ? JSON.stringify(c.signIn.amr) : null,
+          dpop_jkt: c.dpopJkt ?? null,
         })
         .execute();
     },
@@ -72,6 +73,7 @@ function codeRecord(
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     consumedAt: r.consumed_at,
+    ...(r.dpop_jkt === null ? {} : { dpopJkt: r.dpop_jkt }),
     ...(r.auth_time === null
       ? {}
       : { signIn: { authTime: r.auth_time, amr: JSON.parse(r.amr ?? '[]') as string[], nonce: r.nonce } }),
