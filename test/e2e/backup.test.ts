@@ -412,7 +412,7 @@ describe('keyhold restore refuses', () => {
     const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
-      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0022_openid_connect: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0024_rich_authorization_requests: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
     );
     expect(readdirSync(path.dirname(out))).toEqual([]);
   });
@@ -435,10 +435,13 @@ describe('keyhold restore refuses', () => {
        drop table oauth_pushed_requests; alter table account_policies drop column require_pushed_requests;
        alter table login_sessions drop column amr; alter table oauth_codes drop column nonce;
        alter table oauth_codes drop column auth_time; alter table oauth_codes drop column amr;
+       alter table oauth_grants drop column authorization_details;
+       alter table oauth_codes drop column authorization_details;
+       alter table oauth_tokens drop column authorization_details;
        delete from kysely_migration
          where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_item_trash',
            '0018_audit_token_use', '0019_signing_key_withdrawal', '0020_pushed_authorization_requests', '0021_dpop',
-           '0022_openid_connect')`,
+           '0022_openid_connect', '0024_rich_authorization_requests')`,
     );
     db.close();
     sealBackupFile(older, key);

@@ -21,6 +21,7 @@ import { signingKeyWithdrawal } from './migrations/0019-signing-key-withdrawal.j
 import { pushedAuthorizationRequests } from './migrations/0020-pushed-authorization-requests.js';
 import { dpop } from './migrations/0021-dpop.js';
 import { openidConnect } from './migrations/0022-openid-connect.js';
+import { richAuthorizationRequests } from './migrations/0024-rich-authorization-requests.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -56,6 +57,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0020_pushed_authorization_requests': pushedAuthorizationRequests(types),
         '0021_dpop': dpop,
         '0022_openid_connect': openidConnect,
+        '0024_rich_authorization_requests': richAuthorizationRequests,
       };
     },
   };

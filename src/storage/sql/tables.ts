@@ -170,6 +170,8 @@ export interface Database {
     scopes: string;
     created_at: string;
     updated_at: string;
+    /** RFC 9396: the approved `keyhold_vault` details, a JSON array; null when none were asked. */
+    authorization_details: string | null;
   };
   oauth_codes: {
     id: string;
@@ -188,6 +190,8 @@ export interface Database {
     nonce: string | null;
     auth_time: string | null;
     amr: string | null;
+    /** RFC 9396: the details the code's consent approved, a JSON array; null when none. */
+    authorization_details: string | null;
   };
   oauth_device_codes: {
     id: string;
@@ -223,6 +227,8 @@ export interface Database {
     rotated_at: string | null;
     /** The RFC 7638 thumbprint of the DPoP key the token is bound to; null for a bearer token. */
     jkt: string | null;
+    /** RFC 9396: the details the token was issued with, a JSON array; null when none. */
+    authorization_details: string | null;
   };
   login_attempts: {
     key: Buffer;

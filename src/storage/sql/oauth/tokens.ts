@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../ports/oauth.js';
 import { precompiledInsert } from '../precompiled.js';
 import type { Database } from '../tables.js';
+import { detailsColumn, detailsOf } from './authorization-details.js';
 
 const TOKEN_COLUMNS = [
   'id',
@@ -19,6 +20,7 @@ const TOKEN_COLUMNS = [
   'revoked_at',
   'rotated_at',
   'jkt',
+  'authorization_details',
 ] as const;
 
 export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
@@ -49,6 +51,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         revoked_at: t.revokedAt,
         rotated_at: t.rotatedAt,
         jkt: t.jkt,
+        authorization_details: detailsColumn(t.authorizationDetails),
       });
     },
     async findByHash(tokenHash) {
@@ -74,6 +77,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         revokedAt: r.revoked_at,
         rotatedAt: r.rotated_at,
         jkt: r.jkt,
+        ...detailsOf(r.authorization_details),
       };
       return record;
     },
