@@ -461,16 +461,27 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         });
         await storage.grants.updateAuthorizationDetails(detailed.id, null);
         expect(await storage.grants.get(e.accountId, detailed.id)).toEqual(detailed);
-        const inserted = { ...detailed, id: newId(), userId: await user(e.accountId), authorizationDetails: details };
+        const inserted = {
+          ...detailed,
+          id: newId(),
+          userId: await user(e.accountId),
+          authorizationDetails: details,
+        };
         await storage.grants.insert(inserted);
         expect(await storage.grants.get(e.accountId, inserted.id)).toEqual(inserted);
         const c = { ...e.code, id: newId(), codeHash: hash(), authorizationDetails: details };
         await storage.authorizationCodes.insert(c);
         expect(await storage.authorizationCodes.findById(c.id)).toEqual({ ...c, consumedAt: null });
-        const t = await token(e.grant, { userId: e.userId, grantId: e.grant.id, authorizationDetails: details });
+        const t = await token(e.grant, {
+          userId: e.userId,
+          grantId: e.grant.id,
+          authorizationDetails: details,
+        });
         expect(await storage.oauthTokens.findByHash(t.tokenHash)).toEqual(t);
         // Without details, none come back: not an empty list.
-        expect(await storage.oauthTokens.findByHash(e.access.tokenHash)).not.toHaveProperty('authorizationDetails');
+        expect(await storage.oauthTokens.findByHash(e.access.tokenHash)).not.toHaveProperty(
+          'authorizationDetails',
+        );
         expect(await storage.grants.get(e.accountId, e.grant.id)).not.toHaveProperty('authorizationDetails');
       });
 

@@ -1,6 +1,10 @@
 import { isId } from '../../crypto/ids.js';
 import { hashSecret } from '../../crypto/secrets.js';
-import type { OAuthTokenRecord, ResourceServerRecord } from '../../storage/ports.js';
+import type {
+  OAuthTokenRecord,
+  ResourceServerRecord,
+  VaultAuthorizationDetail,
+} from '../../storage/ports.js';
 import { activeUser } from '../users/active-user.js';
 import { parseBasic } from './client-auth.js';
 import type { CallFacts, OAuthDeps } from './context.js';
@@ -26,6 +30,8 @@ export type IntrospectionResponse =
       token_type: 'Bearer' | 'DPoP' | 'refresh_token';
       /** The thumbprint of the key a bound token is bound to (RFC 9449 §6.2). */
       cnf?: { jkt: string };
+      /** The authorization details the token carries (RFC 9396 §9.2). */
+      authorization_details?: VaultAuthorizationDetail[];
     };
 
 const INACTIVE = { active: false } as const;
@@ -94,6 +100,9 @@ async function answerFor(
     jti: record.id,
     token_type: record.kind === 'refresh' ? 'refresh_token' : record.jkt === null ? 'Bearer' : 'DPoP',
     ...(record.jkt === null ? {} : { cnf: { jkt: record.jkt } }),
+    ...(record.authorizationDetails === undefined
+      ? {}
+      : { authorization_details: record.authorizationDetails }),
   };
 }
 

@@ -29,6 +29,8 @@ export const OAUTH_ERROR_CODES = [
   'invalid_dpop_proof',
   /** RFC 9449 §8: the proof must carry the nonce of the `DPoP-Nonce` header sent with the error. */
   'use_dpop_nonce',
+  /** RFC 9396 §5: authorization details of an unknown type, or not as the type defines them. */
+  'invalid_authorization_details',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -68,3 +70,5 @@ export const invalidRequestObject = (description: string) =>
 export const invalidRequestUri = (description: string) => new OAuthError('invalid_request_uri', description);
 export const invalidDPoPProof = (description: string) => new OAuthError('invalid_dpop_proof', description);
 export const useDPoPNonce = (description: string) => new OAuthError('use_dpop_nonce', description);
+export const invalidAuthorizationDetails = (description: string) =>
+  new OAuthError('invalid_authorization_details', description);

@@ -1,7 +1,12 @@
 import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
-import type { ClientRecord, OAuthTokenRecord, Stores } from '../../storage/ports.js';
+import type {
+  ClientRecord,
+  OAuthTokenRecord,
+  Stores,
+  VaultAuthorizationDetail,
+} from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
@@ -19,6 +24,8 @@ export interface TokenResponse {
   grant_id?: string;
   /** OpenID Connect: when `openid` was granted (id-token.ts). */
   id_token?: string;
+  /** RFC 9396 §7: the authorization details the tokens were issued with. */
+  authorization_details?: VaultAuthorizationDetail[];
 }
 
 export interface IssueRequest {
@@ -37,6 +44,8 @@ export interface IssueRequest {
    * (a confidential client's refresh token is bound to its client authentication, §5).
    */
   jkt: string | null;
+  /** The approved RFC 9396 authorization details the tokens carry (absent: none). */
+  authorizationDetails?: VaultAuthorizationDetail[];
 }
 
 export const ACCESS_TOKEN_PREFIX = 'khat';
@@ -80,6 +89,9 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
     createdAt: new Date(now * 1000).toISOString(),
     revokedAt: null,
     rotatedAt: null,
+    ...(request.authorizationDetails === undefined
+      ? {}
+      : { authorizationDetails: request.authorizationDetails }),
   };
   const refreshJkt = request.client.authMethod === 'none' ? request.jkt : null;
   const records: OAuthTokenRecord[] = [
@@ -113,6 +125,9 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
       scope: request.scopes.join(' '),
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       ...(request.grantId === null ? {} : { grant_id: request.grantId }),
+      ...(request.authorizationDetails === undefined
+        ? {}
+        : { authorization_details: request.authorizationDetails }),
     },
   };
 }
@@ -137,7 +152,7 @@ export async function registerTokens(
 
 /**
  * RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope; and, for a
- * DPoP-bound token, `cnf.jkt` (RFC 9449 §6.1), so a resource server verifying it locally knows
+ * DPoP-bound token, `cnf.jkt` (RFC 9449 §6.1); with RFC 9396 details, `authorization_details` (§9.1), so a resource server verifying it locally knows
  * which key's proof to ask for.
  */
 async function signAccessToken(
@@ -151,6 +166,9 @@ async function signAccessToken(
     client_id: request.client.id,
     scope: request.scopes.join(' '),
     ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
+    ...(request.authorizationDetails === undefined
+      ? {}
+      : { authorization_details: request.authorizationDetails }),
   })
     .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
     .setIssuer(request.issuer)

@@ -5,6 +5,7 @@ import {
   UntrustedRedirectError,
 } from '../../../domain/oauth/authorization-request.js';
 import { approve, planConsent, reuseGrant } from '../../../domain/oauth/consent.js';
+import { chosenDetails, type DetailConsent, planDetails } from '../../../domain/oauth/consent-details.js';
 import { afterFreshSignIn, needsFreshSignIn, signInOf } from '../../../domain/oauth/oidc-request.js';
 import {
   answerOnce,
@@ -106,7 +107,8 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
       if (!(await settle(page, authz, reply))) return reply;
       return deny('consent_required', 'the user has not approved this request');
     }
-    return showConsent(reply, page, authz, plan.items, query);
+    const details = await planDetails(services, page.session.ctx, authz.authorizationDetails ?? []);
+    return showConsent(reply, page, authz, plan.items, details, query);
   });
 
   app.post('/oauth/:accountId/consent', async (request, reply) => {
@@ -132,6 +134,12 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
       });
     if (field(form, 'decision') !== 'approve') return denied();
     const plan = await planConsent(storage, services.vaults, page.session.ctx, authz);
+    const requested = authz.authorizationDetails ?? [];
+    const details = chosenDetails(
+      requested,
+      requested.length === 0 ? [] : await planDetails(services, page.session.ctx, requested),
+      form.getAll('detail'),
+    );
     const approved = await approve(
       storage,
       page.session.ctx,
@@ -139,6 +147,7 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
       plan,
       form.getAll('scope'),
       signInOf(page.session.record),
+      details,
     );
     if (!approved) return denied();
     return redirectToClient(reply, services, page, authz.redirectUri, authz.state, { code: approved.code });
@@ -149,6 +158,7 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
     page: PageContext,
     authz: AuthorizationRequest,
     items: Awaited<ReturnType<typeof planConsent>>['items'],
+    details: DetailConsent[],
     query: string,
   ) {
     const session = page.session;
@@ -167,6 +177,7 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
         refreshTokenTtl: REFRESH_TOKEN_TTL,
         userEmail: session.user.email,
         items,
+        details,
       }),
     );
   }

@@ -5,7 +5,5 @@ export const detailsColumn = (details: VaultAuthorizationDetail[] | undefined): 
   details === undefined ? null : JSON.stringify(details);
 
 /** The record's `authorizationDetails`, present only when the row has some. */
-export const detailsOf = (
-  column: string | null,
-): { authorizationDetails?: VaultAuthorizationDetail[] } =>
+export const detailsOf = (column: string | null): { authorizationDetails?: VaultAuthorizationDetail[] } =>
   column === null ? {} : { authorizationDetails: JSON.parse(column) as VaultAuthorizationDetail[] };

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { GrantRecord, GrantStore } from '../../ports/oauth.js';
 import { byteOrder, dialectOf, held } from '../dialect.js';
-import { detailsColumn, detailsOf } from './authorization-details.js';
 import type { Database } from '../tables.js';
+import { detailsColumn, detailsOf } from './authorization-details.js';
 
 export function grantStore(db: Kysely<Database>): GrantStore {
   const dialect = dialectOf(db);
