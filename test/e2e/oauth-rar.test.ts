@@ -167,6 +167,23 @@ describe('RAR consent with partial approval in Chromium (openid-client, PAR)', (
     expect(created.status).toBe(403);
   });
 
+  it('an approved item does not stand in for the whole vault: the plain scope is asked for again', async () => {
+    await page.goto(
+      `${f.issuer}/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: app.clientId,
+        redirect_uri: redirectUri,
+        scope: `vault:${production.id}:read`,
+        state: 'plain',
+        prompt: 'none',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      })}`,
+    );
+    await page.waitForURL(`${redirectUri}?**`);
+    expect(new URL(page.url()).searchParams.get('error')).toBe('consent_required');
+  });
+
   it('introspection shows the details; a refresh through openid-client keeps them', async () => {
     const introspected = (await (await post('/introspect', { token: tokens.access_token })).json()) as Record<
       string,
