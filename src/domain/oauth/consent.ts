@@ -147,7 +147,12 @@ export async function approve(
         result: 'SUCCESS',
       });
     if (grant) {
-      const scopes = [...grant.scopes.filter((s) => !offered.has(s)), ...chosen];
+      // New details replace the old: the scopes only the old ones stood for go with them (kept,
+      // they would answer a later request for the plain scope, a whole vault for an item).
+      const replaced = asked ? offeredDetailScopes(grant.authorizationDetails) : new Set<string>();
+      const scopes = [
+        ...new Set([...grant.scopes.filter((s) => !offered.has(s) && !replaced.has(s)), ...chosen]),
+      ];
       if (scopes.length === 0) {
         // Cascade: the grant's codes and tokens go with it.
         await tx.grants.delete(grant.accountId, grant.id);
