@@ -13,6 +13,7 @@ import type {
   ResourceServerRecord,
   ScopeRecord,
   Storage,
+  VaultAuthorizationDetail,
 } from '../../src/storage/ports.js';
 
 /**
@@ -452,6 +453,48 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
           scopes: ['notes:read', 'notes:write'],
           updatedAt: later,
         });
+      });
+
+      it('keeps the authorization details of a grant, a code and a token (RFC 9396), and replaces them', async () => {
+        const e = await everything();
+        const details: VaultAuthorizationDetail[] = [
+          { type: 'keyhold_vault', vaults: [newId()], items: [newId(), newId()], actions: ['read'] },
+          { type: 'keyhold_vault', vaults: [newId(), newId()], actions: ['read', 'write'] },
+        ];
+        const detailed = await grant(e.accountId, await user(e.accountId), e.client.id);
+        await storage.grants.updateAuthorizationDetails(detailed.id, details);
+        expect(await storage.grants.get(e.accountId, detailed.id)).toEqual({
+          ...detailed,
+          authorizationDetails: details,
+        });
+        expect((await storage.grants.listForAccount(e.accountId)).find((g) => g.id === detailed.id)).toEqual({
+          ...detailed,
+          authorizationDetails: details,
+        });
+        await storage.grants.updateAuthorizationDetails(detailed.id, null);
+        expect(await storage.grants.get(e.accountId, detailed.id)).toEqual(detailed);
+        const inserted = {
+          ...detailed,
+          id: newId(),
+          userId: await user(e.accountId),
+          authorizationDetails: details,
+        };
+        await storage.grants.insert(inserted);
+        expect(await storage.grants.get(e.accountId, inserted.id)).toEqual(inserted);
+        const c = { ...e.code, id: newId(), codeHash: hash(), authorizationDetails: details };
+        await storage.authorizationCodes.insert(c);
+        expect(await storage.authorizationCodes.findById(c.id)).toEqual({ ...c, consumedAt: null });
+        const t = await token(e.grant, {
+          userId: e.userId,
+          grantId: e.grant.id,
+          authorizationDetails: details,
+        });
+        expect(await storage.oauthTokens.findByHash(t.tokenHash)).toEqual(t);
+        // Without details, none come back: not an empty list.
+        expect(await storage.oauthTokens.findByHash(e.access.tokenHash)).not.toHaveProperty(
+          'authorizationDetails',
+        );
+        expect(await storage.grants.get(e.accountId, e.grant.id)).not.toHaveProperty('authorizationDetails');
       });
 
       it('lists a user’s grants and an account’s grants', async () => {

@@ -439,10 +439,13 @@ describe('keyhold restore refuses', () => {
        alter table oauth_tokens drop column act;
        alter table oauth_clients drop column require_pushed_authorization_requests;
        alter table oauth_clients drop column fapi2_security_profile; alter table oauth_codes drop column dpop_jkt;
+       alter table oauth_grants drop column authorization_details;
+       alter table oauth_codes drop column authorization_details;
+       alter table oauth_tokens drop column authorization_details;
        delete from kysely_migration
          where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_item_trash',
            '0018_audit_token_use', '0019_signing_key_withdrawal', '0020_pushed_authorization_requests', '0021_dpop',
-           '0022_openid_connect', '0023_token_exchange', '0025_client_profiles')`,
+           '0022_openid_connect', '0023_token_exchange', '0024_rich_authorization_requests', '0025_client_profiles')`,
     );
     db.close();
     sealBackupFile(older, key);

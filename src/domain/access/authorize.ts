@@ -10,7 +10,7 @@ import type {
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { AccountAction } from './actions.js';
-import { decide, type VaultAction } from './decide.js';
+import { decide, type VaultAction, type VaultRef } from './decide.js';
 import type { Role } from './roles.js';
 
 /** What a refused request was about, for its DENY event: by default the vault itself. */
@@ -24,6 +24,8 @@ export interface DeniedTarget {
  * Loads a vault of the caller's account and applies `decide`. A vault of another account is
  * simply not found (its existence is not revealed); a denial is audited like a success, against
  * `target` (the item a write was aimed at, with the action attempted) when the caller names one.
+ * `item`: the item the action is on (by default the target's), or `each` for a list of items
+ * that the caller then decides item by item (decide.ts `VaultRef`).
  */
 export async function authorizeVault(
   stores: { vaults: Pick<VaultStore, 'find'>; audit: Pick<AuditStore, 'append'> },
@@ -34,15 +36,32 @@ export async function authorizeVault(
     action: action === 'read' || action === 'list' ? 'READ' : 'UPDATE',
     resourceType: 'VAULT',
   },
+  item: VaultRef['item'] = target.itemId,
 ): Promise<VaultCore> {
   const vault = await stores.vaults.find(ctx.actor.accountId, vaultId);
   if (!vault) throw notFound(`vault ${vaultId} not found`);
-  const decision = decide(ctx.principal, action, vault);
+  const decision = decide(ctx.principal, action, item === undefined ? vault : { ...vault, item });
   if (!decision.allow) {
     await recordAudit(stores.audit, ctx, { ...target, vaultId, result: 'DENY' });
     throw forbidden(decision.reason);
   }
   return vault;
+}
+
+/**
+ * The items of a vault listed with `item: 'each'` that the caller may read, each decided by
+ * `decide`. Only a principal narrowed below the vault (RFC 9396 details) can be refused an item
+ * of a vault it may read, so the list of anyone else is returned as it is, without a pass over it.
+ */
+export function readableItems<T>(
+  ctx: RequestContext,
+  vault: VaultRef,
+  items: readonly T[],
+  idOf: (item: T) => string,
+): readonly T[] {
+  const { principal } = ctx;
+  if (principal.kind !== 'oauth' || principal.details === undefined) return items;
+  return items.filter((item) => decide(principal, 'read', { ...vault, item: idOf(item) }).allow);
 }
 
 /** What a refused account action is recorded as, by default: its verb and the resource it is on. */

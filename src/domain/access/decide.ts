@@ -1,4 +1,5 @@
 import { ACCOUNT_ACTIONS, type AccountAction, type VaultAction } from './actions.js';
+import type { VaultDetailGrant } from './permissions.js';
 import type { Principal, VaultAccessMap } from './principal.js';
 import type { Role } from './roles.js';
 
@@ -14,6 +15,12 @@ export type { Principal } from './principal.js';
 export interface VaultRef {
   id: string;
   accountId: string;
+  /**
+   * The item the action is on, when it is on one; `each` when the caller lists the vault's items
+   * and decides each of them again (an OAuth token narrowed to some items sees only those).
+   * Only RFC 9396 authorization details narrow below the vault; every other principal ignores it.
+   */
+  item?: string | 'each';
 }
 
 /** What an account action is aimed at: the account, and the role of the person or token touched. */
@@ -153,6 +160,13 @@ function decideVault(principal: Principal, action: VaultAction, vault: VaultRef)
           ? everyVault.size > 0 || (perVault.get(vault.id)?.size ?? 0) > 0
           : everyVault.has(action) || perVault.get(vault.id)?.has(action);
       if (!scoped) return deny(`no granted scope allows ${action} on vault ${vault.id}`);
+      if (principal.details && !principal.details.some((d) => detailAllows(d, action, vault))) {
+        return deny(
+          vault.item === undefined || vault.item === 'each'
+            ? `no approved authorization detail allows ${action} on vault ${vault.id}`
+            : `no approved authorization detail allows ${action} on item ${vault.item} of vault ${vault.id}`,
+        );
+      }
       return decideByGrants(principal.userVaults, action, vault);
     }
     case 'connect': {
@@ -163,6 +177,20 @@ function decideVault(principal: Principal, action: VaultAction, vault: VaultRef)
       return deny(`token has no ${action} access to vault ${vault.id}`);
     }
   }
+}
+
+/**
+ * Whether one approved authorization detail allows `action` on the vault (and item). A detail
+ * narrowed to items allows reading or writing only those, named; listing the vault (`each`)
+ * is allowed so that each item is then decided; creating an item (no item named) is not.
+ */
+function detailAllows(detail: VaultDetailGrant, action: VaultAction, vault: VaultRef): boolean {
+  if (!detail.vaults.has(vault.id)) return false;
+  if (action === 'list') return true;
+  if (action === 'manage' || !detail.actions.has(action)) return false;
+  if (detail.items === null) return true;
+  if (vault.item === undefined) return false;
+  return vault.item === 'each' ? action === 'read' : detail.items.has(vault.item);
 }
 
 function decideByGrants(vaults: VaultAccessMap, action: VaultAction, vault: VaultRef): Decision {

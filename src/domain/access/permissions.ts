@@ -19,3 +19,13 @@ export interface VaultScopeGrant {
   everyVault: ReadonlySet<VaultApiPermission>;
   perVault: ReadonlyMap<string, ReadonlySet<VaultApiPermission>>;
 }
+
+/**
+ * One approved RFC 9396 `keyhold_vault` authorization detail, as `decide` reads it: what it allows
+ * in the vaults it names, narrowed to the items it names (null: every item of those vaults).
+ */
+export interface VaultDetailGrant {
+  vaults: ReadonlySet<string>;
+  items: ReadonlySet<string> | null;
+  actions: ReadonlySet<VaultApiPermission>;
+}

@@ -1,4 +1,4 @@
-import type { ConnectPermission, VaultPermission, VaultScopeGrant } from './permissions.js';
+import type { ConnectPermission, VaultDetailGrant, VaultPermission, VaultScopeGrant } from './permissions.js';
 import type { Role } from './roles.js';
 
 /** A user's current vault permissions, re-read for every request. */
@@ -51,7 +51,9 @@ export type Principal =
     }
   /**
    * A third-party OAuth access token for the vault API: what its granted scopes allow,
-   * intersected with what its user may do in each vault *now*. No account actions.
+   * intersected with what its user may do in each vault *now*. No account actions. `details`:
+   * the RFC 9396 authorization details its grant approved, when it carries any: then each vault
+   * action must also be allowed by one of them (authorization-details.ts).
    */
   | {
       kind: 'oauth';
@@ -59,4 +61,5 @@ export type Principal =
       userId: string;
       scopes: VaultScopeGrant;
       userVaults: VaultAccessMap;
+      details?: readonly VaultDetailGrant[];
     };

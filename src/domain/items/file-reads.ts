@@ -40,19 +40,19 @@ export function fileReads(stores: FileReadStores, keys: VaultKeys): FileReads {
 
   return {
     async list(ctx, vaultId, itemId) {
-      const vault = await authorizeVault(stores, ctx, vaultId, 'read');
+      const vault = await authorizeVault(stores, ctx, vaultId, 'read', undefined, itemId);
       await requireItem(vaultId, itemId);
       return (await listFileMetas(stores, keys, vault, itemId)).map((f) => toFileView(vaultId, f));
     },
 
     async get(ctx, vaultId, itemId, fileId) {
-      const vault = await authorizeVault(stores, ctx, vaultId, 'read');
+      const vault = await authorizeVault(stores, ctx, vaultId, 'read', undefined, itemId);
       const record = await loadFile(vault, itemId, fileId);
       return toFileView(vaultId, openFileMeta(keys.vaultKey(vault), vault, record));
     },
 
     async content(ctx, vaultId, itemId, fileId) {
-      const vault = await authorizeVault(stores, ctx, vaultId, 'read');
+      const vault = await authorizeVault(stores, ctx, vaultId, 'read', undefined, itemId);
       const record = await loadFile(vault, itemId, fileId);
       const key = keys.vaultKey(vault);
       const file = toFileView(vaultId, openFileMeta(key, vault, record));

@@ -64,7 +64,7 @@ export function itemHistory(
 
   return {
     async history(ctx, vaultId, itemId) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read', undefined, itemId);
       const row = await load(vault, itemId, false);
       const key = keyring.vaultKey(vault);
       const versions = checkedHistory(vault, row, await storage.items.versions(itemId));
@@ -85,7 +85,7 @@ export function itemHistory(
     },
 
     async getVersion(ctx, vaultId, itemId, version) {
-      const vault = await authorizeVault(storage, ctx, vaultId, 'read');
+      const vault = await authorizeVault(storage, ctx, vaultId, 'read', undefined, itemId);
       const row = await load(vault, itemId, false);
       const old = await storage.items.getVersion(itemId, version);
       if (!old) throw notFound(`item ${itemId} has no version ${version}`);

@@ -1,7 +1,7 @@
 import type { VaultKeys } from '../../crypto/vault-keys.js';
 import { notFound } from '../../errors/app-error.js';
 import type { AuditStore, ItemStore, VaultStore } from '../../storage/ports.js';
-import { authorizeVault } from '../access/authorize.js';
+import { authorizeVault, readableItems } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { type ItemFilter, matchesItem } from '../connect/filter.js';
 import type { RequestContext } from '../context.js';
@@ -56,7 +56,7 @@ export function itemReads(
 ): ItemReads {
   const { answers } = options;
   const getJson: ItemReads['getJson'] = async (ctx, vaultId, itemId) => {
-    const vault = await authorizeVault(stores, ctx, vaultId, 'read');
+    const vault = await authorizeVault(stores, ctx, vaultId, 'read', undefined, itemId);
     const found = await stores.items.getWithFiles(vault.id, itemId);
     if (!found) throw notFound(`item ${itemId} not found`);
     const { item: row, files } = found;
@@ -82,10 +82,10 @@ export function itemReads(
 
   return {
     async list(ctx, vaultId, filter) {
-      const vault = await authorizeVault(stores, ctx, vaultId, 'read');
+      const vault = await authorizeVault(stores, ctx, vaultId, 'read', undefined, 'each');
       const key = keys.vaultKey(vault);
       const macKey = keys.macKey(vault);
-      const rows = await stores.items.list(vaultId);
+      const rows = readableItems(ctx, vault, await stores.items.list(vaultId), (row) => row.id);
       const all = rows.map((row) => {
         verifyHead(macKey, row);
         return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));

@@ -3,7 +3,7 @@ import { newId } from '../../crypto/ids.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { conflict, isAppError, notFound } from '../../errors/app-error.js';
 import type { ItemRow, ItemVersionRecord, Storage, VaultCore } from '../../storage/ports.js';
-import { authorizeVault } from '../access/authorize.js';
+import { authorizeVault, readableItems } from '../access/authorize.js';
 import { decide } from '../access/decide.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkBlindPatch } from '../connect/blind-patch.js';
@@ -158,7 +158,8 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     return { row, record };
   };
 
-  const canRead = (ctx: RequestContext, vault: VaultCore) => decide(ctx.principal, 'read', vault).allow;
+  const canRead = (ctx: RequestContext, vault: VaultCore, item?: string) =>
+    decide(ctx.principal, 'read', item === undefined ? vault : { ...vault, item }).allow;
 
   /** What a write-only caller is told of the item it wrote: that it did, and no more. */
   const receipt = (row: ItemRow): WriteReceipt => ({
@@ -175,7 +176,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
     vault: VaultCore,
     row: ItemRow,
     full: () => FullItem | Promise<FullItem>,
-  ): Promise<FullItem | WriteReceipt> => (canRead(ctx, vault) ? full() : receipt(row));
+  ): Promise<FullItem | WriteReceipt> => (canRead(ctx, vault, row.id) ? full() : receipt(row));
 
   const attempt = <T>(ctx: RequestContext, target: WriteTarget, write: () => Promise<T>) =>
     attemptWrite(storage.audit, ctx, target, write);
@@ -216,7 +217,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
    * version (unrecorded, it would let a caller without READ watch an item's version untraced).
    */
   const unchanged = async (ctx: RequestContext, vault: VaultCore, row: ItemRow) => {
-    const reader = canRead(ctx, vault);
+    const reader = canRead(ctx, vault, row.id);
     const answer = reader ? await present(vault, row, openContent(vault, row)) : receipt(row);
     await recordAudit(storage.audit, ctx, {
       action: reader ? 'READ' : 'UPDATE',
@@ -231,8 +232,10 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
 
   /** The vault's overview index, for a caller that may read the vault; audited as a read of the vault. */
   const indexed = async (ctx: RequestContext, vaultId: string) => {
-    const vault = await authorizeVault(storage, ctx, vaultId, 'read');
-    const found = await index.of(vault);
+    const vault = await authorizeVault(storage, ctx, vaultId, 'read', undefined, 'each');
+    const whole = await index.of(vault);
+    const items = readableItems(ctx, vault, whole.items, (item) => item.summary.id);
+    const found = items === whole.items ? whole : { ...whole, items };
     await recordAudit(storage.audit, ctx, {
       action: 'READ',
       resourceType: 'VAULT',
@@ -309,7 +312,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
         const previous = openContent(vault, current);
         // A reader may keep a category a create refuses; a write-only caller's body is the whole
         // item, so it is held to the rules of a create and no answer depends on the stored item.
-        const keepCategory = canRead(ctx, vault) ? previous.overview.category : undefined;
+        const keepCategory = canRead(ctx, vault, itemId) ? previous.overview.category : undefined;
         const content = buildItemContent(input, { keepCategory, previous: previous.details });
         return commit(ctx, vault, current, content);
       });
@@ -319,7 +322,7 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
       const target: WriteTarget = { action: 'UPDATE', vaultId, itemId };
       return attempt(ctx, target, async () => {
         const vault = await authorizeWrite(storage, ctx, target);
-        const reader = canRead(ctx, vault);
+        const reader = canRead(ctx, vault, itemId);
         // Checked before the item is read: these answers depend on the request alone.
         const patch = parseItemPatch(operations);
         if (!reader) await refuseWrite(storage.audit, ctx, target, () => checkBlindPatch(patch, vaultId));

@@ -5,6 +5,7 @@ import type { VaultPermission } from '../access/permissions.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 import { activeUser } from '../users/active-user.js';
+import { detailGrants } from './authorization-details.js';
 import type { DPoPProofs } from './dpop-proof.js';
 import { requireProofOfPossession, type TokenPresentation } from './dpop-resource.js';
 import { signatureStands } from './signed-by.js';
@@ -69,6 +70,10 @@ export async function verifyVaultApiToken(
       userId: record.userId,
       scopes: vaultScopeGrant(record.scopes),
       userVaults,
+      // RFC 9396: a token issued with authorization details may do only what one of them allows.
+      ...(record.authorizationDetails === undefined
+        ? {}
+        : { details: detailGrants(record.authorizationDetails) }),
     },
     ...facts,
   };

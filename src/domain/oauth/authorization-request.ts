@@ -1,5 +1,10 @@
 import { KeyholdError } from '../../errors/keyhold-error.js';
 import type { ClientRecord, Stores } from '../../storage/ports.js';
+import {
+  detailScopes,
+  parseAuthorizationDetails,
+  type VaultAuthorizationDetail,
+} from './authorization-details.js';
 import { type Catalog, loadCatalog } from './catalog.js';
 import { readDpopJkt } from './dpop-jkt.js';
 import { checkGrantId, type GrantAction, readGrantAction } from './grant-management-action.js';
@@ -25,6 +30,11 @@ export interface AuthorizationRequest extends ScopedRequest {
   dpopJkt: string | null;
   /** Grant management's `grant_management_action` and `grant_id` (grant-management-action.ts). */
   grantAction: GrantAction;
+  /**
+   * The RFC 9396 `authorization_details` asked for (authorization-details.ts), absent when none
+   * were; the one-vault scopes they stand for are among `scopes`.
+   */
+  authorizationDetails?: VaultAuthorizationDetail[];
 }
 
 /**
@@ -61,6 +71,7 @@ const SINGLE = [
   'prompt',
   'max_age',
   'nonce',
+  'authorization_details',
 ];
 
 /**
@@ -127,9 +138,16 @@ export async function validateAuthorizationRequest(
   const grantAction = readGrantAction(query);
   if (grantAction instanceof OAuthError) fail(grantAction);
   const catalog = await loadCatalog(stores, accountId);
+  const rawDetails = query.get('authorization_details');
+  const details = rawDetails === null ? undefined : parseAuthorizationDetails(rawDetails);
+  if (details instanceof OAuthError) fail(details);
   let scoped: ScopedRequest | undefined;
   try {
-    scoped = resolveScopes(catalog, client, query.get('scope'), query.getAll('resource'));
+    const scope =
+      details === undefined
+        ? query.get('scope')
+        : scopeWithDetails(query.get('scope'), details as VaultAuthorizationDetail[]);
+    scoped = resolveScopes(catalog, client, scope, query.getAll('resource'));
   } catch (error) {
     if (error instanceof OAuthError) fail(error);
     throw error;
@@ -153,5 +171,23 @@ export async function validateAuthorizationRequest(
     catalog,
     dpopJkt: dpopJkt as string | null,
     grantAction: action,
+    ...(details === undefined ? {} : { authorizationDetails: details as VaultAuthorizationDetail[] }),
   };
+}
+
+/**
+ * The `scope` a request with authorization details stands for: its own scopes and the one-vault
+ * scopes of the details, which the client must be allowed like any scope it names. Vault access
+ * is asked one way or the other: vault scopes beside details are refused, since which of the two
+ * a token would be held to could not be told.
+ */
+function scopeWithDetails(scope: string | null, details: VaultAuthorizationDetail[]): string {
+  const own = (scope ?? '').split(' ').filter((s) => s !== '');
+  const vaultScope = own.find((s) => s.startsWith('vault:'));
+  if (vaultScope !== undefined) {
+    throw invalidRequest(
+      `ask for vault access in authorization_details or in scope, not both: \`${vaultScope}\` is in scope`,
+    );
+  }
+  return [...own, ...detailScopes(details)].join(' ');
 }

@@ -6,8 +6,10 @@ import type { VaultPermission } from '../access/permissions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import type { VaultService } from '../vaults/vault-service.js';
+import { detailScopes, type VaultAuthorizationDetail } from './authorization-details.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { findScope } from './catalog.js';
+import { offeredDetailScopes } from './consent-details.js';
 import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
 import { grantOfAction, scopesAfterConsent } from './grant-management-action.js';
 import { PER_VAULT_SCOPE, VAULT_API_RESOURCE, VAULT_WIDE_SCOPE } from './vault-api.js';
@@ -56,39 +58,47 @@ export async function planConsent(
     request,
     await storage.grants.find(userId, request.client.id, request.resource.identifier),
   );
-  const granted = grant?.scopes ?? [];
+  // The one-vault scopes approved as authorization details stand for those details only: they do
+  // not answer a later request for the scope itself (that would give a whole vault for an item).
+  const viaDetails = offeredDetailScopes(grant?.authorizationDetails);
+  const granted = (grant?.scopes ?? []).filter((s) => !viaDetails.has(s));
+  const asked = offeredDetailScopes(request.authorizationDetails);
   const vaultOptions =
     request.resource.identifier === VAULT_API_RESOURCE ? await userVaults(vaults, userCtx) : undefined;
-  const items = request.scopes.map((requested): ConsentItem => {
-    const description = findScope(request.catalog, requested)?.description ?? requested;
-    let options = [{ scope: requested, label: requested }];
-    if (vaultOptions) {
-      const wide = VAULT_WIDE_SCOPE.exec(requested);
-      const one = PER_VAULT_SCOPE.exec(requested);
-      if (wide?.[1]) {
-        const permission = wide[1] as VaultPermission;
-        options = vaultOptions
-          .filter((v) => v.permissions.has(permission) || v.permissions.has('manage'))
-          .map((v) => ({ scope: `vault:${v.id}:${permission}`, label: v.name }));
-      } else if (one?.[1] && one[2]) {
-        const vault = vaultOptions.find((v) => v.id === one[1]);
-        const permission = one[2] as VaultPermission;
-        options =
-          vault && (vault.permissions.has(permission) || vault.permissions.has('manage'))
-            ? [{ scope: requested, label: vault.name }]
-            : [];
+  const items = request.scopes
+    .filter((s) => !asked.has(s))
+    .map((requested): ConsentItem => {
+      const description = findScope(request.catalog, requested)?.description ?? requested;
+      let options = [{ scope: requested, label: requested }];
+      if (vaultOptions) {
+        const wide = VAULT_WIDE_SCOPE.exec(requested);
+        const one = PER_VAULT_SCOPE.exec(requested);
+        if (wide?.[1]) {
+          const permission = wide[1] as VaultPermission;
+          options = vaultOptions
+            .filter((v) => v.permissions.has(permission) || v.permissions.has('manage'))
+            .map((v) => ({ scope: `vault:${v.id}:${permission}`, label: v.name }));
+        } else if (one?.[1] && one[2]) {
+          const vault = vaultOptions.find((v) => v.id === one[1]);
+          const permission = one[2] as VaultPermission;
+          options =
+            vault && (vault.permissions.has(permission) || vault.permissions.has('manage'))
+              ? [{ scope: requested, label: vault.name }]
+              : [];
+        }
       }
-    }
-    const already = options.map((o) => o.scope).filter((s) => granted.includes(s));
-    return {
-      requested,
-      description,
-      options,
-      granted: already,
-      ticked: already.length > 0 ? already : options.map((o) => o.scope),
-    };
-  });
+      const already = options.map((o) => o.scope).filter((s) => granted.includes(s));
+      return {
+        requested,
+        description,
+        options,
+        granted: already,
+        ticked: already.length > 0 ? already : options.map((o) => o.scope),
+      };
+    });
+  // Authorization details are always asked about: each request's are its own.
   const needed =
+    request.authorizationDetails !== undefined ||
     !grant ||
     request.grantAction?.action === 'replace' ||
     request.oidc.prompt.has('consent') ||
@@ -104,6 +114,10 @@ export async function planConsent(
  * token of the grant is narrowed to what the grant still holds (revoked when nothing is left),
  * so a removed vault answers 403 on the next call. A grant left with no scope is deleted, with
  * its codes and tokens. An empty selection is a denial: undefined.
+ *
+ * `details`: the request's authorization details the user approved (consent-details.ts). They
+ * replace the grant's details, and the one-vault scopes they stand for count as selected (those
+ * of the entries left unticked as not); the code carries them.
  */
 export async function approve(
   storage: Storage,
@@ -112,12 +126,16 @@ export async function approve(
   plan: ConsentPlan,
   selected: string[],
   signedIn: SignedIn,
+  details: VaultAuthorizationDetail[] = [],
 ): Promise<{ code: string; scopes: string[] } | undefined> {
   const offered = new Set(plan.items.flatMap((i) => i.options.map((o) => o.scope)));
   for (const scope of selected) {
     if (!offered.has(scope)) throw badRequest(`scope ${scope} was not offered on this consent page`);
   }
-  const chosen = [...new Set(selected)];
+  const asked = request.authorizationDetails !== undefined;
+  for (const scope of offeredDetailScopes(request.authorizationDetails)) offered.add(scope);
+  const chosen = [...new Set([...selected, ...detailScopes(details)])];
+  const approvedDetails = details.length > 0 ? details : undefined;
   const now = new Date().toISOString();
   return storage.transaction(async (tx) => {
     // The user's grants are decided one transaction at a time, on every node: the user's row is
@@ -143,7 +161,19 @@ export async function approve(
       await audit('DELETE', found.id);
     }
     if (grant) {
-      const scopes = scopesAfterConsent(request.grantAction, grant.scopes, offered, chosen);
+      // New details replace the old: the scopes only the old ones stood for go with them (kept,
+      // they would answer a later request for the plain scope, a whole vault for an item).
+      const replaced = asked ? offeredDetailScopes(grant.authorizationDetails) : new Set<string>();
+      const scopes = [
+        ...new Set(
+          scopesAfterConsent(
+            request.grantAction,
+            grant.scopes.filter((s) => !replaced.has(s)),
+            offered,
+            chosen,
+          ),
+        ),
+      ];
       if (scopes.length === 0) {
         // Cascade: the grant's codes and tokens go with it; its Connect tokens are revoked.
         await revokeExchangedConnectTokens(tx, { accountId: grant.accountId, grantId: grant.id });
@@ -157,6 +187,7 @@ export async function approve(
         await revokeExchangedConnectTokens(tx, { accountId: grant.accountId, grantId: grant.id });
       }
       await tx.grants.updateScopes(grant.id, scopes, now);
+      if (asked) await tx.grants.updateAuthorizationDetails(grant.id, approvedDetails ?? null);
       await tx.oauthTokens.narrowByGrant(grant.id, scopes, now);
       await audit('UPDATE', grant.id);
       grant = { ...grant, scopes, updatedAt: now };
@@ -171,13 +202,14 @@ export async function approve(
         scopes: chosen,
         createdAt: now,
         updatedAt: now,
+        ...(approvedDetails ? { authorizationDetails: approvedDetails } : {}),
       };
       await tx.grants.insert(grant);
       await audit('CREATE', grant.id);
     }
     if (chosen.length === 0) return undefined;
-    const covered = coveredScopes(plan.items, grant.scopes);
-    const code = await createCode(tx, request, grant, covered, signedIn);
+    const covered = [...new Set([...coveredScopes(plan.items, grant.scopes), ...detailScopes(details)])];
+    const code = await createCode(tx, request, grant, covered, signedIn, approvedDetails);
     return { code, scopes: covered };
   });
 }
@@ -207,6 +239,7 @@ async function createCode(
   grant: GrantRecord,
   scopes: string[],
   signedIn: SignedIn,
+  authorizationDetails?: VaultAuthorizationDetail[],
 ): Promise<string> {
   const code = newBearerSecret(CODE_PREFIX);
   const now = Date.now();
@@ -226,6 +259,7 @@ async function createCode(
     // An OpenID Connect code remembers the sign-in and nonce its ID tokens tell of.
     ...(scopes.includes('openid') ? { signIn: { ...signedIn, nonce: request.oidc.nonce } } : {}),
     ...(request.dpopJkt === null ? {} : { dpopJkt: request.dpopJkt }),
+    ...(authorizationDetails ? { authorizationDetails } : {}),
   });
   return code;
 }

@@ -2,6 +2,7 @@ import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { activeUser } from '../users/active-user.js';
+import { heldDetails } from './authorization-details.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { requireCodeKey } from './dpop-jkt.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
@@ -69,6 +70,11 @@ async function redeemOnce(
   const grant = await deps.storage.grants.get(record.accountId, record.grantId);
   const scopes = record.scopes.filter((s) => grant?.scopes.includes(s));
   if (scopes.length === 0) throw invalidGrant('the code is invalid or expired');
+  // Likewise its authorization details (RFC 9396): those the grant holds now.
+  const details =
+    record.authorizationDetails &&
+    heldDetails(record.authorizationDetails, grant?.authorizationDetails ?? []);
+  if (details?.length === 0) throw invalidGrant('the code is invalid or expired');
   const catalog = await deps.catalogs.get(client.accountId);
   const resource = catalog.resourceServers.find((s) => s.identifier === record.resource);
   if (!resource) throw invalidGrant(`resource server ${record.resource} no longer exists`);
@@ -82,6 +88,7 @@ async function redeemOnce(
     scopes,
     withRefreshToken: client.grantTypes.includes('refresh_token'),
     jkt,
+    ...(details ? { authorizationDetails: details } : {}),
   });
   if (record.signIn && scopes.includes('openid')) {
     minted.response.id_token = await signIdToken(deps, {

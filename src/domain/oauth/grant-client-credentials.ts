@@ -1,7 +1,8 @@
 import type { ClientRecord } from '../../storage/ports.js';
+import { parseAuthorizationDetails } from './authorization-details.js';
 import type { Catalog } from './catalog.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
-import { invalidScope } from './oauth-error.js';
+import { invalidAuthorizationDetails, invalidRequest, invalidScope, OAuthError } from './oauth-error.js';
 import { isOidcScope, OIDC_RESOURCE } from './oidc-scopes.js';
 import { resolveScopes } from './requested-scopes.js';
 import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
@@ -14,6 +15,7 @@ export async function issueClientCredentials(
   facts: CallFacts,
   jkt: string | null,
 ): Promise<TokenResponse> {
+  refuseAuthorizationDetails(facts.form);
   const catalog = await deps.catalogs.get(client.accountId);
   const resources = facts.form.getAll('resource');
   const asked = facts.form.get('scope');
@@ -42,6 +44,21 @@ export async function issueClientCredentials(
     jkt,
   });
   return deps.storage.transaction((tx) => registerTokens(tx, ctx, minted));
+}
+
+/**
+ * RFC 9396 §6: details may come with a client credentials request, but the one type this server
+ * knows, `keyhold_vault`, acts for a user. Validated first, so a malformed one is named as such.
+ */
+function refuseAuthorizationDetails(form: URLSearchParams): void {
+  const raw = form.getAll('authorization_details');
+  if (raw.length === 0) return;
+  if (raw.length > 1) throw invalidRequest('parameter authorization_details is repeated');
+  const details = parseAuthorizationDetails(raw[0] as string);
+  if (details instanceof OAuthError) throw details;
+  throw invalidAuthorizationDetails(
+    'keyhold_vault authorization details act for a user: use the authorization_code grant',
+  );
 }
 
 /**

@@ -2,6 +2,12 @@ import { hashSecret } from '../../crypto/secrets.js';
 import type { ClientRecord } from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { activeUser } from '../users/active-user.js';
+import {
+  detailScopes,
+  heldDetails,
+  parseAuthorizationDetails,
+  type VaultAuthorizationDetail,
+} from './authorization-details.js';
 import { ADMIN_API_RESOURCE } from './cli-client.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { cliScopes } from './device-authorization.js';
@@ -9,7 +15,13 @@ import { requireSameKey } from './dpop-binding.js';
 import { revokeExchangedConnectTokens } from './exchanged-connect-tokens.js';
 import { redeemAgainIfNarrowed, requireGrantStillCovers } from './grant-narrowed.js';
 import { signIdToken } from './id-token.js';
-import { invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
+import {
+  invalidAuthorizationDetails,
+  invalidGrant,
+  invalidRequest,
+  invalidScope,
+  OAuthError,
+} from './oauth-error.js';
 import { requireSameResource, resolveScopes } from './requested-scopes.js';
 import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
 
@@ -67,6 +79,7 @@ async function redeemOnce(
   if (wider.length > 0) {
     throw invalidScope(`a refresh cannot add scopes: \`${wider.join(' ')}\` was not granted`);
   }
+  const narrowed = narrowDetails(form, record.authorizationDetails, scopes);
   const minted = await mintTokens(deps.keys, {
     issuer: deps.issuer(client.accountId),
     client,
@@ -74,9 +87,10 @@ async function redeemOnce(
     grantId: record.grantId,
     codeId: record.codeId,
     resource,
-    scopes,
+    scopes: narrowed.scopes,
     withRefreshToken: true,
     jkt,
+    ...(narrowed.details ? { authorizationDetails: narrowed.details } : {}),
   });
   // OpenID Connect: a new ID token for the sign-in the chain began with (Core §12.2), while its
   // code is on record (purge.ts keeps a code about 31 days; after that a refresh answers none).
@@ -99,9 +113,35 @@ async function redeemOnce(
     if (!(await tx.oauthTokens.rotate(record.id, now))) {
       throw invalidGrant('the refresh token was already used');
     }
-    await requireGrantStillCovers(tx, client.accountId, record.grantId, scopes);
+    await requireGrantStillCovers(tx, client.accountId, record.grantId, narrowed.scopes);
     return registerTokens(tx, ctx, minted);
   });
+}
+
+/**
+ * RFC 9396 §6.2: a refresh keeps the token's authorization details, or narrows them to some of
+ * its entries (`authorization_details` naming them again); it never adds one. Entries left out
+ * take the one-vault scopes only they stood for with them.
+ */
+function narrowDetails(
+  form: URLSearchParams,
+  held: VaultAuthorizationDetail[] | undefined,
+  scopes: string[],
+): { scopes: string[]; details?: VaultAuthorizationDetail[] } {
+  const raw = form.getAll('authorization_details');
+  if (raw.length === 0) return held ? { scopes, details: held } : { scopes };
+  if (raw.length > 1) throw invalidRequest('parameter authorization_details is repeated');
+  const asked = parseAuthorizationDetails(raw[0] as string);
+  if (asked instanceof OAuthError) throw asked;
+  const kept = heldDetails(asked, held ?? []);
+  if (kept.length < asked.length) {
+    throw invalidAuthorizationDetails(
+      'a refresh cannot add authorization details: name entries the token was issued with, exactly',
+    );
+  }
+  const dropped = new Set(detailScopes(held ?? []));
+  for (const scope of detailScopes(kept)) dropped.delete(scope);
+  return { scopes: scopes.filter((s) => !dropped.has(s)), details: kept };
 }
 
 async function revokeGrant(deps: OAuthDeps, ctx: ReturnType<typeof clientContext>, grantId: string | null) {

@@ -1,6 +1,11 @@
 import { isId } from '../../crypto/ids.js';
 import { hashSecret } from '../../crypto/secrets.js';
-import type { ActorClaim, OAuthTokenRecord, ResourceServerRecord } from '../../storage/ports.js';
+import type {
+  ActorClaim,
+  OAuthTokenRecord,
+  ResourceServerRecord,
+  VaultAuthorizationDetail,
+} from '../../storage/ports.js';
 import { activeUser } from '../users/active-user.js';
 import { parseBasic } from './client-auth.js';
 import type { CallFacts, OAuthDeps } from './context.js';
@@ -28,6 +33,8 @@ export type IntrospectionResponse =
       cnf?: { jkt: string };
       /** RFC 8693 §4.1: who acts for the subject, for a token a token exchange delegated. */
       act?: ActorClaim;
+      /** The authorization details the token carries (RFC 9396 §9.2). */
+      authorization_details?: VaultAuthorizationDetail[];
     };
 
 const INACTIVE = { active: false } as const;
@@ -97,6 +104,9 @@ async function answerFor(
     token_type: record.kind === 'refresh' ? 'refresh_token' : record.jkt === null ? 'Bearer' : 'DPoP',
     ...(record.jkt === null ? {} : { cnf: { jkt: record.jkt } }),
     ...(record.act === undefined ? {} : { act: record.act }),
+    ...(record.authorizationDetails === undefined
+      ? {}
+      : { authorization_details: record.authorizationDetails }),
   };
 }
 

@@ -31,6 +31,8 @@ export const OAUTH_ERROR_CODES = [
   'use_dpop_nonce',
   /** OAuth Grant Management draft §4.2: the grant_id is unknown, another client's or user's. */
   'invalid_grant_id',
+  /** RFC 9396 §5: authorization details of an unknown type, or not as the type defines them. */
+  'invalid_authorization_details',
   'server_error',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -70,3 +72,5 @@ export const invalidRequestObject = (description: string) =>
 export const invalidRequestUri = (description: string) => new OAuthError('invalid_request_uri', description);
 export const invalidDPoPProof = (description: string) => new OAuthError('invalid_dpop_proof', description);
 export const useDPoPNonce = (description: string) => new OAuthError('use_dpop_nonce', description);
+export const invalidAuthorizationDetails = (description: string) =>
+  new OAuthError('invalid_authorization_details', description);

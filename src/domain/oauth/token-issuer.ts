@@ -1,7 +1,13 @@
 import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
-import type { ActorClaim, ClientRecord, OAuthTokenRecord, Stores } from '../../storage/ports.js';
+import type {
+  ActorClaim,
+  ClientRecord,
+  OAuthTokenRecord,
+  Stores,
+  VaultAuthorizationDetail,
+} from '../../storage/ports.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
@@ -21,6 +27,8 @@ export interface TokenResponse {
   id_token?: string;
   /** RFC 8693 §2.2.1: what a token exchange issued (grant-token-exchange.ts). */
   issued_token_type?: string;
+  /** RFC 9396 §7: the authorization details the tokens were issued with. */
+  authorization_details?: VaultAuthorizationDetail[];
 }
 
 export interface IssueRequest {
@@ -43,6 +51,8 @@ export interface IssueRequest {
   act?: ActorClaim;
   /** The access token's lifetime in seconds, when shorter than the resource server's (token exchange). */
   ttl?: number;
+  /** The approved RFC 9396 authorization details the tokens carry (absent: none). */
+  authorizationDetails?: VaultAuthorizationDetail[];
 }
 
 export const ACCESS_TOKEN_PREFIX = 'khat';
@@ -86,6 +96,9 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
     createdAt: new Date(now * 1000).toISOString(),
     revokedAt: null,
     rotatedAt: null,
+    ...(request.authorizationDetails === undefined
+      ? {}
+      : { authorizationDetails: request.authorizationDetails }),
   };
   const refreshJkt = request.client.authMethod === 'none' ? request.jkt : null;
   const records: OAuthTokenRecord[] = [
@@ -120,6 +133,9 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
       scope: request.scopes.join(' '),
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       ...(request.grantId === null ? {} : { grant_id: request.grantId }),
+      ...(request.authorizationDetails === undefined
+        ? {}
+        : { authorization_details: request.authorizationDetails }),
     },
   };
 }
@@ -145,7 +161,8 @@ export async function registerTokens(
 /**
  * RFC 9068: `typ: at+jwt`, with iss, exp, aud, sub, client_id, iat, jti and scope; for a
  * DPoP-bound token, `cnf.jkt` (RFC 9449 §6.1), so a resource server verifying it locally knows
- * which key's proof to ask for; for a delegated one, `act` (RFC 8693 §4.1).
+ * which key's proof to ask for; for a delegated one, `act` (RFC 8693 §4.1); with RFC 9396
+ * details, `authorization_details` (§9.1).
  */
 async function signAccessToken(
   keys: SigningKeys,
@@ -160,6 +177,9 @@ async function signAccessToken(
     scope: request.scopes.join(' '),
     ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
     ...(request.act === undefined ? {} : { act: request.act }),
+    ...(request.authorizationDetails === undefined
+      ? {}
+      : { authorization_details: request.authorizationDetails }),
   })
     .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
     .setIssuer(request.issuer)

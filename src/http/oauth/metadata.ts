@@ -1,3 +1,4 @@
+import { AUTHORIZATION_DETAILS_TYPES } from '../../domain/oauth/authorization-details.js';
 import type { Catalog } from '../../domain/oauth/catalog.js';
 import { DPOP_ALGS } from '../../domain/oauth/dpop-proof.js';
 import { GRANT_MANAGEMENT_ACTIONS } from '../../domain/oauth/grant-management-action.js';
@@ -59,6 +60,8 @@ export function authorizationServerMetadata(
     grant_management_actions_supported: [...GRANT_MANAGEMENT_ACTIONS],
     grant_management_action_required: false,
     dpop_signing_alg_values_supported: [...DPOP_ALGS],
+    // RFC 9396 §10 (authorization-details.ts).
+    authorization_details_types_supported: [...AUTHORIZATION_DETAILS_TYPES],
     ...openidProviderMetadata(issuer),
   };
 }

@@ -116,6 +116,18 @@ export interface ClientStore {
   delete(accountId: string, id: string): Promise<boolean>;
 }
 
+/**
+ * One RFC 9396 authorization detail of the `keyhold_vault` type, as stored: vault ids, optionally
+ * narrowed to item ids of a single vault, and the actions allowed there (the domain validates it:
+ * src/domain/oauth/authorization-details.ts).
+ */
+export interface VaultAuthorizationDetail {
+  type: 'keyhold_vault';
+  vaults: string[];
+  items?: string[];
+  actions: ('read' | 'write')[];
+}
+
 /** What a user approved for one client at one resource server. */
 export interface GrantRecord {
   id: string;
@@ -126,6 +138,8 @@ export interface GrantRecord {
   scopes: string[];
   createdAt: string;
   updatedAt: string;
+  /** The authorization details the user approved last (RFC 9396); absent when none were asked. */
+  authorizationDetails?: VaultAuthorizationDetail[];
 }
 
 export interface GrantStore {
@@ -135,6 +149,8 @@ export interface GrantStore {
   find(userId: string, clientId: string, resource: string): Promise<GrantRecord | undefined>;
   /** Replaces the approved scopes of an existing grant (consent again, to more or fewer). */
   updateScopes(id: string, scopes: string[], updatedAt: string): Promise<void>;
+  /** Replaces the grant's approved authorization details (RFC 9396); null removes them. */
+  updateAuthorizationDetails(id: string, details: VaultAuthorizationDetail[] | null): Promise<void>;
   listForUser(accountId: string, userId: string): Promise<GrantRecord[]>;
   listForAccount(accountId: string): Promise<GrantRecord[]>;
   /** Deletes the grant; its codes and tokens go with it (cascade). */
@@ -164,6 +180,8 @@ export interface AuthorizationCodeRecord {
    * proof signed by that key. Absent: not bound.
    */
   dpopJkt?: string;
+  /** The authorization details its consent approved (RFC 9396), for its tokens. */
+  authorizationDetails?: VaultAuthorizationDetail[];
 }
 
 /** The sign-in an OpenID Connect code was issued under, and the request's `nonce`. */
@@ -221,6 +239,11 @@ export interface OAuthTokenRecord {
    * (the current actor, prior actors nested in its `act`). Absent for any other token.
    */
   act?: ActorClaim;
+  /**
+   * The authorization details the token was issued with (RFC 9396): it may do only what one of
+   * them allows. Absent: what its scopes allow.
+   */
+  authorizationDetails?: VaultAuthorizationDetail[];
 }
 
 /** An RFC 8693 `act` claim: the actor (`sub`, and the client it acted through), and prior actors. */

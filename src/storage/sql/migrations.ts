@@ -22,6 +22,7 @@ import { pushedAuthorizationRequests } from './migrations/0020-pushed-authorizat
 import { dpop } from './migrations/0021-dpop.js';
 import { openidConnect } from './migrations/0022-openid-connect.js';
 import { tokenExchange } from './migrations/0023-token-exchange.js';
+import { richAuthorizationRequests } from './migrations/0024-rich-authorization-requests.js';
 import { clientProfiles } from './migrations/0025-client-profiles.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
@@ -59,6 +60,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0021_dpop': dpop,
         '0022_openid_connect': openidConnect,
         '0023_token_exchange': tokenExchange,
+        '0024_rich_authorization_requests': richAuthorizationRequests,
         '0025_client_profiles': clientProfiles,
       };
     },

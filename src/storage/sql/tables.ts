@@ -176,6 +176,8 @@ export interface Database {
     scopes: string;
     created_at: string;
     updated_at: string;
+    /** RFC 9396: the approved `keyhold_vault` details, a JSON array; null when none were asked. */
+    authorization_details: string | null;
   };
   oauth_codes: {
     id: string;
@@ -196,6 +198,8 @@ export interface Database {
     amr: string | null;
     /** RFC 9449 §10: the DPoP key thumbprint the code is bound to. */
     dpop_jkt: string | null;
+    /** RFC 9396: the details the code's consent approved, a JSON array; null when none. */
+    authorization_details: string | null;
   };
   oauth_device_codes: {
     id: string;
@@ -233,6 +237,8 @@ export interface Database {
     jkt: string | null;
     /** RFC 8693 §4.1: the `act` claim (JSON) of a delegated token; null for any other. */
     act: string | null;
+    /** RFC 9396: the details the token was issued with, a JSON array; null when none. */
+    authorization_details: string | null;
   };
   login_attempts: {
     key: Buffer;

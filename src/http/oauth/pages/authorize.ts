@@ -5,6 +5,7 @@ import {
   UntrustedRedirectError,
 } from '../../../domain/oauth/authorization-request.js';
 import { approve, planConsent, reuseGrant } from '../../../domain/oauth/consent.js';
+import { chosenDetails, type DetailConsent, planDetails } from '../../../domain/oauth/consent-details.js';
 import { afterFreshSignIn, needsFreshSignIn, signInOf } from '../../../domain/oauth/oidc-request.js';
 import {
   answerOnce,
@@ -111,7 +112,8 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
       if (!(await settle(page, authz, reply))) return reply;
       return deny('consent_required', 'the user has not approved this request');
     }
-    return showConsent(reply, page, authz, plan.items, query);
+    const details = await planDetails(services, page.session.ctx, authz.authorizationDetails ?? []);
+    return showConsent(reply, page, authz, plan.items, details, query);
   });
 
   app.post('/oauth/:accountId/consent', async (request, reply) => {
@@ -139,6 +141,12 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
     const session = page.session;
     const outcome = await answeringErrors(page, reply, async () => {
       const plan = await planConsent(storage, services.vaults, session.ctx, authz);
+      const requested = authz.authorizationDetails ?? [];
+      const details = chosenDetails(
+        requested,
+        requested.length === 0 ? [] : await planDetails(services, session.ctx, requested),
+        form.getAll('detail'),
+      );
       return {
         approved: await approve(
           storage,
@@ -147,6 +155,7 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
           plan,
           form.getAll('scope'),
           signInOf(session.record),
+          details,
         ),
       };
     });
@@ -161,6 +170,7 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
     page: PageContext,
     authz: AuthorizationRequest,
     items: Awaited<ReturnType<typeof planConsent>>['items'],
+    details: DetailConsent[],
     query: string,
   ) {
     const session = page.session;
@@ -179,6 +189,7 @@ export function authorizeRoutes(app: FastifyInstance, services: Services): void 
         refreshTokenTtl: REFRESH_TOKEN_TTL,
         userEmail: session.user.email,
         items,
+        details,
       }),
     );
   }

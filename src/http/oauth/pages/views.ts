@@ -1,4 +1,5 @@
 import type { ConsentItem } from '../../../domain/oauth/consent.js';
+import type { DetailConsent } from '../../../domain/oauth/consent-details.js';
 import { html, layout, type SafeHtml } from './html.js';
 
 export function loginPage(p: {
@@ -65,6 +66,8 @@ export function consentPage(p: {
   resourceName: string;
   userEmail: string;
   items: ConsentItem[];
+  /** The request's RFC 9396 authorization details, each approvable on its own. */
+  details: DetailConsent[];
   /** How long an access token lasts, and a refresh token unused (seconds). */
   accessTokenTtl: number;
   refreshTokenTtl: number;
@@ -83,6 +86,17 @@ ${
 }
 </fieldset>`,
   );
+  const details =
+    p.details.length === 0
+      ? ''
+      : html`<fieldset class="scope details">
+<legend>Specific access</legend>
+${p.details.map((d) =>
+  d.approvable
+    ? html`<label class="option"><input type="checkbox" name="detail" value="${String(d.index)}" checked> ${d.words}${d.reads ? html`. <strong>Includes passwords and other secret values.</strong>` : ''}</label>`
+    : html`<p class="option muted">${d.words}</p>`,
+)}
+</fieldset>`;
   const regrant = p.items.some((i) => i.granted.length > 0);
   return layout(
     `Allow ${p.clientName}?`,
@@ -100,6 +114,7 @@ ${
 <input type="hidden" name="csrf" value="${p.csrf}">
 <input type="hidden" name="request" value="${p.request}">
 ${items}
+${details}
 <button type="submit" name="decision" value="approve" class="primary">Allow selected</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,

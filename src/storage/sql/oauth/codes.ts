@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AuthorizationCodeRecord, AuthorizationCodeStore } from '../../ports/oauth.js';
 import type { Database } from '../tables.js';
+import { detailsColumn, detailsOf } from './authorization-details.js';
 
 export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeStore {
   return {
@@ -25,6 +26,7 @@ export function authorizationCodeStore(db: Kysely<Database>): AuthorizationCodeS
           auth_time: c.signIn?.authTime ?? null,
           amr: c.signIn ? JSON.stringify(c.signIn.amr) : null,
           dpop_jkt: c.dpopJkt ?? null,
+          authorization_details: detailsColumn(c.authorizationDetails),
         })
         .execute();
     },
@@ -77,5 +79,6 @@ function codeRecord(
     ...(r.auth_time === null
       ? {}
       : { signIn: { authTime: r.auth_time, amr: JSON.parse(r.amr ?? '[]') as string[], nonce: r.nonce } }),
+    ...detailsOf(r.authorization_details),
   };
 }

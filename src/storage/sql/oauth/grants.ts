@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { GrantRecord, GrantStore } from '../../ports/oauth.js';
 import { byteOrder, dialectOf, held } from '../dialect.js';
 import type { Database } from '../tables.js';
+import { detailsColumn, detailsOf } from './authorization-details.js';
 
 export function grantStore(db: Kysely<Database>): GrantStore {
   const dialect = dialectOf(db);
@@ -14,6 +15,7 @@ export function grantStore(db: Kysely<Database>): GrantStore {
     scopes: JSON.parse(r.scopes) as string[],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    ...detailsOf(r.authorization_details),
   });
   const select = () => db.selectFrom('oauth_grants').selectAll();
   return {
@@ -29,6 +31,7 @@ export function grantStore(db: Kysely<Database>): GrantStore {
           scopes: JSON.stringify(g.scopes),
           created_at: g.createdAt,
           updated_at: g.updatedAt,
+          authorization_details: detailsColumn(g.authorizationDetails),
         })
         .execute();
     },
@@ -51,6 +54,13 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       await db
         .updateTable('oauth_grants')
         .set({ scopes: JSON.stringify(scopes), updated_at: updatedAt })
+        .where('id', '=', id)
+        .execute();
+    },
+    async updateAuthorizationDetails(id, details) {
+      await db
+        .updateTable('oauth_grants')
+        .set({ authorization_details: detailsColumn(details ?? undefined) })
         .where('id', '=', id)
         .execute();
     },

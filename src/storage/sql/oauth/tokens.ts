@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ActorClaim, OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../ports/oauth.js';
 import { precompiledInsert } from '../precompiled.js';
 import type { Database } from '../tables.js';
+import { detailsColumn, detailsOf } from './authorization-details.js';
 
 const TOKEN_COLUMNS = [
   'id',
@@ -20,6 +21,7 @@ const TOKEN_COLUMNS = [
   'rotated_at',
   'jkt',
   'act',
+  'authorization_details',
 ] as const;
 
 export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
@@ -51,6 +53,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         rotated_at: t.rotatedAt,
         jkt: t.jkt,
         act: t.act === undefined ? null : JSON.stringify(t.act),
+        authorization_details: detailsColumn(t.authorizationDetails),
       });
     },
     async findByHash(tokenHash) {
@@ -77,6 +80,7 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
         rotatedAt: r.rotated_at,
         jkt: r.jkt,
         ...(r.act === null ? {} : { act: JSON.parse(r.act) as ActorClaim }),
+        ...detailsOf(r.authorization_details),
       };
       return record;
     },
