@@ -16,6 +16,7 @@ import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth
  * token response carry the details; a refresh keeps them. The strict validation is black-box.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const USER = { email: 'rar@example.com', password: 'rar user password of some length' };
 
 let f: OAuthFixture;
@@ -58,7 +59,9 @@ beforeAll(async () => {
     name: 'Detail app',
     redirectUris: [redirectUri],
     scopes: ['vault:*:read', 'vault:*:write', 'vault:read'],
+    grantTypes: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
   });
+  await f.admin('POST', '/servers', { name: 'Production node', vaults: [production.id] });
   config = await openid.discovery(
     new URL(f.issuer),
     app.clientId,
@@ -207,6 +210,42 @@ describe('RAR consent with partial approval in Chromium (openid-client, PAR)', (
     });
     expect(wider.status).toBe(400);
     expect(await wider.json()).toMatchObject({ error: 'invalid_authorization_details' });
+  });
+});
+
+describe('a token with details stays within them through a token exchange (RFC 8693)', () => {
+  const exchange = (extra: Record<string, string>) =>
+    post('/token', {
+      grant_type: TOKEN_EXCHANGE,
+      subject_token: tokens.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      ...extra,
+    });
+
+  it('an exchanged access token carries the details: the approved item only, never the whole vault', async () => {
+    const answer = await exchange({ scope: `vault:${production.id}:read` });
+    expect(answer.status).toBe(200);
+    const exchanged = (await answer.json()) as { access_token: string; authorization_details?: unknown };
+    expect(exchanged.authorization_details).toEqual(tokens.authorization_details);
+    expect(
+      (await api(exchanged.access_token, `/vaults/${production.id}/items/${dbPassword.id}`)).status,
+    ).toBe(200);
+    const other = await api(exchanged.access_token, `/vaults/${production.id}/items/${apiKey.id}`);
+    expect(other.status).toBe(403);
+    expect(JSON.stringify(await other.json())).not.toContain('api-secret-2');
+    const introspected = (await (
+      await post('/introspect', { token: exchanged.access_token })
+    ).json()) as Record<string, unknown>;
+    expect(introspected).toMatchObject({ active: true, authorization_details: tokens.authorization_details });
+  });
+
+  it('the Connect bridge gives an item-narrowed token nothing: a Connect token grants whole vaults', async () => {
+    const answer = await exchange({
+      requested_token_type: 'urn:keyhold:params:oauth:token-type:connect',
+      audience: 'Production node',
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ error: 'invalid_target' });
   });
 });
 

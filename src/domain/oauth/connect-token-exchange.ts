@@ -1,5 +1,10 @@
 import { isId } from '../../crypto/ids.js';
-import type { ClientRecord, ConnectGrant, ConnectServerRecord } from '../../storage/ports.js';
+import type {
+  ClientRecord,
+  ConnectGrant,
+  ConnectServerRecord,
+  VaultAuthorizationDetail,
+} from '../../storage/ports.js';
 import type { VaultApiPermission } from '../access/permissions.js';
 import { registerConnectToken, signConnectToken } from '../connect/token-service.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
@@ -74,7 +79,10 @@ async function issue(
 ): Promise<TokenResponse> {
   const { accountId } = client;
   const server = await serverNamed(deps, accountId, audience);
-  const grants = server === undefined ? [] : await intersection(deps, subject.userId, server.id, scopes);
+  const grants =
+    server === undefined
+      ? []
+      : await intersection(deps, subject.userId, server.id, scopes, subject.authorizationDetails);
   if (server === undefined || grants.length === 0) {
     throw invalidTarget(
       `Connect server "${audience}": there is no such server, or it serves no vault this access token grants`,
@@ -143,15 +151,21 @@ async function serverNamed(
 
 /**
  * Per vault the server serves: the permissions the scopes grant there (vault-wide or that
- * vault's), held by the user there today (`manage` holds both).
+ * vault's), held by the user there today (`manage` holds both), and — for a token issued with
+ * RFC 9396 authorization details — allowed there by an entry of the whole vault. A Connect token
+ * grants whole vaults, so an entry narrowed to items gives it nothing.
  */
 async function intersection(
   deps: OAuthDeps,
   userId: string,
   serverId: string,
   scopes: string[],
+  details: VaultAuthorizationDetail[] | undefined,
 ): Promise<ConnectGrant[]> {
   const granted = vaultScopeGrant(scopes);
+  const byDetails = (vaultId: string, p: 'read' | 'write') =>
+    details === undefined ||
+    details.some((d) => d.items === undefined && d.vaults.includes(vaultId) && d.actions.includes(p));
   const [served, access] = await Promise.all([
     deps.storage.connectServers.vaults(serverId),
     deps.storage.vaultAccess.listForUser(userId),
@@ -164,7 +178,9 @@ async function intersection(
     const perVault = granted.perVault.get(vaultId);
     const permissions = (['read', 'write'] as const).filter(
       (p: VaultApiPermission) =>
-        (granted.everyVault.has(p) || (perVault?.has(p) ?? false)) && (user.has(p) || user.has('manage')),
+        (granted.everyVault.has(p) || (perVault?.has(p) ?? false)) &&
+        (user.has(p) || user.has('manage')) &&
+        byDetails(vaultId, p),
     );
     if (permissions.length > 0) grants.push({ vaultId, permissions });
   }

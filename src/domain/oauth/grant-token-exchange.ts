@@ -68,6 +68,8 @@ async function exchangeOnce(
   // the same user granted this client there.
   let grantId = subject.grantId;
   let allowed = subject.scopes;
+  // RFC 9396 details narrow what the scopes allow; the new token keeps them (never wider).
+  let details = subject.authorizationDetails;
   if (target !== subject.resource) {
     if (target === OIDC_RESOURCE || target === ADMIN_API_RESOURCE) {
       throw invalidTarget(`a token exchange does not issue tokens for ${target}`);
@@ -76,6 +78,7 @@ async function exchangeOnce(
     if (!grant) throw invalidTarget(`the user has granted this client nothing at ${target}`);
     grantId = grant.id;
     allowed = grant.scopes;
+    details = grant.authorizationDetails;
   }
   const asked = facts.form.get('scope') ?? allowed.filter((s) => !isOidcScope(s)).join(' ');
   const { resource, scopes } = resolveScopes(catalog, client, asked, [target]);
@@ -101,6 +104,7 @@ async function exchangeOnce(
     jkt,
     ttl: secondsLeft(subject),
     ...(act === undefined ? {} : { act }),
+    ...(details === undefined ? {} : { authorizationDetails: details }),
   });
   const ctx = clientContext(client.accountId, client.id, facts);
   const response = await deps.storage.transaction(async (tx) => {
