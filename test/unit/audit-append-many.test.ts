@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import type { AuditEventInput, Storage } from '../../src/storage/ports.js';
-import { manyChunks } from '../../src/storage/sql/audit.js';
+import { AUDIT_COLUMNS, manyChunks, toAuditRow, toAuditValues } from '../../src/storage/sql/audit.js';
 import { openSqlite } from '../../src/storage/sqlite/open.js';
 
 describe('manyChunks', () => {
@@ -22,6 +22,36 @@ describe('manyChunks', () => {
     expect(manyChunks(Array.from({ length: 337 }, (_, i) => i)).map((c) => c.length)).toEqual([
       250, 50, 10, 10, 10, 1, 1, 1, 1, 1, 1, 1,
     ]);
+  });
+});
+
+describe('toAuditValues', () => {
+  it("gives an event's row values in AUDIT_COLUMNS order", () => {
+    const e: AuditEventInput = {
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      accountId: 'acc',
+      actorType: 'connect_token',
+      actorId: 'actor',
+      tokenId: 'tok',
+      action: 'READ',
+      resourceType: 'FILE',
+      resourceId: 'file',
+      vaultId: 'vault',
+      itemId: 'item',
+      itemVersion: 3,
+      result: 'DENY',
+      requestId: 'req',
+      ip: '203.0.113.9',
+      userAgent: 'agent',
+      count: 7,
+    };
+    const row = toAuditRow(e) as Record<string, unknown>;
+    expect(toAuditValues(e)).toEqual(AUDIT_COLUMNS.map((c) => row[c]));
+    // Every value distinct: a swap of two columns would show.
+    expect(new Set(toAuditValues(e)).size).toBe(AUDIT_COLUMNS.length);
+    expect(toAuditValues({ ...e, count: undefined })).toEqual(
+      Object.values(toAuditRow({ ...e, count: undefined })),
+    );
   });
 });
 
