@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type {
   AuditAction,
   AuditEvent,
@@ -40,16 +40,85 @@ export const AUDIT_COLUMNS = Object.keys(toAuditRow({} as AuditEventInput)) as (
  * An event's column values in `AUDIT_COLUMNS` order: what the SQLite audit writer thread inserts.
  * Arrays cross to the thread and bind to a prepared statement cheaper than objects keyed by name.
  */
-export const toAuditValues = (e: AuditEventInput): unknown[] => Object.values(toAuditRow(e));
+export const toAuditValues = (e: AuditEventInput): unknown[] => [
+  // Written out, in toAuditRow's order (a test holds them equal): every secret read makes one, and
+  // Object.values of the row object made an object and an array per read.
+  e.occurredAt,
+  e.accountId,
+  e.actorType,
+  e.actorId,
+  e.tokenId,
+  e.action,
+  e.resourceType,
+  e.resourceId,
+  e.vaultId,
+  e.itemId,
+  e.itemVersion,
+  e.result,
+  e.requestId,
+  e.ip,
+  e.userAgent,
+  e.count ?? 1,
+];
 
 /**
- * Rows per INSERT of `appendMany`: 16 parameters each, 4,000 a statement, well under SQLite's
- * (32,766) and PostgreSQL's (65,535) bounds.
+ * Rows per INSERT of `appendMany`, largest first: 16 parameters a row, 4,000 a statement at most,
+ * well under SQLite's (32,766) and PostgreSQL's (65,535) bounds. Only these sizes, so that the SQL
+ * texts repeat and the driver's prepared statements are reused (storage/sqlite/connection.ts):
+ * one INSERT for whatever was left over made a new statement of up to 4,000 parameters nearly
+ * every shipment a Connect node sent (its last one of a run is of any size), and preparing it
+ * cost the central service more than the rows' own insert (see docs/performance.md).
  */
-const MANY_CHUNK = 250;
+const MANY_CHUNKS = [250, 50, 10, 1] as const;
+
+/** `appendMany`'s statements: consecutive slices of `events`, in order, each of a size in MANY_CHUNKS. */
+export function manyChunks<T>(events: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let i = 0;
+  for (const size of MANY_CHUNKS)
+    for (; events.length - i >= size; i += size) chunks.push(events.slice(i, i + size));
+  return chunks;
+}
 
 /** Tokens per query of `newestConnectTokenUses`: one parameter each, well under any driver's bound. */
 const NEWEST_CHUNK = 500;
+
+const MARKER = '\u0000keyhold-audit-value:';
+
+/**
+ * `appendMany`'s INSERTs, compiled once per dialect and row count: by the database's adapter,
+ * which its transactions share (a central service stores each shipment in a transaction of its
+ * own, and building and compiling a 250-row INSERT with Kysely was a tenth of its ingest). `slots`
+ * gives, per compiled parameter, its index in the chunk's values laid end to end (toAuditValues).
+ */
+const manyInserts = new WeakMap<object, Map<number, { query: CompiledQuery; slots: number[] }>>();
+
+function manyInsert(db: Kysely<Database>, size: number): { query: CompiledQuery; slots: number[] } {
+  const adapter = db.getExecutor().adapter;
+  let bySize = manyInserts.get(adapter);
+  if (!bySize) {
+    bySize = new Map();
+    manyInserts.set(adapter, bySize);
+  }
+  let compiled = bySize.get(size);
+  if (!compiled) {
+    const width = AUDIT_COLUMNS.length;
+    const rows = Array.from({ length: size }, (_, r) =>
+      Object.fromEntries(AUDIT_COLUMNS.map((c, k) => [c, `${MARKER}${r * width + k}`])),
+    );
+    const query = db
+      .insertInto('audit_events')
+      .values(rows as never)
+      .compile();
+    const slots = query.parameters.map((p) => {
+      if (typeof p !== 'string' || !p.startsWith(MARKER)) throw new Error('appendMany: unexpected constant');
+      return Number(p.slice(MARKER.length));
+    });
+    compiled = { query, slots };
+    bySize.set(size, compiled);
+  }
+  return compiled;
+}
 
 /** `runIfFree`: see precompiled.ts. */
 export function auditStore(db: Kysely<Database>, runIfFree?: RunIfFree): AuditStore {
@@ -58,11 +127,11 @@ export function auditStore(db: Kysely<Database>, runIfFree?: RunIfFree): AuditSt
   return {
     append: (e) => insert(toAuditRow(e)),
     async appendMany(events) {
-      for (let i = 0; i < events.length; i += MANY_CHUNK)
-        await db
-          .insertInto('audit_events')
-          .values(events.slice(i, i + MANY_CHUNK).map(toAuditRow))
-          .execute();
+      for (const chunk of manyChunks(events)) {
+        const { query, slots } = manyInsert(db, chunk.length);
+        const values = chunk.flatMap(toAuditValues);
+        await db.executeQuery({ ...query, parameters: slots.map((slot) => values[slot]) });
+      }
     },
     async list(accountId, { limit, ...options }) {
       const rows = await narrowed(db, accountId, options)
