@@ -1,8 +1,9 @@
 import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
-import type { ClientRecord, OAuthTokenRecord, Stores } from '../../storage/ports.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { auditUnavailable } from '../../errors/app-error.js';
+import type { ClientRecord, OAuthTokenRecord, Storage, Stores } from '../../storage/ports.js';
+import { type AuditFacts, auditEvent, recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 import type { ResourceServerInfo } from './catalog.js';
@@ -117,6 +118,13 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
   };
 }
 
+const issuedEvent = (record: OAuthTokenRecord): AuditFacts => ({
+  action: 'CREATE',
+  resourceType: 'OAUTH_TOKEN',
+  resourceId: record.id,
+  result: 'SUCCESS',
+});
+
 /** Registers minted tokens with their audit events, in the caller's transaction. */
 export async function registerTokens(
   stores: Pick<Stores, 'oauthTokens' | 'audit'>,
@@ -125,12 +133,27 @@ export async function registerTokens(
 ): Promise<TokenResponse> {
   for (const record of minted.records) {
     await stores.oauthTokens.insert(record);
-    await recordAudit(stores.audit, ctx, {
-      action: 'CREATE',
-      resourceType: 'OAUTH_TOKEN',
-      resourceId: record.id,
-      result: 'SUCCESS',
-    });
+    await recordAudit(stores.audit, ctx, issuedEvent(record));
+  }
+  return minted.response;
+}
+
+/**
+ * Registers minted tokens with their audit events, for a grant that writes nothing else (client
+ * credentials): the storage commits them together and durably, with other issuances of the
+ * moment and off the serving thread where it can (Storage.insertIssuedTokens). Fails closed like
+ * recordAudit: nothing is answered unless tokens and events are both on disk.
+ */
+export async function registerIssuedTokens(
+  storage: Pick<Storage, 'insertIssuedTokens'>,
+  ctx: RequestContext,
+  minted: MintedTokens,
+): Promise<TokenResponse> {
+  const events = minted.records.map((record) => auditEvent(ctx, issuedEvent(record)));
+  try {
+    await storage.insertIssuedTokens(minted.records, events);
+  } catch (cause) {
+    throw auditUnavailable(cause);
   }
   return minted.response;
 }
