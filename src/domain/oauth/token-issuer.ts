@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
 import { auditUnavailable } from '../../errors/app-error.js';
@@ -7,6 +6,7 @@ import { type AuditFacts, auditEvent, recordAudit } from '../audit/audit-log.js'
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 import type { ResourceServerInfo } from './catalog.js';
+import { signES256 } from './es256-jwt.js';
 
 /** The RFC 6749 §5.1 token response. `scope` is always present. */
 export interface TokenResponse {
@@ -170,17 +170,19 @@ async function signAccessToken(
   now: number,
 ): Promise<string> {
   const signer = await keys.signer(request.client.accountId, 'oauth');
-  return new SignJWT({
-    client_id: request.client.id,
-    scope: request.scopes.join(' '),
-    ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
-  })
-    .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
-    .setIssuer(request.issuer)
-    .setSubject(request.userId ?? request.client.id)
-    .setAudience(request.resource.identifier)
-    .setIssuedAt(now)
-    .setExpirationTime(now + request.resource.accessTokenTtl)
-    .setJti(jti)
-    .sign(signer.privateKey);
+  return signES256(
+    { kid: signer.kid, typ: 'at+jwt' },
+    {
+      client_id: request.client.id,
+      scope: request.scopes.join(' '),
+      ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
+      iss: request.issuer,
+      sub: request.userId ?? request.client.id,
+      aud: request.resource.identifier,
+      iat: now,
+      exp: now + request.resource.accessTokenTtl,
+      jti,
+    },
+    signer.privateKey,
+  );
 }
