@@ -8,13 +8,13 @@
  * `ports/`; this file gathers them into `Stores` and `Storage`.
  */
 
-import type { ActorDirectory, AuditStore } from './ports/audit.js';
+import type { ActorDirectory, AuditEventInput, AuditStore } from './ports/audit.js';
 import type { ChangeAnnouncer, ChangeFeed } from './ports/changes.js';
 import type { ConnectServerStore, ConnectTokenStore, SigningKeyStore } from './ports/connect.js';
 import type { FileStore, ItemStore } from './ports/items.js';
 import type { MetaStore } from './ports/meta.js';
 import type { AccountPolicyStore, MfaChallengeStore, TotpStore } from './ports/mfa.js';
-import type { OAuthStores } from './ports/oauth.js';
+import type { OAuthStores, OAuthTokenRecord } from './ports/oauth.js';
 import type { AccountStore, AdminTokenStore, PasswordResetStore, UserStore } from './ports/people.js';
 import type { NodeOutboxStore, ReplicaLogStore } from './ports/replica.js';
 import type { StorageStats } from './ports/stats.js';
@@ -69,6 +69,13 @@ export type Transactional<K extends keyof Stores, T extends keyof Stores = K> = 
 export interface Storage extends Stores {
   /** Runs `work` atomically: every write in it lands, or none does. */
   transaction<T>(work: (tx: Stores) => Promise<T>): Promise<T>;
+  /**
+   * Inserts newly issued OAuth tokens and their audit events, for an issuance that writes nothing
+   * else: all of them land, durably, before it resolves, or none does. A backend may commit them
+   * with other writes of the moment and off the serving thread (the embedded one does, on its
+   * audit writer thread: sqlite/open.ts).
+   */
+  insertIssuedTokens(tokens: readonly OAuthTokenRecord[], events: readonly AuditEventInput[]): Promise<void>;
   /** Answers once the database has answered a trivial query; rejects when it cannot be reached. */
   ping(): Promise<void>;
   /** Changes committed by every process using the database (ports/changes.ts). */

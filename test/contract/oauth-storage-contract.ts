@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import type {
+  AuditEventInput,
   AuthorizationCodeRecord,
   ClientRecord,
   ConnectTokenRecord,
@@ -754,6 +755,59 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
         expect(await storage.oauthTokens.findByHash(e.refresh.tokenHash)).toEqual(e.refresh);
         expect(await storage.oauthTokens.findByHash(e.appToken.tokenHash)).toEqual(e.appToken);
         expect(await storage.oauthTokens.findByHash(hash())).toBeUndefined();
+      });
+
+      it('inserts issued tokens with their audit events, each issuance all or nothing, durable when it resolves', async () => {
+        const accountId = await account();
+        const c = await client(accountId, { grantTypes: ['client_credentials'] });
+        const issued = (clientId: string): OAuthTokenRecord => ({
+          id: newId(),
+          tokenHash: hash(),
+          kind: 'access',
+          accountId,
+          clientId,
+          userId: null,
+          grantId: null,
+          codeId: null,
+          resource: 'urn:r',
+          scopes: ['notes:read'],
+          createdAt: now,
+          expiresAt: later,
+          revokedAt: null,
+          rotatedAt: null,
+          jkt: null,
+        });
+        const event = (t: OAuthTokenRecord): AuditEventInput => ({
+          occurredAt: now,
+          accountId,
+          actorType: 'oauth_client',
+          actorId: t.clientId,
+          tokenId: null,
+          action: 'CREATE',
+          resourceType: 'OAUTH_TOKEN',
+          resourceId: t.id,
+          vaultId: null,
+          itemId: null,
+          itemVersion: null,
+          result: 'SUCCESS',
+          requestId: null,
+          ip: '127.0.0.1',
+          userAgent: null,
+        });
+        // Issued at once, so that a backend committing them together does so; the one for a
+        // client that does not exist (deleted meanwhile) fails alone, leaving no event behind.
+        const ok = Array.from({ length: 5 }, () => issued(c.id));
+        const orphan = issued('kc-gone');
+        const results = await Promise.allSettled([
+          ...ok.map((t) => storage.insertIssuedTokens([t], [event(t)])),
+          storage.insertIssuedTokens([orphan], [event(orphan)]),
+        ]);
+        expect(results.map((r) => r.status)).toEqual([...ok.map(() => 'fulfilled'), 'rejected']);
+        for (const t of ok) expect(await storage.oauthTokens.findByHash(t.tokenHash)).toEqual(t);
+        expect(await storage.oauthTokens.findByHash(orphan.tokenHash)).toBeUndefined();
+        const events = await storage.audit.list(accountId, { limit: 100 });
+        expect(events.map((e) => e.resourceId).sort()).toEqual(ok.map((t) => t.id).sort());
+        expect(events.every((e) => e.action === 'CREATE' && e.resourceType === 'OAUTH_TOKEN')).toBe(true);
       });
 
       it('stores the DPoP key thumbprint a token is bound to', async () => {

@@ -59,4 +59,29 @@ describe('registry changes reach the token and introspection endpoints at once',
     expect(gone.status).toBe(401);
     expect(gone.body?.error).toBe('invalid_client');
   });
+
+  it('refuses a client’s old secret at its next request once the secret is rotated', async () => {
+    await f.admin('POST', '/resource-servers', {
+      identifier: 'https://rotate.example.com',
+      scopes: [{ name: 'rotate:read', description: 'Read' }],
+    });
+    const client = await f.admin<{ clientId: string; clientSecret: string }>('POST', '/clients', {
+      name: 'rotating',
+      redirectUris: [],
+      scopes: ['rotate:read'],
+    });
+    const issue = (secret: string) =>
+      post(
+        '/token',
+        { grant_type: 'client_credentials', scope: 'rotate:read' },
+        basic(client.clientId, secret),
+      );
+    // Warm the cache with the old secret.
+    for (let i = 0; i < 3; i++) expect((await issue(client.clientSecret)).status).toBe(200);
+    const rotated = await f.admin<{ clientSecret: string }>('POST', `/clients/${client.clientId}/secret`);
+    const refused = await issue(client.clientSecret);
+    expect(refused.status).toBe(401);
+    expect(refused.body?.error).toBe('invalid_client');
+    expect((await issue(rotated.clientSecret)).status).toBe(200);
+  });
 });

@@ -26,7 +26,20 @@ export async function recordAudit(
   ctx: RequestContext,
   facts: AuditFacts,
 ): Promise<void> {
-  const event: AuditEventInput = {
+  const event = auditEvent(ctx, facts);
+  try {
+    await store.append(event);
+  } catch (cause) {
+    throw auditUnavailable(cause);
+  }
+}
+
+/**
+ * The event `recordAudit` writes, for a write that hands its events to storage with its rows
+ * (Storage.insertIssuedTokens); the caller fails closed the same way.
+ */
+export function auditEvent(ctx: RequestContext, facts: AuditFacts): AuditEventInput {
+  return {
     occurredAt: facts.occurredAt ?? new Date().toISOString(),
     accountId: bounded(ctx.actor.accountId, MAX_ID),
     actorType: ctx.actor.type,
@@ -44,9 +57,4 @@ export async function recordAudit(
     userAgent: bounded(ctx.userAgent, MAX_USER_AGENT),
     ...(facts.count === undefined ? {} : { count: facts.count }),
   };
-  try {
-    await store.append(event);
-  } catch (cause) {
-    throw auditUnavailable(cause);
-  }
 }

@@ -3,6 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** How long one nonce window lasts; a nonce is accepted in its window and the next one. */
 const WINDOW_MS = 5 * 60 * 1000;
 const NONCE_BYTES = 16;
+/** Accounts whose current nonce is kept; past it the kept ones are dropped and made again. */
+const MAX_KEPT = 1_000;
 
 /**
  * RFC 9449 §8 server nonces, kept stateless: a nonce is the HMAC of the account and the current
@@ -13,6 +15,11 @@ const NONCE_BYTES = 16;
  */
 export class DPoPNonces {
   readonly #key: Buffer;
+  /**
+   * Each account's nonce of the window it was last asked for: every token endpoint answer carries
+   * one, and it changes once in five minutes, so the HMAC is made once per window, not per answer.
+   */
+  readonly #kept = new Map<string, { window: number; nonce: string }>();
 
   constructor(key: Buffer) {
     this.#key = key;
@@ -20,7 +27,13 @@ export class DPoPNonces {
 
   /** The nonce to hand out now, in a `DPoP-Nonce` header. */
   current(accountId: string, now = Date.now()): string {
-    return this.#of(accountId, Math.floor(now / WINDOW_MS)).toString('base64url');
+    const window = Math.floor(now / WINDOW_MS);
+    const kept = this.#kept.get(accountId);
+    if (kept?.window === window) return kept.nonce;
+    const nonce = this.#of(accountId, window).toString('base64url');
+    if (this.#kept.size >= MAX_KEPT) this.#kept.clear();
+    this.#kept.set(accountId, { window, nonce });
+    return nonce;
   }
 
   /** Whether `nonce` was handed out for this account in this window or the one before. */

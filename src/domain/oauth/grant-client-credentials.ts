@@ -5,7 +5,7 @@ import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { invalidAuthorizationDetails, invalidRequest, invalidScope, OAuthError } from './oauth-error.js';
 import { isOidcScope, OIDC_RESOURCE } from './oidc-scopes.js';
 import { resolveScopes } from './requested-scopes.js';
-import { mintTokens, registerTokens, type TokenResponse } from './token-issuer.js';
+import { mintTokens, registerIssuedTokens, type TokenResponse } from './token-issuer.js';
 import { VAULT_API_RESOURCE } from './vault-api.js';
 
 /** RFC 6749 §4.4: the client acts for itself. No refresh token: it can always ask again. */
@@ -43,7 +43,7 @@ export async function issueClientCredentials(
     withRefreshToken: false,
     jkt,
   });
-  return deps.storage.transaction((tx) => registerTokens(tx, ctx, minted));
+  return registerIssuedTokens(deps.storage, ctx, minted);
 }
 
 /**

@@ -1,17 +1,19 @@
-import { SignJWT } from 'jose';
 import { newId } from '../../crypto/ids.js';
 import { hashSecret, newBearerSecret } from '../../crypto/secrets.js';
+import { auditUnavailable } from '../../errors/app-error.js';
 import type {
   ActorClaim,
   ClientRecord,
   OAuthTokenRecord,
+  Storage,
   Stores,
   VaultAuthorizationDetail,
 } from '../../storage/ports.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { type AuditFacts, auditEvent, recordAudit } from '../audit/audit-log.js';
 import type { SigningKeys } from '../connect/signing-keys.js';
 import type { RequestContext } from '../context.js';
 import type { ResourceServerInfo } from './catalog.js';
+import { signES256 } from './es256-jwt.js';
 
 /** The RFC 6749 §5.1 token response. `scope` is always present. */
 export interface TokenResponse {
@@ -140,6 +142,13 @@ export async function mintTokens(keys: SigningKeys, request: IssueRequest): Prom
   };
 }
 
+const issuedEvent = (record: OAuthTokenRecord): AuditFacts => ({
+  action: 'CREATE',
+  resourceType: 'OAUTH_TOKEN',
+  resourceId: record.id,
+  result: 'SUCCESS',
+});
+
 /** Registers minted tokens with their audit events, in the caller's transaction. */
 export async function registerTokens(
   stores: Pick<Stores, 'oauthTokens' | 'audit'>,
@@ -148,12 +157,27 @@ export async function registerTokens(
 ): Promise<TokenResponse> {
   for (const record of minted.records) {
     await stores.oauthTokens.insert(record);
-    await recordAudit(stores.audit, ctx, {
-      action: 'CREATE',
-      resourceType: 'OAUTH_TOKEN',
-      resourceId: record.id,
-      result: 'SUCCESS',
-    });
+    await recordAudit(stores.audit, ctx, issuedEvent(record));
+  }
+  return minted.response;
+}
+
+/**
+ * Registers minted tokens with their audit events, for a grant that writes nothing else (client
+ * credentials): the storage commits them together and durably, with other issuances of the
+ * moment and off the serving thread where it can (Storage.insertIssuedTokens). Fails closed like
+ * recordAudit: nothing is answered unless tokens and events are both on disk.
+ */
+export async function registerIssuedTokens(
+  storage: Pick<Storage, 'insertIssuedTokens'>,
+  ctx: RequestContext,
+  minted: MintedTokens,
+): Promise<TokenResponse> {
+  const events = minted.records.map((record) => auditEvent(ctx, issuedEvent(record)));
+  try {
+    await storage.insertIssuedTokens(minted.records, events);
+  } catch (cause) {
+    throw auditUnavailable(cause);
   }
   return minted.response;
 }
@@ -172,21 +196,23 @@ async function signAccessToken(
   ttl: number,
 ): Promise<string> {
   const signer = await keys.signer(request.client.accountId, 'oauth');
-  return new SignJWT({
-    client_id: request.client.id,
-    scope: request.scopes.join(' '),
-    ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
-    ...(request.act === undefined ? {} : { act: request.act }),
-    ...(request.authorizationDetails === undefined
-      ? {}
-      : { authorization_details: request.authorizationDetails }),
-  })
-    .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
-    .setIssuer(request.issuer)
-    .setSubject(request.userId ?? request.client.id)
-    .setAudience(request.resource.identifier)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttl)
-    .setJti(jti)
-    .sign(signer.privateKey);
+  return signES256(
+    { kid: signer.kid, typ: 'at+jwt' },
+    {
+      client_id: request.client.id,
+      scope: request.scopes.join(' '),
+      ...(request.jkt === null ? {} : { cnf: { jkt: request.jkt } }),
+      ...(request.act === undefined ? {} : { act: request.act }),
+      ...(request.authorizationDetails === undefined
+        ? {}
+        : { authorization_details: request.authorizationDetails }),
+      iss: request.issuer,
+      sub: request.userId ?? request.client.id,
+      aud: request.resource.identifier,
+      iat: now,
+      exp: now + ttl,
+      jti,
+    },
+    signer.privateKey,
+  );
 }

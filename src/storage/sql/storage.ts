@@ -62,7 +62,7 @@ export function stores(db: Kysely<Database>, { runIfFree, publishChange }: Store
     replicaLog: replicaLogStore(db, runIfFree),
     nodeOutboxes: nodeOutboxStore(db),
     changes: changeAnnouncer(db, publishChange),
-    ...oauthStores(db),
+    ...oauthStores(db, runIfFree),
   };
 }
 
@@ -200,6 +200,11 @@ export function kyselyStorage(db: Kysely<Database>, strategies: BackendStrategie
     ...outside,
     audit: strategies.audit ? strategies.audit(db, top.audit) : top.audit,
     transaction,
+    insertIssuedTokens: (tokens, events) =>
+      transaction(async (tx) => {
+        for (const token of tokens) await tx.oauthTokens.insert(token);
+        for (const event of events) await tx.audit.append(event);
+      }),
     // The caches and the pool are wrapped around this storage, and report themselves.
     stats: () => ({ caches: {} }),
     changes: {

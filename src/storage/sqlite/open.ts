@@ -4,6 +4,7 @@ import { Kysely } from 'kysely';
 import { withAccessCache } from '../cache/access-cache.js';
 import type { Storage } from '../ports.js';
 import { DIALECT_TYPES } from '../sql/migrations.js';
+import { TOKEN_COLUMNS, toTokenValues } from '../sql/oauth/tokens.js';
 import { kyselyStorage, migrate } from '../sql/storage.js';
 import type { Database } from '../sql/tables.js';
 import { auditWriter } from './audit-writer.js';
@@ -23,7 +24,9 @@ import { walSync } from './wal-sync.js';
  * - mode 0600: SQLite gives the -wal and -shm files the database file's mode, so creating the
  *   file owner-only first keeps all three private even in a world-readable directory.
  * - the audit events of secret reads are committed by a thread of their own (audit-writer.ts),
- *   so their fsyncs do not stall the event loop; everything else runs on this connection.
+ *   so their fsyncs do not stall the event loop, and so are issued OAuth tokens with their
+ *   events: an issuance writes nothing else, and its inserts and commit were most of what a
+ *   client-credentials token cost the serving thread. Everything else runs on this connection.
  */
 export async function openSqlite(file: string): Promise<Storage> {
   closeSync(openSync(file, 'a', 0o600));
@@ -60,6 +63,10 @@ export async function openSqlite(file: string): Promise<Storage> {
           await audit.append(event);
         },
       },
+      insertIssuedTokens: (tokens, events) =>
+        audit.appendWith(events, [
+          { table: 'oauth_tokens', columns: TOKEN_COLUMNS, rows: tokens.map(toTokenValues) },
+        ]),
       close: async () => {
         await audit.close();
         await storage.close();

@@ -26,6 +26,18 @@ describe('DPoP nonces', () => {
     expect(new DPoPNonces(randomBytes(32)).accepts('acct', nonce, start)).toBe(false);
   });
 
+  it('are made once per window and account, and a new window gives a new one', () => {
+    const kept = new DPoPNonces(key);
+    const first = kept.current('acct', start);
+    expect(kept.current('acct', start + WINDOW - 1)).toBe(first);
+    expect(kept.current('other', start)).not.toBe(first);
+    const next = kept.current('acct', start + WINDOW);
+    expect(next).not.toBe(first);
+    expect(next).toBe(new DPoPNonces(Buffer.from(key)).current('acct', start + WINDOW));
+    // Asked about an earlier moment again (a clock step back), it answers that window's nonce.
+    expect(kept.current('acct', start)).toBe(first);
+  });
+
   it('refuse anything that is not a nonce of this shape', () => {
     const nonce = nonces.current('acct', start);
     for (const bad of ['', `${nonce}A`, nonce.slice(1), `${nonce.slice(0, -1)}+`, 'é'.repeat(22)]) {

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { ActorClaim, OAuthTokenRecord, OAuthTokenStore, TokenKind } from '../../ports/oauth.js';
-import { precompiledInsert } from '../precompiled.js';
+import { precompiled, precompiledInsert, type RunIfFree } from '../precompiled.js';
 import type { Database } from '../tables.js';
 import { detailsColumn, detailsOf } from './authorization-details.js';
 
-const TOKEN_COLUMNS = [
+export const TOKEN_COLUMNS = [
   'id',
   'token_hash',
   'kind',
@@ -24,7 +24,37 @@ const TOKEN_COLUMNS = [
   'authorization_details',
 ] as const;
 
-export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
+/** A token's row as the insert takes it, keyed by column. */
+function tokenRow(t: OAuthTokenRecord): Record<(typeof TOKEN_COLUMNS)[number], unknown> {
+  return {
+    id: t.id,
+    token_hash: t.tokenHash,
+    kind: t.kind,
+    account_id: t.accountId,
+    client_id: t.clientId,
+    user_id: t.userId,
+    grant_id: t.grantId,
+    code_id: t.codeId,
+    resource: t.resource,
+    scopes: JSON.stringify(t.scopes),
+    created_at: t.createdAt,
+    expires_at: t.expiresAt,
+    revoked_at: t.revokedAt,
+    rotated_at: t.rotatedAt,
+    jkt: t.jkt,
+    act: t.act === undefined ? null : JSON.stringify(t.act),
+    authorization_details: detailsColumn(t.authorizationDetails),
+  };
+}
+
+/** A token's row as its values in TOKEN_COLUMNS order, for a writer that inserts them itself. */
+export function toTokenValues(t: OAuthTokenRecord): unknown[] {
+  const row = tokenRow(t);
+  return TOKEN_COLUMNS.map((c) => row[c]);
+}
+
+/** `runIfFree`: for the store of `db` itself, not of a transaction (see precompiled.ts). */
+export function oauthTokenStore(db: Kysely<Database>, runIfFree?: RunIfFree): OAuthTokenStore {
   const revokeWhere = (column: 'id' | 'grant_id' | 'code_id', value: string, at: string) =>
     db
       .updateTable('oauth_tokens')
@@ -34,34 +64,19 @@ export function oauthTokenStore(db: Kysely<Database>): OAuthTokenStore {
       .execute();
   // Every token issuance runs it: compiled once (see precompiled.ts).
   const insert = precompiledInsert(db, 'oauth_tokens', TOKEN_COLUMNS);
+  // Every introspection (and every use of a token at the vault API) runs it: compiled once, and
+  // run without Kysely's executor when the connection is free (see precompiled.ts).
+  const byHash = precompiled<'tokenHash', Database['oauth_tokens']>(
+    db,
+    (p) => db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', p('tokenHash')),
+    runIfFree,
+  );
   return {
     async insert(t) {
-      await insert({
-        id: t.id,
-        token_hash: t.tokenHash,
-        kind: t.kind,
-        account_id: t.accountId,
-        client_id: t.clientId,
-        user_id: t.userId,
-        grant_id: t.grantId,
-        code_id: t.codeId,
-        resource: t.resource,
-        scopes: JSON.stringify(t.scopes),
-        created_at: t.createdAt,
-        expires_at: t.expiresAt,
-        revoked_at: t.revokedAt,
-        rotated_at: t.rotatedAt,
-        jkt: t.jkt,
-        act: t.act === undefined ? null : JSON.stringify(t.act),
-        authorization_details: detailsColumn(t.authorizationDetails),
-      });
+      await insert(tokenRow(t));
     },
     async findByHash(tokenHash) {
-      const r = await db
-        .selectFrom('oauth_tokens')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const r = await byHash.first({ tokenHash });
       if (!r) return undefined;
       const record: OAuthTokenRecord = {
         id: r.id,
