@@ -230,6 +230,8 @@ export function concurrencyContract(backend: string, nodes: (n: number) => Promi
           redirectUri: 'https://app.example.com/cb',
           codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
           resource: { identifier: grant.resource },
+          grantAction: null,
+          dpopJkt: null,
         } as unknown as AuthorizationRequest;
         // Two consent pages, each offering one scope; each replaces only what it offered.
         const page = (scope: string): ConsentPlan => ({
