@@ -74,6 +74,7 @@ async function tokens(c: Registered, scope: string, extra: Record<string, string
     `${f.issuer}/authorize?${new URLSearchParams(request(c, scope, extra, challenge))}`,
     owner,
   );
+  expect(callback.searchParams.get('error'), callback.href).toBeNull();
   const response = await fetch(`${f.issuer}/token`, {
     method: 'POST',
     headers: { authorization: basic(c) },
@@ -84,7 +85,7 @@ async function tokens(c: Registered, scope: string, extra: Record<string, string
       code_verifier: verifier,
     }),
   });
-  expect(response.status).toBe(200);
+  expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as { access_token: string; grant_id: string; scope: string };
 }
 /** The grant as the client reads it with a token of the grant. */
@@ -217,5 +218,46 @@ describe('create, merge, replace', () => {
       error: 'invalid_grant_id',
       error_description: `grant_id ${grantId} is not a grant of this client for https://reports.example.com`,
     });
+  });
+});
+
+describe('create ends the old grant for the Connect bridge too', () => {
+  it('a Connect token exchanged under the old grant is revoked when create replaces the grant', async () => {
+    const vault = await f.admin<{ id: string }>('POST', '/vaults', { name: 'Bridged' });
+    const users = await f.admin<{ id: string; email: string }[]>('GET', '/users');
+    const ownerId = users.find((u) => u.email === f.ownerEmail)?.id;
+    await f.admin('PUT', `/users/${ownerId}/vaults/${vault.id}`, { permissions: ['read'] });
+    const server = await f.admin<{ id: string }>('POST', '/servers', {
+      name: 'Bridge node',
+      vaults: [vault.id],
+    });
+    const bridged = await f.admin<Registered>('POST', '/clients', {
+      name: 'Bridging app',
+      redirectUris: [REDIRECT],
+      scopes: ['vault:read'],
+      grantTypes: ['authorization_code', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+    });
+    const first = await tokens(bridged, 'vault:read', { grant_management_action: 'create' });
+    const exchanged = await fetch(`${f.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basic(bridged) },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: first.access_token,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        requested_token_type: 'urn:keyhold:params:oauth:token-type:connect',
+        audience: server.id,
+      }),
+    });
+    expect(exchanged.status, await exchanged.clone().text()).toBe(200);
+    const connectTokens = () =>
+      f.admin<{ name: string; revokedAt: string | null }[]>('GET', `/servers/${server.id}/tokens`);
+    expect((await connectTokens()).map((t) => t.revokedAt)).toEqual([null]);
+
+    const second = await tokens(bridged, 'vault:read', { grant_management_action: 'create' });
+    expect(second.grant_id).not.toBe(first.grant_id);
+    const after = await connectTokens();
+    expect(after).toHaveLength(1);
+    expect(after[0]?.revokedAt).not.toBeNull();
   });
 });
