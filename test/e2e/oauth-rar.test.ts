@@ -170,6 +170,17 @@ describe('RAR consent with partial approval in Chromium (openid-client, PAR)', (
     expect(created.status).toBe(403);
   });
 
+  it('grant management shows the grant as approved: its details beside the scope they stand for', async () => {
+    const response = await fetch(`${f.issuer}/grant-management/${String(tokens.grant_id)}`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      scopes: [{ scope: `vault:${production.id}:read`, resource: [expect.any(String)] }],
+      authorization_details: [readDbPassword],
+    });
+  });
+
   it('an approved item does not stand in for the whole vault: the plain scope is asked for again', async () => {
     await page.goto(
       `${f.issuer}/authorize?${new URLSearchParams({

@@ -1,7 +1,7 @@
 import { isId } from '../../crypto/ids.js';
 import { hashSecret } from '../../crypto/secrets.js';
 import { notFound } from '../../errors/app-error.js';
-import type { GrantRecord, OAuthTokenRecord } from '../../storage/ports.js';
+import type { GrantRecord, OAuthTokenRecord, VaultAuthorizationDetail } from '../../storage/ports.js';
 import { nobody } from '../access/principals.js';
 import type { RequestContext } from '../context.js';
 import { activeUser } from '../users/active-user.js';
@@ -22,9 +22,13 @@ import { signatureStands } from './signed-by.js';
  * `deleteGrant`.
  */
 
-/** The draft's grant status: each resource's granted scopes. */
+/**
+ * The draft's grant status: each resource's granted scopes and, for a grant consented with RFC
+ * 9396 details, those details (the scopes they stand for are among the scopes).
+ */
 export interface GrantStatus {
   scopes: { scope: string; resource: string[] }[];
+  authorization_details?: VaultAuthorizationDetail[];
 }
 
 export interface BearerFacts {
@@ -42,7 +46,12 @@ export async function queryGrant(
   facts: BearerFacts,
 ): Promise<GrantStatus> {
   const { grant } = await grantOfToken(deps, accountId, grantId, facts);
-  return { scopes: [{ scope: grant.scopes.join(' '), resource: [grant.resource] }] };
+  return {
+    scopes: [{ scope: grant.scopes.join(' '), resource: [grant.resource] }],
+    ...(grant.authorizationDetails === undefined
+      ? {}
+      : { authorization_details: grant.authorizationDetails }),
+  };
 }
 
 export async function revokeGrant(
