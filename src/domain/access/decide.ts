@@ -184,7 +184,11 @@ function decideVault(principal: Principal, action: VaultAction, vault: VaultRef)
  * narrowed to items allows reading or writing only those, named; listing the vault (`each`)
  * is allowed so that each item is then decided; creating an item (no item named) is not.
  */
-function detailAllows(detail: VaultDetailGrant, action: VaultAction, vault: VaultRef): boolean {
+export function detailAllows(
+  detail: VaultDetailGrant,
+  action: VaultAction,
+  vault: Pick<VaultRef, 'id' | 'item'>,
+): boolean {
   if (!detail.vaults.has(vault.id)) return false;
   if (action === 'list') return true;
   if (action === 'manage' || !detail.actions.has(action)) return false;

@@ -5,8 +5,10 @@ import type {
   ConnectServerRecord,
   VaultAuthorizationDetail,
 } from '../../storage/ports.js';
+import { detailAllows } from '../access/decide.js';
 import type { VaultApiPermission } from '../access/permissions.js';
 import { registerConnectToken, signConnectToken } from '../connect/token-service.js';
+import { detailGrants } from './authorization-details.js';
 import { type CallFacts, clientContext, type OAuthDeps } from './context.js';
 import { CONNECT_TOKEN_TYPE, type SubjectToken, secondsLeft } from './exchange-tokens.js';
 import { requireGrantStillCovers } from './grant-narrowed.js';
@@ -163,9 +165,10 @@ async function intersection(
   details: VaultAuthorizationDetail[] | undefined,
 ): Promise<ConnectGrant[]> {
   const granted = vaultScopeGrant(scopes);
+  // decide()'s own reading of a detail, on the whole vault (no item named).
+  const detailed = details === undefined ? undefined : detailGrants(details);
   const byDetails = (vaultId: string, p: 'read' | 'write') =>
-    details === undefined ||
-    details.some((d) => d.items === undefined && d.vaults.includes(vaultId) && d.actions.includes(p));
+    detailed === undefined || detailed.some((d) => detailAllows(d, p, { id: vaultId }));
   const [served, access] = await Promise.all([
     deps.storage.connectServers.vaults(serverId),
     deps.storage.vaultAccess.listForUser(userId),
