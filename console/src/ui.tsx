@@ -37,26 +37,36 @@ export type Loaded<T> =
  * Runs `load` when `key` changes; `reload()` runs it again. What was loaded for another key is
  * never answered for this one: in the render after the key changes (before the effect has even
  * asked), the state is `loading`, not the previous key's value under the new key's labels.
+ *
+ * A reload keeps the page drawn (and the focus where it is) until the new value arrives, and its
+ * promise settles only then: a caller that says "done" after `await reload()` says it over a page
+ * that already shows the change. Only the latest load is answered; an older one arriving late
+ * is dropped.
  */
-export function useLoad<T>(load: () => Promise<T>, key: string): [Loaded<T>, () => void] {
+export function useLoad<T>(load: () => Promise<T>, key: string): [Loaded<T>, () => Promise<void>] {
   const [loaded, setLoaded] = useState<{ key: string; value: Loaded<T> }>({
     key,
     value: { state: 'loading' },
   });
-  const [round, setRound] = useState(0);
-  // Runs again when `key` (what `load` reads) or `round` (a reload) changes.
-  useEffect(() => {
-    let live = true;
-    setLoaded({ key, value: { state: 'loading' } });
-    load().then(
-      (value) => live && setLoaded({ key, value: { state: 'ok', value } }),
-      (error: unknown) => live && setLoaded({ key, value: { state: 'error', message: messageOf(error) } }),
-    );
-    return () => {
-      live = false;
+  const latest = useRef(0);
+  const run = (forKey: string): Promise<void> => {
+    const ticket = ++latest.current;
+    const answer = (value: Loaded<T>) => {
+      if (ticket === latest.current) setLoaded({ key: forKey, value });
     };
-  }, [key, round]);
-  return [loaded.key === key ? loaded.value : { state: 'loading' }, () => setRound((r) => r + 1)];
+    return load().then(
+      (value) => answer({ state: 'ok', value }),
+      (error: unknown) => answer({ state: 'error', message: messageOf(error) }),
+    );
+  };
+  useEffect(() => {
+    setLoaded({ key, value: { state: 'loading' } });
+    void run(key);
+    return () => {
+      latest.current++;
+    };
+  }, [key]);
+  return [loaded.key === key ? loaded.value : { state: 'loading' }, () => run(key)];
 }
 
 /** Draws a loader's state: a status line, an alert, or `children(value)`. */

@@ -117,6 +117,27 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     expect(await page.getByLabel('Production').inputValue()).toBe('none');
     await page.getByLabel('Carol’s vault').selectOption('write');
     await expect.poll(() => notice(page)).toBe(`${CAROL}: read and write access to Carol’s vault.`);
+
+    // The notice never precedes the page: with the person's grants read back slowly, the
+    // moment the notice says "read access" the select already says read (the page is redrawn
+    // in place, then the notice is given).
+    const grantsPath = `**/api/admin/users/${carolId}/vaults`;
+    await page.route(grantsPath, async (route) => {
+      if (route.request().method() === 'GET') await new Promise((r) => setTimeout(r, 600));
+      await route.fallback();
+    });
+    await page.getByLabel('Carol’s vault').selectOption('read');
+    const seen = await page.waitForFunction(() => {
+      const text = document.querySelector('.notice')?.textContent ?? '';
+      if (!text.includes(': read access')) return false;
+      const select = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Carol’s vault');
+      const element = document.getElementById(select?.htmlFor ?? '') as HTMLSelectElement | null;
+      return { value: element?.value };
+    });
+    expect(await seen.jsonValue()).toEqual({ value: 'read' });
+    await page.unroute(grantsPath);
+    await page.getByLabel('Carol’s vault').selectOption('write');
+    await expect.poll(() => notice(page)).toBe(`${CAROL}: read and write access to Carol’s vault.`);
   });
 
   it('the person signs in elsewhere, sees only that vault, and has no People section', async () => {

@@ -52,7 +52,7 @@ export function PersonPage({ userId }: { userId: string }) {
   );
 }
 
-function PersonView({ person, reload }: { person: Person; reload: () => void }) {
+function PersonView({ person, reload }: { person: Person; reload: () => Promise<void> }) {
   const { notify } = useSession();
   const { user, vaults, grants, mfa } = person;
   const base = `/users/${encodeURIComponent(user.id)}`;
@@ -61,14 +61,14 @@ function PersonView({ person, reload }: { person: Person; reload: () => void }) 
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  /** Runs one change, then says so and draws the person again. */
+  /** Runs one change, draws the person again, then says so (the notice never precedes the page). */
   const change = async (call: () => Promise<unknown>, done: string) => {
     setBusy(true);
     setError(undefined);
     try {
       await call();
+      await reload();
       notify(done);
-      reload();
     } catch (e) {
       setError(messageOf(e));
     } finally {
