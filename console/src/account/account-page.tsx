@@ -172,8 +172,8 @@ function TwoStep() {
     return run(async () => {
       await api('POST', '/session/mfa/disable', { code: code.trim() });
       setCode('');
+      await reload();
       notify('Two-step sign-in is off.');
-      reload();
     });
   };
   // A new key on the page: the focus goes to the code it asks for (the key is read just above).

@@ -57,7 +57,7 @@ function ServerVaults({
 }: {
   server: Server;
   names: VaultNames;
-  onSaved: () => void;
+  onSaved: () => Promise<void>;
 }) {
   const { notify } = useSession();
   const [chosen, setChosen] = useState(new Set(server.vaults));
@@ -72,8 +72,8 @@ function ServerVaults({
     const removeVaults = server.vaults.filter((v) => !chosen.has(v));
     try {
       await api('PATCH', `/servers/${encodeURIComponent(server.id)}`, { addVaults, removeVaults });
+      await onSaved();
       notify(`The vaults of ${server.name} are saved.`);
-      onSaved();
     } catch (err) {
       setError(messageOf(err));
     }
@@ -114,7 +114,7 @@ function Tokens({
   server: Server;
   tokens: ConnectToken[];
   names: VaultNames;
-  onChanged: () => void;
+  onChanged: () => Promise<void>;
 }) {
   const { notify } = useSession();
   const [error, setError] = useState<string>();
@@ -122,8 +122,8 @@ function Tokens({
     setError(undefined);
     try {
       await api('DELETE', `/tokens/${encodeURIComponent(t.id)}`);
+      await onChanged();
       notify(`Token ${t.name} is revoked.`);
-      onChanged();
     } catch (err) {
       setError(messageOf(err));
     }

@@ -31,8 +31,8 @@ export function SigningKeys() {
     setError(undefined);
     try {
       await api<SigningKey>('POST', `/keys/${encodeURIComponent(key.kid)}/withdraw`);
+      await reload();
       notify(`Key ${key.kid} is withdrawn: no token it signed works any more.`);
-      reload();
     } catch (err) {
       setError(messageOf(err));
     }
@@ -41,10 +41,10 @@ export function SigningKeys() {
     setError(undefined);
     try {
       const key = await api<SigningKey>('POST', '/keys/rotate', { kind });
+      await reload();
       notify(
         `A new ${KIND_NAME[kind]} key (${key.kid}) signs from now on; the one before it still verifies what it signed.`,
       );
-      reload();
     } catch (err) {
       setError(messageOf(err));
     }

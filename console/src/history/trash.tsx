@@ -47,7 +47,15 @@ export function VaultTrash({ vaultId }: { vaultId: string }) {
   );
 }
 
-function TrashRow({ item, vaultId, reload }: { item: TrashedItem; vaultId: string; reload(): void }) {
+function TrashRow({
+  item,
+  vaultId,
+  reload,
+}: {
+  item: TrashedItem;
+  vaultId: string;
+  reload(): Promise<void>;
+}) {
   const { notify } = useSession();
   const actor = useActorName();
   const [confirming, setConfirming] = useState(false);
@@ -59,8 +67,8 @@ function TrashRow({ item, vaultId, reload }: { item: TrashedItem; vaultId: strin
     setError(undefined);
     try {
       await call();
+      await reload();
       notify(done);
-      reload();
     } catch (e) {
       setError(messageOf(e));
       setBusy(false);

@@ -10,8 +10,8 @@ export function ConnectedApplications() {
   const revoke = async (app: ConnectedApplication) => {
     try {
       await api('DELETE', `/grants/${encodeURIComponent(app.id)}`);
+      await reload();
       notify(`${app.clientName} no longer has access; its tokens no longer work.`);
-      reload();
     } catch (e) {
       notify(messageOf(e));
     }

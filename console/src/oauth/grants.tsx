@@ -39,8 +39,8 @@ export function UsersGrants() {
   const revoke = async (g: Grant, email: string) => {
     try {
       await api('DELETE', `/grants/${encodeURIComponent(g.id)}`);
+      await reload();
       notify(`${email}’s grant to ${g.clientName} is revoked; its tokens no longer work.`);
-      reload();
     } catch (e) {
       notify(messageOf(e));
     }

@@ -52,9 +52,9 @@ export function AdminTokens() {
     setError(undefined);
     try {
       await api('DELETE', `/admin-tokens/${encodeURIComponent(token.id)}`);
-      notify(`Token ${token.name} is revoked: it is refused from its next request.`);
       if (created?.id === token.id) setCreated(undefined);
-      reload();
+      await reload();
+      notify(`Token ${token.name} is revoked: it is refused from its next request.`);
     } catch (e) {
       setError(messageOf(e));
     }
