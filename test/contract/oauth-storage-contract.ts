@@ -1001,6 +1001,29 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
           await storage.connectTokens.exchangedUnder({ accountId: e.accountId, grantId: e.grant.id }, at),
         ).toEqual([forever.id]);
       });
+
+      it('purges only exchanged tokens that expired before the cutoff', async () => {
+        const e = await everything();
+        const serverId = await connectServer(e.accountId);
+        const expired = await connectToken(e.accountId, serverId, {
+          oauthGrantId: e.grant.id,
+          expiresAt: '2026-01-01T00:00:00.000Z',
+        });
+        const atCutoff = await connectToken(e.accountId, serverId, {
+          oauthGrantId: e.grant.id,
+          expiresAt: '2026-01-02T00:00:00.000Z',
+        });
+        const forever = await connectToken(e.accountId, serverId, {
+          oauthGrantId: e.grant.id,
+          expiresAt: null,
+        });
+        const made = await connectToken(e.accountId, serverId, { expiresAt: '2026-01-01T00:00:00.000Z' });
+        expect(await storage.connectTokens.purgeExchanged('2026-01-02T00:00:00.000Z')).toBe(1);
+        expect(await storage.connectTokens.get(expired.id)).toBeUndefined();
+        for (const kept of [atCutoff, forever, made])
+          expect(await storage.connectTokens.get(kept.id)).toEqual(kept);
+        expect(await storage.connectTokens.purgeExchanged('2026-01-02T00:00:00.000Z')).toBe(0);
+      });
     });
 
     describe('login sessions', () => {

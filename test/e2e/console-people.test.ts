@@ -49,6 +49,11 @@ afterAll(async () => {
 });
 
 const cspContext = () => recordingContext(browser, record);
+/** What the in-page check below reads of the DOM. */
+interface PageDocument {
+  querySelector(selector: string): { textContent: string | null } | null;
+  getElementById(id: string): { value: string } | null;
+}
 const notice = (page: Page) => page.locator('.notice').textContent();
 const shownOnce = async (page: Page) => ((await page.locator('.once code').textContent()) ?? '').trim();
 
@@ -127,14 +132,14 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
       await route.fallback();
     });
     await page.getByLabel('Carol’s vault').selectOption('read');
-    const seen = await page.waitForFunction(() => {
+    // Evaluated in the page (the tests have no DOM types): the select's value at the first
+    // moment the notice is there.
+    const seen = await page.waitForFunction((selectId: string) => {
+      const { document } = globalThis as unknown as { document: PageDocument };
       const text = document.querySelector('.notice')?.textContent ?? '';
-      if (!text.includes(': read access')) return false;
-      const select = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Carol’s vault');
-      const element = document.getElementById(select?.htmlFor ?? '') as HTMLSelectElement | null;
-      return { value: element?.value };
-    });
-    expect(await seen.jsonValue()).toEqual({ value: 'read' });
+      return text.includes(': read access') && document.getElementById(selectId)?.value;
+    }, `access-${carolVault}`);
+    expect(await seen.jsonValue()).toBe('read');
     await page.unroute(grantsPath);
     await page.getByLabel('Carol’s vault').selectOption('write');
     await expect.poll(() => notice(page)).toBe(`${CAROL}: read and write access to Carol’s vault.`);

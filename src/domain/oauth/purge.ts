@@ -12,6 +12,7 @@ export interface Purged {
   mfaChallenges: number;
   usedJtis: number;
   pushedRequests: number;
+  exchangedConnectTokens: number;
 }
 
 /**
@@ -21,7 +22,8 @@ export interface Purged {
  * code is recognised, and its tokens revoked, for at least as long as that token could work.
  * Login throttle keys go once forgotten (their attempts no longer count), pending second steps
  * of sign-ins once expired, used client-assertion `jti`s once their assertion could no longer be
- * accepted anyway.
+ * accepted anyway. Connect tokens made by token exchange (a quarter of an hour each, one per
+ * exchange) go a day past expiry; an administrator's tokens stay listed.
  */
 export async function purgeExpired(
   stores: Pick<
@@ -34,6 +36,7 @@ export async function purgeExpired(
     | 'mfaChallenges'
     | 'usedJtis'
     | 'pushedRequests'
+    | 'connectTokens'
   >,
   now = Date.now(),
 ): Promise<Purged> {
@@ -49,5 +52,6 @@ export async function purgeExpired(
     usedJtis: await stores.usedJtis.purgeExpired(now),
     // Kept a day past expiry so a late or replayed request_uri is told it expired or was used.
     pushedRequests: await stores.pushedRequests.purgeExpired(iso(now - DAY_MS)),
+    exchangedConnectTokens: await stores.connectTokens.purgeExchanged(iso(now - DAY_MS)),
   };
 }

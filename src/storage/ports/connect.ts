@@ -128,4 +128,9 @@ export interface ConnectTokenStore {
    */
   exchangedUnder(link: OAuthGrantLink, now: string): Promise<string[]>;
   revoke(accountId: string, id: string, at: string): Promise<boolean>;
+  /**
+   * Deletes the Connect tokens exchanged under OAuth grants that expired before `before`; the
+   * ones an administrator made stay listed for the record, expired or not. Returns how many.
+   */
+  purgeExchanged(before: string): Promise<number>;
 }

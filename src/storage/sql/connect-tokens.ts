@@ -80,5 +80,13 @@ export function connectTokenStore(db: Kysely<Database>): ConnectTokenStore {
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
+    async purgeExchanged(before) {
+      const result = await db
+        .deleteFrom('connect_tokens')
+        .where('oauth_grant_id', 'is not', null)
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

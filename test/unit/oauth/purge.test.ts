@@ -4,7 +4,7 @@ import { REFRESH_TOKEN_TTL } from '../../../src/domain/oauth/token-issuer.js';
 
 /** What each table is purged up to, relative to now: the retention rules of purge.ts. */
 describe('purgeExpired', () => {
-  it('keeps tokens a day past expiry, codes as long as their first refresh token, device codes until expiry, throttle keys until forgotten, used jtis until expiry, pushed requests a day past expiry', async () => {
+  it('keeps tokens a day past expiry, codes as long as their first refresh token, device codes until expiry, throttle keys until forgotten, used jtis until expiry, pushed requests and exchanged Connect tokens a day past expiry', async () => {
     const cutoffs: Record<string, string> = {};
     const record = (name: string) => ({
       purgeExpired: async (before: string | number) => {
@@ -23,6 +23,12 @@ describe('purgeExpired', () => {
         mfaChallenges: record('mfaChallenges') as never,
         usedJtis: record('usedJtis') as never,
         pushedRequests: record('pushedRequests') as never,
+        connectTokens: {
+          purgeExchanged: async (before: string) => {
+            cutoffs.exchangedConnectTokens = before;
+            return 0;
+          },
+        } as never,
       },
       now,
     );
@@ -40,6 +46,8 @@ describe('purgeExpired', () => {
       usedJtis: String(now),
       // A day past expiry, so a late request_uri is told it expired rather than unknown.
       pushedRequests: new Date(now - day).toISOString(),
+      // A day past expiry; only exchanged Connect tokens are purged (the store's contract).
+      exchangedConnectTokens: new Date(now - day).toISOString(),
     });
   });
 });
