@@ -303,6 +303,36 @@ describe('keyhold client rotate-secret', () => {
   });
 });
 
+describe('keyhold client update', () => {
+  it('changes a client by name, turns PAR on and off, and refuses an empty change before any request', async () => {
+    const made = await json<ClientView>(
+      cmd`client create ${'Updated app'} --scope billing:read --redirect-uri ${CALLBACK}`,
+    );
+    const updated = await kh(
+      cmd`client update ${'Updated app'} --name ${'Renamed app'} --require-par --redirect-uri ${`${CALLBACK}2`}`,
+    );
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toContain(`Client Renamed app updated\nRenamed app (${made.clientId})`);
+    expect(updated.stdout).toContain('PAR:           required');
+    const got = await json<ClientView>(cmd`client get ${made.clientId}`);
+    expect(got).toMatchObject({
+      name: 'Renamed app',
+      redirectUris: [`${CALLBACK}2`],
+      scopes: ['billing:read'],
+      requirePushedAuthorizationRequests: true,
+    });
+    const off = await json<ClientView>(cmd`client update ${made.clientId} --no-require-par`);
+    expect(off.requirePushedAuthorizationRequests).toBe(false);
+    expect(failure(await kh(cmd`client update ${made.clientId}`))).toBe(
+      'keyhold: nothing to change: give at least one option (see keyhold client update --help)',
+    );
+    expect(failure(await kh(cmd`client update ${made.clientId} --scope billing:raed`))).toContain(
+      'scope `billing:raed` is not in the catalog (did you mean `billing:read`?)',
+    );
+    expect((await kh(cmd`client delete ${made.clientId}`)).code).toBe(0);
+  });
+});
+
 describe('keyhold scopes check', () => {
   it('exits 0 on the consistent catalog', async () => {
     const result = await kh(cmd`scopes check`);

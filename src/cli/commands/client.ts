@@ -62,6 +62,17 @@ interface CreateOptions extends RemoteOptions {
   fapi2?: boolean;
 }
 
+interface UpdateOptions extends RemoteOptions {
+  name?: string;
+  redirectUri?: string[];
+  scope?: string[];
+  grantType?: string[];
+  jwks?: string;
+  dpopBoundAccessTokens?: boolean;
+  requirePar?: boolean;
+  fapi2?: boolean;
+}
+
 /** `keyhold client …`: the applications (OAuth clients) that may ask users for access. */
 export function registerClient(program: Command): void {
   const client = program
@@ -168,6 +179,51 @@ export function registerClient(program: Command): void {
   ).action(async (query: string, opts: RemoteOptions) => {
     const found = (await resolveClient(clientFor(opts), query)) as ClientView;
     emit(found, opts, describe);
+  });
+
+  remote(
+    client
+      .command('update <client>')
+      .description(
+        'change a client (by name or client_id). Lists given replace the registered ones; scopes ' +
+          "it loses leave its users' grants and tokens at once, and end its client-credentials tokens",
+      )
+      .option('--name <name>', 'a new name, shown on the consent page')
+      .option('--redirect-uri <uri>', 'the redirect URIs from now on (replaces them); repeatable', collect)
+      .option('--scope <scope>', 'the scopes it may request from now on (replaces them); repeatable', collect)
+      .option(
+        '--grant-type <type>',
+        `the grant types from now on: ${GRANT_TYPES.join(', ')}; repeatable`,
+        collect,
+      )
+      .option('--jwks <file>', 'new public JWK Set of a private_key_jwt client (key rotation)')
+      .option('--dpop-bound-access-tokens', 'require DPoP at every token request')
+      .option('--no-dpop-bound-access-tokens', 'stop requiring DPoP')
+      .option('--require-par', 'take authorization requests only through the PAR endpoint')
+      .option('--no-require-par', 'take plain authorization requests again')
+      .option('--fapi2', 'hold the client to the FAPI 2.0 Security Profile')
+      .option('--no-fapi2', 'release it from the profile (PAR and DPoP stay required until turned off)'),
+  ).action(async (query: string, opts: UpdateOptions) => {
+    const grantTypes = opts.grantType?.map((g) => oneOf('--grant-type', g, GRANT_TYPES));
+    const body = {
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+      ...(opts.redirectUri === undefined ? {} : { redirectUris: opts.redirectUri }),
+      ...(opts.scope === undefined ? {} : { scopes: opts.scope }),
+      ...(grantTypes === undefined ? {} : { grantTypes }),
+      ...(opts.jwks === undefined ? {} : { jwks: readJwks(opts.jwks) }),
+      ...(opts.dpopBoundAccessTokens === undefined
+        ? {}
+        : { dpopBoundAccessTokens: opts.dpopBoundAccessTokens }),
+      ...(opts.requirePar === undefined ? {} : { requirePushedAuthorizationRequests: opts.requirePar }),
+      ...(opts.fapi2 === undefined ? {} : { fapi2SecurityProfile: opts.fapi2 }),
+    };
+    if (Object.keys(body).length === 0) {
+      throw new CliError('nothing to change: give at least one option (see keyhold client update --help)');
+    }
+    const api = clientFor(opts);
+    const { clientId: id } = await resolveClient(api, query);
+    const updated = await api.request<ClientView>('PATCH', apiPath('clients', id), body);
+    emit(updated, opts, (c) => [`Client ${c.name} updated`, describe(c)].join('\n'));
   });
 
   remote(

@@ -11,7 +11,7 @@ import {
 import { authorizeAccount } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
-import { findScope, loadCatalog } from './catalog.js';
+import { type Catalog, clientMayRequest, findScope, loadCatalog } from './catalog.js';
 import { cliClientRowId, isCliClient } from './cli-client.js';
 import { parseClientJwks } from './client-jwks.js';
 import { checkFapi2Registration, clientRequiresPushedRequests, requiresDpop } from './client-profile.js';
@@ -36,6 +36,22 @@ export interface ClientInput {
   /** RFC 9126 §6: authorization requests only through the PAR endpoint. Default false. */
   requirePushedAuthorizationRequests?: boolean;
   /** Held to the FAPI 2.0 Security Profile (client-profile.ts); implies the two above. */
+  fapi2SecurityProfile?: boolean;
+}
+
+/**
+ * What an administrator may change of a registered client; absent fields stay. The auth method
+ * (and so public or confidential) is fixed at registration: register a new client to change it.
+ */
+export interface ClientChange {
+  name?: string;
+  redirectUris?: string[];
+  scopes?: string[];
+  grantTypes?: GrantType[];
+  /** New public keys (JWK Set JSON) of a private_key_jwt client: key rotation. */
+  jwks?: string;
+  dpopBoundAccessTokens?: boolean;
+  requirePushedAuthorizationRequests?: boolean;
   fapi2SecurityProfile?: boolean;
 }
 
@@ -65,6 +81,12 @@ export interface ClientService {
    * old one stops working at once. Tokens already issued are left alone.
    */
   rotateSecret(ctx: RequestContext, clientId: string): Promise<ClientView & { clientSecret: string }>;
+  /**
+   * Changes a client's settings. Scopes it may no longer ask for leave its users' grants (a grant
+   * left with none is deleted) and the tokens issued under them, at once; its client-credentials
+   * tokens are revoked when it loses a scope or the grant type.
+   */
+  update(ctx: RequestContext, clientId: string, change: ClientChange): Promise<ClientView>;
   delete(ctx: RequestContext, clientId: string): Promise<void>;
 }
 
@@ -92,6 +114,10 @@ export function clientService(storage: Storage): ClientService {
    */
   const checkScopes = async (accountId: string, scopes: string[]) => {
     const catalog = await loadCatalog(storage, accountId);
+    checkScopesIn(catalog, scopes);
+    return catalog;
+  };
+  const checkScopesIn = (catalog: Catalog, scopes: string[]) => {
     const names = catalog.scopes.map((s) => s.name);
     for (const scope of scopes) {
       if (!findScope(catalog, scope)) {
@@ -192,6 +218,54 @@ export function clientService(storage: Storage): ClientService {
       return { ...clientView(client), clientSecret };
     },
 
+    async update(ctx, clientId, change) {
+      await authorizeAccount(storage, ctx, 'oauth:write', {
+        denied: { action: 'UPDATE', resourceId: clientId },
+      });
+      const accountId = ctx.actor.accountId;
+      if (clientId === cliClientRowId(accountId)) {
+        throw conflict('the Keyhold CLI client is built in: it cannot be changed');
+      }
+      const catalog = await checkScopes(accountId, change.scopes ?? []);
+      const redirectUris = change.redirectUris && [...new Set(change.redirectUris.map(validateRedirectUri))];
+      const now = new Date().toISOString();
+      return storage.transaction(async (tx) => {
+        // Held: a change made meanwhile through another request or node is read, not overwritten.
+        const found = await tx.clients.get(accountId, clientId, 'update');
+        if (!found || isCliClient(found)) throw notFound(`client ${clientId} not found`);
+        const next = changedClient(found, change, redirectUris);
+        const audit = (action: 'UPDATE' | 'DELETE', resourceType: 'OAUTH_CLIENT' | 'OAUTH_GRANT', id: string) =>
+          recordAudit(tx.audit, ctx, { action, resourceType, resourceId: id, result: 'SUCCESS' });
+        await tx.clients.replaceSettings(next);
+        await audit('UPDATE', 'OAUTH_CLIENT', clientId);
+        // What the client may no longer ask for leaves what its users granted it, as a consent
+        // to fewer scopes would (consent.ts): tokens narrowed, Connect tokens revoked.
+        const mayKeep = (s: string) => {
+          const scope = findScope(catalog, s);
+          return scope === undefined || clientMayRequest(next, scope, s);
+        };
+        for (const grant of await tx.grants.listForAccount(accountId)) {
+          if (grant.clientId !== clientId) continue;
+          const kept = grant.scopes.filter(mayKeep);
+          if (kept.length === grant.scopes.length) continue;
+          await revokeExchangedConnectTokens(tx, { accountId, grantId: grant.id });
+          if (kept.length === 0) {
+            await tx.grants.delete(accountId, grant.id);
+            await audit('DELETE', 'OAUTH_GRANT', grant.id);
+          } else {
+            await tx.grants.updateScopes(grant.id, kept, now);
+            await tx.oauthTokens.narrowByGrant(grant.id, kept, now);
+            await audit('UPDATE', 'OAUTH_GRANT', grant.id);
+          }
+        }
+        const lostScope = found.scopes.some((s) => !next.scopes.includes(s));
+        const lostGrantType =
+          found.grantTypes.includes('client_credentials') && !next.grantTypes.includes('client_credentials');
+        if (lostScope || lostGrantType) await tx.oauthTokens.revokeGrantless(clientId, now);
+        return clientView(next);
+      });
+    },
+
     async delete(ctx, clientId) {
       await authorizeAccount(storage, ctx, 'oauth:write', {
         denied: { action: 'DELETE', resourceId: clientId },
@@ -215,6 +289,39 @@ export function clientService(storage: Storage): ClientService {
       });
     },
   };
+}
+
+/** The client with `change` applied, checked as a registration is. */
+function changedClient(found: ClientRecord, change: ClientChange, redirectUris: string[] | undefined): ClientRecord {
+  const fapi2SecurityProfile = change.fapi2SecurityProfile ?? found.fapi2SecurityProfile;
+  if (
+    fapi2SecurityProfile &&
+    (change.dpopBoundAccessTokens === false || change.requirePushedAuthorizationRequests === false)
+  ) {
+    throw invalidInput(
+      'the FAPI 2.0 Security Profile requires DPoP and PAR: turn fapi2SecurityProfile off to turn either off',
+    );
+  }
+  if (change.jwks !== undefined && found.authMethod !== 'private_key_jwt') {
+    throw invalidInput(`jwks is only for private_key_jwt clients; this one uses ${found.authMethod}`);
+  }
+  const next: ClientRecord = {
+    ...found,
+    name: change.name ?? found.name,
+    redirectUris: redirectUris ?? found.redirectUris,
+    grantTypes: change.grantTypes ? [...new Set(change.grantTypes)] : found.grantTypes,
+    scopes: change.scopes ? [...new Set(change.scopes)] : found.scopes,
+    jwks: change.jwks === undefined ? found.jwks : parseClientJwks(change.jwks),
+    // As at registration, the profile implies both, and they stay when it is turned off alone.
+    dpopBoundAccessTokens: (change.dpopBoundAccessTokens ?? found.dpopBoundAccessTokens) || fapi2SecurityProfile,
+    requirePushedRequests:
+      (change.requirePushedAuthorizationRequests ?? found.requirePushedRequests) || fapi2SecurityProfile,
+    fapi2SecurityProfile,
+  };
+  const isPublic = found.authMethod === 'none';
+  checkShape({ ...next, public: isPublic, jwks: next.jwks ?? undefined });
+  checkFapi2Registration({ ...next, public: isPublic });
+  return next;
 }
 
 /** The combinations RFC 9700 and RFC 6749 rule out, refused at registration. */

@@ -82,6 +82,26 @@ const createClientBody = z.strictObject({
   fapi2SecurityProfile: z.boolean().default(false),
 });
 
+/** What PATCH /clients/{id} may change; absent fields stay (client-service.ts ClientChange). */
+const updateClientBody = createClientBody
+  .pick({
+    name: true,
+    redirectUris: true,
+    scopes: true,
+    grantTypes: true,
+    jwks: true,
+  })
+  .partial()
+  .extend({
+    dpopBoundAccessTokens: z.boolean().optional(),
+    requirePushedAuthorizationRequests: z.boolean().optional(),
+    fapi2SecurityProfile: z.boolean().optional(),
+  })
+  .refine((change) => Object.keys(change).length > 0, {
+    message:
+      'give at least one setting to change: name, redirectUris, scopes, grantTypes, jwks, dpopBoundAccessTokens, requirePushedAuthorizationRequests or fapi2SecurityProfile',
+  });
+
 /**
  * The OAuth authorization server's registry: resource servers and their scopes, clients, the
  * catalog lint (`keyhold scopes check`) and users' grants (see docs/admin-api.md).
@@ -149,6 +169,21 @@ export function oauthAdminRoutes(
     params: clientParams,
     response: { status: 200, body: oauthClient },
     handler: ({ ctx, params }) => clients.get(ctx, params.clientId),
+  });
+  adminRoute(app, {
+    method: 'PATCH',
+    path: '/clients/:clientId',
+    summary:
+      "Change an OAuth client's settings; scopes it loses leave its users' grants and tokens at once",
+    tag,
+    params: clientParams,
+    body: updateClientBody,
+    response: { status: 200, body: oauthClient },
+    handler: ({ ctx, params, body: { jwks, ...change } }) =>
+      clients.update(ctx, params.clientId, {
+        ...change,
+        ...(jwks === undefined ? {} : { jwks: JSON.stringify(jwks) }),
+      }),
   });
   adminRoute(app, {
     method: 'POST',

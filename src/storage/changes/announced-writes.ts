@@ -27,7 +27,7 @@ export const ANNOUNCED_WRITES = {
     delete: ACCESS,
     replaceCredentials: ACCESS,
   },
-  clients: { insert: ACCESS, replaceSecret: ACCESS, delete: ACCESS },
+  clients: { insert: ACCESS, replaceSecret: ACCESS, replaceSettings: ACCESS, delete: ACCESS },
   resourceServers: { insert: CATALOG, delete: CATALOG },
   signingKeys: { insert: KEYS, retireCurrent: KEYS, withdraw: KEYS },
 } as const satisfies {

@@ -110,7 +110,15 @@ export interface ClientStore {
   insert(client: ClientRecord): Promise<void>;
   /** By client id alone: the token endpoint learns the account from the client. */
   findById(id: string): Promise<ClientRecord | undefined>;
+  /** The account's client; with `hold`, the row is held until the transaction ends (RowHold). */
+  get(accountId: string, id: string, hold?: RowHold): Promise<ClientRecord | undefined>;
   list(accountId: string): Promise<ClientRecord[]>;
+  /**
+   * Replaces what an administrator may change of a client — name, redirect URIs, grant types,
+   * scopes, public keys and the profile settings — from `client`; its id, account, auth method,
+   * secret and creation time stay. False when there is no such client.
+   */
+  replaceSettings(client: ClientRecord): Promise<boolean>;
   /** Replaces a client's secret hash (a rotation); false when there is no such client. */
   replaceSecret(accountId: string, id: string, secretHash: Buffer): Promise<boolean>;
   delete(accountId: string, id: string): Promise<boolean>;
@@ -263,6 +271,8 @@ export interface OAuthTokenStore {
   revokeByCode(codeId: string, at: string): Promise<void>;
   /** Revokes every token of a grant (refresh-token reuse). */
   revokeByGrant(grantId: string, at: string): Promise<void>;
+  /** Revokes the client's tokens issued under no user grant (client credentials). */
+  revokeGrantless(clientId: string, at: string): Promise<void>;
   /**
    * Narrows every live token of a grant to `scopes` (the grant's new scopes, after the user
    * removed some): each keeps what it had of them, and one left with none is revoked. Rotated

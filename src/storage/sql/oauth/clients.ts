@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ClientAuthMethod, ClientRecord, ClientStore, GrantType } from '../../ports/oauth.js';
-import { byteOrder, dialectOf } from '../dialect.js';
+import { byteOrder, dialectOf, held } from '../dialect.js';
 import type { Database } from '../tables.js';
 
 export function clientStore(db: Kysely<Database>): ClientStore {
@@ -44,6 +44,31 @@ export function clientStore(db: Kysely<Database>): ClientStore {
     async findById(id) {
       const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toRecord(row);
+    },
+    async get(accountId, id, hold) {
+      const row = await held(dialect, db.selectFrom('oauth_clients').selectAll(), hold)
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async replaceSettings(c) {
+      const result = await db
+        .updateTable('oauth_clients')
+        .set({
+          name: c.name,
+          jwks: c.jwks,
+          redirect_uris: JSON.stringify(c.redirectUris),
+          grant_types: JSON.stringify(c.grantTypes),
+          scopes: JSON.stringify(c.scopes),
+          dpop_bound_access_tokens: c.dpopBoundAccessTokens ? 1 : 0,
+          require_pushed_authorization_requests: c.requirePushedRequests ? 1 : 0,
+          fapi2_security_profile: c.fapi2SecurityProfile ? 1 : 0,
+        })
+        .where('account_id', '=', c.accountId)
+        .where('id', '=', c.id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
     async list(accountId) {
       const rows = await db

@@ -133,6 +133,15 @@ export function oauthTokenStore(db: Kysely<Database>, runIfFree?: RunIfFree): OA
     async revokeByGrant(grantId, at) {
       await revokeWhere('grant_id', grantId, at);
     },
+    async revokeGrantless(clientId, at) {
+      await db
+        .updateTable('oauth_tokens')
+        .set({ revoked_at: at })
+        .where('client_id', '=', clientId)
+        .where('grant_id', 'is', null)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
     async narrowByGrant(grantId, scopes, at) {
       const live = await db
         .selectFrom('oauth_tokens')
