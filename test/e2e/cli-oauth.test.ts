@@ -321,7 +321,9 @@ describe('keyhold client update', () => {
       scopes: ['billing:read'],
       requirePushedAuthorizationRequests: true,
     });
-    const off = await json<ClientView>(cmd`client update ${made.clientId} --no-require-par`);
+    const off = await json<ClientView & { requirePushedAuthorizationRequests: boolean }>(
+      cmd`client update ${made.clientId} --no-require-par`,
+    );
     expect(off.requirePushedAuthorizationRequests).toBe(false);
     expect(failure(await kh(cmd`client update ${made.clientId}`))).toBe(
       'keyhold: nothing to change: give at least one option (see keyhold client update --help)',

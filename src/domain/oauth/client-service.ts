@@ -234,8 +234,11 @@ export function clientService(storage: Storage): ClientService {
         const found = await tx.clients.get(accountId, clientId, 'update');
         if (!found || isCliClient(found)) throw notFound(`client ${clientId} not found`);
         const next = changedClient(found, change, redirectUris);
-        const audit = (action: 'UPDATE' | 'DELETE', resourceType: 'OAUTH_CLIENT' | 'OAUTH_GRANT', id: string) =>
-          recordAudit(tx.audit, ctx, { action, resourceType, resourceId: id, result: 'SUCCESS' });
+        const audit = (
+          action: 'UPDATE' | 'DELETE',
+          resourceType: 'OAUTH_CLIENT' | 'OAUTH_GRANT',
+          id: string,
+        ) => recordAudit(tx.audit, ctx, { action, resourceType, resourceId: id, result: 'SUCCESS' });
         await tx.clients.replaceSettings(next);
         await audit('UPDATE', 'OAUTH_CLIENT', clientId);
         // What the client may no longer ask for leaves what its users granted it, as a consent
@@ -292,7 +295,11 @@ export function clientService(storage: Storage): ClientService {
 }
 
 /** The client with `change` applied, checked as a registration is. */
-function changedClient(found: ClientRecord, change: ClientChange, redirectUris: string[] | undefined): ClientRecord {
+function changedClient(
+  found: ClientRecord,
+  change: ClientChange,
+  redirectUris: string[] | undefined,
+): ClientRecord {
   const fapi2SecurityProfile = change.fapi2SecurityProfile ?? found.fapi2SecurityProfile;
   if (
     fapi2SecurityProfile &&
@@ -313,7 +320,8 @@ function changedClient(found: ClientRecord, change: ClientChange, redirectUris: 
     scopes: change.scopes ? [...new Set(change.scopes)] : found.scopes,
     jwks: change.jwks === undefined ? found.jwks : parseClientJwks(change.jwks),
     // As at registration, the profile implies both, and they stay when it is turned off alone.
-    dpopBoundAccessTokens: (change.dpopBoundAccessTokens ?? found.dpopBoundAccessTokens) || fapi2SecurityProfile,
+    dpopBoundAccessTokens:
+      (change.dpopBoundAccessTokens ?? found.dpopBoundAccessTokens) || fapi2SecurityProfile,
     requirePushedRequests:
       (change.requirePushedAuthorizationRequests ?? found.requirePushedRequests) || fapi2SecurityProfile,
     fapi2SecurityProfile,

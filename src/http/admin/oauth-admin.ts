@@ -173,8 +173,7 @@ export function oauthAdminRoutes(
   adminRoute(app, {
     method: 'PATCH',
     path: '/clients/:clientId',
-    summary:
-      "Change an OAuth client's settings; scopes it loses leave its users' grants and tokens at once",
+    summary: "Change an OAuth client's settings; scopes it loses leave its users' grants and tokens at once",
     tag,
     params: clientParams,
     body: updateClientBody,
