@@ -1,4 +1,4 @@
-import { badRequest } from '../../errors/app-error.js';
+import { AppError, badRequest } from '../../errors/app-error.js';
 import type { RequestContext } from '../context.js';
 import type { ItemService } from '../items/item-service.js';
 import type { VaultService } from '../vaults/vault-service.js';
@@ -108,7 +108,14 @@ async function fieldLabels(
   fieldIds: readonly string[],
 ): Promise<string[] | undefined> {
   const labels = new Set<string>();
-  const held = await Promise.all(itemIds.map((itemId) => items.get(userCtx, vaultId, itemId)));
+  let held: Awaited<ReturnType<ItemService['get']>>[];
+  try {
+    held = await Promise.all(itemIds.map((itemId) => items.get(userCtx, vaultId, itemId)));
+  } catch (error) {
+    // Trashed or made unreadable since the item list was read: not approvable, as then.
+    if (error instanceof AppError && (error.status === 404 || error.status === 403)) return undefined;
+    throw error;
+  }
   for (const fieldId of fieldIds) {
     for (const item of held) {
       const field = item.fields.find((f) => f.id === fieldId);
