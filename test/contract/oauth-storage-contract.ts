@@ -459,7 +459,13 @@ export function oauthStorageContract(backend: string, open: () => Promise<Storag
       it('keeps the authorization details of a grant, a code and a token (RFC 9396), and replaces them', async () => {
         const e = await everything();
         const details: VaultAuthorizationDetail[] = [
-          { type: 'keyhold_vault', vaults: [newId()], items: [newId(), newId()], actions: ['read'] },
+          {
+            type: 'keyhold_vault',
+            vaults: [newId()],
+            items: [newId(), newId()],
+            fields: ['password', 'notesPlain'],
+            actions: ['read'],
+          },
           { type: 'keyhold_vault', vaults: [newId(), newId()], actions: ['read', 'write'] },
         ];
         const detailed = await grant(e.accountId, await user(e.accountId), e.client.id);

@@ -277,9 +277,9 @@ describe('authorization_details, strictly validated (RFC 9396 §5)', () => {
       /unknown field `locations`/,
     ],
     [
-      'fields narrowing',
+      'fields without items',
       () => [{ type: 'keyhold_vault', vaults: [vault()], actions: ['read'], fields: ['password'] }],
-      /narrowing to fields is not supported/,
+      /fields narrows items/,
     ],
     [
       'an unknown action',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import {
+  detailGrants,
   detailScopes,
   heldDetails,
   parseAuthorizationDetails,
@@ -69,6 +70,53 @@ describe('parseAuthorizationDetails (RFC 9396, keyhold_vault)', () => {
     expect((parseAuthorizationDetails(' '.repeat(16_385)) as OAuthError).message).toContain('longer than');
   });
 
+  it('takes fields of the items of a read, and tells a field entry from the same entry without', () => {
+    const withFields = {
+      type: 'keyhold_vault',
+      vaults: [v1],
+      items: [i1],
+      fields: ['password'],
+      actions: ['read'],
+    };
+    const parsed = parseAuthorizationDetails(JSON.stringify([withFields])) as never[];
+    expect(parsed).toEqual([withFields]);
+    const whole = parseAuthorizationDetails(
+      JSON.stringify([{ type: 'keyhold_vault', vaults: [v1], items: [i1], actions: ['read'] }]),
+    ) as never[];
+    expect(heldDetails(whole, parsed)).toHaveLength(0);
+    expect(heldDetails(parsed, whole)).toHaveLength(0);
+    expect(detailGrants(parsed)[0]?.fields).toEqual(new Set(['password']));
+    expect(detailGrants(whole)[0]?.fields).toBeNull();
+  });
+
+  it.each([
+    [{ vaults: [v1], fields: ['password'], actions: ['read'] }, 'fields narrows items: name the items'],
+    [{ vaults: [v1], items: [i1], fields: ['password'], actions: ['write'] }, 'fields narrows a read only'],
+    [
+      { vaults: [v1], items: [i1], fields: ['password'], actions: ['read', 'write'] },
+      'its actions must be read alone',
+    ],
+    [{ vaults: [v1], items: [i1], fields: [], actions: ['read'] }, 'fields must be a non-empty JSON array'],
+    [
+      { vaults: [v1], items: [i1], fields: 'password', actions: ['read'] },
+      'fields must be a non-empty JSON array',
+    ],
+    [{ vaults: [v1], items: [i1], fields: [''], actions: ['read'] }, 'a field id is a non-empty string'],
+    [{ vaults: [v1], items: [i1], fields: [7], actions: ['read'] }, 'holds `7`: a field id'],
+    [{ vaults: [v1], items: [i1], fields: ['a', 'a'], actions: ['read'] }, 'names a field twice'],
+    [{ vaults: [v1], items: [i1], fields: ['a\nb'], actions: ['read'] }, 'control character'],
+    [{ vaults: [v1], items: [i1], fields: ['x'.repeat(257)], actions: ['read'] }, 'longer than 256'],
+    [
+      { vaults: [v1], items: [i1], fields: Array.from({ length: 21 }, (_, n) => `f${n}`), actions: ['read'] },
+      'names 21 fields; at most 20',
+    ],
+  ])('refuses fields in %j', (detail, message) => {
+    const result = parseAuthorizationDetails(JSON.stringify([{ type: 'keyhold_vault', ...detail }]));
+    expect(result).toBeInstanceOf(OAuthError);
+    expect((result as OAuthError).code).toBe('invalid_authorization_details');
+    expect((result as OAuthError).message).toContain(message);
+  });
+
   it('stands for one-vault scopes, and compares entries whatever their order', () => {
     const [a, b] = parseAuthorizationDetails(
       JSON.stringify([
@@ -97,6 +145,9 @@ describe('consent words', () => {
     );
     expect(inWords(['write'], ['Production', 'Staging'], undefined)).toBe(
       "Create, change and delete every item in vaults 'Production' and 'Staging'",
+    );
+    expect(inWords(['read'], ['Production'], ['DB password'], ['Password', 'Username'])).toBe(
+      "Read only the fields 'Password' and 'Username' of the item 'DB password' in vault 'Production'; no other field, note, URL or file of it",
     );
   });
 });

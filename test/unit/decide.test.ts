@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_ACTIONS, type AccountAction, VAULT_ACTIONS } from '../../src/domain/access/actions.js';
-import { decide, type Principal, roleCovers, type VaultAction } from '../../src/domain/access/decide.js';
+import {
+  decide,
+  fieldsReadable,
+  type Principal,
+  roleCovers,
+  type VaultAction,
+  type VaultRef,
+} from '../../src/domain/access/decide.js';
 import type { VaultPermission } from '../../src/domain/access/permissions.js';
 
 const vault = { id: 'v1', accountId: 'acc' };
@@ -172,7 +179,7 @@ describe('decide()', () => {
 describe('decide() for an OAuth token with RFC 9396 authorization details', () => {
   /** Scopes for v1 read and write, a user who may do both, narrowed by `details`. */
   const detailed = (
-    ...details: { vaults: string[]; items?: string[]; actions: ApiPermission[] }[]
+    ...details: { vaults: string[]; items?: string[]; fields?: string[]; actions: ApiPermission[] }[]
   ): Principal => ({
     ...(oauth({ perVault: { v1: ['read', 'write'] } }, ['read', 'write']) as Extract<
       Principal,
@@ -181,6 +188,7 @@ describe('decide() for an OAuth token with RFC 9396 authorization details', () =
     details: details.map((d) => ({
       vaults: new Set(d.vaults),
       items: d.items ? new Set(d.items) : null,
+      fields: d.fields ? new Set(d.fields) : null,
       actions: new Set(d.actions),
     })),
   });
@@ -225,6 +233,65 @@ describe('decide() for an OAuth token with RFC 9396 authorization details', () =
   ];
   it.each(table)('%s', (_name, principal, action, target, allowed) => {
     expect(decide(principal, action, target).allow).toBe(allowed);
+  });
+
+  describe('narrowed to fields of an item', () => {
+    const fieldsA = detailed({ vaults: ['v1'], items: ['a'], fields: ['password'], actions: ['read'] });
+    const narrowedA = { ...itemA, narrowed: true as const };
+    const fieldsAndWrite = detailed(
+      { vaults: ['v1'], items: ['a'], fields: ['password'], actions: ['read'] },
+      { vaults: ['v1'], actions: ['write'] },
+    );
+    const cases: [string, Principal, VaultAction, VaultRef, boolean][] = [
+      ['a read that narrows reads a', fieldsA, 'read', narrowedA, true],
+      ['a read of the whole item (files, versions) is refused', fieldsA, 'read', itemA, false],
+      ['not b, narrowed or not', fieldsA, 'read', { ...itemB, narrowed: true }, false],
+      ['lists the vault', fieldsA, 'read', each, true],
+      ['never writes a', fieldsA, 'write', itemA, false],
+      ['a vault-wide write entry beside it still cannot change a', fieldsAndWrite, 'write', itemA, false],
+      ['the write entry changes other items', fieldsAndWrite, 'write', itemB, true],
+      ['and creates', fieldsAndWrite, 'write', vault, true],
+      [
+        'a whole-item read entry beside it reads the whole item',
+        detailed(
+          { vaults: ['v1'], items: ['a'], fields: ['password'], actions: ['read'] },
+          { vaults: ['v1'], items: ['a'], actions: ['read'] },
+        ),
+        'read',
+        itemA,
+        true,
+      ],
+      [
+        'a stored field entry of another shape (write) allows nothing',
+        detailed({ vaults: ['v1'], items: ['a'], fields: ['password'], actions: ['write'] }),
+        'write',
+        itemA,
+        false,
+      ],
+    ];
+    it.each(cases)('%s', (_name, principal, action, target, allowed) => {
+      expect(decide(principal, action, target).allow).toBe(allowed);
+    });
+
+    it('fieldsReadable: the union over the entries reaching the item; null for the whole item', () => {
+      const two = detailed(
+        { vaults: ['v1'], items: ['a'], fields: ['password'], actions: ['read'] },
+        { vaults: ['v1'], items: ['a', 'b'], fields: ['username'], actions: ['read'] },
+      );
+      expect(fieldsReadable(two, 'v1', 'a')).toEqual(new Set(['password', 'username']));
+      expect(fieldsReadable(two, 'v1', 'b')).toEqual(new Set(['username']));
+      expect(fieldsReadable(readA, 'v1', 'a')).toBeNull();
+      expect(fieldsReadable(user(['read']), 'v1', 'a')).toBeNull();
+    });
+
+    it('says why a whole-item read or a write is refused', () => {
+      expect(decide(fieldsA, 'read', itemA)).toEqual({
+        allow: false,
+        reason:
+          'the approved authorization details allow reading only some fields of item a: its files and versions are out of reach',
+      });
+      expect(decide(fieldsAndWrite, 'write', itemA).allow).toBe(false);
+    });
   });
 
   it('explains a denial by the details, naming the item', () => {

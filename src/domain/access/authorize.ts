@@ -25,7 +25,8 @@ export interface DeniedTarget {
  * simply not found (its existence is not revealed); a denial is audited like a success, against
  * `target` (the item a write was aimed at, with the action attempted) when the caller names one.
  * `item`: the item the action is on (by default the target's), or `each` for a list of items
- * that the caller then decides item by item (decide.ts `VaultRef`).
+ * that the caller then decides item by item; or both that and `narrowed`, for a read that
+ * answers only the fields the caller may read (decide.ts `VaultRef`).
  */
 export async function authorizeVault(
   stores: { vaults: Pick<VaultStore, 'find'>; audit: Pick<AuditStore, 'append'> },
@@ -36,11 +37,12 @@ export async function authorizeVault(
     action: action === 'read' || action === 'list' ? 'READ' : 'UPDATE',
     resourceType: 'VAULT',
   },
-  item: VaultRef['item'] = target.itemId,
+  item: VaultRef['item'] | Pick<VaultRef, 'item' | 'narrowed'> = target.itemId,
 ): Promise<VaultCore> {
   const vault = await stores.vaults.find(ctx.actor.accountId, vaultId);
   if (!vault) throw notFound(`vault ${vaultId} not found`);
-  const decision = decide(ctx.principal, action, item === undefined ? vault : { ...vault, item });
+  const ref = typeof item === 'object' ? item : item === undefined ? {} : { item };
+  const decision = decide(ctx.principal, action, { ...vault, ...ref });
   if (!decision.allow) {
     await recordAudit(stores.audit, ctx, { ...target, vaultId, result: 'DENY' });
     throw forbidden(decision.reason);
@@ -52,6 +54,8 @@ export async function authorizeVault(
  * The items of a vault listed with `item: 'each'` that the caller may read, each decided by
  * `decide`. Only a principal narrowed below the vault (RFC 9396 details) can be refused an item
  * of a vault it may read, so the list of anyone else is returned as it is, without a pass over it.
+ * An item it may read only some fields of is kept: the caller lists it through
+ * items/item-narrowing.ts, which shows no more of it than those fields allow.
  */
 export function readableItems<T>(
   ctx: RequestContext,
@@ -61,7 +65,9 @@ export function readableItems<T>(
 ): readonly T[] {
   const { principal } = ctx;
   if (principal.kind !== 'oauth' || principal.details === undefined) return items;
-  return items.filter((item) => decide(principal, 'read', { ...vault, item: idOf(item) }).allow);
+  return items.filter(
+    (item) => decide(principal, 'read', { ...vault, item: idOf(item), narrowed: true }).allow,
+  );
 }
 
 /** What a refused account action is recorded as, by default: its verb and the resource it is on. */

@@ -21,6 +21,14 @@ export interface VaultRef {
    * Only RFC 9396 authorization details narrow below the vault; every other principal ignores it.
    */
   item?: string | 'each';
+  /**
+   * Set by a read that answers only the item's fields the principal may read (`fieldsReadable`,
+   * through items/item-narrowing.ts). Any other read of an item — its files, its versions, the
+   * answer to a write — is of the whole item, and is refused to a principal that may read only
+   * some fields of it; so is a write to it. Fail-closed: a read path that does not narrow cannot
+   * forget to.
+   */
+  narrowed?: true;
 }
 
 /** What an account action is aimed at: the account, and the role of the person or token touched. */
@@ -167,6 +175,13 @@ function decideVault(principal: Principal, action: VaultAction, vault: VaultRef)
             : `no approved authorization detail allows ${action} on item ${vault.item} of vault ${vault.id}`,
         );
       }
+      if (vault.item !== undefined && vault.item !== 'each' && !(action === 'read' && vault.narrowed)) {
+        if (fieldsReadable(principal, vault.id, vault.item) !== null) {
+          return deny(
+            `the approved authorization details allow reading only some fields of item ${vault.item}: ${action === 'read' ? 'its files and versions are' : 'a change to it (answered with the whole item) is'} out of reach`,
+          );
+        }
+      }
       return decideByGrants(principal.userVaults, action, vault);
     }
     case 'connect': {
@@ -182,7 +197,9 @@ function decideVault(principal: Principal, action: VaultAction, vault: VaultRef)
 /**
  * Whether one approved authorization detail allows `action` on the vault (and item). A detail
  * narrowed to items allows reading or writing only those, named; listing the vault (`each`)
- * is allowed so that each item is then decided; creating an item (no item named) is not.
+ * is allowed so that each item is then decided; creating an item (no item named) is not. A
+ * detail narrowed to fields allows reading its items, which `decide` then holds to those fields
+ * (`fieldsReadable`, `VaultRef.narrowed`).
  */
 export function detailAllows(
   detail: VaultDetailGrant,
@@ -192,9 +209,34 @@ export function detailAllows(
   if (!detail.vaults.has(vault.id)) return false;
   if (action === 'list') return true;
   if (action === 'manage' || !detail.actions.has(action)) return false;
+  // Fields narrow a read of named items (authorization-details.ts); fail closed on any other shape.
+  if (detail.fields !== null && (action !== 'read' || detail.items === null)) return false;
   if (detail.items === null) return true;
   if (vault.item === undefined) return false;
   return vault.item === 'each' ? action === 'read' : detail.items.has(vault.item);
+}
+
+/**
+ * The fields of an item the principal may read, when RFC 9396 details narrow its read of that item
+ * to some fields; null when it reads the whole item (or the details do not reach the item: then
+ * `decide` refuses the read). Every detail that allows reading the item counts: one without
+ * `fields` gives the whole item; otherwise the fields named by any of them.
+ */
+export function fieldsReadable(
+  principal: Principal,
+  vaultId: string,
+  itemId: string,
+): ReadonlySet<string> | null {
+  if (principal.kind !== 'oauth' || principal.details === undefined) return null;
+  const ref = { id: vaultId, item: itemId };
+  let fields: Set<string> | null = null;
+  for (const detail of principal.details) {
+    if (!detailAllows(detail, 'read', ref)) continue;
+    if (detail.fields === null) return null;
+    fields ??= new Set();
+    for (const field of detail.fields) fields.add(field);
+  }
+  return fields;
 }
 
 function decideByGrants(vaults: VaultAccessMap, action: VaultAction, vault: VaultRef): Decision {

@@ -22,10 +22,12 @@ export interface VaultScopeGrant {
 
 /**
  * One approved RFC 9396 `keyhold_vault` authorization detail, as `decide` reads it: what it allows
- * in the vaults it names, narrowed to the items it names (null: every item of those vaults).
+ * in the vaults it names, narrowed to the items it names (null: every item of those vaults), and
+ * for reads to the field ids it names (null: every field; only ever set beside `items`).
  */
 export interface VaultDetailGrant {
   vaults: ReadonlySet<string>;
   items: ReadonlySet<string> | null;
+  fields: ReadonlySet<string> | null;
   actions: ReadonlySet<VaultApiPermission>;
 }

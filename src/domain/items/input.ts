@@ -55,7 +55,7 @@ const SINGLE_LINE =
   'must not contain control characters (U+0000-U+001F, U+007F) or line separators (U+2028, U+2029)';
 
 /** True for characters that break single-line text in logs, lists and terminals. */
-function hasControl(text: string): boolean {
+export function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029) return true;

@@ -7,6 +7,7 @@ import { type ItemFilter, matchesItem } from '../connect/filter.js';
 import type { RequestContext } from '../context.js';
 import { openFileMetas } from './file-service.js';
 import { verifyHead } from './heads.js';
+import { narrowedItemJson, narrowedList, narrowedSummary } from './item-narrowing.js';
 import { metaOf, placeOf, sealedOf } from './item-rows.js';
 import { byListOrder } from './overview-index.js';
 import { itemJson, servedDependsOnTime, type toFullItem, toItemSummary } from './present.js';
@@ -56,7 +57,10 @@ export function itemReads(
 ): ItemReads {
   const { answers } = options;
   const getJson: ItemReads['getJson'] = async (ctx, vaultId, itemId) => {
-    const vault = await authorizeVault(stores, ctx, vaultId, 'read', undefined, itemId);
+    const vault = await authorizeVault(stores, ctx, vaultId, 'read', undefined, {
+      item: itemId,
+      narrowed: true,
+    });
     const found = await stores.items.getWithFiles(vault.id, itemId);
     if (!found) throw notFound(`item ${itemId} not found`);
     const { item: row, files } = found;
@@ -68,6 +72,8 @@ export function itemReads(
       // An OTP field's code is computed for the moment of the read.
       if (answers && !servedDependsOnTime(served)) answers.set(found, json);
     }
+    // A caller that may read only some fields gets only those (the cache holds the whole item).
+    json = narrowedItemJson(ctx, vaultId, itemId, json);
     // Fail closed: the secret leaves only once its read is on record.
     await recordAudit(stores.audit, ctx, {
       action: 'READ',
@@ -86,11 +92,14 @@ export function itemReads(
       const key = keys.vaultKey(vault);
       const macKey = keys.macKey(vault);
       const rows = readableItems(ctx, vault, await stores.items.list(vaultId), (row) => row.id);
-      const all = rows.map((row) => {
+      const opened = rows.map((row) => {
         verifyHead(macKey, row);
         return toItemSummary(metaOf(row), openOverview(key, placeOf(row), row.overview));
       });
-      const summaries = (filter ? all.filter((item) => matchesItem(filter, item)) : all).sort(byListOrder);
+      const all = narrowedList(ctx, vaultId, opened, (item) => item.id, narrowedSummary);
+      const summaries = (filter ? all.filter((item) => matchesItem(filter, item)) : [...all]).sort(
+        byListOrder,
+      );
       await recordAudit(stores.audit, ctx, {
         action: 'READ',
         resourceType: 'VAULT',

@@ -12,6 +12,7 @@ import type { RequestContext } from '../context.js';
 import { itemHead, verifyHead, versionMac } from './heads.js';
 import { buildItemContent, parseItemInput, parseItemPart } from './input.js';
 import { checkVersion, type ItemHistory, itemHistory, rowAsOf } from './item-history.js';
+import { narrowedIndexEntry, narrowedList } from './item-narrowing.js';
 import { type FullItem, type ItemReads, type ItemSummary, itemReads } from './item-reads.js';
 import { itemRows, metaOf, placeOf } from './item-rows.js';
 import { filterIndex } from './overview-filter.js';
@@ -234,7 +235,8 @@ export function itemService(storage: Storage, keyring: Keyring): ItemService {
   const indexed = async (ctx: RequestContext, vaultId: string) => {
     const vault = await authorizeVault(storage, ctx, vaultId, 'read', undefined, 'each');
     const whole = await index.of(vault);
-    const items = readableItems(ctx, vault, whole.items, (item) => item.summary.id);
+    const readable = readableItems(ctx, vault, whole.items, (item) => item.summary.id);
+    const items = narrowedList(ctx, vault.id, readable, (item) => item.summary.id, narrowedIndexEntry);
     const found = items === whole.items ? whole : { ...whole, items };
     await recordAudit(storage.audit, ctx, {
       action: 'READ',

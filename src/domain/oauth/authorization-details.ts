@@ -1,20 +1,28 @@
 import { isId } from '../../crypto/ids.js';
 import type { VaultAuthorizationDetail } from '../../storage/ports.js';
 import type { VaultDetailGrant } from '../access/permissions.js';
+import { hasControl, ITEM_LIMITS } from '../items/input.js';
 import { invalidAuthorizationDetails, type OAuthError } from './oauth-error.js';
 
 export type { VaultAuthorizationDetail } from '../../storage/ports.js';
 
 /**
  * Rich authorization requests (RFC 9396). One type, `keyhold_vault`: access to named vaults of the
- * vault API, optionally narrowed to named items of one vault, for `read` and/or `write`:
+ * vault API, optionally narrowed to named items of one vault, for `read` and/or `write`, and a
+ * read of named items optionally narrowed to named fields of them:
  *
- *     [{"type":"keyhold_vault","vaults":["<vault id>"],"items":["<item id>"],"actions":["read"]}]
+ *     [{"type":"keyhold_vault","vaults":["<vault id>"],"items":["<item id>"],"actions":["read"]},
+ *      {"type":"keyhold_vault","vaults":["<vault id>"],"items":["<item id>"],
+ *       "fields":["<field id>"],"actions":["read"]}]
+ *
+ * Fields are named by their id in the item (`fields[].id` of the vault API's item, e.g.
+ * `password`), exactly: ids are what a client sees and what stays put when a field is relabelled;
+ * the consent page shows the user the fields' labels. A field narrowing reads only: a write
+ * answers with the whole item and replaces what it does not name, so it cannot be held to fields.
  *
  * Strict, as scopes are: an unknown type, field or action, a wrong shape, a repeated or malformed
  * id, too many entries — each is refused with `invalid_authorization_details` (§5) naming what is
- * wrong, never dropped. Field-level narrowing (`fields`) is not offered: it is refused by name.
- * Each approved entry stands for the one-vault scopes it implies (`vault:{id}:read|write`), which
+ * wrong, never dropped. Each approved entry stands for the one-vault scopes it implies (`vault:{id}:read|write`), which
  * the grant and its tokens carry, so consent, narrowing and revocation work as for scopes; the
  * details then narrow the token further, to what one of them allows (decide.ts).
  */
@@ -25,6 +33,9 @@ export const DETAIL_ACTIONS = ['read', 'write'] as const;
 export const MAX_DETAILS = 10;
 export const MAX_VAULTS_PER_DETAIL = 20;
 export const MAX_ITEMS_PER_DETAIL = 50;
+export const MAX_FIELDS_PER_DETAIL = 20;
+/** The longest field id an item can hold. */
+export const MAX_FIELD_ID_LENGTH = ITEM_LIMITS.idLength;
 const MAX_PARAMETER_LENGTH = 16_384;
 const FIELDS = new Set(['type', 'vaults', 'items', 'actions', 'fields']);
 
@@ -90,12 +101,9 @@ function parseEntry(entry: unknown, at: string): VaultAuthorizationDetail {
   for (const key of Object.keys(object)) {
     if (!FIELDS.has(key)) {
       refuse(
-        `${at} has an unknown field ${shown(key)}: ${VAULT_DETAIL_TYPE} takes vaults, items and actions`,
+        `${at} has an unknown field ${shown(key)}: ${VAULT_DETAIL_TYPE} takes vaults, items, fields and actions`,
       );
     }
-  }
-  if ('fields' in object) {
-    refuse(`${at}.fields: narrowing to fields is not supported; name whole items in \`items\``);
   }
   const vaults = ids(object.vaults, `${at}.vaults`, 'vault', MAX_VAULTS_PER_DETAIL);
   const detail: VaultAuthorizationDetail = {
@@ -107,7 +115,41 @@ function parseEntry(entry: unknown, at: string): VaultAuthorizationDetail {
     if (vaults.length !== 1) refuse(`${at}.items narrows one vault: name exactly one in \`vaults\``);
     detail.items = ids(object.items, `${at}.items`, 'item', MAX_ITEMS_PER_DETAIL);
   }
+  if ('fields' in object) {
+    if (!detail.items) refuse(`${at}.fields narrows items: name the items they are fields of in \`items\``);
+    if (detail.actions.length !== 1 || detail.actions[0] !== 'read') {
+      refuse(
+        `${at}.fields narrows a read only: its actions must be read alone (a write answers with the whole item and replaces fields it does not name, so it cannot be held to fields); ask for write in an entry without fields`,
+      );
+    }
+    detail.fields = fieldIds(object.fields, `${at}.fields`);
+  }
   return detail;
+}
+
+/**
+ * Field ids as an item holds them (`fields[].id`), compared exactly: non-empty, printable
+ * (no control characters), at most MAX_FIELD_ID_LENGTH characters, none twice.
+ */
+function fieldIds(value: unknown, at: string): string[] {
+  if (!Array.isArray(value) || value.length === 0)
+    refuse(`${at} must be a non-empty JSON array of field ids (the \`id\` of each field of the item)`);
+  const list = value as unknown[];
+  if (list.length > MAX_FIELDS_PER_DETAIL)
+    refuse(`${at} names ${list.length} fields; at most ${MAX_FIELDS_PER_DETAIL}`);
+  for (const value of list) {
+    if (typeof value !== 'string' || value === '')
+      refuse(
+        `${at} holds ${shown(value)}: a field id is a non-empty string (the field's \`id\` in the item)`,
+      );
+    const id = value as string;
+    if (id.length > MAX_FIELD_ID_LENGTH)
+      refuse(`${at} holds a field id longer than ${MAX_FIELD_ID_LENGTH} characters`);
+    if (hasControl(id))
+      refuse(`${at} holds a field id with a control character: field ids are single-line text`);
+  }
+  if (new Set(list).size !== list.length) refuse(`${at} names a field twice`);
+  return list as string[];
 }
 
 function ids(value: unknown, at: string, what: string, max: number): string[] {
@@ -145,6 +187,7 @@ export const detailKey = (detail: VaultAuthorizationDetail): string =>
     [...detail.vaults].sort(),
     detail.items === undefined ? null : [...detail.items].sort(),
     [...detail.actions].sort(),
+    detail.fields === undefined ? null : [...detail.fields].sort(),
   ]);
 
 /** The one-vault scopes the details stand for: `vault:{id}:{action}` for each vault and action. */
@@ -161,6 +204,7 @@ export const detailGrants = (details: readonly VaultAuthorizationDetail[]): Vaul
   details.map((d) => ({
     vaults: new Set(d.vaults),
     items: d.items === undefined ? null : new Set(d.items),
+    fields: d.fields === undefined ? null : new Set(d.fields),
     actions: new Set(d.actions),
   }));
 

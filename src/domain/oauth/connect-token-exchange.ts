@@ -155,7 +155,7 @@ async function serverNamed(
  * Per vault the server serves: the permissions the scopes grant there (vault-wide or that
  * vault's), held by the user there today (`manage` holds both), and — for a token issued with
  * RFC 9396 authorization details — allowed there by an entry of the whole vault. A Connect token
- * grants whole vaults, so an entry narrowed to items gives it nothing.
+ * grants whole vaults, so an entry narrowed to items (or to fields of items) gives it nothing.
  */
 async function intersection(
   deps: OAuthDeps,

@@ -1,4 +1,4 @@
-import { badRequest } from '../../errors/app-error.js';
+import { AppError, badRequest } from '../../errors/app-error.js';
 import type { RequestContext } from '../context.js';
 import type { ItemService } from '../items/item-service.js';
 import type { VaultService } from '../vaults/vault-service.js';
@@ -30,7 +30,7 @@ export const NOT_APPROVABLE =
  * vault it names (as a scope's vault choices are), and each item it names is in that vault.
  */
 export async function planDetails(
-  services: { vaults: Pick<VaultService, 'list'>; items: Pick<ItemService, 'list'> },
+  services: { vaults: Pick<VaultService, 'list'>; items: Pick<ItemService, 'list' | 'get'> },
   userCtx: RequestContext,
   details: readonly VaultAuthorizationDetail[],
 ): Promise<DetailConsent[]> {
@@ -75,9 +75,55 @@ export async function planDetails(
       }
       items = detail.items.map((id) => inVault.get(id) as string);
     }
-    plans.push({ index, words: inWords(detail.actions, vaultNames, items), approvable: true, reads });
+    let fields: string[] | undefined;
+    if (detail.fields && detail.items) {
+      fields = await fieldLabels(
+        services.items,
+        userCtx,
+        detail.vaults[0] as string,
+        detail.items,
+        detail.fields,
+      );
+      if (!fields) {
+        plans.push({ index, words: NOT_APPROVABLE, approvable: false, reads });
+        continue;
+      }
+    }
+    plans.push({ index, words: inWords(detail.actions, vaultNames, items, fields), approvable: true, reads });
   }
   return plans;
+}
+
+/**
+ * The labels of the named fields, as the user knows them (a field without a label by its id),
+ * each label once; undefined when a named field is not in every named item (the entry is then
+ * not approvable: the user approves fields they can see). Reading the items to learn the labels
+ * is the user's own read, audited as any.
+ */
+async function fieldLabels(
+  items: Pick<ItemService, 'get'>,
+  userCtx: RequestContext,
+  vaultId: string,
+  itemIds: readonly string[],
+  fieldIds: readonly string[],
+): Promise<string[] | undefined> {
+  const labels = new Set<string>();
+  let held: Awaited<ReturnType<ItemService['get']>>[];
+  try {
+    held = await Promise.all(itemIds.map((itemId) => items.get(userCtx, vaultId, itemId)));
+  } catch (error) {
+    // Trashed or made unreadable since the item list was read: not approvable, as then.
+    if (error instanceof AppError && (error.status === 404 || error.status === 403)) return undefined;
+    throw error;
+  }
+  for (const fieldId of fieldIds) {
+    for (const item of held) {
+      const field = item.fields.find((f) => f.id === fieldId);
+      if (!field) return undefined;
+      labels.add(field.label === '' ? fieldId : field.label);
+    }
+  }
+  return [...labels];
 }
 
 /**
@@ -109,12 +155,22 @@ const list = (names: string[]) =>
     ? quoted(names[0] as string)
     : `${names.slice(0, -1).map(quoted).join(', ')} and ${quoted(names.at(-1) as string)}`;
 
-/** "Read the item 'DB password' in vault 'Production'", and the like. */
+/**
+ * "Read the item 'DB password' in vault 'Production'", "Read only the field 'password' of the
+ * item 'DB password' in vault 'Production'", and the like.
+ */
 export function inWords(
   actions: readonly ('read' | 'write')[],
   vaults: string[],
   items: string[] | undefined,
+  fields?: string[],
 ): string {
+  const where = `in ${vaults.length === 1 ? 'vault' : 'vaults'} ${list(vaults)}`;
+  if (fields && items) {
+    // Fields narrow a read only (authorization-details.ts).
+    const named = `${fields.length === 1 ? 'the field' : 'the fields'} ${list(fields)}`;
+    return `Read only ${named} of ${items.length === 1 ? 'the item' : 'the items'} ${list(items)} ${where}; no other field, note, URL or file of ${items.length === 1 ? 'it' : 'them'}`;
+  }
   const read = actions.includes('read');
   const write = actions.includes('write');
   const verb = items
@@ -129,5 +185,5 @@ export function inWords(
         ? 'Read'
         : 'Create, change and delete';
   const what = items ? `${items.length === 1 ? 'the item' : 'the items'} ${list(items)}` : `every item`;
-  return `${verb} ${what} in ${vaults.length === 1 ? 'vault' : 'vaults'} ${list(vaults)}`;
+  return `${verb} ${what} ${where}`;
 }

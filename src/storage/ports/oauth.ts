@@ -126,13 +126,14 @@ export interface ClientStore {
 
 /**
  * One RFC 9396 authorization detail of the `keyhold_vault` type, as stored: vault ids, optionally
- * narrowed to item ids of a single vault, and the actions allowed there (the domain validates it:
- * src/domain/oauth/authorization-details.ts).
+ * narrowed to item ids of a single vault (and, for a read, to field ids of those items), and the
+ * actions allowed there (the domain validates it: src/domain/oauth/authorization-details.ts).
  */
 export interface VaultAuthorizationDetail {
   type: 'keyhold_vault';
   vaults: string[];
   items?: string[];
+  fields?: string[];
   actions: ('read' | 'write')[];
 }
 
