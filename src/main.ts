@@ -15,6 +15,7 @@ import { listeningUrl } from './http/listening-url.js';
 import { centralMetrics } from './http/metrics/central-metrics.js';
 import { listenMetrics, type MetricsListener } from './http/metrics/metrics-listener.js';
 import { loadTls, reloadTls, type TlsFiles } from './http/tls.js';
+import { coalescedLines } from './log-lines.js';
 import { buildServices } from './services.js';
 import { meterAudit } from './storage/audit-meter.js';
 import type { Backend } from './storage/backend.js';
@@ -68,6 +69,9 @@ export async function initDataDir(
   }
 }
 
+/** How long a log line may wait to cross to pino's transport thread with the lines after it. */
+const LOG_HOLD_MS = 10;
+
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino(
     {
@@ -91,10 +95,14 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
     // the whole chunk again per line, copying it flat; its 16 KiB default made that copy the
     // larger part of a request line's cost (bench/log-line.mjs). 4 KiB still writes dozens of
     // lines at once.
-    pino.transport({
-      target: 'pino/file',
-      options: { destination: 1, maxLength: 16 * 1024 * 1024, maxWrite: 4096 },
-    }),
+    // The lines of a few milliseconds cross to that thread together (log-lines.ts).
+    coalescedLines(
+      pino.transport({
+        target: 'pino/file',
+        options: { destination: 1, maxLength: 16 * 1024 * 1024, maxWrite: 4096 },
+      }),
+      LOG_HOLD_MS,
+    ),
   );
 }
 

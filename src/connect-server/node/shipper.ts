@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import { auditReceipt, REPLICA_PATH, type ShippedEvent, toShipped } from '../wire/replica-protocol.js';
+import { auditReceipt, REPLICA_PATH } from '../wire/replica-protocol.js';
 import { transport } from '../wire/transport.js';
 import type { Outbox } from './replica.js';
+import { shipmentBody } from './shipment-body.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './sync.js';
 
 export interface ShipperOptions {
@@ -141,21 +142,18 @@ export class AuditShipper {
         before = undefined;
         if (pending.length === 0) continue;
       }
-      const events: { seq: number; event: ShippedEvent }[] = [];
-      for (const { seq, event } of pending) {
-        const shipped = toShipped(event);
-        if (shipped) events.push({ seq, event: shipped });
-        else {
-          // Never expected (the node records only what the protocol carries); shipping the rest
-          // matters more than one event the central service would refuse anyway.
-          this.options.logger.error(
-            { seq, action: event.action, resourceType: event.resourceType, actorType: event.actorType },
-            'an audit event in the outbox cannot be shipped (not a Connect read); it is dropped',
-          );
-        }
-      }
+      // Read in the same turn as `pending`: the events and the outbox they belong to.
+      const outboxId = outbox.id;
+      const { json, seqs } = await shipmentBody(outboxId, pending, (seq, event) => {
+        // Never expected (the node records only what the protocol carries); shipping the rest
+        // matters more than one event the central service would refuse anyway.
+        this.options.logger.error(
+          { seq, action: event.action, resourceType: event.resourceType, actorType: event.actorType },
+          'an audit event in the outbox cannot be shipped (not a Connect read); it is dropped',
+        );
+      });
       const last = pending.at(-1)?.seq ?? 0;
-      if (events.length === 0) {
+      if (seqs.length === 0) {
         outbox.acknowledge(last);
         continue;
       }
@@ -163,15 +161,15 @@ export class AuditShipper {
         this.url,
         'POST',
         { authorization: `Bearer ${this.options.serverSecret}`, 'content-type': 'application/json' },
-        JSON.stringify({ outbox: outbox.id, events }),
+        json,
       );
-      if (response.status === 413 && events.length > 1) {
-        batch = Math.max(1, Math.floor(events.length / 2));
+      if (response.status === 413 && seqs.length > 1) {
+        batch = Math.max(1, Math.floor(seqs.length / 2));
         continue;
       }
       const refused = response.status === 400 ? refusedSeq(response.body) : undefined;
-      if (refused && events.some((e) => e.seq === refused.seq)) {
-        if (refused.seq !== events[0]?.seq) {
+      if (refused && seqs.includes(refused.seq)) {
+        if (refused.seq !== seqs[0]) {
           // The events before it are not stored either (a shipment is stored whole or not at all).
           before = refused.seq;
           continue;
@@ -211,7 +209,7 @@ export class AuditShipper {
       // Only what was sent, and what the central service says it holds.
       const acknowledged = Math.min(through, last);
       if (acknowledged > 0) outbox.acknowledge(acknowledged);
-      if (through < (events[0]?.seq ?? 0)) {
+      if (through < (seqs[0] ?? 0)) {
         throw new Error(
           `the central service holds this outbox only through ${through}, before the events sent`,
         );
