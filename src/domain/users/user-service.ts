@@ -17,6 +17,8 @@ import { generatePassword, hashPassword } from './passwords.js';
 export interface UserView {
   id: string;
   email: string;
+  /** The person's display name; null when they have none. */
+  name: string | null;
   role: UserRole;
   /** False while the user is disabled: none of their credentials work. */
   enabled: boolean;
@@ -39,13 +41,19 @@ export interface VaultGrantView {
 export interface UserService {
   create(
     ctx: RequestContext,
-    input: { email: string; role: UserRole; password?: string },
+    input: { email: string; role: UserRole; password?: string; name?: string | null },
   ): Promise<CreatedUser>;
   list(ctx: RequestContext): Promise<UserView[]>;
   get(ctx: RequestContext, userId: string): Promise<UserView>;
   findByEmail(ctx: RequestContext, email: string): Promise<UserView>;
   /** Gives the user another role; the last enabled owner cannot be demoted (409 `last_owner`). */
   setRole(ctx: RequestContext, userId: string, role: UserRole): Promise<UserView>;
+  /**
+   * Gives the user a display name, or removes it (null). A person may always rename themselves;
+   * anyone else needs what a role change needs (users:write over the user's role). The name is
+   * checked by the caller's schema (domain/text.ts `personName`).
+   */
+  setName(ctx: RequestContext, userId: string, name: string | null): Promise<UserView>;
   /**
    * Disables the user: ends their sessions, and every grant and token is refused until enabled;
    * the last enabled owner cannot be disabled.
@@ -76,6 +84,7 @@ export interface UserServiceOptions {
 export const userView = (u: UserRecord): UserView => ({
   id: u.id,
   email: u.email,
+  name: u.name,
   role: u.role,
   enabled: u.disabledAt === null,
   disabledAt: u.disabledAt,
@@ -181,6 +190,7 @@ export function userService(storage: Storage, options: UserServiceOptions): User
         createdAt: now,
         updatedAt: now,
         disabledAt: null,
+        name: input.name ?? null,
       };
       try {
         await storage.transaction(async (tx) => {
@@ -225,6 +235,18 @@ export function userService(storage: Storage, options: UserServiceOptions): User
       if (user.role === role) return userView(user);
       await change(ctx, user, 'demote the user', 'UPDATE', async (tx) => {
         await tx.users.update(user.accountId, user.id, { role, updatedAt: new Date().toISOString() });
+      });
+      return reload(ctx, userId);
+    },
+
+    async setName(ctx, userId, name) {
+      const { principal } = ctx;
+      const self =
+        principal.kind === 'user' && principal.accountId === ctx.actor.accountId && principal.userId === userId;
+      const user = self ? await load(ctx, userId) : await target(ctx, userId);
+      if (user.name === name) return userView(user);
+      await change(ctx, user, 'rename the user', 'UPDATE', async (tx) => {
+        await tx.users.update(user.accountId, user.id, { name, updatedAt: new Date().toISOString() });
       });
       return reload(ctx, userId);
     },
