@@ -242,7 +242,9 @@ export function userService(storage: Storage, options: UserServiceOptions): User
     async setName(ctx, userId, name) {
       const { principal } = ctx;
       const self =
-        principal.kind === 'user' && principal.accountId === ctx.actor.accountId && principal.userId === userId;
+        principal.kind === 'user' &&
+        principal.accountId === ctx.actor.accountId &&
+        principal.userId === userId;
       const user = self ? await load(ctx, userId) : await target(ctx, userId);
       if (user.name === name) return userView(user);
       await change(ctx, user, 'rename the user', 'UPDATE', async (tx) => {

@@ -282,8 +282,7 @@ export function consoleSessionRoutes(services: Services) {
       method: 'PUT',
       path: '/name',
       summary: "Set or remove (null) the signed-in user's own display name",
-      description:
-        'The same rules as `PUT /users/{userId}/name`; answers the session with the new name.',
+      description: 'The same rules as `PUT /users/{userId}/name`; answers the session with the new name.',
       tag: 'Session',
       auth: 'console',
       unparsedBody: { json: setNameBody },
