@@ -46,20 +46,10 @@ export function AccountPage() {
 /** PUT /session/name: the person's own display name, which applications may be given. */
 function OwnName() {
   const { session, refreshed, notify } = useSession();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const save = async (name: string | null) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const answer = await api<Session>('PUT', '/session/name', { name });
-      refreshed(answer);
-      notify(answer.user.name ? `Your name is now ${answer.user.name}.` : 'Your name is removed.');
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
+    const answer = await api<Session>('PUT', '/session/name', { name });
+    refreshed(answer);
+    notify(answer.user.name ? `Your name is now ${answer.user.name}.` : 'Your name is removed.');
   };
   return (
     <section aria-labelledby="name-heading">
@@ -68,8 +58,7 @@ function OwnName() {
         Shown beside your email in this account, and given to applications you sign in to with the profile
         scope.
       </p>
-      <Alert message={error} />
-      <NameForm id="own-name" current={session.user.name ?? null} busy={busy} save={save} />
+      <NameForm id="own-name" current={session.user.name ?? null} save={save} />
     </section>
   );
 }

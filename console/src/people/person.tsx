@@ -81,11 +81,13 @@ function PersonView({ person, reload }: { person: Person; reload: () => Promise<
     event.preventDefault();
     return change(() => api('PUT', `${base}/role`, { role }), `${user.email} is now ${roleName(role)}.`);
   };
-  const saveName = (name: string | null) =>
-    change(
-      () => api('PUT', `${base}/name`, { name }),
-      name === null ? `${user.email} has no name now.` : `${user.email} is now named ${name.trim()}.`,
+  const saveName = async (name: string | null) => {
+    const saved = await api<User>('PUT', `${base}/name`, { name });
+    await reload();
+    notify(
+      saved.name === null ? `${user.email} has no name now.` : `${user.email} is now named ${saved.name}.`,
     );
+  };
   const makeResetLink = async () => {
     setError(undefined);
     try {
@@ -123,7 +125,7 @@ function PersonView({ person, reload }: { person: Person; reload: () => Promise<
       <p class="muted small">
         Shown beside their email here, and given to applications they sign in to with the profile scope.
       </p>
-      <NameForm id="name" current={user.name} busy={busy} save={saveName} />
+      <NameForm id="name" current={user.name} save={saveName} />
 
       <h2>Role</h2>
       <form class="row" onSubmit={saveRole}>
