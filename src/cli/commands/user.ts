@@ -162,7 +162,7 @@ export function registerUser(program: Command): void {
     user
       .command('set-name <email> [name]')
       .description(
-        'give a user a display name (1 to 200 characters; the OpenID Connect name claim), or remove it with --clear; anyone may rename themselves, renaming another needs what set-role needs',
+        "give a user a display name (1 to 200 characters; the OpenID Connect name claim), or remove it with --clear (needs what set-role needs; anyone may rename themselves on the console's Account page)",
       )
       .option('--clear', 'remove the name instead of setting one'),
   ).action(async (email: string, name: string | undefined, opts: RemoteOptions & { clear?: boolean }) => {
