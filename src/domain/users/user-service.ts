@@ -8,6 +8,7 @@ import type { UserRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { revokeExchangedConnectTokens } from '../oauth/exchanged-connect-tokens.js';
+import { personName } from '../text.js';
 import { endSignIns } from './end-sign-ins.js';
 import { isEnabledOwner, keepAnOwner } from './last-owner.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
@@ -51,7 +52,7 @@ export interface UserService {
   /**
    * Gives the user a display name, or removes it (null). A person may always rename themselves;
    * anyone else needs what a role change needs (users:write over the user's role). The name is
-   * checked by the caller's schema (domain/text.ts `personName`).
+   * kept as domain/text.ts `personName` makes it (trimmed, NFC) or refused (400 `invalid_input`).
    */
   setName(ctx: RequestContext, userId: string, name: string | null): Promise<UserView>;
   /**
@@ -91,6 +92,17 @@ export const userView = (u: UserRecord): UserView => ({
   createdAt: u.createdAt,
   updatedAt: u.updatedAt,
 });
+
+/**
+ * A display name as it is kept, or null. The routes' schemas check it already (and say so in the
+ * API's description); checked here too so that no caller of the service stores one unchecked.
+ */
+function keptName(name: string | null | undefined): string | null {
+  if (name === null || name === undefined) return null;
+  const parsed = personName.safeParse(name);
+  if (!parsed.success) throw invalidInput(`name: ${parsed.error.issues[0]?.message ?? 'is not a name'}`);
+  return parsed.data;
+}
 
 export function userService(storage: Storage, options: UserServiceOptions): UserService {
   const load = async (ctx: RequestContext, userId: string) => {
@@ -172,6 +184,7 @@ export function userService(storage: Storage, options: UserServiceOptions): User
         subject: input.role,
         denied: { action: 'CREATE' },
       });
+      const name = keptName(input.name);
       const generated = input.password === undefined ? generatePassword() : undefined;
       const password = input.password ?? (generated as string);
       if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
@@ -190,7 +203,7 @@ export function userService(storage: Storage, options: UserServiceOptions): User
         createdAt: now,
         updatedAt: now,
         disabledAt: null,
-        name: input.name ?? null,
+        name,
       };
       try {
         await storage.transaction(async (tx) => {
@@ -239,7 +252,8 @@ export function userService(storage: Storage, options: UserServiceOptions): User
       return reload(ctx, userId);
     },
 
-    async setName(ctx, userId, name) {
+    async setName(ctx, userId, given) {
+      const name = keptName(given);
       const { principal } = ctx;
       const self =
         principal.kind === 'user' &&
