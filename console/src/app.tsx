@@ -39,6 +39,7 @@ export function App() {
   return (
     <Shell
       session={state.session}
+      onRefreshed={signedIn}
       onSignedOut={(message) => {
         setCsrfToken(undefined);
         setState({ kind: 'signed-out', message });
@@ -47,7 +48,15 @@ export function App() {
   );
 }
 
-function Shell({ session, onSignedOut }: { session: Session; onSignedOut: (message: string) => void }) {
+function Shell({
+  session,
+  onRefreshed,
+  onSignedOut,
+}: {
+  session: Session;
+  onRefreshed: (session: Session) => void;
+  onSignedOut: (message: string) => void;
+}) {
   const path = useHashPath();
   const [notice, setNotice] = useState({ message: '', at: 0 });
   const notify = useCallback((message: string) => setNotice({ message, at: Date.now() }), []);
@@ -89,7 +98,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: (messa
     view = first.routes.find((r) => match(r.pattern, first.path))?.view(params) ?? null;
   }
   return (
-    <SessionCtx.Provider value={{ session, signOut, notify }}>
+    <SessionCtx.Provider value={{ session, signOut, refreshed: onRefreshed, notify }}>
       <button type="button" class="skip" onClick={skipToMain}>
         Skip to content
       </button>

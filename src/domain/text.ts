@@ -16,6 +16,31 @@ export const displayName = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
+/** The longest display name a person may have, in UTF-16 units as JavaScript counts them. */
+export const MAX_PERSON_NAME = 200;
+
+/**
+ * Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they let a
+ * name reorder the text drawn after it (a consent page, a CSV cell, a terminal line).
+ */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+/** Half of a surrogate pair on its own: JSON may carry one; no storage keeps it as it was. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A person's display name (the OpenID Connect `name` claim): a display name of at most
+ * MAX_PERSON_NAME characters, in Unicode NFC, with no bidirectional controls or lone surrogates.
+ */
+export const personName = z
+  .string()
+  // Normalized first, so that the bound and the checks hold for the text as it is kept.
+  .transform((s) => s.normalize('NFC'))
+  .pipe(
+    displayName(MAX_PERSON_NAME)
+      .refine((s) => !BIDI_CONTROL.test(s), 'must not contain bidirectional control characters')
+      .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (no lone surrogate)'),
+  );
+
 /** Free text that may span lines (descriptions): no NUL or other C0 controls except tab and newline. */
 export const freeText = (max: number) =>
   z

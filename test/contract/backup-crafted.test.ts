@@ -89,7 +89,7 @@ const CRAFTED: [what: string, statements: string, refusal: RegExp][] = [
   [
     'a trigger that erases every audit event the restored service writes',
     'create trigger hide after insert on audit_events begin delete from audit_events where seq = new.seq; end;',
-    /has a schema that is not Keyhold's 0025_client_profiles: an extra trigger hide;/,
+    /has a schema that is not Keyhold's 0026_user_names: an extra trigger hide;/,
   ],
   [
     'a trigger that gives a user of its choosing access to every vault created later',

@@ -260,6 +260,49 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       });
     });
 
+    it('keeps a user’s display name: none by default, given at insert, changed and removed by update', async () => {
+      const a = await account();
+      const base = {
+        accountId: a.id,
+        passwordHash: 'h',
+        role: 'member' as const,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const unnamed = newId();
+      await storage.users.insert({ ...base, id: unnamed, email: 'unnamed@example.com' });
+      expect((await storage.users.get(a.id, unnamed))?.name).toBeNull();
+      const named = newId();
+      // Any Unicode, kept as it was given (four-byte characters included).
+      const name = 'Zoë Ødegård 👩‍💻 李';
+      await storage.users.insert({ ...base, id: named, email: 'named@example.com', name });
+      expect(await storage.users.get(a.id, named)).toEqual({
+        ...base,
+        id: named,
+        email: 'named@example.com',
+        name,
+        disabledAt: null,
+      });
+      expect((await storage.users.findByEmail(a.id, 'named@example.com'))?.name).toBe(name);
+      expect((await storage.users.list(a.id)).map((u) => u.name)).toEqual([name, null]);
+      // A change of something else leaves the name; a name change leaves the rest.
+      await storage.users.update(a.id, named, { role: 'admin', updatedAt: 'u1' });
+      expect((await storage.users.get(a.id, named))?.name).toBe(name);
+      expect(await storage.users.update(a.id, named, { name: 'Zoë', updatedAt: 'u2' })).toBe(true);
+      expect(await storage.users.get(a.id, named)).toMatchObject({
+        name: 'Zoë',
+        role: 'admin',
+        updatedAt: 'u2',
+      });
+      await storage.users.update(a.id, named, { name: null, updatedAt: 'u3' });
+      expect((await storage.users.get(a.id, named))?.name).toBeNull();
+      // Another account's user of that id is not touched.
+      expect(await storage.users.update((await account()).id, unnamed, { name: 'X', updatedAt: 'u4' })).toBe(
+        false,
+      );
+      expect((await storage.users.get(a.id, unnamed))?.name).toBeNull();
+    });
+
     it('lists an account’s users in byte order of their emails, whatever the database collates text by', async () => {
       const a = await account();
       // Punctuation and case are where a language's collation and byte order part ways.

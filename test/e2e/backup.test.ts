@@ -412,7 +412,7 @@ describe('keyhold restore refuses', () => {
     const result = await runCli(['backup', '--data-dir', dataDir, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
-      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0025_client_profiles: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
+      /^keyhold: .*keyhold\.db has a schema that is not Keyhold's 0026_user_names: an extra index audit_by_actor; a backup holds Keyhold's schema only, and a restore refuses anything else: remove what was added to the database, then back it up$/,
     );
     expect(readdirSync(path.dirname(out))).toEqual([]);
   });
@@ -420,7 +420,7 @@ describe('keyhold restore refuses', () => {
   it('but restores a backup from an earlier Keyhold, and migrates it', async () => {
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { copyUnsealed, sealBackupFile } = await import('../../src/bootstrap/backup/seal.js');
-    // The backup as schema 0014 left it (0015 to 0025 only added these tables, columns and indexes),
+    // The backup as schema 0014 left it (0015 to 0026 only added these tables, columns and indexes),
     // sealed as that Keyhold's keyhold backup sealed it.
     const older = path.join(tempDataDir(), 'older.backup');
     const key = masterKeyOf(served.dataDir);
@@ -442,10 +442,12 @@ describe('keyhold restore refuses', () => {
        alter table oauth_grants drop column authorization_details;
        alter table oauth_codes drop column authorization_details;
        alter table oauth_tokens drop column authorization_details;
+       alter table users drop column name;
        delete from kysely_migration
          where name in ('0015_shared_node_state', '0016_connect_replicas', '0017_item_trash',
            '0018_audit_token_use', '0019_signing_key_withdrawal', '0020_pushed_authorization_requests', '0021_dpop',
-           '0022_openid_connect', '0023_token_exchange', '0024_rich_authorization_requests', '0025_client_profiles')`,
+           '0022_openid_connect', '0023_token_exchange', '0024_rich_authorization_requests', '0025_client_profiles',
+           '0026_user_names')`,
     );
     db.close();
     sealBackupFile(older, key);

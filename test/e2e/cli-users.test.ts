@@ -9,6 +9,7 @@ import { failure, type ServedKeyhold, serveInitialized } from '../helpers/served
 interface User {
   id: string;
   email: string;
+  name: string | null;
   role: string;
   enabled: boolean;
 }
@@ -30,7 +31,15 @@ afterAll(async () => {
 describe('keyhold user', () => {
   it('--help lists the lifecycle commands', async () => {
     const help = await runCli(['user', '--help']);
-    for (const command of ['set-role', 'disable', 'enable', 'delete', 'revoke', 'reset-password']) {
+    for (const command of [
+      'set-role',
+      'set-name',
+      'disable',
+      'enable',
+      'delete',
+      'revoke',
+      'reset-password',
+    ]) {
       expect(help.stdout).toContain(command);
     }
     const setRole = await runCli(['user', 'set-role', '--help']);
@@ -88,6 +97,44 @@ describe('keyhold user', () => {
     // A second link replaces the first.
     await json(cmd`user reset-password dana@example.com`);
     expect((await fetch(url.replace(/^https?:\/\/[^/]+/, server.url))).status).toBe(400);
+  });
+
+  it('create --name and set-name give a display name; --clear removes it; a bad one is the API’s 400', async () => {
+    const created = await kh(
+      cmd`user create erin@example.com --name ${'  Erin Example '} --password ${'erin password long'}`,
+    );
+    expect(created.stdout).toMatch(
+      /^User erin@example\.com \([a-z0-9]{26}\) created with role member, named Erin Example\n$/,
+    );
+    expect((await kh(cmd`user list`)).stdout).toMatch(/erin@example\.com\s+Erin Example\s+member\s+enabled/);
+    expect((await kh(cmd`user set-name erin@example.com ${'Erin E. Example'}`)).stdout).toBe(
+      'erin@example.com is now named Erin E. Example\n',
+    );
+    expect(await json<User>(cmd`user set-name erin@example.com ${'Erin'}`)).toMatchObject({ name: 'Erin' });
+    expect((await kh(cmd`user set-name erin@example.com --clear`)).stdout).toBe(
+      'erin@example.com has no name\n',
+    );
+    expect((await json<User[]>(cmd`user list`)).find((u) => u.email === 'erin@example.com')?.name).toBeNull();
+    expect(failure(await kh(cmd`user set-name erin@example.com ${'x'.repeat(201)}`))).toBe(
+      'keyhold: name: must be at most 200 characters',
+    );
+    expect(failure(await kh(cmd`user set-name erin@example.com ${'Erin\u001b[2J'}`))).toBe(
+      'keyhold: name: must not contain control characters',
+    );
+    expect(failure(await kh(cmd`user set-name erin@example.com`))).toBe(
+      'keyhold: give a NAME, or --clear to remove the name',
+    );
+    expect(failure(await kh(cmd`user set-name erin@example.com Erin --clear`))).toBe(
+      'keyhold: give a NAME or --clear, not both',
+    );
+    expect(failure(await kh(cmd`user create fred@example.com --name ${''}`))).toBe(
+      'keyhold: name: must not be empty',
+    );
+    const help = await runCli(['user', 'set-name', '--help']);
+    expect(help.stdout).toContain('Usage: keyhold user set-name [options] <email> [name]');
+    expect(help.stdout).toContain('--clear');
+    expect((await runCli(['user', 'create', '--help'])).stdout).toContain('--name <name>');
+    await kh(cmd`user delete erin@example.com`);
   });
 
   it('delete removes the user; the last owner cannot be deleted', async () => {

@@ -91,6 +91,7 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     await waitForHeading(page, 'People');
     expect(await page.locator('.people > li > a').allTextContents()).toEqual([f.ownerEmail]);
     await page.getByLabel('Email').fill(CAROL);
+    await page.getByLabel('Name (optional)').fill(' Carol Example ');
     await page.getByLabel('Role').selectOption('member');
     await page.getByRole('button', { name: 'Add person' }).click();
     await page.locator('.once code').waitFor();
@@ -107,6 +108,10 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     );
     carolId = listed[0]?.id ?? '';
     expect(listed[0]?.role).toBe('member');
+    expect((listed[0] as { name?: string }).name).toBe('Carol Example');
+    expect(await page.locator('.people > li').first().textContent()).toBe(
+      `${CAROL} · Carol Example · Member`,
+    );
 
     await page.getByRole('link', { name: CAROL }).click();
     await waitForHeading(page, CAROL);
@@ -165,6 +170,24 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     await waitForHeading(page, 'Not allowed');
     expect(await page.content()).not.toContain(f.ownerEmail.replace('@', '&#64;'));
     await context.close();
+  });
+
+  it('renames the person, then removes the name', async () => {
+    const { page } = owner;
+    await openCarol(page);
+    expect(await page.locator('.person-name').textContent()).toBe('Carol Example');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Carol C. Example');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => notice(page)).toBe(`${CAROL} is now named Carol C. Example.`);
+    expect(await page.locator('.person-name').textContent()).toBe('Carol C. Example');
+    expect((await f.admin<{ name: string | null }>('GET', `/users/${carolId}`)).name).toBe(
+      'Carol C. Example',
+    );
+    await page.getByRole('button', { name: 'Remove name' }).click();
+    await expect.poll(() => notice(page)).toBe(`${CAROL} has no name now.`);
+    expect(await page.locator('.person-name').count()).toBe(0);
+    expect(await page.getByRole('textbox', { name: 'Name', exact: true }).inputValue()).toBe('');
+    expect((await f.admin<{ name: string | null }>('GET', `/users/${carolId}`)).name).toBeNull();
   });
 
   it('changes the role, disables (sign-in refused) and enables the person', async () => {
@@ -281,6 +304,16 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     await signInAt(page, f.url, CAROL, RESET_PASSWORD);
     await page.getByRole('link', { name: 'Account' }).click();
     await waitForHeading(page, 'Your account');
+    // Her own name first: a bad one is refused with the API's reason, a good one kept.
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Carol\u202eelpmaxE');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('The name must not contain bidirectional control characters.');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Carol Herself');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => notice(page)).toBe('Your name is now Carol Herself.');
+    expect((await f.admin<{ name: string | null }>('GET', `/users/${carolId}`)).name).toBe('Carol Herself');
     await page.getByLabel('Current password').fill('not my password at all');
     await page.getByLabel('New password', { exact: true }).fill(CHANGED_PASSWORD);
     await page.getByLabel('New password again').fill(CHANGED_PASSWORD);
@@ -448,6 +481,8 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
       'GET /api/admin/users',
       'POST /api/admin/users',
       'PUT /api/admin/users/{id}/role',
+      'PUT /api/admin/users/{id}/name',
+      'PUT /api/admin/session/name',
       'POST /api/admin/admin-tokens',
       'DELETE /api/admin/admin-tokens/{id}',
       'POST /api/admin/session/mfa/enable',

@@ -181,6 +181,11 @@ export const ROUTES: Record<string, Row> = {
     decides: { account: 'users:write' },
     call: (f) => json(`/users/${f.userId}/role`, { role: 'member' }),
   },
+  // The fixture user is nobody's self here: renaming them needs what a role change needs.
+  'PUT /users/:userId/name': {
+    decides: { account: 'users:write' },
+    call: (f, n) => json(`/users/${f.userId}/name`, { name: `Fixture ${n}` }),
+  },
   'POST /users/:userId/disable': {
     decides: { account: 'users:write' },
     call: (f) => json(`/users/${f.userId}/disable`),

@@ -237,6 +237,7 @@ describe('the admin OpenAPI document', () => {
     await ok(api.get(`/users/${user.id}/vaults`));
     await ok(api.post(`/users/${user.id}/password-reset`));
     await ok(api.get(`/users/${user.id}/mfa`));
+    await ok(api.put(`/users/${user.id}/name`, { name: 'Ann Example' }));
     await ok(api.post('/admin-tokens', { name: 'ci', role: 'connect-manager' }));
     await ok(api.get('/admin-tokens'));
     const server = await ok(api.post('/servers', { name: 'edge', vaults: [vault.id] }));
@@ -268,7 +269,7 @@ describe('the admin OpenAPI document', () => {
     const cookie = String(signIn.headers['set-cookie']).split(';')[0] ?? '';
     const session = signIn.json() as { csrfToken: string; user: { id: string } };
     expect(session.user.id).toBe(person.id);
-    const asConsole = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+    const asConsole = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
       t.app.inject({
         method,
         url: `${PREFIX}${url}`,
@@ -277,6 +278,7 @@ describe('the admin OpenAPI document', () => {
       });
     await ok(asConsole('GET', '/session'));
     await ok(asConsole('GET', '/session/mfa'));
+    await ok(asConsole('PUT', '/session/name', { name: 'Bo Example' }));
     await ok(asConsole('POST', '/session/mfa/enrolment'));
     await ok(asConsole('GET', '/audit'));
     await ok(asConsole('POST', '/session/password', { current: password, next: `${password}!` }));

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf } from '../api.js';
-import { useSession } from '../session.js';
+import { NameForm } from '../people/name-form.js';
+import { type Session, useSession } from '../session.js';
 import { Alert, Show, Title, useLoad } from '../ui.js';
 
 interface MfaStatus {
@@ -35,9 +36,30 @@ export function AccountPage() {
           </>
         )}
       </dl>
+      <OwnName />
       <TwoStep />
       <PasswordChange />
     </>
+  );
+}
+
+/** PUT /session/name: the person's own display name, which applications may be given. */
+function OwnName() {
+  const { session, refreshed, notify } = useSession();
+  const save = async (name: string | null) => {
+    const answer = await api<Session>('PUT', '/session/name', { name });
+    refreshed(answer);
+    notify(answer.user.name ? `Your name is now ${answer.user.name}.` : 'Your name is removed.');
+  };
+  return (
+    <section aria-labelledby="name-heading">
+      <h2 id="name-heading">Name</h2>
+      <p class="muted small">
+        Shown beside your email in this account, and given to applications you sign in to with the profile
+        scope.
+      </p>
+      <NameForm id="own-name" current={session.user.name ?? null} save={save} />
+    </section>
   );
 }
 

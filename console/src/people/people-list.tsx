@@ -4,12 +4,13 @@ import { href } from '../router.js';
 import { Alert, Show, Title, useLoad } from '../ui.js';
 import { ShownOnce } from './shown-once.js';
 import { PeopleNav } from './subnav.js';
-import { type CreatedUser, personPath, roleName, USER_ROLES, type User } from './types.js';
+import { type CreatedUser, MAX_NAME, personPath, roleName, USER_ROLES, type User } from './types.js';
 
 /** The account's people with their role and state, and a form to add one (GET/POST /users). */
 export function PeopleList() {
   const [users, reload] = useLoad(() => api<User[]>('GET', '/users'), 'users');
   const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
   const [role, setRole] = useState('member');
   const [created, setCreated] = useState<CreatedUser>();
   const [error, setError] = useState<string>();
@@ -21,8 +22,10 @@ export function PeopleList() {
     setError(undefined);
     setCreated(undefined);
     try {
-      setCreated(await api<CreatedUser>('POST', '/users', { email: email.trim(), role }));
+      const named = name.trim() === '' ? {} : { name };
+      setCreated(await api<CreatedUser>('POST', '/users', { email: email.trim(), role, ...named }));
       setEmail('');
+      setName('');
       reload();
     } catch (e) {
       setError(messageOf(e));
@@ -43,6 +46,7 @@ export function PeopleList() {
               .map((u) => (
                 <li key={u.id}>
                   <a href={href(personPath(u.id))}>{u.email}</a>
+                  {u.name !== null && <span> · {u.name}</span>}
                   <span class="muted small"> · {roleName(u.role)}</span>
                   {!u.enabled && <span class="state-off small"> · Disabled</span>}
                 </li>
@@ -68,6 +72,15 @@ export function PeopleList() {
           autocomplete="off"
           value={email}
           onInput={(e) => setEmail(e.currentTarget.value)}
+        />
+        <label for="new-name">Name (optional)</label>
+        <input
+          id="new-name"
+          type="text"
+          autocomplete="off"
+          maxLength={MAX_NAME}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
         />
         <label for="new-role">Role</label>
         <select id="new-role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>

@@ -4,6 +4,7 @@ import { href } from '../router.js';
 import { useSession } from '../session.js';
 import { Alert, Show, Title, useLoad } from '../ui.js';
 import type { Vault } from '../vaults/types.js';
+import { NameForm } from './name-form.js';
 import { ShownOnce } from './shown-once.js';
 import {
   ACCESS_LEVELS,
@@ -80,6 +81,13 @@ function PersonView({ person, reload }: { person: Person; reload: () => Promise<
     event.preventDefault();
     return change(() => api('PUT', `${base}/role`, { role }), `${user.email} is now ${roleName(role)}.`);
   };
+  const saveName = async (name: string | null) => {
+    const saved = await api<User>('PUT', `${base}/name`, { name });
+    await reload();
+    notify(
+      saved.name === null ? `${user.email} has no name now.` : `${user.email} is now named ${saved.name}.`,
+    );
+  };
   const makeResetLink = async () => {
     setError(undefined);
     try {
@@ -106,11 +114,18 @@ function PersonView({ person, reload }: { person: Person; reload: () => Promise<
   return (
     <>
       <Title text={user.email} />
+      {user.name !== null && <p class="person-name">{user.name}</p>}
       <p class="muted">
         {roleName(user.role)} · {user.enabled ? 'Enabled' : `Disabled since ${when(user.disabledAt)}`} · added{' '}
         {when(user.createdAt)}
       </p>
       <Alert message={error} />
+
+      <h2>Name</h2>
+      <p class="muted small">
+        Shown beside their email here, and given to applications they sign in to with the profile scope.
+      </p>
+      <NameForm id="name" current={user.name} save={saveName} />
 
       <h2>Role</h2>
       <form class="row" onSubmit={saveRole}>

@@ -16,6 +16,8 @@ export const roleName = (role: string) => ROLE_NAMES[role] ?? role;
 export interface User {
   id: string;
   email: string;
+  /** The display name; null when they have none. */
+  name: string | null;
   role: string;
   enabled: boolean;
   disabledAt: string | null;
@@ -72,5 +74,8 @@ export function levelOf(permissions: readonly string[]): string {
   if (permissions.includes('read')) return 'read';
   return 'none';
 }
+
+/** The longest display name the API takes (domain/text.ts MAX_PERSON_NAME). */
+export const MAX_NAME = 200;
 
 export const when = (time: string | null) => (time ? new Date(time).toLocaleString() : '');

@@ -12,6 +12,7 @@ import { apiPath, clientFor, type RemoteOptions, remote } from './remote.js';
 interface User {
   id: string;
   email: string;
+  name: string | null;
   role: string;
   enabled: boolean;
   createdAt: string;
@@ -55,6 +56,10 @@ export function registerUser(program: Command): void {
       .description('create a user; without --password the server generates one and prints it once')
       .option('--role <role>', `one of ${USER_ROLES.join(', ')}`, 'member')
       .option(
+        '--name <name>',
+        'the person’s display name (1 to 200 characters; the OpenID Connect name claim)',
+      )
+      .option(
         '--password <password>',
         'initial password, 12+ characters (visible in the process list, prefer --password-file)',
       )
@@ -65,19 +70,20 @@ export function registerUser(program: Command): void {
   ).action(
     async (
       email: string,
-      opts: RemoteOptions & { role: string; password?: string; passwordFile?: string },
+      opts: RemoteOptions & { role: string; name?: string; password?: string; passwordFile?: string },
     ) => {
       parseRole('--role', opts.role);
       const password = await valueOrFile(new SecretInput(), '--password', opts.password, opts.passwordFile);
       const body = {
         email,
         role: opts.role,
+        ...(opts.name === undefined ? {} : { name: opts.name }),
         ...(password === undefined ? {} : { password }),
       };
       const created = await clientFor(opts).request<User & { password?: string }>('POST', 'users', body);
       emit(created, opts, (u) =>
         [
-          `User ${u.email} (${u.id}) created with role ${u.role}`,
+          `User ${u.email} (${u.id}) created with role ${u.role}${u.name === null ? '' : `, named ${u.name}`}`,
           ...(u.password ? [`  password: ${u.password}`, 'The password is shown once. Store it now.'] : []),
         ].join('\n'),
       );
@@ -88,8 +94,15 @@ export function registerUser(program: Command): void {
     const users = await clientFor(opts).request<User[]>('GET', 'users');
     emit(users, opts, (list) =>
       table(
-        ['ID', 'EMAIL', 'ROLE', 'STATE', 'CREATED'],
-        list.map((u) => [u.id, u.email, u.role, u.enabled ? 'enabled' : 'disabled', u.createdAt]),
+        ['ID', 'EMAIL', 'NAME', 'ROLE', 'STATE', 'CREATED'],
+        list.map((u) => [
+          u.id,
+          u.email,
+          u.name ?? '',
+          u.role,
+          u.enabled ? 'enabled' : 'disabled',
+          u.createdAt,
+        ]),
       ),
     );
   });
@@ -143,6 +156,26 @@ export function registerUser(program: Command): void {
     const found = await userByEmail(client, email);
     const updated = await client.request<User>('PUT', apiPath('users', found.id, 'role'), { role });
     emit(updated, opts, (u) => `${u.email} now has role ${u.role}`);
+  });
+
+  remote(
+    user
+      .command('set-name <email> [name]')
+      .description(
+        "give a user a display name (1 to 200 characters; the OpenID Connect name claim), or remove it with --clear (needs what set-role needs; anyone may rename themselves on the console's Account page)",
+      )
+      .option('--clear', 'remove the name instead of setting one'),
+  ).action(async (email: string, name: string | undefined, opts: RemoteOptions & { clear?: boolean }) => {
+    if (opts.clear && name !== undefined) throw new CliError('give a NAME or --clear, not both');
+    if (!opts.clear && name === undefined) throw new CliError('give a NAME, or --clear to remove the name');
+    const client = clientFor(opts);
+    const found = await userByEmail(client, email);
+    const updated = await client.request<User>('PUT', apiPath('users', found.id, 'name'), {
+      name: opts.clear ? null : name,
+    });
+    emit(updated, opts, (u) =>
+      u.name === null ? `${u.email} has no name` : `${u.email} is now named ${u.name}`,
+    );
   });
 
   remote(

@@ -20,7 +20,8 @@ export const OIDC_SCOPES = [
   { name: 'openid', description: 'Sign you in: learn your Keyhold user id', exclusive: false },
   {
     name: 'profile',
-    description: 'Read your profile: the name you sign in with (your email address)',
+    description:
+      'Read your profile: your display name when you have one, the email address you sign in with, and when your user record last changed',
     exclusive: false,
   },
   { name: 'email', description: 'Read your email address', exclusive: false },
@@ -45,6 +46,7 @@ export const CLAIMS_SUPPORTED = [
   'azp',
   'email',
   'email_verified',
+  'name',
   'preferred_username',
   'updated_at',
 ] as const;
@@ -52,16 +54,19 @@ export const CLAIMS_SUPPORTED = [
 /**
  * The user's claims the granted scopes allow (Core §5.4), besides `sub`. `email_verified` is
  * false: Keyhold never checks that a user receives mail at the address an administrator typed.
- * Users have no name, so `profile` brings what there is: the name they sign in with (their email)
- * as `preferred_username`, and when their record last changed.
+ * `profile` brings the user's display name as `name` when they have one (left out when not:
+ * Core §5.3.2 omits a claim with no value rather than send it empty or null), the name they sign
+ * in with (their email) as `preferred_username`, and when their record last changed. Users have
+ * no given/family name, picture and the like, so those `profile` claims are never sent.
  */
 export function userClaims(
-  user: Pick<UserRecord, 'email' | 'updatedAt'>,
+  user: Pick<UserRecord, 'email' | 'name' | 'updatedAt'>,
   scopes: readonly string[],
 ): Record<string, string | number | boolean> {
   return {
     ...(scopes.includes('profile')
       ? {
+          ...(user.name === null ? {} : { name: user.name }),
           preferred_username: user.email,
           updated_at: Math.floor(Date.parse(user.updatedAt) / 1000),
         }

@@ -8,6 +8,7 @@ import type { UserRole } from '../access/roles.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
 import { revokeExchangedConnectTokens } from '../oauth/exchanged-connect-tokens.js';
+import { personName } from '../text.js';
 import { endSignIns } from './end-sign-ins.js';
 import { isEnabledOwner, keepAnOwner } from './last-owner.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy.js';
@@ -17,6 +18,8 @@ import { generatePassword, hashPassword } from './passwords.js';
 export interface UserView {
   id: string;
   email: string;
+  /** The person's display name; null when they have none. */
+  name: string | null;
   role: UserRole;
   /** False while the user is disabled: none of their credentials work. */
   enabled: boolean;
@@ -39,13 +42,19 @@ export interface VaultGrantView {
 export interface UserService {
   create(
     ctx: RequestContext,
-    input: { email: string; role: UserRole; password?: string },
+    input: { email: string; role: UserRole; password?: string; name?: string | null },
   ): Promise<CreatedUser>;
   list(ctx: RequestContext): Promise<UserView[]>;
   get(ctx: RequestContext, userId: string): Promise<UserView>;
   findByEmail(ctx: RequestContext, email: string): Promise<UserView>;
   /** Gives the user another role; the last enabled owner cannot be demoted (409 `last_owner`). */
   setRole(ctx: RequestContext, userId: string, role: UserRole): Promise<UserView>;
+  /**
+   * Gives the user a display name, or removes it (null). A person may always rename themselves;
+   * anyone else needs what a role change needs (users:write over the user's role). The name is
+   * kept as domain/text.ts `personName` makes it (trimmed, NFC) or refused (400 `invalid_input`).
+   */
+  setName(ctx: RequestContext, userId: string, name: string | null): Promise<UserView>;
   /**
    * Disables the user: ends their sessions, and every grant and token is refused until enabled;
    * the last enabled owner cannot be disabled.
@@ -76,12 +85,24 @@ export interface UserServiceOptions {
 export const userView = (u: UserRecord): UserView => ({
   id: u.id,
   email: u.email,
+  name: u.name,
   role: u.role,
   enabled: u.disabledAt === null,
   disabledAt: u.disabledAt,
   createdAt: u.createdAt,
   updatedAt: u.updatedAt,
 });
+
+/**
+ * A display name as it is kept, or null. The routes' schemas check it already (and say so in the
+ * API's description); checked here too so that no caller of the service stores one unchecked.
+ */
+function keptName(name: string | null | undefined): string | null {
+  if (name === null || name === undefined) return null;
+  const parsed = personName.safeParse(name);
+  if (!parsed.success) throw invalidInput(`name: ${parsed.error.issues[0]?.message ?? 'is not a name'}`);
+  return parsed.data;
+}
 
 export function userService(storage: Storage, options: UserServiceOptions): UserService {
   const load = async (ctx: RequestContext, userId: string) => {
@@ -163,6 +184,7 @@ export function userService(storage: Storage, options: UserServiceOptions): User
         subject: input.role,
         denied: { action: 'CREATE' },
       });
+      const name = keptName(input.name);
       const generated = input.password === undefined ? generatePassword() : undefined;
       const password = input.password ?? (generated as string);
       if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
@@ -181,6 +203,7 @@ export function userService(storage: Storage, options: UserServiceOptions): User
         createdAt: now,
         updatedAt: now,
         disabledAt: null,
+        name,
       };
       try {
         await storage.transaction(async (tx) => {
@@ -225,6 +248,21 @@ export function userService(storage: Storage, options: UserServiceOptions): User
       if (user.role === role) return userView(user);
       await change(ctx, user, 'demote the user', 'UPDATE', async (tx) => {
         await tx.users.update(user.accountId, user.id, { role, updatedAt: new Date().toISOString() });
+      });
+      return reload(ctx, userId);
+    },
+
+    async setName(ctx, userId, given) {
+      const name = keptName(given);
+      const { principal } = ctx;
+      const self =
+        principal.kind === 'user' &&
+        principal.accountId === ctx.actor.accountId &&
+        principal.userId === userId;
+      const user = self ? await load(ctx, userId) : await target(ctx, userId);
+      if (user.name === name) return userView(user);
+      await change(ctx, user, 'rename the user', 'UPDATE', async (tx) => {
+        await tx.users.update(user.accountId, user.id, { name, updatedAt: new Date().toISOString() });
       });
       return reload(ctx, userId);
     },

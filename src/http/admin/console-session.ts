@@ -25,6 +25,7 @@ import {
   totpEnrolment,
 } from './responses.js';
 import { adminRoute } from './route.js';
+import { setNameBody } from './schemas.js';
 
 /** The web console's session cookie: a login session's secret, for the admin API only. */
 export const CONSOLE_COOKIE = 'keyhold_console';
@@ -119,7 +120,12 @@ function setMfaCookie(reply: FastifyReply, services: Services, value: string, ma
 /** What the console shows of a signed-in session. */
 function sessionView(session: Session) {
   return {
-    user: { id: session.user.id, email: session.user.email, role: session.user.role },
+    user: {
+      id: session.user.id,
+      email: session.user.email,
+      name: session.user.name,
+      role: session.user.role,
+    },
     account: session.account,
     csrfToken: session.record.csrfToken,
     expiresAt: session.record.expiresAt,
@@ -269,6 +275,23 @@ export function consoleSessionRoutes(services: Services) {
           throw error;
         }
         return { changed: true };
+      },
+    });
+
+    adminRoute(app, {
+      method: 'PUT',
+      path: '/name',
+      summary: "Set or remove (null) the signed-in user's own display name",
+      description: 'The same rules as `PUT /users/{userId}/name`; answers the session with the new name.',
+      tag: 'Session',
+      auth: 'console',
+      unparsedBody: { json: setNameBody },
+      response: { status: 200, body: consoleSessionView },
+      handler: async ({ request, body: raw }) => {
+        const session = await consoleSession(services, request);
+        const { name } = parseInput(setNameBody, raw, 'body');
+        const renamed = await services.users.setName(session.ctx, session.user.id, name);
+        return sessionView({ ...session, user: { ...session.user, name: renamed.name } });
       },
     });
 

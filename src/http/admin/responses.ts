@@ -186,6 +186,7 @@ export const user = z
   .strictObject({
     id,
     email: z.string(),
+    name: z.string().nullable().meta({ description: 'The person’s display name; null when they have none.' }),
     role: z.enum(USER_ROLES),
     enabled: z.boolean(),
     disabledAt: time.nullable(),
@@ -411,7 +412,7 @@ export const oauthGrant = z
 /** The console's session (http/admin/console-session.ts `sessionView`). */
 export const consoleSession = z
   .strictObject({
-    user: z.strictObject({ id, email: z.string(), role: z.enum(USER_ROLES) }),
+    user: z.strictObject({ id, email: z.string(), name: z.string().nullable(), role: z.enum(USER_ROLES) }),
     account: z.strictObject({ id, name: z.string() }),
     csrfToken: z
       .string()

@@ -5,7 +5,7 @@ import { USER_ROLES } from '../../domain/access/roles.js';
 import { MAX_ID } from '../../domain/audit/bounds.js';
 import { parseInstant } from '../../domain/audit/instant.js';
 import { decodeCursor } from '../../domain/items/overview-index.js';
-import { displayName, emailAddress, freeText } from '../../domain/text.js';
+import { displayName, emailAddress, freeText, personName } from '../../domain/text.js';
 import { MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME } from '../../domain/token-lifetime.js';
 import { AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, AUDIT_RESULTS } from '../../storage/ports.js';
 
@@ -46,11 +46,14 @@ export const createUserBody = z.strictObject({
   email: emailAddress,
   role: z.enum(USER_ROLES).default('member'),
   password: z.string().optional(),
+  name: personName.nullable().optional(),
 });
 export const grantBody = z.strictObject({
   permissions: z.array(z.enum(VAULT_PERMISSIONS)).max(VAULT_PERMISSIONS.length * 2),
 });
 export const setRoleBody = z.strictObject({ role: z.enum(USER_ROLES) });
+/** `PUT /users/{id}/name` and `PUT /session/name`: a display name, or null to remove it. */
+export const setNameBody = z.strictObject({ name: personName.nullable() });
 export const userQuery = z.strictObject({ email: emailAddress.optional() });
 export const fileUploadQuery = z.strictObject({
   name: displayName(255),

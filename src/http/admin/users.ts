@@ -3,7 +3,15 @@ import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { createdUser, passwordResetLink, user, vaultGrant } from './responses.js';
 import { adminRoute } from './route.js';
-import { createUserBody, grantBody, setRoleBody, userParams, userQuery, userVaultParams } from './schemas.js';
+import {
+  createUserBody,
+  grantBody,
+  setNameBody,
+  setRoleBody,
+  userParams,
+  userQuery,
+  userVaultParams,
+} from './schemas.js';
 
 export function userRoutes(app: FastifyInstance, { users }: Services): void {
   const tag = 'Users';
@@ -28,6 +36,7 @@ export function userRoutes(app: FastifyInstance, { users }: Services): void {
       users.create(ctx, {
         email: body.email,
         role: body.role,
+        name: body.name ?? null,
         ...(body.password === undefined ? {} : { password: body.password }),
       }),
   });
@@ -58,6 +67,18 @@ export function userRoutes(app: FastifyInstance, { users }: Services): void {
     body: setRoleBody,
     response: { status: 200, body: user },
     handler: ({ ctx, params, body }) => users.setRole(ctx, params.userId, body.role),
+  });
+  adminRoute(app, {
+    method: 'PUT',
+    path: '/users/:userId/name',
+    summary: "Set or remove (null) a user's display name",
+    description:
+      'Anyone signed in may rename themselves; renaming someone else needs what a role change needs (`users:write` over their role). The name is trimmed and kept in Unicode NFC: 1 to 200 characters, no control or bidirectional control characters. It is the OpenID Connect `name` claim.',
+    tag,
+    params: userParams,
+    body: setNameBody,
+    response: { status: 200, body: user },
+    handler: ({ ctx, params, body }) => users.setName(ctx, params.userId, body.name),
   });
   adminRoute(app, {
     method: 'POST',

@@ -58,16 +58,20 @@ export interface UserRecord {
   updatedAt: string;
   /** When the user was disabled; null while enabled. A disabled user's credentials do nothing. */
   disabledAt: string | null;
+  /** The person's display name (trimmed, 1 to 200 characters); null when they have none. */
+  name: string | null;
 }
 
-/** A user as created: enabled. */
-export type NewUserRecord = Omit<UserRecord, 'disabledAt'>;
+/** A user as created: enabled; without a name unless one is given. */
+export type NewUserRecord = Omit<UserRecord, 'disabledAt' | 'name'> & { name?: string | null };
 
 /** What `UserStore.update` may change; `updatedAt` always moves with it. */
 export interface UserChanges {
   role?: UserRole;
   disabledAt?: string | null;
   passwordHash?: string;
+  /** A new display name; null removes it. */
+  name?: string | null;
   updatedAt: string;
 }
 

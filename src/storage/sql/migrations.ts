@@ -24,6 +24,7 @@ import { openidConnect } from './migrations/0022-openid-connect.js';
 import { tokenExchange } from './migrations/0023-token-exchange.js';
 import { richAuthorizationRequests } from './migrations/0024-rich-authorization-requests.js';
 import { clientProfiles } from './migrations/0025-client-profiles.js';
+import { userNames } from './migrations/0026-user-names.js';
 import { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
 
 export { DIALECT_TYPES, type DialectTypes } from './migrations/dialect-types.js';
@@ -62,6 +63,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
         '0023_token_exchange': tokenExchange,
         '0024_rich_authorization_requests': richAuthorizationRequests,
         '0025_client_profiles': clientProfiles,
+        '0026_user_names': userNames,
       };
     },
   };

@@ -13,6 +13,7 @@ export interface Database {
     created_at: string;
     updated_at: string;
     disabled_at: string | null;
+    name: string | null;
   };
   password_resets: {
     id: string;

@@ -15,6 +15,7 @@ export function userStore(db: Kysely<Database>): UserStore {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     disabledAt: r.disabled_at,
+    name: r.name,
   });
   return {
     async insert(u) {
@@ -29,6 +30,7 @@ export function userStore(db: Kysely<Database>): UserStore {
           created_at: u.createdAt,
           updated_at: u.updatedAt,
           disabled_at: null,
+          name: u.name ?? null,
         })
         .execute();
     },
@@ -74,6 +76,7 @@ export function userStore(db: Kysely<Database>): UserStore {
           ...(changes.role === undefined ? {} : { role: changes.role }),
           ...(changes.disabledAt === undefined ? {} : { disabled_at: changes.disabledAt }),
           ...(changes.passwordHash === undefined ? {} : { password_hash: changes.passwordHash }),
+          ...(changes.name === undefined ? {} : { name: changes.name }),
         })
         .where('account_id', '=', accountId)
         .where('id', '=', id)

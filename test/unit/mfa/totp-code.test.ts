@@ -89,6 +89,7 @@ describe('acceptCode', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
       disabledAt: null,
+      name: null,
     };
     await storage.users.insert(u);
     return u;
