@@ -27,7 +27,6 @@ let file: string;
 let database: BetterSqlite3.Database;
 let db: Kysely<Tables>;
 let runHeld: RunHeld;
-let othersWaiting: () => boolean;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'keyhold-group-commit-'));
   file = join(dir, 'db.sqlite');
@@ -36,7 +35,6 @@ beforeEach(async () => {
   database.pragma('synchronous = FULL');
   const dialect = betterSqliteDialect(database);
   runHeld = dialect.runHeld;
-  othersWaiting = dialect.othersWaiting;
   db = new Kysely<Tables>({ dialect: dialect.dialect });
   await db.schema.createTable('t').addColumn('a', 'integer').execute();
 });
@@ -60,7 +58,6 @@ function grouped() {
     }),
     durable,
     runHeld,
-    othersWaiting,
   );
   const unit = (work: Unit) => run((tx) => work((tx as unknown as { trx: Kysely<Tables> }).trx));
   return { unit, syncs };
@@ -144,50 +141,6 @@ describe('group commit on SQLite', () => {
     expect(await second).toBe(2);
   });
 
-  it('commits the next batch while the sync before it runs, and answers each after every sync up to its own', async () => {
-    const { unit, syncs } = grouped();
-    const first = unit(inserting(1));
-    await untilSyncs(syncs, 1);
-    // Nobody else waits for the connection: the next batch commits during the first sync.
-    const second = unit(inserting(2));
-    await untilSyncs(syncs, 2);
-    expect(committedRows()).toEqual([1, 2]);
-    expect(synchronous()).toBe(2);
-    // Its own sync done is not enough: the first batch's frames come before its own.
-    syncs[1]?.resolve();
-    expect(await settled(second)).toBe('pending');
-    expect(await settled(first)).toBe('pending');
-    // A read now waits for the hold to end, after both syncs: it sees only durable rows.
-    const read = db.selectFrom('t').select('a').orderBy('a').execute();
-    const third = unit(inserting(3));
-    expect(await settled(read)).toBe('pending');
-    syncs[0]?.resolve();
-    expect(await Promise.all([first, second])).toEqual([1, 2]);
-    // The waiting read went before another batch was started.
-    expect(await read).toEqual([{ a: 1 }, { a: 2 }]);
-    await untilSyncs(syncs, 3);
-    syncs[2]?.resolve();
-    expect(await third).toBe(3);
-  });
-
-  it('fails the batches committed after a sync that fails, though their own sync succeeds', async () => {
-    const { unit, syncs } = grouped();
-    const first = unit(inserting(1));
-    await untilSyncs(syncs, 1);
-    const second = unit(inserting(2));
-    await untilSyncs(syncs, 2);
-    syncs[1]?.resolve();
-    syncs[0]?.reject(new Error('disk gone'));
-    await expect(first).rejects.toThrow('disk gone');
-    await expect(second).rejects.toThrow('disk gone');
-    // The next hold starts afresh: its batch is answered once its own sync is done.
-    const third = unit(inserting(3));
-    await untilSyncs(syncs, 3);
-    syncs[2]?.resolve();
-    expect(await third).toBe(3);
-    expect(synchronous()).toBe(2);
-  });
-
   it("does the work units queue once for the batch, before its commit, and drops a failed unit's", async () => {
     const queued: number[] = [];
     const finished: number[][] = [];
@@ -213,7 +166,6 @@ describe('group commit on SQLite', () => {
           syncs.push(resolve);
         }),
       runHeld,
-      othersWaiting,
     );
     const queue = (a: number, fail = false) =>
       run(async (tx) => {

@@ -72,11 +72,6 @@ class BetterSqliteDriver implements Driver {
     return this.#connection.run(query);
   }
 
-  /** Whether anyone waits for the connection (its holder may then let go sooner: group-commit.ts). */
-  othersWaiting(): boolean {
-    return this.#waiting.length > 0;
-  }
-
   async releaseConnection(): Promise<void> {
     const next = this.#waiting.shift();
     // Handed straight to the next waiter: the connection stays held, nobody can slip in between.
@@ -136,7 +131,6 @@ export function betterSqliteDialect(database: BetterSqlite3.Database): {
   dialect: Dialect;
   runIfFree: RunIfFree;
   runHeld: RunHeld;
-  othersWaiting: () => boolean;
 } {
   const driver = new BetterSqliteDriver(database);
   return {
@@ -148,6 +142,5 @@ export function betterSqliteDialect(database: BetterSqlite3.Database): {
     },
     runIfFree: (query) => driver.runIfFree(query),
     runHeld: (query) => driver.runHeld(query),
-    othersWaiting: () => driver.othersWaiting(),
   };
 }

@@ -66,33 +66,20 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to unit');
  * FULL for everything else, and the units are answered once `durable` says the log is on disk.
  * With FULL the COMMIT itself waited for the fsync — on the event loop, stalling every request
  * for as long (3–5 ms a commit on the test machine, a seventh of an item create's main-thread
- * time).
- *
- * Batches are pipelined: while one batch's sync runs, the next one gathers and commits, so the
- * writer does not idle through every fsync and a batch's statements no longer wait for the sync
- * before them. A batch is answered once its own sync and every earlier batch's are done: a sync
- * that fails fails every later batch of the same hold too (their frames follow the lost ones in
- * the log). The connection stays held from the first batch's COMMIT until the last batch's sync
- * is done: no statement of this process other than the next batches' runs in between, so no
- * reader here can see or pass on (to a reader, to the replica stream of a standalone node) rows
- * that a power loss could still take back — what FULL guaranteed, kept. A later batch sees an
- * earlier one's rows before they are durable, but is itself answered only after them. When
- * someone else waits for the connection (`othersWaiting`), no further batch is started: the
- * syncs finish, the connection goes to the waiter, the queued units take the next hold.
+ * time). Now the event loop goes on (parsing, validating, sealing the next requests) while the
+ * connection stays held until the sync is done: no statement of this process, read or write,
+ * runs between the COMMIT and its sync, so nothing here can see or pass on (to a reader, to the
+ * replica stream of a standalone node) rows that a power loss could still take back — what FULL
+ * guaranteed, kept.
  */
 export function groupCommitTransactions(
   db: Kysely<Database>,
   batchOf: (trx: Kysely<Database>) => BatchStores,
   durable: () => Promise<void>,
   runHeld: RunHeld,
-  othersWaiting: () => boolean,
 ): <T>(work: Work<T>) => Promise<T> {
   let queue: Pending[] = [];
   let scheduled = false;
-  /** Set while a hold waits for its sync: told when a unit is queued. */
-  let arrived: (() => void) | undefined;
-  /** How many queued units start the next batch before the sync it waits for is done. */
-  let enough = 1;
 
   const schedule = () => {
     if (scheduled) return;
@@ -136,75 +123,31 @@ export function groupCommitTransactions(
     return outcomes;
   };
 
-  /** Commits `units` at synchronous=NORMAL (SQLite refuses to change it inside a transaction). */
-  const committed = async (conn: Kysely<Database>, units: Pending[]): Promise<Outcome[]> => {
-    await sql`pragma synchronous = NORMAL`.execute(conn);
-    try {
-      return await commit(conn, units);
-    } finally {
-      await sql`pragma synchronous = FULL`.execute(conn);
-    }
-  };
-
-  const answer = (units: Pending[], outcomes: Outcome[]) =>
-    units.forEach((unit, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) unit.resolve(outcome.value);
-      else unit.reject(outcome ? outcome.error : new Error('transaction did not run'));
-    });
-
-  /** Resolves once `synced` is done or a unit is queued. */
-  const syncedOrArrival = (synced: Promise<void>) =>
-    new Promise<void>((resolve) => {
-      arrived = resolve;
-      synced.then(resolve, resolve);
-    }).finally(() => {
-      arrived = undefined;
-    });
-
   const flush = async () => {
+    const batch = queue.slice(0, MAX_BATCH);
+    queue = queue.slice(batch.length);
     try {
-      await db.connection().execute(async (conn) => {
-        /** Resolves once every batch committed so far in this hold is durable. */
-        let previous: Promise<void> = Promise.resolve();
-        const answered: Promise<void>[] = [];
-        // A waiter gets the connection before another batch is started (it is then next in line).
-        while (queue.length > 0 && !(answered.length > 0 && othersWaiting())) {
-          const units = queue.slice(0, MAX_BATCH);
-          queue = queue.slice(units.length);
-          let outcomes: Outcome[];
-          try {
-            outcomes = await committed(conn, units);
-          } catch (error) {
-            for (const unit of units) unit.reject(error);
-            break;
-          }
-          // A sync started after this COMMIT covers it; the batch is durable once that one and
-          // every earlier batch's are.
-          const synced = Promise.all([previous, durable()]).then(() => undefined);
-          previous = synced;
-          answered.push(
-            synced.then(
-              () => answer(units, outcomes),
-              (error: unknown) => {
-                for (const unit of units) unit.reject(error);
-              },
-            ),
-          );
-          // The next batch starts during the sync only once it is as large as this one: smaller
-          // batches would share less of each commit (every batch rewrites the pages all units
-          // append to) and cost more per unit than the wait saves.
-          enough = units.length;
-          if (queue.length < enough) await syncedOrArrival(synced);
-          if (queue.length === 0) break;
-          // Units queued in the turn that woke this one join the batch.
-          await new Promise((resolve) => setImmediate(resolve));
+      // The connection is held from the first pragma to the end of the sync: no other statement
+      // runs on it while it is at NORMAL (SQLite refuses to change `synchronous` inside a
+      // transaction), nor sees the batch before it is durable.
+      const outcomes = await db.connection().execute(async (conn) => {
+        await sql`pragma synchronous = NORMAL`.execute(conn);
+        let committed: Outcome[];
+        try {
+          committed = await commit(conn, batch);
+        } finally {
+          await sql`pragma synchronous = FULL`.execute(conn);
         }
-        await Promise.all(answered);
+        await durable();
+        return committed;
+      });
+      batch.forEach((unit, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) unit.resolve(outcome.value);
+        else unit.reject(outcome ? outcome.error : new Error('transaction did not run'));
       });
     } catch (error) {
-      // Only reaching the connection can fail here; the units taken have been settled.
-      for (const unit of queue.splice(0, MAX_BATCH)) unit.reject(error);
+      for (const unit of batch) unit.reject(error);
     } finally {
       scheduled = false;
       if (queue.length > 0) schedule();
@@ -214,7 +157,6 @@ export function groupCommitTransactions(
   return <T>(work: Work<T>) =>
     new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (queue.length >= enough) arrived?.();
       schedule();
     });
 }

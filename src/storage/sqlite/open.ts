@@ -43,7 +43,7 @@ export async function openSqlite(file: string): Promise<Storage> {
   // back: it is never read after a crash (the WAL is), so where it lives changes no durability.
   // It is emptied each time a unit's savepoint is released, so it holds one unit's pages at most.
   database.pragma('temp_store = MEMORY');
-  const { dialect, runIfFree, runHeld, othersWaiting } = betterSqliteDialect(database);
+  const { dialect, runIfFree, runHeld } = betterSqliteDialect(database);
   const db = new Kysely<Database>({ dialect });
   try {
     await migrate(db, DIALECT_TYPES.sqlite);
@@ -58,13 +58,7 @@ export async function openSqlite(file: string): Promise<Storage> {
   const storage = kyselyStorage(db, {
     runIfFree,
     transaction: (db, storesOf) =>
-      groupCommitTransactions(
-        db,
-        (trx) => batchStores(trx, storesOf, runHeld),
-        wal.sync,
-        runHeld,
-        othersWaiting,
-      ),
+      groupCommitTransactions(db, (trx) => batchStores(trx, storesOf, runHeld), wal.sync, runHeld),
   });
   const audit = auditWriter(file);
   // This process is the database's only writer: its changes are announced in memory, to itself.
