@@ -42,6 +42,9 @@ export async function openSqlite(file: string): Promise<Storage> {
   // create wrote ~12 pages there besides its WAL frames. The journal is only for rolling a unit
   // back: it is never read after a crash (the WAL is), so where it lives changes no durability.
   // It is emptied each time a unit's savepoint is released, so it holds one unit's pages at most.
+  // The setting covers this connection's sorts too: a whole vault's item list (ORDER BY
+  // created_at, a temporary b-tree) now sorts in memory rather than spilling past the page
+  // cache; every row it sorts is then returned to JavaScript anyway.
   database.pragma('temp_store = MEMORY');
   const { dialect, runIfFree, runHeld } = betterSqliteDialect(database);
   const db = new Kysely<Database>({ dialect });
