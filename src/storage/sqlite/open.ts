@@ -35,6 +35,17 @@ export async function openSqlite(file: string): Promise<Storage> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // Statement journals in memory: a group-commit batch runs each unit in a savepoint
+  // (group-commit.ts), and SQLite keeps the first image of every page a savepoint changes in a
+  // statement journal. A journal past 64 KiB (an item create changes ~12 pages) spilled to a
+  // temporary file in /var/tmp that then stayed on disk for the rest of the batch, so every
+  // create wrote ~12 pages there besides its WAL frames. The journal is only for rolling a unit
+  // back: it is never read after a crash (the WAL is), so where it lives changes no durability.
+  // It is emptied each time a unit's savepoint is released, so it holds one unit's pages at most.
+  // The setting covers this connection's sorts too: a whole vault's item list (ORDER BY
+  // created_at, a temporary b-tree) now sorts in memory rather than spilling past the page
+  // cache; every row it sorts is then returned to JavaScript anyway.
+  database.pragma('temp_store = MEMORY');
   const { dialect, runIfFree, runHeld } = betterSqliteDialect(database);
   const db = new Kysely<Database>({ dialect });
   try {
