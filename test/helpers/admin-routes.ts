@@ -277,6 +277,10 @@ export const ROUTES: Record<string, Row> = {
     decides: { account: 'oauth:write' },
     call: () => json(`/clients/kc-${FAKE}`),
   },
+  'PATCH /clients/:clientId': {
+    decides: { account: 'oauth:write' },
+    call: () => json(`/clients/kc-${FAKE}`, { name: 'renamed' }),
+  },
   'POST /clients/:clientId/secret': {
     decides: { account: 'oauth:write' },
     call: () => json(`/clients/kc-${FAKE}/secret`, {}),
