@@ -16,7 +16,7 @@ const READS: { [S in keyof typeof ANNOUNCED_WRITES]: string[] } = {
   vaults: ['find', 'content', 'get', 'list'],
   connectTokens: ['get', 'list', 'exchangedUnder'],
   connectServers: ['get', 'findById', 'findBySecretHash', 'list', 'vaults'],
-  clients: ['findById', 'list'],
+  clients: ['findById', 'get', 'list'],
   resourceServers: ['get', 'findByIdentifier', 'findBySecretHash', 'list', 'scopes'],
   signingKeys: ['get', 'current', 'list'],
 };

@@ -36,12 +36,15 @@ const READS: { [S in keyof typeof REPLICATED_WRITES]: string[] } = {
  * Writes that change nothing a node holds: an account's insertion (it has no server yet), a
  * vault's (no server reaches it yet), its content counters (moved with an item write, which
  * records the item's change and sends the counters with it), an old version's MAC (nodes hold
- * the current version and its head, not the MACs of versions).
+ * the current version and its head, not the MACs of versions), the purge of exchanged Connect
+ * tokens a day past their expiry (a node's copy is inactive from its expiry on, and goes at the
+ * node's next full resync).
  */
 const UNREPLICATED_WRITES: { [S in keyof typeof REPLICATED_WRITES]?: string[] } = {
   accounts: ['insert'],
   vaults: ['insert', 'touchContent'],
   items: ['setVersionMac'],
+  connectTokens: ['purgeExchanged'],
 };
 
 let dir: string;

@@ -19,7 +19,7 @@ const EVERYTHING = topics(...CHANGE_TOPICS);
 export const ANNOUNCED_WRITES = {
   accounts: { insert: ACCESS, delete: EVERYTHING },
   vaults: { insert: ACCESS, updateAttributes: ACCESS, delete: ACCESS },
-  connectTokens: { insert: ACCESS, revoke: ACCESS },
+  connectTokens: { insert: ACCESS, revoke: ACCESS, purgeExchanged: ACCESS },
   connectServers: {
     insert: ACCESS,
     addVault: ACCESS,
