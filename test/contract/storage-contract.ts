@@ -210,7 +210,11 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       await expect(storage.users.insert({ ...user, id: newId(), accountId: a.id })).rejects.toThrow();
       const inB = { ...user, id: newId(), accountId: b.id };
       await storage.users.insert(inB);
-      expect(await storage.users.findByEmail(b.id, 'same@example.com')).toEqual({ ...inB, disabledAt: null });
+      expect(await storage.users.findByEmail(b.id, 'same@example.com')).toEqual({
+        ...inB,
+        disabledAt: null,
+        name: null,
+      });
       expect((await storage.users.findByEmail(a.id, 'same@example.com'))?.accountId).toBe(a.id);
     });
 
