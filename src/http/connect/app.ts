@@ -17,6 +17,8 @@ export const CONNECT_API_VERSION = '1.8.1';
 
 /** How long close() lets requests in progress finish before it drops their connections. */
 const CLOSE_GRACE_MS = 5_000;
+/** How often close() ends the connections that have become idle since it began. */
+const CLOSE_SWEEP_MS = 50;
 
 export interface ConnectAppOptions {
   central: CentralClient;
@@ -60,7 +62,7 @@ export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
   fileRoutes(routes, context);
   activityRoutes(routes, context);
 
-  const handle = connectDispatcher({
+  const dispatch = connectDispatcher({
     routes,
     metrics,
     logger: options.logger,
@@ -72,6 +74,14 @@ export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
       '1Password-Connect-Version': CONNECT_API_VERSION,
     },
   });
+  let closing = false;
+  // Once close() has begun, every answer ends its connection: a client keeping its connection
+  // alive would otherwise go on sending requests here until the grace period cut them off
+  // mid-request, with the storage about to close under them.
+  const handle: RequestListener = (request, response) => {
+    if (closing) response.setHeader('connection', 'close');
+    dispatch(request, response);
+  };
   const server = options.https ? createHttpsServer(options.https, handle) : createHttpServer(handle);
   return {
     handle,
@@ -87,9 +97,13 @@ export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
     close: () =>
       new Promise((resolve) => {
         if (!server.listening) return resolve();
+        closing = true;
         const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+        // A connection whose request was in progress at close() becomes idle once answered.
+        const sweep = setInterval(() => server.closeIdleConnections(), CLOSE_SWEEP_MS).unref();
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();
