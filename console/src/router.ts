@@ -17,6 +17,9 @@ export function useHashPath(): string {
   useEffect(() => {
     const changed = () => setPath(currentPath());
     window.addEventListener('hashchange', changed);
+    // The address may have changed between the first render and this effect (which runs after
+    // the paint): a hashchange then was missed, so read the address again.
+    changed();
     return () => window.removeEventListener('hashchange', changed);
   }, []);
   return path;

@@ -214,6 +214,28 @@ describe('the web console in a browser', () => {
     await context.close();
   });
 
+  it('follows an address changed the moment the shell is first drawn, before its effects ran', async () => {
+    // Stop 32's CI: a test went to a console address right after the landing heading showed;
+    // the hashchange came before the shell had started listening for it, and the page stayed
+    // on the vaults. Here the address changes in the same task that draws the landing heading
+    // (a MutationObserver's microtask), which is always before the effects run.
+    const context = await cspContext();
+    await context.addInitScript({
+      content: `new MutationObserver((_, observer) => {
+        for (const h1 of document.querySelectorAll('main h1')) {
+          if (h1.textContent === 'Vaults') {
+            observer.disconnect();
+            location.hash = '#/audit';
+          }
+        }
+      }).observe(document, { childList: true, subtree: true, characterData: true });`,
+    });
+    const page = await context.newPage();
+    await signInAt(page, f.url, f.ownerEmail, f.ownerPassword, 'Audit');
+    expect(await page.locator('main h1').textContent()).toBe('Audit');
+    await context.close();
+  });
+
   it('a member sees only the vaults they were given, and not another member’s even by its address', async () => {
     const context = await cspContext();
     const page = await context.newPage();
