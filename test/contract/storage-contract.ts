@@ -539,6 +539,59 @@ export function storageContract(backend: string, open: () => Promise<Storage>): 
       expect((await storage.items.versions(i.id)).length).toBe(2);
     });
 
+    it('shows every write to an item view to the next read, through whatever this process keeps of views', async () => {
+      const a = await account();
+      const v = await vault(a.id);
+      const i = await item(v, 'first');
+      const view = async () => {
+        const found = await storage.items.getWithFiles(v.id, i.id);
+        return found && { content: found.item.content?.toString(), files: found.files.map((f) => f.id) };
+      };
+      // Read twice: the second read may come from memory.
+      await view();
+      expect(await view()).toEqual({ content: 'c:first', files: [] });
+      expect(await secondVersion(i)).toBe(true);
+      expect(await view()).toEqual({ content: 'c:second', files: [] });
+      const f = { id: newId(), itemId: i.id, vaultId: v.id, meta: bytes('meta'), size: 3, createdAt: now };
+      await storage.files.insert(f, bytes('abc'));
+      expect(await view()).toEqual({ content: 'c:second', files: [f.id] });
+      await storage.files.setMeta(f.id, bytes('meta, renamed'));
+      expect((await storage.items.getWithFiles(v.id, i.id))?.files[0]?.meta.toString()).toBe('meta, renamed');
+      await storage.transaction(async (tx) => {
+        await tx.files.delete(i.id, f.id);
+      });
+      expect(await view()).toEqual({ content: 'c:second', files: [] });
+      await storage.items.setHead(i.id, bytes('head:set'));
+      expect((await storage.items.getWithFiles(v.id, i.id))?.item.head?.toString()).toBe('head:set');
+      expect(await storage.items.trash(v.id, i.id, 'then', 'deleter')).toBe(true);
+      expect(await view()).toBeUndefined();
+      expect(await storage.items.untrash(v.id, i.id)).toBe(true);
+      expect(await view()).toEqual({ content: 'c:second', files: [] });
+      expect(await storage.items.delete(v.id, i.id)).toBe(true);
+      expect(await view()).toBeUndefined();
+      // A view read while a write is committed is not kept past it.
+      const j = await item(v, 'third');
+      await storage.items.getWithFiles(v.id, j.id);
+      const [, moved, during] = await Promise.all([
+        storage.items.getWithFiles(v.id, j.id),
+        secondVersion(j),
+        storage.items.getWithFiles(v.id, j.id),
+      ]);
+      expect(moved).toBe(true);
+      expect(during?.item.version).toBeGreaterThanOrEqual(1);
+      expect((await storage.items.getWithFiles(v.id, j.id))?.item.content?.toString()).toBe('c:second');
+      // Deleting the vault, or the account, takes its views with it.
+      const k = await item(v, 'fourth');
+      await storage.items.getWithFiles(v.id, k.id);
+      await storage.vaults.delete(a.id, v.id);
+      expect(await storage.items.getWithFiles(v.id, k.id)).toBeUndefined();
+      const w = await vault(a.id);
+      const m = await item(w, 'fifth');
+      await storage.items.getWithFiles(w.id, m.id);
+      await storage.accounts.delete(a.id);
+      expect(await storage.items.getWithFiles(w.id, m.id)).toBeUndefined();
+    });
+
     it('keeps a trashed item out of every read of items, and brings it back as it was', async () => {
       const a = await account();
       const v = await vault(a.id);

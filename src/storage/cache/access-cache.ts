@@ -8,6 +8,7 @@ import type {
   VaultCore,
 } from '../ports.js';
 import { AccessEpoch } from './access-epoch.js';
+import { frozen } from './frozen.js';
 
 const MAX_ENTRIES = 10_000;
 
@@ -91,16 +92,4 @@ export function withAccessCache(inner: Storage, feed: ChangeFeed): Storage {
       await inner.close();
     },
   };
-}
-
-/**
- * Cached records are shared by every request that reads them, so nobody may change one: frozen
- * all the way down (Buffers excepted: they cannot be frozen, and nothing writes into them).
- */
-function frozen<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
-    for (const inner of Object.values(value)) frozen(inner);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { withAccessCache } from '../cache/access-cache.js';
+import { withItemViewCache } from '../cache/item-views.js';
 import type { Storage } from '../ports.js';
 import { DIALECT_TYPES } from '../sql/migrations.js';
 import { TOKEN_COLUMNS, toTokenValues } from '../sql/oauth/tokens.js';
@@ -64,8 +65,9 @@ export async function openSqlite(file: string): Promise<Storage> {
       groupCommitTransactions(db, (trx) => batchStores(trx, storesOf, runHeld), wal.sync, runHeld),
   });
   const audit = auditWriter(file);
-  // This process is the database's only writer: its changes are announced in memory, to itself.
-  return withAccessCache(
+  // This process is the database's only writer: its changes are announced in memory, to itself,
+  // so the item views it reads can be kept too (cache/item-views.ts).
+  const cached = withAccessCache(
     {
       ...storage,
       audit: {
@@ -86,4 +88,5 @@ export async function openSqlite(file: string): Promise<Storage> {
     },
     storage.changes,
   );
+  return withItemViewCache(cached, storage.changes);
 }
