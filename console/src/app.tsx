@@ -107,7 +107,9 @@ function Shell({
         <span class="account" title="Account">
           {session.account.name}
         </span>
-        <span class="who">{session.user.email}</span>
+        <span class="who" title={session.user.name ? session.user.email : undefined}>
+          {session.user.name ?? session.user.email}
+        </span>
         <button type="button" class="secondary" onClick={signOut}>
           Sign out
         </button>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, messageOf } from './api.js';
 import type { Session } from './session.js';
-import { Alert, Title } from './ui.js';
+import { Alert, Title, useBusy } from './ui.js';
 
 /** A TOTP key to add to an authenticator app, when the account requires two-step sign-in. */
 interface Enrolment {
@@ -39,7 +39,7 @@ export function SignIn({
   const [code, setCode] = useState('');
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
 
   const answered = (answer: Answer) => {
     if ('csrfToken' in answer) {

@@ -19,6 +19,29 @@ export function Title({ children, text }: { children?: ComponentChildren; text: 
   );
 }
 
+/**
+ * A page's "a change is running" flag. Controls are disabled while it is set, and a disabled
+ * control loses the focus to the page: when the change is over, the control that had the focus
+ * when it started gets it back (if it is still there and nothing else took the focus meanwhile),
+ * so a keyboard user goes on from where they were.
+ */
+export function useBusy(): [boolean, (busy: boolean) => void] {
+  const [busy, setBusyState] = useState(false);
+  const focused = useRef<HTMLElement | null>(null);
+  const setBusy = (next: boolean) => {
+    if (next && document.activeElement instanceof HTMLElement) focused.current = document.activeElement;
+    setBusyState(next);
+  };
+  useEffect(() => {
+    if (busy) return;
+    const element = focused.current;
+    focused.current = null;
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (element?.isConnected && lost) element.focus();
+  }, [busy]);
+  return [busy, setBusy];
+}
+
 export function Alert({ message }: { message: string | undefined }) {
   return message ? (
     <p class="alert" role="alert">

@@ -140,6 +140,24 @@ describe('central metrics', () => {
     expect(sample(after, 'keyhold_cache_hits_total', { cache: 'oauth_clients' })).toBeGreaterThan(0);
   });
 
+  it('counts item views read from memory, and shows them emptied by a write', async () => {
+    const vault = await f.admin<{ id: string }>('POST', '/vaults', { name: 'Metrics vault' });
+    const item = await f.admin<{ id: string }>('POST', `/vaults/${vault.id}/items`, {
+      title: 'Metrics item',
+      fields: [{ purpose: 'PASSWORD', value: 'a metrics secret' }],
+    });
+    const before = await scrape();
+    const hits = (text: string) => sample(text, 'keyhold_cache_hits_total', { cache: 'item_views' }) ?? 0;
+    await f.admin('GET', `/vaults/${vault.id}/items/${item.id}`);
+    await f.admin('GET', `/vaults/${vault.id}/items/${item.id}`);
+    const read = await scrape();
+    expect(hits(read) - hits(before)).toBe(1);
+    expect(sample(read, 'keyhold_cache_entries', { cache: 'item_views' })).toBeGreaterThanOrEqual(1);
+    // Any item write empties the views kept, whichever item it is.
+    await f.admin('POST', `/vaults/${vault.id}/items`, { title: 'Another item', fields: [] });
+    expect(sample(await scrape(), 'keyhold_cache_entries', { cache: 'item_views' })).toBe(0);
+  });
+
   it('counts sign-in attempts by outcome, the throttled ones included', async () => {
     const before = await scrape();
     expect((await signIn(f.ownerPassword)).status).toBe(200);

@@ -148,6 +148,21 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     await page.unroute(grantsPath);
     await page.getByLabel('Carol’s vault').selectOption('write');
     await expect.poll(() => notice(page)).toBe(`${CAROL}: read and write access to Carol’s vault.`);
+
+    // Changed from the keyboard, the select has the focus again once the change is made: it is
+    // disabled while the change runs, which moves the focus to the page.
+    await page.getByLabel('Carol’s vault').focus();
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => notice(page)).toBe(`${CAROL}: read access to Carol’s vault.`);
+    const focusedId = () =>
+      page.evaluate(() => {
+        const { document } = globalThis as unknown as { document: { activeElement: { id: string } | null } };
+        return document.activeElement?.id;
+      });
+    await expect.poll(focusedId).toBe(`access-${carolVault}`);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => notice(page)).toBe(`${CAROL}: read and write access to Carol’s vault.`);
+    await expect.poll(focusedId).toBe(`access-${carolVault}`);
   });
 
   it('the person signs in elsewhere, sees only that vault, and has no People section', async () => {
@@ -314,6 +329,9 @@ describe('People and your account in the console', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Save name' }).click();
     await expect.poll(() => notice(page)).toBe('Your name is now Carol Herself.');
     expect((await f.admin<{ name: string | null }>('GET', `/users/${carolId}`)).name).toBe('Carol Herself');
+    // The header names her now, her email on hover.
+    expect(await page.locator('header .who').textContent()).toBe('Carol Herself');
+    expect(await page.locator('header .who').getAttribute('title')).toBe(CAROL);
     await page.getByLabel('Current password').fill('not my password at all');
     await page.getByLabel('New password', { exact: true }).fill(CHANGED_PASSWORD);
     await page.getByLabel('New password again').fill(CHANGED_PASSWORD);

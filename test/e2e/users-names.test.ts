@@ -211,6 +211,11 @@ describe('the signed-in person’s own name (PUT /session/name)', () => {
       'Quinn  Auditor',
     );
     expect((await f.admin<User>('GET', `/users/${person.id}`)).name).toBe('Quinn  Auditor');
+    expect((await call('GET', '/whoami', undefined, person.headers)).body.user).toEqual({
+      id: person.id,
+      email: expect.stringMatching(/^auditor-/),
+      name: 'Quinn  Auditor',
+    });
     const cleared = await call('PUT', '/session/name', { name: null }, person.headers);
     expect((cleared.body.user as User).name).toBeNull();
     const trail = await f.admin<Record<string, unknown>[]>(

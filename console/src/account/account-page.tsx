@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf } from '../api.js';
 import { NameForm } from '../people/name-form.js';
 import { type Session, useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 
 interface MfaStatus {
   userId: string;
@@ -70,7 +70,7 @@ function PasswordChange() {
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -155,7 +155,7 @@ function TwoStep() {
   const [step, setStep] = useState<Step>({ kind: 'status' });
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
 
   const run = async (call: () => Promise<void>) => {
     setBusy(true);

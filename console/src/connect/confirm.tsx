@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
+import { useBusy } from '../ui.js';
 
 /**
  * A destructive action in two steps: the first button (named for what it does to what) opens a
@@ -21,7 +22,7 @@ export function Confirm({
 }) {
   const [open, setOpen] = useState(false);
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   if (!open)
     return (
       <button type="button" class="danger small" onClick={() => setOpen(true)}>

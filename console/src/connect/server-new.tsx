@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href } from '../router.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { CredentialsDownload } from './credentials.js';
 import { loadVaultNames } from './server-list.js';
 import { CONNECT, type ServerWithCredentials, serverPath, type VaultNames } from './types.js';
@@ -48,7 +48,7 @@ export function ServerNew() {
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState(new Set<string>());
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const [created, setCreated] = useState<ServerWithCredentials>();
 
   if (created)

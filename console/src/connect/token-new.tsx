@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { loadVaultNames } from './server-list.js';
 import { CONNECT, type ConnectToken, type Permission, type Server, serverPath, vaultName } from './types.js';
 
@@ -28,7 +28,7 @@ export function TokenNew({ serverId }: { serverId: string }) {
   const [grants, setGrants] = useState(new Map<string, Set<Permission>>());
   const [expiry, setExpiry] = useState(0);
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const [created, setCreated] = useState<ConnectToken & { token: string }>();
 
   if (created) return <TokenShown created={created} />;

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { type FullItem, itemPath, vaultPath } from '../vaults/types.js';
 import { type DiffRow, diffItems } from './diff.js';
 
@@ -125,7 +125,7 @@ function RestoreConfirm(props: { path: string; version: number; current: number;
   const { path, version, current, cancel } = props;
   const { notify } = useSession();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const restore = async () => {
     setBusy(true);
     try {

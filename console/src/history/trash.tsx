@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { categoryName, type ItemSummary, itemPath, type Vault, vaultPath } from '../vaults/types.js';
 import { useActorName } from './item-history.js';
 
@@ -60,7 +60,7 @@ function TrashRow({
   const actor = useActorName();
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const title = item.title || '(untitled)';
   const act = async (call: () => Promise<unknown>, done: string) => {
     setBusy(true);

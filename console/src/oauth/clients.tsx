@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { OAuthNav } from './oauth-nav.js';
 import { ShownOnce } from './shown-once.js';
 import { AUTH_METHODS, type Client, clientPath, hasSecret, type ResourceServer, when } from './types.js';
@@ -57,7 +57,7 @@ export function ClientNew() {
   const [extra, setExtra] = useState('');
   const [kind, setKind] = useState<'confidential' | 'public'>('confidential');
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const [created, setCreated] = useState<Client & { clientSecret?: string }>();
   const toggle = (scope: string, on: boolean) =>
     setScopes((list) => (on ? [...list, scope] : list.filter((s) => s !== scope)));

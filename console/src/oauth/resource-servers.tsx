@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { OAuthNav } from './oauth-nav.js';
 import { ShownOnce } from './shown-once.js';
 import { duration, OAUTH, type ResourceServer, serverPath } from './types.js';
@@ -154,7 +154,7 @@ export function ResourceServerNew() {
   const [ttl, setTtl] = useState('3600');
   const [scopes, setScopes] = useState<ScopeDraft[]>([{ name: '', description: '', exclusive: false }]);
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const [created, setCreated] = useState<ResourceServer & { secret: string }>();
   const setScope = (i: number, patch: Partial<ScopeDraft>) =>
     setScopes((list) => list.map((s, j) => (j === i ? { ...s, ...patch } : s)));

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { ShownOnce } from './shown-once.js';
 import { PeopleNav } from './subnav.js';
 import { type AdminToken, roleName, TOKEN_ROLES, when } from './types.js';
@@ -30,7 +30,7 @@ export function AdminTokens() {
   const [lifetime, setLifetime] = useState(String(90 * DAY));
   const [created, setCreated] = useState<AdminToken & { token: string }>();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
 
   const create = async (event: Event) => {
     event.preventDefault();

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, messageOf } from '../api.js';
-import { Alert } from '../ui.js';
+import { Alert, useBusy } from '../ui.js';
 import { MAX_NAME } from './types.js';
 
 /** The API's refusal of a name (`body: name: must …`), as a sentence about the name. */
@@ -28,7 +28,7 @@ export function NameForm({
 }) {
   const [name, setName] = useState(current ?? '');
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   // Drawn again with a new name (saved, or changed elsewhere and reloaded): show that one.
   useEffect(() => setName(current ?? ''), [current]);
   const run = async (value: string | null) => {

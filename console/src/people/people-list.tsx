@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href } from '../router.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { ShownOnce } from './shown-once.js';
 import { PeopleNav } from './subnav.js';
 import { type CreatedUser, MAX_NAME, personPath, roleName, USER_ROLES, type User } from './types.js';
@@ -14,7 +14,7 @@ export function PeopleList() {
   const [role, setRole] = useState('member');
   const [created, setCreated] = useState<CreatedUser>();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
 
   const add = async (event: Event) => {
     event.preventDefault();

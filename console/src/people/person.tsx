@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, api, messageOf } from '../api.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import type { Vault } from '../vaults/types.js';
 import { NameForm } from './name-form.js';
 import { ShownOnce } from './shown-once.js';
@@ -60,7 +60,7 @@ function PersonView({ person, reload }: { person: Person; reload: () => Promise<
   const [role, setRole] = useState(user.role);
   const [reset, setReset] = useState<{ url: string; expiresAt: string }>();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
 
   /** Runs one change, draws the person again, then says so (the notice never precedes the page). */
   const change = async (call: () => Promise<unknown>, done: string) => {

@@ -1,7 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, apiBlob, apiUpload, messageOf } from '../api.js';
 import { useSession } from '../session.js';
-import { Alert } from '../ui.js';
+import { Alert, useBusy } from '../ui.js';
 import type { ItemFile } from './types.js';
 
 const sizeOf = (bytes: number) =>
@@ -20,7 +20,7 @@ export function ItemFiles({ path, files: initial }: { path: string; files: ItemF
   const { notify } = useSession();
   const [files, setFiles] = useState(initial);
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const input = useRef<HTMLInputElement>(null);
   const attach = async (event: Event) => {
     event.preventDefault();

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { href, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import { Alert, Show, Title, useLoad } from '../ui.js';
+import { Alert, Show, Title, useBusy, useLoad } from '../ui.js';
 import { DEFAULT_RECIPE, generate, MAX_LENGTH, MIN_LENGTH, type Recipe } from './generator.js';
 import { parseTotp } from './totp.js';
 import {
@@ -194,7 +194,7 @@ function ItemForm(props: {
   const { notify } = useSession();
   const [draft, setDraft] = useState(props.initial);
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useBusy();
   const set =
     <K extends keyof Draft>(key: K) =>
     (value: Draft[K]) =>

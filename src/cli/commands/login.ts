@@ -12,7 +12,7 @@ const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, 
 
 const describeCaller = (w: WhoAmI) =>
   w.kind === 'user'
-    ? `user ${w.user?.email ?? w.tokenId} (role ${w.role}) in account ${w.accountId}`
+    ? `user ${w.user?.email ?? w.tokenId}${w.user?.name ? ` (${w.user.name})` : ''} (role ${w.role}) in account ${w.accountId}`
     : w.kind === 'admin_token'
       ? `admin token ${w.token?.name ?? ''} (${w.tokenId}, role ${w.role}) in account ${w.accountId}`
       : `a caller of account ${w.accountId}`;

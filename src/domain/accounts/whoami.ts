@@ -10,7 +10,7 @@ export interface WhoAmI {
   kind: 'admin_token' | 'user' | 'other';
   role: string | null;
   /** A signed-in user (`keyhold login`). */
-  user?: { id: string; email: string };
+  user?: { id: string; email: string; name: string | null };
   /** An admin token. */
   token?: { id: string; name: string };
 }
@@ -29,7 +29,7 @@ export async function whoami(
       ...base,
       kind: 'user',
       role: principal.role,
-      ...(user ? { user: { id: user.id, email: user.email } } : {}),
+      ...(user ? { user: { id: user.id, email: user.email, name: user.name } } : {}),
     };
   }
   if (principal.kind === 'admin_token') {

@@ -43,7 +43,7 @@ export const whoAmI = z
     operator: z.boolean(),
     kind: z.enum(['admin_token', 'user', 'other']),
     role: z.string().nullable(),
-    user: z.strictObject({ id, email: z.string() }).optional(),
+    user: z.strictObject({ id, email: z.string(), name: z.string().nullable() }).optional(),
     token: z.strictObject({ id, name: z.string() }).optional(),
   })
   .meta({ id: 'WhoAmI' });
