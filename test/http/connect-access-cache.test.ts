@@ -6,7 +6,9 @@ import { adminSetup, connectAppFor, type InjectableConnect } from '../helpers/co
  * Token registrations, server vault sets, vaults and server credentials are served from memory
  * between access changes (src/storage/cache). Each test here warms that cache with successful
  * reads of an item — the hot path — then makes one access-changing write through the admin API
- * and expects the very next request to be refused exactly as it would be without a cache.
+ * and expects the very next request to be refused exactly as it would be without a cache. The
+ * item views read lately are kept too (sealed), and every item write empties them: a read
+ * started after a write is answered shows it, with reads and writes in flight together.
  */
 let t: TestApp;
 let setup: ReturnType<typeof adminSetup>;
@@ -144,5 +146,41 @@ describe('a warm cache never outlives an access change', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json().message).toBe('Invalid Connect server credentials');
     expect(res.body).not.toContain(SECRET);
+  });
+});
+
+describe('the item views kept in memory (storage/cache/item-views.ts) never outlive a write', () => {
+  const title = (res: { json(): { title?: string } }) => res.json().title;
+  const itemPath = () => `/vaults/${scene.vault}/items/${scene.item}`;
+
+  it('every read started after a write is answered shows it, with reads and writes in flight together', async () => {
+    let current = (await setup.api.get(itemPath())).json() as Record<string, unknown>;
+    for (let n = 1; n <= 15; n++) {
+      const before = Promise.all(Array.from({ length: 8 }, () => scene.read()));
+      const written = await setup.api.put(itemPath(), { ...current, title: `title ${n}` });
+      expect(written.statusCode, written.body).toBe(200);
+      current = written.json();
+      // Started once the write was answered: the new title, and only it.
+      const after = await Promise.all(Array.from({ length: 8 }, () => scene.read()));
+      expect(after.map(title)).toEqual(Array(8).fill(`title ${n}`));
+      // In flight across the write: the one before it or the one it made, whole.
+      for (const res of await before) {
+        expect(res.statusCode).toBe(200);
+        expect([n === 1 ? 'db' : `title ${n - 1}`, `title ${n}`]).toContain(title(res));
+        expect(res.body).toContain(SECRET);
+      }
+    }
+  });
+
+  it('an item trashed, brought back and deleted is answered so at the next read', async () => {
+    await ok(setup.api.delete(itemPath()));
+    expect((await scene.read()).statusCode).toBe(404);
+    await ok(setup.api.post(`/vaults/${scene.vault}/trash/${scene.item}/undelete`), 200);
+    expect(title(await scene.read())).toBe('db');
+    await ok(setup.api.delete(itemPath()));
+    await ok(setup.api.delete(`/vaults/${scene.vault}/trash/${scene.item}`));
+    const gone = await scene.read();
+    expect(gone.statusCode).toBe(404);
+    expect(gone.body).not.toContain(SECRET);
   });
 });
