@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser-client.js';
 import { cleanup, cmd, runCli, type Server, tempDataDir } from '../helpers/processes.js';
 import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 import { nextTotpCode, totpCode } from '../helpers/totp.js';
@@ -17,7 +18,6 @@ import { nextTotpCode, totpCode } from '../helpers/totp.js';
  * CLI has to use its refresh token), and the browser's session no longer opens the grants page.
  * Enabling the member again brings neither back.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MEMBER = { email: 'totp-member@example.com', password: 'member password of some length' };
 
 let server: Server;
@@ -45,8 +45,6 @@ async function fillPassword(page: Page) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`The CLI login test needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
   let init: ServedKeyhold['init'];
   ({ init, server, admin } = await serveInitialized());
   ({ adminToken: ownerToken, accountId } = init);
@@ -62,7 +60,7 @@ beforeAll(async () => {
   });
   await admin('PUT', `/users/${member.id}/vaults/${mine.id}`, { permissions: ['read'] });
   await admin('PUT', `/users/${other.id}/vaults/${alsoTheirs.id}`, { permissions: ['read', 'write'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
   context = await browser.newContext();
   context.setDefaultTimeout(10_000);
 }, 60_000);

@@ -1,8 +1,9 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser-client.js';
 import { cleanup, cmd, runCli, type Server } from '../helpers/processes.js';
 import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.js';
 
@@ -12,7 +13,6 @@ import { type ServedKeyhold, serveInitialized } from '../helpers/served-keyhold.
  * `keyhold vault list` acts as that member (their vault only), `keyhold whoami` says so,
  * `keyhold logout` ends it and the next command says to sign in.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MEMBER = { email: 'member@example.com', password: 'member password of some length' };
 
 let server: Server;
@@ -76,8 +76,6 @@ async function loginThroughBrowser(
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`The CLI login test needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
   let init: ServedKeyhold['init'];
   ({ init, server, admin } = await serveInitialized());
   token = init.adminToken;
@@ -86,7 +84,7 @@ beforeAll(async () => {
   theirs = await admin('POST', '/vaults', { name: 'Someone else' });
   const user = await admin<{ id: string }>('POST', '/users', { ...MEMBER, role: 'member' });
   await admin('PUT', `/users/${user.id}/vaults/${mine.id}`, { permissions: ['read'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

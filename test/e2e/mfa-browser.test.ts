@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser-client.js';
 import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 import { nextTotpCode, totpCode } from '../helpers/totp.js';
 
@@ -14,7 +14,6 @@ import { nextTotpCode, totpCode } from '../helpers/totp.js';
  * /authorize, they give the password and a code, and the consent page follows where the sign-in
  * was going. No page loads anything from elsewhere, and the CSP reports no violation.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const USER = { email: 'totp@example.com', password: 'totp user password of some length' };
 
 let f: OAuthFixture;
@@ -29,11 +28,6 @@ const cspViolations: string[] = [];
 let secret = '';
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser test needs Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`,
-    );
-  }
   app = createServer((request, response) => {
     const url = new URL(request.url ?? '/', redirectUri);
     if (url.pathname === '/callback') callbacks.push(url.searchParams);
@@ -53,11 +47,7 @@ beforeAll(async () => {
     scopes: ['vault:read'],
   });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(10_000);
   page.on('request', (r) => requested.push(r.url()));

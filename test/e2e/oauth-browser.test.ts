@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser-client.js';
 import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 
 /**
@@ -13,7 +13,6 @@ import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth
  * on the grants page and the tokens die. The
  * pages carry their anti-framing headers and a cross-origin page cannot frame them.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const USER = { email: 'reader@example.com', password: 'reader password of some length' };
 const CLIENT_NAME = 'Browser test app';
 
@@ -42,12 +41,6 @@ let callback: URLSearchParams;
 let tokens: { access_token: string; refresh_token: string; scope: string };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser test needs Chromium at ${CHROMIUM}: install Debian's chromium ` +
-        '(`apt-get install chromium`; .ci/run installs it) or point CHROMIUM_PATH at a Chromium binary.',
-    );
-  }
   app = createServer((request, response) => {
     const url = new URL(request.url ?? '/', appUrl);
     if (url.pathname === '/callback') {
@@ -91,11 +84,7 @@ beforeAll(async () => {
     scopes: ['vault:read'],
   });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
   context = await browser.newContext();
   page = await context.newPage();
   page.setDefaultTimeout(10_000);

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as openid from 'openid-client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
-import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+import { clientCalls, launchChromium, startCallbackServer } from '../helpers/browser-client.js';
+import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 
 /**
  * RFC 9396 `keyhold_vault` details narrowed to fields of an item, end to end over real HTTP:
@@ -16,7 +14,6 @@ import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth
  * exchange, gets nothing from the Connect bridge, and shows it at introspection and grant
  * management. Every malformed `fields` is refused with `invalid_authorization_details`.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const USER = { email: 'fields@example.com', password: 'fields user password of some length' };
 
@@ -39,7 +36,7 @@ let production: { id: string };
 let dbLogin: { id: string };
 let apiKey: { id: string };
 let app: { clientId: string; clientSecret: string };
-let callbackServer: Server;
+let callback: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
 let redirectUri = '';
 let browser: Browser;
 let page: Page;
@@ -48,13 +45,8 @@ let tokens: openid.TokenEndpointResponse;
 let approved: Record<string, unknown>;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`The browser test needs Chromium at ${CHROMIUM}`);
-  callbackServer = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end('<!doctype html><title>App</title><p id="app">callback received</p>');
-  });
-  await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
-  redirectUri = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`;
+  callback = await startCallbackServer();
+  redirectUri = callback.redirectUri;
   f = await startOAuthFixture();
   production = await f.admin('POST', '/vaults', { name: 'Production' });
   const user = await f.admin<{ id: string }>('POST', '/users', { ...USER, role: 'member' });
@@ -119,33 +111,21 @@ beforeAll(async () => {
     openid.ClientSecretBasic(app.clientSecret),
     { algorithm: 'oauth2', execute: [openid.allowInsecureRequests] },
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(10_000);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (callbackServer) await new Promise<void>((resolve) => callbackServer.close(() => resolve()));
+  await callback?.close();
   await f?.close();
 });
 
-const basic = () => `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`;
-const post = (path: string, form: Record<string, string>) =>
-  fetch(`${f.issuer}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic() },
-    body: formBody(form),
-  });
-const api = (token: string, path: string, init: RequestInit = {}) =>
-  fetch(`${f.url}/api/v1${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-  });
+const { post, api } = clientCalls(
+  () => f,
+  () => app,
+);
 const itemPath = () => `/vaults/${production.id}/items/${dbLogin.id}`;
 
 interface Item {

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as openid from 'openid-client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
+import { clientCalls, launchChromium, startCallbackServer } from '../helpers/browser-client.js';
 import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 
 /**
@@ -15,7 +13,6 @@ import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth
  * item readable, the other item and the whole other vault not, no write; introspection and the
  * token response carry the details; a refresh keeps them. The strict validation is black-box.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const USER = { email: 'rar@example.com', password: 'rar user password of some length' };
 
@@ -26,7 +23,7 @@ let dbPassword: { id: string };
 let apiKey: { id: string };
 let hidden: { id: string };
 let app: { clientId: string; clientSecret: string };
-let callbackServer: Server;
+let callback: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
 let redirectUri = '';
 let browser: Browser;
 let page: Page;
@@ -40,13 +37,8 @@ const login = (title: string, value: string) => ({
 });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`The browser test needs Chromium at ${CHROMIUM}`);
-  callbackServer = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end('<!doctype html><title>App</title><p id="app">callback received</p>');
-  });
-  await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
-  redirectUri = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`;
+  callback = await startCallbackServer();
+  redirectUri = callback.redirectUri;
   f = await startOAuthFixture();
   production = await f.admin('POST', '/vaults', { name: 'Production' });
   secretVault = await f.admin('POST', '/vaults', { name: 'Board minutes' });
@@ -69,33 +61,21 @@ beforeAll(async () => {
     openid.ClientSecretBasic(app.clientSecret),
     { algorithm: 'oauth2', execute: [openid.allowInsecureRequests] },
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(10_000);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (callbackServer) await new Promise<void>((resolve) => callbackServer.close(() => resolve()));
+  await callback?.close();
   await f?.close();
 });
 
-const basic = () => `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`;
-const post = (path: string, form: Record<string, string>) =>
-  fetch(`${f.issuer}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic() },
-    body: formBody(form),
-  });
-const api = (token: string, path: string, init: RequestInit = {}) =>
-  fetch(`${f.url}/api/v1${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-  });
+const { post, api } = clientCalls(
+  () => f,
+  () => app,
+);
 
 describe('RAR consent with partial approval in Chromium (openid-client, PAR)', () => {
   const readDbPassword = { type: 'keyhold_vault', vaults: [], items: [], actions: ['read'] };

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser-client.js';
 import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 
 /**
@@ -8,7 +8,6 @@ import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
  * an administrator's reset link and sets a password, signs in with it, then changes it on the
  * password page from the grants page, which signs out their session in another browser.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const EMAIL = 'sam@example.com';
 
 let f: OAuthFixture;
@@ -16,16 +15,9 @@ let browser: Browser;
 let userId: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser test needs Chromium at ${CHROMIUM} (or CHROMIUM_PATH).`);
-  }
   f = await startOAuthFixture();
   userId = (await f.admin<{ id: string }>('POST', '/users', { email: EMAIL, role: 'member' })).id;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

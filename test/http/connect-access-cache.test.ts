@@ -150,7 +150,7 @@ describe('a warm cache never outlives an access change', () => {
 });
 
 describe('the item views kept in memory (storage/cache/item-views.ts) never outlive a write', () => {
-  const title = (res: { json(): { title?: string } }) => res.json().title;
+  const title = (res: { json(): unknown }) => (res.json() as { title?: string }).title;
   const itemPath = () => `/vaults/${scene.vault}/items/${scene.item}`;
 
   it('every read started after a write is answered shows it, with reads and writes in flight together', async () => {
