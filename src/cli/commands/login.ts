@@ -10,9 +10,10 @@ import { clientFor, type RemoteOptions, remote } from './remote.js';
 
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
-const describeCaller = (w: WhoAmI) =>
+/** `whoami` (and `login`) in words: who the CLI acts as. */
+export const describeCaller = (w: WhoAmI) =>
   w.kind === 'user'
-    ? `user ${w.user?.email ?? w.tokenId}${w.user?.name ? ` (${w.user.name})` : ''} (role ${w.role}) in account ${w.accountId}`
+    ? `user ${w.user?.name ? `${w.user.name} <${w.user.email}>` : (w.user?.email ?? w.tokenId)} (role ${w.role}) in account ${w.accountId}`
     : w.kind === 'admin_token'
       ? `admin token ${w.token?.name ?? ''} (${w.tokenId}, role ${w.role}) in account ${w.accountId}`
       : `a caller of account ${w.accountId}`;
