@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { clientCalls, launchChromium, startCallbackServer } from '../helpers/browser-client.js';
+import { signIn, waitForHeading } from '../helpers/console-browser.js';
 import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
 
 /**
@@ -309,6 +310,37 @@ describe('field narrowing: consent in Chromium (openid-client, PAR)', () => {
     });
     expect(wider.status).toBe(400);
     expect(await wider.json()).toMatchObject({ error: 'invalid_authorization_details' });
+  });
+
+  it('the admin API, the console’s grants page and the person’s connected applications show the narrowing', async () => {
+    const grants = await f.admin<{ id: string; clientId: string; authorizationDetails?: unknown }[]>(
+      'GET',
+      '/grants',
+    );
+    expect(grants.find((g) => g.clientId === app.clientId)?.authorizationDetails).toEqual([approved]);
+    const consoleContext = await browser.newContext();
+    try {
+      const admin = await consoleContext.newPage();
+      await signIn(admin, f.url, f.ownerEmail, f.ownerPassword);
+      await admin.goto(`${f.url}/console/#/oauth/grants`);
+      const card = admin.locator('.cards > li', { hasText: 'Field app' });
+      await card.locator('.narrowed li').first().waitFor();
+      expect(await card.locator('.narrowed li').allTextContents()).toEqual([
+        `Read only the fields password, username of the item ${dbLogin.id} in Production`,
+      ]);
+      await admin.getByRole('button', { name: 'Sign out' }).click();
+      await waitForHeading(admin, 'Sign in');
+      const person = await consoleContext.newPage();
+      await signIn(person, f.url, USER.email, USER.password);
+      await person.goto(`${f.url}/console/#/connected`);
+      const connected = person.locator('.cards > li', { hasText: 'Field app' });
+      await connected.getByText('It can only, as you approved:').waitFor();
+      expect(await connected.locator('.access li').allTextContents()).toEqual([
+        `Read only the fields 'password' and 'username' of the item '${dbLogin.id}' in vault 'Production'; no other field, note, URL or file of it`,
+      ]);
+    } finally {
+      await consoleContext.close();
+    }
   });
 
   it('beside a vault-wide write entry, the narrowed item still cannot be changed: a change answers with the whole item', async () => {

@@ -32,12 +32,25 @@ export function ConnectedApplications() {
                 <li key={app.id}>
                   <h2 class="card-title">{app.clientName}</h2>
                   <p class="muted small">{app.resourceName}</p>
-                  <p class="small">It can:</p>
-                  <ul class="access">
-                    {app.access.map((a) => (
-                      <li key={a.scope}>{a.words}</li>
-                    ))}
-                  </ul>
+                  {app.narrowedTo ? (
+                    <>
+                      <p class="small">It can only, as you approved:</p>
+                      <ul class="access">
+                        {app.narrowedTo.map((words) => (
+                          <li key={words}>{words}</li>
+                        ))}
+                      </ul>
+                    </>
+                  ) : (
+                    <>
+                      <p class="small">It can:</p>
+                      <ul class="access">
+                        {app.access.map((a) => (
+                          <li key={a.scope}>{a.words}</li>
+                        ))}
+                      </ul>
+                    </>
+                  )}
                   <p class="small">
                     Granted {when(app.createdAt)}.{' '}
                     {app.lastUsedAt ? `Last used ${when(app.lastUsedAt)}.` : 'Not used yet.'}

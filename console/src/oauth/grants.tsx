@@ -2,7 +2,7 @@ import { api, messageOf } from '../api.js';
 import { useSession } from '../session.js';
 import { Show, Title, useLoad } from '../ui.js';
 import { OAuthNav } from './oauth-nav.js';
-import { type Grant, when } from './types.js';
+import { type Grant, type VaultAuthorizationDetail, when } from './types.js';
 
 interface User {
   id: string;
@@ -22,6 +22,23 @@ function inWords(scope: string, vaults: Map<string, string>): string {
   return permission === 'read'
     ? `Read the items in ${where} (read includes passwords and other secret values)`
     : `Create, change and delete items in ${where}`;
+}
+
+const listed = (ids: string[], noun: string) =>
+  `${ids.length === 1 ? `the ${noun}` : `the ${noun}s`} ${ids.join(', ')}`;
+
+/**
+ * An approved authorization detail (RFC 9396) in words: the vaults by name, items and fields by
+ * their ids (reading the items' titles here would be a read of each).
+ */
+function detailInWords(detail: VaultAuthorizationDetail, vaults: Map<string, string>): string {
+  const where = `in ${detail.vaults.map((id) => vaults.get(id) ?? 'a deleted vault').join(', ')}`;
+  const items = detail.items ? listed(detail.items, 'item') : 'every item';
+  if (detail.fields) return `Read only ${listed(detail.fields, 'field')} of ${items} ${where}`;
+  const read = detail.actions.includes('read');
+  const write = detail.actions.includes('write');
+  const verb = read && write ? 'Read and change' : read ? 'Read' : 'Change';
+  return `${verb} ${items} ${where}`;
 }
 
 /** Every user's grants, for an admin to review and revoke. */
@@ -75,6 +92,17 @@ export function UsersGrants() {
                         </li>
                       ))}
                     </ul>
+                    {g.authorizationDetails && (
+                      <>
+                        <p class="small">Narrowed to what they approved, entry by entry:</p>
+                        <ul class="access small narrowed">
+                          {g.authorizationDetails.map((d) => {
+                            const words = detailInWords(d, names);
+                            return <li key={words}>{words}</li>;
+                          })}
+                        </ul>
+                      </>
+                    )}
                     <button type="button" class="small" onClick={() => revoke(g, email)}>
                       Revoke {email}’s grant to {g.clientName}
                     </button>

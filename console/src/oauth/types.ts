@@ -44,6 +44,16 @@ export interface Grant {
   scopes: string[];
   createdAt: string;
   updatedAt: string;
+  /** What the user approved (RFC 9396): the tokens reach only what one entry allows. */
+  authorizationDetails?: VaultAuthorizationDetail[];
+}
+
+export interface VaultAuthorizationDetail {
+  type: 'keyhold_vault';
+  vaults: string[];
+  items?: string[];
+  fields?: string[];
+  actions: ('read' | 'write')[];
 }
 
 export interface ConnectedApplication {
@@ -58,6 +68,8 @@ export interface ConnectedApplication {
     vault: { id: string; name: string | null } | null;
     permission: 'read' | 'write' | null;
   }>;
+  /** The approved authorization details in words, when the grant is narrowed to them. */
+  narrowedTo: string[] | null;
   createdAt: string;
   updatedAt: string;
   lastUsedAt: string | null;

@@ -3,6 +3,7 @@ import type { Stores } from '../../storage/ports.js';
 import type { RequestContext } from '../context.js';
 import type { VaultService } from '../vaults/vault-service.js';
 import { findScope, loadCatalog } from './catalog.js';
+import { inWords as detailInWords } from './consent-details.js';
 import type { GrantService } from './grant-service.js';
 import { REFRESH_TOKEN_TTL } from './token-issuer.js';
 import { PER_VAULT_SCOPE, VAULT_WIDE_SCOPE } from './vault-api.js';
@@ -28,6 +29,12 @@ export interface ConnectedApplication {
   /** The resource server's name, as the consent page showed it. */
   resourceName: string;
   access: ConnectedAccess[];
+  /**
+   * When the user approved authorization details (RFC 9396): each entry in words, as the consent
+   * page said it (items and fields by their ids). The application reaches only what one of them
+   * allows, within `access`. Null when the grant is not narrowed.
+   */
+  narrowedTo: string[] | null;
   createdAt: string;
   /** The last time the user approved it again (more or fewer scopes). */
   updatedAt: string;
@@ -104,6 +111,15 @@ export async function connectedApplications(
       access: g.scopes.map((scope) =>
         scopeInWords(scope, findScope(catalog, scope)?.description ?? '', (id) => names.get(id) ?? null),
       ),
+      narrowedTo:
+        g.authorizationDetails?.map((d) =>
+          detailInWords(
+            d.actions,
+            d.vaults.map((id) => names.get(id) ?? id),
+            d.items,
+            d.fields,
+          ),
+        ) ?? null,
       createdAt: g.createdAt,
       updatedAt: g.updatedAt,
       lastUsedAt: lastUsed.get(g.id) ?? null,

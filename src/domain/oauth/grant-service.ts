@@ -1,5 +1,5 @@
 import { notFound } from '../../errors/app-error.js';
-import type { GrantRecord, Storage, Stores } from '../../storage/ports.js';
+import type { GrantRecord, Storage, Stores, VaultAuthorizationDetail } from '../../storage/ports.js';
 import { authorizeGrants } from '../access/authorize.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestContext } from '../context.js';
@@ -15,6 +15,11 @@ export interface GrantView {
   scopes: string[];
   createdAt: string;
   updatedAt: string;
+  /**
+   * The authorization details the user approved last (RFC 9396), when the grant was asked with
+   * them: its tokens are then narrowed to what one of them allows, within the scopes.
+   */
+  authorizationDetails?: VaultAuthorizationDetail[];
 }
 
 export interface GrantService {
@@ -90,4 +95,5 @@ const view = (g: GrantRecord, clientName: string): GrantView => ({
   scopes: g.scopes,
   createdAt: g.createdAt,
   updatedAt: g.updatedAt,
+  ...(g.authorizationDetails === undefined ? {} : { authorizationDetails: g.authorizationDetails }),
 });

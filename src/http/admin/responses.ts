@@ -395,6 +395,17 @@ export const catalogCheck = z
   })
   .meta({ id: 'CatalogCheck' });
 
+/** An approved RFC 9396 entry (domain/oauth/authorization-details.ts). */
+const vaultAuthorizationDetail = z
+  .strictObject({
+    type: z.literal('keyhold_vault'),
+    vaults: z.array(id),
+    items: z.array(id).optional(),
+    fields: z.array(z.string()).optional(),
+    actions: z.array(z.enum(['read', 'write'])),
+  })
+  .meta({ id: 'VaultAuthorizationDetail' });
+
 /** `GrantView` (domain/oauth/grant-service.ts). */
 export const oauthGrant = z
   .strictObject({
@@ -406,6 +417,10 @@ export const oauthGrant = z
     scopes: z.array(z.string()),
     createdAt: time,
     updatedAt: time,
+    authorizationDetails: z.array(vaultAuthorizationDetail).optional().meta({
+      description:
+        'What the user approved (RFC 9396), when the grant was asked with authorization details: its tokens reach only what one entry allows, within the scopes.',
+    }),
   })
   .meta({ id: 'OAuthGrant' });
 
@@ -464,6 +479,10 @@ export const connectedApplication = z
         permission: z.enum(['read', 'write']).nullable(),
       }),
     ),
+    narrowedTo: z.array(z.string()).nullable().meta({
+      description:
+        'When the user approved authorization details (RFC 9396): each entry in words. The application reaches only what one of them allows, within `access`.',
+    }),
     createdAt: time,
     updatedAt: time,
     lastUsedAt: time.nullable().meta({ description: 'When the application last got a token under it.' }),
