@@ -312,7 +312,7 @@ describe('field narrowing: consent in Chromium (openid-client, PAR)', () => {
     expect(await wider.json()).toMatchObject({ error: 'invalid_authorization_details' });
   });
 
-  it('the admin API, the console’s grants page and the person’s connected applications show the narrowing', async () => {
+  it('the admin API, the console’s grants page, the person’s connected applications and their grants page show the narrowing', async () => {
     const grants = await f.admin<{ id: string; clientId: string; authorizationDetails?: unknown }[]>(
       'GET',
       '/grants',
@@ -341,6 +341,12 @@ describe('field narrowing: consent in Chromium (openid-client, PAR)', () => {
     } finally {
       await consoleContext.close();
     }
+    // The authorization server's own grants page, where the person consented.
+    await page.goto(`${f.issuer}/grants`);
+    const row = page.locator('tr', { hasText: 'Field app' });
+    expect(await row.locator('.narrowed li').allTextContents()).toEqual([
+      `Read only the fields 'password' and 'username' of the item '${dbLogin.id}' in vault 'Production'; no other field, note, URL or file of it`,
+    ]);
   });
 
   it('beside a vault-wide write entry, the narrowed item still cannot be changed: a change answers with the whole item', async () => {

@@ -217,6 +217,7 @@ describe('GET /grants/mine', () => {
             permission: 'write',
           },
         ],
+        narrowedTo: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
         lastUsedAt: used,

@@ -21,6 +21,7 @@ export function grantRoutes(app: FastifyInstance, services: Services): void {
       clientName: g.clientName,
       resourceName: g.resourceName,
       access: g.access,
+      narrowedTo: g.narrowedTo,
       createdAt: g.createdAt,
       lastUsedAt: g.lastUsedAt,
     }));

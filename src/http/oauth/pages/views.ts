@@ -126,6 +126,8 @@ export interface GrantRow {
   clientName: string;
   resourceName: string;
   access: { scope: string; words: string }[];
+  /** The approved authorization details in words, when the grant is narrowed to them. */
+  narrowedTo: string[] | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -143,7 +145,11 @@ export function grantsPage(p: {
   const rows = p.grants.map(
     (g) => html`<tr>
 <td><strong>${g.clientName}</strong><br><small class="muted">${g.resourceName}</small></td>
-<td><ul>${g.access.map((a) => html`<li>${a.words} <small class="muted"><code>${a.scope}</code></small></li>`)}</ul></td>
+<td>${
+      g.narrowedTo
+        ? html`<p class="small">Only, as you approved:</p><ul class="narrowed">${g.narrowedTo.map((words) => html`<li>${words}</li>`)}</ul>`
+        : html`<ul>${g.access.map((a) => html`<li>${a.words} <small class="muted"><code>${a.scope}</code></small></li>`)}</ul>`
+    }</td>
 <td><small>Granted ${when(g.createdAt)}<br>${g.lastUsedAt === null ? 'Not used yet' : html`Last used ${when(g.lastUsedAt)}`}</small></td>
 <td><form method="post" action="${p.base}/grants/${g.id}/revoke">
 <input type="hidden" name="csrf" value="${p.csrf}">
