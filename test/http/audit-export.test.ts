@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvent } from '../../src/http/admin/responses.js';
+import { auditEvent } from '../../src/http/admin/responses/audit.js';
 import { client, startTestApp, type TestApp } from '../helpers/app.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
-import { account, createdAccount } from './responses.js';
+import { account, createdAccount } from './responses/people.js';
 import { adminRoute } from './route.js';
 import { accountParams, createAccountBody } from './schemas.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ADMIN_TOKEN_ROLES, DEFAULT_ADMIN_TOKEN_ROLE } from '../../domain/access/roles.js';
 import { displayName } from '../../domain/text.js';
 import type { Services } from '../../services.js';
-import { adminToken, createdAdminToken } from './responses.js';
+import { adminToken, createdAdminToken } from './responses/people.js';
 import { adminRoute } from './route.js';
 import { id, tokenLifetime } from './schemas.js';
 

@@ -5,7 +5,7 @@ import type { LabelledAuditEvent } from '../../domain/audit/actor-labels.js';
 import { type AuditQuery, queryAudit } from '../../domain/audit/audit-query.js';
 import type { RequestContext } from '../../domain/context.js';
 import type { Services } from '../../services.js';
-import { auditEvent } from './responses.js';
+import { auditEvent } from './responses/audit.js';
 import { adminRoute } from './route.js';
 import { auditExportQuery, auditQuery } from './schemas.js';
 

@@ -11,7 +11,7 @@ import {
   serverWithCredentials,
   signingKey,
   signingKeys,
-} from './responses.js';
+} from './responses/connect.js';
 import { adminRoute } from './route.js';
 import { id, tokenLifetime } from './schemas.js';
 

@@ -20,10 +20,10 @@ import {
   consoleSignIn,
   consoleStartAgain,
   mfaEnabled,
-  mfaStatus,
   passwordChanged,
   totpEnrolment,
-} from './responses.js';
+} from './responses/console-session.js';
+import { mfaStatus } from './responses/people.js';
 import { adminRoute } from './route.js';
 import { setNameBody } from './schemas.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { unsupportedMediaType } from '../../errors/app-error.js';
 import type { Services } from '../../services.js';
-import { file } from './responses.js';
+import { file } from './responses/items.js';
 import { adminRoute } from './route.js';
 import { fileParams, fileUploadQuery, itemParams } from './schemas.js';
 

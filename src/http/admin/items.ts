@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { itemInputSchema } from '../../domain/items/input.js';
 import { restoreBody } from '../../domain/items/item-service.js';
 import type { Services } from '../../services.js';
-import { fullItem, itemPage, itemSummary, itemVersion, trashedItem, writtenItem } from './responses.js';
+import { fullItem, itemPage, itemSummary, itemVersion, trashedItem, writtenItem } from './responses/items.js';
 import { adminRoute } from './route.js';
 import { deleteItemQuery, itemPageQuery, itemParams, vaultParams, versionParams } from './schemas.js';
 

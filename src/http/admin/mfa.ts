@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
-import { accountPolicy, mfaReset, mfaStatus } from './responses.js';
+import { accountPolicy, mfaReset, mfaStatus } from './responses/people.js';
 import { adminRoute } from './route.js';
 import { userParams } from './schemas.js';
 

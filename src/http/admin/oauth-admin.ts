@@ -15,7 +15,7 @@ import {
   oauthGrant,
   resourceServer,
   rotatedOAuthClient,
-} from './responses.js';
+} from './responses/oauth.js';
 import { adminRoute } from './route.js';
 import { id } from './schemas.js';
 

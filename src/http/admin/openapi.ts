@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { VERSION } from '../../version.js';
-import { errorBody } from './responses.js';
+import { errorBody } from './responses/common.js';
 import { ADMIN_TAGS, type AdminOperation, adminRoute } from './route.js';
 
 /**

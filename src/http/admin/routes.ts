@@ -12,7 +12,7 @@ import { itemRoutes } from './items.js';
 import { mfaAdminRoutes } from './mfa.js';
 import { oauthAdminRoutes } from './oauth-admin.js';
 import { describeAdminApi } from './openapi.js';
-import { whoAmI } from './responses.js';
+import { whoAmI } from './responses/people.js';
 import { adminRoute } from './route.js';
 import { userRoutes } from './users.js';
 import { vaultRoutes } from './vaults.js';

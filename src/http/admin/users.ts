@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
-import { createdUser, passwordResetLink, user, vaultGrant } from './responses.js';
+import { createdUser, passwordResetLink, user, vaultGrant } from './responses/people.js';
 import { adminRoute } from './route.js';
 import {
   createUserBody,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
-import { vault } from './responses.js';
+import { vault } from './responses/items.js';
 import { adminRoute } from './route.js';
 import { createVaultBody, updateVaultBody, vaultParams } from './schemas.js';
 
