@@ -75,12 +75,21 @@ export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
     },
   });
   let closing = false;
+  // Requests being handled. A client that gives up on its request (wrk at the end of its run)
+  // closes the connection, and the server then counts it gone, while the handler still waits on
+  // the storage: close() waits for these too, so the storage is never closed under a write.
+  let handling = 0;
+  let drained: (() => void) | undefined;
   // Once close() has begun, every answer ends its connection: a client keeping its connection
   // alive would otherwise go on sending requests here until the grace period cut them off
   // mid-request, with the storage about to close under them.
   const handle: RequestListener = (request, response) => {
     if (closing) response.setHeader('connection', 'close');
-    dispatch(request, response);
+    handling++;
+    void dispatch(request, response).then(() => {
+      handling--;
+      if (handling === 0) drained?.();
+    });
   };
   const server = options.https ? createHttpsServer(options.https, handle) : createHttpServer(handle);
   return {
@@ -98,13 +107,23 @@ export function buildConnectApp(options: ConnectAppOptions): ConnectApp {
       new Promise((resolve) => {
         if (!server.listening) return resolve();
         closing = true;
-        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+        let graceOver = false;
+        const force = setTimeout(() => {
+          graceOver = true;
+          server.closeAllConnections();
+          drained?.();
+        }, CLOSE_GRACE_MS).unref();
         // A connection whose request was in progress at close() becomes idle once answered.
         const sweep = setInterval(() => server.closeIdleConnections(), CLOSE_SWEEP_MS).unref();
         server.close(() => {
-          clearTimeout(force);
           clearInterval(sweep);
-          resolve();
+          const done = () => {
+            clearTimeout(force);
+            resolve();
+          };
+          // Handlers whose clients left still finish (within the grace period).
+          if (handling === 0 || graceOver) done();
+          else drained = done;
         });
         server.closeIdleConnections();
       }),

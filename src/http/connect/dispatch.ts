@@ -108,10 +108,10 @@ export function connectDispatcher(options: DispatchOptions) {
     metrics.record(method, route, reply.status, ms / 1000);
   };
 
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  /** Settles (never rejects) once the request is handled, whether or not its client is still there. */
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> =>
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request handling failed');
       res.destroy();
     });
-  };
 }
