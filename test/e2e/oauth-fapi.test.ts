@@ -6,6 +6,7 @@ import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeInteractively, Browser, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+import { discoverClient } from '../helpers/openid-client.js';
 
 /**
  * Per-client profiles of the authorization server, black-box over real HTTP: RFC 9126 §6
@@ -135,13 +136,7 @@ describe('require_pushed_authorization_requests per client (RFC 9126 §6)', () =
   });
 
   it('takes the pushed request of the same client through to tokens (openid-client)', async () => {
-    const config = await openid.discovery(
-      new URL(f.issuer),
-      par.clientId,
-      { redirect_uris: [REDIRECT] },
-      openid.ClientSecretBasic(par.clientSecret),
-      { algorithm: 'oauth2', execute: [openid.allowInsecureRequests] },
-    );
+    const config = await discoverClient(f.issuer, par, REDIRECT);
     const verifier = openid.randomPKCECodeVerifier();
     const url = await openid.buildAuthorizationUrlWithPAR(config, {
       redirect_uri: REDIRECT,

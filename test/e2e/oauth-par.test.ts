@@ -6,6 +6,7 @@ import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeInteractively, Browser, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+import { discoverClient } from '../helpers/openid-client.js';
 
 /**
  * Pushed authorization requests (RFC 9126), request objects sent through them (RFC 9101) and
@@ -109,13 +110,7 @@ describe('discovery', () => {
 
 describe('pushed authorization requests (RFC 9126)', () => {
   it('openid-client pushes, the user signs in and approves, the code becomes tokens', async () => {
-    const config = await openid.discovery(
-      new URL(f.issuer),
-      app.clientId,
-      { redirect_uris: [REDIRECT] },
-      openid.ClientSecretBasic(app.clientSecret),
-      { algorithm: 'oauth2', execute: [openid.allowInsecureRequests] },
-    );
+    const config = await discoverClient(f.issuer, app, REDIRECT);
     const verifier = openid.randomPKCECodeVerifier();
     const state = openid.randomState();
     const url = await openid.buildAuthorizationUrlWithPAR(config, {

@@ -5,6 +5,7 @@ import { newId } from '../../src/crypto/ids.js';
 import { clientCalls, launchChromium, startCallbackServer } from '../helpers/browser-client.js';
 import { signIn, waitForHeading } from '../helpers/console-browser.js';
 import { type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+import { discoverClient } from '../helpers/openid-client.js';
 
 /**
  * RFC 9396 `keyhold_vault` details narrowed to fields of an item, end to end over real HTTP:
@@ -105,13 +106,7 @@ beforeAll(async () => {
     grantTypes: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
   });
   await f.admin('POST', '/servers', { name: 'Production node', vaults: [production.id] });
-  config = await openid.discovery(
-    new URL(f.issuer),
-    app.clientId,
-    { redirect_uris: [redirectUri] },
-    openid.ClientSecretBasic(app.clientSecret),
-    { algorithm: 'oauth2', execute: [openid.allowInsecureRequests] },
-  );
+  config = await discoverClient(f.issuer, app, redirectUri);
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(10_000);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto/ids.js';
 import { clientCalls, launchChromium, startCallbackServer } from '../helpers/browser-client.js';
 import { formBody, type OAuthFixture, startOAuthFixture } from '../helpers/oauth.js';
+import { discoverClient } from '../helpers/openid-client.js';
 
 /**
  * Rich authorization requests (RFC 9396) end to end: openid-client pushes a request with three
@@ -54,13 +55,7 @@ beforeAll(async () => {
     grantTypes: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
   });
   await f.admin('POST', '/servers', { name: 'Production node', vaults: [production.id] });
-  config = await openid.discovery(
-    new URL(f.issuer),
-    app.clientId,
-    { redirect_uris: [redirectUri] },
-    openid.ClientSecretBasic(app.clientSecret),
-    { algorithm: 'oauth2', execute: [openid.allowInsecureRequests] },
-  );
+  config = await discoverClient(f.issuer, app, redirectUri);
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(10_000);

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { initDataDir, type RunningService, startService } from '../../src/main.js';
 import { type ConsentOption, userTokens } from '../helpers/oauth.js';
+import { discoverClient } from '../helpers/openid-client.js';
 
 /**
  * RFC 8693 token exchange over real HTTP, driven by openid-client (`genericGrantRequest`) where it
@@ -199,14 +200,7 @@ const grantOf = async (grantId: string | undefined) =>
   (await admin<{ id: string }[]>('GET', `/grants?userId=${member.id}`)).find((g) => g.id === grantId);
 
 /** openid-client configured for `client` from the discovery document. */
-const openidFor = (client: Client) =>
-  openid.discovery(
-    new URL(issuer),
-    client.clientId,
-    { redirect_uris: [REDIRECT] },
-    openid.ClientSecretBasic(client.clientSecret),
-    { algorithm: 'oauth2', execute: [openid.allowInsecureRequests] },
-  );
+const openidFor = (client: Client) => discoverClient(issuer, client, REDIRECT);
 
 describe('token exchange (RFC 8693)', () => {
   it('is advertised in the metadata', async () => {
